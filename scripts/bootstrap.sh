@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Prepare everything Meridian needs on this machine; safe to run again (it skips what is done).
+#   scripts/bootstrap.sh run    the venv, runtime packages, front-end packages, ffmpeg
+#   scripts/bootstrap.sh test   the same plus dev packages, Chromium (and wrk for make bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+venv=.venv
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+find_python() {
+  local c
+  for c in "${MERIDIAN_PYTHON:-}" python3.12 python3.13 python3.14 python3; do
+    [ -n "$c" ] || continue
+    if command -v "$c" >/dev/null 2>&1 &&
+       "$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then
+      command -v "$c"; return 0
+    fi
+  done
+  # pyenv installs versions that are not on PATH until selected.
+  if command -v pyenv >/dev/null 2>&1; then
+    local v
+    for v in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9])(\.[0-9]+)?$' | sort -V); do
+      if PYENV_VERSION="$v" pyenv which python >/dev/null 2>&1; then
+        PYENV_VERSION="$v" pyenv which python; return 0
+      fi
+    done
+  fi
+  return 1
+}
+
+apt_install() {
+  # Missing Debian packages, installed only when we are root on Debian; otherwise say what to do.
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing system packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    say "Please install these system packages: ${missing[*]}"
+    return 1
+  fi
+}
+
+# 1. A Python of at least 3.12 in .venv.
+if [ ! -x "$venv/bin/python" ] ||
+   ! "$venv/bin/python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+  python="$(find_python)" || { say "Meridian needs Python 3.12 or newer (python3.12 or python3.13)."; exit 1; }
+  say "Creating $venv with $("$python" --version)"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+fi
+
+# 2. Pinned, hashed Python packages (reinstalled only when a lock file changes).
+locks=(requirements/base.txt)
+[ "$mode" = test ] && locks+=(requirements/dev.txt)
+stamp="$venv/.installed-$(cat "${locks[@]}" pyproject.toml | sha256sum | cut -c1-16)-$mode"
+if [ ! -f "$stamp" ]; then
+  say "Installing Python packages from ${locks[*]}"
+  args=()
+  for l in "${locks[@]}"; do args+=(-r "$l"); done
+  # The lock names exact files by hash; read them from the package index alone, not from
+  # whatever local mirrors this machine's pip configuration adds.
+  PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS='' \
+    "$venv/bin/python" -m pip install -q --require-hashes "${args[@]}"
+  "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
+  rm -f "$venv"/.installed-*
+  touch "$stamp"
+fi
+
+# 3. Front-end packages from package-lock.json.
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.meridian-lock; then
+  command -v npm >/dev/null 2>&1 || { say "Meridian needs Node.js and npm for its front-end packages."; exit 1; }
+  say "Installing front-end packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.meridian-lock
+fi
+
+# 4. System packages: ffmpeg for recordings; Chromium for browser tests; wrk for benchmarks.
+case "$mode" in
+  run) apt_install ffmpeg || say "Recordings will play, but without thumbnails and durations." ;;
+  test) apt_install ffmpeg chromium fonts-dejavu-core ;;
+  bench) apt_install wrk ;;
+esac
+exit 0

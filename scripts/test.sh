@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole suite, once on SQLite and once on PostgreSQL (the two databases Meridian supports).
+# In CI (CI=true) a missing PostgreSQL, Redis or Chromium is a failure, never a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DJANGO_ALLOW_ASYNC_UNSAFE=true   # Playwright's sync API runs an event loop in the test thread
+export MERIDIAN_STATIC_MANIFEST=false
+export MERIDIAN_DATA_DIR="${MERIDIAN_TEST_DATA_DIR:-$PWD/var/test}"
+export MERIDIAN_TEST_REDIS_URL="${MERIDIAN_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+pg_url="${MERIDIAN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/meridian}"
+mkdir -p test-artifacts "$MERIDIAN_DATA_DIR"
+
+run_pytest() {
+  local rc=0
+  .venv/bin/python -m pytest "$@" || rc=$?
+  # 5 = no tests collected: that is a broken suite, not a pass.
+  [ "$rc" -eq 0 ] || { echo "pytest failed with exit code $rc" >&2; exit "$rc"; }
+}
+
+echo "== SQLite"
+MERIDIAN_DATABASE_URL="" run_pytest "$@"
+
+echo "== PostgreSQL"
+if .venv/bin/python - "$pg_url" <<'PY'
+import sys, psycopg
+from urllib.parse import urlparse
+u = urlparse(sys.argv[1])
+try:
+    psycopg.connect(host=u.hostname, port=u.port or 5432, user=u.username, dbname="postgres", connect_timeout=5).close()
+except Exception as exc:
+    print(f"PostgreSQL does not answer at {u.hostname}:{u.port}: {exc}", file=sys.stderr)
+    sys.exit(1)
+PY
+then
+  MERIDIAN_DATABASE_URL="$pg_url" run_pytest "$@"
+elif [ "${CI:-}" = "true" ]; then
+  echo "CI needs PostgreSQL for the second run of the suite." >&2
+  exit 1
+else
+  echo "PostgreSQL is not running here: the PostgreSQL run was not done (CI always does it)." >&2
+fi

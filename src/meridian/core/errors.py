@@ -1,0 +1,46 @@
+"""One error hierarchy: services raise these; views turn them into form errors, the API into JSON."""
+
+from collections.abc import Mapping, Sequence
+
+
+class MeridianError(Exception):
+    """A request the product refuses, with a message a person can act on."""
+
+    status_code = 400
+
+    def __init__(self, detail: str, errors: Mapping[str, Sequence[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
+
+    @classmethod
+    def field(cls, field: str, message: str) -> "MeridianError":
+        """An error about one named input field."""
+        return cls(message, {field: [message]})
+
+
+class ValidationFailed(MeridianError):
+    """The input is malformed or breaks a rule (HTTP 422)."""
+
+    status_code = 422
+
+
+class NotFound(MeridianError):
+    """Missing, or not visible to the viewer: the two are never told apart (HTTP 404)."""
+
+    status_code = 404
+
+    def __init__(self, detail: str = "Not found.") -> None:
+        super().__init__(detail)
+
+
+class PermissionDenied(MeridianError):
+    """The viewer can see the object but their role may not do this (HTTP 403)."""
+
+    status_code = 403
+
+
+class Conflict(MeridianError):
+    """The object's state forbids the operation now (HTTP 409)."""
+
+    status_code = 409

@@ -1,0 +1,66 @@
+"""Pages of the core area: the home redirect, health, and the admins' audit log."""
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from meridian.core.selectors import AuditFilters, audit_actions_for, audit_list_for
+from meridian.workspaces.access import requires
+from meridian.workspaces.models import Role
+from meridian.workspaces.selectors import workspace_list_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Land in the member's workspace, or offer to create or pick one."""
+    workspaces = list(workspace_list_for(user=request.user))
+    if len(workspaces) == 1:
+        return redirect("members", workspace=workspaces[0].slug)
+    return render(request, "core/home.html", {"workspaces": workspaces})
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def _parse_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@requires(Role.ADMIN)
+def audit_log(request: HttpRequest, workspace: str) -> HttpResponse:
+    """Admins read who changed what, filtered by action, person, object type and dates."""
+    filters = AuditFilters(
+        action=request.GET.get("action", ""),
+        actor=request.GET.get("actor", "").strip(),
+        object_type=request.GET.get("object_type", ""),
+        since=_parse_date(request.GET.get("since")),
+        until=_parse_date(request.GET.get("until")),
+    )
+    page = Paginator(audit_list_for(viewer=request.membership, filters=filters), 50).get_page(  # type: ignore[attr-defined]
+        request.GET.get("page")
+    )
+    template = "core/audit.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#audit-table"
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "filters": filters,
+            "actions": audit_actions_for(viewer=request.membership),  # type: ignore[attr-defined]
+        },
+    )

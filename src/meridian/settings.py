@@ -1,0 +1,339 @@
+"""Meridian's settings: read from environment variables once, here, failing loudly.
+
+Every variable is documented in docs/configuration.md. A bad value stops the process at
+start with an ImproperlyConfigured error that names the variable.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import dj_database_url
+import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout (or install prefix) that holds node_modules/ for the front-end packages.
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if not raw:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+DATA_DIR = Path(_env("MERIDIAN_DATA_DIR", "var")).resolve()
+
+DEBUG = _env_bool("MERIDIAN_DEBUG", False)
+HTTPS = _env_bool("MERIDIAN_HTTPS", False)
+
+
+def _secret_key() -> str:
+    key = _env("MERIDIAN_SECRET_KEY")
+    if key:
+        if len(key) < 50:
+            raise ImproperlyConfigured("MERIDIAN_SECRET_KEY must be at least 50 characters long")
+        return key
+    # First run without a configured key: generate one into the data directory, never the repo.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = [
+    h.strip() for h in _env("MERIDIAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("MERIDIAN_ALLOWED_HOSTS must name at least one host")
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in _env("MERIDIAN_CSRF_TRUSTED_ORIGINS").split(",") if o.strip()
+]
+
+# Public base URL used in emails and links that leave the site (invitations, resets).
+BASE_URL = _env("MERIDIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if urlparse(BASE_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured("MERIDIAN_BASE_URL must start with http:// or https://")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "meridian.core",
+    "meridian.accounts",
+    "meridian.workspaces",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "meridian.urls"
+WSGI_APPLICATION = "meridian.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "meridian.workspaces.context.current_workspace",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+
+_database_url = _env("MERIDIAN_DATABASE_URL")
+if _database_url:
+    try:
+        _db: dict[str, Any] = dict(dj_database_url.parse(_database_url, conn_max_age=60))
+    except Exception as exc:
+        raise ImproperlyConfigured(f"MERIDIAN_DATABASE_URL is not a database URL: {exc}") from exc
+    if _db.get("ENGINE") not in {
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    }:
+        raise ImproperlyConfigured("MERIDIAN_DATABASE_URL must be a postgres:// or sqlite:// URL")
+    _db["CONN_HEALTH_CHECKS"] = True
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "meridian.sqlite3")}
+
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while one writer commits; IMMEDIATE avoids lock upgrades failing.
+    _db["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA busy_timeout=5000;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+    }
+    _db["CONN_MAX_AGE"] = 60
+_db["TEST"] = {"NAME": _env("MERIDIAN_TEST_DATABASE_NAME") or None}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, background work ---------------------------------------------------------------
+
+REDIS_URL = _env("MERIDIAN_REDIS_URL")
+if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured("MERIDIAN_REDIS_URL must be a redis:// or rediss:// URL")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_rq.RQBackend",
+            "QUEUES": ["default"],
+        }
+    }
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+else:
+    # The database cache is shared by every process, which rate limits need.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "meridian_cache",
+        }
+    }
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {}
+
+# --- Accounts -----------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "meridian.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Brute-force protection: failed sign-ins are limited per IP and per account.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": _env("MERIDIAN_LOGIN_RATE_LIMIT", "10/m/ip,5/5m/key"),
+    "reset_password": "20/m/ip,5/m/key",
+    "signup": "20/m/ip",
+}
+# Open sign-up (anyone may create an account and a workspace); invitations always work.
+OPEN_SIGNUP = _env_bool("MERIDIAN_OPEN_SIGNUP", True)
+INVITATION_DAYS = _env_int("MERIDIAN_INVITATION_DAYS", 7, minimum=1)
+
+# --- Email --------------------------------------------------------------------------------
+
+_email_url = _env("MERIDIAN_EMAIL_URL", "console:")
+try:
+    _email = dj_email_url.parse(_email_url)
+except Exception as exc:
+    raise ImproperlyConfigured(f"MERIDIAN_EMAIL_URL is not an email URL: {exc}") from exc
+if not _email.get("EMAIL_BACKEND"):
+    raise ImproperlyConfigured(f"MERIDIAN_EMAIL_URL has an unknown scheme: {_email_url!r}")
+_mail_options: dict[str, Any] = {}
+if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    _mail_options = {
+        "host": _email.get("EMAIL_HOST") or "127.0.0.1",
+        "port": _email.get("EMAIL_PORT") or 25,
+        "username": _email.get("EMAIL_HOST_USER") or "",
+        "password": _email.get("EMAIL_HOST_PASSWORD") or "",
+        "use_tls": bool(_email.get("EMAIL_USE_TLS")),
+        "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
+        "timeout": 10,
+    }
+elif _email.get("EMAIL_FILE_PATH"):
+    _mail_options = {"file_path": _email["EMAIL_FILE_PATH"]}
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
+DEFAULT_FROM_EMAIL = _env("MERIDIAN_EMAIL_FROM", "Meridian <meridian@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Files --------------------------------------------------------------------------------
+
+MEDIA_ROOT = Path(_env("MERIDIAN_MEDIA_ROOT") or str(DATA_DIR / "media")).resolve()
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [
+    ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _env_bool("MERIDIAN_STATIC_MANIFEST", not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+# Requests larger than this are refused before they are read (the API answers 413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("MERIDIAN_MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024)
+
+# --- Security -----------------------------------------------------------------------------
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "media-src": [CSP.SELF, "blob:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env_bool("MERIDIAN_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = _env_int("MERIDIAN_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_NAME = "__Secure-sessionid"
+    CSRF_COOKIE_NAME = "__Secure-csrftoken"
+
+# --- Locale -------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _env("MERIDIAN_LOG_LEVEL", "INFO").upper()},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

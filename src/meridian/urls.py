@@ -1,0 +1,23 @@
+"""Meridian's URL map: pages per area under /w/<workspace>/, the API under /api/v1/."""
+
+from django.urls import include, path
+
+from meridian.api import api
+from meridian.core import views as core_views
+from meridian.workspaces import views as workspace_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health", core_views.health, name="health"),
+    path("accounts/", include("allauth.urls")),
+    path("new/", workspace_views.workspace_create_view, name="workspace_create"),
+    path(
+        "invitations/<str:token>/",
+        workspace_views.invitation_accept_view,
+        name="invitation_accept",
+    ),
+    path("w/<slug:workspace>/", include("meridian.workspaces.urls")),
+    path("w/<slug:workspace>/", include("meridian.accounts.urls")),
+    path("w/<slug:workspace>/", include("meridian.core.urls")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,83 @@
+"""Who may reach what: the acting membership, role requirements, and 404-alike access helpers."""
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from django.http import Http404, HttpRequest
+
+from meridian.core.errors import NotFound, PermissionDenied
+from meridian.workspaces.models import Membership, Role, Team
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def membership_for(user: Any, workspace_slug: str) -> Membership:
+    """The signed-in user's active membership in the workspace; 404 when missing or not theirs."""
+    if user is None or not user.is_authenticated:
+        raise NotFound()
+    membership = (
+        Membership.objects.select_related("workspace", "user", "profile")
+        .filter(workspace__slug=workspace_slug, user=user, is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def require_role(membership: Membership, role: Role) -> None:
+    """Refuse when the member's role is below the one the operation declares."""
+    if not membership.has_role(role):
+        raise PermissionDenied(
+            f"This needs the {role.label.lower()} role in {membership.workspace}."
+        )
+
+
+def requires(role: Role = Role.MEMBER) -> Callable[[F], F]:
+    """Declare the role an operation needs; views and API routes share it.
+
+    Pages resolve the membership from the ``workspace`` URL argument; the API has already
+    resolved it from the token or the session and put it on ``request.membership``.
+    """
+
+    def decorator(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            membership = getattr(request, "membership", None)
+            if membership is None:
+                slug = kwargs.get("workspace")
+                if slug is None:
+                    raise Http404
+                try:
+                    membership = membership_for(request.user, slug)
+                except NotFound:
+                    raise Http404 from None
+                request.membership = membership  # type: ignore[attr-defined]
+            require_role(membership, role)
+            return func(request, *args, **kwargs)
+
+        wrapper.required_role = role  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    return decorator
+
+
+def member_get_for(viewer: Membership, membership_id: int) -> Membership:
+    """A member of the viewer's workspace; 404 alike for missing and foreign."""
+    member = (
+        Membership.objects.select_related("user", "profile", "workspace")
+        .filter(workspace_id=viewer.workspace_id, pk=membership_id)
+        .first()
+    )
+    if member is None:
+        raise NotFound("No such member in this workspace.")
+    return member
+
+
+def team_get_for(viewer: Membership, team_slug: str) -> Team:
+    """A team of the viewer's workspace; 404 alike for missing and foreign."""
+    team = Team.objects.filter(workspace_id=viewer.workspace_id, slug=team_slug).first()
+    if team is None:
+        raise NotFound("No such team in this workspace.")
+    return team

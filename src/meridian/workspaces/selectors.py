@@ -1,0 +1,82 @@
+"""Reads about workspaces, members and teams, always through the viewer's membership."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from meridian.workspaces.models import Invitation, Membership, Team, TeamMembership, Workspace
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    """The member list filters shared by the members page and the API."""
+
+    q: str = ""
+    role: str = ""
+    team: str = ""
+    include_inactive: bool = False
+
+
+def workspace_list_for(*, user: object) -> QuerySet[Workspace]:
+    """The workspaces the person is an active member of."""
+    return Workspace.objects.filter(memberships__user=user, memberships__is_active=True).order_by(
+        "name"
+    )
+
+
+def member_list_for(*, viewer: Membership, filters: MemberFilters) -> QuerySet[Membership]:
+    """Members of the viewer's workspace, by display name, with profile and teams prefetched."""
+    qs = Membership.objects.filter(workspace_id=viewer.workspace_id)
+    if not filters.include_inactive:
+        qs = qs.filter(is_active=True)
+    if filters.role:
+        qs = qs.filter(role=filters.role)
+    if filters.team:
+        qs = qs.filter(team_memberships__team__slug=filters.team)
+    if filters.q:
+        qs = qs.filter(
+            Q(profile__display_name__icontains=filters.q)
+            | Q(user__email__icontains=filters.q)
+            | Q(profile__title__icontains=filters.q)
+        )
+    return (
+        qs.select_related("user", "profile")
+        .prefetch_related(
+            Prefetch(
+                "team_memberships",
+                queryset=TeamMembership.objects.select_related("team").order_by("team__name"),
+            )
+        )
+        .order_by("profile__display_name", "id")
+    )
+
+
+def team_list_for(*, viewer: Membership) -> QuerySet[Team]:
+    """Teams of the viewer's workspace with their member counts."""
+    return (
+        Team.objects.filter(workspace_id=viewer.workspace_id)
+        .annotate(
+            member_count=Count(
+                "team_memberships", filter=Q(team_memberships__membership__is_active=True)
+            )
+        )
+        .order_by("name")
+    )
+
+
+def team_members_for(*, viewer: Membership, team: Team) -> QuerySet[Membership]:
+    """Active members of one team (the team already passed the access helper)."""
+    return (
+        Membership.objects.filter(
+            workspace_id=viewer.workspace_id, team_memberships__team=team, is_active=True
+        )
+        .select_related("user", "profile")
+        .order_by("profile__display_name")
+    )
+
+
+def invitation_list_for(*, viewer: Membership) -> QuerySet[Invitation]:
+    """Open invitations of the viewer's workspace, newest first."""
+    return Invitation.objects.filter(
+        workspace_id=viewer.workspace_id, accepted_at__isnull=True, revoked_at__isnull=True
+    ).order_by("-created_at")

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from meridian.workspaces import views
+
+urlpatterns = [
+    path("", views.members, name="workspace_home"),
+    path("members/", views.members, name="members"),
+    path("members/invite/", views.invite, name="invite"),
+    path("members/<int:member_id>/role/", views.member_role, name="member_role"),
+    path("profile/", views.profile, name="profile"),
+    path("teams/", views.teams, name="teams"),
+    path("teams/<slug:team>/", views.team, name="team"),
+]

@@ -1,0 +1,92 @@
+"""Shared fixtures: real services (PostgreSQL, Redis, SMTP, Chromium) or, in CI, a failure."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+
+IN_CI = os.environ.get("CI") == "true"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def need(condition: bool, what: str) -> None:
+    """A missing real service: a failure in CI, a skip on a developer's machine."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI needs {what}")
+    pytest.skip(f"{what} is not available here (CI always has it)")
+
+
+@pytest.fixture
+def workspace(db):
+    return factories.workspace(name="Acme")
+
+
+@pytest.fixture
+def admin(workspace):
+    return factories.admin_of(workspace)
+
+
+@pytest.fixture
+def member(workspace):
+    return factories.member(workspace)
+
+
+@pytest.fixture
+def other_workspace(db):
+    return factories.workspace(name="Globex")
+
+
+@pytest.fixture
+def outsider(other_workspace):
+    """An admin of another workspace: sees nothing of ours."""
+    return factories.admin_of(other_workspace)
+
+
+# --- Browser ------------------------------------------------------------------------------
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    path = chromium_path()
+    if path is None:
+        if IN_CI:
+            pytest.fail("CI needs Debian's chromium for the browser tests")
+        pytest.skip("chromium is not installed here (make test installs it as root)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": path,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a full-page screenshot under test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    db = "pg" if "postgres" in os.environ.get("MERIDIAN_DATABASE_URL", "") else "sqlite"
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{request.node.name}-{name}-{db}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
