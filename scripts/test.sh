@@ -8,7 +8,7 @@ export MERIDIAN_STATIC_MANIFEST=false
 export MERIDIAN_DATA_DIR="${MERIDIAN_TEST_DATA_DIR:-$PWD/var/test}"
 export MERIDIAN_TEST_REDIS_URL="${MERIDIAN_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 pg_url="${MERIDIAN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/meridian}"
-mkdir -p test-artifacts "$MERIDIAN_DATA_DIR"
+mkdir -p test-artifacts "$MERIDIAN_DATA_DIR/static"
 
 run_pytest() {
   local rc=0

@@ -21,6 +21,13 @@ def need(condition: bool, what: str) -> None:
     pytest.skip(f"{what} is not available here (CI always has it)")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def workspace(db):
     return factories.workspace(name="Acme")

@@ -1,70 +1,158 @@
 """The JSON API at /api/v1/: one NinjaAPI, one router per area, one error format.
 
 Errors always look like ``{"detail": "...", "errors": {"field": ["..."]}}`` with a 4xx status
-that says what was wrong. Authentication is a personal bearer token (scoped to the token's
-workspace) or the browser session (the workspace named by the ``X-Meridian-Workspace``
-header or ``?workspace=`` parameter, else the member's first workspace).
+that says what was wrong. Authentication is a personal bearer token, fixed to the token's
+workspace, or the browser session (CSRF-checked on unsafe methods), which acts in the workspace
+named by the ``X-Meridian-Workspace`` header or ``?workspace=`` parameter, else in the member's
+first workspace.
 """
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, NoReturn, cast
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, reverse
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.types import DictStrAny
+from ninja.utils import check_csrf
 
+from meridian.accounts.models import User
 from meridian.accounts.services import token_authenticate
-from meridian.core.errors import MeridianError, NotFound
+from meridian.core.errors import MeridianError, NotFound, PermissionDenied, Unauthenticated
+from meridian.core.schemas import Problem
+from meridian.workspaces.access import membership_for
 from meridian.workspaces.models import Membership
+
+WORKSPACE_HEADER = "X-Meridian-Workspace"
+NO_CREDENTIALS = "Authentication required: send “Authorization: Bearer <token>” or sign in."
+
+
+def _requested_workspace(request: HttpRequest) -> str:
+    """The workspace slug the request asks to act in, if it names one."""
+    return (request.headers.get(WORKSPACE_HEADER) or request.GET.get("workspace") or "").strip()
 
 
 class TokenAuth(HttpBearer):
-    """A personal API token: the membership it belongs to acts."""
+    """A personal API token: its membership acts, in the token's workspace and no other."""
 
-    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
-        api_token = token_authenticate(token)
-        if api_token is None:
+    def __call__(self, request: HttpRequest) -> Membership | None:
+        header = request.headers.get(self.header, "")
+        if not header:
             return None
-        request.membership = api_token.membership  # type: ignore[attr-defined]
-        request.user = api_token.membership.user
-        return api_token.membership
+        # A request that presents a token is judged by that token alone, never by a session.
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise Unauthenticated("The Authorization header must read “Bearer <token>”.")
+        return self.authenticate(request, raw.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> Membership:
+        api_token = token_authenticate(token)
+        membership = api_token.membership
+        asked = _requested_workspace(request)
+        if asked and asked != membership.workspace.slug:
+            raise NotFound(
+                f"This token belongs to workspace “{membership.workspace.slug}”; "
+                f"it cannot act in “{asked}”."
+            )
+        request.membership = membership  # type: ignore[attr-defined]
+        request.api_token = api_token  # type: ignore[attr-defined]
+        request.user = membership.user
+        return membership
 
 
 class SessionAuth(APIKeyCookie):
     """The browser session, with CSRF on unsafe methods; the workspace comes from the request."""
 
-    param_name = "sessionid"
-
     def __init__(self) -> None:
-        from django.conf import settings
-
         self.param_name = settings.SESSION_COOKIE_NAME
         super().__init__(csrf=True)
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Membership | None:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.COOKIES.get(self.param_name) or not request.user.is_authenticated:
             return None
-        slug = request.headers.get("X-Meridian-Workspace") or request.GET.get("workspace")
-        memberships = Membership.objects.select_related("workspace", "user", "profile").filter(
-            user=user, is_active=True
-        )
-        membership = (
-            memberships.filter(workspace__slug=slug).first()
-            if slug
-            else memberships.order_by("joined_at", "id").first()
-        )
-        if membership is None:
-            return None
+        csrf_applies = self.csrf and not getattr(request, "_ninja_csrf_exempt", False)
+        if csrf_applies and check_csrf(request) is not None:
+            raise PermissionDenied(
+                "CSRF check failed: a signed-in browser must send the CSRF token "
+                "in the X-CSRFToken header with every POST, PUT, PATCH or DELETE."
+            )
+        return self.authenticate(request, request.COOKIES[self.param_name])
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User:
+        user = cast(User, request.user)  # __call__ lets only signed-in people this far
+        asked = _requested_workspace(request)
+        if asked:
+            try:
+                membership: Membership | None = membership_for(user, asked)
+            except NotFound:
+                raise NotFound(f"You are not a member of a workspace “{asked}”.") from None
+        else:
+            membership = (
+                Membership.objects.select_related("workspace", "user", "profile")
+                .filter(user=user, is_active=True)
+                .order_by("joined_at", "id")
+                .first()
+            )
+        # None lets workspace-free operations (listing or creating workspaces) run.
         request.membership = membership  # type: ignore[attr-defined]
-        return membership
+        return user
 
 
-api = NinjaAPI(
+class MeridianAPI(NinjaAPI):
+    """The NinjaAPI whose every answer, even "method not allowed", is JSON, and whose schema says so."""
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_not_allowed(pattern.callback)
+        return urls
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: DictStrAny | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", Problem.model_json_schema())
+        for item in schema["paths"].values():
+            for operation in item.values():
+                _document_errors(operation)
+        return schema
+
+
+def _problem_ref(description: str) -> dict[str, Any]:
+    ref = {"$ref": "#/components/schemas/Problem"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+def _document_errors(operation: dict[str, Any]) -> None:
+    """Declare the problems any operation can answer with, beside its own responses."""
+    responses = operation.setdefault("responses", {})
+    if operation.get("security"):
+        responses.setdefault("401", _problem_ref("No, unknown or revoked credentials."))
+    if operation.get("parameters") or "requestBody" in operation:
+        responses.setdefault("422", _problem_ref("Invalid input; `errors` names each field."))
+    if "requestBody" in operation:
+        responses.setdefault("400", _problem_ref("The body is not valid JSON."))
+        responses.setdefault("413", _problem_ref("The body is larger than the server accepts."))
+
+
+api = MeridianAPI(
     title="Meridian API",
     version="1",
-    description="Everything Meridian does in pages, as JSON.",
+    description=(
+        "Everything Meridian does in pages, as JSON. Authenticate with a personal API token "
+        "(`Authorization: Bearer <token>`, fixed to the token's workspace) or a browser session "
+        "(with the CSRF token in `X-CSRFToken` on unsafe methods; choose the workspace with the "
+        "`X-Meridian-Workspace` header). Lists are cursor-paginated: pass `next` back as "
+        '`cursor`. Every error is `{"detail": "...", "errors": {"field": ["..."]}}`.'
+    ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
@@ -72,9 +160,33 @@ api = NinjaAPI(
 
 
 def _problem(
-    request: HttpRequest, status: int, detail: str, errors: dict[str, Any] | None = None
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    errors: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
-    return api.create_response(request, {"detail": detail, "errors": errors or {}}, status=status)
+    response = api.create_response(
+        request, {"detail": detail, "errors": errors or {}}, status=status
+    )
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="meridian"'
+    return response
+
+
+def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Turn Ninja's plain-text 405 into a problem that lists the allowed methods."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        allowed = response["Allow"]
+        problem = _problem(request, 405, f"{request.method} is not allowed here; use {allowed}.")
+        problem["Allow"] = allowed
+        return problem
+
+    return wrapper
 
 
 @api.exception_handler(MeridianError)
@@ -94,24 +206,59 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     return _problem(request, 422, detail, errors)
 
 
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if exc.status_code == 400 and isinstance(cause, ValueError):
+        # Ninja's body parser failed: json.JSONDecodeError or a body that is not UTF-8.
+        message = f"The request body is not valid JSON: {cause}."
+        return _problem(request, 400, message, {"body": [message]})
+    return _problem(request, exc.status_code, str(exc))
+
+
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _problem(
-        request, 401, "Authentication required: send a valid, unrevoked bearer token or sign in."
-    )
+    return _problem(request, 401, NO_CREDENTIALS)
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    if getattr(request, "membership", False) is None:
+        # A signed-in person with no workspace reached an operation that needs one.
+        return _problem(
+            request,
+            404,
+            "You are not a member of any workspace; create one or accept an invitation.",
+        )
     return _problem(request, 404, NotFound().detail)
 
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    from django.conf import settings
-
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return _problem(request, 413, f"The request body is larger than the limit of {limit} bytes.")
+    message = f"The request body is larger than the limit of {limit} bytes."
+    return _problem(request, 413, message, {"body": [message]})
+
+
+fallback = Router(auth=None)
+EVERY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _no_endpoint(path: str) -> NoReturn:
+    index = reverse("api:openapi-json")
+    raise NotFound(f"The API has no endpoint /{path}; {index} lists those it has.")
+
+
+@fallback.api_operation(EVERY_METHOD, "/", include_in_schema=False)
+def api_root(request: HttpRequest) -> NoReturn:
+    """The bare API prefix: a JSON 404 that points to the OpenAPI document."""
+    _no_endpoint("")
+
+
+@fallback.api_operation(EVERY_METHOD, "/{path:rest}", include_in_schema=False)
+def unknown_path(request: HttpRequest, rest: str) -> NoReturn:
+    """Any path the API does not have: a JSON 404, not the site's HTML page."""
+    _no_endpoint(rest)
 
 
 def register_routers() -> None:
@@ -123,6 +270,7 @@ def register_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/", workspaces_router)
     api.add_router("/", core_router)
+    api.add_router("/", fallback)
 
 
 register_routers()

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs' scripts from static files instead of a CDN
     "django_tasks_db",
     "allauth",
     "allauth.account",
@@ -114,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "meridian.core.middleware.MeridianErrorMiddleware",
 ]
 
 ROOT_URLCONF = "meridian.urls"
@@ -175,6 +177,7 @@ if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
     raise ImproperlyConfigured("MERIDIAN_REDIS_URL must be a redis:// or rediss:// URL")
 
 if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")  # the RQ task backend's system check requires it
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
@@ -271,6 +274,8 @@ MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [
+    # The package's own static/ (meridian/app.css, app.js): `meridian` itself is not an app.
+    PACKAGE_DIR / "static",
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
 STORAGES = {

@@ -9,6 +9,7 @@ from meridian.workspaces import views as workspace_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("health", core_views.health, name="health"),
+    path("ping", core_views.ping, name="ping"),
     path("accounts/", include("allauth.urls")),
     path("new/", workspace_views.workspace_create_view, name="workspace_create"),
     path(

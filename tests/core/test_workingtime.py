@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import accumulate
+from itertools import accumulate, pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -45,8 +46,8 @@ EPSILON = timedelta(microseconds=1)
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def _transitions(zone_name: str) -> list[datetime]:
@@ -70,6 +71,7 @@ def _transitions(zone_name: str) -> list[datetime]:
 
 
 TRANSITIONS = {name: _transitions(name) for name in ZONES}
+ZONES_WITH_TRANSITIONS = [name for name in ZONES if TRANSITIONS[name]]
 
 
 # --------------------------------------------------------------------------- strategies
@@ -82,31 +84,33 @@ def day_hours(
     draw: st.DrawFn, min_size: int = 0, hot: tuple[int, ...] = ()
 ) -> list[tuple[int, int]]:
     """A valid day: strictly increasing boundaries paired up (so sorted and non-overlapping)."""
-    points_from = st.one_of(boundary, st.sampled_from(hot)) if hot else boundary
+    # Points near a transition: the exact edges of its gap or overlap are the likeliest.
+    points_from = (
+        st.one_of(boundary, st.sampled_from(hot), st.sampled_from(hot[:2])) if hot else boundary
+    )
     points = sorted(draw(st.lists(points_from, unique=True, min_size=min_size, max_size=6)))
     return [(points[i], points[i + 1]) for i in range(0, len(points) - 1, 2)]
 
 
 def _hot_minutes(zone: ZoneInfo, transition: datetime) -> tuple[date, tuple[int, ...]]:
-    """The local date of a transition and wall-clock minutes in and around its gap or overlap."""
+    """A transition's local date and wall-clock minutes around its gap or overlap, edges first."""
     before = (transition - MINUTE).astimezone(zone).replace(tzinfo=None) + MINUTE
     after = transition.astimezone(zone).replace(tzinfo=None)
     low, high = min(before, after), max(before, after)
     day = low.date()
-    minutes = set()
-    for k in range(-2, int((high - low) / timedelta(minutes=15)) + 3):
-        wall = low + k * timedelta(minutes=15)
-        offset = int((wall - datetime.combine(day, time())) / MINUTE)
-        if 0 <= offset <= 1440:
-            minutes.add(offset)
-    return day, tuple(sorted(minutes))
+    midnight = datetime.combine(day, time())
+    edges = [int((low - midnight) / MINUTE), int((high - midnight) / MINUTE)]
+    near = [edges[0] + k * 15 for k in range(-2, (edges[1] - edges[0]) // 15 + 3)]
+    minutes = list(dict.fromkeys(m for m in [*edges, *near] if 0 <= m <= 1440))
+    return day, tuple(minutes)
 
 
 @st.composite
 def instants(draw: st.DrawFn, zone: str) -> datetime:
     """Whole-minute UTC instants over 2000-2035, half of them within days of a DST transition."""
     transitions = TRANSITIONS[zone]
-    if transitions and draw(st.booleans()):
+    near_transition = draw(st.booleans())
+    if transitions and near_transition:
         base = draw(st.sampled_from(transitions))
         return base + draw(st.integers(-4 * 1440, 4 * 1440)) * MINUTE
     return utc(2000, 1, 1) + draw(st.integers(0, 36 * 365 * 1440)) * MINUTE
@@ -114,20 +118,25 @@ def instants(draw: st.DrawFn, zone: str) -> datetime:
 
 @st.composite
 def scenarios(
-    draw: st.DrawFn, time_off: bool = True, zones: list[str] = ZONES
+    draw: st.DrawFn, time_off: bool = True, hot: bool | None = None
 ) -> tuple[WorkingWeek, datetime]:
-    """A random valid working week with at least some hours, and an instant to work around."""
-    zone = draw(st.sampled_from(zones))
+    """A random valid working week with at least some hours, and an instant to work around.
+
+    With ``hot`` (by default: at random) the zone has DST, the transition day's hours have
+    boundaries in or near the gap or overlap, and the instant falls shortly before it.
+    """
+    zone = draw(st.sampled_from(ZONES_WITH_TRANSITIONS if hot else ZONES))
     days = draw(st.dictionaries(st.integers(0, 6), day_hours(), max_size=7))
     if not any(days.values()):
         days[draw(st.integers(0, 6))] = draw(day_hours(min_size=2))
     base = draw(instants(zone))
     transitions = TRANSITIONS[zone]
-    if transitions and draw(st.booleans()):
+    if transitions and (hot or (hot is None and draw(st.booleans()))):
         # Put boundaries right in the gap or overlap of the transition nearest ``base``.
         nearest = min(transitions, key=lambda t: abs(t - base))
-        day, hot = _hot_minutes(ZoneInfo(zone), nearest)
-        days[day.weekday()] = draw(day_hours(min_size=2, hot=hot))
+        day, minutes = _hot_minutes(ZoneInfo(zone), nearest)
+        days[day.weekday()] = draw(day_hours(min_size=2, hot=minutes))
+        base = nearest - draw(st.integers(0, 24 * 60)) * MINUTE
     off: list[tuple[datetime, datetime]] = []
     if time_off:
         for _ in range(draw(st.integers(0, 3))):
@@ -168,6 +177,23 @@ def test_berlin_end_inside_the_repeated_hour_uses_its_second_occurrence() -> Non
     week = working_week("Europe/Berlin", {6: "01:00-02:30"})
     assert list(working_intervals(week, utc(2026, 10, 24), utc(2026, 10, 26))) == [
         (utc(2026, 10, 24, 23), utc(2026, 10, 25, 1, 30))
+    ]
+
+
+def test_end_where_the_repeated_hour_begins_is_not_lengthened() -> None:
+    # Berlin repeats 02:00-03:00 on 2026-10-25; the clock reaches 02:00 from below only once.
+    week = working_week("Europe/Berlin", {6: "00:00-02:00"})
+    assert list(working_intervals(week, utc(2026, 10, 24), utc(2026, 10, 26))) == [
+        (utc(2026, 10, 24, 22), utc(2026, 10, 25, 0))
+    ]
+    # ... while a start there is its first occurrence, so 02:00-03:00 is two real hours.
+    week = working_week("Europe/Berlin", {6: "02:00-03:00"})
+    assert working_time_between(week, utc(2026, 10, 24), utc(2026, 10, 26)) == timedelta(hours=2)
+    # New York repeats 01:00-02:00 on 2026-11-01.
+    week = working_week("America/New_York", {6: "00:00-01:00, 01:30-03:00"})
+    assert list(working_intervals(week, utc(2026, 10, 31), utc(2026, 11, 3))) == [
+        (utc(2026, 11, 1, 4), utc(2026, 11, 1, 5)),
+        (utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 8)),
     ]
 
 
@@ -372,9 +398,9 @@ def test_parse_and_format() -> None:
 
 def test_validate_day_names_the_weekday() -> None:
     assert validate_day(0, [(840, 1080), (540, 720)]) == ((540, 720), (840, 1080))
-    with pytest.raises(WorkingHoursError, match="^Tuesday: 14:00–12:00 ends before it starts$"):
+    with pytest.raises(WorkingHoursError, match=r"^Tuesday: 14:00–12:00 ends before it starts$"):
         validate_day(1, [(840, 720)])
-    with pytest.raises(WorkingHoursError, match="^Monday: 09:00–12:00 overlaps 11:00–13:00$"):
+    with pytest.raises(WorkingHoursError, match=r"^Monday: 09:00–12:00 overlaps 11:00–13:00$"):
         validate_day(0, [(540, 720), (660, 780)])
     with pytest.raises(WorkingHoursError, match="out of range"):
         validate_day(4, [(-5, 60)])
@@ -383,7 +409,8 @@ def test_validate_day_names_the_weekday() -> None:
     with pytest.raises(WorkingHoursError, match="Unknown weekday: 7"):
         validate_day(7, [])
     with pytest.raises(WorkingHoursError, match="whole minutes"):
-        validate_day(2, [(9.5, 12)])  # type: ignore[list-item]
+        half_past_nine: Any = 9.5
+        validate_day(2, [(half_past_nine, 12)])
 
 
 def test_working_week_errors() -> None:
@@ -392,9 +419,9 @@ def test_working_week_errors() -> None:
     for bad in ("", "../etc/passwd", "Europe"):
         with pytest.raises(WorkingHoursError, match="Unknown time zone"):
             working_week(bad, {})
-    with pytest.raises(WorkingHoursError, match="^Tuesday: 14:00–12:00 ends before it starts$"):
+    with pytest.raises(WorkingHoursError, match=r"^Tuesday: 14:00–12:00 ends before it starts$"):
         working_week("UTC", {1: "14:00-12:00"})
-    with pytest.raises(WorkingHoursError, match="^Monday: 09:00–12:00 overlaps 11:00–13:00$"):
+    with pytest.raises(WorkingHoursError, match=r"^Monday: 09:00–12:00 overlaps 11:00–13:00$"):
         working_week("UTC", {0: [(540, 720), (660, 780)]})
     with pytest.raises(WorkingHoursError, match="ends before it starts"):
         working_week("UTC", {}, [(utc(2026, 1, 2), utc(2026, 1, 1))])
@@ -495,7 +522,9 @@ def test_a_week_without_transitions_has_exactly_the_configured_hours(
     scenario: tuple[WorkingWeek, datetime],
 ) -> None:
     week, t = scenario
-    offsets = {(t + n * timedelta(hours=1)).astimezone(week.zone).utcoffset() for n in range(170)}
+    # No transition in the week nor a day either side (intervals can reach across the edges).
+    hours = range(-25, 7 * 24 + 26)
+    offsets = {(t + n * timedelta(hours=1)).astimezone(week.zone).utcoffset() for n in hours}
     assume(len(offsets) == 1)
     configured = sum((end - start for day in week.days.values() for start, end in day), 0)
     assert working_time_between(week, t, t + WEEK) == configured * MINUTE
@@ -511,7 +540,7 @@ def test_intervals_are_disjoint_ordered_and_inside_the_window(
     spans = list(working_intervals(week, start, end))
     for s, e in spans:
         assert start <= s < e <= end and s.tzinfo is UTC and e.tzinfo is UTC
-    for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
+    for (_, e1), (s2, _) in pairwise(spans):
         assert e1 < s2  # merged: never touching, never overlapping
     assert sum((e - s for s, e in spans), timedelta(0)) == working_time_between(week, start, end)
 
@@ -575,8 +604,8 @@ def test_format_and_parse_are_inverse(hours: list[tuple[int, int]]) -> None:
     assert format_hours(parse_hours(format_hours(normalized))) == format_hours(normalized)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(), st.integers(1, 3 * 1440))
+@PROPERTY
+@given(scenarios() | scenarios(hot=True), st.integers(1, 3 * 1440))
 def test_matches_a_brute_force_oracle_minute_by_minute(
     scenario: tuple[WorkingWeek, datetime], length: int
 ) -> None:
@@ -584,7 +613,8 @@ def test_matches_a_brute_force_oracle_minute_by_minute(
 
     A start is the first real minute whose local wall time is at or after it (so a time in a gap
     becomes the end of the gap and a repeated time its first occurrence); an end is one minute
-    after the last real minute whose wall time is before it (so its second occurrence).
+    after the last real minute whose wall time is before it (so a repeated time's second
+    occurrence, except for the time that opens the repeated span, and 24:00 the next midnight).
     """
     week, start = scenario
     end = start + length * MINUTE
@@ -610,8 +640,7 @@ def test_matches_a_brute_force_oracle_minute_by_minute(
     expected = working[lo : lo + length]
 
     actual = bytearray(length)
-    for s, e in working_intervals(week, start, end):
-        actual[int((s - start) / MINUTE) : int((e - start) / MINUTE)] = b"\x01" * int(
-            (e - s) / MINUTE
-        )
+    for span_start, span_end in working_intervals(week, start, end):
+        i, j = int((span_start - start) / MINUTE), int((span_end - start) / MINUTE)
+        actual[i:j] = b"\x01" * (j - i)
     assert actual == expected

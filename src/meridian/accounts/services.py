@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from meridian.accounts.models import ApiToken, User
-from meridian.core.errors import Conflict, ValidationFailed
+from meridian.core.errors import Conflict, Unauthenticated, ValidationFailed
 from meridian.core.secrets import digest, new_secret
 from meridian.core.services import audit_record
 from meridian.workspaces.models import Membership, Role
@@ -78,18 +78,22 @@ def token_revoke(*, acting: Membership, token: ApiToken) -> ApiToken:
     return token
 
 
-def token_authenticate(raw: str) -> ApiToken | None:
-    """The live token behind a bearer string, with its member; None when unknown or revoked."""
+def token_authenticate(raw: str) -> ApiToken:
+    """The live token behind a bearer string, with its member; Unauthenticated says why not."""
     token = (
-        ApiToken.objects.select_related("membership__user", "membership__workspace")
-        .filter(digest=digest(raw), revoked_at__isnull=True)
+        ApiToken.objects.select_related(
+            "membership__user", "membership__workspace", "membership__profile"
+        )
+        .filter(digest=digest(raw))
         .first()
     )
     if token is None:
-        return None
+        raise Unauthenticated("This API token is not valid: no such token exists.")
+    if token.revoked_at is not None:
+        raise Unauthenticated("This API token was revoked; create a new one.")
     membership = token.membership
     if not membership.is_active or not membership.user.is_active:
-        return None
+        raise Unauthenticated("This API token's owner no longer has access to its workspace.")
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -1,8 +1,9 @@
 """Pages of the accounts area: personal API tokens."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from meridian.accounts.forms import TokenForm
@@ -10,36 +11,43 @@ from meridian.accounts.selectors import token_get_for, token_list_for
 from meridian.accounts.services import token_create, token_revoke
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
-from meridian.workspaces.access import requires
+from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 
 
 @requires(Role.MEMBER)
-def tokens(request: HttpRequest, workspace: str) -> HttpResponse:
+def tokens(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Your API tokens; a new token's secret is shown on this page once."""
-    me = request.membership  # type: ignore[attr-defined]
+    me = request.membership
     form = TokenForm(request.POST or None)
     created = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            token, raw = token_create(acting=me, name=form.cleaned_data["name"])
-        except MeridianError as exc:
-            add_service_errors(form, exc)
-        else:
-            created = {"token": token, "raw": raw}
-            form = TokenForm()
-    return render(
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                token, raw = token_create(acting=me, name=form.cleaned_data["name"])
+            except MeridianError as exc:
+                add_service_errors(form, exc)
+            else:
+                created = {"token": token, "raw": raw}
+                form, status = TokenForm(), 200
+    response = render(
         request,
         "accounts/tokens.html",
         {"form": form, "tokens": token_list_for(viewer=me), "created": created},
+        status=status,
     )
+    # The page may hold a secret: keep it out of every cache, including the back button's.
+    add_never_cache_headers(response)
+    return response
 
 
 @require_POST
 @requires(Role.MEMBER)
-def token_revoke_view(request: HttpRequest, workspace: str, token_id: int) -> HttpResponse:
+def token_revoke_view(request: WorkspaceRequest, workspace: str, token_id: int) -> HttpResponse:
     """Revoke one of your tokens."""
-    me = request.membership  # type: ignore[attr-defined]
+    me = request.membership
     token = token_get_for(me, token_id)
     try:
         token_revoke(acting=me, token=token)

@@ -2,12 +2,13 @@
 
 from datetime import date
 
-from django.http import HttpRequest
+from django.db.models import QuerySet
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
+from meridian.core.models import AuditEntry
 from meridian.core.pagination import CursorPagination
-from meridian.core.schemas import AuditEntryOut
+from meridian.core.schemas import ApiRequest, AuditEntryOut, Problem
 from meridian.core.selectors import AuditFilters, audit_list_for
 from meridian.workspaces.access import requires
 from meridian.workspaces.models import Role
@@ -23,9 +24,9 @@ class AuditQuery(Schema):
     until: date | None = None
 
 
-@router.get("/audit", response=list[AuditEntryOut])
+@router.get("/audit", response={200: list[AuditEntryOut], 403: Problem})
 @requires(Role.ADMIN)
 @paginate(CursorPagination, key="-created_at")
-def audit_list(request: HttpRequest, filters: Query[AuditQuery]) -> object:
+def audit_list(request: ApiRequest, filters: Query[AuditQuery]) -> QuerySet[AuditEntry]:
     """The workspace's audit log, newest first (admins only)."""
-    return audit_list_for(viewer=request.membership, filters=AuditFilters(**filters.dict()))  # type: ignore[attr-defined]
+    return audit_list_for(viewer=request.membership, filters=AuditFilters(**filters.dict()))

@@ -25,6 +25,12 @@ class ValidationFailed(MeridianError):
     status_code = 422
 
 
+class Unauthenticated(MeridianError):
+    """The request does not say who is acting, or the credential it carries is not valid (HTTP 401)."""
+
+    status_code = 401
+
+
 class NotFound(MeridianError):
     """Missing, or not visible to the viewer: the two are never told apart (HTTP 404)."""
 

@@ -1,9 +1,23 @@
-"""Shapes of the core API."""
+"""Shapes of the core API, and of the request every API operation receives."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from meridian.workspaces.access import WorkspaceRequest
+
+if TYPE_CHECKING:
+    from meridian.accounts.models import ApiToken, User
+
+
+class ApiRequest(WorkspaceRequest):
+    """A request that passed API authentication: who acts, and through which credential."""
+
+    # Authentication lets only a signed-in person or a live token's owner through.
+    user: "User"
+    # Set only when a bearer token authenticated the request; absent for the browser session.
+    api_token: "ApiToken"
 
 
 class AuditEntryOut(Schema):
@@ -24,5 +38,7 @@ class AuditEntryOut(Schema):
 class Problem(Schema):
     """The error body every 4xx answer carries."""
 
-    detail: str
-    errors: dict[str, list[str]]
+    detail: str = Field(..., description="What was wrong, in a sentence a person can act on.")
+    errors: dict[str, list[str]] = Field(
+        ..., description="Messages per input field (`body` for the body as a whole); may be empty."
+    )

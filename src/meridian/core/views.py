@@ -8,9 +8,10 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from meridian.core.selectors import AuditFilters, audit_actions_for, audit_list_for
-from meridian.workspaces.access import requires
+from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 from meridian.workspaces.selectors import workspace_list_for
 
@@ -32,6 +33,12 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@require_GET
+def ping(request: HttpRequest) -> JsonResponse:
+    """A bare JSON answer with no database work: the benchmarks' reference for the server itself."""
+    return JsonResponse({"pong": True})
+
+
 def _parse_date(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw) if raw else None
@@ -39,8 +46,9 @@ def _parse_date(raw: str | None) -> date | None:
         return None
 
 
+@vary_on_headers("HX-Request")
 @requires(Role.ADMIN)
-def audit_log(request: HttpRequest, workspace: str) -> HttpResponse:
+def audit_log(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Admins read who changed what, filtered by action, person, object type and dates."""
     filters = AuditFilters(
         action=request.GET.get("action", ""),
@@ -49,11 +57,11 @@ def audit_log(request: HttpRequest, workspace: str) -> HttpResponse:
         since=_parse_date(request.GET.get("since")),
         until=_parse_date(request.GET.get("until")),
     )
-    page = Paginator(audit_list_for(viewer=request.membership, filters=filters), 50).get_page(  # type: ignore[attr-defined]
+    page = Paginator(audit_list_for(viewer=request.membership, filters=filters), 50).get_page(
         request.GET.get("page")
     )
     template = "core/audit.html"
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#audit-table"
     return render(
         request,
@@ -61,6 +69,6 @@ def audit_log(request: HttpRequest, workspace: str) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
-            "actions": audit_actions_for(viewer=request.membership),  # type: ignore[attr-defined]
+            "actions": audit_actions_for(viewer=request.membership),
         },
     )

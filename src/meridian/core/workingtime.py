@@ -21,11 +21,18 @@ Each day's intervals are resolved on that local date with ``zoneinfo``:
 * A wall time that happens twice (a DST overlap, e.g. 02:30 in Berlin on the last Sunday of
   October) resolves with ``fold=0`` (its first occurrence) when it starts an interval and
   ``fold=1`` (its second occurrence) when it ends one, so an interval spanning the repeated hour
-  gets the extra real hour. Berlin 01:00-04:00 on 2026-10-25 is 4 real hours.
-* ``1440`` ("24:00") is the next local midnight: the first instant whose local date is the next
-  day. It is the same instant as that next day's "00:00" start, so a night shift written as
-  Monday 22:00-24:00 plus Tuesday 00:00-02:00 is one unbroken interval. (Should that midnight
-  itself be ambiguous, its first occurrence is used; should it fall in a gap, the end of the gap.)
+  gets the extra real hour. Berlin 01:00-04:00 on 2026-10-25 is 4 real hours, and 01:00-02:30
+  that day is 2.5 real hours (01:00 CEST to 02:30 CET).
+* One refinement for ends: a wall time that *opens* the repeated span (02:00 in Berlin on that
+  day) is, strictly, ambiguous too, but the clock only reaches it from below once, at its first
+  occurrence (afterwards it shows 02:00-02:59 twice, never anything earlier), so that is where an
+  interval ending there ends: Berlin 00:00-02:00 on 2026-10-25 is 2 real hours, not 3. In
+  general an end is the instant after which the clock no longer shows a time before it.
+* ``1440`` ("24:00") is the next local midnight, by the same rule as any other end: the first
+  instant of the next local date (if that midnight falls in a gap, the end of the gap; if it
+  opens a repeated span, its first occurrence). It is therefore the same instant as the next
+  day's "00:00" start, so a night shift written as Monday 22:00-24:00 plus Tuesday 00:00-02:00
+  is one unbroken interval.
 * Offsets are whatever the zone database says, so zones with 30- and 45-minute offsets
   (Asia/Kathmandu, Pacific/Chatham) and 30-minute DST shifts (Australia/Lord_Howe) need nothing
   special.
@@ -88,6 +95,8 @@ SEARCH_HORIZON = timedelta(days=400)
 
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
+_ONE_MINUTE = timedelta(minutes=1)
+_ONE_MICROSECOND = timedelta(microseconds=1)
 _ZERO = timedelta(0)
 _ENTRY_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -322,25 +331,39 @@ def working_week(
 # --------------------------------------------------------------------------- resolving instants
 
 
+def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The naive local wall-clock reading of ``instant`` in ``zone``."""
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
 @lru_cache(maxsize=65536)
 def _resolve(zone: ZoneInfo, day: date, minute: Minutes, is_end: bool) -> datetime:
     """The real UTC instant of wall time ``minute`` on local ``day``, by the module's DST rules."""
-    if minute >= MINUTES_PER_DAY:
-        return _resolve(zone, day + _ONE_DAY, minute - MINUTES_PER_DAY, False)
-    naive = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
-    instant = naive.replace(tzinfo=zone, fold=1 if is_end else 0).astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) == naive:
-        return instant
-    # The wall time does not exist: find the transition that skips it (the first real instant
-    # after the gap). Between the two candidate instants the wall clock goes from before the
-    # gap to after it, so bisect (whole seconds; tz transitions fall on whole seconds).
+    naive = datetime(day.year, day.month, day.day) + minute * _ONE_MINUTE  # 1440: next midnight
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if _wall(first, zone) != naive:
+        return _gap_end(zone, naive)
+    if is_end:
+        second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+        # The second occurrence, unless the clock was not just below the wall time then (the
+        # time opens the repeated span, so it was last reached from below at its first one).
+        if second != first and _wall(second - _ONE_MICROSECOND, zone) < naive:
+            return second
+    return first
+
+
+def _gap_end(zone: ZoneInfo, naive: datetime) -> datetime:
+    """The first real instant after the DST gap that swallows nonexistent wall time ``naive``."""
+    # Read with the offsets before and after the gap, the wall time gives two instants, one
+    # before the transition and one after it; bisect between them for the transition itself
+    # (in whole seconds: zone transitions fall on whole seconds).
     a = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
     b = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
     lo, hi = min(a, b), max(a, b)
     lo_s, hi_s = 0, int((hi - lo).total_seconds())
     while lo_s < hi_s:
         mid = (lo_s + hi_s) // 2
-        if (lo + mid * _ONE_SECOND).astimezone(zone).replace(tzinfo=None) > naive:
+        if _wall(lo + mid * _ONE_SECOND, zone) > naive:
             hi_s = mid
         else:
             lo_s = mid + 1
@@ -473,7 +496,7 @@ def next_working_instant(week: WorkingWeek, instant: datetime) -> datetime | Non
 
 
 def add_working_time(week: WorkingWeek, instant: datetime, amount: timedelta) -> datetime:
-    """The deadline "``amount`` of working time after ``instant``": the earliest instant it is met."""
+    """The deadline "``amount`` of working time after ``instant``": the first instant it is met."""
     moment = _require_aware(instant, "instant")
     if not isinstance(amount, timedelta):
         raise TypeError(f"amount must be a timedelta, not {type(amount).__name__}")
@@ -504,7 +527,7 @@ def working_time_between(week: WorkingWeek, start: datetime, end: datetime) -> t
 
 
 def end_of_local_day(week: WorkingWeek, day: date) -> datetime:
-    """What "end of <day>" means for the member: their last working interval's end, else midnight."""
+    """What "end of <day>" means for the member: their last working interval's end, or midnight."""
     if isinstance(day, datetime) or not isinstance(day, date):
         raise TypeError(f"day must be a date, not {type(day).__name__}")
     spans = _day_spans(week, day)

@@ -1,15 +1,13 @@
 """The workspaces API: workspaces, members, teams, profiles, invitations."""
 
-from typing import Any
-
-from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from django.db.models import QuerySet
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from meridian.core.pagination import CursorPagination
-from meridian.core.schemas import Problem
+from meridian.core.schemas import ApiRequest, Problem
 from meridian.workspaces.access import member_get_for, requires, team_get_for
-from meridian.workspaces.models import Role
+from meridian.workspaces.models import Invitation, Membership, Profile, Role, Team, Workspace
 from meridian.workspaces.schemas import (
     InvitationIn,
     InvitationOut,
@@ -50,144 +48,132 @@ class MemberQuery(Schema):
     team: str = ""
 
 
-def _profile_out(member: Any) -> dict[str, Any]:
-    p = member.profile
-    return {
-        "membership_id": member.pk,
-        "display_name": p.display_name,
-        "title": p.title,
-        "time_zone": p.time_zone,
-        "working_hours": p.working_hours,
-        "focus_blocks": p.focus_blocks,
-        "digest_time": p.digest_time,
-        "locale": p.locale,
-    }
-
-
 @router.get("/workspaces", response=list[WorkspaceOut])
-@requires(Role.GUEST)
-def workspaces(request: HttpRequest) -> Any:
-    """The workspaces you belong to (a token sees only its own)."""
-    if getattr(request, "auth", None) is not None and request.headers.get("Authorization"):
-        return [request.membership.workspace]  # type: ignore[attr-defined]
-    return workspace_list_for(user=request.user)
+@paginate(CursorPagination, key="name")
+def workspaces(request: ApiRequest) -> QuerySet[Workspace]:
+    """The workspaces you belong to, by name (a token sees only its own)."""
+    mine = workspace_list_for(user=request.user)
+    if hasattr(request, "api_token"):
+        return mine.filter(pk=request.membership.workspace_id)
+    return mine
 
 
-@router.post("/workspaces", response={201: WorkspaceOut, 422: Problem})
-@requires(Role.GUEST)
-def workspace_new(request: HttpRequest, payload: WorkspaceIn) -> Any:
+@router.post("/workspaces", response={201: WorkspaceOut})
+def workspace_new(request: ApiRequest, payload: WorkspaceIn) -> Status[Workspace]:
     """Create a workspace; you become its admin."""
-    return 201, workspace_create(user=request.user, name=payload.name, slug=payload.slug)  # type: ignore[arg-type]
+    return Status(201, workspace_create(user=request.user, name=payload.name, slug=payload.slug))
 
 
 @router.get("/members", response=list[MemberOut])
 @requires(Role.GUEST)
-@paginate(CursorPagination, key="id")
-def members(request: HttpRequest, filters: Query[MemberQuery]) -> Any:
-    """Members of the workspace, filterable by text, role and team."""
-    return member_list_for(viewer=request.membership, filters=MemberFilters(**filters.dict()))  # type: ignore[attr-defined]
+@paginate(CursorPagination, key="profile__display_name")
+def members(request: ApiRequest, filters: Query[MemberQuery]) -> QuerySet[Membership]:
+    """Active members of the workspace by display name, filterable by text, role and team."""
+    return member_list_for(viewer=request.membership, filters=MemberFilters(**filters.dict()))
 
 
 @router.get("/members/{member_id}", response={200: MemberOut, 404: Problem})
 @requires(Role.GUEST)
-def member(request: HttpRequest, member_id: int) -> Any:
+def member(request: ApiRequest, member_id: int) -> Membership:
     """One member of the workspace."""
-    return member_get_for(request.membership, member_id)  # type: ignore[attr-defined]
+    return member_get_for(request.membership, member_id)
 
 
 @router.put(
-    "/members/{member_id}/role",
-    response={200: MemberOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    "/members/{member_id}/role", response={200: MemberOut, 403: Problem, 404: Problem, 409: Problem}
 )
 @requires(Role.ADMIN)
-def member_role(request: HttpRequest, member_id: int, payload: RoleIn) -> Any:
-    """Change a member's role (admins)."""
-    target = member_get_for(request.membership, member_id)  # type: ignore[attr-defined]
-    return member_set_role(acting=request.membership, member=target, role=payload.role)  # type: ignore[attr-defined]
+def member_role(request: ApiRequest, member_id: int, payload: RoleIn) -> Membership:
+    """Change a member's role (admins only); the last admin cannot step down."""
+    target = member_get_for(request.membership, member_id)
+    return member_set_role(acting=request.membership, member=target, role=payload.role)
 
 
 @router.get("/profile", response=ProfileOut)
 @requires(Role.GUEST)
-def profile(request: HttpRequest) -> Any:
+def profile(request: ApiRequest) -> Profile:
     """Your profile in this workspace: zone, working hours, focus blocks, digest time."""
-    return _profile_out(request.membership)  # type: ignore[attr-defined]
+    return request.membership.profile
 
 
-@router.patch("/profile", response={200: ProfileOut, 422: Problem})
+@router.patch("/profile", response=ProfileOut)
 @requires(Role.GUEST)
-def profile_edit(request: HttpRequest, payload: ProfileIn) -> Any:
-    """Change your profile; an invalid field changes nothing."""
-    me = request.membership  # type: ignore[attr-defined]
-    data = payload.dict(exclude_unset=True)
-    profile_update(acting=me, member=me, **data)
-    me.profile.refresh_from_db()
-    return _profile_out(me)
+def profile_edit(request: ApiRequest, payload: ProfileIn) -> Profile:
+    """Change the fields you send; if any is invalid, nothing changes and each problem is named."""
+    me = request.membership
+    return profile_update(acting=me, member=me, **payload.dict(exclude_unset=True))
 
 
 @router.get("/teams", response=list[TeamOut])
 @requires(Role.GUEST)
-def teams(request: HttpRequest) -> Any:
-    """Teams of the workspace with member counts."""
-    return team_list_for(viewer=request.membership)  # type: ignore[attr-defined]
+@paginate(CursorPagination, key="name")
+def teams(request: ApiRequest) -> QuerySet[Team]:
+    """Teams of the workspace by name, with their member counts."""
+    return team_list_for(viewer=request.membership)
 
 
-@router.post("/teams", response={201: TeamOut, 403: Problem, 422: Problem})
+@router.post("/teams", response={201: TeamOut, 403: Problem})
 @requires(Role.MEMBER)
-def team_new(request: HttpRequest, payload: TeamIn) -> Any:
-    """Create a team."""
-    return 201, team_create(
+def team_new(request: ApiRequest, payload: TeamIn) -> Status[Team]:
+    """Create a team (members and admins; guests only read)."""
+    team = team_create(
         acting=request.membership, name=payload.name, description=payload.description
-    )  # type: ignore[attr-defined]
+    )
+    return Status(201, team_list_for(viewer=request.membership).get(pk=team.pk))
+
+
+@router.patch("/teams/{team_slug}", response={200: TeamOut, 403: Problem, 404: Problem})
+@requires(Role.MEMBER)
+def team_edit(request: ApiRequest, team_slug: str, payload: TeamIn) -> Team:
+    """Rename a team or change its description."""
+    team = team_get_for(request.membership, team_slug)
+    team_update(
+        acting=request.membership, team=team, name=payload.name, description=payload.description
+    )
+    return team_list_for(viewer=request.membership).get(pk=team.pk)
 
 
 @router.get("/teams/{team_slug}/members", response={200: list[MemberOut], 404: Problem})
 @requires(Role.GUEST)
-def team_members(request: HttpRequest, team_slug: str) -> Any:
-    """Members of one team."""
-    team = team_get_for(request.membership, team_slug)  # type: ignore[attr-defined]
-    return team_members_for(viewer=request.membership, team=team).prefetch_related(  # type: ignore[attr-defined]
-        "team_memberships__team"
-    )
-
-
-@router.patch("/teams/{team_slug}", response={200: TeamOut, 404: Problem, 422: Problem})
-@requires(Role.MEMBER)
-def team_edit(request: HttpRequest, team_slug: str, payload: TeamIn) -> Any:
-    """Rename a team or change its description."""
-    team = team_get_for(request.membership, team_slug)  # type: ignore[attr-defined]
-    return team_update(
-        acting=request.membership, team=team, name=payload.name, description=payload.description
-    )  # type: ignore[attr-defined]
+@paginate(CursorPagination, key="profile__display_name")
+def team_members(request: ApiRequest, team_slug: str) -> QuerySet[Membership]:
+    """Active members of one team, by display name."""
+    team = team_get_for(request.membership, team_slug)
+    return team_members_for(viewer=request.membership, team=team)
 
 
 @router.post(
     "/teams/{team_slug}/members",
-    response={201: MemberOut, 404: Problem, 409: Problem, 422: Problem},
+    response={201: MemberOut, 403: Problem, 404: Problem, 409: Problem},
 )
 @requires(Role.MEMBER)
-def team_member_add(request: HttpRequest, team_slug: str, payload: TeamMemberIn) -> Any:
-    """Add a member to a team."""
-    team = team_get_for(request.membership, team_slug)  # type: ignore[attr-defined]
-    target = member_get_for(request.membership, payload.membership_id)  # type: ignore[attr-defined]
-    team_add_member(acting=request.membership, team=team, member=target)  # type: ignore[attr-defined]
-    return 201, member_get_for(request.membership, target.pk)  # type: ignore[attr-defined]
+def team_member_add(
+    request: ApiRequest, team_slug: str, payload: TeamMemberIn
+) -> Status[Membership]:
+    """Add a member of the workspace to a team."""
+    team = team_get_for(request.membership, team_slug)
+    target = member_get_for(request.membership, payload.membership_id)
+    team_add_member(acting=request.membership, team=team, member=target)
+    return Status(201, member_get_for(request.membership, target.pk))
 
 
-@router.delete("/teams/{team_slug}/members/{member_id}", response={204: None, 404: Problem})
+@router.delete(
+    "/teams/{team_slug}/members/{member_id}", response={204: None, 403: Problem, 404: Problem}
+)
 @requires(Role.MEMBER)
-def team_member_remove(request: HttpRequest, team_slug: str, member_id: int) -> Any:
+def team_member_remove(request: ApiRequest, team_slug: str, member_id: int) -> Status[None]:
     """Take a member out of a team."""
-    team = team_get_for(request.membership, team_slug)  # type: ignore[attr-defined]
-    target = member_get_for(request.membership, member_id)  # type: ignore[attr-defined]
-    team_remove_member(acting=request.membership, team=team, member=target)  # type: ignore[attr-defined]
-    return 204, None
+    team = team_get_for(request.membership, team_slug)
+    target = member_get_for(request.membership, member_id)
+    team_remove_member(acting=request.membership, team=team, member=target)
+    return Status(204, None)
 
 
-@router.post("/invitations", response={201: InvitationOut, 403: Problem, 422: Problem})
+@router.post("/invitations", response={201: InvitationOut, 403: Problem})
 @requires(Role.ADMIN)
-def invitation_new(request: HttpRequest, payload: InvitationIn) -> Any:
-    """Invite a person by email (admins); the link goes to them by email."""
+def invitation_new(request: ApiRequest, payload: InvitationIn) -> Status[Invitation]:
+    """Invite a person by email (admins only); the one-time link goes to them by email."""
     invitation, _ = invitation_create(
         acting=request.membership, email=payload.email, role=payload.role
-    )  # type: ignore[attr-defined]
-    return 201, invitation
+    )
+    return Status(201, invitation)

@@ -1,5 +1,6 @@
 """Forms of the workspaces pages; validation that matters lives in the services."""
 
+import functools
 import zoneinfo
 
 from django import forms
@@ -10,8 +11,13 @@ from meridian.workspaces.models import Role
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
+@functools.cache
 def zone_choices() -> list[tuple[str, str]]:
-    return [(z, z.replace("_", " ")) for z in sorted(zoneinfo.available_timezones())]
+    """Every IANA zone a person would pick (Region/City, and UTC), with a readable label."""
+    zones = (z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
+    return [
+        (z, z.replace("_", " ")) for z in sorted(zones) if not z.startswith(("Etc/", "SystemV/"))
+    ]
 
 
 class WorkspaceForm(forms.Form):
@@ -25,34 +31,57 @@ class WorkspaceForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="Email address")
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    email = forms.EmailField(
+        label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.MEMBER,
+        help_text="Admins manage members and settings; guests see but do not create.",
+    )
 
 
 class AcceptInvitationForm(forms.Form):
     """A new person sets their name and password while accepting an invitation."""
 
-    display_name = forms.CharField(max_length=100, label="Your name")
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    display_name = forms.CharField(
+        max_length=100, label="Your name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters; not a common password.",
+    )
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, label="Team name")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
 class ProfileForm(forms.Form):
     """The profile editor: one text field of intervals per weekday, e.g. “09:00-12:00, 14:00-18:00”."""
 
-    display_name = forms.CharField(max_length=100)
-    title = forms.CharField(max_length=100, required=False)
+    display_name = forms.CharField(
+        max_length=100, label="Display name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    title = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Title",
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+        help_text="What you do, e.g. “Backend engineer”.",
+    )
     time_zone = forms.CharField(
         max_length=64,
-        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
-        help_text="Your IANA time zone, e.g. Europe/Berlin.",
+        label="Time zone",
+        widget=forms.TextInput(
+            attrs={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text="Where you work from, as Region/City: start typing, e.g. “Kathmandu”.",
     )
     digest_time = forms.TimeField(
         required=False,
+        label="Daily digest at",
         widget=forms.TimeInput(attrs={"type": "time"}),
         help_text="When your daily digest arrives, in your time zone.",
     )
@@ -60,26 +89,29 @@ class ProfileForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for i, day in enumerate(WEEKDAYS):
+            # Free text keeps split days ("09:00-12:00, 14:00-18:00") one field a phone can edit.
             self.fields[f"hours_{i}"] = forms.CharField(
                 required=False,
-                label=day,
+                label=f"{day} working hours",
                 widget=forms.TextInput(
-                    attrs={"placeholder": "09:00-17:00", "inputmode": "numeric"}
+                    attrs={"placeholder": "day off", "autocomplete": "off", "spellcheck": "false"}
                 ),
             )
             self.fields[f"focus_{i}"] = forms.CharField(
                 required=False,
-                label=f"Focus on {day}",
-                widget=forms.TextInput(attrs={"placeholder": "e.g. 09:00-11:00"}),
+                label=f"{day} focus time",
+                widget=forms.TextInput(
+                    attrs={"placeholder": "none", "autocomplete": "off", "spellcheck": "false"}
+                ),
             )
 
     def _week(self, prefix: str) -> dict[str, list[list[int]]]:
         week: dict[str, list[list[int]]] = {}
-        for i, day in enumerate(WEEKDAYS):
+        for i in range(len(WEEKDAYS)):
             try:
                 intervals = parse_hours(self.cleaned_data.get(f"{prefix}_{i}", "") or "")
             except WorkingHoursError as exc:
-                self.add_error(f"{prefix}_{i}", f"{day}: {exc}")
+                self.add_error(f"{prefix}_{i}", str(exc))
                 continue
             if intervals:
                 week[str(i)] = [[a, b] for a, b in intervals]

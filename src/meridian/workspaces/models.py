@@ -112,6 +112,9 @@ class TeamMembership(models.Model):
             models.UniqueConstraint(fields=["team", "membership"], name="team_membership_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.membership} in {self.team}"
+
 
 class Invitation(models.Model):
     """A single-use, expiring link that lets a person join a workspace with a given role."""

@@ -5,6 +5,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from meridian.workspaces.models import Role
+
 
 class WorkspaceOut(Schema):
     id: int
@@ -55,7 +57,7 @@ class MemberOut(Schema):
 
 
 class RoleIn(Schema):
-    role: str
+    role: Role
 
 
 Week = dict[str, list[tuple[int, int]]]
@@ -91,7 +93,7 @@ class TeamOut(Schema):
     name: str
     slug: str
     description: str
-    member_count: int = 0
+    member_count: int = Field(..., description="Active members of the team.")
 
 
 class TeamIn(Schema):
@@ -105,7 +107,7 @@ class TeamMemberIn(Schema):
 
 class InvitationIn(Schema):
     email: str
-    role: str = "member"
+    role: Role = Role.MEMBER
 
 
 class InvitationOut(Schema):

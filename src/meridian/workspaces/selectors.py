@@ -1,8 +1,14 @@
 """Reads about workspaces, members and teams, always through the viewer's membership."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from meridian.accounts.models import User
 
 from meridian.workspaces.models import Invitation, Membership, Team, TeamMembership, Workspace
 
@@ -17,11 +23,13 @@ class MemberFilters:
     include_inactive: bool = False
 
 
-def workspace_list_for(*, user: object) -> QuerySet[Workspace]:
+def workspace_list_for(*, user: "User | AnonymousUser") -> QuerySet[Workspace]:
     """The workspaces the person is an active member of."""
-    return Workspace.objects.filter(memberships__user=user, memberships__is_active=True).order_by(
-        "name"
-    )
+    if not user.is_authenticated:
+        return Workspace.objects.none()
+    return Workspace.objects.filter(
+        memberships__user_id=user.pk, memberships__is_active=True
+    ).order_by("name")
 
 
 def member_list_for(*, viewer: Membership, filters: MemberFilters) -> QuerySet[Membership]:
@@ -71,7 +79,13 @@ def team_members_for(*, viewer: Membership, team: Team) -> QuerySet[Membership]:
             workspace_id=viewer.workspace_id, team_memberships__team=team, is_active=True
         )
         .select_related("user", "profile")
-        .order_by("profile__display_name")
+        .prefetch_related(
+            Prefetch(
+                "team_memberships",
+                queryset=TeamMembership.objects.select_related("team").order_by("team__name"),
+            )
+        )
+        .order_by("profile__display_name", "id")
     )
 
 

@@ -1,16 +1,27 @@
 """Pages of the workspaces area: create, members, teams, profile, invitations."""
 
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from meridian.accounts.services import user_create
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
-from meridian.workspaces.access import member_get_for, requires, team_get_for
+from meridian.core.workingtime import WorkingHoursError, is_working, working_week
+from meridian.workspaces.access import WorkspaceRequest, member_get_for, requires, team_get_for
 from meridian.workspaces.forms import (
     WEEKDAYS,
     AcceptInvitationForm,
@@ -20,7 +31,7 @@ from meridian.workspaces.forms import (
     WorkspaceForm,
     zone_choices,
 )
-from meridian.workspaces.models import Role
+from meridian.workspaces.models import Membership, Profile, Role
 from meridian.workspaces.selectors import (
     MemberFilters,
     invitation_list_for,
@@ -37,8 +48,60 @@ from meridian.workspaces.services import (
     team_add_member,
     team_create,
     team_remove_member,
+    team_update,
     workspace_create,
 )
+
+
+def _status(request: HttpRequest) -> int:
+    """A form that comes back to the person after a POST had problems: 422, else 200."""
+    return 422 if request.method == "POST" else 200
+
+
+@dataclass(frozen=True)
+class LocalClock:
+    """What a member's clock shows now, and whether that is inside their working hours."""
+
+    now: datetime  # aware, in the member's zone
+    zone: str
+    working: bool | None  # None: the profile's hours could not be read
+
+    @property
+    def time(self) -> str:
+        return self.now.strftime("%H:%M")
+
+    @property
+    def weekday(self) -> str:
+        return self.now.strftime("%a")
+
+    @property
+    def offset(self) -> str:
+        """The zone's offset from UTC now, e.g. "UTC+05:45" (Kathmandu) or "UTC−03:00"."""
+        minutes = int(self.now.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+        sign = "+" if minutes >= 0 else "\u2212"
+        return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+    @property
+    def zone_label(self) -> str:
+        return self.zone.replace("_", " ")
+
+
+def local_clock(profile: Profile, now: datetime) -> LocalClock:
+    """The member's wall-clock time now, computed here so every viewer sees the same thing."""
+    try:
+        week = working_week(
+            profile.time_zone, {int(day): hours for day, hours in profile.working_hours.items()}
+        )
+    except (WorkingHoursError, ValueError, TypeError):
+        return LocalClock(now=now.astimezone(ZoneInfo("UTC")), zone="UTC", working=None)
+    return LocalClock(
+        now=now.astimezone(week.zone), zone=profile.time_zone, working=is_working(week, now)
+    )
+
+
+def _with_clocks(members: list[Membership]) -> list[tuple[Membership, LocalClock]]:
+    now = timezone.now()
+    return [(m, local_clock(m.profile, now)) for m in members]
 
 
 @login_required
@@ -53,72 +116,78 @@ def workspace_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Welcome to {ws.name}. Invite your colleagues next.")
             return redirect("members", workspace=ws.slug)
-    return render(request, "workspaces/create.html", {"form": form})
+    return render(request, "workspaces/create.html", {"form": form}, status=_status(request))
 
 
+MEMBERS_PER_PAGE = 50
+
+
+@vary_on_headers("HX-Request")
 @requires(Role.GUEST)
-def members(request: HttpRequest, workspace: str) -> HttpResponse:
-    """Everyone in the workspace, searchable, with local time and teams."""
+def members(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """Everyone in the workspace, searchable, with their local time now and their teams."""
     filters = MemberFilters(
         q=request.GET.get("q", "").strip(),
         role=request.GET.get("role", ""),
         team=request.GET.get("team", ""),
     )
-    viewer = request.membership  # type: ignore[attr-defined]
+    viewer = request.membership
+    # A page of people at a time: 1,000 rows are slow to render and to read (docs/benchmarks.md).
+    page = Paginator(member_list_for(viewer=viewer, filters=filters), MEMBERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context = {
-        "members": member_list_for(viewer=viewer, filters=filters),
+        "page": page,
+        "rows": _with_clocks(list(page)),
         "filters": filters,
         "teams": team_list_for(viewer=viewer),
         "roles": Role.choices,
-        "invite_form": InvitationForm() if viewer.is_admin else None,
         "invitations": invitation_list_for(viewer=viewer) if viewer.is_admin else [],
+        "now": timezone.now(),
     }
     template = "workspaces/members.html"
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#member-table"
     return render(request, template, context)
 
 
 @requires(Role.ADMIN)
-def invite(request: HttpRequest, workspace: str) -> HttpResponse:
+def invite(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """An admin invites someone; the link is emailed and shown once here."""
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, token = invitation_create(acting=request.membership, **form.cleaned_data)  # type: ignore[attr-defined]
+            invitation, token = invitation_create(acting=request.membership, **form.cleaned_data)
         except MeridianError as exc:
             add_service_errors(form, exc)
         else:
-            from django.urls import reverse
-
             link = request.build_absolute_uri(reverse("invitation_accept", kwargs={"token": token}))
-            return render(
+            response = render(
                 request, "workspaces/invited.html", {"invitation": invitation, "link": link}
             )
-    return render(
-        request,
-        "workspaces/invite.html",
-        {"form": form},
-        status=422 if request.method == "POST" else 200,
-    )
+            add_never_cache_headers(response)  # the link is a secret shown once
+            return response
+    return render(request, "workspaces/invite.html", {"form": form}, status=_status(request))
 
 
+@require_POST
 @requires(Role.ADMIN)
-def member_role(request: HttpRequest, workspace: str, member_id: int) -> HttpResponse:
+def member_role(request: WorkspaceRequest, workspace: str, member_id: int) -> HttpResponse:
     """An admin changes someone's role from the members page."""
-    target = member_get_for(request.membership, member_id)  # type: ignore[attr-defined]
-    if request.method == "POST":
-        try:
-            member_set_role(
-                acting=request.membership, member=target, role=request.POST.get("role", "")
-            )  # type: ignore[attr-defined]
-            messages.success(
-                request,
-                f"{target.profile.display_name} is now {target.get_role_display().lower()}.",
-            )
-        except MeridianError as exc:
-            messages.error(request, exc.detail)
+    target = member_get_for(request.membership, member_id)
+    try:
+        member_set_role(acting=request.membership, member=target, role=request.POST.get("role", ""))
+    except MeridianError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request, f"{target.profile.display_name} is now {target.get_role_display().lower()}."
+        )
     return redirect("members", workspace=workspace)
+
+
+class _FormInvalid(Exception):
+    pass
 
 
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
@@ -126,12 +195,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_lookup(token)
     except MeridianError as exc:
-        return render(
-            request,
-            "workspaces/invitation_invalid.html",
-            {"reason": exc.detail},
-            status=exc.status_code,
-        )
+        return _invitation_refused(request, exc)
     user = request.user if request.user.is_authenticated else None
     form = AcceptInvitationForm(request.POST or None) if user is None else None
     if request.method == "POST":
@@ -149,35 +213,44 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                     display_name = form.cleaned_data["display_name"]
                 else:
                     display_name = ""
-                membership = invitation_accept(token=token, user=user, display_name=display_name)  # type: ignore[arg-type]
+                membership = invitation_accept(token=token, user=user, display_name=display_name)
         except _FormInvalid:
             pass
         except MeridianError as exc:
-            if form is not None:
-                add_service_errors(form, exc)
-            else:
-                return render(
-                    request,
-                    "workspaces/invitation_invalid.html",
-                    {"reason": exc.detail},
-                    status=exc.status_code,
-                )
+            if form is None:
+                return _invitation_refused(request, exc)
+            add_service_errors(form, exc)
         else:
             if not request.user.is_authenticated:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # type: ignore[arg-type]
-            messages.success(request, f"You joined {membership.workspace.name}.")
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                f"You joined {membership.workspace.name}. Set your time zone and working hours "
+                "so colleagues know when you are around.",
+            )
             return redirect("profile", workspace=membership.workspace.slug)
-    return render(request, "workspaces/accept.html", {"invitation": invitation, "form": form})
+    login_url = reverse("account_login") + "?next=" + request.path
+    return render(
+        request,
+        "workspaces/accept.html",
+        {"invitation": invitation, "form": form, "login_url": login_url},
+        status=_status(request),
+    )
 
 
-class _FormInvalid(Exception):
-    pass
+def _invitation_refused(request: HttpRequest, exc: MeridianError) -> HttpResponse:
+    return render(
+        request,
+        "workspaces/invitation_invalid.html",
+        {"reason": exc.detail},
+        status=exc.status_code,
+    )
 
 
 @requires(Role.GUEST)
-def profile(request: HttpRequest, workspace: str) -> HttpResponse:
+def profile(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Edit your name, time zone, weekly working hours, focus blocks and digest time."""
-    me = request.membership  # type: ignore[attr-defined]
+    me = request.membership
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(me.profile))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -198,19 +271,23 @@ def profile(request: HttpRequest, workspace: str) -> HttpResponse:
             messages.success(request, "Profile saved.")
             return redirect("profile", workspace=workspace)
     days = [(WEEKDAYS[i], form[f"hours_{i}"], form[f"focus_{i}"]) for i in range(7)]
-    status = 422 if request.method == "POST" else 200
     return render(
         request,
         "workspaces/profile.html",
-        {"form": form, "days": days, "zones": zone_choices()},
-        status=status,
+        {
+            "form": form,
+            "days": days,
+            "zones": zone_choices(),
+            "clock": local_clock(me.profile, timezone.now()),
+        },
+        status=_status(request),
     )
 
 
 @requires(Role.GUEST)
-def teams(request: HttpRequest, workspace: str) -> HttpResponse:
+def teams(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """The workspace's teams, and a form to start one."""
-    viewer = request.membership  # type: ignore[attr-defined]
+    viewer = request.membership
     form = TeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -218,26 +295,48 @@ def teams(request: HttpRequest, workspace: str) -> HttpResponse:
         except MeridianError as exc:
             add_service_errors(form, exc)
         else:
+            messages.success(request, f"Team “{team.name}” created. Add its members here.")
             return redirect("team", workspace=workspace, team=team.slug)
     return render(
-        request, "workspaces/teams.html", {"teams": team_list_for(viewer=viewer), "form": form}
+        request,
+        "workspaces/teams.html",
+        {"teams": team_list_for(viewer=viewer), "form": form},
+        status=_status(request),
     )
 
 
 @requires(Role.GUEST)
-def team(request: HttpRequest, workspace: str, team: str) -> HttpResponse:
-    """One team: its members, and adding or removing people."""
-    viewer = request.membership  # type: ignore[attr-defined]
+def team(request: WorkspaceRequest, workspace: str, team: str) -> HttpResponse:
+    """One team: its members and their local time; add or remove people, rename the team."""
+    viewer = request.membership
     the_team = team_get_for(viewer, team)
-    if request.method == "POST":
+    action = request.POST.get("action", "")
+    form = TeamForm(
+        request.POST if action == "update" else None,
+        initial={"name": the_team.name, "description": the_team.description},
+    )
+    if request.method == "POST" and action == "update":
+        if form.is_valid():
+            try:
+                team_update(acting=viewer, team=the_team, **form.cleaned_data)
+            except MeridianError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Team saved.")
+                return redirect("team", workspace=workspace, team=the_team.slug)
+    elif request.method == "POST":
         try:
-            target = member_get_for(viewer, int(request.POST.get("member", "0") or 0))
-            if request.POST.get("action") == "remove":
+            target = member_get_for(viewer, int(request.POST.get("member", "") or 0))
+            if action == "remove":
                 team_remove_member(acting=viewer, team=the_team, member=target)
+                messages.success(request, f"{target.profile.display_name} left {the_team.name}.")
             else:
                 team_add_member(acting=viewer, team=the_team, member=target)
-        except (MeridianError, ValueError) as exc:
-            messages.error(request, getattr(exc, "detail", "Choose a member."))
+                messages.success(request, f"{target.profile.display_name} joined {the_team.name}.")
+        except MeridianError as exc:
+            messages.error(request, exc.detail)
+        except ValueError:
+            messages.error(request, "Choose a member.")
         return redirect("team", workspace=workspace, team=the_team.slug)
     team_members = list(team_members_for(viewer=viewer, team=the_team))
     in_team = {m.pk for m in team_members}
@@ -247,5 +346,11 @@ def team(request: HttpRequest, workspace: str, team: str) -> HttpResponse:
     return render(
         request,
         "workspaces/team.html",
-        {"team": the_team, "team_members": team_members, "others": others},
+        {
+            "team": the_team,
+            "rows": _with_clocks(team_members),
+            "others": others,
+            "form": form,
+        },
+        status=_status(request),
     )

@@ -1,8 +1,63 @@
-// Small progressive enhancements; every page works without them.
+// Small progressive enhancements; every page works without them. Buttons that only make sense
+// with JavaScript are rendered `hidden` and revealed here.
+
 // Select the whole secret when a shown-once field (token, invitation link) gets focus.
 document.addEventListener("focusin", (event) => {
   const target = event.target;
   if (target instanceof HTMLInputElement && target.classList.contains("secret")) {
     target.select();
   }
+});
+
+function reveal(selector, setup) {
+  for (const element of document.querySelectorAll(selector)) {
+    if (setup(element) !== false) element.hidden = false;
+  }
+}
+
+// Copy a shown-once secret to the clipboard: <button data-copy="input-id">.
+reveal("[data-copy]", (button) => {
+  const input = document.getElementById(button.dataset.copy);
+  if (!input || !navigator.clipboard) return false;
+  const label = button.textContent;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(input.value);
+      button.textContent = "Copied";
+    } catch {
+      input.focus();
+      button.textContent = "Press Ctrl+C";
+    }
+    setTimeout(() => { button.textContent = label; }, 2000);
+  });
+  return true;
+});
+
+// Fill the time zone from this device's settings: <button data-detect-zone="input-id">.
+reveal("[data-detect-zone]", (button) => {
+  const input = document.getElementById(button.dataset.detectZone);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!input || !zone || input.value === zone) return false;
+  button.textContent = `Use this device's time zone (${zone.replaceAll("_", " ")})`;
+  button.addEventListener("click", () => {
+    input.value = zone;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.focus();
+  });
+  return true;
+});
+
+// Copy Monday's working hours and focus time to Tuesday to Friday in the week editor.
+reveal("[data-copy-monday]", (button) => {
+  const form = button.closest("form");
+  if (!form || !form.elements.namedItem("hours_0")) return false;
+  button.addEventListener("click", () => {
+    for (const prefix of ["hours", "focus"]) {
+      const monday = form.elements.namedItem(`${prefix}_0`).value;
+      for (let day = 1; day <= 4; day++) form.elements.namedItem(`${prefix}_${day}`).value = monday;
+    }
+    const status = document.getElementById("copy-monday-status");
+    if (status) status.textContent = "Copied Monday's hours to Tuesday to Friday. Save to keep them.";
+  });
+  return true;
 });

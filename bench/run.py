@@ -1,0 +1,602 @@
+"""`make bench`: generate data, serve it the way production does, load it with wrk, report.
+
+    make bench BENCH_ARGS="--members 1000 --duration 10"
+    .venv/bin/python bench/run.py --database-url postgres://postgres@127.0.0.1:5432/meridian_bench
+
+One run measures, under the same server and the same load (wrk, ``--connections`` at once,
+everything on 127.0.0.1):
+
+* ``GET /ping``: a bare Django JSON view without database work, the reference;
+* ``GET /w/<workspace>/members/``: the members page, signed in as the workspace's admin;
+* ``GET /api/v1/members``: the members API with a bearer token (its default page).
+
+It samples the resident memory of the web server's processes throughout, prints a table and
+one PASS/FAIL line per target, and writes everything to bench/results/latest.json. The exit
+code is 0 when every target is met, 1 when one is not, 2 when the run itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import (  # noqa: E402
+    DEFAULT_DATA_DIR,
+    BenchData,
+    configure,
+    describe,
+    fresh_database,
+    generate,
+)
+
+RESULTS = ROOT / "bench" / "results"
+TARGET_MEMBERS_P99_MS = 50.0
+TARGET_API_RATIO = 0.5
+TARGET_RSS_MB = 150.0
+
+
+@dataclass
+class Load:
+    """One wrk run against one URL."""
+
+    name: str
+    path: str
+    connections: int
+    requests_per_s: float
+    p50_ms: float
+    p75_ms: float
+    p90_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    socket_errors: int
+    timeouts: int
+    rss_peak_mb: float
+
+
+# --- The machine --------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "wrk": (wrk.stdout or wrk.stderr).split("\n")[0].strip(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+# --- Processes and memory -----------------------------------------------------------------
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def descendants(pid: int) -> list[int]:
+    """pid and every process below it."""
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(tree.get(p, []))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class MemorySampler:
+    """Samples the summed RSS of granian's process tree (the web server proper) every 0.2 s."""
+
+    def __init__(self, serve_pid: int) -> None:
+        self.serve_pid = serve_pid
+        self.peak = 0.0
+        self.phase_peak = 0.0
+        self.supervisor_peak = 0.0
+        self.processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def web_pids(self) -> list[int]:
+        # serve (the `meridian serve` supervisor) -> granian main -> granian workers
+        pids = descendants(self.serve_pid)
+        roots = [p for p in pids if p != self.serve_pid and "granian" in _cmdline(p)]
+        return descendants(roots[0]) if roots else []
+
+    def sample(self) -> float:
+        pids = self.web_pids()
+        total = sum(rss_mb(p) for p in pids)
+        self.processes = max(self.processes, len(pids))
+        self.peak = max(self.peak, total)
+        self.phase_peak = max(self.phase_peak, total)
+        self.supervisor_peak = max(self.supervisor_peak, rss_mb(self.serve_pid))
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.sample()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# --- The server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_env(data_dir: Path, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MERIDIAN_")}
+    for name in ("MERIDIAN_WEB_WORKERS", "MERIDIAN_WEB_THREADS"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "meridian.settings",
+            "MERIDIAN_DATA_DIR": str(data_dir),
+            "MERIDIAN_DATABASE_URL": database_url,
+            "MERIDIAN_DEBUG": "false",
+            "MERIDIAN_ALLOWED_HOSTS": "127.0.0.1",
+            "MERIDIAN_LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def start_server(
+    port: int, env: dict[str, str], log: Path, workers: int | None, threads: int | None
+) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "meridian.cli", "serve", "--no-worker"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    print(f"==> {shlex.join(cmd[1:])}  (log: {log})", flush=True)
+    with open(log, "wb") as out:
+        # A session of its own, so that stopping it can never reach anything else.
+        return subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # serve passes it on to granian and waits
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the group we started
+    proc.wait()
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:  # only ever 127.0.0.1
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def wait_until_up(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"The server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            if fetch(base + "/ping")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"The server did not answer /ping within {timeout:.0f} s; see {log}")
+
+
+# --- Credentials and checks (in this process, against the bench database) -----------------
+
+
+def credentials(data: BenchData) -> tuple[str, str]:
+    """A session cookie for the admin of the first workspace, and an API token of theirs."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from meridian.accounts.models import User
+    from meridian.accounts.services import token_create
+    from meridian.workspaces.models import Membership
+
+    user = User.objects.get(email=data.admin_email)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    membership = Membership.objects.select_related("workspace", "user").get(
+        user=user, workspace__slug=data.workspaces[0]
+    )
+    _, raw = token_create(acting=membership, name="bench")
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}", raw
+
+
+def query_counts(data: BenchData, page: str, api: str, token: str) -> dict[str, int]:
+    """How many SQL queries one request of each kind makes (the Django test client, in here)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from meridian.accounts.models import User
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(User.objects.get(email=data.admin_email))
+    counts = {}
+    for name, path, headers in (
+        ("members page", page, {}),
+        ("members API", api, {"Authorization": f"Bearer {token}"}),
+    ):
+        client.get(path, headers=headers)  # warm caches (ContentTypes, templates)
+        with CaptureQueriesContext(connection) as ctx:
+            status = client.get(path, headers=headers).status_code
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status} in-process")
+        counts[name] = len(ctx.captured_queries)
+    return counts
+
+
+def preflight(base: str, page: str, api: str, cookie: str, token: str) -> dict[str, Any]:
+    """Each URL answers 200 with the real content before any load is put on it."""
+    status, body = fetch(base + page, {"Cookie": cookie})
+    if status != 200 or b"<table" not in body:
+        raise RuntimeError(f"{page} answered {status}, not the members page: {body[:300]!r}")
+    status, body = fetch(base + api, {"Authorization": f"Bearer {token}"})
+    if status != 200:
+        raise RuntimeError(f"{api} answered {status}: {body[:300]!r}")
+    items = json.loads(body)["items"]
+    return {
+        "members_page_rows": body_rows(fetch(base + page, {"Cookie": cookie})[1]),
+        "members_page_bytes": len(fetch(base + page, {"Cookie": cookie})[1]),
+        "api_items": len(items),
+        "api_bytes": len(body),
+    }
+
+
+def body_rows(html: bytes) -> int:
+    tbody = html.split(b"<tbody>", 1)[-1].split(b"</tbody>", 1)[0]
+    return tbody.count(b"<tr")
+
+
+# --- wrk ----------------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(value: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if not m:
+        raise ValueError(f"unexpected wrk latency {value!r}")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def parse_wrk(out: str) -> dict[str, float]:
+    pct = {int(p): _ms(v) for p, v in re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", out, re.M)}
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
+    total = re.search(r"^\s+(\d+) requests in", out, re.M)
+    if rps is None or total is None or not {50, 75, 90, 99} <= pct.keys():
+        raise RuntimeError(f"Could not read wrk's output:\n{out}")
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "requests_per_s": float(rps.group(1)),
+        "p50_ms": pct[50],
+        "p75_ms": pct[75],
+        "p90_ms": pct[90],
+        "p99_ms": pct[99],
+        "requests": int(total.group(1)),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        # wrk leaves requests that time out (--timeout) out of the latency distribution.
+        "socket_errors": sum(int(g) for g in sock.groups()[:3]) if sock else 0,
+        "timeouts": int(sock.group(4)) if sock else 0,
+    }
+
+
+def wrk(url: str, headers: dict[str, str], connections: int, seconds: int) -> str:
+    cmd = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    result = subprocess.run(
+        [*cmd, url], capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
+    return result.stdout
+
+
+def settle(base: str, timeout: float = 300) -> float:
+    """Wait until the server has worked off requests still queued from the last load.
+
+    wrk stops sending when its time is up, but the server goes on answering what it had
+    accepted; without this, one URL's backlog would be counted against the next one's.
+    """
+    started = deadline = time.monotonic()
+    deadline += timeout
+    quick = 0
+    while quick < 5 and time.monotonic() < deadline:
+        t = time.monotonic()
+        fetch(base + "/ping")
+        quick = quick + 1 if time.monotonic() - t < 0.02 else 0
+    return time.monotonic() - started
+
+
+def load(
+    sampler: MemorySampler,
+    name: str,
+    base: str,
+    path: str,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    connections: int | None = None,
+) -> Load:
+    connections = connections or args.connections
+    print(f"==> {name}: GET {path} with {connections} connection(s)", flush=True)
+    wrk(base + path, headers, connections, args.warmup)  # warm up, not counted
+    settle(base)
+    sampler.phase_peak = 0.0
+    figures = parse_wrk(wrk(base + path, headers, connections, args.duration))
+    sampler.sample()
+    drained = settle(base)
+    if drained > 1:
+        print(f"    the server needed {drained:.1f} s to work off its queue after wrk", flush=True)
+    result = Load(
+        name=name,
+        path=path,
+        connections=connections,
+        rss_peak_mb=round(sampler.phase_peak, 1),
+        **figures,  # type: ignore[arg-type]
+    )
+    if result.non_2xx or result.socket_errors:
+        raise RuntimeError(
+            f"{path}: {result.non_2xx} answers were not 2xx and {result.socket_errors} socket "
+            "errors — the figures would measure failures."
+        )
+    if result.timeouts:
+        print(f"    {result.timeouts} requests took longer than wrk's 10 s timeout", flush=True)
+    return result
+
+
+# --- Report -------------------------------------------------------------------------------
+
+
+def table(loads: list[Load]) -> str:
+    head = (
+        f"{'endpoint':<30} {'conns':>5} {'req/s':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
+        f"{'requests':>8} {'timeouts':>8} {'RSS MB':>6}"
+    )
+    rows = [head, "-" * len(head)]
+    for r in loads:
+        rows.append(
+            f"{r.name:<30} {r.connections:>5} {r.requests_per_s:>7.0f} {r.p50_ms:>8.1f} "
+            f"{r.p90_ms:>8.1f} {r.p99_ms:>8.1f} {r.requests:>8} {r.timeouts:>8} "
+            f"{r.rss_peak_mb:>6.0f}"
+        )
+    return "\n".join(rows)
+
+
+def targets(by_name: dict[str, Load], rss_peak: float) -> list[dict[str, Any]]:
+    ping, page, api = by_name["bare view"], by_name["members page"], by_name["members API"]
+    ratio = api.requests_per_s / ping.requests_per_s if ping.requests_per_s else 0.0
+    return [
+        {
+            "target": f"members page p99 ≤ {TARGET_MEMBERS_P99_MS:.0f} ms",
+            "figure": f"{page.p99_ms:.1f} ms"
+            + (f", and {page.timeouts} requests timed out (> 10 s)" if page.timeouts else ""),
+            "passed": page.p99_ms <= TARGET_MEMBERS_P99_MS and not page.timeouts,
+        },
+        {
+            "target": f"members API throughput ≥ {TARGET_API_RATIO} × the bare view's",
+            "figure": f"{ratio:.2f} × ({api.requests_per_s:.0f} / {ping.requests_per_s:.0f} req/s)",
+            "passed": ratio >= TARGET_API_RATIO,
+        },
+        {
+            "target": f"web process RSS ≤ {TARGET_RSS_MB:.0f} MB",
+            "figure": f"{rss_peak:.0f} MB peak",
+            "passed": rss_peak <= TARGET_RSS_MB,
+        },
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=1000, help="members per workspace")
+    parser.add_argument("--workspaces", type=int, default=1)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of uncounted load first")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--database-url", default="", help="postgres://…/<name with 'bench'>")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--workers", type=int, help="granian workers (serve's default if unset)")
+    parser.add_argument("--threads", type=int, help="threads per worker (serve's default)")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+
+    if shutil.which("wrk") is None:
+        print(
+            "bench: wrk is not installed. `make bench` installs it (as root on Debian), "
+            "or run `apt-get install wrk`.",
+            file=sys.stderr,
+        )
+        return 2
+    if min(args.duration, args.warmup, args.connections) < 1:
+        parser.error("--duration, --warmup and --connections must be at least 1")
+    data_dir = args.data_dir.resolve()
+    command = "bench/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    host = machine()
+    print(
+        f"==> {host['cpus']} CPUs ({host['cpu_model']}), {host['memory_gb']} GB, "
+        f"Python {host['python']}, {host['wrk']}, load {host['load_average_at_start'][0]:.2f}",
+        flush=True,
+    )
+
+    database = fresh_database(data_dir=data_dir, database_url=args.database_url)
+    configure(data_dir=data_dir, database_url=args.database_url)
+    data = generate(members=args.members, workspaces=args.workspaces, database=database)
+    print(describe(data), flush=True)
+    cookie, token = credentials(data)
+    from django.db import connections
+
+    connections.close_all()
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    page = f"/w/{data.workspaces[0]}/members/"
+    api = "/api/v1/members"
+    log = data_dir / "server.log"
+    proc = start_server(
+        port, server_env(data_dir, args.database_url), log, args.workers, args.threads
+    )
+    sampler = MemorySampler(proc.pid)
+    loads: list[Load] = []
+    try:
+        wait_until_up(base, proc, log, timeout=180)
+        sampler.start()
+        checks = preflight(base, page, api, cookie, token)
+        checks["queries"] = query_counts(data, page, api, token)
+        connections.close_all()
+        print(
+            f"==> members page: {checks['members_page_rows']} rows, {checks['members_page_bytes']} "
+            f"bytes, {checks['queries']['members page']} queries; members API: "
+            f"{checks['api_items']} items, {checks['queries']['members API']} queries",
+            flush=True,
+        )
+        loads.append(load(sampler, "bare view", base, "/ping", {}, args))
+        loads.append(load(sampler, "members page", base, page, {"Cookie": cookie}, args))
+        loads.append(
+            load(sampler, "members API", base, api, {"Authorization": f"Bearer {token}"}, args)
+        )
+        # Not a target: one request at a time shows the work per request without queueing.
+        loads.append(
+            load(sampler, "members page, one at a time", base, page, {"Cookie": cookie}, args, 1)
+        )
+        web_processes = sampler.processes
+    except RuntimeError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        sampler.stop() if sampler._thread.is_alive() else None
+        stop_server(proc)
+
+    print()
+    print(table(loads))
+    print(
+        f"\nweb RSS peak {sampler.peak:.0f} MB over {web_processes} granian process(es); "
+        f"the `meridian serve` supervisor above them: {sampler.supervisor_peak:.0f} MB"
+    )
+    checked = targets({r.name: r for r in loads}, sampler.peak)
+    for t in checked:
+        print(f"{'PASS' if t['passed'] else 'FAIL'}  {t['target']}: {t['figure']}")
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(
+        json.dumps(
+            {
+                "command": command,
+                "machine": host,
+                "options": {
+                    k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                },
+                "data": asdict(data),
+                "checks": checks,
+                "results": [asdict(r) for r in loads],
+                "web_rss_peak_mb": round(sampler.peak, 1),
+                "web_processes": web_processes,
+                "supervisor_rss_peak_mb": round(sampler.supervisor_peak, 1),
+                "targets": checked,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(
+        f"\nWrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}"
+    )
+    return 0 if all(t["passed"] for t in checked) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""`meridian worker`: run background tasks and the scheduler's tick until Ctrl-C or SIGTERM.
+
+The task worker is the one of the configured backend: django-tasks-db's ``db_worker`` for
+the database backend, an RQ worker (job class ``django_tasks_rq.Job``) for Redis. The
+scheduler ticks in a child process of its own, so an RQ worker that forks a work horse per
+job never forks a process with a second thread in it. Any number of workers may run at
+once, on any number of machines: tasks are claimed by one worker each, and every scheduled
+effect is keyed in the ScheduledRun ledger (see meridian.core.scheduler).
+"""
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connections
+from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+
+from meridian.core.scheduler import TickResult, tick
+
+logger = logging.getLogger("meridian.worker")
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _seconds(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("give a number of seconds between 0 and 86400")
+    return value
+
+
+class Command(BaseCommand):
+    help = "Run background tasks and the scheduler until Ctrl-C or SIGTERM."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--tick-seconds",
+            type=_seconds,
+            default=30.0,
+            help="how often the scheduler looks for due work (default: 30)",
+        )
+        parser.add_argument(
+            "--burst",
+            "--once",
+            action="store_true",
+            dest="burst",
+            help="tick the scheduler once, run every queued task, then exit",
+        )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="run tasks only (another worker or --scheduler-only process ticks)",
+        )
+        parser.add_argument(
+            "--scheduler-only",
+            action="store_true",
+            help="tick the scheduler only, no tasks",
+        )
+        # Set by a worker for its scheduler child, which stops when that worker is gone.
+        parser.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        seconds: float = options["tick_seconds"]
+        if options["scheduler_only"]:
+            self._scheduler_loop(seconds, parent_pid=options["parent_pid"])
+            return
+        run_tasks, description = self._task_runner(options["verbosity"])
+        if options["burst"]:
+            if not options["no_scheduler"]:
+                self._report(tick())
+            with _own_signals():
+                run_tasks(True)
+            return
+        scheduler = None if options["no_scheduler"] else self._start_scheduler(seconds)
+        ticking = "no scheduler" if scheduler is None else f"scheduler every {seconds:g} s"
+        self.stdout.write(f"Meridian worker: {description}; {ticking}. Ctrl-C stops.")
+        try:
+            with _own_signals():
+                run_tasks(False)
+        finally:
+            if scheduler is not None:
+                _stop_process(scheduler)
+            self.stdout.write("Meridian worker stopped.")
+
+    def _task_runner(self, verbosity: int) -> tuple[Callable[[bool], None], str]:
+        """The function that runs tasks for the default backend, and a line describing it."""
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_rq import RQBackend
+
+        backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+        queues = sorted(backend.queues)
+        if isinstance(backend, DatabaseBackend):
+
+            def run_db(burst: bool) -> None:
+                call_command(
+                    "db_worker",
+                    backend_name=backend.alias,
+                    queue_name=",".join(queues) or "*",
+                    batch=burst,
+                    reload=False,
+                    startup_delay=not burst,
+                    verbosity=verbosity,
+                    stdout=self.stdout,
+                    stderr=self.stderr,
+                )
+
+            return run_db, f"database backend, queues {', '.join(queues) or 'all'}"
+        if isinstance(backend, RQBackend):
+
+            def run_rq(burst: bool) -> None:
+                import django_rq
+                import redis
+                from django_rq.utils import reset_db_connections
+                from django_tasks_rq import Job
+
+                level = {0: "WARNING", 1: "INFO"}.get(verbosity, "DEBUG")
+                try:
+                    worker = django_rq.get_worker(*queues, job_class=Job)
+                    # A forked work horse must open its own database connections.
+                    reset_db_connections()
+                    worker.work(burst=burst, with_scheduler=True, logging_level=level)
+                except redis.exceptions.ConnectionError as exc:
+                    raise CommandError(f"Redis does not answer: {exc}") from exc
+
+            return run_rq, f"RQ backend on Redis, queues {', '.join(queues)}"
+        raise CommandError(
+            f"The task backend {type(backend).__name__} has no worker; Meridian runs "
+            "the database backend, or RQ when MERIDIAN_REDIS_URL is set."
+        )
+
+    def _start_scheduler(self, seconds: float) -> subprocess.Popen[bytes]:
+        """Start the scheduler's tick loop as a child process that dies with this worker."""
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "meridian.cli",
+                "worker",
+                "--scheduler-only",
+                f"--tick-seconds={seconds}",
+                f"--parent-pid={os.getpid()}",
+            ],
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "meridian.settings"},
+        )
+
+    def _scheduler_loop(self, seconds: float, *, parent_pid: int) -> None:
+        """Tick every ``seconds`` until a stop signal, or until the parent worker is gone."""
+        state = {"ticking": False, "stopping": False}
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            # Mid-tick, finish the tick (each effect is one transaction) and stop after it.
+            first = not state["stopping"]
+            state["stopping"] = True
+            if first and not state["ticking"]:
+                raise _Stop
+
+        with _own_signals():
+            for sig in _STOP_SIGNALS:
+                signal.signal(sig, request_stop)
+            self.stdout.write(f"Meridian scheduler: a tick every {seconds:g} s.")
+            try:
+                while not parent_pid or os.getppid() == parent_pid:
+                    state["ticking"] = True
+                    try:
+                        self._report(tick())
+                    except Exception:
+                        logger.exception("Scheduler tick failed; trying again in %g s", seconds)
+                    finally:
+                        state["ticking"] = False
+                    if state["stopping"]:
+                        break
+                    close_old_connections()
+                    time.sleep(seconds)
+            except _Stop:
+                pass
+        connections.close_all()
+        self.stdout.write("Meridian scheduler stopped.")
+
+    def _report(self, result: TickResult) -> None:
+        for key in result.failed:
+            self.stderr.write(f"scheduler: {key} failed (retried at the next tick)")
+        if result.ran:
+            self.stdout.write(f"scheduler: carried out {len(result.ran)} due effect(s)")
+
+
+class _Stop(Exception):
+    """A stop signal arrived while the scheduler was waiting for its next tick."""
+
+
+@contextmanager
+def _own_signals() -> Iterator[None]:
+    """Put back the caller's signal handlers afterwards (the workers install their own)."""
+    saved = {sig: signal.getsignal(sig) for sig in (*_STOP_SIGNALS, signal.SIGQUIT)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask a child process to stop, and kill it if it has not within half a minute."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,124 @@
+"""The OpenAPI document: it loads, lists every operation, and declares auth and errors."""
+
+import json
+
+import pytest
+
+from tests.api.support import API
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_OPERATIONS = {
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{token_id}"),
+    ("get", "/api/v1/workspaces"),
+    ("post", "/api/v1/workspaces"),
+    ("get", "/api/v1/members"),
+    ("get", "/api/v1/members/{member_id}"),
+    ("put", "/api/v1/members/{member_id}/role"),
+    ("get", "/api/v1/profile"),
+    ("patch", "/api/v1/profile"),
+    ("get", "/api/v1/teams"),
+    ("post", "/api/v1/teams"),
+    ("patch", "/api/v1/teams/{team_slug}"),
+    ("get", "/api/v1/teams/{team_slug}/members"),
+    ("post", "/api/v1/teams/{team_slug}/members"),
+    ("delete", "/api/v1/teams/{team_slug}/members/{member_id}"),
+    ("post", "/api/v1/invitations"),
+    ("get", "/api/v1/audit"),
+}
+PAGINATED = [
+    "/api/v1/workspaces",
+    "/api/v1/members",
+    "/api/v1/teams",
+    "/api/v1/teams/{team_slug}/members",
+    "/api/v1/tokens",
+    "/api/v1/audit",
+]
+
+
+@pytest.fixture
+def document(client) -> dict:
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def _operations(document: dict) -> dict[tuple[str, str], dict]:
+    return {
+        (method, path): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+
+
+def test_document_loads_without_credentials_as_openapi_3(document):
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"] == "Meridian API"
+
+
+def test_document_lists_every_operation(document):
+    assert set(_operations(document)) == EXPECTED_OPERATIONS
+
+
+def test_document_declares_bearer_and_session_auth(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+    assert schemes["SessionAuth"]["in"] == "cookie"
+
+
+def test_every_operation_requires_auth(document):
+    unsecured = [key for key, op in _operations(document).items() if not op.get("security")]
+    assert unsecured == []
+
+
+def test_every_operation_documents_401_as_a_problem(document):
+    refs = {
+        op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"]
+        for op in _operations(document).values()
+    }
+    assert refs == {"#/components/schemas/Problem"}
+
+
+def test_problem_schema_has_exactly_detail_and_errors(document):
+    problem = document["components"]["schemas"]["Problem"]
+    assert set(problem["properties"]) == {"detail", "errors"}
+    assert set(problem["required"]) == {"detail", "errors"}
+
+
+def test_operations_with_a_body_document_400_413_and_422(document):
+    create_team = _operations(document)[("post", "/api/v1/teams")]
+    assert {"201", "400", "401", "403", "413", "422"} <= set(create_team["responses"])
+
+
+@pytest.mark.parametrize("path", PAGINATED)
+def test_paginated_lists_document_cursor_and_limit(document, path):
+    parameters = {p["name"]: p for p in document["paths"][path]["get"]["parameters"]}
+    assert {"cursor", "limit"} <= set(parameters)
+    assert parameters["limit"]["schema"]["maximum"] == 200
+
+
+@pytest.mark.parametrize("path", PAGINATED)
+def test_paginated_lists_answer_items_and_next(document, path):
+    ref = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    name = ref["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(document["components"]["schemas"][name]["properties"]) == {"items", "next"}
+
+
+def test_member_filters_are_documented_beside_pagination(document):
+    names = {p["name"] for p in document["paths"]["/api/v1/members"]["get"]["parameters"]}
+    assert names == {"q", "role", "team", "cursor", "limit"}
+
+
+def test_role_input_lists_the_roles(document):
+    assert document["components"]["schemas"]["Role"]["enum"] == ["admin", "member", "guest"]
+
+
+def test_docs_page_loads_its_scripts_from_this_server_not_a_cdn(client):
+    response = client.get(f"{API}/docs")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()

@@ -1,0 +1,133 @@
+"""`meridian worker` runs what a request enqueued on commit, on either task backend."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from io import StringIO
+from pathlib import Path
+
+import django_rq
+import pytest
+import redis
+from django.core.management import call_command
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from tests.conftest import need
+
+# test.sh sets MERIDIAN_TEST_REDIS_URL; Redis DB 14 keeps a developer's own data out of it.
+REDIS_URL = os.environ.get("MERIDIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+ROOT = Path(__file__).resolve().parents[2]
+
+# The worker must see what the request committed, so these tests commit for real.
+committed = pytest.mark.django_db(transaction=True)
+
+
+def invite_through_the_page(client, admin, email: str) -> None:
+    client.force_login(admin.user)
+    response = client.post(
+        f"/w/{admin.workspace.slug}/members/invite/", {"email": email, "role": "member"}
+    )
+    assert response.status_code == 200
+
+
+def run_worker_burst() -> str:
+    out = StringIO()
+    call_command("meridian_worker", "--burst", stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def redis_answers(connection: redis.Redis) -> bool:
+    try:
+        return bool(connection.ping())
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def rq_queue(settings):
+    """Tasks go through RQ on a real, emptied Redis; jobs run in the test process."""
+    connection = redis.Redis.from_url(REDIS_URL)
+    need(redis_answers(connection), f"Redis at {REDIS_URL}")
+    connection.flushdb()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    # SimpleWorker runs a job in the worker process instead of a forked work horse, so
+    # the test's mail outbox sees the email; everything else is the production path.
+    settings.RQ = {"WORKER_CLASS": "rq.worker.SimpleWorker"}
+    yield django_rq.get_queue("default")
+    connection.flushdb()
+    connection.close()
+
+
+@committed
+def test_an_invitation_made_in_a_request_is_emailed_by_the_worker(client, admin, mailoutbox):
+    invite_through_the_page(client, admin, "new.person@example.com")
+
+    assert mailoutbox == []
+    assert DBTaskResult.objects.get().status == TaskResultStatus.READY
+
+    run_worker_burst()
+
+    assert [m.to for m in mailoutbox] == [["new.person@example.com"]]
+    assert "/invitations/" in mailoutbox[0].body
+    assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL
+
+
+@committed
+def test_an_invitation_made_in_a_request_is_emailed_through_rq(client, admin, mailoutbox, rq_queue):
+    invite_through_the_page(client, admin, "new.person@example.com")
+
+    assert mailoutbox == []
+    assert rq_queue.count == 1
+
+    run_worker_burst()
+
+    assert [m.to for m in mailoutbox] == [["new.person@example.com"]]
+    assert rq_queue.count == 0
+    assert rq_queue.finished_job_registry.count == 1
+    assert not DBTaskResult.objects.exists()
+
+
+@committed
+def test_a_burst_ticks_the_scheduler_before_running_tasks():
+    out = run_worker_burst()
+
+    assert "scheduler: carried out 1 due effect(s)" in out  # the daily task-result pruning
+
+
+def wait_for_text(path: Path, text: str, seconds: float) -> str:
+    """The file's contents once they contain ``text``, or whatever they hold at the deadline."""
+    deadline = time.monotonic() + seconds
+    content = ""
+    while text not in content and time.monotonic() < deadline:
+        time.sleep(0.1)
+        content = path.read_text()
+    return content
+
+
+def test_the_worker_and_its_scheduler_stop_cleanly_on_sigterm(tmp_path):
+    env = {**os.environ, "MERIDIAN_DATA_DIR": str(tmp_path), "MERIDIAN_DATABASE_URL": ""}
+    cli = [sys.executable, "-m", "meridian.cli"]
+    subprocess.run([*cli, "migrate", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=120)
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [*cli, "worker", "--tick-seconds", "1"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        started = wait_for_text(log, "Starting worker", seconds=30)
+        ticked = wait_for_text(log, "scheduler: carried out", seconds=30)
+        worker.send_signal(signal.SIGTERM)
+        returncode = worker.wait(timeout=60)
+
+    assert "Starting worker" in started
+    assert "scheduler: carried out 1 due effect(s)" in ticked
+    assert returncode == 0
+    assert "Meridian scheduler stopped." in log.read_text()
+    assert "Meridian worker stopped." in log.read_text()

@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+
+from meridian.workspaces.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_build
+from meridian.workspaces.models import Membership, Profile, Role, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_workspace_spans_many_zones_teams_and_working_patterns():
+    workspace, created = demo_build()
+    profiles = Profile.objects.filter(workspace=workspace)
+    assert created
+    assert Membership.objects.filter(workspace=workspace, is_active=True).count() >= 25
+    assert profiles.values("time_zone").distinct().count() >= 8
+    assert Team.objects.filter(workspace=workspace).count() == 4
+    assert Membership.objects.filter(workspace=workspace, role=Role.ADMIN).count() >= 2
+    assert len({str(p.working_hours) for p in profiles}) >= 4
+
+
+def test_demo_runs_twice_without_duplicating_anything(client):
+    demo_build()
+    members = Membership.objects.count()
+    call_command("demo")
+    assert Membership.objects.count() == members
+
+
+def test_printed_demo_sign_in_works(client, capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert DEMO_EMAIL in out and DEMO_PASSWORD in out
+    assert client.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
+    assert client.get("/w/demo/members/").status_code == 200
