@@ -182,7 +182,8 @@ class MemorySampler:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
 
 
 # --- The server ---------------------------------------------------------------------------
@@ -314,17 +315,16 @@ def query_counts(data: BenchData, page: str, api: str, token: str) -> dict[str, 
 
 def preflight(base: str, page: str, api: str, cookie: str, token: str) -> dict[str, Any]:
     """Each URL answers 200 with the real content before any load is put on it."""
-    status, body = fetch(base + page, {"Cookie": cookie})
-    if status != 200 or b"<table" not in body:
-        raise RuntimeError(f"{page} answered {status}, not the members page: {body[:300]!r}")
+    status, html = fetch(base + page, {"Cookie": cookie})
+    if status != 200 or b"<table" not in html:
+        raise RuntimeError(f"{page} answered {status}, not the members page: {html[:300]!r}")
     status, body = fetch(base + api, {"Authorization": f"Bearer {token}"})
     if status != 200:
         raise RuntimeError(f"{api} answered {status}: {body[:300]!r}")
-    items = json.loads(body)["items"]
     return {
-        "members_page_rows": body_rows(fetch(base + page, {"Cookie": cookie})[1]),
-        "members_page_bytes": len(fetch(base + page, {"Cookie": cookie})[1]),
-        "api_items": len(items),
+        "members_page_rows": body_rows(html),
+        "members_page_bytes": len(html),
+        "api_items": len(json.loads(body)["items"]),
         "api_bytes": len(body),
     }
 
@@ -399,7 +399,11 @@ def settle(base: str, timeout: float = 300) -> float:
     quick = 0
     while quick < 5 and time.monotonic() < deadline:
         t = time.monotonic()
-        fetch(base + "/ping")
+        try:
+            fetch(base + "/ping")
+        except OSError:
+            time.sleep(0.5)
+            continue
         quick = quick + 1 if time.monotonic() - t < 0.02 else 0
     return time.monotonic() - started
 
@@ -558,14 +562,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     finally:
-        sampler.stop() if sampler._thread.is_alive() else None
+        sampler.stop()
         stop_server(proc)
 
+    host["load_average_at_end"] = os.getloadavg()
     print()
     print(table(loads))
     print(
         f"\nweb RSS peak {sampler.peak:.0f} MB over {web_processes} granian process(es); "
         f"the `meridian serve` supervisor above them: {sampler.supervisor_peak:.0f} MB"
+    )
+    print(
+        f"load average {host['load_average_at_start'][0]:.2f} at start, "
+        f"{host['load_average_at_end'][0]:.2f} at end ({host['cpus']} CPUs)"
     )
     checked = targets({r.name: r for r in loads}, sampler.peak)
     for t in checked:

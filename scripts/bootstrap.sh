@@ -59,8 +59,9 @@ fi
 
 # 2. Pinned, hashed Python packages (reinstalled only when a lock file changes).
 locks=(requirements/base.txt)
-[ "$mode" = test ] && locks+=(requirements/dev.txt)
-stamp="$venv/.installed-$(cat "${locks[@]}" pyproject.toml | sha256sum | cut -c1-16)-$mode"
+# bench runs after test (make bench), so it shares test's packages instead of reinstalling.
+[ "$mode" != run ] && locks+=(requirements/dev.txt)
+stamp="$venv/.installed-$(cat "${locks[@]}" pyproject.toml | sha256sum | cut -c1-16)-${mode/bench/test}"
 if [ ! -f "$stamp" ]; then
   say "Installing Python packages from ${locks[*]}"
   args=()

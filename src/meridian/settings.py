@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "meridian.core",
     "meridian.accounts",
     "meridian.workspaces",
+    "meridian.briefs",
+    "meridian.recordings",
 ]
 
 MIDDLEWARE = [
@@ -291,6 +293,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 # Requests larger than this are refused before they are read (the API answers 413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("MERIDIAN_MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024)
+# Recordings: the largest file accepted (refused with 413 before any byte is stored), and how
+# long an unfinished chunked upload may stay quiet before its partial file is removed.
+UPLOAD_MAX_BYTES = _env_int("MERIDIAN_UPLOAD_MAX_BYTES", 2 * 1024**3, minimum=1024)
+UPLOAD_ABANDON_HOURS = _env_int("MERIDIAN_UPLOAD_ABANDON_HOURS", 24, minimum=1)
 
 # --- Security -----------------------------------------------------------------------------
 

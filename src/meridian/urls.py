@@ -20,5 +20,7 @@ urlpatterns = [
     path("w/<slug:workspace>/", include("meridian.workspaces.urls")),
     path("w/<slug:workspace>/", include("meridian.accounts.urls")),
     path("w/<slug:workspace>/", include("meridian.core.urls")),
+    path("w/<slug:workspace>/briefs/", include("meridian.briefs.urls")),
+    path("w/<slug:workspace>/recordings/", include("meridian.recordings.urls")),
     path("api/v1/", api.urls),
 ]

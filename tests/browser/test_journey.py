@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.support import Watcher, structure_problems
+from tests.browser.support import Watcher, axe_violations, structure_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def test_sign_up_invite_accept_profile_token_journey(
     def look(page: Page, name: str) -> None:
         """Every page: it has loaded, its structure is sound, and a person can look at it."""
         page.wait_for_load_state("networkidle")
-        assert structure_problems(page) == [], name
+        assert structure_problems(page) + axe_violations(page) == [], name
         screenshot(page, name)
 
     # --- Ada signs up and starts a workspace ----------------------------------------------

@@ -409,6 +409,9 @@ def test_invitation_for_someone_else_is_refused_to_a_signed_in_person(client, in
     inv, token = invitation
     mallory = factories.user(email="mallory@example.com")
     client.force_login(mallory)
+    page = client.get(reverse("invitation_accept", kwargs={"token": token})).content.decode()
+    assert "This invitation is for bea@example.com, but you are signed in as" in page
+    assert "Join as" not in page
     response = client.post(reverse("invitation_accept", kwargs={"token": token}))
     assert response.status_code == 403
     assert (

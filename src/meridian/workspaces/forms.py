@@ -5,8 +5,10 @@ import zoneinfo
 
 from django import forms
 
+from meridian.core.errors import MeridianError
 from meridian.core.workingtime import WorkingHoursError, format_hours, parse_hours
 from meridian.workspaces.models import Role
+from meridian.workspaces.services import validate_time_zone
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -104,6 +106,14 @@ class ProfileForm(forms.Form):
                     attrs={"placeholder": "none", "autocomplete": "off", "spellcheck": "false"}
                 ),
             )
+
+    def clean_time_zone(self) -> str:
+        # The service checks again on save; checking here too reports a bad zone together with
+        # bad hours, instead of one after the other.
+        try:
+            return validate_time_zone(self.cleaned_data["time_zone"])
+        except MeridianError as exc:
+            raise forms.ValidationError(exc.detail) from None
 
     def _week(self, prefix: str) -> dict[str, list[list[int]]]:
         week: dict[str, list[list[int]]] = {}

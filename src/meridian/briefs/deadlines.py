@@ -1,0 +1,100 @@
+"""Follow-the-sun deadlines and reminder timing: pure functions over working time, no ORM.
+
+"End of Thursday" is the end of Thursday's working hours in each participant's own zone
+(meridian.core.workingtime.end_of_local_day), so one brief has as many deadlines as its
+participants have zones; it is due, as a whole, when the last of them has passed.
+
+Reminder rules (the scheduler job in briefs/schedule.py applies them):
+
+* only required participants who have not responded, on open briefs that have a deadline;
+* only while the participant is inside their working hours (``is_working``);
+* never on the local day they were asked (the invitation itself told them), and at most once
+  per local working day after that;
+* before their local deadline a reminder says when it is due; after it, exactly one more
+  reminder says it is overdue, and then the brief stops reminding them (the author sees who is
+  overdue on the brief and in the list). Chasing further is a person's job, not a robot's.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+from meridian.core.workingtime import (
+    WorkingHoursError,
+    WorkingWeek,
+    end_of_local_day,
+    is_working,
+    working_week,
+)
+
+HoursJson = Mapping[str, Sequence[Sequence[int]]]
+
+
+@lru_cache(maxsize=4096)
+def _week(zone: str, hours: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]) -> WorkingWeek:
+    return working_week(zone, dict(hours))
+
+
+def week_of(zone: str, hours: HoursJson) -> WorkingWeek:
+    """A member's working week from their profile (zone name and ``{"0": [[540, 1020]]}``).
+
+    Hours that cannot be read count as no working hours in the same zone; a zone that cannot be
+    read counts as UTC. A broken profile must not stop anyone else's deadline or reminder.
+    """
+    try:
+        key = tuple(
+            sorted((int(day), tuple((int(a), int(b)) for a, b in spans)) for day, spans in hours.items())
+        )
+    except (TypeError, ValueError, AttributeError):
+        key = ()
+    for candidate_zone, candidate_key in ((zone, key), (zone, ()), ("UTC", ())):
+        try:
+            return _week(candidate_zone, candidate_key)
+        except WorkingHoursError:
+            continue
+    raise AssertionError("unreachable: UTC without hours is always a valid week")
+
+
+def local_deadline(
+    week: WorkingWeek, *, deadline_at: datetime | None, deadline_date: date | None
+) -> datetime | None:
+    """When the brief is due for this person: the instant itself, or the end of their local day."""
+    if deadline_at is not None:
+        return deadline_at
+    if deadline_date is not None:
+        return end_of_local_day(week, deadline_date)
+    return None
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    """A reminder that may go out now: its once-only discriminator and whether it is overdue."""
+
+    discriminator: str
+    overdue: bool
+    local_date: date
+
+
+def reminder_due(
+    week: WorkingWeek,
+    now: datetime,
+    *,
+    participant_id: int,
+    asked_at: datetime,
+    deadline: datetime,
+    last_reminded_at: datetime | None,
+) -> ReminderDue | None:
+    """Whether a reminder is due for one participant now, by the module's rules (None if not)."""
+    if last_reminded_at is not None and last_reminded_at >= deadline:
+        return None  # the one overdue reminder went out already
+    if not is_working(week, now):
+        return None
+    today = now.astimezone(week.zone).date()
+    if today <= asked_at.astimezone(week.zone).date():
+        return None
+    if last_reminded_at is not None and last_reminded_at.astimezone(week.zone).date() >= today:
+        return None
+    if now < deadline:
+        return ReminderDue(f"{participant_id}:{today.isoformat()}", overdue=False, local_date=today)
+    return ReminderDue(f"{participant_id}:overdue", overdue=True, local_date=today)

@@ -1,0 +1,368 @@
+"""Reads of briefs that the pages and the API share, always through the viewer's membership."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from meridian.briefs.deadlines import week_of
+from meridian.briefs.models import (
+    Brief,
+    BriefLink,
+    BriefParticipant,
+    BriefStatus,
+    Comment,
+    CommentRevision,
+    ParticipantKind,
+)
+from meridian.workspaces.models import Membership
+
+SCOPES = {
+    "all": "All briefs",
+    "to_answer": "Waiting for my response",
+    "involved": "Asked of me",
+    "authored": "Written by me",
+}
+STATUSES = {"": "Any state", "open": "Open", "overdue": "Overdue", "closed": "Closed"}
+
+
+@dataclass(frozen=True)
+class BriefFilters:
+    """The brief list filters shared by the list page and the API."""
+
+    scope: str = "all"
+    status: str = ""
+    q: str = ""
+
+
+def _count(qs: QuerySet[Any]) -> Coalesce:
+    """A correlated count of rows per brief (no join multiplication between several counts)."""
+    counted = qs.filter(brief=OuterRef("pk")).values("brief").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _pending_required(now: datetime) -> Exists:
+    """A required participant has not responded and their local deadline has passed."""
+    return Exists(
+        BriefParticipant.objects.filter(
+            brief=OuterRef("pk"),
+            kind=ParticipantKind.REQUIRED,
+            responded_at__isnull=True,
+            local_deadline__lte=now,
+        )
+    )
+
+
+def _overdue(now: datetime) -> Q:
+    """Open, past the last participant's local deadline, and someone required has not responded."""
+    return Q(status=BriefStatus.OPEN, respond_by__lte=now) & Q(_pending_required(now))
+
+
+def brief_list_for(
+    *, viewer: Membership, filters: BriefFilters, now: datetime | None = None
+) -> QuerySet[Brief]:
+    """The workspace's briefs, newest first, with response counts and the viewer's own part."""
+    now = now or timezone.now()
+    qs = Brief.objects.filter(workspace_id=viewer.workspace_id)
+    mine = BriefParticipant.objects.filter(brief=OuterRef("pk"), membership_id=viewer.pk)
+    if filters.scope == "to_answer":
+        qs = qs.filter(
+            Exists(mine.filter(kind=ParticipantKind.REQUIRED, responded_at__isnull=True)),
+            status=BriefStatus.OPEN,
+        )
+    elif filters.scope == "involved":
+        qs = qs.filter(Exists(mine))
+    elif filters.scope == "authored":
+        qs = qs.filter(author_id=viewer.pk)
+    if filters.status == "open":
+        qs = qs.filter(status=BriefStatus.OPEN).exclude(_overdue(now))
+    elif filters.status == "overdue":
+        qs = qs.filter(_overdue(now))
+    elif filters.status == "closed":
+        qs = qs.filter(status=BriefStatus.CLOSED)
+    if filters.q:
+        qs = qs.filter(Q(title__icontains=filters.q) | Q(body__icontains=filters.q))
+    required = BriefParticipant.objects.filter(kind=ParticipantKind.REQUIRED)
+    return (
+        qs.select_related("author__profile")
+        .annotate(
+            required_count=_count(required),
+            responded_count=_count(required.filter(responded_at__isnull=False)),
+            comment_count=_count(Comment.objects.all()),
+            is_overdue=Q(_overdue(now)),
+            my_kind=Subquery(mine.values("kind")[:1]),
+            my_responded_at=Subquery(mine.values("responded_at")[:1]),
+            my_deadline=Subquery(mine.values("local_deadline")[:1]),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def briefs_linked_to(*, viewer: Membership, target: str, target_id: int) -> QuerySet[Brief]:
+    """The briefs that link to one task or decision: the hook the work and decisions apps use."""
+    links = BriefLink.objects.filter(
+        workspace_id=viewer.workspace_id, target=target, target_id=target_id
+    )
+    return Brief.objects.filter(
+        workspace_id=viewer.workspace_id, pk__in=links.values("brief_id")
+    ).order_by("-created_at", "-id")
+
+
+def sync_hours_saved_for(*, viewer: Membership) -> float:
+    """Person-hours of meetings that the workspace's briefs replaced (people × minutes ÷ 60)."""
+    total = Brief.objects.filter(
+        workspace_id=viewer.workspace_id,
+        meeting_people__isnull=False,
+        meeting_minutes__isnull=False,
+    ).aggregate(minutes=Sum(F("meeting_people") * F("meeting_minutes")))["minutes"]
+    return round((total or 0) / 60, 1)
+
+
+def recording_for(brief: Brief) -> Any:
+    """The brief's latest recording, or None (also while the recordings app is not installed)."""
+    if not apps.is_installed("meridian.recordings"):
+        return None
+    recording_model = apps.get_model("recordings", "Recording")
+    return recording_model.objects.filter(brief_id=brief.pk).order_by("-created_at", "-id").first()
+
+
+def _watched(recording: Any, member_ids: list[int]) -> dict[int, float]:
+    """How much of the recording each member has watched, 0 to 1."""
+    if recording is None or not member_ids:
+        return {}
+    view_model = apps.get_model("recordings", "RecordingView")
+    return dict(
+        view_model.objects.filter(recording=recording, membership_id__in=member_ids).values_list(
+            "membership_id", "fraction"
+        )
+    )
+
+
+# --- One brief --------------------------------------------------------------------------------
+
+
+@dataclass
+class ParticipantRow:
+    """One participant as the brief page shows them: where they are with it, in their own time."""
+
+    participant: BriefParticipant
+    state: str  # "not_seen", "seen" or "responded"
+    watched: float | None  # share of the recording watched, 0..1; None without a recording
+    overdue: bool
+    local_deadline: datetime | None  # in the participant's own zone
+
+    @property
+    def member(self) -> Membership:
+        return self.participant.membership
+
+    @property
+    def watched_percent(self) -> int | None:
+        return None if self.watched is None else round(self.watched * 100)
+
+
+@dataclass
+class ThreadItem:
+    """A top-level comment with its replies, oldest first."""
+
+    comment: Comment
+    replies: list[Comment] = field(default_factory=list)
+
+
+@dataclass
+class Completeness:
+    """How many required participants have responded, for "5 of 7 responded"."""
+
+    responded: int
+    required: int
+    seen: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.responded / self.required) if self.required else 100
+
+    @property
+    def complete(self) -> bool:
+        return self.responded >= self.required
+
+
+@dataclass
+class BriefDetail:
+    """Everything the brief page and the API show about one brief, read in a constant number of queries."""
+
+    brief: Brief
+    participants: list[ParticipantRow]
+    thread: list[ThreadItem]
+    comment_count: int
+    open_questions: list[Comment]
+    links: list[BriefLink]
+    recording: Any
+    pins: list[dict[str, Any]]
+    completeness: Completeness
+    me: BriefParticipant | None
+    viewer_deadline: datetime | None  # the viewer's own deadline, in their zone
+    now: datetime
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open, past the last participant's deadline, and someone required has not responded."""
+        return (
+            self.brief.is_open
+            and self.brief.respond_by is not None
+            and self.brief.respond_by <= self.now
+            and any(r.overdue and r.participant.is_required for r in self.participants)
+        )
+
+    @property
+    def comments(self) -> list[Comment]:
+        flat: list[Comment] = []
+        for item in self.thread:
+            flat.append(item.comment)
+            flat.extend(item.replies)
+        return flat
+
+
+def brief_detail_for(
+    *, viewer: Membership, brief: Brief, now: datetime | None = None
+) -> BriefDetail:
+    """One brief (already through the access helper) with participants, thread and links."""
+    now = now or timezone.now()
+    participants = list(
+        BriefParticipant.objects.filter(brief=brief)
+        .select_related("membership__profile", "membership__user", "via_team")
+        .order_by("membership__profile__display_name", "id")
+    )
+    comments = list(
+        Comment.objects.filter(brief=brief)
+        .select_related("author__profile", "answered_by__profile")
+        .order_by("created_at", "id")
+    )
+    links = list(
+        BriefLink.objects.filter(brief=brief)
+        .select_related("target_brief", "created_by__profile")
+        .order_by("created_at", "id")
+    )
+    recording = recording_for(brief)
+    watched = _watched(recording, [p.membership_id for p in participants])
+
+    rows: list[ParticipantRow] = []
+    me: BriefParticipant | None = None
+    viewer_deadline: datetime | None = None
+    for p in participants:
+        profile = p.membership.profile
+        zone = week_of(profile.time_zone, profile.working_hours).zone
+        state = "responded" if p.responded_at else "seen" if p.first_seen_at else "not_seen"
+        rows.append(
+            ParticipantRow(
+                participant=p,
+                state=state,
+                watched=watched.get(p.membership_id, 0.0) if recording is not None else None,
+                overdue=p.responded_at is None
+                and p.local_deadline is not None
+                and p.local_deadline <= now,
+                local_deadline=p.local_deadline.astimezone(zone) if p.local_deadline else None,
+            )
+        )
+        if p.membership_id == viewer.pk:
+            me, viewer_deadline = p, rows[-1].local_deadline
+
+    by_id: dict[int, ThreadItem] = {}
+    thread: list[ThreadItem] = []
+    for c in comments:
+        if c.parent_id is None:
+            by_id[c.pk] = ThreadItem(c)
+            thread.append(by_id[c.pk])
+    for c in comments:
+        if c.parent_id is not None and c.parent_id in by_id:
+            by_id[c.parent_id].replies.append(c)
+
+    required = [p for p in participants if p.kind == ParticipantKind.REQUIRED]
+    completeness = Completeness(
+        responded=sum(1 for p in required if p.responded_at is not None),
+        required=len(required),
+        seen=sum(1 for p in participants if p.first_seen_at is not None),
+        total=len(participants),
+    )
+    pins = [
+        {
+            "seconds": c.at_seconds,
+            "comment_id": c.pk,
+            "label": f"{c.pin_label} {c.author.profile.display_name}"
+            + (" (question)" if c.is_question else ""),
+        }
+        for c in comments
+        if c.at_seconds is not None
+    ]
+    return BriefDetail(
+        brief=brief,
+        participants=rows,
+        thread=thread,
+        comment_count=len(comments),
+        open_questions=[c for c in comments if c.is_question and c.answered_at is None],
+        links=links,
+        recording=recording,
+        pins=pins,
+        completeness=completeness,
+        me=me,
+        viewer_deadline=viewer_deadline,
+        now=now,
+    )
+
+
+def comment_list_for(*, viewer: Membership, brief: Brief) -> QuerySet[Comment]:
+    """A brief's comments in the order they were written (the brief passed the access helper)."""
+    return (
+        Comment.objects.filter(workspace_id=viewer.workspace_id, brief=brief)
+        .select_related("author__profile")
+        .order_by("created_at", "id")
+    )
+
+
+def revision_list_for(*, viewer: Membership, comment: Comment) -> QuerySet[CommentRevision]:
+    """A comment's earlier texts, oldest first."""
+    return CommentRevision.objects.filter(
+        workspace_id=viewer.workspace_id, comment=comment
+    ).order_by("written_at", "id")
+
+
+def link_list_for(*, viewer: Membership, brief: Brief) -> QuerySet[BriefLink]:
+    """A brief's links in the order they were added."""
+    return (
+        BriefLink.objects.filter(workspace_id=viewer.workspace_id, brief=brief)
+        .select_related("target_brief")
+        .order_by("created_at", "id")
+    )
+
+
+def participant_list_for(*, viewer: Membership, brief: Brief) -> QuerySet[BriefParticipant]:
+    """A brief's participants by name, with their profiles."""
+    return (
+        BriefParticipant.objects.filter(workspace_id=viewer.workspace_id, brief=brief)
+        .select_related("membership__profile", "via_team")
+        .order_by("membership__profile__display_name", "id")
+    )
+
+
+def linkable_briefs_for(*, viewer: Membership, brief: Brief, limit: int = 50) -> list[Brief]:
+    """Recent other briefs of the workspace, for the "link a brief" menu."""
+    return list(
+        Brief.objects.filter(workspace_id=viewer.workspace_id)
+        .exclude(pk=brief.pk)
+        .order_by("-created_at", "-id")
+        .only("pk", "title")[:limit]
+    )

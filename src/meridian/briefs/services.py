@@ -1,0 +1,957 @@
+"""Every write to briefs: the ask and who is asked, the thread, links, reminders and closing.
+
+Each service checks who acts, runs in one transaction, writes the audit log, and tells people
+through meridian.core.notify after the transaction commits. Input problems are collected and
+raised together as one ValidationFailed naming each field, before anything is written.
+"""
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from meridian.briefs.deadlines import local_deadline, week_of
+from meridian.briefs.models import (
+    AskKind,
+    Brief,
+    BriefLink,
+    BriefParticipant,
+    BriefStatus,
+    Comment,
+    CommentRevision,
+    LinkRelation,
+    LinkTarget,
+    Mention,
+    ParticipantKind,
+)
+from meridian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from meridian.core.markdown import render_markdown
+from meridian.core.notify import notify
+from meridian.core.services import audit_record
+from meridian.workspaces.access import require_role
+from meridian.workspaces.models import Membership, Role, Team, TeamMembership
+
+MAX_TITLE = 200
+MAX_BODY = 50_000
+MAX_COMMENT = 20_000
+MAX_SUMMARY = 20_000
+MAX_QUESTIONS = 20
+MAX_QUESTION = 500
+MAX_NOTE = 500
+MAX_MEETING_PEOPLE = 1000
+MAX_MEETING_MINUTES = 24 * 60
+MAX_PIN_SECONDS = 24 * 60 * 60
+MAX_MENTIONS = 50
+# "@handle": the part of a member's email address before the @, e.g. "@ada" or "@chen.wei".
+MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9](?:[A-Za-z0-9._+-]*[A-Za-z0-9])?)")
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """One entry of a brief's participant list: a member (by id) or a whole team (by slug)."""
+
+    member_id: int | None = None
+    team: str | None = None
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A respond-by deadline: one instant, the end of a day in each participant's zone, or none."""
+
+    at: datetime | None = None
+    day: date | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.at is not None:
+            return "instant"
+        return "local_day" if self.day is not None else "none"
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """The synchronous meeting a brief replaces: how many people, for how many minutes."""
+
+    people: int | None = None
+    minutes: int | None = None
+
+
+class _Problems:
+    """Field errors collected over one call, raised together so a form shows them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            first = next(iter(self.errors.values()))[0]
+            raise ValidationFailed(first, self.errors)
+
+
+def brief_url(brief: Brief) -> str:
+    """The site-relative address of a brief's page."""
+    return reverse(
+        "brief_detail", kwargs={"workspace": brief.workspace.slug, "brief_id": brief.pk}
+    )
+
+
+def _name(member: Membership) -> str:
+    return str(member.profile.display_name)
+
+
+# --- Checks -------------------------------------------------------------------------------
+
+
+def _require_author(acting: Membership, brief: Brief, doing: str) -> None:
+    if acting.pk != brief.author_id:
+        raise PermissionDenied(f"Only the brief's author can {doing}.")
+
+
+def _require_open(brief: Brief) -> None:
+    if brief.status == BriefStatus.CLOSED:
+        when = (brief.closed_at or timezone.now()).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        raise Conflict(f"This brief was closed on {when}; it is read-only now.")
+
+
+def _participant(brief: Brief, member: Membership) -> BriefParticipant | None:
+    return BriefParticipant.objects.filter(brief=brief, membership=member).first()
+
+
+def _require_can_take_part(acting: Membership, brief: Brief) -> None:
+    """Members take part in any brief of their workspace; guests only in those they are asked in."""
+    if acting.workspace_id != brief.workspace_id:
+        raise NotFound("No such brief in this workspace.")
+    if not acting.has_role(Role.MEMBER) and _participant(brief, acting) is None:
+        raise PermissionDenied("Guests can take part only in briefs they are asked in.")
+
+
+def _clean_title(title: str, problems: _Problems) -> str:
+    title = title.strip()
+    if not title:
+        problems.add("title", "A brief needs a title.")
+    elif len(title) > MAX_TITLE:
+        problems.add("title", f"A title has at most {MAX_TITLE} characters, not {len(title)}.")
+    return title
+
+
+def _clean_text(field: str, text: str, limit: int, problems: _Problems, what: str) -> str:
+    if len(text) > limit:
+        problems.add(field, f"{what} has at most {limit:,} characters, not {len(text):,}.")
+    return text
+
+
+def _clean_questions(questions: Iterable[str], problems: _Problems) -> list[str]:
+    cleaned = [q.strip() for q in questions if q.strip()]
+    if len(cleaned) > MAX_QUESTIONS:
+        problems.add("questions", f"Ask at most {MAX_QUESTIONS} questions, not {len(cleaned)}.")
+    for number, question in enumerate(cleaned, start=1):
+        if len(question) > MAX_QUESTION:
+            problems.add(
+                "questions", f"Question {number} is longer than {MAX_QUESTION} characters."
+            )
+    return cleaned
+
+
+def _clean_ask_kind(ask_kind: str, problems: _Problems) -> str:
+    if ask_kind not in AskKind.values:
+        problems.add(
+            "ask_kind", f"Unknown kind of ask “{ask_kind}”; use {', '.join(AskKind.values)}."
+        )
+    return ask_kind
+
+
+def _clean_meeting(meeting: Meeting, problems: _Problems) -> Meeting:
+    people, minutes = meeting.people or None, meeting.minutes or None
+    if people is not None and not 1 <= people <= MAX_MEETING_PEOPLE:
+        problems.add("meeting_people", f"Give 1 to {MAX_MEETING_PEOPLE} people.")
+    if minutes is not None and not 1 <= minutes <= MAX_MEETING_MINUTES:
+        problems.add("meeting_minutes", f"Give 1 to {MAX_MEETING_MINUTES} minutes.")
+    if (people is None) != (minutes is None):
+        field = "meeting_minutes" if minutes is None else "meeting_people"
+        problems.add(field, "Give both the number of people and the minutes, or neither.")
+    return Meeting(people, minutes)
+
+
+def _clean_deadline(deadline: Deadline, now: datetime, problems: _Problems) -> None:
+    if deadline.at is not None and deadline.day is not None:
+        problems.add("deadline", "Give either a moment or a day as the deadline, not both.")
+    if deadline.at is not None:
+        if timezone.is_naive(deadline.at):
+            problems.add(
+                "deadline_at", "The deadline needs a time zone offset, e.g. 2026-03-12T17:00+01:00."
+            )
+        elif deadline.at <= now:
+            problems.add(
+                "deadline_at",
+                f"The deadline {deadline.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC "
+                "has already passed.",
+            )
+
+
+# --- Participants ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Resolved:
+    member: Membership
+    kind: str
+    via_team: Team | None
+
+
+def _resolve_participants(
+    acting: Membership, invitees: Sequence[Invitee], problems: _Problems
+) -> dict[int, _Resolved]:
+    """Members and teams named by the author, as members of the workspace (the author excepted).
+
+    A person named as both required and optional is required; one named directly rather than
+    through a team counts as named directly.
+    """
+    ws = acting.workspace_id
+    member_ids = {i.member_id for i in invitees if i.member_id is not None}
+    slugs = {i.team for i in invitees if i.team}
+    members = {
+        m.pk: m
+        for m in Membership.objects.select_related("profile").filter(
+            workspace_id=ws, pk__in=member_ids
+        )
+    }
+    teams = {t.slug: t for t in Team.objects.filter(workspace_id=ws, slug__in=slugs)}
+    team_members: dict[int, list[Membership]] = {}
+    for link in TeamMembership.objects.select_related("membership__profile").filter(
+        team__in=list(teams.values()), membership__is_active=True
+    ):
+        team_members.setdefault(link.team_id, []).append(link.membership)
+
+    resolved: dict[int, _Resolved] = {}
+
+    def put(member: Membership, required: bool, team: Team | None) -> None:
+        if member.pk == acting.pk:
+            return
+        kind = ParticipantKind.REQUIRED if required else ParticipantKind.OPTIONAL
+        current = resolved.get(member.pk)
+        if current is None:
+            resolved[member.pk] = _Resolved(member, kind, team)
+            return
+        if kind == ParticipantKind.REQUIRED:
+            current.kind = kind
+        if team is None:
+            current.via_team = None
+
+    for invitee in invitees:
+        if (invitee.member_id is None) == (not invitee.team):
+            problems.add("participants", "Each participant is either a member or a team.")
+            continue
+        if invitee.member_id is not None:
+            member = members.get(invitee.member_id)
+            if member is None:
+                problems.add(
+                    "participants", f"There is no member #{invitee.member_id} in this workspace."
+                )
+            elif not member.is_active:
+                problems.add("participants", f"{_name(member)} is no longer a member.")
+            else:
+                put(member, invitee.required, None)
+        else:
+            team = teams.get(invitee.team or "")
+            if team is None:
+                problems.add("participants", f"There is no team “{invitee.team}” in this workspace.")
+                continue
+            others = [m for m in team_members.get(team.pk, []) if m.pk != acting.pk]
+            if not others:
+                problems.add("participants", f"The team {team.name} has nobody in it to ask.")
+            for member in others:
+                put(member, invitee.required, team)
+    return resolved
+
+
+def _local_deadlines(
+    deadline: Deadline, members: Iterable[Membership]
+) -> dict[int, datetime | None]:
+    return {
+        m.pk: local_deadline(
+            week_of(m.profile.time_zone, m.profile.working_hours),
+            deadline_at=deadline.at,
+            deadline_date=deadline.day,
+        )
+        for m in members
+    }
+
+
+def _check_not_passed(
+    deadline: Deadline,
+    deadlines: dict[int, datetime | None],
+    members: dict[int, Membership],
+    now: datetime,
+    problems: _Problems,
+) -> None:
+    """A follow-the-sun day that has already ended for someone is named with that person."""
+    if deadline.day is None:
+        return
+    for member_id, due in deadlines.items():
+        if due is not None and due <= now:
+            member = members[member_id]
+            problems.add(
+                "deadline_date",
+                f"The end of {deadline.day:%A %d %B %Y} has already passed for {_name(member)} "
+                f"({member.profile.time_zone}).",
+            )
+
+
+def _respond_by(brief: Brief) -> datetime | None:
+    latest = (
+        BriefParticipant.objects.filter(brief=brief, local_deadline__isnull=False)
+        .order_by("-local_deadline")
+        .values_list("local_deadline", flat=True)
+        .first()
+    )
+    return latest
+
+
+def _tell_asked(brief: Brief, members: Iterable[Membership]) -> None:
+    author = _name(brief.author)
+    for member in members:
+        notify(
+            recipient=member,
+            kind="brief.asked",
+            subject=f"{author} asks for your {brief.get_ask_kind_display().lower()}: {brief.title}",
+            url=brief_url(brief),
+        )
+
+
+# --- Briefs ---------------------------------------------------------------------------------
+
+
+def brief_check_editable(*, acting: Membership, brief: Brief) -> None:
+    """Refuse unless the acting member wrote the brief and it is still open (writes nothing)."""
+    _require_author(acting, brief, "change it")
+    _require_open(brief)
+
+
+@transaction.atomic
+def brief_create(
+    *,
+    author: Membership,
+    title: str,
+    participants: Sequence[Invitee],
+    body: str = "",
+    ask_kind: str = AskKind.FEEDBACK,
+    questions: Sequence[str] = (),
+    deadline: Deadline = Deadline(),  # noqa: B008 - immutable
+    meeting: Meeting = Meeting(),  # noqa: B008 - immutable
+) -> Brief:
+    """Write a brief: the walkthrough, the ask, who is asked and by when; each is told."""
+    require_role(author, Role.MEMBER)
+    now = timezone.now()
+    problems = _Problems()
+    title = _clean_title(title, problems)
+    body = _clean_text("body", body, MAX_BODY, problems, "The body")
+    ask_kind = _clean_ask_kind(ask_kind, problems)
+    cleaned_questions = _clean_questions(questions, problems)
+    meeting = _clean_meeting(meeting, problems)
+    _clean_deadline(deadline, now, problems)
+    resolved = _resolve_participants(author, participants, problems)
+    if not resolved and "participants" not in problems.errors:
+        problems.add("participants", "Ask at least one member or team (besides yourself).")
+    members = {pk: r.member for pk, r in resolved.items()}
+    deadlines = _local_deadlines(deadline, members.values()) if not problems.errors else {}
+    _check_not_passed(deadline, deadlines, members, now, problems)
+    problems.raise_any()
+
+    brief = Brief.objects.create(
+        workspace_id=author.workspace_id,
+        author=author,
+        title=title,
+        body=body,
+        body_html=render_markdown(body),
+        ask_kind=ask_kind,
+        questions=cleaned_questions,
+        deadline_kind=deadline.kind,
+        deadline_at=deadline.at,
+        deadline_date=deadline.day,
+        respond_by=max((d for d in deadlines.values() if d is not None), default=None),
+        meeting_people=meeting.people,
+        meeting_minutes=meeting.minutes,
+    )
+    BriefParticipant.objects.bulk_create(
+        BriefParticipant(
+            workspace_id=author.workspace_id,
+            brief=brief,
+            membership=r.member,
+            kind=r.kind,
+            via_team=r.via_team,
+            local_deadline=deadlines[pk],
+        )
+        for pk, r in resolved.items()
+    )
+    audit_record(
+        actor=author,
+        action="brief.create",
+        obj=brief,
+        data={"participants": sorted(resolved), "deadline": deadline.kind},
+    )
+    _tell_asked(brief, members.values())
+    return brief
+
+
+@transaction.atomic
+def brief_update(
+    *,
+    acting: Membership,
+    brief: Brief,
+    title: str | None = None,
+    body: str | None = None,
+    ask_kind: str | None = None,
+    questions: Sequence[str] | None = None,
+    participants: Sequence[Invitee] | None = None,
+    deadline: Deadline | None = None,
+    meeting: Meeting | None = None,
+) -> Brief:
+    """The author changes what they send (None leaves a field as it is), while the brief is open.
+
+    A new participant list replaces the old one; people who already responded stay.
+    """
+    brief = Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
+        pk=brief.pk
+    )
+    brief_check_editable(acting=acting, brief=brief)
+    now = timezone.now()
+    problems = _Problems()
+    changed: list[str] = []
+    if title is not None:
+        brief.title = _clean_title(title, problems)
+        changed.append("title")
+    if body is not None:
+        brief.body = _clean_text("body", body, MAX_BODY, problems, "The body")
+        brief.body_html = render_markdown(brief.body)
+        changed += ["body", "body_html"]
+    if ask_kind is not None:
+        brief.ask_kind = _clean_ask_kind(ask_kind, problems)
+        changed.append("ask_kind")
+    if questions is not None:
+        brief.questions = _clean_questions(questions, problems)
+        changed.append("questions")
+    if meeting is not None:
+        meeting = _clean_meeting(meeting, problems)
+        brief.meeting_people, brief.meeting_minutes = meeting.people, meeting.minutes
+        changed += ["meeting_people", "meeting_minutes"]
+    if deadline is not None:
+        _clean_deadline(deadline, now, problems)
+        brief.deadline_kind, brief.deadline_at, brief.deadline_date = (
+            deadline.kind,
+            deadline.at,
+            deadline.day,
+        )
+        changed += ["deadline_kind", "deadline_at", "deadline_date"]
+    current_deadline = Deadline(brief.deadline_at, brief.deadline_date)
+
+    existing = {
+        p.membership_id: p
+        for p in BriefParticipant.objects.select_related("membership__profile").filter(brief=brief)
+    }
+    added: dict[int, _Resolved] = {}
+    removed: list[BriefParticipant] = []
+    kind_changes: list[BriefParticipant] = []
+    if participants is not None:
+        resolved = _resolve_participants(acting, participants, problems)
+        if not resolved and "participants" not in problems.errors:
+            problems.add("participants", "Ask at least one member or team (besides yourself).")
+        added = {pk: r for pk, r in resolved.items() if pk not in existing}
+        for pk, row in existing.items():
+            if pk not in resolved:
+                if row.responded_at is not None:
+                    problems.add(
+                        "participants",
+                        f"{_name(row.membership)} has already responded and stays on the brief.",
+                    )
+                removed.append(row)
+            elif row.kind != resolved[pk].kind:
+                row.kind = resolved[pk].kind
+                kind_changes.append(row)
+        changed.append("participants")
+
+    # Deadlines are recomputed for everyone when the deadline changes, else for newcomers only.
+    to_compute: dict[int, Membership] = (
+        {pk: r.member for pk, r in added.items()}
+        if deadline is None
+        else {
+            **{pk: p.membership for pk, p in existing.items() if p not in removed},
+            **{pk: r.member for pk, r in added.items()},
+        }
+    )
+    deadlines = _local_deadlines(current_deadline, to_compute.values()) if not problems.errors else {}
+    pending = {
+        pk: due
+        for pk, due in deadlines.items()
+        if pk not in existing or existing[pk].responded_at is None
+    }
+    _check_not_passed(current_deadline, pending, to_compute, now, problems)
+    problems.raise_any()
+
+    for row in removed:
+        row.delete()
+    for row in kind_changes:
+        row.save(update_fields=["kind"])
+    for pk, due in deadlines.items():
+        if pk in existing:
+            BriefParticipant.objects.filter(pk=existing[pk].pk).update(local_deadline=due)
+    BriefParticipant.objects.bulk_create(
+        BriefParticipant(
+            workspace_id=brief.workspace_id,
+            brief=brief,
+            membership=r.member,
+            kind=r.kind,
+            via_team=r.via_team,
+            local_deadline=deadlines.get(pk),
+        )
+        for pk, r in added.items()
+    )
+    brief.respond_by = _respond_by(brief)
+    brief.save(update_fields=[*dict.fromkeys(f for f in changed if f != "participants"),
+                              "respond_by", "updated_at"])  # fmt: skip
+    audit_record(
+        actor=acting,
+        action="brief.update",
+        obj=brief,
+        data={"fields": changed, "added": sorted(added), "removed": [r.membership_id for r in removed]},
+    )
+    _tell_asked(brief, (r.member for r in added.values()))
+    return brief
+
+
+@transaction.atomic
+def brief_mark_seen(*, acting: Membership, brief: Brief) -> BriefParticipant | None:
+    """A participant opened the brief: the first time is kept (others' visits change nothing)."""
+    participant = _participant(brief, acting)
+    if participant is None or participant.first_seen_at is not None:
+        return participant
+    updated = BriefParticipant.objects.filter(pk=participant.pk, first_seen_at__isnull=True).update(
+        first_seen_at=timezone.now()
+    )
+    if updated:
+        participant.refresh_from_db(fields=["first_seen_at"])
+        audit_record(actor=acting, action="brief.seen", obj=brief)
+    return participant
+
+
+@transaction.atomic
+def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
+    """The author closes the brief with what was learned or agreed; it is read-only afterwards."""
+    brief = Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
+        pk=brief.pk
+    )
+    _require_author(acting, brief, "close it")
+    _require_open(brief)
+    summary = summary.strip()
+    problems = _Problems()
+    if not summary:
+        problems.add("summary", "Write a summary of what was learned or agreed before closing.")
+    _clean_text("summary", summary, MAX_SUMMARY, problems, "The summary")
+    problems.raise_any()
+    brief.status = BriefStatus.CLOSED
+    brief.closed_at = timezone.now()
+    brief.closed_by = acting
+    brief.summary = summary
+    brief.summary_html = render_markdown(summary)
+    brief.save(
+        update_fields=["status", "closed_at", "closed_by", "summary", "summary_html", "updated_at"]
+    )
+    audit_record(actor=acting, action="brief.close", obj=brief)
+    for participant in BriefParticipant.objects.select_related("membership").filter(brief=brief):
+        notify(
+            recipient=participant.membership,
+            kind="brief.closed",
+            subject=f"Closed with a summary: {brief.title}",
+            url=brief_url(brief),
+        )
+    return brief
+
+
+# --- The thread -----------------------------------------------------------------------------
+
+
+def _resolve_mentions(acting: Membership, text: str) -> list[Membership]:
+    handles = list(dict.fromkeys(h.lower() for h in MENTION_RE.findall(text)))[:MAX_MENTIONS]
+    if not handles:
+        return []
+    members = Membership.objects.select_related("user", "workspace").filter(
+        workspace_id=acting.workspace_id, is_active=True
+    )
+    by_handle: dict[str, Membership] = {}
+    candidates = members.filter(
+        user__email__iregex=r"^(" + "|".join(re.escape(h) for h in handles) + r")@"
+    )
+    for member in candidates:
+        by_handle.setdefault(member.user.email.split("@")[0].lower(), member)
+    return [by_handle[h] for h in handles if h in by_handle]
+
+
+def _clean_pin(at_seconds: float | None, brief: Brief, problems: _Problems) -> float | None:
+    if at_seconds is None:
+        return None
+    if not math.isfinite(at_seconds) or not 0 <= at_seconds <= MAX_PIN_SECONDS:
+        problems.add("at_seconds", "A moment in the recording is 0 seconds or more.")
+        return None
+    from meridian.briefs.selectors import recording_for
+
+    recording = recording_for(brief)
+    duration = getattr(recording, "duration", None) if recording is not None else None
+    if recording is None:
+        problems.add("at_seconds", "This brief has no recording to pin a comment to.")
+    elif duration is not None and at_seconds > duration + 0.5:
+        problems.add(
+            "at_seconds",
+            f"The recording is {duration:.0f} seconds long; {at_seconds:.0f} s is past its end.",
+        )
+    return round(at_seconds, 2)
+
+
+def _write_comment(
+    *,
+    acting: Membership,
+    brief: Brief,
+    body: str,
+    parent: Comment | None,
+    at_seconds: float | None,
+    is_question: bool,
+    is_response: bool,
+) -> Comment:
+    problems = _Problems()
+    body = body.strip()
+    if not body:
+        problems.add("body", "Write something first.")
+    _clean_text("body", body, MAX_COMMENT, problems, "A comment")
+    if parent is not None and parent.brief_id != brief.pk:
+        problems.add("parent", "You can only reply to a comment on the same brief.")
+    pin = _clean_pin(at_seconds, brief, problems)
+    problems.raise_any()
+    root = parent.parent if parent is not None and parent.parent_id is not None else parent
+    comment = Comment.objects.create(
+        workspace_id=brief.workspace_id,
+        brief=brief,
+        author=acting,
+        parent=root,
+        body=body,
+        body_html=render_markdown(body),
+        at_seconds=pin,
+        is_question=is_question,
+        is_response=is_response,
+    )
+    mentioned = [m for m in _resolve_mentions(acting, body) if m.pk != acting.pk]
+    Mention.objects.bulk_create(
+        Mention(workspace_id=brief.workspace_id, comment=comment, membership=m) for m in mentioned
+    )
+    _tell_about_comment(acting, brief, comment, root, mentioned)
+    return comment
+
+
+def _tell_about_comment(
+    acting: Membership,
+    brief: Brief,
+    comment: Comment,
+    root: Comment | None,
+    mentioned: list[Membership],
+) -> None:
+    url = f"{brief_url(brief)}#comment-{comment.pk}"
+    who = _name(acting)
+    told: set[int] = {acting.pk}
+    for member in mentioned:
+        told.add(member.pk)
+        notify(recipient=member, kind="brief.mention", subject=f"{who} mentioned you on {brief.title}", url=url)
+    if root is not None and root.author_id not in told:
+        told.add(root.author_id)
+        notify(recipient=root.author, kind="brief.reply", subject=f"{who} replied on {brief.title}", url=url)
+    if brief.author_id not in told:
+        what = "responded to" if comment.is_response else (
+            "asked a question on" if comment.is_question else "commented on"
+        )
+        notify(recipient=brief.author, kind="brief.comment", subject=f"{who} {what} {brief.title}", url=url)
+
+
+@transaction.atomic
+def comment_add(
+    *,
+    acting: Membership,
+    brief: Brief,
+    body: str,
+    parent: Comment | None = None,
+    at_seconds: float | None = None,
+    is_question: bool = False,
+    answers_parent: bool = False,
+) -> Comment:
+    """Add to the thread: a comment, a reply, or a question, optionally pinned to a moment.
+
+    ``answers_parent`` marks the parent question answered by this reply in the same step.
+    """
+    brief = Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
+        pk=brief.pk
+    )
+    _require_open(brief)
+    _require_can_take_part(acting, brief)
+    if answers_parent and (parent is None or not parent.is_question):
+        raise ValidationFailed.field("answers_parent", "Only a reply to a question can answer it.")
+    comment = _write_comment(
+        acting=acting,
+        brief=brief,
+        body=body,
+        parent=parent,
+        at_seconds=at_seconds,
+        is_question=is_question,
+        is_response=False,
+    )
+    audit_record(
+        actor=acting,
+        action="brief.comment",
+        obj=comment,
+        data={"brief": brief.pk, "question": is_question, "pin": comment.at_seconds},
+    )
+    if answers_parent and parent is not None:
+        _mark_answered(acting=acting, question=parent, answer=comment)
+    return comment
+
+
+@transaction.atomic
+def respond(
+    *, acting: Membership, brief: Brief, body: str, at_seconds: float | None = None
+) -> Comment:
+    """A participant gives their response to the brief's ask; they count as having responded."""
+    brief = Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
+        pk=brief.pk
+    )
+    _require_open(brief)
+    participant = _participant(brief, acting)
+    if participant is None:
+        raise PermissionDenied("Only the people this brief asks can respond to it; comment instead.")
+    comment = _write_comment(
+        acting=acting,
+        brief=brief,
+        body=body,
+        parent=None,
+        at_seconds=at_seconds,
+        is_question=False,
+        is_response=True,
+    )
+    now = timezone.now()
+    BriefParticipant.objects.filter(pk=participant.pk, responded_at__isnull=True).update(
+        responded_at=now
+    )
+    BriefParticipant.objects.filter(pk=participant.pk, first_seen_at__isnull=True).update(
+        first_seen_at=now
+    )
+    audit_record(actor=acting, action="brief.respond", obj=comment, data={"brief": brief.pk})
+    return comment
+
+
+@transaction.atomic
+def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
+    """The comment's author changes its text; the text it replaces is kept as a revision."""
+    comment = Comment.objects.select_for_update().select_related("brief").get(pk=comment.pk)
+    if comment.author_id != acting.pk:
+        raise PermissionDenied("Only the comment's author can edit it.")
+    _require_open(comment.brief)
+    problems = _Problems()
+    body = body.strip()
+    if not body:
+        problems.add("body", "A comment cannot be empty; write something.")
+    _clean_text("body", body, MAX_COMMENT, problems, "A comment")
+    problems.raise_any()
+    if body == comment.body:
+        return comment
+    now = timezone.now()
+    CommentRevision.objects.create(
+        workspace_id=comment.workspace_id,
+        comment=comment,
+        body=comment.body,
+        written_at=comment.edited_at or comment.created_at,
+    )
+    comment.body = body
+    comment.body_html = render_markdown(body)
+    comment.edited_at = now
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    known = set(Mention.objects.filter(comment=comment).values_list("membership_id", flat=True))
+    new = [m for m in _resolve_mentions(acting, body) if m.pk != acting.pk and m.pk not in known]
+    Mention.objects.bulk_create(
+        Mention(workspace_id=comment.workspace_id, comment=comment, membership=m) for m in new
+    )
+    for member in new:
+        notify(
+            recipient=member,
+            kind="brief.mention",
+            subject=f"{_name(acting)} mentioned you on {comment.brief.title}",
+            url=f"{brief_url(comment.brief)}#comment-{comment.pk}",
+        )
+    audit_record(actor=acting, action="brief.comment_edit", obj=comment, data={"brief": comment.brief_id})
+    return comment
+
+
+def _mark_answered(*, acting: Membership, question: Comment, answer: Comment | None) -> Comment:
+    updated = Comment.objects.filter(pk=question.pk, answered_at__isnull=True).update(
+        answered_at=timezone.now(), answered_by=acting, answer=answer
+    )
+    if not updated:
+        raise Conflict("This question has already been marked answered.")
+    question.refresh_from_db(fields=["answered_at", "answered_by", "answer"])
+    audit_record(
+        actor=acting,
+        action="brief.answer",
+        obj=question,
+        data={"answer": answer.pk if answer is not None else None},
+    )
+    if question.author_id != acting.pk:
+        brief = question.brief
+        notify(
+            recipient=question.author,
+            kind="brief.answered",
+            subject=f"{_name(acting)} answered your question on {brief.title}",
+            url=f"{brief_url(brief)}#comment-{question.pk}",
+        )
+    return question
+
+
+@transaction.atomic
+def question_answer(
+    *, acting: Membership, question: Comment, answer: Comment | None = None
+) -> Comment:
+    """Mark a question answered, by the acting member and, if one says it, with a given reply."""
+    question = Comment.objects.select_for_update().select_related(
+        "brief__workspace", "author"
+    ).get(pk=question.pk)
+    brief = question.brief
+    _require_open(brief)
+    _require_can_take_part(acting, brief)
+    if not question.is_question:
+        raise ValidationFailed.field("comment", "This comment is not a question.")
+    if answer is not None and (answer.brief_id != brief.pk or answer.pk == question.pk):
+        raise ValidationFailed.field(
+            "answer", "The answer must be another comment on the same brief."
+        )
+    return _mark_answered(acting=acting, question=question, answer=answer)
+
+
+# --- Links ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def link_add(
+    *,
+    acting: Membership,
+    brief: Brief,
+    relation: str = LinkRelation.CONTEXT,
+    target_brief: Brief | None = None,
+    url: str = "",
+    target: str | None = None,
+    target_id: int | None = None,
+    note: str = "",
+) -> BriefLink:
+    """Relate material to a brief: another brief, a web address, or (from their apps) a task or decision."""
+    _require_open(brief)
+    _require_can_take_part(acting, brief)
+    problems = _Problems()
+    if relation not in LinkRelation.values:
+        problems.add("relation", f"Unknown relation “{relation}”; use {', '.join(LinkRelation.values)}.")
+    note = note.strip()
+    _clean_text("note", note, MAX_NOTE, problems, "A note")
+    url = url.strip()
+    if target is None:
+        target = LinkTarget.BRIEF if target_brief is not None else LinkTarget.URL
+    if target == LinkTarget.BRIEF:
+        if target_brief is None or target_brief.workspace_id != brief.workspace_id:
+            problems.add("target_brief", "Choose a brief of this workspace to link.")
+        elif target_brief.pk == brief.pk:
+            problems.add("target_brief", "A brief cannot be linked to itself.")
+        url, target_id = "", None
+    elif target == LinkTarget.URL:
+        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.IGNORECASE) or len(url) > 2000:
+            problems.add("url", f"“{url[:80]}” is not a web address starting with http:// or https://.")
+        target_brief, target_id = None, None
+    elif target in (LinkTarget.TASK, LinkTarget.DECISION):
+        if target_id is None or target_id < 1:
+            problems.add("target_id", f"Give the id of the {target} to link.")
+        target_brief, url = None, ""
+    else:
+        problems.add("target", f"Unknown link target “{target}”.")
+    problems.raise_any()
+    duplicate = BriefLink.objects.filter(
+        brief=brief, target=target, target_brief=target_brief, url=url, target_id=target_id
+    )
+    if duplicate.exists():
+        raise Conflict("This brief already links to that.")
+    try:
+        with transaction.atomic():
+            link = BriefLink.objects.create(
+                workspace_id=brief.workspace_id,
+                brief=brief,
+                relation=relation,
+                target=target,
+                target_brief=target_brief,
+                url=url,
+                target_id=target_id,
+                note=note,
+                created_by=acting,
+            )
+    except IntegrityError:
+        raise ValidationFailed.field("target", "That link does not fit its target kind.") from None
+    audit_record(
+        actor=acting, action="brief.link_add", obj=brief, data={"link": link.pk, "target": target}
+    )
+    return link
+
+
+@transaction.atomic
+def link_remove(*, acting: Membership, link: BriefLink) -> None:
+    """Take a link off a brief (whoever added it, or the brief's author)."""
+    brief = link.brief
+    _require_open(brief)
+    if acting.pk not in (link.created_by_id, brief.author_id):
+        raise PermissionDenied("Only whoever added the link, or the brief's author, can remove it.")
+    link_id = link.pk
+    link.delete()
+    audit_record(actor=acting, action="brief.link_remove", obj=brief, data={"link": link_id})
+
+
+# --- Reminders (called by the scheduler) ---------------------------------------------------------
+
+
+def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> None:
+    """Remind one participant who has not responded yet (the scheduler decided it is due)."""
+    participant = (
+        BriefParticipant.objects.select_related(
+            "brief__workspace", "brief__author__profile", "membership__profile"
+        )
+        .filter(pk=participant_id, responded_at__isnull=True, brief__status=BriefStatus.OPEN)
+        .first()
+    )
+    if participant is None:
+        return
+    brief = participant.brief
+    BriefParticipant.objects.filter(pk=participant.pk).update(last_reminded_at=now)
+    audit_record(
+        actor=None,
+        action="brief.remind",
+        obj=brief,
+        data={"participant": participant.membership_id, "overdue": overdue},
+    )
+    due = participant.local_deadline
+    if overdue:
+        subject = f"Overdue: {_name(brief.author)} is still waiting for your response to {brief.title}"
+    else:
+        subject = f"Reminder: {_name(brief.author)} asks for your response to {brief.title}"
+    body = ""
+    if due is not None:
+        week = week_of(participant.membership.profile.time_zone, participant.membership.profile.working_hours)
+        body = f"It is due {due.astimezone(week.zone):%A %d %B, %H:%M} your time."
+    notify(
+        recipient=participant.membership,
+        kind="brief.overdue" if overdue else "brief.reminder",
+        subject=subject,
+        url=brief_url(brief),
+        body=body,
+    )

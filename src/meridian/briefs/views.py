@@ -1,0 +1,408 @@
+"""Pages of the briefs area: the list, writing a brief, the brief with its thread, closing."""
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from meridian.briefs.access import brief_get_for, comment_get_for, link_get_for
+from meridian.briefs.forms import (
+    BriefForm,
+    CloseForm,
+    CommentEditForm,
+    CommentForm,
+    LinkForm,
+    ResponseForm,
+    participant_choices,
+)
+from meridian.briefs.deadlines import week_of
+from meridian.briefs.models import Brief
+from meridian.briefs.selectors import (
+    SCOPES,
+    STATUSES,
+    BriefFilters,
+    brief_detail_for,
+    brief_list_for,
+    linkable_briefs_for,
+    revision_list_for,
+    sync_hours_saved_for,
+)
+from meridian.briefs.services import (
+    brief_check_editable,
+    brief_close,
+    brief_create,
+    brief_mark_seen,
+    brief_update,
+    comment_add,
+    comment_edit,
+    link_add,
+    link_remove,
+    question_answer,
+    respond,
+)
+from meridian.core.errors import MeridianError
+from meridian.core.forms import add_service_errors
+from meridian.workspaces.access import WorkspaceRequest, requires
+from meridian.workspaces.models import Role
+from meridian.workspaces.selectors import MemberFilters, member_list_for, team_list_for
+
+BRIEFS_PER_PAGE = 25
+
+
+def _status(request: WorkspaceRequest) -> int:
+    """A form that comes back to the person after a POST had problems: 422, else 200."""
+    return 422 if request.method == "POST" else 200
+
+
+def _brief_page(brief: Brief, anchor: str = "") -> str:
+    url = reverse("brief_detail", kwargs={"workspace": brief.workspace.slug, "brief_id": brief.pk})
+    return f"{url}#{anchor}" if anchor else url
+
+
+@vary_on_headers("HX-Request")
+@requires(Role.GUEST)
+def brief_list(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """The workspace's briefs: open, overdue and closed, narrowed to what concerns you."""
+    scope = request.GET.get("scope", "all")
+    status = request.GET.get("status", "")
+    filters = BriefFilters(
+        scope=scope if scope in SCOPES else "all",
+        status=status if status in STATUSES else "",
+        q=request.GET.get("q", "").strip(),
+    )
+    viewer = request.membership
+    page = Paginator(brief_list_for(viewer=viewer, filters=filters), BRIEFS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "filters": filters,
+        "scopes": SCOPES,
+        "statuses": STATUSES,
+        "hours_saved": sync_hours_saved_for(viewer=viewer),
+    }
+    template = "briefs/list.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#brief-list"
+    return render(request, template, context)
+
+
+def _brief_form(request: WorkspaceRequest, data: Any = None, initial: Any = None) -> BriefForm:
+    viewer = request.membership
+    members = list(member_list_for(viewer=viewer, filters=MemberFilters()))
+    choices = participant_choices(members, list(team_list_for(viewer=viewer)), viewer)
+    return BriefForm(data, initial=initial, choices=choices, zone=viewer.profile.time_zone)
+
+
+@requires(Role.MEMBER)
+def brief_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """Write a brief instead of calling a meeting."""
+    form = _brief_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            brief = brief_create(
+                author=request.membership,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                ask_kind=form.cleaned_data["ask_kind"],
+                questions=form.question_list(),
+                participants=form.invitees(),
+                deadline=form.deadline(),
+                meeting=form.meeting(),
+            )
+        except MeridianError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Brief sent. Everyone you asked has been told.")
+            return redirect(_brief_page(brief))
+    return render(
+        request, "briefs/form.html", {"form": form, "brief": None}, status=_status(request)
+    )
+
+
+@requires(Role.MEMBER)
+def brief_edit(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
+    """The author changes the brief while it is open."""
+    brief = brief_get_for(request.membership, brief_id)
+    brief_check_editable(acting=request.membership, brief=brief)
+    detail = brief_detail_for(viewer=request.membership, brief=brief)
+    initial = {
+        "title": brief.title,
+        "body": brief.body,
+        "ask_kind": brief.ask_kind,
+        "questions": "\n".join(brief.questions),
+        "required": [
+            f"member:{r.member.pk}" for r in detail.participants if r.participant.is_required
+        ],
+        "optional": [
+            f"member:{r.member.pk}" for r in detail.participants if not r.participant.is_required
+        ],
+        "deadline_kind": {"local_day": "day", "instant": "instant"}.get(brief.deadline_kind, "none"),
+        "deadline_date": brief.deadline_date,
+        "deadline_at": (
+            brief.deadline_at.astimezone(_zone(request)).replace(tzinfo=None)
+            if brief.deadline_at
+            else None
+        ),
+        "meeting_people": brief.meeting_people,
+        "meeting_minutes": brief.meeting_minutes,
+    }
+    form = _brief_form(request, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            brief_update(
+                acting=request.membership,
+                brief=brief,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                ask_kind=form.cleaned_data["ask_kind"],
+                questions=form.question_list(),
+                participants=form.invitees(),
+                deadline=form.deadline(),
+                meeting=form.meeting(),
+            )
+        except MeridianError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Brief saved.")
+            return redirect(_brief_page(brief))
+    return render(
+        request, "briefs/form.html", {"form": form, "brief": brief}, status=_status(request)
+    )
+
+
+def _zone(request: WorkspaceRequest) -> ZoneInfo:
+    return week_of(request.membership.profile.time_zone, {}).zone
+
+
+def _render_brief(
+    request: WorkspaceRequest,
+    brief: Brief,
+    *,
+    comment_form: CommentForm | None = None,
+    response_form: ResponseForm | None = None,
+    link_form: LinkForm | None = None,
+    reply_to: int | None = None,
+    reply_form: CommentForm | None = None,
+    status: int = 200,
+    template: str = "briefs/detail.html",
+) -> HttpResponse:
+    viewer = request.membership
+    detail = brief_detail_for(viewer=viewer, brief=brief)
+    context = {
+        "brief": brief,
+        "detail": detail,
+        "comment_form": comment_form or CommentForm(auto_id="c-%s"),
+        "response_form": response_form or ResponseForm(auto_id="r-%s"),
+        "link_form": link_form
+        or LinkForm(auto_id="l-%s", briefs=linkable_briefs_for(viewer=viewer, brief=brief)),
+        "reply_to": reply_to,
+        "reply_form": reply_form,
+        "is_author": brief.author_id == viewer.pk,
+        "can_take_part": brief.is_open
+        and (viewer.has_role(Role.MEMBER) or detail.me is not None),
+    }
+    return render(request, template, context, status=status)
+
+
+@requires(Role.GUEST)
+def brief_detail(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
+    """The brief: its walkthrough and ask, the thread, who is with it, related material."""
+    brief = brief_get_for(request.membership, brief_id)
+    if brief.is_open:
+        brief_mark_seen(acting=request.membership, brief=brief)
+    reply = request.GET.get("reply", "")
+    return _render_brief(request, brief, reply_to=int(reply) if reply.isdigit() else None)
+
+
+@require_POST
+@requires(Role.GUEST)
+def comment_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
+    """Add a comment, a question or a reply; htmx gets the thread back, others the page."""
+    viewer = request.membership
+    brief = brief_get_for(viewer, brief_id)
+    parent_id = request.POST.get("parent") or None
+    form = CommentForm(request.POST, auto_id=f"reply-{parent_id}-%s" if parent_id else "c-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            parent = comment_get_for(viewer, brief, data["parent"]) if data["parent"] else None
+            comment = comment_add(
+                acting=viewer,
+                brief=brief,
+                body=data["body"],
+                parent=parent,
+                at_seconds=data["at"],
+                is_question=data["is_question"],
+                answers_parent=data["answers_parent"],
+            )
+        except MeridianError as exc:
+            if exc.status_code not in (409, 422, 400):
+                raise
+            add_service_errors(form, exc)
+        else:
+            if request.htmx:
+                return _render_brief(request, brief, template="briefs/detail.html#thread")
+            return redirect(_brief_page(brief, f"comment-{comment.pk}"))
+    reply_to = int(parent_id) if parent_id and parent_id.isdigit() else None
+    return _render_brief(
+        request,
+        brief,
+        comment_form=None if reply_to else form,
+        reply_to=reply_to,
+        reply_form=form if reply_to else None,
+        status=422,
+    )
+
+
+@require_POST
+@requires(Role.GUEST)
+def response_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
+    """A participant responds to the ask."""
+    viewer = request.membership
+    brief = brief_get_for(viewer, brief_id)
+    form = ResponseForm(request.POST, auto_id="r-%s")
+    if form.is_valid():
+        try:
+            comment = respond(acting=viewer, brief=brief, body=form.cleaned_data["body"])
+        except MeridianError as exc:
+            if exc.status_code not in (409, 422, 400):
+                raise
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Thank you — your response is in.")
+            return redirect(_brief_page(brief, f"comment-{comment.pk}"))
+    return _render_brief(request, brief, response_form=form, status=422)
+
+
+@require_POST
+@requires(Role.GUEST)
+def answer_mark(
+    request: WorkspaceRequest, workspace: str, brief_id: int, comment_id: int
+) -> HttpResponse:
+    """Mark a question answered, optionally by one of its replies."""
+    viewer = request.membership
+    brief = brief_get_for(viewer, brief_id)
+    question = comment_get_for(viewer, brief, comment_id)
+    answer_id = request.POST.get("answer", "")
+    try:
+        answer = comment_get_for(viewer, brief, int(answer_id)) if answer_id.isdigit() else None
+        question_answer(acting=viewer, question=question, answer=answer)
+    except MeridianError as exc:
+        if exc.status_code == 404:
+            raise
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Question marked answered.")
+    return redirect(_brief_page(brief, f"comment-{question.pk}"))
+
+
+@requires(Role.GUEST)
+def comment_change(
+    request: WorkspaceRequest, workspace: str, brief_id: int, comment_id: int
+) -> HttpResponse:
+    """Edit your comment; its earlier text is kept and listed here."""
+    viewer = request.membership
+    brief = brief_get_for(viewer, brief_id)
+    comment = comment_get_for(viewer, brief, comment_id)
+    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment_edit(acting=viewer, comment=comment, body=form.cleaned_data["body"])
+        except MeridianError as exc:
+            if exc.status_code == 404:
+                raise
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Comment saved; its earlier text is kept in its history.")
+            return redirect(_brief_page(brief, f"comment-{comment.pk}"))
+    context = {
+        "brief": brief,
+        "comment": comment,
+        "form": form,
+        "revisions": revision_list_for(viewer=viewer, comment=comment),
+        "can_edit": comment.author_id == viewer.pk and brief.is_open,
+    }
+    return render(request, "briefs/comment_edit.html", context, status=_status(request))
+
+
+@require_POST
+@requires(Role.GUEST)
+def link_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
+    """Relate another brief or a web address to this one."""
+    viewer = request.membership
+    brief = brief_get_for(viewer, brief_id)
+    form = LinkForm(
+        request.POST, auto_id="l-%s", briefs=linkable_briefs_for(viewer=viewer, brief=brief)
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            target = brief_get_for(viewer, data["target_brief"]) if data["target_brief"] else None
+            link_add(
+                acting=viewer,
+                brief=brief,
+                relation=data["relation"],
+                target_brief=target,
+                url="" if target else data["url"],
+                note=data["note"],
+            )
+        except MeridianError as exc:
+            if exc.status_code not in (409, 422, 400):
+                raise
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Link added.")
+            return redirect(_brief_page(brief, "links"))
+    return _render_brief(request, brief, link_form=form, status=422)
+
+
+@require_POST
+@requires(Role.GUEST)
+def link_delete(
+    request: WorkspaceRequest, workspace: str, brief_id: int, link_id: int
+) -> HttpResponse:
+    """Take a link off the brief."""
+    viewer = request.membership
+    brief = brief_get_for(viewer, brief_id)
+    link = link_get_for(viewer, brief, link_id)
+    try:
+        link_remove(acting=viewer, link=link)
+    except MeridianError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Link removed.")
+    return redirect(_brief_page(brief, "links"))
+
+
+@requires(Role.MEMBER)
+def brief_close_view(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
+    """The author closes the brief with a summary of what was learned or agreed."""
+    viewer = request.membership
+    brief = brief_get_for(viewer, brief_id)
+    brief_check_editable(acting=viewer, brief=brief)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            brief_close(acting=viewer, brief=brief, summary=form.cleaned_data["summary"])
+        except MeridianError as exc:
+            if exc.status_code == 404:
+                raise
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Brief closed. It stays here, read-only, for reference.")
+            return redirect(_brief_page(brief))
+    detail = brief_detail_for(viewer=viewer, brief=brief)
+    return render(
+        request,
+        "briefs/close.html",
+        {"brief": brief, "detail": detail, "form": form},
+        status=_status(request),
+    )
+

@@ -1,0 +1,50 @@
+"""The recordings area's refusals, in the one error hierarchy (meridian.core.errors)."""
+
+from meridian.core.errors import Conflict, MeridianError
+
+
+class TooLarge(MeridianError):
+    """The upload, or one chunk of it, is larger than the server accepts (HTTP 413)."""
+
+    status_code = 413
+
+
+class LengthRequired(MeridianError):
+    """A chunk came without a Content-Length, so it cannot be checked before it is stored (411)."""
+
+    status_code = 411
+
+
+class OffsetMismatch(Conflict):
+    """A chunk does not start where the upload stands; ``offset`` says where it does (409)."""
+
+    def __init__(self, offset: int) -> None:
+        message = (
+            f"This upload has {offset} bytes; send the chunk that starts at byte {offset} "
+            "(Upload-Offset)."
+        )
+        super().__init__(message, {"Upload-Offset": [message]})
+        self.offset = offset
+
+
+class ChunkInterrupted(MeridianError):
+    """A chunk stopped before its declared length; what arrived is kept for resuming (400)."""
+
+    def __init__(self, received: int, expected: int, offset: int) -> None:
+        super().__init__(
+            f"The chunk ended after {received} of {expected} bytes; the upload keeps "
+            f"{offset} bytes, resume from there."
+        )
+        self.offset = offset
+
+
+def size_label(size: int) -> str:
+    """A byte count as a person reads it: 2 GiB, 500 MiB, 1.5 KiB, 900 bytes."""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            if unit == "bytes":
+                return f"{size} bytes"
+            return f"{value:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover

@@ -1,0 +1,179 @@
+"""Recordings: a brief's video or audio walkthrough, its chunked upload, captions and who watched.
+
+Media bytes never live in the database: an upload in progress is a partial file on disk
+(``MEDIA_ROOT/uploads/partial/``), a finished recording is stored through Django's storage
+API and served only by an authorized view.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class UploadStatus(models.TextChoices):
+    """Where a chunked upload stands: receiving bytes, turned into a recording, or refused."""
+
+    RECEIVING = "receiving", "Receiving"
+    COMPLETE = "complete", "Complete"
+    REJECTED = "rejected", "Rejected"
+
+
+class Upload(models.Model):
+    """A resumable, chunked upload of a recording; the bytes so far are a partial file on disk."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="uploads")
+    created_by = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="uploads"
+    )
+    filename = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    # Bytes received and kept so far; the next chunk must start here.
+    offset = models.BigIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=UploadStatus.choices, default=UploadStatus.RECEIVING
+    )
+    problem = models.TextField(blank=True)
+    recording = models.ForeignKey(
+        "Recording", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The time of the last chunk: an upload quiet for longer than the abandon age is removed.
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offset__gte=0) & Q(offset__lte=models.F("size")),
+                name="upload_offset_within_size",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class MediaKind(models.TextChoices):
+    """Whether a recording has pictures or is sound only."""
+
+    VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+
+
+class RecordingStatus(models.TextChoices):
+    """Processing state: the original plays in every state; processing only adds to it."""
+
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Processing failed"
+
+
+class Recording(models.Model):
+    """A brief's recorded walkthrough (video or audio), checked to be media and kept in storage."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="recordings")
+    created_by = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.RESTRICT, related_name="recordings"
+    )
+    filename = models.CharField(max_length=255)
+    kind = models.CharField(max_length=5, choices=MediaKind.choices, default=MediaKind.VIDEO)
+    # What the server found the file to be (from its content, never from the client's word).
+    container = models.CharField(max_length=100)
+    original = models.FileField(max_length=300)
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    # A web-playable rendition, made by the worker when the original is not (or lacks a duration).
+    playable = models.FileField(max_length=300, blank=True)
+    playable_type = models.CharField(max_length=100, blank=True)
+    thumbnail = models.FileField(max_length=300, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RecordingStatus.choices, default=RecordingStatus.PROCESSING
+    )
+    problem = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["brief", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def media_type(self) -> str:
+        """The Content-Type of what the player is given: the rendition if any, else the original."""
+        return self.playable_type if self.playable else self.content_type
+
+
+class RecordingView(models.Model):
+    """How much of a recording one member has watched: merged time ranges and their share."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="views")
+    membership = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="recording_views"
+    )
+    # [[start, end], ...] in seconds, sorted and non-overlapping.
+    ranges = models.JSONField(default=list)
+    fraction = models.FloatField(default=0.0)
+    position = models.FloatField(default=0.0)
+    first_viewed_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recording", "membership"], name="recording_view_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(fraction__gte=0) & Q(fraction__lte=1), name="recording_view_fraction"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} watched {self.fraction:.0%} of {self.recording}"
+
+
+class Caption(models.Model):
+    """A WebVTT caption track of a recording, parsed into cues: shown as a transcript, searchable."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="captions")
+    created_by = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.RESTRICT, related_name="+"
+    )
+    language = models.CharField(max_length=35, default="en")
+    label = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["language", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} captions of {self.recording}"
+
+
+class CaptionCue(models.Model):
+    """One timed piece of text of a caption track."""
+
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    caption = models.ForeignKey(Caption, on_delete=models.CASCADE, related_name="cues")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["caption", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["caption", "index"], name="caption_cue_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]

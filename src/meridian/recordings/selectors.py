@@ -1,0 +1,72 @@
+"""Every read of the recordings area that pages and the API share; each takes the viewer."""
+
+from django.db.models import Prefetch, QuerySet
+
+from meridian.briefs.models import Brief
+from meridian.recordings.models import Caption, CaptionCue, Recording, RecordingView
+from meridian.workspaces.models import Membership
+
+SEARCH_LIMIT = 100
+
+
+def recording_list_for(*, viewer: Membership, brief: Brief | None = None) -> QuerySet[Recording]:
+    """Recordings of the viewer's workspace (of one brief, when given), newest first."""
+    recordings = Recording.objects.filter(workspace_id=viewer.workspace_id).select_related(
+        "brief", "workspace"
+    )
+    if brief is not None:
+        recordings = recordings.filter(brief=brief)
+    return recordings.order_by("-created_at", "-id")
+
+
+def recording_for_brief(*, viewer: Membership, brief: Brief) -> Recording | None:
+    """The brief's current recording: the newest one (a re-recording replaces the one before)."""
+    if brief.workspace_id != viewer.workspace_id:
+        return None
+    return recording_list_for(viewer=viewer, brief=brief).first()
+
+
+def caption_list_for(*, viewer: Membership, recording: Recording) -> list[Caption]:
+    """The recording's caption tracks with their cues (two queries, whatever their number)."""
+    return list(
+        Caption.objects.filter(workspace_id=viewer.workspace_id, recording=recording)
+        .prefetch_related(Prefetch("cues", queryset=CaptionCue.objects.order_by("index")))
+        .order_by("language", "id")
+    )
+
+
+def caption_search(viewer: Membership, q: str) -> QuerySet[CaptionCue]:
+    """Caption cues of the viewer's workspace whose text contains ``q`` (case-insensitive)."""
+    q = q.strip()
+    cues = CaptionCue.objects.filter(workspace_id=viewer.workspace_id)
+    if not q:
+        return cues.none()
+    return (
+        cues.filter(text__icontains=q)
+        .select_related("caption__recording__brief")
+        .order_by("-caption__recording__created_at", "caption_id", "index")
+    )
+
+
+def recording_view_for(*, viewer: Membership, recording: Recording) -> RecordingView | None:
+    """The viewer's own progress on a recording, if they have watched any of it."""
+    return RecordingView.objects.filter(recording=recording, membership=viewer).first()
+
+
+def recording_views_for(*, viewer: Membership, recording: Recording) -> QuerySet[RecordingView]:
+    """Every member's progress on a recording of the viewer's workspace."""
+    return (
+        RecordingView.objects.filter(workspace_id=viewer.workspace_id, recording=recording)
+        .select_related("membership__profile")
+        .order_by("membership__profile__display_name", "id")
+    )
+
+
+def watch_fractions_for(*, viewer: Membership, recording: Recording | None) -> dict[int, float]:
+    """Membership id → share of the recording watched (0..1), for a brief's participants panel."""
+    if recording is None:
+        return {}
+    rows = RecordingView.objects.filter(
+        workspace_id=viewer.workspace_id, recording=recording
+    ).values_list("membership_id", "fraction")
+    return dict(rows)

@@ -1,0 +1,519 @@
+"""Every write of the recordings area: chunked uploads, recordings, processing, captions, progress.
+
+An upload's bytes go to a partial file on disk in blocks, never into memory as a whole; the
+database holds how many bytes are kept (the offset), which is where the next chunk must start.
+When the last byte arrives the file is probed for what it really is, moved into storage and
+becomes a Recording; the worker then adds duration, thumbnail and a web-playable rendition.
+"""
+
+import contextlib
+import fcntl
+import logging
+import math
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Protocol
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from meridian.briefs.models import Brief
+from meridian.core.errors import Conflict, ValidationFailed
+from meridian.core.services import audit_record
+from meridian.recordings import captions, media
+from meridian.recordings.access import require_manage
+from meridian.recordings.errors import (
+    ChunkInterrupted,
+    LengthRequired,
+    OffsetMismatch,
+    TooLarge,
+    size_label,
+)
+from meridian.recordings.models import (
+    Caption,
+    CaptionCue,
+    Recording,
+    RecordingStatus,
+    RecordingView,
+    Upload,
+    UploadStatus,
+)
+from meridian.recordings.progress import clip_ranges, merge_ranges, watched_fraction
+from meridian.workspaces.models import Membership
+
+logger = logging.getLogger(__name__)
+
+# The chunk size the server suggests, and the most one request may carry.
+CHUNK_BYTES = 8 * 1024 * 1024
+CHUNK_MAX_BYTES = 64 * 1024 * 1024
+# Bytes read from the request and written to disk at a time.
+BLOCK = 1024 * 1024
+CAPTION_MAX_BYTES = 2 * 1024 * 1024
+MAX_RANGES = 500
+MAX_SECONDS = 24 * 3600.0
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def partial_dir() -> Path:
+    """Where unfinished uploads are kept (every web process of an install must share it)."""
+    return Path(settings.MEDIA_ROOT) / "uploads" / "partial"
+
+
+def partial_path(upload: Upload) -> Path:
+    return partial_dir() / f"{upload.pk}.part"
+
+
+def _clean_filename(filename: str, default: str = "recording") -> str:
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (get_valid_filename(name) if name.strip(". ") else "") [:200] or default
+
+
+def _over_cap(size: int) -> TooLarge:
+    limit = settings.UPLOAD_MAX_BYTES
+    message = (
+        f"The file is {size_label(size)}, larger than the limit of {size_label(limit)} "
+        f"({limit} bytes) per recording."
+    )
+    return TooLarge(message, {"size": [message]})
+
+
+# --- Chunked upload -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def upload_create(*, acting: Membership, brief: Brief, filename: str, size: int) -> Upload:
+    """Announce a file of ``size`` bytes for a brief; its bytes follow in chunks."""
+    require_manage(acting, brief)
+    if size < 1:
+        raise ValidationFailed.field("size", "Give the file's size in bytes (at least 1).")
+    if size > settings.UPLOAD_MAX_BYTES:
+        raise _over_cap(size)
+    upload = Upload.objects.create(
+        workspace_id=acting.workspace_id,
+        brief=brief,
+        created_by=acting,
+        filename=_clean_filename(filename),
+        size=size,
+    )
+    audit_record(actor=acting, action="upload.create", obj=upload, data={"size": size})
+    return upload
+
+
+def upload_append(
+    *, acting: Membership, upload: Upload, offset: int, stream: Readable, length: int | None
+) -> Upload:
+    """Write one chunk that starts at ``offset``; the last chunk turns the upload into a recording.
+
+    Whatever part of a chunk arrives is kept, so a cut connection loses nothing: the client
+    asks for the offset and goes on from there. The chunk is refused before any byte is read
+    when it does not start at the upload's offset or would pass the declared size.
+    """
+    if upload.status == UploadStatus.COMPLETE:
+        if offset == upload.size and not length:
+            return upload  # a retried last chunk whose answer was lost
+        raise Conflict("This upload is complete; it became a recording.")
+    if upload.status == UploadStatus.REJECTED:
+        raise ValidationFailed.field("file", upload.problem)
+    require_manage(acting, upload.brief)
+    if length is None:
+        raise LengthRequired("Send each chunk with a Content-Length header.")
+    if offset != upload.offset:
+        raise OffsetMismatch(upload.offset)
+    remaining = upload.size - upload.offset
+    if length > remaining:
+        raise TooLarge(
+            f"This chunk of {length} bytes goes past the upload's declared size of "
+            f"{upload.size} bytes; {remaining} bytes remain to be sent."
+        )
+    if length > CHUNK_MAX_BYTES:
+        raise TooLarge(f"A chunk may carry at most {size_label(CHUNK_MAX_BYTES)}.")
+    path = partial_path(upload)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(path) as handle:
+        # Another request may have written between our read of the offset and the lock.
+        upload.refresh_from_db(fields=["offset", "status"])
+        if upload.status != UploadStatus.RECEIVING or upload.offset != offset:
+            raise OffsetMismatch(upload.offset)
+        handle.truncate(offset)  # bytes past the offset were never acknowledged
+        handle.seek(offset)
+        received = _copy(stream, handle, length)
+        handle.flush()
+        os.fdatasync(handle.fileno())
+        upload.offset = offset + received
+        Upload.objects.filter(pk=upload.pk, offset=offset).update(
+            offset=upload.offset, updated_at=timezone.now()
+        )
+        if received < length:
+            raise ChunkInterrupted(received, length, upload.offset)
+        if upload.offset == upload.size:
+            _upload_finish(acting=acting, upload=upload, path=path)
+    return upload
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[IO[bytes]]:
+    """The partial file, open for writing and locked against a second writer."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    with open(fd, "r+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Conflict(
+                "Another request is sending a chunk of this upload; wait for it to finish, "
+                "then ask for the offset."
+            ) from None
+        yield handle
+
+
+def _copy(stream: Readable, handle: IO[bytes], length: int) -> int:
+    """Copy up to ``length`` bytes in blocks; stop quietly where the client's stream breaks."""
+    received = 0
+    while received < length:
+        try:
+            block = stream.read(min(BLOCK, length - received))
+        except OSError:  # the connection broke (Django's UnreadablePostError is one)
+            break
+        if not block:
+            break
+        handle.write(block)
+        received += len(block)
+    return received
+
+
+def _upload_finish(*, acting: Membership, upload: Upload, path: Path) -> None:
+    """Probe the complete file; keep it as a recording, or refuse it and remove it."""
+    try:
+        found = media.probe(path)
+    except media.NotMedia as exc:
+        path.unlink(missing_ok=True)
+        with transaction.atomic():
+            Upload.objects.filter(pk=upload.pk).update(
+                status=UploadStatus.REJECTED, problem=str(exc), updated_at=timezone.now()
+            )
+            audit_record(actor=acting, action="upload.reject", obj=upload, data={"reason": str(exc)})
+        upload.status, upload.problem = UploadStatus.REJECTED, str(exc)
+        raise ValidationFailed.field("file", str(exc)) from None
+    recording = _recording_store(
+        acting=acting, brief=upload.brief, path=path, filename=upload.filename, found=found,
+        upload=upload,
+    )  # fmt: skip
+    upload.status, upload.recording = UploadStatus.COMPLETE, recording
+
+
+@transaction.atomic
+def upload_cancel(*, acting: Membership, upload: Upload) -> None:
+    """The uploader gives up an unfinished upload; its partial file is removed."""
+    if upload.status == UploadStatus.COMPLETE:
+        raise Conflict("This upload is complete; delete its recording instead.")
+    audit_record(actor=acting, action="upload.cancel", obj=upload)
+    path = partial_path(upload)
+    upload.delete()
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
+@transaction.atomic
+def upload_abandon(*, upload: Upload) -> None:
+    """Remove an upload nobody has sent a chunk to for longer than the abandon age (scheduler)."""
+    audit_record(
+        actor=None,
+        action="upload.abandon",
+        obj=upload,
+        workspace=upload.workspace,
+        data={"offset": upload.offset, "size": upload.size},
+    )
+    path = partial_path(upload)
+    upload.delete()
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
+# --- Recordings ---------------------------------------------------------------------------
+
+
+class _LocalFile(File):
+    """A file on local disk that FileSystemStorage may move into place instead of copying."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
+def recording_create_from_file(
+    *, acting: Membership, brief: Brief, path: Path, filename: str
+) -> Recording:
+    """Make a recording from a complete file on local disk (moved into storage), if it is media.
+
+    Used for a file sent in one piece (the page's plain upload form) and by the demo.
+    """
+    require_manage(acting, brief)
+    size = path.stat().st_size
+    if size > settings.UPLOAD_MAX_BYTES:
+        path.unlink(missing_ok=True)
+        raise _over_cap(size)
+    try:
+        found = media.probe(path)
+    except media.NotMedia as exc:
+        path.unlink(missing_ok=True)
+        raise ValidationFailed.field("file", str(exc)) from None
+    return _recording_store(
+        acting=acting, brief=brief, path=path, filename=_clean_filename(filename), found=found
+    )
+
+
+def _recording_store(
+    *,
+    acting: Membership,
+    brief: Brief,
+    path: Path,
+    filename: str,
+    found: media.Probe,
+    upload: Upload | None = None,
+) -> Recording:
+    size = path.stat().st_size
+    folder = f"recordings/{brief.workspace_id}/{secrets.token_hex(12)}"
+    with open(path, "rb") as handle:
+        name = default_storage.save(f"{folder}/original{found.extension}", _LocalFile(handle, str(path)))
+    path.unlink(missing_ok=True)  # moved by local storage; copied by any other
+    try:
+        with transaction.atomic():
+            require_manage(acting, Brief.objects.get(pk=brief.pk))
+            recording = Recording.objects.create(
+                workspace_id=brief.workspace_id,
+                brief=brief,
+                created_by=acting,
+                filename=filename,
+                kind=found.kind,
+                container=found.container,
+                original=name,
+                content_type=found.content_type,
+                size=size,
+                duration=found.duration,
+                width=found.width,
+                height=found.height,
+            )
+            if upload is not None:
+                Upload.objects.filter(pk=upload.pk).update(
+                    status=UploadStatus.COMPLETE, recording=recording, updated_at=timezone.now()
+                )
+            audit_record(
+                actor=acting,
+                action="recording.create",
+                obj=recording,
+                data={"brief": brief.pk, "size": size, "type": found.content_type},
+            )
+            transaction.on_commit(lambda: _enqueue_processing(recording.pk))
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    return recording
+
+
+def _enqueue_processing(recording_id: int) -> None:
+    from meridian.recordings.tasks import recording_process_task
+
+    recording_process_task.enqueue(recording_id=recording_id)
+
+
+@contextlib.contextmanager
+def _local_copy(name: str, workdir: Path) -> Iterator[Path]:
+    """A path on local disk holding the stored file: the file itself where storage has one."""
+    try:
+        yield Path(default_storage.path(name))
+        return
+    except NotImplementedError:
+        pass
+    target = workdir / ("source" + Path(name).suffix)
+    with default_storage.open(name, "rb") as source, target.open("wb") as copy:
+        shutil.copyfileobj(source, copy, BLOCK)
+    yield target
+
+
+def recording_process(*, recording_id: int) -> Recording | None:
+    """Add duration, thumbnail and, when needed, a web-playable rendition (idempotent).
+
+    Without ffmpeg the recording is ready as it is: the original plays. A failure keeps the
+    original playable and records the reason.
+    """
+    recording = Recording.objects.filter(pk=recording_id).first()
+    if recording is None or recording.status != RecordingStatus.PROCESSING:
+        return recording
+    if media.ffmpeg_path() is None or media.ffprobe_path() is None:
+        _processing_done(recording, status=RecordingStatus.READY, fields={})
+        return recording
+    folder = recording.original.name.rsplit("/", 1)[0]
+    saved: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="meridian-rec-") as tmp:
+        workdir = Path(tmp)
+        try:
+            with _local_copy(recording.original.name, workdir) as source:
+                result = media.process(source, workdir)
+        except (media.NotMedia, RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            logger.warning("Processing recording %s failed: %s", recording.pk, exc)
+            _processing_done(recording, status=RecordingStatus.FAILED, fields={"problem": str(exc)[:1000]})
+            return recording
+        fields: dict[str, object] = {
+            "duration": result.duration or recording.duration,
+            "width": result.width or recording.width,
+            "height": result.height or recording.height,
+        }
+        if result.thumbnail:
+            with result.thumbnail.open("rb") as handle:
+                fields["thumbnail"] = default_storage.save(f"{folder}/thumbnail.jpg", File(handle))
+                saved.append(str(fields["thumbnail"]))
+        if result.playable:
+            with result.playable.open("rb") as handle:
+                name = f"{folder}/playable{result.playable.suffix}"
+                fields["playable"] = default_storage.save(name, File(handle))
+                saved.append(str(fields["playable"]))
+            fields["playable_type"] = result.playable_type
+    if not _processing_done(recording, status=RecordingStatus.READY, fields=fields):
+        for name in saved:  # another worker finished first: keep its files, not ours
+            default_storage.delete(name)
+    recording.refresh_from_db()
+    return recording
+
+
+def _processing_done(recording: Recording, *, status: str, fields: dict[str, object]) -> bool:
+    with transaction.atomic():
+        changed = Recording.objects.filter(
+            pk=recording.pk, status=RecordingStatus.PROCESSING
+        ).update(status=status, processed_at=timezone.now(), **fields)
+        if changed:
+            audit_record(
+                actor=None,
+                action="recording.process",
+                obj=recording,
+                workspace=recording.workspace,
+                data={"status": status, "duration": fields.get("duration")},
+            )
+    return bool(changed)
+
+
+@transaction.atomic
+def recording_delete(*, acting: Membership, recording: Recording) -> None:
+    """Delete a recording and its files (after the deletion commits)."""
+    require_manage(acting, recording.brief)
+    names = [f.name for f in (recording.original, recording.playable, recording.thumbnail) if f]
+    audit_record(actor=acting, action="recording.delete", obj=recording)
+    recording.delete()
+
+    def remove() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove)
+
+
+# --- Captions -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def caption_add(
+    *, acting: Membership, recording: Recording, vtt: bytes, language: str = "en", label: str = ""
+) -> Caption:
+    """Attach a WebVTT caption track, parsed into cues (the transcript under the player)."""
+    require_manage(acting, recording.brief)
+    if len(vtt) > CAPTION_MAX_BYTES:
+        raise TooLarge(f"A caption file may be at most {size_label(CAPTION_MAX_BYTES)}.")
+    try:
+        text = vtt.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed.field("file", "A WebVTT file must be UTF-8 text.") from None
+    try:
+        cues = captions.parse_vtt(text)
+    except captions.BadCaptions as exc:
+        raise ValidationFailed.field("file", str(exc)) from None
+    language = (language or "en").strip()[:35]
+    caption = Caption.objects.create(
+        workspace_id=recording.workspace_id,
+        recording=recording,
+        created_by=acting,
+        language=language,
+        label=(label or "").strip()[:100] or language,
+    )
+    CaptionCue.objects.bulk_create(
+        CaptionCue(
+            workspace_id=recording.workspace_id,
+            caption=caption,
+            index=i,
+            start=cue.start,
+            end=cue.end,
+            text=cue.text,
+        )
+        for i, cue in enumerate(cues)
+    )
+    audit_record(actor=acting, action="caption.add", obj=caption, data={"cues": len(cues)})
+    return caption
+
+
+@transaction.atomic
+def caption_delete(*, acting: Membership, caption: Caption) -> None:
+    """Remove a caption track and its cues."""
+    require_manage(acting, caption.recording.brief)
+    audit_record(actor=acting, action="caption.delete", obj=caption)
+    caption.delete()
+
+
+# --- Watch progress -----------------------------------------------------------------------
+
+
+def _valid_ranges(ranges: Sequence[Sequence[float]]) -> list[tuple[float, float]]:
+    if len(ranges) > MAX_RANGES:
+        raise ValidationFailed.field("ranges", f"Send at most {MAX_RANGES} ranges at a time.")
+    valid = []
+    for pair in ranges:
+        if len(pair) != 2:
+            raise ValidationFailed.field("ranges", "Each range is [start, end] in seconds.")
+        start, end = float(pair[0]), float(pair[1])
+        if not (math.isfinite(start) and math.isfinite(end)) or not 0 <= start <= end <= MAX_SECONDS:
+            raise ValidationFailed.field(
+                "ranges", "Each range is [start, end] with 0 ≤ start ≤ end, in seconds."
+            )
+        valid.append((start, end))
+    return valid
+
+
+@transaction.atomic
+def recording_view_record(
+    *,
+    viewer: Membership,
+    recording: Recording,
+    ranges: Sequence[Sequence[float]],
+    position: float = 0.0,
+    duration: float | None = None,
+) -> RecordingView:
+    """Add the time ranges a member just watched to their progress on the recording.
+
+    The player sends this every few seconds, so only the first view is audited. The duration
+    the player reports is used only while the server does not know the recording's own.
+    """
+    watched = _valid_ranges(ranges)
+    length = recording.duration or (
+        duration if duration and math.isfinite(duration) and 0 < duration <= MAX_SECONDS else None
+    )
+    view, created = RecordingView.objects.select_for_update().get_or_create(
+        recording=recording,
+        membership=viewer,
+        defaults={"workspace_id": recording.workspace_id},
+    )
+    merged = merge_ranges([*view.ranges, *watched])
+    if length:
+        merged = clip_ranges(merged, length)
+    view.ranges = [[round(a, 2), round(b, 2)] for a, b in merged]
+    view.fraction = max(view.fraction, watched_fraction(merged, length))
+    if math.isfinite(position) and position >= 0:
+        view.position = min(position, length or MAX_SECONDS)
+    view.save(update_fields=["ranges", "fraction", "position", "updated_at"])
+    if created:
+        audit_record(actor=viewer, action="recording.view", obj=recording)
+    return view

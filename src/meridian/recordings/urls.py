@@ -1,0 +1,23 @@
+from django.urls import path
+
+from meridian.recordings import views
+
+urlpatterns = [
+    path("brief/<int:brief_id>/record/", views.record, name="recording_record"),
+    path("search/", views.search, name="recording_search"),
+    path("<int:recording_id>/", views.detail, name="recording_detail"),
+    path("<int:recording_id>/media/", views.media, name="recording_media"),
+    path("<int:recording_id>/thumbnail/", views.thumbnail, name="recording_thumbnail"),
+    path("<int:recording_id>/delete/", views.remove, name="recording_delete"),
+    path("<int:recording_id>/captions/", views.caption_new, name="recording_caption_new"),
+    path(
+        "<int:recording_id>/captions/<int:caption_id>.vtt",
+        views.caption_vtt,
+        name="recording_caption_vtt",
+    ),
+    path(
+        "<int:recording_id>/captions/<int:caption_id>/delete/",
+        views.caption_remove,
+        name="recording_caption_delete",
+    ),
+]

@@ -1,0 +1,208 @@
+"""Pages of the recordings area: the recorder, a recording's page, and its authorized media.
+
+Media, thumbnails and caption tracks are answered only after the access check of every
+request (404 for anyone outside the workspace), inline, under the type the server found,
+with ``X-Content-Type-Options: nosniff``.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from meridian.briefs.access import brief_get_for
+from meridian.core.errors import MeridianError, NotFound
+from meridian.recordings.access import caption_get_for, can_manage, recording_get_for
+from meridian.recordings.api import caption_file
+from meridian.recordings.errors import size_label
+from meridian.recordings.selectors import (
+    caption_list_for,
+    caption_search,
+    recording_list_for,
+    recording_view_for,
+)
+from meridian.recordings.serving import stored_file_response
+from meridian.recordings.services import (
+    CHUNK_BYTES,
+    caption_add,
+    caption_delete,
+    recording_create_from_file,
+    recording_delete,
+)
+from meridian.workspaces.access import WorkspaceRequest, requires
+from meridian.workspaces.models import Role
+
+# Room for the multipart envelope around a file sent by the plain upload form.
+FORM_OVERHEAD = 64 * 1024
+SEARCH_PAGE = 50
+
+
+@csrf_exempt  # the size is checked before the body is read; csrf_protect runs right after
+@require_http_methods(["GET", "POST"])
+@requires(Role.MEMBER)
+def record(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
+    """Record screen, camera or both in the browser, or pick a file; chunked upload by script."""
+    brief = brief_get_for(request.membership, brief_id)
+    if request.method == "POST":
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.UPLOAD_MAX_BYTES + FORM_OVERHEAD:
+            limit = settings.UPLOAD_MAX_BYTES
+            return _record_page(
+                request,
+                brief,
+                problem=f"The file is larger than the limit of {size_label(limit)} ({limit} bytes).",
+                status=413,
+            )
+        # Files sent by the plain form go to a temporary file on disk, never into memory.
+        request.upload_handlers = [TemporaryFileUploadHandler(request)]
+    return _record_form(request, brief)
+
+
+@csrf_protect
+def _record_form(request: WorkspaceRequest, brief: object) -> HttpResponse:
+    if request.method != "POST":
+        return _record_page(request, brief)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _record_page(request, brief, problem="Choose a video or audio file.", status=422)
+    try:
+        recording = recording_create_from_file(
+            acting=request.membership,
+            brief=brief,  # type: ignore[arg-type]
+            path=Path(upload.temporary_file_path()),  # type: ignore[attr-defined]
+            filename=upload.name or "recording",
+        )
+    except MeridianError as exc:
+        return _record_page(request, brief, problem=exc.detail, status=exc.status_code)
+    messages.success(request, "Uploaded. The recording plays now; processing adds a thumbnail.")
+    return redirect("recording_detail", workspace=request.membership.workspace.slug, recording_id=recording.pk)
+
+
+def _record_page(
+    request: WorkspaceRequest, brief: object, *, problem: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "brief": brief,
+        "problem": problem,
+        "can_manage": can_manage(request.membership, brief),  # type: ignore[arg-type]
+        "max_bytes": settings.UPLOAD_MAX_BYTES,
+        "max_label": size_label(settings.UPLOAD_MAX_BYTES),
+        "chunk_bytes": CHUNK_BYTES,
+        "recordings": recording_list_for(viewer=request.membership, brief=brief),  # type: ignore[arg-type]
+    }
+    return render(request, "recordings/record.html", context, status=status)
+
+
+@requires(Role.GUEST)
+def detail(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
+    """A recording's own page: the player, its transcript, its captions and state."""
+    recording = recording_get_for(request.membership, recording_id)
+    context = {
+        "recording": recording,
+        "brief": recording.brief,
+        "captions": caption_list_for(viewer=request.membership, recording=recording),
+        "progress": recording_view_for(viewer=request.membership, recording=recording),
+        "can_manage": can_manage(request.membership, recording.brief),
+        "pins": [],
+    }
+    return render(request, "recordings/detail.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+@requires(Role.GUEST)
+def media(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponseBase:
+    """The recording's playable media, with byte ranges for seeking."""
+    recording = recording_get_for(request.membership, recording_id)
+    stored = recording.playable or recording.original
+    return stored_file_response(
+        request, stored.name, content_type=recording.media_type, filename=recording.filename
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@requires(Role.GUEST)
+def thumbnail(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponseBase:
+    """The recording's JPEG still."""
+    recording = recording_get_for(request.membership, recording_id)
+    if not recording.thumbnail:
+        raise NotFound("This recording has no thumbnail yet.")
+    return stored_file_response(
+        request, recording.thumbnail.name, content_type="image/jpeg", filename="thumbnail.jpg"
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@requires(Role.GUEST)
+def caption_vtt(
+    request: WorkspaceRequest, workspace: str, recording_id: int, caption_id: int
+) -> HttpResponse:
+    """A caption track as WebVTT for the player's <track>."""
+    recording = recording_get_for(request.membership, recording_id)
+    return caption_file(caption_get_for(request.membership, recording, caption_id))
+
+
+@require_POST
+@requires(Role.MEMBER)
+def caption_new(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
+    """Attach an uploaded WebVTT file to the recording."""
+    recording = recording_get_for(request.membership, recording_id)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise MeridianError("Choose a WebVTT (.vtt) file.")
+        caption_add(
+            acting=request.membership,
+            recording=recording,
+            vtt=upload.read(),
+            language=request.POST.get("language", "en"),
+            label=request.POST.get("label", ""),
+        )
+    except MeridianError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Captions added; the transcript is under the player.")
+    return redirect("recording_detail", workspace=workspace, recording_id=recording.pk)
+
+
+@require_POST
+@requires(Role.MEMBER)
+def caption_remove(
+    request: WorkspaceRequest, workspace: str, recording_id: int, caption_id: int
+) -> HttpResponse:
+    """Remove a caption track."""
+    recording = recording_get_for(request.membership, recording_id)
+    caption = caption_get_for(request.membership, recording, caption_id)
+    try:
+        caption_delete(acting=request.membership, caption=caption)
+    except MeridianError as exc:
+        messages.error(request, exc.detail)
+    return redirect("recording_detail", workspace=workspace, recording_id=recording.pk)
+
+
+@require_POST
+@requires(Role.MEMBER)
+def remove(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
+    """Delete a recording, back to its brief."""
+    recording = recording_get_for(request.membership, recording_id)
+    try:
+        recording_delete(acting=request.membership, recording=recording)
+    except MeridianError as exc:
+        messages.error(request, exc.detail)
+        return redirect("recording_detail", workspace=workspace, recording_id=recording.pk)
+    messages.success(request, "Recording deleted.")
+    return redirect("brief_detail", workspace=workspace, brief_id=recording.brief_id)
+
+
+@requires(Role.GUEST)
+def search(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """Search what was said in every recording's captions."""
+    q = request.GET.get("q", "").strip()[:200]
+    hits = list(caption_search(request.membership, q)[:SEARCH_PAGE]) if q else []
+    return render(request, "recordings/search.html", {"q": q, "hits": hits})
+
