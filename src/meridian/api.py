@@ -264,12 +264,14 @@ def unknown_path(request: HttpRequest, rest: str) -> NoReturn:
 def register_routers() -> None:
     """Mount every area's router (imported here so areas never import the API root)."""
     from meridian.accounts.api import router as accounts_router
+    from meridian.briefs.api import router as briefs_router
     from meridian.core.api import router as core_router
     from meridian.recordings.api import router as recordings_router
     from meridian.workspaces.api import router as workspaces_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", workspaces_router)
+    api.add_router("/", briefs_router)
     api.add_router("/", core_router)
     api.add_router("/", recordings_router)
     api.add_router("/", fallback)

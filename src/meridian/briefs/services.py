@@ -122,6 +122,13 @@ def _require_open(brief: Brief) -> None:
         raise Conflict(f"This brief was closed on {when}; it is read-only now.")
 
 
+def _locked(brief: Brief) -> Brief:
+    """The brief as the database has it now, locked until the transaction ends."""
+    return Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
+        pk=brief.pk
+    )
+
+
 def _participant(brief: Brief, member: Membership) -> BriefParticipant | None:
     return BriefParticipant.objects.filter(brief=brief, membership=member).first()
 
@@ -419,9 +426,7 @@ def brief_update(
 
     A new participant list replaces the old one; people who already responded stay.
     """
-    brief = Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
-        pk=brief.pk
-    )
+    brief = _locked(brief)
     brief_check_editable(acting=acting, brief=brief)
     now = timezone.now()
     problems = _Problems()
@@ -545,9 +550,7 @@ def brief_mark_seen(*, acting: Membership, brief: Brief) -> BriefParticipant | N
 @transaction.atomic
 def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
     """The author closes the brief with what was learned or agreed; it is read-only afterwards."""
-    brief = Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
-        pk=brief.pk
-    )
+    brief = _locked(brief)
     _require_author(acting, brief, "close it")
     _require_open(brief)
     summary = summary.strip()
@@ -691,9 +694,7 @@ def comment_add(
 
     ``answers_parent`` marks the parent question answered by this reply in the same step.
     """
-    brief = Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
-        pk=brief.pk
-    )
+    brief = _locked(brief)
     _require_open(brief)
     _require_can_take_part(acting, brief)
     if answers_parent and (parent is None or not parent.is_question):
@@ -723,9 +724,7 @@ def respond(
     *, acting: Membership, brief: Brief, body: str, at_seconds: float | None = None
 ) -> Comment:
     """A participant gives their response to the brief's ask; they count as having responded."""
-    brief = Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
-        pk=brief.pk
-    )
+    brief = _locked(brief)
     _require_open(brief)
     participant = _participant(brief, acting)
     if participant is None:
@@ -852,6 +851,7 @@ def link_add(
     note: str = "",
 ) -> BriefLink:
     """Relate material to a brief: another brief, a web address, or (from their apps) a task or decision."""
+    brief = _locked(brief)
     _require_open(brief)
     _require_can_take_part(acting, brief)
     problems = _Problems()
@@ -908,7 +908,7 @@ def link_add(
 @transaction.atomic
 def link_remove(*, acting: Membership, link: BriefLink) -> None:
     """Take a link off a brief (whoever added it, or the brief's author)."""
-    brief = link.brief
+    brief = _locked(link.brief)
     _require_open(brief)
     if acting.pk not in (link.created_by_id, brief.author_id):
         raise PermissionDenied("Only whoever added the link, or the brief's author, can remove it.")

@@ -237,7 +237,11 @@ def recording_thumbnail(request: ApiRequest, recording_id: int) -> HttpResponseB
     )
 
 
-@router.get("/recordings/{recording_id}/progress", response={200: ProgressOut, 404: Problem})
+@router.get(
+    "/recordings/{recording_id}/progress",
+    response={200: ProgressOut, 404: Problem},
+    url_name="recordings_progress",
+)
 @requires(Role.GUEST)
 def progress(request: ApiRequest, recording_id: int) -> RecordingView | dict:
     """How much of the recording you have watched."""

@@ -1,0 +1,226 @@
+"""Shapes of the briefs API."""
+
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import model_validator
+
+from meridian.briefs.models import AskKind, LinkRelation, LinkTarget
+from meridian.briefs.services import Deadline, Invitee, Meeting
+
+
+class ParticipantIn(Schema):
+    """A member (``member_id``) or a whole team (``team``, its slug); required unless said otherwise."""
+
+    member_id: int | None = None
+    team: str | None = None
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "ParticipantIn":
+        if (self.member_id is None) == (not self.team):
+            raise ValueError("give either member_id or team")
+        return self
+
+    def invitee(self) -> Invitee:
+        return Invitee(member_id=self.member_id, team=self.team, required=self.required)
+
+
+class BriefFields(Schema):
+    """Fields shared by creating and changing a brief."""
+
+    deadline_at: datetime | None = Field(
+        None, description="Respond by this instant (with a UTC offset). Excludes deadline_date."
+    )
+    deadline_date: date | None = Field(
+        None,
+        description=(
+            "Follow-the-sun: respond by the end of this day's working hours in each "
+            "participant's own time zone. Excludes deadline_at."
+        ),
+    )
+    meeting_people: int | None = Field(None, description="People in the meeting this replaces.")
+    meeting_minutes: int | None = Field(None, description="Length of that meeting in minutes.")
+
+    def deadline(self) -> Deadline:
+        return Deadline(at=self.deadline_at, day=self.deadline_date)
+
+    def meeting(self) -> Meeting:
+        return Meeting(people=self.meeting_people, minutes=self.meeting_minutes)
+
+
+class BriefIn(BriefFields):
+    title: str
+    body: str = Field("", description="Markdown.")
+    ask_kind: AskKind = AskKind.FEEDBACK
+    questions: list[str] = Field(default_factory=list, description="The questions to answer.")
+    participants: list[ParticipantIn] = Field(..., description="Members and teams asked.")
+
+
+class BriefPatch(BriefFields):
+    """Only the fields you send change. Send both deadline fields as null to remove the deadline."""
+
+    title: str | None = None
+    body: str | None = None
+    ask_kind: AskKind | None = None
+    questions: list[str] | None = None
+    participants: list[ParticipantIn] | None = Field(
+        None, description="The new list; it replaces the old one (people who responded stay)."
+    )
+
+
+class PersonRef(Schema):
+    id: int
+    display_name: str
+    time_zone: str
+
+    @staticmethod
+    def resolve_display_name(obj: Any) -> str:
+        return str(obj.profile.display_name)
+
+    @staticmethod
+    def resolve_time_zone(obj: Any) -> str:
+        return str(obj.profile.time_zone)
+
+
+class BriefSummaryOut(Schema):
+    """A brief as lists show it."""
+
+    id: int
+    title: str
+    author: PersonRef
+    ask_kind: str
+    status: str
+    is_overdue: bool
+    deadline_kind: str
+    deadline_at: datetime | None
+    deadline_date: date | None
+    respond_by: datetime | None = Field(..., description="The last participant's local deadline.")
+    required_count: int
+    responded_count: int
+    comment_count: int
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class ParticipantOut(Schema):
+    member: PersonRef
+    kind: str
+    via_team: str | None
+    state: str = Field(..., description="not_seen, seen or responded.")
+    watched: float | None = Field(..., description="Share of the recording watched, 0 to 1.")
+    first_seen_at: datetime | None
+    responded_at: datetime | None
+    local_deadline: datetime | None = Field(..., description="The deadline in their own zone.")
+    overdue: bool
+
+
+class CommentOut(Schema):
+    id: int
+    author: PersonRef
+    parent_id: int | None
+    body: str
+    body_html: str = Field(..., description="The body rendered and sanitized.")
+    at_seconds: float | None
+    is_question: bool
+    is_response: bool
+    answered_at: datetime | None
+    answered_by_id: int | None
+    answer_id: int | None
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class LinkOut(Schema):
+    id: int
+    relation: str
+    target: str
+    target_brief_id: int | None
+    url: str
+    target_id: int | None
+    note: str
+    created_at: datetime
+
+
+class CompletenessOut(Schema):
+    responded: int
+    required: int
+    seen: int
+    total: int
+
+
+class BriefOut(Schema):
+    """One brief with everything about it except its comments (see /comments)."""
+
+    id: int
+    title: str
+    author: PersonRef
+    body: str
+    body_html: str
+    ask_kind: str
+    questions: list[str]
+    status: str
+    is_overdue: bool
+    deadline_kind: str
+    deadline_at: datetime | None
+    deadline_date: date | None
+    respond_by: datetime | None
+    meeting_people: int | None
+    meeting_minutes: int | None
+    created_at: datetime
+    closed_at: datetime | None
+    summary: str
+    summary_html: str
+    completeness: CompletenessOut
+    participants: list[ParticipantOut]
+    open_question_ids: list[int]
+    links: list[LinkOut]
+
+
+class CommentIn(Schema):
+    body: str = Field(..., description="Markdown; @handle mentions a member.")
+    parent_id: int | None = Field(None, description="Reply to this comment.")
+    at_seconds: float | None = Field(None, description="Pin to this moment of the recording.")
+    is_question: bool = False
+    answers_parent: bool = Field(False, description="This reply answers its parent question.")
+
+
+class CommentPatch(Schema):
+    body: str
+
+
+class ResponseIn(Schema):
+    body: str = Field(..., description="Your response to the ask (Markdown).")
+    at_seconds: float | None = None
+
+
+class AnswerIn(Schema):
+    answer_id: int | None = Field(None, description="The reply that answers the question.")
+
+
+class LinkIn(Schema):
+    relation: LinkRelation = LinkRelation.CONTEXT
+    target: LinkTarget | None = Field(
+        None, description="brief, url, task or decision; inferred from the other fields if omitted."
+    )
+    target_brief_id: int | None = None
+    url: str = ""
+    target_id: int | None = Field(None, description="The task's or decision's id.")
+    note: str = ""
+
+
+class CloseIn(Schema):
+    summary: str = Field(..., description="What was learned or agreed (Markdown).")
+
+
+class RevisionOut(Schema):
+    id: int
+    body: str
+    written_at: datetime
+    replaced_at: datetime
+
+
+class SeenOut(Schema):
+    participant: bool
+    first_seen_at: datetime | None

@@ -1,0 +1,373 @@
+// The recorder page (recordings/record.html): record screen, camera or both with the microphone
+// (MediaRecorder), preview, record again, and upload in chunks through the API's resumable
+// upload protocol with a progress bar — or pick an existing file and upload it the same way.
+// Without this script the page's plain file form still works.
+
+const RETRY_LIMIT_MS = 30000;
+const FRAME_MS = 1000 / 30;
+
+const root = document.querySelector("[data-recorder]");
+const fileForm = document.querySelector("[data-file-form]");
+const state = document.querySelector("[data-upload-state]");
+
+function csrfToken() {
+  try {
+    return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+  } catch {
+    return "";
+  }
+}
+
+function sizeLabel(bytes) {
+  const units = ["bytes", "KiB", "MiB", "GiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit ? `${value.toFixed(1)} ${units[unit]}` : `${bytes} bytes`;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --- Upload: the API's chunked, resumable protocol ------------------------------------------
+
+class UploadFailed extends Error {}
+
+function uploader(config) {
+  const progress = state.querySelector("[data-progress]");
+  const status = state.querySelector("[data-status]");
+  const headers = () => ({
+    "X-CSRFToken": csrfToken(),
+    "X-Meridian-Workspace": config.workspace,
+  });
+
+  function show(sent, total, text) {
+    state.hidden = false;
+    const percent = total ? Math.floor((sent / total) * 100) : 0;
+    progress.value = percent;
+    progress.textContent = `${percent} %`;
+    status.textContent = text || `Uploading: ${percent} % (${sizeLabel(sent)} of ${sizeLabel(total)})`;
+  }
+
+  async function problem(response) {
+    try {
+      return (await response.json()).detail || `The server answered ${response.status}.`;
+    } catch {
+      return `The server answered ${response.status}.`;
+    }
+  }
+
+  async function start(blob, filename) {
+    const key = `meridian-upload:${config.brief}:${filename}:${blob.size}:${blob.lastModified || ""}`;
+    const known = blob.lastModified ? localStorage.getItem(key) : null;
+    if (known) {
+      // The same file was partly sent before (say, before the page was reloaded): resume it.
+      const response = await fetch(known, { headers: headers(), credentials: "same-origin" });
+      if (response.ok) {
+        const upload = await response.json();
+        if (upload.status === "receiving") return { upload, key };
+      }
+      localStorage.removeItem(key);
+    }
+    const response = await fetch(config.uploadsUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { ...headers(), "Content-Type": "application/json" },
+      body: JSON.stringify({ brief_id: Number(config.brief), filename, size: blob.size }),
+    });
+    if (!response.ok) throw new UploadFailed(await problem(response));
+    const upload = await response.json();
+    if (blob.lastModified) localStorage.setItem(key, upload.url);
+    return { upload, key };
+  }
+
+  // One chunk with XMLHttpRequest, whose upload events drive the progress bar within a chunk.
+  function send(url, blob, offset, chunk) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("PATCH", url);
+      for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
+      xhr.setRequestHeader("Upload-Offset", String(offset));
+      xhr.setRequestHeader("Content-Type", "application/offset+octet-stream");
+      xhr.upload.onprogress = (event) => show(offset + event.loaded, blob.size);
+      xhr.onload = () => resolve(xhr);
+      xhr.onerror = () => reject(new Error("network"));
+      xhr.ontimeout = () => reject(new Error("timeout"));
+      xhr.send(blob.slice(offset, offset + chunk));
+    });
+  }
+
+  async function currentOffset(url) {
+    const response = await fetch(url, { headers: headers(), credentials: "same-origin" });
+    if (!response.ok) throw new UploadFailed(await problem(response));
+    return response.json();
+  }
+
+  return async function upload(blob, filename) {
+    if (blob.size > config.maxBytes) {
+      throw new UploadFailed(
+        `The file is ${sizeLabel(blob.size)}, larger than the limit of ${sizeLabel(config.maxBytes)}.`,
+      );
+    }
+    show(0, blob.size, "Starting the upload…");
+    let { upload, key } = await start(blob, filename);
+    let offset = upload.offset;
+    let wait = 1000;
+    while (upload.status === "receiving") {
+      let xhr;
+      try {
+        xhr = await send(upload.url, blob, offset, upload.chunk_size);
+      } catch {
+        // The connection dropped: wait, ask the server what it kept, and go on from there.
+        show(offset, blob.size, `Connection lost; trying again in ${Math.round(wait / 1000)} s…`);
+        await sleep(wait);
+        wait = Math.min(wait * 2, RETRY_LIMIT_MS);
+        try {
+          upload = await currentOffset(upload.url);
+          offset = upload.offset;
+        } catch (error) {
+          if (error instanceof UploadFailed) throw error;
+        }
+        continue;
+      }
+      if (xhr.status === 200) {
+        upload = JSON.parse(xhr.responseText);
+        offset = upload.offset;
+        wait = 1000;
+        show(offset, blob.size);
+      } else if (xhr.status === 409 || xhr.status === 400 || xhr.status >= 500) {
+        // Out of step with the server, a cut chunk, or a passing server error: resume.
+        if (xhr.status >= 500) {
+          await sleep(wait);
+          wait = Math.min(wait * 2, RETRY_LIMIT_MS);
+        }
+        upload = await currentOffset(upload.url);
+        offset = upload.offset;
+      } else {
+        let detail = `The server answered ${xhr.status}.`;
+        try {
+          detail = JSON.parse(xhr.responseText).detail || detail;
+        } catch {}
+        localStorage.removeItem(key);
+        throw new UploadFailed(detail);
+      }
+    }
+    localStorage.removeItem(key);
+    if (upload.status !== "complete") throw new UploadFailed(upload.problem || "The upload failed.");
+    show(blob.size, blob.size, "Uploaded: 100 %. Opening the recording…");
+    return upload.recording_id;
+  };
+}
+
+// --- Recording -----------------------------------------------------------------------------
+
+function pickType() {
+  const types = [
+    "video/webm;codecs=vp9,opus",
+    "video/webm;codecs=vp8,opus",
+    "video/webm",
+    "video/mp4",
+  ];
+  return types.find((type) => MediaRecorder.isTypeSupported(type)) || "";
+}
+
+// Screen with the camera in the lower right corner, drawn on a canvas on a worker's clock.
+function composite(screen, camera, tickUrl) {
+  const screenVideo = document.createElement("video");
+  const cameraVideo = document.createElement("video");
+  for (const [video, stream] of [[screenVideo, screen], [cameraVideo, camera]]) {
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = stream;
+    video.play().catch(() => {});
+  }
+  const settings = screen.getVideoTracks()[0].getSettings();
+  const canvas = document.createElement("canvas");
+  canvas.width = settings.width || 1280;
+  canvas.height = settings.height || 720;
+  const context = canvas.getContext("2d");
+  const draw = () => {
+    context.drawImage(screenVideo, 0, 0, canvas.width, canvas.height);
+    const w = Math.round(canvas.width / 4);
+    const h = Math.round((w * (cameraVideo.videoHeight || 9)) / (cameraVideo.videoWidth || 16));
+    const margin = Math.round(canvas.width / 60);
+    context.drawImage(cameraVideo, canvas.width - w - margin, canvas.height - h - margin, w, h);
+  };
+  const worker = new Worker(tickUrl);
+  worker.onmessage = draw;
+  worker.postMessage({ ms: FRAME_MS });
+  const stream = canvas.captureStream(30);
+  return { stream, stop: () => worker.terminate() };
+}
+
+function setupRecorder(config, upload) {
+  const preview = root.querySelector("[data-preview]");
+  const clock = root.querySelector("[data-clock]");
+  const elapsed = root.querySelector("[data-elapsed]");
+  const setup = root.querySelector("[data-setup]");
+  const buttons = Object.fromEntries(
+    [...root.querySelectorAll("[data-action]")].map((b) => [b.dataset.action, b]),
+  );
+  const status = state.querySelector("[data-status]");
+  let sources = [];
+  let stopCompositing = null;
+  let recorder = null;
+  let recording = null;
+  let timer = null;
+
+  function only(...names) {
+    for (const [name, button] of Object.entries(buttons)) button.hidden = !names.includes(name);
+  }
+
+  function release() {
+    for (const stream of sources) for (const track of stream.getTracks()) track.stop();
+    sources = [];
+    if (stopCompositing) stopCompositing();
+    stopCompositing = null;
+    clearInterval(timer);
+  }
+
+  async function capture(source, mic) {
+    const tracks = [];
+    if (source === "screen" || source === "both") {
+      const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+      sources.push(screen);
+      screen.getVideoTracks()[0].addEventListener("ended", () => stop());
+      if (source === "both") {
+        const camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+        sources.push(camera);
+        const mixed = composite(screen, camera, config.tickWorker);
+        stopCompositing = mixed.stop;
+        tracks.push(...mixed.stream.getVideoTracks());
+      } else {
+        tracks.push(...screen.getVideoTracks());
+      }
+    } else {
+      const camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+      sources.push(camera);
+      tracks.push(...camera.getVideoTracks());
+    }
+    if (mic) {
+      const voice = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+      sources.push(voice);
+      tracks.push(...voice.getAudioTracks());
+    }
+    return new MediaStream(tracks);
+  }
+
+  async function start() {
+    const source = root.querySelector("input[name='source']:checked").value;
+    const mic = root.querySelector("input[name='mic']").checked;
+    let stream;
+    try {
+      stream = await capture(source, mic);
+    } catch (error) {
+      release();
+      state.hidden = false;
+      status.textContent = `Recording could not start: ${error.message || error.name}. Allow access to the camera, screen or microphone, or upload a file instead.`;
+      return;
+    }
+    const type = pickType();
+    const chunks = [];
+    recorder = new MediaRecorder(stream, type ? { mimeType: type, videoBitsPerSecond: 2500000 } : {});
+    recorder.ondataavailable = (event) => {
+      if (event.data.size) chunks.push(event.data);
+    };
+    recorder.onstop = () => {
+      release();
+      recording = new Blob(chunks, { type: recorder.mimeType || type || "video/webm" });
+      preview.srcObject = null;
+      preview.src = URL.createObjectURL(recording);
+      preview.muted = false;
+      preview.controls = true;
+      clock.hidden = true;
+      setup.disabled = false;
+      only("upload", "rerecord");
+      state.hidden = false;
+      status.textContent = `Recorded ${elapsed.textContent} (${sizeLabel(recording.size)}). Watch the preview, then upload it or record again.`;
+    };
+    recorder.start(1000);
+    preview.hidden = false;
+    preview.controls = false;
+    preview.muted = true;
+    preview.srcObject = stream;
+    preview.play().catch(() => {});
+    setup.disabled = true;
+    clock.hidden = false;
+    const began = Date.now();
+    elapsed.textContent = "0:00";
+    timer = setInterval(() => {
+      const s = Math.floor((Date.now() - began) / 1000);
+      elapsed.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+    }, 500);
+    only("stop");
+  }
+
+  function stop() {
+    if (recorder && recorder.state !== "inactive") recorder.stop();
+  }
+
+  function rerecord() {
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    preview.removeAttribute("src");
+    preview.hidden = true;
+    recording = null;
+    state.hidden = true;
+    only("start");
+  }
+
+  async function send() {
+    if (!recording) return;
+    only();
+    const ext = recording.type.includes("mp4") ? "mp4" : "webm";
+    const stamp = new Date().toISOString().slice(0, 16).replace("T", "-").replace(":", "");
+    try {
+      const id = await upload(recording, `recording-${stamp}.${ext}`);
+      window.location.assign(config.doneUrl.replace(/\/0\/$/, `/${id}/`));
+    } catch (error) {
+      status.textContent = error instanceof UploadFailed ? error.message : `Upload failed: ${error}`;
+      only("upload", "rerecord");
+    }
+  }
+
+  buttons.start.addEventListener("click", start);
+  buttons.stop.addEventListener("click", stop);
+  buttons.rerecord.addEventListener("click", rerecord);
+  buttons.upload.addEventListener("click", send);
+  root.hidden = false;
+}
+
+if (root && state) {
+  const config = {
+    brief: root.dataset.brief,
+    workspace: root.dataset.workspace,
+    uploadsUrl: root.dataset.uploadsUrl,
+    maxBytes: Number(root.dataset.maxBytes),
+    doneUrl: root.dataset.doneUrl,
+    tickWorker: root.dataset.tickWorker,
+  };
+  const upload = uploader(config);
+  if (window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    setupRecorder(config, upload);
+  }
+  if (fileForm) {
+    fileForm.addEventListener("submit", async (event) => {
+      const input = fileForm.querySelector("input[type='file']");
+      const file = input.files && input.files[0];
+      if (!file) return;
+      event.preventDefault();
+      const button = fileForm.querySelector("button[type='submit']");
+      button.disabled = true;
+      try {
+        const id = await upload(file, file.name);
+        window.location.assign(config.doneUrl.replace(/\/0\/$/, `/${id}/`));
+      } catch (error) {
+        state.querySelector("[data-status]").textContent =
+          error instanceof UploadFailed ? error.message : `Upload failed: ${error}`;
+        button.disabled = false;
+      }
+    });
+  }
+}
