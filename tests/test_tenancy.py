@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from meridian.accounts.services import token_create
+from meridian.briefs.services import Invitee, brief_create, comment_add, link_add
 from meridian.core.services import audit_record
 from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.services import (
@@ -82,6 +83,11 @@ def victim(db):
     token, _ = token_create(acting=admin, name="Zeta token")
     invitation, raw_invitation = invitation_create(acting=admin, email="newbie@zeta.example")
     audit_record(actor=admin, action="test.marker", obj=team)
+    brief = brief_create(
+        author=admin, title="Zeta Secret Works plan", participants=[Invitee(member_id=other.pk)]
+    )
+    question = comment_add(acting=other, brief=brief, body="Zed Secretname asks?", is_question=True)
+    link = link_add(acting=admin, brief=brief, url="https://zeta.example/Zeta-Secret-Works")
     ids = {
         "workspace": ws.slug,
         "team": team.slug,
@@ -94,6 +100,9 @@ def victim(db):
         # allauth's email-confirmation and password-reset links: outsiders hold no valid key.
         "key": "not-a-real-key",
         "uidb36": "0",
+        "brief_id": brief.pk,
+        "comment_id": question.pk,
+        "link_id": link.pk,
     }
     return ws, ids
 

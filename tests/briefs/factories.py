@@ -15,9 +15,13 @@ from tests import factories
 NINE_TO_FIVE = {str(d): [[540, 1020]] for d in range(5)}
 
 
-def person(ws: Workspace, zone: str = "UTC", hours: dict | None = None, **kwargs: Any) -> Membership:
+def person(
+    ws: Workspace, zone: str = "UTC", hours: dict | None = None, **kwargs: Any
+) -> Membership:
     """A member working Monday to Friday (9 to 5 unless said otherwise) in their own zone."""
-    return factories.member(ws, time_zone=zone, working_hours=NINE_TO_FIVE if hours is None else hours, **kwargs)
+    return factories.member(
+        ws, time_zone=zone, working_hours=NINE_TO_FIVE if hours is None else hours, **kwargs
+    )
 
 
 def next_week() -> date:
@@ -45,7 +49,9 @@ def brief(
     )
 
 
-def comment(brief: Brief, author: Membership, body: str = "Looks good to me.", **kwargs: Any) -> Comment:
+def comment(
+    brief: Brief, author: Membership, body: str = "Looks good to me.", **kwargs: Any
+) -> Comment:
     return comment_add(acting=author, brief=brief, body=body, **kwargs)
 
 

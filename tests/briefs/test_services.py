@@ -23,7 +23,6 @@ from meridian.briefs.services import (
     brief_create,
     brief_mark_seen,
     brief_update,
-    comment_add,
     comment_edit,
     link_add,
     link_remove,
@@ -130,7 +129,9 @@ def test_unknown_team_is_a_field_error_naming_the_team(author, kathmandu):
 
 def test_a_brief_must_ask_someone_besides_its_author(author):
     with pytest.raises(ValidationFailed) as caught:
-        brief_create(author=author, title="Notes to self", participants=[Invitee(member_id=author.pk)])
+        brief_create(
+            author=author, title="Notes to self", participants=[Invitee(member_id=author.pk)]
+        )
     assert "at least one member or team" in caught.value.errors["participants"][0]
     assert rows() == (0, 0, 0, 0)
 
@@ -260,7 +261,9 @@ def test_changing_the_deadline_recomputes_every_local_deadline(author, kathmandu
     later = next_week() + timedelta(days=7)
     brief_update(acting=author, brief=b, deadline=Deadline(day=later))
     p = BriefParticipant.objects.get()
-    assert p.local_deadline == end_of_local_day(working_week("Asia/Kathmandu", WEEKDAYS_9_TO_5), later)
+    assert p.local_deadline == end_of_local_day(
+        working_week("Asia/Kathmandu", WEEKDAYS_9_TO_5), later
+    )
     b.refresh_from_db()
     assert b.respond_by == p.local_deadline
 
@@ -444,7 +447,9 @@ def test_guest_comments_only_on_briefs_they_are_asked_in(workspace, author, kath
 
 def test_link_another_brief_and_a_web_address(author, kathmandu):
     b, earlier = brief(author, [kathmandu]), brief(author, [kathmandu], title="Last year's pricing")
-    link_add(acting=kathmandu, brief=b, target_brief=earlier, relation="supersedes", note="Replaces it")
+    link_add(
+        acting=kathmandu, brief=b, target_brief=earlier, relation="supersedes", note="Replaces it"
+    )
     link_add(acting=kathmandu, brief=b, url="https://example.com/research", relation="context")
     assert list(BriefLink.objects.values_list("target", "relation")) == [
         ("brief", "supersedes"),
@@ -548,5 +553,7 @@ def test_without_working_hours_the_end_of_the_day_is_local_midnight(author, work
     night_owl = person(workspace, "Pacific/Chatham", hours={})
     day = next_week()
     brief(author, [night_owl], deadline=Deadline(day=day))
-    midnight = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("Pacific/Chatham")) + timedelta(days=1)
+    midnight = datetime(
+        day.year, day.month, day.day, tzinfo=ZoneInfo("Pacific/Chatham")
+    ) + timedelta(days=1)
     assert BriefParticipant.objects.get().local_deadline == midnight

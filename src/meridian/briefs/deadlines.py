@@ -44,7 +44,10 @@ def week_of(zone: str, hours: HoursJson) -> WorkingWeek:
     """
     try:
         key = tuple(
-            sorted((int(day), tuple((int(a), int(b)) for a, b in spans)) for day, spans in hours.items())
+            sorted(
+                (int(day), tuple((int(a), int(b)) for a, b in spans))
+                for day, spans in hours.items()
+            )
         )
     except (TypeError, ValueError, AttributeError):
         key = ()

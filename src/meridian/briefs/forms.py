@@ -128,7 +128,9 @@ class BriefForm(forms.Form):
         return Deadline()
 
     def meeting(self) -> Meeting:
-        return Meeting(self.cleaned_data.get("meeting_people"), self.cleaned_data.get("meeting_minutes"))
+        return Meeting(
+            self.cleaned_data.get("meeting_people"), self.cleaned_data.get("meeting_minutes")
+        )
 
     def question_list(self) -> list[str]:
         return [q for q in (self.cleaned_data.get("questions") or "").splitlines() if q.strip()]

@@ -80,9 +80,13 @@ class Brief(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(deadline_kind="none", deadline_at__isnull=True, deadline_date__isnull=True)
+                condition=Q(
+                    deadline_kind="none", deadline_at__isnull=True, deadline_date__isnull=True
+                )
                 | Q(deadline_kind="instant", deadline_at__isnull=False, deadline_date__isnull=True)
-                | Q(deadline_kind="local_day", deadline_at__isnull=True, deadline_date__isnull=False),
+                | Q(
+                    deadline_kind="local_day", deadline_at__isnull=True, deadline_date__isnull=False
+                ),
                 name="brief_deadline_matches_kind",
             ),
             models.CheckConstraint(
@@ -115,7 +119,9 @@ class ParticipantKind(models.TextChoices):
 class BriefParticipant(models.Model):
     """A member asked to take in a brief: when they saw it, responded, and their own deadline."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="participants")
     membership = models.ForeignKey(
         "workspaces.Membership", on_delete=models.CASCADE, related_name="brief_participations"
@@ -137,9 +143,7 @@ class BriefParticipant(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["brief", "membership"], name="brief_participant_unique"
-            )
+            models.UniqueConstraint(fields=["brief", "membership"], name="brief_participant_unique")
         ]
         indexes = [models.Index(fields=["membership", "responded_at"])]
 
@@ -154,7 +158,9 @@ class BriefParticipant(models.Model):
 class Comment(models.Model):
     """A message in a brief's thread: a reply, a question, or a participant's response to the ask."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         "workspaces.Membership", on_delete=models.RESTRICT, related_name="brief_comments"
@@ -219,7 +225,9 @@ class Comment(models.Model):
 class Mention(models.Model):
     """A member named with @ in a comment, so they are told about it."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mention_rows")
     membership = models.ForeignKey(
         "workspaces.Membership", on_delete=models.CASCADE, related_name="+"
@@ -237,7 +245,9 @@ class Mention(models.Model):
 class CommentRevision(models.Model):
     """A comment's text as it was before an edit: the thread's history is never lost."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
     body = models.TextField()
     # When the replaced text had been written (the comment's creation or its previous edit).
@@ -278,7 +288,9 @@ class BriefLink(models.Model):
     ``briefs.selectors.briefs_linked_to``.
     """
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="links")
     relation = models.CharField(
         max_length=12, choices=LinkRelation.choices, default=LinkRelation.CONTEXT
@@ -300,7 +312,9 @@ class BriefLink(models.Model):
         indexes = [models.Index(fields=["workspace", "target", "target_id"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(target="brief", target_brief__isnull=False, url="", target_id__isnull=True)
+                condition=Q(
+                    target="brief", target_brief__isnull=False, url="", target_id__isnull=True
+                )
                 | Q(target="url", target_brief__isnull=True, target_id__isnull=True) & ~Q(url="")
                 | Q(
                     target__in=["task", "decision"],

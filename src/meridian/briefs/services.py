@@ -99,9 +99,7 @@ class _Problems:
 
 def brief_url(brief: Brief) -> str:
     """The site-relative address of a brief's page."""
-    return reverse(
-        "brief_detail", kwargs={"workspace": brief.workspace.slug, "brief_id": brief.pk}
-    )
+    return reverse("brief_detail", kwargs={"workspace": brief.workspace.slug, "brief_id": brief.pk})
 
 
 def _name(member: Membership) -> str:
@@ -124,8 +122,10 @@ def _require_open(brief: Brief) -> None:
 
 def _locked(brief: Brief) -> Brief:
     """The brief as the database has it now, locked until the transaction ends."""
-    return Brief.objects.select_for_update().select_related("workspace", "author__profile").get(
-        pk=brief.pk
+    return (
+        Brief.objects.select_for_update()
+        .select_related("workspace", "author__profile")
+        .get(pk=brief.pk)
     )
 
 
@@ -270,7 +270,9 @@ def _resolve_participants(
         else:
             team = teams.get(invitee.team or "")
             if team is None:
-                problems.add("participants", f"There is no team “{invitee.team}” in this workspace.")
+                problems.add(
+                    "participants", f"There is no team “{invitee.team}” in this workspace."
+                )
                 continue
             others = [m for m in team_members.get(team.pk, []) if m.pk != acting.pk]
             if not others:
@@ -352,8 +354,8 @@ def brief_create(
     body: str = "",
     ask_kind: str = AskKind.FEEDBACK,
     questions: Sequence[str] = (),
-    deadline: Deadline = Deadline(),  # noqa: B008 - immutable
-    meeting: Meeting = Meeting(),  # noqa: B008 - immutable
+    deadline: Deadline = Deadline(),
+    meeting: Meeting = Meeting(),
 ) -> Brief:
     """Write a brief: the walkthrough, the ask, who is asked and by when; each is told."""
     require_role(author, Role.MEMBER)
@@ -492,7 +494,9 @@ def brief_update(
             **{pk: r.member for pk, r in added.items()},
         }
     )
-    deadlines = _local_deadlines(current_deadline, to_compute.values()) if not problems.errors else {}
+    deadlines = (
+        _local_deadlines(current_deadline, to_compute.values()) if not problems.errors else {}
+    )
     pending = {
         pk: due
         for pk, due in deadlines.items()
@@ -526,7 +530,11 @@ def brief_update(
         actor=acting,
         action="brief.update",
         obj=brief,
-        data={"fields": changed, "added": sorted(added), "removed": [r.membership_id for r in removed]},
+        data={
+            "fields": changed,
+            "added": sorted(added),
+            "removed": [r.membership_id for r in removed],
+        },
     )
     _tell_asked(brief, (r.member for r in added.values()))
     return brief
@@ -668,15 +676,32 @@ def _tell_about_comment(
     told: set[int] = {acting.pk}
     for member in mentioned:
         told.add(member.pk)
-        notify(recipient=member, kind="brief.mention", subject=f"{who} mentioned you on {brief.title}", url=url)
+        notify(
+            recipient=member,
+            kind="brief.mention",
+            subject=f"{who} mentioned you on {brief.title}",
+            url=url,
+        )
     if root is not None and root.author_id not in told:
         told.add(root.author_id)
-        notify(recipient=root.author, kind="brief.reply", subject=f"{who} replied on {brief.title}", url=url)
-    if brief.author_id not in told:
-        what = "responded to" if comment.is_response else (
-            "asked a question on" if comment.is_question else "commented on"
+        notify(
+            recipient=root.author,
+            kind="brief.reply",
+            subject=f"{who} replied on {brief.title}",
+            url=url,
         )
-        notify(recipient=brief.author, kind="brief.comment", subject=f"{who} {what} {brief.title}", url=url)
+    if brief.author_id not in told:
+        what = (
+            "responded to"
+            if comment.is_response
+            else ("asked a question on" if comment.is_question else "commented on")
+        )
+        notify(
+            recipient=brief.author,
+            kind="brief.comment",
+            subject=f"{who} {what} {brief.title}",
+            url=url,
+        )
 
 
 @transaction.atomic
@@ -728,7 +753,9 @@ def respond(
     _require_open(brief)
     participant = _participant(brief, acting)
     if participant is None:
-        raise PermissionDenied("Only the people this brief asks can respond to it; comment instead.")
+        raise PermissionDenied(
+            "Only the people this brief asks can respond to it; comment instead."
+        )
     comment = _write_comment(
         acting=acting,
         brief=brief,
@@ -787,7 +814,9 @@ def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
             subject=f"{_name(acting)} mentioned you on {comment.brief.title}",
             url=f"{brief_url(comment.brief)}#comment-{comment.pk}",
         )
-    audit_record(actor=acting, action="brief.comment_edit", obj=comment, data={"brief": comment.brief_id})
+    audit_record(
+        actor=acting, action="brief.comment_edit", obj=comment, data={"brief": comment.brief_id}
+    )
     return comment
 
 
@@ -820,9 +849,11 @@ def question_answer(
     *, acting: Membership, question: Comment, answer: Comment | None = None
 ) -> Comment:
     """Mark a question answered, by the acting member and, if one says it, with a given reply."""
-    question = Comment.objects.select_for_update().select_related(
-        "brief__workspace", "author"
-    ).get(pk=question.pk)
+    question = (
+        Comment.objects.select_for_update()
+        .select_related("brief__workspace", "author")
+        .get(pk=question.pk)
+    )
     brief = question.brief
     _require_open(brief)
     _require_can_take_part(acting, brief)
@@ -856,7 +887,9 @@ def link_add(
     _require_can_take_part(acting, brief)
     problems = _Problems()
     if relation not in LinkRelation.values:
-        problems.add("relation", f"Unknown relation “{relation}”; use {', '.join(LinkRelation.values)}.")
+        problems.add(
+            "relation", f"Unknown relation “{relation}”; use {', '.join(LinkRelation.values)}."
+        )
     note = note.strip()
     _clean_text("note", note, MAX_NOTE, problems, "A note")
     url = url.strip()
@@ -870,7 +903,9 @@ def link_add(
         url, target_id = "", None
     elif target == LinkTarget.URL:
         if not re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.IGNORECASE) or len(url) > 2000:
-            problems.add("url", f"“{url[:80]}” is not a web address starting with http:// or https://.")
+            problems.add(
+                "url", f"“{url[:80]}” is not a web address starting with http:// or https://."
+            )
         target_brief, target_id = None, None
     elif target in (LinkTarget.TASK, LinkTarget.DECISION):
         if target_id is None or target_id < 1:
@@ -941,12 +976,16 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
     )
     due = participant.local_deadline
     if overdue:
-        subject = f"Overdue: {_name(brief.author)} is still waiting for your response to {brief.title}"
+        subject = (
+            f"Overdue: {_name(brief.author)} is still waiting for your response to {brief.title}"
+        )
     else:
         subject = f"Reminder: {_name(brief.author)} asks for your response to {brief.title}"
     body = ""
     if due is not None:
-        week = week_of(participant.membership.profile.time_zone, participant.membership.profile.working_hours)
+        week = week_of(
+            participant.membership.profile.time_zone, participant.membership.profile.working_hours
+        )
         body = f"It is due {due.astimezone(week.zone):%A %d %B, %H:%M} your time."
     notify(
         recipient=participant.membership,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from meridian.briefs.access import brief_get_for, comment_get_for, link_get_for
+from meridian.briefs.deadlines import week_of
 from meridian.briefs.forms import (
     BriefForm,
     CloseForm,
@@ -21,7 +22,6 @@ from meridian.briefs.forms import (
     ResponseForm,
     participant_choices,
 )
-from meridian.briefs.deadlines import week_of
 from meridian.briefs.models import Brief
 from meridian.briefs.selectors import (
     SCOPES,
@@ -143,7 +143,9 @@ def brief_edit(request: WorkspaceRequest, workspace: str, brief_id: int) -> Http
         "optional": [
             f"member:{r.member.pk}" for r in detail.participants if not r.participant.is_required
         ],
-        "deadline_kind": {"local_day": "day", "instant": "instant"}.get(brief.deadline_kind, "none"),
+        "deadline_kind": {"local_day": "day", "instant": "instant"}.get(
+            brief.deadline_kind, "none"
+        ),
         "deadline_date": brief.deadline_date,
         "deadline_at": (
             brief.deadline_at.astimezone(_zone(request)).replace(tzinfo=None)
@@ -205,8 +207,7 @@ def _render_brief(
         "reply_to": reply_to,
         "reply_form": reply_form,
         "is_author": brief.author_id == viewer.pk,
-        "can_take_part": brief.is_open
-        and (viewer.has_role(Role.MEMBER) or detail.me is not None),
+        "can_take_part": brief.is_open and (viewer.has_role(Role.MEMBER) or detail.me is not None),
     }
     return render(request, template, context, status=status)
 
@@ -243,7 +244,7 @@ def comment_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> Htt
                 answers_parent=data["answers_parent"],
             )
         except MeridianError as exc:
-            if exc.status_code not in (409, 422, 400):
+            if exc.status_code not in (422, 400):
                 raise
             add_service_errors(form, exc)
         else:
@@ -272,7 +273,7 @@ def response_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> Ht
         try:
             comment = respond(acting=viewer, brief=brief, body=form.cleaned_data["body"])
         except MeridianError as exc:
-            if exc.status_code not in (409, 422, 400):
+            if exc.status_code not in (422, 400):
                 raise
             add_service_errors(form, exc)
         else:
@@ -316,7 +317,7 @@ def comment_change(
         try:
             comment_edit(acting=viewer, comment=comment, body=form.cleaned_data["body"])
         except MeridianError as exc:
-            if exc.status_code == 404:
+            if exc.status_code not in (422, 400):
                 raise
             add_service_errors(form, exc)
         else:
@@ -354,7 +355,7 @@ def link_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpRe
                 note=data["note"],
             )
         except MeridianError as exc:
-            if exc.status_code not in (409, 422, 400):
+            if exc.status_code not in (422, 400):
                 raise
             add_service_errors(form, exc)
         else:
@@ -392,7 +393,7 @@ def brief_close_view(request: WorkspaceRequest, workspace: str, brief_id: int) -
         try:
             brief_close(acting=viewer, brief=brief, summary=form.cleaned_data["summary"])
         except MeridianError as exc:
-            if exc.status_code == 404:
+            if exc.status_code not in (422, 400):
                 raise
             add_service_errors(form, exc)
         else:
@@ -405,4 +406,3 @@ def brief_close_view(request: WorkspaceRequest, workspace: str, brief_id: int) -
         {"brief": brief, "detail": detail, "form": form},
         status=_status(request),
     )
-

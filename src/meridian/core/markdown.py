@@ -32,12 +32,21 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener noreferrer nofollow"
 
-_parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+class _Parser(MarkdownIt):
+    """CommonMark whose links and images may only be relative or use an allowed scheme.
+
+    A link whose URL fails this check is left as plain text, so the reader sees what was
+    written instead of a link that nh3 would have emptied.
+    """
+
+    def validateLink(self, url: str) -> bool:
+        scheme, colon, _ = url.strip().partition(":")
+        return not colon or "/" in scheme or scheme.lower() in URL_SCHEMES
+
+
+_parser = _Parser("commonmark", {"html": False, "linkify": False, "typographer": False})
 _parser.enable(["table", "strikethrough"])
-# A link or image whose URL markdown-it itself finds dangerous is left as text, not a link.
-_parser.validateLink = lambda url: url.strip().lower().split(":", 1)[0] in URL_SCHEMES or (
-    ":" not in url.split("/", 1)[0]
-)
 
 
 def sanitize(html: str) -> str:

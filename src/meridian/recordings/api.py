@@ -50,7 +50,6 @@ from meridian.recordings.selectors import (
     recording_view_for,
     recording_views_for,
 )
-from meridian.recordings.serving import stored_file_response, text_response
 from meridian.recordings.services import (
     caption_add,
     caption_delete,
@@ -60,6 +59,7 @@ from meridian.recordings.services import (
     upload_cancel,
     upload_create,
 )
+from meridian.recordings.serving import stored_file_response, text_response
 from meridian.workspaces.access import requires
 from meridian.workspaces.models import Role
 
@@ -106,7 +106,9 @@ def upload_new(request: ApiRequest, payload: UploadIn, response: HttpResponse) -
     return Status(201, upload)
 
 
-@router.get("/uploads/{upload_id}", response={200: UploadOut, 404: Problem}, url_name="recordings_upload")
+@router.get(
+    "/uploads/{upload_id}", response={200: UploadOut, 404: Problem}, url_name="recordings_upload"
+)
 @requires(Role.MEMBER)
 def upload_status(request: ApiRequest, upload_id: int, response: HttpResponse) -> Upload:
     """Where an upload stands: the offset to resume from, or its recording once complete."""
@@ -258,9 +260,7 @@ def progress(request: ApiRequest, recording_id: int) -> RecordingView | dict:
     return view
 
 
-@router.post(
-    "/recordings/{recording_id}/progress", response={200: ProgressOut, 404: Problem}
-)
+@router.post("/recordings/{recording_id}/progress", response={200: ProgressOut, 404: Problem})
 @requires(Role.GUEST)
 def progress_report(request: ApiRequest, recording_id: int, payload: ProgressIn) -> RecordingView:
     """Report the time ranges just watched (the player sends this every few seconds)."""

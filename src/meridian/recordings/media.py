@@ -125,6 +125,9 @@ def _from_ffprobe(info: dict) -> Probe:
     fmt = info.get("format") or {}
     container = str(fmt.get("format_name", ""))
     described = str(fmt.get("format_long_name") or container or "an unknown format")
+    if container.endswith("_pipe") or container in {"image2", "gif", "apng"}:
+        image = container.removesuffix("_pipe").replace("image2", "still").upper()
+        raise NotMedia(f"This file is a {image} image, not an audio or video file.")
     if container not in CONTAINERS:
         raise NotMedia(f"This file is {described}, not an audio or video file.")
     video = [
@@ -267,7 +270,9 @@ def process(source: Path, workdir: Path) -> Processed:
     made = rendition(source, found, workdir)
     playable, playable_type = made if made else (None, "")
     final = probe(playable) if playable else found
-    picture = thumbnail(playable or source, final.duration, workdir) if found.kind == "video" else None
+    picture = (
+        thumbnail(playable or source, final.duration, workdir) if found.kind == "video" else None
+    )
     return Processed(
         duration=final.duration,
         width=final.width,

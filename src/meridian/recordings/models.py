@@ -20,7 +20,9 @@ class UploadStatus(models.TextChoices):
 class Upload(models.Model):
     """A resumable, chunked upload of a recording; the bytes so far are a partial file on disk."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="uploads")
     created_by = models.ForeignKey(
         "workspaces.Membership", on_delete=models.CASCADE, related_name="uploads"
@@ -72,7 +74,9 @@ class RecordingStatus(models.TextChoices):
 class Recording(models.Model):
     """A brief's recorded walkthrough (video or audio), checked to be media and kept in storage."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     brief = models.ForeignKey("briefs.Brief", on_delete=models.CASCADE, related_name="recordings")
     created_by = models.ForeignKey(
         "workspaces.Membership", on_delete=models.RESTRICT, related_name="recordings"
@@ -114,7 +118,9 @@ class Recording(models.Model):
 class RecordingView(models.Model):
     """How much of a recording one member has watched: merged time ranges and their share."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="views")
     membership = models.ForeignKey(
         "workspaces.Membership", on_delete=models.CASCADE, related_name="recording_views"
@@ -143,7 +149,9 @@ class RecordingView(models.Model):
 class Caption(models.Model):
     """A WebVTT caption track of a recording, parsed into cues: shown as a transcript, searchable."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="captions")
     created_by = models.ForeignKey(
         "workspaces.Membership", on_delete=models.RESTRICT, related_name="+"
@@ -162,7 +170,9 @@ class Caption(models.Model):
 class CaptionCue(models.Model):
     """One timed piece of text of a caption track."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
     caption = models.ForeignKey(Caption, on_delete=models.CASCADE, related_name="cues")
     index = models.PositiveIntegerField()
     start = models.FloatField()

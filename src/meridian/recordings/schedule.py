@@ -22,4 +22,6 @@ def uploads_abandoned(now: datetime) -> Iterator[Occurrence]:
         updated_at__lt=before, status__in=[UploadStatus.RECEIVING, UploadStatus.REJECTED]
     ).select_related("workspace")
     for upload in quiet.order_by("updated_at", "pk")[:BATCH]:
-        yield Occurrence(run_key("upload.abandoned", upload.pk), partial(upload_abandon, upload=upload))
+        yield Occurrence(
+            run_key("upload.abandoned", upload.pk), partial(upload_abandon, upload=upload)
+        )

@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 CHUNK_BYTES = 8 * 1024 * 1024
 CHUNK_MAX_BYTES = 64 * 1024 * 1024
 # Bytes read from the request and written to disk at a time.
-BLOCK = 1024 * 1024
+BLOCK = 256 * 1024
 CAPTION_MAX_BYTES = 2 * 1024 * 1024
 MAX_RANGES = 500
 MAX_SECONDS = 24 * 3600.0
@@ -77,7 +77,7 @@ def partial_path(upload: Upload) -> Path:
 
 def _clean_filename(filename: str, default: str = "recording") -> str:
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return (get_valid_filename(name) if name.strip(". ") else "") [:200] or default
+    return (get_valid_filename(name) if name.strip(". ") else "")[:200] or default
 
 
 def _over_cap(size: int) -> TooLarge:
@@ -202,7 +202,9 @@ def _upload_finish(*, acting: Membership, upload: Upload, path: Path) -> None:
             Upload.objects.filter(pk=upload.pk).update(
                 status=UploadStatus.REJECTED, problem=str(exc), updated_at=timezone.now()
             )
-            audit_record(actor=acting, action="upload.reject", obj=upload, data={"reason": str(exc)})
+            audit_record(
+                actor=acting, action="upload.reject", obj=upload, data={"reason": str(exc)}
+            )
         upload.status, upload.problem = UploadStatus.REJECTED, str(exc)
         raise ValidationFailed.field("file", str(exc)) from None
     recording = _recording_store(
@@ -282,7 +284,9 @@ def _recording_store(
     size = path.stat().st_size
     folder = f"recordings/{brief.workspace_id}/{secrets.token_hex(12)}"
     with open(path, "rb") as handle:
-        name = default_storage.save(f"{folder}/original{found.extension}", _LocalFile(handle, str(path)))
+        name = default_storage.save(
+            f"{folder}/original{found.extension}", _LocalFile(handle, str(path))
+        )
     path.unlink(missing_ok=True)  # moved by local storage; copied by any other
     try:
         with transaction.atomic():
@@ -349,17 +353,22 @@ def recording_process(*, recording_id: int) -> Recording | None:
         return recording
     if media.ffmpeg_path() is None or media.ffprobe_path() is None:
         _processing_done(recording, status=RecordingStatus.READY, fields={})
+        recording.refresh_from_db()
         return recording
-    folder = recording.original.name.rsplit("/", 1)[0]
+    original = str(recording.original.name)
+    folder = original.rsplit("/", 1)[0]
     saved: list[str] = []
     with tempfile.TemporaryDirectory(prefix="meridian-rec-") as tmp:
         workdir = Path(tmp)
         try:
-            with _local_copy(recording.original.name, workdir) as source:
+            with _local_copy(original, workdir) as source:
                 result = media.process(source, workdir)
         except (media.NotMedia, RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
             logger.warning("Processing recording %s failed: %s", recording.pk, exc)
-            _processing_done(recording, status=RecordingStatus.FAILED, fields={"problem": str(exc)[:1000]})
+            _processing_done(
+                recording, status=RecordingStatus.FAILED, fields={"problem": str(exc)[:1000]}
+            )
+            recording.refresh_from_db()
             return recording
         fields: dict[str, object] = {
             "duration": result.duration or recording.duration,
@@ -403,7 +412,7 @@ def _processing_done(recording: Recording, *, status: str, fields: dict[str, obj
 def recording_delete(*, acting: Membership, recording: Recording) -> None:
     """Delete a recording and its files (after the deletion commits)."""
     require_manage(acting, recording.brief)
-    names = [f.name for f in (recording.original, recording.playable, recording.thumbnail) if f]
+    names = [str(f.name) for f in (recording.original, recording.playable, recording.thumbnail) if f]
     audit_record(actor=acting, action="recording.delete", obj=recording)
     recording.delete()
 
@@ -475,7 +484,10 @@ def _valid_ranges(ranges: Sequence[Sequence[float]]) -> list[tuple[float, float]
         if len(pair) != 2:
             raise ValidationFailed.field("ranges", "Each range is [start, end] in seconds.")
         start, end = float(pair[0]), float(pair[1])
-        if not (math.isfinite(start) and math.isfinite(end)) or not 0 <= start <= end <= MAX_SECONDS:
+        if (
+            not (math.isfinite(start) and math.isfinite(end))
+            or not 0 <= start <= end <= MAX_SECONDS
+        ):
             raise ValidationFailed.field(
                 "ranges", "Each range is [start, end] with 0 ≤ start ≤ end, in seconds."
             )

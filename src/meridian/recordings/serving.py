@@ -10,7 +10,10 @@ from typing import IO
 
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
+
+from meridian.core.errors import NotFound
 
 BLOCK = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -38,11 +41,11 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
             raise Unsatisfiable(header)
         return max(0, size - length), size - 1
     start = int(first)
+    if start >= size:
+        raise Unsatisfiable(header)
     end = int(last) if last else size - 1
     if end < start:
         return None
-    if start >= size:
-        raise Unsatisfiable(header)
     return start, min(end, size - 1)
 
 
@@ -66,9 +69,11 @@ class RangeReader:
 
 
 def stored_file_response(
-    request: HttpRequest, name: str, *, content_type: str, filename: str
-) -> HttpResponse:
+    request: HttpRequest, name: str | None, *, content_type: str, filename: str
+) -> HttpResponseBase:
     """The stored file ``name`` with range support, inline, under the type the server found."""
+    if not name:
+        raise NotFound("This file does not exist (yet).")
     size = default_storage.size(name)
     status, start, end = 200, 0, size - 1
     header = request.headers.get("Range", "")
@@ -76,14 +81,15 @@ def stored_file_response(
         try:
             asked = parse_range(header, size)
         except Unsatisfiable:
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return _protect(response, filename)
+            refused = HttpResponse(status=416)
+            refused["Content-Range"] = f"bytes */{size}"
+            return _protect(refused, filename)
         if asked is not None:
             status, (start, end) = 206, asked
     length = max(0, end - start + 1)
+    response: HttpResponseBase
     if request.method == "HEAD":
-        response: HttpResponse | StreamingHttpResponse = HttpResponse(
+        response = HttpResponse(
             status=status, content_type=content_type
         )
     else:
@@ -104,10 +110,10 @@ def text_response(body: str, *, content_type: str, filename: str) -> HttpRespons
     return _protect(HttpResponse(body, content_type=content_type), filename)
 
 
-def _protect(response: HttpResponse, filename: str) -> HttpResponse:
+def _protect[R: HttpResponseBase](response: R, filename: str) -> R:
     # Whatever the bytes hold, the browser treats them as the type named here, shows them
     # inline under a safe name, and keeps them in this person's cache only.
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or "inline"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-cache"
     response["Cross-Origin-Resource-Policy"] = "same-origin"

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from meridian.briefs.access import brief_get_for
 from meridian.core.errors import MeridianError, NotFound
-from meridian.recordings.access import caption_get_for, can_manage, recording_get_for
+from meridian.recordings.access import can_manage, caption_get_for, recording_get_for
 from meridian.recordings.api import caption_file
 from meridian.recordings.errors import size_label
 from meridian.recordings.selectors import (
@@ -27,7 +27,6 @@ from meridian.recordings.selectors import (
     recording_list_for,
     recording_view_for,
 )
-from meridian.recordings.serving import stored_file_response
 from meridian.recordings.services import (
     CHUNK_BYTES,
     caption_add,
@@ -35,6 +34,7 @@ from meridian.recordings.services import (
     recording_create_from_file,
     recording_delete,
 )
+from meridian.recordings.serving import stored_file_response
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 
@@ -81,7 +81,9 @@ def _record_form(request: WorkspaceRequest, brief: object) -> HttpResponse:
     except MeridianError as exc:
         return _record_page(request, brief, problem=exc.detail, status=exc.status_code)
     messages.success(request, "Uploaded. The recording plays now; processing adds a thumbnail.")
-    return redirect("recording_detail", workspace=request.membership.workspace.slug, recording_id=recording.pk)
+    return redirect(
+        "recording_detail", workspace=request.membership.workspace.slug, recording_id=recording.pk
+    )
 
 
 def _record_page(
@@ -205,4 +207,3 @@ def search(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     hits = list(caption_search(request.membership, q)[:SEARCH_PAGE]) if q else []
     return render(request, "recordings/search.html", {"q": q, "hits": hits})
-

@@ -112,4 +112,7 @@ def demo_build() -> tuple[Workspace, bool]:
     for person in PEOPLE:
         for team_name in person.teams:
             team_add_member(acting=admin, team=teams[team_name], member=members[person.name])
+    from meridian.briefs.demo import demo_briefs
+
+    demo_briefs(workspace, members)
     return workspace, True

@@ -157,6 +157,7 @@ function uploader(config) {
     localStorage.removeItem(key);
     if (upload.status !== "complete") throw new UploadFailed(upload.problem || "The upload failed.");
     show(blob.size, blob.size, "Uploaded: 100 %. Opening the recording…");
+    await sleep(600); // long enough to see the bar full before the page changes
     return upload.recording_id;
   };
 }

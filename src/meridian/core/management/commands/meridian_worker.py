@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connections
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
-from meridian.core.scheduler import TickResult, tick
+from meridian.core.scheduler import tick
 
 logger = logging.getLogger("meridian.worker")
 
@@ -77,7 +77,7 @@ class Command(BaseCommand):
         run_tasks, description = self._task_runner(options["verbosity"])
         if options["burst"]:
             if not options["no_scheduler"]:
-                self._report(tick())
+                tick()
             with _own_signals():
                 run_tasks(True)
             return
@@ -149,8 +149,7 @@ class Command(BaseCommand):
                 "--scheduler-only",
                 f"--tick-seconds={seconds}",
                 f"--parent-pid={os.getpid()}",
-            ],
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "meridian.settings"},
+            ]
         )
 
     def _scheduler_loop(self, seconds: float, *, parent_pid: int) -> None:
@@ -172,7 +171,7 @@ class Command(BaseCommand):
                 while not parent_pid or os.getppid() == parent_pid:
                     state["ticking"] = True
                     try:
-                        self._report(tick())
+                        tick()
                     except Exception:
                         logger.exception("Scheduler tick failed; trying again in %g s", seconds)
                     finally:
@@ -185,12 +184,6 @@ class Command(BaseCommand):
                 pass
         connections.close_all()
         self.stdout.write("Meridian scheduler stopped.")
-
-    def _report(self, result: TickResult) -> None:
-        for key in result.failed:
-            self.stderr.write(f"scheduler: {key} failed (retried at the next tick)")
-        if result.ran:
-            self.stdout.write(f"scheduler: carried out {len(result.ran)} due effect(s)")
 
 
 class _Stop(Exception):

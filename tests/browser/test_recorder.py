@@ -1,0 +1,94 @@
+"""Recording in a real browser: fake camera and microphone, chunked upload, then playing it back.
+
+Chromium runs with --use-fake-ui-for-media-stream and --use-fake-device-for-media-stream
+(tests/conftest.py), so getUserMedia gets its test pattern and beep without asking.
+"""
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from meridian.recordings.models import Recording, RecordingStatus, RecordingView
+from tests.briefs.factories import brief as make_brief
+from tests.briefs.factories import person
+from tests.browser.support import Watcher, axe_violations, sign_in, structure_problems
+from tests.recordings.support import IMMEDIATE_TASKS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def recording_setup(settings, tmp_path, workspace):
+    # The live server runs in this process: files go to a fresh folder, and processing runs
+    # as the upload's last chunk commits, as a worker would do moments later.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = IMMEDIATE_TASKS
+    author = person(workspace, "Europe/Berlin")
+    teammate = person(workspace, "Asia/Kathmandu")
+    brief = make_brief(author, [teammate], title="Checkout redesign walkthrough")
+    return author, brief
+
+
+def test_record_two_seconds_of_camera_upload_with_progress_and_play_it(
+    live_server, browser: Browser, screenshot, recording_setup
+):
+    author, brief = recording_setup
+    watcher = Watcher()
+    context = watcher.watch(browser.new_context(viewport=DESKTOP, base_url=live_server.url))
+    sign_in(context, live_server.url, author.user)
+    page = context.new_page()
+
+    page.goto(f"/w/{brief.workspace.slug}/recordings/brief/{brief.pk}/record/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record a walkthrough")
+    expect(page.get_by_role("button", name="Start recording")).to_be_visible()
+    assert structure_problems(page) == []
+    assert axe_violations(page) == []
+    screenshot(page, "01-recorder")
+
+    page.get_by_label("Camera", exact=True).check()
+    page.get_by_role("button", name="Start recording").click()
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    expect(page.locator("[data-clock]")).to_contain_text("Recording 0:02", timeout=5000)
+    screenshot(page, "02-recording")
+    page.get_by_role("button", name="Stop").click()
+
+    expect(page.get_by_role("button", name="Upload recording")).to_be_visible()
+    expect(page.get_by_role("button", name="Record again")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Recorded 0:02")
+    screenshot(page, "03-preview")
+
+    page.get_by_role("button", name="Upload recording").click()
+    page.wait_for_function("() => document.querySelector('#upload-progress').value === 100")
+    expect(page.get_by_role("status")).to_contain_text("100 %")
+    screenshot(page, "04-uploaded")
+    page.wait_for_url("**/recordings/*/")
+
+    recording = Recording.objects.get()
+    assert recording.content_type == "video/webm"
+    assert recording.status == RecordingStatus.READY
+    assert recording.duration == pytest.approx(2.0, abs=0.8)
+    assert recording.thumbnail
+
+    video = page.locator("video.player-media")
+    expect(video).to_be_visible()
+    duration = page.wait_for_function(
+        "() => { const v = document.querySelector('video.player-media');"
+        " return v.readyState >= 1 && Number.isFinite(v.duration) && v.duration; }"
+    ).json_value()
+    assert duration == pytest.approx(recording.duration, abs=0.2)
+    page.evaluate(
+        "() => { const v = document.querySelector('video.player-media'); v.muted = true; v.play(); }"
+    )
+    page.wait_for_function(
+        "() => document.querySelector('video.player-media').ended", timeout=10000
+    )
+    screenshot(page, "05-played")
+    assert structure_problems(page) == []
+    assert axe_violations(page) == []
+
+    # The player reported what was watched when the video ended.
+    page.wait_for_timeout(1000)
+    assert RecordingView.objects.get(recording=recording, membership=author).fraction >= 0.9
+    assert watcher.errors == []
+    context.close()

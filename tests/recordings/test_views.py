@@ -1,0 +1,150 @@
+"""Pages of the recordings area: the recorder, a recording's page, media behind the access check."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+
+from meridian.recordings.models import Caption, Recording
+from meridian.recordings.services import caption_add
+from tests.recordings.support import send_file
+
+pytestmark = pytest.mark.django_db
+
+VTT = b"WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nThe <i>budget</i> question comes first.\n"
+
+
+def signed_in(member) -> Client:
+    client = Client()
+    client.force_login(member.user)
+    return client
+
+
+@pytest.fixture
+def recording(author, brief, clips) -> Recording:
+    return send_file(author, brief, clips["webm"]).recording
+
+
+def test_the_record_page_offers_the_recorder_and_a_file_form(author, brief):
+    page = signed_in(author).get(f"/w/{brief.workspace.slug}/recordings/brief/{brief.pk}/record/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "data-recorder" in html
+    assert 'name="source" value="camera"' in html
+    assert 'enctype="multipart/form-data"' in html
+    assert "meridian/recorder.js" in html
+    assert "<script>" not in html
+
+
+def test_the_plain_file_form_uploads_a_recording_without_script(author, brief, clips):
+    client = signed_in(author)
+    url = f"/w/{brief.workspace.slug}/recordings/brief/{brief.pk}/record/"
+
+    answer = client.post(url, {"file": SimpleUploadedFile("clip.webm", clips["webm"].read_bytes())})
+
+    recording = Recording.objects.get()
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/w/{brief.workspace.slug}/recordings/{recording.pk}/"
+    assert recording.content_type == "video/webm"
+
+
+def test_the_plain_file_form_refuses_a_file_over_the_cap_before_reading_it(settings, author, brief):
+    settings.UPLOAD_MAX_BYTES = 1024
+    client = signed_in(author)
+    url = f"/w/{brief.workspace.slug}/recordings/brief/{brief.pk}/record/"
+
+    answer = client.post(url, {"file": SimpleUploadedFile("big.webm", b"x" * 200_000)})
+
+    assert answer.status_code == 413
+    assert "limit of 1 KiB (1024 bytes)" in answer.content.decode()
+    assert not Recording.objects.exists()
+
+
+def test_the_plain_file_form_rejects_an_html_page_named_webm(author, brief, clips):
+    client = signed_in(author)
+    url = f"/w/{brief.workspace.slug}/recordings/brief/{brief.pk}/record/"
+
+    answer = client.post(url, {"file": SimpleUploadedFile("x.webm", clips["html"].read_bytes())})
+
+    assert answer.status_code == 422
+    assert "not audio or video" in answer.content.decode()
+
+
+def test_members_get_the_media_with_ranges_and_protective_headers(teammate, recording, clips):
+    url = f"/w/{recording.workspace.slug}/recordings/{recording.pk}/media/"
+
+    answer = signed_in(teammate).get(url, headers={"Range": "bytes=0-9"})
+
+    assert answer.status_code == 206
+    assert b"".join(answer.streaming_content) == clips["webm"].read_bytes()[:10]
+    assert answer["Content-Type"] == "video/webm"
+    assert answer["Content-Disposition"].startswith("inline;")
+    assert answer["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_guessed_media_url_is_404_for_outsiders_and_sends_anonymous_visitors_to_sign_in(
+    outsider, recording
+):
+    ours = f"/w/{recording.workspace.slug}/recordings/{recording.pk}/media/"
+    theirs = f"/w/{outsider.workspace.slug}/recordings/{recording.pk}/media/"
+
+    assert signed_in(outsider).get(ours).status_code == 404
+    assert signed_in(outsider).get(theirs).status_code == 404
+    assert Client().get(ours).status_code == 302
+
+
+def test_the_recording_page_plays_with_captions_and_a_transcript(author, recording):
+    caption_add(acting=author, recording=recording, vtt=VTT, language="en", label="English")
+    caption = Caption.objects.get()
+
+    page = signed_in(author).get(f"/w/{recording.workspace.slug}/recordings/{recording.pk}/")
+    vtt = signed_in(author).get(
+        f"/w/{recording.workspace.slug}/recordings/{recording.pk}/captions/{caption.pk}.vtt"
+    )
+
+    html = page.content.decode()
+    assert f'src="/w/{recording.workspace.slug}/recordings/{recording.pk}/media/"' in html
+    assert (
+        f'<track kind="captions" src="/w/{recording.workspace.slug}/recordings/{recording.pk}/captions/{caption.pk}.vtt"'
+        in html
+    )
+    assert 'data-seek="0.500"' in html
+    assert "The budget question comes first." in html
+    assert vtt["Content-Type"] == "text/vtt; charset=utf-8"
+
+
+def test_captions_can_be_added_from_the_page(author, recording):
+    client = signed_in(author)
+    url = f"/w/{recording.workspace.slug}/recordings/{recording.pk}/captions/"
+
+    client.post(url, {"file": SimpleUploadedFile("en.vtt", VTT), "language": "en", "label": "EN"})
+
+    assert Caption.objects.get().cues.get().text == "The budget question comes first."
+
+
+def test_the_transcript_search_page_finds_what_was_said(author, teammate, recording):
+    caption_add(acting=author, recording=recording, vtt=VTT)
+
+    page = signed_in(teammate).get(f"/w/{recording.workspace.slug}/recordings/search/?q=budget")
+
+    assert "The budget question comes first." in page.content.decode()
+    assert f"/recordings/{recording.pk}/?t=0.500" in page.content.decode()
+
+
+def test_the_player_partial_marks_each_pin_on_the_timeline(author, brief, recording, workspace):
+    recording.duration = 2.0
+    request = RequestFactory().get("/")
+    pins = [{"seconds": 1.0, "comment_id": 7, "label": "Why this price?"}]
+
+    html = render_to_string(
+        "recordings/_player.html",
+        {"brief": brief, "recording": recording, "pins": pins, "workspace": workspace},
+        request=request,
+    )
+
+    assert 'href="#comment-7" data-seek="1.00"' in html
+    assert 'x="500.0"' in html
+    assert "Why this price?" in html
+    assert "data-pin-moment" in html
+    assert "style=" not in html
