@@ -59,8 +59,9 @@ def test_document_loads_without_credentials_as_openapi_3(document):
     assert document["info"]["title"] == "Meridian API"
 
 
-def test_document_lists_every_operation(document):
-    assert set(_operations(document)) == EXPECTED_OPERATIONS
+def test_document_lists_every_foundation_operation(document):
+    # Later areas add their own operations; the foundation's must all stay documented.
+    assert EXPECTED_OPERATIONS <= set(_operations(document))
 
 
 def test_document_declares_bearer_and_session_auth(document):
