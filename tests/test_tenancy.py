@@ -28,6 +28,7 @@ from meridian.workspaces.services import (
     workspace_create,
 )
 from tests import factories
+from tests.recordings.support import victim_recording
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def _workspace_rows(ws_id: int) -> dict[str, list]:
 
 
 @pytest.fixture
-def victim(db):
+def victim(db, settings, tmp_path):
     """Workspace B, full of data with recognisable markers."""
     owner = factories.user(email="zed.secret@zeta.example", name="Zed Secretname")
     ws = workspace_create(user=owner, name="Zeta Secret Works")
@@ -88,6 +89,8 @@ def victim(db):
     )
     question = comment_add(acting=other, brief=brief, body="Zed Secretname asks?", is_question=True)
     link = link_add(acting=admin, brief=brief, url="https://zeta.example/Zeta-Secret-Works")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    recorded = victim_recording(admin, brief, tmp_path)
     ids = {
         "workspace": ws.slug,
         "team": team.slug,
@@ -103,6 +106,7 @@ def victim(db):
         "brief_id": brief.pk,
         "comment_id": question.pk,
         "link_id": link.pk,
+        **recorded,  # upload_id, recording_id, caption_id
     }
     return ws, ids
 

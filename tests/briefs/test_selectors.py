@@ -1,6 +1,7 @@
 """Brief reads: the list's filters and counts, one brief's state, and the decisions hook."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -11,6 +12,7 @@ from meridian.briefs.selectors import (
     brief_detail_for,
     brief_list_for,
     briefs_linked_to,
+    deadline_label,
     sync_hours_saved_for,
 )
 from meridian.briefs.services import (
@@ -185,3 +187,9 @@ def test_decisions_find_the_briefs_that_link_to_them(author, kathmandu, outsider
     found = briefs_linked_to(viewer=kathmandu, target="decision", target_id=7)
 
     assert [x.title for x in found] == ["Should we raise prices?"]
+
+
+def test_a_deadline_at_midnight_reads_as_the_end_of_the_day_before():
+    kathmandu = ZoneInfo("Asia/Kathmandu")
+    assert deadline_label(datetime(2026, 3, 16, 0, 0, tzinfo=kathmandu)) == "end of Sun 15 Mar"
+    assert deadline_label(datetime(2026, 3, 12, 17, 0, tzinfo=kathmandu)) == "Thu 12 Mar, 17:00"

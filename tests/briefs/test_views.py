@@ -207,7 +207,7 @@ def test_opening_the_brief_marks_a_participant_seen_and_shows_their_own_deadline
     assert BriefParticipant.objects.get(membership=kathmandu).first_seen_at is not None
     ktm_deadline = BriefParticipant.objects.get(membership=kathmandu).local_deadline
     local = ktm_deadline.astimezone(ZoneInfo("Asia/Kathmandu"))
-    assert f"{local:%H:%M}</strong> your time" in html
+    assert f"{local:%a} {local.day} {local:%b}, {local:%H:%M}</strong>, your time" in html
     assert "<strong>simplify</strong>" in html
     assert "Is three plans enough?" in html
     assert "0 of 2</strong> responded" in html
@@ -267,6 +267,17 @@ def test_empty_comment_comes_back_with_the_problem_and_nothing_is_written(client
     response = signed_in(client, kathmandu).post(url("brief_comment_new", asked), {"body": " "})
     assert response.status_code == 422
     assert "This field is required." in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_empty_comment_through_htmx_comes_back_in_the_thread_with_the_problem(
+    client, asked, kathmandu
+):
+    response = signed_in(client, kathmandu).post(
+        url("brief_comment_new", asked), {"body": ""}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="thread"') and 'role="alert"' in html
     assert not Comment.objects.exists()
 
 

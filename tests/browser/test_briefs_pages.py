@@ -53,25 +53,32 @@ def acme(transactional_db):
     brief = brief_create(
         author=author,
         title="Pricing page: three plans instead of five",
-        body="Our five plans **confuse** buyers.\n\n1. Keep three\n2. Grandfather 12 months\n\n" + XSS,
+        body="Our five plans **confuse** buyers.\n\n1. Keep three\n2. Grandfather 12 months\n\n"
+        + XSS,
         ask_kind="decision",
         questions=["Is three plans enough?", "Is 12 months fair?"],
         participants=[Invitee(member_id=ktm.pk), Invitee(team="design")],
         deadline=Deadline(day=day),
         meeting=Meeting(people=6, minutes=60),
     )
-    q = comment_add(acting=ktm, brief=brief, body="What about annual *Pro* contracts? " + XSS, is_question=True)
+    q = comment_add(
+        acting=ktm, brief=brief, body="What about annual *Pro* contracts? " + XSS, is_question=True
+    )
     a = comment_add(acting=author, brief=brief, body="They keep Pro until renewal.", parent=q)
     question_answer(acting=author, question=q, answer=a)
     comment_add(acting=nyc, brief=brief, body="Is the Team plan price final?", is_question=True)
     respond(acting=ktm, brief=brief, body="Three plans, yes. " + XSS)
-    link_add(acting=author, brief=brief, url="https://example.com/pricing-analysis", note="The numbers")
+    link_add(
+        acting=author, brief=brief, url="https://example.com/pricing-analysis", note="The numbers"
+    )
     closed = brief_create(
         author=author, title="Hiring plan", participants=[Invitee(member_id=ktm.pk)]
     )
     brief_close(acting=author, brief=closed, summary="Approved: support lead first.")
     late = brief_create(
-        author=nyc, title="On-call rotation", participants=[Invitee(member_id=ktm.pk)],
+        author=nyc,
+        title="On-call rotation",
+        participants=[Invitee(member_id=ktm.pk)],
         deadline=Deadline(day=day),
     )
     past = timezone.now() - timedelta(hours=2)
@@ -82,7 +89,9 @@ def acme(transactional_db):
 
 def open_context(browser: Browser, live_server, viewport, watcher: Watcher, dialogs: list[str]):
     context = watcher.watch(browser.new_context(viewport=viewport, base_url=live_server.url))
-    context.on("page", lambda page: page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
+    context.on(
+        "page", lambda page: page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    )
     return context
 
 
@@ -101,7 +110,10 @@ def test_brief_pages_look_right_pass_accessibility_checks_and_run_no_payload(
         ("list", f"/w/{slug}/briefs/"),
         ("new", f"/w/{slug}/briefs/new/"),
         ("brief", f"/w/{slug}/briefs/{brief.pk}/"),
-        ("reply", f"/w/{slug}/briefs/{brief.pk}/?reply={brief.comments.filter(parent=None).first().pk}"),
+        (
+            "reply",
+            f"/w/{slug}/briefs/{brief.pk}/?reply={brief.comments.filter(parent=None).first().pk}",
+        ),
         ("close", f"/w/{slug}/briefs/{brief.pk}/close/"),
         ("closed", f"/w/{slug}/briefs/{acme['closed'].pk}/"),
     ]
@@ -117,7 +129,9 @@ def test_brief_pages_look_right_pass_accessibility_checks_and_run_no_payload(
     context.close()
 
 
-def test_participant_comments_with_htmx_and_responds(live_server, browser: Browser, acme, screenshot):
+def test_participant_comments_with_htmx_and_responds(
+    live_server, browser: Browser, acme, screenshot
+):
     watcher, dialogs = Watcher(), []
     context = open_context(browser, live_server, DESKTOP, watcher, dialogs)
     sign_in(context, live_server.url, acme["nyc"].user)
@@ -140,7 +154,9 @@ def test_participant_comments_with_htmx_and_responds(live_server, browser: Brows
     context.close()
 
 
-def test_author_writes_a_follow_the_sun_brief_in_the_form(live_server, browser: Browser, acme, screenshot):
+def test_author_writes_a_follow_the_sun_brief_in_the_form(
+    live_server, browser: Browser, acme, screenshot
+):
     watcher, dialogs = Watcher(), []
     context = open_context(browser, live_server, DESKTOP, watcher, dialogs)
     sign_in(context, live_server.url, acme["author"].user)

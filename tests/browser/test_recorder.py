@@ -92,3 +92,49 @@ def test_record_two_seconds_of_camera_upload_with_progress_and_play_it(
     assert RecordingView.objects.get(recording=recording, membership=author).fraction >= 0.9
     assert watcher.errors == []
     context.close()
+
+
+def test_pins_on_the_brief_page_seek_the_player_and_the_helper_fills_at_seconds(
+    live_server, browser: Browser, screenshot, recording_setup, tmp_path
+):
+    from meridian.recordings.services import caption_add, recording_process
+    from tests.briefs.factories import comment
+    from tests.recordings.support import send_file, two_second_webm
+
+    author, brief = recording_setup
+    recording = recording_process(
+        recording_id=send_file(author, brief, two_second_webm(tmp_path)).recording_id
+    )
+    vtt = b"WEBVTT\n\n00:00:01.500 --> 00:00:02.000\nThe checkout button moves up.\n"
+    caption_add(acting=author, recording=recording, vtt=vtt, label="English")
+    pinned = comment(brief, author, body="Why does the total jump here?", at_seconds=1.0)
+    watcher = Watcher()
+    context = watcher.watch(browser.new_context(viewport=DESKTOP, base_url=live_server.url))
+    sign_in(context, live_server.url, author.user)
+    page = context.new_page()
+    current = "() => document.querySelector('video.player-media').currentTime"
+
+    page.goto(f"/w/{brief.workspace.slug}/briefs/{brief.pk}/")
+    page.wait_for_function("() => document.querySelector('video.player-media').readyState >= 1")
+    mark = page.locator(f".timeline-pin[href='#comment-{pinned.pk}'] rect")
+    assert float(mark.get_attribute("x")) == pytest.approx(
+        1.0 / recording.duration * 1000 - 4, abs=2
+    )
+    screenshot(page, "01-brief-with-player")
+
+    mark.click()
+    page.wait_for_function(f"() => ({current})() >= 1.0")
+    page.evaluate("() => document.querySelector('video.player-media').pause()")
+    page.get_by_role("link", name="0:01 into the recording").click()  # the comment's time
+    page.wait_for_function(f"() => Math.abs(({current})() - 1.0) < 0.4")
+    page.get_by_role("link", name="0:01", exact=True).click()  # the transcript line
+    page.wait_for_function(f"() => Math.abs(({current})() - 1.5) < 0.4")
+    page.evaluate("() => document.querySelector('video.player-media').pause()")
+    page.get_by_role("button", name="Pin comment to current moment").click()
+    pinned_at = page.get_by_label("Pin to moment").input_value()
+    expect(page.locator("[data-pin-status]")).to_contain_text("pinned at 0:01")
+    screenshot(page, "02-pinned-moment")
+
+    assert pinned_at in {"0:01.4", "0:01.5", "0:01.6"}
+    assert watcher.errors == []
+    context.close()

@@ -57,3 +57,38 @@ class MustNotBeRead(io.RawIOBase):
 
     def readline(self, size: int = -1) -> bytes:
         return self.read(size)
+
+
+def victim_recording(admin: Membership, brief: Brief, folder: Path) -> dict[str, int]:
+    """An upload in progress, a real recording and its captions, for the tenancy sweep."""
+    import subprocess
+
+    from meridian.recordings.services import caption_add, recording_create_from_file
+
+    clip = folder / "zeta.webm"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+         "-i", "testsrc=duration=1:size=64x48:rate=5", "-c:v", "libvpx", str(clip)],
+        check=True,
+    )  # fmt: skip
+    upload = upload_create(acting=admin, brief=brief, filename="Zeta Secret Works.webm", size=99)
+    recording = recording_create_from_file(
+        acting=admin, brief=brief, path=clip, filename="Zeta Secret Works.webm"
+    )
+    vtt = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nZed Secretname explains the plan\n"
+    caption = caption_add(acting=admin, recording=recording, vtt=vtt, label="Zeta Secret Works")
+    return {"upload_id": upload.pk, "recording_id": recording.pk, "caption_id": caption.pk}
+
+
+def two_second_webm(folder: Path) -> Path:
+    """A real two-second WebM (VP8 test pattern and Opus tone), made with ffmpeg."""
+    import subprocess
+
+    path = folder / "walkthrough.webm"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=15",
+         "-f", "lavfi", "-i", "sine=duration=2", "-c:v", "libvpx", "-c:a", "libopus", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path

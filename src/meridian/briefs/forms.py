@@ -71,7 +71,7 @@ class BriefForm(forms.Form):
     optional = forms.MultipleChoiceField(
         required=False,
         label="Who may respond (optional)",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     deadline_kind = forms.ChoiceField(
         choices=DEADLINE_CHOICES, initial="day", widget=forms.RadioSelect, label="Respond by"

@@ -1,7 +1,7 @@
 """Reads of briefs that the pages and the API share, always through the viewer's membership."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.apps import apps
@@ -156,6 +156,16 @@ def _watched(recording: Any, member_ids: list[int]) -> dict[int, float]:
 # --- One brief --------------------------------------------------------------------------------
 
 
+def deadline_label(moment: datetime | None) -> str:
+    """A local deadline in words; midnight (a day without working hours) reads "end of <day>"."""
+    if moment is None:
+        return ""
+    if (moment.hour, moment.minute) == (0, 0):
+        day = moment - timedelta(minutes=1)
+        return f"end of {day:%a} {day.day} {day:%b}"
+    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M}"
+
+
 @dataclass
 class ParticipantRow:
     """One participant as the brief page shows them: where they are with it, in their own time."""
@@ -169,6 +179,11 @@ class ParticipantRow:
     @property
     def member(self) -> Membership:
         return self.participant.membership
+
+    @property
+    def deadline_label(self) -> str:
+        """The deadline as the participant's clock shows it, e.g. "Thu 12 Mar, 17:00"."""
+        return deadline_label(self.local_deadline)
 
     @property
     def watched_percent(self) -> int | None:
@@ -219,6 +234,10 @@ class BriefDetail:
     now: datetime
 
     @property
+    def viewer_deadline_label(self) -> str:
+        return deadline_label(self.viewer_deadline)
+
+    @property
     def is_overdue(self) -> bool:
         """Open, past the last participant's deadline, and someone required has not responded."""
         return (
@@ -237,6 +256,9 @@ class BriefDetail:
         return flat
 
 
+_WEEK_FIELDS = ("working_hours", "focus_blocks")
+
+
 def brief_detail_for(
     *, viewer: Membership, brief: Brief, now: datetime | None = None
 ) -> BriefDetail:
@@ -250,6 +272,8 @@ def brief_detail_for(
     comments = list(
         Comment.objects.filter(brief=brief)
         .select_related("author__profile", "answered_by__profile")
+        # A thread shows names only; each profile's week would be JSON decoded for nothing.
+        .defer(*(f"{who}__profile__{f}" for who in ("author", "answered_by") for f in _WEEK_FIELDS))
         .order_by("created_at", "id")
     )
     links = list(

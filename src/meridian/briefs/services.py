@@ -123,7 +123,7 @@ def _require_open(brief: Brief) -> None:
 def _locked(brief: Brief) -> Brief:
     """The brief as the database has it now, locked until the transaction ends."""
     return (
-        Brief.objects.select_for_update()
+        Brief.objects.select_for_update(of=("self",))
         .select_related("workspace", "author__profile")
         .get(pk=brief.pk)
     )
@@ -779,7 +779,9 @@ def respond(
 @transaction.atomic
 def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
     """The comment's author changes its text; the text it replaces is kept as a revision."""
-    comment = Comment.objects.select_for_update().select_related("brief").get(pk=comment.pk)
+    comment = (
+        Comment.objects.select_for_update(of=("self",)).select_related("brief").get(pk=comment.pk)
+    )
     if comment.author_id != acting.pk:
         raise PermissionDenied("Only the comment's author can edit it.")
     _require_open(comment.brief)
@@ -850,7 +852,7 @@ def question_answer(
 ) -> Comment:
     """Mark a question answered, by the acting member and, if one says it, with a given reply."""
     question = (
-        Comment.objects.select_for_update()
+        Comment.objects.select_for_update(of=("self",))
         .select_related("brief__workspace", "author")
         .get(pk=question.pk)
     )

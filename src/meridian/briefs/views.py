@@ -207,6 +207,10 @@ def _render_brief(
         "reply_to": reply_to,
         "reply_form": reply_form,
         "is_author": brief.author_id == viewer.pk,
+        "now": detail.now,
+        "comments_url": reverse(
+            "brief_comment_new", kwargs={"workspace": brief.workspace.slug, "brief_id": brief.pk}
+        ),
         "can_take_part": brief.is_open and (viewer.has_role(Role.MEMBER) or detail.me is not None),
     }
     return render(request, template, context, status=status)
@@ -252,6 +256,11 @@ def comment_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> Htt
                 return _render_brief(request, brief, template="briefs/detail.html#thread")
             return redirect(_brief_page(brief, f"comment-{comment.pk}"))
     reply_to = int(parent_id) if parent_id and parent_id.isdigit() else None
+    if request.htmx:
+        # htmx swaps only successful answers: the thread comes back with the form's errors.
+        return _render_brief(
+            request, brief, comment_form=form, template="briefs/detail.html#thread"
+        )
     return _render_brief(
         request,
         brief,

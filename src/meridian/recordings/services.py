@@ -412,7 +412,9 @@ def _processing_done(recording: Recording, *, status: str, fields: dict[str, obj
 def recording_delete(*, acting: Membership, recording: Recording) -> None:
     """Delete a recording and its files (after the deletion commits)."""
     require_manage(acting, recording.brief)
-    names = [str(f.name) for f in (recording.original, recording.playable, recording.thumbnail) if f]
+    names = [
+        str(f.name) for f in (recording.original, recording.playable, recording.thumbnail) if f
+    ]
     audit_record(actor=acting, action="recording.delete", obj=recording)
     recording.delete()
 

@@ -89,9 +89,7 @@ def stored_file_response(
     length = max(0, end - start + 1)
     response: HttpResponseBase
     if request.method == "HEAD":
-        response = HttpResponse(
-            status=status, content_type=content_type
-        )
+        response = HttpResponse(status=status, content_type=content_type)
     else:
         handle = default_storage.open(name, "rb")
         handle.seek(start)

@@ -1,6 +1,6 @@
 // The recording player of a brief (recordings/_player.html): seeking from pinned comments and
 // transcript lines (any element with data-seek="12.5"), the comment marks on the timeline, a
-// "pin to current moment" helper for the comment form's at_seconds field, and watch progress
+// "pin to current moment" helper for the comment form's moment field, and watch progress
 // reported to the API every few seconds.
 
 const REPORT_EVERY_MS = 5000;
@@ -72,13 +72,18 @@ function setup(player) {
 
   // --- Pin a comment to the current moment: fills the comment form's at_seconds. -----------
   const pinRow = player.querySelector("[data-pin-row]");
-  const field = document.querySelector("input[name='at_seconds']");
+  // The comment form's moment field: `at_seconds` (seconds) or the page form's `at` (m:ss).
+  const field = document.querySelector("input[name='at_seconds'], input[name='at']");
   if (pinRow && field) {
     pinRow.hidden = false;
     const status = pinRow.querySelector("[data-pin-status]");
     pinRow.querySelector("[data-pin-moment]").addEventListener("click", () => {
       const at = Math.max(0, media.currentTime);
-      field.value = at.toFixed(1);
+      const tenths = (Math.round(at * 10) / 10).toFixed(1);
+      field.value =
+        field.type === "number" || field.name === "at_seconds"
+          ? tenths
+          : `${timecode(at)}${tenths.slice(tenths.indexOf("."))}`;
       field.dispatchEvent(new Event("input", { bubbles: true }));
       status.textContent = `The comment will be pinned at ${timecode(at)}.`;
       const body = field.form && field.form.querySelector("textarea");
