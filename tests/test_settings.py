@@ -12,7 +12,11 @@ GOOD_KEY = secrets.token_urlsafe(64)
 
 def run_meridian(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {
-        k: v for k, v in os.environ.items() if not k.startswith("MERIDIAN_") and k != "DJANGO_SETTINGS_MODULE"
+        k: v
+        for k, v in os.environ.items()
+        # The suite's own switches (e.g. DJANGO_ALLOW_ASYNC_UNSAFE for Playwright) are not
+        # part of a deployment's environment.
+        if not k.startswith(("MERIDIAN_", "DJANGO_"))
     }
     base["MERIDIAN_DATA_DIR"] = str(tmp_path)
     return subprocess.run(
