@@ -26,7 +26,10 @@ import sys, psycopg
 from urllib.parse import urlparse
 u = urlparse(sys.argv[1])
 try:
-    psycopg.connect(host=u.hostname, port=u.port or 5432, user=u.username, dbname="postgres", connect_timeout=5).close()
+    psycopg.connect(
+        host=u.hostname, port=u.port or 5432, user=u.username, password=u.password,
+        dbname="postgres", connect_timeout=5,
+    ).close()
 except Exception as exc:
     print(f"PostgreSQL does not answer at {u.hostname}:{u.port}: {exc}", file=sys.stderr)
     sys.exit(1)

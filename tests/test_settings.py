@@ -58,8 +58,13 @@ def test_secret_key_is_generated_into_the_data_dir_once_and_kept(tmp_path):
 
 def test_production_mode_passes_the_deployment_checklist(tmp_path):
     result = run_meridian(
-        tmp_path, "check", "--deploy", "--fail-level", "WARNING",
-        MERIDIAN_HTTPS="true", MERIDIAN_SECRET_KEY=GOOD_KEY,
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        MERIDIAN_HTTPS="true",
+        MERIDIAN_SECRET_KEY=GOOD_KEY,
         MERIDIAN_ALLOWED_HOSTS="meridian.example.com",
         MERIDIAN_BASE_URL="https://meridian.example.com",
         MERIDIAN_EMAIL_URL="submission://meridian:pw@mail.example.com:587",

@@ -2,9 +2,11 @@
 
 The test walks Django's URL resolver and the API's OpenAPI document, so a route added by any
 later area is covered without touching this file. Each route is called as an admin of another
-workspace (pages: session; API: bearer token and session with the victim's workspace named)
-and as an anonymous visitor. None may answer with the victim's data, none may fail with a 5xx,
-and the victim's rows must be exactly as they were.
+workspace in two ways — naming the victim's workspace (pages: its slug; API: bearer token and
+session with the victim's workspace named), and from inside the attacker's own workspace with
+the victim's object ids — and as an anonymous visitor. None may answer with the victim's data,
+none may fail with a 5xx, reading a victim's object by id answers 404, and the victim's rows
+must be exactly as they were.
 """
 
 import json
@@ -33,8 +35,6 @@ from tests.recordings.support import victim_recording
 pytestmark = pytest.mark.django_db
 
 MARKERS = ["Zeta Secret Works", "Zed Secretname", "zed.secret@zeta.example", "Hidden Zeta Team"]
-# Routes whose whole point is to be reached by an outsider holding a capability link.
-CAPABILITY_PARAMS = {"token"}
 SKIP_PREFIXES = ("static/", "media/")
 
 
@@ -51,9 +51,7 @@ def _page_routes() -> list[str]:
     return [r for r in routes if not r.startswith("api/") and not r.startswith(SKIP_PREFIXES)]
 
 
-PARAM_RE = re.compile(
-    r"\(\?P<(?P<rname>\w+)>[^)]*\)[+*]?|<(?:(?P<conv>\w+):)?(?P<name>\w+)>"
-)
+PARAM_RE = re.compile(r"\(\?P<(?P<rname>\w+)>[^)]*\)[+*]?|<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 
 
 def _workspace_rows(ws_id: int) -> dict[str, list]:
@@ -76,13 +74,15 @@ def victim(db, settings, tmp_path):
     ws = workspace_create(user=owner, name="Zeta Secret Works")
     admin = Membership.objects.select_related("profile", "workspace", "user").get(workspace=ws)
     other = membership_add(
-        workspace=ws, user=factories.user(name="Zed Secretname Two"), role=Role.MEMBER,
+        workspace=ws,
+        user=factories.user(name="Zed Secretname Two"),
+        role=Role.MEMBER,
         display_name="Zed Secretname Two",
     )
     team = team_create(acting=admin, name="Hidden Zeta Team")
     team_add_member(acting=admin, team=team, member=other)
     token, _ = token_create(acting=admin, name="Zeta token")
-    invitation, raw_invitation = invitation_create(acting=admin, email="newbie@zeta.example")
+    invitation, _ = invitation_create(acting=admin, email="newbie@zeta.example")
     audit_record(actor=admin, action="test.marker", obj=team)
     brief = brief_create(
         author=admin, title="Zeta Secret Works plan", participants=[Invitee(member_id=other.pk)]
@@ -119,6 +119,11 @@ def attacker(db):
     client = Client()
     client.force_login(admin.user)
     return admin, client, raw
+
+
+def _object_params(route: str) -> list[str]:
+    names = [m.group("name") or m.group("rname") for m in PARAM_RE.finditer(route)]
+    return [n for n in names if n != "workspace"]
 
 
 def _fill(route: str, ids: dict, int_fallback: list[int]) -> list[str]:
@@ -183,6 +188,25 @@ def test_every_page_refuses_other_workspaces_and_anonymous_visitors(victim, atta
     assert checked > 40
 
 
+def test_no_page_of_your_own_workspace_reaches_another_workspaces_objects(victim, attacker):
+    ws, ids = victim
+    admin, client, _ = attacker
+    own = {**ids, "workspace": admin.workspace.slug}
+    before = _workspace_rows(ws.pk)
+    routes = [r for r in _page_routes() if "workspace>" in r and _object_params(r)]
+    assert routes, "the walk found no workspace page that takes an object id"
+    for route in routes:
+        for url in _fill(route, own, _victim_ints(ws.pk)):
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                _assert_no_leak(response, f"{method.upper()} {url} in the attacker's workspace")
+                if method == "get":
+                    assert response.status_code in (404, 405), (
+                        f"GET {url} in the attacker's workspace: {response.status_code}"
+                    )
+    assert _workspace_rows(ws.pk) == before
+
+
 def _api_operations(client: Client) -> list[tuple[str, str]]:
     spec = client.get("/api/v1/openapi.json").json()
     ops = []
@@ -207,16 +231,54 @@ def test_every_api_operation_refuses_other_workspaces_and_anonymous_callers(vict
         for url in _fill(route, ids, ints):
             calls = [
                 ("bearer token of another workspace", bearer, {}),
-                ("token naming the victim workspace", bearer, {"HTTP_X_MERIDIAN_WORKSPACE": ws.slug}),
-                ("session naming the victim workspace", session_client, {"HTTP_X_MERIDIAN_WORKSPACE": ws.slug}),
+                (
+                    "token naming the victim workspace",
+                    bearer,
+                    {"HTTP_X_MERIDIAN_WORKSPACE": ws.slug},
+                ),
+                (
+                    "session naming the victim workspace",
+                    session_client,
+                    {"HTTP_X_MERIDIAN_WORKSPACE": ws.slug},
+                ),
                 ("anonymous", anonymous, {}),
             ]
             for who, c, extra in calls:
                 response = c.generic(
-                    method.upper(), url + f"?workspace={ws.slug}", data=b"{}",
-                    content_type="application/json", **extra,
+                    method.upper(),
+                    url + f"?workspace={ws.slug}",
+                    data=b"{}",
+                    content_type="application/json",
+                    **extra,
                 )
                 _assert_no_leak(response, f"{method.upper()} {url} as {who}")
                 if who == "anonymous":
-                    assert response.status_code == 401, f"{method.upper()} {url}: {response.status_code}"
+                    assert response.status_code == 401, (
+                        f"{method.upper()} {url}: {response.status_code}"
+                    )
+    assert _workspace_rows(ws.pk) == before
+
+
+def test_no_api_operation_of_your_own_workspace_reaches_another_workspaces_objects(
+    victim, attacker
+):
+    ws, ids = victim
+    _, session_client, raw_token = attacker
+    bearer = Client(headers={"Authorization": f"Bearer {raw_token}"})
+    before = _workspace_rows(ws.pk)
+    ops = [(m, p) for m, p in _api_operations(Client()) if "{" in p]
+    assert ops, "the OpenAPI document lists no operation that takes an object id"
+    ints = _victim_ints(ws.pk)
+    for method, path in ops:
+        route = re.sub(r"\{(\w+)\}", lambda m: f"<{m.group(1)}>", path.removeprefix("/"))
+        for url in _fill(route, ids, ints):
+            for who, c in (("bearer token", bearer), ("session", session_client)):
+                response = c.generic(
+                    method.upper(), url, data=b"{}", content_type="application/json"
+                )
+                _assert_no_leak(response, f"{method.upper()} {url} by {who} of another workspace")
+                if method == "get":
+                    assert response.status_code == 404, (
+                        f"GET {url} by {who} of another workspace: {response.status_code}"
+                    )
     assert _workspace_rows(ws.pk) == before

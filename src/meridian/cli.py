@@ -18,14 +18,13 @@ def serve(argv: list[str]) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="meridian serve")
-    parser.add_argument("--host", default=os.environ.get("MERIDIAN_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("MERIDIAN_PORT", "8000")))
-    parser.add_argument(
-        "--workers", type=int, default=int(os.environ.get("MERIDIAN_WEB_WORKERS", "1"))
-    )
-    parser.add_argument(
-        "--threads", type=int, default=int(os.environ.get("MERIDIAN_WEB_THREADS", "8"))
-    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meridian.settings")
+    from django.conf import settings
+
+    parser.add_argument("--host", default=settings.SERVE_HOST)
+    parser.add_argument("--port", type=int, default=settings.SERVE_PORT)
+    parser.add_argument("--workers", type=int, default=settings.SERVE_WORKERS)
+    parser.add_argument("--threads", type=int, default=settings.SERVE_THREADS)
     parser.add_argument("--no-worker", action="store_true", help="serve pages only")
     args = parser.parse_args(argv)
     _django(["migrate", "--noinput", "-v", "0"])

@@ -240,6 +240,9 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
 }
 # Open sign-up (anyone may create an account and a workspace); invitations always work.
+# Behind N reverse proxies (each appending to X-Forwarded-For), rate limits key on the real
+# client address instead of the proxy's, so one person's failures do not lock out everyone.
+ALLAUTH_TRUSTED_PROXY_COUNT = _env_int("MERIDIAN_TRUSTED_PROXY_COUNT", 0)
 OPEN_SIGNUP = _env_bool("MERIDIAN_OPEN_SIGNUP", True)
 INVITATION_DAYS = _env_int("MERIDIAN_INVITATION_DAYS", 7, minimum=1)
 
@@ -338,12 +341,24 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+LOG_LEVEL = _env("MERIDIAN_LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"MERIDIAN_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}"
+    )
+
+# `meridian serve`: where and how wide the web server listens.
+SERVE_HOST = _env("MERIDIAN_HOST", "127.0.0.1")
+SERVE_PORT = _env_int("MERIDIAN_PORT", 8000, minimum=1)
+SERVE_WORKERS = _env_int("MERIDIAN_WEB_WORKERS", 1, minimum=1)
+SERVE_THREADS = _env_int("MERIDIAN_WEB_THREADS", 8, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": _env("MERIDIAN_LOG_LEVEL", "INFO").upper()},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

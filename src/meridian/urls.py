@@ -24,3 +24,5 @@ urlpatterns = [
     path("w/<slug:workspace>/recordings/", include("meridian.recordings.urls")),
     path("api/v1/", api.urls),
 ]
+
+handler400 = "meridian.core.views.bad_request"

@@ -62,3 +62,19 @@ def test_token_of_a_removed_member_stops_working(workspace, admin, member):
     member_deactivate(acting=admin, member=member)
     with pytest.raises(Unauthenticated, match=r"revoked|no longer has access"):
         token_authenticate(raw)
+
+
+def test_sign_up_page_creates_the_account_and_an_audit_entry(client):
+    from meridian.core.models import AuditEntry
+
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "new@example.com",
+            "password1": "a-long-passphrase-42",
+            "password2": "a-long-passphrase-42",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.com")
+    assert AuditEntry.objects.filter(action="user.signup", object_id=str(user.pk)).count() == 1

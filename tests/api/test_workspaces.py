@@ -1,6 +1,7 @@
 """Me, workspaces, invitations and the audit log through the API."""
 
 import pytest
+from django.test import Client
 
 from meridian.workspaces.models import Invitation, Role, Workspace
 from meridian.workspaces.services import team_create
@@ -86,3 +87,19 @@ def test_audit_log_is_refused_to_members(client, member):
 def test_audit_log_of_another_workspace_is_never_shown(client, admin, outsider):
     actions = get(client, "/audit", bearer(admin)).json()["items"]
     assert {e["actor"] for e in actions} == {admin.user.email}
+
+
+def test_a_token_cannot_create_workspaces_beyond_its_own(db):
+    from meridian.accounts.services import token_create
+    from meridian.workspaces.models import Workspace
+    from tests import factories
+
+    ws = factories.workspace()
+    _, raw = token_create(acting=factories.admin_of(ws), name="script")
+    before = Workspace.objects.count()
+    response = Client(headers={"Authorization": f"Bearer {raw}"}).post(
+        "/api/v1/workspaces", {"name": "Shadow"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert "sign in" in response.json()["detail"]
+    assert Workspace.objects.count() == before

@@ -119,3 +119,31 @@ def test_team_from_another_workspace_cannot_take_our_member(member, outsider):
     foreign_team = team_create(acting=outsider, name="Foreign")
     with pytest.raises(NotFound):
         team_add_member(acting=outsider, team=foreign_team, member=member)
+
+
+def test_services_refuse_objects_from_another_workspace_even_without_an_access_helper(
+    admin, outsider
+):
+    victim = factories.member(outsider.workspace)
+    with pytest.raises(NotFound):
+        member_set_role(acting=admin, member=victim, role=Role.ADMIN)
+    with pytest.raises(NotFound):
+        profile_update(acting=admin, member=victim, display_name="Hijacked")
+    victim.refresh_from_db()
+    assert victim.role == Role.MEMBER and victim.profile.display_name != "Hijacked"
+
+
+@pytest.mark.parametrize("name", ["Evil\nBcc: everyone@example.com", "Tab\there"])
+def test_names_with_line_breaks_or_control_characters_are_refused(member, name):
+    with pytest.raises(ValidationFailed, match="one line"):
+        profile_update(acting=member, member=member, display_name=name)
+    with pytest.raises(ValidationFailed, match="one line"):
+        team_create(acting=member, name=name)
+    with pytest.raises(ValidationFailed, match="one line"):
+        workspace_create(user=member.user, name=name)
+
+
+@pytest.mark.parametrize("zone", ["EST5EDT", "Factory", "localtime", "Etc/GMT+5"])
+def test_only_region_city_time_zones_are_accepted(member, zone):
+    with pytest.raises(ValidationFailed, match="Unknown time zone"):
+        profile_update(acting=member, member=member, time_zone=zone)

@@ -5,3 +5,10 @@ class AccountsConfig(AppConfig):
     name = "meridian.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from allauth.account.signals import user_signed_up
+
+        from meridian.accounts.signals import audit_sign_up
+
+        user_signed_up.connect(audit_sign_up, dispatch_uid="meridian.audit_sign_up")

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from meridian.accounts.models import ApiToken, User
-from meridian.core.errors import Conflict, Unauthenticated, ValidationFailed
+from meridian.core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from meridian.core.secrets import digest, new_secret
 from meridian.core.services import audit_record
 from meridian.workspaces.models import Membership, Role
@@ -70,6 +70,8 @@ def token_create(*, acting: Membership, name: str) -> tuple[ApiToken, str]:
 @transaction.atomic
 def token_revoke(*, acting: Membership, token: ApiToken) -> ApiToken:
     """Revoke one of the acting member's tokens; it stops working at once."""
+    if token.membership_id != acting.pk:
+        raise NotFound("No such token.")
     if token.revoked_at is not None:
         raise Conflict("This token is already revoked.")
     token.revoked_at = timezone.now()

@@ -72,3 +72,19 @@ def audit_log(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             "actions": audit_actions_for(viewer=request.membership),
         },
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400 handler; a body over the size limit answers 413 saying the limit."""
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig
+    from django.template.defaultfilters import filesizeformat
+
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        reason = (
+            f"What you sent is larger than the limit of {filesizeformat(limit)} ({limit} bytes); "
+            "nothing was saved."
+        )
+        return render(request, "error.html", {"reason": reason}, status=413)
+    return render(request, "400.html", status=400)

@@ -70,7 +70,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import chain, groupby, repeat
+from itertools import chain, compress, groupby, repeat
 
 from meridian.core.errors import ValidationFailed
 
@@ -256,13 +256,13 @@ class ChoiceTally:
 class IrvRound:
     """One round of an instant-runoff count, as the page shows it."""
 
-    number: int
-    counts: dict[str, int]
-    exhausted: int
-    eliminated: tuple[str, ...]
-    winner: str | None
-    tied: tuple[str, ...] = ()
-    tie_break: str = ""
+    number: int  # from 1
+    counts: dict[str, int]  # votes of each option still in the count at the start of the round
+    exhausted: int  # ballots without a choice left in the count, so far
+    eliminated: tuple[str, ...]  # one option, or every option without votes; () in the last round
+    winner: str | None  # set in the last round only
+    tied: tuple[str, ...] = ()  # the options that shared the fewest votes, when a tie was broken
+    tie_break: str = ""  # what broke it: "round <n>" (an earlier round's count) or "lots"
 
 
 @dataclass(frozen=True)
@@ -426,7 +426,7 @@ def _ranked(
 # --- Consent / advice ------------------------------------------------------------------------
 
 
-def validate_consent(position: str, reason: str = "") -> tuple[Position, str]:
+def validate_consent(position: str, reason: str | None = "") -> tuple[Position, str]:
     """Check a consent/advice stance: a known position, and a reason to object or block."""
     try:
         chosen = Position(position)
@@ -437,7 +437,7 @@ def validate_consent(position: str, reason: str = "") -> tuple[Position, str]:
             code="unknown_position",
             params={"position": position},
         ) from None
-    reason = reason.strip()
+    reason = (reason or "").strip()
     if chosen in (Position.OBJECT, Position.BLOCK) and not reason:
         raise BallotError(
             "reason",
@@ -448,7 +448,7 @@ def validate_consent(position: str, reason: str = "") -> tuple[Position, str]:
     return chosen, reason
 
 
-def tally_consent(stances: Iterable[tuple[str, str]]) -> ConsentTally:
+def tally_consent(stances: Iterable[tuple[str, str | None]]) -> ConsentTally:
     """Count consent/advice stances given as ``(position, reason)`` pairs."""
     counts = dict.fromkeys(Position, 0)
     reasons: dict[Position, list[str]] = {Position.OBJECT: [], Position.BLOCK: []}
@@ -594,24 +594,33 @@ class _Ballots:
 
 
 def _prepare(options: Sequence[str], ballots: Iterable[Sequence[str]]) -> _Ballots:
-    """Group identical rankings, turn them into option indices and set the invalid ones aside."""
-    get = _index(options).__getitem__
+    """Group identical rankings, turn them into option indices and set the invalid ones aside.
+
+    The checks are validate_ranking's, made once per distinct ranking and, for rankings of one
+    length at a time, in bulk (map, zip and set run in C); a group holding an unknown option
+    falls back to one ranking at a time.
+    """
+    index = _index(options)
+    get, known = index.__getitem__, index.__contains__
+    groups = Counter(map(tuple, ballots))
     distinct: list[tuple[int, ...]] = []
-    weights: list[int] = []
-    invalid = 0
-    # The same checks as validate_ranking, once per distinct ranking and without the messages.
-    for ballot, weight in Counter(map(tuple, ballots)).items():
+    kept: list[tuple[str, ...]] = []
+    for length, same in groupby(sorted(groups, key=len), key=len):
+        ballots_of_length = list(same)
+        if not length:
+            continue
         try:
-            ranking = tuple(map(get, ballot))
+            flat = list(map(get, chain.from_iterable(ballots_of_length)))
         except KeyError:
-            invalid += weight
-            continue
-        if not ranking or len(set(ranking)) != len(ranking):
-            invalid += weight
-            continue
-        distinct.append(ranking)
-        weights.append(weight)
-    return _Ballots(distinct, weights, sum(weights), invalid)
+            ballots_of_length = [b for b in ballots_of_length if all(map(known, b))]
+            flat = list(map(get, chain.from_iterable(ballots_of_length)))
+        rankings = list(zip(*[iter(flat)] * length, strict=True))
+        no_repeats = list(map(length.__eq__, map(len, map(set, rankings))))
+        distinct.extend(compress(rankings, no_repeats))
+        kept.extend(compress(ballots_of_length, no_repeats))
+    weights = list(map(groups.__getitem__, kept))
+    valid = sum(weights)
+    return _Ballots(distinct, weights, valid, groups.total() - valid)
 
 
 def _irv(options: Sequence[str], data: _Ballots, draw: Sequence[int]) -> IrvResult:

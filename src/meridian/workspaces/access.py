@@ -46,6 +46,17 @@ def require_role(membership: Membership, role: Role) -> None:
         )
 
 
+def require_same_workspace(acting: Membership, *objects: Any) -> None:
+    """Refuse, as "not found", any object from outside the acting member's workspace.
+
+    Services call this on every object they are handed, so tenancy does not depend on the
+    caller having used an access helper first.
+    """
+    for obj in objects:
+        if obj.workspace_id != acting.workspace_id:
+            raise NotFound()
+
+
 def requires(role: Role = Role.MEMBER) -> Callable[[F], F]:
     """Declare the role an operation needs; views and API routes share it.
 

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from meridian.core.errors import PermissionDenied
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import ApiRequest, Problem
 from meridian.workspaces.access import member_get_for, requires, team_get_for
@@ -58,9 +59,12 @@ def workspaces(request: ApiRequest) -> QuerySet[Workspace]:
     return mine
 
 
-@router.post("/workspaces", response={201: WorkspaceOut})
+@router.post("/workspaces", response={201: WorkspaceOut, 403: Problem})
 def workspace_new(request: ApiRequest, payload: WorkspaceIn) -> Status[Workspace]:
-    """Create a workspace; you become its admin."""
+    """Create a workspace (signed-in session only); you become its admin."""
+    if hasattr(request, "api_token"):
+        # A token is scoped to one workspace; it must not reach beyond it.
+        raise PermissionDenied("A token is scoped to its workspace; sign in to create a workspace.")
     return Status(201, workspace_create(user=request.user, name=payload.name, slug=payload.slug))
 
 

@@ -43,9 +43,20 @@ class Person:
 
 
 PEOPLE = [
-    Person("Ada Okafor", "CEO", "Europe/Berlin", REGULAR, ("Leadership",), Role.ADMIN, MORNING_FOCUS),
-    Person("Bruno Costa", "Head of Engineering", "America/Sao_Paulo", SPLIT, ("Leadership", "Platform"), Role.ADMIN),
-    Person("Chen Wei", "Staff Engineer", "Asia/Shanghai", REGULAR, ("Platform",), focus=MORNING_FOCUS),
+    Person(
+        "Ada Okafor", "CEO", "Europe/Berlin", REGULAR, ("Leadership",), Role.ADMIN, MORNING_FOCUS
+    ),
+    Person(
+        "Bruno Costa",
+        "Head of Engineering",
+        "America/Sao_Paulo",
+        SPLIT,
+        ("Leadership", "Platform"),
+        Role.ADMIN,
+    ),
+    Person(
+        "Chen Wei", "Staff Engineer", "Asia/Shanghai", REGULAR, ("Platform",), focus=MORNING_FOCUS
+    ),
     Person("Divya Nair", "Engineer", "Asia/Kolkata", LATE, ("Platform",)),
     Person("Emeka Eze", "Engineer", "Africa/Lagos", REGULAR, ("Platform",)),
     Person("Freya Lind", "Engineer", "Europe/Stockholm", FOUR_DAYS, ("Platform",)),
@@ -105,10 +116,16 @@ def demo_build() -> tuple[Workspace, bool]:
     for person in PEOPLE:
         m = members[person.name]
         profile_update(
-            acting=m, member=m, title=person.title, time_zone=person.zone,
-            working_hours=person.hours, focus_blocks=person.focus or {},
+            acting=m,
+            member=m,
+            title=person.title,
+            time_zone=person.zone,
+            working_hours=person.hours,
+            focus_blocks=person.focus or {},
         )
-    teams = {name: team_create(acting=admin, name=name, description=text) for name, text in TEAMS.items()}
+    teams = {
+        name: team_create(acting=admin, name=name, description=text) for name, text in TEAMS.items()
+    }
     for person in PEOPLE:
         for team_name in person.teams:
             team_add_member(acting=admin, team=teams[team_name], member=members[person.name])

@@ -1,7 +1,6 @@
 """Forms of the workspaces pages; validation that matters lives in the services."""
 
 import functools
-import zoneinfo
 
 from django import forms
 
@@ -16,10 +15,9 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 @functools.cache
 def zone_choices() -> list[tuple[str, str]]:
     """Every IANA zone a person would pick (Region/City, and UTC), with a readable label."""
-    zones = (z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
-    return [
-        (z, z.replace("_", " ")) for z in sorted(zones) if not z.startswith(("Etc/", "SystemV/"))
-    ]
+    from meridian.workspaces.services import iana_zone_names
+
+    return [(z, z.replace("_", " ")) for z in sorted(iana_zone_names())]
 
 
 class WorkspaceForm(forms.Form):

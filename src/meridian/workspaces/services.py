@@ -1,6 +1,7 @@
 """Every write to workspaces, members, teams, profiles and invitations."""
 
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from datetime import time, timedelta
@@ -16,7 +17,7 @@ from meridian.core.errors import Conflict, MeridianError, NotFound, ValidationFa
 from meridian.core.secrets import digest, keyed_secret, new_nonce
 from meridian.core.services import audit_record
 from meridian.core.workingtime import WorkingHoursError, validate_day
-from meridian.workspaces.access import require_role
+from meridian.workspaces.access import require_role, require_same_workspace
 from meridian.workspaces.models import (
     Invitation,
     Membership,
@@ -31,6 +32,11 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
 RESERVED_SLUGS = {"new", "api", "admin", "static", "media", "accounts", "invitations"}
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 DEFAULT_HOURS = {str(d): [[540, 1020]] for d in range(5)}
+
+
+def has_control_characters(text: str) -> bool:
+    """Line breaks, tabs and other invisible control characters, which break emails and layouts."""
+    return any(unicodedata.category(ch).startswith("C") for ch in text)
 
 
 def _unique_slug(base: str, taken: Any) -> str:
@@ -61,6 +67,8 @@ def workspace_create(*, user: User, name: str, slug: str = "") -> Workspace:
         raise ValidationFailed.field("name", "A workspace needs a name.")
     if len(name) > 100:
         raise ValidationFailed.field("name", "A workspace name has at most 100 characters.")
+    if has_control_characters(name):
+        raise ValidationFailed.field("name", "A workspace name is one line of visible characters.")
     slug = slug.strip().lower()
     if slug:
         if not SLUG_RE.match(slug):
@@ -78,25 +86,31 @@ def workspace_create(*, user: User, name: str, slug: str = "") -> Workspace:
     return workspace
 
 
+@transaction.atomic
 def membership_add(
     *, workspace: Workspace, user: User, role: Role, display_name: str = ""
 ) -> Membership:
     """Put a person into a workspace with a profile (used by invitations and the demo)."""
     membership = Membership.objects.create(workspace=workspace, user=user, role=role)
     _profile_for(membership, display_name)
+    audit_record(actor=membership, action="member.add", obj=membership, data={"role": role})
     return membership
 
 
 @transaction.atomic
 def member_set_role(*, acting: Membership, member: Membership, role: str) -> Membership:
     """An admin changes a member's role; the last admin cannot step down."""
+    require_same_workspace(acting, member)
     require_role(acting, Role.ADMIN)
     if role not in Role.values:
         raise ValidationFailed.field("role", f"Unknown role “{role}”; use admin, member or guest.")
     if member.role == Role.ADMIN and role != Role.ADMIN:
-        admins = Membership.objects.filter(
-            workspace_id=acting.workspace_id, role=Role.ADMIN, is_active=True
-        ).count()
+        # Lock the admins' rows so two simultaneous demotions cannot both pass this check.
+        admins = len(
+            Membership.objects.select_for_update()
+            .filter(workspace_id=acting.workspace_id, role=Role.ADMIN, is_active=True)
+            .values_list("pk", flat=True)
+        )
         if admins <= 1:
             raise Conflict("A workspace needs at least one admin.")
     old = member.role
@@ -109,6 +123,7 @@ def member_set_role(*, acting: Membership, member: Membership, role: str) -> Mem
 @transaction.atomic
 def member_deactivate(*, acting: Membership, member: Membership) -> Membership:
     """An admin removes a member's access; their history stays."""
+    require_same_workspace(acting, member)
     require_role(acting, Role.ADMIN)
     if member.role == Role.ADMIN:
         raise Conflict("Change an admin's role before removing them.")
@@ -122,10 +137,20 @@ def member_deactivate(*, acting: Membership, member: Membership) -> Membership:
 # --- Profiles -----------------------------------------------------------------------------
 
 
+def iana_zone_names() -> frozenset[str]:
+    """Region/City zone names (and UTC): not POSIX-style leftovers such as EST5EDT or Factory."""
+    return _IANA_ZONES
+
+
+_IANA_ZONES = frozenset(
+    z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+) | {"UTC"}
+
+
 def validate_time_zone(name: str) -> str:
     """The IANA zone name as given, or a field error naming it."""
     name = name.strip()
-    if not name or name not in zoneinfo.available_timezones():
+    if not name or name not in iana_zone_names():
         raise ValidationFailed.field("time_zone", f"Unknown time zone: “{name}”.")
     return name
 
@@ -176,6 +201,7 @@ def profile_update(
     locale: str | None = None,
 ) -> Profile:
     """A member edits their own profile (an admin may edit anyone's); all fields or none."""
+    require_same_workspace(acting, member)
     if acting.pk != member.pk:
         require_role(acting, Role.ADMIN)
     profile = member.profile
@@ -194,6 +220,8 @@ def profile_update(
         display_name = display_name.strip()
         if not display_name or len(display_name) > 100:
             errors["display_name"] = ["A display name has 1 to 100 characters."]
+        elif has_control_characters(display_name):
+            errors["display_name"] = ["A display name is one line of visible characters."]
         else:
             profile.display_name = display_name
             changed.append("display_name")
@@ -243,6 +271,8 @@ def team_create(*, acting: Membership, name: str, description: str = "") -> Team
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationFailed.field("name", "A team name has 1 to 100 characters.")
+    if has_control_characters(name):
+        raise ValidationFailed.field("name", "A team name is one line of visible characters.")
     if Team.objects.filter(workspace_id=acting.workspace_id, name__iexact=name).exists():
         raise ValidationFailed.field("name", f"There is already a team called “{name}”.")
     slug = _unique_slug(
@@ -258,10 +288,13 @@ def team_create(*, acting: Membership, name: str, description: str = "") -> Team
 @transaction.atomic
 def team_update(*, acting: Membership, team: Team, name: str, description: str) -> Team:
     """Rename a team or change its description."""
+    require_same_workspace(acting, team)
     require_role(acting, Role.MEMBER)
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationFailed.field("name", "A team name has 1 to 100 characters.")
+    if has_control_characters(name):
+        raise ValidationFailed.field("name", "A team name is one line of visible characters.")
     clash = Team.objects.filter(workspace_id=acting.workspace_id, name__iexact=name).exclude(
         pk=team.pk
     )
@@ -295,6 +328,7 @@ def team_add_member(*, acting: Membership, team: Team, member: Membership) -> Te
 @transaction.atomic
 def team_remove_member(*, acting: Membership, team: Team, member: Membership) -> None:
     """Take a member out of a team."""
+    require_same_workspace(acting, team, member)
     require_role(acting, Role.MEMBER)
     deleted, _ = TeamMembership.objects.filter(team=team, membership=member).delete()
     if not deleted:
@@ -411,6 +445,7 @@ class PermissionDeniedForInvitation(Conflict):
 @transaction.atomic
 def invitation_revoke(*, acting: Membership, invitation: Invitation) -> Invitation:
     """An admin withdraws an unused invitation."""
+    require_same_workspace(acting, invitation)
     require_role(acting, Role.ADMIN)
     if invitation.accepted_at is not None:
         raise Conflict("This invitation has already been used.")
