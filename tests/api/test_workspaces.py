@@ -103,3 +103,40 @@ def test_a_token_cannot_create_workspaces_beyond_its_own(db):
     assert response.status_code == 403
     assert "sign in" in response.json()["detail"]
     assert Workspace.objects.count() == before
+
+
+def test_admin_lists_and_withdraws_invitations_through_the_api(db):
+    from meridian.accounts.services import token_create
+    from meridian.workspaces.services import invitation_create
+    from tests import factories
+
+    ws = factories.workspace()
+    admin = factories.admin_of(ws)
+    invitation, _ = invitation_create(acting=admin, email="soon@example.com")
+    _, raw = token_create(acting=admin, name="script")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    listed = api.get("/api/v1/invitations").json()
+    assert [i["email"] for i in listed["items"]] == ["soon@example.com"]
+    assert api.delete(f"/api/v1/invitations/{invitation.pk}").status_code == 204
+    again = api.delete(f"/api/v1/invitations/{invitation.pk}")
+    assert again.status_code == 409
+    assert api.get("/api/v1/invitations").json()["items"] == []
+
+
+def test_admin_removes_a_member_through_the_api_and_their_token_stops_working(db):
+    from meridian.accounts.services import token_create
+    from tests import factories
+
+    ws = factories.workspace()
+    admin = factories.admin_of(ws)
+    member = factories.member(ws)
+    _, admin_raw = token_create(acting=admin, name="admin")
+    _, member_raw = token_create(acting=member, name="member")
+    response = Client(headers={"Authorization": f"Bearer {admin_raw}"}).delete(
+        f"/api/v1/members/{member.pk}"
+    )
+    assert response.status_code == 204
+    assert (
+        Client(headers={"Authorization": f"Bearer {member_raw}"}).get("/api/v1/me").status_code
+        == 401
+    )

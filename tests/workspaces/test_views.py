@@ -498,3 +498,34 @@ def test_guest_sees_teams_without_edit_forms(client, workspace, team):
     assert b"Start a team" not in client.get(url("teams", workspace)).content
     page = client.get(url("team", workspace, team="core")).content
     assert b"Edit team" not in page and b"Add a member" not in page
+
+
+def test_admin_withdraws_an_invitation_and_its_link_stops_working(client, admin):
+    from meridian.workspaces.services import invitation_create
+
+    invitation, token = invitation_create(acting=admin, email="later@example.com")
+    client.force_login(admin.user)
+    members_page = client.get(f"/w/{admin.workspace.slug}/members/").content.decode()
+    assert f"/members/invites/{invitation.pk}/withdraw/" in members_page
+    response = client.post(f"/w/{admin.workspace.slug}/members/invites/{invitation.pk}/withdraw/")
+    assert response.status_code == 302
+    client.logout()
+    page = client.get(f"/invitations/{token}/")
+    assert page.status_code == 409
+    assert "withdrawn" in page.content.decode()
+
+
+def test_admin_removes_a_member_whose_pages_then_answer_404(client, admin, member):
+    client.force_login(admin.user)
+    response = client.post(f"/w/{admin.workspace.slug}/members/{member.pk}/remove/")
+    assert response.status_code == 302
+    client.force_login(member.user)
+    assert client.get(f"/w/{admin.workspace.slug}/members/").status_code == 404
+
+
+def test_member_cannot_remove_anyone(client, workspace, member):
+    other = factories.member(workspace)
+    client.force_login(member.user)
+    assert client.post(f"/w/{workspace.slug}/members/{other.pk}/remove/").status_code == 403
+    other.refresh_from_db()
+    assert other.is_active

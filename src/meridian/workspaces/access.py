@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 from meridian.core.errors import NotFound, PermissionDenied
-from meridian.workspaces.models import Membership, Role, Team
+from meridian.workspaces.models import Invitation, Membership, Role, Team
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,3 +106,13 @@ def team_get_for(viewer: Membership, team_slug: str) -> Team:
     if team is None:
         raise NotFound("No such team in this workspace.")
     return team
+
+
+def invitation_get_for(viewer: Membership, invitation_id: int) -> Invitation:
+    """An invitation of the viewer's workspace; 404 alike for missing and foreign."""
+    invitation = Invitation.objects.filter(
+        workspace_id=viewer.workspace_id, pk=invitation_id
+    ).first()
+    if invitation is None:
+        raise NotFound("No such invitation in this workspace.")
+    return invitation

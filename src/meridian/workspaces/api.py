@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 from meridian.core.errors import PermissionDenied
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import ApiRequest, Problem
-from meridian.workspaces.access import member_get_for, requires, team_get_for
+from meridian.workspaces.access import invitation_get_for, member_get_for, requires, team_get_for
 from meridian.workspaces.models import Invitation, Membership, Profile, Role, Team, Workspace
 from meridian.workspaces.schemas import (
     InvitationIn,
@@ -24,6 +24,7 @@ from meridian.workspaces.schemas import (
 )
 from meridian.workspaces.selectors import (
     MemberFilters,
+    invitation_list_for,
     member_list_for,
     team_list_for,
     team_members_for,
@@ -31,6 +32,8 @@ from meridian.workspaces.selectors import (
 )
 from meridian.workspaces.services import (
     invitation_create,
+    invitation_revoke,
+    member_deactivate,
     member_set_role,
     profile_update,
     team_add_member,
@@ -181,3 +184,33 @@ def invitation_new(request: ApiRequest, payload: InvitationIn) -> Status[Invitat
         acting=request.membership, email=payload.email, role=payload.role
     )
     return Status(201, invitation)
+
+
+@router.get("/invitations", response=list[InvitationOut])
+@requires(Role.ADMIN)
+@paginate(CursorPagination, key="-created_at")
+def invitations(request: ApiRequest) -> QuerySet[Invitation]:
+    """Open invitations of the workspace, newest first (admins only)."""
+    return invitation_list_for(viewer=request.membership)
+
+
+@router.delete(
+    "/invitations/{invitation_id}", response={204: None, 403: Problem, 404: Problem, 409: Problem}
+)
+@requires(Role.ADMIN)
+def invitation_delete(request: ApiRequest, invitation_id: int) -> Status[None]:
+    """Withdraw an unused invitation; its link stops working at once (admins only)."""
+    invitation = invitation_get_for(request.membership, invitation_id)
+    invitation_revoke(acting=request.membership, invitation=invitation)
+    return Status(204, None)
+
+
+@router.delete(
+    "/members/{member_id}", response={204: None, 403: Problem, 404: Problem, 409: Problem}
+)
+@requires(Role.ADMIN)
+def member_remove(request: ApiRequest, member_id: int) -> Status[None]:
+    """Remove a member's access (admins only); their history stays and their tokens are revoked."""
+    target = member_get_for(request.membership, member_id)
+    member_deactivate(acting=request.membership, member=target)
+    return Status(204, None)

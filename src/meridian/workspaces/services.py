@@ -447,6 +447,8 @@ def invitation_revoke(*, acting: Membership, invitation: Invitation) -> Invitati
     """An admin withdraws an unused invitation."""
     require_same_workspace(acting, invitation)
     require_role(acting, Role.ADMIN)
+    if invitation.revoked_at is not None:
+        raise Conflict("This invitation was already withdrawn.")
     if invitation.accepted_at is not None:
         raise Conflict("This invitation has already been used.")
     invitation.revoked_at = timezone.now()

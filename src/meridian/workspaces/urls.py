@@ -7,6 +7,12 @@ urlpatterns = [
     path("members/", views.members, name="members"),
     path("members/invite/", views.invite, name="invite"),
     path("members/<int:member_id>/role/", views.member_role, name="member_role"),
+    path("members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "members/invites/<int:invitation_id>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
     path("profile/", views.profile, name="profile"),
     path("teams/", views.teams, name="teams"),
     path("teams/<slug:team>/", views.team, name="team"),

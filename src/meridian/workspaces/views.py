@@ -21,7 +21,13 @@ from meridian.accounts.services import user_create
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
 from meridian.core.workingtime import WorkingHoursError, is_working, working_week
-from meridian.workspaces.access import WorkspaceRequest, member_get_for, requires, team_get_for
+from meridian.workspaces.access import (
+    WorkspaceRequest,
+    invitation_get_for,
+    member_get_for,
+    requires,
+    team_get_for,
+)
 from meridian.workspaces.forms import (
     WEEKDAYS,
     AcceptInvitationForm,
@@ -43,6 +49,8 @@ from meridian.workspaces.services import (
     invitation_accept,
     invitation_create,
     invitation_lookup,
+    invitation_revoke,
+    member_deactivate,
     member_set_role,
     profile_update,
     team_add_member,
@@ -354,3 +362,33 @@ def team(request: WorkspaceRequest, workspace: str, team: str) -> HttpResponse:
         },
         status=_status(request),
     )
+
+
+@require_POST
+@requires(Role.ADMIN)
+def invitation_withdraw(
+    request: WorkspaceRequest, workspace: str, invitation_id: int
+) -> HttpResponse:
+    """An admin withdraws an unused invitation from the members page."""
+    invitation = invitation_get_for(request.membership, invitation_id)
+    try:
+        invitation_revoke(acting=request.membership, invitation=invitation)
+    except MeridianError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    return redirect("members", workspace=workspace)
+
+
+@require_POST
+@requires(Role.ADMIN)
+def member_remove(request: WorkspaceRequest, workspace: str, member_id: int) -> HttpResponse:
+    """An admin removes someone's access; their history stays, their tokens stop working."""
+    target = member_get_for(request.membership, member_id)
+    try:
+        member_deactivate(acting=request.membership, member=target)
+    except MeridianError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"{target.profile.display_name} no longer has access.")
+    return redirect("members", workspace=workspace)
