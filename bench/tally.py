@@ -18,6 +18,7 @@ Target: IRV + Borda (timed separately, added up) ≤ 1,000 ms. Exit code 0 when 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -65,6 +66,7 @@ def measure(
     """Time IRV, Borda and both together on generated ballots; the figures and the verdict."""
     ids, data = make_ballots(ballots, options, partial=partial)
     seed = "bench"
+    load_at_start = os.getloadavg()[0]
     irv = tally_irv(ids, data, seed=seed)
     irv_ms = best_ms(lambda: tally_irv(ids, data, seed=seed), repeats)
     borda_ms = best_ms(lambda: tally_borda(ids, data, seed=seed), repeats)
@@ -75,6 +77,8 @@ def measure(
         "options": options,
         "partial": partial,
         "repeats": repeats,
+        "cpus": os.cpu_count(),
+        "load_average": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
         "irv_rounds": len(irv.rounds),
         "irv_ms": round(irv_ms, 1),
         "borda_ms": round(borda_ms, 1),
@@ -96,7 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     kind = "partial" if r["partial"] else "complete"
     print(
         f"==> {r['ballots']:,} random {kind} rankings over {r['options']} options, "
-        f"best of {r['repeats']}"
+        f"best of {r['repeats']}; {r['cpus']} CPUs, load average {r['load_average'][0]:.2f} "
+        f"at start, {r['load_average'][1]:.2f} at end"
     )
     print(f"IRV ({r['irv_rounds']} rounds)     {r['irv_ms']:>8.1f} ms")
     print(f"Borda                {r['borda_ms']:>8.1f} ms")

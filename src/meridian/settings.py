@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "meridian.workspaces",
     "meridian.briefs",
     "meridian.recordings",
+    "meridian.decisions",
+    "meridian.search",
 ]
 
 MIDDLEWARE = [

@@ -75,8 +75,6 @@ class People:
                 "dialog", lambda d: (self.dialogs.append(d.message), d.dismiss())
             ),
         )
-        context.add_init_script("""document.addEventListener("securitypolicyviolation", (e) => console.log("DEBUGCSP", e.sourceFile, e.lineNumber, e.columnNumber, e.target && e.target.outerHTML && e.target.outerHTML.slice(0, 200), e.sample));""")
-        context.on("console", lambda m: print(m.text) if "DEBUGCSP" in m.text else None)
         self.contexts.append(context)
         return context
 
@@ -109,12 +107,7 @@ def test_record_ask_pin_answer_respond_and_close_across_three_time_zones(
 
     def step(page: Page, name: str) -> None:
         page.wait_for_load_state("networkidle")
-        print("BEFORE", name, page.evaluate("() => { const e = document.querySelector('#c-body'); return e && e.getAttribute('style'); }"))
-        found = structure_problems(page)
-        print("MID", name, page.evaluate("() => { const e = document.querySelector('#c-body'); return e && e.getAttribute('style'); }"))
-        found += axe_violations(page)
-        page.wait_for_timeout(300)
-        print("AFTER", name, page.evaluate("() => { const e = document.querySelector('#c-body'); return e && e.getAttribute('style'); }"))
+        found = sound(page)
         if found:
             problems[name] = found
         screenshot(page, name)

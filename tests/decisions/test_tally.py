@@ -713,6 +713,7 @@ def test_each_round_eliminates_the_fewest_until_one_option_has_a_majority(
     assert all(r.counts[o] == min(r.counts.values()) for r in losing for o in r.eliminated)
     assert all(len(r.eliminated) == 1 for r in losing if r.tied)
     assert all(r.winner is None and r.eliminated for r in losing)
+    assert last.winner is not None
     assert last.winner == result.winner
     assert last.counts[last.winner] * 2 > sum(last.counts.values()) or len(last.counts) == 1
 

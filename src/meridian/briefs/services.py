@@ -29,6 +29,7 @@ from meridian.briefs.models import (
     Mention,
     ParticipantKind,
 )
+from meridian.briefs.search import brief_search_index, comment_search_index
 from meridian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
@@ -407,6 +408,7 @@ def brief_create(
         obj=brief,
         data={"participants": sorted(resolved), "deadline": deadline.kind},
     )
+    brief_search_index(brief)
     _tell_asked(brief, members.values())
     return brief
 
@@ -536,6 +538,7 @@ def brief_update(
             "removed": [r.membership_id for r in removed],
         },
     )
+    brief_search_index(brief)
     _tell_asked(brief, (r.member for r in added.values()))
     return brief
 
@@ -576,6 +579,7 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
         update_fields=["status", "closed_at", "closed_by", "summary", "summary_html", "updated_at"]
     )
     audit_record(actor=acting, action="brief.close", obj=brief)
+    brief_search_index(brief)
     for participant in BriefParticipant.objects.select_related("membership").filter(brief=brief):
         notify(
             recipient=participant.membership,
@@ -656,6 +660,7 @@ def _write_comment(
         is_question=is_question,
         is_response=is_response,
     )
+    comment_search_index(comment, brief)
     mentioned = [m for m in _resolve_mentions(acting, body) if m.pk != acting.pk]
     Mention.objects.bulk_create(
         Mention(workspace_id=brief.workspace_id, comment=comment, membership=m) for m in mentioned
@@ -804,6 +809,7 @@ def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
     comment.body_html = render_markdown(body)
     comment.edited_at = now
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    comment_search_index(comment, comment.brief)
     known = set(Mention.objects.filter(comment=comment).values_list("membership_id", flat=True))
     new = [m for m in _resolve_mentions(acting, body) if m.pk != acting.pk and m.pk not in known]
     Mention.objects.bulk_create(
@@ -952,6 +958,34 @@ def link_remove(*, acting: Membership, link: BriefLink) -> None:
     link_id = link.pk
     link.delete()
     audit_record(actor=acting, action="brief.link_remove", obj=brief, data={"link": link_id})
+
+
+@transaction.atomic
+def decision_link_add(
+    *, acting: Membership, brief: Brief, record_id: int, note: str = ""
+) -> BriefLink:
+    """Link the decision record a brief led to (called by the decisions app), even once closed.
+
+    Where a brief led is a fact about it, not an edit of it, so unlike ``link_add`` this takes
+    a closed brief too. Linking the same decision twice is harmless.
+    """
+    if brief.workspace_id != acting.workspace_id:
+        raise NotFound("No such brief in this workspace.")
+    link, created = BriefLink.objects.get_or_create(
+        workspace_id=brief.workspace_id,
+        brief=brief,
+        target=LinkTarget.DECISION,
+        target_id=record_id,
+        defaults={"relation": LinkRelation.CONTEXT, "note": note[:MAX_NOTE], "created_by": acting},
+    )
+    if created:
+        audit_record(
+            actor=acting,
+            action="brief.link_add",
+            obj=brief,
+            data={"link": link.pk, "target": LinkTarget.DECISION},
+        )
+    return link
 
 
 # --- Reminders (called by the scheduler) ---------------------------------------------------------

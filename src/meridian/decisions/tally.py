@@ -587,10 +587,12 @@ def validate_ranking(options: Sequence[str], ranking: Sequence[str]) -> tuple[st
 class _Ballots:
     """Valid rankings as tuples of option indices, identical ones grouped with their weight."""
 
-    distinct: list[tuple[int, ...]]
+    distinct: list[tuple[int, ...]]  # grouped by length, shortest first
     weights: list[int]
     valid: int
     invalid: int
+    # Per length: (length, the group's rankings end to end, the first index in ``distinct``).
+    columns: list[tuple[int, list[int], int]]
 
 
 def _prepare(options: Sequence[str], ballots: Iterable[Sequence[str]]) -> _Ballots:
@@ -605,6 +607,7 @@ def _prepare(options: Sequence[str], ballots: Iterable[Sequence[str]]) -> _Ballo
     groups = Counter(map(tuple, ballots))
     distinct: list[tuple[int, ...]] = []
     kept: list[tuple[str, ...]] = []
+    columns: list[tuple[int, list[int], int]] = []
     for length, same in groupby(sorted(groups, key=len), key=len):
         ballots_of_length = list(same)
         if not length:
@@ -616,11 +619,16 @@ def _prepare(options: Sequence[str], ballots: Iterable[Sequence[str]]) -> _Ballo
             flat = list(map(get, chain.from_iterable(ballots_of_length)))
         rankings = list(zip(*[iter(flat)] * length, strict=True))
         no_repeats = list(map(length.__eq__, map(len, map(set, rankings))))
-        distinct.extend(compress(rankings, no_repeats))
-        kept.extend(compress(ballots_of_length, no_repeats))
+        if not all(no_repeats):
+            rankings = list(compress(rankings, no_repeats))
+            ballots_of_length = list(compress(ballots_of_length, no_repeats))
+            flat = list(chain.from_iterable(rankings))
+        columns.append((length, flat, len(distinct)))
+        distinct.extend(rankings)
+        kept.extend(ballots_of_length)
     weights = list(map(groups.__getitem__, kept))
     valid = sum(weights)
-    return _Ballots(distinct, weights, valid, groups.total() - valid)
+    return _Ballots(distinct, weights, valid, groups.total() - valid, columns)
 
 
 def _irv(options: Sequence[str], data: _Ballots, draw: Sequence[int]) -> IrvResult:
@@ -676,6 +684,8 @@ def _irv(options: Sequence[str], data: _Ballots, draw: Sequence[int]) -> IrvResu
         for o in lowest:
             alive[o] = False
         continuing = [o for o in continuing if alive[o]]
+        # Only the eliminated options' ballots move, and a ballot's pointer only moves forward,
+        # so all rounds together cost one pass over the rankings, not a rescan per round.
         for o in lowest:
             pile, piles[o], counts[o] = piles[o], [], 0
             for k in pile:
@@ -714,16 +724,20 @@ def _irv_tie_break(
 
 
 def _borda(options: Sequence[str], data: _Ballots, draw: Sequence[int]) -> BordaResult:
-    """Modified Borda over prepared ballots, a column of rankings at a time (counted in C)."""
+    """Modified Borda over prepared ballots, one place of the rankings at a time (counted in C)."""
     n = len(options)
     points = [0] * n
     firsts = [0] * n
-    rows = list(chain.from_iterable(map(repeat, data.distinct, data.weights)))
-    rows.sort(key=len)
-    for length, group in groupby(rows, key=len):
-        for place, column in enumerate(zip(*group, strict=True)):
+    for length, flat, begin in data.columns:
+        weights = data.weights[begin : begin + len(flat) // length]
+        weighted = sum(weights) != len(weights)  # are some rankings on several ballots?
+        for place in range(length):
+            column = flat[place::length]  # every ranking's option at this place
+            counted = Counter(
+                chain.from_iterable(map(repeat, column, weights)) if weighted else column
+            )
             value = length - place
-            for option, count in Counter(column).items():
+            for option, count in counted.items():
                 points[option] += value * count
                 if place == 0:
                     firsts[option] += count

@@ -1,0 +1,98 @@
+"""Time-based work of the decisions area: closing at the deadline, reminders, review dates.
+
+* ``proposal.close:<proposal id>`` closes an open proposal whose deadline has passed. The
+  scheduler claims the key and closes in one transaction, so two workers, or a worker killed
+  half way through, still close each proposal exactly once.
+* ``proposal.reminder:<participant id>:<local date>`` reminds someone who has not given a
+  stance, inside their working hours, at most once per local working day, never on the day
+  they were asked (the rules of meridian.briefs.deadlines). There is no "overdue" reminder:
+  when the last deadline passes, the proposal closes.
+* ``decision.review:<record id>`` tells a decision's owner, on its review date in their own
+  zone and inside their working hours, that it is time to check the expected effect.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from functools import partial
+
+from meridian.briefs.deadlines import reminder_due, week_of
+from meridian.core.scheduler import Occurrence, run_key, scheduled, without_runs
+from meridian.core.workingtime import is_working
+from meridian.decisions.models import (
+    DecisionRecord,
+    Proposal,
+    ProposalParticipant,
+    ProposalStatus,
+)
+from meridian.decisions.services import (
+    participant_remind,
+    proposal_close_due,
+    record_review_remind,
+)
+
+CLOSE = "proposal.close"
+REMIND = "proposal.reminder"
+REVIEW = "decision.review"
+
+
+@scheduled(CLOSE)
+def proposals_to_close(now: datetime) -> Iterator[Occurrence]:
+    """Open proposals whose last participant's deadline has passed."""
+    due = Proposal.objects.filter(status=ProposalStatus.OPEN, close_at__lte=now).order_by("pk")
+    for proposal_id in without_runs(due, CLOSE).values_list("pk", flat=True):
+        yield Occurrence(
+            run_key(CLOSE, proposal_id),
+            partial(proposal_close_due, proposal_id=proposal_id, now=now),
+        )
+
+
+@scheduled(REMIND)
+def proposal_reminders(now: datetime) -> Iterator[Occurrence]:
+    """Participants of open proposals without a stance, in their working hours, not yet today."""
+    waiting = (
+        ProposalParticipant.objects.filter(
+            proposal__status=ProposalStatus.OPEN,
+            proposal__close_at__gt=now,
+            responded_at__isnull=True,
+            local_deadline__gt=now,
+            membership__is_active=True,
+        )
+        .select_related("membership__profile", "proposal")
+        .order_by("pk")
+    )
+    for participant in waiting.iterator(chunk_size=500):
+        profile = participant.membership.profile
+        assert participant.local_deadline is not None  # filtered above
+        due = reminder_due(
+            week_of(profile.time_zone, profile.working_hours),
+            now,
+            participant_id=participant.pk,
+            asked_at=participant.proposal.opened_at or participant.added_at,
+            deadline=participant.local_deadline,
+            last_reminded_at=participant.last_reminded_at,
+        )
+        if due is not None and not due.overdue:
+            yield Occurrence(
+                run_key(REMIND, due.discriminator),
+                partial(participant_remind, participant_id=participant.pk, now=now),
+            )
+
+
+@scheduled(REVIEW)
+def decision_reviews(now: datetime) -> Iterator[Occurrence]:
+    """Records whose review date has come in their owner's zone, during the owner's working hours."""
+    soon = (now + timedelta(days=1)).date()  # the earliest zones are a day ahead of UTC
+    records = (
+        without_runs(DecisionRecord.objects.filter(review_date__lte=soon), REVIEW)
+        .select_related("owner__profile")
+        .order_by("pk")
+    )
+    for record in records.iterator(chunk_size=500):
+        profile = record.owner.profile
+        week = week_of(profile.time_zone, profile.working_hours)
+        assert record.review_date is not None  # filtered above
+        if now.astimezone(week.zone).date() < record.review_date:
+            continue
+        if week.has_hours and not is_working(week, now):
+            continue
+        yield Occurrence(run_key(REVIEW, record.pk), partial(record_review_remind, record_id=record.pk))

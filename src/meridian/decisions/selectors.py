@@ -1,0 +1,634 @@
+"""Reads of decisions that the pages and the API share, always through the viewer's membership.
+
+Everything about others' positions goes through visibility.sight_for, so a blind or hidden
+proposal shows the same nothing in the page, the API and the exports.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from meridian.briefs.deadlines import week_of
+from meridian.briefs.models import Brief, BriefLink, BriefParticipant, Comment, LinkTarget
+from meridian.briefs.selectors import deadline_label
+from meridian.decisions import ballots
+from meridian.decisions.fairness import Fairness
+from meridian.decisions.models import (
+    AnonymousBallot,
+    DecisionRecord,
+    Kind,
+    Option,
+    Pin,
+    PinKind,
+    Proposal,
+    ProposalComment,
+    ProposalParticipant,
+    ProposalStatus,
+    ProposalTag,
+    Stance,
+    StanceRevision,
+)
+from meridian.decisions.services import describe
+from meridian.decisions.visibility import Sight, sight_for, viewer_order
+from meridian.workspaces.models import Membership, Team
+
+SCOPES = {
+    "all": "All proposals",
+    "to_answer": "Waiting for my stance",
+    "involved": "Asked of me",
+    "owned": "Mine",
+}
+STATUSES = {"": "Any state", "draft": "Drafts", "open": "Open", "closed": "Closed"}
+RECORD_STATUSES = {"": "In force and superseded", "in_force": "In force", "superseded": "Superseded"}
+START_HERE_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class ProposalFilters:
+    """The proposal list filters shared by the list page and the API."""
+
+    scope: str = "all"
+    status: str = ""
+    q: str = ""
+
+
+def _count(qs: QuerySet[Any]) -> Coalesce:
+    counted = (
+        qs.filter(proposal=OuterRef("pk")).values("proposal").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def proposal_list_for(*, viewer: Membership, filters: ProposalFilters) -> QuerySet[Proposal]:
+    """The workspace's proposals (drafts only the viewer's own), newest first, with turnout."""
+    qs = Proposal.objects.filter(workspace_id=viewer.workspace_id).filter(
+        ~Q(status=ProposalStatus.DRAFT) | Q(owner_id=viewer.pk)
+    )
+    mine = ProposalParticipant.objects.filter(proposal=OuterRef("pk"), membership_id=viewer.pk)
+    if filters.scope == "to_answer":
+        qs = qs.filter(Exists(mine.filter(responded_at__isnull=True)), status=ProposalStatus.OPEN)
+    elif filters.scope == "involved":
+        qs = qs.filter(Exists(mine))
+    elif filters.scope == "owned":
+        qs = qs.filter(owner_id=viewer.pk)
+    if filters.status in ("draft", "open", "closed"):
+        qs = qs.filter(status=filters.status)
+    if filters.q:
+        qs = qs.filter(Q(title__icontains=filters.q) | Q(body__icontains=filters.q))
+    participants = ProposalParticipant.objects.all()
+    return (
+        qs.select_related("owner__profile", "record")
+        .annotate(
+            participant_count=_count(participants),
+            responded_count=_count(participants.filter(responded_at__isnull=False)),
+            is_participant=Exists(mine),
+            my_responded_at=Subquery(mine.values("responded_at")[:1]),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- Tallies as the page shows them -------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    """One option's result: its label, its number, and its share of the largest for a bar."""
+
+    label: str
+    value: float
+    share: int
+    note: str = ""
+    winner: bool = False
+
+
+@dataclass
+class RoundView:
+    """One instant-runoff round: votes per continuing option, who went out, and why."""
+
+    number: int
+    cells: list[tuple[str, int | None]]  # (label, votes); None once the option is out
+    exhausted: int
+    eliminated: list[str]
+    winner: str
+    tie_break: str
+
+
+@dataclass
+class TallyView:
+    """A tally (running or final) in the shape the templates and the exports read."""
+
+    kind: str
+    ballots: int
+    invalid: int
+    bars: list[Bar] = field(default_factory=list)
+    rounds: list[RoundView] = field(default_factory=list)
+    borda: list[Bar] = field(default_factory=list)
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (position, reason)
+    headline: str = ""
+
+
+def _bars(
+    values: dict[str, float],
+    labels: dict[str, str],
+    winner: str | None,
+    notes: dict[str, str] | None = None,
+) -> list[Bar]:
+    top = max(values.values(), default=0) or 1
+    ordered = sorted(values.items(), key=lambda kv: (-kv[1], labels.get(kv[0], kv[0])))
+    return [
+        Bar(
+            labels.get(key, key),
+            value,
+            round(100 * value / top),
+            note=(notes or {}).get(key, ""),
+            winner=key == winner,
+        )
+        for key, value in ordered
+    ]
+
+
+def tally_view(data: dict[str, Any], labels: dict[str, str]) -> TallyView:
+    """Read a tally's JSON (as ballots.as_json makes it) into bars, rounds and reasons."""
+    kind = data.get("kind", "")
+    view = TallyView(kind=kind, ballots=int(data.get("ballots", 0)), invalid=data.get("invalid", 0))
+    if kind == Kind.CONSENT:
+        counts = data.get("counts", {})
+        view.bars = [
+            Bar(p.capitalize(), counts.get(p, 0), 0) for p in ("agree", "abstain", "object", "block")
+        ]
+        top = max((b.value for b in view.bars), default=0) or 1
+        for bar in view.bars:
+            bar.share = round(100 * bar.value / top)
+        for position in ("block", "object"):
+            view.reasons += [(position, r) for r in data.get("reasons", {}).get(position, [])]
+    elif kind in (Kind.SINGLE, Kind.MULTIPLE):
+        view.bars = _bars(data.get("counts", {}), labels, data.get("winner"))
+    elif kind == Kind.SCORE:
+        notes = {k: f"mean {m:.2f}" for k, m in data.get("means", {}).items()}
+        view.bars = _bars(data.get("totals", {}), labels, data.get("winner"), notes)
+    elif kind == Kind.DOT:
+        view.bars = _bars(data.get("totals", {}), labels, data.get("winner"))
+    elif kind == Kind.RANKED:
+        irv = data.get("irv", {})
+        order = list(labels)
+        for r in irv.get("rounds", []):
+            counts = r.get("counts", {})
+            view.rounds.append(
+                RoundView(
+                    number=r.get("number", 0),
+                    cells=[(labels[k], counts.get(k)) for k in order],
+                    exhausted=r.get("exhausted", 0),
+                    eliminated=[labels.get(k, k) for k in r.get("eliminated", [])],
+                    winner=labels.get(r.get("winner") or "", ""),
+                    tie_break=r.get("tie_break", ""),
+                )
+            )
+        borda = data.get("borda", {})
+        view.borda = _bars(borda.get("points", {}), labels, borda.get("winner"))
+        winner = irv.get("winner")
+        view.bars = _bars(
+            (irv.get("rounds") or [{}])[-1].get("counts", {}) if irv.get("rounds") else {},
+            labels,
+            winner,
+        )
+    return view
+
+
+# --- One proposal -------------------------------------------------------------------------------
+
+
+@dataclass
+class ParticipantRow:
+    """A participant as the proposal page shows them: whether they took part, their deadline."""
+
+    participant: ProposalParticipant
+    local_deadline: datetime | None
+
+    @property
+    def member(self) -> Membership:
+        return self.participant.membership
+
+    @property
+    def took_part(self) -> bool:
+        return self.participant.responded_at is not None
+
+    @property
+    def deadline_label(self) -> str:
+        return deadline_label(self.local_deadline)
+
+
+@dataclass
+class StanceRow:
+    """A named stance the viewer may see, in words."""
+
+    stance: Stance
+    text: str
+
+    @property
+    def member(self) -> Membership:
+        return self.stance.membership
+
+
+@dataclass
+class ProposalDetail:
+    """Everything the proposal page and the API show one viewer, in a fixed number of queries."""
+
+    proposal: Proposal
+    options: list[Option]  # in the viewer's own order
+    labels: dict[str, str]
+    participants: list[ParticipantRow]
+    me: ProposalParticipant | None
+    sight: Sight
+    my_stance: Stance | None
+    stances: list[StanceRow]
+    tally: TallyView | None
+    tally_data: dict[str, Any] | None
+    comments: list[ProposalComment]
+    hidden_comments: int
+    viewer_deadline: datetime | None
+    fairness: Fairness | None  # for the owner only
+    record: DecisionRecord | None
+    now: datetime
+
+    @property
+    def rule_text(self) -> str:
+        return ballots.rule_text(self.proposal)
+
+    @property
+    def tie_break(self) -> str:
+        return ballots.tie_break_text(self.proposal)
+
+    @property
+    def viewer_deadline_label(self) -> str:
+        return deadline_label(self.viewer_deadline)
+
+    @property
+    def took_part(self) -> int:
+        return sum(1 for p in self.participants if p.took_part)
+
+    @property
+    def accepting(self) -> bool:
+        """Open, and its deadline has not passed."""
+        p = self.proposal
+        return p.is_open and (p.close_at is None or p.close_at > self.now)
+
+    @property
+    def can_vote(self) -> bool:
+        if self.me is None or not self.accepting:
+            return False
+        return not (self.proposal.anonymous and self.me.responded_at is not None)
+
+    @property
+    def my_stance_text(self) -> str:
+        if self.my_stance is None:
+            return ""
+        return describe(self.proposal, self.my_stance.payload, self.labels)
+
+
+def _participant_rows(proposal: Proposal) -> list[ParticipantRow]:
+    rows = []
+    for p in (
+        ProposalParticipant.objects.filter(proposal=proposal)
+        .select_related("membership__profile", "via_team")
+        .order_by("membership__profile__display_name", "id")
+    ):
+        profile = p.membership.profile
+        zone = week_of(profile.time_zone, profile.working_hours).zone
+        rows.append(
+            ParticipantRow(p, p.local_deadline.astimezone(zone) if p.local_deadline else None)
+        )
+    return rows
+
+
+def _stored_ballots(proposal: Proposal) -> list[tuple[dict, str]]:
+    if proposal.anonymous:
+        rows = AnonymousBallot.objects.filter(proposal=proposal).values_list("payload", "reason")
+    else:
+        rows = Stance.objects.filter(proposal=proposal).values_list("payload", "reason")
+    return [(dict(p), r) for p, r in rows]
+
+
+def tally_for(proposal: Proposal, options: list[Option], sight: Sight) -> dict[str, Any] | None:
+    """The tally the viewer may see: the frozen one after close, the running one if allowed."""
+    if not sight.tally:
+        return None
+    if proposal.is_closed and proposal.tally is not None:
+        return dict(proposal.tally)
+    return ballots.as_json(ballots.count(proposal, options, _stored_ballots(proposal)))
+
+
+def fairness_for(proposal: Proposal, participants: list[ParticipantRow]) -> Fairness:
+    """Participation, evenness of the discussion, and stances changed after others were visible."""
+    ids = [row.member.pk for row in participants]
+    per_author = dict(
+        ProposalComment.objects.filter(proposal=proposal, author_id__in=ids)
+        .values("author_id")
+        .annotate(n=Count("pk"))
+        .values_list("author_id", "n")
+    )
+    changed: int | None = None
+    changes: int | None = None
+    if not proposal.anonymous:
+        revisions = StanceRevision.objects.filter(stance__proposal=proposal)
+        total = revisions.count()
+        stances = Stance.objects.filter(proposal=proposal).count()
+        changes = total - stances
+        # A member's first stance is no change; later ones that saw others are anchoring.
+        firsts = (
+            StanceRevision.objects.filter(stance=OuterRef("stance"))
+            .order_by("created_at", "id")
+            .values("pk")[:1]
+        )
+        changed = revisions.filter(saw_others=True).exclude(pk=Subquery(firsts)).count()
+    return Fairness(
+        participants=len(participants),
+        took_part=sum(1 for row in participants if row.took_part),
+        comment_counts=tuple(per_author.get(i, 0) for i in ids),
+        changed_after_visible=changed,
+        changes=changes,
+    )
+
+
+def proposal_detail_for(
+    *, viewer: Membership, proposal: Proposal, now: datetime | None = None
+) -> ProposalDetail:
+    """One proposal (already through the access helper) as this viewer may see it."""
+    now = now or timezone.now()
+    options = list(Option.objects.filter(proposal=proposal).order_by("position", "id"))
+    labels = {str(o.pk): o.label for o in options}
+    participants = _participant_rows(proposal)
+    me_row = next((r for r in participants if r.member.pk == viewer.pk), None)
+    me = me_row.participant if me_row else None
+    responded = me is not None and me.responded_at is not None
+    sight = sight_for(proposal, responded=responded, is_participant=me is not None)
+    my_stance = (
+        Stance.objects.filter(proposal=proposal, membership=viewer).first()
+        if not proposal.anonymous and me is not None
+        else None
+    )
+    stances: list[StanceRow] = []
+    if sight.stances:
+        stances = [
+            StanceRow(s, describe(proposal, s.payload, labels))
+            for s in Stance.objects.filter(proposal=proposal)
+            .select_related("membership__profile")
+            .order_by("membership__profile__display_name", "id")
+        ]
+    all_comments = ProposalComment.objects.filter(proposal=proposal).select_related(
+        "author__profile"
+    )
+    if sight.comments:
+        comments = list(all_comments.order_by("created_at", "id"))
+        hidden = 0
+    else:
+        comments = list(all_comments.filter(author=viewer).order_by("created_at", "id"))
+        hidden = all_comments.exclude(author=viewer).count()
+    data = tally_for(proposal, options, sight)
+    record = DecisionRecord.objects.filter(proposal=proposal).first() if proposal.is_closed else None
+    return ProposalDetail(
+        proposal=proposal,
+        options=viewer_order(options, proposal_id=proposal.pk, viewer_id=viewer.pk),
+        labels=labels,
+        participants=participants,
+        me=me,
+        sight=sight,
+        my_stance=my_stance,
+        stances=stances,
+        tally=tally_view(data, labels) if data is not None else None,
+        tally_data=data,
+        comments=comments,
+        hidden_comments=hidden,
+        viewer_deadline=me_row.local_deadline if me_row else None,
+        fairness=fairness_for(proposal, participants) if viewer.pk == proposal.owner_id else None,
+        record=record,
+        now=now,
+    )
+
+
+def comment_list_for(*, viewer: Membership, proposal: Proposal) -> list[ProposalComment]:
+    """The discussion as the viewer may see it (only their own while blind)."""
+    return proposal_detail_for(viewer=viewer, proposal=proposal).comments
+
+
+def brief_comments_for_options(*, viewer: Membership, brief: Brief) -> QuerySet[Comment]:
+    """A brief's comments, offered as options when the brief is turned into a proposal."""
+    return (
+        Comment.objects.filter(workspace_id=viewer.workspace_id, brief=brief)
+        .select_related("author__profile")
+        .order_by("created_at", "id")
+    )
+
+
+def brief_invitees_for(*, viewer: Membership, brief: Brief) -> list[int]:
+    """Who a proposal turned from a brief asks by default: the brief's author and participants."""
+    ids = list(
+        BriefParticipant.objects.filter(brief=brief).values_list("membership_id", flat=True)
+    )
+    return [brief.author_id, *ids]
+
+
+# --- The decision log ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordFilters:
+    """The decision log filters shared by the log page and the API."""
+
+    team: str = ""
+    tag: str = ""
+    status: str = ""  # "", "in_force" or "superseded"
+    decided_from: date | None = None
+    decided_to: date | None = None
+    participant: int | None = None
+    q: str = ""
+
+
+def record_list_for(*, viewer: Membership, filters: RecordFilters) -> QuerySet[DecisionRecord]:
+    """The workspace's decision records, newest first, narrowed by the log's filters."""
+    qs = DecisionRecord.objects.filter(workspace_id=viewer.workspace_id)
+    if filters.team:
+        qs = qs.filter(proposal__team_rows__team__slug=filters.team)
+    if filters.tag:
+        qs = qs.filter(
+            Exists(ProposalTag.objects.filter(proposal=OuterRef("proposal"), name=filters.tag))
+        )
+    if filters.status == "in_force":
+        qs = qs.filter(superseded_by__isnull=True)
+    elif filters.status == "superseded":
+        qs = qs.filter(superseded_by__isnull=False)
+    if filters.decided_from:
+        qs = qs.filter(decided_at__date__gte=filters.decided_from)
+    if filters.decided_to:
+        qs = qs.filter(decided_at__date__lte=filters.decided_to)
+    if filters.participant:
+        qs = qs.filter(
+            Exists(
+                ProposalParticipant.objects.filter(
+                    proposal=OuterRef("proposal"), membership_id=filters.participant
+                )
+            )
+        )
+    if filters.q:
+        qs = qs.filter(
+            Q(title__icontains=filters.q)
+            | Q(statement__icontains=filters.q)
+            | Q(rationale__icontains=filters.q)
+        )
+    return qs.select_related("superseded_by", "supersedes").order_by("-decided_at", "-id")
+
+
+def tags_in_use_for(*, viewer: Membership) -> list[str]:
+    """The tags of the workspace's decided proposals, for the log's tag filter."""
+    return list(
+        ProposalTag.objects.filter(
+            workspace_id=viewer.workspace_id, proposal__record__isnull=False
+        )
+        .values_list("name", flat=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def records_in_force_for(*, viewer: Membership, limit: int = 200) -> list[DecisionRecord]:
+    """Decisions that a new one could supersede: in force, newest first."""
+    return list(
+        DecisionRecord.objects.filter(
+            workspace_id=viewer.workspace_id, superseded_by__isnull=True
+        ).order_by("-decided_at", "-id")[:limit]
+    )
+
+
+@dataclass
+class RecordDetail:
+    """A decision record with what points at it: the record superseding it, briefs, pins."""
+
+    record: DecisionRecord
+    superseded_by: DecisionRecord | None
+    briefs: list[Brief]
+    pins: list[Pin]
+    tally: TallyView | None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {o["id"]: o["label"] for o in self.record.options}
+
+
+def record_detail_for(*, viewer: Membership, record: DecisionRecord) -> RecordDetail:
+    """One record (already through the access helper) with its reverse links."""
+    superseded_by = DecisionRecord.objects.filter(supersedes=record).first()
+    linking = BriefLink.objects.filter(
+        workspace_id=viewer.workspace_id, target=LinkTarget.DECISION, target_id=record.pk
+    ).values("brief_id")
+    briefs = list(
+        Brief.objects.filter(workspace_id=viewer.workspace_id)
+        .filter(Q(pk__in=linking) | Q(pk=record.brief_id))
+        .order_by("created_at", "id")
+    )
+    pins = list(Pin.objects.filter(record=record).select_related("team").order_by("team__name"))
+    labels = {o["id"]: o["label"] for o in record.options}
+    return RecordDetail(
+        record=record,
+        superseded_by=superseded_by,
+        briefs=briefs,
+        pins=pins,
+        tally=tally_view(record.tally, labels) if record.tally else None,
+    )
+
+
+# --- Start here ----------------------------------------------------------------------------------
+
+
+@dataclass
+class StartItem:
+    """One thing a newcomer to a team should read: a brief or a decision, why, and when."""
+
+    kind: str  # "brief" or "decision"
+    title: str
+    when: datetime
+    links: int
+    pin: Pin | None
+    brief: Brief | None = None
+    record: DecisionRecord | None = None
+
+
+def start_here_for(*, viewer: Membership, team: Team, limit: int = START_HERE_LIMIT) -> list[StartItem]:
+    """A team's pinned and most-linked briefs and decisions in force, oldest foundations first."""
+    ws = viewer.workspace_id
+    pins = list(
+        Pin.objects.filter(workspace_id=ws, team=team).select_related("brief", "record")
+    )
+    pinned_records = {p.record_id: p for p in pins if p.kind == PinKind.DECISION}
+    pinned_briefs = {p.brief_id: p for p in pins if p.kind == PinKind.BRIEF}
+
+    decision_links = (
+        BriefLink.objects.filter(
+            workspace_id=ws, target=LinkTarget.DECISION, target_id=OuterRef("pk")
+        )
+        .values("target_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    records = (
+        DecisionRecord.objects.filter(workspace_id=ws, superseded_by__isnull=True)
+        .filter(Q(proposal__team_rows__team=team) | Q(pk__in=list(pinned_records)))
+        .annotate(links=Coalesce(Subquery(decision_links, output_field=IntegerField()), Value(0)))
+        .distinct()
+    )
+    brief_links = (
+        BriefLink.objects.filter(workspace_id=ws, target_brief=OuterRef("pk"))
+        .values("target_brief")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    proposals_from = (
+        Proposal.objects.filter(workspace_id=ws, brief=OuterRef("pk"))
+        .values("brief")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    briefs = (
+        Brief.objects.filter(workspace_id=ws)
+        .filter(
+            Q(pk__in=BriefParticipant.objects.filter(via_team=team).values("brief_id"))
+            | Q(pk__in=list(pinned_briefs))
+        )
+        .annotate(
+            links=Coalesce(Subquery(brief_links, output_field=IntegerField()), Value(0))
+            + Coalesce(Subquery(proposals_from, output_field=IntegerField()), Value(0))
+        )
+    )
+    items: list[StartItem] = []
+    for r in records.filter(Q(pk__in=list(pinned_records)) | Q(links__gte=1)).order_by(
+        "-links", "decided_at"
+    )[: limit + len(pinned_records)]:
+        items.append(
+            StartItem("decision", r.title, r.decided_at, r.links, pinned_records.get(r.pk), record=r)
+        )
+    for b in briefs.filter(Q(pk__in=list(pinned_briefs)) | Q(links__gte=1)).order_by(
+        "-links", "created_at"
+    )[: limit + len(pinned_briefs)]:
+        items.append(
+            StartItem("brief", b.title, b.created_at, b.links, pinned_briefs.get(b.pk), brief=b)
+        )
+    pinned = [i for i in items if i.pin is not None]
+    linked = sorted((i for i in items if i.pin is None), key=lambda i: -i.links)[:limit]
+    return sorted(pinned + linked, key=lambda i: i.when)
+
+
+def team_candidates_for(*, viewer: Membership) -> QuerySet[Team]:
+    """The workspace's teams, for the pin menu."""
+    return Team.objects.filter(workspace_id=viewer.workspace_id).order_by("name")

@@ -1,0 +1,1 @@
+"""Full-text search over every area's text, behind one interface (see meridian.search.services)."""
