@@ -11,8 +11,14 @@ everything on 127.0.0.1):
 * ``GET /api/v1/members``: the members API with a bearer token (its default page).
 
 It samples the resident memory of the web server's processes throughout, prints a table and
-one PASS/FAIL line per target, and writes everything to bench/results/latest.json. The exit
-code is 0 when every target is met, 1 when one is not, 2 when the run itself failed.
+one PASS/FAIL line per target, and writes everything to bench/results/latest.json.
+
+Then (unless ``--no-others``) it runs the other areas' benchmarks, each a program of its own
+with its own targets, one after the other, those present of: bench/upload.py, bench/briefs.py
+(given this run's load options and ``--database-url``), bench/tally.py, bench/search.py.
+
+The exit code is 0 when every target of every benchmark is met, 1 when one is not, 2 when a
+run itself failed.
 """
 
 from __future__ import annotations
@@ -51,6 +57,10 @@ from bench.generate import (  # noqa: E402
 )
 
 RESULTS = ROOT / "bench" / "results"
+# The other areas' benchmarks, in the order `make bench` runs them after this one, each in the
+# environment this one started with (before configure() pointed Django at its database).
+OTHER_BENCHMARKS = ("upload.py", "briefs.py", "tally.py", "search.py")
+STARTING_ENV = dict(os.environ)
 TARGET_MEMBERS_P99_MS = 50.0
 TARGET_API_RATIO = 0.5
 TARGET_RSS_MB = 150.0
@@ -485,6 +495,30 @@ def targets(by_name: dict[str, Load], rss_peak: float) -> list[dict[str, Any]]:
     ]
 
 
+def run_others(args: argparse.Namespace) -> int:
+    """Run the other benchmarks that exist, each in its own process; the worst exit code."""
+    codes: dict[str, int] = {}
+    for script in OTHER_BENCHMARKS:
+        path = ROOT / "bench" / script
+        if not path.exists():
+            continue
+        cmd = [sys.executable, str(path)]
+        if script == "briefs.py":
+            cmd += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
+            cmd += ["--connections", str(args.connections)]
+            cmd += ["--database-url", args.database_url] if args.database_url else []
+            cmd += ["--workers", str(args.workers)] if args.workers else []
+            cmd += ["--threads", str(args.threads)] if args.threads else []
+        print(f"\n==> {shlex.join(['bench/' + script, *cmd[2:]])}", flush=True)
+        codes[script] = subprocess.run(cmd, cwd=ROOT, env=STARTING_ENV, check=False).returncode
+    if codes:
+        print("\n==> the other benchmarks:")
+        words = {0: "PASS", 1: "FAIL"}
+        for script, code in codes.items():
+            print(f"{words.get(code, 'ERROR')}  bench/{script} (exit code {code})")
+    return max(codes.values(), default=0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=1000, help="members per workspace")
@@ -497,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="granian workers (serve's default if unset)")
     parser.add_argument("--threads", type=int, help="threads per worker (serve's default)")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--no-others", action="store_true", help="only this benchmark")
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:
@@ -604,7 +639,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nWrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}"
     )
-    return 0 if all(t["passed"] for t in checked) else 1
+    code = 0 if all(t["passed"] for t in checked) else 1
+    return code if args.no_others else max(code, run_others(args))
 
 
 if __name__ == "__main__":

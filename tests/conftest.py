@@ -28,6 +28,31 @@ def _fast_password_hashing(request, settings):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _decision_records_flushable(request):
+    """Empty the decision-record table before a transactional test's flush (SQLite only).
+
+    The table's triggers refuse DELETE, which is how Django empties SQLite tables between
+    transactional tests; meridian.decisions.immutability.purge_for_tests lifts them for that
+    one statement. Set up after the database so that it is torn down before the flush.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.db import connections
+
+    from meridian.decisions.immutability import purge_for_tests
+
+    for connection in connections.all():
+        purge_for_tests(connection)
+
+
 @pytest.fixture
 def workspace(db):
     return factories.workspace(name="Acme")

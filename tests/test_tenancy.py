@@ -30,6 +30,7 @@ from meridian.workspaces.services import (
     workspace_create,
 )
 from tests import factories
+from tests.decisions.support import victim_decisions
 from tests.recordings.support import victim_recording
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +108,7 @@ def victim(db, settings, tmp_path):
         "comment_id": question.pk,
         "link_id": link.pk,
         **recorded,  # upload_id, recording_id, caption_id
+        **victim_decisions(admin, other, team, brief),  # proposal_id, record_id, pin_id
     }
     return ws, ids
 

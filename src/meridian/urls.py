@@ -22,6 +22,7 @@ urlpatterns = [
     path("w/<slug:workspace>/", include("meridian.core.urls")),
     path("w/<slug:workspace>/briefs/", include("meridian.briefs.urls")),
     path("w/<slug:workspace>/recordings/", include("meridian.recordings.urls")),
+    path("w/<slug:workspace>/decisions/", include("meridian.decisions.urls")),
     path("w/<slug:workspace>/search/", include("meridian.search.urls")),
     path("api/v1/", api.urls),
 ]

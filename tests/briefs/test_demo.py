@@ -1,17 +1,30 @@
 """The demo has a dozen briefs in every state, with threads, questions and responses, and mails nobody."""
 
+import shutil
+
 import pytest
 
 from meridian.briefs.models import BriefParticipant, Comment
 from meridian.briefs.selectors import BriefFilters, brief_list_for
 from meridian.workspaces.demo import demo_build
 from meridian.workspaces.models import Membership
+from tests.conftest import need
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_briefs_cover_open_overdue_and_closed(mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """The demo's recording is stored in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_demo_briefs_cover_open_overdue_and_closed(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Whatever is queued when the demo commits runs at once, so a notification would be mailed.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
         workspace, _ = demo_build()
     viewer = Membership.objects.filter(workspace=workspace).first()
 
@@ -27,6 +40,21 @@ def test_demo_briefs_cover_open_overdue_and_closed(mailoutbox, django_capture_on
     assert BriefParticipant.objects.filter(
         workspace=workspace, first_seen_at__isnull=False
     ).exists()
-    # Notifications are muted while the demo writes: nothing is queued, nothing is sent.
-    assert callbacks == []
+    # Notifications are muted while the demo writes: nothing is sent.
     assert mailoutbox == []
+
+
+def test_demo_gives_a_brief_a_real_recording_with_captions_and_pinned_comments():
+    need(shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None, "ffmpeg")
+    from meridian.recordings.models import Recording, RecordingStatus
+
+    workspace, _ = demo_build()
+
+    recording = Recording.objects.get(workspace=workspace)
+    assert recording.status == RecordingStatus.READY and recording.duration == pytest.approx(
+        6, abs=0.5
+    )
+    assert recording.thumbnail and recording.captions.count() == 1
+    assert recording.brief.is_open
+    pinned = Comment.objects.filter(brief=recording.brief, at_seconds__isnull=False)
+    assert sorted(pinned.values_list("at_seconds", flat=True)) == [2.5, 4.5]

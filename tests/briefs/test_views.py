@@ -244,6 +244,36 @@ def test_markdown_in_a_comment_cannot_run_script(client, asked, kathmandu):
     assert 'href="javascript:' not in html
 
 
+def test_unanswered_questions_show_their_text_once_escaped(client, asked, kathmandu):
+    comment(asked, kathmandu, 'Is "Team & Pro" <b>one</b> plan?', is_question=True)
+
+    html = signed_in(client, kathmandu).get(url("brief_detail", asked)).content.decode()
+
+    side = html[html.index("Unanswered questions") :]
+    assert "Is &quot;Team &amp; Pro&quot; &lt;b&gt;one&lt;/b&gt; plan?</a>" in side
+    assert "&amp;quot;" not in html and "&amp;amp;" not in html
+
+
+def test_the_thread_escapes_names_and_keeps_its_controls(client, asked, kathmandu, new_york):
+    from meridian.workspaces.services import profile_update
+
+    profile_update(acting=kathmandu, member=kathmandu, display_name="<i>Bikram</i> & co")
+    question = comment(asked, kathmandu, "Why **three**?", is_question=True)
+    comment(asked, new_york, "Because.", parent=question)
+
+    html = signed_in(client, kathmandu).get(url("brief_detail", asked)).content.decode()
+
+    name = "&lt;i&gt;Bikram&lt;/i&gt; &amp; co"
+    assert f'<span id="comment-{question.pk}-by" class="person">{name}</span>' in html
+    assert "<p>Why <strong>three</strong>?</p>" in html
+    assert html.count('name="csrfmiddlewaretoken"') >= 3  # mark answered, this answers it
+    assert (
+        f'action="/w/{asked.workspace.slug}/briefs/{asked.pk}/comments/{question.pk}/answer/"'
+        in html
+    )
+    assert f'href="?reply={question.pk}#reply-{question.pk}"' in html
+
+
 def test_comment_posted_from_the_page_lands_in_the_thread(client, asked, kathmandu):
     response = signed_in(client, kathmandu).post(
         url("brief_comment_new", asked), {"body": "Why **three**?", "is_question": "on"}

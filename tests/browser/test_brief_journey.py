@@ -71,9 +71,7 @@ class People:
         )
         context.on(
             "page",
-            lambda page: page.on(
-                "dialog", lambda d: (self.dialogs.append(d.message), d.dismiss())
-            ),
+            lambda page: page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss())),
         )
         self.contexts.append(context)
         return context
@@ -181,7 +179,9 @@ def test_record_ask_pin_answer_respond_and_close_across_three_time_zones(
     a.goto(brief_path)
     expect(a.get_by_text("For you that is")).to_contain_text(f"{day.day} {day:%b}, 17:00")
     a.wait_for_function(f"() => document.querySelector('{VIDEO}').readyState >= 1")
-    a.evaluate(f"() => {{ const v = document.querySelector('{VIDEO}'); v.muted = true; v.play(); }}")
+    a.evaluate(
+        f"() => {{ const v = document.querySelector('{VIDEO}'); v.muted = true; v.play(); }}"
+    )
     a.wait_for_function(f"() => document.querySelector('{VIDEO}').ended", timeout=10000)
     step(a, "07-teammate-played-it")
     # Back to one second in (as dragging the scrubber would), then the player's pin helper.

@@ -16,7 +16,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
 from meridian.briefs.models import Comment
 from meridian.briefs.services import (
@@ -64,7 +64,7 @@ PAYLOADS = (
     "<style>*{background:url(javascript:alert('css'))}</style>",
     "<div style=\"background:url(javascript:alert('style'))\">styled</div>",
     "<form action=\"javascript:alert('form')\"><button>go</button></form>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert('meta')\">",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(\'meta\')">',
     "<base href=\"javascript:alert('base')//\">",
     "<!-- <script>alert('comment')</script> -->",
     "<!--><img src=x onerror=alert('comment-break')>-->",
@@ -84,7 +84,7 @@ PAYLOADS = (
     "![md-img-data](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
     "![md-img-js](javascript:alert('md-img'))",
     "[md-vb](vbscript:msgbox('vb'))",
-    "[md-title](https://example.com/t \"t\\\" onmouseover=\\\"alert('md-title')\")",
+    '[md-title](https://example.com/t "t\\" onmouseover=\\"alert(\'md-title\')")',
     "<javascript:alert('autolink')>",
     "<https://example.com/\"onmouseover=\"alert('autolink-quote')>",
     "[md-ref][r]\n\n[r]: javascript:alert('md-ref')",
@@ -105,7 +105,7 @@ NAMES = {
 TEAM = "<svg/onload=alert('team')> Design"
 WORKSPACE = "<b onmouseover=alert('ws')>Acme</b>"
 QUESTIONS = ["<a href=javascript:alert('q1')>q1</a>", "[q2](javascript:alert('q2'))"]
-LINK_URL = "https://example.com/\"onmouseover=\"alert('link-url')\"x=\""
+LINK_URL = 'https://example.com/"onmouseover="alert(\'link-url\')"x="'
 CAPTION_LABEL = "<img src=x onerror=alert('label')>"
 CAPTION_VTT = (
     "WEBVTT\n\n"
@@ -242,7 +242,7 @@ class Browse:
         page.on("request", self._request)
         page.on("framenavigated", lambda frame: self._navigated(frame.url))
 
-    def _request(self, request) -> None:  # noqa: ANN001 (playwright's Request)
+    def _request(self, request: Request) -> None:
         self.requests.append(request.url)
         if request.is_navigation_request():
             self._navigated(request.url)
@@ -265,9 +265,14 @@ def visit(browse: Browse, path: str, screenshot, name: str) -> list[str]:
     """Load a page, poke every content element, click every content link; what went wrong."""
     page = browse.page
     response = page.goto(path)
-    assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+    assert response is not None and response.status == 200, (
+        f"{path}: {response and response.status}"
+    )
     page.wait_for_load_state("networkidle")
     problems = [f"{name}: {p}" for p in page.evaluate(DOM_PROBLEMS)]
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    if width[0] > width[1] + 1:
+        problems.append(f"{name}: the page scrolls sideways ({width[0]} px wide)")
     page.evaluate(POKE, CONTENT)
     for link in page.locator(f":is({CONTENT}) a[href]").all():
         if link.is_visible():
@@ -377,7 +382,9 @@ def test_payloads_in_everything_people_write_run_nothing_on_any_page(
     stored = [*Comment.objects.filter(brief=brief).values_list("body_html", flat=True)]
     stored += [brief.body_html, hostile["closed"].summary_html]
     for html in stored:
-        assert not re.search(r"<(script|svg|iframe|img src=\"?x|a href=\"?\s*(javascript|data))", html)
+        assert not re.search(
+            r"<(script|svg|iframe|img src=\"?x|a href=\"?\s*(javascript|data))", html
+        )
     assert problems == []
     for b in (browse, admin, teammate):
         assert b.dialogs == []

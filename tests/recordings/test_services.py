@@ -1,5 +1,6 @@
 """The recordings services: chunked uploads, probing, storage, processing, cleanup, progress."""
 
+import fcntl
 import io
 import subprocess
 from datetime import timedelta
@@ -13,14 +14,17 @@ from meridian.core.errors import Conflict, PermissionDenied, ValidationFailed
 from meridian.core.models import AuditEntry
 from meridian.core.scheduler import registered_jobs, tick
 from meridian.recordings import media
-from meridian.recordings.errors import ChunkInterrupted, OffsetMismatch, TooLarge
+from meridian.recordings.errors import Busy, ChunkInterrupted, Gone, OffsetMismatch, TooLarge
 from meridian.recordings.models import Recording, RecordingStatus, Upload, UploadStatus
 from meridian.recordings.services import (
+    CAPTION_MAX_BYTES,
+    caption_bytes,
     partial_path,
     recording_create_from_file,
     recording_delete,
     recording_process,
     recording_view_record,
+    upload_abandon,
     upload_append,
     upload_cancel,
     upload_create,
@@ -30,8 +34,11 @@ from tests.recordings.support import IMMEDIATE_TASKS, BreaksAfter, MustNotBeRead
 pytestmark = pytest.mark.django_db
 
 
-def test_a_chunked_upload_becomes_a_recording_kept_in_storage(author, brief, clips):
-    upload = send_file(author, brief, clips["webm"], chunk=10_000)
+def test_a_chunked_upload_becomes_a_recording_kept_in_storage(
+    django_capture_on_commit_callbacks, author, brief, clips
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = send_file(author, brief, clips["webm"], chunk=10_000)
 
     recording = Recording.objects.get(pk=upload.recording_id)
     assert upload.status == UploadStatus.COMPLETE
@@ -319,3 +326,145 @@ def test_the_demo_recording_is_a_real_processed_video_with_captions(author, brie
     assert recording.thumbnail
     assert recording.captions.get().cues.count() == 3
     assert demo_recording(brief) == recording
+
+
+def test_a_failure_while_finishing_keeps_the_file_and_a_retry_makes_the_recording(
+    monkeypatch, django_capture_on_commit_callbacks, author, brief, clips
+):
+    data = clips["webm"].read_bytes()
+    upload = upload_create(acting=author, brief=brief, filename="w.webm", size=len(data))
+    create = Recording.objects.create
+    calls = []
+
+    def fails_once(**fields):
+        calls.append(fields)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return create(**fields)
+
+    monkeypatch.setattr(Recording.objects, "create", fails_once)
+
+    with pytest.raises(RuntimeError):
+        upload_append(
+            acting=author, upload=upload, offset=0, stream=io.BytesIO(data), length=len(data)
+        )
+    failed = Upload.objects.get()
+    assert (failed.status, failed.offset) == (UploadStatus.RECEIVING, len(data))
+    assert partial_path(upload).read_bytes() == data  # nothing lost, nothing padded
+    assert not any(files for _, files in _walk("recordings"))  # the stored copy is removed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = upload_append(
+            acting=author, upload=failed, offset=len(data), stream=io.BytesIO(b""), length=0
+        )
+
+    assert done.status == UploadStatus.COMPLETE
+    recording = Recording.objects.get()
+    assert Upload.objects.get().recording == recording
+    with default_storage.open(recording.original.name, "rb") as stored:
+        assert stored.read() == data
+    assert not partial_path(upload).exists()
+
+
+def _walk(folder):
+    if not default_storage.exists(folder):
+        return
+    dirs, files = default_storage.listdir(folder)
+    yield folder, files
+    for name in dirs:
+        yield from _walk(f"{folder}/{name}")
+
+
+def test_a_chunk_while_the_upload_is_finishing_is_answered_finishing_with_the_offset(author, brief):
+    upload = upload_create(acting=author, brief=brief, filename="w.webm", size=10)
+    upload_append(acting=author, upload=upload, offset=0, stream=io.BytesIO(b"x" * 4), length=4)
+    path = partial_path(upload)
+    Upload.objects.filter(pk=upload.pk).update(offset=10, status=UploadStatus.FINISHING)
+    path.write_bytes(b"x" * 10)
+
+    with open(path, "rb") as holder:  # the finishing request holds the file's lock
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(Busy) as busy:
+            upload_append(
+                acting=author,
+                upload=Upload.objects.get(),
+                offset=10,
+                stream=MustNotBeRead(),
+                length=0,
+            )
+
+    assert busy.value.status_code == 409
+    assert busy.value.finishing and busy.value.offset == 10
+    assert "finishing" in busy.value.detail
+
+
+def test_a_partial_file_shorter_than_the_offset_is_not_padded_but_resumed_from(author, brief):
+    upload = upload_create(acting=author, brief=brief, filename="w.webm", size=100)
+    upload_append(acting=author, upload=upload, offset=0, stream=io.BytesIO(b"x" * 40), length=40)
+    partial_path(upload).write_bytes(b"x" * 25)  # the disk lost the last 15 bytes
+
+    with pytest.raises(OffsetMismatch) as mismatch:
+        upload_append(
+            acting=author,
+            upload=Upload.objects.get(),
+            offset=40,
+            stream=MustNotBeRead(),
+            length=60,
+        )
+
+    assert mismatch.value.offset == 25
+    assert Upload.objects.get().offset == 25
+    assert partial_path(upload).read_bytes() == b"x" * 25
+
+
+def test_a_chunk_for_an_upload_cancelled_meanwhile_is_gone_not_finished(author, brief, clips):
+    data = clips["webm"].read_bytes()
+    upload = upload_create(acting=author, brief=brief, filename="w.webm", size=len(data))
+    stale = Upload.objects.get()
+    Upload.objects.filter(pk=upload.pk).delete()  # cancelled between the read and the lock
+
+    with pytest.raises(Gone) as gone:
+        upload_append(
+            acting=author, upload=stale, offset=0, stream=io.BytesIO(data), length=len(data)
+        )
+
+    assert gone.value.status_code == 410
+    assert not Recording.objects.exists()
+
+
+def test_abandoning_skips_an_upload_that_got_a_chunk_or_is_being_written(author, brief):
+    upload = upload_create(acting=author, brief=brief, filename="a.webm", size=100)
+    upload_append(acting=author, upload=upload, offset=0, stream=io.BytesIO(b"x" * 10), length=10)
+    seen = Upload.objects.get()
+    before = seen.updated_at + timedelta(seconds=1)
+    Upload.objects.filter(pk=upload.pk).update(updated_at=before + timedelta(seconds=5))
+
+    assert upload_abandon(upload=seen, before=before) is False  # a chunk came since
+    assert Upload.objects.exists()
+
+    Upload.objects.filter(pk=upload.pk).update(updated_at=seen.updated_at)
+
+    with open(partial_path(upload), "rb") as holder:  # a chunk is being written
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        assert upload_abandon(upload=seen, before=before) is False
+    assert partial_path(upload).read_bytes() == b"x" * 10
+
+    assert upload_abandon(upload=seen, before=before) is True
+    assert not Upload.objects.exists()
+
+
+def test_an_oversized_caption_is_refused_by_its_size_before_it_is_read():
+    class Big:
+        size = CAPTION_MAX_BYTES + 1
+
+        def read(self, size=-1):
+            raise AssertionError("read although its size is over the limit")
+
+    with pytest.raises(TooLarge) as refused:
+        caption_bytes(Big())
+    assert "at most 2 MiB" in refused.value.detail
+
+    unsized = io.BytesIO(b"x" * (CAPTION_MAX_BYTES + 10))
+    with pytest.raises(TooLarge):
+        caption_bytes(unsized)
+    assert unsized.tell() == CAPTION_MAX_BYTES + 1  # never more than the cap and one byte

@@ -3,11 +3,14 @@
 Everything is written through the services, with notifications muted. Briefs meant to look
 overdue or long closed are then moved back in time (``_backdate``): the services rightly refuse
 a deadline in the past, so this is the one place that rewrites timestamps, and only demo data.
+Where ffmpeg is installed, the first brief gets a real six-second recording with captions
+(meridian.recordings.demo), and comments pinned to moments of it.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.apps import apps
 from django.utils import timezone
 
 from meridian.briefs.deadlines import local_deadline, week_of
@@ -59,6 +62,7 @@ class DemoBrief:
     days_ago: int = 0  # move the whole brief this far back in time
     summary: str = ""  # closed with this summary
     links_to: tuple[str, ...] = field(default_factory=tuple)
+    recording: bool = False  # a short walkthrough video made with ffmpeg, when it is installed
 
 
 BRIEFS = [
@@ -78,6 +82,7 @@ BRIEFS = [
                 "Ines Duarte",
                 "What happens to customers on annual *Pro* contracts mid-term?",
                 question=True,
+                at=2.5,
             ),
             Say(
                 "Ada Okafor",
@@ -90,7 +95,9 @@ BRIEFS = [
                 response=True,
             ),
             Say(
-                "Mateo Rojas", "Support will love this. @oliver can you check the two big accounts?"
+                "Mateo Rojas",
+                "Support will love this. @oliver can you check the two big accounts?",
+                at=4.5,
             ),
             Say(
                 "Oliver Hughes",
@@ -100,6 +107,7 @@ BRIEFS = [
         ),
         seen=("Ines Duarte", "Mateo Rojas", "Rosa Jiménez", "Oliver Hughes"),
         links_to=("https://example.com/pricing-analysis",),
+        recording=True,
     ),
     DemoBrief(
         "Incident review: the 40-minute API outage",
@@ -312,6 +320,15 @@ def _backdate(brief: Brief, days: int) -> None:
     )
 
 
+def _record(brief: Brief) -> bool:
+    """Give the brief a real short recording (before any pin, and before it is closed)."""
+    if not apps.is_installed("meridian.recordings"):
+        return False
+    from meridian.recordings.demo import demo_recording
+
+    return demo_recording(brief) is not None
+
+
 def _build(spec: DemoBrief, members: dict[str, Membership], made: dict[str, Brief]) -> Brief:
     author = members[spec.author]
     invitees = [Invitee(member_id=members[n].pk) for n in spec.people]
@@ -335,6 +352,7 @@ def _build(spec: DemoBrief, members: dict[str, Membership], made: dict[str, Brie
         deadline=deadline,
         meeting=Meeting(*spec.meeting) if spec.meeting else Meeting(),
     )
+    recorded = spec.recording and _record(brief)
     for name in spec.seen:
         brief_mark_seen(acting=members[name], brief=brief)
     said: list[Comment] = []
@@ -352,6 +370,7 @@ def _build(spec: DemoBrief, members: dict[str, Membership], made: dict[str, Brie
                 body=say.text,
                 parent=parent,
                 is_question=say.question,
+                at_seconds=say.at if recorded else None,
             )
         )
         if say.answer_of is not None and parent is not None:

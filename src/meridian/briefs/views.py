@@ -26,6 +26,7 @@ from meridian.briefs.models import Brief
 from meridian.briefs.selectors import (
     SCOPES,
     STATUSES,
+    BriefDetail,
     BriefFilters,
     brief_detail_for,
     brief_list_for,
@@ -194,9 +195,10 @@ def _render_brief(
     reply_form: CommentForm | None = None,
     status: int = 200,
     template: str = "briefs/detail.html",
+    detail: BriefDetail | None = None,
 ) -> HttpResponse:
     viewer = request.membership
-    detail = brief_detail_for(viewer=viewer, brief=brief)
+    detail = detail or brief_detail_for(viewer=viewer, brief=brief)
     context = {
         "brief": brief,
         "detail": detail,
@@ -219,11 +221,17 @@ def _render_brief(
 @requires(Role.GUEST)
 def brief_detail(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
     """The brief: its walkthrough and ask, the thread, who is with it, related material."""
-    brief = brief_get_for(request.membership, brief_id)
-    if brief.is_open:
-        brief_mark_seen(acting=request.membership, brief=brief)
+    viewer = request.membership
+    brief = brief_get_for(viewer, brief_id)
+    detail = brief_detail_for(viewer=viewer, brief=brief)
+    # Only a participant's first visit writes (and reads the brief again to show it as seen).
+    if brief.is_open and detail.me is not None and detail.me.first_seen_at is None:
+        brief_mark_seen(acting=viewer, brief=brief)
+        detail = brief_detail_for(viewer=viewer, brief=brief)
     reply = request.GET.get("reply", "")
-    return _render_brief(request, brief, reply_to=int(reply) if reply.isdigit() else None)
+    return _render_brief(
+        request, brief, detail=detail, reply_to=int(reply) if reply.isdigit() else None
+    )
 
 
 @require_POST

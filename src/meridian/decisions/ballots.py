@@ -14,7 +14,7 @@ from typing import Any
 
 from meridian.core.errors import ValidationFailed
 from meridian.decisions import tally as t
-from meridian.decisions.models import Kind, Option, Proposal
+from meridian.decisions.models import AnonymousBallot, Kind, Option, Proposal, Stance
 
 OptionRef = int | str
 
@@ -27,8 +27,8 @@ class Ballot:
     choice: OptionRef | None = None  # single
     choices: Sequence[OptionRef] | None = None  # multiple
     ranking: Sequence[OptionRef] | None = None  # ranked, best first
-    scores: Mapping[OptionRef, int] | None = None  # score
-    dots: Mapping[OptionRef, int] | None = None  # dot
+    scores: Mapping[Any, Any] | None = None  # score: option → score
+    dots: Mapping[Any, Any] | None = None  # dot: option → points
     reason: str = ""
 
 
@@ -120,6 +120,21 @@ def normalize(proposal: Proposal, options: Sequence[Option], ballot: Ballot) -> 
         raise _relabelled(exc, labels) from None
 
 
+def stored(proposal: Proposal) -> list[tuple[dict, str]]:
+    """A proposal's ballots as stored, ``(payload, reason)``: named stances or anonymous ballots."""
+    if proposal.anonymous:
+        return [
+            (dict(p), r)
+            for p, r in AnonymousBallot.objects.filter(proposal=proposal).values_list(
+                "payload", "reason"
+            )
+        ]
+    return [
+        (dict(p), r)
+        for p, r in Stance.objects.filter(proposal=proposal).values_list("payload", "reason")
+    ]
+
+
 def count(
     proposal: Proposal, options: Sequence[Option], ballots: Iterable[tuple[Mapping, str]]
 ) -> t.Tally:
@@ -205,3 +220,22 @@ def tie_break_text(proposal: Proposal) -> str:
     if kind == t.Kind.RANKED:
         text = f"{text} {t.BORDA_RULE}"
     return f"{text} {t.DRAW_OF_LOTS}"
+
+
+def describe(proposal: Proposal, payload: dict, labels: dict[str, str]) -> str:
+    """A stored ballot in words, e.g. "1. Postgres, 2. SQLite" or "object"."""
+
+    def name(key: object) -> str:
+        return labels.get(str(key), f"option {key}")
+
+    kind = proposal.kind
+    if kind == Kind.CONSENT:
+        return str(payload.get("position", ""))
+    if kind == Kind.SINGLE:
+        return name(payload.get("choice"))
+    if kind == Kind.MULTIPLE:
+        return ", ".join(name(c) for c in payload.get("choices", []))
+    if kind == Kind.RANKED:
+        return ", ".join(f"{i}. {name(o)}" for i, o in enumerate(payload.get("ranking", []), 1))
+    values = payload.get("scores" if kind == Kind.SCORE else "dots", {})
+    return ", ".join(f"{name(k)}: {v}" for k, v in values.items() if v)

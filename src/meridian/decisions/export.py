@@ -36,7 +36,9 @@ def _tally_md(record: DecisionRecord) -> list[str]:
         lines += [
             "Instant-runoff rounds:",
             "",
-            "| Round | " + " | ".join(_md_escape_cell(n) for n in names) + " | Exhausted | Result |",
+            "| Round | "
+            + " | ".join(_md_escape_cell(n) for n in names)
+            + " | Exhausted | Result |",
             "|---|" + "---|" * len(names) + "---|---|",
         ]
         for r in view.rounds:
@@ -75,8 +77,7 @@ def record_markdown(detail: RecordDetail) -> str:
         f"- Date: {r.decided_at:%Y-%m-%d}",
         f"- Decided by: {r.owner_name}",
         f"- Rule: {r.rule_text}",
-        f"- Gathered: {Visibility(r.visibility).label}"
-        + ("; anonymous" if r.anonymous else ""),
+        f"- Gathered: {Visibility(r.visibility).label}" + ("; anonymous" if r.anonymous else ""),
         f"- Participation: {r.participation.get('took_part', 0)} of "
         f"{r.participation.get('invited', 0)} took part"
         + (f" ({', '.join(took_part)})" if took_part else ""),

@@ -154,6 +154,13 @@ class Proposal(models.Model):
         return self.status == ProposalStatus.OPEN
 
     @property
+    def mode_label(self) -> str:
+        """How positions are gathered, in a word or three: "Blind, anonymous"."""
+        short = {"open": "Open", "blind": "Blind", "hidden_until_close": "Hidden until close"}
+        label = short.get(self.visibility, self.visibility)
+        return f"{label}, anonymous" if self.anonymous else label
+
+    @property
     def is_closed(self) -> bool:
         return self.status == ProposalStatus.CLOSED
 
@@ -440,22 +447,22 @@ class DecisionRecord(models.Model):
     def __str__(self) -> str:
         return f"Decision {self.number}: {self.title}"
 
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "decision_record", kwargs={"workspace": self.workspace.slug, "record_id": self.pk}
-        )
-
-    @property
-    def adr_id(self) -> str:
-        return f"ADR-{self.number:04d}"
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise RecordImmutable(RECORD_IMMUTABLE)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "decision_record", kwargs={"workspace": self.workspace.slug, "record_id": self.pk}
+        )
+
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RecordImmutable(RECORD_IMMUTABLE)
+
+    @property
+    def adr_id(self) -> str:
+        return f"ADR-{self.number:04d}"
 
 
 class PinKind(models.TextChoices):

@@ -95,4 +95,6 @@ def decision_reviews(now: datetime) -> Iterator[Occurrence]:
             continue
         if week.has_hours and not is_working(week, now):
             continue
-        yield Occurrence(run_key(REVIEW, record.pk), partial(record_review_remind, record_id=record.pk))
+        yield Occurrence(
+            run_key(REVIEW, record.pk), partial(record_review_remind, record_id=record.pk)
+        )

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -19,6 +20,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from meridian.briefs.deadlines import week_of
@@ -27,7 +29,6 @@ from meridian.briefs.selectors import deadline_label
 from meridian.decisions import ballots
 from meridian.decisions.fairness import Fairness
 from meridian.decisions.models import (
-    AnonymousBallot,
     DecisionRecord,
     Kind,
     Option,
@@ -41,7 +42,6 @@ from meridian.decisions.models import (
     Stance,
     StanceRevision,
 )
-from meridian.decisions.services import describe
 from meridian.decisions.visibility import Sight, sight_for, viewer_order
 from meridian.workspaces.models import Membership, Team
 
@@ -52,7 +52,11 @@ SCOPES = {
     "owned": "Mine",
 }
 STATUSES = {"": "Any state", "draft": "Drafts", "open": "Open", "closed": "Closed"}
-RECORD_STATUSES = {"": "In force and superseded", "in_force": "In force", "superseded": "Superseded"}
+RECORD_STATUSES = {
+    "": "In force and superseded",
+    "in_force": "In force",
+    "superseded": "Superseded",
+}
 START_HERE_LIMIT = 10
 
 
@@ -90,8 +94,9 @@ def proposal_list_for(*, viewer: Membership, filters: ProposalFilters) -> QueryS
         qs = qs.filter(Q(title__icontains=filters.q) | Q(body__icontains=filters.q))
     participants = ProposalParticipant.objects.all()
     return (
-        qs.select_related("owner__profile", "record")
+        qs.select_related("owner__profile")
         .annotate(
+            record_pk=F("record__pk"),
             participant_count=_count(participants),
             responded_count=_count(participants.filter(responded_at__isnull=False)),
             is_participant=Exists(mine),
@@ -168,7 +173,8 @@ def tally_view(data: dict[str, Any], labels: dict[str, str]) -> TallyView:
     if kind == Kind.CONSENT:
         counts = data.get("counts", {})
         view.bars = [
-            Bar(p.capitalize(), counts.get(p, 0), 0) for p in ("agree", "abstain", "object", "block")
+            Bar(p.capitalize(), counts.get(p, 0), 0)
+            for p in ("agree", "abstain", "object", "block")
         ]
         top = max((b.value for b in view.bars), default=0) or 1
         for bar in view.bars:
@@ -296,7 +302,7 @@ class ProposalDetail:
     def my_stance_text(self) -> str:
         if self.my_stance is None:
             return ""
-        return describe(self.proposal, self.my_stance.payload, self.labels)
+        return ballots.describe(self.proposal, self.my_stance.payload, self.labels)
 
 
 def _participant_rows(proposal: Proposal) -> list[ParticipantRow]:
@@ -314,21 +320,13 @@ def _participant_rows(proposal: Proposal) -> list[ParticipantRow]:
     return rows
 
 
-def _stored_ballots(proposal: Proposal) -> list[tuple[dict, str]]:
-    if proposal.anonymous:
-        rows = AnonymousBallot.objects.filter(proposal=proposal).values_list("payload", "reason")
-    else:
-        rows = Stance.objects.filter(proposal=proposal).values_list("payload", "reason")
-    return [(dict(p), r) for p, r in rows]
-
-
 def tally_for(proposal: Proposal, options: list[Option], sight: Sight) -> dict[str, Any] | None:
     """The tally the viewer may see: the frozen one after close, the running one if allowed."""
     if not sight.tally:
         return None
     if proposal.is_closed and proposal.tally is not None:
         return dict(proposal.tally)
-    return ballots.as_json(ballots.count(proposal, options, _stored_ballots(proposal)))
+    return ballots.as_json(ballots.count(proposal, options, ballots.stored(proposal)))
 
 
 def fairness_for(proposal: Proposal, participants: list[ParticipantRow]) -> Fairness:
@@ -383,7 +381,7 @@ def proposal_detail_for(
     stances: list[StanceRow] = []
     if sight.stances:
         stances = [
-            StanceRow(s, describe(proposal, s.payload, labels))
+            StanceRow(s, ballots.describe(proposal, s.payload, labels))
             for s in Stance.objects.filter(proposal=proposal)
             .select_related("membership__profile")
             .order_by("membership__profile__display_name", "id")
@@ -398,7 +396,9 @@ def proposal_detail_for(
         comments = list(all_comments.filter(author=viewer).order_by("created_at", "id"))
         hidden = all_comments.exclude(author=viewer).count()
     data = tally_for(proposal, options, sight)
-    record = DecisionRecord.objects.filter(proposal=proposal).first() if proposal.is_closed else None
+    record = (
+        DecisionRecord.objects.filter(proposal=proposal).first() if proposal.is_closed else None
+    )
     return ProposalDetail(
         proposal=proposal,
         options=viewer_order(options, proposal_id=proposal.pk, viewer_id=viewer.pk),
@@ -435,9 +435,7 @@ def brief_comments_for_options(*, viewer: Membership, brief: Brief) -> QuerySet[
 
 def brief_invitees_for(*, viewer: Membership, brief: Brief) -> list[int]:
     """Who a proposal turned from a brief asks by default: the brief's author and participants."""
-    ids = list(
-        BriefParticipant.objects.filter(brief=brief).values_list("membership_id", flat=True)
-    )
+    ids = list(BriefParticipant.objects.filter(brief=brief).values_list("membership_id", flat=True))
     return [brief.author_id, *ids]
 
 
@@ -494,9 +492,7 @@ def record_list_for(*, viewer: Membership, filters: RecordFilters) -> QuerySet[D
 def tags_in_use_for(*, viewer: Membership) -> list[str]:
     """The tags of the workspace's decided proposals, for the log's tag filter."""
     return list(
-        ProposalTag.objects.filter(
-            workspace_id=viewer.workspace_id, proposal__record__isnull=False
-        )
+        ProposalTag.objects.filter(workspace_id=viewer.workspace_id, proposal__record__isnull=False)
         .values_list("name", flat=True)
         .distinct()
         .order_by("name")
@@ -564,13 +560,34 @@ class StartItem:
     brief: Brief | None = None
     record: DecisionRecord | None = None
 
+    @property
+    def target_id(self) -> int:
+        target = self.record if self.record is not None else self.brief
+        assert target is not None
+        return int(target.pk)
 
-def start_here_for(*, viewer: Membership, team: Team, limit: int = START_HERE_LIMIT) -> list[StartItem]:
-    """A team's pinned and most-linked briefs and decisions in force, oldest foundations first."""
+    @property
+    def url(self) -> str:
+        if self.record is not None:
+            return self.record.get_absolute_url()
+        assert self.brief is not None
+        return reverse(
+            "brief_detail",
+            kwargs={"workspace": self.brief.workspace.slug, "brief_id": self.brief.pk},
+        )
+
+
+def start_here_for(
+    *, viewer: Membership, team: Team, limit: int = START_HERE_LIMIT
+) -> list[StartItem]:
+    """A team's pinned and most-linked briefs and decisions in force, oldest foundations first.
+
+    Pinned items always appear; then up to ``limit`` more, most-linked first: the team's
+    decisions in force, and the briefs that asked the team and were linked to at least once
+    (by another brief or by a proposal turned from them).
+    """
     ws = viewer.workspace_id
-    pins = list(
-        Pin.objects.filter(workspace_id=ws, team=team).select_related("brief", "record")
-    )
+    pins = list(Pin.objects.filter(workspace_id=ws, team=team).select_related("brief", "record"))
     pinned_records = {p.record_id: p for p in pins if p.kind == PinKind.DECISION}
     pinned_briefs = {p.brief_id: p for p in pins if p.kind == PinKind.BRIEF}
 
@@ -584,8 +601,11 @@ def start_here_for(*, viewer: Membership, team: Team, limit: int = START_HERE_LI
     )
     records = (
         DecisionRecord.objects.filter(workspace_id=ws, superseded_by__isnull=True)
+        .select_related("workspace")
         .filter(Q(proposal__team_rows__team=team) | Q(pk__in=list(pinned_records)))
-        .annotate(links=Coalesce(Subquery(decision_links, output_field=IntegerField()), Value(0)))
+        .annotate(
+            link_count=Coalesce(Subquery(decision_links, output_field=IntegerField()), Value(0))
+        )
         .distinct()
     )
     brief_links = (
@@ -602,27 +622,31 @@ def start_here_for(*, viewer: Membership, team: Team, limit: int = START_HERE_LI
     )
     briefs = (
         Brief.objects.filter(workspace_id=ws)
+        .select_related("workspace")
         .filter(
             Q(pk__in=BriefParticipant.objects.filter(via_team=team).values("brief_id"))
             | Q(pk__in=list(pinned_briefs))
         )
         .annotate(
-            links=Coalesce(Subquery(brief_links, output_field=IntegerField()), Value(0))
+            link_count=Coalesce(Subquery(brief_links, output_field=IntegerField()), Value(0))
             + Coalesce(Subquery(proposals_from, output_field=IntegerField()), Value(0))
         )
     )
     items: list[StartItem] = []
-    for r in records.filter(Q(pk__in=list(pinned_records)) | Q(links__gte=1)).order_by(
-        "-links", "decided_at"
-    )[: limit + len(pinned_records)]:
+    # A team's decisions in force are its foundations: the most-linked first, even unlinked.
+    for r in records.order_by("-link_count", "decided_at")[: limit + len(pinned_records)]:
         items.append(
-            StartItem("decision", r.title, r.decided_at, r.links, pinned_records.get(r.pk), record=r)
+            StartItem(
+                "decision", r.title, r.decided_at, r.link_count, pinned_records.get(r.pk), record=r
+            )
         )
-    for b in briefs.filter(Q(pk__in=list(pinned_briefs)) | Q(links__gte=1)).order_by(
-        "-links", "created_at"
+    for b in briefs.filter(Q(pk__in=list(pinned_briefs)) | Q(link_count__gte=1)).order_by(
+        "-link_count", "created_at"
     )[: limit + len(pinned_briefs)]:
         items.append(
-            StartItem("brief", b.title, b.created_at, b.links, pinned_briefs.get(b.pk), brief=b)
+            StartItem(
+                "brief", b.title, b.created_at, b.link_count, pinned_briefs.get(b.pk), brief=b
+            )
         )
     pinned = [i for i in items if i.pin is not None]
     linked = sorted((i for i in items if i.pin is None), key=lambda i: -i.links)[:limit]
@@ -632,3 +656,12 @@ def start_here_for(*, viewer: Membership, team: Team, limit: int = START_HERE_LI
 def team_candidates_for(*, viewer: Membership) -> QuerySet[Team]:
     """The workspace's teams, for the pin menu."""
     return Team.objects.filter(workspace_id=viewer.workspace_id).order_by("name")
+
+
+def recent_briefs_for(*, viewer: Membership, limit: int = 50) -> list[Brief]:
+    """Recent briefs of the workspace, for the "pin a brief" menu."""
+    return list(
+        Brief.objects.filter(workspace_id=viewer.workspace_id)
+        .order_by("-created_at", "-id")
+        .only("pk", "title")[:limit]
+    )

@@ -34,11 +34,6 @@ from meridian.decisions import ballots
 from meridian.decisions import tally as t
 from meridian.decisions.ballots import Ballot
 from meridian.decisions.deadlines import participant_deadline
-from meridian.decisions.search import (
-    proposal_comment_search_index,
-    proposal_search_index,
-    record_search_index,
-)
 from meridian.decisions.models import (
     AnonymousBallot,
     DeadlineKind,
@@ -58,6 +53,11 @@ from meridian.decisions.models import (
     Stance,
     StanceRevision,
     Visibility,
+)
+from meridian.decisions.search import (
+    proposal_comment_search_index,
+    proposal_search_index,
+    record_search_index,
 )
 from meridian.decisions.visibility import sight_for
 from meridian.workspaces.access import require_role
@@ -290,7 +290,9 @@ def _clean_kind_settings(config: _Config, problems: _Problems) -> None:
 
 def _clean_rule(config: _Config, problems: _Problems) -> None:
     if config.rule not in Rule.values:
-        problems.add("rule", f"Unknown decision rule “{config.rule}”; use {', '.join(Rule.values)}.")
+        problems.add(
+            "rule", f"Unknown decision rule “{config.rule}”; use {', '.join(Rule.values)}."
+        )
         return
     if config.kind in Kind.values:
         allowed = t.RULES_FOR_KIND[t.Kind(config.kind)]
@@ -398,7 +400,9 @@ def _option_rows(
     known: set[int] = set()
     if comment_ids:
         if brief is None:
-            problems.add("options", "Options can come from the comments of the proposal's brief only.")
+            problems.add(
+                "options", "Options can come from the comments of the proposal's brief only."
+            )
         else:
             known = set(
                 Comment.objects.filter(brief=brief, pk__in=comment_ids).values_list("pk", flat=True)
@@ -784,9 +788,7 @@ def _cast_anonymously(proposal: Proposal, payload: dict, reason: str) -> None:
     that says which one is new: neither SQLite's rowid nor PostgreSQL's row positions and
     transaction ids single it out.
     """
-    kept = list(
-        AnonymousBallot.objects.filter(proposal=proposal).values_list("payload", "reason")
-    )
+    kept = list(AnonymousBallot.objects.filter(proposal=proposal).values_list("payload", "reason"))
     kept.append((payload, reason))
     secrets.SystemRandom().shuffle(kept)
     AnonymousBallot.objects.filter(proposal=proposal).delete()
@@ -844,19 +846,11 @@ def proposal_comment_add(*, acting: Membership, proposal: Proposal, body: str) -
 # --- Closing ----------------------------------------------------------------------------------
 
 
-def _ballots_of(proposal: Proposal) -> list[tuple[dict, str]]:
-    if proposal.anonymous:
-        rows = AnonymousBallot.objects.filter(proposal=proposal).values_list("payload", "reason")
-    else:
-        rows = Stance.objects.filter(proposal=proposal).values_list("payload", "reason")
-    return [(dict(p), r) for p, r in rows]
-
-
 def _close(proposal: Proposal, *, by: Membership | None, reason: str, now: datetime) -> Proposal:
     """Close a locked, open proposal: freeze its tally and verdict, ask the owner for the outcome."""
     options = list(Option.objects.filter(proposal=proposal))
     labels = {str(o.pk): o.label for o in options}
-    result = ballots.count(proposal, options, _ballots_of(proposal))
+    result = ballots.count(proposal, options, ballots.stored(proposal))
     invited = ProposalParticipant.objects.filter(proposal=proposal).count()
     proposal.status = ProposalStatus.CLOSED
     proposal.closed_at = now
@@ -918,7 +912,9 @@ def proposal_close(*, acting: Membership, proposal: Proposal, reason: str) -> Pr
         raise Conflict("This proposal has not opened yet; there is nothing to close.")
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed.field("reason", "Say why you close the proposal before its deadline.")
+        raise ValidationFailed.field(
+            "reason", "Say why you close the proposal before its deadline."
+        )
     if len(reason) > MAX_CLOSE_REASON:
         raise ValidationFailed.field(
             "reason", f"A reason has at most {MAX_CLOSE_REASON} characters."
@@ -947,9 +943,7 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
         ProposalParticipant.objects.select_related(
             "proposal__workspace", "proposal__owner__profile", "membership__profile"
         )
-        .filter(
-            pk=participant_id, responded_at__isnull=True, proposal__status=ProposalStatus.OPEN
-        )
+        .filter(pk=participant_id, responded_at__isnull=True, proposal__status=ProposalStatus.OPEN)
         .first()
     )
     if row is None:
@@ -1014,31 +1008,12 @@ def _named_stances(proposal: Proposal, labels: dict[str, str]) -> list[dict]:
         {
             "member_id": s.membership_id,
             "name": _name(s.membership),
-            "stance": describe(proposal, s.payload, labels),
+            "stance": ballots.describe(proposal, s.payload, labels),
             "payload": s.payload,
             "reason": s.reason,
         }
         for s in rows
     ]
-
-
-def describe(proposal: Proposal, payload: dict, labels: dict[str, str]) -> str:
-    """A stored ballot in words, e.g. "1. Postgres, 2. SQLite" or "object"."""
-
-    def name(key: object) -> str:
-        return labels.get(str(key), f"option {key}")
-
-    kind = proposal.kind
-    if kind == Kind.CONSENT:
-        return str(payload.get("position", ""))
-    if kind == Kind.SINGLE:
-        return name(payload.get("choice"))
-    if kind == Kind.MULTIPLE:
-        return ", ".join(name(c) for c in payload.get("choices", []))
-    if kind == Kind.RANKED:
-        return ", ".join(f"{i}. {name(o)}" for i, o in enumerate(payload.get("ranking", []), 1))
-    values = payload.get("scores" if kind == Kind.SCORE else "dots", {})
-    return ", ".join(f"{name(k)}: {v}" for k, v in values.items() if v)
 
 
 def _links(proposal: Proposal, supersedes: DecisionRecord | None) -> list[dict]:
@@ -1151,6 +1126,7 @@ def outcome_write(
     )["n"]
     options = list(Option.objects.filter(proposal=proposal))
     labels = {str(o.pk): o.label for o in options}
+    assert proposal.opened_at is not None and proposal.closed_at is not None  # it is closed
     record = DecisionRecord.objects.create(
         workspace_id=proposal.workspace_id,
         number=(last or 0) + 1,

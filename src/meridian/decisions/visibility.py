@@ -19,7 +19,6 @@ gets no position advantage and nobody's list jumps around between visits.
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from django.db import models
 
@@ -74,10 +73,9 @@ def sight_for(proposal: Proposal, *, responded: bool, is_participant: bool) -> S
     return Sight(stances=True, tally=True, comments=True)
 
 
-M = TypeVar("M", bound=models.Model)
-
-
-def viewer_order(items: Iterable[M], *, proposal_id: int, viewer_id: int) -> list[M]:
+def viewer_order[M: models.Model](
+    items: Iterable[M], *, proposal_id: int, viewer_id: int
+) -> list[M]:
     """The options in this viewer's own order: shuffled by a hash of proposal, viewer and option."""
 
     def key(item: M) -> str:

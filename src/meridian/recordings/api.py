@@ -30,7 +30,7 @@ from meridian.recordings.access import (
     upload_get_for,
 )
 from meridian.recordings.captions import Cue, write_vtt
-from meridian.recordings.errors import ChunkInterrupted, OffsetMismatch
+from meridian.recordings.errors import Busy, ChunkInterrupted, OffsetMismatch
 from meridian.recordings.models import Caption, CaptionCue, Recording, RecordingView, Upload
 from meridian.recordings.schemas import (
     CaptionDetailOut,
@@ -52,6 +52,7 @@ from meridian.recordings.selectors import (
 )
 from meridian.recordings.services import (
     caption_add,
+    caption_bytes,
     caption_delete,
     recording_delete,
     recording_view_record,
@@ -119,7 +120,15 @@ def upload_status(request: ApiRequest, upload_id: int, response: HttpResponse) -
 
 @router.patch(
     "/uploads/{upload_id}",
-    response={200: UploadOut, 404: Problem, 409: Problem, 411: Problem, 413: Problem, 422: Problem},
+    response={
+        200: UploadOut,
+        404: Problem,
+        409: Problem,
+        410: Problem,
+        411: Problem,
+        413: Problem,
+        422: Problem,
+    },
     openapi_extra=CHUNK_BODY,
 )
 @requires(Role.MEMBER)
@@ -140,9 +149,12 @@ def upload_chunk(
             stream=request,  # read in blocks: the body is never held whole
             length=int(length) if length and length.isdigit() else None,
         )
-    except (OffsetMismatch, ChunkInterrupted) as exc:
+    except (OffsetMismatch, ChunkInterrupted, Busy) as exc:
         answer = _problem(exc.status_code, exc.detail, exc.errors)
         answer["Upload-Offset"] = str(exc.offset)
+        answer["Cache-Control"] = "no-store"
+        if isinstance(exc, Busy) and exc.finishing:
+            answer["Upload-Status"] = "finishing"
         return answer
     _with_offset(response, upload)
     return upload
@@ -307,7 +319,7 @@ def caption_new(
     caption = caption_add(
         acting=request.membership,
         recording=target,
-        vtt=file.read(),
+        vtt=caption_bytes(file),
         language=language,
         label=label,
     )

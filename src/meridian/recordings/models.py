@@ -10,9 +10,15 @@ from django.db.models import Q
 
 
 class UploadStatus(models.TextChoices):
-    """Where a chunked upload stands: receiving bytes, turned into a recording, or refused."""
+    """Where a chunked upload stands: receiving bytes, being finished, turned into a recording, or refused.
+
+    FINISHING is claimed by the one request that sent the last byte while it probes and stores
+    the file; every other request is answered "finishing" until it ends (complete, rejected,
+    or back to RECEIVING at the full offset if finishing failed, so a retry finishes again).
+    """
 
     RECEIVING = "receiving", "Receiving"
+    FINISHING = "finishing", "Finishing"
     COMPLETE = "complete", "Complete"
     REJECTED = "rejected", "Rejected"
 

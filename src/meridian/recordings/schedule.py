@@ -16,12 +16,17 @@ BATCH = 200
 
 @scheduled("upload.abandoned")
 def uploads_abandoned(now: datetime) -> Iterator[Occurrence]:
-    """Each unfinished upload quiet for longer than UPLOAD_ABANDON_HOURS is removed, once."""
+    """Each unfinished upload quiet for longer than UPLOAD_ABANDON_HOURS is removed, once.
+
+    Removal checks again, under the upload's file lock, that it is still quiet.
+    """
     before = now - timedelta(hours=settings.UPLOAD_ABANDON_HOURS)
     quiet = Upload.objects.filter(
-        updated_at__lt=before, status__in=[UploadStatus.RECEIVING, UploadStatus.REJECTED]
+        updated_at__lt=before,
+        status__in=[UploadStatus.RECEIVING, UploadStatus.FINISHING, UploadStatus.REJECTED],
     ).select_related("workspace")
     for upload in quiet.order_by("updated_at", "pk")[:BATCH]:
         yield Occurrence(
-            run_key("upload.abandoned", upload.pk), partial(upload_abandon, upload=upload)
+            run_key("upload.abandoned", upload.pk),
+            partial(upload_abandon, upload=upload, before=before),
         )

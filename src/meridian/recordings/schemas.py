@@ -21,7 +21,10 @@ class UploadOut(Schema):
     filename: str
     size: int
     offset: int = Field(..., description="Bytes the server has; the next chunk starts here.")
-    status: str = Field(..., description="receiving, complete or rejected.")
+    status: str = Field(
+        ...,
+        description="receiving, finishing (the last chunk is being stored; wait), complete or rejected.",
+    )
     problem: str = Field(..., description="Why the file was rejected, when it was.")
     recording_id: int | None = Field(..., description="The recording, once the upload is complete.")
     chunk_size: int = Field(CHUNK_BYTES, description="The chunk size the server suggests.")

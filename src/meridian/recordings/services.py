@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -32,7 +33,9 @@ from meridian.core.services import audit_record
 from meridian.recordings import captions, media
 from meridian.recordings.access import require_manage
 from meridian.recordings.errors import (
+    Busy,
     ChunkInterrupted,
+    Gone,
     LengthRequired,
     OffsetMismatch,
     TooLarge,
@@ -119,6 +122,11 @@ def upload_append(
     Whatever part of a chunk arrives is kept, so a cut connection loses nothing: the client
     asks for the offset and goes on from there. The chunk is refused before any byte is read
     when it does not start at the upload's offset or would pass the declared size.
+
+    The request that writes the last byte claims the upload (FINISHING) and holds the partial
+    file's lock while it probes and stores the file; others are answered "finishing". When
+    finishing fails the upload is back to RECEIVING at the full offset with its partial file
+    intact, so resending the empty last chunk finishes it again.
     """
     if upload.status == UploadStatus.COMPLETE:
         if offset == upload.size and not length:
@@ -141,39 +149,82 @@ def upload_append(
         raise TooLarge(f"A chunk may carry at most {size_label(CHUNK_MAX_BYTES)}.")
     path = partial_path(upload)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(path) as handle:
+    with _locked(path, upload) as handle:
         # Another request may have written between our read of the offset and the lock.
-        upload.refresh_from_db(fields=["offset", "status"])
+        _refresh_or_gone(upload)
+        if upload.status == UploadStatus.COMPLETE and offset == upload.size and not length:
+            return upload  # finished by the request this one waited for
+        if upload.status == UploadStatus.FINISHING:
+            # Whoever finishes holds the lock to the end; holding it ourselves means that
+            # request died mid-way (its process ended). The partial file is whole: go on.
+            Upload.objects.filter(pk=upload.pk, status=UploadStatus.FINISHING).update(
+                status=UploadStatus.RECEIVING
+            )
+            upload.status = UploadStatus.RECEIVING
         if upload.status != UploadStatus.RECEIVING or upload.offset != offset:
             raise OffsetMismatch(upload.offset)
+        kept = os.fstat(handle.fileno()).st_size
+        if kept < offset:
+            # The partial file holds fewer bytes than the database counts (it was lost or
+            # cut short): never pad it; the client resumes from what is really there.
+            logger.warning("Upload %s: partial file has %s of %s bytes", upload.pk, kept, offset)
+            Upload.objects.filter(
+                pk=upload.pk, status=UploadStatus.RECEIVING, offset=offset
+            ).update(offset=kept, updated_at=timezone.now())
+            upload.offset = kept
+            raise OffsetMismatch(kept)
         handle.truncate(offset)  # bytes past the offset were never acknowledged
         handle.seek(offset)
         received = _copy(stream, handle, length)
         handle.flush()
         os.fdatasync(handle.fileno())
-        upload.offset = offset + received
-        Upload.objects.filter(pk=upload.pk, offset=offset).update(
-            offset=upload.offset, updated_at=timezone.now()
+        new_offset = offset + received
+        last = new_offset == upload.size
+        # The write and, with the last byte, the claim to finish: only while the upload is
+        # still the one we locked (not cancelled or abandoned meanwhile).
+        changed = Upload.objects.filter(
+            pk=upload.pk, status=UploadStatus.RECEIVING, offset=offset
+        ).update(
+            offset=new_offset,
+            status=UploadStatus.FINISHING if last else UploadStatus.RECEIVING,
+            updated_at=timezone.now(),
         )
+        if not changed:
+            raise Gone("This upload was cancelled or removed while the chunk was stored.")
+        upload.offset = new_offset
         if received < length:
             raise ChunkInterrupted(received, length, upload.offset)
-        if upload.offset == upload.size:
-            _upload_finish(acting=acting, upload=upload, path=path)
+        if last:
+            upload.status = UploadStatus.FINISHING
+            try:
+                _upload_finish(acting=acting, upload=upload, path=path)
+            except BaseException:
+                if upload.status == UploadStatus.FINISHING:  # failed, not refused: retry later
+                    Upload.objects.filter(pk=upload.pk, status=UploadStatus.FINISHING).update(
+                        status=UploadStatus.RECEIVING, updated_at=timezone.now()
+                    )
+                    upload.status = UploadStatus.RECEIVING
+                raise
     return upload
 
 
+def _refresh_or_gone(upload: Upload) -> None:
+    try:
+        upload.refresh_from_db(fields=["offset", "status", "recording"])
+    except Upload.DoesNotExist:
+        raise Gone("This upload was cancelled or removed; start a new one.") from None
+
+
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[IO[bytes]]:
+def _locked(path: Path, upload: Upload) -> Iterator[IO[bytes]]:
     """The partial file, open for writing and locked against a second writer."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     with open(fd, "r+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Conflict(
-                "Another request is sending a chunk of this upload; wait for it to finish, "
-                "then ask for the offset."
-            ) from None
+            _refresh_or_gone(upload)
+            raise Busy(upload.offset, finishing=upload.status == UploadStatus.FINISHING) from None
         yield handle
 
 
@@ -193,18 +244,24 @@ def _copy(stream: Readable, handle: IO[bytes], length: int) -> int:
 
 
 def _upload_finish(*, acting: Membership, upload: Upload, path: Path) -> None:
-    """Probe the complete file; keep it as a recording, or refuse it and remove it."""
+    """Probe the complete file; keep it as a recording, or refuse it and remove it.
+
+    Called with the upload claimed (FINISHING) and its partial file locked. The partial file
+    is removed only once the recording has committed.
+    """
     try:
         found = media.probe(path)
     except media.NotMedia as exc:
-        path.unlink(missing_ok=True)
         with transaction.atomic():
-            Upload.objects.filter(pk=upload.pk).update(
+            refused = Upload.objects.filter(pk=upload.pk, status=UploadStatus.FINISHING).update(
                 status=UploadStatus.REJECTED, problem=str(exc), updated_at=timezone.now()
             )
+            if not refused:
+                raise Gone("This upload was cancelled or removed while it was finishing.") from None
             audit_record(
                 actor=acting, action="upload.reject", obj=upload, data={"reason": str(exc)}
             )
+        path.unlink(missing_ok=True)
         upload.status, upload.problem = UploadStatus.REJECTED, str(exc)
         raise ValidationFailed.field("file", str(exc)) from None
     recording = _recording_store(
@@ -214,30 +271,60 @@ def _upload_finish(*, acting: Membership, upload: Upload, path: Path) -> None:
     upload.status, upload.recording = UploadStatus.COMPLETE, recording
 
 
+# Upload states that may be cancelled by the uploader or removed when quiet for too long.
+_REMOVABLE = (UploadStatus.RECEIVING, UploadStatus.REJECTED)
+
+
 @transaction.atomic
 def upload_cancel(*, acting: Membership, upload: Upload) -> None:
     """The uploader gives up an unfinished upload; its partial file is removed."""
     if upload.status == UploadStatus.COMPLETE:
         raise Conflict("This upload is complete; delete its recording instead.")
+    path = partial_path(upload)
+    deleted, _ = Upload.objects.filter(pk=upload.pk, status__in=_REMOVABLE).delete()
+    if not deleted:
+        current = Upload.objects.filter(pk=upload.pk).values_list("status", flat=True).first()
+        if current is None:
+            return  # already gone
+        raise Conflict(
+            "This upload is finishing or complete; wait for its recording, then delete that."
+        )
     audit_record(actor=acting, action="upload.cancel", obj=upload)
-    path = partial_path(upload)
-    upload.delete()
     transaction.on_commit(lambda: path.unlink(missing_ok=True))
 
 
-@transaction.atomic
-def upload_abandon(*, upload: Upload) -> None:
-    """Remove an upload nobody has sent a chunk to for longer than the abandon age (scheduler)."""
-    audit_record(
-        actor=None,
-        action="upload.abandon",
-        obj=upload,
-        workspace=upload.workspace,
-        data={"offset": upload.offset, "size": upload.size},
-    )
+def upload_abandon(*, upload: Upload, before: datetime | None = None) -> bool:
+    """Remove an upload nobody has sent a chunk to since ``before`` (scheduler).
+
+    Done under the partial file's lock and only while the upload is still quiet, so a chunk
+    being written or a file being finished is never removed; a FINISHING upload whose lock
+    is free was left by a request that died. Answers whether the upload was removed.
+    """
     path = partial_path(upload)
-    upload.delete()
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with _locked(path, upload), transaction.atomic():
+            quiet = Upload.objects.select_for_update().filter(
+                pk=upload.pk,
+                status__in=[*_REMOVABLE, UploadStatus.FINISHING],
+                updated_at__lt=before or upload.updated_at + timedelta(microseconds=1),
+            )
+            current = quiet.first()
+            if current is None:
+                return False
+            audit_record(
+                actor=None,
+                action="upload.abandon",
+                obj=current,
+                workspace=upload.workspace,
+                data={"offset": current.offset, "size": current.size},
+            )
+            current.delete()
+            transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    except (Busy, Gone):
+        return False  # a request is working on it right now, or it is gone already
+    return True
 
 
 # --- Recordings ---------------------------------------------------------------------------
@@ -283,11 +370,16 @@ def _recording_store(
 ) -> Recording:
     size = path.stat().st_size
     folder = f"recordings/{brief.workspace_id}/{secrets.token_hex(12)}"
-    with open(path, "rb") as handle:
-        name = default_storage.save(
-            f"{folder}/original{found.extension}", _LocalFile(handle, str(path))
-        )
-    path.unlink(missing_ok=True)  # moved by local storage; copied by any other
+    target = f"{folder}/original{found.extension}"
+    if upload is None:
+        with open(path, "rb") as handle:
+            name = default_storage.save(target, _LocalFile(handle, str(path)))
+        path.unlink(missing_ok=True)  # moved by local storage; copied by any other
+    else:
+        # The partial file stays whole until the recording commits, so a failure here leaves
+        # an upload that can be finished again: storage moves a second name of it (a hard
+        # link), or copies it where a link cannot be made.
+        name = _store_copy(path, target)
     try:
         with transaction.atomic():
             require_manage(acting, Brief.objects.get(pk=brief.pk))
@@ -306,9 +398,14 @@ def _recording_store(
                 height=found.height,
             )
             if upload is not None:
-                Upload.objects.filter(pk=upload.pk).update(
+                done = Upload.objects.filter(
+                    pk=upload.pk, status=UploadStatus.FINISHING, offset=size
+                ).update(
                     status=UploadStatus.COMPLETE, recording=recording, updated_at=timezone.now()
                 )
+                if not done:
+                    raise Gone("This upload was cancelled or removed while it was finishing.")
+                transaction.on_commit(lambda: path.unlink(missing_ok=True))
             audit_record(
                 actor=acting,
                 action="recording.create",
@@ -320,6 +417,21 @@ def _recording_store(
         default_storage.delete(name)
         raise
     return recording
+
+
+def _store_copy(path: Path, target: str) -> str:
+    """Save the file at ``path`` to storage as ``target``, leaving ``path`` in place."""
+    link = path.with_name(f"{path.name}.{secrets.token_hex(6)}.store")
+    try:
+        os.link(path, link)
+    except OSError:
+        with open(path, "rb") as handle:
+            return default_storage.save(target, File(handle, path.name))
+    try:
+        with open(link, "rb") as handle:
+            return default_storage.save(target, _LocalFile(handle, str(link)))
+    finally:
+        link.unlink(missing_ok=True)  # moved by local storage; copied by any other
 
 
 def _enqueue_processing(recording_id: int) -> None:
@@ -426,6 +538,18 @@ def recording_delete(*, acting: Membership, recording: Recording) -> None:
 
 
 # --- Captions -----------------------------------------------------------------------------
+
+
+def caption_bytes(file: Readable) -> bytes:
+    """An uploaded caption file's bytes, refused by its size before it is read (at most the cap)."""
+    message = f"A caption file may be at most {size_label(CAPTION_MAX_BYTES)}."
+    size = getattr(file, "size", None)
+    if isinstance(size, int) and size > CAPTION_MAX_BYTES:
+        raise TooLarge(message, {"file": [message]})
+    data = file.read(CAPTION_MAX_BYTES + 1)
+    if len(data) > CAPTION_MAX_BYTES:
+        raise TooLarge(message, {"file": [message]})
+    return data
 
 
 @transaction.atomic

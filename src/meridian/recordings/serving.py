@@ -16,7 +16,10 @@ from django.utils.http import content_disposition_header
 from meridian.core.errors import NotFound
 
 BLOCK = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+# More digits than any file size has (and than int() converts by default): "past the end".
+_MAX_DIGITS = 18
+_BEYOND = 10**_MAX_DIGITS
 
 
 class Unsatisfiable(ValueError):
@@ -32,21 +35,29 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     match = _RANGE.match(header.strip().replace(" ", ""))
     if not match:
         return None
-    first, last = match.groups()
-    if not first and not last:
+    first, last = (_number(part) for part in match.groups())
+    if first is None and last is None:
         return None
-    if not first:  # the final N bytes
-        length = int(last)
+    if first is None:  # the final N bytes
+        length = last or 0
         if length == 0 or size == 0:
             raise Unsatisfiable(header)
         return max(0, size - length), size - 1
-    start = int(first)
+    start = first
     if start >= size:
         raise Unsatisfiable(header)
-    end = int(last) if last else size - 1
+    end = last if last is not None else size - 1
     if end < start:
         return None
     return start, min(end, size - 1)
+
+
+def _number(digits: str) -> int | None:
+    """A range bound, None when absent; a bound longer than any size counts as "past the end"."""
+    if not digits:
+        return None
+    digits = digits.lstrip("0") or "0"
+    return _BEYOND if len(digits) > _MAX_DIGITS else int(digits)
 
 
 class RangeReader:

@@ -30,6 +30,7 @@ from meridian.recordings.selectors import (
 from meridian.recordings.services import (
     CHUNK_BYTES,
     caption_add,
+    caption_bytes,
     caption_delete,
     recording_create_from_file,
     recording_delete,
@@ -50,7 +51,16 @@ def record(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResp
     """Record screen, camera or both in the browser, or pick a file; chunked upload by script."""
     brief = brief_get_for(request.membership, brief_id)
     if request.method == "POST":
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        header = (request.META.get("CONTENT_LENGTH") or "0").strip()
+        if not header.isascii() or not header.isdigit() or len(header) > 20:
+            return _record_page(
+                request,
+                brief,
+                problem="The request's Content-Length header is not a byte count; send the "
+                "form again.",
+                status=400,
+            )
+        declared = int(header)
         if declared > settings.UPLOAD_MAX_BYTES + FORM_OVERHEAD:
             limit = settings.UPLOAD_MAX_BYTES
             return _record_page(
@@ -161,7 +171,7 @@ def caption_new(request: WorkspaceRequest, workspace: str, recording_id: int) ->
         caption_add(
             acting=request.membership,
             recording=recording,
-            vtt=upload.read(),
+            vtt=caption_bytes(upload),
             language=request.POST.get("language", "en"),
             label=request.POST.get("label", ""),
         )

@@ -4,28 +4,37 @@ Both answer the same two questions in SQL of their own:
 
 1. ``ranked``: which documents of the workspace match, best first. Ranking every match of a
    common word would cost time in proportion to the whole workspace, so each engine ranks a
-   bounded set of candidates: the ``RECENT`` most recent matches in any column, plus the
-   ``TITLED`` most recent matches in the title (so the record named after what you search
-   for is found however old it is). A query matched by fewer documents than that, which is
-   most of them, is ranked in full. The candidates are chosen after the workspace, kind and
-   audience filters, so another workspace's documents never take their places.
+   bounded set of candidates: the most recent matches in any column (``RECENT`` on SQLite,
+   ``POSTGRES_RECENT`` on PostgreSQL, whose GIN index has no order and makes each candidate
+   dearer), plus the ``TITLED`` most recent matches in the title, so the record named after
+   what you search for is found however old it is. A query that fewer documents match than
+   that is ranked in full. Candidates are chosen after the workspace, kind and audience
+   filters, so another workspace's documents, or hidden ones, never take their places.
 2. ``highlighted``: the title and a snippet of each of one page of hits, with the matches
    marked (only for that page, never for every match).
 
 Scores are "higher is better" on both: SQLite's ``-bm25()`` with the title weighing ten
 times the body; PostgreSQL's ``ts_rank_cd()`` with weight 1.0 for the title (A) and 0.1 for
-the body (B), divided by 1 + log(length) so long texts do not win by volume alone.
+the body (B), divided by 1 + log(length) so long texts do not win by volume alone. On SQLite
+a document found only among the title matches is scored by its title alone (FTS5 scores what
+its query matched), which puts it a little lower than a full score would.
+
+The constants were tuned with bench/search.py on 1,100,000 documents (docs/benchmarks.md).
 """
 
+import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from meridian.search.query import ParsedQuery
 from meridian.search.text import GREATER_THAN, LESS_THAN, MATCH_END, MATCH_START
 
 RECENT = 2000
+POSTGRES_RECENT = 200
 TITLED = 500
 SNIPPET_WORDS = 24
 
@@ -47,12 +56,16 @@ class Highlight:
     snippet: str
 
 
+Params = list[str | int | float]
+
+
 def _placeholders(values: Sequence[object]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _filters(scope: Scope, alias: str) -> tuple[str, list[object]]:
-    sql, params = f"{alias}.workspace_id = %s", [scope.workspace_id]
+def _filters(scope: Scope, alias: str) -> tuple[str, Params]:
+    sql = f"{alias}.workspace_id = %s"
+    params: Params = [scope.workspace_id]
     if scope.kinds:
         sql += f" AND {alias}.kind IN ({_placeholders(scope.kinds)})"
         params += scope.kinds
@@ -65,7 +78,7 @@ def _filters(scope: Scope, alias: str) -> tuple[str, list[object]]:
     return sql, params
 
 
-def _after(after: tuple[float, int] | None) -> tuple[str, list[object]]:
+def _after(after: tuple[float, int] | None) -> tuple[str, Params]:
     if after is None:
         return "", []
     score, last_id = after
@@ -92,28 +105,27 @@ def highlighted(query: ParsedQuery, ids: Sequence[int]) -> dict[int, Highlight]:
 
 # --- SQLite FTS5 ----------------------------------------------------------------------------
 
-_SQLITE_CANDIDATES = """
-    SELECT * FROM (
-        SELECT search_fts.rowid AS id, -bm25(search_fts, 10.0, 1.0) AS score
-        FROM search_fts JOIN search_searchdocument AS d ON d.id = search_fts.rowid
-        WHERE search_fts MATCH %s AND {filters}
-        ORDER BY search_fts.rowid DESC LIMIT %s
-    )"""
-
 
 def _sqlite_ranked(
     query: ParsedQuery, scope: Scope, *, limit: int, after: tuple[float, int] | None
 ) -> list[tuple[int, float]]:
     filters, filter_params = _filters(scope, "d")
-    candidates = _SQLITE_CANDIDATES.format(filters=filters)
     cursor_sql, cursor_params = _after(after)
+    candidates = f"""
+        SELECT * FROM (
+            SELECT search_fts.rowid AS id, -bm25(search_fts, 10.0, 1.0) AS score
+            FROM search_fts JOIN search_searchdocument AS d ON d.id = search_fts.rowid
+            WHERE search_fts MATCH %s AND {filters}
+            ORDER BY search_fts.rowid DESC LIMIT %s
+        )"""  # noqa: S608 (placeholders only)
     # A title-only match scores its title alone; the same document among the recent
     # matches scores title and body, and the better of the two counts.
-    sql = (
-        f"SELECT id, MAX(score) AS score FROM ({candidates} UNION ALL {candidates}) "  # noqa: S608 (placeholders only)
-        "GROUP BY id"
-    )
-    sql = f"SELECT id, score FROM ({sql}) {cursor_sql} ORDER BY score DESC, id DESC LIMIT %s"  # noqa: S608
+    sql = f"""
+        SELECT id, score FROM (
+            SELECT id, MAX(score) AS score FROM ({candidates} UNION ALL {candidates})
+            GROUP BY id
+        ) {cursor_sql}
+        ORDER BY score DESC, id DESC LIMIT %s"""  # noqa: S608 (placeholders only)
     params = [
         query.fts5(),
         *filter_params,
@@ -130,12 +142,12 @@ def _sqlite_ranked(
 
 
 def _sqlite_highlighted(query: ParsedQuery, ids: Sequence[int]) -> dict[int, Highlight]:
-    sql = (
-        "SELECT rowid, highlight(search_fts, 0, %s, %s), "
-        f"snippet(search_fts, 1, %s, %s, '…', {SNIPPET_WORDS}) "
-        f"FROM search_fts WHERE search_fts MATCH %s AND rowid IN ({_placeholders(ids)})"  # noqa: S608
-    )
-    params = [MATCH_START, MATCH_END, MATCH_START, MATCH_END, query.fts5(), *ids]
+    sql = f"""
+        SELECT rowid, highlight(search_fts, 0, %s, %s),
+            snippet(search_fts, 1, %s, %s, '…', {SNIPPET_WORDS})
+        FROM search_fts
+        WHERE search_fts MATCH %s AND rowid IN ({_placeholders(ids)})"""  # noqa: S608 (placeholders only)
+    params: Params = [MATCH_START, MATCH_END, MATCH_START, MATCH_END, query.fts5(), *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {int(r[0]): Highlight(title=r[1] or "", snippet=r[2] or "") for r in cursor}
@@ -145,12 +157,36 @@ def _sqlite_highlighted(query: ParsedQuery, ids: Sequence[int]) -> dict[int, Hig
 
 _TSQUERY = "to_tsquery('english'::regconfig, %s)"
 # Weights of {D, C, B, A}: the title is A, the body B. Normalization 1: ÷ (1 + log(length)).
-_RANK = f"ts_rank_cd('{{0.1, 0.1, 0.1, 1.0}}'::float4[], d.search_vector, {_TSQUERY}, 1)"
+# As float8: a float4 sent as text and read back as a double would not equal itself in a cursor.
+_RANK = f"ts_rank_cd('{{0.1, 0.1, 0.1, 1.0}}'::float4[], d.search_vector, {_TSQUERY}, 1)::float8"
 _HEADLINE_OPTIONS = (
-    f'StartSel="{MATCH_START}", StopSel="{MATCH_END}", MaxWords={SNIPPET_WORDS}, '
-    'MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
+    f'StartSel="{MATCH_START}", StopSel="{MATCH_END}", MaxWords={SNIPPET_WORDS}, MinWords=12'
 )
 _TITLE_OPTIONS = f'StartSel="{MATCH_START}", StopSel="{MATCH_END}", HighlightAll=true'
+
+
+def _plan_rows(plan: object) -> float:
+    """The number of rows the top node of an ``EXPLAIN (FORMAT JSON)`` plan expects."""
+    parsed = json.loads(plan) if isinstance(plan, str) else plan
+    return float(parsed[0]["Plan"]["Plan Rows"])  # type: ignore[index]
+
+
+def _postgres_newest(
+    cursor: CursorWrapper, sql: str, params: Params, *, limit: int, rows: float, scale: float = 1
+) -> list[int]:
+    """The ids of the newest ``limit`` rows of ``sql`` (aliased c), found the cheaper way.
+
+    Few matches are read all at once from the GIN index ("+ 0" keeps the planner from walking
+    the id index instead); many are found by walking back by id until ``limit`` have matched.
+    Reading m matches costs m heap visits; walking back costs limit × rows ÷ m rows of about a
+    fifth of a visit each (measured): the two are equal at m = √(limit × rows ÷ 5). The
+    planner's own choice walks back far too often, as it prices a heap visit much higher.
+    """
+    cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    expected = _plan_rows(cursor.fetchone()[0]) * scale
+    order = "c.id + 0" if expected <= math.sqrt(limit * rows / 5) else "c.id"
+    cursor.execute(f"{sql} ORDER BY {order} DESC LIMIT %s", [*params, limit])
+    return [row[0] for row in cursor.fetchall()]
 
 
 def _postgres_ranked(
@@ -158,37 +194,39 @@ def _postgres_ranked(
 ) -> list[tuple[int, float]]:
     filters, filter_params = _filters(scope, "c")
     tsquery = query.tsquery()
-    cursor_sql, cursor_params = _after(after)
-    # The tsquery is repeated rather than shared in a CTE: as a constant in each place, the
-    # planner can see how common its words are and pick the index scan or the bitmap.
-    sql = f"""
-        SELECT id, score FROM (
-            SELECT d.id, {_RANK} AS score
-            FROM search_searchdocument AS d
-            WHERE d.id IN (
-                (SELECT c.id FROM search_searchdocument AS c
-                 WHERE c.search_vector @@ {_TSQUERY} AND {filters}
-                 ORDER BY c.id DESC LIMIT %s)
-                UNION
-                (SELECT c.id FROM search_searchdocument AS c
-                 WHERE c.title <> '' AND c.title_vector @@ {_TSQUERY} AND {filters}
-                 ORDER BY c.id DESC LIMIT %s)
-            )
-        ) AS ranked {cursor_sql}
-        ORDER BY score DESC, id DESC LIMIT %s"""  # noqa: S608 (placeholders only)
-    params = [
-        tsquery,
-        tsquery,
-        *filter_params,
-        RECENT,
-        tsquery,
-        *filter_params,
-        TITLED,
-        *cursor_params,
-        limit,
-    ]
+    params: Params = [tsquery, *filter_params]
+    # The tsquery is a constant in each statement, so the planner sees how common its words are.
+    matching = f"""
+        SELECT c.id FROM search_searchdocument AS c
+        WHERE c.search_vector @@ {_TSQUERY} AND {filters}"""  # noqa: S608 (placeholders only)
+    titled = f"""
+        SELECT c.id FROM search_searchdocument AS c
+        WHERE c.title <> '' AND c.title_vector @@ {_TSQUERY} AND {filters}"""  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class "
+            "WHERE relname IN ('search_searchdocument', 'search_doc_titled')"
+        )
+        sizes = {name: max(float(n), 1.0) for name, n in cursor.fetchall()}
+        documents = sizes.get("search_searchdocument", 1.0)
+        with_title = sizes.get("search_doc_titled", 1.0)
+        ids = _postgres_newest(cursor, matching, params, limit=POSTGRES_RECENT, rows=documents)
+        # The planner takes a title word's share of all documents and then multiplies by the
+        # share of titled ones again; the scale undoes the second.
+        ids += _postgres_newest(
+            cursor, titled, params, limit=TITLED, rows=with_title, scale=documents / with_title
+        )
+        if not ids:
+            return []
+        cursor_sql, cursor_params = _after(after)
+        cursor.execute(
+            f"""SELECT id, score FROM (
+                SELECT d.id, {_RANK} AS score FROM search_searchdocument AS d
+                WHERE d.id = ANY(%s)
+            ) AS ranked {cursor_sql}
+            ORDER BY score DESC, id DESC LIMIT %s""",  # noqa: S608 (placeholders only)
+            [tsquery, sorted(set(ids)), *cursor_params, limit],
+        )
         return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
 
 
@@ -202,7 +240,14 @@ def _postgres_highlighted(query: ParsedQuery, ids: Sequence[int]) -> dict[int, H
         FROM search_searchdocument AS d, {_TSQUERY} AS q
         WHERE d.id IN ({_placeholders(ids)})"""  # noqa: S608 (placeholders only)
     stand_ins = LESS_THAN + GREATER_THAN
-    params = [stand_ins, _TITLE_OPTIONS, stand_ins, _HEADLINE_OPTIONS, query.tsquery(), *ids]
+    params: Params = [
+        stand_ins,
+        _TITLE_OPTIONS,
+        stand_ins,
+        _HEADLINE_OPTIONS,
+        query.tsquery(),
+        *ids,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {int(r[0]): Highlight(title=r[1] or "", snippet=r[2] or "") for r in cursor}

@@ -56,7 +56,9 @@ _kinds: dict[str, Kind] = {}
 _audiences: dict[str, AudienceCheck] = {}
 
 
-def search_kind(name: str, *, label: str, plural: str) -> Callable[[DocumentSource], DocumentSource]:
+def search_kind(
+    name: str, *, label: str, plural: str
+) -> Callable[[DocumentSource], DocumentSource]:
     """Register a kind; the decorated function yields every document of it, for reindexing."""
 
     def decorator(documents: DocumentSource) -> DocumentSource:

@@ -41,7 +41,7 @@ from django.utils import timezone
 from meridian.core.errors import ValidationFailed
 from meridian.search.models import SearchDocument
 from meridian.search.registry import Document, registered_kinds
-from meridian.search.text import MAX_BODY, MAX_TITLE, clean, plain_text
+from meridian.search.text import MAX_TITLE, clean, plain_text
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 _AUDIENCE = re.compile(r"^[a-z][a-z0-9_.]{0,49}:[A-Za-z0-9_.-]{1,49}$")
@@ -107,7 +107,9 @@ def search_index_upsert(
     )
     fields = ["workspace_id", "parent_id", "title", "body", "context", "url", "audience"]
     existing = (
-        SearchDocument.objects.filter(kind=kind, object_id=object_id).values("pk", "created_at").first()
+        SearchDocument.objects.filter(kind=kind, object_id=object_id)
+        .values("pk", "created_at")
+        .first()
     )
     if existing is None:
         doc.save(force_insert=True)

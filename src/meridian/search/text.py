@@ -53,7 +53,8 @@ def _inline_text(token: Token) -> list[str]:
 def plain_text(markdown: str) -> str:
     """The words of a Markdown text without its markup (link targets and formatting go)."""
     parts: list[str] = []
-    for token in _parser.parse(markdown):
+    # Markdown would turn NUL into U+FFFD; it is nothing anyone wrote.
+    for token in _parser.parse(markdown.replace("\x00", "")):
         if token.type == "inline":
             parts.extend(_inline_text(token))
         elif token.type in {"fence", "code_block"}:

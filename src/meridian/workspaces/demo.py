@@ -132,4 +132,7 @@ def demo_build() -> tuple[Workspace, bool]:
     from meridian.briefs.demo import demo_briefs
 
     demo_briefs(workspace, members)
+    from meridian.decisions.demo import demo_decisions
+
+    demo_decisions(workspace, members)
     return workspace, True
