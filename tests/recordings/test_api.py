@@ -308,3 +308,65 @@ def test_the_openapi_document_describes_the_chunk_body(client):
     assert CHUNK_TYPE in patch["requestBody"]["content"]
     assert any(p["name"] == "Upload-Offset" for p in patch["parameters"])
     assert {"409", "413", "422"} <= set(patch["responses"])
+
+
+def test_a_range_with_thousands_of_digits_is_answered_not_a_server_error(
+    client, author, brief, clips
+):
+    me = bearer(author)
+    data = clips["webm"].read_bytes()
+    recording_id = upload_whole(client, me, brief, data).json()["recording_id"]
+    url = f"{API}/recordings/{recording_id}/media"
+    huge = "9" * 5000
+
+    start_past_end = client.get(url, headers={**me, "Range": f"bytes={huge}-"})
+    end_past_end = client.get(url, headers={**me, "Range": f"bytes=0-{huge}"})
+    suffix = client.get(url, headers={**me, "Range": f"bytes=-{huge}"})
+    padded = client.get(url, headers={**me, "Range": f"bytes={'0' * 5000}10-19"})
+
+    assert start_past_end.status_code == 416
+    assert end_past_end.status_code == 206
+    assert b"".join(end_past_end.streaming_content) == data
+    assert b"".join(suffix.streaming_content) == data
+    assert b"".join(padded.streaming_content) == data[10:20]
+
+
+def test_an_oversized_caption_gets_413_naming_the_limit(client, author, brief, clips):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    me = bearer(author)
+    recording_id = upload_whole(client, me, brief, clips["webm"].read_bytes()).json()[
+        "recording_id"
+    ]
+    big = b"WEBVTT\n\n" + b"x" * (2 * 1024 * 1024)
+
+    answer = client.post(
+        f"{API}/recordings/{recording_id}/captions",
+        {"file": SimpleUploadedFile("big.vtt", big, "text/vtt")},
+        headers=me,
+    )
+
+    assert "at most 2 MiB" in problem(answer, 413)["detail"]
+
+
+def test_a_chunk_while_finishing_gets_409_finishing_with_the_offset(client, author, brief):
+    import fcntl
+
+    from meridian.recordings.services import partial_path
+
+    me = bearer(author)
+    created = start(client, me, brief, 10).json()
+    upload = Upload.objects.get(pk=created["id"])
+    partial_dir().mkdir(parents=True, exist_ok=True)
+    partial_path(upload).write_bytes(b"x" * 10)
+    Upload.objects.filter(pk=upload.pk).update(offset=10, status=UploadStatus.FINISHING)
+
+    with open(partial_path(upload), "rb") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        answer = chunk(client, me, created["id"], 10, b"", CONTENT_LENGTH="0")
+        status = client.get(f"{API}/uploads/{created['id']}", headers=me)
+
+    assert "finishing" in problem(answer, 409)["detail"]
+    assert answer["Upload-Offset"] == "10"
+    assert status.json()["status"] == "finishing"
+    assert status["Upload-Offset"] == "10"

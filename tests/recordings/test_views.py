@@ -148,3 +148,25 @@ def test_the_player_partial_marks_each_pin_on_the_timeline(author, brief, record
     assert "Why this price?" in html
     assert "data-pin-moment" in html
     assert "style=" not in html
+
+
+def test_the_plain_file_form_answers_400_to_a_content_length_that_is_not_a_number(author, brief):
+    client = signed_in(author)
+    url = f"/w/{brief.workspace.slug}/recordings/brief/{brief.pk}/record/"
+
+    answer = client.post(url, {}, CONTENT_LENGTH="lots")
+
+    assert answer.status_code == 400
+    assert "Content-Length" in answer.content.decode()
+    assert not Recording.objects.exists()
+
+
+def test_an_oversized_caption_from_the_page_is_refused_naming_the_limit(author, recording):
+    client = signed_in(author)
+    url = f"/w/{recording.brief.workspace.slug}/recordings/{recording.pk}/captions/"
+    big = SimpleUploadedFile("big.vtt", b"WEBVTT\n\n" + b"x" * (2 * 1024 * 1024), "text/vtt")
+
+    answer = client.post(url, {"file": big}, follow=True)
+
+    assert "at most 2 MiB" in answer.content.decode()
+    assert not Caption.objects.exists()

@@ -38,6 +38,7 @@ from meridian.decisions.schemas import (
     StartItemOut,
 )
 from meridian.decisions.selectors import (
+    Person,
     ProposalDetail,
     ProposalFilters,
     RecordFilters,
@@ -114,13 +115,24 @@ def _stance_out(row: StanceRow) -> dict[str, Any]:
     return {
         "member": row.member,
         "stance": row.text,
-        "payload": row.stance.payload,
-        "reason": row.stance.reason,
-        "updated_at": row.stance.updated_at,
+        "payload": row.payload,
+        "reason": row.reason,
+        "updated_at": row.updated_at,
     }
 
 
-def _proposal_out(detail: ProposalDetail) -> dict[str, Any]:
+def _my_stance_out(request: ApiRequest, detail: ProposalDetail) -> dict[str, Any] | None:
+    stance = detail.my_stance
+    if stance is None:
+        return None
+    viewer = request.membership
+    member = Person(viewer.pk, viewer.profile.display_name, viewer.profile.time_zone)
+    return _stance_out(
+        StanceRow(member, stance.payload, stance.reason, stance.updated_at, detail.my_stance_text)
+    )
+
+
+def _proposal_out(request: ApiRequest, detail: ProposalDetail) -> dict[str, Any]:
     p = detail.proposal
     data = {
         **{f: getattr(p, f) for f in ProposalOut.model_fields if hasattr(p, f)},
@@ -142,27 +154,19 @@ def _proposal_out(detail: ProposalDetail) -> dict[str, Any]:
         "is_participant": detail.me is not None,
         "responded": detail.me is not None and detail.me.responded_at is not None,
         "can_vote": detail.can_vote,
-        "my_stance": None,
+        "my_stance": _my_stance_out(request, detail),
         "hidden": detail.sight.note,
         "stances": [_stance_out(r) for r in detail.stances],
         "tally": detail.tally_data,
         "verdict": p.verdict if p.is_closed else None,
         "record_id": detail.record.pk if detail.record else None,
     }
-    if detail.my_stance is not None:
-        data["my_stance"] = {
-            "member": detail.my_stance.membership,
-            "stance": detail.my_stance_text,
-            "payload": detail.my_stance.payload,
-            "reason": detail.my_stance.reason,
-            "updated_at": detail.my_stance.updated_at,
-        }
     return data
 
 
 def _detail(request: ApiRequest, proposal_id: int) -> dict[str, Any]:
     fresh = proposal_get_for(request.membership, proposal_id)
-    return _proposal_out(proposal_detail_for(viewer=request.membership, proposal=fresh))
+    return _proposal_out(request, proposal_detail_for(viewer=request.membership, proposal=fresh))
 
 
 def _referenced_brief(request: ApiRequest, brief_id: int | None) -> Brief | None:
@@ -295,11 +299,7 @@ def stance(request: ApiRequest, proposal_id: int, payload: StanceIn) -> dict[str
         "anonymous": receipt.anonymous,
         "responded_at": receipt.responded_at,
         "changed": receipt.changed,
-        "stance": (
-            _stance_out(StanceRow(detail.my_stance, detail.my_stance_text))
-            if detail.my_stance is not None
-            else None
-        ),
+        "stance": _my_stance_out(request, detail),
     }
 
 

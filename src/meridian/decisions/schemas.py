@@ -85,14 +85,20 @@ class OptionOut(Schema):
     description: str
 
 
+class MemberOut(Schema):
+    id: int
+    display_name: str
+    time_zone: str
+
+
 class ParticipantOut(Schema):
-    member: PersonRef
+    member: MemberOut
     took_part: bool = Field(..., description="Whether they gave a stance (never which one).")
     local_deadline: datetime | None = Field(..., description="When it closes for them.")
 
 
 class StanceOut(Schema):
-    member: PersonRef
+    member: MemberOut
     stance: str = Field(..., description="The stance in words.")
     payload: dict[str, Any]
     reason: str
@@ -269,7 +275,7 @@ class RecordSummaryOut(Schema):
 
     @staticmethod
     def resolve_supersedes(obj: Any) -> int | None:
-        return obj.supersedes_id  # type: ignore[no-any-return]
+        return obj.supersedes_id
 
 
 class RecordOut(Schema):

@@ -217,20 +217,26 @@ def tally_view(data: dict[str, Any], labels: dict[str, str]) -> TallyView:
 # --- One proposal -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Person:
+    """A member as lists show them: id, name and zone (no model, so long lists stay cheap)."""
+
+    id: int
+    display_name: str
+    time_zone: str
+
+
 @dataclass
 class ParticipantRow:
     """A participant as the proposal page shows them: whether they took part, their deadline."""
 
-    participant: ProposalParticipant
-    local_deadline: datetime | None
-
-    @property
-    def member(self) -> Membership:
-        return self.participant.membership
+    member: Person
+    responded_at: datetime | None
+    local_deadline: datetime | None  # in their own zone
 
     @property
     def took_part(self) -> bool:
-        return self.participant.responded_at is not None
+        return self.responded_at is not None
 
     @property
     def deadline_label(self) -> str:
@@ -241,12 +247,11 @@ class ParticipantRow:
 class StanceRow:
     """A named stance the viewer may see, in words."""
 
-    stance: Stance
+    member: Person
+    payload: dict[str, Any]
+    reason: str
+    updated_at: datetime
     text: str
-
-    @property
-    def member(self) -> Membership:
-        return self.stance.membership
 
 
 @dataclass
@@ -257,7 +262,7 @@ class ProposalDetail:
     options: list[Option]  # in the viewer's own order
     labels: dict[str, str]
     participants: list[ParticipantRow]
-    me: ProposalParticipant | None
+    me: ParticipantRow | None
     sight: Sight
     my_stance: Stance | None
     stances: list[StanceRow]
@@ -305,33 +310,81 @@ class ProposalDetail:
         return ballots.describe(self.proposal, self.my_stance.payload, self.labels)
 
 
+# Pages show names and zones only; each profile's week would be JSON decoded for nothing.
+_WEEKS = ("working_hours", "focus_blocks")
+
+
+def _without_weeks(*paths: str) -> list[str]:
+    return [f"{path}__profile__{f}" for path in paths for f in _WEEKS]
+
+
 def _participant_rows(proposal: Proposal) -> list[ParticipantRow]:
     rows = []
-    for p in (
+    for member_id, name, zone_name, responded_at, due in (
         ProposalParticipant.objects.filter(proposal=proposal)
-        .select_related("membership__profile", "via_team")
         .order_by("membership__profile__display_name", "id")
+        .values_list(
+            "membership_id",
+            "membership__profile__display_name",
+            "membership__profile__time_zone",
+            "responded_at",
+            "local_deadline",
+        )
     ):
-        profile = p.membership.profile
-        zone = week_of(profile.time_zone, profile.working_hours).zone
+        zone = week_of(zone_name, {}).zone
         rows.append(
-            ParticipantRow(p, p.local_deadline.astimezone(zone) if p.local_deadline else None)
+            ParticipantRow(
+                Person(member_id, name, zone_name),
+                responded_at,
+                due.astimezone(zone) if due else None,
+            )
         )
     return rows
 
 
-def tally_for(proposal: Proposal, options: list[Option], sight: Sight) -> dict[str, Any] | None:
+def _stance_rows(proposal: Proposal, labels: dict[str, str]) -> list[StanceRow]:
+    return [
+        StanceRow(
+            Person(member_id, name, zone),
+            payload,
+            reason,
+            updated_at,
+            ballots.describe(proposal, payload, labels),
+        )
+        for member_id, name, zone, payload, reason, updated_at in Stance.objects.filter(
+            proposal=proposal
+        )
+        .order_by("membership__profile__display_name", "id")
+        .values_list(
+            "membership_id",
+            "membership__profile__display_name",
+            "membership__profile__time_zone",
+            "payload",
+            "reason",
+            "updated_at",
+        )
+    ]
+
+
+def tally_for(
+    proposal: Proposal,
+    options: list[Option],
+    sight: Sight,
+    stored: list[tuple[dict, str]] | None = None,
+) -> dict[str, Any] | None:
     """The tally the viewer may see: the frozen one after close, the running one if allowed."""
     if not sight.tally:
         return None
     if proposal.is_closed and proposal.tally is not None:
         return dict(proposal.tally)
-    return ballots.as_json(ballots.count(proposal, options, ballots.stored(proposal)))
+    if stored is None:
+        stored = ballots.stored(proposal)
+    return ballots.as_json(ballots.count(proposal, options, stored))
 
 
 def fairness_for(proposal: Proposal, participants: list[ParticipantRow]) -> Fairness:
     """Participation, evenness of the discussion, and stances changed after others were visible."""
-    ids = [row.member.pk for row in participants]
+    ids = [row.member.id for row in participants]
     per_author = dict(
         ProposalComment.objects.filter(proposal=proposal, author_id__in=ids)
         .values("author_id")
@@ -369,8 +422,7 @@ def proposal_detail_for(
     options = list(Option.objects.filter(proposal=proposal).order_by("position", "id"))
     labels = {str(o.pk): o.label for o in options}
     participants = _participant_rows(proposal)
-    me_row = next((r for r in participants if r.member.pk == viewer.pk), None)
-    me = me_row.participant if me_row else None
+    me = next((r for r in participants if r.member.id == viewer.pk), None)
     responded = me is not None and me.responded_at is not None
     sight = sight_for(proposal, responded=responded, is_participant=me is not None)
     my_stance = (
@@ -378,16 +430,11 @@ def proposal_detail_for(
         if not proposal.anonymous and me is not None
         else None
     )
-    stances: list[StanceRow] = []
-    if sight.stances:
-        stances = [
-            StanceRow(s, ballots.describe(proposal, s.payload, labels))
-            for s in Stance.objects.filter(proposal=proposal)
-            .select_related("membership__profile")
-            .order_by("membership__profile__display_name", "id")
-        ]
-    all_comments = ProposalComment.objects.filter(proposal=proposal).select_related(
-        "author__profile"
+    stances = _stance_rows(proposal, labels) if sight.stances else []
+    all_comments = (
+        ProposalComment.objects.filter(proposal=proposal)
+        .select_related("author__profile")
+        .defer(*_without_weeks("author"))
     )
     if sight.comments:
         comments = list(all_comments.order_by("created_at", "id"))
@@ -395,7 +442,8 @@ def proposal_detail_for(
     else:
         comments = list(all_comments.filter(author=viewer).order_by("created_at", "id"))
         hidden = all_comments.exclude(author=viewer).count()
-    data = tally_for(proposal, options, sight)
+    named = [(r.payload, r.reason) for r in stances] if sight.stances else None
+    data = tally_for(proposal, options, sight, named)
     record = (
         DecisionRecord.objects.filter(proposal=proposal).first() if proposal.is_closed else None
     )
@@ -412,7 +460,7 @@ def proposal_detail_for(
         tally_data=data,
         comments=comments,
         hidden_comments=hidden,
-        viewer_deadline=me_row.local_deadline if me_row else None,
+        viewer_deadline=me.local_deadline if me else None,
         fairness=fairness_for(proposal, participants) if viewer.pk == proposal.owner_id else None,
         record=record,
         now=now,

@@ -187,7 +187,7 @@ def proposal_edit(request: WorkspaceRequest, workspace: str, proposal_id: int) -
         "quorum_pct": proposal.quorum_pct,
         "visibility": proposal.visibility,
         "anonymous": proposal.anonymous,
-        "participants": [f"member:{r.member.pk}" for r in detail.participants],
+        "participants": [f"member:{r.member.id}" for r in detail.participants],
         "teams": [row.team.slug for row in proposal.team_rows.select_related("team")],
         "tags": ", ".join(proposal.tag_rows.values_list("name", flat=True)),
         "deadline_kind": proposal.deadline_kind,

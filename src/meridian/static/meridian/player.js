@@ -73,11 +73,17 @@ function setup(player) {
   // --- Pin a comment to the current moment: fills the comment form's at_seconds. -----------
   const pinRow = player.querySelector("[data-pin-row]");
   // The comment form's moment field: `at_seconds` (seconds) or the page form's `at` (m:ss).
-  const field = document.querySelector("input[name='at_seconds'], input[name='at']");
-  if (pinRow && field) {
+  // Looked up at each click: htmx replaces the comment thread (and its form) after a comment.
+  const momentField = () => document.querySelector("input[name='at_seconds'], input[name='at']");
+  if (pinRow && momentField()) {
     pinRow.hidden = false;
     const status = pinRow.querySelector("[data-pin-status]");
     pinRow.querySelector("[data-pin-moment]").addEventListener("click", () => {
+      const field = momentField();
+      if (!field) {
+        status.textContent = "There is no comment form on this page to pin a moment to.";
+        return;
+      }
       const at = Math.max(0, media.currentTime);
       const tenths = (Math.round(at * 10) / 10).toFixed(1);
       field.value =

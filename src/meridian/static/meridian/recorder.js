@@ -4,6 +4,9 @@
 // Without this script the page's plain file form still works.
 
 const RETRY_LIMIT_MS = 30000;
+const RETRY_FIRST_MS = 1000;
+// A chunk of 8 MiB on a slow line takes a while; a request silent for this long is retried.
+const REQUEST_TIMEOUT_MS = 120000;
 const FRAME_MS = 1000 / 30;
 
 const root = document.querySelector("[data-recorder]");
@@ -59,17 +62,35 @@ function uploader(config) {
     }
   }
 
+  // Where a blob's upload is kept to resume it: a picked file by name, size and date (so a
+  // reload can pick it up again); a recorded blob, which has no date and does not survive a
+  // reload, by the blob itself for as long as the page lives.
+  const recorded = new WeakMap();
+
+  function remembered(blob, key) {
+    return blob.lastModified ? localStorage.getItem(key) : recorded.get(blob) || null;
+  }
+
+  function remember(blob, key, url) {
+    if (blob.lastModified) localStorage.setItem(key, url);
+    else recorded.set(blob, url);
+  }
+
+  function forget(blob, key) {
+    if (blob.lastModified) localStorage.removeItem(key);
+    else recorded.delete(blob);
+  }
+
   async function start(blob, filename) {
     const key = `meridian-upload:${config.brief}:${filename}:${blob.size}:${blob.lastModified || ""}`;
-    const known = blob.lastModified ? localStorage.getItem(key) : null;
+    const known = remembered(blob, key);
     if (known) {
       // The same file was partly sent before (say, before the page was reloaded): resume it.
-      const response = await fetch(known, { headers: headers(), credentials: "same-origin" });
-      if (response.ok) {
-        const upload = await response.json();
-        if (upload.status === "receiving") return { upload, key };
-      }
-      localStorage.removeItem(key);
+      try {
+        const upload = await currentOffset(known);
+        if (upload.status === "receiving" || upload.status === "finishing") return { upload, key };
+      } catch {}
+      forget(blob, key);
     }
     const response = await fetch(config.uploadsUrl, {
       method: "POST",
@@ -79,7 +100,7 @@ function uploader(config) {
     });
     if (!response.ok) throw new UploadFailed(await problem(response));
     const upload = await response.json();
-    if (blob.lastModified) localStorage.setItem(key, upload.url);
+    remember(blob, key, upload.url);
     return { upload, key };
   }
 
@@ -88,6 +109,7 @@ function uploader(config) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open("PATCH", url);
+      xhr.timeout = REQUEST_TIMEOUT_MS;
       for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
       xhr.setRequestHeader("Upload-Offset", String(offset));
       xhr.setRequestHeader("Content-Type", "application/offset+octet-stream");
@@ -99,10 +121,41 @@ function uploader(config) {
     });
   }
 
+  const transient = (status) => status === 408 || status === 429 || status >= 500;
+
+  // The upload as the server has it. Network errors and passing server errors (a 502 from a
+  // proxy, a restart) are retried with growing pauses; any other refusal ends the upload.
   async function currentOffset(url) {
-    const response = await fetch(url, { headers: headers(), credentials: "same-origin" });
-    if (!response.ok) throw new UploadFailed(await problem(response));
-    return response.json();
+    let wait = RETRY_FIRST_MS;
+    for (;;) {
+      let response = null;
+      try {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+        try {
+          response = await fetch(url, {
+            headers: headers(),
+            credentials: "same-origin",
+            cache: "no-store",
+            signal: controller.signal,
+          });
+        } finally {
+          clearTimeout(timer);
+        }
+      } catch {}
+      if (response && response.ok) return response.json();
+      if (response && !transient(response.status)) throw new UploadFailed(await problem(response));
+      await sleep(wait);
+      wait = Math.min(wait * 2, RETRY_LIMIT_MS);
+    }
+  }
+
+  function detailOf(xhr) {
+    try {
+      return JSON.parse(xhr.responseText).detail || `The server answered ${xhr.status}.`;
+    } catch {
+      return `The server answered ${xhr.status}.`;
+    }
   }
 
   return async function upload(blob, filename) {
@@ -114,47 +167,52 @@ function uploader(config) {
     show(0, blob.size, "Starting the upload…");
     let { upload, key } = await start(blob, filename);
     let offset = upload.offset;
-    let wait = 1000;
-    while (upload.status === "receiving") {
+    let wait = RETRY_FIRST_MS;
+    const pause = async (text) => {
+      show(offset, blob.size, text.replace("{s}", String(Math.round(wait / 1000))));
+      await sleep(wait);
+      wait = Math.min(wait * 2, RETRY_LIMIT_MS);
+    };
+    while (upload.status === "receiving" || upload.status === "finishing") {
+      if (upload.status === "finishing") {
+        // The last byte is in; the server is storing the file. Wait and ask again; sending
+        // the empty last chunk finishes it should the first attempt have failed.
+        await pause("Storing the recording… ({s} s)");
+      }
       let xhr;
       try {
         xhr = await send(upload.url, blob, offset, upload.chunk_size);
       } catch {
         // The connection dropped: wait, ask the server what it kept, and go on from there.
-        show(offset, blob.size, `Connection lost; trying again in ${Math.round(wait / 1000)} s…`);
-        await sleep(wait);
-        wait = Math.min(wait * 2, RETRY_LIMIT_MS);
-        try {
-          upload = await currentOffset(upload.url);
-          offset = upload.offset;
-        } catch (error) {
-          if (error instanceof UploadFailed) throw error;
-        }
+        await pause("Connection lost; trying again in {s} s…");
+        upload = await currentOffset(upload.url);
+        offset = upload.offset;
         continue;
       }
       if (xhr.status === 200) {
         upload = JSON.parse(xhr.responseText);
         offset = upload.offset;
-        wait = 1000;
+        wait = RETRY_FIRST_MS;
         show(offset, blob.size);
-      } else if (xhr.status === 409 || xhr.status === 400 || xhr.status >= 500) {
-        // Out of step with the server, a cut chunk, or a passing server error: resume.
-        if (xhr.status >= 500) {
-          await sleep(wait);
-          wait = Math.min(wait * 2, RETRY_LIMIT_MS);
-        }
+      } else if (
+        ((xhr.status === 409 || xhr.status === 400) &&
+          xhr.getResponseHeader("Upload-Offset") !== null) ||
+        transient(xhr.status)
+      ) {
+        // Out of step with the server, busy finishing, a cut chunk, or a passing server
+        // error: wait a little longer each time, then resume from what the server has.
+        const finishing = xhr.getResponseHeader("Upload-Status") === "finishing";
+        await pause(finishing ? "Storing the recording… ({s} s)" : "Resuming in {s} s…");
         upload = await currentOffset(upload.url);
         offset = upload.offset;
       } else {
-        let detail = `The server answered ${xhr.status}.`;
-        try {
-          detail = JSON.parse(xhr.responseText).detail || detail;
-        } catch {}
-        localStorage.removeItem(key);
-        throw new UploadFailed(detail);
+        // A refusal (a 409 without an offset: the brief was closed, say): say why and stop;
+        // the upload is kept for a later attempt only when it may still go on.
+        if (xhr.status !== 409) forget(blob, key);
+        throw new UploadFailed(detailOf(xhr));
       }
     }
-    localStorage.removeItem(key);
+    forget(blob, key);
     if (upload.status !== "complete") throw new UploadFailed(upload.problem || "The upload failed.");
     show(blob.size, blob.size, "Uploaded: 100 %. Opening the recording…");
     await sleep(600); // long enough to see the bar full before the page changes
@@ -216,6 +274,7 @@ function setupRecorder(config, upload) {
   let stopCompositing = null;
   let recorder = null;
   let recording = null;
+  let recordingName = "";
   let timer = null;
 
   function only(...names) {
@@ -279,6 +338,10 @@ function setupRecorder(config, upload) {
     recorder.onstop = () => {
       release();
       recording = new Blob(chunks, { type: recorder.mimeType || type || "video/webm" });
+      // Named once, so clicking Upload again after a failure resumes the same upload.
+      const ext = recording.type.includes("mp4") ? "mp4" : "webm";
+      const stamp = new Date().toISOString().slice(0, 16).replace("T", "-").replace(":", "");
+      recordingName = `recording-${stamp}.${ext}`;
       preview.srcObject = null;
       preview.src = URL.createObjectURL(recording);
       preview.muted = false;
@@ -322,10 +385,8 @@ function setupRecorder(config, upload) {
   async function send() {
     if (!recording) return;
     only();
-    const ext = recording.type.includes("mp4") ? "mp4" : "webm";
-    const stamp = new Date().toISOString().slice(0, 16).replace("T", "-").replace(":", "");
     try {
-      const id = await upload(recording, `recording-${stamp}.${ext}`);
+      const id = await upload(recording, recordingName);
       window.location.assign(config.doneUrl.replace(/\/0\/$/, `/${id}/`));
     } catch (error) {
       status.textContent = error instanceof UploadFailed ? error.message : `Upload failed: ${error}`;
