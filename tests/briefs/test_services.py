@@ -557,3 +557,15 @@ def test_without_working_hours_the_end_of_the_day_is_local_midnight(author, work
         day.year, day.month, day.day, tzinfo=ZoneInfo("Pacific/Chatham")
     ) + timedelta(days=1)
     assert BriefParticipant.objects.get().local_deadline == midnight
+
+
+def test_a_title_with_a_line_break_is_refused_so_its_emails_cannot_break():
+    from meridian.briefs.services import brief_create
+    from meridian.core.errors import ValidationFailed
+    from meridian.workspaces.models import Membership
+    from tests import factories
+
+    ws = factories.workspace()
+    author = Membership.objects.select_related("profile", "workspace").get(workspace=ws)
+    with pytest.raises(ValidationFailed, match="one line"):
+        brief_create(author=author, title="Plan\nBcc: all@example.com", participants=[])

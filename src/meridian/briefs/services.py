@@ -34,6 +34,7 @@ from meridian.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
 from meridian.core.services import audit_record
+from meridian.workspaces.services import has_control_characters
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team, TeamMembership
 
@@ -148,6 +149,9 @@ def _clean_title(title: str, problems: _Problems) -> str:
         problems.add("title", "A brief needs a title.")
     elif len(title) > MAX_TITLE:
         problems.add("title", f"A title has at most {MAX_TITLE} characters, not {len(title)}.")
+    elif has_control_characters(title):
+        # A line break in a title would break the subject line of every email about the brief.
+        problems.add("title", "A title is one line of visible characters.")
     return title
 
 

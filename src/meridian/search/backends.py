@@ -172,20 +172,34 @@ def _plan_rows(plan: object) -> float:
 
 
 def _postgres_newest(
-    cursor: CursorWrapper, sql: str, params: Params, *, limit: int, rows: float, scale: float = 1
+    cursor: CursorWrapper,
+    vector: str,
+    where: str,
+    params: Params,
+    *,
+    limit: int,
+    rows: float,
+    scale: float = 1,
 ) -> list[int]:
-    """The ids of the newest ``limit`` rows of ``sql`` (aliased c), found the cheaper way.
+    """The ids of the newest ``limit`` documents (aliased c) whose ``vector`` matches, cheaply.
 
-    Few matches are read all at once from the GIN index ("+ 0" keeps the planner from walking
-    the id index instead); many are found by walking back by id until ``limit`` have matched.
-    Reading m matches costs m heap visits; walking back costs limit × rows ÷ m rows of about a
-    fifth of a visit each (measured): the two are equal at m = √(limit × rows ÷ 5). The
-    planner's own choice walks back far too often, as it prices a heap visit much higher.
+    Few matches are all read from the GIN index ("+ 0" keeps the planner from walking an id
+    index instead); for many, the newest are found by walking back an id index until
+    ``limit`` have matched ("IS TRUE" keeps the planner from the GIN index). Reading m
+    matches costs m heap visits; walking back costs limit × rows ÷ m rows of about a fifth
+    of a visit each (measured): equal at m = √(limit × rows ÷ 5). The planner's estimate of
+    m decides; its own choice of plan would walk back far too often, as it prices heap
+    visits too high, and never for a title word, whose share it underestimates.
     """
-    cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    match = f"c.{vector} @@ {_TSQUERY}"
+    select = "SELECT c.id FROM search_searchdocument AS c WHERE"
+    cursor.execute(f"EXPLAIN (FORMAT JSON) {select} {match} AND {where}", params)
     expected = _plan_rows(cursor.fetchone()[0]) * scale
-    order = "c.id + 0" if expected <= math.sqrt(limit * rows / 5) else "c.id"
-    cursor.execute(f"{sql} ORDER BY {order} DESC LIMIT %s", [*params, limit])
+    if expected <= math.sqrt(limit * rows / 5):
+        sql = f"{select} {match} AND {where} ORDER BY c.id + 0 DESC LIMIT %s"
+    else:
+        sql = f"{select} ({match}) IS TRUE AND {where} ORDER BY c.id DESC LIMIT %s"
+    cursor.execute(sql, [*params, limit])
     return [row[0] for row in cursor.fetchall()]
 
 
@@ -194,14 +208,8 @@ def _postgres_ranked(
 ) -> list[tuple[int, float]]:
     filters, filter_params = _filters(scope, "c")
     tsquery = query.tsquery()
-    params: Params = [tsquery, *filter_params]
     # The tsquery is a constant in each statement, so the planner sees how common its words are.
-    matching = f"""
-        SELECT c.id FROM search_searchdocument AS c
-        WHERE c.search_vector @@ {_TSQUERY} AND {filters}"""  # noqa: S608 (placeholders only)
-    titled = f"""
-        SELECT c.id FROM search_searchdocument AS c
-        WHERE c.title <> '' AND c.title_vector @@ {_TSQUERY} AND {filters}"""  # noqa: S608
+    params: Params = [tsquery, *filter_params]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname, reltuples FROM pg_class "
@@ -210,11 +218,19 @@ def _postgres_ranked(
         sizes = {name: max(float(n), 1.0) for name, n in cursor.fetchall()}
         documents = sizes.get("search_searchdocument", 1.0)
         with_title = sizes.get("search_doc_titled", 1.0)
-        ids = _postgres_newest(cursor, matching, params, limit=POSTGRES_RECENT, rows=documents)
+        ids = _postgres_newest(
+            cursor, "search_vector", filters, params, limit=POSTGRES_RECENT, rows=documents
+        )
         # The planner takes a title word's share of all documents and then multiplies by the
         # share of titled ones again; the scale undoes the second.
         ids += _postgres_newest(
-            cursor, titled, params, limit=TITLED, rows=with_title, scale=documents / with_title
+            cursor,
+            "title_vector",
+            f"c.title <> '' AND {filters}",
+            params,
+            limit=TITLED,
+            rows=with_title,
+            scale=documents / with_title,
         )
         if not ids:
             return []
