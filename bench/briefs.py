@@ -8,9 +8,9 @@ It makes a fresh database (SQLite in ``var/bench-briefs/`` or the PostgreSQL dat
 whose name must contain "bench"), a workspace of 60 people (bench/generate.py), and, through
 the real services, one open brief asked of 50 of them with a follow-the-sun deadline, a real
 six-second recording with captions (ffmpeg's test pattern, when ffmpeg is installed), and a
-thread of 200 comments: Markdown bodies with emphasis, lists, code and links, questions (half
-of them answered by a reply), replies, @mentions, 30 responses, and 40 comments pinned to
-moments of the recording. 45 participants have seen it.
+thread of 200 comments from a fixed seed: Markdown bodies with emphasis, lists, quotes, code
+and links, @mentions, 30 responses, 24 questions (13 answered, by a reply or marked), 56
+replies, and 27 comments pinned to moments of the recording. 45 participants have seen it.
 
 Then, as in bench/run.py (whose helpers this uses), it serves the data with ``meridian serve
 --no-worker`` exactly as in production, counts the page's SQL queries in-process, loads the

@@ -157,7 +157,9 @@ def test_from_brief_to_blind_consent_to_an_immutable_record(
     for method in ("PATCH", "PUT", "DELETE"):
         answer = api(owner, owner_context, method, f"/decisions/{record.pk}", ws.slug)
         assert answer.status == 405, (method, answer.status)
-    assert DecisionRecord.objects.get().statement == "Support tries a four-day week for one quarter."
+    assert (
+        DecisionRecord.objects.get().statement == "Support tries a four-day week for one quarter."
+    )
 
     for context in (owner_context, b_context, c_context):
         context.close()

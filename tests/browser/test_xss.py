@@ -6,10 +6,11 @@ closing summary, display names, a team's name, the workspace's name, and a WebVT
 file uploaded through the recording page (cue text and label). Every page that shows them is
 loaded, every content element is hovered and focused, and every link in content is clicked.
 
-Chromium must raise no dialog (alert, confirm, prompt, print), log no console error and no
-CSP violation, never navigate to a ``javascript:`` or ``data:`` address, and the DOM must hold
-no script but the site's own files and no event-handler attribute. The CSP itself must forbid
-inline script, and the browser must enforce that when a script is put in the page anyway.
+Chromium must raise no dialog (alert, confirm, prompt; print() is made to log an error), log
+no console error and no CSP violation, never navigate to a ``javascript:`` or ``data:``
+address, and the DOM must hold no script but the site's own files and no event-handler
+attribute. The CSP itself must forbid inline script, and the browser must enforce that when
+a script is put in the page anyway.
 """
 
 import re
@@ -43,6 +44,7 @@ DESKTOP = {"width": 1280, "height": 900}
 # these must show as the very text that was written; the Markdown ones must not become links.
 PAYLOADS = (
     "<script>alert('script')</script>",
+    "<script>print()</script><img src=x onerror=print()>",
     "<ScRiPt src=//evil.example/x.js></ScRiPt>",
     "<img src=x onerror=alert('img')>",
     "<svg onload=alert('svg')><circle r=5 /></svg>",
@@ -232,6 +234,8 @@ class Browse:
         self.context: BrowserContext = self.watcher.watch(
             browser.new_context(viewport=DESKTOP, base_url=base_url)
         )
+        # print() opens no dialog Playwright sees: make it say so on the console instead.
+        self.context.add_init_script("window.print = () => console.error('print() was called');")
         self.context.on("page", self._attach)
         # Nothing leaves the machine: other sites answer with a plain page of our own.
         self.context.route(re.compile(r"^(?!" + re.escape(base_url) + r")"), self._outside)

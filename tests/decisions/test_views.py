@@ -404,7 +404,7 @@ def test_a_briefs_page_offers_to_turn_it_into_a_proposal_and_links_its_decision(
     b = brief(owner, [ana], title="Where do we meet?")
     signed_in(client, ana)
     brief_page = reverse("brief_detail", kwargs={"workspace": b.workspace.slug, "brief_id": b.pk})
-    assert f'{url("proposal_new", b.workspace)}?brief={b.pk}' in text(client.get(brief_page))
+    assert f"{url('proposal_new', b.workspace)}?brief={b.pk}" in text(client.get(brief_page))
 
     record = decided(proposal(owner, [ana], brief=b))
     assert f'href="{record.get_absolute_url()}">Decision record</a>' in text(client.get(brief_page))
@@ -427,3 +427,22 @@ def test_the_proposal_page_reads_in_constant_queries_however_many_stances(client
         response = client.get(page_of(p))
     assert response.status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_owner_changes_the_proposal_until_the_first_stance_then_it_is_fixed(client, owner, ana):
+    p = proposal(owner, [ana], kind="single", rule="owner_decides")
+    signed_in(client, owner)
+    edit = url("proposal_edit", p.workspace, proposal_id=p.pk)
+    form = text(client.get(edit))
+    assert "Python\nRust\nGo" in form
+    data = new_proposal_post(ana, title="Which language, really?", options="Python\nRust\nGo\nZig")
+    del data["open"]
+    assert client.post(edit, data).status_code == 302
+    p.refresh_from_db()
+    assert p.title == "Which language, really?" and p.options.count() == 4 and p.rule == "majority"
+
+    vote(ana, p, choice=ids(p, "Zig")[0])
+    refused = client.post(edit, {**data, "rule": "owner_decides"}, follow=True)
+    assert "The decision rule cannot change once the first stance is in" in text(refused)
+    p.refresh_from_db()
+    assert p.rule == "majority"

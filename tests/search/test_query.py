@@ -16,8 +16,10 @@ def test_words_must_all_match_and_the_last_is_a_beginning():
     assert query.tsquery() == "'pricing' & 'page' & 'rework':*"
 
 
-def test_a_short_last_word_is_matched_whole():
+def test_a_last_word_shorter_than_four_or_longer_than_six_letters_is_matched_whole():
     assert parse_query("go to db").terms[-1] == Term(("db",))
+    assert parse_query("pricing").terms == (Term(("pricing",)),)
+    assert parse_query("price").terms == (Term(("price",), prefix=True),)
 
 
 def test_quotes_make_a_phrase_and_an_unclosed_quote_runs_to_the_end():

@@ -34,9 +34,9 @@ from meridian.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
 from meridian.core.services import audit_record
-from meridian.workspaces.services import has_control_characters
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team, TeamMembership
+from meridian.workspaces.services import has_control_characters
 
 MAX_TITLE = 200
 MAX_BODY = 50_000

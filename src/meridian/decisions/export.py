@@ -103,7 +103,7 @@ def record_markdown(detail: RecordDetail) -> str:
     lines.append(f"Expected effect: {r.expected_effect}" if r.expected_effect else "None stated.")
     lines += ["", "## How it was decided", "", f"{Kind(r.kind).label}. {r.rule_text}"]
     if r.verdict:
-        lines.append(str(r.verdict.get("explanation", "")))
+        lines += ["", str(r.verdict.get("explanation", ""))]
     lines += ["", *_tally_md(r), ""]
     if r.stances:
         lines += ["Stances:", ""]

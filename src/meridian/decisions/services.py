@@ -1120,7 +1120,7 @@ def outcome_write(
         review_date=review_date,
     )
     # One writer numbers the log at a time (SQLite serializes writers anyway).
-    Workspace.objects.select_for_update().filter(pk=proposal.workspace_id).exists()
+    Workspace.objects.select_for_update().only("pk").get(pk=proposal.workspace_id)
     last = DecisionRecord.objects.filter(workspace_id=proposal.workspace_id).aggregate(
         n=Max("number")
     )["n"]

@@ -6,8 +6,8 @@ Both answer the same two questions in SQL of their own:
    common word would cost time in proportion to the whole workspace, so each engine ranks a
    bounded set of candidates: the most recent matches in any column (``RECENT`` on SQLite,
    ``POSTGRES_RECENT`` on PostgreSQL, whose GIN index has no order and makes each candidate
-   dearer), plus the ``TITLED`` most recent matches in the title, so the record named after
-   what you search for is found however old it is. A query that fewer documents match than
+   dearer), plus the most recent matches in the title (``TITLED``, ``POSTGRES_TITLED``), so
+   the record named after what you search for is found however old it is. A query that fewer documents match than
    that is ranked in full. Candidates are chosen after the workspace, kind and audience
    filters, so another workspace's documents, or hidden ones, never take their places.
 2. ``highlighted``: the title and a snippet of each of one page of hits, with the matches
@@ -36,6 +36,8 @@ from meridian.search.text import GREATER_THAN, LESS_THAN, MATCH_END, MATCH_START
 RECENT = 2000
 POSTGRES_RECENT = 200
 TITLED = 500
+POSTGRES_TITLED = 100
+WALK_CHUNK = 5000
 SNIPPET_WORDS = 24
 
 
@@ -180,27 +182,44 @@ def _postgres_newest(
     limit: int,
     rows: float,
     scale: float = 1,
+    walk_cost: float = 0.2,
 ) -> list[int]:
     """The ids of the newest ``limit`` documents (aliased c) whose ``vector`` matches, cheaply.
 
     Few matches are all read from the GIN index ("+ 0" keeps the planner from walking an id
-    index instead); for many, the newest are found by walking back an id index until
-    ``limit`` have matched ("IS TRUE" keeps the planner from the GIN index). Reading m
-    matches costs m heap visits; walking back costs limit × rows ÷ m rows of about a fifth
-    of a visit each (measured): equal at m = √(limit × rows ÷ 5). The planner's estimate of
-    m decides; its own choice of plan would walk back far too often, as it prices heap
-    visits too high, and never for a title word, whose share it underestimates.
+    index instead). For many, the newest documents are walked back by id, WALK_CHUNK at a
+    time, testing each, until ``limit`` have matched. Reading m matches costs m heap visits;
+    walking back costs limit × rows ÷ m rows of ``walk_cost`` visits each (measured: a fifth
+    through all documents, whose rows lie together; a whole one through the titled ones,
+    which lie apart): the two are equal at m = √(limit × rows × walk_cost), and the planner's
+    estimate of m decides. Left to itself, the planner walks back far too often, pricing heap
+    visits too high, and for a title word, whose share it underestimates, scans the table.
     """
+    tsquery, *where_params = params
     match = f"c.{vector} @@ {_TSQUERY}"
-    select = "SELECT c.id FROM search_searchdocument AS c WHERE"
-    cursor.execute(f"EXPLAIN (FORMAT JSON) {select} {match} AND {where}", params)
+    matching = f"""SELECT c.id FROM search_searchdocument AS c
+        WHERE {match} AND {where}"""  # noqa: S608 (placeholders only)
+    cursor.execute(f"EXPLAIN (FORMAT JSON) {matching}", params)
     expected = _plan_rows(cursor.fetchone()[0]) * scale
-    if expected <= math.sqrt(limit * rows / 5):
-        sql = f"{select} {match} AND {where} ORDER BY c.id + 0 DESC LIMIT %s"
-    else:
-        sql = f"{select} ({match}) IS TRUE AND {where} ORDER BY c.id DESC LIMIT %s"
-    cursor.execute(sql, [*params, limit])
-    return [row[0] for row in cursor.fetchall()]
+    if expected <= math.sqrt(limit * rows * walk_cost):
+        cursor.execute(f"{matching} ORDER BY c.id + 0 DESC LIMIT %s", [*params, limit])
+        return [row[0] for row in cursor.fetchall()]
+    found: list[int] = []
+    before: int | None = None
+    while len(found) < limit:
+        older = "AND c.id < %s" if before is not None else ""
+        cursor.execute(
+            f"""SELECT array_agg(id) FILTER (WHERE hit), min(id), count(*) FROM (
+                SELECT c.id, {match} AS hit FROM search_searchdocument AS c
+                WHERE {where} {older} ORDER BY c.id DESC LIMIT %s
+            ) AS walked""",  # noqa: S608 (placeholders only)
+            [tsquery, *where_params, *([before] if before is not None else []), WALK_CHUNK],
+        )
+        hits, before, walked = cursor.fetchone()
+        found += sorted(hits or [], reverse=True)[: limit - len(found)]
+        if walked < WALK_CHUNK:
+            break
+    return found
 
 
 def _postgres_ranked(
@@ -228,9 +247,10 @@ def _postgres_ranked(
             "title_vector",
             f"c.title <> '' AND {filters}",
             params,
-            limit=TITLED,
+            limit=POSTGRES_TITLED,
             rows=with_title,
             scale=documents / with_title,
+            walk_cost=1,
         )
         if not ids:
             return []

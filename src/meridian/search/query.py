@@ -6,8 +6,12 @@ Nothing typed is passed to an engine's query syntax as it is: the words are take
 
 - ``word`` must appear (all words must, in any order and any column);
 - ``"two words"`` must appear as a phrase; an unclosed quote runs to the end;
-- ``word*`` matches words that begin with it, and so does the last word when ``prefix_last``
-  (results while typing); a beginning needs at least three letters.
+- ``word*`` matches words that begin with it (three letters or more);
+- the last word, when ``prefix_last`` and it has four to six letters, matches as a beginning
+  too, so results come while typing ("deplo" finds "deployment"). A longer last word is
+  taken as typed: stemming already finds its other forms ("deployments" finds "deployed"),
+  and a beginning shared by many words costs a merge of all of them at query time, which
+  SQLite's index has ready-made for beginnings of four to six letters only.
 """
 
 import re
@@ -19,6 +23,7 @@ MAX_TERMS = 8
 MAX_PHRASE_WORDS = 8
 MAX_WORD = 50
 MIN_PREFIX = 3
+LAST_PREFIX = range(4, 7)  # lengths of a last word that is also matched as a beginning
 
 _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r'"(?P<phrase>[^"]*)"?|(?P<word>[^\W_]+)(?P<star>\*)?')
@@ -81,6 +86,6 @@ def parse_query(raw: str, *, prefix_last: bool = True) -> ParsedQuery:
     if prefix_last and terms:
         last = terms[-1]
         bare_word = len(last.words) == 1 and not text.rstrip().endswith('"')
-        if bare_word and not last.prefix and len(last.words[0]) >= MIN_PREFIX:
+        if bare_word and not last.prefix and len(last.words[0]) in LAST_PREFIX:
             terms[-1] = Term(last.words, prefix=True)
     return ParsedQuery(tuple(terms))

@@ -13,8 +13,9 @@ class SearchQuery(Schema):
         ...,
         max_length=MAX_QUERY,
         description=(
-            'Words that must all appear; "a quoted phrase"; `word*` for words beginning with '
-            "it (the last word always counts as a beginning too). Operators are plain words."
+            'Words that must all appear (in any form); "a quoted phrase"; `word*` for words '
+            "beginning with it (a last word of 4 to 6 letters counts as a beginning too). "
+            "Operators such as OR or NEAR are plain words."
         ),
     )
     kind: list[str] = Field(

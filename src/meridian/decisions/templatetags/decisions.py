@@ -1,61 +1,86 @@
 """Template tags of the decisions pages: long lists rendered in Python, cheap for hundreds of rows.
 
 A proposal can ask hundreds of people; looping over them in the template language costs more
-than the rest of the page together, so the turnout and stance lists are built here (escaped
-by format_html, exactly as the template would).
+than the rest of the page together, so the turnout and stance lists are built here, every
+value escaped exactly as the template would.
 """
 
 from collections.abc import Iterable
 
 from django import template
-from django.utils.html import format_html
+from django.forms import BoundField
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from meridian.decisions.selectors import ParticipantRow, StanceRow
 
 register = template.Library()
 
-_TOOK_PART = mark_safe('<span class="badge ok">Took part</span>')  # noqa: S308
-_NOT_YET = mark_safe('<span class="badge off">Not yet</span>')  # noqa: S308
-_OWNER = mark_safe(' <span class="muted small">(owner)</span>')  # noqa: S308
+_TOOK_PART = mark_safe('<span class="badge ok">Took part</span>')
+_NOT_YET = mark_safe('<span class="badge off">Not yet</span>')
+_OWNER = mark_safe(' <span class="muted small">(owner)</span>')
 
 
 @register.simple_tag
 def turnout_items(rows: Iterable[ParticipantRow], owner_id: int, open_now: bool) -> SafeString:
     """The participants as <li> items: who took part (never how), and their own deadline."""
+    labels: dict[object, str] = {}  # one zone's people share a deadline: format it once
     items = []
     for row in rows:
-        deadline = (
-            format_html(
-                '<span class="muted small block">Closes {} · {}</span>',
-                row.deadline_label,
-                row.member.time_zone,
-            )
-            if open_now and row.local_deadline
-            else ""
-        )
+        deadline = ""
+        if open_now and row.local_deadline is not None:
+            key = (row.local_deadline, row.member.time_zone)
+            if key not in labels:
+                labels[key] = (
+                    f'<span class="muted small block">Closes {escape(row.deadline_label)}'
+                    f" · {escape(row.member.time_zone)}</span>"
+                )
+            deadline = labels[key]
         items.append(
-            format_html(
-                '<li><span class="person">{}</span>{}<span class="block small">{}</span>{}</li>',
-                row.member.display_name,
-                _OWNER if row.member.id == owner_id else "",
-                _TOOK_PART if row.took_part else _NOT_YET,
-                deadline,
-            )
+            f'<li><span class="person">{escape(row.member.display_name)}</span>'
+            f"{_OWNER if row.member.id == owner_id else ''}"
+            f'<span class="block small">{_TOOK_PART if row.took_part else _NOT_YET}</span>'
+            f"{deadline}</li>"
         )
-    return mark_safe("".join(items))  # noqa: S308  (each item escaped by format_html)
+    return mark_safe("".join(items))  # noqa: S308  (every value above is escaped)
 
 
 @register.simple_tag
 def stance_items(rows: Iterable[StanceRow]) -> SafeString:
     """Named stances as <li> items: who, what in words, and the reason they gave."""
-    items = [
-        format_html(
-            '<li><span class="person">{}</span>: {}{}</li>',
-            row.member.display_name,
-            row.text[:1].upper() + row.text[1:],
-            format_html('<span class="block small">“{}”</span>', row.reason) if row.reason else "",
+    items = []
+    for row in rows:
+        reason = f'<span class="block small">“{escape(row.reason)}”</span>' if row.reason else ""
+        text = row.text[:1].upper() + row.text[1:]
+        items.append(
+            f'<li><span class="person">{escape(row.member.display_name)}</span>: '
+            f"{escape(text)}{reason}</li>"
         )
-        for row in rows
-    ]
-    return mark_safe("".join(items))  # noqa: S308  (each item escaped by format_html)
+    return mark_safe("".join(items))  # noqa: S308  (every value above is escaped)
+
+
+@register.simple_tag
+def quick_select(field: BoundField) -> SafeString:
+    """A ChoiceField's <select>, as Django's widget would render it, without a template per option.
+
+    A ranked-choice ballot has one select per rank, each listing every option: rendered through
+    the widget templates, that alone costs more than the rest of the proposal page.
+    """
+    value = "" if field.value() is None else str(field.value())
+    attrs = field.build_widget_attrs({})
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (key, mark_safe(" selected") if str(key) == value else "", label)
+            for key, label in field.field.choices  # type: ignore[attr-defined]
+        ),
+    )
+    return format_html(
+        '<select name="{}" id="{}"{}{}>{}</select>',
+        field.html_name,
+        field.auto_id,
+        mark_safe(" required") if attrs.get("required") else "",
+        mark_safe(' aria-invalid="true"') if field.errors else "",
+        options,
+    )

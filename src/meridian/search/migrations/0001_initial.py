@@ -7,11 +7,13 @@ from django.db import migrations, models
 # SQLite: an FTS5 table over search_searchdocument's title and body ("external content": the
 # text is stored once, in the table), kept in step by triggers, so bulk writes and cascading
 # deletes keep it right too. Porter stemming; detail=full, because bm25() costs four times
-# less per row with it than with detail=column (measured: docs/benchmarks.md, "Search").
+# less per row with it than with detail=column; ready-made indexes of word beginnings of 4 to
+# 6 letters, which searching while typing uses: without them, a beginning such as "team" is
+# merged from every word that starts with it, for every query (measured: docs/benchmarks.md).
 SQLITE = [
     """CREATE VIRTUAL TABLE search_fts USING fts5(
         title, body, content='search_searchdocument', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 2')""",
+        tokenize='porter unicode61 remove_diacritics 2', prefix='4 5 6')""",
     """CREATE TRIGGER search_fts_insert AFTER INSERT ON search_searchdocument BEGIN
         INSERT INTO search_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
     END""",
