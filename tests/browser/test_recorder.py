@@ -149,6 +149,7 @@ def test_pins_on_the_brief_page_seek_the_player_and_the_helper_fills_at_seconds(
     expect(page.locator("[data-pin-status]")).to_contain_text("pinned at 0:01")
     screenshot(page, "02-pinned-moment")
 
-    assert pinned_at in {"0:01.4", "0:01.5", "0:01.6"}
+    # The player was paused just after seeking to 1.5 s; how far it got first depends on load.
+    assert pinned_at in {"0:01.4", "0:01.5", "0:01.6", "0:01.7", "0:01.8"}
     assert watcher.errors == []
     context.close()

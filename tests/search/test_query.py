@@ -12,14 +12,22 @@ from meridian.search.text import marked, plain_text
 def test_words_must_all_match_and_the_last_is_a_beginning():
     query = parse_query("Pricing Page rework")
     assert query.terms == (Term(("pricing",)), Term(("page",)), Term(("rework",), prefix=True))
-    assert query.fts5() == '"pricing" "page" "rework" *'
+    assert query.fts5() == '"pricing" AND "page" AND "rework" *'
     assert query.tsquery() == "'pricing' & 'page' & 'rework':*"
 
 
-def test_a_last_word_shorter_than_four_or_longer_than_six_letters_is_matched_whole():
+def test_a_long_last_word_is_also_matched_by_its_first_six_letters():
+    query = parse_query("new architectu")
+    assert query.terms[-1] == Term(("architectu",), beginning="archit")
+    assert query.fts5() == '"new" AND ("architectu" OR "archit" *)'
+    assert query.fts5("title") == 'title : ("new" AND ("architectu" OR "archit" *))'
+    assert query.tsquery() == "'new' & ('architectu' | 'archit':*)"
+
+
+def test_a_last_word_shorter_than_four_letters_or_quoted_is_matched_whole():
     assert parse_query("go to db").terms[-1] == Term(("db",))
-    assert parse_query("pricing").terms == (Term(("pricing",)),)
-    assert parse_query("price").terms == (Term(("price",), prefix=True),)
+    assert parse_query('"pricing"').terms == (Term(("pricing",)),)
+    assert parse_query("pricing", prefix_last=False).terms == (Term(("pricing",)),)
 
 
 def test_quotes_make_a_phrase_and_an_unclosed_quote_runs_to_the_end():
@@ -30,6 +38,7 @@ def test_quotes_make_a_phrase_and_an_unclosed_quote_runs_to_the_end():
         Term(("annual", "disc")),
     )
     assert query.tsquery() == "('pricing' <-> 'page') & 'rework' & ('annual' <-> 'disc')"
+    assert query.fts5() == '"pricing page" AND "rework" AND "annual disc"'
 
 
 def test_a_star_asks_for_a_beginning_anywhere():
@@ -59,8 +68,9 @@ def test_a_query_has_at_most_eight_terms():
 @given(st.text(max_size=300))
 def test_any_text_becomes_quoted_words_only(text):
     query = parse_query(text)
-    # Every term is a quoted run of letters and digits, optionally followed by " *".
-    assert re.fullmatch(r'(?:"[^\W_]+(?: [^\W_]+)*"(?: \*)? ?)*', query.fts5() + " " * bool(query))
+    # Every term is a quoted run of letters and digits, maybe a beginning, joined by AND.
+    term = r'(?:"[^\W_]+(?: [^\W_]+)*"(?: \*)?|\("[^\W_]+" OR "[^\W_]+" \*\))'
+    assert re.fullmatch(rf"(?:{term}(?: AND {term})*)?", query.fts5())
     for term in query.terms:
         assert all(re.fullmatch(r"[^\W_]+", w) for w in term.words)
         assert "'" not in "".join(term.words)

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from meridian.core.errors import ValidationFailed
-from meridian.search import registry
+from meridian.search import backends, registry
 from meridian.search.selectors import search_for
 from meridian.search.services import search_index_upsert
 from tests import factories
@@ -214,3 +214,20 @@ def test_a_search_takes_as_many_queries_for_25_hits_as_for_one(workspace, author
     with CaptureQueriesContext(connection) as many:
         assert len(found(author, "release", limit=25)) == 25
     assert len(many) == len(one) <= 9
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans only")
+@pytest.mark.parametrize("chunks", [1, 100])
+def test_postgres_finds_the_same_hits_walking_back_as_reading_the_index(
+    workspace, author, monkeypatch, chunks
+):
+    for i in range(1, 31):
+        note(workspace, i, f"Release {i}" if i % 3 else "Other", f"release notes {i % 7}")
+    by_index = found(author, "release notes", limit=50)
+    # An estimate of "everything matches" makes it walk back, 4 rows at a time; with one
+    # chunk allowed, it reads the rest from the index after all.
+    monkeypatch.setattr(backends, "_plan_rows", lambda plan: 1e12)
+    monkeypatch.setattr(backends, "WALK_CHUNK", 4)
+    monkeypatch.setattr(backends, "WALK_CHUNKS", chunks)
+    assert found(author, "release notes", limit=50) == by_index
+    assert len(by_index) == 30

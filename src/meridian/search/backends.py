@@ -38,6 +38,7 @@ POSTGRES_RECENT = 200
 TITLED = 500
 POSTGRES_TITLED = 100
 WALK_CHUNK = 5000
+WALK_CHUNKS = 10  # then the estimate was wrong: read the rest from the index
 SNIPPET_WORDS = 24
 
 
@@ -188,7 +189,8 @@ def _postgres_newest(
 
     Few matches are all read from the GIN index ("+ 0" keeps the planner from walking an id
     index instead). For many, the newest documents are walked back by id, WALK_CHUNK at a
-    time, testing each, until ``limit`` have matched. Reading m matches costs m heap visits;
+    time, testing each, until ``limit`` have matched (or WALK_CHUNKS have gone by, when the
+    rest is read from the index after all). Reading m matches costs m heap visits;
     walking back costs limit × rows ÷ m rows of ``walk_cost`` visits each (measured: a fifth
     through all documents, whose rows lie together; a whole one through the titled ones,
     which lie apart): the two are equal at m = √(limit × rows × walk_cost), and the planner's
@@ -206,7 +208,7 @@ def _postgres_newest(
         return [row[0] for row in cursor.fetchall()]
     found: list[int] = []
     before: int | None = None
-    while len(found) < limit:
+    for _ in range(WALK_CHUNKS):
         older = "AND c.id < %s" if before is not None else ""
         cursor.execute(
             f"""SELECT array_agg(id) FILTER (WHERE hit), min(id), count(*) FROM (
@@ -215,11 +217,17 @@ def _postgres_newest(
             ) AS walked""",  # noqa: S608 (placeholders only)
             [tsquery, *where_params, *([before] if before is not None else []), WALK_CHUNK],
         )
-        hits, before, walked = cursor.fetchone()
+        hits, oldest, walked = cursor.fetchone()
         found += sorted(hits or [], reverse=True)[: limit - len(found)]
-        if walked < WALK_CHUNK:
-            break
-    return found
+        if len(found) >= limit or walked < WALK_CHUNK:
+            return found
+        before = oldest
+    # The estimate was far too high: read the older rest from the GIN index after all.
+    cursor.execute(
+        f"{matching} AND c.id < %s ORDER BY c.id + 0 DESC LIMIT %s",
+        [*params, before, limit - len(found)],
+    )
+    return found + [row[0] for row in cursor.fetchall()]
 
 
 def _postgres_ranked(

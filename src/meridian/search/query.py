@@ -7,11 +7,11 @@ Nothing typed is passed to an engine's query syntax as it is: the words are take
 - ``word`` must appear (all words must, in any order and any column);
 - ``"two words"`` must appear as a phrase; an unclosed quote runs to the end;
 - ``word*`` matches words that begin with it (three letters or more);
-- the last word, when ``prefix_last`` and it has four to six letters, matches as a beginning
-  too, so results come while typing ("deplo" finds "deployment"). A longer last word is
-  taken as typed: stemming already finds its other forms ("deployments" finds "deployed"),
-  and a beginning shared by many words costs a merge of all of them at query time, which
-  SQLite's index has ready-made for beginnings of four to six letters only.
+- the last word, when ``prefix_last``, also matches as a beginning, so results come while
+  typing ("deplo" finds "deployment"): whole if it has four to six letters, else by its
+  first six ("architectu" finds "architecture" through "archit"). SQLite's index keeps
+  beginnings of four to six letters ready-made; any other beginning shared by many words
+  costs a merge of all of them at query time.
 """
 
 import re
@@ -23,7 +23,8 @@ MAX_TERMS = 8
 MAX_PHRASE_WORDS = 8
 MAX_WORD = 50
 MIN_PREFIX = 3
-LAST_PREFIX = range(4, 7)  # lengths of a last word that is also matched as a beginning
+LAST_PREFIX = range(4, 7)  # lengths of a last word matched as a beginning as it is
+BEGINNING = 6  # a longer last word is also matched by a beginning this long
 
 _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r'"(?P<phrase>[^"]*)"?|(?P<word>[^\W_]+)(?P<star>\*)?')
@@ -35,6 +36,19 @@ class Term:
 
     words: tuple[str, ...]
     prefix: bool = False
+    # Or, instead: a word beginning with this (for a long last word being typed).
+    beginning: str = ""
+
+    def fts5(self) -> str:
+        phrase = '"' + " ".join(self.words) + '"' + (" *" if self.prefix else "")
+        return f'({phrase} OR "{self.beginning}" *)' if self.beginning else phrase
+
+    def tsquery(self) -> str:
+        quoted = [f"'{w}'" for w in self.words]
+        if self.prefix:
+            quoted[-1] += ":*"
+        part = quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")"
+        return f"({part} | '{self.beginning}':*)" if self.beginning else part
 
 
 @dataclass(frozen=True)
@@ -48,20 +62,12 @@ class ParsedQuery:
 
     def fts5(self, column: str = "") -> str:
         """The query in SQLite FTS5 syntax, every word quoted; ``column`` limits it to one column."""
-        phrases = " ".join(
-            '"' + " ".join(t.words) + '"' + (" *" if t.prefix else "") for t in self.terms
-        )
-        return f"{column} : ({phrases})" if column else phrases
+        terms = " AND ".join(t.fts5() for t in self.terms)
+        return f"{column} : ({terms})" if column else terms
 
     def tsquery(self) -> str:
         """The query in PostgreSQL ``to_tsquery`` syntax, every word quoted."""
-        parts = []
-        for t in self.terms:
-            quoted = [f"'{w}'" for w in t.words]
-            if t.prefix:
-                quoted[-1] += ":*"
-            parts.append(quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")")
-        return " & ".join(parts)
+        return " & ".join(t.tsquery() for t in self.terms)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -86,6 +92,9 @@ def parse_query(raw: str, *, prefix_last: bool = True) -> ParsedQuery:
     if prefix_last and terms:
         last = terms[-1]
         bare_word = len(last.words) == 1 and not text.rstrip().endswith('"')
-        if bare_word and not last.prefix and len(last.words[0]) in LAST_PREFIX:
+        word = last.words[0]
+        if bare_word and not last.prefix and len(word) in LAST_PREFIX:
             terms[-1] = Term(last.words, prefix=True)
+        elif bare_word and not last.prefix and len(word) > BEGINNING:
+            terms[-1] = Term(last.words, beginning=word[:BEGINNING])
     return ParsedQuery(tuple(terms))

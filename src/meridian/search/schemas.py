@@ -14,7 +14,8 @@ class SearchQuery(Schema):
         max_length=MAX_QUERY,
         description=(
             'Words that must all appear (in any form); "a quoted phrase"; `word*` for words '
-            "beginning with it (a last word of 4 to 6 letters counts as a beginning too). "
+            "beginning with it (the last word counts as a beginning too, by at most its first "
+            "six letters). "
             "Operators such as OR or NEAR are plain words."
         ),
     )
