@@ -152,9 +152,10 @@ DOM_PROBLEMS = """
 """
 
 # Where people's words are shown: hover and focus everything in there, collect its links.
+LINKS_IN_CONTENT = ".md a[href], .questions a[href], .cues a[href], .links a[href], .hits a[href]"
 CONTENT = (
     ".md, .questions, .cues, .person, .participants, .links, .comment-head, .brief-side, "
-    "table, h1, .lede, .breadcrumbs, .workspace-name, .timeline, #links, select"
+    "table, h1, .lede, .breadcrumbs, .workspace-name, .timeline, #links, select, .hits"
 )
 POKE = """
 (selector) => {
@@ -283,7 +284,7 @@ def visit(browse: Browse, path: str, screenshot, name: str) -> list[str]:
         if link.is_visible():
             link.hover()
     hrefs = page.eval_on_selector_all(
-        ".md a[href], .questions a[href], .cues a[href], .links a[href]",
+        LINKS_IN_CONTENT,
         "links => links.map(a => a.getAttribute('href'))",
     )
     for href in hrefs:
@@ -293,9 +294,7 @@ def visit(browse: Browse, path: str, screenshot, name: str) -> list[str]:
     screenshot(page, name)
     # Click each rendered link in content (other sites answer with a stub page), then come back.
     for index in range(len(hrefs)):
-        link = page.locator(".md a[href], .questions a[href], .cues a[href], .links a[href]").nth(
-            index
-        )
+        link = page.locator(LINKS_IN_CONTENT).nth(index)
         if not link.is_visible():
             continue
         link.click()
@@ -349,6 +348,9 @@ def test_payloads_in_everything_people_write_run_nothing_on_any_page(
         "teams": f"/w/{slug}/teams/",
         "team": f"/w/{slug}/teams/{hostile['team'].slug}/",
         "profile": f"/w/{slug}/profile/",
+        "search": f"/w/{slug}/search/?q=alert",
+        "search-titles": f"/w/{slug}/search/?q=Pricing",
+        "search-reflected": f"/w/{slug}/search/?q=%3Cscript%3Ealert(1)%3C/script%3E%22%3E",
     }
     for name, path in pages.items():
         problems += visit(browse, path, screenshot, f"author-{name}")
