@@ -18,7 +18,10 @@ run_pytest() {
 }
 
 echo "== SQLite"
-MERIDIAN_DATABASE_URL="" run_pytest "$@"
+# A file, not an in-memory database: the browser tests' live server answers from several
+# threads at once, which cannot share one in-memory SQLite connection.
+rm -f "$MERIDIAN_DATA_DIR/test.sqlite3"
+MERIDIAN_DATABASE_URL="" MERIDIAN_TEST_DATABASE_NAME="$MERIDIAN_DATA_DIR/test.sqlite3" run_pytest "$@"
 
 echo "== PostgreSQL"
 if .venv/bin/python - "$pg_url" <<'PY'
