@@ -30,7 +30,7 @@ from meridian.briefs.models import (
     ParticipantKind,
 )
 from meridian.briefs.search import brief_search_index, comment_search_index
-from meridian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
 from meridian.core.services import audit_record
@@ -84,21 +84,6 @@ class Meeting:
     minutes: int | None = None
 
 
-class _Problems:
-    """Field errors collected over one call, raised together so a form shows them all at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.errors:
-            first = next(iter(self.errors.values()))[0]
-            raise ValidationFailed(first, self.errors)
-
-
 def brief_url(brief: Brief) -> str:
     """The site-relative address of a brief's page."""
     return reverse("brief_detail", kwargs={"workspace": brief.workspace.slug, "brief_id": brief.pk})
@@ -143,7 +128,7 @@ def _require_can_take_part(acting: Membership, brief: Brief) -> None:
         raise PermissionDenied("Guests can take part only in briefs they are asked in.")
 
 
-def _clean_title(title: str, problems: _Problems) -> str:
+def _clean_title(title: str, problems: FieldErrors) -> str:
     title = title.strip()
     if not title:
         problems.add("title", "A brief needs a title.")
@@ -155,13 +140,13 @@ def _clean_title(title: str, problems: _Problems) -> str:
     return title
 
 
-def _clean_text(field: str, text: str, limit: int, problems: _Problems, what: str) -> str:
+def _clean_text(field: str, text: str, limit: int, problems: FieldErrors, what: str) -> str:
     if len(text) > limit:
         problems.add(field, f"{what} has at most {limit:,} characters, not {len(text):,}.")
     return text
 
 
-def _clean_questions(questions: Iterable[str], problems: _Problems) -> list[str]:
+def _clean_questions(questions: Iterable[str], problems: FieldErrors) -> list[str]:
     cleaned = [q.strip() for q in questions if q.strip()]
     if len(cleaned) > MAX_QUESTIONS:
         problems.add("questions", f"Ask at most {MAX_QUESTIONS} questions, not {len(cleaned)}.")
@@ -173,7 +158,7 @@ def _clean_questions(questions: Iterable[str], problems: _Problems) -> list[str]
     return cleaned
 
 
-def _clean_ask_kind(ask_kind: str, problems: _Problems) -> str:
+def _clean_ask_kind(ask_kind: str, problems: FieldErrors) -> str:
     if ask_kind not in AskKind.values:
         problems.add(
             "ask_kind", f"Unknown kind of ask “{ask_kind}”; use {', '.join(AskKind.values)}."
@@ -181,7 +166,7 @@ def _clean_ask_kind(ask_kind: str, problems: _Problems) -> str:
     return ask_kind
 
 
-def _clean_meeting(meeting: Meeting, problems: _Problems) -> Meeting:
+def _clean_meeting(meeting: Meeting, problems: FieldErrors) -> Meeting:
     people, minutes = meeting.people or None, meeting.minutes or None
     if people is not None and not 1 <= people <= MAX_MEETING_PEOPLE:
         problems.add("meeting_people", f"Give 1 to {MAX_MEETING_PEOPLE} people.")
@@ -193,7 +178,7 @@ def _clean_meeting(meeting: Meeting, problems: _Problems) -> Meeting:
     return Meeting(people, minutes)
 
 
-def _clean_deadline(deadline: Deadline, now: datetime, problems: _Problems) -> None:
+def _clean_deadline(deadline: Deadline, now: datetime, problems: FieldErrors) -> None:
     if deadline.at is not None and deadline.day is not None:
         problems.add("deadline", "Give either a moment or a day as the deadline, not both.")
     if deadline.at is not None:
@@ -220,7 +205,7 @@ class _Resolved:
 
 
 def _resolve_participants(
-    acting: Membership, invitees: Sequence[Invitee], problems: _Problems
+    acting: Membership, invitees: Sequence[Invitee], problems: FieldErrors
 ) -> dict[int, _Resolved]:
     """Members and teams named by the author, as members of the workspace (the author excepted).
 
@@ -305,7 +290,7 @@ def _check_not_passed(
     deadlines: dict[int, datetime | None],
     members: dict[int, Membership],
     now: datetime,
-    problems: _Problems,
+    problems: FieldErrors,
 ) -> None:
     """A follow-the-sun day that has already ended for someone is named with that person."""
     if deadline.day is None:
@@ -365,7 +350,7 @@ def brief_create(
     """Write a brief: the walkthrough, the ask, who is asked and by when; each is told."""
     require_role(author, Role.MEMBER)
     now = timezone.now()
-    problems = _Problems()
+    problems = FieldErrors()
     title = _clean_title(title, problems)
     body = _clean_text("body", body, MAX_BODY, problems, "The body")
     ask_kind = _clean_ask_kind(ask_kind, problems)
@@ -437,7 +422,7 @@ def brief_update(
     brief = _locked(brief)
     brief_check_editable(acting=acting, brief=brief)
     now = timezone.now()
-    problems = _Problems()
+    problems = FieldErrors()
     changed: list[str] = []
     if title is not None:
         brief.title = _clean_title(title, problems)
@@ -569,7 +554,7 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
     _require_author(acting, brief, "close it")
     _require_open(brief)
     summary = summary.strip()
-    problems = _Problems()
+    problems = FieldErrors()
     if not summary:
         problems.add("summary", "Write a summary of what was learned or agreed before closing.")
     _clean_text("summary", summary, MAX_SUMMARY, problems, "The summary")
@@ -613,7 +598,7 @@ def _resolve_mentions(acting: Membership, text: str) -> list[Membership]:
     return [by_handle[h] for h in handles if h in by_handle]
 
 
-def _clean_pin(at_seconds: float | None, brief: Brief, problems: _Problems) -> float | None:
+def _clean_pin(at_seconds: float | None, brief: Brief, problems: FieldErrors) -> float | None:
     if at_seconds is None:
         return None
     if not math.isfinite(at_seconds) or not 0 <= at_seconds <= MAX_PIN_SECONDS:
@@ -643,7 +628,7 @@ def _write_comment(
     is_question: bool,
     is_response: bool,
 ) -> Comment:
-    problems = _Problems()
+    problems = FieldErrors()
     body = body.strip()
     if not body:
         problems.add("body", "Write something first.")
@@ -794,7 +779,7 @@ def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
     if comment.author_id != acting.pk:
         raise PermissionDenied("Only the comment's author can edit it.")
     _require_open(comment.brief)
-    problems = _Problems()
+    problems = FieldErrors()
     body = body.strip()
     if not body:
         problems.add("body", "A comment cannot be empty; write something.")
@@ -897,7 +882,7 @@ def link_add(
     brief = _locked(brief)
     _require_open(brief)
     _require_can_take_part(acting, brief)
-    problems = _Problems()
+    problems = FieldErrors()
     if relation not in LinkRelation.values:
         problems.add(
             "relation", f"Unknown relation “{relation}”; use {', '.join(LinkRelation.values)}."

@@ -50,3 +50,18 @@ class Conflict(MeridianError):
     """The object's state forbids the operation now (HTTP 409)."""
 
     status_code = 409
+
+
+class FieldErrors:
+    """Field errors collected over one call, raised together so a form shows them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            first = next(iter(self.errors.values()))[0]
+            raise ValidationFailed(first, self.errors)

@@ -26,7 +26,7 @@ from django.utils import timezone
 from meridian.briefs.deadlines import week_of
 from meridian.briefs.models import Brief, BriefLink, Comment
 from meridian.briefs.services import Invitee
-from meridian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
 from meridian.core.services import audit_record
@@ -141,21 +141,6 @@ class StanceReceipt:
     changed: bool = False
 
 
-class _Problems:
-    """Field errors collected over one call, raised together so a form shows them all at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.errors:
-            first = next(iter(self.errors.values()))[0]
-            raise ValidationFailed(first, self.errors)
-
-
 def proposal_url(proposal: Proposal) -> str:
     """The site-relative address of a proposal's page."""
     return proposal.get_absolute_url()
@@ -216,7 +201,7 @@ def _require_accepting(proposal: Proposal, now: datetime) -> None:
 # --- Checking a proposal's settings ---------------------------------------------------------
 
 
-def _clean_tags(tags: Iterable[str], problems: _Problems) -> list[str]:
+def _clean_tags(tags: Iterable[str], problems: FieldErrors) -> list[str]:
     cleaned: list[str] = []
     for raw in tags:
         tag = re.sub(r"\s+", "-", raw.strip().lower().lstrip("#"))
@@ -235,7 +220,7 @@ def _clean_tags(tags: Iterable[str], problems: _Problems) -> list[str]:
     return cleaned
 
 
-def _clean_options(config: _Config, problems: _Problems) -> None:
+def _clean_options(config: _Config, problems: FieldErrors) -> None:
     if config.kind == Kind.CONSENT:
         if config.options:
             problems.add(
@@ -266,7 +251,7 @@ def _clean_options(config: _Config, problems: _Problems) -> None:
         problems.add("options", exc.message)
 
 
-def _clean_kind_settings(config: _Config, problems: _Problems) -> None:
+def _clean_kind_settings(config: _Config, problems: FieldErrors) -> None:
     n = len(config.options)
     if config.kind == Kind.MULTIPLE:
         config.max_choices = config.max_choices or n
@@ -288,7 +273,7 @@ def _clean_kind_settings(config: _Config, problems: _Problems) -> None:
         config.dot_budget = None
 
 
-def _clean_rule(config: _Config, problems: _Problems) -> None:
+def _clean_rule(config: _Config, problems: FieldErrors) -> None:
     if config.rule not in Rule.values:
         problems.add(
             "rule", f"Unknown decision rule “{config.rule}”; use {', '.join(Rule.values)}."
@@ -307,7 +292,7 @@ def _clean_rule(config: _Config, problems: _Problems) -> None:
         problems.add("quorum_pct", "A quorum is from 1 to 100 % of participants.")
 
 
-def _clean_config(config: _Config, now: datetime, problems: _Problems) -> None:
+def _clean_config(config: _Config, now: datetime, problems: FieldErrors) -> None:
     config.title = config.title.strip()
     if not config.title:
         problems.add("title", "A proposal needs a title: the question to decide.")
@@ -350,7 +335,7 @@ class _Resolved:
 
 
 def _resolve_people(
-    owner: Membership, invitees: Sequence[Invitee], teams: Sequence[str], problems: _Problems
+    owner: Membership, invitees: Sequence[Invitee], teams: Sequence[str], problems: FieldErrors
 ) -> tuple[dict[int, _Resolved], list[Team]]:
     """The members asked (the owner always among them) and the teams the proposal concerns."""
     ws = owner.workspace_id
@@ -394,7 +379,7 @@ def _resolve_people(
 
 
 def _option_rows(
-    proposal: Proposal, specs: Sequence[OptionSpec], brief: Brief | None, problems: _Problems
+    proposal: Proposal, specs: Sequence[OptionSpec], brief: Brief | None, problems: FieldErrors
 ) -> list[Option]:
     comment_ids = {s.source_comment_id for s in specs if s.source_comment_id is not None}
     known: set[int] = set()
@@ -515,7 +500,7 @@ def proposal_create(
     """
     require_role(owner, Role.MEMBER)
     now = timezone.now()
-    problems = _Problems()
+    problems = FieldErrors()
     if brief is not None and brief.workspace_id != owner.workspace_id:
         raise NotFound("No such brief in this workspace.")
     config = _Config(
@@ -626,7 +611,7 @@ def proposal_update(
     )
     if kind is not None and kind != proposal.kind and options is None:
         config.options = [] if kind == Kind.CONSENT else current_options
-    problems = _Problems()
+    problems = FieldErrors()
     _clean_config(config, now, problems)
     resolved, team_rows = _resolve_people(
         proposal.owner, config.participants, config.teams, problems
@@ -656,7 +641,7 @@ def proposal_update(
     return proposal
 
 
-def _fix_deadlines(proposal: Proposal, now: datetime, problems: _Problems) -> None:
+def _fix_deadlines(proposal: Proposal, now: datetime, problems: FieldErrors) -> None:
     """Each participant's deadline and the proposal's close, from its deadline kind."""
     opened_at = proposal.opened_at or now
     latest: datetime | None = None
@@ -693,7 +678,7 @@ def proposal_open(*, acting: Membership, proposal: Proposal) -> Proposal:
         raise Conflict("This proposal is already open." if proposal.is_open else "It is closed.")
     now = timezone.now()
     proposal.opened_at = now
-    problems = _Problems()
+    problems = FieldErrors()
     _fix_deadlines(proposal, now, problems)
     problems.raise_any()
     proposal.status = ProposalStatus.OPEN
@@ -1053,7 +1038,7 @@ def _clean_outcome(
     expected_effect: str,
     review_date: date | None,
     today: date,
-    problems: _Problems,
+    problems: FieldErrors,
 ) -> tuple[str, str, str]:
     statement, rationale, expected_effect = (
         statement.strip(),
@@ -1097,7 +1082,7 @@ def outcome_write(
             f"This proposal's outcome is recorded already, as decision {existing.adr_id}; "
             "a record never changes, but a new decision can supersede it."
         )
-    problems = _Problems()
+    problems = FieldErrors()
     statement, rationale, expected_effect = _clean_outcome(
         statement, rationale, expected_effect, review_date, timezone.localdate(), problems
     )
