@@ -15,7 +15,8 @@ replies, and 27 comments pinned to moments of the recording. 45 participants hav
 Then, as in bench/run.py (whose helpers this uses), it serves the data with ``meridian serve
 --no-worker`` exactly as in production, counts the page's SQL queries in-process, loads the
 page with ``wrk -c32`` signed in as one of the participants (2 s warm-up, then
-``--duration`` s), and once more one request at a time, sampling the web server's memory.
+``--duration`` s), once more one request at a time, and once paced (32 connections that each
+pause ``--think-ms`` after every answer, as people reading), sampling the web server's memory.
 
 Target: p99 ≤ 60 ms at 32 connections. Exit code 0 when met, 1 when not, 2 when the run
 failed. Results go to bench/results/briefs.json.
@@ -234,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of uncounted load first")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--think-ms", type=int, default=2000, help="each connection's pause in the paced load"
+    )
     parser.add_argument("--database-url", default="", help="postgres://…/<name with 'bench'>")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--workers", type=int, help="granian workers (serve's default if unset)")
@@ -290,9 +294,22 @@ def main(argv: list[str] | None = None) -> int:
         if status != 200 or html.count(b'class="comment') < made["comments"]:
             raise RuntimeError(f"{path} answered {status}, not the brief with its thread")
         loads.append(load(sampler, "brief page", base, path, {"Cookie": cookie}, args))
-        # Not a target: one request at a time shows the work per request without queueing.
+        # Not targets: one request at a time shows the work per request without queueing;
+        # paced, 32 people each wait a while after every answer (reading), so the server is
+        # loaded by 32 at once without being saturated as a closed loop saturates it.
         loads.append(
             load(sampler, "brief page, one at a time", base, path, {"Cookie": cookie}, args, 1)
+        )
+        loads.append(
+            load(
+                sampler,
+                "brief page, paced",
+                base,
+                path,
+                {"Cookie": cookie},
+                args,
+                think_ms=args.think_ms,
+            )
         )
     except RuntimeError as exc:
         print(f"bench/briefs.py: {exc}", file=sys.stderr)

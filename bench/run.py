@@ -35,6 +35,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -378,7 +379,11 @@ def parse_wrk(out: str) -> dict[str, float]:
     }
 
 
-def wrk(url: str, headers: dict[str, str], connections: int, seconds: int) -> str:
+def wrk(
+    url: str, headers: dict[str, str], connections: int, seconds: int, think_ms: int = 0
+) -> str:
+    """wrk's output for ``seconds`` of load; with ``think_ms`` each connection pauses that long
+    after every answer (a person reading), so the load is paced instead of saturating."""
     cmd = [
         "wrk",
         f"-t{min(2, connections)}",
@@ -390,9 +395,15 @@ def wrk(url: str, headers: dict[str, str], connections: int, seconds: int) -> st
     ]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
-    result = subprocess.run(
-        [*cmd, url], capture_output=True, text=True, timeout=seconds + 60, check=False
-    )
+    with tempfile.TemporaryDirectory(prefix="meridian-wrk-") as scratch:
+        if think_ms:
+            # wrk calls delay() before each request of a connection after its first.
+            script = Path(scratch) / "think.lua"
+            script.write_text(f"function delay()\n  return {int(think_ms)}\nend\n")
+            cmd += ["-s", str(script)]
+        result = subprocess.run(
+            [*cmd, url], capture_output=True, text=True, timeout=seconds + 60, check=False
+        )
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
     return result.stdout
@@ -426,13 +437,15 @@ def load(
     headers: dict[str, str],
     args: argparse.Namespace,
     connections: int | None = None,
+    think_ms: int = 0,
 ) -> Load:
     connections = connections or args.connections
-    print(f"==> {name}: GET {path} with {connections} connection(s)", flush=True)
-    wrk(base + path, headers, connections, args.warmup)  # warm up, not counted
+    paced = f", each pausing {think_ms} ms after every answer" if think_ms else ""
+    print(f"==> {name}: GET {path} with {connections} connection(s){paced}", flush=True)
+    wrk(base + path, headers, connections, args.warmup, think_ms)  # warm up, not counted
     settle(base)
     sampler.phase_peak = 0.0
-    figures = parse_wrk(wrk(base + path, headers, connections, args.duration))
+    figures = parse_wrk(wrk(base + path, headers, connections, args.duration, think_ms))
     sampler.sample()
     drained = settle(base)
     if drained > 1:

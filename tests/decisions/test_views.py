@@ -446,3 +446,39 @@ def test_the_owner_changes_the_proposal_until_the_first_stance_then_it_is_fixed(
     assert "The decision rule cannot change once the first stance is in" in text(refused)
     p.refresh_from_db()
     assert p.rule == "majority"
+
+
+def test_a_large_proposal_lists_its_first_people_and_shows_all_on_request(client, workspace, owner):
+    from meridian.decisions import selectors
+    from tests.briefs.factories import person
+
+    limit = selectors.PAGE_LIST_LIMIT
+    people = [person(workspace) for _ in range(limit + 4)]
+    p = proposal(owner, people, kind="consent", visibility="open")
+    for member in people:
+        vote(member, p, position="agree")
+    vote(people[-1], p, position="object", reason="Not before the audit.")
+    # The viewer sorts last by name, beyond the first rows, and still sees their own stance.
+    last = max(people, key=lambda m: m.profile.display_name)
+    signed_in(client, last)
+    first = text(client.get(page_of(p)))
+    assert f"Show all {limit + 5} participants" in first
+    assert f"Show all {limit + 4} stances" in first
+    assert "You said: <strong>Agree</strong>" in first or "You said: <strong>Object" in first
+    assert f"{limit + 4} valid stances" in first  # the tally counts everyone, not the first rows
+    # Stances with a reason come first, so the objection is on the first page.
+    assert "Not before the audit." in first.split('id="stances"')[1].split("Show all")[0]
+    everyone = text(client.get(page_of(p) + "?all=1"))
+    assert "Show all" not in everyone
+    assert everyone.count('<span class="badge ok">Took part</span>') == limit + 4
+
+
+def test_the_running_tally_follows_every_changed_stance(client, workspace, owner, ana, bikram):
+    p = proposal(owner, [ana, bikram], kind="consent", visibility="open")
+    signed_in(client, owner)
+    vote(ana, p, position="agree")
+    vote(bikram, p, position="agree")
+    assert "2 valid stances" in text(client.get(page_of(p)))
+    vote(bikram, p, position="block", reason="Legal has not seen it.")
+    page = text(client.get(page_of(p)))
+    assert "Legal has not seen it." in page.split('id="tally"')[1].split("</section>")[0]

@@ -149,7 +149,7 @@ def _proposal_out(request: ApiRequest, detail: ProposalDetail) -> dict[str, Any]
             {"member": r.member, "took_part": r.took_part, "local_deadline": r.local_deadline}
             for r in detail.participants
         ],
-        "invited": len(detail.participants),
+        "invited": detail.invited,
         "took_part": detail.took_part,
         "is_participant": detail.me is not None,
         "responded": detail.me is not None and detail.me.responded_at is not None,

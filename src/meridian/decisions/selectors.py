@@ -4,15 +4,18 @@ Everything about others' positions goes through visibility.sight_for, so a blind
 proposal shows the same nothing in the page, the API and the exports.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -29,6 +32,7 @@ from meridian.briefs.selectors import deadline_label
 from meridian.decisions import ballots
 from meridian.decisions.fairness import Fairness
 from meridian.decisions.models import (
+    AnonymousBallot,
     DecisionRecord,
     Kind,
     Option,
@@ -261,11 +265,14 @@ class ProposalDetail:
     proposal: Proposal
     options: list[Option]  # in the viewer's own order
     labels: dict[str, str]
-    participants: list[ParticipantRow]
+    participants: list[ParticipantRow]  # by name; the first ``shown`` of them when limited
+    invited: int  # all participants
+    took_part: int  # of all participants
     me: ParticipantRow | None
     sight: Sight
     my_stance: Stance | None
-    stances: list[StanceRow]
+    stances: list[StanceRow]  # those with a reason first; the first ``shown`` when limited
+    stance_count: int  # all named stances the viewer may see
     tally: TallyView | None
     tally_data: dict[str, Any] | None
     comments: list[ProposalComment]
@@ -288,8 +295,13 @@ class ProposalDetail:
         return deadline_label(self.viewer_deadline)
 
     @property
-    def took_part(self) -> int:
-        return sum(1 for p in self.participants if p.took_part)
+    def participants_cut(self) -> int:
+        """How many participants the list leaves out (0 when it shows them all)."""
+        return self.invited - len(self.participants)
+
+    @property
+    def stances_cut(self) -> int:
+        return self.stance_count - len(self.stances)
 
     @property
     def accepting(self) -> bool:
@@ -318,43 +330,45 @@ def _without_weeks(*paths: str) -> list[str]:
     return [f"{path}__profile__{f}" for path in paths for f in _WEEKS]
 
 
-def _participant_rows(proposal: Proposal) -> list[ParticipantRow]:
-    rows = []
-    for member_id, name, zone_name, responded_at, due in (
-        ProposalParticipant.objects.filter(proposal=proposal)
-        .order_by("membership__profile__display_name", "id")
-        .values_list(
-            "membership_id",
-            "membership__profile__display_name",
-            "membership__profile__time_zone",
-            "responded_at",
-            "local_deadline",
-        )
-    ):
-        zone = week_of(zone_name, {}).zone
-        rows.append(
+def _participant_rows(
+    proposal: Proposal, *, limit: int | None = None, member_id: int | None = None
+) -> list[ParticipantRow]:
+    """Participants by name (the first ``limit``), or the one member ``member_id``."""
+    rows = ProposalParticipant.objects.filter(proposal=proposal)
+    if member_id is not None:
+        rows = rows.filter(membership_id=member_id)
+    values = rows.order_by("membership__profile__display_name", "id").values_list(
+        "membership_id",
+        "membership__profile__display_name",
+        "membership__profile__time_zone",
+        "responded_at",
+        "local_deadline",
+    )
+    zones: dict[str, Any] = {}  # a zone's name read once per page, not once per person
+    made = []
+    for member, name, zone_name, responded_at, due in values if limit is None else values[:limit]:
+        if zone_name not in zones:
+            zones[zone_name] = week_of(zone_name, {}).zone
+        made.append(
             ParticipantRow(
-                Person(member_id, name, zone_name),
+                Person(member, name, zone_name),
                 responded_at,
-                due.astimezone(zone) if due else None,
+                due.astimezone(zones[zone_name]) if due else None,
             )
         )
-    return rows
+    return made
 
 
-def _stance_rows(proposal: Proposal, labels: dict[str, str]) -> list[StanceRow]:
-    return [
-        StanceRow(
-            Person(member_id, name, zone),
-            payload,
-            reason,
-            updated_at,
-            ballots.describe(proposal, payload, labels),
-        )
-        for member_id, name, zone, payload, reason, updated_at in Stance.objects.filter(
-            proposal=proposal
-        )
-        .order_by("membership__profile__display_name", "id")
+def _stance_rows(
+    proposal: Proposal, labels: dict[str, str], *, limit: int | None = None
+) -> list[StanceRow]:
+    """Named stances, those with a reason first (the arguments), then by name."""
+    described: dict[str, str] = {}  # many people take the same position: word it once
+    rows = []
+    values = (
+        Stance.objects.filter(proposal=proposal)
+        .annotate(reasoned=Q(reason=""))
+        .order_by("reasoned", "membership__profile__display_name", "id")
         .values_list(
             "membership_id",
             "membership__profile__display_name",
@@ -363,7 +377,60 @@ def _stance_rows(proposal: Proposal, labels: dict[str, str]) -> list[StanceRow]:
             "reason",
             "updated_at",
         )
-    ]
+    )
+    for member_id, name, zone, payload, reason, updated_at in (
+        values if limit is None else values[:limit]
+    ):
+        key = repr(sorted(payload.items()))
+        if key not in described:
+            described[key] = ballots.describe(proposal, payload, labels)
+        rows.append(
+            StanceRow(Person(member_id, name, zone), payload, reason, updated_at, described[key])
+        )
+    return rows
+
+
+def _ballot_version(proposal: Proposal) -> tuple[int, str]:
+    """How many ballots a proposal has, and a mark that changes whenever one is given or changed.
+
+    Anonymous ballots cannot change and carry no time, so their number is their version.
+    """
+    if proposal.anonymous:
+        return AnonymousBallot.objects.filter(proposal=proposal).count(), ""
+    version = Stance.objects.filter(proposal=proposal).aggregate(
+        n=Count("pk"), last=Max("updated_at")
+    )
+    return version["n"], version["last"].isoformat() if version["last"] else ""
+
+
+def running_tally(proposal: Proposal, options: list[Option]) -> tuple[dict[str, Any], int]:
+    """An open proposal's tally of every ballot in, and their number.
+
+    Counting hundreds of ballots on every page view costs more than the rest of the page, and
+    the tally only changes when a ballot does, so it is cached under the ballots' version (and
+    the options and seed it was counted with). It holds counts only, never who chose what;
+    whether a viewer may see it is decided by the caller, through ``sight_for``.
+    """
+    n, last = _ballot_version(proposal)
+    if n == 0:
+        return ballots.as_json(ballots.count(proposal, options, [])), 0
+    key = (
+        "meridian:tally:"
+        + hashlib.sha256(
+            f"{proposal.pk}|{proposal.kind}|{proposal.seed}|{n}|{last}|"
+            f"{','.join(str(o.pk) for o in options)}".encode()
+        ).hexdigest()
+    )
+    data = cache.get(key)
+    if data is None:
+        data = ballots.as_json(ballots.count(proposal, options, ballots.stored(proposal)))
+        cache.set(key, data, timeout=TALLY_CACHE_SECONDS)
+    return data, n
+
+
+# A cached running tally is keyed by its ballots' version, so it never goes stale; this only
+# bounds how long one nobody asks for again stays in the cache.
+TALLY_CACHE_SECONDS = 24 * 3600
 
 
 def tally_for(
@@ -378,13 +445,18 @@ def tally_for(
     if proposal.is_closed and proposal.tally is not None:
         return dict(proposal.tally)
     if stored is None:
-        stored = ballots.stored(proposal)
+        return running_tally(proposal, options)[0]
     return ballots.as_json(ballots.count(proposal, options, stored))
 
 
-def fairness_for(proposal: Proposal, participants: list[ParticipantRow]) -> Fairness:
+def fairness_for(proposal: Proposal) -> Fairness:
     """Participation, evenness of the discussion, and stances changed after others were visible."""
-    ids = [row.member.id for row in participants]
+    people = list(
+        ProposalParticipant.objects.filter(proposal=proposal)
+        .order_by("membership__profile__display_name", "id")
+        .values_list("membership_id", "responded_at")
+    )
+    ids = [member_id for member_id, _ in people]
     per_author = dict(
         ProposalComment.objects.filter(proposal=proposal, author_id__in=ids)
         .values("author_id")
@@ -406,23 +478,42 @@ def fairness_for(proposal: Proposal, participants: list[ParticipantRow]) -> Fair
         )
         changed = revisions.filter(saw_others=True).exclude(pk=Subquery(firsts)).count()
     return Fairness(
-        participants=len(participants),
-        took_part=sum(1 for row in participants if row.took_part),
+        participants=len(people),
+        took_part=sum(1 for _, responded_at in people if responded_at is not None),
         comment_counts=tuple(per_author.get(i, 0) for i in ids),
         changed_after_visible=changed,
         changes=changes,
     )
 
 
+# How many participants and stances the proposal page lists before "show all".
+PAGE_LIST_LIMIT = 50
+
+
 def proposal_detail_for(
-    *, viewer: Membership, proposal: Proposal, now: datetime | None = None
+    *,
+    viewer: Membership,
+    proposal: Proposal,
+    now: datetime | None = None,
+    limit: int | None = None,
 ) -> ProposalDetail:
-    """One proposal (already through the access helper) as this viewer may see it."""
+    """One proposal (already through the access helper) as this viewer may see it.
+
+    With ``limit``, the participant and stance lists hold at most that many rows (the page's
+    first view of a large proposal); the counts, the tally and the viewer's own row are always
+    of everyone. The number of queries does not depend on how many people are asked.
+    """
     now = now or timezone.now()
     options = list(Option.objects.filter(proposal=proposal).order_by("position", "id"))
     labels = {str(o.pk): o.label for o in options}
-    participants = _participant_rows(proposal)
-    me = next((r for r in participants if r.member.id == viewer.pk), None)
+    participants = _participant_rows(proposal, limit=limit)
+    counts = ProposalParticipant.objects.filter(proposal=proposal).aggregate(
+        invited=Count("pk"), took_part=Count("pk", filter=Q(responded_at__isnull=False))
+    )
+    if limit is None:
+        me = next((r for r in participants if r.member.id == viewer.pk), None)
+    else:  # the viewer may be beyond the first rows
+        me = next(iter(_participant_rows(proposal, member_id=viewer.pk)), None)
     responded = me is not None and me.responded_at is not None
     sight = sight_for(proposal, responded=responded, is_participant=me is not None)
     my_stance = (
@@ -430,7 +521,7 @@ def proposal_detail_for(
         if not proposal.anonymous and me is not None
         else None
     )
-    stances = _stance_rows(proposal, labels) if sight.stances else []
+    stances = _stance_rows(proposal, labels, limit=limit) if sight.stances else []
     all_comments = (
         ProposalComment.objects.filter(proposal=proposal)
         .select_related("author__profile")
@@ -442,8 +533,19 @@ def proposal_detail_for(
     else:
         comments = list(all_comments.filter(author=viewer).order_by("created_at", "id"))
         hidden = all_comments.exclude(author=viewer).count()
-    named = [(r.payload, r.reason) for r in stances] if sight.stances else None
-    data = tally_for(proposal, options, sight, named)
+    if limit is None:  # every stance is at hand: count them as they are
+        stance_count = len(stances)
+        named = [(r.payload, r.reason) for r in stances] if sight.stances else None
+        data = tally_for(proposal, options, sight, named)
+    else:
+        counted: int | None = None
+        if sight.tally and not (proposal.is_closed and proposal.tally is not None):
+            data, counted = running_tally(proposal, options)
+        else:
+            data = tally_for(proposal, options, sight)
+        stance_count = 0
+        if sight.stances:
+            stance_count = counted if counted is not None else _ballot_version(proposal)[0]
     record = (
         DecisionRecord.objects.filter(proposal=proposal).first() if proposal.is_closed else None
     )
@@ -452,16 +554,19 @@ def proposal_detail_for(
         options=viewer_order(options, proposal_id=proposal.pk, viewer_id=viewer.pk),
         labels=labels,
         participants=participants,
+        invited=counts["invited"],
+        took_part=counts["took_part"],
         me=me,
         sight=sight,
         my_stance=my_stance,
         stances=stances,
+        stance_count=stance_count,
         tally=tally_view(data, labels) if data is not None else None,
         tally_data=data,
         comments=comments,
         hidden_comments=hidden,
         viewer_deadline=me.local_deadline if me else None,
-        fairness=fairness_for(proposal, participants) if viewer.pk == proposal.owner_id else None,
+        fairness=fairness_for(proposal) if viewer.pk == proposal.owner_id else None,
         record=record,
         now=now,
     )

@@ -28,6 +28,7 @@ from meridian.decisions.forms import (
 )
 from meridian.decisions.models import DecisionRecord, Proposal, ProposalStatus
 from meridian.decisions.selectors import (
+    PAGE_LIST_LIMIT,
     RECORD_STATUSES,
     SCOPES,
     STATUSES,
@@ -250,7 +251,11 @@ def _render_proposal(
     template: str = "decisions/detail.html",
 ) -> HttpResponse:
     viewer = request.membership
-    detail = proposal_detail_for(viewer=viewer, proposal=proposal)
+    # A large proposal lists its first participants and stances; "show all" lists everyone.
+    show_all = request.GET.get("all") == "1"
+    detail = proposal_detail_for(
+        viewer=viewer, proposal=proposal, limit=None if show_all else PAGE_LIST_LIMIT
+    )
     initial: dict[str, Any] = {}
     if detail.my_stance is not None:
         initial = _stance_initial(detail.my_stance.payload, detail.my_stance.reason)

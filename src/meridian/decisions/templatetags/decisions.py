@@ -6,12 +6,15 @@ value escaped exactly as the template would.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django import template
 from django.forms import BoundField
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from meridian.briefs.templatetags.briefs import ago
+from meridian.decisions.models import ProposalComment
 from meridian.decisions.selectors import ParticipantRow, StanceRow
 
 register = template.Library()
@@ -57,6 +60,24 @@ def stance_items(rows: Iterable[StanceRow]) -> SafeString:
             f"{escape(text)}{reason}</li>"
         )
     return mark_safe("".join(items))  # noqa: S308  (every value above is escaped)
+
+
+@register.simple_tag
+def comment_items(comments: Iterable[ProposalComment], now: datetime) -> SafeString:
+    """The discussion as <li> items. Every value is escaped except ``body_html``, which the
+    service sanitized when the comment was written (as the brief thread does it)."""
+    items = []
+    for c in comments:
+        pk = int(c.pk)
+        items.append(
+            f'<li><article id="comment-{pk}" class="comment" aria-labelledby="comment-{pk}-by">'
+            f'<header class="comment-head"><span id="comment-{pk}-by" class="person">'
+            f"{escape(c.author.profile.display_name)}</span> "
+            f'<span class="muted small"><time datetime="{escape(c.created_at.isoformat())}">'
+            f"{escape(ago(c.created_at, now))}</time></span></header>"
+            f'<div class="md">{c.body_html}</div></article></li>'
+        )
+    return mark_safe("".join(items))  # noqa: S308  (escaped above; body_html sanitized on write)
 
 
 @register.simple_tag
