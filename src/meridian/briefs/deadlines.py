@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any, Protocol
 
 from meridian.core.workingtime import (
     WorkingHoursError,
@@ -40,7 +41,8 @@ def week_of(zone: str, hours: HoursJson) -> WorkingWeek:
     """A member's working week from their profile (zone name and ``{"0": [[540, 1020]]}``).
 
     Hours that cannot be read count as no working hours in the same zone; a zone that cannot be
-    read counts as UTC. A broken profile must not stop anyone else's deadline or reminder.
+    read counts as UTC, with the member's hours kept. A broken profile must not stop anyone
+    else's deadline or reminder.
     """
     try:
         key = tuple(
@@ -49,9 +51,10 @@ def week_of(zone: str, hours: HoursJson) -> WorkingWeek:
                 for day, spans in hours.items()
             )
         )
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError, OverflowError):  # Overflow: JSON's 1e400
         key = ()
-    for candidate_zone, candidate_key in ((zone, key), (zone, ()), ("UTC", ())):
+    fallbacks = ((zone, key), (zone, ()), ("UTC", key), ("UTC", ()))
+    for candidate_zone, candidate_key in fallbacks:
         try:
             return _week(candidate_zone, candidate_key)
         except WorkingHoursError:
@@ -101,3 +104,44 @@ def reminder_due(
     if now < deadline:
         return ReminderDue(f"{participant_id}:{today.isoformat()}", overdue=False, local_date=today)
     return ReminderDue(f"{participant_id}:overdue", overdue=True, local_date=today)
+
+
+class _Profile(Protocol):
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def working_hours(self) -> Any: ...
+
+
+class _Member(Protocol):
+    @property
+    def profile(self) -> _Profile: ...
+
+
+class Reminded(Protocol):
+    """What the rules read of someone asked (a brief's or a proposal's participant row)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def membership(self) -> _Member: ...
+    @property
+    def local_deadline(self) -> datetime | None: ...
+    @property
+    def last_reminded_at(self) -> datetime | None: ...
+
+
+def participant_reminder_due(
+    participant: Reminded, now: datetime, *, asked_at: datetime
+) -> ReminderDue | None:
+    """:func:`reminder_due` for one participant with a deadline, in their profile's working week."""
+    profile = participant.membership.profile
+    assert participant.local_deadline is not None  # the reminder jobs list only those with one
+    return reminder_due(
+        week_of(profile.time_zone, profile.working_hours),
+        now,
+        participant_id=participant.pk,
+        asked_at=asked_at,
+        deadline=participant.local_deadline,
+        last_reminded_at=participant.last_reminded_at,
+    )

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
 
-from meridian.briefs.deadlines import reminder_due, week_of
+from meridian.briefs.deadlines import participant_reminder_due
 from meridian.briefs.models import BriefParticipant, BriefStatus, ParticipantKind
 from meridian.briefs.services import participant_remind
 from meridian.core.scheduler import Occurrence, run_key, scheduled
@@ -33,16 +33,7 @@ def brief_reminders(now: datetime) -> Iterator[Occurrence]:
         .order_by("pk")
     )
     for participant in waiting.iterator(chunk_size=500):
-        profile = participant.membership.profile
-        assert participant.local_deadline is not None  # filtered above
-        due = reminder_due(
-            week_of(profile.time_zone, profile.working_hours),
-            now,
-            participant_id=participant.pk,
-            asked_at=participant.added_at,
-            deadline=participant.local_deadline,
-            last_reminded_at=participant.last_reminded_at,
-        )
+        due = participant_reminder_due(participant, now, asked_at=participant.added_at)
         if due is not None:
             yield Occurrence(
                 run_key(JOB, due.discriminator),

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import partial
 
-from meridian.briefs.deadlines import reminder_due, week_of
+from meridian.briefs.deadlines import participant_reminder_due, week_of
 from meridian.core.scheduler import Occurrence, run_key, scheduled, without_runs
 from meridian.core.workingtime import is_working
 from meridian.decisions.models import (
@@ -61,16 +61,8 @@ def proposal_reminders(now: datetime) -> Iterator[Occurrence]:
         .order_by("pk")
     )
     for participant in waiting.iterator(chunk_size=500):
-        profile = participant.membership.profile
-        assert participant.local_deadline is not None  # filtered above
-        due = reminder_due(
-            week_of(profile.time_zone, profile.working_hours),
-            now,
-            participant_id=participant.pk,
-            asked_at=participant.proposal.opened_at or participant.added_at,
-            deadline=participant.local_deadline,
-            last_reminded_at=participant.last_reminded_at,
-        )
+        asked_at = participant.proposal.opened_at or participant.added_at
+        due = participant_reminder_due(participant, now, asked_at=asked_at)
         if due is not None and not due.overdue:
             yield Occurrence(
                 run_key(REMIND, due.discriminator),
