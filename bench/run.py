@@ -15,7 +15,8 @@ one PASS/FAIL line per target, and writes everything to bench/results/latest.jso
 
 Then (unless ``--no-others``) it runs the other areas' benchmarks, each a program of its own
 with its own targets, one after the other, those present of: bench/upload.py, bench/briefs.py
-(given this run's load options and ``--database-url``), bench/tally.py, bench/search.py.
+and bench/proposal.py (each given this run's load options and ``--database-url``),
+bench/tally.py, bench/search.py.
 
 The exit code is 0 when every target of every benchmark is met, 1 when one is not, 2 when a
 run itself failed.
@@ -60,7 +61,7 @@ from bench.generate import (  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 # The other areas' benchmarks, in the order `make bench` runs them after this one, each in the
 # environment this one started with (before configure() pointed Django at its database).
-OTHER_BENCHMARKS = ("upload.py", "briefs.py", "tally.py", "search.py")
+OTHER_BENCHMARKS = ("upload.py", "briefs.py", "proposal.py", "tally.py", "search.py")
 STARTING_ENV = dict(os.environ)
 TARGET_MEMBERS_P99_MS = 50.0
 TARGET_API_RATIO = 0.5
@@ -516,7 +517,7 @@ def run_others(args: argparse.Namespace) -> int:
         if not path.exists():
             continue
         cmd = [sys.executable, str(path)]
-        if script == "briefs.py":
+        if script in ("briefs.py", "proposal.py"):
             cmd += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
             cmd += ["--connections", str(args.connections)]
             cmd += ["--database-url", args.database_url] if args.database_url else []

@@ -15,11 +15,12 @@ from itertools import product
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from meridian.accounts.services import token_create
-from meridian.briefs.services import Invitee, brief_create, comment_add, link_add
+from meridian.briefs.services import Invitee, brief_create, comment_add, file_link_add, link_add
 from meridian.core.services import audit_record
 from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.services import (
@@ -89,8 +90,14 @@ def victim(db, settings, tmp_path):
         author=admin, title="Zeta Secret Works plan", participants=[Invitee(member_id=other.pk)]
     )
     question = comment_add(acting=other, brief=brief, body="Zed Secretname asks?", is_question=True)
-    link = link_add(acting=admin, brief=brief, url="https://zeta.example/Zeta-Secret-Works")
+    link_add(acting=admin, brief=brief, url="https://zeta.example/Zeta-Secret-Works")
     settings.MEDIA_ROOT = tmp_path / "media"
+    # A file link: its download route gets a real file whose bytes carry a marker.
+    link = file_link_add(
+        acting=admin,
+        brief=brief,
+        file=SimpleUploadedFile("Zeta-Secret-Works.txt", b"Zeta Secret Works budget\n"),
+    )
     recorded = victim_recording(admin, brief, tmp_path)
     ids = {
         "workspace": ws.slug,

@@ -302,6 +302,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("MERIDIAN_MAX_REQUEST_BYTES", 2 * 1024 * 
 # long an unfinished chunked upload may stay quiet before its partial file is removed.
 UPLOAD_MAX_BYTES = _env_int("MERIDIAN_UPLOAD_MAX_BYTES", 2 * 1024**3, minimum=1024)
 UPLOAD_ABANDON_HOURS = _env_int("MERIDIAN_UPLOAD_ABANDON_HOURS", 24, minimum=1)
+# Files attached to a brief as related material: the largest accepted (refused with 413,
+# naming the limit, before any byte is stored).
+ATTACHMENT_MAX_BYTES = _env_int("MERIDIAN_ATTACHMENT_MAX_BYTES", 25 * 1024**2, minimum=1024)
 
 # --- Security -----------------------------------------------------------------------------
 

@@ -4,11 +4,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from ninja import Query, Router, Schema, Status
+from django.http import FileResponse
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from meridian.briefs import files
 from meridian.briefs.access import brief_get_for, comment_get_for, link_get_for
-from meridian.briefs.models import Brief, BriefLink, Comment, CommentRevision
+from meridian.briefs.models import Brief, BriefLink, Comment, CommentRevision, LinkRelation
 from meridian.briefs.schemas import (
     AnswerIn,
     BriefIn,
@@ -41,6 +45,7 @@ from meridian.briefs.services import (
     brief_update,
     comment_add,
     comment_edit,
+    file_link_add,
     link_add,
     link_remove,
     question_answer,
@@ -55,6 +60,19 @@ from meridian.workspaces.models import Role
 router = Router(tags=["briefs"])
 
 ERRORS: dict[int, Any] = {403: Problem, 404: Problem, 409: Problem}
+DOWNLOAD = {
+    "responses": {
+        "200": {
+            "description": (
+                "The file, always as a download (Content-Disposition: attachment), under its "
+                "type when that is inert, else application/octet-stream."
+            ),
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    }
+}
 
 
 class BriefQuery(Schema):
@@ -302,10 +320,42 @@ def link_new(request: ApiRequest, brief_id: int, payload: LinkIn) -> Status[Brie
     return Status(201, link)
 
 
+@router.post("/briefs/{brief_id}/files", response={201: LinkOut, 413: Problem, **ERRORS})
+@decorate_view(files.refuse_large_bodies)
+@requires(Role.GUEST)
+def file_new(
+    request: ApiRequest,
+    brief_id: int,
+    file: File[UploadedFile],
+    relation: Form[LinkRelation] = LinkRelation.CONTEXT,
+    note: Form[str] = "",
+) -> Status[BriefLink]:
+    """Attach a file (multipart field ``file``) with its relation and a note; over
+    MERIDIAN_ATTACHMENT_MAX_BYTES it is 413 naming the limit, and nothing is stored."""
+    found = brief_get_for(request.membership, brief_id)
+    link = file_link_add(
+        acting=request.membership, brief=found, file=file, relation=relation, note=note
+    )
+    return Status(201, link)
+
+
+@router.get(
+    "/briefs/{brief_id}/links/{link_id}/file",
+    response={404: Problem},
+    openapi_extra=DOWNLOAD,
+    url_name="briefs_link_file",
+)
+@requires(Role.GUEST)
+def link_file(request: ApiRequest, brief_id: int, link_id: int) -> FileResponse:
+    """Download a link's attached file (404 for links without one)."""
+    found = brief_get_for(request.membership, brief_id)
+    return files.attachment_response(link_get_for(request.membership, found, link_id))
+
+
 @router.delete("/briefs/{brief_id}/links/{link_id}", response={204: None, **ERRORS})
 @requires(Role.GUEST)
 def link_delete(request: ApiRequest, brief_id: int, link_id: int) -> Status[None]:
-    """Remove a link (whoever added it, or the brief's author)."""
+    """Remove a link (whoever added it, or the brief's author); an attached file is deleted."""
     found = brief_get_for(request.membership, brief_id)
     link_remove(acting=request.membership, link=link_get_for(request.membership, found, link_id))
     return Status(204, None)

@@ -215,6 +215,22 @@ class LinkForm(forms.Form):
         return data
 
 
+class FileLinkForm(forms.Form):
+    """Attach a file to this brief as related material (sent as multipart/form-data)."""
+
+    file = forms.FileField(label="File")
+    relation = forms.ChoiceField(choices=LinkRelation.choices, initial=LinkRelation.CONTEXT)
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args: Any, limit: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        help_text = f"Any kind of file up to {limit}; it is offered as a download."
+        self.fields["file"].help_text = help_text
+        self.fields["file"].error_messages["empty"] = (
+            "The file is empty; choose a file that has something in it."
+        )
+
+
 class CloseForm(forms.Form):
     summary = forms.CharField(
         label="Summary",

@@ -3,10 +3,15 @@
 Markdown fields keep the author's text; the ``*_html`` beside each is its sanitized rendering,
 made once by the service that writes the text (meridian.core.markdown), so a page with hundreds
 of comments renders none of them again.
+
+Files attached as related material live in Django's storage (like recordings), under a name
+the server makes up, and are served only by an authorized view, always as a download.
 """
 
 from django.db import models
 from django.db.models import Q
+
+from meridian.recordings.errors import size_label
 
 
 class AskKind(models.TextChoices):
@@ -277,10 +282,11 @@ class LinkTarget(models.TextChoices):
     URL = "url", "Web address"
     TASK = "task", "Task"
     DECISION = "decision", "Decision"
+    FILE = "file", "File"
 
 
 class BriefLink(models.Model):
-    """Related material of a brief: another brief, a web address, a task or a decision, with a note.
+    """Related material of a brief: another brief, a web address, a task, a decision or a file.
 
     The extension point for the decisions and work apps: they create links with
     ``target=DECISION`` (or ``TASK``) and ``target_id`` = their object's id, through
@@ -301,6 +307,13 @@ class BriefLink(models.Model):
     )
     url = models.URLField(max_length=2000, blank=True)
     target_id = models.PositiveBigIntegerField(null=True, blank=True)  # TASK, DECISION
+    # FILE: the stored name is briefs/<workspace id>/<random>, never the person's file name;
+    # that name is kept apart (cleaned, for display and downloads), with size and type.
+    file = models.FileField(max_length=300, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    # What the server found the file to be (from its first bytes), else what the client said.
+    content_type = models.CharField(max_length=100, blank=True)
     note = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
         "workspaces.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
@@ -313,18 +326,46 @@ class BriefLink(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    target="brief", target_brief__isnull=False, url="", target_id__isnull=True
+                    target="brief",
+                    target_brief__isnull=False,
+                    url="",
+                    target_id__isnull=True,
+                    file="",
+                    file_size__isnull=True,
                 )
-                | Q(target="url", target_brief__isnull=True, target_id__isnull=True) & ~Q(url="")
+                | Q(
+                    target="url",
+                    target_brief__isnull=True,
+                    target_id__isnull=True,
+                    file="",
+                    file_size__isnull=True,
+                )
+                & ~Q(url="")
                 | Q(
                     target__in=["task", "decision"],
                     target_brief__isnull=True,
                     url="",
                     target_id__isnull=False,
-                ),
+                    file="",
+                    file_size__isnull=True,
+                )
+                | Q(
+                    target="file",
+                    target_brief__isnull=True,
+                    url="",
+                    target_id__isnull=True,
+                    file_size__isnull=False,
+                )
+                & ~Q(file="")
+                & ~Q(filename=""),
                 name="brief_link_target_matches_kind",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_relation_display()} link of brief {self.brief_id}"
+
+    @property
+    def file_size_label(self) -> str:
+        """The attached file's size as a person reads it, e.g. "1.5 MiB" ("" for other links)."""
+        return size_label(self.file_size) if self.file_size is not None else ""

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
+from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import model_validator
 
@@ -135,12 +136,34 @@ class CommentOut(Schema):
 class LinkOut(Schema):
     id: int
     relation: str
-    target: str
+    target: str = Field(..., description="brief, url, task, decision or file.")
     target_brief_id: int | None
     url: str
     target_id: int | None
+    filename: str | None = Field(..., description="An attached file's name (file links only).")
+    file_size: int | None = Field(..., description="An attached file's size in bytes.")
+    content_type: str | None = Field(
+        ..., description="What the attached file was found to be, e.g. application/pdf."
+    )
+    download_url: str | None = Field(
+        ..., description="Where the attached file is downloaded (file links only)."
+    )
     note: str
     created_at: datetime
+
+    @staticmethod
+    def resolve_filename(obj: Any) -> str | None:
+        return str(obj.filename) if obj.target == LinkTarget.FILE else None
+
+    @staticmethod
+    def resolve_content_type(obj: Any) -> str | None:
+        return str(obj.content_type) if obj.target == LinkTarget.FILE else None
+
+    @staticmethod
+    def resolve_download_url(obj: Any) -> str | None:
+        if obj.target != LinkTarget.FILE:
+            return None
+        return reverse("api:briefs_link_file", kwargs={"brief_id": obj.brief_id, "link_id": obj.pk})
 
 
 class CompletenessOut(Schema):
@@ -202,7 +225,11 @@ class AnswerIn(Schema):
 class LinkIn(Schema):
     relation: LinkRelation = LinkRelation.CONTEXT
     target: LinkTarget | None = Field(
-        None, description="brief, url, task or decision; inferred from the other fields if omitted."
+        None,
+        description=(
+            "brief, url, task or decision; inferred from the other fields if omitted. "
+            "Files are attached with POST /briefs/{brief_id}/files."
+        ),
     )
     target_brief_id: int | None = None
     url: str = ""

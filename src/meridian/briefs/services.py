@@ -11,10 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from meridian.briefs import files
 from meridian.briefs.deadlines import local_deadline, week_of
 from meridian.briefs.models import (
     AskKind,
@@ -878,17 +881,15 @@ def link_add(
     target_id: int | None = None,
     note: str = "",
 ) -> BriefLink:
-    """Relate material to a brief: another brief, a web address, or (from their apps) a task or decision."""
+    """Relate material to a brief: another brief, a web address, or (from their apps) a task or decision.
+
+    Files are attached with ``file_link_add``.
+    """
     brief = _locked(brief)
     _require_open(brief)
     _require_can_take_part(acting, brief)
     problems = FieldErrors()
-    if relation not in LinkRelation.values:
-        problems.add(
-            "relation", f"Unknown relation “{relation}”; use {', '.join(LinkRelation.values)}."
-        )
-    note = note.strip()
-    _clean_text("note", note, MAX_NOTE, problems, "A note")
+    note = _clean_link(relation, note, problems)
     url = url.strip()
     if target is None:
         target = LinkTarget.BRIEF if target_brief is not None else LinkTarget.URL
@@ -908,6 +909,8 @@ def link_add(
         if target_id is None or target_id < 1:
             problems.add("target_id", f"Give the id of the {target} to link.")
         target_brief, url = None, ""
+    elif target == LinkTarget.FILE:
+        problems.add("target", "Attach a file by uploading it (file_link_add).")
     else:
         problems.add("target", f"Unknown link target “{target}”.")
     problems.raise_any()
@@ -937,16 +940,88 @@ def link_add(
     return link
 
 
+def _clean_link(relation: str, note: str, problems: FieldErrors) -> str:
+    """Check what every kind of link has, its relation and note; the note as it is kept."""
+    if relation not in LinkRelation.values:
+        problems.add(
+            "relation", f"Unknown relation “{relation}”; use {', '.join(LinkRelation.values)}."
+        )
+    note = note.strip()
+    _clean_text("note", note, MAX_NOTE, problems, "A note")
+    return note
+
+
+def file_link_add(
+    *,
+    acting: Membership,
+    brief: Brief,
+    file: UploadedFile,
+    relation: str = LinkRelation.CONTEXT,
+    note: str = "",
+) -> BriefLink:
+    """Attach a file to a brief as related material, with its relation and a note.
+
+    Everything is checked before a byte is stored (a file over ATTACHMENT_MAX_BYTES is a 413
+    naming the limit); the stored file is removed again when the link cannot be written.
+    """
+    stored = ""
+    try:
+        with transaction.atomic():
+            brief = _locked(brief)
+            _require_open(brief)
+            _require_can_take_part(acting, brief)
+            size = file.size or 0
+            if size > files.max_bytes():
+                raise files.too_large(size)
+            problems = FieldErrors()
+            if size == 0:
+                problems.add("file", "The file is empty; choose a file that has something in it.")
+            note = _clean_link(relation, note, problems)
+            problems.raise_any()
+            filename = files.clean_filename(file.name or "")
+            file.seek(0)
+            head = file.read(files.SNIFF_BYTES)
+            file.seek(0)
+            content_type = files.content_type_of(head, filename, file.content_type or "")
+            stored = default_storage.save(files.storage_name(brief.workspace_id), file)
+            link = BriefLink.objects.create(
+                workspace_id=brief.workspace_id,
+                brief=brief,
+                relation=relation,
+                target=LinkTarget.FILE,
+                file=stored,
+                filename=filename,
+                file_size=size,
+                content_type=content_type,
+                note=note,
+                created_by=acting,
+            )
+            audit_record(
+                actor=acting,
+                action="brief.link_add",
+                obj=brief,
+                data={"link": link.pk, "target": LinkTarget.FILE, "size": size},
+            )
+    except BaseException:
+        if stored:
+            default_storage.delete(stored)
+        raise
+    return link
+
+
 @transaction.atomic
 def link_remove(*, acting: Membership, link: BriefLink) -> None:
-    """Take a link off a brief (whoever added it, or the brief's author)."""
+    """Take a link off a brief (whoever added it, or the brief's author); an attached file goes too."""
     brief = _locked(link.brief)
     _require_open(brief)
     if acting.pk not in (link.created_by_id, brief.author_id):
         raise PermissionDenied("Only whoever added the link, or the brief's author, can remove it.")
-    link_id = link.pk
+    link_id, stored = link.pk, link.file.name if link.file else ""
     link.delete()
     audit_record(actor=acting, action="brief.link_remove", obj=brief, data={"link": link_id})
+    if stored:
+        # Only once the link is gone for good: a rolled-back removal keeps its file.
+        transaction.on_commit(lambda: default_storage.delete(stored))
 
 
 @transaction.atomic

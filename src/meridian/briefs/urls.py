@@ -22,4 +22,6 @@ urlpatterns = [
     ),
     path("<int:brief_id>/links/", views.link_new, name="brief_link_new"),
     path("<int:brief_id>/links/<int:link_id>/delete/", views.link_delete, name="brief_link_delete"),
+    path("<int:brief_id>/links/<int:link_id>/file/", views.link_file, name="brief_link_file"),
+    path("<int:brief_id>/files/", views.file_link_new, name="brief_file_new"),
 ]

@@ -5,12 +5,14 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from meridian.briefs import files
 from meridian.briefs.access import brief_get_for, comment_get_for, link_get_for
 from meridian.briefs.deadlines import week_of
 from meridian.briefs.forms import (
@@ -18,11 +20,12 @@ from meridian.briefs.forms import (
     CloseForm,
     CommentEditForm,
     CommentForm,
+    FileLinkForm,
     LinkForm,
     ResponseForm,
     participant_choices,
 )
-from meridian.briefs.models import Brief
+from meridian.briefs.models import Brief, LinkRelation
 from meridian.briefs.selectors import (
     SCOPES,
     STATUSES,
@@ -42,6 +45,7 @@ from meridian.briefs.services import (
     brief_update,
     comment_add,
     comment_edit,
+    file_link_add,
     link_add,
     link_remove,
     question_answer,
@@ -191,6 +195,7 @@ def _render_brief(
     comment_form: CommentForm | None = None,
     response_form: ResponseForm | None = None,
     link_form: LinkForm | None = None,
+    file_form: FileLinkForm | None = None,
     reply_to: int | None = None,
     reply_form: CommentForm | None = None,
     status: int = 200,
@@ -206,6 +211,7 @@ def _render_brief(
         "response_form": response_form or ResponseForm(auto_id="r-%s"),
         "link_form": link_form
         or LinkForm(auto_id="l-%s", briefs=linkable_briefs_for(viewer=viewer, brief=brief)),
+        "file_form": file_form or _file_form(),
         "reply_to": reply_to,
         "reply_form": reply_form,
         "is_author": brief.author_id == viewer.pk,
@@ -218,14 +224,38 @@ def _render_brief(
     return render(request, template, context, status=status)
 
 
+def _is_page_view(request: WorkspaceRequest) -> bool:
+    """Whether a person is opening the page in their browser, rather than something fetching it.
+
+    A same-origin image in a comment (``![x](/w/acme/briefs/5/)``) makes the browser GET the
+    brief as an image: Fetch Metadata tells such requests (and prefetches, frames and htmx
+    swaps) apart from a navigation. Browsers without it send neither header.
+    """
+    headers = request.headers
+    purpose = headers.get("Sec-Purpose", "") + headers.get("Purpose", "")
+    return (
+        request.method == "GET"
+        and headers.get("Sec-Fetch-Dest", "document") == "document"
+        and headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        and "prefetch" not in purpose.lower()
+        and not request.htmx
+    )
+
+
 @requires(Role.GUEST)
 def brief_detail(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
     """The brief: its walkthrough and ask, the thread, who is with it, related material."""
     viewer = request.membership
     brief = brief_get_for(viewer, brief_id)
     detail = brief_detail_for(viewer=viewer, brief=brief)
-    # Only a participant's first visit writes (and reads the brief again to show it as seen).
-    if brief.is_open and detail.me is not None and detail.me.first_seen_at is None:
+    # Only a participant's first visit writes (and reads the brief again to show it as seen);
+    # only a real visit counts, not the page fetched as an image or by a script.
+    if (
+        brief.is_open
+        and detail.me is not None
+        and detail.me.first_seen_at is None
+        and _is_page_view(request)
+    ):
         brief_mark_seen(acting=viewer, brief=brief)
         detail = brief_detail_for(viewer=viewer, brief=brief)
     reply = request.GET.get("reply", "")
@@ -379,6 +409,61 @@ def link_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpRe
             messages.success(request, "Link added.")
             return redirect(_brief_page(brief, "links"))
     return _render_brief(request, brief, link_form=form, status=422)
+
+
+def _file_form(data: Any = None, uploaded: Any = None) -> FileLinkForm:
+    return FileLinkForm(data, uploaded, auto_id="f-%s", limit=files.limit_label())
+
+
+@csrf_exempt  # the size is checked before the body is read; csrf_protect runs right after
+@require_POST
+@requires(Role.GUEST)
+def file_link_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
+    """Attach a file as related material; one over the limit is refused before it is read."""
+    brief = brief_get_for(request.membership, brief_id)
+    if files.body_too_large(request):
+        # The body stays unread: the form comes back empty, with the limit beside the file.
+        form = _file_form({"relation": LinkRelation.CONTEXT}, {})
+        form.errors["file"] = form.error_class([files.too_large().detail])
+        return _render_brief(request, brief, file_form=form, status=413)
+    files.stream_uploads_to_disk(request)
+    return _file_link_form(request, brief)
+
+
+@csrf_protect
+def _file_link_form(request: WorkspaceRequest, brief: Brief) -> HttpResponse:
+    viewer = request.membership
+    form = _file_form(request.POST, request.FILES)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            file_link_add(
+                acting=viewer,
+                brief=brief,
+                file=data["file"],
+                relation=data["relation"],
+                note=data["note"],
+            )
+        except MeridianError as exc:
+            if exc.status_code not in (422, 413, 400):
+                raise
+            status = exc.status_code
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "File attached.")
+            return redirect(_brief_page(brief, "links"))
+    return _render_brief(request, brief, file_form=form, status=status)
+
+
+@require_safe
+@requires(Role.GUEST)
+def link_file(
+    request: WorkspaceRequest, workspace: str, brief_id: int, link_id: int
+) -> FileResponse:
+    """The file attached by a link, as a download, to members of the workspace only."""
+    brief = brief_get_for(request.membership, brief_id)
+    return files.attachment_response(link_get_for(request.membership, brief, link_id))
 
 
 @require_POST
