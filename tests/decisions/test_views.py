@@ -482,3 +482,29 @@ def test_the_running_tally_follows_every_changed_stance(client, workspace, owner
     vote(bikram, p, position="block", reason="Legal has not seen it.")
     page = text(client.get(page_of(p)))
     assert "Legal has not seen it." in page.split('id="tally"')[1].split("</section>")[0]
+
+
+def test_a_record_from_a_brief_lists_the_briefs_files_and_they_download(
+    client, settings, tmp_path, owner, ana
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from meridian.briefs.services import file_link_add
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    b = brief(owner, [ana], title="Pricing page rework")
+    plan = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n" + b"0" * 100, "application/pdf")
+    link = file_link_add(acting=owner, brief=b, file=plan, relation="context")
+    record = decided(proposal(owner, [ana], brief=b))
+    assert {"kind": "file", "id": link.pk, "brief_id": b.pk, "title": "plan.pdf"}.items() <= (
+        record.links[1].items()
+    )
+    signed_in(client, ana)
+    page = text(client.get(record.get_absolute_url()))
+    download = reverse(
+        "brief_link_file",
+        kwargs={"workspace": b.workspace.slug, "brief_id": b.pk, "link_id": link.pk},
+    )
+    assert f'href="{download}">plan.pdf</a>' in page
+    got = client.get(download)
+    assert got.status_code == 200 and b"".join(got.streaming_content).startswith(b"%PDF-1.4")

@@ -1018,6 +1018,16 @@ def _links(proposal: Proposal, supersedes: DecisionRecord | None) -> list[dict]:
                 )
             elif link.target == "url":
                 links.append({"kind": "url", "url": link.url, "relation": link.relation})
+            elif link.target == "file":
+                links.append(
+                    {
+                        "kind": "file",
+                        "id": link.pk,
+                        "brief_id": brief.pk,
+                        "title": link.filename,
+                        "relation": link.relation,
+                    }
+                )
             elif link.target_id is not None:
                 links.append({"kind": link.target, "id": link.target_id, "relation": link.relation})
     if supersedes is not None:
