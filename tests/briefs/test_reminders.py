@@ -119,3 +119,20 @@ def test_an_overdue_reminder_waits_for_the_next_working_day():
     assert same_afternoon is None
     assert next_morning is not None and next_morning.overdue
     assert next_morning.discriminator == "7:overdue"
+
+
+def test_two_workers_deciding_on_two_reminders_send_only_one_that_day(asked, new_york, sent_mail):
+    """Both read the state before either wrote: one chose the day's reminder, one the overdue."""
+    from meridian.briefs.services import participant_remind
+
+    pid = BriefParticipant.objects.get(membership=new_york).pk
+    friday = at(13, 14)  # New York 10:00, after its Thursday deadline
+    with sent_mail.capture():
+        participant_remind(participant_id=pid, now=friday, overdue=False)
+        participant_remind(participant_id=pid, now=friday, overdue=True)
+    assert len(sent_mail.messages) == 1
+    assert "Reminder:" in sent_mail.messages[0].subject
+    # The next local day, the overdue reminder still goes out.
+    with sent_mail.capture():
+        participant_remind(participant_id=pid, now=at(16, 14), overdue=True)
+    assert "Overdue:" in sent_mail.messages[-1].subject

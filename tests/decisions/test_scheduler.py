@@ -201,6 +201,23 @@ def test_reminders_go_to_those_without_a_stance_in_their_working_hours_once_a_da
     assert reminded_at(sent_mail, at(13, 14)) == []  # past their deadline: no nagging
 
 
+@pytest.mark.django_db
+def test_a_reminder_already_sent_that_local_day_is_not_sent_again(workspace, sent_mail):
+    from meridian.decisions.services import participant_remind
+
+    owner = person(workspace, "Europe/Berlin")
+    kathmandu = person(workspace, "Asia/Kathmandu")
+    p = rewind(proposal(owner, [kathmandu], title="Pricing tiers"))
+    row = ProposalParticipant.objects.get(proposal=p, membership=kathmandu)
+    with sent_mail.capture():
+        participant_remind(participant_id=row.pk, now=at(10, 4))  # Kathmandu 09:45
+        participant_remind(participant_id=row.pk, now=at(10, 8))  # 13:45, the same local day
+    assert len(sent_mail.messages) == 1
+    with sent_mail.capture():
+        participant_remind(participant_id=row.pk, now=at(11, 4))  # the next local day
+    assert len(sent_mail.messages) == 2
+
+
 # --- Review dates --------------------------------------------------------------------------------
 
 

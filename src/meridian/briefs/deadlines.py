@@ -17,7 +17,7 @@ Reminder rules (the scheduler job in briefs/schedule.py applies them):
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -71,6 +71,11 @@ def local_deadline(
     if deadline_date is not None:
         return end_of_local_day(week, deadline_date)
     return None
+
+
+def local_day_start(week: WorkingWeek, now: datetime) -> datetime:
+    """The start (local midnight) of the person's day that ``now`` falls on."""
+    return datetime.combine(now.astimezone(week.zone).date(), time(0), tzinfo=week.zone)
 
 
 @dataclass(frozen=True)

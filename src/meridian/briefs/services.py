@@ -14,11 +14,12 @@ from datetime import UTC, date, datetime
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from meridian.briefs import files
-from meridian.briefs.deadlines import local_deadline, week_of
+from meridian.briefs.deadlines import local_day_start, local_deadline, week_of
 from meridian.briefs.models import (
     AskKind,
     Brief,
@@ -1067,7 +1068,19 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
     if participant is None:
         return
     brief = participant.brief
-    BriefParticipant.objects.filter(pk=participant.pk).update(last_reminded_at=now)
+    profile = participant.membership.profile
+    week = week_of(profile.time_zone, profile.working_hours)
+    # At most one reminder a local day, even when two workers decided on two different ones
+    # (a day's reminder and the overdue one) from the same earlier state: the row decides.
+    claimed = (
+        BriefParticipant.objects.filter(pk=participant.pk)
+        .filter(
+            Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=local_day_start(week, now))
+        )
+        .update(last_reminded_at=now)
+    )
+    if not claimed:
+        return
     audit_record(
         actor=None,
         action="brief.remind",
@@ -1083,9 +1096,6 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
         subject = f"Reminder: {_name(brief.author)} asks for your response to {brief.title}"
     body = ""
     if due is not None:
-        week = week_of(
-            participant.membership.profile.time_zone, participant.membership.profile.working_hours
-        )
         body = f"It is due {due.astimezone(week.zone):%A %d %B, %H:%M} your time."
     notify(
         recipient=participant.membership,

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs.deadlines import week_of
+from meridian.briefs.deadlines import local_day_start, week_of
 from meridian.briefs.models import Brief, BriefLink, Comment
 from meridian.briefs.services import Invitee
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
@@ -934,7 +934,18 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     if row is None:
         return
     proposal = row.proposal
-    ProposalParticipant.objects.filter(pk=row.pk).update(last_reminded_at=now)
+    profile = row.membership.profile
+    week = week_of(profile.time_zone, profile.working_hours)
+    # At most one reminder a local day, however many workers decided on one (as for briefs).
+    claimed = (
+        ProposalParticipant.objects.filter(pk=row.pk)
+        .filter(
+            Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=local_day_start(week, now))
+        )
+        .update(last_reminded_at=now)
+    )
+    if not claimed:
+        return
     audit_record(
         actor=None,
         action="decision.remind",
@@ -944,9 +955,7 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     )
     body = ""
     if row.local_deadline is not None:
-        profile = row.membership.profile
-        zone = week_of(profile.time_zone, profile.working_hours).zone
-        body = f"It closes {row.local_deadline.astimezone(zone):%A %d %B, %H:%M} your time."
+        body = f"It closes {row.local_deadline.astimezone(week.zone):%A %d %B, %H:%M} your time."
     notify(
         recipient=row.membership,
         kind="decision.reminder",
