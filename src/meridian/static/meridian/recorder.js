@@ -5,6 +5,9 @@
 
 const RETRY_LIMIT_MS = 30000;
 const RETRY_FIRST_MS = 1000;
+// Failed tries in a row (about two and a half minutes of waiting between them) before the
+// upload stops and says so. What was sent stays on the server: uploading again goes on there.
+const RETRY_TRIES = 10;
 // A chunk of 8 MiB on a slow line takes a while; a request silent for this long is retried.
 const REQUEST_TIMEOUT_MS = 120000;
 const FRAME_MS = 1000 / 30;
@@ -36,7 +39,27 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- Upload: the API's chunked, resumable protocol ------------------------------------------
 
-class UploadFailed extends Error {}
+// Why an upload ended; ``resumable`` when the bytes sent so far are kept and uploading the
+// same file or recording again goes on from there.
+class UploadFailed extends Error {
+  constructor(message, { resumable = false } = {}) {
+    super(message);
+    this.resumable = resumable;
+  }
+}
+
+// Shows why an upload ended, as an alert, and how to go on (the button to press again).
+function uploadFailed(error, button) {
+  const problem = state.querySelector("[data-problem]");
+  let text = error instanceof UploadFailed ? error.message : `Upload failed: ${error}`;
+  if (error instanceof UploadFailed && error.resumable) {
+    text += ` Press “${button}” to go on from there.`;
+  }
+  state.hidden = false;
+  state.querySelector("[data-status]").textContent = "The upload stopped.";
+  problem.textContent = text;
+  problem.hidden = false;
+}
 
 function uploader(config) {
   const progress = state.querySelector("[data-progress]");
@@ -81,27 +104,30 @@ function uploader(config) {
     else recorded.delete(blob);
   }
 
-  async function start(blob, filename) {
-    const key = `meridian-upload:${config.brief}:${filename}:${blob.size}:${blob.lastModified || ""}`;
-    const known = remembered(blob, key);
-    if (known) {
-      // The same file was partly sent before (say, before the page was reloaded): resume it.
-      try {
-        const upload = await currentOffset(known);
-        if (upload.status === "receiving" || upload.status === "finishing") return { upload, key };
-      } catch {}
-      forget(blob, key);
+  const transient = (status) => status === 408 || status === 429 || status >= 500;
+
+  // One JSON request: ``{ answer }``, or ``{ why }`` after a network error, a timeout or a
+  // passing server error (a 502 from a proxy, a restart); any other refusal throws.
+  async function ask(url, options = {}) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    let response;
+    try {
+      response = await fetch(url, {
+        credentials: "same-origin",
+        cache: "no-store",
+        ...options,
+        headers: { ...headers(), ...options.headers },
+        signal: controller.signal,
+      });
+      if (response.ok) return { answer: await response.json() };
+    } catch {
+      return { why: "The connection dropped." };
+    } finally {
+      clearTimeout(timer);
     }
-    const response = await fetch(config.uploadsUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { ...headers(), "Content-Type": "application/json" },
-      body: JSON.stringify({ brief_id: Number(config.brief), filename, size: blob.size }),
-    });
-    if (!response.ok) throw new UploadFailed(await problem(response));
-    const upload = await response.json();
-    remember(blob, key, upload.url);
-    return { upload, key };
+    if (transient(response.status)) return { why: `The server answered ${response.status}.` };
+    throw new UploadFailed(await problem(response));
   }
 
   // One chunk with XMLHttpRequest, whose upload events drive the progress bar within a chunk.
@@ -115,39 +141,10 @@ function uploader(config) {
       xhr.setRequestHeader("Content-Type", "application/offset+octet-stream");
       xhr.upload.onprogress = (event) => show(offset + event.loaded, blob.size);
       xhr.onload = () => resolve(xhr);
-      xhr.onerror = () => reject(new Error("network"));
-      xhr.ontimeout = () => reject(new Error("timeout"));
+      xhr.onerror = () => reject(new Error("The connection dropped."));
+      xhr.ontimeout = () => reject(new Error("The server did not answer in time."));
       xhr.send(blob.slice(offset, offset + chunk));
     });
-  }
-
-  const transient = (status) => status === 408 || status === 429 || status >= 500;
-
-  // The upload as the server has it. Network errors and passing server errors (a 502 from a
-  // proxy, a restart) are retried with growing pauses; any other refusal ends the upload.
-  async function currentOffset(url) {
-    let wait = RETRY_FIRST_MS;
-    for (;;) {
-      let response = null;
-      try {
-        const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-        try {
-          response = await fetch(url, {
-            headers: headers(),
-            credentials: "same-origin",
-            cache: "no-store",
-            signal: controller.signal,
-          });
-        } finally {
-          clearTimeout(timer);
-        }
-      } catch {}
-      if (response && response.ok) return response.json();
-      if (response && !transient(response.status)) throw new UploadFailed(await problem(response));
-      await sleep(wait);
-      wait = Math.min(wait * 2, RETRY_LIMIT_MS);
-    }
   }
 
   function detailOf(xhr) {
@@ -159,52 +156,127 @@ function uploader(config) {
   }
 
   return async function upload(blob, filename) {
+    state.querySelector("[data-problem]").hidden = true;
     if (blob.size > config.maxBytes) {
       throw new UploadFailed(
         `The file is ${sizeLabel(blob.size)}, larger than the limit of ${sizeLabel(config.maxBytes)}.`,
       );
     }
     show(0, blob.size, "Starting the upload…");
-    let { upload, key } = await start(blob, filename);
-    let offset = upload.offset;
+    const key = `meridian-upload:${config.brief}:${filename}:${blob.size}:${blob.lastModified || ""}`;
+    // The same file or recording partly sent before (say, before the page was reloaded) is
+    // resumed: ask the server where it stands before sending anything.
+    let url = remembered(blob, key);
+    let stale = url !== null;
+    let upload = null; // the upload as the server last described it
+    let offset = 0;
     let wait = RETRY_FIRST_MS;
+    let tries = 0;
+
     const pause = async (text) => {
       show(offset, blob.size, text.replace("{s}", String(Math.round(wait / 1000))));
       await sleep(wait);
       wait = Math.min(wait * 2, RETRY_LIMIT_MS);
     };
-    while (upload.status === "receiving" || upload.status === "finishing") {
+    // A failed try: wait a little longer each time, and stop after RETRY_TRIES in a row.
+    const retry = async (text, why) => {
+      tries += 1;
+      if (tries >= RETRY_TRIES) {
+        const kept = offset
+          ? ` The ${sizeLabel(offset)} of ${sizeLabel(blob.size)} sent so far are kept on the server.`
+          : "";
+        throw new UploadFailed(
+          `The upload stopped after ${tries} failed tries in a row. ${why}${kept}`,
+          { resumable: true },
+        );
+      }
+      await pause(text);
+    };
+    // The server's word on the upload; bytes it gained are progress, so the tries start over.
+    const heard = (answer) => {
+      if (answer.offset > offset) {
+        tries = 0;
+        wait = RETRY_FIRST_MS;
+      }
+      upload = answer;
+      offset = answer.offset;
+      stale = false;
+    };
+
+    for (;;) {
+      if (url === null) {
+        const created = await ask(config.uploadsUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ brief_id: Number(config.brief), filename, size: blob.size }),
+        });
+        if (created.answer) {
+          url = created.answer.url;
+          remember(blob, key, url);
+          heard(created.answer);
+        } else {
+          await retry("Connection lost; trying again in {s} s…", created.why);
+        }
+        continue;
+      }
+      if (stale) {
+        // After a failure, or before resuming: where does the server stand?
+        let found;
+        try {
+          found = await ask(url);
+        } catch (error) {
+          if (upload) throw error; // cancelled or removed while this page was sending it
+          found = { answer: { status: "gone" } };
+        }
+        const goesOn = ["receiving", "finishing", "complete"];
+        if (found.answer && !upload && !goesOn.includes(found.answer.status)) {
+          // The earlier upload of this file is gone or was refused: start a new one.
+          forget(blob, key);
+          url = null;
+        } else if (found.answer) {
+          heard(found.answer);
+        } else {
+          await retry("Connection lost; trying again in {s} s…", found.why);
+        }
+        continue;
+      }
+      if (upload.status !== "receiving" && upload.status !== "finishing") break;
       if (upload.status === "finishing") {
-        // The last byte is in; the server is storing the file. Wait and ask again; sending
-        // the empty last chunk finishes it should the first attempt have failed.
+        // The last byte is in; the server is storing the file, which is no failure. Wait and
+        // send the empty last chunk: it finishes the file should the first attempt have failed.
         await pause("Storing the recording… ({s} s)");
       }
+      // The page's chunk size when it sets one, else the server's; never more than it takes.
+      const chunk = Math.min(
+        config.chunkBytes || upload.chunk_size,
+        upload.max_chunk_size || Infinity,
+      );
       let xhr;
       try {
-        xhr = await send(upload.url, blob, offset, upload.chunk_size);
-      } catch {
-        // The connection dropped: wait, ask the server what it kept, and go on from there.
-        await pause("Connection lost; trying again in {s} s…");
-        upload = await currentOffset(upload.url);
-        offset = upload.offset;
+        xhr = await send(url, blob, offset, chunk);
+      } catch (error) {
+        // The connection dropped: the chunk may have arrived in part or whole. Wait, ask the
+        // server what it kept, and go on from there.
+        stale = true;
+        await retry("Connection lost; trying again in {s} s…", error.message);
         continue;
       }
       if (xhr.status === 200) {
-        upload = JSON.parse(xhr.responseText);
-        offset = upload.offset;
-        wait = RETRY_FIRST_MS;
+        heard(JSON.parse(xhr.responseText));
         show(offset, blob.size);
       } else if (
         ((xhr.status === 409 || xhr.status === 400) &&
           xhr.getResponseHeader("Upload-Offset") !== null) ||
         transient(xhr.status)
       ) {
-        // Out of step with the server, busy finishing, a cut chunk, or a passing server
-        // error: wait a little longer each time, then resume from what the server has.
-        const finishing = xhr.getResponseHeader("Upload-Status") === "finishing";
-        await pause(finishing ? "Storing the recording… ({s} s)" : "Resuming in {s} s…");
-        upload = await currentOffset(upload.url);
-        offset = upload.offset;
+        // Out of step with the server (a chunk whose answer was lost), busy finishing, a cut
+        // chunk, or a passing server error: wait, then resume from what the server has.
+        stale = true;
+        if (xhr.getResponseHeader("Upload-Status") === "finishing") {
+          await pause("Storing the recording… ({s} s)");
+        } else {
+          await retry("Resuming in {s} s…", detailOf(xhr));
+        }
       } else {
         // A refusal (a 409 without an offset: the brief was closed, say): say why and stop;
         // the upload is kept for a later attempt only when it may still go on.
@@ -389,7 +461,7 @@ function setupRecorder(config, upload) {
       const id = await upload(recording, recordingName);
       window.location.assign(config.doneUrl.replace(/\/0\/$/, `/${id}/`));
     } catch (error) {
-      status.textContent = error instanceof UploadFailed ? error.message : `Upload failed: ${error}`;
+      uploadFailed(error, buttons.upload.textContent.trim());
       only("upload", "rerecord");
     }
   }
@@ -407,6 +479,7 @@ if (root && state) {
     workspace: root.dataset.workspace,
     uploadsUrl: root.dataset.uploadsUrl,
     maxBytes: Number(root.dataset.maxBytes),
+    chunkBytes: Number(root.dataset.chunkBytes) || 0,
     doneUrl: root.dataset.doneUrl,
     tickWorker: root.dataset.tickWorker,
   };
@@ -426,8 +499,7 @@ if (root && state) {
         const id = await upload(file, file.name);
         window.location.assign(config.doneUrl.replace(/\/0\/$/, `/${id}/`));
       } catch (error) {
-        state.querySelector("[data-status]").textContent =
-          error instanceof UploadFailed ? error.message : `Upload failed: ${error}`;
+        uploadFailed(error, button.textContent.trim());
         button.disabled = false;
       }
     });
