@@ -383,8 +383,8 @@ def parse_wrk(out: str) -> dict[str, float]:
 def wrk(
     url: str, headers: dict[str, str], connections: int, seconds: int, think_ms: int = 0
 ) -> str:
-    """wrk's output for ``seconds`` of load; with ``think_ms`` each connection pauses that long
-    after every answer (a person reading), so the load is paced instead of saturating."""
+    """wrk's output for ``seconds`` of load; with ``think_ms`` each connection pauses about that
+    long after every answer (a person reading), so the load is paced instead of saturating."""
     cmd = [
         "wrk",
         f"-t{min(2, connections)}",
@@ -398,9 +398,14 @@ def wrk(
         cmd += ["-H", f"{k}: {v}"]
     with tempfile.TemporaryDirectory(prefix="meridian-wrk-") as scratch:
         if think_ms:
-            # wrk calls delay() before each request of a connection after its first.
+            # wrk calls delay() before each request of a connection. A random pause (uniform,
+            # averaging think_ms) keeps the connections out of step: with a fixed one they
+            # would all send at the same moments, in bursts of ``connections`` requests.
             script = Path(scratch) / "think.lua"
-            script.write_text(f"function delay()\n  return {int(think_ms)}\nend\n")
+            script.write_text(
+                f"math.randomseed(os.time())\nfunction delay()\n"
+                f"  return math.random(0, {2 * int(think_ms)})\nend\n"
+            )
             cmd += ["-s", str(script)]
         result = subprocess.run(
             [*cmd, url], capture_output=True, text=True, timeout=seconds + 60, check=False
