@@ -25,6 +25,7 @@ from meridian.briefs.services import (
 )
 from meridian.recordings.models import Recording, RecordingView
 from tests.briefs.factories import brief, comment, next_week, person
+from tests.decisions.factories import decided, proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -178,15 +179,20 @@ def test_sync_hours_saved_add_up_over_the_workspace(author, kathmandu, outsider)
 
 
 def test_decisions_find_the_briefs_that_link_to_them(author, kathmandu, outsider):
+    ours = decided(proposal(author, [kathmandu], title="Raise prices"))
     b = brief(author, [kathmandu], title="Should we raise prices?")
     brief(author, [kathmandu], title="Unrelated")
-    link_add(acting=author, brief=b, target="decision", target_id=7)
-    theirs = brief(outsider, [person(outsider.workspace)])
-    link_add(acting=outsider, brief=theirs, target="decision", target_id=7)
+    link_add(acting=author, brief=b, target="decision", target_id=ours.pk)
+    elsewhere = person(outsider.workspace)
+    their_record = decided(proposal(outsider, [elsewhere], title="Their pricing"))
+    theirs = brief(outsider, [elsewhere])
+    link_add(acting=outsider, brief=theirs, target="decision", target_id=their_record.pk)
 
-    found = briefs_linked_to(viewer=kathmandu, target="decision", target_id=7)
+    found = briefs_linked_to(viewer=kathmandu, target="decision", target_id=ours.pk)
+    foreign = briefs_linked_to(viewer=kathmandu, target="decision", target_id=their_record.pk)
 
     assert [x.title for x in found] == ["Should we raise prices?"]
+    assert list(foreign) == []
 
 
 def test_a_deadline_at_midnight_reads_as_the_end_of_the_day_before():

@@ -37,6 +37,7 @@ from meridian.workspaces.models import Role
 from meridian.workspaces.services import team_add_member, team_create
 from tests import factories
 from tests.briefs.factories import brief, comment, next_week, person
+from tests.decisions.factories import decided, proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -486,9 +487,17 @@ def test_the_same_link_twice_is_a_conflict(author, kathmandu):
 
 
 def test_decision_link_is_the_hook_for_the_decisions_app(author, kathmandu):
+    record = decided(proposal(author, [kathmandu]))
     b = brief(author, [kathmandu])
-    link = link_add(acting=author, brief=b, target="decision", target_id=42, relation="context")
-    assert (link.target, link.target_id, link.url, link.target_brief) == ("decision", 42, "", None)
+    link = link_add(
+        acting=author, brief=b, target="decision", target_id=record.pk, relation="context"
+    )
+    assert (link.target, link.target_id, link.url, link.target_brief) == (
+        "decision",
+        record.pk,
+        "",
+        None,
+    )
 
 
 def test_only_the_links_adder_or_the_author_removes_it(author, kathmandu, new_york):

@@ -27,6 +27,7 @@ from meridian.workspaces.services import team_add_member, team_create
 from tests import factories
 from tests.briefs.factories import NINE_TO_FIVE
 from tests.browser.support import Watcher, axe_violations, sign_in, structure_problems
+from tests.decisions.factories import decided, proposal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,6 +71,10 @@ def acme(transactional_db):
     respond(acting=ktm, brief=brief, body="Three plans, yes. " + XSS)
     link_add(
         acting=author, brief=brief, url="https://example.com/pricing-analysis", note="The numbers"
+    )
+    earlier = decided(proposal(author, [ktm], title="Grandfather old plans for a year"))
+    link_add(
+        acting=author, brief=brief, target="decision", target_id=earlier.pk, note="Still holds"
     )
     closed = brief_create(
         author=author, title="Hiring plan", participants=[Invitee(member_id=ktm.pk)]
@@ -173,5 +178,25 @@ def test_author_writes_a_follow_the_sun_brief_in_the_form(
     expect(page.locator(".participants")).to_contain_text("Asia/Kathmandu")
     expect(page.locator(".participants")).to_contain_text("America/New_York")
     screenshot(page, "sent")
+    assert dialogs == [] and watcher.errors == []
+    context.close()
+
+
+def test_author_links_a_decision_from_the_related_box(
+    live_server, browser: Browser, acme, screenshot
+):
+    record = decided(proposal(acme["author"], [acme["ktm"]], title="Annual billing only"))
+    watcher, dialogs = Watcher(), []
+    context = open_context(browser, live_server, DESKTOP, watcher, dialogs)
+    sign_in(context, live_server.url, acme["author"].user)
+    page = context.new_page()
+    page.goto(f"/w/{acme['ws'].slug}/briefs/{acme['brief'].pk}/")
+    page.get_by_text("Link a brief, a decision or a web address").click()
+    page.get_by_label("or a decision").select_option(label=f"{record.adr_id} Annual billing only")
+    page.get_by_role("button", name="Add link").click()
+    related = page.locator("#links")
+    expect(related.get_by_role("link", name=f"{record.adr_id} Annual billing only")).to_be_visible()
+    expect(related.get_by_role("link", name="Grandfather old plans for a year")).to_be_visible()
+    screenshot(page, "decision-linked")
     assert dialogs == [] and watcher.errors == []
     context.close()

@@ -407,7 +407,8 @@ def test_a_briefs_page_offers_to_turn_it_into_a_proposal_and_links_its_decision(
     assert f"{url('proposal_new', b.workspace)}?brief={b.pk}" in text(client.get(brief_page))
 
     record = decided(proposal(owner, [ana], brief=b))
-    assert f'href="{record.get_absolute_url()}">Decision record</a>' in text(client.get(brief_page))
+    label = f"{record.adr_id} {record.title}"
+    assert f'href="{record.get_absolute_url()}">{label}</a>' in text(client.get(brief_page))
 
 
 def test_the_proposal_page_reads_in_constant_queries_however_many_stances(client, workspace, owner):

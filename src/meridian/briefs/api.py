@@ -36,6 +36,7 @@ from meridian.briefs.selectors import (
     brief_list_for,
     comment_list_for,
     link_list_for,
+    links_titled,
     revision_list_for,
 )
 from meridian.briefs.services import (
@@ -290,8 +291,8 @@ def response_new(request: ApiRequest, brief_id: int, payload: ResponseIn) -> Sta
 
 @router.get("/briefs/{brief_id}/links", response={200: list[LinkOut], 404: Problem})
 @requires(Role.GUEST)
-def links(request: ApiRequest, brief_id: int) -> QuerySet[BriefLink]:
-    """Material related to the brief."""
+def links(request: ApiRequest, brief_id: int) -> list[BriefLink]:
+    """Material related to the brief, each with what it points at (``target_title``)."""
     found = brief_get_for(request.membership, brief_id)
     return link_list_for(viewer=request.membership, brief=found)
 
@@ -299,7 +300,10 @@ def links(request: ApiRequest, brief_id: int) -> QuerySet[BriefLink]:
 @router.post("/briefs/{brief_id}/links", response={201: LinkOut, **ERRORS})
 @requires(Role.GUEST)
 def link_new(request: ApiRequest, brief_id: int, payload: LinkIn) -> Status[BriefLink]:
-    """Link another brief, a web address, a task or a decision, with its relation and a note."""
+    """Link another brief, a web address or a decision record, with its relation and a note.
+
+    A decision record is ``{"target": "decision", "target_id": <id>}``; an id that is not a
+    record of this workspace is 422 on ``target_id``, and tasks cannot be linked yet (422)."""
     found = brief_get_for(request.membership, brief_id)
     target_id = payload.target_brief_id
     target_brief = (
@@ -317,7 +321,7 @@ def link_new(request: ApiRequest, brief_id: int, payload: LinkIn) -> Status[Brie
         target_id=payload.target_id,
         note=payload.note,
     )
-    return Status(201, link)
+    return Status(201, links_titled(viewer=request.membership, links=[link])[0])
 
 
 @router.post("/briefs/{brief_id}/files", response={201: LinkOut, 413: Problem, **ERRORS})

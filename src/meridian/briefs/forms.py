@@ -193,26 +193,62 @@ class CommentEditForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    """Relate another brief or a web address to this brief."""
+    """Relate another brief, a web address or a decision record to this brief."""
 
     relation = forms.ChoiceField(choices=LinkRelation.choices, initial=LinkRelation.CONTEXT)
     target_brief = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label="Another brief"
     )
     url = forms.CharField(required=False, max_length=2000, label="or a web address")
+    # The menu offers the latest records; whether an id is one of the workspace's records is
+    # the service's to say (so any record can be linked, and the refusal names the id).
+    target_record = forms.IntegerField(
+        required=False, min_value=1, label="or a decision", widget=forms.Select
+    )
     note = forms.CharField(required=False, max_length=500)
 
-    def __init__(self, *args: Any, briefs: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        briefs: list[Any],
+        decisions: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target_brief"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (b.pk, b.title) for b in briefs
         ]
+        if decisions:
+            menu = self.fields["target_record"].widget
+            menu.choices = [("", "—"), *decisions]
+        else:
+            # Nothing to choose (no records yet, or no area registered decisions): no menu.
+            del self.fields["target_record"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("target_brief") and not (data.get("url") or "").strip():
-            raise forms.ValidationError("Choose a brief or give a web address.")
+        chosen = [
+            name
+            for name in ("target_brief", "url", "target_record")
+            if name in self.fields and str(data.get(name) or "").strip()
+        ]
+        choose = (
+            "Choose a brief, a decision or give a web address."
+            if "target_record" in self.fields
+            else "Choose a brief or give a web address."
+        )
+        if not chosen and not self.errors:
+            raise forms.ValidationError(choose)
+        if len(chosen) > 1:
+            raise forms.ValidationError(f"Link one thing at a time. {choose[:-1]}, not several.")
         return data
+
+    def target(self) -> str:
+        """What the form links: brief, decision or url."""
+        data = self.cleaned_data
+        if data.get("target_brief"):
+            return "brief"
+        return "decision" if data.get("target_record") else "url"
 
 
 class FileLinkForm(forms.Form):

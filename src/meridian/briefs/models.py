@@ -288,11 +288,16 @@ class LinkTarget(models.TextChoices):
 class BriefLink(models.Model):
     """Related material of a brief: another brief, a web address, a task, a decision or a file.
 
-    The extension point for the decisions and work apps: they create links with
+    The extension point for the decisions and work apps: they register their kind in
+    ``briefs.links`` (how to check an id and name the object), links are made with
     ``target=DECISION`` (or ``TASK``) and ``target_id`` = their object's id, through
-    ``briefs.services.link_add``, and find the briefs behind one of their objects with
+    ``briefs.services.link_add``, and they find the briefs behind one of their objects with
     ``briefs.selectors.briefs_linked_to``.
     """
+
+    # What the link points at, as a person reads it ("ADR-0007 Use PostgreSQL"): filled in by
+    # the selectors that show links, None where there is nothing to name.
+    target_title: str | None = None
 
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"

@@ -140,6 +140,14 @@ class LinkOut(Schema):
     target_brief_id: int | None
     url: str
     target_id: int | None
+    target_title: str | None = Field(
+        ...,
+        description=(
+            "What the link points at as a person reads it: a brief's title, a decision record's "
+            'label such as "ADR-0007 Use PostgreSQL". Null for web addresses and files, and for '
+            "a decision record that cannot be found."
+        ),
+    )
     filename: str | None = Field(..., description="An attached file's name (file links only).")
     file_size: int | None = Field(..., description="An attached file's size in bytes.")
     content_type: str | None = Field(
@@ -227,13 +235,21 @@ class LinkIn(Schema):
     target: LinkTarget | None = Field(
         None,
         description=(
-            "brief, url, task or decision; inferred from the other fields if omitted. "
+            "brief, url or decision; inferred from target_brief_id or url if omitted. "
+            'A decision record is linked with {"target": "decision", "target_id": <record id>}; '
+            "tasks cannot be linked yet (422 on target). "
             "Files are attached with POST /briefs/{brief_id}/files."
         ),
     )
     target_brief_id: int | None = None
     url: str = ""
-    target_id: int | None = Field(None, description="The task's or decision's id.")
+    target_id: int | None = Field(
+        None,
+        description=(
+            "With target decision: the id of a decision record of this workspace "
+            "(422 on target_id otherwise)."
+        ),
+    )
     note: str = ""
 
 

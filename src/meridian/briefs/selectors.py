@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from meridian.briefs import links as link_kinds
 from meridian.briefs.deadlines import week_of
 from meridian.briefs.models import (
     Brief,
@@ -28,6 +29,7 @@ from meridian.briefs.models import (
     BriefStatus,
     Comment,
     CommentRevision,
+    LinkTarget,
     ParticipantKind,
 )
 from meridian.workspaces.models import Membership
@@ -290,10 +292,13 @@ def brief_detail_for(
         author_field.set_cached_value(c, people[c.author_id])
         if c.answered_by_id is not None:
             answered_by_field.set_cached_value(c, people.get(c.answered_by_id))
-    links = list(
-        BriefLink.objects.filter(brief=brief)
-        .select_related("target_brief", "created_by__profile")
-        .order_by("created_at", "id")
+    links = links_titled(
+        viewer=viewer,
+        links=list(
+            BriefLink.objects.filter(brief=brief)
+            .select_related("target_brief", "created_by__profile")
+            .order_by("created_at", "id")
+        ),
     )
     recording = recording_for(brief)
     watched = _watched(recording, [p.membership_id for p in participants])
@@ -378,13 +383,49 @@ def revision_list_for(*, viewer: Membership, comment: Comment) -> QuerySet[Comme
     ).order_by("written_at", "id")
 
 
-def link_list_for(*, viewer: Membership, brief: Brief) -> QuerySet[BriefLink]:
-    """A brief's links in the order they were added."""
-    return (
-        BriefLink.objects.filter(workspace_id=viewer.workspace_id, brief=brief)
-        .select_related("target_brief")
-        .order_by("created_at", "id")
+def link_list_for(*, viewer: Membership, brief: Brief) -> list[BriefLink]:
+    """A brief's links in the order they were added, each with its ``target_title``."""
+    return links_titled(
+        viewer=viewer,
+        links=list(
+            BriefLink.objects.filter(workspace_id=viewer.workspace_id, brief=brief)
+            .select_related("target_brief")
+            .order_by("created_at", "id")
+        ),
     )
+
+
+def links_titled(*, viewer: Membership, links: list[BriefLink]) -> list[BriefLink]:
+    """Give each link the ``target_title`` a person reads: a brief's title, a record's label.
+
+    One query per kind of object present (however many links), through the reads the other
+    areas registered in ``meridian.briefs.links``; an object that is gone, or a kind nobody
+    registered, leaves the title None.
+    """
+    wanted: dict[str, set[int]] = {}
+    for link in links:
+        if link.target == LinkTarget.BRIEF and link.target_brief is not None:
+            link.target_title = link.target_brief.title
+        elif link.target_id is not None and link_kinds.registered(link.target):
+            wanted.setdefault(link.target, set()).add(link.target_id)
+    titles = {
+        kind: link_kinds.titles_for(kind, viewer.workspace_id, ids) or {}
+        for kind, ids in wanted.items()
+    }
+    for link in links:
+        if link.target in titles and link.target_id is not None:
+            link.target_title = titles[link.target].get(link.target_id)
+    return links
+
+
+def linkable_targets_for(
+    *, viewer: Membership, kind: str, limit: int = 50
+) -> list[tuple[int, str]] | None:
+    """Recent objects of another area's kind (e.g. decision records) for a "link" menu.
+
+    None when no area registered the kind, so the page leaves the menu out.
+    """
+    return link_kinds.recent_for(kind, viewer.workspace_id, limit)
 
 
 def participant_list_for(*, viewer: Membership, brief: Brief) -> QuerySet[BriefParticipant]:

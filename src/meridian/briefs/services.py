@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs import files
+from meridian.briefs import files, links
 from meridian.briefs.deadlines import local_day_start, local_deadline, week_of
 from meridian.briefs.models import (
     AskKind,
@@ -882,9 +882,10 @@ def link_add(
     target_id: int | None = None,
     note: str = "",
 ) -> BriefLink:
-    """Relate material to a brief: another brief, a web address, or (from their apps) a task or decision.
+    """Relate material to a brief: another brief, a web address, a decision record or a task.
 
-    Files are attached with ``file_link_add``.
+    A decision or task must be one of the workspace's (its area registers how to check that in
+    ``meridian.briefs.links``); files are attached with ``file_link_add``.
     """
     brief = _locked(brief)
     _require_open(brief)
@@ -907,9 +908,8 @@ def link_add(
             )
         target_brief, target_id = None, None
     elif target in (LinkTarget.TASK, LinkTarget.DECISION):
-        if target_id is None or target_id < 1:
-            problems.add("target_id", f"Give the id of the {target} to link.")
         target_brief, url = None, ""
+        _clean_target_id(target, target_id, brief.workspace_id, problems)
     elif target == LinkTarget.FILE:
         problems.add("target", "Attach a file by uploading it (file_link_add).")
     else:
@@ -939,6 +939,24 @@ def link_add(
         actor=acting, action="brief.link_add", obj=brief, data={"link": link.pk, "target": target}
     )
     return link
+
+
+def _clean_target_id(
+    target: str, target_id: int | None, workspace_id: int, problems: FieldErrors
+) -> None:
+    """Check that a task or decision link points at one of the workspace's objects.
+
+    Those objects live in areas built on briefs, which register their kind in
+    ``meridian.briefs.links``; a kind nobody registered cannot be linked at all.
+    """
+    kind = links.registered(target)
+    if kind is None:
+        plural = f"{LinkTarget(target).label}s"
+        problems.add("target", f"{plural} cannot be linked yet; link their web address instead.")
+    elif target_id is None or target_id < 1:
+        problems.add("target_id", f"Give the id of the {kind.noun} to link.")
+    elif target_id not in (links.titles_for(target, workspace_id, [target_id]) or {}):
+        problems.add("target_id", f"No {kind.noun} #{target_id} in this workspace.")
 
 
 def _clean_link(relation: str, note: str, problems: FieldErrors) -> str:

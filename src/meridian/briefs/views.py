@@ -25,7 +25,7 @@ from meridian.briefs.forms import (
     ResponseForm,
     participant_choices,
 )
-from meridian.briefs.models import Brief, LinkRelation
+from meridian.briefs.models import Brief, LinkRelation, LinkTarget
 from meridian.briefs.selectors import (
     SCOPES,
     STATUSES,
@@ -34,6 +34,7 @@ from meridian.briefs.selectors import (
     brief_detail_for,
     brief_list_for,
     linkable_briefs_for,
+    linkable_targets_for,
     revision_list_for,
     sync_hours_saved_for,
 )
@@ -209,8 +210,7 @@ def _render_brief(
         "detail": detail,
         "comment_form": comment_form or CommentForm(auto_id="c-%s"),
         "response_form": response_form or ResponseForm(auto_id="r-%s"),
-        "link_form": link_form
-        or LinkForm(auto_id="l-%s", briefs=linkable_briefs_for(viewer=viewer, brief=brief)),
+        "link_form": link_form or _link_form(request, brief),
         "file_form": file_form or _file_form(),
         "reply_to": reply_to,
         "reply_form": reply_form,
@@ -380,31 +380,42 @@ def comment_change(
     return render(request, "briefs/comment_edit.html", context, status=_status(request))
 
 
+def _link_form(request: WorkspaceRequest, brief: Brief, data: Any = None) -> LinkForm:
+    viewer = request.membership
+    return LinkForm(
+        data,
+        auto_id="l-%s",
+        briefs=linkable_briefs_for(viewer=viewer, brief=brief),
+        decisions=linkable_targets_for(viewer=viewer, kind=LinkTarget.DECISION),
+    )
+
+
 @require_POST
 @requires(Role.GUEST)
 def link_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
-    """Relate another brief or a web address to this one."""
+    """Relate another brief, a web address or a decision record to this one."""
     viewer = request.membership
     brief = brief_get_for(viewer, brief_id)
-    form = LinkForm(
-        request.POST, auto_id="l-%s", briefs=linkable_briefs_for(viewer=viewer, brief=brief)
-    )
+    form = _link_form(request, brief, request.POST)
     if form.is_valid():
-        data = form.cleaned_data
+        data, target = form.cleaned_data, form.target()
         try:
-            target = brief_get_for(viewer, data["target_brief"]) if data["target_brief"] else None
             link_add(
                 acting=viewer,
                 brief=brief,
                 relation=data["relation"],
-                target_brief=target,
-                url="" if target else data["url"],
+                target=target,
+                target_brief=(
+                    brief_get_for(viewer, data["target_brief"]) if target == "brief" else None
+                ),
+                url=data["url"] if target == "url" else "",
+                target_id=data.get("target_record") if target == "decision" else None,
                 note=data["note"],
             )
         except MeridianError as exc:
             if exc.status_code not in (422, 400):
                 raise
-            add_service_errors(form, exc)
+            add_service_errors(form, exc, fields={"target_id": "target_record"})
         else:
             messages.success(request, "Link added.")
             return redirect(_brief_page(brief, "links"))

@@ -462,7 +462,12 @@ class DecisionRecord(models.Model):
 
     @property
     def adr_id(self) -> str:
-        return f"ADR-{self.number:04d}"
+        return adr_id_of(self.number)
+
+
+def adr_id_of(number: int) -> str:
+    """How a record's number is written wherever it is shown: ADR-0007."""
+    return f"ADR-{number:04d}"
 
 
 class PinKind(models.TextChoices):

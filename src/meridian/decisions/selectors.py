@@ -45,6 +45,7 @@ from meridian.decisions.models import (
     ProposalTag,
     Stance,
     StanceRevision,
+    adr_id_of,
 )
 from meridian.decisions.visibility import Sight, sight_for, viewer_order
 from meridian.workspaces.models import Membership, Team
@@ -696,6 +697,27 @@ def record_detail_for(*, viewer: Membership, record: DecisionRecord) -> RecordDe
         pins=pins,
         tally=tally_view(record.tally, labels) if record.tally else None,
     )
+
+
+# --- Links from briefs (registered with meridian.briefs.links in DecisionsConfig.ready) -------
+
+
+def _record_label(number: int, title: str) -> str:
+    return f"{adr_id_of(number)} {title}"
+
+
+def record_link_titles(workspace_id: int, ids: list[int]) -> dict[int, str]:
+    """ "ADR-0007 Use PostgreSQL" for those of the ids that are records of the workspace."""
+    rows = DecisionRecord.objects.filter(workspace_id=workspace_id, pk__in=ids)
+    return {pk: _record_label(n, t) for pk, n, t in rows.values_list("pk", "number", "title")}
+
+
+def record_link_choices(workspace_id: int, limit: int) -> list[tuple[int, str]]:
+    """The workspace's latest records, newest first, for a brief's "link a decision" menu."""
+    rows = DecisionRecord.objects.filter(workspace_id=workspace_id).order_by("-decided_at", "-id")
+    return [
+        (pk, _record_label(n, t)) for pk, n, t in rows.values_list("pk", "number", "title")[:limit]
+    ]
 
 
 # --- Start here ----------------------------------------------------------------------------------
