@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "--think-ms", type=int, default=2000, help="each connection's pause in the paced load"
     )
     parser.add_argument("--database-url", default="", help="postgres://…/<name with 'bench'>")
+    parser.add_argument("--redis-url", default="", help="redis://… for the server's cache")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--workers", type=int, help="granian workers (serve's default if unset)")
     parser.add_argument("--threads", type=int, help="threads per worker (serve's default)")
@@ -283,7 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     log = data_dir / "server.log"
     proc = start_server(
-        port, server_env(data_dir, args.database_url), log, args.workers, args.threads
+        port,
+        server_env(data_dir, args.database_url, args.redis_url),
+        log,
+        args.workers,
+        args.threads,
     )
     sampler = MemorySampler(proc.pid)
     loads: list[Load] = []

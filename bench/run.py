@@ -207,7 +207,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def server_env(data_dir: Path, database_url: str) -> dict[str, str]:
+def server_env(data_dir: Path, database_url: str, redis_url: str = "") -> dict[str, str]:
+    """The server's environment: production settings on the bench data (and Redis if given,
+    which then holds the cache, as in a PostgreSQL + Redis deployment)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MERIDIAN_")}
     for name in ("MERIDIAN_WEB_WORKERS", "MERIDIAN_WEB_THREADS"):
         if name in os.environ:
@@ -220,6 +222,7 @@ def server_env(data_dir: Path, database_url: str) -> dict[str, str]:
             "MERIDIAN_DEBUG": "false",
             "MERIDIAN_ALLOWED_HOSTS": "127.0.0.1",
             "MERIDIAN_LOG_LEVEL": "WARNING",
+            "MERIDIAN_REDIS_URL": redis_url,
         }
     )
     return env
@@ -526,6 +529,7 @@ def run_others(args: argparse.Namespace) -> int:
             cmd += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
             cmd += ["--connections", str(args.connections)]
             cmd += ["--database-url", args.database_url] if args.database_url else []
+            cmd += ["--redis-url", args.redis_url] if args.redis_url else []
             cmd += ["--workers", str(args.workers)] if args.workers else []
             cmd += ["--threads", str(args.threads)] if args.threads else []
         print(f"\n==> {shlex.join(['bench/' + script, *cmd[2:]])}", flush=True)
@@ -546,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of uncounted load first")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--database-url", default="", help="postgres://…/<name with 'bench'>")
+    parser.add_argument("--redis-url", default="", help="redis://… for the server's cache")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--workers", type=int, help="granian workers (serve's default if unset)")
     parser.add_argument("--threads", type=int, help="threads per worker (serve's default)")
@@ -586,7 +591,11 @@ def main(argv: list[str] | None = None) -> int:
     api = "/api/v1/members"
     log = data_dir / "server.log"
     proc = start_server(
-        port, server_env(data_dir, args.database_url), log, args.workers, args.threads
+        port,
+        server_env(data_dir, args.database_url, args.redis_url),
+        log,
+        args.workers,
+        args.threads,
     )
     sampler = MemorySampler(proc.pid)
     loads: list[Load] = []

@@ -13,10 +13,10 @@ from meridian.workspaces.models import Membership
 
 def proposal_get_for(viewer: Membership, proposal_id: int) -> Proposal:
     """A proposal of the viewer's workspace (a draft only for its owner); 404 otherwise."""
+    # Few joins on purpose: PostgreSQL spent ~5 ms planning the eight-table join this once
+    # was, ten times its execution. The brief and whoever closed it load when shown.
     proposal = (
-        Proposal.objects.select_related(
-            "workspace", "owner__profile", "owner__user", "closed_by__profile", "brief"
-        )
+        Proposal.objects.select_related("owner__profile")
         .filter(workspace_id=viewer.workspace_id, pk=proposal_id)
         .first()
     )
@@ -24,6 +24,7 @@ def proposal_get_for(viewer: Membership, proposal_id: int) -> Proposal:
         proposal.status == ProposalStatus.DRAFT and proposal.owner_id != viewer.pk
     ):
         raise NotFound("No such proposal in this workspace.")
+    proposal.workspace = viewer.workspace  # the same row, read with the membership
     return proposal
 
 
