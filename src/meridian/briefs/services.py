@@ -10,11 +10,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDeni
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
 from meridian.core.services import audit_record
+from meridian.core.workingtime import WorkingWeek
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team, TeamMembership
 from meridian.workspaces.services import has_control_characters
@@ -1074,6 +1076,17 @@ def decision_link_add(
 # --- Reminders (called by the scheduler) ---------------------------------------------------------
 
 
+def reminder_claim(row: QuerySet[Any], week: WorkingWeek, now: datetime) -> bool:
+    """Record a reminder to one participant row now, unless one went out this local day.
+
+    At most one reminder a local day, even when two workers decided on two different ones (a
+    day's reminder and the overdue one) from the same earlier state: the row's conditional
+    update decides, and the loser sends nothing. Proposals' reminders use it too.
+    """
+    earlier = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=local_day_start(week, now))
+    return bool(row.filter(earlier).update(last_reminded_at=now))
+
+
 def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> None:
     """Remind one participant who has not responded yet (the scheduler decided it is due)."""
     participant = (
@@ -1088,16 +1101,7 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
     brief = participant.brief
     profile = participant.membership.profile
     week = week_of(profile.time_zone, profile.working_hours)
-    # At most one reminder a local day, even when two workers decided on two different ones
-    # (a day's reminder and the overdue one) from the same earlier state: the row decides.
-    claimed = (
-        BriefParticipant.objects.filter(pk=participant.pk)
-        .filter(
-            Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=local_day_start(week, now))
-        )
-        .update(last_reminded_at=now)
-    )
-    if not claimed:
+    if not reminder_claim(BriefParticipant.objects.filter(pk=participant.pk), week, now):
         return
     audit_record(
         actor=None,

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs.deadlines import local_day_start, week_of
+from meridian.briefs.deadlines import week_of
 from meridian.briefs.models import Brief, BriefLink, Comment
-from meridian.briefs.services import Invitee
+from meridian.briefs.services import Invitee, reminder_claim
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
@@ -936,15 +936,7 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     proposal = row.proposal
     profile = row.membership.profile
     week = week_of(profile.time_zone, profile.working_hours)
-    # At most one reminder a local day, however many workers decided on one (as for briefs).
-    claimed = (
-        ProposalParticipant.objects.filter(pk=row.pk)
-        .filter(
-            Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=local_day_start(week, now))
-        )
-        .update(last_reminded_at=now)
-    )
-    if not claimed:
+    if not reminder_claim(ProposalParticipant.objects.filter(pk=row.pk), week, now):
         return
     audit_record(
         actor=None,
