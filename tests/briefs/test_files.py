@@ -457,3 +457,13 @@ def test_the_database_refuses_a_file_link_without_a_file_and_a_web_link_with_one
             file="briefs/1/abc",
             file_size=3,
         )
+
+
+def test_a_very_long_declared_type_is_not_trusted_and_the_file_is_kept(client, asked, kathmandu):
+    long_type = "application/x-" + "a" * 110  # looks like a media type, longer than we store
+    response = api_attach(
+        client, asked, kathmandu, file=upload("notes.bin", b"plain notes", long_type)
+    )
+    assert response.status_code == 201, response.content
+    link = BriefLink.objects.get(brief=asked, target=LinkTarget.FILE)
+    assert link.content_type != long_type and len(link.content_type) <= 100

@@ -124,15 +124,16 @@ def test_an_overdue_reminder_waits_for_the_next_working_day():
 def test_two_workers_deciding_on_two_reminders_send_only_one_that_day(asked, new_york, sent_mail):
     """Both read the state before either wrote: one chose the day's reminder, one the overdue."""
     from meridian.briefs.services import participant_remind
+    from meridian.core.scheduler import NotNow
 
     pid = BriefParticipant.objects.get(membership=new_york).pk
-    friday = at(13, 14)  # New York 10:00, after its Thursday deadline
+    # Two ticks either side of New York's deadline (Thursday 17:00 there, 21:00 UTC).
     with sent_mail.capture():
-        participant_remind(participant_id=pid, now=friday, overdue=False)
-        participant_remind(participant_id=pid, now=friday, overdue=True)
+        participant_remind(participant_id=pid, now=at(12, 20, 59), overdue=False)
+        with pytest.raises(NotNow):  # the scheduler gives the overdue key back
+            participant_remind(participant_id=pid, now=at(12, 21, 0), overdue=True)
     assert len(sent_mail.messages) == 1
     assert "Reminder:" in sent_mail.messages[0].subject
-    # The next local day, the overdue reminder still goes out.
-    with sent_mail.capture():
-        participant_remind(participant_id=pid, now=at(16, 14), overdue=True)
+    # So the next working day, the scheduler finds the overdue reminder due and sends it.
+    assert reminded_at(sent_mail, at(13, 14)) == [new_york.user.email]
     assert "Overdue:" in sent_mail.messages[-1].subject

@@ -83,6 +83,24 @@ def test_a_failed_effect_leaves_no_trace_and_the_next_tick_retries_it(db):
     assert effect_keys() == ["test.job:1"]
 
 
+def test_an_effect_that_declines_gives_its_key_back_for_a_later_tick(db):
+    declined = {"times": 1}
+
+    def not_yet(key: str) -> None:
+        audited(key)
+        if declined["times"]:
+            declined["times"] -= 1
+            raise scheduler.NotNow("not today")
+
+    job = job_of("test.job", ["test.job:1"], not_yet)
+    first = tick(NOW, jobs=[job])
+    assert first.skipped == ["test.job:1"] and first.failed == []
+    assert effect_keys() == [] and not ScheduledRun.objects.exists()
+
+    assert tick(NOW + timedelta(days=1), jobs=[job]).ran == ["test.job:1"]
+    assert effect_keys() == ["test.job:1"]
+
+
 def test_an_occurrence_claimed_by_another_worker_meanwhile_is_skipped(db):
     def claim_b_elsewhere(key: str) -> None:
         audited(key)

@@ -209,9 +209,12 @@ def test_a_reminder_already_sent_that_local_day_is_not_sent_again(workspace, sen
     kathmandu = person(workspace, "Asia/Kathmandu")
     p = rewind(proposal(owner, [kathmandu], title="Pricing tiers"))
     row = ProposalParticipant.objects.get(proposal=p, membership=kathmandu)
+    from meridian.core.scheduler import NotNow
+
     with sent_mail.capture():
         participant_remind(participant_id=row.pk, now=at(10, 4))  # Kathmandu 09:45
-        participant_remind(participant_id=row.pk, now=at(10, 8))  # 13:45, the same local day
+        with pytest.raises(NotNow):
+            participant_remind(participant_id=row.pk, now=at(10, 8))  # 13:45, the same day
     assert len(sent_mail.messages) == 1
     with sent_mail.capture():
         participant_remind(participant_id=row.pk, now=at(11, 4))  # the next local day

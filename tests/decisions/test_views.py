@@ -469,6 +469,8 @@ def test_a_large_proposal_lists_its_first_people_and_shows_all_on_request(client
     assert f"{limit + 4} valid stances" in first  # the tally counts everyone, not the first rows
     # Stances with a reason come first, so the objection is on the first page.
     assert "Not before the audit." in first.split('id="stances"')[1].split("Show all")[0]
+    # The link names the page, so it works from a page re-shown after a refused stance too.
+    assert f'href="{page_of(p)}?all=1#stances"' in first
     everyone = text(client.get(page_of(p) + "?all=1"))
     assert "Show all" not in everyone
     assert everyone.count('<span class="badge ok">Took part</span>') == limit + 4
@@ -509,3 +511,25 @@ def test_a_record_from_a_brief_lists_the_briefs_files_and_they_download(
     assert f'href="{download}">plan.pdf</a>' in page
     got = client.get(download)
     assert got.status_code == 200 and b"".join(got.streaming_content).startswith(b"%PDF-1.4")
+
+
+def test_the_running_tally_follows_a_change_even_when_a_server_clock_ran_ahead(
+    client, workspace, owner, ana, bikram
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from meridian.decisions.models import Stance
+
+    p = proposal(owner, [ana, bikram], kind="consent", visibility="open")
+    signed_in(client, owner)
+    vote(ana, p, position="agree")
+    vote(bikram, p, position="agree")
+    assert "Legal" not in text(client.get(page_of(p)))
+    # Ana's stance was saved by a server whose clock is an hour ahead of Bikram's.
+    Stance.objects.filter(membership=ana).update(updated_at=timezone.now() + timedelta(hours=1))
+    assert "2 valid stances" in text(client.get(page_of(p)))
+    vote(bikram, p, position="block", reason="Legal has not seen it.")
+    page = text(client.get(page_of(p)))
+    assert "Legal has not seen it." in page.split('id="tally"')[1].split("</section>")[0]

@@ -68,7 +68,10 @@ _ZIP_KINDS = {
     ".ods": "application/vnd.oasis.opendocument.spreadsheet",
     ".odp": "application/vnd.oasis.opendocument.presentation",
 }
-_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
+# A media type, at most 100 characters (the stored column's size).
+_MEDIA_TYPE = re.compile(
+    r"^(?=.{3,100}$)[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$"
+)
 _GENERIC = {"application/octet-stream", "binary/octet-stream", "application/unknown"}
 
 

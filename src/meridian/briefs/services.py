@@ -38,6 +38,7 @@ from meridian.briefs.search import brief_search_index, comment_search_index
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
+from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
 from meridian.core.workingtime import WorkingWeek
 from meridian.workspaces.access import require_role
@@ -1081,7 +1082,9 @@ def reminder_claim(row: QuerySet[Any], week: WorkingWeek, now: datetime) -> bool
 
     At most one reminder a local day, even when two workers decided on two different ones (a
     day's reminder and the overdue one) from the same earlier state: the row's conditional
-    update decides, and the loser sends nothing. Proposals' reminders use it too.
+    update decides, and the loser sends nothing and gives its scheduler key back
+    (``NotNow``), so an overdue reminder that lost today still goes out on the next working
+    day. Proposals' reminders use it too.
     """
     earlier = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=local_day_start(week, now))
     return bool(row.filter(earlier).update(last_reminded_at=now))
@@ -1102,7 +1105,7 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
     profile = participant.membership.profile
     week = week_of(profile.time_zone, profile.working_hours)
     if not reminder_claim(BriefParticipant.objects.filter(pk=participant.pk), week, now):
-        return
+        raise NotNow("Reminded already this local day.")
     audit_record(
         actor=None,
         action="brief.remind",

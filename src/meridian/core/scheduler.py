@@ -147,6 +147,14 @@ def _claimed_keys(keys: list[str]) -> set[str]:
     return claimed
 
 
+class NotNow(Exception):
+    """Raised by an effect that finds, once it holds its key, that it must not happen now.
+
+    Its key is given back (the claim rolls back with the effect), so a later tick that still
+    finds it due carries it out; the tick counts it as skipped, not failed.
+    """
+
+
 def _carry_out(job: Job, occurrence: Occurrence) -> Literal["ran", "skipped", "failed"]:
     try:
         with transaction.atomic():
@@ -157,6 +165,8 @@ def _carry_out(job: Job, occurrence: Occurrence) -> Literal["ran", "skipped", "f
                 # Another worker claimed the key after we looked: it carries out the effect.
                 return "skipped"
             occurrence.effect()
+    except NotNow:
+        return "skipped"
     except Exception:
         logger.exception("Scheduled effect %s failed; the next tick retries it", occurrence.key)
         return "failed"

@@ -272,7 +272,7 @@ class ProposalDetail:
     me: ParticipantRow | None
     sight: Sight
     my_stance: Stance | None
-    stances: list[StanceRow]  # those with a reason first; the first ``shown`` when limited
+    stances: list[StanceRow]  # by name (reasons first if asked); the first ``limit`` if given
     stance_count: int  # all named stances the viewer may see
     tally: TallyView | None
     tally_data: dict[str, Any] | None
@@ -361,15 +361,21 @@ def _participant_rows(
 
 
 def _stance_rows(
-    proposal: Proposal, labels: dict[str, str], *, limit: int | None = None
+    proposal: Proposal,
+    labels: dict[str, str],
+    *,
+    limit: int | None = None,
+    reasons_first: bool = False,
 ) -> list[StanceRow]:
-    """Named stances, those with a reason first (the arguments), then by name."""
+    """Named stances by name; with ``reasons_first``, those giving a reason (the arguments) first."""
     described: dict[str, str] = {}  # many people take the same position: word it once
     rows = []
     values = (
         Stance.objects.filter(proposal=proposal)
-        .annotate(reasoned=Q(reason=""))
-        .order_by("reasoned", "membership__profile__display_name", "id")
+        .annotate(reasonless=Q(reason=""))
+        .order_by(
+            *(["reasonless"] if reasons_first else []), "membership__profile__display_name", "id"
+        )
         .values_list(
             "membership_id",
             "membership__profile__display_name",
@@ -394,14 +400,16 @@ def _stance_rows(
 def _ballot_version(proposal: Proposal) -> tuple[int, str]:
     """How many ballots a proposal has, and a mark that changes whenever one is given or changed.
 
-    Anonymous ballots cannot change and carry no time, so their number is their version.
+    Named stances: the newest stance revision's id, which only grows (every stance given or
+    changed writes one), unlike a timestamp taken from some server's clock. Anonymous ballots
+    cannot change, so their number is their version.
     """
     if proposal.anonymous:
         return AnonymousBallot.objects.filter(proposal=proposal).count(), ""
     version = Stance.objects.filter(proposal=proposal).aggregate(
-        n=Count("pk"), last=Max("updated_at")
+        n=Count("pk", distinct=True), last=Max("revisions__pk")
     )
-    return version["n"], version["last"].isoformat() if version["last"] else ""
+    return version["n"], str(version["last"] or "")
 
 
 def running_tally(proposal: Proposal, options: list[Option]) -> tuple[dict[str, Any], int]:
@@ -497,6 +505,7 @@ def proposal_detail_for(
     proposal: Proposal,
     now: datetime | None = None,
     limit: int | None = None,
+    reasons_first: bool = False,
 ) -> ProposalDetail:
     """One proposal (already through the access helper) as this viewer may see it.
 
@@ -522,7 +531,11 @@ def proposal_detail_for(
         if not proposal.anonymous and me is not None
         else None
     )
-    stances = _stance_rows(proposal, labels, limit=limit) if sight.stances else []
+    stances = (
+        _stance_rows(proposal, labels, limit=limit, reasons_first=reasons_first)
+        if sight.stances
+        else []
+    )
     all_comments = (
         ProposalComment.objects.filter(proposal=proposal)
         .select_related("author__profile")

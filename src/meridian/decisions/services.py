@@ -29,6 +29,7 @@ from meridian.briefs.services import Invitee, reminder_claim
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
+from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
 from meridian.decisions import ballots
 from meridian.decisions import tally as t
@@ -937,7 +938,7 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     profile = row.membership.profile
     week = week_of(profile.time_zone, profile.working_hours)
     if not reminder_claim(ProposalParticipant.objects.filter(pk=row.pk), week, now):
-        return
+        raise NotNow("Reminded already this local day.")
     audit_record(
         actor=None,
         action="decision.remind",

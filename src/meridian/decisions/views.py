@@ -254,7 +254,10 @@ def _render_proposal(
     # A large proposal lists its first participants and stances; "show all" lists everyone.
     show_all = request.GET.get("all") == "1"
     detail = proposal_detail_for(
-        viewer=viewer, proposal=proposal, limit=None if show_all else PAGE_LIST_LIMIT
+        viewer=viewer,
+        proposal=proposal,
+        limit=None if show_all else PAGE_LIST_LIMIT,
+        reasons_first=True,
     )
     initial: dict[str, Any] = {}
     if detail.my_stance is not None:

@@ -42,9 +42,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // Why an upload ended; ``resumable`` when the bytes sent so far are kept and uploading the
 // same file or recording again goes on from there.
 class UploadFailed extends Error {
-  constructor(message, { resumable = false } = {}) {
+  constructor(message, { resumable = false, status = 0 } = {}) {
     super(message);
     this.resumable = resumable;
+    this.status = status; // the HTTP status that ended it, 0 when none
   }
 }
 
@@ -127,7 +128,7 @@ function uploader(config) {
       clearTimeout(timer);
     }
     if (transient(response.status)) return { why: `The server answered ${response.status}.` };
-    throw new UploadFailed(await problem(response));
+    throw new UploadFailed(await problem(response), { status: response.status });
   }
 
   // One chunk with XMLHttpRequest, whose upload events drive the progress bar within a chunk.
@@ -226,6 +227,9 @@ function uploader(config) {
           found = await ask(url);
         } catch (error) {
           if (upload) throw error; // cancelled or removed while this page was sending it
+          // Only an upload the server no longer has is forgotten; any other refusal (signed
+          // out, no longer a member) is shown, and the upload stays remembered for later.
+          if (![404, 410].includes(error.status)) throw error;
           found = { answer: { status: "gone" } };
         }
         const goesOn = ["receiving", "finishing", "complete"];
