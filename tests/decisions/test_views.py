@@ -512,6 +512,14 @@ def test_a_record_from_a_brief_lists_the_briefs_files_and_they_download(
     got = client.get(download)
     assert got.status_code == 200 and b"".join(got.streaming_content).startswith(b"%PDF-1.4")
 
+    # Taken off the brief later, the file stays in the record's snapshot, without a dead link.
+    from meridian.briefs.services import link_remove
+
+    link_remove(acting=owner, link=link)
+    page = text(client.get(record.get_absolute_url()))
+    assert "plan.pdf" in page and "since removed from the brief" in page
+    assert download not in page
+
 
 def test_the_running_tally_follows_a_change_even_when_a_server_clock_ran_ahead(
     client, workspace, owner, ana, bikram

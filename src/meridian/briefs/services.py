@@ -984,28 +984,32 @@ def file_link_add(
     """Attach a file to a brief as related material, with its relation and a note.
 
     Everything is checked before a byte is stored (a file over ATTACHMENT_MAX_BYTES is a 413
-    naming the limit); the stored file is removed again when the link cannot be written.
+    naming the limit). The file is stored outside the brief's lock — on SQLite that lock is
+    the database's one write lock, and copying a large file would hold up every other write —
+    then the link is written under the lock after checking again that the brief is still
+    open; the stored file is removed again whenever the link is not written.
     """
-    stored = ""
+    _require_open(brief)
+    _require_can_take_part(acting, brief)
+    size = file.size or 0
+    if size > files.max_bytes():
+        raise files.too_large(size)
+    problems = FieldErrors()
+    if size == 0:
+        problems.add("file", "The file is empty; choose a file that has something in it.")
+    note = _clean_link(relation, note, problems)
+    problems.raise_any()
+    filename = files.clean_filename(file.name or "")
+    file.seek(0)
+    head = file.read(files.SNIFF_BYTES)
+    file.seek(0)
+    content_type = files.content_type_of(head, filename, file.content_type or "")
+    stored = default_storage.save(files.storage_name(brief.workspace_id), file)
     try:
         with transaction.atomic():
             brief = _locked(brief)
-            _require_open(brief)
+            _require_open(brief)  # it may have closed while the file was being stored
             _require_can_take_part(acting, brief)
-            size = file.size or 0
-            if size > files.max_bytes():
-                raise files.too_large(size)
-            problems = FieldErrors()
-            if size == 0:
-                problems.add("file", "The file is empty; choose a file that has something in it.")
-            note = _clean_link(relation, note, problems)
-            problems.raise_any()
-            filename = files.clean_filename(file.name or "")
-            file.seek(0)
-            head = file.read(files.SNIFF_BYTES)
-            file.seek(0)
-            content_type = files.content_type_of(head, filename, file.content_type or "")
-            stored = default_storage.save(files.storage_name(brief.workspace_id), file)
             link = BriefLink.objects.create(
                 workspace_id=brief.workspace_id,
                 brief=brief,
@@ -1025,8 +1029,7 @@ def file_link_add(
                 data={"link": link.pk, "target": LinkTarget.FILE, "size": size},
             )
     except BaseException:
-        if stored:
-            default_storage.delete(stored)
+        default_storage.delete(stored)
         raise
     return link
 

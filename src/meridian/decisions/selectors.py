@@ -684,6 +684,7 @@ class RecordDetail:
     briefs: list[Brief]
     pins: list[Pin]
     tally: TallyView | None
+    files_kept: frozenset[int] = frozenset()  # the record's file links still on their brief
 
     @property
     def labels(self) -> dict[str, str]:
@@ -703,12 +704,18 @@ def record_detail_for(*, viewer: Membership, record: DecisionRecord) -> RecordDe
     )
     pins = list(Pin.objects.filter(record=record).select_related("team").order_by("team__name"))
     labels = {o["id"]: o["label"] for o in record.options}
+    # The record is a snapshot: a file taken off its brief since stays listed, without a link.
+    file_ids = [link["id"] for link in record.links if link.get("kind") == "file"]
+    kept = BriefLink.objects.filter(
+        workspace_id=viewer.workspace_id, target=LinkTarget.FILE, pk__in=file_ids
+    ).values_list("pk", flat=True)
     return RecordDetail(
         record=record,
         superseded_by=superseded_by,
         briefs=briefs,
         pins=pins,
         tally=tally_view(record.tally, labels) if record.tally else None,
+        files_kept=frozenset(kept) if file_ids else frozenset(),
     )
 
 
