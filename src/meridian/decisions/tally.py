@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain, compress, groupby, repeat
@@ -805,21 +805,33 @@ def validate_scores(
     return {option: scores.get(option, 0) for option in options}
 
 
-def tally_scores(
-    options: Sequence[str], ballots: Iterable[Mapping[str, int]], *, maximum: int, seed: str
-) -> ScoreTally:
-    """Count a score poll: each option's total and its mean over the valid ballots."""
+def _sum_points(
+    options: Sequence[str],
+    ballots: Iterable[Mapping[str, int]],
+    validate: Callable[[Mapping[str, int]], dict[str, int]],
+) -> tuple[dict[str, int], int, int]:
+    """Points per option summed over the ballots ``validate`` accepts; (totals, valid, invalid)."""
     totals = dict.fromkeys(options, 0)
     valid = invalid = 0
     for ballot in ballots:
         try:
-            scores = validate_scores(options, ballot, maximum=maximum)
+            points = validate(ballot)
         except BallotError:
             invalid += 1
             continue
         valid += 1
-        for option, score in scores.items():
-            totals[option] += score
+        for option, given in points.items():
+            totals[option] += given
+    return totals, valid, invalid
+
+
+def tally_scores(
+    options: Sequence[str], ballots: Iterable[Mapping[str, int]], *, maximum: int, seed: str
+) -> ScoreTally:
+    """Count a score poll: each option's total and its mean over the valid ballots."""
+    totals, valid, invalid = _sum_points(
+        options, ballots, lambda ballot: validate_scores(options, ballot, maximum=maximum)
+    )
     values = list(totals.values())
     order, winner, tied = _ranked(options, values, _draw_ranks(options, seed))
     return ScoreTally(
@@ -864,17 +876,9 @@ def tally_dots(
     options: Sequence[str], ballots: Iterable[Mapping[str, int]], *, budget: int, seed: str
 ) -> DotTally:
     """Count a dot vote: the points each option received, and how many were spent."""
-    totals = dict.fromkeys(options, 0)
-    valid = invalid = 0
-    for ballot in ballots:
-        try:
-            dots = validate_dots(options, ballot, budget=budget)
-        except BallotError:
-            invalid += 1
-            continue
-        valid += 1
-        for option, given in dots.items():
-            totals[option] += given
+    totals, valid, invalid = _sum_points(
+        options, ballots, lambda ballot: validate_dots(options, ballot, budget=budget)
+    )
     values = list(totals.values())
     order, winner, tied = _ranked(options, values, _draw_ranks(options, seed))
     return DotTally(
