@@ -2,9 +2,11 @@
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from tests import factories
 
@@ -19,6 +21,29 @@ def need(condition: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"CI needs {what}")
     pytest.skip(f"{what} is not available here (CI always has it)")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-at",
+        default=os.environ.get("MERIDIAN_TEST_CLOCK_AT") or None,
+        help="Run the suite as if the clock showed this ISO instant (it keeps ticking), "
+        "e.g. 2026-12-05T23:30:00+00:00: the suite must pass whatever today is.",
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _clock_at(request):
+    """Move the whole session to an awkward moment (a weekend night, a DST change, 31 December)."""
+    at = request.config.getoption("--clock-at")
+    if not at:
+        yield None
+        return
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"--clock-at needs a UTC offset: {at!r}")
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 @pytest.fixture(autouse=True)
