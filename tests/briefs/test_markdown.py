@@ -132,3 +132,19 @@ def test_ordinary_markdown_renders():
 
 def test_empty_text_renders_to_nothing():
     assert render_markdown("  \n ") == ""
+
+
+def test_only_the_given_handles_are_highlighted_as_mentions():
+    html = render_markdown("@ada and @bob, see **@ada**", mentions=["Ada"])
+    assert html == (
+        '<p><span class="mention">@ada</span> and @bob, see '
+        '<strong><span class="mention">@ada</span></strong></p>\n'
+    )
+
+
+def test_a_mention_cannot_smuggle_markup_or_other_classes():
+    assert render_markdown("@ada", mentions=[]) == "<p>@ada</p>\n"
+    assert 'class="evil"' not in sanitize('<span class="mention evil">x</span>')
+    assert render_markdown('<span class="mention">@ada</span>', mentions=["ada"]).startswith(
+        "<p>&lt;span"
+    )

@@ -374,6 +374,31 @@ def test_mentions_are_resolved_to_members_of_the_workspace_and_told(
     assert sent_mail.to() == sorted([kathmandu.user.email, author.user.email])
 
 
+def test_a_comment_highlights_the_members_it_mentions_and_nobody_else(
+    author, kathmandu, new_york, outsider
+):
+    b = brief(author, [kathmandu])
+    ktm = kathmandu.user.email.split("@")[0]
+    stranger = outsider.user.email.split("@")[0]
+    c = comment(b, new_york, f"@{ktm} can you check? cc @{stranger}, mail me at me@{ktm}.example")
+
+    assert f'<span class="mention">@{ktm}</span> can you check?' in c.body_html
+    assert f"cc @{stranger}," in c.body_html  # not a member here: plain text, nobody told
+    assert f"me@{ktm}.example" in c.body_html
+    assert c.body_html.count('class="mention"') == 1
+
+
+def test_an_edited_comment_highlights_a_mention_it_gains(author, kathmandu, new_york):
+    b = brief(author, [kathmandu])
+    ktm = kathmandu.user.email.split("@")[0]
+    c = comment(b, new_york, "Can someone check?")
+    comment_edit(acting=new_york, comment=c, body=f"Can @{ktm} check? Not `@{ktm}` in code.")
+
+    c.refresh_from_db()
+    assert f'Can <span class="mention">@{ktm}</span> check?' in c.body_html
+    assert f"<code>@{ktm}</code>" in c.body_html
+
+
 def test_author_edits_a_comment_and_the_old_text_is_kept(author, kathmandu):
     b = brief(author, [kathmandu])
     c = comment(b, kathmandu, "Frist draft")

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from meridian.briefs.services import brief_close
 from meridian.decisions.models import DecisionRecord, Option, Proposal, ProposalStatus
 from meridian.decisions.services import pin_add, proposal_close, proposal_comment_add
 from meridian.workspaces.services import team_add_member, team_create
@@ -164,6 +165,31 @@ def test_a_brief_turns_into_a_proposal_whose_options_come_from_its_comments(
         ("Lisbon, because flights are cheap", lisbon.pk),
         ("Tallinn", tallinn.pk),
     ]
+
+
+def test_a_brief_turned_into_a_proposal_asks_its_required_people_not_its_optional_ones(
+    client, owner, ana, bikram
+):
+    b = brief(owner, [ana], optional=[bikram], title="Where do we meet?")
+    signed_in(client, owner)
+    page = text(client.get(url("proposal_new", owner.workspace) + f"?brief={b.pk}"))
+    chosen = re.findall(r'<option value="(member:\d+)"[^>]*selected', page)
+    assert chosen == [f"member:{ana.pk}"]  # the owner is always asked, without choosing
+
+
+def test_a_closed_brief_no_longer_offers_to_become_a_proposal(client, owner, ana):
+    b = brief(owner, [ana], title="Where do we meet?")
+    brief_close(acting=owner, brief=b, summary="Lisbon it is.")
+    signed_in(client, owner)
+    brief_page = reverse("brief_detail", kwargs={"workspace": b.workspace.slug, "brief_id": b.pk})
+    assert "Turn into a proposal" not in text(client.get(brief_page))
+
+    response = client.post(
+        url("proposal_new", owner.workspace) + f"?brief={b.pk}", new_proposal_post(ana)
+    )
+    assert response.status_code == 302 and response["Location"] == brief_page
+    assert "This brief is closed" in text(client.get(brief_page))
+    assert not Proposal.objects.exists()
 
 
 # --- The proposal page: blind, hidden, anonymous, per-viewer order ----------------------------------

@@ -36,7 +36,7 @@ from meridian.briefs.models import (
 )
 from meridian.briefs.search import brief_search_index, comment_search_index
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
-from meridian.core.markdown import render_markdown
+from meridian.core.markdown import MENTION_RE, render_markdown
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
@@ -56,8 +56,6 @@ MAX_MEETING_PEOPLE = 1000
 MAX_MEETING_MINUTES = 24 * 60
 MAX_PIN_SECONDS = 24 * 60 * 60
 MAX_MENTIONS = 50
-# "@handle": the part of a member's email address before the @, e.g. "@ada" or "@chen.wei".
-MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9](?:[A-Za-z0-9._+-]*[A-Za-z0-9])?)")
 
 
 @dataclass(frozen=True)
@@ -605,6 +603,11 @@ def _resolve_mentions(acting: Membership, text: str) -> list[Membership]:
     return [by_handle[h] for h in handles if h in by_handle]
 
 
+def _handles(members: Iterable[Membership]) -> list[str]:
+    """The handles the comment's Markdown highlights: only members who really exist."""
+    return [m.user.email.split("@")[0].lower() for m in members]
+
+
 def _clean_pin(at_seconds: float | None, brief: Brief, problems: FieldErrors) -> float | None:
     if at_seconds is None:
         return None
@@ -645,19 +648,20 @@ def _write_comment(
     pin = _clean_pin(at_seconds, brief, problems)
     problems.raise_any()
     root = parent.parent if parent is not None and parent.parent_id is not None else parent
+    resolved = _resolve_mentions(acting, body)
     comment = Comment.objects.create(
         workspace_id=brief.workspace_id,
         brief=brief,
         author=acting,
         parent=root,
         body=body,
-        body_html=render_markdown(body),
+        body_html=render_markdown(body, mentions=_handles(resolved)),
         at_seconds=pin,
         is_question=is_question,
         is_response=is_response,
     )
     comment_search_index(comment, brief)
-    mentioned = [m for m in _resolve_mentions(acting, body) if m.pk != acting.pk]
+    mentioned = [m for m in resolved if m.pk != acting.pk]
     Mention.objects.bulk_create(
         Mention(workspace_id=brief.workspace_id, comment=comment, membership=m) for m in mentioned
     )
@@ -801,13 +805,14 @@ def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
         body=comment.body,
         written_at=comment.edited_at or comment.created_at,
     )
+    resolved = _resolve_mentions(acting, body)
     comment.body = body
-    comment.body_html = render_markdown(body)
+    comment.body_html = render_markdown(body, mentions=_handles(resolved))
     comment.edited_at = now
     comment.save(update_fields=["body", "body_html", "edited_at"])
     comment_search_index(comment, comment.brief)
     known = set(Mention.objects.filter(comment=comment).values_list("membership_id", flat=True))
-    new = [m for m in _resolve_mentions(acting, body) if m.pk != acting.pk and m.pk not in known]
+    new = [m for m in resolved if m.pk != acting.pk and m.pk not in known]
     Mention.objects.bulk_create(
         Mention(workspace_id=comment.workspace_id, comment=comment, membership=m) for m in new
     )

@@ -27,7 +27,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meridian.briefs.deadlines import week_of
-from meridian.briefs.models import Brief, BriefLink, BriefParticipant, Comment, LinkTarget
+from meridian.briefs.models import (
+    Brief,
+    BriefLink,
+    BriefParticipant,
+    Comment,
+    LinkTarget,
+    ParticipantKind,
+)
 from meridian.briefs.selectors import deadline_label
 from meridian.decisions import ballots
 from meridian.decisions.fairness import Fairness
@@ -601,8 +608,16 @@ def brief_comments_for_options(*, viewer: Membership, brief: Brief) -> QuerySet[
 
 
 def brief_invitees_for(*, viewer: Membership, brief: Brief) -> list[int]:
-    """Who a proposal turned from a brief asks by default: the brief's author and participants."""
-    ids = list(BriefParticipant.objects.filter(brief=brief).values_list("membership_id", flat=True))
+    """Who a proposal turned from a brief asks by default: the brief's author and required people.
+
+    Someone the brief only offered itself to (optional) was never asked for input, so they do
+    not become a voter unless the owner adds them.
+    """
+    ids = list(
+        BriefParticipant.objects.filter(brief=brief, kind=ParticipantKind.REQUIRED).values_list(
+            "membership_id", flat=True
+        )
+    )
     return [brief.author_id, *ids]
 
 

@@ -123,6 +123,10 @@ def proposal_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     viewer = request.membership
     brief_id = request.GET.get("brief", "")
     brief = brief_get_for(viewer, int(brief_id)) if brief_id.isdigit() else None
+    if brief is not None and not brief.is_open:
+        # A closed brief is a settled record; its summary is where its outcome lives.
+        messages.error(request, "This brief is closed, so it can no longer become a proposal.")
+        return redirect("brief_detail", workspace=workspace, brief_id=brief.pk)
     initial = None
     if brief is not None:
         initial = {
