@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from meridian.cli import serve_env
+
 GOOD_KEY = secrets.token_urlsafe(64)
 
 
@@ -38,6 +40,9 @@ def run_meridian(tmp_path, *args: str, **env: str) -> subprocess.CompletedProces
         ("MERIDIAN_EMAIL_URL", "carrier-pigeon://loft"),
         ("MERIDIAN_MAX_REQUEST_BYTES", "lots"),
         ("MERIDIAN_BASE_URL", "ftp://example.com"),
+        ("MERIDIAN_LOGIN_RATE_LIMIT", "lots"),
+        ("MERIDIAN_LOGIN_RATE_LIMIT", "10/m/ip,5/5x/key"),
+        ("MERIDIAN_LOGIN_RATE_LIMIT", "10/m/everyone"),
     ],
 )
 def test_bad_value_fails_at_start_naming_the_variable(tmp_path, variable, value):
@@ -77,3 +82,64 @@ def test_development_mode_is_flagged_by_the_deployment_checklist(tmp_path):
     result = run_meridian(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
     assert "SECURE_HSTS_SECONDS" in result.stderr + result.stdout
+
+
+def test_a_well_formed_login_rate_limit_is_accepted(tmp_path):
+    result = run_meridian(
+        tmp_path, "check", MERIDIAN_LOGIN_RATE_LIMIT="20/m/ip, 3/10m/key,100/1.5h"
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_deployment_checklist_flags_an_http_base_url_under_https(tmp_path):
+    result = run_meridian(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        MERIDIAN_HTTPS="true",
+        MERIDIAN_SECRET_KEY=GOOD_KEY,
+        MERIDIAN_ALLOWED_HOSTS="meridian.example.com",
+        MERIDIAN_BASE_URL="http://meridian.example.com",
+        MERIDIAN_EMAIL_URL="submission://meridian:pw@mail.example.com:587",
+    )
+    assert result.returncode != 0
+    assert "meridian.W001" in result.stderr + result.stdout
+    assert "MERIDIAN_BASE_URL" in result.stderr + result.stdout
+
+
+# Builds an invitation in a fresh database and prints the email the worker would send.
+INVITE_SCRIPT = """
+from meridian.accounts.services import user_create
+from meridian.workspaces.services import invitation_create, workspace_create
+from meridian.workspaces.tasks import invitation_email_send
+ada = user_create(email="ada@example.com", password="a long enough password 1")
+ws = workspace_create(user=ada, name="Kestrel Labs")
+invitation, _ = invitation_create(acting=ws.memberships.get(), email="bo@example.com")
+invitation_email_send.call(invitation_id=invitation.pk)
+"""
+
+
+def _invitation_email(tmp_path, **env: str) -> str:
+    assert run_meridian(tmp_path, "migrate", "-v", "0", **env).returncode == 0
+    result = run_meridian(
+        tmp_path, "shell", "-c", INVITE_SCRIPT, MERIDIAN_EMAIL_URL="console:", **env
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_invitation_email_links_to_the_port_the_server_runs_on(tmp_path):
+    # `meridian serve --port 8101` hands its processes this environment.
+    env = serve_env({}, host="127.0.0.1", port=8101)
+    del env["DJANGO_SETTINGS_MODULE"]
+    mail = _invitation_email(tmp_path, **env)
+    assert "Accept the invitation: http://127.0.0.1:8101/invitations/" in mail
+
+
+def test_an_explicit_base_url_wins_over_the_port(tmp_path):
+    mail = _invitation_email(
+        tmp_path, MERIDIAN_PORT="8101", MERIDIAN_BASE_URL="https://meridian.example.com/"
+    )
+    assert "Accept the invitation: https://meridian.example.com/invitations/" in mail

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 
 
 def _django(argv: list[str]) -> None:
@@ -11,6 +12,20 @@ def _django(argv: list[str]) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["meridian", *argv])
+
+
+def serve_env(environ: Mapping[str, str], *, host: str, port: int) -> dict[str, str]:
+    """The environment of the server's processes: the address ``--host``/``--port`` chose.
+
+    The web and worker processes read their settings afresh, so without this a ``--port`` of
+    8101 would still mail links to the default port (BASE_URL follows MERIDIAN_PORT unless set).
+    """
+    return {
+        **environ,
+        "DJANGO_SETTINGS_MODULE": "meridian.settings",
+        "MERIDIAN_HOST": host,
+        "MERIDIAN_PORT": str(port),
+    }
 
 
 def serve(argv: list[str]) -> int:
@@ -30,7 +45,7 @@ def serve(argv: list[str]) -> int:
     _django(["migrate", "--noinput", "-v", "0"])
     _django(["createcachetable"])
     _django(["collectstatic", "--noinput", "-v", "0"])
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "meridian.settings"}
+    env = serve_env(os.environ, host=args.host, port=args.port)
     web = subprocess.Popen(
         [
             sys.executable,

@@ -5,6 +5,7 @@ start with an ImproperlyConfigured error that names the variable.
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -81,10 +82,6 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in _env("MERIDIAN_CSRF_TRUSTED_ORIGINS").split(",") if o.strip()
 ]
 
-# Public base URL used in emails and links that leave the site (invitations, resets).
-BASE_URL = _env("MERIDIAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-if urlparse(BASE_URL).scheme not in {"http", "https"}:
-    raise ImproperlyConfigured("MERIDIAN_BASE_URL must start with http:// or https://")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -235,9 +232,26 @@ ACCOUNT_ADAPTER = "meridian.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+
+# One limit of django-allauth's rate syntax: amount/period[/ip|key|user], e.g. "5/5m/key".
+_RATE_RE = re.compile(r"[1-9][0-9]*/([0-9]+(\.[0-9]+)?)?[smhd](/(ip|key|user))?")
+
+
+def _env_rates(name: str, default: str) -> str:
+    """A comma-separated list of allauth rate limits, checked now instead of at each sign-in."""
+    raw = _env(name, default) or default
+    for part in raw.split(","):
+        if not _RATE_RE.fullmatch(part.strip()):
+            raise ImproperlyConfigured(
+                f"{name} must be limits like 10/m/ip,5/5m/key (amount/period[/ip|key|user], "
+                f"period in s, m, h or d), not {raw!r}"
+            )
+    return raw
+
+
 # Brute-force protection: failed sign-ins are limited per IP and per account.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": _env("MERIDIAN_LOGIN_RATE_LIMIT", "10/m/ip,5/5m/key"),
+    "login_failed": _env_rates("MERIDIAN_LOGIN_RATE_LIMIT", "10/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
     "signup": "20/m/ip",
 }
@@ -366,5 +380,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+def _local_base_url() -> str:
+    """Where this machine's own server answers, for links when MERIDIAN_BASE_URL is not set."""
+    # A wildcard address is where the server listens, not an address a browser can open.
+    host = "127.0.0.1" if SERVE_HOST in {"", "0.0.0.0", "::", "[::]"} else SERVE_HOST
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{SERVE_PORT}"
+
+
+# Public base URL used in emails and links that leave the site (invitations, resets). Unset,
+# it follows MERIDIAN_HOST and MERIDIAN_PORT (which `meridian serve --port` sets for its
+# processes), so a server on another port does not mail links to port 8000.
+BASE_URL = (_env("MERIDIAN_BASE_URL") or _local_base_url()).rstrip("/")
+if urlparse(BASE_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured("MERIDIAN_BASE_URL must start with http:// or https://")
 
 NINJA_PAGINATION_PER_PAGE = 50
