@@ -385,7 +385,8 @@ LOGGING = {
 def _local_base_url() -> str:
     """Where this machine's own server answers, for links when MERIDIAN_BASE_URL is not set."""
     # A wildcard address is where the server listens, not an address a browser can open.
-    host = "127.0.0.1" if SERVE_HOST in {"", "0.0.0.0", "::", "[::]"} else SERVE_HOST
+    wildcard = {"", "0.0.0.0", "::", "[::]"}  # noqa: S104  (compared with, not bound to)
+    host = "127.0.0.1" if SERVE_HOST in wildcard else SERVE_HOST
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{SERVE_PORT}"
