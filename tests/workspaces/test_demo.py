@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -31,3 +33,13 @@ def test_printed_demo_sign_in_works(client, capsys):
     assert DEMO_EMAIL in out and DEMO_PASSWORD in out
     assert client.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
     assert client.get("/w/demo/members/").status_code == 200
+
+
+def test_demo_prints_sign_ins_for_other_members_and_they_work(client, capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    emails = re.findall(r"^  (\S+@demo\.meridian\.test) ", out, flags=re.MULTILINE)
+    assert len(emails) >= 4 and DEMO_EMAIL not in emails
+    for email in emails:
+        assert client.login(email=email, password=DEMO_PASSWORD), email
+        assert client.get("/w/demo/briefs/").status_code == 200

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from meridian.accounts.models import User
 from meridian.core.models import AuditEntry
-from meridian.workspaces.models import Invitation, Membership, Profile, Role, Team
+from meridian.workspaces.models import Invitation, Membership, Profile, Role, Team, Workspace
 from meridian.workspaces.services import (
     invitation_accept,
     invitation_create,
@@ -372,6 +372,18 @@ def test_signed_in_person_accepts_with_one_click(client, invitation):
     response = client.post(reverse("invitation_accept", kwargs={"token": token}))
     assert response.status_code == 302
     assert Membership.objects.filter(workspace=inv.workspace, user=bea).exists()
+
+
+def test_joining_a_workspace_whose_name_ends_with_a_full_stop_says_so_once(client, admin):
+    Workspace.objects.filter(pk=admin.workspace_id).update(name="Meridian Demo Co.")
+    _, token = invitation_create(acting=admin, email="bea@example.com", role=Role.MEMBER)
+    target = reverse("invitation_accept", kwargs={"token": token})
+    response = client.post(
+        target, {"display_name": "Bea", "password": "a-long-enough-pass-42"}, follow=True
+    )
+    html = response.content.decode()
+    assert "You joined Meridian Demo Co. Set your time zone" in html
+    assert "Co.." not in html
 
 
 def test_expired_invitation_is_refused_and_changes_nothing(client, invitation):

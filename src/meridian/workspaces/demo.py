@@ -93,6 +93,16 @@ def _email(name: str) -> str:
     return name.split()[0].lower().replace("é", "e").replace("í", "i") + "@demo.meridian.test"
 
 
+def demo_email(name: str) -> str:
+    """The sign-in email of a demo person (all share DEMO_PASSWORD)."""
+    return DEMO_EMAIL if name == PEOPLE[0].name else _email(name)
+
+
+# Who `meridian demo` suggests signing in as besides Ada: people the demo briefs and
+# proposals ask, in different zones, so asking and answering can be tried from both sides.
+SUGGESTED = ("Bruno Costa", "Chen Wei", "Ines Duarte", "Mateo Rojas", "Xavier Lopez")
+
+
 @transaction.atomic
 def demo_build() -> tuple[Workspace, bool]:
     """Build the demo workspace once; running it again changes nothing."""

@@ -231,9 +231,12 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         else:
             if not request.user.is_authenticated:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            name = membership.workspace.name
+            # "Meridian Demo Co." already ends the sentence; a second full stop reads as a typo.
+            stop = "" if name.endswith((".", "!", "?")) else "."
             messages.success(
                 request,
-                f"You joined {membership.workspace.name}. Set your time zone and working hours "
+                f"You joined {name}{stop} Set your time zone and working hours "
                 "so colleagues know when you are around.",
             )
             return redirect("profile", workspace=membership.workspace.slug)
