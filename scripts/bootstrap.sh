@@ -30,6 +30,25 @@ find_python() {
   return 1
 }
 
+apt_locked() {
+  # True while another process holds one of apt's or dpkg's locks (fcntl locks, as apt takes them).
+  python3 - <<'PY' 2>/dev/null
+import fcntl, os, struct, sys
+for path in ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock", "/var/lib/apt/lists/lock"):
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        continue
+    # F_GETLK asks who would block a write lock, without taking one.
+    probe = struct.pack("hhllhh", fcntl.F_WRLCK, 0, 0, 0, 0, 0)
+    held = struct.unpack("hhllhh", fcntl.fcntl(fd, fcntl.F_GETLK, probe))[0] != fcntl.F_UNLCK
+    os.close(fd)
+    if held:
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
 apt_install() {
   # Missing Debian packages, installed only when we are root on Debian; otherwise say what to do.
   local missing=() pkg
@@ -39,8 +58,24 @@ apt_install() {
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "Installing system packages: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Another apt-get or dpkg (unattended upgrades, a second terminal) may hold the lock: wait
+    # for it, saying so, instead of failing at once; give up after MERIDIAN_APT_LOCK_TIMEOUT s.
+    local wait="${MERIDIAN_APT_LOCK_TIMEOUT:-600}" apt=(apt-get -o "DPkg::Lock::Timeout=${MERIDIAN_APT_LOCK_TIMEOUT:-600}")
+    if apt_locked; then
+      say "Another package manager (apt-get or dpkg) is running; waiting up to ${wait} s for it to finish…"
+      local waited=0
+      while apt_locked; do
+        if [ "$waited" -ge "$wait" ]; then
+          say "The package lock is still held after ${wait} s; run this again when the other apt-get or dpkg is done."
+          return 1
+        fi
+        sleep 2; waited=$((waited + 2))
+      done
+    fi
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq ||
+      { say "apt-get update failed (was the package lock still held after ${wait} s?)."; return 1; }
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+      { say "apt-get install failed (was the package lock still held after ${wait} s?)."; return 1; }
   elif [ "${CI:-}" = "true" ]; then
     say "CI needs these system packages and cannot install them (not root on Debian): ${missing[*]}"
     return 1
