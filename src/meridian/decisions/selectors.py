@@ -130,6 +130,7 @@ class Bar:
     share: int
     note: str = ""
     winner: bool = False
+    position: str = ""  # a consent bar's position (agree, abstain, object, block); "" otherwise
 
 
 @dataclass
@@ -185,7 +186,7 @@ def tally_view(data: dict[str, Any], labels: dict[str, str]) -> TallyView:
     if kind == Kind.CONSENT:
         counts = data.get("counts", {})
         view.bars = [
-            Bar(p.capitalize(), counts.get(p, 0), 0)
+            Bar(p.capitalize(), counts.get(p, 0), 0, position=p)
             for p in ("agree", "abstain", "object", "block")
         ]
         top = max((b.value for b in view.bars), default=0) or 1
