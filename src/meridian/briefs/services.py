@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meridian.briefs import files, links
-from meridian.briefs.deadlines import local_day_start, local_deadline, week_of
+from meridian.briefs.deadlines import deadline_problem, local_day_start, local_deadline, week_of
 from meridian.briefs.models import (
     AskKind,
     Brief,
@@ -40,6 +40,7 @@ from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
+from meridian.core.timebounds import in_zone
 from meridian.core.workingtime import WorkingWeek
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team, TeamMembership
@@ -188,6 +189,10 @@ def _clean_meeting(meeting: Meeting, problems: FieldErrors) -> Meeting:
 def _clean_deadline(deadline: Deadline, now: datetime, problems: FieldErrors) -> None:
     if deadline.at is not None and deadline.day is not None:
         problems.add("deadline", "Give either a moment or a day as the deadline, not both.")
+    out_of_bounds = deadline_problem(at=deadline.at, day=deadline.day, now=now)
+    if out_of_bounds is not None:
+        problems.add(*out_of_bounds)
+        return
     if deadline.at is not None:
         if timezone.is_naive(deadline.at):
             problems.add(
@@ -1124,7 +1129,7 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
         subject = f"Reminder: {_name(brief.author)} asks for your response to {brief.title}"
     body = ""
     if due is not None:
-        body = f"It is due {due.astimezone(week.zone):%A %d %B, %H:%M} your time."
+        body = f"It is due {in_zone(due, week.zone):%A %d %B, %H:%M} your time."
     notify(
         recipient=participant.membership,
         kind="brief.overdue" if overdue else "brief.reminder",

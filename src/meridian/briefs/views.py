@@ -54,6 +54,7 @@ from meridian.briefs.services import (
 )
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
+from meridian.core.timebounds import in_zone
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 from meridian.workspaces.selectors import MemberFilters, member_list_for, team_list_for
@@ -154,7 +155,7 @@ def brief_edit(request: WorkspaceRequest, workspace: str, brief_id: int) -> Http
         ),
         "deadline_date": brief.deadline_date,
         "deadline_at": (
-            brief.deadline_at.astimezone(_zone(request)).replace(tzinfo=None)
+            in_zone(brief.deadline_at, _zone(request)).replace(tzinfo=None)
             if brief.deadline_at
             else None
         ),

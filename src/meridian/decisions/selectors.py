@@ -29,6 +29,7 @@ from django.utils import timezone
 from meridian.briefs.deadlines import week_of
 from meridian.briefs.models import Brief, BriefLink, BriefParticipant, Comment, LinkTarget
 from meridian.briefs.selectors import deadline_label
+from meridian.core.timebounds import in_zone
 from meridian.decisions import ballots
 from meridian.decisions.fairness import Fairness
 from meridian.decisions.models import (
@@ -354,7 +355,7 @@ def _participant_rows(
             ParticipantRow(
                 Person(member, name, zone_name),
                 responded_at,
-                due.astimezone(zones[zone_name]) if due else None,
+                in_zone(due, zones[zone_name]) if due else None,
             )
         )
     return made

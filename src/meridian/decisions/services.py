@@ -23,7 +23,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs.deadlines import week_of
+from meridian.briefs.deadlines import deadline_problem, week_of
 from meridian.briefs.models import Brief, BriefLink, Comment
 from meridian.briefs.services import Invitee, reminder_claim
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
@@ -31,6 +31,7 @@ from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
+from meridian.core.timebounds import in_zone
 from meridian.decisions import ballots
 from meridian.decisions import tally as t
 from meridian.decisions.ballots import Ballot
@@ -313,8 +314,15 @@ def _clean_config(config: _Config, now: datetime, problems: FieldErrors) -> None
             f"Unknown visibility “{config.visibility}”; use {', '.join(Visibility.values)}.",
         )
     deadline = config.deadline
+    out_of_bounds = deadline_problem(
+        at=deadline.at if deadline.kind == DeadlineKind.INSTANT else None,
+        day=deadline.day if deadline.kind == DeadlineKind.LOCAL_DAY else None,
+        now=now,
+    )
     if deadline.kind not in DeadlineKind.values:
         problems.add("deadline_kind", f"Unknown kind of deadline “{deadline.kind}”.")
+    elif out_of_bounds is not None:
+        problems.add(*out_of_bounds)
     elif deadline.kind == DeadlineKind.INSTANT:
         if deadline.at is None:
             problems.add("deadline_at", "Give the moment the proposal closes.")
@@ -948,7 +956,7 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     )
     body = ""
     if row.local_deadline is not None:
-        body = f"It closes {row.local_deadline.astimezone(week.zone):%A %d %B, %H:%M} your time."
+        body = f"It closes {in_zone(row.local_deadline, week.zone):%A %d %B, %H:%M} your time."
     notify(
         recipient=row.membership,
         kind="decision.reminder",

@@ -16,6 +16,7 @@ from meridian.briefs.forms import participant_choices
 from meridian.briefs.models import Brief
 from meridian.core.errors import MeridianError, PermissionDenied
 from meridian.core.forms import add_service_errors
+from meridian.core.timebounds import in_zone
 from meridian.decisions import export
 from meridian.decisions.access import pin_get_for, proposal_get_for, record_get_for
 from meridian.decisions.forms import (
@@ -194,7 +195,7 @@ def proposal_edit(request: WorkspaceRequest, workspace: str, proposal_id: int) -
         "deadline_kind": proposal.deadline_kind,
         "deadline_date": proposal.deadline_date,
         "deadline_at": (
-            proposal.deadline_at.astimezone(_zone(request)).replace(tzinfo=None)
+            in_zone(proposal.deadline_at, _zone(request)).replace(tzinfo=None)
             if proposal.deadline_at
             else None
         ),
