@@ -41,9 +41,9 @@ def body(member, **deadline) -> dict:
     [
         ("deadline_at", "9999-12-31T23:59:59Z", "too far ahead"),
         ("deadline_at", "2031-12-07T09:00:00+00:00", "too far ahead"),
-        ("deadline_at", "0001-01-01T00:00:00+14:00", "long past"),
+        ("deadline_at", "0001-01-01T00:00:00+14:00", "has already passed"),
         ("deadline_date", "9999-12-31", "too far ahead"),
-        ("deadline_date", "0001-01-01", "is over"),
+        ("deadline_date", "0001-01-01", "has already passed"),
     ],
 )
 def test_api_refuses_a_deadline_out_of_bounds_naming_it_and_saves_nothing(

@@ -42,9 +42,9 @@ def new(member, **deadline) -> dict:
     ("deadline", "field", "says"),
     [
         ({"deadline_kind": "instant", "deadline_at": "9999-12-31T23:59:59Z"}, "deadline_at", "too far ahead"),
-        ({"deadline_kind": "instant", "deadline_at": "0001-01-01T00:00:00+14:00"}, "deadline_at", "long past"),
+        ({"deadline_kind": "instant", "deadline_at": "0001-01-01T00:00:00+14:00"}, "deadline_at", "has already passed"),
         ({"deadline_kind": "local_day", "deadline_date": "9999-12-31"}, "deadline_date", "too far ahead"),
-        ({"deadline_kind": "local_day", "deadline_date": "0001-01-01"}, "deadline_date", "is over"),
+        ({"deadline_kind": "local_day", "deadline_date": "0001-01-01"}, "deadline_date", "has already passed"),
     ],
 )  # fmt: skip
 def test_api_refuses_a_proposal_deadline_out_of_bounds_and_saves_nothing(

@@ -111,8 +111,8 @@ def deadline_problem(
             moment = at.astimezone(UTC)
         except OverflowError:  # 0001-01-01T00:00+14:00 is before the calendar starts in UTC
             moment = None
-        if moment is None or moment.year < now.year - 1:
-            return "deadline_at", f"The deadline {at.isoformat()} is long past."
+        if moment is None:  # later passed moments are named by the callers' own check
+            return "deadline_at", f"The deadline {at.isoformat()} has already passed."
         if moment > latest:
             return (
                 "deadline_at",
@@ -121,7 +121,10 @@ def deadline_problem(
             )
     if day is not None:
         if day < (now.astimezone(UTC) - timedelta(days=1)).date():
-            return "deadline_date", f"The day {day.isoformat()} is over: choose today or later."
+            return (
+                "deadline_date",
+                f"The day {day.isoformat()} has already passed: choose today or a later day.",
+            )
         if day > latest.date():
             return (
                 "deadline_date",

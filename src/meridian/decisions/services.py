@@ -25,7 +25,13 @@ from django.utils import timezone
 
 from meridian.briefs.deadlines import deadline_problem, week_of
 from meridian.briefs.models import Brief, BriefLink, Comment
-from meridian.briefs.services import Invitee, reminder_claim
+from meridian.briefs.services import (
+    DayOffShift,
+    Invitee,
+    deadline_day_off_shifts,
+    reminder_claim,
+)
+from meridian.briefs.services import Deadline as BriefDeadline
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
@@ -648,6 +654,36 @@ def proposal_update(
     audit_record(actor=acting, action="decision.proposal_update", obj=proposal)
     proposal_search_index(proposal)
     return proposal
+
+
+def proposal_day_off_shifts(
+    *,
+    owner: Membership,
+    participants: Sequence[Invitee],
+    deadline: Deadline,
+    proposal: Proposal | None = None,
+) -> list[DayOffShift]:
+    """Who is asked (the owner too) but does not work on the closing day (writes nothing).
+
+    The form shows them before the proposal is saved; editing one that keeps its day names only
+    people newly asked.
+    """
+    if deadline.kind != DeadlineKind.LOCAL_DAY or deadline.day is None:
+        return []
+    already: set[int] = set()
+    if proposal is not None and proposal.deadline_date == deadline.day:
+        already = set(
+            ProposalParticipant.objects.filter(proposal=proposal).values_list(
+                "membership_id", flat=True
+            )
+        )
+    return deadline_day_off_shifts(
+        acting=owner,
+        participants=participants,
+        deadline=BriefDeadline(day=deadline.day),
+        include_acting=True,
+        already_asked=already,
+    )
 
 
 def _fix_deadlines(proposal: Proposal, now: datetime, problems: FieldErrors) -> None:
