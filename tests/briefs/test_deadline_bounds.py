@@ -40,6 +40,7 @@ def body(member, **deadline) -> dict:
     ("field", "value", "says"),
     [
         ("deadline_at", "9999-12-31T23:59:59Z", "too far ahead"),
+        ("deadline_at", "9999-12-31T23:00:00-05:00", "too far ahead"),
         ("deadline_at", "2031-12-07T09:00:00+00:00", "too far ahead"),
         ("deadline_at", "0001-01-01T00:00:00+14:00", "has already passed"),
         ("deadline_date", "9999-12-31", "too far ahead"),

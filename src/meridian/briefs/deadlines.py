@@ -109,11 +109,11 @@ def deadline_problem(
     if at is not None and at.tzinfo is not None and at.utcoffset() is not None:
         try:
             moment = at.astimezone(UTC)
-        except OverflowError:  # 0001-01-01T00:00+14:00 is before the calendar starts in UTC
+        except OverflowError:  # 0001-01-01T00:00+14:00 or 9999-12-31T23:00-05:00 leave the calendar
             moment = None
-        if moment is None:  # later passed moments are named by the callers' own check
+        if moment is None and at.year < 5000:  # later passed moments: the callers' own check
             return "deadline_at", f"The deadline {at.isoformat()} has already passed."
-        if moment > latest:
+        if moment is None or moment > latest:
             return (
                 "deadline_at",
                 f"The deadline {at:%Y-%m-%d} is too far ahead: give one before "
