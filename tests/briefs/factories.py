@@ -25,7 +25,9 @@ def person(
 
 
 def next_week() -> date:
-    return (timezone.now() + timedelta(days=7)).date()
+    """A weekday about a week ahead: a working day for everyone here, so no deadline moves."""
+    day = (timezone.now() + timedelta(days=7)).date()
+    return day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
 
 
 def brief(

@@ -46,21 +46,34 @@ Sent = list[tuple[datetime, ReminderDue]]
 
 @PROPERTY
 @given(scenarios() | profile_weeks().map(lambda p: p[:2]), st.integers(-3, 10))
-def test_a_local_day_deadline_is_the_end_of_that_days_working_hours(
+@example(  # Hana in Tokyo works Monday to Friday; a brief is due Sunday 6 December 2026
+    (working_week("Asia/Tokyo", {d: [(540, 1020)] for d in range(5)}), datetime(2026, 12, 3, tzinfo=UTC)),
+    3,
+)  # fmt: skip
+def test_a_local_day_deadline_is_the_end_of_that_or_the_next_working_day(
     scenario: tuple[WorkingWeek, datetime], days_ahead: int
 ) -> None:
     week, asked = scenario
     day = local_date(week, asked) + days_ahead * DAY
-    starts, next_starts = start_of_local_day(week, day), start_of_local_day(week, day + DAY)
+    starts = start_of_local_day(week, day)
 
     due = local_deadline(week, deadline_at=None, deadline_date=day)
 
     assert due is not None
-    assert starts < due <= next_starts  # on that local date, or the very next midnight
-    assert local_date(week, due) == day or due == next_starts
-    assert working_time_between(week, due, next_starts) == timedelta()  # no work left that day
-    worked_that_day = working_time_between(week, starts, next_starts) > timedelta()
-    assert is_working(week, due - EPSILON) == worked_that_day  # it ends with their work
+    if is_working(week, due - EPSILON):  # it ends with their work, on their deadline day
+        due_day = local_date(week, due - EPSILON)
+        assert due_day >= day
+        # every day from the one asked for up to it is a day off for them: never a working day
+        assert working_time_between(week, starts, start_of_local_day(week, due_day)) == timedelta()
+        # and it is the end of that day's work
+        assert working_time_between(week, due, start_of_local_day(week, due_day + DAY)) == (
+            timedelta()
+        )
+        if working_time_between(week, starts, start_of_local_day(week, day + DAY)):
+            assert due_day == day  # a working day keeps its deadline
+    else:  # nothing to work on for (more than) the search horizon: the day's own midnight
+        assert due == start_of_local_day(week, day + DAY)
+        assert working_time_between(week, starts, starts + 300 * DAY) == timedelta()
 
 
 @PROPERTY

@@ -1,9 +1,10 @@
 """Brief services: who may do what, follow-the-sun deadlines, the thread, and nothing half-written."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from meridian.briefs.models import (
@@ -166,9 +167,12 @@ def test_a_deadline_instant_in_the_past_is_refused(author, kathmandu):
 
 
 def test_a_follow_the_sun_day_that_is_over_for_someone_names_them(author, kathmandu):
-    yesterday = (timezone.now() - timedelta(days=2)).date()
-    with pytest.raises(ValidationFailed) as caught:
-        brief(author, [kathmandu], deadline=Deadline(day=yesterday))
+    # Wednesday 20:00 UTC is already Thursday in Kathmandu: their Wednesday has ended.
+    with (
+        time_machine.travel(datetime(2026, 12, 9, 20, tzinfo=UTC), tick=False),
+        pytest.raises(ValidationFailed) as caught,
+    ):
+        brief(author, [kathmandu], deadline=Deadline(day=date(2026, 12, 9)))
     message = caught.value.errors["deadline_date"][0]
     assert kathmandu.profile.display_name in message
     assert "Asia/Kathmandu" in message

@@ -162,7 +162,7 @@ def test_a_day_that_is_already_over_is_refused_and_nothing_is_written(client, au
     )
     response = signed_in(client, author).post(url("brief_new", ws=author.workspace), data)
     assert response.status_code == 422
-    assert "has already passed for" in response.content.decode()
+    assert "has already passed: choose today or a later day" in response.content.decode()
     assert not Brief.objects.exists()
 
 

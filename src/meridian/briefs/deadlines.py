@@ -1,8 +1,19 @@
 """Follow-the-sun deadlines and reminder timing: pure functions over working time, no ORM.
 
 "End of Thursday" is the end of Thursday's working hours in each participant's own zone
-(meridian.core.workingtime.end_of_local_day), so one brief has as many deadlines as its
+(meridian.core.workingtime.end_of_working_day), so one brief has as many deadlines as its
 participants have zones; it is due, as a whole, when the last of them has passed.
+
+The rule for days off: when the day is not a working day for someone (a weekend in their
+week, or a day wholly on time off), their deadline is the end of their *next* working day, not
+the midnight of their day off. Briefs, proposals (decisions.deadlines calls
+:func:`local_deadline`), reminders, pages and the API all read that one computed deadline. The
+forms warn before sending, naming who is affected and their new deadline (:func:`day_off_shift`).
+
+Bounds (:func:`deadline_problem`): a deadline lies at most ``DEADLINE_HORIZON`` (five years)
+ahead, and a day before yesterday (UTC) has ended everywhere, so both are refused with a message
+naming the field before anything is computed or stored. Values stored before these bounds
+existed are still rendered safely (meridian.core.moments).
 
 Reminder rules (the scheduler job in briefs/schedule.py applies them):
 
@@ -17,15 +28,16 @@ Reminder rules (the scheduler job in briefs/schedule.py applies them):
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
 from meridian.core.workingtime import (
     WorkingHoursError,
     WorkingWeek,
-    end_of_local_day,
+    end_of_working_day,
     is_working,
+    next_working_day,
     working_week,
 )
 
@@ -69,7 +81,56 @@ def local_deadline(
     if deadline_at is not None:
         return deadline_at
     if deadline_date is not None:
-        return end_of_local_day(week, deadline_date)
+        return end_of_working_day(week, deadline_date)
+    return None
+
+
+def day_off_shift(week: WorkingWeek, day: date) -> date | None:
+    """The working day a deadline on ``day`` moves to for this person, or None if it stays.
+
+    None too for someone without working days in sight: their deadline stays at the day's end.
+    """
+    working = next_working_day(week, day)
+    return working if working is not None and working != day else None
+
+
+DEADLINE_HORIZON = timedelta(days=5 * 365 + 1)
+"""How far ahead a deadline may lie: five years (and a leap day), plenty for an async ask."""
+
+
+def deadline_problem(
+    *, at: datetime | None = None, day: date | None = None, now: datetime
+) -> tuple[str, str] | None:
+    """The field and message refusing a deadline outside the bounds, or None if it is within.
+
+    Checked first, so that nothing (and no date arithmetic near year 1 or 9999) runs on it.
+    """
+    latest = now.astimezone(UTC) + DEADLINE_HORIZON
+    if at is not None and at.tzinfo is not None and at.utcoffset() is not None:
+        try:
+            moment = at.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+14:00 or 9999-12-31T23:00-05:00 leave the calendar
+            moment = None
+        if moment is None and at.year < 5000:  # later passed moments: the callers' own check
+            return "deadline_at", f"The deadline {at.isoformat()} has already passed."
+        if moment is None or moment > latest:
+            return (
+                "deadline_at",
+                f"The deadline {at:%Y-%m-%d} is too far ahead: give one before "
+                f"{latest:%Y-%m-%d} (at most five years from now).",
+            )
+    if day is not None:
+        if day < (now.astimezone(UTC) - timedelta(days=1)).date():
+            return (
+                "deadline_date",
+                f"The day {day.isoformat()} has already passed: choose today or a later day.",
+            )
+        if day > latest.date():
+            return (
+                "deadline_date",
+                f"The day {day.isoformat()} is too far ahead: give one before "
+                f"{latest:%Y-%m-%d} (at most five years from now).",
+            )
     return None
 
 

@@ -286,6 +286,18 @@ BRIEFS = [
 ]
 
 
+def demo_working_day(day: date, *, back: bool = False) -> date:
+    """The first Monday to Thursday on or after ``day`` (before, if ``back``).
+
+    Demo people work Monday-Friday, Monday-Thursday or Sunday-Thursday, so a deadline on such a
+    day is a working day for all of them: the demo shows no deadline moved off a day off.
+    """
+    step = timedelta(days=-1 if back else 1)
+    while day.weekday() > 3:
+        day += step
+    return day
+
+
 def _backdate(brief: Brief, days: int) -> None:
     """Move a demo brief and everything on it ``days`` back in time (demo data only)."""
     shift = timedelta(days=days)
@@ -335,8 +347,15 @@ def _build(spec: DemoBrief, members: dict[str, Membership], made: dict[str, Brie
     invitees += [Invitee(team=name.lower()) for name in spec.teams]
     invitees += [Invitee(member_id=members[n].pk, required=False) for n in spec.optional]
     deadline = Deadline()
+    days_ago = spec.days_ago
     if spec.due_in_days is not None:
         due = timezone.now() + timedelta(days=spec.due_in_days)
+        if spec.days_ago:
+            # Moved back a day or three more, so the deadline it shows lands on a working day.
+            shown = (due - timedelta(days=days_ago)).date()
+            days_ago += (shown - demo_working_day(shown, back=True)).days
+        else:
+            due += timedelta(days=(demo_working_day(due.date()) - due.date()).days)
         deadline = (
             Deadline(at=due.replace(minute=0, second=0, microsecond=0))
             if spec.instant
@@ -379,8 +398,8 @@ def _build(spec: DemoBrief, members: dict[str, Membership], made: dict[str, Brie
         link_add(acting=author, brief=brief, url=url, relation="context", note="The numbers")
     if spec.summary:
         brief_close(acting=author, brief=brief, summary=spec.summary)
-    if spec.days_ago:
-        _backdate(Brief.objects.get(pk=brief.pk), spec.days_ago)
+    if days_ago:
+        _backdate(Brief.objects.get(pk=brief.pk), days_ago)
     made[spec.title] = brief
     return brief
 

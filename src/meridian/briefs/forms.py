@@ -88,6 +88,8 @@ class BriefForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
+    # Ticked in the day-off warning (templates/day_off_warning.html): send despite days off.
+    days_off_ok = forms.BooleanField(required=False)
     meeting_people = forms.IntegerField(
         required=False, min_value=1, label="People in the meeting this replaces"
     )

@@ -32,13 +32,19 @@ class BriefFields(Schema):
     """Fields shared by creating and changing a brief."""
 
     deadline_at: datetime | None = Field(
-        None, description="Respond by this instant (with a UTC offset). Excludes deadline_date."
+        None,
+        description=(
+            "Respond by this instant (with a UTC offset), at most five years ahead. "
+            "Excludes deadline_date."
+        ),
     )
     deadline_date: date | None = Field(
         None,
         description=(
             "Follow-the-sun: respond by the end of this day's working hours in each "
-            "participant's own time zone. Excludes deadline_at."
+            "participant's own time zone, or of their next working day if it is a day off for "
+            "them (participants[].local_deadline says when). At most five years ahead. "
+            "Excludes deadline_at."
         ),
     )
     meeting_people: int | None = Field(None, description="People in the meeting this replaces.")

@@ -32,6 +32,7 @@ from meridian.briefs.models import (
     LinkTarget,
     ParticipantKind,
 )
+from meridian.core.timebounds import in_zone
 from meridian.workspaces.models import Membership
 
 SCOPES = {
@@ -318,7 +319,7 @@ def brief_detail_for(
                 overdue=p.responded_at is None
                 and p.local_deadline is not None
                 and p.local_deadline <= now,
-                local_deadline=p.local_deadline.astimezone(zone) if p.local_deadline else None,
+                local_deadline=in_zone(p.local_deadline, zone) if p.local_deadline else None,
             )
         )
         if p.membership_id == viewer.pk:

@@ -7,7 +7,7 @@ raised together as one ValidationFailed naming each field, before anything is wr
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,7 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meridian.briefs import files, links
-from meridian.briefs.deadlines import local_day_start, local_deadline, week_of
+from meridian.briefs.deadlines import (
+    day_off_shift,
+    deadline_problem,
+    local_day_start,
+    local_deadline,
+    week_of,
+)
 from meridian.briefs.models import (
     AskKind,
     Brief,
@@ -40,6 +46,7 @@ from meridian.core.markdown import MENTION_RE, render_markdown
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
+from meridian.core.timebounds import in_zone
 from meridian.core.workingtime import WorkingWeek
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team, TeamMembership
@@ -186,6 +193,10 @@ def _clean_meeting(meeting: Meeting, problems: FieldErrors) -> Meeting:
 def _clean_deadline(deadline: Deadline, now: datetime, problems: FieldErrors) -> None:
     if deadline.at is not None and deadline.day is not None:
         problems.add("deadline", "Give either a moment or a day as the deadline, not both.")
+    out_of_bounds = deadline_problem(at=deadline.at, day=deadline.day, now=now)
+    if out_of_bounds is not None:
+        problems.add(*out_of_bounds)
+        return
     if deadline.at is not None:
         if timezone.is_naive(deadline.at):
             problems.add(
@@ -288,6 +299,81 @@ def _local_deadlines(
         )
         for m in members
     }
+
+
+@dataclass(frozen=True)
+class DayOffShift:
+    """Someone for whom a deadline day is a day off, and the working day it moves to."""
+
+    member: Membership
+    day: date
+    due: datetime  # the end of their next working day
+
+    @property
+    def message(self) -> str:
+        profile = self.member.profile
+        local = in_zone(self.due, week_of(profile.time_zone, {}).zone)
+        return (
+            f"{_name(self.member)} ({profile.time_zone}) does not work on {self.day:%A %d %B}: "
+            f"their deadline becomes the end of {self.due_day:%A %d %B}, "
+            f"{local:%H:%M} {profile.time_zone}."
+        )
+
+    @property
+    def due_day(self) -> date:
+        return in_zone(self.due, week_of(self.member.profile.time_zone, {}).zone).date()
+
+
+def deadline_day_off_shifts(
+    *,
+    acting: Membership,
+    participants: Sequence[Invitee],
+    deadline: Deadline,
+    include_acting: bool = False,
+    already_asked: Collection[int] = (),
+) -> list[DayOffShift]:
+    """Who among the people asked does not work on the deadline day, by name (writes nothing).
+
+    The forms show these before sending, so the author knows whose deadline moves to their next
+    working day (the rule in meridian.briefs.deadlines). Empty unless the deadline is a day
+    within bounds; unknown people and teams are left to the write's own errors. Members in
+    ``already_asked`` are not named (an edit that keeps the day: they were shown it then).
+    """
+    if deadline.day is None or deadline.at is not None:
+        return []
+    if deadline_problem(day=deadline.day, now=timezone.now()) is not None:
+        return []
+    resolved = _resolve_participants(acting, participants, FieldErrors())
+    members = [r.member for r in resolved.values()]
+    if include_acting:
+        members.insert(0, acting)
+    members = [m for m in members if m.pk not in already_asked]
+    shifts: list[DayOffShift] = []
+    for member in members:
+        week = week_of(member.profile.time_zone, member.profile.working_hours)
+        if day_off_shift(week, deadline.day) is not None:
+            due = local_deadline(week, deadline_at=None, deadline_date=deadline.day)
+            assert due is not None  # a day deadline always falls for everyone
+            shifts.append(DayOffShift(member=member, day=deadline.day, due=due))
+    return sorted(shifts, key=lambda s: (_name(s.member).lower(), s.member.pk))
+
+
+def brief_day_off_shifts(
+    *,
+    acting: Membership,
+    participants: Sequence[Invitee],
+    deadline: Deadline,
+    brief: Brief | None = None,
+) -> list[DayOffShift]:
+    """:func:`deadline_day_off_shifts` for a brief being sent, or edited (``brief``)."""
+    already: set[int] = set()
+    if brief is not None and brief.deadline_date == deadline.day:
+        already = set(
+            BriefParticipant.objects.filter(brief=brief).values_list("membership_id", flat=True)
+        )
+    return deadline_day_off_shifts(
+        acting=acting, participants=participants, deadline=deadline, already_asked=already
+    )
 
 
 def _check_not_passed(
@@ -1129,7 +1215,7 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
         subject = f"Reminder: {_name(brief.author)} asks for your response to {brief.title}"
     body = ""
     if due is not None:
-        body = f"It is due {due.astimezone(week.zone):%A %d %B, %H:%M} your time."
+        body = f"It is due {in_zone(due, week.zone):%A %d %B, %H:%M} your time."
     notify(
         recipient=participant.membership,
         kind="brief.overdue" if overdue else "brief.reminder",

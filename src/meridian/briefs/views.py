@@ -39,9 +39,11 @@ from meridian.briefs.selectors import (
     sync_hours_saved_for,
 )
 from meridian.briefs.services import (
+    DayOffShift,
     brief_check_editable,
     brief_close,
     brief_create,
+    brief_day_off_shifts,
     brief_mark_seen,
     brief_update,
     comment_add,
@@ -54,6 +56,7 @@ from meridian.briefs.services import (
 )
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
+from meridian.core.timebounds import in_zone
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 from meridian.workspaces.selectors import MemberFilters, member_list_for, team_list_for
@@ -106,11 +109,35 @@ def _brief_form(request: WorkspaceRequest, data: Any = None, initial: Any = None
     return BriefForm(data, initial=initial, choices=choices, zone=viewer.profile.time_zone)
 
 
+def _day_off_shifts(
+    request: WorkspaceRequest, form: BriefForm, brief: Brief | None = None
+) -> list[DayOffShift]:
+    """Whose deadline day is a day off, to warn before sending (none once the author agreed).
+
+    Editing a brief without changing its day warns only about people newly asked: the others
+    were shown (and kept) when it was sent.
+    """
+    if request.method != "POST" or not form.is_valid() or form.cleaned_data["days_off_ok"]:
+        return []
+    return brief_day_off_shifts(
+        acting=request.membership,
+        participants=form.invitees(),
+        deadline=form.deadline(),
+        brief=brief,
+    )
+
+
+def _form_status(request: WorkspaceRequest, shifts: list[DayOffShift]) -> int:
+    """A warning to confirm is not an error (200); a form with problems is 422."""
+    return 200 if shifts else _status(request)
+
+
 @requires(Role.MEMBER)
 def brief_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Write a brief instead of calling a meeting."""
     form = _brief_form(request, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    shifts = _day_off_shifts(request, form)
+    if request.method == "POST" and form.is_valid() and not shifts:
         try:
             brief = brief_create(
                 author=request.membership,
@@ -127,9 +154,8 @@ def brief_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
         else:
             messages.success(request, "Brief sent. Everyone you asked has been told.")
             return redirect(_brief_page(brief))
-    return render(
-        request, "briefs/form.html", {"form": form, "brief": None}, status=_status(request)
-    )
+    context = {"form": form, "brief": None, "day_off_shifts": shifts}
+    return render(request, "briefs/form.html", context, status=_form_status(request, shifts))
 
 
 @requires(Role.MEMBER)
@@ -154,7 +180,7 @@ def brief_edit(request: WorkspaceRequest, workspace: str, brief_id: int) -> Http
         ),
         "deadline_date": brief.deadline_date,
         "deadline_at": (
-            brief.deadline_at.astimezone(_zone(request)).replace(tzinfo=None)
+            in_zone(brief.deadline_at, _zone(request)).replace(tzinfo=None)
             if brief.deadline_at
             else None
         ),
@@ -162,7 +188,8 @@ def brief_edit(request: WorkspaceRequest, workspace: str, brief_id: int) -> Http
         "meeting_minutes": brief.meeting_minutes,
     }
     form = _brief_form(request, request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    shifts = _day_off_shifts(request, form, brief)
+    if request.method == "POST" and form.is_valid() and not shifts:
         try:
             brief_update(
                 acting=request.membership,
@@ -180,9 +207,8 @@ def brief_edit(request: WorkspaceRequest, workspace: str, brief_id: int) -> Http
         else:
             messages.success(request, "Brief saved.")
             return redirect(_brief_page(brief))
-    return render(
-        request, "briefs/form.html", {"form": form, "brief": brief}, status=_status(request)
-    )
+    context = {"form": form, "brief": brief, "day_off_shifts": shifts}
+    return render(request, "briefs/form.html", context, status=_form_status(request, shifts))
 
 
 def _zone(request: WorkspaceRequest) -> ZoneInfo:

@@ -46,6 +46,11 @@ Other conventions
   for a negative amount.
 * ``next_working_instant`` gives up (``None``) after ``SEARCH_HORIZON`` (400 days).
 * ``end_of_local_day`` of a day without working hours is that day's next local midnight.
+* ``end_of_working_day`` is what a deadline day means for a person (the rule for days off):
+  the end of that day's working hours or, when the day is not a working day for them (a day
+  off in their week, or a day wholly on time off), the end of their *next* working day, so a
+  deadline never lands on a day off. Someone with no working day within ``SEARCH_HORIZON`` gets
+  the day's next local midnight, as before. ``next_working_day`` names that day.
 * Adjacent intervals of one day are merged ("09:00-12:00, 12:00-13:00" is "09:00-13:00");
   overlapping, inverted, empty or out-of-range ones raise ``WorkingHoursError``.
 
@@ -74,8 +79,10 @@ __all__ = [
     "WorkingWeek",
     "add_working_time",
     "end_of_local_day",
+    "end_of_working_day",
     "format_hours",
     "is_working",
+    "next_working_day",
     "next_working_instant",
     "parse_hours",
     "validate_day",
@@ -534,3 +541,40 @@ def end_of_local_day(week: WorkingWeek, day: date) -> datetime:
     if spans:
         return max(end for _, end in spans)
     return _resolve(week.zone, day, MINUTES_PER_DAY, True)
+
+
+def next_working_day(week: WorkingWeek, day: date) -> date | None:
+    """The member's first local date on or after ``day`` with working time, if any soon.
+
+    None when there is none within ``SEARCH_HORIZON`` (no working hours at all, a very long time
+    off, or the end of the calendar).
+    """
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError(f"day must be a date, not {type(day).__name__}")
+    if not week.has_hours:
+        return None
+    last = day + SEARCH_HORIZON if day <= date.max - SEARCH_HORIZON else date.max
+    current = day
+    while current <= last:
+        try:
+            current = _skip_time_off(week, current)
+            if current > last:
+                return None
+            if _day_spans(week, current):
+                return current
+        except OverflowError:  # the zone's offset pushes the day's instants past year 9999
+            return None
+        if current == date.max:
+            return None
+        current += _ONE_DAY
+    return None
+
+
+def end_of_working_day(week: WorkingWeek, day: date) -> datetime:
+    """When a deadline of "end of <day>" falls for the member, by the rule for days off.
+
+    The end of that day's working hours; if ``day`` is not a working day for them, the end of
+    their next working day (see the module docstring); with none in sight, the day's midnight.
+    """
+    working = next_working_day(week, day)
+    return end_of_local_day(week, day if working is None else working)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from meridian.briefs.demo import demo_working_day
 from meridian.briefs.models import Brief
 from meridian.briefs.services import Invitee
 from meridian.core.notify import muted
@@ -67,11 +68,10 @@ def _people(members: dict[str, Membership], names: tuple[str, ...]) -> list[Invi
 
 
 def _in_days(days: int) -> Deadline:
-    """The end of a working day about ``days`` from now (a weekend day moves to Monday)."""
-    day = timezone.localdate() + timedelta(days=days)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return Deadline(kind="local_day", day=day)
+    """The end of a working day (for every demo person) about ``days`` from now."""
+    return Deadline(
+        kind="local_day", day=demo_working_day(timezone.localdate() + timedelta(days=days))
+    )
 
 
 def _three_plans(ws: Workspace, members: dict[str, Membership]) -> Proposal:

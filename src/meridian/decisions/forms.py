@@ -114,6 +114,8 @@ class ProposalForm(forms.Form):
         label="Tags",
         help_text="Comma separated, e.g. pricing, hiring.",
     )
+    # Ticked in the day-off warning (templates/day_off_warning.html): go ahead despite days off.
+    days_off_ok = forms.BooleanField(required=False)
     deadline_kind = forms.ChoiceField(
         choices=DeadlineKind.choices,
         initial=DeadlineKind.LOCAL_DAY,
@@ -179,6 +181,12 @@ class ProposalForm(forms.Form):
 
     def invitees(self) -> list[Invitee]:
         return _invitees(self.cleaned_data.get("participants") or [])
+
+    def everyone_asked(self) -> list[Invitee]:
+        """The people and the teams named: a team the proposal concerns asks its members too."""
+        return self.invitees() + [
+            Invitee(team=slug) for slug in self.cleaned_data.get("teams") or []
+        ]
 
     def tag_list(self) -> list[str]:
         return [t for t in (self.cleaned_data.get("tags") or "").split(",") if t.strip()]

@@ -31,8 +31,16 @@ class ProposalFields(Schema):
             "working day)."
         ),
     )
-    deadline_at: datetime | None = Field(None, description="For instant: with a UTC offset.")
-    deadline_date: date | None = Field(None, description="For local_day.")
+    deadline_at: datetime | None = Field(
+        None, description="For instant: with a UTC offset, at most five years ahead."
+    )
+    deadline_date: date | None = Field(
+        None,
+        description=(
+            "For local_day, at most five years ahead: the end of that day's working hours for "
+            "each participant, or of their next working day if it is a day off for them."
+        ),
+    )
     max_choices: int | None = Field(None, description="Multiple choice: at most this many.")
     score_max: int | None = Field(None, description="Score: the highest score (default 5).")
     dot_budget: int | None = Field(None, description="Dot vote: points per person (default 10).")

@@ -36,6 +36,7 @@ from meridian.briefs.models import (
     ParticipantKind,
 )
 from meridian.briefs.selectors import deadline_label
+from meridian.core.timebounds import in_zone
 from meridian.decisions import ballots
 from meridian.decisions.fairness import Fairness
 from meridian.decisions.models import (
@@ -362,7 +363,7 @@ def _participant_rows(
             ParticipantRow(
                 Person(member, name, zone_name),
                 responded_at,
-                due.astimezone(zones[zone_name]) if due else None,
+                in_zone(due, zones[zone_name]) if due else None,
             )
         )
     return made

@@ -23,14 +23,21 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs.deadlines import week_of
+from meridian.briefs.deadlines import deadline_problem, week_of
 from meridian.briefs.models import Brief, BriefLink, Comment
-from meridian.briefs.services import Invitee, reminder_claim
+from meridian.briefs.services import (
+    DayOffShift,
+    Invitee,
+    deadline_day_off_shifts,
+    reminder_claim,
+)
+from meridian.briefs.services import Deadline as BriefDeadline
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
+from meridian.core.timebounds import in_zone
 from meridian.decisions import ballots
 from meridian.decisions import tally as t
 from meridian.decisions.ballots import Ballot
@@ -313,8 +320,15 @@ def _clean_config(config: _Config, now: datetime, problems: FieldErrors) -> None
             f"Unknown visibility “{config.visibility}”; use {', '.join(Visibility.values)}.",
         )
     deadline = config.deadline
+    out_of_bounds = deadline_problem(
+        at=deadline.at if deadline.kind == DeadlineKind.INSTANT else None,
+        day=deadline.day if deadline.kind == DeadlineKind.LOCAL_DAY else None,
+        now=now,
+    )
     if deadline.kind not in DeadlineKind.values:
         problems.add("deadline_kind", f"Unknown kind of deadline “{deadline.kind}”.")
+    elif out_of_bounds is not None:
+        problems.add(*out_of_bounds)
     elif deadline.kind == DeadlineKind.INSTANT:
         if deadline.at is None:
             problems.add("deadline_at", "Give the moment the proposal closes.")
@@ -642,6 +656,36 @@ def proposal_update(
     return proposal
 
 
+def proposal_day_off_shifts(
+    *,
+    owner: Membership,
+    participants: Sequence[Invitee],
+    deadline: Deadline,
+    proposal: Proposal | None = None,
+) -> list[DayOffShift]:
+    """Who is asked (the owner too) but does not work on the closing day (writes nothing).
+
+    The form shows them before the proposal is saved; editing one that keeps its day names only
+    people newly asked.
+    """
+    if deadline.kind != DeadlineKind.LOCAL_DAY or deadline.day is None:
+        return []
+    already: set[int] = set()
+    if proposal is not None and proposal.deadline_date == deadline.day:
+        already = set(
+            ProposalParticipant.objects.filter(proposal=proposal).values_list(
+                "membership_id", flat=True
+            )
+        )
+    return deadline_day_off_shifts(
+        acting=owner,
+        participants=participants,
+        deadline=BriefDeadline(day=deadline.day),
+        include_acting=True,
+        already_asked=already,
+    )
+
+
 def _fix_deadlines(proposal: Proposal, now: datetime, problems: FieldErrors) -> None:
     """Each participant's deadline and the proposal's close, from its deadline kind."""
     opened_at = proposal.opened_at or now
@@ -948,7 +992,7 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     )
     body = ""
     if row.local_deadline is not None:
-        body = f"It closes {row.local_deadline.astimezone(week.zone):%A %d %B, %H:%M} your time."
+        body = f"It closes {in_zone(row.local_deadline, week.zone):%A %d %B, %H:%M} your time."
     notify(
         recipient=row.membership,
         kind="decision.reminder",

@@ -16,6 +16,7 @@ from meridian.briefs.forms import participant_choices
 from meridian.briefs.models import Brief
 from meridian.core.errors import MeridianError, PermissionDenied
 from meridian.core.forms import add_service_errors
+from meridian.core.timebounds import in_zone
 from meridian.decisions import export
 from meridian.decisions.access import pin_get_for, proposal_get_for, record_get_for
 from meridian.decisions.forms import (
@@ -47,12 +48,14 @@ from meridian.decisions.selectors import (
     team_candidates_for,
 )
 from meridian.decisions.services import (
+    DayOffShift,
     outcome_write,
     pin_add,
     pin_remove,
     proposal_close,
     proposal_comment_add,
     proposal_create,
+    proposal_day_off_shifts,
     proposal_open,
     proposal_update,
     stance_submit,
@@ -67,6 +70,25 @@ PER_PAGE = 25
 def _status(request: WorkspaceRequest) -> int:
     """A form that comes back to the person after a POST had problems: 422, else 200."""
     return 422 if request.method == "POST" else 200
+
+
+def _day_off_shifts(
+    request: WorkspaceRequest, form: ProposalForm, proposal: Proposal | None = None
+) -> list[DayOffShift]:
+    """Who does not work on the closing day, to warn before saving (none once the owner agreed)."""
+    if request.method != "POST" or not form.is_valid() or form.cleaned_data["days_off_ok"]:
+        return []
+    return proposal_day_off_shifts(
+        owner=request.membership,
+        participants=form.everyone_asked(),
+        deadline=form.deadline(),
+        proposal=proposal,
+    )
+
+
+def _form_status(request: WorkspaceRequest, shifts: list[DayOffShift]) -> int:
+    """A warning to confirm is not an error (200); a form with problems is 422."""
+    return 200 if shifts else _status(request)
 
 
 def _page(proposal: Proposal, anchor: str = "") -> str:
@@ -137,7 +159,8 @@ def proposal_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             ],
         }
     form = _proposal_form(request, request.POST or None, initial=initial, brief=brief)
-    if request.method == "POST" and form.is_valid():
+    shifts = _day_off_shifts(request, form)
+    if request.method == "POST" and form.is_valid() and not shifts:
         data = form.cleaned_data
         try:
             proposal = proposal_create(
@@ -168,8 +191,8 @@ def proposal_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             else:
                 messages.success(request, "Draft saved. Open it when it is ready.")
             return redirect(_page(proposal))
-    context = {"form": form, "proposal": None, "brief": brief}
-    return render(request, "decisions/form.html", context, status=_status(request))
+    context = {"form": form, "proposal": None, "brief": brief, "day_off_shifts": shifts}
+    return render(request, "decisions/form.html", context, status=_form_status(request, shifts))
 
 
 @requires(Role.MEMBER)
@@ -198,13 +221,14 @@ def proposal_edit(request: WorkspaceRequest, workspace: str, proposal_id: int) -
         "deadline_kind": proposal.deadline_kind,
         "deadline_date": proposal.deadline_date,
         "deadline_at": (
-            proposal.deadline_at.astimezone(_zone(request)).replace(tzinfo=None)
+            in_zone(proposal.deadline_at, _zone(request)).replace(tzinfo=None)
             if proposal.deadline_at
             else None
         ),
     }
     form = _proposal_form(request, request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    shifts = _day_off_shifts(request, form, proposal)
+    if request.method == "POST" and form.is_valid() and not shifts:
         data = form.cleaned_data
         try:
             proposal_update(
@@ -235,8 +259,13 @@ def proposal_edit(request: WorkspaceRequest, workspace: str, proposal_id: int) -
         else:
             messages.success(request, "Proposal saved.")
             return redirect(_page(proposal))
-    context = {"form": form, "proposal": proposal, "brief": proposal.brief}
-    return render(request, "decisions/form.html", context, status=_status(request))
+    context = {
+        "form": form,
+        "proposal": proposal,
+        "brief": proposal.brief,
+        "day_off_shifts": shifts,
+    }
+    return render(request, "decisions/form.html", context, status=_form_status(request, shifts))
 
 
 def _zone(request: WorkspaceRequest) -> Any:

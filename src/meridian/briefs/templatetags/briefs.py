@@ -9,8 +9,13 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from meridian.briefs.models import Comment
+from meridian.core.timebounds import in_zone_named
 
 register = template.Library()
+
+# Like Django's ``timezone`` filter, but a moment past the calendar's end in that zone (a
+# year-9999 deadline stored before inputs were bounded) shows as its last moment, not a 500.
+register.filter("in_zone", in_zone_named)
 
 
 @register.filter

@@ -14,10 +14,12 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from meridian.briefs.templatetags.briefs import ago
+from meridian.core.timebounds import in_zone_named
 from meridian.decisions.models import ProposalComment
 from meridian.decisions.selectors import ParticipantRow, StanceRow
 
 register = template.Library()
+register.filter("in_zone", in_zone_named)  # as in the briefs' tags: safe at the calendar's ends
 
 _TOOK_PART = mark_safe('<span class="badge ok">Took part</span>')
 _NOT_YET = mark_safe('<span class="badge off">Not yet</span>')
