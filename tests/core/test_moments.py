@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meridian.core.moments import day_bounds, local_date, moment_text, relative_text
+from meridian.core.moments import (
+    day_bounds,
+    deadline_text,
+    local_date,
+    moment_text,
+    relative_text,
+)
 
 ZONES = [
     "UTC",
@@ -122,3 +128,13 @@ def test_a_date_filter_covers_exactly_the_readers_days(moment, zone, before, aft
     start_next, _ = day_bounds(day + timedelta(days=after + 1), None, zone)
     _, end_prev = day_bounds(None, day - timedelta(days=before + 1), zone)
     assert start_next == end and end_prev == start
+
+
+def test_a_deadline_at_local_midnight_reads_as_the_end_of_the_day_before():
+    midnight = datetime(2026, 12, 11, 0, 0, tzinfo=ZoneInfo("Asia/Kathmandu"))
+    assert deadline_text(midnight, "Asia/Kathmandu") == (
+        "end of Thursday 10 December, Asia/Kathmandu"
+    )
+    assert deadline_text(midnight, "Europe/Berlin") == (
+        "Thursday 10 December 2026, 19:15 Europe/Berlin"
+    )

@@ -1,6 +1,6 @@
 """Error messages, emails and the profile clock tell a time in the reader's zone, named."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -114,3 +114,39 @@ def test_the_profile_clock_names_the_weekday_of_the_members_own_zone(client, ber
     page = client.get(reverse("profile", kwargs={"workspace": berlin.workspace.slug}))
     # Saturday 23:00 UTC is already Sunday in Berlin; the weekday used to be UTC's.
     assert "It is <strong>00:00</strong> on Sunday in Europe/Berlin" in page.content.decode()
+
+
+def test_the_ask_email_tells_each_recipient_their_deadline_in_their_own_zone(
+    settings, mailoutbox, django_capture_on_commit_callbacks, berlin, kathmandu
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    new_york = factories.member(berlin.workspace, time_zone="America/New_York")
+    with django_capture_on_commit_callbacks(execute=True):
+        brief_create(
+            author=berlin,
+            title="Pricing",
+            participants=[Invitee(member_id=kathmandu.pk), Invitee(member_id=new_york.pk)],
+            deadline=Deadline(at=datetime(2026, 12, 10, 16, 0, tzinfo=UTC)),
+        )
+    body = {m.to[0]: m.body for m in mailoutbox}
+    assert (
+        "Respond by Thursday 10 December 2026, 21:45 Asia/Kathmandu." in body[kathmandu.user.email]
+    )
+    assert (
+        "Respond by Thursday 10 December 2026, 11:00 America/New_York." in body[new_york.user.email]
+    )
+
+
+def test_an_end_of_day_deadline_email_is_the_end_of_the_recipients_working_day(
+    settings, mailoutbox, django_capture_on_commit_callbacks, berlin, kathmandu
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        brief_create(
+            author=berlin,
+            title="By Thursday",
+            participants=[Invitee(member_id=kathmandu.pk)],
+            deadline=Deadline(day=date(2026, 12, 10)),
+        )
+    # Follow-the-sun: the end of Thursday's working hours (09:00-17:00 by default) in Kathmandu.
+    assert "Respond by Thursday 10 December 2026, 17:00 Asia/Kathmandu." in mailoutbox[-1].body

@@ -37,7 +37,7 @@ from meridian.briefs.models import (
 from meridian.briefs.search import brief_search_index, comment_search_index
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
-from meridian.core.moments import moment_text
+from meridian.core.moments import deadline_text, moment_text
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
@@ -330,14 +330,19 @@ def _respond_by(brief: Brief) -> datetime | None:
     return latest
 
 
-def _tell_asked(brief: Brief, members: Iterable[Membership]) -> None:
+def _tell_asked(
+    brief: Brief, members: Iterable[Membership], deadlines: dict[int, datetime | None]
+) -> None:
     author = _name(brief.author)
     for member in members:
+        due = deadlines.get(member.pk)
         notify(
             recipient=member,
             kind="brief.asked",
             subject=f"{author} asks for your {brief.get_ask_kind_display().lower()}: {brief.title}",
             url=brief_url(brief),
+            # Each person's own deadline, in their own zone: the one the brief page shows them.
+            body=f"Respond by {deadline_text(due, _zone(member))}." if due is not None else "",
         )
 
 
@@ -413,7 +418,7 @@ def brief_create(
         data={"participants": sorted(resolved), "deadline": deadline.kind},
     )
     brief_search_index(brief)
-    _tell_asked(brief, members.values())
+    _tell_asked(brief, members.values(), deadlines)
     return brief
 
 
@@ -543,7 +548,7 @@ def brief_update(
         },
     )
     brief_search_index(brief)
-    _tell_asked(brief, (r.member for r in added.values()))
+    _tell_asked(brief, (r.member for r in added.values()), deadlines)
     return brief
 
 

@@ -83,6 +83,15 @@ def moment_text(moment: datetime, zone: str | None, style: str = "datetime") -> 
     raise ValueError(f"Unknown moment style {style!r}; use one of {', '.join(STYLES)}.")
 
 
+def deadline_text(moment: datetime, zone: str | None) -> str:
+    """A deadline in words; local midnight reads as the end of the day before, which is how a
+    "by the end of Thursday" deadline is stored: "end of Thursday 10 December, Asia/Kathmandu"."""
+    local = in_zone(moment, zone)
+    if (local.hour, local.minute) == (0, 0):
+        return f"end of {moment_text(local - timedelta(minutes=1), zone, 'longday')}, {zone_label(zone)}"
+    return moment_text(moment, zone, "long")
+
+
 def _amount(n: int, unit: str) -> str:
     return f"{n} {unit}{'' if n == 1 else 's'}"
 
