@@ -137,3 +137,26 @@ def test_a_reader_in_utc_is_shown_utc_by_name(reader):
     profile_update(acting=admin, member=admin, time_zone="UTC")
     briefs = client.get(reverse("brief_list", kwargs={"workspace": admin.workspace.slug}))
     assert "Thu 10 Dec, 22:30 UTC" in briefs.content.decode()
+
+
+def test_the_markdown_export_dates_the_record_on_the_readers_day(reader):
+    admin, client, ids = reader
+    kwargs = {"workspace": admin.workspace.slug, "record_id": ids["record_id"]}
+    text = client.get(reverse("decision_record_markdown", kwargs=kwargs)).content.decode()
+    assert "- Date: 2026-12-06" in text
+
+
+def test_the_audit_logs_date_filter_takes_the_readers_days(reader):
+    admin, client, _ = reader
+    audit = reverse("audit_log", kwargs={"workspace": admin.workspace.slug})
+    # Everything was written at 23:30 UTC on Saturday 5 December: Sunday the 6th for the reader.
+    # (The action filter's menu lists every action, so only the page outside it is read.)
+    sunday = _visible(
+        client.get(audit, {"since": "2026-12-06", "until": "2026-12-06"}).content.decode()
+    )
+    saturday = _visible(
+        client.get(audit, {"since": "2026-12-05", "until": "2026-12-05"}).content.decode()
+    )
+    assert "test.marker" in sunday
+    assert re.search(r"2026-12-06 13:\d\d Pacific/Kiritimati", sunday)
+    assert "test.marker" not in saturday
