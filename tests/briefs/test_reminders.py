@@ -63,7 +63,7 @@ def test_reminders_go_out_only_in_each_persons_working_hours_once_a_day(
     assert reminded_at(sent_mail, at(12, 4)) == []
     assert reminded_at(sent_mail, at(12, 14)) == [nyc]
     assert "Reminder:" in sent_mail.messages[-1].subject
-    assert "Thursday 12 March, 17:00 your time" in sent_mail.messages[-1].body
+    assert "due Thursday 12 March 2026, 17:00 America/New_York" in sent_mail.messages[-1].body
     assert reminded_at(sent_mail, at(12, 22)) == []  # New York 18:00: after hours
     # Friday: New York's own deadline has passed; one last reminder says so.
     assert reminded_at(sent_mail, at(13, 14)) == [nyc]

@@ -1,5 +1,7 @@
 """The decisions API: every operation, the blind rules in JSON, and the one error shape."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from meridian.briefs.models import BriefLink
@@ -94,7 +96,8 @@ def test_bad_stances_answer_with_the_status_the_issue_names(client, owner, ana, 
     send(client, "POST", f"/proposals/{p.pk}/close", {"reason": "Done"}, bearer(owner))
     late = problem(send(client, "POST", path, {"ranking": [rust]}, headers), 409)
     p.refresh_from_db()
-    assert f"{p.closed_at:%Y-%m-%d %H:%M} UTC" in late["detail"]
+    local = p.closed_at.astimezone(ZoneInfo("America/New_York"))  # Ana's own zone
+    assert f"{local:%Y-%m-%d %H:%M} America/New_York" in late["detail"]
 
 
 def test_dots_over_budget_scores_out_of_range_and_missing_reasons(client, owner, ana):

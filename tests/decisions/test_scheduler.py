@@ -194,7 +194,7 @@ def test_reminders_go_to_those_without_a_stance_in_their_working_hours_once_a_da
     assert reminded_at(sent_mail, at(10, 6)) == []  # once a day
     assert reminded_at(sent_mail, at(10, 23)) == []  # New York 19:00, Kathmandu 04:45
     assert reminded_at(sent_mail, at(10, 14)) == [nyc]  # New York 10:00
-    assert "closes Thursday 12 March, 17:00 your time" in sent_mail.messages[-1].body
+    assert "closes Thursday 12 March 2026, 17:00 America/New_York" in sent_mail.messages[-1].body
     answered(p, kathmandu)
     assert reminded_at(sent_mail, at(11, 4)) == []  # Kathmandu has answered
     assert reminded_at(sent_mail, at(11, 14)) == [nyc]

@@ -1,6 +1,7 @@
 """Decision services: the rule up front, stances and their history, bad input, closing, records."""
 
-from datetime import UTC, timedelta
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -211,7 +212,9 @@ def test_a_stance_after_close_is_409_with_the_close_time(owner, ana):
         vote(ana, p, position="agree")
 
     assert caught.value.status_code == 409
-    assert f"{closed.closed_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" in caught.value.detail
+    # Ana reads the time in her own zone, named.
+    local = closed.closed_at.astimezone(ZoneInfo("America/New_York"))
+    assert f"{local:%Y-%m-%d %H:%M} America/New_York" in caught.value.detail
 
 
 def test_a_stance_after_the_deadline_is_refused_even_before_the_scheduler_closes(owner, ana):
@@ -220,7 +223,8 @@ def test_a_stance_after_the_deadline_is_refused_even_before_the_scheduler_closes
 
     with pytest.raises(Conflict) as caught:
         vote(ana, p, position="agree")
-    assert f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" in caught.value.detail
+    local = moment.astimezone(ZoneInfo("America/New_York"))
+    assert f"{local:%Y-%m-%d %H:%M} America/New_York" in caught.value.detail
 
 
 def test_a_non_participant_voting_gets_404(owner, ana, carmen):

@@ -2,6 +2,7 @@
 
 import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -273,7 +274,8 @@ def test_a_stance_after_close_is_refused_with_the_close_time(client, owner, ana)
     response = signed_in(client, ana).post(
         url("proposal_stance", p.workspace, proposal_id=p.pk), {"position": "agree"}, follow=True
     )
-    assert f"closed on {closed.closed_at:%Y-%m-%d %H:%M} UTC" in text(response)
+    local = closed.closed_at.astimezone(ZoneInfo("America/New_York"))  # Ana's own zone
+    assert f"closed on {local:%Y-%m-%d %H:%M} America/New_York" in text(response)
 
 
 def test_the_owner_sees_the_fairness_figures_and_others_do_not(client, owner, ana, bikram):

@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -43,6 +43,7 @@ from meridian.briefs.models import (
 from meridian.briefs.search import brief_search_index, comment_search_index
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import MENTION_RE, render_markdown
+from meridian.core.moments import deadline_text, moment_text
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
@@ -105,6 +106,11 @@ def _name(member: Membership) -> str:
     return str(member.profile.display_name)
 
 
+def _zone(member: Membership) -> str:
+    """The member's zone, in which every time a service tells them is written."""
+    return str(member.profile.time_zone)
+
+
 # --- Checks -------------------------------------------------------------------------------
 
 
@@ -113,9 +119,9 @@ def _require_author(acting: Membership, brief: Brief, doing: str) -> None:
         raise PermissionDenied(f"Only the brief's author can {doing}.")
 
 
-def _require_open(brief: Brief) -> None:
+def _require_open(brief: Brief, acting: Membership) -> None:
     if brief.status == BriefStatus.CLOSED:
-        when = (brief.closed_at or timezone.now()).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        when = moment_text(brief.closed_at or timezone.now(), _zone(acting), "stamp")
         raise Conflict(f"This brief was closed on {when}; it is read-only now.")
 
 
@@ -190,7 +196,10 @@ def _clean_meeting(meeting: Meeting, problems: FieldErrors) -> Meeting:
     return Meeting(people, minutes)
 
 
-def _clean_deadline(deadline: Deadline, now: datetime, problems: FieldErrors) -> None:
+def _clean_deadline(
+    deadline: Deadline, now: datetime, problems: FieldErrors, *, zone: str | None
+) -> None:
+    """``zone`` is the writer's: an error about a moment names it in their own time."""
     if deadline.at is not None and deadline.day is not None:
         problems.add("deadline", "Give either a moment or a day as the deadline, not both.")
     out_of_bounds = deadline_problem(at=deadline.at, day=deadline.day, now=now)
@@ -205,8 +214,7 @@ def _clean_deadline(deadline: Deadline, now: datetime, problems: FieldErrors) ->
         elif deadline.at <= now:
             problems.add(
                 "deadline_at",
-                f"The deadline {deadline.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC "
-                "has already passed.",
+                f"The deadline {moment_text(deadline.at, zone, 'stamp')} has already passed.",
             )
 
 
@@ -406,14 +414,19 @@ def _respond_by(brief: Brief) -> datetime | None:
     return latest
 
 
-def _tell_asked(brief: Brief, members: Iterable[Membership]) -> None:
+def _tell_asked(
+    brief: Brief, members: Iterable[Membership], deadlines: dict[int, datetime | None]
+) -> None:
     author = _name(brief.author)
     for member in members:
+        due = deadlines.get(member.pk)
         notify(
             recipient=member,
             kind="brief.asked",
             subject=f"{author} asks for your {brief.get_ask_kind_display().lower()}: {brief.title}",
             url=brief_url(brief),
+            # Each person's own deadline, in their own zone: the one the brief page shows them.
+            body=f"Respond by {deadline_text(due, _zone(member))}." if due is not None else "",
         )
 
 
@@ -423,7 +436,7 @@ def _tell_asked(brief: Brief, members: Iterable[Membership]) -> None:
 def brief_check_editable(*, acting: Membership, brief: Brief) -> None:
     """Refuse unless the acting member wrote the brief and it is still open (writes nothing)."""
     _require_author(acting, brief, "change it")
-    _require_open(brief)
+    _require_open(brief, acting)
 
 
 @transaction.atomic
@@ -447,7 +460,7 @@ def brief_create(
     ask_kind = _clean_ask_kind(ask_kind, problems)
     cleaned_questions = _clean_questions(questions, problems)
     meeting = _clean_meeting(meeting, problems)
-    _clean_deadline(deadline, now, problems)
+    _clean_deadline(deadline, now, problems, zone=_zone(author))
     resolved = _resolve_participants(author, participants, problems)
     if not resolved and "participants" not in problems.errors:
         problems.add("participants", "Ask at least one member or team (besides yourself).")
@@ -489,7 +502,7 @@ def brief_create(
         data={"participants": sorted(resolved), "deadline": deadline.kind},
     )
     brief_search_index(brief)
-    _tell_asked(brief, members.values())
+    _tell_asked(brief, members.values(), deadlines)
     return brief
 
 
@@ -533,7 +546,7 @@ def brief_update(
         brief.meeting_people, brief.meeting_minutes = meeting.people, meeting.minutes
         changed += ["meeting_people", "meeting_minutes"]
     if deadline is not None:
-        _clean_deadline(deadline, now, problems)
+        _clean_deadline(deadline, now, problems, zone=_zone(acting))
         brief.deadline_kind, brief.deadline_at, brief.deadline_date = (
             deadline.kind,
             deadline.at,
@@ -619,7 +632,7 @@ def brief_update(
         },
     )
     brief_search_index(brief)
-    _tell_asked(brief, (r.member for r in added.values()))
+    _tell_asked(brief, (r.member for r in added.values()), deadlines)
     return brief
 
 
@@ -643,7 +656,7 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
     """The author closes the brief with what was learned or agreed; it is read-only afterwards."""
     brief = _locked(brief)
     _require_author(acting, brief, "close it")
-    _require_open(brief)
+    _require_open(brief, acting)
     summary = summary.strip()
     problems = FieldErrors()
     if not summary:
@@ -811,7 +824,7 @@ def comment_add(
     ``answers_parent`` marks the parent question answered by this reply in the same step.
     """
     brief = _locked(brief)
-    _require_open(brief)
+    _require_open(brief, acting)
     _require_can_take_part(acting, brief)
     if answers_parent and (parent is None or not parent.is_question):
         raise ValidationFailed.field("answers_parent", "Only a reply to a question can answer it.")
@@ -841,7 +854,7 @@ def respond(
 ) -> Comment:
     """A participant gives their response to the brief's ask; they count as having responded."""
     brief = _locked(brief)
-    _require_open(brief)
+    _require_open(brief, acting)
     participant = _participant(brief, acting)
     if participant is None:
         raise PermissionDenied(
@@ -875,7 +888,7 @@ def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
     )
     if comment.author_id != acting.pk:
         raise PermissionDenied("Only the comment's author can edit it.")
-    _require_open(comment.brief)
+    _require_open(comment.brief, acting)
     problems = FieldErrors()
     body = body.strip()
     if not body:
@@ -950,7 +963,7 @@ def question_answer(
         .get(pk=question.pk)
     )
     brief = question.brief
-    _require_open(brief)
+    _require_open(brief, acting)
     _require_can_take_part(acting, brief)
     if not question.is_question:
         raise ValidationFailed.field("comment", "This comment is not a question.")
@@ -982,7 +995,7 @@ def link_add(
     ``meridian.briefs.links``); files are attached with ``file_link_add``.
     """
     brief = _locked(brief)
-    _require_open(brief)
+    _require_open(brief, acting)
     _require_can_take_part(acting, brief)
     problems = FieldErrors()
     note = _clean_link(relation, note, problems)
@@ -1080,7 +1093,7 @@ def file_link_add(
     then the link is written under the lock after checking again that the brief is still
     open; the stored file is removed again whenever the link is not written.
     """
-    _require_open(brief)
+    _require_open(brief, acting)
     _require_can_take_part(acting, brief)
     size = file.size or 0
     if size > files.max_bytes():
@@ -1099,7 +1112,7 @@ def file_link_add(
     try:
         with transaction.atomic():
             brief = _locked(brief)
-            _require_open(brief)  # it may have closed while the file was being stored
+            _require_open(brief, acting)  # it may have closed while the file was being stored
             _require_can_take_part(acting, brief)
             link = BriefLink.objects.create(
                 workspace_id=brief.workspace_id,
@@ -1129,7 +1142,7 @@ def file_link_add(
 def link_remove(*, acting: Membership, link: BriefLink) -> None:
     """Take a link off a brief (whoever added it, or the brief's author); an attached file goes too."""
     brief = _locked(link.brief)
-    _require_open(brief)
+    _require_open(brief, acting)
     if acting.pk not in (link.created_by_id, brief.author_id):
         raise PermissionDenied("Only whoever added the link, or the brief's author, can remove it.")
     link_id, stored = link.pk, link.file.name if link.file else ""
@@ -1215,7 +1228,7 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
         subject = f"Reminder: {_name(brief.author)} asks for your response to {brief.title}"
     body = ""
     if due is not None:
-        body = f"It is due {in_zone(due, week.zone):%A %d %B, %H:%M} your time."
+        body = f"It is due {moment_text(due, week.zone.key, 'long')}."
     notify(
         recipient=participant.membership,
         kind="brief.overdue" if overdue else "brief.reminder",

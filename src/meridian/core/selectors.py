@@ -6,6 +6,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from meridian.core.models import AuditEntry
+from meridian.core.moments import day_bounds
 from meridian.workspaces.models import Membership
 
 
@@ -29,10 +30,12 @@ def audit_list_for(*, viewer: Membership, filters: AuditFilters) -> QuerySet[Aud
         qs = qs.filter(actor_label__icontains=filters.actor)
     if filters.object_type:
         qs = qs.filter(object_type=filters.object_type)
-    if filters.since:
-        qs = qs.filter(created_at__date__gte=filters.since)
-    if filters.until:
-        qs = qs.filter(created_at__date__lte=filters.until)
+    # The days are the viewer's, as the page dates the entries.
+    start, end = day_bounds(filters.since, filters.until, viewer.profile.time_zone)
+    if start is not None:
+        qs = qs.filter(created_at__gte=start)
+    if end is not None:
+        qs = qs.filter(created_at__lt=end)
     return qs.order_by("-created_at", "-id")
 
 

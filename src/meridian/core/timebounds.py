@@ -7,10 +7,9 @@ messages read such moments through :func:`in_zone`, which pins them to the calen
 first) wall-clock moment in that zone instead; every real deadline is far from both ends.
 """
 
-from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, tzinfo
 
-__all__ = ["in_zone", "in_zone_named"]
+__all__ = ["in_zone"]
 
 
 def in_zone(moment: datetime, zone: tzinfo) -> datetime:
@@ -20,14 +19,3 @@ def in_zone(moment: datetime, zone: tzinfo) -> datetime:
     except OverflowError:
         edge = datetime.max if moment.year > 5000 else datetime.min
         return edge.replace(tzinfo=zone)
-
-
-def in_zone_named(moment: datetime | None, zone_name: str) -> datetime | None:
-    """:func:`in_zone` for templates, by IANA name (an unknown name reads as UTC)."""
-    if moment is None:
-        return None
-    try:
-        zone: tzinfo = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        zone = UTC
-    return in_zone(moment, zone)

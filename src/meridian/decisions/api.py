@@ -413,7 +413,10 @@ def decision(request: ApiRequest, record_id: int) -> dict[str, Any]:
 def decision_markdown(request: ApiRequest, record_id: int) -> HttpResponse:
     """The record as Markdown, in the style of an Architecture Decision Record."""
     found = record_get_for(request.membership, record_id)
-    text = export.record_markdown(record_detail_for(viewer=request.membership, record=found))
+    viewer = request.membership
+    text = export.record_markdown(
+        record_detail_for(viewer=viewer, record=found), zone=viewer.profile.time_zone
+    )
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.adr_id}.md"'
     return response

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
+from meridian.core.moments import local_date
 from meridian.decisions.models import DecisionRecord, Kind, Rule, Visibility
 from meridian.decisions.selectors import RecordDetail, tally_view
 
@@ -65,8 +66,10 @@ def _tally_md(record: DecisionRecord) -> list[str]:
     return lines
 
 
-def record_markdown(detail: RecordDetail) -> str:
-    """The record as an ADR: status, context, decision, rationale, consequences, and the vote."""
+def record_markdown(detail: RecordDetail, *, zone: str | None = None) -> str:
+    """The record as an ADR: status, context, decision, rationale, consequences, and the vote.
+
+    ``zone`` is the reader's: the file's date is the one the record's page showed them."""
     r = detail.record
     people = r.participation.get("people", [])
     took_part = [p["name"] for p in people if p.get("took_part")]
@@ -74,7 +77,7 @@ def record_markdown(detail: RecordDetail) -> str:
         f"# {r.adr_id}: {r.title}",
         "",
         f"- Status: {_status(detail)}",
-        f"- Date: {r.decided_at:%Y-%m-%d}",
+        f"- Date: {local_date(r.decided_at, zone):%Y-%m-%d}",
         f"- Decided by: {r.owner_name}",
         f"- Rule: {r.rule_text}",
         f"- Gathered: {Visibility(r.visibility).label}" + ("; anonymous" if r.anonymous else ""),

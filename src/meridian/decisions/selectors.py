@@ -36,6 +36,7 @@ from meridian.briefs.models import (
     ParticipantKind,
 )
 from meridian.briefs.selectors import deadline_label
+from meridian.core.moments import day_bounds
 from meridian.core.timebounds import in_zone
 from meridian.decisions import ballots
 from meridian.decisions.fairness import Fairness
@@ -652,10 +653,12 @@ def record_list_for(*, viewer: Membership, filters: RecordFilters) -> QuerySet[D
         qs = qs.filter(superseded_by__isnull=True)
     elif filters.status == "superseded":
         qs = qs.filter(superseded_by__isnull=False)
-    if filters.decided_from:
-        qs = qs.filter(decided_at__date__gte=filters.decided_from)
-    if filters.decided_to:
-        qs = qs.filter(decided_at__date__lte=filters.decided_to)
+    # The days are the viewer's, as the log dates the records ("Decided 6 December").
+    start, end = day_bounds(filters.decided_from, filters.decided_to, viewer.profile.time_zone)
+    if start is not None:
+        qs = qs.filter(decided_at__gte=start)
+    if end is not None:
+        qs = qs.filter(decided_at__lt=end)
     if filters.participant:
         qs = qs.filter(
             Exists(

@@ -16,7 +16,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import Max
@@ -34,10 +34,10 @@ from meridian.briefs.services import (
 from meridian.briefs.services import Deadline as BriefDeadline
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
+from meridian.core.moments import moment_text
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
-from meridian.core.timebounds import in_zone
 from meridian.decisions import ballots
 from meridian.decisions import tally as t
 from meridian.decisions.ballots import Ballot
@@ -163,8 +163,9 @@ def _name(member: Membership) -> str:
     return str(member.profile.display_name)
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _when(moment: datetime, reader: Membership) -> str:
+    """A moment as the member it is said to reads it: in their own zone, zone named."""
+    return moment_text(moment, reader.profile.time_zone, "stamp")
 
 
 def _locked(proposal: Proposal) -> Proposal:
@@ -190,18 +191,18 @@ def _first_stance_at(proposal: Proposal) -> datetime | None:
     )
 
 
-def _require_accepting(proposal: Proposal, now: datetime) -> None:
+def _require_accepting(proposal: Proposal, now: datetime, acting: Membership) -> None:
     """Refuse a stance on a proposal that is not open, or whose deadline has passed."""
     if proposal.status == ProposalStatus.DRAFT:
         raise Conflict("This proposal is not open yet; its owner is still drafting it.")
     if proposal.status == ProposalStatus.CLOSED:
         assert proposal.closed_at is not None
         raise Conflict(
-            f"This proposal closed on {_utc(proposal.closed_at)}; stances are no longer accepted."
+            f"This proposal closed on {_when(proposal.closed_at, acting)}; stances are no longer accepted."
         )
     if proposal.close_at is not None and proposal.close_at <= now:
         raise Conflict(
-            f"This proposal closed at its deadline, {_utc(proposal.close_at)}; "
+            f"This proposal closed at its deadline, {_when(proposal.close_at, acting)}; "
             "stances are no longer accepted."
         )
 
@@ -300,7 +301,10 @@ def _clean_rule(config: _Config, problems: FieldErrors) -> None:
         problems.add("quorum_pct", "A quorum is from 1 to 100 % of participants.")
 
 
-def _clean_config(config: _Config, now: datetime, problems: FieldErrors) -> None:
+def _clean_config(
+    config: _Config, now: datetime, problems: FieldErrors, *, zone: str | None
+) -> None:
+    """``zone`` is the writer's: an error about a moment names it in their own time."""
     config.title = config.title.strip()
     if not config.title:
         problems.add("title", "A proposal needs a title: the question to decide.")
@@ -337,7 +341,10 @@ def _clean_config(config: _Config, now: datetime, problems: FieldErrors) -> None
                 "deadline_at", "The deadline needs a time zone offset, e.g. 2026-03-12T17:00+01:00."
             )
         elif deadline.at <= now:
-            problems.add("deadline_at", f"The deadline {_utc(deadline.at)} has already passed.")
+            problems.add(
+                "deadline_at",
+                f"The deadline {moment_text(deadline.at, zone, 'stamp')} has already passed.",
+            )
     elif deadline.kind == DeadlineKind.LOCAL_DAY and deadline.day is None:
         problems.add("deadline_date", "Give the day the proposal closes.")
     config.tags = _clean_tags(config.tags, problems)
@@ -535,7 +542,7 @@ def proposal_create(
         teams=list(teams),
         tags=list(tags),
     )
-    _clean_config(config, now, problems)
+    _clean_config(config, now, problems, zone=owner.profile.time_zone)
     resolved, team_rows = _resolve_people(owner, config.participants, config.teams, problems)
     problems.raise_any()
     proposal = Proposal(workspace_id=owner.workspace_id, owner=owner, brief=brief)
@@ -591,7 +598,7 @@ def proposal_update(
     first = _first_stance_at(proposal)
     if first is not None:
         template = RULE_FIXED if rule is not None or quorum_pct is not None else PROPOSAL_FIXED
-        raise Conflict(template.format(when=_utc(first)))
+        raise Conflict(template.format(when=_when(first, acting)))
     now = timezone.now()
     current_options = [
         OptionSpec(o.label, o.description, o.source_comment_id) for o in proposal.options.all()
@@ -627,7 +634,7 @@ def proposal_update(
     if kind is not None and kind != proposal.kind and options is None:
         config.options = [] if kind == Kind.CONSENT else current_options
     problems = FieldErrors()
-    _clean_config(config, now, problems)
+    _clean_config(config, now, problems, zone=acting.profile.time_zone)
     resolved, team_rows = _resolve_people(
         proposal.owner, config.participants, config.teams, problems
     )
@@ -763,7 +770,7 @@ def stance_submit(*, acting: Membership, proposal: Proposal, ballot: Ballot) -> 
     proposal = _locked(proposal)
     participant = _participant(proposal, acting)
     now = timezone.now()
-    _require_accepting(proposal, now)
+    _require_accepting(proposal, now, acting)
     if proposal.anonymous and participant.responded_at is not None:
         raise Conflict(ANONYMOUS_FINAL)
     options = list(Option.objects.filter(proposal=proposal))
@@ -937,7 +944,7 @@ def proposal_close(*, acting: Membership, proposal: Proposal, reason: str) -> Pr
     _require_owner(acting, proposal, "close it")
     if proposal.status == ProposalStatus.CLOSED:
         assert proposal.closed_at is not None
-        raise Conflict(f"This proposal already closed on {_utc(proposal.closed_at)}.")
+        raise Conflict(f"This proposal already closed on {_when(proposal.closed_at, acting)}.")
     if proposal.status == ProposalStatus.DRAFT:
         raise Conflict("This proposal has not opened yet; there is nothing to close.")
     reason = reason.strip()
@@ -992,7 +999,7 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     )
     body = ""
     if row.local_deadline is not None:
-        body = f"It closes {in_zone(row.local_deadline, week.zone):%A %d %B, %H:%M} your time."
+        body = f"It closes {moment_text(row.local_deadline, week.zone.key, 'long')}."
     notify(
         recipient=row.membership,
         kind="decision.reminder",

@@ -545,7 +545,10 @@ def record_detail(request: WorkspaceRequest, workspace: str, record_id: int) -> 
 def record_markdown(request: WorkspaceRequest, workspace: str, record_id: int) -> HttpResponse:
     """The record as an ADR-style Markdown file."""
     record = record_get_for(request.membership, record_id)
-    text = export.record_markdown(record_detail_for(viewer=request.membership, record=record))
+    viewer = request.membership
+    text = export.record_markdown(
+        record_detail_for(viewer=viewer, record=record), zone=viewer.profile.time_zone
+    )
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{record.adr_id}.md"'
     return response

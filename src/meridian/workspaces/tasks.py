@@ -3,6 +3,7 @@
 from django.core.mail import send_mail
 from django.tasks import task
 
+from meridian.core.moments import moment_text
 from meridian.workspaces.models import Invitation
 from meridian.workspaces.services import invitation_link
 
@@ -22,7 +23,8 @@ def invitation_email_send(*, invitation_id: int) -> None:
         message=(
             f"{inviter} invited you to join {invitation.workspace.name} on Meridian.\n\n"
             f"Accept the invitation: {link}\n\n"
-            f"The link works once and expires on {invitation.expires_at:%Y-%m-%d %H:%M} UTC."
+            # The invitee has no profile, hence no zone, yet: UTC, and the text says so.
+            f"The link works once and expires on {moment_text(invitation.expires_at, 'UTC')}."
         ),
         from_email=None,
         recipient_list=[invitation.email],

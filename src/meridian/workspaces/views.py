@@ -83,6 +83,11 @@ class LocalClock:
         return self.now.strftime("%a")
 
     @property
+    def weekday_long(self) -> str:
+        """The weekday on the member's own clock (a template's |date would use UTC's)."""
+        return self.now.strftime("%A")
+
+    @property
     def offset(self) -> str:
         """The zone's offset from UTC now, e.g. "UTC+05:45" (Kathmandu) or "UTC−03:00"."""
         minutes = int(self.now.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]

@@ -9,18 +9,14 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from meridian.briefs.models import Comment
-from meridian.core.timebounds import in_zone_named
+from meridian.core.moments import in_zone, moment_text
 
 register = template.Library()
 
-# Like Django's ``timezone`` filter, but a moment past the calendar's end in that zone (a
-# year-9999 deadline stored before inputs were bounded) shows as its last moment, not a 500.
-register.filter("in_zone", in_zone_named)
 
-
-@register.filter
-def ago(moment: datetime | None, now: datetime) -> str:
-    """How long before ``now`` a moment was, in the words a thread uses ("5 min ago")."""
+def ago(moment: datetime | None, now: datetime, zone: str | None = None) -> str:
+    """How long before ``now`` a moment was, in the words a thread uses ("5 min ago"); older
+    than two weeks, the reader's date (in ``zone``: a UTC date can be a day off)."""
     if moment is None:
         return ""
     seconds = int((now - moment).total_seconds())
@@ -33,7 +29,8 @@ def ago(moment: datetime | None, now: datetime) -> str:
     days = seconds // 86400
     if days < 14:
         return f"{days} day{'s' if days > 1 else ''} ago"
-    return f"{moment.day} {moment:%b %Y}"
+    local = in_zone(moment, zone)
+    return f"{local.day} {local:%b %Y}"
 
 
 @register.filter
@@ -61,6 +58,7 @@ def thread_comment(
     comment was written (the template it replaces used |safe on it as well).
     """
     now: datetime = context["now"]
+    zone: str | None = context.get("reader_zone")
     base = escape(context["comments_url"])
     name = escape(c.author.profile.display_name)
     pk = int(c.pk)
@@ -68,8 +66,9 @@ def thread_comment(
     out = [
         f'<article id="comment-{pk}" class="comment{kind}" aria-labelledby="comment-{pk}-by">'
         f'<header class="comment-head"><span id="comment-{pk}-by" class="person">{name}</span> '
-        f'<span class="muted small"><time datetime="{escape(c.created_at.isoformat())}">'
-        f"{escape(ago(c.created_at, now))}</time>"
+        f'<span class="muted small"><time datetime="{escape(c.created_at.isoformat())}" '
+        f'title="{escape(moment_text(c.created_at, zone, "long"))}">'
+        f"{escape(ago(c.created_at, now, zone))}</time>"
     ]
     if c.edited_at:
         out.append(f' · <a href="{base}{pk}/edit/">edited</a>')

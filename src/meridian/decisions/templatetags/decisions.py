@@ -14,12 +14,11 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from meridian.briefs.templatetags.briefs import ago
-from meridian.core.timebounds import in_zone_named
+from meridian.core.moments import moment_text
 from meridian.decisions.models import ProposalComment
 from meridian.decisions.selectors import ParticipantRow, StanceRow
 
 register = template.Library()
-register.filter("in_zone", in_zone_named)  # as in the briefs' tags: safe at the calendar's ends
 
 _TOOK_PART = mark_safe('<span class="badge ok">Took part</span>')
 _NOT_YET = mark_safe('<span class="badge off">Not yet</span>')
@@ -64,10 +63,13 @@ def stance_items(rows: Iterable[StanceRow]) -> SafeString:
     return mark_safe("".join(items))  # noqa: S308  (every value above is escaped)
 
 
-@register.simple_tag
-def comment_items(comments: Iterable[ProposalComment], now: datetime) -> SafeString:
+@register.simple_tag(takes_context=True)
+def comment_items(
+    context: template.Context, comments: Iterable[ProposalComment], now: datetime
+) -> SafeString:
     """The discussion as <li> items. Every value is escaped except ``body_html``, which the
     service sanitized when the comment was written (as the brief thread does it)."""
+    zone: str | None = context.get("reader_zone")
     items = []
     for c in comments:
         pk = int(c.pk)
@@ -75,8 +77,9 @@ def comment_items(comments: Iterable[ProposalComment], now: datetime) -> SafeStr
             f'<li><article id="comment-{pk}" class="comment" aria-labelledby="comment-{pk}-by">'
             f'<header class="comment-head"><span id="comment-{pk}-by" class="person">'
             f"{escape(c.author.profile.display_name)}</span> "
-            f'<span class="muted small"><time datetime="{escape(c.created_at.isoformat())}">'
-            f"{escape(ago(c.created_at, now))}</time></span></header>"
+            f'<span class="muted small"><time datetime="{escape(c.created_at.isoformat())}" '
+            f'title="{escape(moment_text(c.created_at, zone, "long"))}">'
+            f"{escape(ago(c.created_at, now, zone))}</time></span></header>"
             f'<div class="md">{c.body_html}</div></article></li>'
         )
     return mark_safe("".join(items))  # noqa: S308  (escaped above; body_html sanitized on write)

@@ -1,0 +1,53 @@
+"""``{% moment %}``: how every template shows a moment, in the reader's zone with the zone named.
+
+The reader's zone comes from the ``reader_zone`` context variable that the workspace context
+processor sets (the signed-in member's profile zone, else UTC), so a template only names the
+moment and a style: ``{% moment brief.deadline_at %}`` → "Thu 10 Dec, 23:00 Europe/Berlin",
+``{% moment record.decided_at "date" %}`` → "6 December 2026" (the reader's date).
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from meridian.core.moments import moment_text, relative_text, zone_label
+
+register = template.Library()
+
+
+def _zone(context: template.Context) -> str | None:
+    zone: str | None = context.get("reader_zone")
+    return zone
+
+
+@register.simple_tag(takes_context=True)
+def moment(context: template.Context, value: datetime | None, style: str = "datetime") -> str:
+    """The moment as text for this page's reader; nothing for a missing moment."""
+    if value is None or value == "":
+        return ""
+    return moment_text(value, _zone(context), style)
+
+
+@register.simple_tag(takes_context=True)
+def moment_ago(context: template.Context, value: datetime | None) -> SafeString | str:
+    """ "3 hours ago" / "in 2 days", in a <time> whose title is the full moment in the reader's
+    zone (a hover tells the exact time without a trip to the profile)."""
+    if value is None or value == "":
+        return ""
+    now: Any = context.get("now") or timezone.now()
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        value.isoformat(),
+        moment_text(value, _zone(context), "long"),
+        relative_text(value, now),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def reader_zone_label(context: template.Context) -> str:
+    """The reader's zone as pages name it next to times ("Europe/Berlin")."""
+    return zone_label(_zone(context))
