@@ -167,7 +167,7 @@ def _document_idempotency(operation: dict[str, Any]) -> None:
                 "same key with the same request within 24 hours returns the first answer "
                 "again (marked `Idempotent-Replayed: true`) instead of creating twice."
             ),
-            "schema": {"type": "string", "maxLength": 255},
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
         }
     )
     responses = operation.setdefault("responses", {})
@@ -224,8 +224,8 @@ def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})
-# Headers of a stored answer worth replaying; cookies and per-request headers are not.
 SECRET_HEADER = "Meridian-Secret-Answer"  # stored in place of an answer that held a secret
+# Headers of a stored answer worth replaying; cookies and per-request headers are not.
 REPLAYED_HEADERS = ("Content-Type", "Location", "Upload-Offset", "Upload-Length", "Cache-Control")
 
 
