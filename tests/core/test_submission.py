@@ -14,7 +14,7 @@ from meridian.accounts.models import ApiToken
 from meridian.briefs.models import Brief, Comment
 from meridian.core.idempotency import idempotency_purge
 from meridian.core.models import IdempotencyKey
-from meridian.workspaces.models import Team
+from meridian.workspaces.models import Invitation, Team
 from tests.briefs.factories import brief, next_week, person
 
 KEY = re.compile(r'<input type="hidden" name="submission_key" value="([^"]+)">')
@@ -160,6 +160,21 @@ def test_a_token_form_sent_twice_makes_one_token_and_never_shows_a_secret_again(
     again = client.post(url, data)
     assert again.status_code == 303 and again["Location"] == url
     assert ApiToken.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_invitation_sent_twice_invites_once_and_never_shows_the_link_again(
+    client, admin, mailoutbox
+):
+    client.force_login(admin.user)
+    url = reverse("invite", kwargs={"workspace": admin.workspace.slug})
+    data = {"email": "new@example.com", "role": "member", "submission_key": key_of(client.get(url))}
+    first = client.post(url, data)
+    again = client.post(url, data)
+    assert first.status_code == 200 and "/invitations/" in first.content.decode()
+    assert again.status_code == 303
+    assert again["Location"] == reverse("members", kwargs={"workspace": admin.workspace.slug})
+    assert Invitation.objects.filter(workspace=admin.workspace).count() == 1
 
 
 @pytest.mark.django_db
