@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from meridian.accounts.models import ApiToken
 from meridian.briefs.models import Brief, Comment
+from meridian.core import schedule  # noqa: F401  (registers the purge job)
 from meridian.core.idempotency import idempotency_purge
 from meridian.core.models import IdempotencyKey
+from meridian.core.scheduler import registered_jobs, tick
 from meridian.workspaces.models import Invitation, Team
 from tests.briefs.factories import brief, next_week, person
 
@@ -226,3 +228,15 @@ def test_twenty_parallel_posts_of_one_form_create_one_brief_and_one_set_of_email
     assert sorted(r.status_code for r in results) == [302] + [303] * 19
     assert {r["Location"] for r in results} == {page_of(made)}
     assert [m.to for m in mailoutbox] == [[asked.user.email]]
+
+
+@pytest.mark.django_db
+def test_the_hourly_job_forgets_keys_older_than_a_day(client, workspace):
+    author, asked = person(workspace), person(workspace)
+    client.force_login(author.user)
+    client.post(brief_new_url(author), new_brief(asked, submission_key="job-key-12345678"))
+    purge = [j for j in registered_jobs() if j.name == "idempotency-keys.purge"]
+    tick(timezone.now() + timedelta(hours=1), jobs=purge)
+    assert IdempotencyKey.objects.count() == 1
+    tick(timezone.now() + timedelta(hours=25), jobs=purge)
+    assert not IdempotencyKey.objects.exists()
