@@ -25,6 +25,16 @@ from ninja.utils import check_csrf
 from meridian.accounts.models import User
 from meridian.accounts.services import token_authenticate
 from meridian.core.errors import MeridianError, NotFound, PermissionDenied, Unauthenticated
+from meridian.core.idempotency import (
+    SECRET_ANSWER,
+    Earlier,
+    fingerprint,
+    holds_secret,
+    idempotency_claim,
+    idempotency_complete,
+    idempotency_release,
+    key_is_valid,
+)
 from meridian.core.schemas import Problem
 from meridian.workspaces.access import membership_for
 from meridian.workspaces.models import Membership
@@ -111,7 +121,7 @@ class MeridianAPI(NinjaAPI):
         urls = super()._get_urls()
         for pattern in urls:
             if isinstance(pattern, URLPattern):
-                pattern.callback = _json_not_allowed(pattern.callback)
+                pattern.callback = _idempotent(_json_not_allowed(pattern.callback))
         return urls
 
     def get_openapi_schema(
@@ -121,8 +131,10 @@ class MeridianAPI(NinjaAPI):
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("Problem", Problem.model_json_schema())
         for item in schema["paths"].values():
-            for operation in item.values():
+            for method, operation in item.items():
                 _document_errors(operation)
+                if method in ("post", "patch"):
+                    _document_idempotency(operation)
         return schema
 
 
@@ -141,6 +153,27 @@ def _document_errors(operation: dict[str, Any]) -> None:
     if "requestBody" in operation:
         responses.setdefault("400", _problem_ref("The body is not valid JSON."))
         responses.setdefault("413", _problem_ref("The body is larger than the server accepts."))
+
+
+def _document_idempotency(operation: dict[str, Any]) -> None:
+    """Every POST and PATCH takes an Idempotency-Key; say so, and what its refusals mean."""
+    operation.setdefault("parameters", []).append(
+        {
+            "name": IDEMPOTENCY_HEADER,
+            "in": "header",
+            "required": False,
+            "description": (
+                "A unique key (1–255 printable ASCII characters) that makes a retry safe: the "
+                "same key with the same request within 24 hours returns the first answer "
+                "again (marked `Idempotent-Replayed: true`) instead of creating twice."
+            ),
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+        }
+    )
+    responses = operation.setdefault("responses", {})
+    responses.setdefault("409", _problem_ref("A request with this Idempotency-Key is running."))
+    responses.setdefault("422", _problem_ref("Invalid input; `errors` names each field."))
+    responses.setdefault("400", _problem_ref("The Idempotency-Key header is malformed."))
 
 
 api = MeridianAPI(
@@ -187,6 +220,125 @@ def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return problem
 
     return wrapper
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENT_METHODS = frozenset({"POST", "PATCH"})
+SECRET_HEADER = "Meridian-Secret-Answer"  # stored in place of an answer that held a secret
+# Headers of a stored answer worth replaying; cookies and per-request headers are not.
+REPLAYED_HEADERS = ("Content-Type", "Location", "Upload-Offset", "Upload-Length", "Cache-Control")
+
+
+def _idempotency_scope(request: HttpRequest) -> str | None:
+    """Whose keys these are: the token, or the signed-in person in the workspace asked for.
+
+    None when the request carries no valid credentials: the operation itself then answers 401
+    or 403, and no key is claimed (or replayed) for someone who may not act.
+    """
+    header = request.headers.get("Authorization", "")
+    try:
+        if header:
+            scheme, _, raw = header.partition(" ")
+            if scheme.lower() != "bearer" or not raw.strip():
+                return None
+            return f"token:{token_authenticate(raw.strip()).pk}"
+    except MeridianError:
+        return None
+    if not request.user.is_authenticated or check_csrf(request) is not None:
+        return None
+    return f"user:{request.user.pk}:{_requested_workspace(request)}"
+
+
+def _request_fingerprint(request: HttpRequest) -> str:
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/"):
+        # Reading a file upload here would load it into memory ahead of the size checks; and
+        # each send has its own multipart boundary. Its size stands in for its content.
+        return fingerprint(
+            request.method or "",
+            request.get_full_path(),
+            content_type,
+            request.META.get("CONTENT_LENGTH") or "",
+        )
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        body = (request.META.get("CONTENT_LENGTH") or "").encode()
+    return fingerprint(request.method or "", request.get_full_path(), content_type, body)
+
+
+def _idempotent(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Honour the Idempotency-Key header on POST and PATCH (IETF draft-ietf-httpapi-idempotency-key-header).
+
+    The first request with a key runs and its successful answer is stored for 24 hours; the
+    same key with the same request gets that answer again, the same key with another request
+    a 422, and a repeat while the first still runs a 409 (retry shortly). A failed first
+    request stores nothing, so the key may be retried with a corrected request.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        raw_key = request.headers.get(IDEMPOTENCY_HEADER)
+        if raw_key is None or request.method not in IDEMPOTENT_METHODS:
+            return view(request, *args, **kwargs)
+        scope = _idempotency_scope(request)
+        if scope is None:
+            return view(request, *args, **kwargs)
+        # The draft sends the key as a structured-field string: "…"; a bare key is taken too.
+        key = raw_key.strip()
+        if len(key) >= 2 and key[0] == key[-1] == '"':
+            key = key[1:-1]
+        if not key_is_valid(key):
+            message = (
+                f"The {IDEMPOTENCY_HEADER} header must be 1 to 255 printable ASCII characters "
+                "without spaces, e.g. a UUID."
+            )
+            return _problem(request, 400, message, {IDEMPOTENCY_HEADER: [message]})
+        print_ = _request_fingerprint(request)
+        claim = idempotency_claim(scope=scope, key=key, fingerprint=print_)
+        if isinstance(claim, Earlier):
+            return _answer_repeat(request, claim, print_)
+        try:
+            response = view(request, *args, **kwargs)
+        except BaseException:
+            idempotency_release(claim)
+            raise
+        if 200 <= response.status_code < 300 and not response.streaming:
+            headers = {h: response[h] for h in REPLAYED_HEADERS if h in response}
+            body = response.content.decode("utf-8", errors="replace")
+            if holds_secret(request):
+                # A secret is never stored in plain text, not even for a day of replays.
+                headers, body = {SECRET_HEADER: "1"}, ""
+            idempotency_complete(claim, status=response.status_code, headers=headers, body=body)
+        else:
+            idempotency_release(claim)
+        return response
+
+    return wrapper
+
+
+def _answer_repeat(request: HttpRequest, earlier: Earlier, print_: str) -> HttpResponse:
+    if earlier.fingerprint != print_:
+        message = (
+            f"This {IDEMPOTENCY_HEADER} was already used for a different request; "
+            "use a new key for a new request."
+        )
+        return _problem(request, 422, message, {IDEMPOTENCY_HEADER: [message]})
+    if earlier.status is None:
+        problem = _problem(
+            request,
+            409,
+            f"A request with this {IDEMPOTENCY_HEADER} is still running; retry in a moment.",
+        )
+        problem["Retry-After"] = "1"
+        return problem
+    if earlier.headers.get(SECRET_HEADER):
+        return _problem(request, 409, SECRET_ANSWER)
+    response = HttpResponse(earlier.body, status=earlier.status)
+    for header, value in earlier.headers.items():
+        response[header] = value
+    response["Idempotent-Replayed"] = "true"
+    return response
 
 
 @api.exception_handler(MeridianError)

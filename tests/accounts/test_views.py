@@ -142,6 +142,31 @@ def test_password_reset_by_email_sets_a_new_password(client):
     assert User.objects.get(email="ada@example.com").check_password("brand-new-pass-77")
 
 
+def test_password_reset_revokes_every_api_token_and_says_so(client, member):
+    other_workspace = factories.admin_of(factories.workspace(admin=member.user))
+    _, raw_here = token_create(acting=member, name="laptop")
+    _, raw_there = token_create(acting=other_workspace, name="ci")
+    bystander, _ = token_create(acting=factories.member(member.workspace), name="theirs")
+    api = "/api/v1/briefs"
+    assert client.get(api, HTTP_AUTHORIZATION=f"Bearer {raw_here}").status_code == 200
+    client.post(reverse("account_reset_password"), {"email": member.user.email})
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    assert link is not None
+    form_page = client.get(link.group(1), follow=True)
+    action = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(1)
+    done = client.post(
+        action, {"password1": "brand-new-pass-77", "password2": "brand-new-pass-77"}, follow=True
+    )
+    page = done.content.decode()
+    assert "Your API tokens were revoked too" in page and 'href="/accounts/login/"' in page
+    for raw in (raw_here, raw_there):
+        refused = client.get(api, HTTP_AUTHORIZATION=f"Bearer {raw}")
+        assert refused.status_code == 401
+        assert refused.json()["detail"] == "This API token was revoked; create a new one."
+    bystander.refresh_from_db()
+    assert bystander.revoked_at is None
+
+
 def test_session_cookie_is_http_only_and_same_site(client):
     factories.user(email="ada@example.com")
     client.post(LOGIN, {"login": "ada@example.com", "password": factories.PASSWORD})

@@ -349,3 +349,35 @@ def test_a_server_that_keeps_failing_stops_the_upload_with_a_way_to_go_on(
     assert sha256(stored_bytes(recording)) == sha256(data)
     screenshot(page, "resumed")
     assert console_errors(recorder) == [ANSWERED.format("500 (Internal Server Error)")] * 10
+
+
+def test_an_upload_created_but_whose_answer_was_lost_is_not_created_twice(recorder, clip):
+    page, url = recorder.page, recorder.url
+    data = clip.read_bytes()
+    creations: list[tuple[str | None, int]] = []
+
+    def lose_first_answer(route: Route, request: Request) -> None:
+        if request.method != "POST":
+            route.continue_()
+            return
+        answer = route.fetch()
+        creations.append((request.header_value("Idempotency-Key"), answer.status))
+        if len(creations) == 1:
+            route.abort()  # the server made the upload; the page never hears of it
+        else:
+            route.fulfill(response=answer)
+
+    page.route("**/api/v1/uploads", lose_first_answer)
+    page.goto(url)
+    upload_file(page, clip)
+    page.wait_for_url("**/recordings/*/", timeout=30000)
+
+    # The retry carried the same key, so the server answered with the upload it had made.
+    (first_key, first_status), (second_key, second_status) = creations
+    assert first_key and first_key == second_key
+    assert first_status == second_status == 201
+    upload = Upload.objects.get()
+    assert upload.status == UploadStatus.COMPLETE
+    assert sha256(stored_bytes(Recording.objects.get())) == sha256(data)
+    assert "Connection lost; trying again in 1 s…" in recorder.statuses
+    assert console_errors(recorder) == [DROPPED]

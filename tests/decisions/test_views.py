@@ -102,6 +102,24 @@ def test_drafts_are_listed_only_for_their_owner(client, owner, ana):
 # --- Writing a proposal --------------------------------------------------------------------------
 
 
+def test_a_new_proposal_form_sent_twice_opens_one_proposal_and_asks_once(
+    client, owner, ana, sent_mail
+):
+    signed_in(client, owner)
+    form = text(client.get(url("proposal_new", owner.workspace)))
+    key = re.search(r'name="submission_key" value="([^"]+)"', form)
+    assert key is not None
+    data = new_proposal_post(ana, submission_key=key.group(1))
+    with sent_mail.capture():
+        first = client.post(url("proposal_new", owner.workspace), data)
+    with sent_mail.capture():
+        again = client.post(url("proposal_new", owner.workspace), data)
+
+    p = Proposal.objects.get()
+    assert first["Location"] == again["Location"] == page_of(p) and again.status_code == 303
+    assert sent_mail.to() == [ana.user.email]
+
+
 def test_a_new_proposal_opens_and_everyone_is_asked(client, owner, ana, bikram, sent_mail):
     signed_in(client, owner)
     with sent_mail.capture():

@@ -9,6 +9,7 @@ from meridian.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
 from meridian.accounts.selectors import token_get_for, token_list_for
 from meridian.accounts.services import token_create, token_revoke
 from meridian.core.errors import PermissionDenied
+from meridian.core.idempotency import answer_holds_secret
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import ApiRequest, Problem
 from meridian.workspaces.access import requires
@@ -40,6 +41,7 @@ def token_new(request: ApiRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
         # A leaked token must not be able to outlive its revocation by minting successors.
         raise PermissionDenied("A token cannot create tokens; sign in to create one.")
     token, raw = token_create(acting=request.membership, name=payload.name)
+    answer_holds_secret(request)  # an Idempotency-Key repeat must not get the secret back
     return Status(201, TokenCreatedOut.from_token(token, raw))
 
 

@@ -80,6 +80,26 @@ def token_revoke(*, acting: Membership, token: ApiToken) -> ApiToken:
     return token
 
 
+@transaction.atomic
+def tokens_revoke_all(*, user: User, reason: str) -> int:
+    """Revoke every live API token of a person, in all their workspaces; the count revoked.
+
+    A password reset calls this: whoever knew the old password may have made a token, and a
+    reset that left tokens working would not lock them out the way it logs out sessions.
+    """
+    live = list(
+        ApiToken.objects.select_related("workspace").filter(
+            membership__user=user, revoked_at__isnull=True
+        )
+    )
+    now = timezone.now()
+    for token in live:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=user, action="token.revoke", obj=token, data={"reason": reason})
+    return len(live)
+
+
 def token_authenticate(raw: str) -> ApiToken:
     """The live token behind a bearer string, with its member; Unauthenticated says why not."""
     token = (

@@ -11,11 +11,13 @@ from meridian.accounts.selectors import token_get_for, token_list_for
 from meridian.accounts.services import token_create, token_revoke
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
+from meridian.core.submission import once_per_submission, submitted
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 
 
 @requires(Role.MEMBER)
+@once_per_submission
 def tokens(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Your API tokens; a new token's secret is shown on this page once."""
     me = request.membership
@@ -31,6 +33,8 @@ def tokens(request: WorkspaceRequest, workspace: str) -> HttpResponse:
                 add_service_errors(form, exc)
             else:
                 created = {"token": token, "raw": raw}
+                # A resend must not make a second token; it lands on this page without the secret.
+                submitted(request, request.path)
                 form, status = TokenForm(), 200
     response = render(
         request,

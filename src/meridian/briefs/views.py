@@ -56,6 +56,7 @@ from meridian.briefs.services import (
 )
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
+from meridian.core.submission import once_per_submission, submitted
 from meridian.core.timebounds import in_zone
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
@@ -133,6 +134,7 @@ def _form_status(request: WorkspaceRequest, shifts: list[DayOffShift]) -> int:
 
 
 @requires(Role.MEMBER)
+@once_per_submission
 def brief_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Write a brief instead of calling a meeting."""
     form = _brief_form(request, request.POST or None)
@@ -292,6 +294,7 @@ def brief_detail(request: WorkspaceRequest, workspace: str, brief_id: int) -> Ht
 
 @require_POST
 @requires(Role.GUEST)
+@once_per_submission
 def comment_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
     """Add a comment, a question or a reply; htmx gets the thread back, others the page."""
     viewer = request.membership
@@ -317,6 +320,7 @@ def comment_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> Htt
             add_service_errors(form, exc)
         else:
             if request.htmx:
+                submitted(request, _brief_page(brief, f"comment-{comment.pk}"))
                 return _render_brief(request, brief, template="briefs/detail.html#thread")
             return redirect(_brief_page(brief, f"comment-{comment.pk}"))
     reply_to = int(parent_id) if parent_id and parent_id.isdigit() else None
@@ -337,6 +341,7 @@ def comment_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> Htt
 
 @require_POST
 @requires(Role.GUEST)
+@once_per_submission
 def response_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
     """A participant responds to the ask."""
     viewer = request.membership
@@ -418,6 +423,7 @@ def _link_form(request: WorkspaceRequest, brief: Brief, data: Any = None) -> Lin
 
 @require_POST
 @requires(Role.GUEST)
+@once_per_submission
 def link_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
     """Relate another brief, a web address or a decision record to this one."""
     viewer = request.membership
@@ -468,6 +474,7 @@ def file_link_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> H
 
 
 @csrf_protect
+@once_per_submission
 def _file_link_form(request: WorkspaceRequest, brief: Brief) -> HttpResponse:
     viewer = request.membership
     form = _file_form(request.POST, request.FILES)

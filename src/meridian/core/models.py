@@ -58,3 +58,28 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class IdempotencyKey(models.Model):
+    """A create someone sent with a one-time key, and the answer it got, so a repeat gets it too.
+
+    ``scope`` says whose key it is (a token, or a person in a workspace), so two clients never
+    share keys. ``status`` stays empty while the first request is still running.
+    """
+
+    scope = models.CharField(max_length=100)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            # The database, not the code, decides which of two parallel repeats goes first.
+            models.UniqueConstraint(fields=["scope", "key"], name="core_idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

@@ -32,3 +32,14 @@ def _prune(*, aliases: list[str], before: datetime) -> None:
     DBTaskResult.objects.finished().filter(
         backend_name__in=aliases, finished_at__lte=before
     ).delete()
+
+
+@scheduled("idempotency-keys.purge")
+def idempotency_keys_purge(now: datetime) -> Iterator[Occurrence]:
+    """Every hour, forget the one-time keys of forms and API creates older than a day."""
+    from meridian.core.idempotency import idempotency_purge
+
+    yield Occurrence(
+        run_key("idempotency-keys.purge", now.strftime("%Y-%m-%dT%H")),
+        partial(idempotency_purge, now=now),
+    )

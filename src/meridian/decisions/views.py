@@ -16,6 +16,7 @@ from meridian.briefs.forms import participant_choices
 from meridian.briefs.models import Brief
 from meridian.core.errors import MeridianError, PermissionDenied
 from meridian.core.forms import add_service_errors
+from meridian.core.submission import once_per_submission, submitted
 from meridian.core.timebounds import in_zone
 from meridian.decisions import export
 from meridian.decisions.access import pin_get_for, proposal_get_for, record_get_for
@@ -140,6 +141,7 @@ def _proposal_form(
 
 
 @requires(Role.MEMBER)
+@once_per_submission
 def proposal_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Draft a proposal from scratch, or turn a brief (``?brief=<id>``) into one."""
     viewer = request.membership
@@ -349,6 +351,7 @@ def proposal_open_view(request: WorkspaceRequest, workspace: str, proposal_id: i
 
 @require_POST
 @requires(Role.GUEST)
+@once_per_submission
 def stance_new(request: WorkspaceRequest, workspace: str, proposal_id: int) -> HttpResponse:
     """A participant gives or changes their stance."""
     viewer = request.membership
@@ -384,6 +387,7 @@ def stance_new(request: WorkspaceRequest, workspace: str, proposal_id: int) -> H
 
 @require_POST
 @requires(Role.GUEST)
+@once_per_submission
 def comment_new(request: WorkspaceRequest, workspace: str, proposal_id: int) -> HttpResponse:
     """Add to the discussion; htmx gets the discussion back, others the page."""
     viewer = request.membership
@@ -400,6 +404,7 @@ def comment_new(request: WorkspaceRequest, workspace: str, proposal_id: int) -> 
             add_service_errors(form, exc)
         else:
             if request.htmx:
+                submitted(request, _page(proposal, f"comment-{comment.pk}"))
                 return _render_proposal(
                     request, proposal, template="decisions/detail.html#discussion"
                 )
@@ -445,6 +450,7 @@ def proposal_close_view(
 
 
 @requires(Role.MEMBER)
+@once_per_submission
 def outcome_view(request: WorkspaceRequest, workspace: str, proposal_id: int) -> HttpResponse:
     """The owner writes the outcome of a closed proposal; it becomes a decision record."""
     viewer = request.membership
@@ -566,6 +572,7 @@ def record_json(request: WorkspaceRequest, workspace: str, record_id: int) -> Ht
 
 @require_POST
 @requires(Role.MEMBER)
+@once_per_submission
 def record_pin(request: WorkspaceRequest, workspace: str, record_id: int) -> HttpResponse:
     """Pin the decision to a team's start-here page."""
     viewer = request.membership
@@ -590,6 +597,7 @@ def record_pin(request: WorkspaceRequest, workspace: str, record_id: int) -> Htt
 
 @require_POST
 @requires(Role.MEMBER)
+@once_per_submission
 def brief_pin(request: WorkspaceRequest, workspace: str, team: str) -> HttpResponse:
     """Pin a brief (``brief`` in the form) to the team's start-here page."""
     viewer = request.membership

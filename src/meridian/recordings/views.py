@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from meridian.briefs.access import brief_get_for
 from meridian.core.errors import MeridianError, NotFound
+from meridian.core.submission import once_per_submission
 from meridian.recordings.access import can_manage, caption_get_for, recording_get_for
 from meridian.recordings.api import caption_file
 from meridian.recordings.errors import size_label
@@ -75,6 +76,7 @@ def record(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResp
 
 
 @csrf_protect
+@once_per_submission
 def _record_form(request: WorkspaceRequest, brief: object) -> HttpResponse:
     if request.method != "POST":
         return _record_page(request, brief)
@@ -161,6 +163,7 @@ def caption_vtt(
 
 @require_POST
 @requires(Role.MEMBER)
+@once_per_submission
 def caption_new(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
     """Attach an uploaded WebVTT file to the recording."""
     recording = recording_get_for(request.membership, recording_id)

@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from meridian.accounts.services import user_create
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
+from meridian.core.submission import once_per_submission, submitted
 from meridian.core.workingtime import WorkingHoursError, is_working, working_week
 from meridian.workspaces.access import (
     WorkspaceRequest,
@@ -118,6 +119,7 @@ def _with_clocks(members: list[Membership]) -> list[tuple[Membership, LocalClock
 
 
 @login_required
+@once_per_submission
 def workspace_create_view(request: HttpRequest) -> HttpResponse:
     """Start a new workspace; its creator becomes its admin."""
     form = WorkspaceForm(request.POST or None)
@@ -165,6 +167,7 @@ def members(request: WorkspaceRequest, workspace: str) -> HttpResponse:
 
 
 @requires(Role.ADMIN)
+@once_per_submission
 def invite(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """An admin invites someone; the link is emailed and shown once here."""
     form = InvitationForm(request.POST or None)
@@ -175,6 +178,8 @@ def invite(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             link = request.build_absolute_uri(reverse("invitation_accept", kwargs={"token": token}))
+            # A resend must not show the secret link again: it goes to the members page.
+            submitted(request, reverse("members", kwargs={"workspace": workspace}))
             response = render(
                 request, "workspaces/invited.html", {"invitation": invitation, "link": link}
             )
@@ -301,6 +306,7 @@ def profile(request: WorkspaceRequest, workspace: str) -> HttpResponse:
 
 
 @requires(Role.GUEST)
+@once_per_submission
 def teams(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """The workspace's teams, and a form to start one."""
     viewer = request.membership

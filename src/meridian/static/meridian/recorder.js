@@ -127,7 +127,10 @@ function uploader(config) {
     } finally {
       clearTimeout(timer);
     }
-    if (transient(response.status)) return { why: `The server answered ${response.status}.` };
+    // A 409 with Retry-After: the same Idempotency-Key is still being answered; ask again.
+    if (transient(response.status) || response.headers.has("Retry-After")) {
+      return { why: `The server answered ${response.status}.` };
+    }
     throw new UploadFailed(await problem(response), { status: response.status });
   }
 
@@ -173,6 +176,12 @@ function uploader(config) {
     let offset = 0;
     let wait = RETRY_FIRST_MS;
     let tries = 0;
+    // One key for every try at creating this upload: a POST whose answer was lost and is sent
+    // again gets the same upload back instead of leaving a second, orphaned one on the server.
+    // (getRandomValues, not randomUUID: the latter needs HTTPS, and plain-HTTP installs exist.)
+    const creationKey = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) =>
+      byte.toString(16).padStart(2, "0"),
+    ).join("");
 
     const pause = async (text) => {
       show(offset, blob.size, text.replace("{s}", String(Math.round(wait / 1000))));
@@ -208,7 +217,7 @@ function uploader(config) {
       if (url === null) {
         const created = await ask(config.uploadsUrl, {
           method: "POST",
-          headers: { "Content-Type": "application/json" },
+          headers: { "Content-Type": "application/json", "Idempotency-Key": creationKey },
           body: JSON.stringify({ brief_id: Number(config.brief), filename, size: blob.size }),
         });
         if (created.answer) {
