@@ -46,6 +46,24 @@ def _clock_at(request):
         yield moment
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a database file of this session's own, never an in-memory one.
+
+    Django's in-memory test database is shared between threads through SQLite's shared cache,
+    whose table locks fail at once ("database table is locked") instead of waiting, so tests
+    where two workers write at the same moment failed by chance. A file in WAL mode also
+    behaves as production does, and has the raw files (main and -wal) that the anonymity tests
+    read. MERIDIAN_TEST_DATABASE_NAME still chooses the file.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not test.get("NAME"):
+        test["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
