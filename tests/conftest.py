@@ -32,6 +32,21 @@ def pytest_addoption(parser):
     )
 
 
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The browser tests run after all the others (keeping every other order).
+
+    Playwright's sync API leaves an event loop running in the main thread from its first use
+    to the end of the session, and Django refuses ORM calls there unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set (tests/browser/conftest.py sets it). Run last, the
+    browser tests are the only ones that ever run with that switch on.
+    """
+    items.sort(key=lambda item: Path(item.path).is_relative_to(BROWSER_TESTS))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _clock_at(request):
     """Move the whole session to an awkward moment (a weekend night, a DST change, 31 December)."""
