@@ -3,7 +3,6 @@
 # In CI (CI=true) a missing PostgreSQL, Redis or Chromium is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DJANGO_ALLOW_ASYNC_UNSAFE=true   # Playwright's sync API runs an event loop in the test thread
 export MERIDIAN_STATIC_MANIFEST=false
 export MERIDIAN_DATA_DIR="${MERIDIAN_TEST_DATA_DIR:-$PWD/var/test}"
 export MERIDIAN_TEST_REDIS_URL="${MERIDIAN_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"

@@ -32,6 +32,21 @@ def pytest_addoption(parser):
     )
 
 
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The browser tests run after all the others (keeping every other order).
+
+    Playwright's sync API leaves an event loop running in the main thread from its first use
+    to the end of the session, and Django refuses ORM calls there unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set (tests/browser/conftest.py sets it). Run last, the
+    browser tests are the only ones that ever run with that switch on.
+    """
+    items.sort(key=lambda item: Path(item.path).is_relative_to(BROWSER_TESTS))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _clock_at(request):
     """Move the whole session to an awkward moment (a weekend night, a DST change, 31 December)."""
@@ -44,6 +59,24 @@ def _clock_at(request):
         raise pytest.UsageError(f"--clock-at needs a UTC offset: {at!r}")
     with time_machine.travel(moment, tick=True):
         yield moment
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a database file of this session's own, never an in-memory one.
+
+    Django's in-memory test database is shared between threads through SQLite's shared cache,
+    whose table locks fail at once ("database table is locked") instead of waiting, so tests
+    where two workers write at the same moment failed by chance. A file in WAL mode also
+    behaves as production does, and has the raw files (main and -wal) that the anonymity tests
+    read. MERIDIAN_TEST_DATABASE_NAME still chooses the file.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not test.get("NAME"):
+        test["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
 
 
 @pytest.fixture(autouse=True)

@@ -159,10 +159,12 @@ else:
 
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while one writer commits; IMMEDIATE avoids lock upgrades failing.
+    # secure_delete overwrites deleted rows with zeros, so that a replaced anonymous ballot
+    # cannot be read back from the file (meridian.decisions.erasure).
     _db["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            " PRAGMA busy_timeout=5000;"
+            " PRAGMA busy_timeout=5000; PRAGMA secure_delete=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

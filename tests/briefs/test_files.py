@@ -467,3 +467,52 @@ def test_a_very_long_declared_type_is_not_trusted_and_the_file_is_kept(client, a
     assert response.status_code == 201, response.content
     link = BriefLink.objects.get(brief=asked, target=LinkTarget.FILE)
     assert link.content_type != long_type and len(link.content_type) <= 100
+
+
+# --- Deleting the brief or the workspace -----------------------------------------------------------
+
+
+def test_deleting_a_brief_deletes_its_attached_files_from_storage(
+    asked, author, kathmandu, media_root, django_capture_on_commit_callbacks
+):
+    file_link_add(acting=author, brief=asked, file=upload("plan.pdf"))
+    file_link_add(acting=kathmandu, brief=asked, file=upload("notes.pdf"))
+    other = brief(author, [kathmandu], title="Kept brief")
+    kept = file_link_add(acting=author, brief=other, file=upload("kept.pdf"))
+    assert len(stored(media_root)) == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked.delete()
+
+    assert stored(media_root) == [media_root / kept.file.name]
+
+
+def test_deleting_a_workspace_deletes_the_files_of_all_its_briefs(
+    asked, author, media_root, django_capture_on_commit_callbacks
+):
+    file_link_add(acting=author, brief=asked, file=upload())
+    assert len(stored(media_root)) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked.workspace.delete()
+
+    assert not Brief.objects.exists()
+    assert stored(media_root) == []
+
+
+def test_a_brief_deletion_that_rolls_back_keeps_its_files(
+    asked, author, media_root, django_capture_on_commit_callbacks
+):
+    link = file_link_add(acting=author, brief=asked, file=upload())
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        asked.delete()
+        raise RuntimeError("the deletion failed half way")
+
+    assert callbacks == []
+    assert BriefLink.objects.filter(pk=link.pk).exists()
+    assert stored(media_root) == [media_root / link.file.name]

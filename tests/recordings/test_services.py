@@ -468,3 +468,23 @@ def test_an_oversized_caption_is_refused_by_its_size_before_it_is_read():
     with pytest.raises(TooLarge):
         caption_bytes(unsized)
     assert unsized.tell() == CAPTION_MAX_BYTES + 1  # never more than the cap and one byte
+
+
+def test_deleting_the_brief_removes_its_recordings_files_and_unfinished_uploads(
+    django_capture_on_commit_callbacks, author, brief, clips
+):
+    recording = recording_process(recording_id=send_file(author, brief, clips["webm"]).recording_id)
+    names = [recording.original.name, recording.thumbnail.name]
+    unfinished = upload_create(acting=author, brief=brief, filename="b.webm", size=100)
+    upload_append(
+        acting=author, upload=unfinished, offset=0, stream=io.BytesIO(b"x" * 10), length=10
+    )
+    assert [default_storage.exists(n) for n in names] == [True, True]
+    assert partial_path(unfinished).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        brief.delete()
+
+    assert not Recording.objects.exists() and not Upload.objects.exists()
+    assert [default_storage.exists(n) for n in names] == [False, False]
+    assert not partial_path(unfinished).exists()

@@ -9,15 +9,22 @@
   when the last deadline passes, the proposal closes.
 * ``decision.review:<record id>`` tells a decision's owner, on its review date in their own
   zone and inside their working hours, that it is time to check the expected effect.
+* ``decision.ballots_erase:<UTC hour>`` erases, once an hour while anonymous proposals are
+  open or lately closed, replaced ballots that a vote's own erasure had to leave behind
+  because a transaction was open across it (meridian.decisions.erasure).
 """
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
 
 from meridian.briefs.deadlines import participant_reminder_due, week_of
 from meridian.core.scheduler import Occurrence, run_key, scheduled, without_runs
 from meridian.core.workingtime import is_working
+from meridian.decisions.erasure import superseded_ballots_erase
 from meridian.decisions.models import (
     DecisionRecord,
     Proposal,
@@ -33,6 +40,7 @@ from meridian.decisions.services import (
 CLOSE = "proposal.close"
 REMIND = "proposal.reminder"
 REVIEW = "decision.review"
+ERASE = "decision.ballots_erase"
 
 
 @scheduled(CLOSE)
@@ -89,4 +97,16 @@ def decision_reviews(now: datetime) -> Iterator[Occurrence]:
             continue
         yield Occurrence(
             run_key(REVIEW, record.pk), partial(record_review_remind, record_id=record.pk)
+        )
+
+
+@scheduled(ERASE)
+def anonymous_ballots_erase(now: datetime) -> Iterator[Occurrence]:
+    """Once an hour while anonymous proposals are open, or closed within the last day."""
+    recent = Q(status=ProposalStatus.OPEN) | Q(closed_at__gte=now - timedelta(days=1))
+    if Proposal.objects.filter(recent, anonymous=True).exists():
+        # VACUUM and checkpoints cannot run inside the tick's transaction: after its commit.
+        yield Occurrence(
+            run_key(ERASE, now.astimezone(UTC).strftime("%Y-%m-%dT%H")),
+            partial(transaction.on_commit, superseded_ballots_erase),
         )

@@ -8,8 +8,9 @@ deadline happen one after another, never across each other.
 
 Anonymity: an anonymous stance marks the participant as having responded and rewrites the
 proposal's anonymous ballots, the new one among them, in a random order with fresh random
-ids. Nothing else is written about it: the audit entry says that a stance was recorded and
-nothing of what, and no notification or log line mentions it.
+ids; after the commit, meridian.decisions.erasure removes the replaced ballots from the raw
+database files. Nothing else is written about it: the audit entry says that a stance was
+recorded and nothing of what, and no notification or log line mentions it.
 """
 
 import re
@@ -42,6 +43,7 @@ from meridian.decisions import ballots
 from meridian.decisions import tally as t
 from meridian.decisions.ballots import Ballot
 from meridian.decisions.deadlines import participant_deadline
+from meridian.decisions.erasure import superseded_ballots_erase
 from meridian.decisions.models import (
     AnonymousBallot,
     DeadlineKind,
@@ -783,6 +785,9 @@ def stance_submit(*, acting: Membership, proposal: Proposal, ballot: Ballot) -> 
     if proposal.anonymous:
         _cast_anonymously(proposal, payload, reason)
         audit_record(actor=acting, action="decision.stance", obj=proposal)
+        # The replaced ballots must not survive in the raw files, where the generation
+        # before this one would single out the new ballot (meridian.decisions.erasure).
+        transaction.on_commit(superseded_ballots_erase)
         return StanceReceipt(proposal=proposal, anonymous=True, responded_at=now)
 
     stance = Stance.objects.filter(proposal=proposal, membership=acting).first()
