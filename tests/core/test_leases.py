@@ -3,13 +3,11 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -21,6 +19,7 @@ from meridian.recordings.tasks import recording_process_task
 from tests.briefs.factories import brief as make_brief
 from tests.briefs.factories import person
 from tests.conftest import need
+from tests.core.support import start_worker, wait_for, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night Europe's clocks change
@@ -105,57 +104,12 @@ def test_a_task_that_killed_its_worker_every_time_fails_naming_the_workers(datab
     assert "stopped 3 times (workers w1, w2, w3)" in task.traceback
 
 
-def _subprocess_env(tmp_path: Path) -> dict[str, str]:
-    """The environment of a worker process that uses this test's own database."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        name = str(db["NAME"])
-        need(
-            "memory" not in name and name != "",
-            "a file-backed SQLite test database (MERIDIAN_TEST_DATABASE_NAME)",
-        )
-        url = f"sqlite:///{name}"
-    else:
-        url = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("MERIDIAN_")},
-        "MERIDIAN_DATA_DIR": str(tmp_path),
-        "MERIDIAN_DATABASE_URL": url,
-        "MERIDIAN_WORKER_LEASE_SECONDS": "4",
-        "MERIDIAN_LOG_LEVEL": "INFO",
-        "DJANGO_SETTINGS_MODULE": "meridian.settings",
-    }
-
-
-def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("a") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "meridian.cli", "worker", "--queue", "media", "--no-scheduler"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its ffmpeg is in its group, and is killed with it
-        )
-
-
-def _wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_recording_whose_worker_is_killed_mid_transcode_is_finished_by_another_worker(
     settings, tmp_path, workspace
 ):
     need(subprocess.run(["which", "ffmpeg"], capture_output=True).returncode == 0, "ffmpeg")
-    env = _subprocess_env(tmp_path)
+    env = worker_env(tmp_path)
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.DATA_DIR = tmp_path
     settings.TASKS = {
@@ -178,9 +132,9 @@ def test_a_recording_whose_worker_is_killed_mid_transcode_is_finished_by_another
     workdir = processing_dir(recording.pk)
     log = tmp_path / "workers.log"
 
-    first = _start_worker(env, log)
+    first = start_worker(env, log, "--queue", "media", "--no-scheduler")
     try:
-        running = _wait_for(
+        running = wait_for(
             lambda: (
                 DBTaskResult.objects.get(pk=task.pk).status == TaskResultStatus.RUNNING
                 and workdir.exists()
@@ -197,9 +151,9 @@ def test_a_recording_whose_worker_is_killed_mid_transcode_is_finished_by_another
     assert Recording.objects.get(pk=recording.pk).status == RecordingStatus.PROCESSING
     assert workdir.exists()  # left behind by the killed worker
 
-    second = _start_worker(env, log)
+    second = start_worker(env, log, "--queue", "media", "--no-scheduler")
     try:
-        finished = _wait_for(
+        finished = wait_for(
             lambda: Recording.objects.get(pk=recording.pk).status != RecordingStatus.PROCESSING,
             300,
         )

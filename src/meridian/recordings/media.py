@@ -55,6 +55,7 @@ TRANSCODE_SECONDS_MIN = 120
 TRANSCODE_SECONDS_MAX = 3600
 FFMPEG_MEMORY_BASE = 768 * 1024 * 1024  # shared libraries and codec tables, before any frame
 FFMPEG_FRAMES_HELD = 48  # decoded frames in flight across decoder, scaler and encoder threads
+FFMPEG_MEMORY_MAX = 3 * 1024**3  # an 8K clip (short enough for the budget) gets no more
 
 
 class NotMedia(ValueError):
@@ -180,7 +181,7 @@ def transcode_seconds(found: Probe) -> int:
 def ffmpeg_memory(found: Probe) -> int:
     """The address space ffmpeg may map: its libraries plus a bounded number of frames."""
     frame = (found.width or 1920) * (found.height or 1080) * 3 // 2  # 8-bit 4:2:0
-    return FFMPEG_MEMORY_BASE + FFMPEG_FRAMES_HELD * frame
+    return min(FFMPEG_MEMORY_MAX, FFMPEG_MEMORY_BASE + FFMPEG_FRAMES_HELD * frame)
 
 
 def _from_ffprobe(info: dict) -> Probe:
