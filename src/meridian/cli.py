@@ -106,21 +106,23 @@ def serve(argv: list[str]) -> int:
 STOP_SECONDS = 10.0
 
 
-def die_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook that has Linux send SIGTERM to a child when `meridian serve` dies.
+def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A pre-exec hook that has Linux send ``sig`` to a child when its parent process dies.
 
-    The children live in process groups of their own, so a SIGKILL of serve alone would
-    otherwise leave them running without anyone to stop them.
+    Children that live in process groups of their own would otherwise outlive a parent that
+    was killed, with nobody left to stop them.
     """
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
 
-    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork, not in the child
+    # Loaded before the fork: the child, forked from a process that may have other threads,
+    # only calls into it.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
     pr_set_pdeathsig = 1
 
     def hook() -> None:
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+        prctl(pr_set_pdeathsig, sig)
 
     return hook
 

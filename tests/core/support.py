@@ -1,6 +1,8 @@
 """Helpers of the core tests: a real `meridian worker` process on the test's own database."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -58,3 +60,33 @@ def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def kill_with_descendants(pid: int) -> None:
+    """SIGKILL a process and everything it started, as a lost machine would end them.
+
+    RQ's work horse puts itself in a process group of its own, so a signal to the worker's
+    group would not reach it.
+    """
+    family = [pid, *_descendants(pid)]
+    for member in family:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(member, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

@@ -19,7 +19,7 @@ from meridian.recordings.tasks import recording_process_task
 from tests.briefs.factories import brief as make_brief
 from tests.briefs.factories import person
 from tests.conftest import need
-from tests.core.support import start_worker, wait_for, worker_env
+from tests.core.support import kill_with_descendants, start_worker, wait_for, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night Europe's clocks change
@@ -177,3 +177,49 @@ def test_a_recording_whose_worker_is_killed_mid_transcode_is_finished_by_another
     )
     assert stored == ["original.mkv", "playable.webm", "thumbnail.jpg"]
     assert WorkerLease.objects.count() == 0  # the second worker released its lease on SIGTERM
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_rq_job_whose_worker_is_killed_is_run_again_by_another_worker(settings, tmp_path):
+    import django_rq
+    import redis
+
+    from tests.core.slow_tasks import hold_media_queue
+    from tests.core.test_worker import REDIS_URL, redis_answers
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    need(redis_answers(connection), f"Redis at {REDIS_URL}")
+    connection.flushdb()
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "media"]}
+    }
+    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}, "media": {"URL": REDIS_URL}}
+    env = worker_env(tmp_path) | {"MERIDIAN_REDIS_URL": REDIS_URL}
+    release = tmp_path / "release"
+    log = tmp_path / "workers.log"
+    queue = django_rq.get_queue("media")
+    job_id = hold_media_queue.enqueue(release=str(release)).id
+
+    workers = [start_worker(env, log, "--queue", "media", "--no-scheduler")]
+    try:
+        started = wait_for(lambda: queue.started_job_registry.count == 1, 90)
+        kill_with_descendants(workers[0].pid)  # the worker and its work horse
+        workers[0].wait(timeout=30)
+        workers.append(start_worker(env, log, "--queue", "media", "--no-scheduler"))
+        # RQ's job heartbeat lasts 60 s beyond the monitoring interval; then the next
+        # maintenance finds the job abandoned and queues it again.
+        retried = wait_for(lambda: queue.fetch_job(job_id).meta.get("meridian_attempts") == 2, 150)
+        release.touch()
+        finished = wait_for(lambda: queue.finished_job_registry.count == 1, 60)
+    finally:
+        for worker in workers:
+            kill_with_descendants(worker.pid)
+            worker.wait(timeout=30)
+        connection.flushdb()
+        connection.close()
+
+    output = log.read_text()
+    assert started, output
+    assert retried, output
+    assert finished, output
+    assert "queued again" in output

@@ -266,15 +266,25 @@ def sniff(path: Path) -> Probe:
 
 
 def _limits(seconds: int, memory: int) -> Callable[[], None]:
-    """Resource limits set in the ffmpeg child before it starts (Linux/Unix setrlimit)."""
+    """Resource limits set in the ffmpeg child before it starts (Linux/Unix setrlimit).
+
+    Everything is imported before the fork: the worker has a heartbeat thread, and a forked
+    child must not need a lock that thread might have held.
+    """
+    import resource
+
+    from meridian.cli import die_with_parent
+
+    cpu = seconds * FFMPEG_THREADS  # CPU seconds: all threads busy for the whole wall time
+    # ffmpeg dies with the worker that started it, so a killed worker leaves no transcode.
+    orphan_guard = die_with_parent(signal.SIGKILL)
 
     def apply() -> None:
-        import resource
-
         os.nice(10)  # web requests and mail come first on a shared core
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        cpu = seconds * FFMPEG_THREADS  # CPU seconds: all threads busy for the whole wall time
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        if orphan_guard is not None:
+            orphan_guard()
 
     return apply
 

@@ -31,7 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connections
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, task_backends
 
-from meridian.core.leases import Heartbeat, new_worker_id
+from meridian.core.leases import MAX_ATTEMPTS, Heartbeat, lease_seconds, new_worker_id
 from meridian.core.scheduler import tick
 
 logger = logging.getLogger("meridian.worker")
@@ -158,8 +158,19 @@ class Command(BaseCommand):
                 from django_tasks_rq import Job
 
                 level = {0: "WARNING", 1: "INFO"}.get(verbosity, "DEBUG")
+                lease = lease_seconds()
                 try:
-                    worker = django_rq.get_worker(*queues, job_class=Job)
+                    # A job whose worker died stops heartbeating; each worker's registry
+                    # maintenance (every lease: an idle worker wakes from its blocking wait
+                    # at worker_ttl - 15 s) finds it and retries it (see _retry_abandoned).
+                    worker = django_rq.get_worker(
+                        *queues,
+                        job_class=Job,
+                        maintenance_interval=lease,
+                        worker_ttl=lease + 15,
+                        job_monitoring_interval=min(30, lease),
+                    )
+                    worker.push_exc_handler(_retry_abandoned)
                     # A forked work horse must open its own database connections.
                     reset_db_connections()
                     worker.work(burst=burst, with_scheduler=True, logging_level=level)
@@ -176,9 +187,14 @@ class Command(BaseCommand):
         """Start a worker for one more queue as a child process that dies with this worker."""
         from meridian.cli import die_with_parent
 
+        # A group of its own: a Ctrl-C or SIGTERM to this worker's group must reach it once,
+        # from here, since a second stop signal makes django-tasks-db abandon the task it is
+        # running as failed. Killed with this worker (its task then goes to another worker
+        # once the lease lapses), so it never outlives it.
         return subprocess.Popen(
             [sys.executable, "-m", "meridian.cli", "worker", "--no-scheduler", "--queue", queue],
-            preexec_fn=die_with_parent(),
+            start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGKILL),
         )
 
     def _start_scheduler(self, seconds: float) -> subprocess.Popen[bytes]:
@@ -227,6 +243,25 @@ class Command(BaseCommand):
                 pass
         connections.close_all()
         self.stdout.write("Meridian scheduler stopped.")
+
+
+def _retry_abandoned(job: Any, exc_type: type, exc_value: BaseException, tb: object) -> bool:
+    """RQ exception handler: an abandoned job (its worker died) is queued again, up to a limit.
+
+    RQ calls it from its started-job registry's cleanup before deciding between retrying and
+    failing the job, so giving the job a retry here makes RQ itself re-queue it, once.
+    """
+    from rq.exceptions import AbandonedJobError
+
+    if exc_type is AbandonedJobError:
+        attempts = int(job.meta.get("meridian_attempts", 1))
+        if attempts < MAX_ATTEMPTS:
+            job.meta["meridian_attempts"] = attempts + 1
+            job.save_meta()
+            job.retries_left = 1
+            job.retry_intervals = [0]  # at once
+            logger.warning("Job %s was running on a worker that stopped; queued again.", job.id)
+    return True  # let RQ's other handlers run too
 
 
 def _first_default(queues: list[str]) -> list[str]:
