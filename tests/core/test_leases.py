@@ -202,7 +202,10 @@ def test_an_rq_job_whose_worker_is_killed_is_run_again_by_another_worker(setting
 
     workers = [start_worker(env, log, "--queue", "media", "--no-scheduler")]
     try:
-        started = wait_for(lambda: queue.started_job_registry.count == 1, 90)
+        # Job status, not the registries: counting a registry runs RQ's cleanup in this
+        # process, which has none of the worker's handlers.
+        started = wait_for(lambda: queue.fetch_job(job_id).get_status() == "started", 90)
+        time.sleep(1)  # the work horse is inside the task
         kill_with_descendants(workers[0].pid)  # the worker and its work horse
         workers[0].wait(timeout=30)
         workers.append(start_worker(env, log, "--queue", "media", "--no-scheduler"))
@@ -210,7 +213,7 @@ def test_an_rq_job_whose_worker_is_killed_is_run_again_by_another_worker(setting
         # maintenance finds the job abandoned and queues it again.
         retried = wait_for(lambda: queue.fetch_job(job_id).meta.get("meridian_attempts") == 2, 150)
         release.touch()
-        finished = wait_for(lambda: queue.finished_job_registry.count == 1, 60)
+        finished = wait_for(lambda: queue.fetch_job(job_id).get_status() == "finished", 60)
     finally:
         for worker in workers:
             kill_with_descendants(worker.pid)
