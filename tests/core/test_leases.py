@@ -226,3 +226,30 @@ def test_an_rq_job_whose_worker_is_killed_is_run_again_by_another_worker(setting
     assert retried, output
     assert finished, output
     assert "queued again" in output
+
+
+@pytest.mark.django_db
+def test_a_recording_whose_processing_kept_killing_workers_is_failed_not_left_processing(
+    database_tasks, settings, tmp_path, workspace, django_capture_on_commit_callbacks
+):
+    from tests.recordings.support import two_second_webm
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    author = person(workspace, "Europe/Berlin")
+    brief = make_brief(author, [person(workspace, "Asia/Tokyo")], title="Release walkthrough")
+    recording = recording_create_from_file(
+        acting=author, brief=brief, path=two_second_webm(tmp_path), filename="walkthrough.webm"
+    )
+    recording_process_task.enqueue(recording_id=recording.pk)
+    task = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    task.claim("w1")
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        worker_ids=["w1", "w2", "w3"], started_at=NOW - timedelta(hours=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks_reclaim(now=NOW)
+
+    recording.refresh_from_db()
+    assert recording.status == RecordingStatus.FAILED
+    assert recording.problem == "the background worker processing it stopped before finishing"

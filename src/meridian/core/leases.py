@@ -23,10 +23,13 @@ import os
 import socket
 import threading
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.tasks import TaskResultStatus
+from django.tasks.signals import task_finished
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
@@ -109,6 +112,10 @@ def tasks_reclaim(*, now: datetime | None = None) -> list[str]:
                 )
                 if given_up:
                     logger.error("Task %s failed: %s", task.pk, lost)
+                    failed = DBTaskResult.objects.get(pk=task.pk)
+                    # As db_worker does for a task that raised, so that its area can react
+                    # (a recording stops showing "processing").
+                    transaction.on_commit(partial(_announce_failure, failed))
                 continue
             if claimed_as.update(status=TaskResultStatus.READY, started_at=None):
                 logger.warning(
@@ -119,6 +126,10 @@ def tasks_reclaim(*, now: datetime | None = None) -> list[str]:
                 requeued.append(str(task.pk))
     WorkerLease.objects.filter(beat_at__lte=cutoff).delete()
     return requeued
+
+
+def _announce_failure(failed: Any) -> None:
+    task_finished.send(type(failed.task.get_backend()), task_result=failed.task_result)
 
 
 class Heartbeat:

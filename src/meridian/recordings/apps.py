@@ -5,3 +5,12 @@ class RecordingsConfig(AppConfig):
     name = "meridian.recordings"
     label = "recordings"
     verbose_name = "Recordings"
+
+    def ready(self) -> None:
+        from django.tasks.signals import task_finished
+
+        from meridian.recordings.tasks import processing_task_finished
+
+        # A processing task that failed for good (it raised, or its workers kept dying) must
+        # not leave its recording "processing" for ever.
+        task_finished.connect(processing_task_finished, dispatch_uid="recordings.processing")

@@ -523,6 +523,18 @@ def recording_process(*, recording_id: int) -> Recording | None:
     return recording
 
 
+def recording_processing_failed(*, recording_id: int) -> None:
+    """The processing task failed for good: the recording is failed, and its original plays."""
+    recording = Recording.objects.filter(pk=recording_id).first()
+    if recording is None:
+        return
+    _processing_done(
+        recording,
+        status=RecordingStatus.FAILED,
+        fields={"problem": "the background worker processing it stopped before finishing"},
+    )
+
+
 def _processing_done(recording: Recording, *, status: str, fields: dict[str, object]) -> bool:
     with transaction.atomic():
         changed = Recording.objects.filter(
