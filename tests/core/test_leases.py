@@ -247,9 +247,13 @@ def test_a_recording_whose_processing_kept_killing_workers_is_failed_not_left_pr
         worker_ids=["w1", "w2", "w3"], started_at=NOW - timedelta(hours=1)
     )
 
+    settings.DATA_DIR = tmp_path
+    processing_dir(recording.pk).mkdir(parents=True)  # what the last killed worker left
+
     with django_capture_on_commit_callbacks(execute=True):
         tasks_reclaim(now=NOW)
 
     recording.refresh_from_db()
+    assert not processing_dir(recording.pk).exists()
     assert recording.status == RecordingStatus.FAILED
     assert recording.problem == "the background worker processing it stopped before finishing"

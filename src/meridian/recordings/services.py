@@ -525,6 +525,8 @@ def recording_process(*, recording_id: int) -> Recording | None:
 
 def recording_processing_failed(*, recording_id: int) -> None:
     """The processing task failed for good: the recording is failed, and its original plays."""
+    # No worker runs it any more: what a killed one left in the work directory goes too.
+    shutil.rmtree(processing_dir(recording_id), ignore_errors=True)
     recording = Recording.objects.filter(pk=recording_id).first()
     if recording is None:
         return
