@@ -22,6 +22,22 @@ echo "== SQLite"
 rm -f "$MERIDIAN_DATA_DIR/test.sqlite3"
 MERIDIAN_DATABASE_URL="" MERIDIAN_TEST_DATABASE_NAME="$MERIDIAN_DATA_DIR/test.sqlite3" run_pytest "$@"
 
+echo "== Another day: the date-sensitive tests at awkward moments (SQLite)"
+# The suite must pass whatever today is. Each run moves the clock (it keeps ticking) to a
+# Saturday night in UTC (already Sunday in Asia), the night Europe's clocks go forward, and
+# New Year's Eve; tests that depend on the date must freeze or inject their own clock.
+# The demo builds (slow) freeze their own clocks; pure tallies do not read the clock.
+for at in 2026-12-05T23:30:00+00:00 2027-03-28T00:40:00+00:00 2026-12-31T23:30:00+00:00; do
+  echo "-- clock at $at"
+  rm -f "$MERIDIAN_DATA_DIR/test-day.sqlite3"
+  MERIDIAN_DATABASE_URL="" MERIDIAN_TEST_DATABASE_NAME="$MERIDIAN_DATA_DIR/test-day.sqlite3" \
+    run_pytest -q --clock-at="$at" \
+    tests/briefs tests/decisions tests/workspaces tests/test_reader_zone.py \
+    tests/core/test_reader_zone_messages.py tests/core/test_moments.py \
+    --ignore=tests/decisions/test_tally.py --ignore=tests/decisions/test_fairness.py \
+    --ignore=tests/briefs/test_demo.py --ignore=tests/workspaces/test_demo.py
+done
+
 echo "== PostgreSQL"
 if .venv/bin/python - "$pg_url" <<'PY'
 import sys, psycopg

@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests import factories
+
+# Two shared cores make timing checks lie: a property is judged on its examples, not on speed.
+hypothesis_settings.register_profile(
+    "meridian", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("meridian")
 
 IN_CI = os.environ.get("CI") == "true"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -179,6 +179,12 @@ REDIS_URL = _env("MERIDIAN_REDIS_URL")
 if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
     raise ImproperlyConfigured("MERIDIAN_REDIS_URL must be a redis:// or rediss:// URL")
 
+# Mail, webhooks and notifications run on "default"; transcoding recordings on "media", which
+# `meridian worker` serves from a process of its own, so mail never waits behind a transcode.
+TASK_QUEUES = ["default", "media"]
+# A worker silent this long (killed, crashed) loses its running tasks to other workers.
+WORKER_LEASE_SECONDS = _env_int("MERIDIAN_WORKER_LEASE_SECONDS", 60, minimum=4)
+
 if REDIS_URL:
     INSTALLED_APPS.append("django_rq")  # the RQ task backend's system check requires it
     CACHES = {
@@ -187,10 +193,14 @@ if REDIS_URL:
     TASKS = {
         "default": {
             "BACKEND": "django_tasks_rq.RQBackend",
-            "QUEUES": ["default"],
+            "QUEUES": TASK_QUEUES,
         }
     }
-    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    RQ_QUEUES = {
+        "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
+        # A transcode's own limits (recordings/media.py) end it within the hour.
+        "media": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3900},
+    }
 else:
     # The database cache is shared by every process, which rate limits need.
     CACHES = {
@@ -199,7 +209,7 @@ else:
             "LOCATION": "meridian_cache",
         }
     }
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
     RQ_QUEUES = {}
 
 # --- Accounts -----------------------------------------------------------------------------
@@ -371,7 +381,13 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
 # `meridian serve`: where and how wide the web server listens.
 SERVE_HOST = _env("MERIDIAN_HOST", "127.0.0.1")
 SERVE_PORT = _env_int("MERIDIAN_PORT", 8000, minimum=1)
-SERVE_WORKERS = _env_int("MERIDIAN_WEB_WORKERS", 1, minimum=1)
+# One web process per CPU core this process may run on (its affinity mask, not the machine's
+# count, so a container limited to 2 cores starts 2).
+SERVE_WORKERS = _env_int(
+    "MERIDIAN_WEB_WORKERS",
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+    minimum=1,
+)
 SERVE_THREADS = _env_int("MERIDIAN_WEB_THREADS", 8, minimum=1)
 
 LOGGING = {

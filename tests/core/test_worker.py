@@ -139,3 +139,50 @@ def test_the_worker_and_its_scheduler_stop_cleanly_on_sigterm(tmp_path):
     assert returncode == 0
     assert "Meridian scheduler stopped." in log.read_text()
     assert "Meridian worker stopped." in log.read_text()
+
+
+@committed
+def test_mail_is_sent_while_a_long_media_task_occupies_the_media_queue(
+    settings, client, admin, tmp_path
+):
+    from tests.core.slow_tasks import hold_media_queue
+    from tests.core.support import start_worker, wait_for, worker_env
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "media"]}
+    }
+    release = tmp_path / "release"
+    transcode = hold_media_queue.enqueue(release=str(release))
+    invite_through_the_page(client, admin, "new.person@example.com")
+    invitation = DBTaskResult.objects.get(queue_name="default")
+    log = tmp_path / "worker.log"
+
+    worker = start_worker(worker_env(tmp_path), log, "--no-scheduler")
+    try:
+        busy = wait_for(
+            lambda: DBTaskResult.objects.get(pk=transcode.id).status == TaskResultStatus.RUNNING,
+            90,
+        )
+        mailed = wait_for(
+            lambda: (
+                DBTaskResult.objects.get(pk=invitation.pk).status == TaskResultStatus.SUCCESSFUL
+            ),
+            90,
+        )
+        still_busy = DBTaskResult.objects.get(pk=transcode.id).status
+        release.touch()
+        finished = wait_for(
+            lambda: DBTaskResult.objects.get(pk=transcode.id).status == TaskResultStatus.SUCCESSFUL,
+            60,
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        returncode = worker.wait(timeout=60)
+
+    output = log.read_text()
+    assert busy, output
+    assert mailed, output
+    assert still_busy == TaskResultStatus.RUNNING  # the mail did not wait for it
+    assert finished, output
+    assert "queue media in a process of its own" in output
+    assert returncode == 0

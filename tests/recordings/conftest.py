@@ -34,7 +34,14 @@ def clips(tmp_path_factory) -> dict[str, Path]:
     html.write_text("<!doctype html><html><body><script>alert(1)</script></body></html>\n")
     wav = folder / "voice.wav"
     ffmpeg("-f", "lavfi", "-i", "sine=duration=1", str(wav))
-    return {"webm": webm, "png": png_as_webm, "html": html, "wav": wav}
+    # The file: H.264 in Matroska, 4K for 30 minutes, a few kilobytes (one frame a
+    # minute of black), which would need a transcode far beyond the server's budget.
+    huge = folder / "huge.mkv"
+    ffmpeg(
+        "-f", "lavfi", "-i", "color=c=black:size=3840x2160:rate=1/60:duration=1800",
+        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "51", str(huge),
+    )  # fmt: skip
+    return {"webm": webm, "png": png_as_webm, "html": html, "wav": wav, "huge": huge}
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,12 @@ from meridian.recordings.models import Upload
 from meridian.recordings.services import upload_append, upload_create
 from meridian.workspaces.models import Membership
 
-IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "media"],
+    }
+}
 
 
 def send_file(member: Membership, brief: Brief, path: Path, chunk: int = 64 * 1024) -> Upload:

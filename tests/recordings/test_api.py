@@ -190,6 +190,30 @@ def test_media_answers_range_requests_with_206_and_the_right_bytes(client, autho
     assert beyond["Content-Range"] == f"bytes */{len(data)}"
 
 
+def test_a_recording_whose_file_is_gone_answers_404_for_its_media_not_a_server_error(
+    client, author, brief, clips
+):
+    from django.core.files.storage import default_storage
+
+    me = bearer(author)
+    recording_id = upload_whole(client, me, brief, clips["webm"].read_bytes()).json()[
+        "recording_id"
+    ]
+    default_storage.delete(Recording.objects.get(pk=recording_id).original.name)
+
+    media = client.get(f"{API}/recordings/{recording_id}/media", headers=me)
+    ranged = client.get(
+        f"{API}/recordings/{recording_id}/media", headers={**me, "Range": "bytes=0-9"}
+    )
+    original = client.get(f"{API}/recordings/{recording_id}/original", headers=me)
+
+    assert media.status_code == 404
+    assert media.json()["detail"] == "This file is no longer stored."
+    assert ranged.status_code == 404
+    assert original.status_code == 404
+    assert get(client, f"/recordings/{recording_id}", me).status_code == 200
+
+
 def test_media_is_served_inline_under_the_type_found_with_nosniff(client, author, brief, clips):
     me = bearer(author)
     recording_id = upload_whole(client, me, brief, clips["webm"].read_bytes()).json()[

@@ -1,9 +1,10 @@
 """Pure parts of the recordings area: watch ranges, byte ranges, WebVTT, time codes."""
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from meridian.recordings import media
 from meridian.recordings.captions import BadCaptions, Cue, parse_vtt, write_vtt
 from meridian.recordings.errors import size_label
 from meridian.recordings.progress import covered, merge_ranges, watched_fraction
@@ -101,3 +102,61 @@ def test_time_codes_and_timeline_positions():
 
 def test_sizes_read_as_people_say_them():
     assert [size_label(n) for n in (900, 1536, 2 * 1024**3)] == ["900 bytes", "1.5 KiB", "2 GiB"]
+
+
+def video(width: int, height: int, duration: float, codec: str = "h264") -> media.Probe:
+    """What ffprobe reports for H.264 in Matroska (which browsers do not play as it is)."""
+    return media.Probe(
+        container="matroska,webm", extension=".mkv", content_type="video/x-matroska",
+        kind="video", duration=duration, width=width, height=height, video_codec=codec,
+    )  # fmt: skip
+
+
+sizes = st.integers(min_value=16, max_value=8192)
+lengths = st.floats(min_value=0.5, max_value=6 * 3600, allow_nan=False)
+
+
+@given(sizes, sizes, lengths)
+def test_a_transcode_costing_more_than_1080p_for_an_hour_is_refused(w, h, seconds):
+    assume(w * h * seconds > 1920 * 1080 * 3600)
+
+    with pytest.raises(media.TooCostly, match=f"{w}×{h} video"):
+        media.refuse_costly(video(w, h, seconds))
+
+
+@given(sizes, sizes, lengths)
+def test_a_transcode_within_1080p_for_an_hour_is_accepted(w, h, seconds):
+    assume(w * h * seconds <= 1920 * 1080 * 3600)
+
+    media.refuse_costly(video(w, h, seconds))  # raises nothing
+
+
+@given(sizes, sizes, lengths)
+def test_a_file_that_plays_as_it_is_is_never_refused_for_its_size(w, h, seconds):
+    playable = media.Probe(
+        container="matroska,webm", extension=".webm", content_type="video/webm", kind="video",
+        duration=seconds, width=w, height=h, video_codec="vp9",
+    )  # fmt: skip
+
+    media.refuse_costly(playable)
+
+
+@given(sizes, sizes, lengths, lengths)
+def test_ffmpeg_limits_grow_with_the_input_and_stay_bounded(w, h, shorter, longer):
+    shorter, longer = sorted((shorter, longer))
+
+    assert media.transcode_seconds(video(w, h, shorter)) <= media.transcode_seconds(
+        video(w, h, longer)
+    )
+    assert (
+        media.TRANSCODE_SECONDS_MIN
+        <= media.transcode_seconds(video(w, h, longer))
+        <= media.TRANSCODE_SECONDS_MAX
+    )
+    assert media.ffmpeg_memory(video(w, h, 1)) <= media.ffmpeg_memory(video(w + 16, h, 1))
+    assert media.ffmpeg_memory(video(8192, 8192, 1)) < 4 * 1024**3
+
+
+def test_an_hour_of_1080p_may_take_at_most_the_hour_cap_and_a_minute_of_720p_six_minutes():
+    assert media.transcode_seconds(video(1920, 1080, 3600)) == media.TRANSCODE_SECONDS_MAX
+    assert media.transcode_seconds(video(1280, 720, 60)) == 120 + 4 * 60

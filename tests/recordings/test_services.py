@@ -130,6 +130,38 @@ def test_a_file_that_is_not_audio_or_video_is_rejected_with_the_reason_and_remov
     assert not Recording.objects.exists()
 
 
+def test_a_small_4k_file_of_half_an_hour_is_refused_before_any_transcode_naming_its_size(
+    author, brief, clips
+):
+    assert clips["huge"].stat().st_size < 1024 * 1024
+
+    with pytest.raises(ValidationFailed) as refused:
+        send_file(author, brief, clips["huge"])
+
+    upload = Upload.objects.get()
+    assert upload.status == UploadStatus.REJECTED
+    assert "3840×2160 video of 30 min 0 s" in refused.value.detail
+    assert "more than this server converts (1080p for 60 min" in refused.value.detail
+    assert refused.value.errors == {"file": [refused.value.detail]}
+    assert not partial_path(upload).exists()
+    assert not Recording.objects.exists()
+
+
+def test_a_file_that_needs_converting_gets_a_rendition_of_at_most_720p(settings, tmp_path):
+    source = tmp_path / "talk.mkv"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+         "-i", "testsrc=duration=1:size=1920x1080:rate=5", "-c:v", "libx264",
+         "-preset", "ultrafast", str(source)],
+        check=True,
+    )  # fmt: skip
+
+    made = media.process(source, tmp_path)
+
+    assert made.playable_type == "video/webm"
+    assert (made.width, made.height) == (1280, 720)
+
+
 def test_a_png_is_named_for_what_it_is(clips):
     with pytest.raises(media.NotMedia, match="PNG"):
         media.probe(clips["png"])

@@ -83,6 +83,23 @@ def test_members_get_the_media_with_ranges_and_protective_headers(teammate, reco
     assert answer["X-Content-Type-Options"] == "nosniff"
 
 
+def test_a_recording_whose_file_is_gone_shows_its_page_with_a_notice_and_404_media(
+    author, recording
+):
+    from django.core.files.storage import default_storage
+
+    default_storage.delete(recording.original.name)
+    client = signed_in(author)
+
+    page = client.get(f"/w/{recording.workspace.slug}/recordings/{recording.pk}/")
+    media = client.get(f"/w/{recording.workspace.slug}/recordings/{recording.pk}/media/")
+
+    assert page.status_code == 200
+    assert "file is no longer stored" in page.content.decode()
+    assert "<video" not in page.content.decode()
+    assert media.status_code == 404
+
+
 def test_a_guessed_media_url_is_404_for_outsiders_and_sends_anonymous_visitors_to_sign_in(
     outsider, recording
 ):

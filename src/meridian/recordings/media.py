@@ -6,8 +6,11 @@ the type a client claimed.
 """
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,11 +42,28 @@ WEBM_VIDEO = {"vp8", "vp9", "av1"}
 WEBM_AUDIO = {"opus", "vorbis"}
 WEB_CONTAINERS = {"matroska,webm", "mov,mp4,m4a,3gp,3g2,mj2", "ogg", "mp3", "wav", "flac"}
 PROBE_SECONDS = 60
-TRANSCODE_SECONDS = 3600
+# What one transcode may cost, in pixels × seconds of input: 1080p for an hour. A 4K video of
+# 30 minutes is twice that and is refused before any work starts; a web-playable file needs
+# no transcode and is never refused for its size (only its streams are copied).
+TRANSCODE_BUDGET = 1920 * 1080 * 3600
+# The rendition is at most 720p, so the encoder's cost does not grow with the input's size.
+RENDITION_MAX_WIDTH = 1280
+RENDITION_MAX_HEIGHT = 720
+# ffmpeg's bounds: threads, wall-clock seconds and address space, scaled by the input.
+FFMPEG_THREADS = 2
+TRANSCODE_SECONDS_MIN = 120
+TRANSCODE_SECONDS_MAX = 3600
+FFMPEG_MEMORY_BASE = 768 * 1024 * 1024  # shared libraries and codec tables, before any frame
+FFMPEG_FRAMES_HELD = 48  # decoded frames in flight across decoder, scaler and encoder threads
+FFMPEG_MEMORY_MAX = 3 * 1024**3  # an 8K clip (short enough for the budget) gets no more
 
 
 class NotMedia(ValueError):
     """The file is not audio or video that Meridian accepts; the message says what it is."""
+
+
+class TooCostly(NotMedia):
+    """The file would need a transcode bigger than the server does (resolution × duration)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +138,50 @@ def probe(path: Path) -> Probe:
         said = reason[-1].split(": ", 1)[-1] if reason else "unreadable"
         raise NotMedia(f"This file is not audio or video (the media probe says: {said}).")
     info = json.loads(done.stdout or b"{}")
-    return _from_ffprobe(info)
+    found = _from_ffprobe(info)
+    refuse_costly(found)
+    return found
+
+
+def transcode_cost(found: Probe) -> float | None:
+    """Pixel-seconds a transcode of this file would decode, or None when nothing is transcoded."""
+    if found.web_playable or found.kind != "video" or not found.duration:
+        return None
+    return (found.width or 0) * (found.height or 0) * found.duration
+
+
+def refuse_costly(found: Probe) -> None:
+    """Raise TooCostly, naming size and length, when converting the file is over the budget."""
+    cost = transcode_cost(found)
+    if cost is None or cost <= TRANSCODE_BUDGET:
+        return
+    length = _minutes(found.duration or 0)
+    raise TooCostly(
+        f"This {found.width}×{found.height} video of {length} would have to be converted to "
+        f"play in a browser, and that is more than this server converts (1080p for 60 min, or "
+        f"fewer pixels for longer). Record at a lower resolution or shorter, or send WebM or "
+        f"MP4 (H.264), which play without converting."
+    )
+
+
+def _minutes(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{whole} s"
+
+
+def transcode_seconds(found: Probe) -> int:
+    """The wall-clock limit of a transcode: four times the input's length at 720p, scaled by size."""
+    if not found.duration:
+        return TRANSCODE_SECONDS_MAX
+    scale = max(1.0, (found.width or 0) * (found.height or 0) / (1280 * 720))
+    wanted = TRANSCODE_SECONDS_MIN + 4 * found.duration * scale
+    return int(min(TRANSCODE_SECONDS_MAX, wanted))
+
+
+def ffmpeg_memory(found: Probe) -> int:
+    """The address space ffmpeg may map: its libraries plus a bounded number of frames."""
+    frame = (found.width or 1920) * (found.height or 1080) * 3 // 2  # 8-bit 4:2:0
+    return min(FFMPEG_MEMORY_MAX, FFMPEG_MEMORY_BASE + FFMPEG_FRAMES_HELD * frame)
 
 
 def _from_ffprobe(info: dict) -> Probe:
@@ -202,18 +265,51 @@ def sniff(path: Path) -> Probe:
     )
 
 
-def _ffmpeg(args: list[str], timeout: int) -> None:
+def _limits(seconds: int, memory: int) -> Callable[[], None]:
+    """Resource limits set in the ffmpeg child before it starts (Linux/Unix setrlimit).
+
+    Everything is imported before the fork: the worker has a heartbeat thread, and a forked
+    child must not need a lock that thread might have held.
+    """
+    import resource
+
+    from meridian.cli import die_with_parent
+
+    cpu = seconds * FFMPEG_THREADS  # CPU seconds: all threads busy for the whole wall time
+    # ffmpeg dies with the worker that started it, so a killed worker leaves no transcode.
+    orphan_guard = die_with_parent(signal.SIGKILL)
+
+    def apply() -> None:
+        os.nice(10)  # web requests and mail come first on a shared core
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        if orphan_guard is not None:
+            orphan_guard()
+
+    return apply
+
+
+def _ffmpeg(args: list[str], timeout: int, memory: int = FFMPEG_MEMORY_BASE * 2) -> None:
     ffmpeg = ffmpeg_path()
     if ffmpeg is None:
         raise FileNotFoundError("ffmpeg is not installed")
-    done = subprocess.run(
-        [ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-y", *args],
-        capture_output=True,
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-y",
+             "-threads", str(FFMPEG_THREADS), *args],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            # glibc reserves 64 MiB of address space per thread's arena; two arenas suffice.
+            env={**os.environ, "MALLOC_ARENA_MAX": "2"},
+            preexec_fn=_limits(timeout, memory) if os.name == "posix" else None,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"ffmpeg took longer than its limit of {timeout} s") from None
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines()
+        if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+            raise RuntimeError(f"ffmpeg went over its limit of CPU time ({timeout} s)")
         raise RuntimeError(f"ffmpeg failed: {lines[-1] if lines else done.returncode}")
 
 
@@ -231,17 +327,25 @@ def rendition(source: Path, found: Probe, workdir: Path) -> tuple[Path, str] | N
         faststart = ["-movflags", "+faststart"] if found.extension == ".mp4" else []
         _ffmpeg(["-i", str(source), "-map", "0", "-c", "copy", *faststart, str(target)], 600)
         return target, found.content_type
+    refuse_costly(found)  # also here: a file probed before the budget existed
     target = workdir / "playable.webm"
     if found.kind == "audio":
         codecs = ["-vn", "-c:a", "libopus", "-b:a", "96k"]
         content_type = "audio/webm"
     else:
+        fit = (
+            f"scale='min({RENDITION_MAX_WIDTH},iw)':'min({RENDITION_MAX_HEIGHT},ih)'"
+            ":force_original_aspect_ratio=decrease:force_divisible_by=2"
+        )
         codecs = [
-            "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libvpx", "-deadline", "realtime",
+            "-map", "0:v:0", "-map", "0:a:0?", "-vf", fit,
+            "-c:v", "libvpx", "-threads", str(FFMPEG_THREADS), "-deadline", "realtime",
             "-cpu-used", "8", "-b:v", "1500k", "-c:a", "libopus", "-b:a", "96k",
         ]  # fmt: skip
         content_type = "video/webm"
-    _ffmpeg(["-i", str(source), *codecs, str(target)], TRANSCODE_SECONDS)
+    _ffmpeg(
+        ["-i", str(source), *codecs, str(target)], transcode_seconds(found), ffmpeg_memory(found)
+    )
     return target, content_type
 
 

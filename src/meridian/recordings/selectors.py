@@ -1,5 +1,6 @@
 """Every read of the recordings area that pages and the API share; each takes the viewer."""
 
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet
 
 from meridian.briefs.models import Brief
@@ -70,3 +71,9 @@ def watch_fractions_for(*, viewer: Membership, recording: Recording | None) -> d
         workspace_id=viewer.workspace_id, recording=recording
     ).values_list("membership_id", "fraction")
     return dict(rows)
+
+
+def recording_media_stored(*, recording: Recording) -> bool:
+    """Whether the file the player would play is still in storage (a restore may lack it)."""
+    stored = recording.playable or recording.original
+    return bool(stored.name) and default_storage.exists(str(stored.name))

@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -454,6 +453,27 @@ def _local_copy(name: str, workdir: Path) -> Iterator[Path]:
     yield target
 
 
+def processing_dir(recording_id: int) -> Path:
+    """The recording's work directory: one name per recording, so a retry finds what is left.
+
+    It is under this instance's data directory, so two instances on one machine never share it.
+    """
+    return Path(settings.DATA_DIR) / "work" / f"recording-{recording_id}"
+
+
+@contextlib.contextmanager
+def _workdir(recording_id: int) -> Iterator[Path]:
+    # A worker killed mid-transcode leaves its directory behind; the task's next run (on
+    # another worker, once the lease lapsed) starts from an empty one and removes it after.
+    folder = processing_dir(recording_id)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700, parents=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def recording_process(*, recording_id: int) -> Recording | None:
     """Add duration, thumbnail and, when needed, a web-playable rendition (idempotent).
 
@@ -470,8 +490,7 @@ def recording_process(*, recording_id: int) -> Recording | None:
     original = str(recording.original.name)
     folder = original.rsplit("/", 1)[0]
     saved: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="meridian-rec-") as tmp:
-        workdir = Path(tmp)
+    with _workdir(recording.pk) as workdir:
         try:
             with _local_copy(original, workdir) as source:
                 result = media.process(source, workdir)
@@ -502,6 +521,20 @@ def recording_process(*, recording_id: int) -> Recording | None:
             default_storage.delete(name)
     recording.refresh_from_db()
     return recording
+
+
+def recording_processing_failed(*, recording_id: int) -> None:
+    """The processing task failed for good: the recording is failed, and its original plays."""
+    # No worker runs it any more: what a killed one left in the work directory goes too.
+    shutil.rmtree(processing_dir(recording_id), ignore_errors=True)
+    recording = Recording.objects.filter(pk=recording_id).first()
+    if recording is None:
+        return
+    _processing_done(
+        recording,
+        status=RecordingStatus.FAILED,
+        fields={"problem": "the background worker processing it stopped before finishing"},
+    )
 
 
 def _processing_done(recording: Recording, *, status: str, fields: dict[str, object]) -> bool:

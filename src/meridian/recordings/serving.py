@@ -85,7 +85,12 @@ def stored_file_response(
     """The stored file ``name`` with range support, inline, under the type the server found."""
     if not name:
         raise NotFound("This file does not exist (yet).")
-    size = default_storage.size(name)
+    try:
+        size = default_storage.size(name)
+    except FileNotFoundError:
+        # The row outlived its file (a restore without media, a disk cleaned by hand): the
+        # same answer as for an attachment whose file is gone, never a server error.
+        raise NotFound("This file is no longer stored.") from None
     status, start, end = 200, 0, size - 1
     header = request.headers.get("Range", "")
     if header:
@@ -102,7 +107,10 @@ def stored_file_response(
     if request.method == "HEAD":
         response = HttpResponse(status=status, content_type=content_type)
     else:
-        handle = default_storage.open(name, "rb")
+        try:
+            handle = default_storage.open(name, "rb")
+        except FileNotFoundError:  # removed between the size and the open
+            raise NotFound("This file is no longer stored.") from None
         handle.seek(start)
         response = StreamingHttpResponse(
             RangeReader(handle, length), status=status, content_type=content_type

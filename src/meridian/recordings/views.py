@@ -26,6 +26,7 @@ from meridian.recordings.selectors import (
     caption_list_for,
     caption_search,
     recording_list_for,
+    recording_media_stored,
     recording_view_for,
 )
 from meridian.recordings.services import (
@@ -124,6 +125,7 @@ def detail(request: WorkspaceRequest, workspace: str, recording_id: int) -> Http
         "progress": recording_view_for(viewer=request.membership, recording=recording),
         "can_manage": can_manage(request.membership, recording.brief),
         "pins": [],
+        "media_stored": recording_media_stored(recording=recording),
     }
     return render(request, "recordings/detail.html", context)
 
