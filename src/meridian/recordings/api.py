@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from meridian.core.errors import NotFound
+from meridian.core.inputs import Id
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import ApiRequest, Problem
 from meridian.recordings.access import (
@@ -175,7 +176,7 @@ def upload_delete(request: ApiRequest, upload_id: int) -> Status[None]:
 
 
 class RecordingQuery(Schema):
-    brief_id: int | None = None
+    brief_id: Id | None = None
 
 
 @router.get("/recordings", response=list[RecordingOut])
@@ -375,13 +376,13 @@ def caption_remove(request: ApiRequest, recording_id: int, caption_id: int) -> S
     return Status(204, None)
 
 
-class SearchQuery(Schema):
+class RecordingSearchQuery(Schema):
     q: str = ""
 
 
 @router.get("/captions/search", response=list[CueHitOut])
 @requires(Role.GUEST)
 @paginate(CursorPagination, key="id")
-def caption_hits(request: ApiRequest, filters: Query[SearchQuery]) -> QuerySet[CaptionCue]:
+def caption_hits(request: ApiRequest, filters: Query[RecordingSearchQuery]) -> QuerySet[CaptionCue]:
     """Caption cues of the workspace whose text contains ``q``, with where they are."""
     return caption_search(request.membership, filters.q)
