@@ -179,7 +179,7 @@ class RecordingQuery(Schema):
     brief_id: Id | None = None
 
 
-@router.get("/recordings", response=list[RecordingOut])
+@router.get("/recordings", response={200: list[RecordingOut], 404: Problem})
 @requires(Role.GUEST)
 @paginate(CursorPagination, key="-created_at")
 def recordings(request: ApiRequest, filters: Query[RecordingQuery]) -> QuerySet[Recording]:
