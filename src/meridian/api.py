@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any, NoReturn, cast
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, reverse
 from ninja import NinjaAPI, Router
@@ -283,6 +284,17 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     response = _problem(request, 500, "Something went wrong on the server; it has been logged.")
     response._has_been_logged = True  # type: ignore[attr-defined]  # Django would log it again
     return response
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def _django_forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    return _problem(request, 403, str(exc) or "You may not do this.")
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Too many form fields or files, a malformed multipart body: the request, not the server.
+    return _problem(request, 400, f"The request was refused: {exc}")
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -198,3 +198,11 @@ def test_team_description_at_the_limit_is_kept(client, member):
     response = send(client, "POST", "/teams", body, bearer(member))
     assert response.status_code == 201
     assert len(Team.objects.get().description) == 2000
+
+
+def test_too_many_form_fields_is_a_400_problem_not_a_server_error(client, admin, member, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+    asked = brief(admin, [member], deadline=None)
+    fields = {f"f{i}": "x" for i in range(10)}
+    response = client.post(f"{API}/briefs/{asked.pk}/files", data=fields, headers=bearer(admin))
+    problem(response, 400)

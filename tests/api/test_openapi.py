@@ -181,3 +181,8 @@ def test_document_is_built_once_per_process(client):
     first = client.get(f"{API}/openapi.json")
     assert api.get_openapi_schema() is api.get_openapi_schema()
     assert client.get(f"{API}/openapi.json").content == first.content
+
+
+def test_thumbnail_documents_its_jpeg(document):
+    responses = document["paths"]["/api/v1/recordings/{recording_id}/thumbnail"]["get"]["responses"]
+    assert set(responses["200"]["content"]) == {"image/jpeg"}

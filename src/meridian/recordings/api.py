@@ -86,6 +86,16 @@ MEDIA_BODY = {
         "416": {"description": "The range lies outside the file."},
     }
 }
+THUMBNAIL_BODY = {
+    "responses": {
+        "200": {
+            "description": "The JPEG still.",
+            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "206": {"description": "The byte range asked for with a Range header."},
+        "416": {"description": "The range lies outside the file."},
+    }
+}
 
 
 def _with_offset(response: HttpResponseBase, upload: Upload) -> HttpResponseBase:
@@ -239,6 +249,7 @@ def recording_original(request: ApiRequest, recording_id: int) -> HttpResponseBa
 @router.get(
     "/recordings/{recording_id}/thumbnail",
     response={404: Problem},
+    openapi_extra=THUMBNAIL_BODY,
     url_name="recordings_thumbnail",
 )
 @requires(Role.GUEST)
