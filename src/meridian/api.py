@@ -171,6 +171,10 @@ def _document_errors(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     if operation.get("security"):
         responses.setdefault("401", _problem_ref("No, unknown or revoked credentials."))
+        # Any authenticated operation: the caller's role may fall short (or a browser session
+        # sent no CSRF token), and a token asked to act in another workspace finds nothing.
+        responses.setdefault("403", _problem_ref("Your role may not do this (or no CSRF token)."))
+        responses.setdefault("404", _problem_ref("Not found in this workspace."))
     if operation.get("parameters") or "requestBody" in operation:
         responses.setdefault("422", _problem_ref("Invalid input; `errors` names each field."))
     if "requestBody" in operation:

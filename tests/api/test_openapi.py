@@ -186,3 +186,11 @@ def test_document_is_built_once_per_process(client):
 def test_thumbnail_documents_its_jpeg(document):
     responses = document["paths"]["/api/v1/recordings/{recording_id}/thumbnail"]["get"]["responses"]
     assert set(responses["200"]["content"]) == {"image/jpeg"}
+
+
+def test_every_operation_documents_403_and_404_as_problems(document):
+    # A role may be taken away between two calls, and any token can name another workspace.
+    for operation in _operations(document).values():
+        for status in ("403", "404"):
+            ref = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+            assert ref == "#/components/schemas/Problem"
