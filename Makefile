@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE := meridian.settings
 
-.PHONY: run test lint unit browser bench bootstrap-run bootstrap-test lock clean
+.PHONY: run test lint unit browser bench schemathesis bootstrap-run bootstrap-test lock clean
 
 run: bootstrap-run
 	$(PY) -m meridian.cli migrate --noinput -v 0
@@ -14,6 +14,11 @@ run: bootstrap-run
 
 test: bootstrap-test lint
 	bash scripts/test.sh
+
+# Schemathesis over every API operation with 50 examples each, all checks, on SQLite and
+# PostgreSQL (`make test` runs the same test with 5 examples per operation).
+schemathesis: bootstrap-test
+	MERIDIAN_SCHEMATHESIS_EXAMPLES=50 bash scripts/test.sh tests/api/test_schemathesis.py
 
 lint: bootstrap-test
 	$(VENV)/bin/ruff check src tests bench

@@ -8,11 +8,13 @@ first workspace.
 """
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, NoReturn, cast
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, reverse
 from ninja import NinjaAPI, Router
@@ -35,10 +37,12 @@ from meridian.core.idempotency import (
     idempotency_release,
     key_is_valid,
 )
+from meridian.core.inputs import ApiParser
 from meridian.core.schemas import Problem
 from meridian.workspaces.access import membership_for
 from meridian.workspaces.models import Membership
 
+server_log = logging.getLogger("django.request")
 WORKSPACE_HEADER = "X-Meridian-Workspace"
 NO_CREDENTIALS = "Authentication required: send “Authorization: Bearer <token>” or sign in."
 
@@ -127,15 +131,46 @@ class MeridianAPI(NinjaAPI):
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: DictStrAny | None = None
     ) -> OpenAPISchema:
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # Building the document walks every operation's models (0.5–1 s); the routes are fixed
+        # once the process has started, so it is built once per prefix and kept.
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cached = self._openapi_cache.get(path_prefix)
+        if cached is None:
+            cached = self._openapi_cache[path_prefix] = self._build_openapi_schema(path_prefix)
+        return cached
+
+    def _build_openapi_schema(self, path_prefix: str) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("Problem", Problem.model_json_schema())
         for item in schema["paths"].values():
             for method, operation in item.items():
+                _one_key_per_status(operation)
                 _document_errors(operation)
                 if method in ("post", "patch"):
                     _document_idempotency(operation)
         return schema
+
+    @functools.cached_property
+    def _openapi_cache(self) -> dict[str, OpenAPISchema]:
+        return {}
+
+
+def _one_key_per_status(operation: dict[str, Any]) -> None:
+    """Key responses by the status as a string, as OpenAPI says, merging any given both ways.
+
+    Ninja keys an operation's own responses by int while ``openapi_extra`` and the generic
+    problems below use strings; serialised, the two become the same key twice, which YAML
+    parsers (Swagger UI's among them) refuse as a duplicated mapping key.
+    """
+    responses = operation.get("responses", {})
+    merged: dict[str, Any] = {str(k): v for k, v in responses.items() if not isinstance(k, str)}
+    for status, response in responses.items():
+        if isinstance(status, str):
+            # The string-keyed entry is the one written by hand (openapi_extra): it wins.
+            merged[status] = {**merged.get(status, {}), **response}
+    operation["responses"] = merged
 
 
 def _problem_ref(description: str) -> dict[str, Any]:
@@ -148,6 +183,10 @@ def _document_errors(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     if operation.get("security"):
         responses.setdefault("401", _problem_ref("No, unknown or revoked credentials."))
+        # Any authenticated operation: the caller's role may fall short (or a browser session
+        # sent no CSRF token), and a token asked to act in another workspace finds nothing.
+        responses.setdefault("403", _problem_ref("Your role may not do this (or no CSRF token)."))
+        responses.setdefault("404", _problem_ref("Not found in this workspace."))
     if operation.get("parameters") or "requestBody" in operation:
         responses.setdefault("422", _problem_ref("Invalid input; `errors` names each field."))
     if "requestBody" in operation:
@@ -187,6 +226,7 @@ api = MeridianAPI(
         '`cursor`. Every error is `{"detail": "...", "errors": {"field": ["..."]}}`.'
     ),
     auth=[TokenAuth(), SessionAuth()],
+    parser=ApiParser(),
     urls_namespace="api",
     docs_url="/docs",
 )
@@ -361,6 +401,9 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
+    if isinstance(cause, MeridianError):
+        # ApiParser refused the body (a NUL, a number out of range, not an object).
+        return _problem(request, cause.status_code, cause.detail, cause.errors)
     if exc.status_code == 400 and isinstance(cause, ValueError):
         # Ninja's body parser failed: json.JSONDecodeError or a body that is not UTF-8.
         message = f"The request body is not valid JSON: {cause}."
@@ -383,6 +426,31 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
             "You are not a member of any workspace; create one or accept an invitation.",
         )
     return _problem(request, 404, NotFound().detail)
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug: logged with its traceback like any 500, answered in the API's JSON shape."""
+    server_log.error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    response = _problem(request, 500, "Something went wrong on the server; it has been logged.")
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django would log it again
+    return response
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def _django_forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    return _problem(request, 403, str(exc) or "You may not do this.")
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Too many form fields or files, a malformed multipart body: the request, not the server.
+    return _problem(request, 400, f"The request was refused: {exc}")
 
 
 @api.exception_handler(RequestDataTooBig)

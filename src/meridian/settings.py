@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "meridian.core.inputs.InputGateMiddleware",
     "meridian.core.middleware.MeridianErrorMiddleware",
 ]
 

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from meridian.accounts import views as account_views
 from meridian.api import api
 from meridian.core import views as core_views
 from meridian.workspaces import views as workspace_views
@@ -10,6 +11,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("health", core_views.health, name="health"),
     path("ping", core_views.ping, name="ping"),
+    # Before allauth's own: the sign-in page that answers 429 when throttled.
+    path("accounts/login/", account_views.LoginView.as_view(), name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("new/", workspace_views.workspace_create_view, name="workspace_create"),
     path(

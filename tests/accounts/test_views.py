@@ -66,6 +66,7 @@ def test_repeated_wrong_passwords_are_throttled_even_with_the_right_one_after(cl
     for _ in range(5):
         client.post(LOGIN, {"login": "ada@example.com", "password": "wrong-password"})
     response = client.post(LOGIN, {"login": "ada@example.com", "password": factories.PASSWORD})
+    assert response.status_code == 429
     assert "Too many failed login attempts. Try again later." in response.content.decode()
     assert "_auth_user_id" not in client.session
 

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _team_body(size: int) -> str:
-    """A well-formed JSON team of exactly ``size`` bytes."""
-    shell = json.dumps({"name": "Big", "description": ""})
-    return json.dumps({"name": "Big", "description": "x" * (size - len(shell))})
+    """A well-formed JSON team of exactly ``size`` bytes (padded with JSON whitespace)."""
+    shell = json.dumps({"name": "Big", "description": "A team."})
+    return shell[:-1] + " " * (size - len(shell)) + "}"
 
 
 def _oversized_team() -> str:

@@ -123,3 +123,74 @@ def test_docs_page_loads_its_scripts_from_this_server_not_a_cdn(client):
     assert response.status_code == 200
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _ in pairs]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    assert not duplicated, f"duplicated keys {duplicated} in an object with keys {keys}"
+    return dict(pairs)
+
+
+def test_served_document_has_no_duplicated_key_anywhere(client):
+    # Swagger UI parses the document as YAML, which refuses a key given twice (as 413 and "413").
+    raw = client.get(f"{API}/openapi.json").content
+    json.loads(raw, object_pairs_hook=_refuse_duplicate_keys)
+
+
+def test_served_document_is_valid_openapi(document):
+    from openapi_spec_validator import validate
+
+    validate(document)
+
+
+def test_markdown_export_documents_its_200_once_as_markdown(document):
+    responses = document["paths"]["/api/v1/decisions/{record_id}/export.md"]["get"]["responses"]
+    assert set(responses["200"]["content"]) == {"text/markdown"}
+
+
+def test_upload_chunk_documents_413_and_422_as_problems(document):
+    responses = document["paths"]["/api/v1/uploads/{upload_id}"]["patch"]["responses"]
+    for status in ("413", "422"):
+        ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
+        assert ref == "#/components/schemas/Problem"
+
+
+def test_no_two_schemas_share_a_name(document):
+    # The document names components by class name: two ParticipantOut classes made every brief
+    # answer violate the schema published for the other one.
+    from pydantic import BaseModel
+
+    def subclasses(cls: type) -> list[type]:
+        return [s for sub in cls.__subclasses__() for s in (sub, *subclasses(sub))]
+
+    ours = {c for c in subclasses(BaseModel) if c.__module__.startswith("meridian.")}
+    names = [c.__name__ for c in ours]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_brief_participants_are_published_with_the_brief_participant_shape(document):
+    brief = document["components"]["schemas"]["BriefOut"]["properties"]["participants"]
+    name = brief["items"]["$ref"].rsplit("/", 1)[1]
+    assert "kind" in document["components"]["schemas"][name]["properties"]
+
+
+def test_document_is_built_once_per_process(client):
+    from meridian.api import api
+
+    first = client.get(f"{API}/openapi.json")
+    assert api.get_openapi_schema() is api.get_openapi_schema()
+    assert client.get(f"{API}/openapi.json").content == first.content
+
+
+def test_thumbnail_documents_its_jpeg(document):
+    responses = document["paths"]["/api/v1/recordings/{recording_id}/thumbnail"]["get"]["responses"]
+    assert set(responses["200"]["content"]) == {"image/jpeg"}
+
+
+def test_every_operation_documents_403_and_404_as_problems(document):
+    # A role may be taken away between two calls, and any token can name another workspace.
+    for operation in _operations(document).values():
+        for status in ("403", "404"):
+            ref = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+            assert ref == "#/components/schemas/Problem"

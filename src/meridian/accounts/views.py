@@ -1,6 +1,10 @@
 """Pages of the accounts area: personal API tokens."""
 
+from typing import Any
+
+from allauth.account.views import LoginView as AllauthLoginView
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -59,3 +63,17 @@ def token_revoke_view(request: WorkspaceRequest, workspace: str, token_id: int) 
     except MeridianError as exc:
         messages.error(request, exc.detail)
     return redirect("tokens", workspace=workspace)
+
+
+class LoginView(AllauthLoginView):
+    """allauth's sign-in page, answering 429 (not 200) once failed attempts are throttled.
+
+    A script or a monitoring probe can then tell "slow down" from "wrong password".
+    """
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response: HttpResponse = super().form_invalid(form)
+        refusals = form.errors.as_data().get(NON_FIELD_ERRORS, [])
+        if any(error.code == "too_many_login_attempts" for error in refusals):
+            response.status_code = 429
+        return response

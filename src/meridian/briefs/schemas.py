@@ -111,7 +111,7 @@ class BriefSummaryOut(Schema):
     closed_at: datetime | None
 
 
-class ParticipantOut(Schema):
+class BriefParticipantOut(Schema):
     member: PersonRef
     kind: str
     via_team: str | None
@@ -210,7 +210,7 @@ class BriefOut(Schema):
     summary: str
     summary_html: str
     completeness: CompletenessOut
-    participants: list[ParticipantOut]
+    participants: list[BriefParticipantOut]
     open_question_ids: list[int]
     links: list[LinkOut]
 

@@ -14,19 +14,20 @@ from ninja.pagination import paginate
 from meridian.briefs.access import brief_get_for
 from meridian.briefs.models import Brief
 from meridian.core.errors import NotFound, ValidationFailed
+from meridian.core.inputs import Id
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import ApiRequest, Problem
 from meridian.decisions import export
 from meridian.decisions.access import pin_get_for, proposal_get_for, record_get_for
 from meridian.decisions.models import DecisionRecord, Proposal, ProposalComment
 from meridian.decisions.schemas import (
-    CloseIn,
-    CommentIn,
-    CommentOut,
     FairnessOut,
     OutcomeIn,
     PinIn,
     PinOut,
+    ProposalCloseIn,
+    ProposalCommentIn,
+    ProposalCommentOut,
     ProposalIn,
     ProposalOut,
     ProposalPatch,
@@ -82,7 +83,7 @@ class RecordQuery(Schema):
     status: str = ""
     decided_from: str = ""
     decided_to: str = ""
-    participant: int | None = None
+    participant: Id | None = None
     q: str = ""
 
     def filters(self) -> RecordFilters:
@@ -303,7 +304,9 @@ def stance(request: ApiRequest, proposal_id: int, payload: StanceIn) -> dict[str
     }
 
 
-@router.get("/proposals/{proposal_id}/comments", response={200: list[CommentOut], 404: Problem})
+@router.get(
+    "/proposals/{proposal_id}/comments", response={200: list[ProposalCommentOut], 404: Problem}
+)
 @requires(Role.GUEST)
 def comments(request: ApiRequest, proposal_id: int) -> list[ProposalComment]:
     """The proposal's discussion (in blind mode only your own until you have given your stance)."""
@@ -311,10 +314,10 @@ def comments(request: ApiRequest, proposal_id: int) -> list[ProposalComment]:
     return proposal_detail_for(viewer=request.membership, proposal=found).comments
 
 
-@router.post("/proposals/{proposal_id}/comments", response={201: CommentOut, **ERRORS})
+@router.post("/proposals/{proposal_id}/comments", response={201: ProposalCommentOut, **ERRORS})
 @requires(Role.GUEST)
 def comment_new(
-    request: ApiRequest, proposal_id: int, payload: CommentIn
+    request: ApiRequest, proposal_id: int, payload: ProposalCommentIn
 ) -> Status[ProposalComment]:
     """Add to the discussion while the proposal is open."""
     found = proposal_get_for(request.membership, proposal_id)
@@ -324,7 +327,7 @@ def comment_new(
 
 @router.post("/proposals/{proposal_id}/close", response={200: ProposalOut, **ERRORS})
 @requires(Role.MEMBER)
-def close(request: ApiRequest, proposal_id: int, payload: CloseIn) -> dict[str, Any]:
+def close(request: ApiRequest, proposal_id: int, payload: ProposalCloseIn) -> dict[str, Any]:
     """The owner closes early, with a reason: the tally is frozen and the outcome is due."""
     found = proposal_get_for(request.membership, proposal_id)
     proposal_close(acting=request.membership, proposal=found, reason=payload.reason)

@@ -93,20 +93,20 @@ class OptionOut(Schema):
     description: str
 
 
-class MemberOut(Schema):
+class ProposalMemberOut(Schema):
     id: int
     display_name: str
     time_zone: str
 
 
-class ParticipantOut(Schema):
-    member: MemberOut
+class ProposalParticipantOut(Schema):
+    member: ProposalMemberOut
     took_part: bool = Field(..., description="Whether they gave a stance (never which one).")
     local_deadline: datetime | None = Field(..., description="When it closes for them.")
 
 
 class StanceOut(Schema):
-    member: MemberOut
+    member: ProposalMemberOut
     stance: str = Field(..., description="The stance in words.")
     payload: dict[str, Any]
     reason: str
@@ -170,7 +170,7 @@ class ProposalOut(Schema):
     options: list[OptionOut] = Field(..., description="In this viewer's own shuffled order.")
     teams: list[str]
     tags: list[str]
-    participants: list[ParticipantOut]
+    participants: list[ProposalParticipantOut]
     invited: int
     took_part: int
     is_participant: bool
@@ -220,11 +220,11 @@ class StanceReceiptOut(Schema):
     stance: StanceOut | None = Field(..., description="None in anonymous mode: it is not linked.")
 
 
-class CommentIn(Schema):
+class ProposalCommentIn(Schema):
     body: str = Field(..., description="Markdown.")
 
 
-class CommentOut(Schema):
+class ProposalCommentOut(Schema):
     id: int
     author: PersonRef
     body: str
@@ -232,7 +232,7 @@ class CommentOut(Schema):
     created_at: datetime
 
 
-class CloseIn(Schema):
+class ProposalCloseIn(Schema):
     reason: str = Field(..., description="Why you close before the deadline.")
 
 

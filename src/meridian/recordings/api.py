@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from meridian.core.errors import NotFound
+from meridian.core.inputs import Id
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import ApiRequest, Problem
 from meridian.recordings.access import (
@@ -80,6 +81,16 @@ MEDIA_BODY = {
         "200": {
             "description": "The whole file.",
             "content": {"video/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "206": {"description": "The byte range asked for with a Range header."},
+        "416": {"description": "The range lies outside the file."},
+    }
+}
+THUMBNAIL_BODY = {
+    "responses": {
+        "200": {
+            "description": "The JPEG still.",
+            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
         },
         "206": {"description": "The byte range asked for with a Range header."},
         "416": {"description": "The range lies outside the file."},
@@ -175,10 +186,10 @@ def upload_delete(request: ApiRequest, upload_id: int) -> Status[None]:
 
 
 class RecordingQuery(Schema):
-    brief_id: int | None = None
+    brief_id: Id | None = None
 
 
-@router.get("/recordings", response=list[RecordingOut])
+@router.get("/recordings", response={200: list[RecordingOut], 404: Problem})
 @requires(Role.GUEST)
 @paginate(CursorPagination, key="-created_at")
 def recordings(request: ApiRequest, filters: Query[RecordingQuery]) -> QuerySet[Recording]:
@@ -238,6 +249,7 @@ def recording_original(request: ApiRequest, recording_id: int) -> HttpResponseBa
 @router.get(
     "/recordings/{recording_id}/thumbnail",
     response={404: Problem},
+    openapi_extra=THUMBNAIL_BODY,
     url_name="recordings_thumbnail",
 )
 @requires(Role.GUEST)
@@ -375,13 +387,13 @@ def caption_remove(request: ApiRequest, recording_id: int, caption_id: int) -> S
     return Status(204, None)
 
 
-class SearchQuery(Schema):
+class RecordingSearchQuery(Schema):
     q: str = ""
 
 
 @router.get("/captions/search", response=list[CueHitOut])
 @requires(Role.GUEST)
 @paginate(CursorPagination, key="id")
-def caption_hits(request: ApiRequest, filters: Query[SearchQuery]) -> QuerySet[CaptionCue]:
+def caption_hits(request: ApiRequest, filters: Query[RecordingSearchQuery]) -> QuerySet[CaptionCue]:
     """Caption cues of the workspace whose text contains ``q``, with where they are."""
     return caption_search(request.membership, filters.q)

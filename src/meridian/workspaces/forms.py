@@ -6,7 +6,7 @@ from django import forms
 
 from meridian.core.errors import MeridianError
 from meridian.core.workingtime import WorkingHoursError, format_hours, parse_hours
-from meridian.workspaces.models import Role
+from meridian.workspaces.models import TEAM_DESCRIPTION_MAX, Role
 from meridian.workspaces.services import validate_time_zone
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -55,7 +55,9 @@ class AcceptInvitationForm(forms.Form):
 
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=100, label="Team name")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=TEAM_DESCRIPTION_MAX
+    )
 
 
 class ProfileForm(forms.Form):

@@ -77,6 +77,10 @@ class Profile(models.Model):
         return self.display_name
 
 
+# A paragraph or two saying what the team does; longer belongs in a brief.
+TEAM_DESCRIPTION_MAX = 2000
+
+
 class Team(models.Model):
     """A group of members who work together; briefs and goals can address a whole team."""
 

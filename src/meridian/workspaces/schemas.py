@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from meridian.workspaces.models import Role
+from meridian.workspaces.models import TEAM_DESCRIPTION_MAX, Role
 
 
 class WorkspaceOut(Schema):
@@ -98,7 +98,7 @@ class TeamOut(Schema):
 
 class TeamIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
-    description: str = ""
+    description: str = Field("", max_length=TEAM_DESCRIPTION_MAX)
 
 
 class TeamMemberIn(Schema):

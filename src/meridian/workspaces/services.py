@@ -19,6 +19,7 @@ from meridian.core.services import audit_record
 from meridian.core.workingtime import WorkingHoursError, validate_day
 from meridian.workspaces.access import require_role, require_same_workspace
 from meridian.workspaces.models import (
+    TEAM_DESCRIPTION_MAX,
     Invitation,
     Membership,
     Profile,
@@ -243,7 +244,13 @@ def profile_update(
         if blocks is not None:
             profile.focus_blocks = blocks
             changed.append("focus_blocks")
-    if digest_time is not None:
+    if digest_time is not None and digest_time.tzinfo is not None:
+        # The digest goes out at this time of day in the member's own zone, so an offset
+        # (such as "09:00Z") would contradict it; the databases cannot store one either.
+        errors["digest_time"] = [
+            "Give the digest time without a UTC offset, like 09:00: it is read in your time zone."
+        ]
+    elif digest_time is not None:
         profile.digest_time = digest_time
         changed.append("digest_time")
     if locale is not None:
@@ -278,11 +285,23 @@ def team_create(*, acting: Membership, name: str, description: str = "") -> Team
     slug = _unique_slug(
         name, lambda s: Team.objects.filter(workspace_id=acting.workspace_id, slug=s).exists()
     )
+    description = _team_description(description)
     team = Team.objects.create(
-        workspace_id=acting.workspace_id, name=name, slug=slug, description=description.strip()
+        workspace_id=acting.workspace_id, name=name, slug=slug, description=description
     )
     audit_record(actor=acting, action="team.create", obj=team)
     return team
+
+
+def _team_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > TEAM_DESCRIPTION_MAX:
+        raise ValidationFailed.field(
+            "description",
+            f"A team description has at most {TEAM_DESCRIPTION_MAX} characters "
+            f"(this one has {len(description)}).",
+        )
+    return description
 
 
 @transaction.atomic
@@ -300,7 +319,7 @@ def team_update(*, acting: Membership, team: Team, name: str, description: str) 
     )
     if clash.exists():
         raise ValidationFailed.field("name", f"There is already a team called “{name}”.")
-    team.name, team.description = name, description.strip()
+    team.name, team.description = name, _team_description(description)
     team.save(update_fields=["name", "description"])
     audit_record(actor=acting, action="team.update", obj=team)
     return team

@@ -1,0 +1,142 @@
+"""The one gate every request's input passes: no NUL characters, no numbers the database can't hold.
+
+PostgreSQL refuses a NUL (``\\x00``) in text and SQLite refuses integers beyond 64 bits; either
+used to surface as a 500 from deep inside a query. Rather than guard each field, input is checked
+once where it enters: ``InputGateMiddleware`` for every request's path and query string (pages and
+API alike), ``ApiParser`` for API bodies (JSON and form fields). Both answer 422 (400 for a page)
+naming the field, before any view runs, so nothing is written.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, cast
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
+from ninja.parser import Parser
+from ninja.types import DictStrAny
+from pydantic import Field
+
+from meridian.core.errors import ValidationFailed
+
+# The largest value of a signed 64-bit integer: every id column in SQLite and PostgreSQL.
+MAX_ID = 2**63 - 1
+
+# An object id given in a query or body: positive and small enough for any id column.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+NUL_MESSAGE = "contains a NUL character (\\u0000), which Meridian does not accept."
+RANGE_MESSAGE = f"is out of range: numbers here lie between -{MAX_ID + 1} and {MAX_ID}."
+NOT_AN_OBJECT = 'The body must be a JSON object, like {"field": "value"}.'
+API_PREFIX = "/api/"
+CHUNKED_MESSAGE = (
+    "A request body must be sent with a Content-Length header; "
+    "chunked transfer encoding is not accepted."
+)
+
+
+def _walk(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """(field, problem) for each NUL or out-of-range number in a decoded JSON value."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield where, NUL_MESSAGE
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if not -MAX_ID - 1 <= value <= MAX_ID:
+            yield where, RANGE_MESSAGE
+    elif isinstance(value, float):
+        # A float as large as this would be read into an integer field as one beyond 64 bits.
+        if abs(value) > MAX_ID:
+            yield where, RANGE_MESSAGE
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where != "body" else str(key)
+            if "\x00" in key:
+                yield name, f"The field name {NUL_MESSAGE}"
+            yield from _walk(item, name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, f"{where}.{index}")
+
+
+def _raise_any(problems: Iterator[tuple[str, str]]) -> None:
+    errors: dict[str, list[str]] = {}
+    for field, message in problems:
+        errors.setdefault(field, []).append(message)
+    if errors:
+        field, messages = next(iter(errors.items()))
+        raise ValidationFailed(f"{field} {messages[0]}", errors)
+
+
+def _reject_constant(name: str) -> float:
+    # json.loads would otherwise accept NaN and Infinity, which no JSON field of ours means.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class ApiParser(Parser):
+    """Ninja's parser, refusing bodies that are not an object, hold a NUL or a too-large number."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = json.loads(request.body, parse_constant=_reject_constant)
+        if not isinstance(data, dict):
+            # Ninja's schemas read attributes of whatever they are given: a bare string would
+            # have its str methods (such as .title) taken for fields.
+            raise ValidationFailed(NOT_AN_OBJECT, {"body": [NOT_AN_OBJECT]})
+        _raise_any(_walk(data, "body"))
+        return cast(DictStrAny, data)
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> DictStrAny:
+        _raise_any(_querydict_problems(data))
+        return super().parse_querydict(data, list_fields, request)
+
+
+def _querydict_problems(data: MultiValueDict[str, Any]) -> Iterator[tuple[str, str]]:
+    for key, values in data.lists():
+        if "\x00" in key:
+            yield key.replace("\x00", "\\u0000"), f"The parameter name {NUL_MESSAGE}"
+        for value in values:
+            if isinstance(value, str) and "\x00" in value:
+                yield key, NUL_MESSAGE
+
+
+class InputGateMiddleware:
+    """Refuse a NUL in the path or query string of any request before a view or query sees it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _chunked_without_length(request):
+            return _refuse(request, 411, CHUNKED_MESSAGE, [("body", CHUNKED_MESSAGE)])
+        problems = list(_querydict_problems(request.GET))
+        if "\x00" in request.path:
+            problems.insert(0, ("path", f"The address {NUL_MESSAGE}"))
+        if not problems:
+            return self.get_response(request)
+        field, message = problems[0]
+        detail = message if field == "path" else f"{field} {message}"
+        return _refuse(request, 422, detail, problems)
+
+
+def _chunked_without_length(request: HttpRequest) -> bool:
+    # WSGI gives Django no length for a chunked body, so it would read it as empty and act on
+    # nothing; refusing says so instead.
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
+
+
+def _refuse(
+    request: HttpRequest, status: int, detail: str, problems: list[tuple[str, str]]
+) -> HttpResponse:
+    """The API's JSON problem, or the error page (400 for any 4xx but 411) for a page."""
+    if request.path.startswith(API_PREFIX):
+        errors: dict[str, list[str]] = {}
+        for name, text in problems:
+            errors.setdefault(name, []).append(text)
+        return JsonResponse({"detail": detail, "errors": errors}, status=status)
+    page_status = status if status == 411 else 400
+    return render(request, "error.html", {"reason": detail}, status=page_status)
