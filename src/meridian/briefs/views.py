@@ -56,7 +56,7 @@ from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
-from meridian.workspaces.selectors import MemberFilters, member_list_for, team_list_for
+from meridian.workspaces.selectors import member_choices_for, team_list_for
 
 BRIEFS_PER_PAGE = 25
 
@@ -101,7 +101,7 @@ def brief_list(request: WorkspaceRequest, workspace: str) -> HttpResponse:
 
 def _brief_form(request: WorkspaceRequest, data: Any = None, initial: Any = None) -> BriefForm:
     viewer = request.membership
-    members = list(member_list_for(viewer=viewer, filters=MemberFilters()))
+    members = list(member_choices_for(viewer=viewer))
     choices = participant_choices(members, list(team_list_for(viewer=viewer)), viewer)
     return BriefForm(data, initial=initial, choices=choices, zone=viewer.profile.time_zone)
 
