@@ -100,6 +100,8 @@ def proposal_list_for(*, viewer: Membership, filters: ProposalFilters) -> QueryS
     participants = ProposalParticipant.objects.all()
     return (
         qs.select_related("owner__profile")
+        # Lists show neither a proposal's text nor its closing tally (JSON decoded per row).
+        .defer("body", "body_html", "tally", "verdict")
         .annotate(
             record_pk=F("record__pk"),
             participant_count=_count(participants),
