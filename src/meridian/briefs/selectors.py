@@ -9,6 +9,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -103,14 +104,20 @@ def brief_list_for(
     required = BriefParticipant.objects.filter(kind=ParticipantKind.REQUIRED)
     return (
         qs.select_related("author__profile")
+        # The viewer's own participant row (at most one: brief and member are unique together)
+        # as one join rather than a subquery per column: the list is built for every page view,
+        # and each subquery costs as much to build and compile in Python as to run.
+        .annotate(
+            mine=FilteredRelation("participants", condition=Q(participants__membership=viewer))
+        )
         .annotate(
             required_count=_count(required),
             responded_count=_count(required.filter(responded_at__isnull=False)),
             comment_count=_count(Comment.objects.all()),
             is_overdue=Q(_overdue(now)),
-            my_kind=Subquery(mine.values("kind")[:1]),
-            my_responded_at=Subquery(mine.values("responded_at")[:1]),
-            my_deadline=Subquery(mine.values("local_deadline")[:1]),
+            my_kind=F("mine__kind"),
+            my_responded_at=F("mine__responded_at"),
+            my_deadline=F("mine__local_deadline"),
         )
         .order_by("-created_at", "-id")
     )

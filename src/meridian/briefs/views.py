@@ -60,7 +60,7 @@ from meridian.core.submission import once_per_submission, submitted
 from meridian.core.timebounds import in_zone
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
-from meridian.workspaces.selectors import MemberFilters, member_list_for, team_list_for
+from meridian.workspaces.selectors import member_choices_for, team_list_for
 
 BRIEFS_PER_PAGE = 25
 
@@ -105,7 +105,7 @@ def brief_list(request: WorkspaceRequest, workspace: str) -> HttpResponse:
 
 def _brief_form(request: WorkspaceRequest, data: Any = None, initial: Any = None) -> BriefForm:
     viewer = request.membership
-    members = list(member_list_for(viewer=viewer, filters=MemberFilters()))
+    members = list(member_choices_for(viewer=viewer))
     choices = participant_choices(members, list(team_list_for(viewer=viewer)), viewer)
     return BriefForm(data, initial=initial, choices=choices, zone=viewer.profile.time_zone)
 

@@ -109,6 +109,8 @@ def proposal_list_for(*, viewer: Membership, filters: ProposalFilters) -> QueryS
     participants = ProposalParticipant.objects.all()
     return (
         qs.select_related("owner__profile")
+        # Lists show neither a proposal's text nor its closing tally (JSON decoded per row).
+        .defer("body", "body_html", "tally", "verdict")
         .annotate(
             record_pk=F("record__pk"),
             participant_count=_count(participants),
@@ -640,6 +642,22 @@ class RecordFilters:
     q: str = ""
 
 
+# What a list of records shows (the log's rows, the API's RecordSummaryOut).
+RECORD_SUMMARY_FIELDS = (
+    "workspace_id",
+    "number",
+    "title",
+    "statement",
+    "statement_html",
+    "owner_name",
+    "kind",
+    "teams",
+    "tags",
+    "decided_at",
+    "review_date",
+)
+
+
 def record_list_for(*, viewer: Membership, filters: RecordFilters) -> QuerySet[DecisionRecord]:
     """The workspace's decision records, newest first, narrowed by the log's filters."""
     qs = DecisionRecord.objects.filter(workspace_id=viewer.workspace_id)
@@ -673,7 +691,13 @@ def record_list_for(*, viewer: Membership, filters: RecordFilters) -> QuerySet[D
             | Q(statement__icontains=filters.q)
             | Q(rationale__icontains=filters.q)
         )
-    return qs.select_related("superseded_by", "supersedes").order_by("-decided_at", "-id")
+    return (
+        qs.select_related("superseded_by", "supersedes")
+        # The log and the API list show a record's summary: its tally, stances, participation,
+        # options and long texts (JSON decoded per row) would be most of the page's time.
+        .only(*RECORD_SUMMARY_FIELDS, "superseded_by__number", "supersedes__number")
+        .order_by("-decided_at", "-id")
+    )
 
 
 def tags_in_use_for(*, viewer: Membership) -> list[str]:
@@ -792,6 +816,16 @@ class StartItem:
         )
 
 
+START_RECORD_FIELDS = (
+    "number",
+    "title",
+    "statement_html",
+    "decided_at",
+    "workspace__slug",
+    "workspace__name",
+)
+
+
 def start_here_for(
     *, viewer: Membership, team: Team, limit: int = START_HERE_LIMIT
 ) -> list[StartItem]:
@@ -802,7 +836,8 @@ def start_here_for(
     (by another brief or by a proposal turned from them).
     """
     ws = viewer.workspace_id
-    pins = list(Pin.objects.filter(workspace_id=ws, team=team).select_related("brief", "record"))
+    # The pins give ids, notes and kinds; the briefs and records themselves are read below.
+    pins = list(Pin.objects.filter(workspace_id=ws, team=team))
     pinned_records = {p.record_id: p for p in pins if p.kind == PinKind.DECISION}
     pinned_briefs = {p.brief_id: p for p in pins if p.kind == PinKind.BRIEF}
 
@@ -817,6 +852,9 @@ def start_here_for(
     records = (
         DecisionRecord.objects.filter(workspace_id=ws, superseded_by__isnull=True)
         .select_related("workspace")
+        # What the list shows: a record's tally, stances and texts (JSON decoded per row) are
+        # most of its weight, and most of this page's time when they were read.
+        .only(*START_RECORD_FIELDS)
         .filter(Q(proposal__team_rows__team=team) | Q(pk__in=list(pinned_records)))
         .annotate(
             link_count=Coalesce(Subquery(decision_links, output_field=IntegerField()), Value(0))
@@ -838,6 +876,7 @@ def start_here_for(
     briefs = (
         Brief.objects.filter(workspace_id=ws)
         .select_related("workspace")
+        .only("title", "created_at", "workspace__slug", "workspace__name")
         .filter(
             Q(pk__in=BriefParticipant.objects.filter(via_team=team).values("brief_id"))
             | Q(pk__in=list(pinned_briefs))

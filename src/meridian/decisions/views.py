@@ -63,7 +63,7 @@ from meridian.decisions.services import (
 )
 from meridian.workspaces.access import WorkspaceRequest, requires, team_get_for
 from meridian.workspaces.models import Role
-from meridian.workspaces.selectors import MemberFilters, member_list_for, team_list_for
+from meridian.workspaces.selectors import member_choices_for, team_list_for
 
 PER_PAGE = 25
 
@@ -127,7 +127,7 @@ def _proposal_form(
     request: WorkspaceRequest, data: Any = None, *, initial: Any = None, brief: Brief | None = None
 ) -> ProposalForm:
     viewer = request.membership
-    members = list(member_list_for(viewer=viewer, filters=MemberFilters()))
+    members = list(member_choices_for(viewer=viewer))
     teams = list(team_list_for(viewer=viewer))
     comments = list(brief_comments_for_options(viewer=viewer, brief=brief)) if brief else []
     return ProposalForm(
@@ -524,7 +524,7 @@ def decision_log(request: WorkspaceRequest, workspace: str) -> HttpResponse:
         "statuses": RECORD_STATUSES,
         "teams": team_candidates_for(viewer=viewer),
         "tags": tags_in_use_for(viewer=viewer),
-        "members": member_list_for(viewer=viewer, filters=MemberFilters()),
+        "members": member_choices_for(viewer=viewer),
     }
     return render(request, _partial(request, "decisions/log.html", "record-list"), context)
 

@@ -28,13 +28,15 @@ def membership_for(user: Any, workspace_slug: str) -> Membership:
     """The signed-in user's active membership in the workspace; 404 when missing or not theirs."""
     if user is None or not user.is_authenticated:
         raise NotFound()
-    membership = (
-        Membership.objects.select_related("workspace", "user", "profile")
-        .filter(workspace__slug=workspace_slug, user=user, is_active=True)
-        .first()
-    )
-    if membership is None:
-        raise NotFound()
+    # Every page asks this once: get() on the (workspace, user) unique pair needs no ORDER BY,
+    # and the user, already read by the authentication middleware, is not joined in again.
+    try:
+        membership = Membership.objects.select_related("workspace", "profile").get(
+            workspace__slug=workspace_slug, user_id=user.pk, is_active=True
+        )
+    except Membership.DoesNotExist:
+        raise NotFound() from None
+    membership.user = user
     return membership
 
 

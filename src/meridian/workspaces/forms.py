@@ -3,6 +3,8 @@
 import functools
 
 from django import forms
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from meridian.core.errors import MeridianError
 from meridian.core.workingtime import WorkingHoursError, format_hours, parse_hours
@@ -18,6 +20,16 @@ def zone_choices() -> list[tuple[str, str]]:
     from meridian.workspaces.services import iana_zone_names
 
     return [(z, z.replace("_", " ")) for z in sorted(iana_zone_names())]
+
+
+@functools.cache
+def zone_options() -> SafeString:
+    """The zone picker's <option>s, escaped, built once per process.
+
+    Six hundred options written by the template loop took about half of the profile page's
+    time on every view (docs/benchmarks.md); the list only changes with the tz database.
+    """
+    return format_html_join("", '<option value="{}">{}</option>', zone_choices())
 
 
 class WorkspaceForm(forms.Form):

@@ -59,6 +59,19 @@ def member_list_for(*, viewer: Membership, filters: MemberFilters) -> QuerySet[M
     )
 
 
+def member_choices_for(*, viewer: Membership) -> QuerySet[Membership]:
+    """Active members of the viewer's workspace with their profile, by name: for pickers.
+
+    A <select> of names needs neither each member's user nor their teams, which
+    member_list_for also reads (one query more and five objects per member).
+    """
+    return (
+        Membership.objects.filter(workspace_id=viewer.workspace_id, is_active=True)
+        .select_related("profile")
+        .order_by("profile__display_name", "id")
+    )
+
+
 def team_list_for(*, viewer: Membership) -> QuerySet[Team]:
     """Teams of the viewer's workspace with their member counts."""
     return (

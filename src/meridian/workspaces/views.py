@@ -36,12 +36,13 @@ from meridian.workspaces.forms import (
     ProfileForm,
     TeamForm,
     WorkspaceForm,
-    zone_choices,
+    zone_options,
 )
 from meridian.workspaces.models import Membership, Profile, Role
 from meridian.workspaces.selectors import (
     MemberFilters,
     invitation_list_for,
+    member_choices_for,
     member_list_for,
     team_list_for,
     team_members_for,
@@ -298,7 +299,7 @@ def profile(request: WorkspaceRequest, workspace: str) -> HttpResponse:
         {
             "form": form,
             "days": days,
-            "zones": zone_choices(),
+            "zone_options": zone_options(),
             "clock": local_clock(me.profile, timezone.now()),
         },
         status=_status(request),
@@ -362,9 +363,7 @@ def team(request: WorkspaceRequest, workspace: str, team: str) -> HttpResponse:
         return redirect("team", workspace=workspace, team=the_team.slug)
     team_members = list(team_members_for(viewer=viewer, team=the_team))
     in_team = {m.pk for m in team_members}
-    others = [
-        m for m in member_list_for(viewer=viewer, filters=MemberFilters()) if m.pk not in in_team
-    ]
+    others = [m for m in member_choices_for(viewer=viewer) if m.pk not in in_team]
     return render(
         request,
         "workspaces/team.html",

@@ -1,0 +1,114 @@
+"""Every page and API list of the demo workspace reads the database a known number of times.
+
+bench/pages.py measures these pages (docs/benchmarks.md); a query more per request on any of
+them fails here, with the page named, before it shows up as a slower page.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from meridian.accounts.services import token_create
+from meridian.briefs.models import Brief
+from meridian.decisions.models import DecisionRecord, Proposal
+from meridian.workspaces.demo import DEMO_EMAIL, demo_build
+from meridian.workspaces.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+# A Tuesday morning in Europe: the demo's deadlines, and so its overdue briefs, are fixed.
+CLOCK = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+
+# SQL statements per request once warm (the second request: the first fills caches such as a
+# proposal's tally). Inside a test the page's transactions are savepoints, which count too.
+PAGES = {
+    "members": 8,
+    "teams": 4,
+    "team": 7,
+    "profile": 3,
+    "briefs list": 6,
+    "brief page": 14,
+    "proposals list": 5,
+    "proposal page": 17,
+    "decision log": 8,
+    "decision record": 8,
+    "start here": 8,
+    "audit log": 6,
+    "API tokens": 4,
+}
+API = {
+    "/api/v1/me": 1,
+    "/api/v1/members": 3,
+    "/api/v1/teams": 2,
+    "/api/v1/briefs": 2,
+    "/api/v1/proposals": 2,
+    "/api/v1/decisions": 2,
+    "/api/v1/audit": 2,
+}
+
+# Search asks PostgreSQL for its estimates first (meridian/search/backends.py): four more.
+SEARCH_PAGE = {"sqlite": 7, "postgresql": 11}
+SEARCH_API = {"sqlite": 5, "postgresql": 9}
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    with time_machine.travel(CLOCK, tick=False):
+        workspace, _ = demo_build()
+        yield Membership.objects.select_related("workspace", "user").get(
+            workspace=workspace, user__email=DEMO_EMAIL
+        )
+
+
+def _queries(get, path: str) -> int:
+    assert get(path).status_code == 200, path
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert get(path).status_code == 200, path
+    return len(captured.captured_queries)
+
+
+def _urls(admin: Membership) -> dict[str, str]:
+    ws = admin.workspace
+    w = f"/w/{ws.slug}"
+    brief = Brief.objects.filter(workspace=ws).order_by("id")[0]
+    proposal = Proposal.objects.filter(workspace=ws).order_by("id")[0]
+    record = DecisionRecord.objects.filter(workspace=ws).order_by("id")[0]
+    return {
+        "members": f"{w}/members/",
+        "teams": f"{w}/teams/",
+        "team": f"{w}/teams/platform/",
+        "profile": f"{w}/profile/",
+        "briefs list": f"{w}/briefs/",
+        "brief page": f"{w}/briefs/{brief.pk}/",
+        "proposals list": f"{w}/decisions/",
+        "proposal page": f"{w}/decisions/proposals/{proposal.pk}/",
+        "decision log": f"{w}/decisions/log/",
+        "decision record": f"{w}/decisions/log/{record.pk}/",
+        "start here": f"{w}/decisions/teams/platform/",
+        "audit log": f"{w}/audit/",
+        "API tokens": f"{w}/tokens/",
+    }
+
+
+def test_every_demo_page_and_api_list_makes_its_known_number_of_queries(
+    client: Client, demo: Membership
+):
+    # One test for both, so the demo (seconds to build) is built once.
+    client.force_login(demo.user)
+    _, token = token_create(acting=demo, name="queries")
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    pages = {name: _queries(client.get, path) for name, path in _urls(demo).items()}
+    lists = {path: _queries(api.get, path) for path in API}
+    search = (
+        _queries(client.get, f"/w/{demo.workspace.slug}/search/?q=release"),
+        _queries(api.get, "/api/v1/search?q=release"),
+    )
+    expected_search = (SEARCH_PAGE[connection.vendor], SEARCH_API[connection.vendor])
+    assert (pages, lists, search) == (PAGES, API, expected_search)
