@@ -16,9 +16,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, reverse
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import DocsBase
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.types import DictStrAny
@@ -215,6 +217,21 @@ def _document_idempotency(operation: dict[str, Any]) -> None:
     responses.setdefault("400", _problem_ref("The Idempotency-Key header is malformed."))
 
 
+class SwaggerFromNpm(DocsBase):
+    """The docs page: Swagger UI from the npm package swagger-ui-dist, as our own static files.
+
+    Ninja's renderer serves its bundled copy of Swagger UI, outside package-lock.json; this one
+    loads ``vendor/swagger-ui/`` and starts it from ``meridian/api-docs.js``, which reads the
+    document's URL from a data attribute, so the page needs no inline script.
+    """
+
+    template = "api_docs.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        context = {"api": api, "openapi_url": self.get_openapi_url(api, kwargs)}
+        return render(request, self.template, context)
+
+
 api = MeridianAPI(
     title="Meridian API",
     version="1",
@@ -229,6 +246,7 @@ api = MeridianAPI(
     parser=ApiParser(),
     urls_namespace="api",
     docs_url="/docs",
+    docs=SwaggerFromNpm(),
 )
 
 

@@ -91,7 +91,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "ninja",  # serves the API docs' scripts from static files instead of a CDN
     "django_tasks_db",
     "allauth",
     "allauth.account",
@@ -311,6 +310,8 @@ STATICFILES_DIRS = [
     # The package's own static/ (meridian/app.css, app.js): `meridian` itself is not an app.
     PACKAGE_DIR / "static",
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
+    # Swagger UI for /api/v1/docs (meridian.api.SwaggerFromNpm), instead of ninja's own copy.
+    ("vendor/swagger-ui", PROJECT_DIR / "node_modules" / "swagger-ui-dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

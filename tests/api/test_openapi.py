@@ -1,6 +1,7 @@
 """The OpenAPI document: it loads, lists every operation, and declares auth and errors."""
 
 import json
+import re
 
 import pytest
 
@@ -117,12 +118,23 @@ def test_role_input_lists_the_roles(document):
     assert document["components"]["schemas"]["Role"]["enum"] == ["admin", "member", "guest"]
 
 
-def test_docs_page_loads_its_scripts_from_this_server_not_a_cdn(client):
+def test_docs_page_loads_swagger_ui_from_the_npm_package_not_ninja_or_a_cdn(client):
     response = client.get(f"{API}/docs")
     page = response.content.decode()
     assert response.status_code == 200
-    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert '<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js" defer>' in page
+    assert '<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">' in page
+    assert "/static/ninja/" not in page
     assert "cdn" not in page.lower()
+
+
+def test_docs_page_has_no_inline_script(client):
+    # The Content-Security-Policy allows only script files from this server.
+    page = client.get(f"{API}/docs").content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.DOTALL)
+    assert [body for _, body in scripts] == ["", ""]
+    assert all(' src="/static/' in attributes for attributes, _ in scripts)
+    assert 'data-openapi-url="/api/v1/openapi.json"' in page
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:

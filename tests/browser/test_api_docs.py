@@ -14,6 +14,8 @@ def test_api_docs_page_renders_every_operation_without_a_parser_error(
     watcher = Watcher()
     context = watcher.watch(browser.new_context(base_url=live_server.url))
     page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto("/api/v1/docs")
 
     # The first request builds the document (about a second on a busy machine): wait for it.
@@ -34,4 +36,14 @@ def test_api_docs_page_renders_every_operation_without_a_parser_error(
     expect(statuses.filter(has_text="413").first).to_be_visible()
     screenshot(page, "api-docs")
     assert watcher.errors == []
+
+    # Swagger UI is the npm package's copy among our static files, not ninja's, and the page
+    # asks nothing of any other server.
+    bundle = f"{live_server.url}/static/vendor/swagger-ui/swagger-ui-bundle.js"
+    assert bundle in requested
+    assert not [url for url in requested if "/static/ninja/" in url]
+    elsewhere = [
+        url for url in requested if not url.startswith((live_server.url, "data:", "blob:"))
+    ]
+    assert elsewhere == []
     context.close()
