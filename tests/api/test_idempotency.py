@@ -16,6 +16,7 @@ from meridian.workspaces.models import Team
 from tests import factories
 from tests.api.support import bearer, problem, send, sign_in
 from tests.briefs.factories import next_week, person
+from tests.support import IMMEDIATE_TASKS
 
 
 def new_brief(*asked, title: str = "Office move") -> dict:
@@ -34,7 +35,7 @@ def with_key(headers: dict[str, str], key: str) -> dict[str, str]:
 
 @pytest.fixture
 def mail_on_commit(settings, mailoutbox, django_capture_on_commit_callbacks):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
@@ -167,7 +168,7 @@ def test_the_openapi_document_offers_the_header_on_creates(client):
 def test_twenty_parallel_requests_with_one_key_create_one_brief_and_one_set_of_emails(
     workspace, mailoutbox, settings
 ):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     author, asked = person(workspace), person(workspace)
     headers = with_key(bearer(author), "parallel-0001")
     start, results = threading.Barrier(20, timeout=30), []

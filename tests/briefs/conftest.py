@@ -3,6 +3,7 @@
 import pytest
 
 from tests.briefs.factories import person
+from tests.support import IMMEDIATE_TASKS
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def new_york(workspace):
 @pytest.fixture
 def sent_mail(settings, mailoutbox, django_capture_on_commit_callbacks):
     """Run notification tasks at once when a transaction commits; returns a way to collect mail."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
 
     class Outbox:
         def __init__(self) -> None:

@@ -13,6 +13,7 @@ from meridian.decisions.models import ProposalParticipant
 from meridian.workspaces.demo import demo_build
 from meridian.workspaces.models import Membership
 from tests.conftest import need
+from tests.support import IMMEDIATE_TASKS
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def test_demo_briefs_cover_open_overdue_and_closed(
     settings, mailoutbox, django_capture_on_commit_callbacks
 ):
     # Whatever is queued when the demo commits runs at once, so a notification would be mailed.
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     with django_capture_on_commit_callbacks(execute=True):
         workspace, _ = demo_build()
     viewer = Membership.objects.filter(workspace=workspace).first()

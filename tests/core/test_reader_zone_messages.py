@@ -12,6 +12,7 @@ from meridian.core.errors import Conflict, ValidationFailed
 from meridian.decisions.services import Deadline as CloseBy
 from meridian.decisions.services import proposal_close, proposal_create, proposal_update
 from tests import factories
+from tests.support import IMMEDIATE_TASKS
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,7 @@ def test_the_profile_clock_names_the_weekday_of_the_members_own_zone(client, ber
 def test_the_ask_email_tells_each_recipient_their_deadline_in_their_own_zone(
     settings, mailoutbox, django_capture_on_commit_callbacks, berlin, kathmandu
 ):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     new_york = factories.member(berlin.workspace, time_zone="America/New_York")
     with django_capture_on_commit_callbacks(execute=True):
         brief_create(
@@ -140,7 +141,7 @@ def test_the_ask_email_tells_each_recipient_their_deadline_in_their_own_zone(
 def test_an_end_of_day_deadline_email_is_the_end_of_the_recipients_working_day(
     settings, mailoutbox, django_capture_on_commit_callbacks, berlin, kathmandu
 ):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     with django_capture_on_commit_callbacks(execute=True):
         brief_create(
             author=berlin,

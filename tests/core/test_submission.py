@@ -18,6 +18,7 @@ from meridian.core.models import IdempotencyKey
 from meridian.core.scheduler import registered_jobs, tick
 from meridian.workspaces.models import Invitation, Team
 from tests.briefs.factories import brief, next_week, person
+from tests.support import IMMEDIATE_TASKS
 
 KEY = re.compile(r'<input type="hidden" name="submission_key" value="([^"]+)">')
 
@@ -25,7 +26,7 @@ KEY = re.compile(r'<input type="hidden" name="submission_key" value="([^"]+)">')
 @pytest.fixture
 def sent_mail(settings, mailoutbox, django_capture_on_commit_callbacks):
     """Notification tasks run when a transaction commits, and their mail is kept."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
 
     class Outbox:
         def capture(self):
@@ -203,7 +204,7 @@ def test_keys_older_than_a_day_are_purged(client, workspace):
 def test_twenty_parallel_posts_of_one_form_create_one_brief_and_one_set_of_emails(
     workspace, mailoutbox, settings
 ):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     author, asked = person(workspace), person(workspace)
     data = new_brief(asked, submission_key="parallel-key-0001")
     signed_in = Client()

@@ -5,6 +5,7 @@ import pytest
 
 from meridian.decisions.models import AnonymousBallot, DecisionRecord, Proposal, Stance
 from meridian.workspaces.demo import demo_build
+from tests.support import IMMEDIATE_TASKS
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def _media_root(settings, tmp_path):
 def test_demo_decisions_cover_every_mode_and_the_log(
     settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     with django_capture_on_commit_callbacks(execute=True):
         workspace, _ = demo_build()
 

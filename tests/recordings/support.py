@@ -7,13 +7,7 @@ from meridian.briefs.models import Brief
 from meridian.recordings.models import Upload
 from meridian.recordings.services import upload_append, upload_create
 from meridian.workspaces.models import Membership
-
-IMMEDIATE_TASKS = {
-    "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "media"],
-    }
-}
+from tests.support import IMMEDIATE_TASKS  # noqa: F401 (re-exported for the recordings tests)
 
 
 def send_file(member: Membership, brief: Brief, path: Path, chunk: int = 64 * 1024) -> Upload:
