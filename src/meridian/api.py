@@ -8,6 +8,7 @@ first workspace.
 """
 
 import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any, NoReturn, cast
@@ -15,6 +16,7 @@ from typing import Any, NoReturn, cast
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, reverse
@@ -28,6 +30,7 @@ from ninja.utils import check_csrf
 
 from meridian.accounts.models import User
 from meridian.accounts.services import token_authenticate
+from meridian.briefs import files
 from meridian.core.errors import MeridianError, NotFound, PermissionDenied, Unauthenticated
 from meridian.core.idempotency import (
     SECRET_ANSWER,
@@ -307,22 +310,39 @@ def _idempotency_scope(request: HttpRequest) -> str | None:
     return f"user:{request.user.pk}:{_requested_workspace(request)}"
 
 
-def _request_fingerprint(request: HttpRequest) -> str:
+def _request_fingerprint(request: HttpRequest) -> str | None:
+    """What the request asks for, read in full: the claim on its key comes after the body.
+
+    A multipart body is parsed here (files to disk, never memory) and its fields and file
+    contents digested; each send has its own boundary, so the raw bytes would never repeat.
+    None when its announced size is over any upload limit: the operation refuses it (413)
+    without reading it, and stores nothing.
+    """
     content_type = request.content_type or ""
-    if content_type.startswith("multipart/"):
-        # Reading a file upload here would load it into memory ahead of the size checks; and
-        # each send has its own multipart boundary. Its size stands in for its content.
-        return fingerprint(
-            request.method or "",
-            request.get_full_path(),
-            content_type,
-            request.META.get("CONTENT_LENGTH") or "",
-        )
+    if content_type == "multipart/form-data":
+        if files.body_too_large(request):
+            return None
+        files.stream_uploads_to_disk(request)
+        parts: list[bytes | str] = [request.method or "", request.get_full_path(), content_type]
+        for name, values in sorted(request.POST.lists()):
+            parts += [name, *values]
+        for name, uploads in sorted(request.FILES.lists()):
+            for upload in uploads:
+                parts += [name, upload.name or "", _upload_digest(upload)]
+        return fingerprint(*parts)
     try:
         body = request.body
     except RequestDataTooBig:
         body = (request.META.get("CONTENT_LENGTH") or "").encode()
     return fingerprint(request.method or "", request.get_full_path(), content_type, body)
+
+
+def _upload_digest(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)  # the operation reads it again
+    return digest.hexdigest()
 
 
 def _idempotent(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -352,7 +372,12 @@ def _idempotent(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
                 "without spaces, e.g. a UUID."
             )
             return _problem(request, 400, message, {IDEMPOTENCY_HEADER: [message]})
-        print_ = _request_fingerprint(request)
+        try:
+            print_ = _request_fingerprint(request)
+        except Exception as exc:  # a malformed body: answered as the operation would answer it
+            return api.on_exception(request, exc)
+        if print_ is None:
+            return view(request, *args, **kwargs)
         claim = idempotency_claim(scope=scope, key=key, fingerprint=print_)
         if isinstance(claim, Earlier):
             return _answer_repeat(request, claim, print_)

@@ -5,17 +5,20 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.http import multipartparser
 from django.test import Client
 from django.utils import timezone
 
+from meridian import api as api_module
 from meridian.accounts.models import ApiToken
-from meridian.briefs.models import Brief
+from meridian.briefs.models import Brief, BriefLink
 from meridian.core.models import IdempotencyKey
 from meridian.workspaces.models import Team
 from tests import factories
-from tests.api.support import bearer, problem, send, sign_in
-from tests.briefs.factories import next_week, person
+from tests.api.support import API, bearer, problem, send, sign_in
+from tests.briefs.factories import brief, next_week, person
 from tests.support import IMMEDIATE_TASKS
 
 
@@ -196,3 +199,64 @@ def test_twenty_parallel_requests_with_one_key_create_one_brief_and_one_set_of_e
     # Once the first has finished, a retry is a replay.
     again = send(Client(), "POST", "/briefs", new_brief(asked), headers)
     assert again.status_code == 201 and again.json()["id"] == made.pk
+
+
+def attach(client, b, content: bytes, headers: dict[str, str]):
+    upload = SimpleUploadedFile("notes.txt", content, "text/plain")
+    data = {"file": upload, "relation": "context", "note": ""}
+    return client.post(f"{API}/briefs/{b.pk}/files", data=data, headers=headers)
+
+
+@pytest.mark.django_db
+def test_two_uploads_of_one_size_with_one_key_are_422_not_a_replay_of_the_first(client, workspace):
+    author, asked = person(workspace), person(workspace)
+    b = brief(author, [asked], deadline=None)
+    headers = with_key(bearer(author), "upload-0001")
+
+    first = attach(client, b, b"first draft", headers)
+    other = attach(client, b, b"other draft", headers)
+    again = attach(client, b, b"first draft", headers)
+
+    assert first.status_code == 201
+    assert list(problem(other, 422)["errors"]) == ["Idempotency-Key"]
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert BriefLink.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_upload_claims_its_key_only_once_its_body_is_read(client, workspace, monkeypatch):
+    """A slow upload cannot outlast the claim's abandonment timeout: the claim comes after it."""
+    author, asked = person(workspace), person(workspace)
+    b = brief(author, [asked], deadline=None)
+    events: list[str] = []
+    parse, claim = multipartparser.MultiPartParser.parse, api_module.idempotency_claim
+
+    def reading(self):
+        events.append("read")
+        return parse(self)
+
+    def claiming(**kwargs):
+        events.append("claim")
+        return claim(**kwargs)
+
+    monkeypatch.setattr(multipartparser.MultiPartParser, "parse", reading)
+    monkeypatch.setattr(api_module, "idempotency_claim", claiming)
+
+    response = attach(client, b, b"slow upload", with_key(bearer(author), "upload-0002"))
+
+    assert response.status_code == 201
+    assert events == ["read", "claim"]
+
+
+@pytest.mark.django_db
+def test_a_malformed_upload_with_a_key_is_the_same_400_problem_and_claims_nothing(
+    client, workspace, settings
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+    author, asked = person(workspace), person(workspace)
+    b = brief(author, [asked], deadline=None)
+    fields = {f"f{i}": "x" for i in range(10)}
+    headers = with_key(bearer(author), "upload-0003")
+    response = client.post(f"{API}/briefs/{b.pk}/files", data=fields, headers=headers)
+    problem(response, 400)
+    assert not IdempotencyKey.objects.exists()

@@ -6,6 +6,7 @@ working hours, in the brief, its reminders, its page and the API, and the form s
 the brief is sent.
 """
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,13 @@ def form_data(*members, **overrides) -> dict:
     return data
 
 
+def kept(warning) -> str:
+    """The value of the warning's "Keep this day" box: what ticking it agrees to."""
+    found = re.search(r'name="days_off_ok" value="([0-9a-f]+)"', warning.content.decode())
+    assert found is not None, "no day-off warning to agree to"
+    return found.group(1)
+
+
 def new_url(member) -> str:
     return reverse("brief_new", kwargs={"workspace": member.workspace.slug})
 
@@ -98,8 +106,8 @@ def test_the_form_warns_naming_who_is_off_and_their_new_deadline_and_saves_nothi
     assert response.status_code == 200
     assert "That day is a day off for one person you ask." in html
     assert (
-        "Hana Sato (Asia/Tokyo) does not work on Sunday 06 December: their deadline becomes "
-        "the end of Monday 07 December, 17:00 Asia/Tokyo."
+        "Hana Sato (Asia/Tokyo) does not work on Sunday 6 December: their deadline becomes "
+        "the end of Monday 7 December, 17:00 Asia/Tokyo."
     ) in html
     assert "Rui Weekend" not in html.split('id="day-off-warning"')[1].split("</div>")[0]
     assert not Brief.objects.exists()
@@ -107,11 +115,44 @@ def test_the_form_warns_naming_who_is_off_and_their_new_deadline_and_saves_nothi
 
 def test_ticking_keep_this_day_sends_the_brief_with_the_moved_deadline(client, author, hana):
     client.force_login(author.user)
+    warning = client.post(new_url(author), form_data(hana))
 
-    response = client.post(new_url(author), form_data(hana, days_off_ok="1"))
+    response = client.post(new_url(author), form_data(hana, days_off_ok=kept(warning)))
 
     assert response.status_code == 302
     assert BriefParticipant.objects.get().local_deadline == MONDAY_END_TOKYO
+
+
+def test_keeping_a_day_then_choosing_another_day_off_warns_again(client, author, hana):
+    client.force_login(author.user)
+    warning = client.post(new_url(author), form_data(hana))
+
+    saturday = form_data(hana, deadline_date="2026-12-05", days_off_ok=kept(warning))
+    response = client.post(new_url(author), saturday)
+
+    assert response.status_code == 200
+    assert "does not work on Saturday 5 December" in response.content.decode()
+    assert not Brief.objects.exists()
+
+
+def test_keeping_a_day_then_asking_someone_else_off_that_day_warns_again(
+    client, author, hana, workspace
+):
+    kenji = person(workspace, "Asia/Tokyo", display_name="Kenji Mori")
+    client.force_login(author.user)
+    warning = client.post(new_url(author), form_data(hana))
+
+    response = client.post(new_url(author), form_data(hana, kenji, days_off_ok=kept(warning)))
+
+    assert response.status_code == 200
+    assert "Kenji Mori (Asia/Tokyo) does not work on Sunday 6 December" in response.content.decode()
+    assert not Brief.objects.exists()
+
+
+def test_an_old_page_ticking_the_box_as_1_is_warned_again(client, author, hana):
+    client.force_login(author.user)
+    response = client.post(new_url(author), form_data(hana, days_off_ok="1"))
+    assert response.status_code == 200 and not Brief.objects.exists()
 
 
 def test_a_working_day_is_sent_without_a_warning(client, author, hana):

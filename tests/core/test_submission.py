@@ -226,8 +226,10 @@ def test_twenty_parallel_posts_of_one_form_create_one_brief_and_one_set_of_email
     for t in threads:
         t.join()
     made = Brief.objects.get()
-    assert sorted(r.status_code for r in results) == [302] + [303] * 19
-    assert {r["Location"] for r in results} == {page_of(made)}
+    # A repeat still waiting after WAIT_SECONDS (a loaded machine) is told to wait: 409.
+    codes = sorted(r.status_code for r in results)
+    assert codes[0] == 302 and set(codes[1:]) <= {303, 409}
+    assert {r["Location"] for r in results if r.status_code != 409} == {page_of(made)}
     assert [m.to for m in mailoutbox] == [[asked.user.email]]
 
 

@@ -1,5 +1,6 @@
 """A proposal closing on a day off for someone: their day moves, and the form says so first."""
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -64,13 +65,14 @@ def test_the_proposal_form_warns_naming_the_owner_and_hana_and_saves_nothing(cli
     html = response.content.decode()
     assert response.status_code == 200 and "That day is a day off for 2 people you ask." in html
     assert (
-        "Hana Sato (Asia/Tokyo) does not work on Sunday 06 December: their deadline becomes "
-        "the end of Monday 07 December, 17:00 Asia/Tokyo."
+        "Hana Sato (Asia/Tokyo) does not work on Sunday 6 December: their deadline becomes "
+        "the end of Monday 7 December, 17:00 Asia/Tokyo."
     ) in html
-    assert "(Europe/Berlin) does not work on Sunday 06 December" in html
+    assert "(Europe/Berlin) does not work on Sunday 6 December" in html
     assert not Proposal.objects.exists()
 
-    confirmed = client.post(new, form_data(hana, days_off_ok="1"))
+    kept = re.search(r'name="days_off_ok" value="([0-9a-f]+)"', html).group(1)
+    confirmed = client.post(new, form_data(hana, days_off_ok=kept))
     assert confirmed.status_code == 302
     assert ProposalParticipant.objects.get(membership=hana).local_deadline == MONDAY_END_TOKYO
 
@@ -80,3 +82,16 @@ def test_a_working_day_opens_the_proposal_without_a_warning(client, owner, hana)
     new = reverse("proposal_new", kwargs={"workspace": owner.workspace.slug})
     response = client.post(new, form_data(hana, deadline_date="2026-12-08"))
     assert response.status_code == 302 and Proposal.objects.get().is_open
+
+
+def test_keeping_a_day_then_choosing_another_day_off_warns_again(client, owner, hana):
+    client.force_login(owner.user)
+    new = reverse("proposal_new", kwargs={"workspace": owner.workspace.slug})
+    html = client.post(new, form_data(hana)).content.decode()
+    kept = re.search(r'name="days_off_ok" value="([0-9a-f]+)"', html).group(1)
+
+    saturday = client.post(new, form_data(hana, deadline_date="2026-12-05", days_off_ok=kept))
+
+    assert saturday.status_code == 200
+    assert "does not work on Saturday 5 December" in saturday.content.decode()
+    assert not Proposal.objects.exists()

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meridian.briefs.services import brief_close
-from meridian.decisions.models import DecisionRecord, Option, Proposal, ProposalStatus
+from meridian.decisions.models import DecisionRecord, Option, Pin, Proposal, ProposalStatus
 from meridian.decisions.services import pin_add, proposal_close, proposal_comment_add
 from meridian.workspaces.services import team_add_member, team_create
 from tests.briefs.factories import brief, comment, next_week
@@ -437,6 +437,21 @@ def test_pinning_from_the_record_page(client, owner, ana):
     )
     assert response.status_code == 302
     assert record.pins.get().team.slug == "platform"
+
+
+def test_a_refused_brief_pin_leaves_its_key_free_so_the_corrected_resend_pins(client, owner, ana):
+    team_create(acting=owner, name="Platform")
+    b = brief(owner, [ana], title="A pinned brief")
+    signed_in(client, owner)
+    pin = url("decision_brief_pin", owner.workspace, team="platform")
+
+    refused = client.post(pin, {"brief": "", "submission_key": "pin-key-00000001"})
+    fixed = client.post(pin, {"brief": str(b.pk), "submission_key": "pin-key-00000001"})
+    again = client.post(pin, {"brief": str(b.pk), "submission_key": "pin-key-00000001"})
+
+    assert refused.status_code == 302 and fixed.status_code == 302
+    assert again.status_code == 303  # a true repeat goes to the first result
+    assert Pin.objects.filter(brief=b).count() == 1
 
 
 def test_option_rows_are_not_rewritten_by_viewing(client, owner, ana):

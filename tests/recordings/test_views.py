@@ -140,6 +140,20 @@ def test_captions_can_be_added_from_the_page(author, recording):
     assert Caption.objects.get().cues.get().text == "The budget question comes first."
 
 
+def test_a_refused_caption_leaves_its_key_free_so_the_corrected_resend_is_saved(author, recording):
+    client = signed_in(author)
+    url = f"/w/{recording.workspace.slug}/recordings/{recording.pk}/captions/"
+    key = "caption-key-00000001"
+
+    refused = client.post(url, {"language": "en", "submission_key": key})
+    fixed = client.post(
+        url, {"file": SimpleUploadedFile("en.vtt", VTT), "language": "en", "submission_key": key}
+    )
+
+    assert refused.status_code == 302 and fixed.status_code == 302
+    assert Caption.objects.get().cues.get().text == "The budget question comes first."
+
+
 def test_the_transcript_search_page_finds_what_was_said(author, teammate, recording):
     caption_add(acting=author, recording=recording, vtt=VTT)
 

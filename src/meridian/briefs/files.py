@@ -174,6 +174,8 @@ def body_too_large(request: HttpRequest) -> bool:
 
 def stream_uploads_to_disk(request: HttpRequest) -> None:
     """Files of this request go to a temporary file as they arrive, never into memory."""
+    if hasattr(request, "_files"):
+        return  # already read, to disk this same way (the API's Idempotency-Key check reads first)
     request.upload_handlers = [TemporaryFileUploadHandler(request)]
 
 

@@ -1,13 +1,16 @@
 """Forms of the briefs pages; the rules that matter live in the services."""
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from meridian.briefs.models import AskKind, LinkRelation
-from meridian.briefs.services import Deadline, Invitee, Meeting
+from meridian.briefs.services import DayOffShift, Deadline, Invitee, Meeting
 from meridian.workspaces.models import Membership, Team
 
 DEADLINE_CHOICES = [
@@ -32,6 +35,37 @@ def participant_choices(
             ],
         ),
     ]
+
+
+def days_off_digest(shifts: Sequence[DayOffShift]) -> str:
+    """What ticking "Keep this day" agrees to: this day, for these people whose deadline moves.
+
+    The warning's checkbox carries it; a send whose day or people differ no longer matches, so
+    it is warned again instead of keeping a day nobody agreed to (signed, so it is not guessed).
+    """
+    days = sorted({s.day.isoformat() for s in shifts})
+    people = sorted(s.member.pk for s in shifts)
+    value = f"{','.join(days)}|{','.join(map(str, people))}"
+    return salted_hmac("meridian.days_off_ok", value, algorithm="sha256").hexdigest()
+
+
+def day_off_shifts_to_confirm(
+    request: HttpRequest, form: forms.Form, find: Callable[[], list[DayOffShift]]
+) -> list[DayOffShift]:
+    """The day-off warning a brief or proposal form shows before saving: ``find()``'s shifts,
+    or none when the form is not sent or not valid, or its author kept this very day for
+    these very people (``days_off_ok`` is the digest of these shifts)."""
+    if request.method != "POST" or not form.is_valid():
+        return []
+    shifts = find()
+    if shifts and form.cleaned_data.get("days_off_ok") == days_off_digest(shifts):
+        return []
+    return shifts
+
+
+def day_off_form_status(request: HttpRequest, shifts: Sequence[DayOffShift]) -> int:
+    """A warning to confirm is not an error (200); a form sent back with problems is 422."""
+    return 422 if request.method == "POST" and not shifts else 200
 
 
 def _invitees(values: list[str], required: bool) -> list[Invitee]:
@@ -89,7 +123,8 @@ class BriefForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     # Ticked in the day-off warning (templates/day_off_warning.html): send despite days off.
-    days_off_ok = forms.BooleanField(required=False)
+    # Its value is the warning's days_off_digest, so it agrees to that day for those people only.
+    days_off_ok = forms.CharField(required=False, max_length=64)
     meeting_people = forms.IntegerField(
         required=False, min_value=1, label="People in the meeting this replaces"
     )

@@ -43,7 +43,7 @@ from meridian.briefs.models import (
 from meridian.briefs.search import brief_search_index, comment_search_index
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import MENTION_RE, render_markdown
-from meridian.core.moments import deadline_text, moment_text
+from meridian.core.moments import day_text, deadline_text, moment_text, zone_label
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
@@ -319,12 +319,11 @@ class DayOffShift:
 
     @property
     def message(self) -> str:
-        profile = self.member.profile
-        local = in_zone(self.due, week_of(profile.time_zone, {}).zone)
+        zone = self.member.profile.time_zone
         return (
-            f"{_name(self.member)} ({profile.time_zone}) does not work on {self.day:%A %d %B}: "
-            f"their deadline becomes the end of {self.due_day:%A %d %B}, "
-            f"{local:%H:%M} {profile.time_zone}."
+            f"{_name(self.member)} ({zone_label(zone)}) does not work on {day_text(self.day)}: "
+            f"their deadline becomes the end of {moment_text(self.due, zone, 'longday')}, "
+            f"{moment_text(self.due, zone, 'time')}."
         )
 
     @property

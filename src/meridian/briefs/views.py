@@ -23,6 +23,9 @@ from meridian.briefs.forms import (
     FileLinkForm,
     LinkForm,
     ResponseForm,
+    day_off_form_status,
+    day_off_shifts_to_confirm,
+    days_off_digest,
     participant_choices,
 )
 from meridian.briefs.models import Brief, LinkRelation, LinkTarget
@@ -56,7 +59,7 @@ from meridian.briefs.services import (
 )
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
-from meridian.core.submission import once_per_submission, submitted
+from meridian.core.submission import once_per_submission, saved, submitted
 from meridian.core.timebounds import in_zone
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
@@ -118,19 +121,16 @@ def _day_off_shifts(
     Editing a brief without changing its day warns only about people newly asked: the others
     were shown (and kept) when it was sent.
     """
-    if request.method != "POST" or not form.is_valid() or form.cleaned_data["days_off_ok"]:
-        return []
-    return brief_day_off_shifts(
-        acting=request.membership,
-        participants=form.invitees(),
-        deadline=form.deadline(),
-        brief=brief,
+    return day_off_shifts_to_confirm(
+        request,
+        form,
+        lambda: brief_day_off_shifts(
+            acting=request.membership,
+            participants=form.invitees(),
+            deadline=form.deadline(),
+            brief=brief,
+        ),
     )
-
-
-def _form_status(request: WorkspaceRequest, shifts: list[DayOffShift]) -> int:
-    """A warning to confirm is not an error (200); a form with problems is 422."""
-    return 200 if shifts else _status(request)
 
 
 @requires(Role.MEMBER)
@@ -155,9 +155,14 @@ def brief_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Brief sent. Everyone you asked has been told.")
-            return redirect(_brief_page(brief))
-    context = {"form": form, "brief": None, "day_off_shifts": shifts}
-    return render(request, "briefs/form.html", context, status=_form_status(request, shifts))
+            return saved(request, redirect(_brief_page(brief)))
+    context = {
+        "form": form,
+        "brief": None,
+        "day_off_shifts": shifts,
+        "day_off_digest": days_off_digest(shifts),
+    }
+    return render(request, "briefs/form.html", context, status=day_off_form_status(request, shifts))
 
 
 @requires(Role.MEMBER)
@@ -209,8 +214,13 @@ def brief_edit(request: WorkspaceRequest, workspace: str, brief_id: int) -> Http
         else:
             messages.success(request, "Brief saved.")
             return redirect(_brief_page(brief))
-    context = {"form": form, "brief": brief, "day_off_shifts": shifts}
-    return render(request, "briefs/form.html", context, status=_form_status(request, shifts))
+    context = {
+        "form": form,
+        "brief": brief,
+        "day_off_shifts": shifts,
+        "day_off_digest": days_off_digest(shifts),
+    }
+    return render(request, "briefs/form.html", context, status=day_off_form_status(request, shifts))
 
 
 def _zone(request: WorkspaceRequest) -> ZoneInfo:
@@ -322,7 +332,7 @@ def comment_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> Htt
             if request.htmx:
                 submitted(request, _brief_page(brief, f"comment-{comment.pk}"))
                 return _render_brief(request, brief, template="briefs/detail.html#thread")
-            return redirect(_brief_page(brief, f"comment-{comment.pk}"))
+            return saved(request, redirect(_brief_page(brief, f"comment-{comment.pk}")))
     reply_to = int(parent_id) if parent_id and parent_id.isdigit() else None
     if request.htmx:
         # htmx swaps only successful answers: the thread comes back with the form's errors.
@@ -356,7 +366,7 @@ def response_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> Ht
             add_service_errors(form, exc)
         else:
             messages.success(request, "Thank you — your response is in.")
-            return redirect(_brief_page(brief, f"comment-{comment.pk}"))
+            return saved(request, redirect(_brief_page(brief, f"comment-{comment.pk}")))
     return _render_brief(request, brief, response_form=form, status=422)
 
 
@@ -450,7 +460,7 @@ def link_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpRe
             add_service_errors(form, exc, fields={"target_id": "target_record"})
         else:
             messages.success(request, "Link added.")
-            return redirect(_brief_page(brief, "links"))
+            return saved(request, redirect(_brief_page(brief, "links")))
     return _render_brief(request, brief, link_form=form, status=422)
 
 
@@ -496,7 +506,7 @@ def _file_link_form(request: WorkspaceRequest, brief: Brief) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, "File attached.")
-            return redirect(_brief_page(brief, "links"))
+            return saved(request, redirect(_brief_page(brief, "links")))
     return _render_brief(request, brief, file_form=form, status=status)
 
 

@@ -5,7 +5,9 @@ the ``Idempotency-Key`` header (IETF draft "The Idempotency-Key HTTP Header Fiel
 through :func:`idempotency_claim`: the first request with a key inserts a row, and the
 database's unique constraint makes every parallel repeat wait for that insert and then see it.
 The claim commits on its own, before the create runs, so no transaction (and no SQLite write
-lock) is held while a slow create, such as a file upload, is under way.
+lock) is held while a slow create is under way. Callers claim only once the request's body has
+been read (pages read the key from the form; the API digests the body, uploads included), so a
+slow upload does not count toward :data:`ABANDONED_AFTER`.
 """
 
 import hashlib
@@ -22,7 +24,8 @@ from meridian.core.models import IdempotencyKey
 # How long a key is remembered: a client retrying a day later is no longer retrying.
 KEY_LIFETIME = timedelta(hours=24)
 # A first request still "in flight" after this long died without an answer (a killed worker):
-# the key is free again rather than blocked until it expires.
+# the key is free again rather than blocked until it expires. The clock starts when the body has
+# been read, so it must only outlast the create itself, which takes seconds, not the upload.
 ABANDONED_AFTER = timedelta(minutes=10)
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
 

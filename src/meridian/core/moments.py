@@ -84,8 +84,14 @@ def moment_text(moment: datetime, zone: str | None, style: str = "datetime") -> 
     if style == "day":
         return f"{local:%a} {local.day} {local:%b}"
     if style == "longday":
-        return f"{local:%A} {local.day} {local:%B}"
+        return day_text(local.date())
     raise ValueError(f"Unknown moment style {style!r}; use one of {', '.join(STYLES)}.")
+
+
+def day_text(day: date) -> str:
+    """A calendar day that is already the reader's (a deadline day), as ``longday`` writes it:
+    "Sunday 6 December"."""
+    return f"{day:%A} {day.day} {day:%B}"
 
 
 def deadline_text(moment: datetime, zone: str | None) -> str:

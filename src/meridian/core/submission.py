@@ -2,8 +2,9 @@
 
 Every create form renders ``{% submission_key %}``, a hidden field with a fresh random key.
 A create view wrapped in :func:`once_per_submission` claims the key before it runs; when the
-view succeeds (it redirects, or calls :func:`submitted` with the page of what it made), the
-key remembers that page. The same form sent again, even in parallel, is sent to that page
+view says it succeeded (it calls :func:`submitted` with the page of what it made, or returns
+its redirect through :func:`saved`), the key remembers that page. Anything else, a redirect
+that carries an error message included, gives the key back, so the corrected form saves. The same form sent again, even in parallel, is sent to that page
 instead of creating a second object (and a second set of emails).
 """
 
@@ -38,6 +39,12 @@ View = Callable[..., HttpResponse]
 def submitted(request: HttpRequest, url: str) -> None:
     """Tell the wrapping once_per_submission that this request created what ``url`` shows."""
     request._submitted_url = url  # type: ignore[attr-defined]
+
+
+def saved(request: HttpRequest, response: HttpResponseRedirect) -> HttpResponseRedirect:
+    """The redirect of a create that succeeded: repeats of this submission go where it goes."""
+    submitted(request, response["Location"])
+    return response
 
 
 def once_per_submission(view: View) -> View:
@@ -80,15 +87,10 @@ def once_per_submission(view: View) -> View:
         except BaseException:
             idempotency_release(claim)
             raise
+        # Only a view that says it saved completes the key: some views redirect on failure too.
         url = getattr(request, "_submitted_url", None)
-        if (
-            url is None
-            and isinstance(response, HttpResponseRedirect)
-            and response.status_code < 400
-        ):
-            url = response["Location"]
         if url is None:
-            idempotency_release(claim)  # a form error: the corrected form may use the key
+            idempotency_release(claim)  # nothing saved: the corrected form may use the key
         else:
             idempotency_complete(claim, status=303, headers={}, body=url)
         return response

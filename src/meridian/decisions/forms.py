@@ -115,7 +115,8 @@ class ProposalForm(forms.Form):
         help_text="Comma separated, e.g. pricing, hiring.",
     )
     # Ticked in the day-off warning (templates/day_off_warning.html): go ahead despite days off.
-    days_off_ok = forms.BooleanField(required=False)
+    # Its value is the warning's days_off_digest (meridian.briefs.forms): that day, those people.
+    days_off_ok = forms.CharField(required=False, max_length=64)
     deadline_kind = forms.ChoiceField(
         choices=DeadlineKind.choices,
         initial=DeadlineKind.LOCAL_DAY,

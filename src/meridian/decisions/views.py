@@ -12,11 +12,16 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from meridian.briefs.access import brief_get_for
-from meridian.briefs.forms import participant_choices
+from meridian.briefs.forms import (
+    day_off_form_status,
+    day_off_shifts_to_confirm,
+    days_off_digest,
+    participant_choices,
+)
 from meridian.briefs.models import Brief
 from meridian.core.errors import MeridianError, PermissionDenied
 from meridian.core.forms import add_service_errors
-from meridian.core.submission import once_per_submission, submitted
+from meridian.core.submission import once_per_submission, saved, submitted
 from meridian.core.timebounds import in_zone
 from meridian.decisions import export
 from meridian.decisions.access import pin_get_for, proposal_get_for, record_get_for
@@ -77,19 +82,16 @@ def _day_off_shifts(
     request: WorkspaceRequest, form: ProposalForm, proposal: Proposal | None = None
 ) -> list[DayOffShift]:
     """Who does not work on the closing day, to warn before saving (none once the owner agreed)."""
-    if request.method != "POST" or not form.is_valid() or form.cleaned_data["days_off_ok"]:
-        return []
-    return proposal_day_off_shifts(
-        owner=request.membership,
-        participants=form.everyone_asked(),
-        deadline=form.deadline(),
-        proposal=proposal,
+    return day_off_shifts_to_confirm(
+        request,
+        form,
+        lambda: proposal_day_off_shifts(
+            owner=request.membership,
+            participants=form.everyone_asked(),
+            deadline=form.deadline(),
+            proposal=proposal,
+        ),
     )
-
-
-def _form_status(request: WorkspaceRequest, shifts: list[DayOffShift]) -> int:
-    """A warning to confirm is not an error (200); a form with problems is 422."""
-    return 200 if shifts else _status(request)
 
 
 def _page(proposal: Proposal, anchor: str = "") -> str:
@@ -192,9 +194,17 @@ def proposal_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
                 messages.success(request, "Proposal opened. Everyone asked has been told.")
             else:
                 messages.success(request, "Draft saved. Open it when it is ready.")
-            return redirect(_page(proposal))
-    context = {"form": form, "proposal": None, "brief": brief, "day_off_shifts": shifts}
-    return render(request, "decisions/form.html", context, status=_form_status(request, shifts))
+            return saved(request, redirect(_page(proposal)))
+    context = {
+        "form": form,
+        "proposal": None,
+        "brief": brief,
+        "day_off_shifts": shifts,
+        "day_off_digest": days_off_digest(shifts),
+    }
+    return render(
+        request, "decisions/form.html", context, status=day_off_form_status(request, shifts)
+    )
 
 
 @requires(Role.MEMBER)
@@ -266,8 +276,11 @@ def proposal_edit(request: WorkspaceRequest, workspace: str, proposal_id: int) -
         "proposal": proposal,
         "brief": proposal.brief,
         "day_off_shifts": shifts,
+        "day_off_digest": days_off_digest(shifts),
     }
-    return render(request, "decisions/form.html", context, status=_form_status(request, shifts))
+    return render(
+        request, "decisions/form.html", context, status=day_off_form_status(request, shifts)
+    )
 
 
 def _zone(request: WorkspaceRequest) -> Any:
@@ -381,7 +394,7 @@ def stance_new(request: WorkspaceRequest, workspace: str, proposal_id: int) -> H
                 )
             else:
                 messages.success(request, "Your stance is in.")
-            return redirect(_page(proposal, "stance"))
+            return saved(request, redirect(_page(proposal, "stance")))
     return _render_proposal(request, proposal, stance_form=form, status=422)
 
 
@@ -408,7 +421,7 @@ def comment_new(request: WorkspaceRequest, workspace: str, proposal_id: int) -> 
                 return _render_proposal(
                     request, proposal, template="decisions/detail.html#discussion"
                 )
-            return redirect(_page(proposal, f"comment-{comment.pk}"))
+            return saved(request, redirect(_page(proposal, f"comment-{comment.pk}")))
     if request.htmx:
         return _render_proposal(
             request, proposal, comment_form=form, template="decisions/detail.html#discussion"
@@ -484,7 +497,7 @@ def outcome_view(request: WorkspaceRequest, workspace: str, proposal_id: int) ->
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Recorded as decision {record.adr_id}.")
-            return redirect(record.get_absolute_url())
+            return saved(request, redirect(record.get_absolute_url()))
     context = {"proposal": proposal, "detail": detail, "form": form}
     return render(request, "decisions/outcome.html", context, status=_status(request))
 
@@ -589,7 +602,7 @@ def record_pin(request: WorkspaceRequest, workspace: str, record_id: int) -> Htt
             messages.error(request, exc.detail)
         else:
             messages.success(request, f"Pinned to {team.name}'s start-here page.")
-            return redirect(record.get_absolute_url())
+            return saved(request, redirect(record.get_absolute_url()))
     context = _record_context(request, record)
     context["pin_form"] = form
     return render(request, "decisions/record.html", context, status=422)
@@ -603,6 +616,7 @@ def brief_pin(request: WorkspaceRequest, workspace: str, team: str) -> HttpRespo
     viewer = request.membership
     found = team_get_for(viewer, team)
     brief_id = request.POST.get("brief", "")
+    start_here = reverse("decision_start_here", kwargs={"workspace": workspace, "team": team})
     try:
         brief = brief_get_for(viewer, int(brief_id)) if brief_id.isdigit() else None
         if brief is None:
@@ -612,9 +626,9 @@ def brief_pin(request: WorkspaceRequest, workspace: str, team: str) -> HttpRespo
         if exc.status_code == 404:
             raise
         messages.error(request, exc.detail)
-    else:
-        messages.success(request, "Pinned.")
-    return redirect(reverse("decision_start_here", kwargs={"workspace": workspace, "team": team}))
+        return redirect(start_here)
+    messages.success(request, "Pinned.")
+    return saved(request, redirect(start_here))
 
 
 @require_POST

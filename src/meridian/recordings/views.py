@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from meridian.briefs.access import brief_get_for
 from meridian.core.errors import MeridianError, NotFound
-from meridian.core.submission import once_per_submission
+from meridian.core.submission import once_per_submission, saved
 from meridian.recordings.access import can_manage, caption_get_for, recording_get_for
 from meridian.recordings.api import caption_file
 from meridian.recordings.errors import size_label
@@ -94,8 +94,13 @@ def _record_form(request: WorkspaceRequest, brief: object) -> HttpResponse:
     except MeridianError as exc:
         return _record_page(request, brief, problem=exc.detail, status=exc.status_code)
     messages.success(request, "Uploaded. The recording plays now; processing adds a thumbnail.")
-    return redirect(
-        "recording_detail", workspace=request.membership.workspace.slug, recording_id=recording.pk
+    return saved(
+        request,
+        redirect(
+            "recording_detail",
+            workspace=request.membership.workspace.slug,
+            recording_id=recording.pk,
+        ),
     )
 
 
@@ -182,9 +187,11 @@ def caption_new(request: WorkspaceRequest, workspace: str, recording_id: int) ->
         )
     except MeridianError as exc:
         messages.error(request, exc.detail)
-    else:
-        messages.success(request, "Captions added; the transcript is under the player.")
-    return redirect("recording_detail", workspace=workspace, recording_id=recording.pk)
+        return redirect("recording_detail", workspace=workspace, recording_id=recording.pk)
+    messages.success(request, "Captions added; the transcript is under the player.")
+    return saved(
+        request, redirect("recording_detail", workspace=workspace, recording_id=recording.pk)
+    )
 
 
 @require_POST

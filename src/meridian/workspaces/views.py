@@ -20,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from meridian.accounts.services import user_create
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
-from meridian.core.submission import once_per_submission, submitted
+from meridian.core.submission import once_per_submission, saved, submitted
 from meridian.core.workingtime import WorkingHoursError, is_working, working_week
 from meridian.workspaces.access import (
     WorkspaceRequest,
@@ -131,7 +131,7 @@ def workspace_create_view(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Welcome to {ws.name}. Invite your colleagues next.")
-            return redirect("members", workspace=ws.slug)
+            return saved(request, redirect("members", workspace=ws.slug))
     return render(request, "workspaces/create.html", {"form": form}, status=_status(request))
 
 
@@ -319,7 +319,7 @@ def teams(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Team “{team.name}” created. Add its members here.")
-            return redirect("team", workspace=workspace, team=team.slug)
+            return saved(request, redirect("team", workspace=workspace, team=team.slug))
     return render(
         request,
         "workspaces/teams.html",
