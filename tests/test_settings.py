@@ -43,6 +43,7 @@ def run_meridian(tmp_path, *args: str, **env: str) -> subprocess.CompletedProces
         ("MERIDIAN_LOGIN_RATE_LIMIT", "lots"),
         ("MERIDIAN_LOGIN_RATE_LIMIT", "10/m/ip,5/5x/key"),
         ("MERIDIAN_LOGIN_RATE_LIMIT", "10/m/everyone"),
+        ("MERIDIAN_WORKER_LEASE_SECONDS", "10"),
     ],
 )
 def test_bad_value_fails_at_start_naming_the_variable(tmp_path, variable, value):

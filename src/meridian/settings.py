@@ -182,8 +182,10 @@ if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
 # Mail, webhooks and notifications run on "default"; transcoding recordings on "media", which
 # `meridian worker` serves from a process of its own, so mail never waits behind a transcode.
 TASK_QUEUES = ["default", "media"]
-# A worker silent this long (killed, crashed) loses its running tasks to other workers.
-WORKER_LEASE_SECONDS = _env_int("MERIDIAN_WORKER_LEASE_SECONDS", 60, minimum=4)
+# A worker silent this long (killed, crashed) loses its running tasks to other workers. A live
+# worker whose beats fail that long (each waits up to SQLite's 5 s busy timeout) would have its
+# task run a second time beside it, so the lease is far longer than one blocked beat.
+WORKER_LEASE_SECONDS = _env_int("MERIDIAN_WORKER_LEASE_SECONDS", 60, minimum=30)
 
 if REDIS_URL:
     INSTALLED_APPS.append("django_rq")  # the RQ task backend's system check requires it

@@ -33,9 +33,9 @@ def worker_env(tmp_path: Path) -> dict[str, str]:
         **{k: v for k, v in os.environ.items() if not k.startswith("MERIDIAN_")},
         "MERIDIAN_DATA_DIR": str(tmp_path),
         "MERIDIAN_DATABASE_URL": url,
-        "MERIDIAN_WORKER_LEASE_SECONDS": "4",
         "MERIDIAN_LOG_LEVEL": "INFO",
-        "DJANGO_SETTINGS_MODULE": "meridian.settings",
+        # Meridian's settings with a lease of seconds (started with cwd=ROOT, so importable).
+        "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
     }
 
 

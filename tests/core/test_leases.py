@@ -1,6 +1,8 @@
 """A worker killed mid-task loses nothing: another worker takes the task over, once."""
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -14,8 +16,12 @@ from django_tasks_db.models import DBTaskResult
 from meridian.core.leases import MAX_ATTEMPTS, lease_renew, tasks_reclaim
 from meridian.core.models import AuditEntry, WorkerLease
 from meridian.recordings.models import Recording, RecordingStatus
-from meridian.recordings.services import processing_dir, recording_create_from_file
-from meridian.recordings.tasks import recording_process_task
+from meridian.recordings.services import (
+    attempt_dir,
+    processing_dir,
+    recording_create_from_file,
+)
+from meridian.recordings.tasks import processing_task_finished, recording_process_task
 from tests.briefs.factories import brief as make_brief
 from tests.briefs.factories import person
 from tests.conftest import need
@@ -104,22 +110,51 @@ def test_a_task_that_killed_its_worker_every_time_fails_naming_the_workers(datab
     assert "stopped 3 times (workers w1, w2, w3)" in task.traceback
 
 
+def gated_ffmpeg(folder: Path) -> tuple[Path, Path, Path]:
+    """A folder with an ``ffmpeg`` that waits, as if at work, until the test opens its gate.
+
+    It writes its process id to ``started`` first; once ``gate`` exists it is the real ffmpeg.
+    """
+    real = shutil.which("ffmpeg")
+    assert real is not None
+    bin_dir, started, gate = folder / "bin", folder / "ffmpeg-started", folder / "ffmpeg-gate"
+    bin_dir.mkdir()
+    fake = bin_dir / "ffmpeg"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'[ -e "{gate}" ] || {{ echo $$ > "{started}"; while [ ! -e "{gate}" ]; do sleep 0.1; done; }}\n'
+        f'exec "{real}" "$@"\n'
+    )
+    fake.chmod(0o755)
+    return bin_dir, started, gate
+
+
+def _process_ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_recording_whose_worker_is_killed_mid_transcode_is_finished_by_another_worker(
     settings, tmp_path, workspace
 ):
-    need(subprocess.run(["which", "ffmpeg"], capture_output=True).returncode == 0, "ffmpeg")
+    need(shutil.which("ffmpeg") is not None, "ffmpeg")
+    bin_dir, started, gate = gated_ffmpeg(tmp_path)
     env = worker_env(tmp_path)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', os.defpath)}"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.DATA_DIR = tmp_path
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "media"]}
     }
-    # Matroska with H.264 needs a transcode: long enough at 640×360 to be killed in the middle.
+    # Matroska with H.264 needs a transcode.
     clip = tmp_path / "walkthrough.mkv"
     subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-y",
-         "-f", "lavfi", "-i", "testsrc2=duration=24:size=640x360:rate=25",
+         "-f", "lavfi", "-i", "testsrc2=duration=6:size=640x360:rate=25",
          "-c:v", "libx264", "-preset", "ultrafast", str(clip)],
         check=True,
     )  # fmt: skip
@@ -130,27 +165,27 @@ def test_a_recording_whose_worker_is_killed_mid_transcode_is_finished_by_another
     )
     task = DBTaskResult.objects.get(queue_name="media")
     workdir = processing_dir(recording.pk)
+    first_attempt = attempt_dir(recording.pk, task_id=str(task.pk), attempt=1)
     log = tmp_path / "workers.log"
 
     first = start_worker(env, log, "--queue", "media", "--no-scheduler")
     try:
-        running = wait_for(
-            lambda: (
-                DBTaskResult.objects.get(pk=task.pk).status == TaskResultStatus.RUNNING
-                and workdir.exists()
-            ),
-            120,
-        )
-        time.sleep(1)  # ffmpeg is at work
-        os.killpg(first.pid, signal.SIGKILL)
+        # The transcode has begun (and waits at the gate): the worker dies in the middle of it.
+        transcoding = wait_for(lambda: started.exists() and started.read_text().strip() != "", 120)
+        assert transcoding, log.read_text()
+        ffmpeg_pid = int(started.read_text())
+        first.kill()  # the worker alone: its ffmpeg must die with it
         first.wait(timeout=30)
+        ffmpeg_died = wait_for(lambda: _process_ended(ffmpeg_pid), 10)
     finally:
-        if first.poll() is None:
+        kill_with_descendants(first.pid)
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(first.pid, signal.SIGKILL)
-    assert running, log.read_text()
+    assert ffmpeg_died, "ffmpeg outlived the worker that started it"
     assert Recording.objects.get(pk=recording.pk).status == RecordingStatus.PROCESSING
-    assert workdir.exists()  # left behind by the killed worker
+    assert first_attempt.exists()  # left behind by the killed worker
 
+    gate.touch()
     second = start_worker(env, log, "--queue", "media", "--no-scheduler")
     try:
         finished = wait_for(
@@ -248,7 +283,8 @@ def test_a_recording_whose_processing_kept_killing_workers_is_failed_not_left_pr
     )
 
     settings.DATA_DIR = tmp_path
-    processing_dir(recording.pk).mkdir(parents=True)  # what the last killed worker left
+    for attempt in (1, 3):  # what killed workers left
+        attempt_dir(recording.pk, task_id=str(task.pk), attempt=attempt).mkdir(parents=True)
 
     with django_capture_on_commit_callbacks(execute=True):
         tasks_reclaim(now=NOW)
@@ -257,3 +293,61 @@ def test_a_recording_whose_processing_kept_killing_workers_is_failed_not_left_pr
     assert not processing_dir(recording.pk).exists()
     assert recording.status == RecordingStatus.FAILED
     assert recording.problem == "the background worker processing it stopped before finishing"
+
+
+@pytest.mark.django_db
+def test_a_run_that_lost_its_lease_and_then_failed_leaves_the_attempt_that_took_over_alone(
+    database_tasks, settings, tmp_path, workspace
+):
+    from tests.recordings.support import two_second_webm
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_DIR = tmp_path
+    author = person(workspace, "Europe/Berlin")
+    brief = make_brief(author, [person(workspace, "Asia/Tokyo")], title="Release walkthrough")
+    recording = recording_create_from_file(
+        acting=author, brief=brief, path=two_second_webm(tmp_path), filename="walkthrough.webm"
+    )
+    recording_process_task.enqueue(recording_id=recording.pk)
+    stale = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    stale.claim("paused-worker")
+    # Its beats failed past the lease: the task went to another worker, which runs it now.
+    DBTaskResult.objects.filter(pk=stale.pk).update(status=TaskResultStatus.READY)
+    DBTaskResult.objects.get(pk=stale.pk).claim("other-worker")
+    ours = attempt_dir(recording.pk, task_id=str(stale.pk), attempt=2)
+    ours.mkdir(parents=True)
+    (ours / "playable.webm").write_bytes(b"half a transcode")
+
+    # The paused worker wakes up, and its run fails (django-tasks-db records it as it does).
+    stale.set_failed(RuntimeError("ffmpeg failed"))
+    processing_task_finished(sender=None, task_result=stale.task_result)
+
+    recording.refresh_from_db()
+    assert (ours / "playable.webm").read_bytes() == b"half a transcode"
+    assert recording.status == RecordingStatus.PROCESSING
+
+
+@pytest.mark.django_db
+def test_a_failed_processing_task_of_its_latest_attempt_fails_the_recording(
+    database_tasks, settings, tmp_path, workspace
+):
+    from tests.recordings.support import two_second_webm
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_DIR = tmp_path
+    author = person(workspace, "Europe/Berlin")
+    brief = make_brief(author, [person(workspace, "Asia/Tokyo")], title="Release walkthrough")
+    recording = recording_create_from_file(
+        acting=author, brief=brief, path=two_second_webm(tmp_path), filename="walkthrough.webm"
+    )
+    recording_process_task.enqueue(recording_id=recording.pk)
+    task = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    task.claim("only-worker")
+    attempt_dir(recording.pk, task_id=str(task.pk), attempt=1).mkdir(parents=True)
+
+    task.set_failed(RuntimeError("the disk is full"))
+    processing_task_finished(sender=None, task_result=task.task_result)
+
+    recording.refresh_from_db()
+    assert recording.status == RecordingStatus.FAILED
+    assert not processing_dir(recording.pk).exists()

@@ -141,7 +141,7 @@ def test_serve_stops_within_bounded_time_on_every_signal_to_its_process_group(tm
             sig = signal.SIGTERM if round_ % 2 == 0 else signal.SIGINT
             started = time.monotonic()
             os.killpg(server.pid, sig)
-            server.wait(timeout=stop_seconds + 15)
+            server.wait(timeout=stop_seconds + 15)  # a hung stop fails here, not at the end
             took.append(time.monotonic() - started)
             if round_ % 3 == 0:
                 pending.join(timeout=30)
@@ -155,7 +155,12 @@ def test_serve_stops_within_bounded_time_on_every_signal_to_its_process_group(tm
         assert _processes_using(str(tmp_path)) == [], f"round {round_} left processes behind"
         assert server.returncode == 0
 
-    assert max(took) < stop_seconds + 15, took
+    # The grace period, then a kill of what is left and its reaping: a few seconds at most.
+    slowest = max(took)
+    assert slowest < stop_seconds + 3, (
+        f"serve took {slowest:.1f} s to stop after its signal; its grace period is "
+        f"{stop_seconds} s (every round: {', '.join(f'{t:.1f}' for t in took)})"
+    )
 
 
 def test_a_child_that_ignores_sigterm_is_killed_with_its_group_after_the_grace_period():

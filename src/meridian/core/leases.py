@@ -10,8 +10,9 @@ time does not loop. The reset is one conditional UPDATE: of several workers that
 abandoned task, exactly one re-queues it.
 
 A task can thus run again after a crash; Meridian's tasks are written for that. Each calls an
-idempotent service (a recording is processed only while it is "processing", and its work
-directory is made afresh). The one unguarded effect is an email whose worker died between
+idempotent service (a recording is processed only while it is "processing", each attempt in a
+work directory of its own, so a worker whose lease lapsed while it still ran does not wreck the
+attempt that took its task over; and a lease is far longer than a blocked beat). The one unguarded effect is an email whose worker died between
 sending it and recording success: it may go out twice, never zero times.
 
 On RQ the same is RQ's own: a work horse's job heartbeat expires, and the worker's registry

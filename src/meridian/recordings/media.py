@@ -10,7 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Callable
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -265,45 +265,43 @@ def sniff(path: Path) -> Probe:
     )
 
 
-def _limits(seconds: int, memory: int) -> Callable[[], None]:
-    """Resource limits set in the ffmpeg child before it starts (Linux/Unix setrlimit).
+def _bounded(command: list[str], seconds: int, memory: int) -> list[str]:
+    """``command`` wrapped in the programs that bound it: limits, priority, death with us.
 
-    Everything is imported before the fork: the worker has a heartbeat thread, and a forked
-    child must not need a lock that thread might have held.
+    Wrapper programs (util-linux and coreutils, each exec'ing the next) rather than a
+    pre-exec hook: the worker has a heartbeat thread, and Python's preexec_fn may deadlock
+    the forked child of a process with threads. On Linux both must be installed.
     """
-    import resource
-
-    from meridian.cli import die_with_parent
-
+    if not sys.platform.startswith("linux"):
+        return ["nice", "-n", "10", *command]  # a development machine: the wall clock bounds it
+    prlimit, setpriv = shutil.which("prlimit"), shutil.which("setpriv")
+    if prlimit is None or setpriv is None:
+        raise FileNotFoundError("prlimit and setpriv (util-linux) are needed to bound ffmpeg")
     cpu = seconds * FFMPEG_THREADS  # CPU seconds: all threads busy for the whole wall time
-    # ffmpeg dies with the worker that started it, so a killed worker leaves no transcode.
-    orphan_guard = die_with_parent(signal.SIGKILL)
-
-    def apply() -> None:
-        os.nice(10)  # web requests and mail come first on a shared core
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        if orphan_guard is not None:
-            orphan_guard()
-
-    return apply
+    return [
+        # ffmpeg dies with the worker that started it, so a killed worker leaves no transcode.
+        setpriv, "--pdeathsig", "KILL", "--",
+        prlimit, f"--as={memory}", f"--cpu={cpu}:{cpu + 5}", "--",
+        # Web requests and mail come first on a shared core.
+        "nice", "-n", "10", *command,
+    ]  # fmt: skip
 
 
 def _ffmpeg(args: list[str], timeout: int, memory: int = FFMPEG_MEMORY_BASE * 2) -> None:
     ffmpeg = ffmpeg_path()
     if ffmpeg is None:
         raise FileNotFoundError("ffmpeg is not installed")
+    command = [ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-y",
+               "-threads", str(FFMPEG_THREADS), *args]  # fmt: skip
     try:
         done = subprocess.run(
-            [ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-y",
-             "-threads", str(FFMPEG_THREADS), *args],
+            _bounded(command, timeout, memory),
             capture_output=True,
             timeout=timeout,
             check=False,
             # glibc reserves 64 MiB of address space per thread's arena; two arenas suffice.
             env={**os.environ, "MALLOC_ARENA_MAX": "2"},
-            preexec_fn=_limits(timeout, memory) if os.name == "posix" else None,
-        )  # fmt: skip
+        )
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"ffmpeg took longer than its limit of {timeout} s") from None
     if done.returncode != 0:

@@ -454,31 +454,52 @@ def _local_copy(name: str, workdir: Path) -> Iterator[Path]:
 
 
 def processing_dir(recording_id: int) -> Path:
-    """The recording's work directory: one name per recording, so a retry finds what is left.
+    """The recording's work directory, holding one directory per attempt at processing it.
 
     It is under this instance's data directory, so two instances on one machine never share it.
     """
     return Path(settings.DATA_DIR) / "work" / f"recording-{recording_id}"
 
 
+def attempt_dir(recording_id: int, *, task_id: str, attempt: int) -> Path:
+    """The work directory of one attempt (one claim of the task) at processing a recording.
+
+    Two attempts never share one: a worker whose lease lapsed while it still ran (a long
+    database lock, a paused machine) goes on in its own directory beside the attempt that
+    took its task over, and neither removes the other's files mid-transcode.
+    """
+    return processing_dir(recording_id) / f"{get_valid_filename(task_id)}-{attempt}"
+
+
+def _attempts_remove(recording_id: int, *, task_id: str, upto: int) -> None:
+    """Remove the work directories of the task's attempts 1..``upto`` (what killed ones left)."""
+    for attempt in range(1, upto + 1):
+        shutil.rmtree(attempt_dir(recording_id, task_id=task_id, attempt=attempt), True)
+    with contextlib.suppress(OSError):  # another task's attempt still works in it
+        processing_dir(recording_id).rmdir()
+
+
 @contextlib.contextmanager
-def _workdir(recording_id: int) -> Iterator[Path]:
-    # A worker killed mid-transcode leaves its directory behind; the task's next run (on
-    # another worker, once the lease lapsed) starts from an empty one and removes it after.
-    folder = processing_dir(recording_id)
+def _workdir(recording_id: int, *, task_id: str, attempt: int) -> Iterator[Path]:
+    folder = attempt_dir(recording_id, task_id=task_id, attempt=attempt)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700, parents=True)
     try:
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        # A worker killed mid-transcode leaves its directory behind; a later attempt removes
+        # it once that attempt is over (an earlier one still running no longer decides).
+        _attempts_remove(recording_id, task_id=task_id, upto=attempt)
 
 
-def recording_process(*, recording_id: int) -> Recording | None:
+def recording_process(
+    *, recording_id: int, task_id: str = "", attempt: int = 1
+) -> Recording | None:
     """Add duration, thumbnail and, when needed, a web-playable rendition (idempotent).
 
     Without ffmpeg the recording is ready as it is: the original plays. A failure keeps the
-    original playable and records the reason.
+    original playable and records the reason. ``task_id`` and ``attempt`` name the work
+    directory; called outside a task, the run gets one of its own.
     """
     recording = Recording.objects.filter(pk=recording_id).first()
     if recording is None or recording.status != RecordingStatus.PROCESSING:
@@ -490,7 +511,8 @@ def recording_process(*, recording_id: int) -> Recording | None:
     original = str(recording.original.name)
     folder = original.rsplit("/", 1)[0]
     saved: list[str] = []
-    with _workdir(recording.pk) as workdir:
+    task_id = task_id or f"direct-{secrets.token_hex(6)}"
+    with _workdir(recording.pk, task_id=task_id, attempt=attempt) as workdir:
         try:
             with _local_copy(original, workdir) as source:
                 result = media.process(source, workdir)
@@ -523,10 +545,13 @@ def recording_process(*, recording_id: int) -> Recording | None:
     return recording
 
 
-def recording_processing_failed(*, recording_id: int) -> None:
-    """The processing task failed for good: the recording is failed, and its original plays."""
-    # No worker runs it any more: what a killed one left in the work directory goes too.
-    shutil.rmtree(processing_dir(recording_id), ignore_errors=True)
+def recording_processing_failed(*, recording_id: int, task_id: str, attempts: int) -> None:
+    """The processing task failed for good: the recording is failed, and its original plays.
+
+    Called for the task's latest attempt only (see recordings.tasks): what its killed
+    attempts left in their work directories goes too. A recording already processed stays so.
+    """
+    _attempts_remove(recording_id, task_id=task_id, upto=attempts)
     recording = Recording.objects.filter(pk=recording_id).first()
     if recording is None:
         return
