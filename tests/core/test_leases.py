@@ -263,10 +263,8 @@ def test_an_rq_job_whose_worker_is_killed_is_run_again_by_another_worker(setting
     assert "queued again" in output
 
 
-@pytest.mark.django_db
-def test_a_recording_whose_processing_kept_killing_workers_is_failed_not_left_processing(
-    database_tasks, settings, tmp_path, workspace, django_capture_on_commit_callbacks
-):
+def _queued_recording(settings, tmp_path, workspace):
+    """A brief's uploaded walkthrough whose processing task waits in the queue."""
     from tests.recordings.support import two_second_webm
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -276,6 +274,14 @@ def test_a_recording_whose_processing_kept_killing_workers_is_failed_not_left_pr
         acting=author, brief=brief, path=two_second_webm(tmp_path), filename="walkthrough.webm"
     )
     recording_process_task.enqueue(recording_id=recording.pk)
+    return recording
+
+
+@pytest.mark.django_db
+def test_a_recording_whose_processing_kept_killing_workers_is_failed_not_left_processing(
+    database_tasks, settings, tmp_path, workspace, django_capture_on_commit_callbacks
+):
+    recording = _queued_recording(settings, tmp_path, workspace)
     task = DBTaskResult.objects.get(status=TaskResultStatus.READY)
     task.claim("w1")
     DBTaskResult.objects.filter(pk=task.pk).update(
@@ -299,16 +305,8 @@ def test_a_recording_whose_processing_kept_killing_workers_is_failed_not_left_pr
 def test_a_run_that_lost_its_lease_and_then_failed_leaves_the_attempt_that_took_over_alone(
     database_tasks, settings, tmp_path, workspace
 ):
-    from tests.recordings.support import two_second_webm
-
-    settings.MEDIA_ROOT = tmp_path / "media"
     settings.DATA_DIR = tmp_path
-    author = person(workspace, "Europe/Berlin")
-    brief = make_brief(author, [person(workspace, "Asia/Tokyo")], title="Release walkthrough")
-    recording = recording_create_from_file(
-        acting=author, brief=brief, path=two_second_webm(tmp_path), filename="walkthrough.webm"
-    )
-    recording_process_task.enqueue(recording_id=recording.pk)
+    recording = _queued_recording(settings, tmp_path, workspace)
     stale = DBTaskResult.objects.get(status=TaskResultStatus.READY)
     stale.claim("paused-worker")
     # Its beats failed past the lease: the task went to another worker, which runs it now.
@@ -331,16 +329,8 @@ def test_a_run_that_lost_its_lease_and_then_failed_leaves_the_attempt_that_took_
 def test_a_failed_processing_task_of_its_latest_attempt_fails_the_recording(
     database_tasks, settings, tmp_path, workspace
 ):
-    from tests.recordings.support import two_second_webm
-
-    settings.MEDIA_ROOT = tmp_path / "media"
     settings.DATA_DIR = tmp_path
-    author = person(workspace, "Europe/Berlin")
-    brief = make_brief(author, [person(workspace, "Asia/Tokyo")], title="Release walkthrough")
-    recording = recording_create_from_file(
-        acting=author, brief=brief, path=two_second_webm(tmp_path), filename="walkthrough.webm"
-    )
-    recording_process_task.enqueue(recording_id=recording.pk)
+    recording = _queued_recording(settings, tmp_path, workspace)
     task = DBTaskResult.objects.get(status=TaskResultStatus.READY)
     task.claim("only-worker")
     attempt_dir(recording.pk, task_id=str(task.pk), attempt=1).mkdir(parents=True)
