@@ -1,0 +1,132 @@
+"""The one registry through which an area plugs into the others, filled from ``<area>/hooks.py``.
+
+An area never imports another area's models to show, seed, link, notify or search
+something. Instead each area declares what it offers in its own ``hooks.py``, and the
+areas that consume a kind of hook read the registry (as NetBox's registry and Wagtail's
+hooks do). ``hooks`` modules are imported once, when the registry is first read, so the
+order in which apps load does not matter::
+
+    # briefs/hooks.py
+    from meridian.core import registry
+
+    registry.nav(registry.NavEntry(label="Briefs", url_name="brief_list", order=20,
+                                   current_prefixes=("brief_",)))
+    registry.notification_kind(registry.NotificationKind(
+        "brief.asked", label="Asked for input in a brief", default_channel="now"))
+
+    @registry.hook("calendar_sources")
+    def brief_deadlines(member): ...
+
+Each *point* is a name; ``registry.items(point)`` returns what every area registered there,
+in registration order. The typed helpers below cover the points with a fixed shape; a point
+is free to hold plain callables.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.utils.module_loading import autodiscover_modules
+
+# The points the areas plug into. Each consumer documents what it expects of an item.
+LINK_KINDS = "link_kinds"
+PANELS = "panels"
+NAV = "nav"
+DEMO_SEEDERS = "demo_seeders"
+NOTIFICATION_KINDS = "notification_kinds"
+INBOX_SOURCES = "inbox_sources"
+SEARCH_DOCUMENTS = "search_documents"
+SCHEDULED_JOBS = "scheduled_jobs"
+CALENDAR_SOURCES = "calendar_sources"
+EVENT_LISTENERS = "event_listeners"
+
+_points: dict[str, list[Any]] = {}
+_discovered = False
+
+
+def _discover() -> None:
+    global _discovered
+    if not _discovered:
+        _discovered = True
+        autodiscover_modules("hooks")
+
+
+def register[T](point: str, item: T) -> T:
+    """Add ``item`` to ``point``; registering the very same item twice is harmless."""
+    items = _points.setdefault(point, [])
+    if not any(existing is item or existing == item for existing in items):
+        items.append(item)
+    return item
+
+
+def hook[F: Callable[..., Any]](point: str) -> Callable[[F], F]:
+    """Register the decorated function at ``point``."""
+
+    def decorator(function: F) -> F:
+        return register(point, function)
+
+    return decorator
+
+
+def items(point: str) -> list[Any]:
+    """What every area registered at ``point``, in registration order."""
+    _discover()
+    return list(_points.get(point, []))
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One entry of the workspace's main navigation.
+
+    ``url_name`` is reversed with the workspace slug; ``current_prefixes`` are the URL names
+    (or their prefixes) for which the entry is marked as the current page. ``visible`` decides
+    from the viewer's membership whether the entry shows (admins only, members only...).
+    """
+
+    label: str
+    url_name: str
+    order: int
+    current_prefixes: tuple[str, ...] = ()
+    visible: Callable[[Any], bool] | None = None
+    # A URL name answering an htmx fragment with a count (the inbox's unread badge).
+    badge_url_name: str = ""
+
+
+def nav(entry: NavEntry) -> NavEntry:
+    """Add an entry to the main navigation."""
+    return register(NAV, entry)
+
+
+def nav_entries() -> list[NavEntry]:
+    """The navigation, in order."""
+    return sorted(items(NAV), key=lambda entry: (entry.order, entry.label))
+
+
+Channel = Literal["inbox", "digest", "now"]
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of notification an area sends, with the channel it uses unless a member chooses.
+
+    ``inbox`` shows it in the inbox only; ``digest`` adds it to the member's daily digest email;
+    ``now`` emails it at the next moment the recipient's working hours allow.
+    """
+
+    name: str
+    label: str
+    default_channel: Channel = "now"
+    # Events that workspace webhooks may subscribe to carry no person's private content.
+    webhook: bool = True
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+def notification_kind(kind: NotificationKind) -> NotificationKind:
+    """Declare a kind of notification."""
+    return register(NOTIFICATION_KINDS, kind)
+
+
+def notification_kinds() -> dict[str, NotificationKind]:
+    """Every declared kind, by name."""
+    return {kind.name: kind for kind in items(NOTIFICATION_KINDS)}
