@@ -24,6 +24,7 @@ is free to hold plain callables.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from django.utils.module_loading import autodiscover_modules
@@ -39,6 +40,7 @@ SEARCH_DOCUMENTS = "search_documents"
 SCHEDULED_JOBS = "scheduled_jobs"
 CALENDAR_SOURCES = "calendar_sources"
 EVENT_LISTENERS = "event_listeners"
+NOTIFICATION_CHANNELS = "notification_channels"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False
@@ -130,3 +132,28 @@ def notification_kind(kind: NotificationKind) -> NotificationKind:
 def notification_kinds() -> dict[str, NotificationKind]:
     """Every declared kind, by name."""
     return {kind.name: kind for kind in items(NOTIFICATION_KINDS)}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification for one member, as the notifications layer hands it to each channel.
+
+    Channels are callables registered at ``NOTIFICATION_CHANNELS``; each receives the notice
+    inside the sender's transaction (so what a channel writes rolls back with the sender) and
+    decides itself whether and when to deliver (email now, digest, held for working hours).
+    ``cause`` names what the notification is about, e.g. ``briefs.participant:42``; the same
+    cause again is a reminder of the same thing, not a new item.
+    """
+
+    workspace_id: int
+    recipient_id: int
+    kind: str
+    subject: str
+    url: str
+    body: str = ""
+    excerpt: str = ""
+    actor_id: int | None = None
+    due_at: datetime | None = None
+    cause: str = ""
+    urgent: bool = False
+    notification_id: int | None = None
