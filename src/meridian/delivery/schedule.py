@@ -1,0 +1,197 @@
+"""Time-based work of the delivery layer, run by the scheduler (see meridian.core.scheduler).
+
+* ``delivery.send``: each notification whose moment has come is handed to email once
+  (key ``delivery.send:<id>``), checked again against the recipient's rules as they are now.
+* ``delivery.digest``: each member's digest once per local day at their digest time
+  (key ``digest:<membership>:<local date>``), when something waited for it.
+* ``delivery.retry`` / ``digest.retry``: an email whose task failed or was lost is enqueued
+  again (key per attempt), with backoff, up to ``MAX_ATTEMPTS`` tries.
+"""
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Min, Q
+
+from meridian.core.moments import reader_zone
+from meridian.core.scheduler import Occurrence, run_key, scheduled
+from meridian.delivery import rules as delivery_rules
+from meridian.delivery.holding import deliver_after, is_allowed, rules_for
+from meridian.delivery.models import Channel, Delivery, DeliverySettings, Digest
+from meridian.delivery.tasks import MAX_ATTEMPTS, delivery_email_send, digest_email_send
+
+# At most this many emails are handed over per job and tick; the next tick continues.
+BATCH = 1000
+# A handed-over email not accepted by the mail server after this long is enqueued again.
+RETRY_AFTER = timedelta(minutes=2)
+
+
+def _quiet_hours(member_ids: set[int]) -> dict[int, list[list[int]]]:
+    return dict(
+        DeliverySettings.objects.filter(membership_id__in=member_ids).values_list(
+            "membership_id", "quiet_hours"
+        )
+    )
+
+
+def hand_over(*, delivery_id: int, now: datetime) -> None:
+    """Mark one notification as handed to email and send it once the claim commits."""
+    if Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(sent_at=now):
+        transaction.on_commit(lambda: delivery_email_send.enqueue(delivery_id=delivery_id))
+
+
+@scheduled("delivery.send")
+def deliveries_due(now: datetime) -> Iterator[Occurrence]:
+    """Notifications whose moment has come and whose recipient may be reached now."""
+    due = list(
+        Delivery.objects.filter(channel=Channel.NOW, sent_at__isnull=True, deliver_after__lte=now)
+        .select_related("recipient__profile")
+        .only(
+            "pk",
+            "urgent",
+            "recipient__is_active",
+            "recipient__profile__time_zone",
+            "recipient__profile__working_hours",
+            "recipient__profile__focus_blocks",
+        )
+        .order_by("deliver_after", "pk")[:BATCH]
+    )
+    quiet = _quiet_hours({d.recipient_id for d in due})
+    for delivery in due:
+        if not delivery.urgent:
+            profile = delivery.recipient.profile
+            member_rules = rules_for(
+                profile.time_zone,
+                profile.working_hours,
+                profile.focus_blocks,
+                quiet.get(delivery.recipient_id, []),
+            )
+            if not is_allowed(member_rules, now):
+                # The member's hours changed, or the tick came late: hold it again.
+                Delivery.objects.filter(pk=delivery.pk, sent_at__isnull=True).update(
+                    deliver_after=deliver_after(member_rules, now)
+                )
+                continue
+        yield Occurrence(
+            run_key("delivery.send", delivery.pk),
+            partial(hand_over, delivery_id=delivery.pk, now=now),
+        )
+
+
+def digest_build(*, recipient_id: int, workspace_id: int, day: date, now: datetime) -> Digest:
+    """Put everything waiting for a member's digest into their digest of local ``day``.
+
+    Items whose cause already reached the member (in an earlier digest or at once) are folded
+    in without being shown, and several items of one cause show once (the latest), so nothing
+    is told twice.
+    """
+    digest = Digest.objects.create(
+        workspace_id=workspace_id, recipient_id=recipient_id, local_date=day, created_at=now
+    )
+    pending = list(
+        Delivery.objects.filter(
+            recipient_id=recipient_id, channel=Channel.DIGEST, sent_at__isnull=True
+        )
+        .only("pk", "cause")
+        .order_by("-created_at", "-pk")
+    )
+    causes = {d.cause for d in pending if d.cause}
+    told = set(
+        Delivery.objects.filter(recipient_id=recipient_id, cause__in=causes, sent_at__isnull=False)
+        .exclude(repeat=True)
+        .values_list("cause", flat=True)
+    )
+    shown: list[int] = []
+    repeats: list[int] = []
+    for delivery in pending:
+        if delivery.cause and delivery.cause in told:
+            repeats.append(delivery.pk)
+            continue
+        if delivery.cause:
+            told.add(delivery.cause)
+        shown.append(delivery.pk)
+    Delivery.objects.filter(pk__in=shown).update(sent_at=now, digest=digest)
+    Delivery.objects.filter(pk__in=repeats).update(sent_at=now, digest=digest, repeat=True)
+    if shown:
+        digest.item_count = len(shown)
+        digest.save(update_fields=["item_count"])
+        transaction.on_commit(lambda: digest_email_send.enqueue(digest_id=digest.pk))
+    return digest
+
+
+@scheduled("delivery.digest")
+def digests_due(now: datetime) -> Iterator[Occurrence]:
+    """Members whose digest time has come today (their day) with something waiting from before it."""
+    waiting = (
+        Delivery.objects.filter(
+            channel=Channel.DIGEST, sent_at__isnull=True, recipient__is_active=True
+        )
+        .values(
+            "recipient_id",
+            "workspace_id",
+            "recipient__profile__time_zone",
+            "recipient__profile__digest_time",
+        )
+        .annotate(first=Min("created_at"))
+        .order_by()
+    )
+    for row in waiting:
+        zone_name = row["recipient__profile__time_zone"]
+        day = now.astimezone(reader_zone(zone_name)).date()
+        moment = delivery_rules.digest_moment(
+            zone_name, row["recipient__profile__digest_time"], day
+        )
+        if now < moment or row["first"] > moment:
+            continue
+        yield Occurrence(
+            f"digest:{row['recipient_id']}:{day.isoformat()}",
+            partial(
+                digest_build,
+                recipient_id=row["recipient_id"],
+                workspace_id=row["workspace_id"],
+                day=day,
+                now=now,
+            ),
+        )
+
+
+def _free(now: datetime) -> Q:
+    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+
+
+@scheduled("delivery.retry")
+def deliveries_to_retry(now: datetime) -> Iterator[Occurrence]:
+    """Emails handed over a while ago that the mail server has not accepted: enqueue again."""
+    stale = Delivery.objects.filter(
+        _free(now),
+        channel=Channel.NOW,
+        sent_at__lte=now - RETRY_AFTER,
+        emailed_at__isnull=True,
+        attempts__lt=MAX_ATTEMPTS,
+        recipient__is_active=True,
+    ).values_list("pk", "attempts")[:BATCH]
+    for pk, attempts in stale:
+        yield Occurrence(
+            f"delivery.retry:{pk}:{attempts}",
+            partial(transaction.on_commit, partial(delivery_email_send.enqueue, delivery_id=pk)),
+        )
+
+
+@scheduled("digest.retry")
+def digests_to_retry(now: datetime) -> Iterator[Occurrence]:
+    """Digests built a while ago that the mail server has not accepted: enqueue again."""
+    stale = Digest.objects.filter(
+        _free(now),
+        created_at__lte=now - RETRY_AFTER,
+        emailed_at__isnull=True,
+        item_count__gt=0,
+        attempts__lt=MAX_ATTEMPTS,
+        recipient__is_active=True,
+    ).values_list("pk", "attempts")[:BATCH]
+    for pk, attempts in stale:
+        yield Occurrence(
+            f"digest.retry:{pk}:{attempts}",
+            partial(transaction.on_commit, partial(digest_email_send.enqueue, digest_id=pk)),
+        )
