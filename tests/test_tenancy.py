@@ -32,6 +32,7 @@ from meridian.workspaces.services import (
 )
 from tests import factories
 from tests.decisions.support import victim_decisions
+from tests.delivery.support import victim_delivery
 from tests.recordings.support import victim_recording
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,7 @@ def victim(db, settings, tmp_path):
         "link_id": link.pk,
         **recorded,  # upload_id, recording_id, caption_id
         **victim_decisions(admin, other, team, brief),  # proposal_id, record_id, pin_id
+        **victim_delivery(admin, other),  # delivery_id
     }
     return ws, ids
 

@@ -40,3 +40,14 @@ def run_tick(capture: Any, now: datetime) -> TickResult:
     """One scheduler tick at ``now`` over the delivery jobs, running the tasks it enqueues."""
     with capture(execute=True):
         return tick(now, jobs=delivery_jobs())
+
+
+def victim_delivery(sender: Membership, recipient: Membership) -> dict[str, int]:
+    """A delivery in the tenancy test's victim workspace, its subject carrying a marker."""
+    from meridian.delivery.services import delivery_accept
+
+    delivery = delivery_accept(
+        notice(recipient, actor_id=sender.pk, subject="Zeta Secret Works deadline")
+    )
+    assert delivery is not None
+    return {"delivery_id": delivery.pk}

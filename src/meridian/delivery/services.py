@@ -203,6 +203,10 @@ def delivery_preferences_update(
         )
     errors.raise_any()
     for kind, channel in chosen.items():
+        if channel == kinds[kind].default_channel:
+            # The kind's default is kept as no row, so a later change of default applies.
+            DeliveryPreference.objects.filter(membership=acting, kind=kind).delete()
+            continue
         DeliveryPreference.objects.update_or_create(
             membership=acting,
             kind=kind,
