@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import cast
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -74,7 +75,11 @@ def test_a_notice_on_saturday_night_is_emailed_at_nine_on_monday_in_the_recipien
     assert f"{settings.BASE_URL}/w/acme/profile/notifications/" in text
     assert f'href="{settings.BASE_URL}/w/acme/briefs/1/"' in html(message)
     assert "17:00 Europe/Berlin" in html(message)
-    assert Delivery.objects.get().emailed_at == MONDAY_0900_BERLIN
+    delivery = Delivery.objects.get()
+    assert delivery.emailed_at == MONDAY_0900_BERLIN
+    # The same Message-ID on every try, so a mail program can drop a duplicate.
+    host = urlsplit(settings.BASE_URL).hostname
+    assert message["Message-ID"] == f"<meridian.delivery.{delivery.pk}@{host}>"
 
 
 def test_a_second_tick_sends_nothing_again(

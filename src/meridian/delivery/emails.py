@@ -7,6 +7,7 @@ blind and anonymous rules hold in email as they do in the inbox.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -24,6 +25,13 @@ def absolute(url: str) -> str:
     if url.startswith(("http://", "https://")):
         return url
     return settings.BASE_URL + (url if url.startswith("/") else "/" + url)
+
+
+def message_id(kind: str, pk: int) -> str:
+    """A Message-ID that is the same for every try of one email, so a mail program that
+    receives it twice (a worker killed just after the server accepted it) can show it once."""
+    domain = urlsplit(settings.BASE_URL).hostname or "meridian.invalid"
+    return f"<meridian.{kind}.{pk}@{domain}>"
 
 
 def preferences_link(recipient: Membership) -> str:
@@ -79,6 +87,7 @@ def notice_message(delivery: Delivery) -> EmailMultiAlternatives:
         subject=f"[{recipient.workspace.name}] {prefix}{delivery.subject}",
         body=render_to_string("delivery/email/notice.txt", context),
         to=[recipient.user.email],
+        headers={"Message-ID": message_id("delivery", delivery.pk)},
     )
     message.attach_alternative(render_to_string("delivery/email/notice.html", context), "text/html")
     return message
@@ -123,6 +132,7 @@ def digest_message(digest: Digest, deliveries: Sequence[Delivery]) -> EmailMulti
         subject=f"[{recipient.workspace.name}] Your digest: {total} {noun}",
         body=render_to_string("delivery/email/digest.txt", context),
         to=[recipient.user.email],
+        headers={"Message-ID": message_id("digest", digest.pk)},
     )
     message.attach_alternative(render_to_string("delivery/email/digest.html", context), "text/html")
     return message

@@ -145,6 +145,7 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["channel", "sent_at", "deliver_after"]),
             models.Index(fields=["recipient", "cause"]),
+            models.Index(fields=["recipient", "channel", "sent_at"]),
         ]
 
     def __str__(self) -> str:

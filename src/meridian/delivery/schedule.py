@@ -87,36 +87,45 @@ def digest_build(*, recipient_id: int, workspace_id: int, day: date, now: dateti
     in without being shown, and several items of one cause show once (the latest), so nothing
     is told twice.
     """
-    digest = Digest.objects.create(
-        workspace_id=workspace_id, recipient_id=recipient_id, local_date=day, created_at=now
-    )
     pending = list(
         Delivery.objects.filter(
             recipient_id=recipient_id, channel=Channel.DIGEST, sent_at__isnull=True
         )
-        .only("pk", "cause")
+        .values_list("pk", "cause")
         .order_by("-created_at", "-pk")
     )
-    causes = {d.cause for d in pending if d.cause}
-    told = set(
-        Delivery.objects.filter(recipient_id=recipient_id, cause__in=causes, sent_at__isnull=False)
-        .exclude(repeat=True)
-        .values_list("cause", flat=True)
+    causes = {cause for _, cause in pending if cause}
+    told = (
+        set(
+            Delivery.objects.filter(
+                recipient_id=recipient_id, cause__in=causes, sent_at__isnull=False
+            )
+            .exclude(repeat=True)
+            .values_list("cause", flat=True)
+        )
+        if causes
+        else set()
     )
     shown: list[int] = []
     repeats: list[int] = []
-    for delivery in pending:
-        if delivery.cause and delivery.cause in told:
-            repeats.append(delivery.pk)
+    for pk, cause in pending:
+        if cause and cause in told:
+            repeats.append(pk)
             continue
-        if delivery.cause:
-            told.add(delivery.cause)
-        shown.append(delivery.pk)
+        if cause:
+            told.add(cause)
+        shown.append(pk)
+    digest = Digest.objects.create(
+        workspace_id=workspace_id,
+        recipient_id=recipient_id,
+        local_date=day,
+        created_at=now,
+        item_count=len(shown),
+    )
     Delivery.objects.filter(pk__in=shown).update(sent_at=now, digest=digest)
-    Delivery.objects.filter(pk__in=repeats).update(sent_at=now, digest=digest, repeat=True)
+    if repeats:
+        Delivery.objects.filter(pk__in=repeats).update(sent_at=now, digest=digest, repeat=True)
     if shown:
-        digest.item_count = len(shown)
-        digest.save(update_fields=["item_count"])
         transaction.on_commit(lambda: digest_email_send.enqueue(digest_id=digest.pk))
     return digest
 

@@ -7,9 +7,15 @@ accepted it. A failed attempt notes the error and a later retry time; the schedu
 worker.
 """
 
+import contextlib
 import logging
+import smtplib
+import threading
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
 from django.db.models import F, Model, Q
 from django.tasks import task
 from django.utils import timezone
@@ -26,6 +32,47 @@ MAX_ATTEMPTS = 5
 def backoff(attempts: int) -> timedelta:
     """How long to wait before trying again after ``attempts`` failed tries: 1, 4, 16… minutes."""
     return timedelta(minutes=4 ** max(attempts - 1, 0))
+
+
+_local = threading.local()
+
+
+def _mailer() -> Any:
+    """This worker thread's mail backend, kept open between emails (one SMTP connection per
+    worker instead of one per email), made anew when the mail settings change."""
+    config = repr(getattr(settings, "MAILERS", {}).get("default"))
+    if getattr(_local, "config", None) != config:
+        if getattr(_local, "backend", None) is not None:
+            _close()
+        _local.backend = mailers.default
+        _local.config = config
+    return _local.backend
+
+
+def _close() -> None:
+    # A connection that is already gone is closed enough.
+    with contextlib.suppress(Exception):
+        _local.backend.close()
+    _local.backend = None
+    _local.config = None
+
+
+def send_email(message: EmailMessage) -> None:
+    """Hand one message to the mail server over the worker's open connection; a connection the
+    server dropped while idle is opened again once (nothing was sent on it)."""
+    for attempt in (1, 2):
+        backend = _mailer()
+        try:
+            backend.open()
+            backend.send_messages([message])
+            return
+        except (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError):
+            _close()
+            if attempt == 2:
+                raise
+        except Exception:
+            _close()
+            raise
 
 
 def _claim(model: type[Model], pk: int, now: datetime) -> bool:
@@ -59,7 +106,7 @@ def delivery_email_send(*, delivery_id: int) -> None:
         Delivery.objects.filter(pk=delivery_id).update(lease_until=None, last_error="member left")
         return
     try:
-        notice_message(delivery).send()
+        send_email(notice_message(delivery))
     except Exception as exc:  # SMTP down, refused…: retried by the scheduler with backoff
         _failed(Delivery, delivery_id, exc)
         return
@@ -87,7 +134,7 @@ def digest_email_send(*, digest_id: int) -> None:
         Digest.objects.filter(pk=digest_id).update(lease_until=None)
         return
     try:
-        digest_message(digest, items).send()
+        send_email(digest_message(digest, items))
     except Exception as exc:
         _failed(Digest, digest_id, exc)
         return
