@@ -4,6 +4,8 @@
   (key ``delivery.send:<id>``), checked again against the recipient's rules as they are now.
 * ``delivery.digest``: each member's digest once per local day at their digest time
   (key ``digest:<membership>:<local date>``), when something waited for it.
+* ``digest.send``: built digests are handed to email in batches of ``SEND_BATCH`` (one task
+  and one SMTP connection per batch; each digest is leased and recorded on its own).
 * ``delivery.retry`` / ``digest.retry``: an email whose task failed or was lost is enqueued
   again (key per attempt), with backoff, up to ``MAX_ATTEMPTS`` tries.
 """
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Q
 
@@ -24,8 +27,8 @@ from meridian.delivery.tasks import MAX_ATTEMPTS, delivery_email_send, digest_em
 
 # At most this many emails are handed over per job and tick; the next tick continues.
 BATCH = 1000
-# A handed-over email not accepted by the mail server after this long is enqueued again.
-RETRY_AFTER = timedelta(minutes=2)
+# Digests handed to one sending task at a time.
+SEND_BATCH = 200
 
 
 def _quiet_hours(member_ids: set[int]) -> dict[int, list[list[int]]]:
@@ -125,8 +128,6 @@ def digest_build(*, recipient_id: int, workspace_id: int, day: date, now: dateti
     Delivery.objects.filter(pk__in=shown).update(sent_at=now, digest=digest)
     if repeats:
         Delivery.objects.filter(pk__in=repeats).update(sent_at=now, digest=digest, repeat=True)
-    if shown:
-        transaction.on_commit(lambda: digest_email_send.enqueue(digest_id=digest.pk))
     return digest
 
 
@@ -166,6 +167,28 @@ def digests_due(now: datetime) -> Iterator[Occurrence]:
         )
 
 
+@scheduled("digest.send")
+def digests_to_send(now: datetime) -> Iterator[Occurrence]:
+    """Digests built and not yet tried, handed to email in batches (one task, one SMTP
+    connection per batch); a batch's key names its first and last digest."""
+    fresh = list(
+        Digest.objects.filter(_free(now), emailed_at__isnull=True, item_count__gt=0, attempts=0)
+        .order_by("pk")
+        .values_list("pk", flat=True)[: BATCH * 10]
+    )
+    for start in range(0, len(fresh), SEND_BATCH):
+        batch = fresh[start : start + SEND_BATCH]
+        yield Occurrence(
+            f"digest.send:{batch[0]}-{batch[-1]}",
+            partial(transaction.on_commit, partial(digest_email_send.enqueue, digest_ids=batch)),
+        )
+
+
+def _retry_after() -> timedelta:
+    """A handed-over email not accepted by the mail server after this long is enqueued again."""
+    return timedelta(seconds=settings.DELIVERY_RETRY_SECONDS)
+
+
 def _free(now: datetime) -> Q:
     return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
 
@@ -176,7 +199,7 @@ def deliveries_to_retry(now: datetime) -> Iterator[Occurrence]:
     stale = Delivery.objects.filter(
         _free(now),
         channel=Channel.NOW,
-        sent_at__lte=now - RETRY_AFTER,
+        sent_at__lte=now - _retry_after(),
         emailed_at__isnull=True,
         attempts__lt=MAX_ATTEMPTS,
         recipient__is_active=True,
@@ -193,7 +216,7 @@ def digests_to_retry(now: datetime) -> Iterator[Occurrence]:
     """Digests built a while ago that the mail server has not accepted: enqueue again."""
     stale = Digest.objects.filter(
         _free(now),
-        created_at__lte=now - RETRY_AFTER,
+        created_at__lte=now - _retry_after(),
         emailed_at__isnull=True,
         item_count__gt=0,
         attempts__lt=MAX_ATTEMPTS,
@@ -202,5 +225,5 @@ def digests_to_retry(now: datetime) -> Iterator[Occurrence]:
     for pk, attempts in stale:
         yield Occurrence(
             f"digest.retry:{pk}:{attempts}",
-            partial(transaction.on_commit, partial(digest_email_send.enqueue, digest_id=pk)),
+            partial(transaction.on_commit, partial(digest_email_send.enqueue, digest_ids=[pk])),
         )

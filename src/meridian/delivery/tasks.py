@@ -12,6 +12,7 @@ import logging
 import smtplib
 import threading
 from datetime import datetime, timedelta
+from secrets import randbelow
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,6 @@ from meridian.delivery.models import Delivery, Digest
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 
 
@@ -78,7 +78,8 @@ def send_email(message: EmailMessage) -> None:
 def _claim(model: type[Model], pk: int, now: datetime) -> bool:
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     claimed = model._default_manager.filter(free, pk=pk, emailed_at__isnull=True).update(
-        lease_until=now + LEASE, attempts=F("attempts") + 1
+        lease_until=now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
     )
     return claimed == 1
 
@@ -113,29 +114,42 @@ def delivery_email_send(*, delivery_id: int) -> None:
     Delivery.objects.filter(pk=delivery_id).update(emailed_at=timezone.now(), lease_until=None)
 
 
-def digest_items(digest: Digest) -> list[Delivery]:
-    """The notifications a digest shows (not those folded into it as repeats), oldest first."""
-    return list(
-        digest.items.filter(repeat=False).select_related("recipient").order_by("created_at", "pk")
+def digest_items(digest_ids: list[int]) -> dict[int, list[Delivery]]:
+    """The notifications each digest shows (not those folded in as repeats), oldest first."""
+    items: dict[int, list[Delivery]] = {pk: [] for pk in digest_ids}
+    shown = Delivery.objects.filter(digest_id__in=digest_ids, repeat=False).order_by(
+        "created_at", "pk"
     )
+    for delivery in shown:
+        items[delivery.digest_id].append(delivery)  # type: ignore[index]
+    return items
 
 
 @task()
-def digest_email_send(*, digest_id: int) -> None:
-    """Email one member's digest; one the mail server has accepted is not sent again."""
+def digest_email_send(*, digest_ids: list[int]) -> None:
+    """Email members' digests, over one SMTP connection; one the mail server has accepted is
+    not sent again, and each is recorded as accepted the moment the server says so."""
     now = timezone.now()
-    if not _claim(Digest, digest_id, now):
-        return
-    digest = Digest.objects.select_related(
-        "recipient__user", "recipient__profile", "recipient__workspace"
-    ).get(pk=digest_id)
-    items = digest_items(digest)
-    if not items or not digest.recipient.is_active:
-        Digest.objects.filter(pk=digest_id).update(lease_until=None)
-        return
-    try:
-        send_email(digest_message(digest, items))
-    except Exception as exc:
-        _failed(Digest, digest_id, exc)
-        return
-    Digest.objects.filter(pk=digest_id).update(emailed_at=timezone.now(), lease_until=None)
+    # One UPDATE leases every digest still free; the lease's exact instant marks this task's own.
+    token = now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS, microseconds=randbelow(10**6))
+    Digest.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        pk__in=digest_ids,
+        emailed_at__isnull=True,
+    ).update(lease_until=token, attempts=F("attempts") + 1)
+    digests = list(
+        Digest.objects.filter(pk__in=digest_ids, lease_until=token)
+        .select_related("recipient__user", "recipient__profile", "recipient__workspace")
+        .order_by("pk")
+    )
+    items = digest_items([d.pk for d in digests])
+    for digest in digests:
+        if not items[digest.pk] or not digest.recipient.is_active:
+            Digest.objects.filter(pk=digest.pk).update(lease_until=None)
+            continue
+        try:
+            send_email(digest_message(digest, items[digest.pk]))
+        except Exception as exc:
+            _failed(Digest, digest.pk, exc)
+            continue
+        Digest.objects.filter(pk=digest.pk).update(emailed_at=timezone.now(), lease_until=None)
