@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from meridian.core import registry
 from meridian.core.errors import ValidationFailed
 from meridian.delivery.models import Delivery, DeliverySettings, Digest
 from meridian.delivery.selectors import hold_for, urgent_budget_for
@@ -93,6 +94,10 @@ def test_a_second_tick_sends_nothing_again(
 
     assert len(smtp_inbox.received) == 1
     assert again.ran == []
+
+
+def test_the_delivery_layer_is_a_registered_notification_channel():
+    assert delivery_accept in registry.items(registry.NOTIFICATION_CHANNELS)
 
 
 def test_inbox_only_kinds_write_nothing_and_a_members_choice_wins_over_the_default(berliner):

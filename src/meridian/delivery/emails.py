@@ -17,7 +17,7 @@ from django.urls import reverse
 from meridian.core import registry
 from meridian.core.moments import deadline_text
 from meridian.delivery.models import Delivery, Digest
-from meridian.workspaces.models import Membership
+from meridian.workspaces.models import Membership, Profile
 
 
 def absolute(url: str) -> str:
@@ -63,8 +63,6 @@ def _item(delivery: Delivery, zone: str, names: dict[int, str]) -> Item:
 
 def _actor_names(deliveries: Iterable[Delivery]) -> dict[int, str]:
     """Display names of those who sent urgent notifications (the recipient sees who used it)."""
-    from meridian.workspaces.models import Profile
-
     ids = {d.actor_id for d in deliveries if d.urgent and d.actor_id}
     return dict(
         Profile.objects.filter(membership_id__in=ids).values_list("membership_id", "display_name")
