@@ -6,11 +6,10 @@ import random
 import signal
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from meridian.delivery.emails import message_id
 from meridian.delivery.models import Delivery, Digest
@@ -41,8 +40,11 @@ def _seed(workspace) -> None:
     for member in members:
         for n in range(3):
             delivery_accept(notice(member, kind="test.replied", subject=f"Digest item {n}"))
-    # Waiting since yesterday, so every digest is due today at 00:00.
-    Delivery.objects.update(created_at=timezone.now() - timedelta(days=1))
+    # Waiting since long ago, so every digest and email is due for the workers, which read the
+    # real clock even when the test session runs at another moment (--clock-at).
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    Delivery.objects.update(created_at=long_ago)
+    Delivery.objects.filter(channel="now").update(deliver_after=long_ago)
 
 
 def _env(tmp_path, smtp_inbox) -> dict[str, str]:
