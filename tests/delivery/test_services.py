@@ -150,6 +150,18 @@ def test_a_recipient_whose_hours_changed_is_held_again_at_send_time(
     assert Delivery.objects.get().deliver_after == MONDAY_0900_BERLIN + timedelta(hours=1)
 
 
+def test_a_member_quiet_all_day_still_gets_email_rather_than_never(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    delivery_preferences_update(acting=berliner, quiet_hours="00:00-24:00")
+    time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
+    delivery_accept(notice(berliner))
+
+    run_tick(django_capture_on_commit_callbacks, SATURDAY_NIGHT_BERLIN + timedelta(minutes=5))
+
+    assert len(smtp_inbox.received) == 1
+
+
 def test_the_sender_sees_held_until_in_their_own_zone(workspace, berliner, time_machine):
     sender = factories.member(workspace, time_zone="Asia/Kathmandu")
     time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
