@@ -98,6 +98,7 @@ def _spend_urgent(*, sender: Membership, cause: str, now: datetime) -> None:
         pass  # the same cause to another recipient: already counted
 
 
+@transaction.atomic
 def delivery_accept(notice: registry.Notice) -> Delivery | None:
     """The delivery channel: decide whether and when a notice reaches its recipient by email.
 
@@ -137,7 +138,8 @@ def delivery_accept(notice: registry.Notice) -> Delivery | None:
         "url": notice.url[:500],
         "body": notice.body,
         "excerpt": notice.excerpt,
-        "actor_id": notice.actor_id,
+        # Only a member of the notice's workspace can be named as its sender.
+        "actor_id": sender.pk if sender is not None else None,
         "due_at": notice.due_at,
         "urgent": urgent,
         "notification_id": notice.notification_id,
