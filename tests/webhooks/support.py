@@ -102,3 +102,12 @@ ALL_EVENTS = [
 
 def endpoint(admin: Membership, url: str, events: list[str] | None = None) -> tuple[Any, str]:
     return endpoint_create(acting=admin, url=url, events=events or ALL_EVENTS)
+
+
+def victim_webhooks(admin: Membership) -> dict[str, int]:
+    """A webhook endpoint and an allowed host of the tenancy test's victim workspace."""
+    from meridian.webhooks.services import allowed_host_add
+
+    host = allowed_host_add(acting=admin, host="127.0.0.1")
+    hook, _ = endpoint(admin, "http://127.0.0.1:9/zeta-secret-works")
+    return {"endpoint_id": hook.pk, "host_id": host.pk}
