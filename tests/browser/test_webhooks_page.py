@@ -45,7 +45,9 @@ def test_admin_sees_why_a_private_address_is_refused_then_allows_the_host(
         expect(
             page.get_by_role("heading", name="Endpoint added — its signing secret")
         ).to_be_visible()
-        expect(page.get_by_role("textbox", name="Signing secret")).to_have_value(re.compile(r"^whsec_"))
+        expect(page.get_by_role("textbox", name="Signing secret")).to_have_value(
+            re.compile(r"^whsec_")
+        )
         expect(page.get_by_role("link", name=receiver.url())).to_be_visible()
         assert structure_problems(page) + axe_violations(page) == []
         screenshot(page, "02-host-allowed-endpoint-added")

@@ -92,6 +92,7 @@ def test_a_blind_proposal_in_the_feed_carries_nobody_elses_stance(workspace, adm
 def test_rotating_the_address_makes_the_old_one_answer_404(workspace, member):
     _, old = calendar_feed_rotate(acting=member)
     assert _feed(old).status_code == 200
+    assert Client().head(f"/calendar/{old}.ics").status_code == 200  # apps probe with HEAD
     _, new = calendar_feed_rotate(acting=member)
     assert new != old
     assert _feed(old).status_code == 404

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from meridian.calendars.ics import calendar_bytes
 from meridian.calendars.selectors import calendar_entries_for, feed_member, feed_of
@@ -24,7 +24,7 @@ def feed_url(secret: str) -> str:
     return settings.BASE_URL + reverse("calendar_feed", kwargs={"token": secret})
 
 
-@require_GET
+@require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The member's deadlines as text/calendar; any unknown or rotated address answers 404."""
     try:
