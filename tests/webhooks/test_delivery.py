@@ -132,7 +132,7 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failed_attempt(
 
 
 def test_an_endpoint_that_never_answers_is_retried_with_backoff_then_marked_failed(
-    admin, workspace, silent, run_tasks, loopback_allowed
+    client, admin, workspace, silent, run_tasks, loopback_allowed
 ):
     hook, _ = endpoint(admin, silent.url())
     start = timezone.now()
@@ -160,6 +160,10 @@ def test_an_endpoint_that_never_answers_is_retried_with_backoff_then_marked_fail
     assert delivery.attempts == MAX_ATTEMPTS == 6
     assert delivery.next_attempt_at is None
     assert len(silent.accepted) == MAX_ATTEMPTS
+    client.force_login(admin.user)
+    page = client.get(f"/w/{workspace.slug}/webhooks/{hook.pk}/").content.decode()
+    assert "Failed" in page and "No answer within 0.5 s." in page
+    assert "1 failed" in client.get(f"/w/{workspace.slug}/webhooks/").content.decode()
 
 
 def test_one_attempt_is_never_made_twice(admin, workspace, receiver, run_tasks, loopback_allowed):
