@@ -532,6 +532,7 @@ def register_routers() -> None:
     from meridian.decisions.api import router as decisions_router
     from meridian.recordings.api import router as recordings_router
     from meridian.search.api import router as search_router
+    from meridian.webhooks.api import router as webhooks_router
     from meridian.workspaces.api import router as workspaces_router
 
     api.add_router("/", accounts_router)
@@ -541,6 +542,7 @@ def register_routers() -> None:
     api.add_router("/", recordings_router)
     api.add_router("/", decisions_router)
     api.add_router("/", search_router)
+    api.add_router("/", webhooks_router)
     api.add_router("/", fallback)
 
 

@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs import files, links
+from meridian.briefs import events, files, links
 from meridian.briefs.deadlines import (
     day_off_shift,
     deadline_problem,
@@ -502,6 +502,7 @@ def brief_create(
     )
     brief_search_index(brief)
     _tell_asked(brief, members.values(), deadlines)
+    events.brief_created(brief, author)
     return brief
 
 
@@ -679,6 +680,7 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
             subject=f"Closed with a summary: {brief.title}",
             url=brief_url(brief),
         )
+    events.brief_closed(brief, acting)
     return brief
 
 
@@ -764,6 +766,7 @@ def _write_comment(
         Mention(workspace_id=brief.workspace_id, comment=comment, membership=m) for m in mentioned
     )
     _tell_about_comment(acting, brief, comment, root, mentioned)
+    events.comment_added(comment, brief, acting)
     return comment
 
 

@@ -39,7 +39,7 @@ from meridian.core.moments import moment_text
 from meridian.core.notify import notify
 from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
-from meridian.decisions import ballots
+from meridian.decisions import ballots, events
 from meridian.decisions import tally as t
 from meridian.decisions.ballots import Ballot
 from meridian.decisions.deadlines import participant_deadline
@@ -753,6 +753,7 @@ def proposal_open(*, acting: Membership, proposal: Proposal) -> Proposal:
             url=proposal_url(proposal),
             body=ballots.rule_text(proposal),
         )
+    events.proposal_opened(proposal, acting)
     return proposal
 
 
@@ -882,6 +883,7 @@ def proposal_comment_add(*, acting: Membership, proposal: Proposal, body: str) -
             subject=f"{_name(acting)} commented on {proposal.title}",
             url=f"{proposal_url(proposal)}#comment-{comment.pk}",
         )
+    events.proposal_comment_added(comment, proposal, acting)
     return comment
 
 
@@ -939,6 +941,7 @@ def _close(proposal: Proposal, *, by: Membership | None, reason: str, now: datet
                 url=url,
                 body=str(proposal.verdict["explanation"]),
             )
+    events.proposal_closed(proposal, by)
     return proposal
 
 
