@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "meridian.core",
     "meridian.accounts",
     "meridian.workspaces",
+    "meridian.asks",
     "meridian.briefs",
     "meridian.recordings",
     "meridian.decisions",
