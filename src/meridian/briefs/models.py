@@ -11,7 +11,7 @@ the server makes up, and are served only by an authorized view, always as a down
 from django.db import models
 from django.db.models import Q
 
-from meridian.recordings.errors import size_label
+from meridian.core.errors import size_label
 
 
 class AskKind(models.TextChoices):
