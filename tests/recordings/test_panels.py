@@ -1,4 +1,4 @@
-"""The recording player reaches a brief's page only as the recordings area's registered panel."""
+"""Other areas reach a brief's page only as registered panels: the recording player, the proposal button."""
 
 import pytest
 from django.test import Client
@@ -46,3 +46,10 @@ def test_the_brief_page_shows_only_what_other_areas_register_for_it(author, brie
     assert "data-player" not in page
     assert "Record a walkthrough" not in page
     assert "Recording and captions" not in page
+    assert "Turn into a proposal" not in page  # the decisions area's panel
+
+
+def test_an_open_brief_offers_to_become_a_proposal_through_the_decisions_panel(author, brief):
+    page = brief_page(author, brief)
+
+    assert f'/decisions/new/?brief={brief.pk}">Turn into a proposal</a>' in page

@@ -426,8 +426,9 @@ def links_titled(*, viewer: Membership, links: list[BriefLink]) -> list[BriefLin
     """Give each link the ``target_title`` a person reads: a brief's title, a record's label.
 
     One query per kind of object present (however many links), through the reads the other
-    areas registered in ``meridian.briefs.links``; an object that is gone, or a kind nobody
-    registered, leaves the title None.
+    areas registered (``meridian.briefs.links``); an object that is gone, or a kind nobody
+    registered, leaves the title None. Links to a registered kind also get the object's page
+    (``target_url``) and what its kind is called (``target_noun``).
     """
     wanted: dict[str, set[int]] = {}
     for link in links:
@@ -442,6 +443,11 @@ def links_titled(*, viewer: Membership, links: list[BriefLink]) -> list[BriefLin
     for link in links:
         if link.target in titles and link.target_id is not None:
             link.target_title = titles[link.target].get(link.target_id)
+            kind = link_kinds.registered(link.target)
+            if kind is not None:
+                link.target_noun = kind.noun
+                if kind.url is not None:
+                    link.target_url = kind.url(viewer.workspace.slug, link.target_id)
     return links
 
 

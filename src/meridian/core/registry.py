@@ -185,13 +185,15 @@ class LinkKind:
 
     ``titles(workspace_id, ids)`` returns ``{id: label}`` for those of the ids that exist in
     that workspace, in one query; ``recent(workspace_id, limit)`` returns ``[(id, label)]``,
-    newest first, for a page's menu. ``noun`` is what a person calls it ("decision record").
+    newest first, for a page's menu. ``noun`` is what a person calls it ("decision record");
+    ``url(workspace_slug, id)`` is the object's page.
     """
 
     kind: str
     noun: str
     titles: Callable[[int, list[int]], dict[int, str]]
     recent: Callable[[int, int], list[tuple[int, str]]]
+    url: Callable[[str, int], str] | None = None
 
 
 def link_kind(kind: LinkKind) -> LinkKind:

@@ -2,6 +2,8 @@
 navigation, decision records as a kind briefs link to, its search documents and who may see the
 blind ones, its jobs, its demo data and its notification kinds."""
 
+from django.urls import reverse
+
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.core.scheduler import Job
@@ -19,16 +21,25 @@ registry.nav(
     )
 )
 
+
+def record_url(workspace_slug: str, record_id: int) -> str:
+    """The page of a decision record, for a brief's link to it."""
+    return reverse("decision_record", kwargs={"workspace": workspace_slug, "record_id": record_id})
+
+
 # Briefs cannot import decisions (decisions build on briefs), so a brief learns here how to
-# check and name the decision records it links to.
+# check, name and reach the decision records it links to.
 registry.link_kind(
     registry.LinkKind(
         kind="decision",
         noun="decision record",
         titles=record_link_titles,
         recent=record_link_choices,
+        url=record_url,
     )
 )
+# An open brief offers to become a proposal.
+registry.panel(registry.Panel(point="brief.actions", template="decisions/_brief_actions.html"))
 
 registry.register(registry.SEARCH_AUDIENCES, Audience(search.BLIND, search.blind_audience))
 registry.register(
