@@ -10,7 +10,8 @@ from django.urls import reverse
 
 import meridian
 from meridian.core import registry
-from meridian.core.scheduler import registered_jobs
+from meridian.core.checks import registry_is_consistent
+from meridian.core.scheduler import Job, registered_jobs
 from meridian.core.templatetags.nav import is_current
 from meridian.search.registry import registered_kinds
 from meridian.workspaces.models import Role
@@ -171,3 +172,26 @@ def test_the_entry_of_the_page_being_read_is_marked_current():
     assert f'<a href="/w/{slug}/teams/" aria-current="page">Teams</a>' in teams
     assert f'<a href="/w/{slug}/briefs/" aria-current="page">Briefs</a>' in briefs
     assert briefs.count('aria-current="page"') == 1
+
+
+def test_the_system_check_names_a_nav_entry_that_leads_nowhere():
+    broken = registry.NavEntry(label="Nowhere", url_name="no_such_page", order=1)
+
+    with registry.replaced(registry.NAV, [broken]):
+        problems = registry_is_consistent()
+
+    assert [p.id for p in problems] == ["meridian.E001"]
+    assert "'no_such_page'" in problems[0].msg
+
+
+def test_the_system_check_names_two_jobs_under_one_name():
+    twins = [Job("twin", lambda now: []), Job("twin", lambda now: [])]
+
+    with registry.replaced(registry.SCHEDULED_JOBS, twins):
+        problems = registry_is_consistent()
+
+    assert [p.id for p in problems] == ["meridian.E002"]
+
+
+def test_the_registry_as_shipped_passes_the_system_check():
+    assert registry_is_consistent() == []
