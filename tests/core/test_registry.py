@@ -2,6 +2,8 @@
 
 import ast
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -195,3 +197,29 @@ def test_the_system_check_names_two_jobs_under_one_name():
 
 def test_the_registry_as_shipped_passes_the_system_check():
     assert registry_is_consistent() == []
+
+
+def test_threads_reading_the_registry_first_all_wait_for_every_area(monkeypatch):
+    monkeypatch.setattr(registry, "_discovered", False)
+    monkeypatch.setattr(registry, "_points", {})
+    real = registry.autodiscover_modules
+
+    def slow_discovery(name: str) -> None:
+        time.sleep(0.2)  # the first reader is still importing when the others arrive
+        real(name)
+        # Modules imported before register again only where they are imported afresh, so the
+        # points are filled here as a fresh process would fill them.
+        registry.register(registry.NAV, registry.NavEntry("Slow", "members", 1))
+
+    monkeypatch.setattr(registry, "autodiscover_modules", slow_discovery)
+    seen: list[int] = []
+    readers = [
+        threading.Thread(target=lambda: seen.append(len(registry.items(registry.NAV))))
+        for _ in range(4)
+    ]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+
+    assert seen == [1, 1, 1, 1]

@@ -22,6 +22,7 @@ in registration order. The typed helpers below cover the points with a fixed sha
 is free to hold plain callables.
 """
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,13 +47,25 @@ NOTIFICATION_CHANNELS = "notification_channels"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False
+_discovering = False
+# Web workers may serve their first requests on several threads at once: the others wait until
+# every hooks module is imported, rather than read a half-filled registry.
+_lock = threading.RLock()
 
 
 def _discover() -> None:
-    global _discovered
-    if not _discovered:
-        _discovered = True
-        autodiscover_modules("hooks")
+    global _discovered, _discovering
+    if _discovered:
+        return
+    with _lock:
+        if _discovered or _discovering:  # done meanwhile, or a hooks module reading it
+            return
+        _discovering = True
+        try:
+            autodiscover_modules("hooks")
+            _discovered = True
+        finally:
+            _discovering = False
 
 
 def register[T](point: str, item: T) -> T:
