@@ -10,8 +10,8 @@ from meridian.briefs.models import Brief, BriefLink
 from meridian.briefs.services import link_add
 from meridian.core import registry
 from meridian.core.errors import ValidationFailed
-from meridian.decisions.hooks import record_url
 from meridian.decisions.models import DecisionRecord
+from meridian.decisions.selectors import record_link_url
 from meridian.workspaces.models import Membership
 from tests.api.support import bearer, get, problem, send
 from tests.briefs.factories import brief, person
@@ -130,7 +130,7 @@ def test_a_link_to_a_record_that_cannot_be_found_still_reads_as_a_decision(
 ):
     record = decided(proposal(author, [kathmandu], title="Use PostgreSQL"))
     link_add(acting=author, brief=asked, target="decision", target_id=record.pk)
-    unfindable = links.LinkKind("decision", "decision record", _none, _nothing, url=record_url)
+    unfindable = links.LinkKind("decision", "decision record", _none, _nothing, url=record_link_url)
     with registry.replaced(registry.LINK_KINDS, [unfindable]):
         page = signed_in(client, kathmandu).get(page_of(asked)).content.decode()
 

@@ -223,3 +223,19 @@ def test_threads_reading_the_registry_first_all_wait_for_every_area(monkeypatch)
         reader.join()
 
     assert seen == [1, 1, 1, 1]
+
+
+def test_only_the_registry_imports_hooks_modules_so_items_keep_the_apps_order():
+    tests = Path(__file__).parents[1]
+    importers = [
+        path.name
+        for path in [*PACKAGE.rglob("*.py"), *tests.rglob("*.py")]
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if isinstance(node, ast.ImportFrom | ast.Import)
+        and any(
+            name.endswith(".hooks") or name == "hooks"
+            for name in [getattr(node, "module", None) or "", *(a.name for a in node.names)]
+        )
+    ]
+
+    assert importers == []

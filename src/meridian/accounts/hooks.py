@@ -11,7 +11,10 @@ def _not_a_guest(membership: Any) -> bool:
 
 registry.nav(
     registry.NavEntry(
-        label="API tokens", url_name="tokens", order=70, current_prefixes=("tokens",),
+        label="API tokens",
+        url_name="tokens",
+        order=70,
+        current_prefixes=("tokens",),
         visible=_not_a_guest,
     )
-)  # fmt: skip
+)

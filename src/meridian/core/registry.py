@@ -4,7 +4,8 @@ An area never imports another area's models to show, seed, link, notify or searc
 something. Instead each area declares what it offers in its own ``hooks.py``, and the
 areas that consume a kind of hook read the registry (as NetBox's registry and Wagtail's
 hooks do). ``hooks`` modules are imported once, when the registry is first read, so the
-order in which apps load does not matter::
+order in which apps load does not matter, and items come in ``INSTALLED_APPS`` order (so
+nothing else should import a ``hooks`` module)::
 
     # briefs/hooks.py
     from meridian.core import registry

@@ -2,14 +2,16 @@
 navigation, decision records as a kind briefs link to, its search documents and who may see the
 blind ones, its jobs, its demo data and its notification kinds."""
 
-from django.urls import reverse
-
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.core.scheduler import Job
 from meridian.decisions import schedule, search
 from meridian.decisions.demo import demo_decisions
-from meridian.decisions.selectors import record_link_choices, record_link_titles
+from meridian.decisions.selectors import (
+    record_link_choices,
+    record_link_titles,
+    record_link_url,
+)
 from meridian.search.registry import Audience, Kind
 
 registry.nav(
@@ -21,12 +23,6 @@ registry.nav(
     )
 )
 
-
-def record_url(workspace_slug: str, record_id: int) -> str:
-    """The page of a decision record, for a brief's link to it."""
-    return reverse("decision_record", kwargs={"workspace": workspace_slug, "record_id": record_id})
-
-
 # Briefs cannot import decisions (decisions build on briefs), so a brief learns here how to
 # check, name and reach the decision records it links to.
 registry.link_kind(
@@ -35,7 +31,7 @@ registry.link_kind(
         noun="decision record",
         titles=record_link_titles,
         recent=record_link_choices,
-        url=record_url,
+        url=record_link_url,
     )
 )
 # An open brief offers to become a proposal.
