@@ -9,7 +9,7 @@ from meridian.core import views as core_views
 from meridian.workspaces import views as workspace_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", workspace_views.home, name="home"),
     path("health", core_views.health, name="health"),
     path("ping", core_views.ping, name="ping"),
     # Before allauth's own: the sign-in page that answers 429 when throttled.
@@ -23,7 +23,6 @@ urlpatterns = [
     ),
     path("w/<slug:workspace>/", include("meridian.workspaces.urls")),
     path("w/<slug:workspace>/", include("meridian.accounts.urls")),
-    path("w/<slug:workspace>/", include("meridian.core.urls")),
     path("w/<slug:workspace>/briefs/", include("meridian.briefs.urls")),
     path("w/<slug:workspace>/recordings/", include("meridian.recordings.urls")),
     path("w/<slug:workspace>/decisions/", include("meridian.decisions.urls")),

@@ -24,7 +24,7 @@ def test_admin_sees_why_a_private_address_is_refused_then_allows_the_host(
     page = context.new_page()
     try:
         page.goto(f"/w/{admin.workspace.slug}/members/")
-        page.get_by_role("link", name="Outgoing webhooks").click()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Webhooks").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Outgoing webhooks")
 
         page.get_by_label("Address (URL)").fill(receiver.url())

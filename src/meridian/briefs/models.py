@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from meridian.asks.models import Participation
-from meridian.recordings.errors import size_label
+from meridian.core.errors import size_label
 
 
 class AskKind(models.TextChoices):
@@ -277,8 +277,9 @@ class LinkTarget(models.TextChoices):
 class BriefLink(models.Model):
     """Related material of a brief: another brief, a web address, a task, a decision or a file.
 
-    The extension point for the decisions and work apps: they register their kind in
-    ``briefs.links`` (how to check an id and name the object), links are made with
+    The extension point for the decisions and work apps: they register their kind at the
+    registry's ``LINK_KINDS`` from their hooks.py (how to check an id, name the object and
+    reach its page), links are made with
     ``target=DECISION`` (or ``TASK``) and ``target_id`` = their object's id, through
     ``briefs.services.link_add``, and they find the briefs behind one of their objects with
     ``briefs.selectors.briefs_linked_to``.
@@ -287,6 +288,10 @@ class BriefLink(models.Model):
     # What the link points at, as a person reads it ("ADR-0007 Use PostgreSQL"): filled in by
     # the selectors that show links, None where there is nothing to name.
     target_title: str | None = None
+    # Where the object's page is, and what its kind is called, for the kinds other areas
+    # registered (filled in by the same selectors).
+    target_url: str = ""
+    target_noun: str = ""
 
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"

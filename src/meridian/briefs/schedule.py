@@ -13,12 +13,11 @@ from functools import partial
 from meridian.asks.reminders import reminders_due
 from meridian.briefs.models import BriefParticipant, BriefStatus, ParticipantKind
 from meridian.briefs.services import participant_remind
-from meridian.core.scheduler import Occurrence, run_key, scheduled
+from meridian.core.scheduler import Occurrence, run_key
 
 JOB = "brief.reminder"
 
 
-@scheduled(JOB)
 def brief_reminders(now: datetime) -> Iterator[Occurrence]:
     """Required participants of open briefs with a deadline, in their working hours, not yet reminded today."""
     waiting = BriefParticipant.objects.filter(

@@ -23,7 +23,7 @@ from django.db.models import Q
 
 from meridian.asks.deadlines import week_of
 from meridian.asks.reminders import reminders_due
-from meridian.core.scheduler import Occurrence, run_key, scheduled, without_runs
+from meridian.core.scheduler import Occurrence, run_key, without_runs
 from meridian.core.workingtime import is_working
 from meridian.decisions.erasure import superseded_ballots_erase
 from meridian.decisions.models import (
@@ -44,7 +44,6 @@ REVIEW = "decision.review"
 ERASE = "decision.ballots_erase"
 
 
-@scheduled(CLOSE)
 def proposals_to_close(now: datetime) -> Iterator[Occurrence]:
     """Open proposals whose last participant's deadline has passed."""
     due = Proposal.objects.filter(status=ProposalStatus.OPEN, close_at__lte=now).order_by("pk")
@@ -60,7 +59,6 @@ def _opened_at(participant: ProposalParticipant) -> datetime:
     return participant.proposal.opened_at or participant.added_at
 
 
-@scheduled(REMIND)
 def proposal_reminders(now: datetime) -> Iterator[Occurrence]:
     """Participants of open proposals without a stance, in their working hours, not yet today."""
     waiting = ProposalParticipant.objects.filter(
@@ -75,7 +73,6 @@ def proposal_reminders(now: datetime) -> Iterator[Occurrence]:
         )
 
 
-@scheduled(REVIEW)
 def decision_reviews(now: datetime) -> Iterator[Occurrence]:
     """Records whose review date has come in their owner's zone, during the owner's working hours."""
     soon = (now + timedelta(days=1)).date()  # the earliest zones are a day ahead of UTC
@@ -97,7 +94,6 @@ def decision_reviews(now: datetime) -> Iterator[Occurrence]:
         )
 
 
-@scheduled(ERASE)
 def anonymous_ballots_erase(now: datetime) -> Iterator[Occurrence]:
     """Once an hour while anonymous proposals are open, or closed within the last day."""
     recent = Q(status=ProposalStatus.OPEN) | Q(closed_at__gte=now - timedelta(days=1))

@@ -783,6 +783,11 @@ def record_link_choices(workspace_id: int, limit: int) -> list[tuple[int, str]]:
     ]
 
 
+def record_link_url(workspace_slug: str, record_id: int) -> str:
+    """The page of a decision record, for a brief's link to it."""
+    return reverse("decision_record", kwargs={"workspace": workspace_slug, "record_id": record_id})
+
+
 # --- Start here ----------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from meridian.core.idempotency import answer_holds_secret
 from meridian.core.pagination import CursorPagination
-from meridian.core.schemas import ApiRequest, Problem
+from meridian.core.schemas import Problem
 from meridian.webhooks.access import allowed_host_get_for, endpoint_get_for
 from meridian.webhooks.models import AllowedHost, WebhookDelivery, WebhookEndpoint
 from meridian.webhooks.schemas import (
@@ -31,7 +31,7 @@ from meridian.webhooks.services import (
     endpoint_secret_rotate,
     endpoint_update,
 )
-from meridian.workspaces.access import requires
+from meridian.workspaces.access import ApiRequest, requires
 from meridian.workspaces.models import Role
 
 router = Router(tags=["webhooks"])

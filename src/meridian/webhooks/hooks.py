@@ -1,4 +1,5 @@
-"""What outgoing webhooks add to the other areas: a listener for workspace events, a nav entry."""
+"""What outgoing webhooks add to the other areas: a listener for workspace events, the retry
+job, a nav entry."""
 
 import logging
 from functools import partial
@@ -7,6 +8,8 @@ from django.db import transaction
 
 from meridian.core import registry
 from meridian.core.events import Event
+from meridian.core.scheduler import Job
+from meridian.webhooks import schedule
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +35,9 @@ registry.nav(
         label="Webhooks",
         url_name="webhooks",
         order=90,
-        current_prefixes=("webhook",),
+        current_prefixes=("webhooks", "webhook", "webhook_"),
         visible=lambda membership: bool(membership and membership.is_admin),
     )
 )
+
+registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.webhook_retries))

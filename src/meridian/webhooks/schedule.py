@@ -12,13 +12,12 @@ from functools import partial
 
 from django.db import transaction
 
-from meridian.core.scheduler import Occurrence, run_key, scheduled
+from meridian.core.scheduler import Occurrence, run_key
 from meridian.webhooks.models import DeliveryStatus, WebhookDelivery
 
 JOB = "webhook.attempt"
 
 
-@scheduled(JOB)
 def webhook_retries(now: datetime) -> Iterator[Occurrence]:
     """Pending deliveries whose next attempt is due."""
     due = (
