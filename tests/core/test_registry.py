@@ -146,6 +146,7 @@ def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
         "Profile",
         "API tokens",
         "Audit log",
+        "Webhooks",
         "Workspaces",
     ]
 
