@@ -34,6 +34,7 @@ from tests import factories
 from tests.decisions.support import victim_decisions
 from tests.delivery.support import victim_delivery
 from tests.recordings.support import victim_recording
+from tests.webhooks.support import victim_webhooks
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,7 @@ def victim(db, settings, tmp_path):
         "link_id": link.pk,
         **recorded,  # upload_id, recording_id, caption_id
         **victim_decisions(admin, other, team, brief),  # proposal_id, record_id, pin_id
+        **victim_webhooks(admin),  # endpoint_id, host_id
         **victim_delivery(admin, other),  # delivery_id
     }
     return ws, ids

@@ -99,3 +99,11 @@ def test_another_workspaces_page_is_not_found(client, member, other_workspace):
     client.force_login(member.user)
 
     assert client.get(page(other_workspace)).status_code == 404
+
+
+def test_the_profile_page_links_to_the_notification_preferences(client, member):
+    client.force_login(member.user)
+
+    html = client.get(reverse("profile", kwargs={"workspace": member.workspace.slug})).content
+
+    assert f'href="{page(member.workspace)}"'.encode() in html

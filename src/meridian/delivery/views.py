@@ -1,9 +1,11 @@
 """The notification preferences page, under the member's profile."""
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
@@ -11,7 +13,7 @@ from meridian.delivery.forms import PreferencesForm
 from meridian.delivery.selectors import preferences_for, urgent_budget_for
 from meridian.delivery.services import delivery_preferences_update
 from meridian.workspaces.access import WorkspaceRequest, requires
-from meridian.workspaces.models import Role
+from meridian.workspaces.models import Membership, Role
 
 
 @requires(Role.GUEST)
@@ -38,3 +40,9 @@ def preferences(request: WorkspaceRequest, workspace: str) -> HttpResponse:
         {"form": form, "urgent": urgent_budget_for(viewer=me, now=timezone.now())},
         status=422 if form.errors else 200,
     )
+
+
+def profile_panel(request: HttpRequest, member: Membership) -> SafeString:
+    """The notifications section of the member's profile page: a link to their preferences."""
+    context = {"workspace": member.workspace}
+    return SafeString(render_to_string("delivery/_profile_panel.html", context, request=request))
