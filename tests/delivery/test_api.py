@@ -81,13 +81,13 @@ def test_a_delivery_is_visible_to_its_sender_and_recipient_only(
     delivery = delivery_accept(notice(berliner, actor_id=member.pk))
     assert delivery is not None
 
-    mine = get(client, f"/deliveries/{delivery.pk}", bearer(member)).json()
-    theirs = get(client, f"/deliveries/{delivery.pk}", bearer(berliner)).json()
+    mine = get(client, f"/email-deliveries/{delivery.pk}", bearer(member)).json()
+    theirs = get(client, f"/email-deliveries/{delivery.pk}", bearer(berliner)).json()
 
     assert mine["held_text"] == "Held until Mon 29 Mar, 07:00 UTC (your time)"
     assert theirs["held_text"] == "Held until Mon 29 Mar, 09:00 Europe/Berlin (your time)"
     assert mine["deliver_after"] == "2027-03-29T07:00:00Z"
-    problem(get(client, f"/deliveries/{delivery.pk}", bearer(bystander)), 404)
+    problem(get(client, f"/email-deliveries/{delivery.pk}", bearer(bystander)), 404)
 
 
 def test_urgent_budget_and_policy(client, admin, member, time_machine):

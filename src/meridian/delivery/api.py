@@ -5,10 +5,10 @@ from typing import Any
 from django.utils import timezone
 from ninja import Router
 
-from meridian.core.schemas import ApiRequest, Problem
+from meridian.core.schemas import Problem
 from meridian.delivery.access import delivery_get_for
 from meridian.delivery.schemas import (
-    DeliveryOut,
+    EmailDeliveryOut,
     HoldOut,
     PreferencesIn,
     PreferencesOut,
@@ -24,7 +24,7 @@ from meridian.delivery.selectors import (
     urgent_budget_for,
 )
 from meridian.delivery.services import delivery_preferences_update, urgent_policy_set
-from meridian.workspaces.access import member_get_for, requires
+from meridian.workspaces.access import ApiRequest, member_get_for, requires
 from meridian.workspaces.models import Role
 
 router = Router(tags=["delivery"])
@@ -61,7 +61,7 @@ def hold(request: ApiRequest, member_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/deliveries/{delivery_id}", response={200: DeliveryOut, 404: Problem})
+@router.get("/email-deliveries/{delivery_id}", response={200: EmailDeliveryOut, 404: Problem})
 @requires(Role.GUEST)
 def delivery(request: ApiRequest, delivery_id: int) -> dict[str, Any]:
     """A notification you sent or receive on its way by email: held until when, sent, accepted."""

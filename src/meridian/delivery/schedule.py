@@ -1,4 +1,5 @@
-"""Time-based work of the delivery layer, run by the scheduler (see meridian.core.scheduler).
+"""Time-based work of the delivery layer, run by the scheduler (see meridian.core.scheduler);
+registered in ``delivery/hooks.py`` in this order, so a tick builds digests before sending them.
 
 * ``delivery.send``: each notification whose moment has come is handed to email once
   (key ``delivery.send:<id>``), checked again against the recipient's rules as they are now.
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 
 from meridian.core.moments import reader_zone
-from meridian.core.scheduler import Occurrence, run_key, scheduled
+from meridian.core.scheduler import Occurrence, run_key
 from meridian.delivery import rules as delivery_rules
 from meridian.delivery.holding import next_allowed, rules_for
 from meridian.delivery.models import Channel, Delivery, DeliverySettings, Digest
@@ -45,7 +46,6 @@ def hand_over(*, delivery_id: int, now: datetime) -> None:
         transaction.on_commit(lambda: delivery_email_send.enqueue(delivery_id=delivery_id))
 
 
-@scheduled("delivery.send")
 def deliveries_due(now: datetime) -> Iterator[Occurrence]:
     """Notifications whose moment has come and whose recipient may be reached now."""
     due = list(
@@ -133,7 +133,6 @@ def digest_build(*, recipient_id: int, workspace_id: int, day: date, now: dateti
     return digest
 
 
-@scheduled("delivery.digest")
 def digests_due(now: datetime) -> Iterator[Occurrence]:
     """Members whose digest time has come today (their day) with something waiting from before it."""
     waiting = (
@@ -169,7 +168,6 @@ def digests_due(now: datetime) -> Iterator[Occurrence]:
         )
 
 
-@scheduled("digest.send")
 def digests_to_send(now: datetime) -> Iterator[Occurrence]:
     """Digests built and not yet tried, handed to email in batches (one task, one SMTP
     connection per batch); a batch's key names its first and last digest."""
@@ -195,7 +193,6 @@ def _free(now: datetime) -> Q:
     return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
 
 
-@scheduled("delivery.retry")
 def deliveries_to_retry(now: datetime) -> Iterator[Occurrence]:
     """Emails handed over a while ago that the mail server has not accepted: enqueue again."""
     stale = Delivery.objects.filter(
@@ -213,7 +210,6 @@ def deliveries_to_retry(now: datetime) -> Iterator[Occurrence]:
         )
 
 
-@scheduled("digest.retry")
 def digests_to_retry(now: datetime) -> Iterator[Occurrence]:
     """Digests built a while ago that the mail server has not accepted: enqueue again."""
     stale = Digest.objects.filter(

@@ -37,7 +37,7 @@ class HoldOut(Schema):
     text: str
 
 
-class DeliveryOut(Schema):
+class EmailDeliveryOut(Schema):
     id: int
     kind: str
     subject: str
