@@ -74,6 +74,12 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "proposal.reminder",
         "decision.review",
         "decision.ballots_erase",
+        "webhook.attempt",
+        "delivery.send",
+        "delivery.digest",
+        "digest.send",
+        "delivery.retry",
+        "digest.retry",
     ]
     assert list(registered_kinds()) == [
         "brief",
