@@ -57,6 +57,10 @@ def _close() -> None:
     _local.config = None
 
 
+# A mail server that stops answering holds one send at most this long (then it is retried).
+SEND_TIMEOUT_SECONDS = 30
+
+
 def send_email(message: EmailMessage) -> None:
     """Hand one message to the mail server over the worker's open connection; a connection the
     server dropped while idle is opened again once (nothing was sent on it)."""
@@ -64,6 +68,9 @@ def send_email(message: EmailMessage) -> None:
         backend = _mailer()
         try:
             backend.open()
+            sock = getattr(getattr(backend, "connection", None), "sock", None)
+            if sock is not None:
+                sock.settimeout(SEND_TIMEOUT_SECONDS)
             backend.send_messages([message])
             return
         except (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError):
@@ -73,6 +80,18 @@ def send_email(message: EmailMessage) -> None:
         except Exception:
             _close()
             raise
+
+
+def send_and_record(message: EmailMessage, model: type[Model], pk: int) -> None:
+    """Send one message, then record that the mail server accepted it.
+
+    Not in one transaction on purpose: that would hold the row's lock — on SQLite the whole
+    database's write lock — across the network. What is left is SMTP's own ambiguity: a worker
+    killed after sending the message and before recording the answer sends it again, with the
+    same Message-ID.
+    """
+    send_email(message)
+    model._default_manager.filter(pk=pk).update(emailed_at=timezone.now(), lease_until=None)
 
 
 def _claim(model: type[Model], pk: int, now: datetime) -> bool:
@@ -107,11 +126,9 @@ def delivery_email_send(*, delivery_id: int) -> None:
         Delivery.objects.filter(pk=delivery_id).update(lease_until=None, last_error="member left")
         return
     try:
-        send_email(notice_message(delivery))
+        send_and_record(notice_message(delivery), Delivery, delivery_id)
     except Exception as exc:  # SMTP down, refused…: retried by the scheduler with backoff
         _failed(Delivery, delivery_id, exc)
-        return
-    Delivery.objects.filter(pk=delivery_id).update(emailed_at=timezone.now(), lease_until=None)
 
 
 def digest_items(digest_ids: list[int]) -> dict[int, list[Delivery]]:
@@ -148,8 +165,6 @@ def digest_email_send(*, digest_ids: list[int]) -> None:
             Digest.objects.filter(pk=digest.pk).update(lease_until=None)
             continue
         try:
-            send_email(digest_message(digest, items[digest.pk]))
+            send_and_record(digest_message(digest, items[digest.pk]), Digest, digest.pk)
         except Exception as exc:
             _failed(Digest, digest.pk, exc)
-            continue
-        Digest.objects.filter(pk=digest.pk).update(emailed_at=timezone.now(), lease_until=None)
