@@ -386,6 +386,7 @@ def measure(
         database = fresh_database(data_dir=data_dir, database_url=database_url)
     os.environ["MERIDIAN_ALLOWED_HOSTS"] = "testserver"  # the test client's host name
     os.environ["MERIDIAN_STATIC_MANIFEST"] = "false"  # pages without collectstatic
+    (data_dir / "static").mkdir(parents=True, exist_ok=True)
     configure(data_dir=data_dir, database_url=database_url)
     from django.core.management import call_command
     from django.db import connection

@@ -49,9 +49,9 @@ POSTGRES_TITLED = 100
 SPAN_MARGIN = 2.0  # the newest ids searched first are expected to hold twice the matches needed
 SPAN_STEPS = 3  # spans of ids searched before the rest is read whole
 SPAN_BLOCKS = 3  # blocks of ids (index entries) of the first span, at most
-MAX_BLOCKS = 40  # more, and the rest is read whole
+MAX_BLOCKS = 6  # more for an older span, and the rest is read whole
 BEGINNINGS = range(3, 7)  # lengths of the beginnings of words that the match index holds
-_SHIFTS = tuple(6 + 2 * level for level in range(1, 13))  # its blocks: 2^8 … 2^30 ids
+_SHIFTS = (8, 10, 12, 14, 16)  # its blocks of ids: 256 … 65,536 ids
 SNIPPET_WORDS = 24
 
 
@@ -79,9 +79,9 @@ def _placeholders(values: Sequence[object]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _filters(scope: Scope, alias: str, *, workspace: bool = True) -> tuple[str, Params]:
-    sql = f"{alias}.workspace_id = %s" if workspace else "TRUE"
-    params: Params = [scope.workspace_id] if workspace else []
+def _filters(scope: Scope, alias: str) -> tuple[str, Params]:
+    sql = f"{alias}.workspace_id = %s"
+    params: Params = [scope.workspace_id]
     if scope.kinds:
         sql += f" AND {alias}.kind IN ({_placeholders(scope.kinds)})"
         params += scope.kinds
@@ -205,7 +205,7 @@ def _index_tsquery(stemmed: str) -> str:
 
 
 def _token(workspace_id: int, shift: int, block: int) -> str:
-    # As search_match_vector() writes them: level 1 ("a") is shift 8, level 12 ("l") shift 30.
+    # As search_match_vector() writes them: level 1 ("a") is shift 8, level 5 ("e") shift 16.
     return f"'#{workspace_id}{chr(96 + (shift - 6) // 2)}{block}'"
 
 
@@ -216,7 +216,8 @@ def _cover(workspace_id: int, upper: int, span: float, *, newest: bool) -> tuple
     blocks of the smallest size that does: a few large entries rather than many small ones,
     because GIN reads every entry of an OR whose entries are each rarer than the words. An
     older span ends exactly at ``upper`` (the start of a block), so it is cut into the fewest
-    blocks that end there. No tokens: read the workspace whole.
+    blocks that end there. No tokens (or more than MAX_BLOCKS): the span is too long for the
+    blocks to pay, read the rest of the workspace whole.
     """
     target = max(0, math.floor(upper - span))
     if newest:
@@ -226,7 +227,7 @@ def _cover(workspace_id: int, upper: int, span: float, *, newest: bool) -> tuple
                 return [_token(workspace_id, shift, n) for n in range(bottom, top + 1)], (
                     bottom << shift
                 )
-        return [], 0  # ids beyond 2^31: read the workspace whole
+        return [], 0
     tokens: list[str] = []
     start = upper
     while start > target and len(tokens) <= MAX_BLOCKS:
@@ -255,19 +256,19 @@ def _postgres_newest(
     blocks of ids match" by itself, so only matches among the newest ids are read from the
     table: a span expected to hold SPAN_MARGIN times the matches needed, by the planner's
     estimate of how many match. A span that falls short is followed by the next older one,
-    sized by the matches it held; after SPAN_STEPS, the rest of the workspace is read whole.
+    sized by the matches it held; after SPAN_STEPS, or when the span would be longer than
+    three of the largest blocks (a word that few documents hold), the rest is read whole.
     Candidates are scored here, on the rows already read.
     """
-    filters, filter_params = _filters(scope, "c", workspace=False)
+    filters, filter_params = _filters(scope, "c")
     matching = f"search_match_vector(c.{vector}, c.workspace_id, c.id) @@ %s::tsquery"
     index_query = _index_tsquery(stemmed)
     # The index has no positions: a phrase is checked on the row.
     exact = f" AND c.{vector} @@ {_TSQUERY}" if _PHRASE.search(stemmed) else ""
-    workspace = f"'#{scope.workspace_id}'"
     cursor.execute(
         f"EXPLAIN (FORMAT JSON) SELECT c.id FROM search_searchdocument AS c "  # noqa: S608 (placeholders only)
         f"WHERE {matching} AND {filters}",
-        [f"({index_query}) & {workspace}", *filter_params],
+        [index_query, *filter_params],
     )
     expected = max(_plan_rows(cursor.fetchone()[0]), 1.0)
     found: list[tuple[int, float]] = []
@@ -279,6 +280,8 @@ def _postgres_newest(
         if step < SPAN_STEPS and upper - span > first:
             blocks, start = _cover(scope.workspace_id, upper, span, newest=step == 0)
         whole = not blocks or len(blocks) > MAX_BLOCKS
+        # Read whole, the workspace is a filter on the rows (another workspace's matches are
+        # read too: a workspace token in the index costs more than that, see migrations/0002).
         older = " AND c.id + 0 < %s" if whole and upper <= last else ""
         cursor.execute(
             f"""SELECT d.id, {_RANK} FROM (
@@ -288,7 +291,7 @@ def _postgres_newest(
             ) AS d""",  # noqa: S608 (placeholders only)
             [
                 tsquery,
-                f"({index_query}) & {workspace if whole else '(' + ' | '.join(blocks) + ')'}",
+                index_query if whole else f"({index_query}) & ({' | '.join(blocks)})",
                 *filter_params,
                 *([tsquery] if exact else []),
                 *([upper] if older else []),

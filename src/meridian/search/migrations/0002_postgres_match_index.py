@@ -8,10 +8,12 @@ of this migration is over ``search_match_vector()``: the document's words, plus
 
 - every beginning of 3 to 6 letters of each word (``^plea``), so that a word being typed is
   one exact entry, as SQLite's ``prefix='4 5 6'`` index does;
-- its workspace (``#7``) and the blocks of ids it lies in, 256, 1,024, 4,096 … 2^30 ids long
+- the blocks of its workspace's ids it lies in, of 256, 1,024, 4,096, 16,384 and 65,536 ids
   (``#7a4296``: workspace 7, the 4,296th block of 256), so that the index itself answers
-  "matches among workspace 7's ids 1,048,576 to 1,100,000", intersecting in the index
-  instead of in the table.
+  "matches among workspace 7's ids 1,085,000 to 1,100,000", intersecting in the index
+  instead of in the table. Larger blocks would not pay: GIN reads a block's entry page by
+  page for each candidate of a rarer word, and a block of a million ids costs more than
+  reading the word's matches from the table.
 
 Only the index holds these entries (an expression index, nothing stored in the row). The
 function returns NULL for an empty vector, so the title index holds titled documents only
@@ -32,8 +34,7 @@ RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
             WHERE length(lexeme) >= n)
         || ARRAY(
             SELECT '#' || workspace::text || chr(96 + level) || (doc >> (6 + 2 * level))::text
-            FROM generate_series(1, 12) AS level)
-        || ('#' || workspace::text)
+            FROM generate_series(1, 5) AS level)
     ) END
 $$"""
 
