@@ -51,7 +51,7 @@ SPAN_STEPS = 3  # spans of ids searched before the rest is read whole
 SPAN_BLOCKS = 3  # blocks of ids (index entries) of the first span, at most
 MAX_BLOCKS = 6  # more for an older span, and the rest is read whole
 BEGINNINGS = range(3, 7)  # lengths of the beginnings of words that the match index holds
-_SHIFTS = (8, 10, 12, 14, 16)  # its blocks of ids: 256 … 65,536 ids
+_SHIFTS = (8, 10, 12, 14, 16, 18)  # its blocks of ids: 256 … 262,144 ids
 SNIPPET_WORDS = 24
 
 
@@ -205,7 +205,7 @@ def _index_tsquery(stemmed: str) -> str:
 
 
 def _token(workspace_id: int, shift: int, block: int) -> str:
-    # As search_match_vector() writes them: level 1 ("a") is shift 8, level 5 ("e") shift 16.
+    # As search_match_vector() writes them: level 1 ("a") is shift 8, level 6 ("f") shift 18.
     return f"'#{workspace_id}{chr(96 + (shift - 6) // 2)}{block}'"
 
 

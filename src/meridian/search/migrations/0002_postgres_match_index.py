@@ -8,7 +8,7 @@ of this migration is over ``search_match_vector()``: the document's words, plus
 
 - every beginning of 3 to 6 letters of each word (``^plea``), so that a word being typed is
   one exact entry, as SQLite's ``prefix='4 5 6'`` index does;
-- the blocks of its workspace's ids it lies in, of 256, 1,024, 4,096, 16,384 and 65,536 ids
+- the blocks of its workspace's ids it lies in, of 256, 1,024, 4,096 … 262,144 ids
   (``#7a4296``: workspace 7, the 4,296th block of 256), so that the index itself answers
   "matches among workspace 7's ids 1,085,000 to 1,100,000", intersecting in the index
   instead of in the table. Larger blocks would not pay: GIN reads a block's entry page by
@@ -34,7 +34,7 @@ RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
             WHERE length(lexeme) >= n)
         || ARRAY(
             SELECT '#' || workspace::text || chr(96 + level) || (doc >> (6 + 2 * level))::text
-            FROM generate_series(1, 5) AS level)
+            FROM generate_series(1, 6) AS level)
     ) END
 $$"""
 
