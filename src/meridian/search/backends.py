@@ -20,8 +20,8 @@ a document found only among the title matches is scored by its title alone (FTS5
 its query matched), which puts it a little lower than a full score would.
 
 On PostgreSQL the candidates come from one GIN index per column over ``search_match_vector()``
-(migrations/0002): each document's words, the beginnings of 3 to 6 letters of each word, its
-workspace and the blocks of ids it lies in. "The newest 200 matches" is then asked of the
+(migrations/0002): each document's words, the beginnings of 3 to 6 letters of each word, and
+the blocks of its workspace's ids it lies in. "The newest 200 matches" is then asked of the
 index for the newest blocks of the workspace's ids only, so the table is read for about as
 many rows as are needed, and a word being typed is an exact entry rather than a merge of
 every word that begins so. The words' own vectors (``search_vector``, ``title_vector``) give
@@ -265,6 +265,7 @@ def _postgres_newest(
     index_query = _index_tsquery(stemmed)
     # The index has no positions: a phrase is checked on the row.
     exact = f" AND c.{vector} @@ {_TSQUERY}" if _PHRASE.search(stemmed) else ""
+    # The query is a constant in each statement, so the planner sees how common its words are.
     cursor.execute(
         f"EXPLAIN (FORMAT JSON) SELECT c.id FROM search_searchdocument AS c "  # noqa: S608 (placeholders only)
         f"WHERE {matching} AND {filters}",
@@ -280,8 +281,9 @@ def _postgres_newest(
         if step < SPAN_STEPS and upper - span > first:
             blocks, start = _cover(scope.workspace_id, upper, span, newest=step == 0)
         whole = not blocks or len(blocks) > MAX_BLOCKS
-        # Read whole, the workspace is a filter on the rows (another workspace's matches are
-        # read too: a workspace token in the index costs more than that, see migrations/0002).
+        # Read whole, the workspace is a filter on the rows: another workspace's matches are
+        # read too, as a workspace-wide index entry would cost more (like a block of a million
+        # ids, see migrations/0002).
         older = " AND c.id + 0 < %s" if whole and upper <= last else ""
         cursor.execute(
             f"""SELECT d.id, {_RANK} FROM (
