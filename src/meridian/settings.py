@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "meridian.recordings",
     "meridian.decisions",
     "meridian.search",
+    "meridian.notifications",
 ]
 
 MIDDLEWARE = [
