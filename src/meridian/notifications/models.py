@@ -47,6 +47,9 @@ class InboxItem(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["recipient", "state", "due_at"], name="inbox_recipient_due"),
+            models.Index(
+                fields=["recipient", "state", "snoozed_until"], name="inbox_recipient_snooze"
+            ),
             models.Index(fields=["cause", "state"], name="inbox_cause"),
         ]
         constraints = [

@@ -45,7 +45,10 @@ def inbox_count_for(*, viewer: Membership, now: datetime | None = None) -> int:
 
 
 def inbox_counts_for(*, viewer: Membership, now: datetime | None = None) -> dict[str, int]:
-    """The viewer's items per view: open, snoozed, done."""
+    """The viewer's items per view: open, snoozed, done.
+
+    Three counts, each answered from an index, are cheaper than one pass over every row.
+    """
     now = now or timezone.now()
     rows = InboxItem.objects.filter(recipient=viewer)
     return {
@@ -74,8 +77,13 @@ def inbox_entries_for(
     week = member_week_for(viewer)
     zone = week.zone.key
     entries = []
+    phrases: dict[datetime, str] = {}  # many items share a deadline (the end of the same day)
     for item in items:
-        due = snooze.due_phrase(item.due_at, week, now) if item.due_at is not None else ""
+        due = ""
+        if item.due_at is not None:
+            due = phrases.get(item.due_at) or phrases.setdefault(
+                item.due_at, snooze.due_phrase(item.due_at, week, now)
+            )
         why = f"{item.reason} {due}".strip() if due else item.reason
         snoozed = ""
         if item.snoozed_until is not None and item.snoozed_until > now:

@@ -27,7 +27,7 @@ from meridian.notifications.services import inbox_done, inbox_snooze, inbox_undo
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 
-ITEMS_PER_PAGE = 50
+ITEMS_PER_PAGE = 25
 # The event an htmx answer sends so the nav's count refreshes at once.
 CHANGED = "inbox-changed"
 
@@ -44,15 +44,18 @@ def _today(request: WorkspaceRequest) -> str:
 
 def _context(request: WorkspaceRequest, view: str) -> dict[str, object]:
     viewer = request.membership
-    page = Paginator(inbox_list_for(viewer=viewer, view=view), ITEMS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    now = timezone.now()
+    counts = inbox_counts_for(viewer=viewer, now=now)
+    paginator = Paginator(inbox_list_for(viewer=viewer, view=view, now=now), ITEMS_PER_PAGE)
+    paginator.count = counts[view]  # counted already, with the others
+    page = paginator.get_page(request.GET.get("page"))
     return {
         "page": page,
-        "entries": inbox_entries_for(viewer=viewer, items=page.object_list),
+        "entries": inbox_entries_for(viewer=viewer, items=page.object_list, now=now),
+        "item_base": _inbox_url(viewer.workspace.slug),
         "view": view,
         "views": VIEWS,
-        "counts": inbox_counts_for(viewer=viewer),
+        "counts": counts,
         "moments": snooze.MOMENTS,
         "today": _today(request),
     }
@@ -138,7 +141,8 @@ def inbox_snooze_view(request: WorkspaceRequest, workspace: str, item_id: int) -
             # htmx swaps only successful answers: the item comes back with the problem named.
             entry = inbox_entries_for(viewer=viewer, items=[item])[0]
             context = {"entry": entry, "error": problem, "moments": snooze.MOMENTS,
-                       "today": _today(request), "view": "open"}  # fmt: skip
+                       "today": _today(request), "view": "open",
+                       "item_base": _inbox_url(workspace)}  # fmt: skip
             return render(request, "notifications/inbox.html#inbox-item", context)
         context = _context(request, "open")
         context["error"] = problem
@@ -156,7 +160,8 @@ def inbox_undo_view(request: WorkspaceRequest, workspace: str, item_id: int) -> 
     if request.htmx:
         entry = inbox_entries_for(viewer=viewer, items=[item])[0]
         context = {"entry": entry, "moments": snooze.MOMENTS,
-                   "today": _today(request), "view": "open"}  # fmt: skip
+                   "today": _today(request), "view": "open",
+                   "item_base": _inbox_url(workspace)}  # fmt: skip
         response = render(request, "notifications/inbox.html#inbox-item", context)
         response["HX-Trigger"] = CHANGED
         return response
