@@ -66,7 +66,7 @@ def test_asked_snoozed_back_by_itself_then_answered(live_server, browser: Browse
         expect(page).to_have_url(f"{live_server.url}{inbox}")
         item = page.locator(".inbox-item").filter(has_text="Yearly plans")
         expect(item).to_contain_text(
-            "Ada Okafor asked for your input by the end of your Thursday (17:00 Asia/Kathmandu)"
+            "Ada Okafor asked you to respond by the end of your Thursday (17:00 Asia/Kathmandu)"
         )
         count = page.locator("#inbox-count")
         expect(count).to_have_text("2 waiting")

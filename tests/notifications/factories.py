@@ -18,7 +18,7 @@ def many_items(member: Membership, count: int, *, actor: Membership | None = Non
             kind="brief.asked",
             cause=f"briefs.asked:{100_000 + n}",
             title=f"Brief number {n}",
-            reason=f"{actor.profile.display_name if actor else 'Someone'} asked for your input",
+            reason=f"{actor.profile.display_name if actor else 'Someone'} asked you to respond",
             url=f"/w/{member.workspace.slug}/briefs/{n}/",
             actor=actor,
             due_at=now + timedelta(days=1 + n) if n % 2 else None,

@@ -58,10 +58,10 @@ def test_being_asked_in_a_brief_puts_it_in_your_inbox_by_the_end_of_your_own_thu
     assert item.title == "Ada asks for your feedback: Pricing page"
     assert item.due_at == BriefParticipant.objects.get(membership=kathmandu).local_deadline
     assert why(kathmandu) == [
-        "Ada asked for your input by the end of your Thursday (17:00 Asia/Kathmandu)"
+        "Ada asked you to respond by the end of your Thursday (17:00 Asia/Kathmandu)"
     ]
     assert why(new_york) == [
-        "Ada asked for your input by the end of your Thursday (17:00 America/New_York)"
+        "Ada asked you to respond by the end of your Thursday (17:00 America/New_York)"
     ]
 
 
@@ -117,7 +117,7 @@ def test_mentions_and_replies_wait_for_the_person_named(asked, ada, kathmandu, n
     comment_add(acting=kathmandu, brief=asked, body="I agree.", parent=first)
     # The ask has a deadline, so it comes first; the mention (none) after it.
     assert [i.reason for i in waiting(new_york)] == [
-        "Ada asked for your input",
+        "Ada asked you to respond",
         "Ada mentioned you",
     ]
     assert "Bikash replied to your comment" in [i.reason for i in waiting(ada)]
@@ -126,7 +126,7 @@ def test_mentions_and_replies_wait_for_the_person_named(asked, ada, kathmandu, n
 def test_a_proposal_waits_for_your_stance_and_leaves_once_you_give_it(ada, kathmandu):
     p = proposal(ada, [kathmandu], title="Four-day week")
     [item] = waiting(kathmandu)
-    assert item.reason == "Ada asked for your stance" and item.due_at is not None
+    assert item.reason == "Ada asked you to take a stance" and item.due_at is not None
     vote(kathmandu, p, position="agree")
     assert waiting(kathmandu) == []
 

@@ -58,7 +58,7 @@ def test_with_several_workspaces_the_list_links_to_each_inbox(client, kathmandu)
 def test_the_inbox_says_why_each_item_is_there_in_your_own_time(signed_in, item, kathmandu):
     html = signed_in.get(url("inbox", kathmandu)).content.decode()
     assert "Ada asks for your feedback: Pricing page" in html
-    assert "Ada asked for your input by the end of your Thursday (17:00 Asia/Kathmandu)" in html
+    assert "Ada asked you to respond by the end of your Thursday (17:00 Asia/Kathmandu)" in html
     assert f'href="{item.url}"' in html
 
 

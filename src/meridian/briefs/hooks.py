@@ -4,7 +4,7 @@
 from meridian.notifications.sources import InboxSource, inbox_source
 
 inbox_source(
-    InboxSource("briefs.asked", "Briefs waiting for your input", "{actor} asked for your input")
+    InboxSource("briefs.asked", "Briefs waiting for your input", "{actor} asked you to respond")
 )
 inbox_source(
     InboxSource("briefs.question", "Questions asked of you", "{actor} asked you a question")

@@ -4,7 +4,9 @@
 from meridian.notifications.sources import InboxSource, inbox_source
 
 inbox_source(
-    InboxSource("decisions.asked", "Proposals to take a stance on", "{actor} asked for your stance")
+    InboxSource(
+        "decisions.asked", "Proposals to take a stance on", "{actor} asked you to take a stance"
+    )
 )
 inbox_source(
     InboxSource(

@@ -25,7 +25,7 @@ class InboxItem(models.Model):
     # What the item is about, e.g. "briefs.participant:42"; the same cause again is a reminder.
     cause = models.CharField(max_length=120)
     title = models.CharField(max_length=300)
-    # Why it is there, without the deadline ("Ada asked for your input"); the deadline is added
+    # Why it is there, without the deadline ("Ada asked you to respond"); the deadline is added
     # in the reader's own zone when shown.
     reason = models.CharField(max_length=300, blank=True)
     url = models.CharField(max_length=500)

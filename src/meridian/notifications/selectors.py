@@ -72,7 +72,7 @@ class InboxEntry:
 def inbox_entries_for(
     *, viewer: Membership, items: Iterable[InboxItem], now: datetime | None = None
 ) -> list[InboxEntry]:
-    """Explain each item to the viewer: "Ada asked for your input by the end of your Thursday"."""
+    """Explain each item to the viewer: "Ada asked you to respond by the end of your Thursday"."""
     now = now or timezone.now()
     week = member_week_for(viewer)
     zone = week.zone.key

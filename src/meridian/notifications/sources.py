@@ -15,7 +15,7 @@ class InboxSource:
 
     prefix: str
     label: str
-    # Why the item is there, with ``{actor}`` for who caused it ("{actor} asked for your input").
+    # Why the item is there, with ``{actor}`` for who caused it ("{actor} asked you to respond").
     reason: str
     # The same without anyone to name (a scheduler's reminder, a deleted member).
     reason_without_actor: str = "Waiting for you"
