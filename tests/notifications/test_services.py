@@ -30,6 +30,7 @@ from meridian.notifications.services import (
     notification_send,
     snooze_until,
 )
+from meridian.notifications.sources import source_for
 from tests.briefs.factories import brief
 from tests.decisions.factories import proposal, vote
 
@@ -241,3 +242,35 @@ def test_a_registered_channel_receives_the_notice_instead_of_the_immediate_email
         ada.pk,
         "briefs.asked:999",
     )
+
+
+def test_every_notice_the_areas_send_is_a_declared_kind_and_every_cause_a_declared_source(
+    asked, ada, kathmandu, new_york, monkeypatch
+):
+    received: list[registry.Notice] = []
+    monkeypatch.setitem(registry._points, registry.NOTIFICATION_CHANNELS, [received.append])
+    handle = new_york.user.email.split("@")[0]
+    first = comment_add(acting=ada, brief=asked, body=f"@{handle}, thoughts?")
+    comment_add(acting=new_york, brief=asked, body="Some.", parent=first)
+    question = comment_add(acting=kathmandu, brief=asked, body="Which?", is_question=True)
+    question_answer(acting=ada, question=question)
+    respond(acting=kathmandu, brief=asked, body="Fine.")
+    brief_close(acting=ada, brief=asked, summary="Done.")
+    p = proposal(ada, [kathmandu], title="Four-day week")
+    proposal_close(acting=ada, proposal=p, reason="Enough.")
+    p.refresh_from_db()
+    outcome_write(acting=ada, proposal=p, statement="We try it.", rationale="Agreed.")
+    record_review_remind(record_id=DecisionRecord.objects.get(proposal=p).pk)
+
+    declared = registry.notification_kinds()
+    assert {n.kind for n in received} - set(declared) == set()
+    causes = {n.cause for n in received if n.cause}
+    assert {c.split(":")[0] for c in causes} == {
+        "briefs.mention",
+        "briefs.reply",
+        "briefs.question",
+        "decisions.asked",
+        "decisions.outcome",
+        "decisions.review",
+    }
+    assert all(source_for(cause) is not None for cause in causes)

@@ -17,6 +17,7 @@ from meridian.notifications.selectors import (
     InboxEntry,
     inbox_counts_for,
     inbox_entries_for,
+    inbox_items_in_order,
     inbox_list_for,
 )
 from meridian.notifications.services import inbox_done, inbox_snooze, inbox_undo, snooze_until
@@ -64,9 +65,12 @@ def _one(request: ApiRequest, item: InboxItem) -> dict[str, Any]:
 def inbox_list(request: ApiRequest, filters: Query[InboxQuery]) -> dict[str, Any]:
     """Your inbox: open items by your own deadline (those without one after, newest first),
     snoozed ones by when they return, done ones most recent first."""
-    rows = inbox_list_for(viewer=request.membership, view=filters.view)
-    count = rows.count()
-    page = list(rows[filters.offset : filters.offset + filters.limit])
+    viewer = request.membership
+    ids = inbox_list_for(viewer=viewer, view=filters.view).values_list("pk", flat=True)
+    count = ids.count()
+    page = inbox_items_in_order(
+        viewer=viewer, ids=ids[filters.offset : filters.offset + filters.limit]
+    )
     end = filters.offset + len(page)
     return {
         "items": [_out(e) for e in inbox_entries_for(viewer=request.membership, items=page)],

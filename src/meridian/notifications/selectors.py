@@ -14,6 +14,22 @@ from meridian.notifications.services import member_week_for
 from meridian.workspaces.models import Membership
 
 VIEWS = ("open", "snoozed", "done")
+LIST_FIELDS = (
+    "workspace_id",
+    "recipient_id",
+    "kind",
+    "cause",
+    "title",
+    "reason",
+    "url",
+    "actor_id",
+    "due_at",
+    "created_at",
+    "updated_at",
+    "state",
+    "snoozed_until",
+    "done_at",
+)
 
 
 def _waiting(now: datetime) -> Q:
@@ -25,18 +41,37 @@ def inbox_list_for(
 ) -> QuerySet[InboxItem]:
     """The viewer's items: ``open`` (waiting now; a snooze that has passed is back by itself),
     ``snoozed`` or ``done``. Open items go by the viewer's own deadline, those without one after,
-    newest first; snoozed by when they return; done most recent first."""
+    newest first; snoozed by when they return; done most recent first (``all``: unordered)."""
     now = now or timezone.now()
-    rows = InboxItem.objects.filter(recipient=viewer).select_related("actor__profile")
+    # Only what a list shows: the actor's name, not their membership and profile rows.
+    rows = (
+        InboxItem.objects.filter(recipient=viewer)
+        .select_related("actor__profile")
+        .only(*LIST_FIELDS, "actor__id", "actor__profile__id", "actor__profile__display_name")
+    )
     if view == "snoozed":
         return rows.filter(state=InboxState.OPEN, snoozed_until__gt=now).order_by(
             "snoozed_until", "-id"
         )
     if view == "done":
         return rows.filter(state=InboxState.DONE).order_by("-done_at", "-id")
+    if view == "all":
+        return rows
     return rows.filter(_waiting(now)).order_by(
         F("due_at").asc(nulls_last=True), "-created_at", "-id"
     )
+
+
+def inbox_items_in_order(*, viewer: Membership, ids: Iterable[int]) -> list[InboxItem]:
+    """The viewer's items of one page, in the page's order.
+
+    A page is chosen over the ids alone (``inbox_list_for(...).values_list("pk")[a:b]``), then
+    its rows are read with their actors: a deep page then walks an index, not every row
+    before it with its joins.
+    """
+    wanted = list(ids)
+    rows = inbox_list_for(viewer=viewer, view="all").filter(pk__in=wanted).in_bulk()
+    return [rows[pk] for pk in wanted if pk in rows]
 
 
 def inbox_count_for(*, viewer: Membership, now: datetime | None = None) -> int:

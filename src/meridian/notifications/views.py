@@ -21,6 +21,7 @@ from meridian.notifications.selectors import (
     inbox_count_for,
     inbox_counts_for,
     inbox_entries_for,
+    inbox_items_in_order,
     inbox_list_for,
 )
 from meridian.notifications.services import inbox_done, inbox_snooze, inbox_undo, snooze_until
@@ -46,12 +47,14 @@ def _context(request: WorkspaceRequest, view: str) -> dict[str, object]:
     viewer = request.membership
     now = timezone.now()
     counts = inbox_counts_for(viewer=viewer, now=now)
-    paginator = Paginator(inbox_list_for(viewer=viewer, view=view, now=now), ITEMS_PER_PAGE)
+    ids = inbox_list_for(viewer=viewer, view=view, now=now).values_list("pk", flat=True)
+    paginator = Paginator(ids, ITEMS_PER_PAGE)
     paginator.count = counts[view]  # counted already, with the others
     page = paginator.get_page(request.GET.get("page"))
+    items = inbox_items_in_order(viewer=viewer, ids=page.object_list)
     return {
         "page": page,
-        "entries": inbox_entries_for(viewer=viewer, items=page.object_list, now=now),
+        "entries": inbox_entries_for(viewer=viewer, items=items, now=now),
         "item_base": _inbox_url(viewer.workspace.slug),
         "view": view,
         "views": VIEWS,
