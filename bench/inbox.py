@@ -50,6 +50,12 @@ def table(rows: list[Row]) -> str:
         "|---|---|--:|--:|--:|--:|--:|--:|---|",
     ]
     for r in rows:
+        if r.kind == "reference":
+            lines.append(
+                f"| {r.name} | `{r.path}` | {r.queries} | {r.bytes / 1000:.1f} | {r.median_ms:.2f} "
+                f"| {r.p95_ms:.2f} | {r.cpu_median_ms:.2f} / {r.cpu_p95_ms:.2f} | | |"
+            )
+            continue
         verdict = "PASS" if r.p95_ms <= TARGET_P95_MS else "**FAIL**"
         lines.append(
             f"| {r.name} | `{r.path}` | {r.queries} | {r.bytes / 1000:.1f} | {r.median_ms:.2f} "
@@ -141,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     api = Client(headers={"Authorization": f"Bearer {built['token']}"})
     w = f"/w/{built['slug']}/inbox/"
     spec = [
+        ("bare view /ping (reference)", "reference", "/ping", Client().get),
         ("inbox page", "page", w, page.get),
         ("inbox list (htmx)", "page", w, htmx.get),
         ("inbox page 10", "page", f"{w}?page=10", page.get),
@@ -160,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\nload average {load_start[0]:.2f} at start, {load_end[0]:.2f} at end "
         f"({os.cpu_count()} CPUs); {args.requests} requests per row after {args.warmup}"
     )
-    worst = max(rows, key=lambda r: r.p95_ms)
+    worst = max((r for r in rows if r.kind != "reference"), key=lambda r: r.p95_ms)
     ok = worst.p95_ms <= TARGET_P95_MS
     print(
         f"{'PASS' if ok else 'FAIL'}  inbox page and API p95 ≤ {TARGET_P95_MS:.0f} ms: "
