@@ -274,3 +274,29 @@ def test_every_notice_the_areas_send_is_a_declared_kind_and_every_cause_a_declar
         "decisions.review",
     }
     assert all(source_for(cause) is not None for cause in causes)
+
+
+def test_an_item_opened_meanwhile_by_another_transaction_is_updated_not_doubled(
+    asked, kathmandu, ada, monkeypatch
+):
+    # Another worker opened the item between this one's look and its insert.
+    from meridian.notifications import services
+
+    [existing] = waiting(kathmandu)
+    real_filter = services.InboxItem.objects.select_for_update
+    calls = iter([True])
+
+    def blind_first_look(*args, **kwargs):
+        queryset = real_filter(*args, **kwargs)
+        return queryset.none() if next(calls, False) else queryset
+
+    monkeypatch.setattr(services.InboxItem.objects, "select_for_update", blind_first_look)
+    services.inbox_item_put(
+        recipient=kathmandu,
+        kind="brief.reminder",
+        cause=existing.cause,
+        title="Reminder",
+        url=existing.url,
+        actor=ada,
+    )
+    assert [i.title for i in waiting(kathmandu)] == ["Reminder"]

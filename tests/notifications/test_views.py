@@ -151,3 +151,17 @@ def test_the_page_costs_the_same_queries_for_50_or_500_items(signed_in, kathmand
     with CaptureQueriesContext(connection) as many:
         signed_in.get(url("inbox", kathmandu), headers=headers)
     assert len(many) == len(few)
+
+
+def test_a_bad_snooze_with_htmx_comes_back_in_the_item_naming_the_problem(
+    signed_in, item, kathmandu
+):
+    response = signed_in.post(
+        url("inbox_snooze", kathmandu, item_id=item.pk),
+        {"date": "2026-03-01"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert f'id="inbox-item-{item.pk}"' in html and 'role="alert"' in html
+    assert "is in the past" in html and 'aria-invalid="true"' in html
+    assert InboxItem.objects.get(pk=item.pk).snoozed_until is None

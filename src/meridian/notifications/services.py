@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -163,22 +163,29 @@ def inbox_item_put(
     }
     item = (
         InboxItem.objects.select_for_update()
-        .filter(recipient=recipient, cause=cause, state=InboxState.OPEN)
+        .filter(recipient=recipient, cause=cause[:120], state=InboxState.OPEN)
         .first()
     )
-    if item is not None:
-        for name, value in fields.items():
-            setattr(item, name, value)
-        item.save(update_fields=[*fields])
-        return item
-    return InboxItem.objects.create(
-        workspace_id=recipient.workspace_id,
-        recipient=recipient,
-        cause=cause[:120],
-        created_at=now,
-        state=InboxState.OPEN,
-        **fields,
-    )
+    if item is None:
+        try:
+            # A savepoint: another transaction may open the same cause's item at this moment.
+            with transaction.atomic():
+                return InboxItem.objects.create(
+                    workspace_id=recipient.workspace_id,
+                    recipient=recipient,
+                    cause=cause[:120],
+                    created_at=now,
+                    state=InboxState.OPEN,
+                    **fields,
+                )
+        except IntegrityError:
+            item = InboxItem.objects.select_for_update().get(
+                recipient=recipient, cause=cause[:120], state=InboxState.OPEN
+            )
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.save(update_fields=[*fields])
+    return item
 
 
 def inbox_resolve(*, cause: str | Iterable[str], recipient: Membership | None = None) -> int:
