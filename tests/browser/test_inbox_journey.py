@@ -79,6 +79,9 @@ def test_asked_snoozed_back_by_itself_then_answered(live_server, browser: Browse
         assert structure_problems(page) == []
         page.screenshot(path=str(IMAGES / "inbox-phone.png"), full_page=True)
         page.set_viewport_size(DESKTOP)
+        page.emulate_media(color_scheme="dark")
+        assert axe_violations(page) == []
+        page.emulate_media(color_scheme="light")
 
         # Snooze to the next working morning: the row offers Undo, the count drops at once.
         item.locator("summary").click()
