@@ -19,7 +19,13 @@ from meridian.briefs.services import (
 from meridian.core import registry
 from meridian.core.errors import Conflict, ValidationFailed
 from meridian.decisions.models import DecisionRecord
-from meridian.decisions.services import outcome_write, proposal_close, record_review_remind
+from meridian.decisions.services import Deadline as DecisionDeadline
+from meridian.decisions.services import (
+    outcome_write,
+    proposal_close,
+    proposal_update,
+    record_review_remind,
+)
 from meridian.notifications.models import InboxItem, InboxState
 from meridian.notifications.selectors import inbox_count_for, inbox_entries_for, inbox_list_for
 from meridian.notifications.services import (
@@ -130,6 +136,13 @@ def test_a_proposal_waits_for_your_stance_and_leaves_once_you_give_it(ada, kathm
     assert item.reason == "Ada asked you to take a stance" and item.due_at is not None
     vote(kathmandu, p, position="agree")
     assert waiting(kathmandu) == []
+
+
+def test_moving_an_open_proposals_deadline_moves_it_in_your_inbox(ada, kathmandu):
+    p = proposal(ada, [kathmandu], title="Four-day week", deadline=DecisionDeadline(day=THURSDAY))
+    proposal_update(acting=ada, proposal=p, deadline=DecisionDeadline(day=date(2026, 3, 13)))
+    [entry] = why(kathmandu)
+    assert entry.endswith("by the end of your Friday (17:00 Asia/Kathmandu)")
 
 
 def test_closing_a_proposal_clears_stances_and_asks_the_owner_for_the_outcome(ada, kathmandu):

@@ -69,7 +69,7 @@ from meridian.decisions.search import (
     record_search_index,
 )
 from meridian.decisions.visibility import sight_for
-from meridian.notifications.services import inbox_resolve, notification_send
+from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team, TeamMembership, Workspace
 
@@ -667,6 +667,12 @@ def proposal_update(
         _fix_deadlines(proposal, now, problems)
         problems.raise_any()
         proposal.save(update_fields=["close_at"])
+        for row in ProposalParticipant.objects.filter(proposal=proposal):
+            inbox_due_change(
+                cause=asked_cause(proposal),
+                recipient=Membership(pk=row.membership_id),
+                due_at=row.local_deadline,
+            )
     audit_record(actor=acting, action="decision.proposal_update", obj=proposal)
     proposal_search_index(proposal)
     return proposal
