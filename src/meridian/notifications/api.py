@@ -48,6 +48,7 @@ def _out(entry: InboxEntry) -> dict[str, Any]:
         "url": item.url,
         "actor": str(item.actor.profile.display_name) if item.actor is not None else None,
         "due_at": item.due_at,
+        "overdue": entry.overdue,
         "state": item.state,
         "snoozed_until": item.snoozed_until,
         "done_at": item.done_at,

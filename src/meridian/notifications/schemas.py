@@ -15,6 +15,7 @@ class InboxItemOut(Schema):
     url: str
     actor: str | None
     due_at: datetime | None = Field(..., description="Your own deadline, if there is one.")
+    overdue: bool = Field(..., description="Your deadline has passed.")
     state: Literal["open", "done", "gone"]
     snoozed_until: datetime | None
     done_at: datetime | None

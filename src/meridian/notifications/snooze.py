@@ -93,7 +93,8 @@ def due_phrase(due: datetime, week: WorkingWeek, now: datetime) -> str:
     """The deadline as the member reads it: "by the end of your Thursday (17:00 Europe/Berlin)".
 
     A deadline at the end of the member's working day (or at their local midnight) is "the end
-    of your <day>"; any other is the moment itself; one already passed says so.
+    of your <day>" (with its date when it is a week or more away); any other is the moment
+    itself. Whether it has passed is for the reader to show (``InboxEntry.overdue``).
     """
     zone = week.zone.key
     local = in_zone(due, zone)
@@ -108,6 +109,4 @@ def due_phrase(due: datetime, week: WorkingWeek, now: datetime) -> str:
         words = f"the end of your {name} ({at})"
     else:
         words = f"{moment_text(due, zone, 'datetime')}"
-    if due <= now:
-        return f"was due {words}"
     return f"by {words}"
