@@ -34,6 +34,7 @@ from meridian.workspaces.services import (
 from tests import factories
 from tests.decisions.support import victim_decisions
 from tests.recordings.support import victim_recording
+from tests.webhooks.support import victim_webhooks
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +122,7 @@ def victim(db, settings, tmp_path):
         "item_id": InboxItem.objects.get(
             recipient=admin, cause=f"briefs.question:{question.pk}"
         ).pk,
+        **victim_webhooks(admin),  # endpoint_id, host_id
     }
     return ws, ids
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from meridian.accounts import views as account_views
 from meridian.api import api
+from meridian.calendars import views as calendar_views
 from meridian.core import views as core_views
 from meridian.workspaces import views as workspace_views
 
@@ -28,6 +29,9 @@ urlpatterns = [
     path("w/<slug:workspace>/decisions/", include("meridian.decisions.urls")),
     path("w/<slug:workspace>/search/", include("meridian.search.urls")),
     path("w/<slug:workspace>/inbox/", include("meridian.notifications.urls")),
+    path("w/<slug:workspace>/webhooks/", include("meridian.webhooks.urls")),
+    path("w/<slug:workspace>/calendar/", include("meridian.calendars.urls")),
+    path("calendar/<str:token>.ics", calendar_views.feed, name="calendar_feed"),
     path("api/v1/", api.urls),
 ]
 

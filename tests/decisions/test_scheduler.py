@@ -11,11 +11,10 @@ from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from meridian.briefs.deadlines import week_of
+from meridian.asks.deadlines import participant_deadline, week_of
 from meridian.core.models import AuditEntry, ScheduledRun
 from meridian.core.scheduler import Job, tick
 from meridian.decisions import schedule
-from meridian.decisions.deadlines import participant_deadline
 from meridian.decisions.models import DecisionRecord, Proposal, ProposalParticipant, ProposalStatus
 from meridian.decisions.services import proposal_close
 from meridian.workspaces.models import Membership

@@ -10,7 +10,7 @@ from hypothesis import given
 
 from meridian.core.workingtime import is_working, working_time_between
 from meridian.notifications.snooze import in_working_hours, next_working_morning
-from tests.briefs.support import profile_weeks, scenarios, weeks_without_hours
+from tests.asks.support import profile_weeks, scenarios, weeks_without_hours
 
 
 @given(profile_weeks())

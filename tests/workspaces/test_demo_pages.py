@@ -29,7 +29,7 @@ PAGES = {
     "members": 8,
     "teams": 4,
     "team": 7,
-    "profile": 3,
+    "profile": 4,  # the calendar feed panel reads the member's feed
     "briefs list": 6,
     "brief page": 14,
     "proposals list": 5,

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.apps import apps
 from django.utils import timezone
 
-from meridian.briefs.deadlines import local_deadline, week_of
+from meridian.asks.deadlines import local_deadline, week_of
 from meridian.briefs.models import Brief, BriefParticipant, Comment
 from meridian.briefs.services import (
     Deadline,

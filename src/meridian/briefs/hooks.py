@@ -1,7 +1,12 @@
-"""What briefs offer the other areas through the registry (meridian.core.registry)."""
+"""What briefs add to the other areas through the registry (meridian.core.registry)."""
+
+from meridian.briefs.calendar import brief_deadlines
+from meridian.core import registry
+
+registry.register(registry.CALENDAR_SOURCES, brief_deadlines)
 
 # --- Inbox sources: what of briefs awaits a member ----------------------------------------------
-from meridian.notifications.sources import InboxSource, inbox_source
+from meridian.notifications.sources import InboxSource, inbox_source  # noqa: E402
 
 inbox_source(
     InboxSource("briefs.asked", "Briefs waiting for your input", "{actor} asked you to respond")

@@ -11,6 +11,7 @@ the server makes up, and are served only by an authorized view, always as a down
 from django.db import models
 from django.db.models import Q
 
+from meridian.asks.models import Participation
 from meridian.recordings.errors import size_label
 
 
@@ -121,12 +122,9 @@ class ParticipantKind(models.TextChoices):
     OPTIONAL = "optional", "Optional"
 
 
-class BriefParticipant(models.Model):
+class BriefParticipant(Participation):
     """A member asked to take in a brief: when they saw it, responded, and their own deadline."""
 
-    workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
-    )
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="participants")
     membership = models.ForeignKey(
         "workspaces.Membership", on_delete=models.CASCADE, related_name="brief_participations"
@@ -134,16 +132,7 @@ class BriefParticipant(models.Model):
     kind = models.CharField(
         max_length=10, choices=ParticipantKind.choices, default=ParticipantKind.REQUIRED
     )
-    # The team through which the person was added, if the author named a team.
-    via_team = models.ForeignKey(
-        "workspaces.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # The brief's deadline as it falls for this person (end of the day in their own zone).
-    local_deadline = models.DateTimeField(null=True, blank=True)
-    added_at = models.DateTimeField(auto_now_add=True)
     first_seen_at = models.DateTimeField(null=True, blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    last_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -1,7 +1,7 @@
 """Reads of briefs that the pages and the API share, always through the viewer's membership."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
@@ -21,8 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from meridian.asks.deadlines import deadline_label, week_of
 from meridian.briefs import links as link_kinds
-from meridian.briefs.deadlines import week_of
 from meridian.briefs.models import (
     Brief,
     BriefLink,
@@ -164,16 +164,6 @@ def _watched(recording: Any, member_ids: list[int]) -> dict[int, float]:
 
 
 # --- One brief --------------------------------------------------------------------------------
-
-
-def deadline_label(moment: datetime | None) -> str:
-    """A local deadline in words; midnight (a day without working hours) reads "end of <day>"."""
-    if moment is None:
-        return ""
-    if (moment.hour, moment.minute) == (0, 0):
-        day = moment - timedelta(minutes=1)
-        return f"end of {day:%a} {day.day} {day:%b}"
-    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M}"
 
 
 @dataclass
@@ -323,9 +313,7 @@ def brief_detail_for(
                 participant=p,
                 state=state,
                 watched=watched.get(p.membership_id, 0.0) if recording is not None else None,
-                overdue=p.responded_at is None
-                and p.local_deadline is not None
-                and p.local_deadline <= now,
+                overdue=p.is_overdue(now),
                 local_deadline=in_zone(p.local_deadline, zone) if p.local_deadline else None,
             )
         )

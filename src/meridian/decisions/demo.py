@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from meridian.asks.people import Invitee
 from meridian.briefs.demo import demo_working_day
 from meridian.briefs.models import Brief
-from meridian.briefs.services import Invitee
 from meridian.decisions.ballots import Ballot
 from meridian.decisions.models import DecisionRecord, Option, Proposal
 from meridian.decisions.services import (

@@ -1,7 +1,12 @@
-"""What decisions offer the other areas through the registry (meridian.core.registry)."""
+"""What decisions add to the other areas through the registry (meridian.core.registry)."""
+
+from meridian.core import registry
+from meridian.decisions.calendar import proposal_deadlines
+
+registry.register(registry.CALENDAR_SOURCES, proposal_deadlines)
 
 # --- Inbox sources: what of decisions awaits a member -------------------------------------------
-from meridian.notifications.sources import InboxSource, inbox_source
+from meridian.notifications.sources import InboxSource, inbox_source  # noqa: E402
 
 inbox_source(
     InboxSource(

@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs.deadlines import week_of
+from meridian.asks.deadlines import deadline_label, week_of
 from meridian.briefs.models import (
     Brief,
     BriefLink,
@@ -35,7 +35,6 @@ from meridian.briefs.models import (
     LinkTarget,
     ParticipantKind,
 )
-from meridian.briefs.selectors import deadline_label
 from meridian.core.moments import day_bounds
 from meridian.core.timebounds import in_zone
 from meridian.decisions import ballots

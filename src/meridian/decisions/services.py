@@ -24,24 +24,24 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs.deadlines import deadline_problem, week_of
-from meridian.briefs.models import Brief, BriefLink, Comment
-from meridian.briefs.services import (
+from meridian.asks.deadlines import Deadline as AskDeadline
+from meridian.asks.deadlines import deadline_problem, participant_deadline, week_of
+from meridian.asks.people import (
+    Asked,
     DayOffShift,
     Invitee,
     deadline_day_off_shifts,
-    reminder_claim,
+    people_resolve,
 )
-from meridian.briefs.services import Deadline as BriefDeadline
+from meridian.asks.reminders import reminder_take
+from meridian.briefs.models import Brief, BriefLink, Comment
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.moments import moment_text
-from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
-from meridian.decisions import ballots
+from meridian.decisions import ballots, events
 from meridian.decisions import tally as t
 from meridian.decisions.ballots import Ballot
-from meridian.decisions.deadlines import participant_deadline
 from meridian.decisions.erasure import superseded_ballots_erase
 from meridian.decisions.models import (
     AnonymousBallot,
@@ -71,7 +71,7 @@ from meridian.decisions.search import (
 from meridian.decisions.visibility import sight_for
 from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
 from meridian.workspaces.access import require_role
-from meridian.workspaces.models import Membership, Role, Team, TeamMembership, Workspace
+from meridian.workspaces.models import Membership, Role, Team, Workspace
 
 MAX_TITLE = 200
 MAX_BODY = 50_000
@@ -352,54 +352,28 @@ def _clean_config(
     config.tags = _clean_tags(config.tags, problems)
 
 
-@dataclass
-class _Resolved:
-    member: Membership
-    via_team: Team | None
-
-
 def _resolve_people(
     owner: Membership, invitees: Sequence[Invitee], teams: Sequence[str], problems: FieldErrors
-) -> tuple[dict[int, _Resolved], list[Team]]:
+) -> tuple[dict[int, Asked], list[Team]]:
     """The members asked (the owner always among them) and the teams the proposal concerns."""
-    ws = owner.workspace_id
-    member_ids = {i.member_id for i in invitees if i.member_id is not None}
-    slugs = {i.team for i in invitees if i.team} | set(teams)
-    members = {
-        m.pk: m
-        for m in Membership.objects.select_related("profile").filter(
-            workspace_id=ws, pk__in=member_ids
-        )
+    found = {
+        team.slug: team
+        for team in Team.objects.filter(workspace_id=owner.workspace_id, slug__in=set(teams))
     }
-    found = {team.slug: team for team in Team.objects.filter(workspace_id=ws, slug__in=slugs)}
-    for slug in sorted(slugs - set(found)):
-        field = "teams" if slug in teams else "participants"
-        problems.add(field, f"There is no team “{slug}” in this workspace.")
-    by_team: dict[int, list[Membership]] = {}
-    for link in TeamMembership.objects.select_related("membership__profile").filter(
-        team__in=list(found.values()), membership__is_active=True
-    ):
-        by_team.setdefault(link.team_id, []).append(link.membership)
-    resolved: dict[int, _Resolved] = {owner.pk: _Resolved(owner, None)}
-    for invitee in invitees:
-        if invitee.member_id is not None:
-            member = members.get(invitee.member_id)
-            if member is None:
-                problems.add(
-                    "participants", f"There is no member #{invitee.member_id} in this workspace."
-                )
-            elif not member.is_active:
-                problems.add("participants", f"{_name(member)} is no longer a member.")
-            else:
-                resolved[member.pk] = _Resolved(member, None)
-        elif invitee.team in found:
-            team = found[invitee.team]
-            for member in by_team.get(team.pk, []):
-                resolved.setdefault(member.pk, _Resolved(member, team))
-    if len(resolved) < 2 and "participants" not in problems.errors:
+    missing = set(teams) - set(found)
+    for slug in sorted(missing):
+        problems.add("teams", f"There is no team “{slug}” in this workspace.")
+    asked = people_resolve(
+        acting=owner,
+        invitees=[i for i in invitees if i.team not in missing],  # named once, under "teams"
+        problems=problems,
+        include_acting=True,
+        empty_teams=True,
+    )
+    if len(asked.people) < 2 and "participants" not in problems.errors:
         problems.add("participants", "Ask at least one member or team besides yourself.")
-    named = {i.team for i in invitees if i.team} | set(teams)
-    return resolved, [found[s] for s in sorted(named) if s in found]
+    found.update((team.slug, team) for team in asked.teams)
+    return asked.people, [found[slug] for slug in sorted(found)]
 
 
 def _option_rows(
@@ -451,9 +425,7 @@ def options_from_comments(comments: Iterable[Comment]) -> list[OptionSpec]:
     return specs
 
 
-def _write_people(
-    proposal: Proposal, resolved: dict[int, _Resolved], teams: Sequence[Team]
-) -> None:
+def _write_people(proposal: Proposal, resolved: dict[int, Asked], teams: Sequence[Team]) -> None:
     ProposalParticipant.objects.bulk_create(
         ProposalParticipant(
             workspace_id=proposal.workspace_id,
@@ -702,7 +674,7 @@ def proposal_day_off_shifts(
     return deadline_day_off_shifts(
         acting=owner,
         participants=participants,
-        deadline=BriefDeadline(day=deadline.day),
+        deadline=AskDeadline(day=deadline.day),
         include_acting=True,
         already_asked=already,
     )
@@ -769,6 +741,7 @@ def proposal_open(*, acting: Membership, proposal: Proposal) -> Proposal:
             due_at=row.local_deadline,
             cause=asked_cause(proposal),
         )
+    events.proposal_opened(proposal, acting)
     return proposal
 
 
@@ -905,6 +878,7 @@ def proposal_comment_add(*, acting: Membership, proposal: Proposal, body: str) -
             subject=f"{_name(acting)} commented on {proposal.title}",
             url=f"{proposal_url(proposal)}#comment-{comment.pk}",
         )
+    events.proposal_comment_added(comment, proposal, acting)
     return comment
 
 
@@ -965,6 +939,7 @@ def _close(proposal: Proposal, *, by: Membership | None, reason: str, now: datet
                 url=url,
                 body=str(proposal.verdict["explanation"]),
             )
+    events.proposal_closed(proposal, by)
     return proposal
 
 
@@ -1007,20 +982,18 @@ def proposal_close_due(*, proposal_id: int, now: datetime) -> None:
 
 def participant_remind(*, participant_id: int, now: datetime) -> None:
     """Remind one participant who has not given a stance yet (the scheduler decided it is due)."""
-    row = (
+    taken = reminder_take(
         ProposalParticipant.objects.select_related(
             "proposal__workspace", "proposal__owner__profile", "membership__profile"
-        )
-        .filter(pk=participant_id, responded_at__isnull=True, proposal__status=ProposalStatus.OPEN)
-        .first()
+        ).filter(
+            pk=participant_id, responded_at__isnull=True, proposal__status=ProposalStatus.OPEN
+        ),
+        now,
     )
-    if row is None:
+    if taken is None:
         return
+    row, zone = taken
     proposal = row.proposal
-    profile = row.membership.profile
-    week = week_of(profile.time_zone, profile.working_hours)
-    if not reminder_claim(ProposalParticipant.objects.filter(pk=row.pk), week, now):
-        raise NotNow("Reminded already this local day.")
     audit_record(
         actor=None,
         action="decision.remind",
@@ -1030,7 +1003,7 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     )
     body = ""
     if row.local_deadline is not None:
-        body = f"It closes {moment_text(row.local_deadline, week.zone.key, 'long')}."
+        body = f"It closes {moment_text(row.local_deadline, zone, 'long')}."
     notification_send(
         recipient=row.membership,
         kind="decision.reminder",

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from meridian.accounts.services import user_create
+from meridian.core import registry
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
 from meridian.core.submission import once_per_submission, saved, submitted
@@ -61,6 +62,10 @@ from meridian.workspaces.services import (
     team_update,
     workspace_create,
 )
+
+# Sections other areas add to the member's profile page (the calendar feed address): each item
+# is a callable taking the request and the member, returning the section's HTML.
+PROFILE_PANELS = "profile_panels"
 
 
 def _status(request: HttpRequest) -> int:
@@ -301,6 +306,7 @@ def profile(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             "days": days,
             "zone_options": zone_options(),
             "clock": local_clock(me.profile, timezone.now()),
+            "panels": [panel(request, me) for panel in registry.items(PROFILE_PANELS)],
         },
         status=_status(request),
     )

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from meridian.asks.deadlines import full_working_day_end, participant_deadline
 from meridian.core.workingtime import working_intervals, working_week
-from meridian.decisions.deadlines import full_working_day_end, participant_deadline
 
 NINE_TO_FIVE = {d: [(540, 1020)] for d in range(5)}
 BERLIN = working_week("Europe/Berlin", NINE_TO_FIVE)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from meridian.briefs.deadlines import ReminderDue, local_deadline, reminder_due, week_of
+from meridian.asks.deadlines import ReminderDue, local_deadline, reminder_due, week_of
 from meridian.core.workingtime import (
     WorkingHoursError,
     WorkingWeek,
@@ -21,7 +21,7 @@ from meridian.core.workingtime import (
     working_time_between,
     working_week,
 )
-from tests.briefs.support import (
+from tests.asks.support import (
     DAY,
     MINUTE,
     garbage_hours,

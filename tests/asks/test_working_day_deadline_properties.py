@@ -12,10 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meridian.briefs.deadlines import local_deadline
+from meridian.asks.deadlines import (
+    SEARCH_DAYS,
+    full_working_day_end,
+    local_deadline,
+    participant_deadline,
+)
 from meridian.core.workingtime import WorkingWeek, working_intervals, working_time_between
-from meridian.decisions.deadlines import SEARCH_DAYS, full_working_day_end, participant_deadline
-from tests.briefs.support import (
+from tests.asks.support import (
     DAY,
     MINUTE,
     local_date,

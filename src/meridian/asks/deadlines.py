@@ -1,29 +1,34 @@
-"""Follow-the-sun deadlines and reminder timing: pure functions over working time, no ORM.
+"""Follow-the-sun deadlines and reminder timing for anyone asked: pure functions, no ORM.
 
 "End of Thursday" is the end of Thursday's working hours in each participant's own zone
-(meridian.core.workingtime.end_of_working_day), so one brief has as many deadlines as its
-participants have zones; it is due, as a whole, when the last of them has passed.
+(meridian.core.workingtime.end_of_working_day), so one ask has as many deadlines as its
+participants have zones; it is due, as a whole, when the last of them has passed. Three kinds
+of deadline exist (:func:`participant_deadline`): an instant, the same for everyone; the end of
+a day in each participant's zone; and "after everyone has had at least one full working day"
+(:func:`full_working_day_end`). Briefs use the first two, proposals all three.
 
 The rule for days off: when the day is not a working day for someone (a weekend in their
 week, or a day wholly on time off), their deadline is the end of their *next* working day, not
-the midnight of their day off. Briefs, proposals (decisions.deadlines calls
-:func:`local_deadline`), reminders, pages and the API all read that one computed deadline. The
-forms warn before sending, naming who is affected and their new deadline (:func:`day_off_shift`).
+the midnight of their day off. Asks, reminders, pages and the API all read that one computed
+deadline. The forms warn before sending, naming who is affected and their new deadline
+(:func:`day_off_shift`, meridian.asks.people.deadline_day_off_shifts).
 
 Bounds (:func:`deadline_problem`): a deadline lies at most ``DEADLINE_HORIZON`` (five years)
 ahead, and a day before yesterday (UTC) has ended everywhere, so both are refused with a message
 naming the field before anything is computed or stored. Values stored before these bounds
 existed are still rendered safely (meridian.core.moments).
 
-Reminder rules (the scheduler job in briefs/schedule.py applies them):
+Reminder rules (:func:`reminder_due`; meridian.asks.reminders applies them for the areas'
+scheduler jobs):
 
-* only required participants who have not responded, on open briefs that have a deadline;
+* only people who have not responded, on open asks that have a deadline;
 * only while the participant is inside their working hours (``is_working``);
 * never on the local day they were asked (the invitation itself told them), and at most once
   per local working day after that;
 * before their local deadline a reminder says when it is due; after it, exactly one more
-  reminder says it is overdue, and then the brief stops reminding them (the author sees who is
-  overdue on the brief and in the list). Chasing further is a person's job, not a robot's.
+  reminder says it is overdue, and then the ask stops reminding them (the author sees who is
+  overdue). Chasing further is a person's job, not a robot's. An area may leave the overdue
+  reminder out (a proposal closes at its last deadline instead).
 """
 
 from collections.abc import Mapping, Sequence
@@ -35,13 +40,29 @@ from typing import Any, Protocol
 from meridian.core.workingtime import (
     WorkingHoursError,
     WorkingWeek,
+    end_of_local_day,
     end_of_working_day,
     is_working,
     next_working_day,
+    working_intervals,
     working_week,
 )
 
 HoursJson = Mapping[str, Sequence[Sequence[int]]]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A respond-by deadline: one instant, the end of a day in each participant's zone, or none."""
+
+    at: datetime | None = None
+    day: date | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.at is not None:
+            return "instant"
+        return "local_day" if self.day is not None else "none"
 
 
 @lru_cache(maxsize=4096)
@@ -77,7 +98,7 @@ def week_of(zone: str, hours: HoursJson) -> WorkingWeek:
 def local_deadline(
     week: WorkingWeek, *, deadline_at: datetime | None, deadline_date: date | None
 ) -> datetime | None:
-    """When the brief is due for this person: the instant itself, or the end of their local day."""
+    """When the ask is due for this person: the instant itself, or the end of their local day."""
     if deadline_at is not None:
         return deadline_at
     if deadline_date is not None:
@@ -185,7 +206,7 @@ class _Member(Protocol):
 
 
 class Reminded(Protocol):
-    """What the rules read of someone asked (a brief's or a proposal's participant row)."""
+    """What the rules read of someone asked (a participant row, meridian.asks.models)."""
 
     @property
     def pk(self) -> Any: ...
@@ -211,3 +232,61 @@ def participant_reminder_due(
         deadline=participant.local_deadline,
         last_reminded_at=participant.last_reminded_at,
     )
+
+
+# How far ahead to look for a full working day (long time off) before giving up.
+SEARCH_DAYS = 400
+
+
+def _local_midnight(week: WorkingWeek, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=week.zone)
+
+
+def full_working_day_end(week: WorkingWeek, opened_at: datetime) -> datetime:
+    """The end of the member's first whole working day after ``opened_at``.
+
+    A day counts if it has working hours and none of them had begun when the ask opened
+    (an ask opened before someone's working day starts gives them that same day). For
+    someone without working hours it is the end of the next local day.
+    """
+    first = opened_at.astimezone(week.zone).date()
+    if week.has_hours:
+        for offset in range(SEARCH_DAYS):
+            day = first + timedelta(days=offset)
+            start = _local_midnight(week, day)
+            end = end_of_local_day(week, day)
+            spans = list(working_intervals(week, start, end))
+            if spans and spans[0][0] >= opened_at:
+                return end
+    return end_of_local_day(week, first + timedelta(days=1))
+
+
+def participant_deadline(
+    week: WorkingWeek,
+    kind: str,
+    *,
+    opened_at: datetime,
+    deadline_at: datetime | None,
+    deadline_date: date | None,
+) -> datetime:
+    """One participant's deadline for an ask opened at ``opened_at``.
+
+    ``kind`` is ``"instant"``, ``"local_day"`` or ``"working_day"`` (a full working day).
+    """
+    if kind == "working_day":
+        return full_working_day_end(week, opened_at)
+    due = local_deadline(week, deadline_at=deadline_at, deadline_date=deadline_date)
+    if due is None:
+        raise ValueError(f"A {kind} deadline needs its moment or its day.")
+    return due
+
+
+def deadline_label(moment: datetime | None) -> str:
+    """A local deadline in words, in the moment's own zone; midnight (a day without working
+    hours) reads "end of <day>", e.g. "end of Thu 12 Mar" or "Thu 12 Mar, 17:00"."""
+    if moment is None:
+        return ""
+    if (moment.hour, moment.minute) == (0, 0):
+        day = moment - timedelta(minutes=1)
+        return f"end of {day:%a} {day.day} {day:%b}"
+    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M}"
