@@ -1,7 +1,7 @@
 """Every write to briefs: the ask and who is asked, the thread, links, reminders and closing.
 
 Each service checks who acts, runs in one transaction, writes the audit log, and tells people
-through meridian.core.notify after the transaction commits. Input problems are collected and
+through meridian.notifications (notification_send), which also keeps each member's inbox. Input problems are collected and
 raised together as one ValidationFailed naming each field, before anything is written.
 """
 
@@ -44,8 +44,8 @@ from meridian.briefs.search import brief_search_index, comment_search_index
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import MENTION_RE, render_markdown
 from meridian.core.moments import deadline_text, moment_text
-from meridian.core.notify import notify
 from meridian.core.services import audit_record
+from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.services import has_control_characters
@@ -254,15 +254,23 @@ def _respond_by(brief: Brief) -> datetime | None:
     return latest
 
 
+def asked_cause(brief: Brief) -> str:
+    """The inbox cause of being asked in a brief (one item per participant)."""
+    return f"briefs.asked:{brief.pk}"
+
+
 def _tell_asked(
     brief: Brief, members: Iterable[Membership], deadlines: dict[int, datetime | None]
 ) -> None:
     author = _name(brief.author)
     for member in members:
         due = deadlines.get(member.pk)
-        notify(
+        notification_send(
             recipient=member,
             kind="brief.asked",
+            actor=brief.author,
+            due_at=due,
+            cause=asked_cause(brief),
             subject=f"{author} asks for your {brief.get_ask_kind_display().lower()}: {brief.title}",
             url=brief_url(brief),
             # Each person's own deadline, in their own zone: the one the brief page shows them.
@@ -443,11 +451,15 @@ def brief_update(
 
     for row in removed:
         row.delete()
+        inbox_resolve(cause=asked_cause(brief), recipient=row.membership)
     for row in kind_changes:
         row.save(update_fields=["kind"])
     for pk, due in deadlines.items():
         if pk in existing:
             BriefParticipant.objects.filter(pk=existing[pk].pk).update(local_deadline=due)
+            inbox_due_change(
+                cause=asked_cause(brief), recipient=existing[pk].membership, due_at=due
+            )
     BriefParticipant.objects.bulk_create(
         BriefParticipant(
             workspace_id=brief.workspace_id,
@@ -514,8 +526,11 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
     )
     audit_record(actor=acting, action="brief.close", obj=brief)
     brief_search_index(brief)
+    # Nothing on a closed brief awaits anyone: the ask and its open questions leave inboxes.
+    questions = Comment.objects.filter(brief=brief, is_question=True).values_list("pk", flat=True)
+    inbox_resolve(cause=[asked_cause(brief), *(f"briefs.question:{pk}" for pk in questions)])
     for participant in BriefParticipant.objects.select_related("membership").filter(brief=brief):
-        notify(
+        notification_send(
             recipient=participant.membership,
             kind="brief.closed",
             subject=f"Closed with a summary: {brief.title}",
@@ -623,19 +638,23 @@ def _tell_about_comment(
     told: set[int] = {acting.pk}
     for member in mentioned:
         told.add(member.pk)
-        notify(
+        notification_send(
             recipient=member,
             kind="brief.mention",
             subject=f"{who} mentioned you on {brief.title}",
             url=url,
+            actor=acting,
+            cause=f"briefs.mention:comment:{comment.pk}",
         )
     if root is not None and root.author_id not in told:
         told.add(root.author_id)
-        notify(
+        notification_send(
             recipient=root.author,
             kind="brief.reply",
             subject=f"{who} replied on {brief.title}",
             url=url,
+            actor=acting,
+            cause=f"briefs.reply:comment:{comment.pk}",
         )
     if brief.author_id not in told:
         what = (
@@ -643,11 +662,14 @@ def _tell_about_comment(
             if comment.is_response
             else ("asked a question on" if comment.is_question else "commented on")
         )
-        notify(
+        notification_send(
             recipient=brief.author,
             kind="brief.comment",
             subject=f"{who} {what} {brief.title}",
             url=url,
+            actor=acting,
+            # A question awaits the author until it is marked answered.
+            cause=f"briefs.question:{comment.pk}" if comment.is_question else "",
         )
 
 
@@ -716,6 +738,7 @@ def respond(
     BriefParticipant.objects.filter(pk=participant.pk, responded_at__isnull=True).update(
         responded_at=now
     )
+    inbox_resolve(cause=asked_cause(brief), recipient=acting)
     BriefParticipant.objects.filter(pk=participant.pk, first_seen_at__isnull=True).update(
         first_seen_at=now
     )
@@ -759,11 +782,13 @@ def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
         Mention(workspace_id=comment.workspace_id, comment=comment, membership=m) for m in new
     )
     for member in new:
-        notify(
+        notification_send(
             recipient=member,
             kind="brief.mention",
             subject=f"{_name(acting)} mentioned you on {comment.brief.title}",
             url=f"{brief_url(comment.brief)}#comment-{comment.pk}",
+            actor=acting,
+            cause=f"briefs.mention:comment:{comment.pk}",
         )
     audit_record(
         actor=acting, action="brief.comment_edit", obj=comment, data={"brief": comment.brief_id}
@@ -778,6 +803,7 @@ def _mark_answered(*, acting: Membership, question: Comment, answer: Comment | N
     if not updated:
         raise Conflict("This question has already been marked answered.")
     question.refresh_from_db(fields=["answered_at", "answered_by", "answer"])
+    inbox_resolve(cause=f"briefs.question:{question.pk}")
     audit_record(
         actor=acting,
         action="brief.answer",
@@ -786,9 +812,10 @@ def _mark_answered(*, acting: Membership, question: Comment, answer: Comment | N
     )
     if question.author_id != acting.pk:
         brief = question.brief
-        notify(
+        notification_send(
             recipient=question.author,
             kind="brief.answered",
+            actor=acting,
             subject=f"{_name(acting)} answered your question on {brief.title}",
             url=f"{brief_url(brief)}#comment-{question.pk}",
         )
@@ -1055,10 +1082,13 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
     body = ""
     if due is not None:
         body = f"It is due {moment_text(due, zone, 'long')}."
-    notify(
+    notification_send(
         recipient=participant.membership,
         kind="brief.overdue" if overdue else "brief.reminder",
         subject=subject,
         url=brief_url(brief),
         body=body,
+        actor=brief.author,
+        due_at=due,
+        cause=asked_cause(brief),
     )

@@ -1,7 +1,7 @@
 """Every write to decisions: proposals, stances, the discussion, closing, outcomes and pins.
 
 Each service checks who acts, runs in one transaction, writes the audit log and tells people
-through meridian.core.notify after commit. Input problems are collected and raised together
+through meridian.notifications (notification_send), which also keeps each member's inbox. Input problems are collected and raised together
 as one ValidationFailed naming each field, before anything is written. Writes that depend on a
 proposal's state lock its row first, so a stance, an edit of the rule and the close at the
 deadline happen one after another, never across each other.
@@ -38,7 +38,6 @@ from meridian.briefs.models import Brief, BriefLink, Comment
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.moments import moment_text
-from meridian.core.notify import notify
 from meridian.core.services import audit_record
 from meridian.decisions import ballots, events
 from meridian.decisions import tally as t
@@ -70,6 +69,7 @@ from meridian.decisions.search import (
     record_search_index,
 )
 from meridian.decisions.visibility import sight_for
+from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team, Workspace
 
@@ -623,15 +623,28 @@ def proposal_update(
     if option_rows is not None:
         Option.objects.filter(proposal=proposal).delete()
         Option.objects.bulk_create(option_rows)
+    before = set(
+        ProposalParticipant.objects.filter(proposal=proposal).values_list(
+            "membership_id", flat=True
+        )
+    )
     ProposalParticipant.objects.filter(proposal=proposal).delete()
     ProposalTeam.objects.filter(proposal=proposal).delete()
     _write_people(proposal, resolved, team_rows)
+    for member_id in before - set(resolved):
+        inbox_resolve(cause=asked_cause(proposal), recipient=Membership(pk=member_id))
     ProposalTag.objects.filter(proposal=proposal).delete()
     _write_tags(proposal, config.tags)
     if proposal.status == ProposalStatus.OPEN:
         _fix_deadlines(proposal, now, problems)
         problems.raise_any()
         proposal.save(update_fields=["close_at"])
+        for row in ProposalParticipant.objects.filter(proposal=proposal):
+            inbox_due_change(
+                cause=asked_cause(proposal),
+                recipient=Membership(pk=row.membership_id),
+                due_at=row.local_deadline,
+            )
     audit_record(actor=acting, action="decision.proposal_update", obj=proposal)
     proposal_search_index(proposal)
     return proposal
@@ -718,18 +731,26 @@ def proposal_open(*, acting: Membership, proposal: Proposal) -> Proposal:
     for row in ProposalParticipant.objects.select_related("membership").filter(proposal=proposal):
         if row.membership_id == acting.pk:
             continue
-        notify(
+        notification_send(
             recipient=row.membership,
             kind="decision.asked",
             subject=f"{owner} asks for your stance: {proposal.title}",
             url=proposal_url(proposal),
             body=ballots.rule_text(proposal),
+            actor=proposal.owner,
+            due_at=row.local_deadline,
+            cause=asked_cause(proposal),
         )
     events.proposal_opened(proposal, acting)
     return proposal
 
 
 # --- Stances ----------------------------------------------------------------------------------
+
+
+def asked_cause(proposal: Proposal) -> str:
+    """The inbox cause of being asked for a stance (one item per participant)."""
+    return f"decisions.asked:{proposal.pk}"
 
 
 def _participant(proposal: Proposal, member: Membership) -> ProposalParticipant:
@@ -755,6 +776,7 @@ def stance_submit(*, acting: Membership, proposal: Proposal, ballot: Ballot) -> 
     first_time = participant.responded_at is None
     if first_time:
         ProposalParticipant.objects.filter(pk=participant.pk).update(responded_at=now)
+        inbox_resolve(cause=asked_cause(proposal), recipient=acting)
     if proposal.anonymous:
         _cast_anonymously(proposal, payload, reason)
         audit_record(actor=acting, action="decision.stance", obj=proposal)
@@ -849,9 +871,10 @@ def proposal_comment_add(*, acting: Membership, proposal: Proposal, body: str) -
     ).exists()
     owner_sees = sight_for(proposal, responded=owner_responded, is_participant=True).comments
     if proposal.owner_id != acting.pk and owner_sees:
-        notify(
+        notification_send(
             recipient=proposal.owner,
             kind="decision.comment",
+            actor=acting,
             subject=f"{_name(acting)} commented on {proposal.title}",
             url=f"{proposal_url(proposal)}#comment-{comment.pk}",
         )
@@ -894,9 +917,12 @@ def _close(proposal: Proposal, *, by: Membership | None, reason: str, now: datet
     )
     proposal_search_index(proposal, comments=True)
     url = proposal_url(proposal)
-    notify(
+    inbox_resolve(cause=asked_cause(proposal))
+    notification_send(
         recipient=proposal.owner,
         kind="decision.outcome_due",
+        actor=by,
+        cause=f"decisions.outcome:{proposal.pk}",
         subject=f"Closed: write the outcome of {proposal.title}",
         url=reverse(
             "proposal_outcome",
@@ -906,7 +932,7 @@ def _close(proposal: Proposal, *, by: Membership | None, reason: str, now: datet
     )
     for row in ProposalParticipant.objects.select_related("membership").filter(proposal=proposal):
         if row.membership_id != proposal.owner_id:
-            notify(
+            notification_send(
                 recipient=row.membership,
                 kind="decision.closed",
                 subject=f"Closed: {proposal.title}",
@@ -978,12 +1004,15 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     body = ""
     if row.local_deadline is not None:
         body = f"It closes {moment_text(row.local_deadline, zone, 'long')}."
-    notify(
+    notification_send(
         recipient=row.membership,
         kind="decision.reminder",
         subject=f"Reminder: {_name(proposal.owner)} asks for your stance on {proposal.title}",
         url=proposal_url(proposal),
         body=body,
+        actor=proposal.owner,
+        due_at=row.local_deadline,
+        cause=asked_cause(proposal),
     )
 
 
@@ -1134,6 +1163,7 @@ def outcome_write(
             raise Conflict(f"Decision {supersedes.adr_id} has already been superseded.")
     problems.raise_any()
 
+    inbox_resolve(cause=f"decisions.outcome:{proposal.pk}")
     outcome = Outcome.objects.create(
         workspace_id=proposal.workspace_id,
         proposal=proposal,
@@ -1220,9 +1250,10 @@ def outcome_write(
     record_search_index(record)
     for row in ProposalParticipant.objects.select_related("membership").filter(proposal=proposal):
         if row.membership_id != acting.pk:
-            notify(
+            notification_send(
                 recipient=row.membership,
                 kind="decision.recorded",
+                actor=acting,
                 subject=f"Decided: {proposal.title}",
                 url=record_url(record),
                 body=outcome.statement,
@@ -1241,9 +1272,10 @@ def record_review_remind(*, record_id: int) -> None:
         return
     audit_record(actor=None, action="decision.review_due", obj=record, workspace=record.workspace)
     body = f"Expected effect: {record.expected_effect}" if record.expected_effect else ""
-    notify(
+    notification_send(
         recipient=record.owner,
         kind="decision.review",
+        cause=f"decisions.review:{record.pk}",
         subject=f"Review due: {record.adr_id} {record.title}",
         url=record_url(record),
         body=body,
