@@ -23,14 +23,14 @@ PACKAGE = Path(meridian.__file__).parent
 
 
 def _notify_kinds() -> set[str]:
-    """Every kind named in a ``notify(kind=...)`` call anywhere in the package."""
+    """Every kind named in a ``notification_send(kind=...)`` call anywhere in the package."""
     kinds: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name != "notify":
+            if name != "notification_send":
                 continue
             for keyword in node.keywords:
                 if keyword.arg == "kind":
@@ -74,6 +74,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "proposal.reminder",
         "decision.review",
         "decision.ballots_erase",
+        "webhook.attempt",
     ]
     assert list(registered_kinds()) == [
         "brief",
@@ -164,7 +165,15 @@ def test_a_member_has_no_audit_log_and_a_guest_no_api_tokens():
 
     assert "Audit log" not in member_nav and "API tokens" in member_nav
     assert "Audit log" not in guest_nav and "API tokens" not in guest_nav
-    assert guest_nav == ["Briefs", "Decisions", "Members", "Teams", "Profile", "Workspaces"]
+    assert guest_nav == [
+        "Inbox",
+        "Briefs",
+        "Decisions",
+        "Members",
+        "Teams",
+        "Profile",
+        "Workspaces",
+    ]
 
 
 @pytest.mark.django_db

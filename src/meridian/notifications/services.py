@@ -7,9 +7,7 @@ decides itself how and when to deliver it. Until a channel is registered, the no
 at once after commit, as Meridian always did.
 """
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.conf import settings
@@ -21,25 +19,11 @@ from django.utils import timezone
 from meridian.core import registry
 from meridian.core.errors import Conflict, ValidationFailed
 from meridian.core.moments import moment_text
+from meridian.core.muting import is_muted, muted  # noqa: F401  (muted is part of this API)
 from meridian.notifications import snooze
 from meridian.notifications.models import InboxItem, InboxState
 from meridian.notifications.sources import source_for
 from meridian.workspaces.models import Membership
-
-_muted: ContextVar[bool] = ContextVar("meridian_notify_muted", default=False)
-
-
-@contextmanager
-def muted() -> Iterator[None]:
-    """Write through the services without telling anyone (the demo and the benchmark data).
-
-    Inbox items are still written: they are state ("this awaits you"), not a message.
-    """
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
 
 
 def _name(member: Membership | None) -> str:
@@ -77,7 +61,7 @@ def notification_send(
             actor=actor,
             due_at=due_at,
         )
-    if _muted.get():
+    if is_muted():
         return
     notice = registry.Notice(
         workspace_id=recipient.workspace_id,
