@@ -33,7 +33,7 @@ for at in 2026-12-05T23:30:00+00:00 2027-03-28T00:40:00+00:00 2026-12-31T23:30:0
   rm -f "$MERIDIAN_DATA_DIR/test-day.sqlite3"
   MERIDIAN_DATABASE_URL="" MERIDIAN_TEST_DATABASE_NAME="$MERIDIAN_DATA_DIR/test-day.sqlite3" \
     run_pytest -q --clock-at="$at" \
-    tests/briefs tests/decisions tests/workspaces tests/accounts tests/search \
+    tests/briefs tests/decisions tests/workspaces tests/accounts tests/search tests/calendars \
     tests/test_reader_zone.py tests/core/test_reader_zone_messages.py tests/core/test_moments.py \
     tests/core/test_submission.py tests/core/test_views.py tests/recordings/test_services.py \
     tests/api/test_idempotency.py tests/api/test_auth.py tests/api/test_inputs.py \

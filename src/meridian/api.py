@@ -528,19 +528,23 @@ def register_routers() -> None:
     """Mount every area's router (imported here so areas never import the API root)."""
     from meridian.accounts.api import router as accounts_router
     from meridian.briefs.api import router as briefs_router
-    from meridian.core.api import router as core_router
     from meridian.decisions.api import router as decisions_router
+    from meridian.notifications.api import router as notifications_router
     from meridian.recordings.api import router as recordings_router
     from meridian.search.api import router as search_router
+    from meridian.webhooks.api import router as webhooks_router
+    from meridian.workspaces.api import audit_router
     from meridian.workspaces.api import router as workspaces_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", workspaces_router)
     api.add_router("/", briefs_router)
-    api.add_router("/", core_router)
+    api.add_router("/", audit_router)
     api.add_router("/", recordings_router)
     api.add_router("/", decisions_router)
     api.add_router("/", search_router)
+    api.add_router("/", notifications_router)
+    api.add_router("/", webhooks_router)
     api.add_router("/", fallback)
 
 

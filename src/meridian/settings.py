@@ -97,10 +97,14 @@ INSTALLED_APPS = [
     "meridian.core",
     "meridian.accounts",
     "meridian.workspaces",
+    "meridian.asks",
     "meridian.briefs",
     "meridian.recordings",
     "meridian.decisions",
     "meridian.search",
+    "meridian.webhooks",
+    "meridian.calendars",
+    "meridian.notifications",
 ]
 
 MIDDLEWARE = [
@@ -422,3 +426,7 @@ if urlparse(BASE_URL).scheme not in {"http", "https"}:
     raise ImproperlyConfigured("MERIDIAN_BASE_URL must start with http:// or https://")
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Outgoing webhooks: how long to wait to connect, and then for the answer, before an attempt
+# counts as failed (and is retried later).
+WEBHOOK_TIMEOUT_SECONDS = _env_int("MERIDIAN_WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)

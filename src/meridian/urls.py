@@ -4,11 +4,12 @@ from django.urls import include, path
 
 from meridian.accounts import views as account_views
 from meridian.api import api
+from meridian.calendars import views as calendar_views
 from meridian.core import views as core_views
 from meridian.workspaces import views as workspace_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", workspace_views.home, name="home"),
     path("health", core_views.health, name="health"),
     path("ping", core_views.ping, name="ping"),
     # Before allauth's own: the sign-in page that answers 429 when throttled.
@@ -22,11 +23,14 @@ urlpatterns = [
     ),
     path("w/<slug:workspace>/", include("meridian.workspaces.urls")),
     path("w/<slug:workspace>/", include("meridian.accounts.urls")),
-    path("w/<slug:workspace>/", include("meridian.core.urls")),
     path("w/<slug:workspace>/briefs/", include("meridian.briefs.urls")),
     path("w/<slug:workspace>/recordings/", include("meridian.recordings.urls")),
     path("w/<slug:workspace>/decisions/", include("meridian.decisions.urls")),
     path("w/<slug:workspace>/search/", include("meridian.search.urls")),
+    path("w/<slug:workspace>/inbox/", include("meridian.notifications.urls")),
+    path("w/<slug:workspace>/webhooks/", include("meridian.webhooks.urls")),
+    path("w/<slug:workspace>/calendar/", include("meridian.calendars.urls")),
+    path("calendar/<str:token>.ics", calendar_views.feed, name="calendar_feed"),
     path("api/v1/", api.urls),
 ]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from meridian.briefs.deadlines import local_deadline, week_of
+from meridian.asks.deadlines import local_deadline, week_of
 from meridian.briefs.models import Brief, BriefParticipant, Comment
 from meridian.briefs.services import Deadline, Invitee, brief_create, comment_add
 from meridian.workspaces.models import Membership, Workspace

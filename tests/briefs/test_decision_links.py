@@ -8,8 +8,10 @@ from django.urls import reverse
 from meridian.briefs import links
 from meridian.briefs.models import Brief, BriefLink
 from meridian.briefs.services import link_add
+from meridian.core import registry
 from meridian.core.errors import ValidationFailed
 from meridian.decisions.models import DecisionRecord
+from meridian.decisions.selectors import record_link_url
 from meridian.workspaces.models import Membership
 from tests.api.support import bearer, get, problem, send
 from tests.briefs.factories import brief, person
@@ -124,15 +126,13 @@ def test_without_records_the_page_offers_no_decision_menu(client, asked, kathman
 
 
 def test_a_link_to_a_record_that_cannot_be_found_still_reads_as_a_decision(
-    client, asked, author, kathmandu, monkeypatch
+    client, asked, author, kathmandu
 ):
     record = decided(proposal(author, [kathmandu], title="Use PostgreSQL"))
     link_add(acting=author, brief=asked, target="decision", target_id=record.pk)
-    monkeypatch.setitem(
-        links._kinds, "decision", links.LinkKind("decision", "decision record", _none, _nothing)
-    )
-
-    page = signed_in(client, kathmandu).get(page_of(asked)).content.decode()
+    unfindable = links.LinkKind("decision", "decision record", _none, _nothing, url=record_link_url)
+    with registry.replaced(registry.LINK_KINDS, [unfindable]):
+        page = signed_in(client, kathmandu).get(page_of(asked)).content.decode()
 
     assert f'<a href="{record_page_of(record)}">Decision record #{record.pk}</a>' in page
 
@@ -242,18 +242,16 @@ def test_tasks_cannot_be_linked_yet(client, asked, kathmandu):
 # --- The registry --------------------------------------------------------------------------------
 
 
-def test_a_kind_nobody_registered_cannot_be_linked_and_has_no_titles(
-    asked, record, author, monkeypatch
-):
-    monkeypatch.delitem(links._kinds, "decision")
-
-    with pytest.raises(ValidationFailed) as caught:
-        link_add(acting=author, brief=asked, target="decision", target_id=record.pk)
+def test_a_kind_nobody_registered_cannot_be_linked_and_has_no_titles(asked, record, author):
+    with registry.replaced(registry.LINK_KINDS, []):
+        with pytest.raises(ValidationFailed) as caught:
+            link_add(acting=author, brief=asked, target="decision", target_id=record.pk)
+        titles = links.titles_for("decision", asked.workspace_id, [record.pk])
 
     assert caught.value.errors == {
         "target": ["Decisions cannot be linked yet; link their web address instead."]
     }
-    assert links.titles_for("decision", asked.workspace_id, [record.pk]) is None
+    assert titles is None
     assert not BriefLink.objects.exists()
 
 

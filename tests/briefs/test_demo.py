@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from meridian.briefs.deadlines import day_off_shift, week_of
+from meridian.asks.deadlines import day_off_shift, week_of
 from meridian.briefs.models import BriefParticipant, Comment
 from meridian.briefs.selectors import BriefFilters, brief_list_for
 from meridian.decisions.models import ProposalParticipant

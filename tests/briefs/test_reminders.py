@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from meridian.briefs.deadlines import reminder_due, week_of
+from meridian.asks.deadlines import reminder_due, week_of
 from meridian.briefs.models import BriefParticipant
 from meridian.briefs.schedule import JOB, brief_reminders
 from meridian.briefs.services import brief_close, respond

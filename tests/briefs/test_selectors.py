@@ -1,7 +1,6 @@
 """Brief reads: the list's filters and counts, one brief's state, and the decisions hook."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -12,7 +11,6 @@ from meridian.briefs.selectors import (
     brief_detail_for,
     brief_list_for,
     briefs_linked_to,
-    deadline_label,
     sync_hours_saved_for,
 )
 from meridian.briefs.services import (
@@ -193,9 +191,3 @@ def test_decisions_find_the_briefs_that_link_to_them(author, kathmandu, outsider
 
     assert [x.title for x in found] == ["Should we raise prices?"]
     assert list(foreign) == []
-
-
-def test_a_deadline_at_midnight_reads_as_the_end_of_the_day_before():
-    kathmandu = ZoneInfo("Asia/Kathmandu")
-    assert deadline_label(datetime(2026, 3, 16, 0, 0, tzinfo=kathmandu)) == "end of Sun 15 Mar"
-    assert deadline_label(datetime(2026, 3, 12, 17, 0, tzinfo=kathmandu)) == "Thu 12 Mar, 17:00"

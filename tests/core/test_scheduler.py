@@ -10,9 +10,9 @@ from django.db import connections, transaction
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from meridian.core import scheduler
+from meridian.core import registry, scheduler
 from meridian.core.models import AuditEntry, ScheduledRun
-from meridian.core.scheduler import Job, Occurrence, register, run_key, tick
+from meridian.core.scheduler import Job, Occurrence, register, registered_jobs, run_key, tick
 from meridian.core.services import audit_record
 from meridian.workspaces.services import invitation_create, invitation_revoke
 from meridian.workspaces.tasks import invitation_email_send
@@ -147,12 +147,13 @@ def test_the_clock_decides_what_is_due(db):
     assert (early.ran, first.ran, second.ran) == ([], ["test.deadline:1"], ["test.deadline:2"])
 
 
-def test_a_name_is_registered_to_one_job_only(monkeypatch):
-    monkeypatch.setattr(scheduler, "_registry", {})
-    register("test.unique", lambda now: [])
-
-    with pytest.raises(ValueError, match="already registered"):
+def test_a_name_is_registered_to_one_job_only():
+    with registry.replaced(registry.SCHEDULED_JOBS, []):
         register("test.unique", lambda now: [])
+        register("test.unique", lambda now: [])
+
+        with pytest.raises(ValueError, match="already registered"):
+            registered_jobs()
 
 
 @pytest.mark.django_db(transaction=True)

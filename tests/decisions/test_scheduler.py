@@ -11,11 +11,10 @@ from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from meridian.briefs.deadlines import week_of
+from meridian.asks.deadlines import participant_deadline, week_of
 from meridian.core.models import AuditEntry, ScheduledRun
 from meridian.core.scheduler import Job, tick
 from meridian.decisions import schedule
-from meridian.decisions.deadlines import participant_deadline
 from meridian.decisions.models import DecisionRecord, Proposal, ProposalParticipant, ProposalStatus
 from meridian.decisions.services import proposal_close
 from meridian.workspaces.models import Membership
@@ -70,19 +69,19 @@ def test_a_worker_killed_mid_close_leaves_no_trace_and_the_next_tick_closes(
     past_deadline(p)
     from meridian.decisions import services
 
-    real = services.notify
+    real = services.notification_send
 
     def dies(**kwargs):
         raise SystemError("the worker was killed")
 
-    monkeypatch.setattr(services, "notify", dies)
+    monkeypatch.setattr(services, "notification_send", dies)
     crashed = tick(timezone.now(), jobs=[CLOSE])
     assert crashed.failed == [f"proposal.close:{p.pk}"]
     assert Proposal.objects.get(pk=p.pk).is_open
     assert not ScheduledRun.objects.filter(key=f"proposal.close:{p.pk}").exists()
     assert closes() == 0
 
-    monkeypatch.setattr(services, "notify", real)
+    monkeypatch.setattr(services, "notification_send", real)
     assert tick(timezone.now(), jobs=[CLOSE]).ran == [f"proposal.close:{p.pk}"]
     assert Proposal.objects.get(pk=p.pk).is_closed and closes() == 1
 

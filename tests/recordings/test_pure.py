@@ -4,9 +4,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from meridian.core.errors import size_label
 from meridian.recordings import media
 from meridian.recordings.captions import BadCaptions, Cue, parse_vtt, write_vtt
-from meridian.recordings.errors import size_label
 from meridian.recordings.progress import covered, merge_ranges, watched_fraction
 from meridian.recordings.serving import Unsatisfiable, parse_range
 from meridian.recordings.templatetags.recording_tags import timecode, timeline_x

@@ -10,11 +10,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from meridian.briefs.services import brief_close
-from meridian.core.errors import Conflict, PermissionDenied, ValidationFailed
+from meridian.core.errors import Conflict, PermissionDenied, TooLarge, ValidationFailed
 from meridian.core.models import AuditEntry
 from meridian.core.scheduler import registered_jobs, tick
 from meridian.recordings import media
-from meridian.recordings.errors import Busy, ChunkInterrupted, Gone, OffsetMismatch, TooLarge
+from meridian.recordings.errors import Busy, ChunkInterrupted, Gone, OffsetMismatch
 from meridian.recordings.models import Recording, RecordingStatus, Upload, UploadStatus
 from meridian.recordings.services import (
     CAPTION_MAX_BYTES,

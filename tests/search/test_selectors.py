@@ -7,10 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from meridian.core import registry as core_registry
 from meridian.core.errors import ValidationFailed
-from meridian.search import backends, registry
+from meridian.search import backends
 from meridian.search.models import SearchDocument
 from meridian.search.query import parse_query
+from meridian.search.registry import Audience
 from meridian.search.selectors import search_for
 from meridian.search.services import search_index_upsert
 from tests import factories
@@ -84,15 +86,16 @@ def test_other_workspaces_documents_are_never_found(workspace, author, other_wor
 
 
 @pytest.fixture
-def club(monkeypatch):
+def club():
     """An audience rule of the tests: "tests.club:<key>" admits the members listed per key."""
     members: dict[str, set[int]] = {}
 
     def check(viewer, keys):
         return {key for key in keys if viewer.pk in members.get(key, set())}
 
-    monkeypatch.setitem(registry._audiences, "tests.club", check)
-    return members
+    rules = [*core_registry.items(core_registry.SEARCH_AUDIENCES), Audience("tests.club", check)]
+    with core_registry.replaced(core_registry.SEARCH_AUDIENCES, rules):
+        yield members
 
 
 def test_restricted_documents_are_hidden_unless_their_audience_admits_the_viewer(

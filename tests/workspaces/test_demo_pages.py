@@ -29,9 +29,9 @@ PAGES = {
     "members": 8,
     "teams": 4,
     "team": 7,
-    "profile": 3,
+    "profile": 4,  # the calendar feed panel reads the member's feed
     "briefs list": 6,
-    "brief page": 14,
+    "brief page": 15,  # the recording player (a panel of the recordings area) reads its recording
     "proposals list": 5,
     "proposal page": 17,
     "decision log": 8,

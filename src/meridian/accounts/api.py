@@ -11,8 +11,8 @@ from meridian.accounts.services import token_create, token_revoke
 from meridian.core.errors import PermissionDenied
 from meridian.core.idempotency import answer_holds_secret
 from meridian.core.pagination import CursorPagination
-from meridian.core.schemas import ApiRequest, Problem
-from meridian.workspaces.access import requires
+from meridian.core.schemas import Problem
+from meridian.workspaces.access import ApiRequest, requires
 from meridian.workspaces.models import Membership, Role
 
 router = Router(tags=["accounts"])

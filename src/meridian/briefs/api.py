@@ -54,8 +54,8 @@ from meridian.briefs.services import (
 )
 from meridian.core.errors import NotFound, ValidationFailed
 from meridian.core.pagination import CursorPagination
-from meridian.core.schemas import ApiRequest, Problem
-from meridian.workspaces.access import requires
+from meridian.core.schemas import Problem
+from meridian.workspaces.access import ApiRequest, requires
 from meridian.workspaces.models import Role
 
 router = Router(tags=["briefs"])

@@ -4,16 +4,15 @@ Everything is written through the services, with notifications muted. Briefs mea
 overdue or long closed are then moved back in time (``_backdate``): the services rightly refuse
 a deadline in the past, so this is the one place that rewrites timestamps, and only demo data.
 Where ffmpeg is installed, the first brief gets a real six-second recording with captions
-(meridian.recordings.demo), and comments pinned to moments of it.
+(the recordings area, through DEMO_RECORDING), and comments pinned to moments of it.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.utils import timezone
 
-from meridian.briefs.deadlines import local_deadline, week_of
+from meridian.asks.deadlines import local_deadline, week_of
 from meridian.briefs.models import Brief, BriefParticipant, Comment
 from meridian.briefs.services import (
     Deadline,
@@ -27,7 +26,8 @@ from meridian.briefs.services import (
     question_answer,
     respond,
 )
-from meridian.core.notify import muted
+from meridian.core import registry
+from meridian.notifications.services import muted
 from meridian.workspaces.models import Membership, Workspace
 
 
@@ -332,13 +332,14 @@ def _backdate(brief: Brief, days: int) -> None:
     )
 
 
+# The recordings area builds on briefs; it gives a demo brief its recording from its hooks.py,
+# with a callable registered at this point: (brief) -> whether the brief now has a recording.
+DEMO_RECORDING = "briefs.demo_recording"
+
+
 def _record(brief: Brief) -> bool:
     """Give the brief a real short recording (before any pin, and before it is closed)."""
-    if not apps.is_installed("meridian.recordings"):
-        return False
-    from meridian.recordings.demo import demo_recording
-
-    return demo_recording(brief) is not None
+    return any(make(brief) for make in registry.items(DEMO_RECORDING))
 
 
 def _build(spec: DemoBrief, members: dict[str, Membership], made: dict[str, Brief]) -> Brief:

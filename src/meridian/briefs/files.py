@@ -21,8 +21,7 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 
 from meridian.briefs.models import BriefLink, LinkTarget
-from meridian.core.errors import NotFound
-from meridian.recordings.errors import TooLarge, size_label
+from meridian.core.errors import NotFound, TooLarge, size_label
 
 MAX_FILENAME = 200
 DEFAULT_FILENAME = "file"

@@ -1,82 +1,21 @@
 """Forms of the briefs pages; the rules that matter live in the services."""
 
-from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
 
+from meridian.asks.forms import invitees_from_picker
+from meridian.asks.people import Invitee
 from meridian.briefs.models import AskKind, LinkRelation
-from meridian.briefs.services import DayOffShift, Deadline, Invitee, Meeting
-from meridian.workspaces.models import Membership, Team
+from meridian.briefs.services import Deadline, Meeting
 
 DEADLINE_CHOICES = [
     ("none", "No deadline"),
     ("day", "End of a day, in each person's own time zone"),
     ("instant", "A moment (your time)"),
 ]
-
-
-def participant_choices(
-    members: list[Membership], teams: list[Team], viewer: Membership
-) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The picker's options: whole teams first, then people, grouped for a <select multiple>."""
-    return [
-        ("Teams", [(f"team:{t.slug}", f"{t.name} (whole team)") for t in teams]),
-        (
-            "People",
-            [
-                (f"member:{m.pk}", f"{m.profile.display_name} — {m.profile.time_zone}")
-                for m in members
-                if m.pk != viewer.pk
-            ],
-        ),
-    ]
-
-
-def days_off_digest(shifts: Sequence[DayOffShift]) -> str:
-    """What ticking "Keep this day" agrees to: this day, for these people whose deadline moves.
-
-    The warning's checkbox carries it; a send whose day or people differ no longer matches, so
-    it is warned again instead of keeping a day nobody agreed to (signed, so it is not guessed).
-    """
-    days = sorted({s.day.isoformat() for s in shifts})
-    people = sorted(s.member.pk for s in shifts)
-    value = f"{','.join(days)}|{','.join(map(str, people))}"
-    return salted_hmac("meridian.days_off_ok", value, algorithm="sha256").hexdigest()
-
-
-def day_off_shifts_to_confirm(
-    request: HttpRequest, form: forms.Form, find: Callable[[], list[DayOffShift]]
-) -> list[DayOffShift]:
-    """The day-off warning a brief or proposal form shows before saving: ``find()``'s shifts,
-    or none when the form is not sent or not valid, or its author kept this very day for
-    these very people (``days_off_ok`` is the digest of these shifts)."""
-    if request.method != "POST" or not form.is_valid():
-        return []
-    shifts = find()
-    if shifts and form.cleaned_data.get("days_off_ok") == days_off_digest(shifts):
-        return []
-    return shifts
-
-
-def day_off_form_status(request: HttpRequest, shifts: Sequence[DayOffShift]) -> int:
-    """A warning to confirm is not an error (200); a form sent back with problems is 422."""
-    return 422 if request.method == "POST" and not shifts else 200
-
-
-def _invitees(values: list[str], required: bool) -> list[Invitee]:
-    found: list[Invitee] = []
-    for value in values:
-        kind, _, key = value.partition(":")
-        if kind == "team":
-            found.append(Invitee(team=key, required=required))
-        elif kind == "member" and key.isdigit():
-            found.append(Invitee(member_id=int(key), required=required))
-    return found
 
 
 class BriefForm(forms.Form):
@@ -123,7 +62,7 @@ class BriefForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     # Ticked in the day-off warning (templates/day_off_warning.html): send despite days off.
-    # Its value is the warning's days_off_digest, so it agrees to that day for those people only.
+    # Its value is the warning's days_off_digest (meridian.asks.forms), so it agrees to that day for those people only.
     days_off_ok = forms.CharField(required=False, max_length=64)
     meeting_people = forms.IntegerField(
         required=False, min_value=1, label="People in the meeting this replaces"
@@ -150,8 +89,8 @@ class BriefForm(forms.Form):
 
     def invitees(self) -> list[Invitee]:
         data = self.cleaned_data
-        return _invitees(data.get("required") or [], True) + _invitees(
-            data.get("optional") or [], False
+        return invitees_from_picker(data.get("required") or [], required=True) + (
+            invitees_from_picker(data.get("optional") or [], required=False)
         )
 
     def deadline(self) -> Deadline:

@@ -11,7 +11,8 @@ the server makes up, and are served only by an authorized view, always as a down
 from django.db import models
 from django.db.models import Q
 
-from meridian.recordings.errors import size_label
+from meridian.asks.models import Participation
+from meridian.core.errors import size_label
 
 
 class AskKind(models.TextChoices):
@@ -121,12 +122,9 @@ class ParticipantKind(models.TextChoices):
     OPTIONAL = "optional", "Optional"
 
 
-class BriefParticipant(models.Model):
+class BriefParticipant(Participation):
     """A member asked to take in a brief: when they saw it, responded, and their own deadline."""
 
-    workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
-    )
     brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="participants")
     membership = models.ForeignKey(
         "workspaces.Membership", on_delete=models.CASCADE, related_name="brief_participations"
@@ -134,16 +132,7 @@ class BriefParticipant(models.Model):
     kind = models.CharField(
         max_length=10, choices=ParticipantKind.choices, default=ParticipantKind.REQUIRED
     )
-    # The team through which the person was added, if the author named a team.
-    via_team = models.ForeignKey(
-        "workspaces.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # The brief's deadline as it falls for this person (end of the day in their own zone).
-    local_deadline = models.DateTimeField(null=True, blank=True)
-    added_at = models.DateTimeField(auto_now_add=True)
     first_seen_at = models.DateTimeField(null=True, blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    last_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -288,8 +277,9 @@ class LinkTarget(models.TextChoices):
 class BriefLink(models.Model):
     """Related material of a brief: another brief, a web address, a task, a decision or a file.
 
-    The extension point for the decisions and work apps: they register their kind in
-    ``briefs.links`` (how to check an id and name the object), links are made with
+    The extension point for the decisions and work apps: they register their kind at the
+    registry's ``LINK_KINDS`` from their hooks.py (how to check an id, name the object and
+    reach its page), links are made with
     ``target=DECISION`` (or ``TASK``) and ``target_id`` = their object's id, through
     ``briefs.services.link_add``, and they find the briefs behind one of their objects with
     ``briefs.selectors.briefs_linked_to``.
@@ -298,6 +288,10 @@ class BriefLink(models.Model):
     # What the link points at, as a person reads it ("ADR-0007 Use PostgreSQL"): filled in by
     # the selectors that show links, None where there is nothing to name.
     target_title: str | None = None
+    # Where the object's page is, and what its kind is called, for the kinds other areas
+    # registered (filled in by the same selectors).
+    target_url: str = ""
+    target_noun: str = ""
 
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"

@@ -5,27 +5,10 @@ from typing import Any
 
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import model_validator
 
+from meridian.asks.schemas import ParticipantIn, PersonRef
 from meridian.briefs.models import AskKind, LinkRelation, LinkTarget
-from meridian.briefs.services import Deadline, Invitee, Meeting
-
-
-class ParticipantIn(Schema):
-    """A member (``member_id``) or a whole team (``team``, its slug); required unless said otherwise."""
-
-    member_id: int | None = None
-    team: str | None = None
-    required: bool = True
-
-    @model_validator(mode="after")
-    def _one_of(self) -> "ParticipantIn":
-        if (self.member_id is None) == (not self.team):
-            raise ValueError("give either member_id or team")
-        return self
-
-    def invitee(self) -> Invitee:
-        return Invitee(member_id=self.member_id, team=self.team, required=self.required)
+from meridian.briefs.services import Deadline, Meeting
 
 
 class BriefFields(Schema):
@@ -75,20 +58,6 @@ class BriefPatch(BriefFields):
     participants: list[ParticipantIn] | None = Field(
         None, description="The new list; it replaces the old one (people who responded stay)."
     )
-
-
-class PersonRef(Schema):
-    id: int
-    display_name: str
-    time_zone: str
-
-    @staticmethod
-    def resolve_display_name(obj: Any) -> str:
-        return str(obj.profile.display_name)
-
-    @staticmethod
-    def resolve_time_zone(obj: Any) -> str:
-        return str(obj.profile.time_zone)
 
 
 class BriefSummaryOut(Schema):

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from django.urls import reverse
 
 from meridian.briefs.models import Brief, Comment
-from meridian.search.registry import Document, search_kind
+from meridian.search.registry import Document
 from meridian.search.services import search_index_relabel, search_index_upsert
 
 
@@ -60,14 +60,12 @@ def comment_search_index(comment: Comment, brief: Brief) -> None:
     _upsert(_comment_document(comment, brief))
 
 
-@search_kind("brief", label="Brief", plural="Briefs")
 def brief_documents() -> Iterator[Document]:
     """Every brief of every workspace."""
     for brief in Brief.objects.select_related("workspace").order_by("pk").iterator(2000):
         yield _brief_document(brief)
 
 
-@search_kind("comment", label="Comment", plural="Comments")
 def comment_documents() -> Iterator[Document]:
     """Every comment on every brief."""
     comments = Comment.objects.select_related("brief__workspace").order_by("pk")

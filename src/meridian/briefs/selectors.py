@@ -1,10 +1,10 @@
 """Reads of briefs that the pages and the API share, always through the viewer's membership."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.apps import apps
 from django.db.models import (
     Count,
     Exists,
@@ -21,8 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from meridian.asks.deadlines import deadline_label, week_of
 from meridian.briefs import links as link_kinds
-from meridian.briefs.deadlines import week_of
 from meridian.briefs.models import (
     Brief,
     BriefLink,
@@ -33,6 +33,7 @@ from meridian.briefs.models import (
     LinkTarget,
     ParticipantKind,
 )
+from meridian.core import registry
 from meridian.core.timebounds import in_zone
 from meridian.workspaces.models import Membership
 
@@ -143,37 +144,45 @@ def sync_hours_saved_for(*, viewer: Membership) -> float:
     return round((total or 0) / 60, 1)
 
 
+# The area that records walkthroughs builds on briefs, so briefs cannot import it. It tells a
+# brief about its recording at this registry point instead (from its hooks.py), with a
+# BriefMedia; the player itself is that area's panel on the brief page ("brief.detail").
+BRIEF_MEDIA = "brief_media"
+
+
+@dataclass(frozen=True)
+class BriefMedia:
+    """How briefs learn about a brief's recording without knowing its model.
+
+    ``latest(brief_id)`` is the brief's current recording or None (any object with ``pk`` and
+    ``duration`` in seconds); ``watched(recording, member_ids)`` is ``{member_id: 0..1}``,
+    how much of it each of those members has watched, in one query.
+    """
+
+    latest: Callable[[int], Any]
+    watched: Callable[[Any, list[int]], dict[int, float]]
+
+
+def _media() -> BriefMedia | None:
+    found = registry.items(BRIEF_MEDIA)
+    return found[0] if found else None
+
+
 def recording_for(brief: Brief) -> Any:
-    """The brief's latest recording, or None (also while the recordings app is not installed)."""
-    if not apps.is_installed("meridian.recordings"):
-        return None
-    recording_model = apps.get_model("recordings", "Recording")
-    return recording_model.objects.filter(brief_id=brief.pk).order_by("-created_at", "-id").first()
+    """The brief's latest recording, or None (also while no area provides recordings)."""
+    media = _media()
+    return media.latest(brief.pk) if media is not None else None
 
 
 def _watched(recording: Any, member_ids: list[int]) -> dict[int, float]:
     """How much of the recording each member has watched, 0 to 1."""
-    if recording is None or not member_ids:
+    media = _media()
+    if media is None or recording is None or not member_ids:
         return {}
-    view_model = apps.get_model("recordings", "RecordingView")
-    return dict(
-        view_model.objects.filter(recording=recording, membership_id__in=member_ids).values_list(
-            "membership_id", "fraction"
-        )
-    )
+    return media.watched(recording, member_ids)
 
 
 # --- One brief --------------------------------------------------------------------------------
-
-
-def deadline_label(moment: datetime | None) -> str:
-    """A local deadline in words; midnight (a day without working hours) reads "end of <day>"."""
-    if moment is None:
-        return ""
-    if (moment.hour, moment.minute) == (0, 0):
-        day = moment - timedelta(minutes=1)
-        return f"end of {day:%a} {day.day} {day:%b}"
-    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M}"
 
 
 @dataclass
@@ -323,9 +332,7 @@ def brief_detail_for(
                 participant=p,
                 state=state,
                 watched=watched.get(p.membership_id, 0.0) if recording is not None else None,
-                overdue=p.responded_at is None
-                and p.local_deadline is not None
-                and p.local_deadline <= now,
+                overdue=p.is_overdue(now),
                 local_deadline=in_zone(p.local_deadline, zone) if p.local_deadline else None,
             )
         )
@@ -407,8 +414,9 @@ def links_titled(*, viewer: Membership, links: list[BriefLink]) -> list[BriefLin
     """Give each link the ``target_title`` a person reads: a brief's title, a record's label.
 
     One query per kind of object present (however many links), through the reads the other
-    areas registered in ``meridian.briefs.links``; an object that is gone, or a kind nobody
-    registered, leaves the title None.
+    areas registered (``meridian.briefs.links``); an object that is gone, or a kind nobody
+    registered, leaves the title None. Links to a registered kind also get the object's page
+    (``target_url``) and what its kind is called (``target_noun``).
     """
     wanted: dict[str, set[int]] = {}
     for link in links:
@@ -423,6 +431,11 @@ def links_titled(*, viewer: Membership, links: list[BriefLink]) -> list[BriefLin
     for link in links:
         if link.target in titles and link.target_id is not None:
             link.target_title = titles[link.target].get(link.target_id)
+            kind = link_kinds.registered(link.target)
+            if kind is not None:
+                link.target_noun = kind.noun
+                if kind.url is not None:
+                    link.target_url = kind.url(viewer.workspace.slug, link.target_id)
     return links
 
 

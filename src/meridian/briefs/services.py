@@ -1,32 +1,33 @@
 """Every write to briefs: the ask and who is asked, the thread, links, reminders and closing.
 
 Each service checks who acts, runs in one transaction, writes the audit log, and tells people
-through meridian.core.notify after the transaction commits. Input problems are collected and
+through meridian.notifications (notification_send), which also keeps each member's inbox. Input problems are collected and
 raised together as one ValidationFailed naming each field, before anything is written.
 """
 
 import math
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs import files, links
-from meridian.briefs.deadlines import (
-    day_off_shift,
-    deadline_problem,
-    local_day_start,
-    local_deadline,
-    week_of,
+from meridian.asks.deadlines import Deadline, deadline_problem
+from meridian.asks.people import (
+    Asked,
+    DayOffShift,
+    Invitee,
+    deadline_day_off_shifts,
+    local_deadlines,
+    people_resolve,
 )
+from meridian.asks.reminders import reminder_take
+from meridian.briefs import events, files, links
 from meridian.briefs.models import (
     AskKind,
     Brief,
@@ -38,19 +39,15 @@ from meridian.briefs.models import (
     LinkRelation,
     LinkTarget,
     Mention,
-    ParticipantKind,
 )
 from meridian.briefs.search import brief_search_index, comment_search_index
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import MENTION_RE, render_markdown
-from meridian.core.moments import day_text, deadline_text, moment_text, zone_label
-from meridian.core.notify import notify
-from meridian.core.scheduler import NotNow
+from meridian.core.moments import deadline_text, moment_text
 from meridian.core.services import audit_record
-from meridian.core.timebounds import in_zone
-from meridian.core.workingtime import WorkingWeek
+from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
 from meridian.workspaces.access import require_role
-from meridian.workspaces.models import Membership, Role, Team, TeamMembership
+from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.services import has_control_characters
 
 MAX_TITLE = 200
@@ -64,29 +61,6 @@ MAX_MEETING_PEOPLE = 1000
 MAX_MEETING_MINUTES = 24 * 60
 MAX_PIN_SECONDS = 24 * 60 * 60
 MAX_MENTIONS = 50
-
-
-@dataclass(frozen=True)
-class Invitee:
-    """One entry of a brief's participant list: a member (by id) or a whole team (by slug)."""
-
-    member_id: int | None = None
-    team: str | None = None
-    required: bool = True
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A respond-by deadline: one instant, the end of a day in each participant's zone, or none."""
-
-    at: datetime | None = None
-    day: date | None = None
-
-    @property
-    def kind(self) -> str:
-        if self.at is not None:
-            return "instant"
-        return "local_day" if self.day is not None else "none"
 
 
 @dataclass(frozen=True)
@@ -221,148 +195,15 @@ def _clean_deadline(
 # --- Participants ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Resolved:
-    member: Membership
-    kind: str
-    via_team: Team | None
-
-
 def _resolve_participants(
     acting: Membership, invitees: Sequence[Invitee], problems: FieldErrors
-) -> dict[int, _Resolved]:
+) -> dict[int, Asked]:
     """Members and teams named by the author, as members of the workspace (the author excepted).
 
     A person named as both required and optional is required; one named directly rather than
-    through a team counts as named directly.
+    through a team counts as named directly (meridian.asks.people).
     """
-    ws = acting.workspace_id
-    member_ids = {i.member_id for i in invitees if i.member_id is not None}
-    slugs = {i.team for i in invitees if i.team}
-    members = {
-        m.pk: m
-        for m in Membership.objects.select_related("profile").filter(
-            workspace_id=ws, pk__in=member_ids
-        )
-    }
-    teams = {t.slug: t for t in Team.objects.filter(workspace_id=ws, slug__in=slugs)}
-    team_members: dict[int, list[Membership]] = {}
-    for link in TeamMembership.objects.select_related("membership__profile").filter(
-        team__in=list(teams.values()), membership__is_active=True
-    ):
-        team_members.setdefault(link.team_id, []).append(link.membership)
-
-    resolved: dict[int, _Resolved] = {}
-
-    def put(member: Membership, required: bool, team: Team | None) -> None:
-        if member.pk == acting.pk:
-            return
-        kind = ParticipantKind.REQUIRED if required else ParticipantKind.OPTIONAL
-        current = resolved.get(member.pk)
-        if current is None:
-            resolved[member.pk] = _Resolved(member, kind, team)
-            return
-        if kind == ParticipantKind.REQUIRED:
-            current.kind = kind
-        if team is None:
-            current.via_team = None
-
-    for invitee in invitees:
-        if (invitee.member_id is None) == (not invitee.team):
-            problems.add("participants", "Each participant is either a member or a team.")
-            continue
-        if invitee.member_id is not None:
-            member = members.get(invitee.member_id)
-            if member is None:
-                problems.add(
-                    "participants", f"There is no member #{invitee.member_id} in this workspace."
-                )
-            elif not member.is_active:
-                problems.add("participants", f"{_name(member)} is no longer a member.")
-            else:
-                put(member, invitee.required, None)
-        else:
-            team = teams.get(invitee.team or "")
-            if team is None:
-                problems.add(
-                    "participants", f"There is no team “{invitee.team}” in this workspace."
-                )
-                continue
-            others = [m for m in team_members.get(team.pk, []) if m.pk != acting.pk]
-            if not others:
-                problems.add("participants", f"The team {team.name} has nobody in it to ask.")
-            for member in others:
-                put(member, invitee.required, team)
-    return resolved
-
-
-def _local_deadlines(
-    deadline: Deadline, members: Iterable[Membership]
-) -> dict[int, datetime | None]:
-    return {
-        m.pk: local_deadline(
-            week_of(m.profile.time_zone, m.profile.working_hours),
-            deadline_at=deadline.at,
-            deadline_date=deadline.day,
-        )
-        for m in members
-    }
-
-
-@dataclass(frozen=True)
-class DayOffShift:
-    """Someone for whom a deadline day is a day off, and the working day it moves to."""
-
-    member: Membership
-    day: date
-    due: datetime  # the end of their next working day
-
-    @property
-    def message(self) -> str:
-        zone = self.member.profile.time_zone
-        return (
-            f"{_name(self.member)} ({zone_label(zone)}) does not work on {day_text(self.day)}: "
-            f"their deadline becomes the end of {moment_text(self.due, zone, 'longday')}, "
-            f"{moment_text(self.due, zone, 'time')}."
-        )
-
-    @property
-    def due_day(self) -> date:
-        return in_zone(self.due, week_of(self.member.profile.time_zone, {}).zone).date()
-
-
-def deadline_day_off_shifts(
-    *,
-    acting: Membership,
-    participants: Sequence[Invitee],
-    deadline: Deadline,
-    include_acting: bool = False,
-    already_asked: Collection[int] = (),
-) -> list[DayOffShift]:
-    """Who among the people asked does not work on the deadline day, by name (writes nothing).
-
-    The forms show these before sending, so the author knows whose deadline moves to their next
-    working day (the rule in meridian.briefs.deadlines). Empty unless the deadline is a day
-    within bounds; unknown people and teams are left to the write's own errors. Members in
-    ``already_asked`` are not named (an edit that keeps the day: they were shown it then).
-    """
-    if deadline.day is None or deadline.at is not None:
-        return []
-    if deadline_problem(day=deadline.day, now=timezone.now()) is not None:
-        return []
-    resolved = _resolve_participants(acting, participants, FieldErrors())
-    members = [r.member for r in resolved.values()]
-    if include_acting:
-        members.insert(0, acting)
-    members = [m for m in members if m.pk not in already_asked]
-    shifts: list[DayOffShift] = []
-    for member in members:
-        week = week_of(member.profile.time_zone, member.profile.working_hours)
-        if day_off_shift(week, deadline.day) is not None:
-            due = local_deadline(week, deadline_at=None, deadline_date=deadline.day)
-            assert due is not None  # a day deadline always falls for everyone
-            shifts.append(DayOffShift(member=member, day=deadline.day, due=due))
-    return sorted(shifts, key=lambda s: (_name(s.member).lower(), s.member.pk))
+    return people_resolve(acting=acting, invitees=invitees, problems=problems).people
 
 
 def brief_day_off_shifts(
@@ -413,15 +254,23 @@ def _respond_by(brief: Brief) -> datetime | None:
     return latest
 
 
+def asked_cause(brief: Brief) -> str:
+    """The inbox cause of being asked in a brief (one item per participant)."""
+    return f"briefs.asked:{brief.pk}"
+
+
 def _tell_asked(
     brief: Brief, members: Iterable[Membership], deadlines: dict[int, datetime | None]
 ) -> None:
     author = _name(brief.author)
     for member in members:
         due = deadlines.get(member.pk)
-        notify(
+        notification_send(
             recipient=member,
             kind="brief.asked",
+            actor=brief.author,
+            due_at=due,
+            cause=asked_cause(brief),
             subject=f"{author} asks for your {brief.get_ask_kind_display().lower()}: {brief.title}",
             url=brief_url(brief),
             # Each person's own deadline, in their own zone: the one the brief page shows them.
@@ -464,7 +313,7 @@ def brief_create(
     if not resolved and "participants" not in problems.errors:
         problems.add("participants", "Ask at least one member or team (besides yourself).")
     members = {pk: r.member for pk, r in resolved.items()}
-    deadlines = _local_deadlines(deadline, members.values()) if not problems.errors else {}
+    deadlines = local_deadlines(deadline, members.values()) if not problems.errors else {}
     _check_not_passed(deadline, deadlines, members, now, problems)
     problems.raise_any()
 
@@ -502,6 +351,7 @@ def brief_create(
     )
     brief_search_index(brief)
     _tell_asked(brief, members.values(), deadlines)
+    events.brief_created(brief, author)
     return brief
 
 
@@ -558,7 +408,7 @@ def brief_update(
         p.membership_id: p
         for p in BriefParticipant.objects.select_related("membership__profile").filter(brief=brief)
     }
-    added: dict[int, _Resolved] = {}
+    added: dict[int, Asked] = {}
     removed: list[BriefParticipant] = []
     kind_changes: list[BriefParticipant] = []
     if participants is not None:
@@ -589,7 +439,7 @@ def brief_update(
         }
     )
     deadlines = (
-        _local_deadlines(current_deadline, to_compute.values()) if not problems.errors else {}
+        local_deadlines(current_deadline, to_compute.values()) if not problems.errors else {}
     )
     pending = {
         pk: due
@@ -601,11 +451,15 @@ def brief_update(
 
     for row in removed:
         row.delete()
+        inbox_resolve(cause=asked_cause(brief), recipient=row.membership)
     for row in kind_changes:
         row.save(update_fields=["kind"])
     for pk, due in deadlines.items():
         if pk in existing:
             BriefParticipant.objects.filter(pk=existing[pk].pk).update(local_deadline=due)
+            inbox_due_change(
+                cause=asked_cause(brief), recipient=existing[pk].membership, due_at=due
+            )
     BriefParticipant.objects.bulk_create(
         BriefParticipant(
             workspace_id=brief.workspace_id,
@@ -672,13 +526,17 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
     )
     audit_record(actor=acting, action="brief.close", obj=brief)
     brief_search_index(brief)
+    # Nothing on a closed brief awaits anyone: the ask and its open questions leave inboxes.
+    questions = Comment.objects.filter(brief=brief, is_question=True).values_list("pk", flat=True)
+    inbox_resolve(cause=[asked_cause(brief), *(f"briefs.question:{pk}" for pk in questions)])
     for participant in BriefParticipant.objects.select_related("membership").filter(brief=brief):
-        notify(
+        notification_send(
             recipient=participant.membership,
             kind="brief.closed",
             subject=f"Closed with a summary: {brief.title}",
             url=brief_url(brief),
         )
+    events.brief_closed(brief, acting)
     return brief
 
 
@@ -764,6 +622,7 @@ def _write_comment(
         Mention(workspace_id=brief.workspace_id, comment=comment, membership=m) for m in mentioned
     )
     _tell_about_comment(acting, brief, comment, root, mentioned)
+    events.comment_added(comment, brief, acting)
     return comment
 
 
@@ -779,19 +638,23 @@ def _tell_about_comment(
     told: set[int] = {acting.pk}
     for member in mentioned:
         told.add(member.pk)
-        notify(
+        notification_send(
             recipient=member,
             kind="brief.mention",
             subject=f"{who} mentioned you on {brief.title}",
             url=url,
+            actor=acting,
+            cause=f"briefs.mention:comment:{comment.pk}",
         )
     if root is not None and root.author_id not in told:
         told.add(root.author_id)
-        notify(
+        notification_send(
             recipient=root.author,
             kind="brief.reply",
             subject=f"{who} replied on {brief.title}",
             url=url,
+            actor=acting,
+            cause=f"briefs.reply:comment:{comment.pk}",
         )
     if brief.author_id not in told:
         what = (
@@ -799,11 +662,14 @@ def _tell_about_comment(
             if comment.is_response
             else ("asked a question on" if comment.is_question else "commented on")
         )
-        notify(
+        notification_send(
             recipient=brief.author,
             kind="brief.comment",
             subject=f"{who} {what} {brief.title}",
             url=url,
+            actor=acting,
+            # A question awaits the author until it is marked answered.
+            cause=f"briefs.question:{comment.pk}" if comment.is_question else "",
         )
 
 
@@ -872,6 +738,7 @@ def respond(
     BriefParticipant.objects.filter(pk=participant.pk, responded_at__isnull=True).update(
         responded_at=now
     )
+    inbox_resolve(cause=asked_cause(brief), recipient=acting)
     BriefParticipant.objects.filter(pk=participant.pk, first_seen_at__isnull=True).update(
         first_seen_at=now
     )
@@ -915,11 +782,13 @@ def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
         Mention(workspace_id=comment.workspace_id, comment=comment, membership=m) for m in new
     )
     for member in new:
-        notify(
+        notification_send(
             recipient=member,
             kind="brief.mention",
             subject=f"{_name(acting)} mentioned you on {comment.brief.title}",
             url=f"{brief_url(comment.brief)}#comment-{comment.pk}",
+            actor=acting,
+            cause=f"briefs.mention:comment:{comment.pk}",
         )
     audit_record(
         actor=acting, action="brief.comment_edit", obj=comment, data={"brief": comment.brief_id}
@@ -934,6 +803,7 @@ def _mark_answered(*, acting: Membership, question: Comment, answer: Comment | N
     if not updated:
         raise Conflict("This question has already been marked answered.")
     question.refresh_from_db(fields=["answered_at", "answered_by", "answer"])
+    inbox_resolve(cause=f"briefs.question:{question.pk}")
     audit_record(
         actor=acting,
         action="brief.answer",
@@ -942,9 +812,10 @@ def _mark_answered(*, acting: Membership, question: Comment, answer: Comment | N
     )
     if question.author_id != acting.pk:
         brief = question.brief
-        notify(
+        notification_send(
             recipient=question.author,
             kind="brief.answered",
+            actor=acting,
             subject=f"{_name(acting)} answered your question on {brief.title}",
             url=f"{brief_url(brief)}#comment-{question.pk}",
         )
@@ -1183,35 +1054,18 @@ def decision_link_add(
 # --- Reminders (called by the scheduler) ---------------------------------------------------------
 
 
-def reminder_claim(row: QuerySet[Any], week: WorkingWeek, now: datetime) -> bool:
-    """Record a reminder to one participant row now, unless one went out this local day.
-
-    At most one reminder a local day, even when two workers decided on two different ones (a
-    day's reminder and the overdue one) from the same earlier state: the row's conditional
-    update decides, and the loser sends nothing and gives its scheduler key back
-    (``NotNow``), so an overdue reminder that lost today still goes out on the next working
-    day. Proposals' reminders use it too.
-    """
-    earlier = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=local_day_start(week, now))
-    return bool(row.filter(earlier).update(last_reminded_at=now))
-
-
 def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> None:
     """Remind one participant who has not responded yet (the scheduler decided it is due)."""
-    participant = (
+    taken = reminder_take(
         BriefParticipant.objects.select_related(
             "brief__workspace", "brief__author__profile", "membership__profile"
-        )
-        .filter(pk=participant_id, responded_at__isnull=True, brief__status=BriefStatus.OPEN)
-        .first()
+        ).filter(pk=participant_id, responded_at__isnull=True, brief__status=BriefStatus.OPEN),
+        now,
     )
-    if participant is None:
+    if taken is None:
         return
+    participant, zone = taken
     brief = participant.brief
-    profile = participant.membership.profile
-    week = week_of(profile.time_zone, profile.working_hours)
-    if not reminder_claim(BriefParticipant.objects.filter(pk=participant.pk), week, now):
-        raise NotNow("Reminded already this local day.")
     audit_record(
         actor=None,
         action="brief.remind",
@@ -1227,11 +1081,14 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
         subject = f"Reminder: {_name(brief.author)} asks for your response to {brief.title}"
     body = ""
     if due is not None:
-        body = f"It is due {moment_text(due, week.zone.key, 'long')}."
-    notify(
+        body = f"It is due {moment_text(due, zone, 'long')}."
+    notification_send(
         recipient=participant.membership,
         kind="brief.overdue" if overdue else "brief.reminder",
         subject=subject,
         url=brief_url(brief),
         body=body,
+        actor=brief.author,
+        due_at=due,
+        cause=asked_cause(brief),
     )

@@ -12,9 +12,15 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from meridian.asks.deadlines import week_of
+from meridian.asks.forms import (
+    day_off_form_status,
+    day_off_shifts_to_confirm,
+    days_off_digest,
+    participant_choices,
+)
 from meridian.briefs import files
 from meridian.briefs.access import brief_get_for, comment_get_for, link_get_for
-from meridian.briefs.deadlines import week_of
 from meridian.briefs.forms import (
     BriefForm,
     CloseForm,
@@ -23,10 +29,6 @@ from meridian.briefs.forms import (
     FileLinkForm,
     LinkForm,
     ResponseForm,
-    day_off_form_status,
-    day_off_shifts_to_confirm,
-    days_off_digest,
-    participant_choices,
 )
 from meridian.briefs.models import Brief, LinkRelation, LinkTarget
 from meridian.briefs.selectors import (

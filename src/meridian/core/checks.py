@@ -1,9 +1,9 @@
-"""Meridian's own entries in `meridian check --deploy`: settings that start but are wrong in production."""
+"""Meridian's own system checks: the registry holds together; with --deploy, production settings."""
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -19,3 +19,31 @@ def base_url_uses_https(**_: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register()
+def registry_is_consistent(**_: Any) -> list[CheckMessage]:
+    """Every area's hooks.py imports, its nav entries lead somewhere, and job names are unique."""
+    from django.urls import NoReverseMatch, reverse
+
+    from meridian.core import registry
+    from meridian.core.scheduler import registered_jobs
+
+    problems: list[CheckMessage] = []
+    for entry in registry.nav_entries():
+        for name in filter(None, (entry.url_name, entry.badge_url_name)):
+            try:
+                reverse(name, kwargs={"workspace": "check"})
+            except NoReverseMatch:
+                problems.append(
+                    Error(
+                        f"The nav entry {entry.label!r} names the URL {name!r}, which does not "
+                        "exist with a workspace slug.",
+                        id="meridian.E001",
+                    )
+                )
+    try:
+        registered_jobs()
+    except ValueError as error:
+        problems.append(Error(str(error), id="meridian.E002"))
+    return problems

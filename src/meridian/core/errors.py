@@ -65,3 +65,21 @@ class FieldErrors:
         if self.errors:
             first = next(iter(self.errors.values()))[0]
             raise ValidationFailed(first, self.errors)
+
+
+class TooLarge(MeridianError):
+    """The upload, or one chunk of it, is larger than the server accepts (HTTP 413)."""
+
+    status_code = 413
+
+
+def size_label(size: int) -> str:
+    """A byte count as a person reads it: 2 GiB, 500 MiB, 1.5 KiB, 900 bytes."""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            if unit == "bytes":
+                return f"{size} bytes"
+            return f"{value:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover

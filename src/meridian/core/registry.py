@@ -4,7 +4,8 @@ An area never imports another area's models to show, seed, link, notify or searc
 something. Instead each area declares what it offers in its own ``hooks.py``, and the
 areas that consume a kind of hook read the registry (as NetBox's registry and Wagtail's
 hooks do). ``hooks`` modules are imported once, when the registry is first read, so the
-order in which apps load does not matter::
+order in which apps load does not matter, and items come in ``INSTALLED_APPS`` order (so
+nothing else should import a ``hooks`` module)::
 
     # briefs/hooks.py
     from meridian.core import registry
@@ -22,7 +23,9 @@ in registration order. The typed helpers below cover the points with a fixed sha
 is free to hold plain callables.
 """
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -37,6 +40,7 @@ DEMO_SEEDERS = "demo_seeders"
 NOTIFICATION_KINDS = "notification_kinds"
 INBOX_SOURCES = "inbox_sources"
 SEARCH_DOCUMENTS = "search_documents"
+SEARCH_AUDIENCES = "search_audiences"
 SCHEDULED_JOBS = "scheduled_jobs"
 CALENDAR_SOURCES = "calendar_sources"
 EVENT_LISTENERS = "event_listeners"
@@ -44,13 +48,25 @@ NOTIFICATION_CHANNELS = "notification_channels"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False
+_discovering = False
+# Web workers may serve their first requests on several threads at once: the others wait until
+# every hooks module is imported, rather than read a half-filled registry.
+_lock = threading.RLock()
 
 
 def _discover() -> None:
-    global _discovered
-    if not _discovered:
-        _discovered = True
-        autodiscover_modules("hooks")
+    global _discovered, _discovering
+    if _discovered:
+        return
+    with _lock:
+        if _discovered or _discovering:  # done meanwhile, or a hooks module reading it
+            return
+        _discovering = True
+        try:
+            autodiscover_modules("hooks")
+            _discovered = True
+        finally:
+            _discovering = False
 
 
 def register[T](point: str, item: T) -> T:
@@ -76,6 +92,21 @@ def items(point: str) -> list[Any]:
     return list(_points.get(point, []))
 
 
+@contextmanager
+def replaced(point: str, new_items: list[Any]) -> Iterator[None]:
+    """For tests: ``point`` holds exactly ``new_items`` inside the block, then what it held."""
+    _discover()
+    saved = _points.get(point)
+    _points[point] = list(new_items)
+    try:
+        yield
+    finally:
+        if saved is None:
+            _points.pop(point, None)
+        else:
+            _points[point] = saved
+
+
 @dataclass(frozen=True)
 class NavEntry:
     """One entry of the workspace's main navigation.
@@ -90,8 +121,10 @@ class NavEntry:
     order: int
     current_prefixes: tuple[str, ...] = ()
     visible: Callable[[Any], bool] | None = None
-    # A URL name answering an htmx fragment with a count (the inbox's unread badge).
+    # A URL name answering an htmx fragment with a count (the inbox's unread badge), reloaded
+    # every minute while the tab is visible and at once when a response sends ``badge_event``.
     badge_url_name: str = ""
+    badge_event: str = ""
 
 
 def nav(entry: NavEntry) -> NavEntry:
@@ -157,3 +190,84 @@ class Notice:
     cause: str = ""
     urgent: bool = False
     notification_id: int | None = None
+
+
+# --- Links, panels, demo seeders -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkKind:
+    """A kind of object in some area that a brief (or another record) can link to.
+
+    ``titles(workspace_id, ids)`` returns ``{id: label}`` for those of the ids that exist in
+    that workspace, in one query; ``recent(workspace_id, limit)`` returns ``[(id, label)]``,
+    newest first, for a page's menu. ``noun`` is what a person calls it ("decision record");
+    ``url(workspace_slug, id)`` is the object's page.
+    """
+
+    kind: str
+    noun: str
+    titles: Callable[[int, list[int]], dict[int, str]]
+    recent: Callable[[int, int], list[tuple[int, str]]]
+    url: Callable[[str, int], str] | None = None
+
+
+def link_kind(kind: LinkKind) -> LinkKind:
+    """Make a kind of object linkable."""
+    return register(LINK_KINDS, kind)
+
+
+def link_kinds() -> dict[str, LinkKind]:
+    """Every linkable kind, by name (a later registration of a name wins)."""
+    return {kind.kind: kind for kind in items(LINK_KINDS)}
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A piece of one area's page that another area fills (the recording player on a brief).
+
+    ``point`` names the page and the place on it, e.g. ``"brief.detail"``; the page renders
+    every panel registered for its point, in ``order``. ``context(viewer, object_id)`` returns
+    what the template needs beyond the page's own context, or None when the panel has nothing
+    to show for that object. The template is rendered inside the page's context (``workspace``,
+    ``membership`` and whatever the page documents for its point), so a panel without a
+    ``context`` function reads only that.
+    """
+
+    point: str
+    template: str
+    context: Callable[[Any, int], dict[str, Any] | None] | None = None
+    order: int = 100
+
+
+def panel(entry: Panel) -> Panel:
+    """Add a panel to another area's page."""
+    return register(PANELS, entry)
+
+
+def panels(point: str) -> list[Panel]:
+    """The panels of one page, in order."""
+    return sorted((p for p in items(PANELS) if p.point == point), key=lambda p: p.order)
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    """Writes an area's part of the demo workspace, after every seeder of a lower ``order``.
+
+    ``seed(workspace, members)`` receives the new workspace and its members by display name;
+    it writes through the area's services, with notifications muted by the caller.
+    """
+
+    name: str
+    order: int
+    seed: Callable[[Any, dict[str, Any]], object]
+
+
+def demo_seeder(seeder: DemoSeeder) -> DemoSeeder:
+    """Add an area's demo data to ``meridian demo``."""
+    return register(DEMO_SEEDERS, seeder)
+
+
+def demo_seeders() -> list[DemoSeeder]:
+    """The seeders, in the order they run."""
+    return sorted(items(DEMO_SEEDERS), key=lambda seeder: (seeder.order, seeder.name))

@@ -7,13 +7,12 @@ from functools import partial
 from django.conf import settings
 from django.tasks import task_backends
 
-from meridian.core.scheduler import Occurrence, run_key, scheduled
+from meridian.core.scheduler import Occurrence, run_key
 
 # How long the database task backend keeps the record of a finished task (for debugging).
 TASK_RESULT_DAYS = 14
 
 
-@scheduled("task-results.prune")
 def task_results_prune(now: datetime) -> Iterator[Occurrence]:
     """Once a day, forget the database backend's finished tasks older than two weeks."""
     from django_tasks_db.backend import DatabaseBackend
@@ -34,7 +33,6 @@ def _prune(*, aliases: list[str], before: datetime) -> None:
     ).delete()
 
 
-@scheduled("idempotency-keys.purge")
 def idempotency_keys_purge(now: datetime) -> Iterator[Occurrence]:
     """Every hour, forget the one-time keys of forms and API creates older than a day."""
     from meridian.core.idempotency import idempotency_purge

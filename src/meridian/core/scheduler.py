@@ -17,12 +17,16 @@ database directly (exactly once, with its key) and hands work outside the databa
 webhooks) to a task with ``transaction.on_commit``, so that work starts only once the key
 is claimed.
 
-Areas register jobs in ``<area>/schedule.py``; the tick imports those modules itself::
+Areas write their due-functions in ``<area>/schedule.py`` and register them from their
+``hooks.py`` at the registry's ``SCHEDULED_JOBS`` point::
 
-    @scheduled("brief.reminder")
+    # briefs/schedule.py
     def brief_reminders(now: datetime) -> Iterator[Occurrence]:
         for ask in without_runs(Ask.objects.filter(remind_at__lte=now), "brief.reminder"):
             yield Occurrence(run_key("brief.reminder", ask.pk), partial(remind, ask=ask))
+
+    # briefs/hooks.py
+    registry.register(registry.SCHEDULED_JOBS, Job("brief.reminder", schedule.brief_reminders))
 """
 
 import logging
@@ -35,8 +39,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
 
+from meridian.core import registry
 from meridian.core.models import ScheduledRun
 
 logger = logging.getLogger(__name__)
@@ -73,33 +77,20 @@ class TickResult:
     failed: list[str] = field(default_factory=list)
 
 
-_registry: dict[str, Job] = {}
-
-
 def register(name: str, due: DueFunction) -> Job:
     """Add a job to the scheduler under a unique name (registering the same function again is harmless)."""
-    existing = _registry.get(name)
-    if existing is not None and existing.due is not due:
-        raise ValueError(f"A scheduled job called {name!r} is already registered.")
-    job = Job(name=name, due=due)
-    _registry[name] = job
-    return job
-
-
-def scheduled(name: str) -> Callable[[DueFunction], DueFunction]:
-    """Register the decorated function as the due-function of a job called ``name``."""
-
-    def decorator(due: DueFunction) -> DueFunction:
-        register(name, due)
-        return due
-
-    return decorator
+    return registry.register(registry.SCHEDULED_JOBS, Job(name=name, due=due))
 
 
 def registered_jobs() -> list[Job]:
-    """Every job of every area, after importing each installed app's ``schedule`` module."""
-    autodiscover_modules("schedule")
-    return list(_registry.values())
+    """Every job that the areas registered from their ``hooks.py``; a name names one job only."""
+    jobs: dict[str, Job] = {}
+    for job in registry.items(registry.SCHEDULED_JOBS):
+        existing = jobs.get(job.name)
+        if existing is not None and existing.due is not job.due:
+            raise ValueError(f"A scheduled job called {job.name!r} is already registered.")
+        jobs[job.name] = job
+    return list(jobs.values())
 
 
 def run_key(job: str, discriminator: object) -> str:

@@ -1,42 +1,48 @@
 """Writes shared by every area: the audit trail."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 from meridian.core.models import AuditEntry
 
-if TYPE_CHECKING:
-    from meridian.accounts.models import User
-    from meridian.workspaces.models import Membership, Workspace
+
+class ActingMember(Protocol):
+    """What the audit reads of an acting membership: the person, and the workspace they act in.
+
+    Core imports no area, so it names the workspaces area's ``Membership`` by its shape.
+    """
+
+    @property
+    def user(self) -> Any: ...
+
+    @property
+    def workspace(self) -> Any: ...
 
 
 def audit_record(
     *,
-    actor: "Membership | User | None",
+    actor: ActingMember | AbstractBaseUser | None,
     action: str,
     obj: models.Model | None = None,
-    workspace: "Workspace | None" = None,
+    workspace: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append who did what to which object; every service write calls this inside its transaction."""
-    from meridian.accounts.models import User
-    from meridian.workspaces.models import Membership
-
-    user: User | None
-    if isinstance(actor, Membership):
+    user: Any
+    if isinstance(actor, AbstractBaseUser):
+        user = actor
+    elif actor is not None:
         user = actor.user
         workspace = workspace or actor.workspace
-        label = user.email
-    elif isinstance(actor, User):
-        user = actor
-        label = actor.email
     else:
-        user, label = None, "system"
+        user = None
+    label = user.email if user is not None else "system"
     if workspace is None and obj is not None:
         workspace = getattr(obj, "workspace", None)
     return AuditEntry.objects.create(
-        workspace=workspace,
+        workspace_id=workspace.pk if workspace is not None else None,
         actor=user,
         actor_label=label,
         action=action,

@@ -1,28 +1,12 @@
-"""Pages of the core area: the home redirect, health, and the admins' audit log."""
+"""Pages of the core layer that belong to no area: health, ping, and the 400 handler.
 
-from datetime import date
+The landing page and the admins' audit log are the workspaces area's (workspaces/views.py).
+"""
 
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
-
-from meridian.core.selectors import AuditFilters, audit_actions_for, audit_list_for
-from meridian.workspaces.access import WorkspaceRequest, requires
-from meridian.workspaces.models import Role
-from meridian.workspaces.selectors import workspace_list_for
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Land in the member's workspace, or offer to create or pick one."""
-    workspaces = list(workspace_list_for(user=request.user))
-    if len(workspaces) == 1:
-        return redirect("members", workspace=workspaces[0].slug)
-    return render(request, "core/home.html", {"workspaces": workspaces})
 
 
 @require_GET
@@ -37,41 +21,6 @@ def health(request: HttpRequest) -> JsonResponse:
 def ping(request: HttpRequest) -> JsonResponse:
     """A bare JSON answer with no database work: the benchmarks' reference for the server itself."""
     return JsonResponse({"pong": True})
-
-
-def _parse_date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-@vary_on_headers("HX-Request")
-@requires(Role.ADMIN)
-def audit_log(request: WorkspaceRequest, workspace: str) -> HttpResponse:
-    """Admins read who changed what, filtered by action, person, object type and dates."""
-    filters = AuditFilters(
-        action=request.GET.get("action", ""),
-        actor=request.GET.get("actor", "").strip(),
-        object_type=request.GET.get("object_type", ""),
-        since=_parse_date(request.GET.get("since")),
-        until=_parse_date(request.GET.get("until")),
-    )
-    page = Paginator(audit_list_for(viewer=request.membership, filters=filters), 50).get_page(
-        request.GET.get("page")
-    )
-    template = "core/audit.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#audit-table"
-    return render(
-        request,
-        template,
-        {
-            "page": page,
-            "filters": filters,
-            "actions": audit_actions_for(viewer=request.membership),
-        },
-    )
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

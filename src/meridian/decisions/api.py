@@ -16,7 +16,7 @@ from meridian.briefs.models import Brief
 from meridian.core.errors import NotFound, ValidationFailed
 from meridian.core.inputs import Id
 from meridian.core.pagination import CursorPagination
-from meridian.core.schemas import ApiRequest, Problem
+from meridian.core.schemas import Problem
 from meridian.decisions import export
 from meridian.decisions.access import pin_get_for, proposal_get_for, record_get_for
 from meridian.decisions.models import DecisionRecord, Proposal, ProposalComment
@@ -63,7 +63,7 @@ from meridian.decisions.services import (
     proposal_update,
     stance_submit,
 )
-from meridian.workspaces.access import requires, team_get_for
+from meridian.workspaces.access import ApiRequest, requires, team_get_for
 from meridian.workspaces.models import Role
 
 router = Router(tags=["decisions"])

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
+from meridian.asks.forms import invitees_from_picker
+from meridian.asks.people import Invitee
 from meridian.briefs.models import Comment
-from meridian.briefs.services import Invitee
 from meridian.decisions.ballots import Ballot
 from meridian.decisions.models import (
     DeadlineKind,
@@ -28,17 +29,6 @@ POSITIONS = [
     (Position.OBJECT.value, "Object (give a reason)"),
     (Position.BLOCK.value, "Block (give a reason)"),
 ]
-
-
-def _invitees(values: Sequence[str]) -> list[Invitee]:
-    found: list[Invitee] = []
-    for value in values:
-        kind, _, key = value.partition(":")
-        if kind == "team":
-            found.append(Invitee(team=key))
-        elif kind == "member" and key.isdigit():
-            found.append(Invitee(member_id=int(key)))
-    return found
 
 
 class ProposalForm(forms.Form):
@@ -115,7 +105,7 @@ class ProposalForm(forms.Form):
         help_text="Comma separated, e.g. pricing, hiring.",
     )
     # Ticked in the day-off warning (templates/day_off_warning.html): go ahead despite days off.
-    # Its value is the warning's days_off_digest (meridian.briefs.forms): that day, those people.
+    # Its value is the warning's days_off_digest (meridian.asks.forms): that day, those people.
     days_off_ok = forms.CharField(required=False, max_length=64)
     deadline_kind = forms.ChoiceField(
         choices=DeadlineKind.choices,
@@ -181,7 +171,7 @@ class ProposalForm(forms.Form):
         return options_from_comments(chosen) + typed
 
     def invitees(self) -> list[Invitee]:
-        return _invitees(self.cleaned_data.get("participants") or [])
+        return invitees_from_picker(self.cleaned_data.get("participants") or [])
 
     def everyone_asked(self) -> list[Invitee]:
         """The people and the teams named: a team the proposal concerns asks its members too."""

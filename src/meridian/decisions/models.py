@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from meridian.asks.models import Participation
 from meridian.core.errors import Conflict
 
 RECORD_IMMUTABLE = (
@@ -229,24 +230,13 @@ class Option(models.Model):
         return self.label
 
 
-class ProposalParticipant(models.Model):
+class ProposalParticipant(Participation):
     """A member asked for a stance: their own deadline, and *that* they responded — never what."""
 
-    workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
-    )
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="participants")
     membership = models.ForeignKey(
         "workspaces.Membership", on_delete=models.CASCADE, related_name="proposal_participations"
     )
-    via_team = models.ForeignKey(
-        "workspaces.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # The proposal's deadline as it falls for this person, fixed when it opens.
-    local_deadline = models.DateTimeField(null=True, blank=True)
-    added_at = models.DateTimeField(auto_now_add=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    last_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

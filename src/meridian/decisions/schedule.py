@@ -5,7 +5,7 @@
   half way through, still close each proposal exactly once.
 * ``proposal.reminder:<participant id>:<local date>`` reminds someone who has not given a
   stance, inside their working hours, at most once per local working day, never on the day
-  they were asked (the rules of meridian.briefs.deadlines). There is no "overdue" reminder:
+  they were asked (the rules of meridian.asks.deadlines). There is no "overdue" reminder:
   when the last deadline passes, the proposal closes.
 * ``decision.review:<record id>`` tells a decision's owner, on its review date in their own
   zone and inside their working hours, that it is time to check the expected effect.
@@ -21,8 +21,9 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Q
 
-from meridian.briefs.deadlines import participant_reminder_due, week_of
-from meridian.core.scheduler import Occurrence, run_key, scheduled, without_runs
+from meridian.asks.deadlines import week_of
+from meridian.asks.reminders import reminders_due
+from meridian.core.scheduler import Occurrence, run_key, without_runs
 from meridian.core.workingtime import is_working
 from meridian.decisions.erasure import superseded_ballots_erase
 from meridian.decisions.models import (
@@ -43,7 +44,6 @@ REVIEW = "decision.review"
 ERASE = "decision.ballots_erase"
 
 
-@scheduled(CLOSE)
 def proposals_to_close(now: datetime) -> Iterator[Occurrence]:
     """Open proposals whose last participant's deadline has passed."""
     due = Proposal.objects.filter(status=ProposalStatus.OPEN, close_at__lte=now).order_by("pk")
@@ -54,31 +54,25 @@ def proposals_to_close(now: datetime) -> Iterator[Occurrence]:
         )
 
 
-@scheduled(REMIND)
+def _opened_at(participant: ProposalParticipant) -> datetime:
+    """When a participant was asked: when the proposal opened (or they were added later)."""
+    return participant.proposal.opened_at or participant.added_at
+
+
 def proposal_reminders(now: datetime) -> Iterator[Occurrence]:
     """Participants of open proposals without a stance, in their working hours, not yet today."""
-    waiting = (
-        ProposalParticipant.objects.filter(
-            proposal__status=ProposalStatus.OPEN,
-            proposal__close_at__gt=now,
-            responded_at__isnull=True,
-            local_deadline__gt=now,
-            membership__is_active=True,
+    waiting = ProposalParticipant.objects.filter(
+        proposal__status=ProposalStatus.OPEN,
+        proposal__close_at__gt=now,
+        local_deadline__gt=now,
+    ).select_related("proposal")
+    for participant, due in reminders_due(waiting, now, asked_at=_opened_at, overdue=False):
+        yield Occurrence(
+            run_key(REMIND, due.discriminator),
+            partial(participant_remind, participant_id=participant.pk, now=now),
         )
-        .select_related("membership__profile", "proposal")
-        .order_by("pk")
-    )
-    for participant in waiting.iterator(chunk_size=500):
-        asked_at = participant.proposal.opened_at or participant.added_at
-        due = participant_reminder_due(participant, now, asked_at=asked_at)
-        if due is not None and not due.overdue:
-            yield Occurrence(
-                run_key(REMIND, due.discriminator),
-                partial(participant_remind, participant_id=participant.pk, now=now),
-            )
 
 
-@scheduled(REVIEW)
 def decision_reviews(now: datetime) -> Iterator[Occurrence]:
     """Records whose review date has come in their owner's zone, during the owner's working hours."""
     soon = (now + timedelta(days=1)).date()  # the earliest zones are a day ahead of UTC
@@ -100,7 +94,6 @@ def decision_reviews(now: datetime) -> Iterator[Occurrence]:
         )
 
 
-@scheduled(ERASE)
 def anonymous_ballots_erase(now: datetime) -> Iterator[Occurrence]:
     """Once an hour while anonymous proposals are open, or closed within the last day."""
     recent = Q(status=ProposalStatus.OPEN) | Q(closed_at__gte=now - timedelta(days=1))

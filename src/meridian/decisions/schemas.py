@@ -6,7 +6,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import model_validator
 
-from meridian.briefs.schemas import ParticipantIn, PersonRef
+from meridian.asks.schemas import ParticipantIn, PersonRef
 from meridian.decisions.ballots import Ballot
 from meridian.decisions.models import DeadlineKind, Kind, Rule, Visibility
 from meridian.decisions.services import Deadline, OptionSpec

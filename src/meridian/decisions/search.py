@@ -18,7 +18,7 @@ from meridian.decisions.models import (
     ProposalStatus,
     Visibility,
 )
-from meridian.search.registry import Document, search_audience, search_kind
+from meridian.search.registry import Document
 from meridian.search.services import search_index_upsert
 from meridian.workspaces.models import Membership
 
@@ -108,7 +108,6 @@ def proposal_comment_search_index(comment: ProposalComment, proposal: Proposal) 
     _upsert(_comment_document(comment, proposal))
 
 
-@search_audience(BLIND)
 def blind_audience(viewer: Membership, keys: set[str]) -> set[str]:
     """The blind proposals (ids) whose discussion the viewer may read now."""
     ids = [int(k) for k in keys if k.isdigit()]
@@ -121,7 +120,6 @@ def blind_audience(viewer: Membership, keys: set[str]) -> set[str]:
     return {str(pk) for pk in (*closed, *answered)}
 
 
-@search_kind("decision", label="Decision", plural="Decisions")
 def record_documents() -> Iterator[Document]:
     """Every decision record of every workspace."""
     records = DecisionRecord.objects.select_related("workspace").order_by("pk")
@@ -129,7 +127,6 @@ def record_documents() -> Iterator[Document]:
         yield _record_document(record)
 
 
-@search_kind("proposal", label="Proposal", plural="Proposals")
 def proposal_documents() -> Iterator[Document]:
     """Every proposal that has opened."""
     proposals = (
@@ -142,7 +139,6 @@ def proposal_documents() -> Iterator[Document]:
         yield _proposal_document(proposal)
 
 
-@search_kind("proposal_comment", label="Proposal comment", plural="Proposal comments")
 def proposal_comment_documents() -> Iterator[Document]:
     """Every comment of every proposal's discussion."""
     comments = ProposalComment.objects.select_related("proposal__workspace").order_by("pk")

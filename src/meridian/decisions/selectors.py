@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs.deadlines import week_of
+from meridian.asks.deadlines import deadline_label, week_of
 from meridian.briefs.models import (
     Brief,
     BriefLink,
@@ -35,7 +35,6 @@ from meridian.briefs.models import (
     LinkTarget,
     ParticipantKind,
 )
-from meridian.briefs.selectors import deadline_label
 from meridian.core.moments import day_bounds
 from meridian.core.timebounds import in_zone
 from meridian.decisions import ballots
@@ -782,6 +781,11 @@ def record_link_choices(workspace_id: int, limit: int) -> list[tuple[int, str]]:
     return [
         (pk, _record_label(n, t)) for pk, n, t in rows.values_list("pk", "number", "title")[:limit]
     ]
+
+
+def record_link_url(workspace_slug: str, record_id: int) -> str:
+    """The page of a decision record, for a brief's link to it."""
+    return reverse("decision_record", kwargs={"workspace": workspace_slug, "record_id": record_id})
 
 
 # --- Start here ----------------------------------------------------------------------------------

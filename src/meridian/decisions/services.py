@@ -1,7 +1,7 @@
 """Every write to decisions: proposals, stances, the discussion, closing, outcomes and pins.
 
 Each service checks who acts, runs in one transaction, writes the audit log and tells people
-through meridian.core.notify after commit. Input problems are collected and raised together
+through meridian.notifications (notification_send), which also keeps each member's inbox. Input problems are collected and raised together
 as one ValidationFailed naming each field, before anything is written. Writes that depend on a
 proposal's state lock its row first, so a stance, an edit of the rule and the close at the
 deadline happen one after another, never across each other.
@@ -24,25 +24,24 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from meridian.briefs.deadlines import deadline_problem, week_of
-from meridian.briefs.models import Brief, BriefLink, Comment
-from meridian.briefs.services import (
+from meridian.asks.deadlines import Deadline as AskDeadline
+from meridian.asks.deadlines import deadline_problem, participant_deadline, week_of
+from meridian.asks.people import (
+    Asked,
     DayOffShift,
     Invitee,
     deadline_day_off_shifts,
-    reminder_claim,
+    people_resolve,
 )
-from meridian.briefs.services import Deadline as BriefDeadline
+from meridian.asks.reminders import reminder_take
+from meridian.briefs.models import Brief, BriefLink, Comment
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.moments import moment_text
-from meridian.core.notify import notify
-from meridian.core.scheduler import NotNow
 from meridian.core.services import audit_record
-from meridian.decisions import ballots
+from meridian.decisions import ballots, events
 from meridian.decisions import tally as t
 from meridian.decisions.ballots import Ballot
-from meridian.decisions.deadlines import participant_deadline
 from meridian.decisions.erasure import superseded_ballots_erase
 from meridian.decisions.models import (
     AnonymousBallot,
@@ -70,8 +69,9 @@ from meridian.decisions.search import (
     record_search_index,
 )
 from meridian.decisions.visibility import sight_for
+from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
 from meridian.workspaces.access import require_role
-from meridian.workspaces.models import Membership, Role, Team, TeamMembership, Workspace
+from meridian.workspaces.models import Membership, Role, Team, Workspace
 
 MAX_TITLE = 200
 MAX_BODY = 50_000
@@ -352,54 +352,28 @@ def _clean_config(
     config.tags = _clean_tags(config.tags, problems)
 
 
-@dataclass
-class _Resolved:
-    member: Membership
-    via_team: Team | None
-
-
 def _resolve_people(
     owner: Membership, invitees: Sequence[Invitee], teams: Sequence[str], problems: FieldErrors
-) -> tuple[dict[int, _Resolved], list[Team]]:
+) -> tuple[dict[int, Asked], list[Team]]:
     """The members asked (the owner always among them) and the teams the proposal concerns."""
-    ws = owner.workspace_id
-    member_ids = {i.member_id for i in invitees if i.member_id is not None}
-    slugs = {i.team for i in invitees if i.team} | set(teams)
-    members = {
-        m.pk: m
-        for m in Membership.objects.select_related("profile").filter(
-            workspace_id=ws, pk__in=member_ids
-        )
+    found = {
+        team.slug: team
+        for team in Team.objects.filter(workspace_id=owner.workspace_id, slug__in=set(teams))
     }
-    found = {team.slug: team for team in Team.objects.filter(workspace_id=ws, slug__in=slugs)}
-    for slug in sorted(slugs - set(found)):
-        field = "teams" if slug in teams else "participants"
-        problems.add(field, f"There is no team “{slug}” in this workspace.")
-    by_team: dict[int, list[Membership]] = {}
-    for link in TeamMembership.objects.select_related("membership__profile").filter(
-        team__in=list(found.values()), membership__is_active=True
-    ):
-        by_team.setdefault(link.team_id, []).append(link.membership)
-    resolved: dict[int, _Resolved] = {owner.pk: _Resolved(owner, None)}
-    for invitee in invitees:
-        if invitee.member_id is not None:
-            member = members.get(invitee.member_id)
-            if member is None:
-                problems.add(
-                    "participants", f"There is no member #{invitee.member_id} in this workspace."
-                )
-            elif not member.is_active:
-                problems.add("participants", f"{_name(member)} is no longer a member.")
-            else:
-                resolved[member.pk] = _Resolved(member, None)
-        elif invitee.team in found:
-            team = found[invitee.team]
-            for member in by_team.get(team.pk, []):
-                resolved.setdefault(member.pk, _Resolved(member, team))
-    if len(resolved) < 2 and "participants" not in problems.errors:
+    missing = set(teams) - set(found)
+    for slug in sorted(missing):
+        problems.add("teams", f"There is no team “{slug}” in this workspace.")
+    asked = people_resolve(
+        acting=owner,
+        invitees=[i for i in invitees if i.team not in missing],  # named once, under "teams"
+        problems=problems,
+        include_acting=True,
+        empty_teams=True,
+    )
+    if len(asked.people) < 2 and "participants" not in problems.errors:
         problems.add("participants", "Ask at least one member or team besides yourself.")
-    named = {i.team for i in invitees if i.team} | set(teams)
-    return resolved, [found[s] for s in sorted(named) if s in found]
+    found.update((team.slug, team) for team in asked.teams)
+    return asked.people, [found[slug] for slug in sorted(found)]
 
 
 def _option_rows(
@@ -451,9 +425,7 @@ def options_from_comments(comments: Iterable[Comment]) -> list[OptionSpec]:
     return specs
 
 
-def _write_people(
-    proposal: Proposal, resolved: dict[int, _Resolved], teams: Sequence[Team]
-) -> None:
+def _write_people(proposal: Proposal, resolved: dict[int, Asked], teams: Sequence[Team]) -> None:
     ProposalParticipant.objects.bulk_create(
         ProposalParticipant(
             workspace_id=proposal.workspace_id,
@@ -651,15 +623,28 @@ def proposal_update(
     if option_rows is not None:
         Option.objects.filter(proposal=proposal).delete()
         Option.objects.bulk_create(option_rows)
+    before = set(
+        ProposalParticipant.objects.filter(proposal=proposal).values_list(
+            "membership_id", flat=True
+        )
+    )
     ProposalParticipant.objects.filter(proposal=proposal).delete()
     ProposalTeam.objects.filter(proposal=proposal).delete()
     _write_people(proposal, resolved, team_rows)
+    for member_id in before - set(resolved):
+        inbox_resolve(cause=asked_cause(proposal), recipient=Membership(pk=member_id))
     ProposalTag.objects.filter(proposal=proposal).delete()
     _write_tags(proposal, config.tags)
     if proposal.status == ProposalStatus.OPEN:
         _fix_deadlines(proposal, now, problems)
         problems.raise_any()
         proposal.save(update_fields=["close_at"])
+        for row in ProposalParticipant.objects.filter(proposal=proposal):
+            inbox_due_change(
+                cause=asked_cause(proposal),
+                recipient=Membership(pk=row.membership_id),
+                due_at=row.local_deadline,
+            )
     audit_record(actor=acting, action="decision.proposal_update", obj=proposal)
     proposal_search_index(proposal)
     return proposal
@@ -689,7 +674,7 @@ def proposal_day_off_shifts(
     return deadline_day_off_shifts(
         acting=owner,
         participants=participants,
-        deadline=BriefDeadline(day=deadline.day),
+        deadline=AskDeadline(day=deadline.day),
         include_acting=True,
         already_asked=already,
     )
@@ -746,17 +731,26 @@ def proposal_open(*, acting: Membership, proposal: Proposal) -> Proposal:
     for row in ProposalParticipant.objects.select_related("membership").filter(proposal=proposal):
         if row.membership_id == acting.pk:
             continue
-        notify(
+        notification_send(
             recipient=row.membership,
             kind="decision.asked",
             subject=f"{owner} asks for your stance: {proposal.title}",
             url=proposal_url(proposal),
             body=ballots.rule_text(proposal),
+            actor=proposal.owner,
+            due_at=row.local_deadline,
+            cause=asked_cause(proposal),
         )
+    events.proposal_opened(proposal, acting)
     return proposal
 
 
 # --- Stances ----------------------------------------------------------------------------------
+
+
+def asked_cause(proposal: Proposal) -> str:
+    """The inbox cause of being asked for a stance (one item per participant)."""
+    return f"decisions.asked:{proposal.pk}"
 
 
 def _participant(proposal: Proposal, member: Membership) -> ProposalParticipant:
@@ -782,6 +776,7 @@ def stance_submit(*, acting: Membership, proposal: Proposal, ballot: Ballot) -> 
     first_time = participant.responded_at is None
     if first_time:
         ProposalParticipant.objects.filter(pk=participant.pk).update(responded_at=now)
+        inbox_resolve(cause=asked_cause(proposal), recipient=acting)
     if proposal.anonymous:
         _cast_anonymously(proposal, payload, reason)
         audit_record(actor=acting, action="decision.stance", obj=proposal)
@@ -876,12 +871,14 @@ def proposal_comment_add(*, acting: Membership, proposal: Proposal, body: str) -
     ).exists()
     owner_sees = sight_for(proposal, responded=owner_responded, is_participant=True).comments
     if proposal.owner_id != acting.pk and owner_sees:
-        notify(
+        notification_send(
             recipient=proposal.owner,
             kind="decision.comment",
+            actor=acting,
             subject=f"{_name(acting)} commented on {proposal.title}",
             url=f"{proposal_url(proposal)}#comment-{comment.pk}",
         )
+    events.proposal_comment_added(comment, proposal, acting)
     return comment
 
 
@@ -920,9 +917,12 @@ def _close(proposal: Proposal, *, by: Membership | None, reason: str, now: datet
     )
     proposal_search_index(proposal, comments=True)
     url = proposal_url(proposal)
-    notify(
+    inbox_resolve(cause=asked_cause(proposal))
+    notification_send(
         recipient=proposal.owner,
         kind="decision.outcome_due",
+        actor=by,
+        cause=f"decisions.outcome:{proposal.pk}",
         subject=f"Closed: write the outcome of {proposal.title}",
         url=reverse(
             "proposal_outcome",
@@ -932,13 +932,14 @@ def _close(proposal: Proposal, *, by: Membership | None, reason: str, now: datet
     )
     for row in ProposalParticipant.objects.select_related("membership").filter(proposal=proposal):
         if row.membership_id != proposal.owner_id:
-            notify(
+            notification_send(
                 recipient=row.membership,
                 kind="decision.closed",
                 subject=f"Closed: {proposal.title}",
                 url=url,
                 body=str(proposal.verdict["explanation"]),
             )
+    events.proposal_closed(proposal, by)
     return proposal
 
 
@@ -981,20 +982,18 @@ def proposal_close_due(*, proposal_id: int, now: datetime) -> None:
 
 def participant_remind(*, participant_id: int, now: datetime) -> None:
     """Remind one participant who has not given a stance yet (the scheduler decided it is due)."""
-    row = (
+    taken = reminder_take(
         ProposalParticipant.objects.select_related(
             "proposal__workspace", "proposal__owner__profile", "membership__profile"
-        )
-        .filter(pk=participant_id, responded_at__isnull=True, proposal__status=ProposalStatus.OPEN)
-        .first()
+        ).filter(
+            pk=participant_id, responded_at__isnull=True, proposal__status=ProposalStatus.OPEN
+        ),
+        now,
     )
-    if row is None:
+    if taken is None:
         return
+    row, zone = taken
     proposal = row.proposal
-    profile = row.membership.profile
-    week = week_of(profile.time_zone, profile.working_hours)
-    if not reminder_claim(ProposalParticipant.objects.filter(pk=row.pk), week, now):
-        raise NotNow("Reminded already this local day.")
     audit_record(
         actor=None,
         action="decision.remind",
@@ -1004,13 +1003,16 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
     )
     body = ""
     if row.local_deadline is not None:
-        body = f"It closes {moment_text(row.local_deadline, week.zone.key, 'long')}."
-    notify(
+        body = f"It closes {moment_text(row.local_deadline, zone, 'long')}."
+    notification_send(
         recipient=row.membership,
         kind="decision.reminder",
         subject=f"Reminder: {_name(proposal.owner)} asks for your stance on {proposal.title}",
         url=proposal_url(proposal),
         body=body,
+        actor=proposal.owner,
+        due_at=row.local_deadline,
+        cause=asked_cause(proposal),
     )
 
 
@@ -1161,6 +1163,7 @@ def outcome_write(
             raise Conflict(f"Decision {supersedes.adr_id} has already been superseded.")
     problems.raise_any()
 
+    inbox_resolve(cause=f"decisions.outcome:{proposal.pk}")
     outcome = Outcome.objects.create(
         workspace_id=proposal.workspace_id,
         proposal=proposal,
@@ -1247,9 +1250,10 @@ def outcome_write(
     record_search_index(record)
     for row in ProposalParticipant.objects.select_related("membership").filter(proposal=proposal):
         if row.membership_id != acting.pk:
-            notify(
+            notification_send(
                 recipient=row.membership,
                 kind="decision.recorded",
+                actor=acting,
                 subject=f"Decided: {proposal.title}",
                 url=record_url(record),
                 body=outcome.statement,
@@ -1268,9 +1272,10 @@ def record_review_remind(*, record_id: int) -> None:
         return
     audit_record(actor=None, action="decision.review_due", obj=record, workspace=record.workspace)
     body = f"Expected effect: {record.expected_effect}" if record.expected_effect else ""
-    notify(
+    notification_send(
         recipient=record.owner,
         kind="decision.review",
+        cause=f"decisions.review:{record.pk}",
         subject=f"Review due: {record.adr_id} {record.title}",
         url=record_url(record),
         body=body,

@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from meridian.briefs.access import brief_get_for
-from meridian.briefs.forms import (
+from meridian.asks.deadlines import week_of
+from meridian.asks.forms import (
     day_off_form_status,
     day_off_shifts_to_confirm,
     days_off_digest,
     participant_choices,
 )
+from meridian.briefs.access import brief_get_for
 from meridian.briefs.models import Brief
 from meridian.core.errors import MeridianError, PermissionDenied
 from meridian.core.forms import add_service_errors
@@ -284,8 +285,6 @@ def proposal_edit(request: WorkspaceRequest, workspace: str, proposal_id: int) -
 
 
 def _zone(request: WorkspaceRequest) -> Any:
-    from meridian.briefs.deadlines import week_of
-
     return week_of(request.membership.profile.time_zone, {}).zone
 
 

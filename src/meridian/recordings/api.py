@@ -23,7 +23,7 @@ from ninja.pagination import paginate
 from meridian.core.errors import NotFound
 from meridian.core.inputs import Id
 from meridian.core.pagination import CursorPagination
-from meridian.core.schemas import ApiRequest, Problem
+from meridian.core.schemas import Problem
 from meridian.recordings.access import (
     brief_for_recording,
     caption_get_for,
@@ -62,7 +62,7 @@ from meridian.recordings.services import (
     upload_create,
 )
 from meridian.recordings.serving import stored_file_response, text_response
-from meridian.workspaces.access import requires
+from meridian.workspaces.access import ApiRequest, requires
 from meridian.workspaces.models import Role
 
 router = Router(tags=["recordings"])

@@ -58,3 +58,8 @@ def demo_recording(brief: Brief) -> Recording | None:
         label="English",
     )
     return recording_process(recording_id=recording.pk) or recording
+
+
+def demo_recording_made(brief: Brief) -> bool:
+    """Whether the demo brief now has a recording (briefs' demo asks at ``DEMO_RECORDING``)."""
+    return demo_recording(brief) is not None

@@ -1,12 +1,9 @@
-"""The recordings area's refusals, in the one error hierarchy (meridian.core.errors)."""
+"""The recordings area's refusals, in the one error hierarchy (meridian.core.errors).
+
+TooLarge, which briefs' attachments share, and ``size_label`` live in meridian.core.errors.
+"""
 
 from meridian.core.errors import Conflict, MeridianError
-
-
-class TooLarge(MeridianError):
-    """The upload, or one chunk of it, is larger than the server accepts (HTTP 413)."""
-
-    status_code = 413
 
 
 class LengthRequired(MeridianError):
@@ -66,15 +63,3 @@ class ChunkInterrupted(MeridianError):
             f"{offset} bytes, resume from there."
         )
         self.offset = offset
-
-
-def size_label(size: int) -> str:
-    """A byte count as a person reads it: 2 GiB, 500 MiB, 1.5 KiB, 900 bytes."""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            if unit == "bytes":
-                return f"{size} bytes"
-            return f"{value:.1f}".rstrip("0").rstrip(".") + f" {unit}"
-        value /= 1024
-    return f"{size} bytes"  # pragma: no cover

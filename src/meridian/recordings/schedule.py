@@ -6,7 +6,7 @@ from functools import partial
 
 from django.conf import settings
 
-from meridian.core.scheduler import Occurrence, run_key, scheduled
+from meridian.core.scheduler import Occurrence, run_key
 from meridian.recordings.models import Upload, UploadStatus
 from meridian.recordings.services import upload_abandon
 
@@ -14,7 +14,6 @@ from meridian.recordings.services import upload_abandon
 BATCH = 200
 
 
-@scheduled("upload.abandoned")
 def uploads_abandoned(now: datetime) -> Iterator[Occurrence]:
     """Each unfinished upload quiet for longer than UPLOAD_ABANDON_HOURS is removed, once.
 

@@ -77,3 +77,29 @@ def recording_media_stored(*, recording: Recording) -> bool:
     """Whether the file the player would play is still in storage (a restore may lack it)."""
     stored = recording.playable or recording.original
     return bool(stored.name) and default_storage.exists(str(stored.name))
+
+
+# --- What the brief page shows of a recording (registered in hooks.py) -----------------------
+
+
+def brief_recording_latest(brief_id: int) -> Recording | None:
+    """The brief's current recording, for the brief's own reads (BriefMedia.latest)."""
+    return Recording.objects.filter(brief_id=brief_id).order_by("-created_at", "-id").first()
+
+
+def brief_recording_watched(recording: Recording, member_ids: list[int]) -> dict[int, float]:
+    """How much of the recording each of the members has watched, 0 to 1 (BriefMedia.watched)."""
+    rows = RecordingView.objects.filter(
+        recording=recording, membership_id__in=member_ids
+    ).values_list("membership_id", "fraction")
+    return dict(rows)
+
+
+def brief_player_panel(viewer: Membership, brief_id: int) -> dict[str, object] | None:
+    """The player panel's context on a brief's page: its current recording, if it has one."""
+    recording = (
+        Recording.objects.filter(workspace_id=viewer.workspace_id, brief_id=brief_id)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return {"recording": recording} if recording is not None else None

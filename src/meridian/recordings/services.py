@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from meridian.briefs.models import Brief
-from meridian.core.errors import Conflict, ValidationFailed
+from meridian.core.errors import Conflict, TooLarge, ValidationFailed, size_label
 from meridian.core.services import audit_record
 from meridian.recordings import captions, media
 from meridian.recordings.access import require_manage
@@ -37,8 +37,6 @@ from meridian.recordings.errors import (
     Gone,
     LengthRequired,
     OffsetMismatch,
-    TooLarge,
-    size_label,
 )
 from meridian.recordings.models import (
     Caption,

@@ -17,11 +17,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from meridian.briefs.access import brief_get_for
-from meridian.core.errors import MeridianError, NotFound
+from meridian.core.errors import MeridianError, NotFound, size_label
 from meridian.core.submission import once_per_submission, saved
 from meridian.recordings.access import can_manage, caption_get_for, recording_get_for
 from meridian.recordings.api import caption_file
-from meridian.recordings.errors import size_label
 from meridian.recordings.selectors import (
     caption_list_for,
     caption_search,

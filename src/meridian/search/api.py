@@ -4,10 +4,9 @@ from typing import Any
 
 from ninja import Query, Router
 
-from meridian.core.schemas import ApiRequest
 from meridian.search.schemas import SearchPageOut, SearchQuery
 from meridian.search.selectors import search_for
-from meridian.workspaces.access import requires
+from meridian.workspaces.access import ApiRequest, requires
 from meridian.workspaces.models import Role
 
 router = Router(tags=["search"])

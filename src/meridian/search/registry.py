@@ -1,23 +1,24 @@
 """What each area puts into search: its kinds of document, and who may see restricted ones.
 
-Areas register in ``<area>/search.py``, which is imported when the registry is first read::
+An area writes its document code in ``<area>/search.py`` and registers it from its
+``hooks.py``, at the core registry's ``SEARCH_DOCUMENTS`` and ``SEARCH_AUDIENCES`` points::
 
-    @search_kind("brief", label="Brief", plural="Briefs")
-    def brief_documents() -> Iterator[Document]:
-        ...  # every brief, for `meridian search_reindex`
+    # decisions/hooks.py
+    registry.register(registry.SEARCH_DOCUMENTS,
+                      Kind("decision", "Decision", "Decisions", search.record_documents))
+    registry.register(registry.SEARCH_AUDIENCES, Audience(BLIND, search.blind_audience))
 
-    @search_audience("decisions.blind")
-    def blind_audience(viewer: Membership, keys: set[str]) -> set[str]:
-        ...  # the proposals (keys) whose blind content this viewer may see now
+``Kind.documents`` yields every document of the kind (for ``meridian search_reindex``); an
+``Audience`` check returns the keys (e.g. proposal ids) whose restricted documents the viewer
+may see now.
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING
 
-from django.utils.module_loading import autodiscover_modules
+from meridian.core import registry
 
 if TYPE_CHECKING:
     from meridian.workspaces.models import Membership
@@ -53,49 +54,33 @@ class Kind:
     documents: DocumentSource
 
 
-_kinds: dict[str, Kind] = {}
-_audiences: dict[str, AudienceCheck] = {}
+@dataclass(frozen=True)
+class Audience:
+    """An audience rule (``decisions.blind``) and its check: given keys, those the viewer may see."""
 
-
-def search_kind(
-    name: str, *, label: str, plural: str
-) -> Callable[[DocumentSource], DocumentSource]:
-    """Register a kind; the decorated function yields every document of it, for reindexing."""
-
-    def decorator(documents: DocumentSource) -> DocumentSource:
-        existing = _kinds.get(name)
-        if existing is not None and existing.documents is not documents:
-            raise ValueError(f"A search kind called {name!r} is already registered.")
-        _kinds[name] = Kind(name=name, label=label, plural=plural, documents=documents)
-        return documents
-
-    return decorator
-
-
-def search_audience(rule: str) -> Callable[[AudienceCheck], AudienceCheck]:
-    """Register the check of an audience rule: given keys, it returns those the viewer may see."""
-
-    def decorator(check: AudienceCheck) -> AudienceCheck:
-        existing = _audiences.get(rule)
-        if existing is not None and existing is not check:
-            raise ValueError(f"A search audience called {rule!r} is already registered.")
-        _audiences[rule] = check
-        return check
-
-    return decorator
-
-
-@cache
-def _discover() -> None:
-    # Once per process: each call looks for a search module in every installed app again
-    # (about 2 ms of a search's time, measured with bench/search.py).
-    autodiscover_modules("search")
+    rule: str
+    check: AudienceCheck
 
 
 def registered_kinds() -> dict[str, Kind]:
     """Every area's kinds, by name, in the order they were registered."""
-    _discover()
-    return dict(_kinds)
+    kinds: dict[str, Kind] = {}
+    for kind in registry.items(registry.SEARCH_DOCUMENTS):
+        existing = kinds.get(kind.name)
+        if existing is not None and existing.documents is not kind.documents:
+            raise ValueError(f"A search kind called {kind.name!r} is already registered.")
+        kinds[kind.name] = kind
+    return kinds
+
+
+def _audience_checks() -> dict[str, AudienceCheck]:
+    checks: dict[str, AudienceCheck] = {}
+    for audience in registry.items(registry.SEARCH_AUDIENCES):
+        existing = checks.get(audience.rule)
+        if existing is not None and existing is not audience.check:
+            raise ValueError(f"A search audience called {audience.rule!r} is already registered.")
+        checks[audience.rule] = audience.check
+    return checks
 
 
 def kind_label(name: str) -> str:
@@ -106,14 +91,14 @@ def kind_label(name: str) -> str:
 
 def audiences_allowed(viewer: "Membership", audiences: set[str]) -> set[str]:
     """The audiences of the set that the viewer belongs to; unknown rules let nobody in."""
-    _discover()
+    checks = _audience_checks()
     by_rule: dict[str, set[str]] = {}
     for audience in audiences:
         rule, _, key = audience.partition(":")
         by_rule.setdefault(rule, set()).add(key)
     allowed: set[str] = set()
     for rule, keys in by_rule.items():
-        check = _audiences.get(rule)
+        check = checks.get(rule)
         if check is not None:
             allowed.update(f"{rule}:{key}" for key in check(viewer, set(keys)) & keys)
     return allowed

@@ -13,8 +13,8 @@ audience=None, context="", created_at=None)``
     object was written (default: now).
 
     ``audience`` restricts who finds it: None means every member of the workspace; otherwise
-    ``"<rule>:<key>"``, where the area registers the rule with
-    ``meridian.search.registry.search_audience`` (e.g. ``"decisions.blind:42"``: the content
+    ``"<rule>:<key>"``, where the area registers the rule from its ``hooks.py`` as a
+    ``meridian.search.registry.Audience`` (e.g. ``"decisions.blind:42"``: the content
     of blind proposal 42, visible to those who have taken part or after it closed). Once
     content is open to everyone, upsert it again with ``audience=None``. Never index who
     took which side of an anonymous vote: a document carries no author, so leave names out
@@ -27,8 +27,9 @@ audience=None, context="", created_at=None)``
     Change the context shown with every document of a kind under one parent, e.g. after a
     brief's title changed, the line shown with each of its comments.
 
-Each kind is registered in ``<area>/search.py`` with ``search_kind`` together with a function
-that yields all its documents, which ``meridian search_reindex`` uses to rebuild the index.
+Each kind is registered from ``<area>/hooks.py`` as a ``meridian.search.registry.Kind`` with a
+function that yields all its documents, which ``meridian search_reindex`` uses to rebuild the
+index.
 """
 
 import re

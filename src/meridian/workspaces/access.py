@@ -2,7 +2,7 @@
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest
@@ -10,6 +10,9 @@ from django_htmx.middleware import HtmxDetails
 
 from meridian.core.errors import NotFound, PermissionDenied
 from meridian.workspaces.models import Invitation, Membership, Role, Team
+
+if TYPE_CHECKING:
+    from meridian.accounts.models import ApiToken, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +25,15 @@ class WorkspaceRequest(HttpRequest):
 
     membership: Membership
     htmx: HtmxDetails
+
+
+class ApiRequest(WorkspaceRequest):
+    """A request that passed API authentication: who acts, and through which credential."""
+
+    # Authentication lets only a signed-in person or a live token's owner through.
+    user: "User"
+    # Set only when a bearer token authenticated the request; absent for the browser session.
+    api_token: "ApiToken"
 
 
 def membership_for(user: Any, workspace_slug: str) -> Membership:

@@ -1,15 +1,25 @@
-"""The workspaces API: workspaces, members, teams, profiles, invitations."""
+"""The workspaces API: workspaces, members, teams, profiles, invitations, and the audit log."""
+
+from datetime import date
 
 from django.db.models import QuerySet
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from meridian.core.errors import PermissionDenied
+from meridian.core.models import AuditEntry
 from meridian.core.pagination import CursorPagination
-from meridian.core.schemas import ApiRequest, Problem
-from meridian.workspaces.access import invitation_get_for, member_get_for, requires, team_get_for
+from meridian.core.schemas import Problem
+from meridian.workspaces.access import (
+    ApiRequest,
+    invitation_get_for,
+    member_get_for,
+    requires,
+    team_get_for,
+)
 from meridian.workspaces.models import Invitation, Membership, Profile, Role, Team, Workspace
 from meridian.workspaces.schemas import (
+    AuditEntryOut,
     InvitationIn,
     InvitationOut,
     MemberOut,
@@ -23,7 +33,9 @@ from meridian.workspaces.schemas import (
     WorkspaceOut,
 )
 from meridian.workspaces.selectors import (
+    AuditFilters,
     MemberFilters,
+    audit_list_for,
     invitation_list_for,
     member_list_for,
     team_list_for,
@@ -44,6 +56,8 @@ from meridian.workspaces.services import (
 )
 
 router = Router(tags=["workspaces"])
+# The audit log keeps a section of its own in the API documentation.
+audit_router = Router(tags=["audit"])
 
 
 class MemberQuery(Schema):
@@ -214,3 +228,19 @@ def member_remove(request: ApiRequest, member_id: int) -> Status[None]:
     target = member_get_for(request.membership, member_id)
     member_deactivate(acting=request.membership, member=target)
     return Status(204, None)
+
+
+class AuditQuery(Schema):
+    action: str = ""
+    actor: str = ""
+    object_type: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+@audit_router.get("/audit", response={200: list[AuditEntryOut], 403: Problem})
+@requires(Role.ADMIN)
+@paginate(CursorPagination, key="-created_at")
+def audit_list(request: ApiRequest, filters: Query[AuditQuery]) -> QuerySet[AuditEntry]:
+    """The workspace's audit log, newest first (admins only)."""
+    return audit_list_for(viewer=request.membership, filters=AuditFilters(**filters.dict()))

@@ -6,6 +6,8 @@ from django.db import transaction
 
 from meridian.accounts.models import User
 from meridian.accounts.services import user_create
+from meridian.core import registry
+from meridian.core.muting import muted
 from meridian.workspaces.models import Membership, Role, Workspace
 from meridian.workspaces.services import (
     membership_add,
@@ -139,10 +141,8 @@ def demo_build() -> tuple[Workspace, bool]:
     for person in PEOPLE:
         for team_name in person.teams:
             team_add_member(acting=admin, team=teams[team_name], member=members[person.name])
-    from meridian.briefs.demo import demo_briefs
-
-    demo_briefs(workspace, members)
-    from meridian.decisions.demo import demo_decisions
-
-    demo_decisions(workspace, members)
+    # Every area adds its part from its hooks.py (briefs, then the decisions built on them).
+    with muted():
+        for seeder in registry.demo_seeders():
+            seeder.seed(workspace, members)
     return workspace, True

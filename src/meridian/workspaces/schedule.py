@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
 
-from meridian.core.scheduler import Occurrence, run_key, scheduled, without_runs
+from meridian.core.scheduler import Occurrence, run_key, without_runs
 from meridian.core.services import audit_record
 from meridian.workspaces.models import Invitation
 
@@ -12,7 +12,6 @@ from meridian.workspaces.models import Invitation
 BATCH = 200
 
 
-@scheduled("invitation.expired")
 def invitations_expired(now: datetime) -> Iterator[Occurrence]:
     """Each invitation that lapsed unused is noted once in its workspace's audit log."""
     lapsed = Invitation.objects.filter(

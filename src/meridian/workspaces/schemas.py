@@ -116,3 +116,18 @@ class InvitationOut(Schema):
     role: str
     created_at: datetime
     expires_at: datetime
+
+
+class AuditEntryOut(Schema):
+    id: int
+    action: str
+    actor: str
+    object_type: str
+    object_id: str
+    object_label: str
+    data: dict[str, Any]
+    created_at: datetime
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str:
+        return str(obj.actor_label)

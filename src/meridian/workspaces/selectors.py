@@ -1,6 +1,7 @@
-"""Reads about workspaces, members and teams, always through the viewer's membership."""
+"""Reads about workspaces, members and teams, and the audit log, always through the viewer's membership."""
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -10,6 +11,8 @@ if TYPE_CHECKING:
 
     from meridian.accounts.models import User
 
+from meridian.core.models import AuditEntry
+from meridian.core.moments import day_bounds
 from meridian.workspaces.models import Invitation, Membership, Team, TeamMembership, Workspace
 
 
@@ -107,3 +110,45 @@ def invitation_list_for(*, viewer: Membership) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         workspace_id=viewer.workspace_id, accepted_at__isnull=True, revoked_at__isnull=True
     ).order_by("-created_at")
+
+
+# --- The audit log ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """The audit log filters shared by the page and the API."""
+
+    action: str = ""
+    actor: str = ""
+    object_type: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def audit_list_for(*, viewer: Membership, filters: AuditFilters) -> QuerySet[AuditEntry]:
+    """The workspace's audit entries, newest first, narrowed by the filters."""
+    qs = AuditEntry.objects.filter(workspace_id=viewer.workspace_id)
+    if filters.action:
+        qs = qs.filter(action__startswith=filters.action)
+    if filters.actor:
+        qs = qs.filter(actor_label__icontains=filters.actor)
+    if filters.object_type:
+        qs = qs.filter(object_type=filters.object_type)
+    # The days are the viewer's, as the page dates the entries.
+    start, end = day_bounds(filters.since, filters.until, viewer.profile.time_zone)
+    if start is not None:
+        qs = qs.filter(created_at__gte=start)
+    if end is not None:
+        qs = qs.filter(created_at__lt=end)
+    return qs.order_by("-created_at", "-id")
+
+
+def audit_actions_for(*, viewer: Membership) -> list[str]:
+    """The distinct actions recorded in the workspace, for the filter menu."""
+    return list(
+        AuditEntry.objects.filter(workspace_id=viewer.workspace_id)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )

@@ -16,4 +16,5 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("teams/", views.teams, name="teams"),
     path("teams/<slug:team>/", views.team, name="team"),
+    path("audit/", views.audit_log, name="audit_log"),
 ]

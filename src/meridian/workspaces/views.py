@@ -1,7 +1,7 @@
-"""Pages of the workspaces area: create, members, teams, profile, invitations."""
+"""Pages of the workspaces area: the landing page, create, members, teams, profile, invitations, audit log."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from meridian.accounts.services import user_create
+from meridian.core import registry
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
 from meridian.core.submission import once_per_submission, saved, submitted
@@ -40,12 +41,16 @@ from meridian.workspaces.forms import (
 )
 from meridian.workspaces.models import Membership, Profile, Role
 from meridian.workspaces.selectors import (
+    AuditFilters,
     MemberFilters,
+    audit_actions_for,
+    audit_list_for,
     invitation_list_for,
     member_choices_for,
     member_list_for,
     team_list_for,
     team_members_for,
+    workspace_list_for,
 )
 from meridian.workspaces.services import (
     invitation_accept,
@@ -61,6 +66,10 @@ from meridian.workspaces.services import (
     team_update,
     workspace_create,
 )
+
+# Sections other areas add to the member's profile page (the calendar feed address): each item
+# is a callable taking the request and the member, returning the section's HTML.
+PROFILE_PANELS = "profile_panels"
 
 
 def _status(request: HttpRequest) -> int:
@@ -301,6 +310,7 @@ def profile(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             "days": days,
             "zone_options": zone_options(),
             "clock": local_clock(me.profile, timezone.now()),
+            "panels": [panel(request, me) for panel in registry.items(PROFILE_PANELS)],
         },
         status=_status(request),
     )
@@ -405,3 +415,47 @@ def member_remove(request: WorkspaceRequest, workspace: str, member_id: int) -> 
     else:
         messages.success(request, f"{target.profile.display_name} no longer has access.")
     return redirect("members", workspace=workspace)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Land in the member's inbox, or offer to create or pick a workspace."""
+    workspaces = list(workspace_list_for(user=request.user))
+    if len(workspaces) == 1:
+        return redirect("inbox", workspace=workspaces[0].slug)
+    return render(request, "workspaces/home.html", {"workspaces": workspaces})
+
+
+def _parse_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@vary_on_headers("HX-Request")
+@requires(Role.ADMIN)
+def audit_log(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """Admins read who changed what, filtered by action, person, object type and dates."""
+    filters = AuditFilters(
+        action=request.GET.get("action", ""),
+        actor=request.GET.get("actor", "").strip(),
+        object_type=request.GET.get("object_type", ""),
+        since=_parse_date(request.GET.get("since")),
+        until=_parse_date(request.GET.get("until")),
+    )
+    page = Paginator(audit_list_for(viewer=request.membership, filters=filters), 50).get_page(
+        request.GET.get("page")
+    )
+    template = "workspaces/audit.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#audit-table"
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "filters": filters,
+            "actions": audit_actions_for(viewer=request.membership),
+        },
+    )

@@ -9,28 +9,9 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from meridian.briefs.models import Comment
-from meridian.core.moments import in_zone, moment_text
+from meridian.core.moments import ago_text, moment_text
 
 register = template.Library()
-
-
-def ago(moment: datetime | None, now: datetime, zone: str | None = None) -> str:
-    """How long before ``now`` a moment was, in the words a thread uses ("5 min ago"); older
-    than two weeks, the reader's date (in ``zone``: a UTC date can be a day off)."""
-    if moment is None:
-        return ""
-    seconds = int((now - moment).total_seconds())
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    days = seconds // 86400
-    if days < 14:
-        return f"{days} day{'s' if days > 1 else ''} ago"
-    local = in_zone(moment, zone)
-    return f"{local.day} {local:%b %Y}"
 
 
 @register.filter
@@ -68,7 +49,7 @@ def thread_comment(
         f'<header class="comment-head"><span id="comment-{pk}-by" class="person">{name}</span> '
         f'<span class="muted small"><time datetime="{escape(c.created_at.isoformat())}" '
         f'title="{escape(moment_text(c.created_at, zone, "long"))}">'
-        f"{escape(ago(c.created_at, now, zone))}</time>"
+        f"{escape(ago_text(c.created_at, now, zone))}</time>"
     ]
     if c.edited_at:
         out.append(f' · <a href="{base}{pk}/edit/">edited</a>')

@@ -13,8 +13,7 @@ from django.forms import BoundField
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from meridian.briefs.templatetags.briefs import ago
-from meridian.core.moments import moment_text
+from meridian.core.moments import ago_text, moment_text
 from meridian.decisions.models import ProposalComment
 from meridian.decisions.selectors import ParticipantRow, StanceRow
 
@@ -79,7 +78,7 @@ def comment_items(
             f"{escape(c.author.profile.display_name)}</span> "
             f'<span class="muted small"><time datetime="{escape(c.created_at.isoformat())}" '
             f'title="{escape(moment_text(c.created_at, zone, "long"))}">'
-            f"{escape(ago(c.created_at, now, zone))}</time></span></header>"
+            f"{escape(ago_text(c.created_at, now, zone))}</time></span></header>"
             f'<div class="md">{c.body_html}</div></article></li>'
         )
     return mark_safe("".join(items))  # noqa: S308  (escaped above; body_html sanitized on write)

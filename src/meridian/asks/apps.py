@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AsksConfig(AppConfig):
+    name = "meridian.asks"
+    label = "asks"
+    verbose_name = "Asks"

@@ -1,0 +1,58 @@
+"""What the briefs area plugs into the others (see meridian.core.registry): its page in the
+navigation, its search documents, its reminder job, its demo data and its notification kinds."""
+
+from meridian.briefs import schedule, search
+from meridian.briefs.calendar import brief_deadlines
+from meridian.briefs.demo import demo_briefs
+from meridian.core import registry
+from meridian.core.registry import NotificationKind
+from meridian.core.scheduler import Job
+from meridian.notifications.sources import InboxSource, inbox_source
+from meridian.search.registry import Kind
+
+registry.nav(
+    registry.NavEntry(label="Briefs", url_name="brief_list", order=20, current_prefixes=("brief_",))
+)
+
+registry.register(
+    registry.SEARCH_DOCUMENTS, Kind("brief", "Brief", "Briefs", search.brief_documents)
+)
+registry.register(
+    registry.SEARCH_DOCUMENTS, Kind("comment", "Comment", "Comments", search.comment_documents)
+)
+
+registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.brief_reminders))
+
+registry.demo_seeder(registry.DemoSeeder(name="briefs", order=20, seed=demo_briefs))
+
+# Asks and mentions need the person: at once (inside their working hours). What only keeps
+# them informed waits for the digest.
+for kind in (
+    NotificationKind("brief.asked", "Asked for input in a brief", "now"),
+    NotificationKind("brief.reminder", "Reminded of a brief awaiting your response", "now"),
+    NotificationKind("brief.overdue", "A brief's response is overdue", "now"),
+    NotificationKind("brief.mention", "Mentioned in a brief's thread", "now", webhook=False),
+    NotificationKind(
+        "brief.answered", "Your question on a brief was answered", "now", webhook=False
+    ),
+    NotificationKind("brief.reply", "A reply to your comment on a brief", "digest", webhook=False),
+    NotificationKind("brief.comment", "A comment on your brief", "digest", webhook=False),
+    NotificationKind("brief.closed", "A brief you were asked in closed with a summary", "digest"),
+):
+    registry.notification_kind(kind)
+
+# Each member's own deadlines, for their calendar feed.
+registry.register(registry.CALENDAR_SOURCES, brief_deadlines)
+
+# --- Inbox sources: what of briefs awaits a member ----------------------------------------------
+
+inbox_source(
+    InboxSource("briefs.asked", "Briefs waiting for your input", "{actor} asked you to respond")
+)
+inbox_source(
+    InboxSource("briefs.question", "Questions asked of you", "{actor} asked you a question")
+)
+inbox_source(InboxSource("briefs.mention", "Mentions", "{actor} mentioned you"))
+inbox_source(
+    InboxSource("briefs.reply", "Replies to your comments", "{actor} replied to your comment")
+)

@@ -1,0 +1,32 @@
+"""What the recordings area plugs into the others: the player and its button on a brief's page,
+what a brief knows of its recording, a recording for the demo, and the abandoned-upload job."""
+
+from meridian.briefs.demo import DEMO_RECORDING
+from meridian.briefs.selectors import BRIEF_MEDIA, BriefMedia
+from meridian.core import registry
+from meridian.core.scheduler import Job
+from meridian.recordings import schedule
+from meridian.recordings.demo import demo_recording_made
+from meridian.recordings.selectors import (
+    brief_player_panel,
+    brief_recording_latest,
+    brief_recording_watched,
+)
+
+registry.panel(
+    registry.Panel(
+        point="brief.detail",
+        template="recordings/_brief_player.html",
+        context=brief_player_panel,
+        order=10,
+    )
+)
+registry.panel(
+    registry.Panel(point="brief.author_actions", template="recordings/_brief_actions.html")
+)
+registry.register(
+    BRIEF_MEDIA, BriefMedia(latest=brief_recording_latest, watched=brief_recording_watched)
+)
+registry.register(DEMO_RECORDING, demo_recording_made)
+
+registry.register(registry.SCHEDULED_JOBS, Job("upload.abandoned", schedule.uploads_abandoned))

@@ -1,0 +1,38 @@
+"""What the workspaces area plugs into the others: its pages in the navigation, and its jobs."""
+
+from typing import Any
+
+from meridian.core import registry
+from meridian.core.scheduler import Job
+from meridian.workspaces import schedule
+
+
+def _admin(membership: Any) -> bool:
+    return bool(membership is not None and membership.is_admin)
+
+
+registry.nav(
+    registry.NavEntry(
+        label="Members",
+        url_name="members",
+        order=40,
+        current_prefixes=("members", "workspace_home", "invite"),
+    )
+)
+registry.nav(
+    registry.NavEntry(label="Teams", url_name="teams", order=50, current_prefixes=("teams", "team"))
+)
+registry.nav(
+    registry.NavEntry(label="Profile", url_name="profile", order=60, current_prefixes=("profile",))
+)
+registry.nav(
+    registry.NavEntry(
+        label="Audit log",
+        url_name="audit_log",
+        order=80,
+        current_prefixes=("audit_log",),
+        visible=_admin,
+    )
+)
+
+registry.register(registry.SCHEDULED_JOBS, Job("invitation.expired", schedule.invitations_expired))
