@@ -67,7 +67,7 @@ def test_a_worker_killed_mid_close_leaves_no_trace_and_the_next_tick_closes(
 ):
     p = proposal(owner, [ana])
     past_deadline(p)
-    from meridian.decisions import services
+    from meridian.decisions.services import closing as services
 
     real = services.notification_send
 
