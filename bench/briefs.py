@@ -94,7 +94,7 @@ def build(data: BenchData, seed: int = 7) -> dict[str, Any]:
         question_answer,
         respond,
     )
-    from meridian.core.notify import muted
+    from meridian.notifications.services import muted
     from meridian.workspaces.models import Membership, Role
 
     rng = random.Random(seed)

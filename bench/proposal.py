@@ -100,7 +100,6 @@ def build(data: BenchData, seed: int = 11) -> dict[str, Any]:
     from django.utils import timezone
 
     from meridian.briefs.services import Invitee
-    from meridian.core.notify import muted
     from meridian.decisions.ballots import Ballot
     from meridian.decisions.models import Kind, Option, Stance, Visibility
     from meridian.decisions.services import (
@@ -110,6 +109,7 @@ def build(data: BenchData, seed: int = 11) -> dict[str, Any]:
         proposal_create,
         stance_submit,
     )
+    from meridian.notifications.services import muted
     from meridian.workspaces.models import Membership, Role
 
     rng = random.Random(seed)

@@ -17,8 +17,9 @@ Then (unless ``--no-others``) it runs the other areas' benchmarks, each a progra
 with its own targets, one after the other, those present of: bench/pages.py (every page and
 API list of the demo workspace, in-process; given ``--database-url``), bench/upload.py,
 bench/briefs.py and bench/proposal.py (each given this run's load options and
-``--database-url``), bench/tally.py, bench/search.py, bench/delivery.py (digests for
-10,000 members and the scheduler tick, on its own SQLite database).
+``--database-url``), bench/tally.py, bench/search.py, bench/inbox.py (5,000 inbox items,
+in-process; given ``--database-url``), bench/delivery.py (digests for 10,000 members and the
+scheduler tick, on its own SQLite database).
 
 The exit code is 0 when every target of every benchmark is met, 1 when one is not, 2 when a
 run itself failed.
@@ -70,6 +71,7 @@ OTHER_BENCHMARKS = (
     "proposal.py",
     "tally.py",
     "search.py",
+    "inbox.py",
     "delivery.py",
 )
 STARTING_ENV = dict(os.environ)
@@ -542,7 +544,7 @@ def run_others(args: argparse.Namespace) -> int:
             cmd += ["--redis-url", args.redis_url] if args.redis_url else []
             cmd += ["--workers", str(args.workers)] if args.workers else []
             cmd += ["--threads", str(args.threads)] if args.threads else []
-        if script == "pages.py" and args.database_url:
+        if script in ("pages.py", "inbox.py") and args.database_url:
             cmd += ["--database-url", args.database_url]
         print(f"\n==> {shlex.join(['bench/' + script, *cmd[2:]])}", flush=True)
         codes[script] = subprocess.run(cmd, cwd=ROOT, env=STARTING_ENV, check=False).returncode

@@ -1,4 +1,4 @@
-"""Search: 100,000 decision records and 1,000,000 comments, 200 queries, p95 ≤ 50 ms.
+"""Search: 100,000 decision records and 1,000,000 comments, 200 queries, p95 ≤ 15 ms.
 
     .venv/bin/python bench/search.py
     .venv/bin/python bench/search.py --database-url postgres://postgres@127.0.0.1:5432/meridian_bench_search
@@ -22,12 +22,14 @@ consecutive words that are not function words ("the", "of", "which"…), and in 
 them the last word cut to its first 4+ letters, as it is while typing. Each query goes through ``search_for`` in this process as the
 workspace's admin, with the product's defaults (20 hits, snippets, the last word matched as a
 beginning), after 50 other, uncounted queries made the same way. A second, untargeted set
-searches the 30 most common domain words one by one. ``--reuse`` queries the last run's
+searches the 30 most common domain words one by one, and 60 of the realistic queries are
+asked of the search page itself (server time: the whole Django stack and the template, in
+this process with the test client). ``--reuse`` queries the last run's
 database again without building it. The queries run ``--rounds`` times (3); the round with
 the median p95 is reported, each round's p95 beside it.
 
-Target: p95 ≤ 50 ms. Exit code 0 when met, 1 when not. ``measure()`` returns the figures for
-bench/run.py; every run writes bench/results/search-<engine>.json.
+Target (issue 8): p95 ≤ 15 ms (it was 50 ms). Exit code 0 when met, 1 when not.
+``measure()`` returns the figures for bench/run.py; every run writes bench/results/search-<engine>.json.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +60,10 @@ from bench.generate import configure, fresh_database  # noqa: E402
 
 DEFAULT_DATA_DIR = ROOT / "var" / "bench-search"
 RESULTS = ROOT / "bench" / "results"
-TARGET_P95_MS = 50.0
+TARGET_P95_MS = 15.0
 SEED = 20260401
 WARMUP = 50
+PAGE_QUERIES = 60  # of the realistic queries, also asked of the search page
 
 FUNCTION_WORDS = (  # noqa: SIM905 (a list of words reads better as text)
     "the of and to a in is that for it as was with be by on not he this are or his from at "
@@ -198,21 +202,19 @@ def load(rows: Iterator[tuple[Any, ...]], *, batch: int = 20_000) -> int:
 
     count = 0
     if connection.vendor == "postgresql":
+        migration = import_module("meridian.search.migrations.0002_postgres_match_index")
+        indexes = migration.INDEXES
         with connection.cursor() as cursor:
-            cursor.execute("DROP INDEX search_doc_vector")
-            cursor.execute("DROP INDEX search_doc_title_vector")
+            for name in indexes:
+                cursor.execute(f"DROP INDEX {name}")
             copy_sql = f"COPY search_searchdocument ({COLUMNS}) FROM STDIN"
             with cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
-            cursor.execute(
-                "CREATE INDEX search_doc_vector ON search_searchdocument USING gin (search_vector)"
-            )
-            cursor.execute(
-                "CREATE INDEX search_doc_title_vector ON search_searchdocument "
-                "USING gin (title_vector) WHERE title <> ''"
-            )
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            for sql in [*indexes.values(), *migration.STATISTICS]:
+                cursor.execute(sql)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE search_searchdocument")
         return count
@@ -320,6 +322,35 @@ def run_queries(
     }
 
 
+def page_times(queries: Sequence[str], *, warmup: Sequence[str] = ()) -> dict[str, Any]:
+    """The search page's own server time: each query as a GET through Django's whole stack.
+
+    Middleware, session, the admin's membership, ``search_for``, the template: in this
+    process with the test client (no network, no web server), signed in as the admin.
+    """
+    from django.test import Client
+
+    from meridian.workspaces.models import Membership
+
+    viewer = Membership.objects.select_related("workspace", "user").order_by("id").first()
+    assert viewer is not None
+    browser = Client()
+    browser.force_login(viewer.user)
+    url = f"/w/{viewer.workspace.slug}/search/"
+    for q in warmup:
+        browser.get(url, {"q": q})
+    timed: list[tuple[float, str, int]] = []
+    for q in queries:
+        started = time.perf_counter()
+        response = browser.get(url, {"q": q})
+        timed.append(((time.perf_counter() - started) * 1000, q, response.status_code))
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url}?q={q} answered {response.status_code}")
+    summary = _summary(timed)
+    summary.pop("with_hits")
+    return summary
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -353,6 +384,9 @@ def measure(
         database = f"the last run's database ({database_url or data_dir})"
     else:
         database = fresh_database(data_dir=data_dir, database_url=database_url)
+    os.environ["MERIDIAN_ALLOWED_HOSTS"] = "testserver"  # the test client's host name
+    os.environ["MERIDIAN_STATIC_MANIFEST"] = "false"  # pages without collectstatic
+    (data_dir / "static").mkdir(parents=True, exist_ok=True)
     configure(data_dir=data_dir, database_url=database_url)
     from django.core.management import call_command
     from django.db import connection
@@ -381,6 +415,7 @@ def measure(
         make_queries(queries, seed + 1), warmup=make_queries(WARMUP, seed + 2), rounds=rounds
     )
     stress = run_queries(DOMAIN_WORDS[:30], rounds=rounds)
+    page = page_times(make_queries(PAGE_QUERIES, seed + 1), warmup=make_queries(10, seed + 2))
     version = connection.vendor
     with connection.cursor() as cursor:
         cursor.execute("SELECT sqlite_version()" if version == "sqlite" else "SHOW server_version")
@@ -397,6 +432,7 @@ def measure(
         "machine": host,
         "results": main,
         "common_words": stress,
+        "page": page,
         "target": f"p95 ≤ {TARGET_P95_MS:.0f} ms",
         "passed": main["p95_ms"] <= TARGET_P95_MS,
     }
@@ -459,6 +495,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _report("realistic queries", r["results"])
     _report("30 most common domain words", r["common_words"])
+    p = r["page"]
+    print(
+        f"{'search page, server time':<28} p50 {p['p50_ms']:>6.1f}  p95 {p['p95_ms']:>6.1f}  "
+        f"p99 {p['p99_ms']:>6.1f}  max {p['max_ms']:>6.1f} ms  ({p['queries']} queries)"
+    )
     print(f"{'PASS' if r['passed'] else 'FAIL'}  search {r['target']}: {r['results']['p95_ms']} ms")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"search-{r['engine'].split()[0]}.json"

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from meridian.accounts.services import token_create
 from meridian.briefs.services import Invitee, brief_create, comment_add, file_link_add, link_add
 from meridian.core.services import audit_record
+from meridian.notifications.models import InboxItem
 from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.services import (
     invitation_create,
@@ -118,6 +119,10 @@ def victim(db, settings, tmp_path):
         "link_id": link.pk,
         **recorded,  # upload_id, recording_id, caption_id
         **victim_decisions(admin, other, team, brief),  # proposal_id, record_id, pin_id
+        # The question asked of the brief's author waits in their inbox.
+        "item_id": InboxItem.objects.get(
+            recipient=admin, cause=f"briefs.question:{question.pk}"
+        ).pk,
         **victim_webhooks(admin),  # endpoint_id, host_id
         **victim_delivery(admin, other),  # delivery_id
     }

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "meridian.search",
     "meridian.webhooks",
     "meridian.calendars",
+    "meridian.notifications",
     "meridian.delivery",
 ]
 

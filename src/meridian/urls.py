@@ -28,6 +28,7 @@ urlpatterns = [
     path("w/<slug:workspace>/recordings/", include("meridian.recordings.urls")),
     path("w/<slug:workspace>/decisions/", include("meridian.decisions.urls")),
     path("w/<slug:workspace>/search/", include("meridian.search.urls")),
+    path("w/<slug:workspace>/inbox/", include("meridian.notifications.urls")),
     path("w/<slug:workspace>/webhooks/", include("meridian.webhooks.urls")),
     path("w/<slug:workspace>/calendar/", include("meridian.calendars.urls")),
     path("calendar/<str:token>.ics", calendar_views.feed, name="calendar_feed"),

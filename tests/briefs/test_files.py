@@ -319,7 +319,7 @@ def test_file_is_removed_again_when_the_link_cannot_be_written(
     def fail(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("meridian.briefs.services.audit_record", fail)
+    monkeypatch.setattr("meridian.briefs.services.links.audit_record", fail)
     with pytest.raises(RuntimeError):
         file_link_add(acting=author, brief=asked, file=upload())
     assert not BriefLink.objects.exists()

@@ -35,6 +35,7 @@ def workspace_pages(slug: str) -> list[str]:
     return [
         "/",
         "/new/",
+        f"/w/{slug}/inbox/",
         f"/w/{slug}/members/",
         f"/w/{slug}/members/invite/",
         f"/w/{slug}/profile/",
@@ -141,7 +142,7 @@ def test_sign_in_and_a_form_work_from_the_keyboard_alone(live_server, browser: B
     assert focused() == "id_password"
     keys.type(factories.PASSWORD)
     keys.press("Enter")
-    expect(page).to_have_url(f"{live_server.url}/w/{acme['ws'].slug}/members/")
+    expect(page).to_have_url(f"{live_server.url}/w/{acme['ws'].slug}/inbox/")
 
     # A team, created with the keyboard alone: focus the field, type, Enter submits.
     page.goto(f"/w/{acme['ws'].slug}/teams/")

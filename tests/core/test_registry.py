@@ -23,14 +23,14 @@ PACKAGE = Path(meridian.__file__).parent
 
 
 def _notify_kinds() -> set[str]:
-    """Every kind named in a ``notify(kind=...)`` call anywhere in the package."""
+    """Every kind named in a ``notification_send(kind=...)`` call anywhere in the package."""
     kinds: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name != "notify":
+            if name != "notification_send":
                 continue
             for keyword in node.keywords:
                 if keyword.arg == "kind":
@@ -135,7 +135,10 @@ def _nav(member, url_name: str = "members") -> str:
 
 
 def _labels(nav: str) -> list[str]:
-    return re.findall(r'<li><a href="[^"]*"(?: aria-current="page")?>([^<]+)</a></li>', nav)
+    return re.findall(
+        r'<li><a href="[^"]*"(?: aria-current="page")?>([^<]+?) ?(?:<span [^>]*></span>)?</a></li>',
+        nav,
+    )
 
 
 @pytest.mark.django_db
@@ -145,6 +148,7 @@ def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
     nav = _nav(factories.admin_of(ws))
 
     assert _labels(nav) == [
+        "Inbox",
         "Briefs",
         "Decisions",
         "Members",
@@ -166,7 +170,15 @@ def test_a_member_has_no_audit_log_and_a_guest_no_api_tokens():
 
     assert "Audit log" not in member_nav and "API tokens" in member_nav
     assert "Audit log" not in guest_nav and "API tokens" not in guest_nav
-    assert guest_nav == ["Briefs", "Decisions", "Members", "Teams", "Profile", "Workspaces"]
+    assert guest_nav == [
+        "Inbox",
+        "Briefs",
+        "Decisions",
+        "Members",
+        "Teams",
+        "Profile",
+        "Workspaces",
+    ]
 
 
 @pytest.mark.django_db

@@ -38,7 +38,7 @@ def test_anonymous_pages_send_a_strict_csp_and_anti_framing_headers(client, path
 
 def test_workspace_pages_send_the_same_headers(client, admin):
     client.force_login(admin.user)
-    response = client.get(reverse("members", kwargs={"workspace": admin.workspace.slug}))
+    response = client.get(reverse("inbox", kwargs={"workspace": admin.workspace.slug}))
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
@@ -75,10 +75,10 @@ def test_anonymous_home_sends_you_to_sign_in(client):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def test_home_with_one_workspace_goes_straight_to_its_members(client, admin):
+def test_home_with_one_workspace_goes_straight_to_its_inbox(client, admin):
     client.force_login(admin.user)
     response = client.get("/")
-    assert response["Location"] == reverse("members", kwargs={"workspace": admin.workspace.slug})
+    assert response["Location"] == reverse("inbox", kwargs={"workspace": admin.workspace.slug})
 
 
 def test_home_without_a_workspace_offers_to_create_one(client):

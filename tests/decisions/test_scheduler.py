@@ -67,21 +67,21 @@ def test_a_worker_killed_mid_close_leaves_no_trace_and_the_next_tick_closes(
 ):
     p = proposal(owner, [ana])
     past_deadline(p)
-    from meridian.decisions import services
+    from meridian.decisions.services import closing as services
 
-    real = services.notify
+    real = services.notification_send
 
     def dies(**kwargs):
         raise SystemError("the worker was killed")
 
-    monkeypatch.setattr(services, "notify", dies)
+    monkeypatch.setattr(services, "notification_send", dies)
     crashed = tick(timezone.now(), jobs=[CLOSE])
     assert crashed.failed == [f"proposal.close:{p.pk}"]
     assert Proposal.objects.get(pk=p.pk).is_open
     assert not ScheduledRun.objects.filter(key=f"proposal.close:{p.pk}").exists()
     assert closes() == 0
 
-    monkeypatch.setattr(services, "notify", real)
+    monkeypatch.setattr(services, "notification_send", real)
     assert tick(timezone.now(), jobs=[CLOSE]).ran == [f"proposal.close:{p.pk}"]
     assert Proposal.objects.get(pk=p.pk).is_closed and closes() == 1
 

@@ -413,3 +413,22 @@ def test_emails_carry_only_what_the_notice_carries(
         for part in (plain(message), html(message), message["Subject"]):
             assert "Zed" not in part and "Secretvoter" not in part
             assert voter.user.email not in part
+
+
+def test_notification_send_reaches_the_delivery_channel_and_holds_the_email(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    from meridian.notifications.services import notification_send
+
+    time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(
+            recipient=berliner, kind="test.asked", subject="Weigh in", url="/w/acme/briefs/1/"
+        )
+
+    assert smtp_inbox.received == []  # not emailed on a Saturday night in Berlin
+    assert Delivery.objects.get().deliver_after == MONDAY_0900_BERLIN
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+    [(_, message)] = smtp_inbox.received
+    assert message["Subject"] == "[Acme] Weigh in"

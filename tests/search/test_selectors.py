@@ -1,5 +1,7 @@
 """search_for: ranking, snippets, who sees what, and input that must never break it."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,6 +10,8 @@ from django.utils import timezone
 from meridian.core import registry as core_registry
 from meridian.core.errors import ValidationFailed
 from meridian.search import backends
+from meridian.search.models import SearchDocument
+from meridian.search.query import parse_query
 from meridian.search.registry import Audience
 from meridian.search.selectors import search_for
 from meridian.search.services import search_index_upsert
@@ -219,18 +223,78 @@ def test_a_search_takes_as_many_queries_for_25_hits_as_for_one(workspace, author
     assert len(many) == len(one) <= 9
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans only")
-@pytest.mark.parametrize("chunks", [1, 100])
-def test_postgres_finds_the_same_hits_walking_back_as_reading_the_index(
-    workspace, author, monkeypatch, chunks
+def test_a_beginning_finds_every_word_that_begins_so_however_long(workspace, author):
+    note(workspace, 1, "Architecture", "The architecture review.")
+    note(workspace, 2, "Archive", "Old archives.")
+    note(workspace, 3, "Plea", "A plea, pleasant and pleading.")
+    note(workspace, 4, "Other", "Nothing here.")
+    assert set(found(author, "arc*")) == {("note", 1), ("note", 2)}
+    assert found(author, "architectu*") == [("note", 1)]
+    assert found(author, "architectural") == [("note", 1)]
+    assert found(author, "plea") == [("note", 3)]
+    assert found(author, '"the architecture review"') == [("note", 1)]
+    assert found(author, '"review the architecture"') == []
+
+
+def _spread_notes(workspace, count: int) -> dict[str, list[int]]:
+    """Notes whose ids lie far apart, across many of the match index's blocks of ids."""
+    now = timezone.now()
+    ids = {"body": [], "title": []}
+    docs = []
+    for i in range(count):
+        doc_id = 5_000_000 + i * 97
+        title = "Release plan" if i % 4 == 0 else ""
+        body = "release notes" if i % 3 == 0 else "other words"
+        if title or i % 3 == 0:
+            ids["body"].append(doc_id)
+        if title:
+            ids["title"].append(doc_id)
+        docs.append(
+            SearchDocument(
+                id=doc_id,
+                workspace=workspace,
+                kind="note",
+                object_id=i,
+                title=title,
+                body=body,
+                url=f"/notes/{i}/",
+                created_at=now,
+            )
+        )
+    SearchDocument.objects.bulk_create(docs)
+    return ids
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's match index only")
+@pytest.mark.parametrize("steps", [0, 1, 3])
+@pytest.mark.parametrize("estimate", [1.0, 30.0, 1e12])
+def test_postgres_ranks_the_newest_matches_whatever_the_planner_expects(
+    workspace, monkeypatch, steps, estimate
 ):
-    for i in range(1, 31):
-        note(workspace, i, f"Release {i}" if i % 3 else "Other", f"release notes {i % 7}")
-    by_index = found(author, "release notes", limit=50)
-    # An estimate of "everything matches" makes it walk back, 4 rows at a time; with one
-    # chunk allowed, it reads the rest from the index after all.
-    monkeypatch.setattr(backends, "_plan_rows", lambda plan: 1e12)
-    monkeypatch.setattr(backends, "WALK_CHUNK", 4)
-    monkeypatch.setattr(backends, "WALK_CHUNKS", chunks)
-    assert found(author, "release notes", limit=50) == by_index
-    assert len(by_index) == 30
+    ids = _spread_notes(workspace, 80)
+    # Whether the first span of ids holds all it needs, too few (then the next, older
+    # spans), or everything: the candidates are the newest matches all the same.
+    monkeypatch.setattr(backends, "_plan_rows", lambda plan: estimate)
+    monkeypatch.setattr(backends, "SPAN_STEPS", steps)
+    monkeypatch.setattr(backends, "POSTGRES_RECENT", 7)
+    monkeypatch.setattr(backends, "POSTGRES_TITLED", 3)
+    hits = backends.ranked(parse_query("release"), backends.Scope(workspace.pk), limit=50)
+    newest = set(sorted(ids["body"])[-7:]) | set(sorted(ids["title"])[-3:])
+    assert {doc_id for doc_id, _ in hits} == newest
+    assert [score for _, score in hits] == sorted((score for _, score in hits), reverse=True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's match index only")
+def test_postgres_reads_a_common_words_newest_blocks_of_ids_not_all_its_matches(
+    workspace, monkeypatch
+):
+    ids = _spread_notes(workspace, 400)
+    # A planner that knows how many match (statistics of a real table).
+    monkeypatch.setattr(backends, "_plan_rows", lambda plan: float(len(ids["body"])))
+    monkeypatch.setattr(backends, "POSTGRES_RECENT", 10)
+    with CaptureQueriesContext(connection) as queries:
+        hits = backends.ranked(parse_query("release"), backends.Scope(workspace.pk), limit=500)
+    body = [q["sql"] for q in queries if "search_match_vector(c.search_vector" in q["sql"]][-1]
+    # Blocks of ids ("#<workspace><level><block>"), not the workspace's token alone.
+    assert re.search(rf"'#{workspace.pk}[a-f]\d+'", body)
+    assert {doc_id for doc_id, _ in hits} >= set(sorted(ids["body"])[-10:])

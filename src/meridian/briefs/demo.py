@@ -27,7 +27,7 @@ from meridian.briefs.services import (
     respond,
 )
 from meridian.core import registry
-from meridian.core.notify import muted
+from meridian.notifications.services import muted
 from meridian.workspaces.models import Membership, Workspace
 
 

@@ -7,6 +7,7 @@ from meridian.briefs.demo import demo_briefs
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.core.scheduler import Job
+from meridian.notifications.sources import InboxSource, inbox_source
 from meridian.search.registry import Kind
 
 registry.nav(
@@ -42,3 +43,16 @@ for kind in (
 
 # Each member's own deadlines, for their calendar feed.
 registry.register(registry.CALENDAR_SOURCES, brief_deadlines)
+
+# --- Inbox sources: what of briefs awaits a member ----------------------------------------------
+
+inbox_source(
+    InboxSource("briefs.asked", "Briefs waiting for your input", "{actor} asked you to respond")
+)
+inbox_source(
+    InboxSource("briefs.question", "Questions asked of you", "{actor} asked you a question")
+)
+inbox_source(InboxSource("briefs.mention", "Mentions", "{actor} mentioned you"))
+inbox_source(
+    InboxSource("briefs.reply", "Replies to your comments", "{actor} replied to your comment")
+)

@@ -121,8 +121,10 @@ class NavEntry:
     order: int
     current_prefixes: tuple[str, ...] = ()
     visible: Callable[[Any], bool] | None = None
-    # A URL name answering an htmx fragment with a count (the inbox's unread badge).
+    # A URL name answering an htmx fragment with a count (the inbox's unread badge), reloaded
+    # every minute while the tab is visible and at once when a response sends ``badge_event``.
     badge_url_name: str = ""
+    badge_event: str = ""
 
 
 def nav(entry: NavEntry) -> NavEntry:

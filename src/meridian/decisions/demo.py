@@ -12,7 +12,6 @@ from django.utils import timezone
 from meridian.asks.people import Invitee
 from meridian.briefs.demo import demo_working_day
 from meridian.briefs.models import Brief
-from meridian.core.notify import muted
 from meridian.decisions.ballots import Ballot
 from meridian.decisions.models import DecisionRecord, Option, Proposal
 from meridian.decisions.services import (
@@ -25,6 +24,7 @@ from meridian.decisions.services import (
     proposal_create,
     stance_submit,
 )
+from meridian.notifications.services import muted
 from meridian.workspaces.models import Membership, Team, Workspace
 
 PLATFORM = (

@@ -1,7 +1,7 @@
 """Erasing the ballots that a later anonymous vote replaced from the database's raw files.
 
 Each anonymous vote rewrites all of its proposal's ballots in a random order with fresh ids
-(``services._cast_anonymously``). Deleting the old rows is not enough on disk: SQLite keeps
+(``services.stances._cast_anonymously``). Deleting the old rows is not enough on disk: SQLite keeps
 the previous page images in its write-ahead log (``-wal``) and deleted bytes in the free
 space of the main file; PostgreSQL keeps dead tuples, with the id of the transaction that
 wrote them, in the table's heap pages until a vacuum, and a plain VACUUM leaves dead line

@@ -13,6 +13,7 @@ from meridian.decisions.selectors import (
     record_link_titles,
     record_link_url,
 )
+from meridian.notifications.sources import InboxSource, inbox_source
 from meridian.search.registry import Audience, Kind
 
 registry.nav(
@@ -78,3 +79,27 @@ for kind in (
 
 # Each member's own deadlines, for their calendar feed.
 registry.register(registry.CALENDAR_SOURCES, proposal_deadlines)
+
+# --- Inbox sources: what of decisions awaits a member -------------------------------------------
+
+inbox_source(
+    InboxSource(
+        "decisions.asked", "Proposals to take a stance on", "{actor} asked you to take a stance"
+    )
+)
+inbox_source(
+    InboxSource(
+        "decisions.outcome",
+        "Outcomes to write",
+        "{actor} closed the proposal: write its outcome",
+        reason_without_actor="The proposal closed: write its outcome",
+    )
+)
+inbox_source(
+    InboxSource(
+        "decisions.review",
+        "Decision reviews due",
+        "{actor}: the review date has come",
+        reason_without_actor="The decision's review date has come",
+    )
+)

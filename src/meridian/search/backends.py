@@ -19,11 +19,20 @@ the body (B), divided by 1 + log(length) so long texts do not win by volume alon
 a document found only among the title matches is scored by its title alone (FTS5 scores what
 its query matched), which puts it a little lower than a full score would.
 
+On PostgreSQL the candidates come from one GIN index per column over ``search_match_vector()``
+(migrations/0002): each document's words, the beginnings of 3 to 6 letters of each word, and
+the blocks of its workspace's ids it lies in. "The newest 200 matches" is then asked of the
+index for the newest blocks of the workspace's ids only, so the table is read for about as
+many rows as are needed, and a word being typed is an exact entry rather than a merge of
+every word that begins so. The words' own vectors (``search_vector``, ``title_vector``) give
+the scores, the phrases' positions and the snippets.
+
 The constants were tuned with bench/search.py on 1,100,000 documents (docs/benchmarks.md).
 """
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,8 +46,12 @@ RECENT = 2000
 POSTGRES_RECENT = 200
 TITLED = 500
 POSTGRES_TITLED = 100
-WALK_CHUNK = 5000
-WALK_CHUNKS = 10  # then the estimate was wrong: read the rest from the index
+SPAN_MARGIN = 2.0  # the newest ids searched first are expected to hold twice the matches needed
+SPAN_STEPS = 3  # spans of ids searched before the rest is read whole
+SPAN_BLOCKS = 3  # blocks of ids (index entries) of the first span, at most
+MAX_BLOCKS = 6  # more for an older span, and the rest is read whole
+BEGINNINGS = range(3, 7)  # lengths of the beginnings of words that the match index holds
+_SHIFTS = (8, 10, 12, 14, 16, 18)  # its blocks of ids: 256 … 262,144 ids
 SNIPPET_WORDS = 24
 
 
@@ -174,104 +187,165 @@ def _plan_rows(plan: object) -> float:
     return float(parsed[0]["Plan"]["Plan Rows"])  # type: ignore[index]
 
 
+_BEGINNING = re.compile(r"'([^']*)':\*")
+_PHRASE = re.compile(r"<(?:-|\d+)>")
+
+
+def _index_tsquery(stemmed: str) -> str:
+    """The stemmed query as the match index reads it (see migrations/0002).
+
+    A beginning of 3 to 6 letters (``'plea':*``) is the exact entry ``'^plea'``; a phrase
+    becomes its words (the index has no positions: the phrase itself is checked on the row).
+    """
+
+    def entry(beginning: re.Match[str]) -> str:
+        return f"'^{beginning[1]}'" if len(beginning[1]) in BEGINNINGS else beginning[0]
+
+    return _PHRASE.sub("&", _BEGINNING.sub(entry, stemmed))
+
+
+def _token(workspace_id: int, shift: int, block: int) -> str:
+    # As search_match_vector() writes them: level 1 ("a") is shift 8, level 6 ("f") shift 18.
+    return f"'#{workspace_id}{chr(96 + (shift - 6) // 2)}{block}'"
+
+
+def _cover(workspace_id: int, upper: int, span: float, *, newest: bool) -> tuple[list[str], int]:
+    """Tokens of the id blocks that cover at least ``span`` ids below ``upper``, and their start.
+
+    The newest span may run past ``upper`` (nothing is newer), so it takes at most SPAN_BLOCKS
+    blocks of the smallest size that does: a few large entries rather than many small ones,
+    because GIN reads every entry of an OR whose entries are each rarer than the words. An
+    older span ends exactly at ``upper`` (the start of a block), so it is cut into the fewest
+    blocks that end there. No tokens (or more than MAX_BLOCKS): the span is too long for the
+    blocks to pay, read the rest of the workspace whole.
+    """
+    target = max(0, math.floor(upper - span))
+    if newest:
+        for shift in _SHIFTS:
+            top, bottom = (upper - 1) >> shift, target >> shift
+            if top - bottom < SPAN_BLOCKS:
+                return [_token(workspace_id, shift, n) for n in range(bottom, top + 1)], (
+                    bottom << shift
+                )
+        return [], 0
+    tokens: list[str] = []
+    start = upper
+    while start > target and len(tokens) <= MAX_BLOCKS:
+        shift = max(
+            s for s in _SHIFTS if start % (1 << s) == 0 and 1 << s <= max(start - target, 256)
+        )
+        start -= 1 << shift
+        tokens.append(_token(workspace_id, shift, start >> shift))
+    return tokens, start
+
+
 def _postgres_newest(
     cursor: CursorWrapper,
     vector: str,
-    where: str,
-    params: Params,
+    scope: Scope,
     *,
+    stemmed: str,
+    tsquery: str,
     limit: int,
-    rows: float,
-    scale: float = 1,
-    walk_cost: float = 0.2,
-) -> list[int]:
-    """The ids of the newest ``limit`` documents (aliased c) whose ``vector`` matches, cheaply.
+    first: int,
+    last: int,
+) -> list[tuple[int, float]]:
+    """(id, score) of the newest ``limit`` documents (aliased c) whose ``vector`` matches.
 
-    Few matches are all read from the GIN index ("+ 0" keeps the planner from walking an id
-    index instead). For many, the newest documents are walked back by id, WALK_CHUNK at a
-    time, testing each, until ``limit`` have matched (or WALK_CHUNKS have gone by, when the
-    rest is read from the index after all). Reading m matches costs m heap visits;
-    walking back costs limit × rows ÷ m rows of ``walk_cost`` visits each (measured: a fifth
-    through all documents, whose rows lie together; a whole one through the titled ones,
-    which lie apart): the two are equal at m = √(limit × rows × walk_cost), and the planner's
-    estimate of m decides. Left to itself, the planner walks back far too often, pricing heap
-    visits too high, and for a title word, whose share it underestimates, scans the table.
+    The match index (migrations/0002) answers "which of the workspace's documents in these
+    blocks of ids match" by itself, so only matches among the newest ids are read from the
+    table: a span expected to hold SPAN_MARGIN times the matches needed, by the planner's
+    estimate of how many match. A span that falls short is followed by the next older one,
+    sized by the matches it held; after SPAN_STEPS, or when the span would be longer than
+    three of the largest blocks (a word that few documents hold), the rest is read whole.
+    Candidates are scored here, on the rows already read.
     """
-    tsquery, *where_params = params
-    match = f"c.{vector} @@ {_TSQUERY}"
-    matching = f"""SELECT c.id FROM search_searchdocument AS c
-        WHERE {match} AND {where}"""  # noqa: S608 (placeholders only)
-    cursor.execute(f"EXPLAIN (FORMAT JSON) {matching}", params)
-    expected = _plan_rows(cursor.fetchone()[0]) * scale
-    if expected <= math.sqrt(limit * rows * walk_cost):
-        cursor.execute(f"{matching} ORDER BY c.id + 0 DESC LIMIT %s", [*params, limit])
-        return [row[0] for row in cursor.fetchall()]
-    found: list[int] = []
-    before: int | None = None
-    for _ in range(WALK_CHUNKS):
-        older = "AND c.id < %s" if before is not None else ""
-        cursor.execute(
-            f"""SELECT array_agg(id) FILTER (WHERE hit), min(id), count(*) FROM (
-                SELECT c.id, {match} AS hit FROM search_searchdocument AS c
-                WHERE {where} {older} ORDER BY c.id DESC LIMIT %s
-            ) AS walked""",  # noqa: S608 (placeholders only)
-            [tsquery, *where_params, *([before] if before is not None else []), WALK_CHUNK],
-        )
-        hits, oldest, walked = cursor.fetchone()
-        found += sorted(hits or [], reverse=True)[: limit - len(found)]
-        if len(found) >= limit or walked < WALK_CHUNK:
-            return found
-        before = oldest
-    # The estimate was far too high: read the older rest from the GIN index after all.
+    filters, filter_params = _filters(scope, "c")
+    matching = f"search_match_vector(c.{vector}, c.workspace_id, c.id) @@ %s::tsquery"
+    index_query = _index_tsquery(stemmed)
+    # The index has no positions: a phrase is checked on the row.
+    exact = f" AND c.{vector} @@ {_TSQUERY}" if _PHRASE.search(stemmed) else ""
+    # The query is a constant in each statement, so the planner sees how common its words are.
     cursor.execute(
-        f"{matching} AND c.id < %s ORDER BY c.id + 0 DESC LIMIT %s",
-        [*params, before, limit - len(found)],
+        f"EXPLAIN (FORMAT JSON) SELECT c.id FROM search_searchdocument AS c "  # noqa: S608 (placeholders only)
+        f"WHERE {matching} AND {filters}",
+        [index_query, *filter_params],
     )
-    return found + [row[0] for row in cursor.fetchall()]
+    expected = max(_plan_rows(cursor.fetchone()[0]), 1.0)
+    found: list[tuple[int, float]] = []
+    upper = last + 1  # exclusive
+    span = SPAN_MARGIN * limit * (last - first + 1) / expected
+    for step in range(SPAN_STEPS + 1):
+        blocks: list[str] = []
+        start = first
+        if step < SPAN_STEPS and upper - span > first:
+            blocks, start = _cover(scope.workspace_id, upper, span, newest=step == 0)
+        whole = not blocks or len(blocks) > MAX_BLOCKS
+        # Read whole, the workspace is a filter on the rows: another workspace's matches are
+        # read too, as a workspace-wide index entry would cost more (like a block of a million
+        # ids, see migrations/0002).
+        older = " AND c.id + 0 < %s" if whole and upper <= last else ""
+        cursor.execute(
+            f"""SELECT d.id, {_RANK} FROM (
+                SELECT c.id, c.search_vector FROM search_searchdocument AS c
+                WHERE {matching} AND {filters}{exact}{older}
+                ORDER BY c.id + 0 DESC LIMIT %s
+            ) AS d""",  # noqa: S608 (placeholders only)
+            [
+                tsquery,
+                index_query if whole else f"({index_query}) & ({' | '.join(blocks)})",
+                *filter_params,
+                *([tsquery] if exact else []),
+                *([upper] if older else []),
+                limit - len(found),
+            ],
+        )
+        rows = sorted(((int(r[0]), float(r[1])) for r in cursor.fetchall()), reverse=True)
+        found += rows
+        if len(found) >= limit or whole:
+            return found
+        # Too few: size the next span by how many matches this one held.
+        held = upper - start
+        span = SPAN_MARGIN * (limit - len(found)) * held / len(rows) if rows else held * 8
+        upper = start
+    return found
 
 
 def _postgres_ranked(
     query: ParsedQuery, scope: Scope, *, limit: int, after: tuple[float, int] | None
 ) -> list[tuple[int, float]]:
-    filters, filter_params = _filters(scope, "c")
     tsquery = query.tsquery()
-    # The tsquery is a constant in each statement, so the planner sees how common its words are.
-    params: Params = [tsquery, *filter_params]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname, reltuples FROM pg_class "
-            "WHERE relname IN ('search_searchdocument', 'search_doc_titled')"
+            f"""SELECT min(id), max(id), {_TSQUERY}::text
+            FROM search_searchdocument WHERE workspace_id = %s""",  # noqa: S608 (placeholders only)
+            [tsquery, scope.workspace_id],
         )
-        sizes = {name: max(float(n), 1.0) for name, n in cursor.fetchall()}
-        documents = sizes.get("search_searchdocument", 1.0)
-        with_title = sizes.get("search_doc_titled", 1.0)
-        ids = _postgres_newest(
-            cursor, "search_vector", filters, params, limit=POSTGRES_RECENT, rows=documents
-        )
-        # The planner takes a title word's share of all documents and then multiplies by the
-        # share of titled ones again; the scale undoes the second.
-        ids += _postgres_newest(
-            cursor,
-            "title_vector",
-            f"c.title <> '' AND {filters}",
-            params,
-            limit=POSTGRES_TITLED,
-            rows=with_title,
-            scale=documents / with_title,
-            walk_cost=1,
-        )
-        if not ids:
-            return []
-        cursor_sql, cursor_params = _after(after)
-        cursor.execute(
-            f"""SELECT id, score FROM (
-                SELECT d.id, {_RANK} AS score FROM search_searchdocument AS d
-                WHERE d.id = ANY(%s)
-            ) AS ranked {cursor_sql}
-            ORDER BY score DESC, id DESC LIMIT %s""",  # noqa: S608 (placeholders only)
-            [tsquery, sorted(set(ids)), *cursor_params, limit],
-        )
-        return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
+        first, last, stemmed = cursor.fetchone()
+        if first is None or not stemmed:
+            return []  # nothing to search, or only words too common to be indexed ("the")
+        candidates: dict[int, float] = {}
+        for vector, wanted in (
+            ("search_vector", POSTGRES_RECENT),
+            ("title_vector", POSTGRES_TITLED),
+        ):
+            candidates.update(
+                _postgres_newest(
+                    cursor,
+                    vector,
+                    scope,
+                    stemmed=stemmed,
+                    tsquery=tsquery,
+                    limit=wanted,
+                    first=first,
+                    last=last,
+                )
+            )
+    # Best first, as ORDER BY score DESC, id DESC would put them, after the cursor's position.
+    best = sorted(((score, doc_id) for doc_id, score in candidates.items()), reverse=True)
+    if after is not None:
+        best = [(s, i) for s, i in best if s < after[0] or (s == after[0] and i < after[1])]
+    return [(doc_id, score) for score, doc_id in best[:limit]]
 
 
 def _postgres_highlighted(query: ParsedQuery, ids: Sequence[int]) -> dict[int, Highlight]:

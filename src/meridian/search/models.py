@@ -3,7 +3,7 @@
 The full-text index itself is not a Django field, because it differs per database (see
 migrations/0001_initial.py): on SQLite an FTS5 table ``search_fts`` that triggers on this table
 keep in step, on PostgreSQL the generated ``tsvector`` columns ``search_vector`` and
-``title_vector`` with GIN indexes. Django rebuilds a SQLite table when a migration alters it,
+``title_vector`` with GIN indexes over ``search_match_vector()`` of each (migrations/0002). Django rebuilds a SQLite table when a migration alters it,
 which drops its triggers: a later migration that alters this table must create them again.
 """
 

@@ -7,8 +7,8 @@ into ``<mark>`` elements, so nothing a person wrote is ever taken for HTML.
 
 import re
 import unicodedata
+from html import escape  # what django.utils.html.escape calls, without its lazy wrapper
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from markdown_it.token import Token

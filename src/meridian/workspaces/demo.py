@@ -7,7 +7,7 @@ from django.db import transaction
 from meridian.accounts.models import User
 from meridian.accounts.services import user_create
 from meridian.core import registry
-from meridian.core.notify import muted
+from meridian.core.muting import muted
 from meridian.workspaces.models import Membership, Role, Workspace
 from meridian.workspaces.services import (
     membership_add,

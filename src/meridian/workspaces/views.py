@@ -419,10 +419,10 @@ def member_remove(request: WorkspaceRequest, workspace: str, member_id: int) -> 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Land in the member's workspace, or offer to create or pick one."""
+    """Land in the member's inbox, or offer to create or pick a workspace."""
     workspaces = list(workspace_list_for(user=request.user))
     if len(workspaces) == 1:
-        return redirect("members", workspace=workspaces[0].slug)
+        return redirect("inbox", workspace=workspaces[0].slug)
     return render(request, "workspaces/home.html", {"workspaces": workspaces})
 
 

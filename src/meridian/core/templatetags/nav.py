@@ -44,6 +44,8 @@ def main_nav(context: template.Context) -> dict[str, Any]:
                 "badge_url": reverse(entry.badge_url_name, kwargs=kwargs)
                 if entry.badge_url_name
                 else "",
+                "badge_id": f"{entry.url_name}-count",
+                "badge_event": entry.badge_event,
             }
         )
     return {"entries": entries}

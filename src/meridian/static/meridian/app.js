@@ -61,3 +61,16 @@ reveal("[data-copy-monday]", (button) => {
   });
   return true;
 });
+
+// Counts in the nav (the inbox's): htmx loads each and asks again on "badge-poll", sent here every
+// minute only while the tab is visible (hidden tabs never poll), and at once when the tab
+// comes back. htmx's trigger filters would need eval, which the CSP forbids.
+for (const count of document.querySelectorAll("[data-poll-seconds]")) {
+  const poll = () => count.dispatchEvent(new Event("badge-poll"));
+  setInterval(() => {
+    if (document.visibilityState === "visible") poll();
+  }, Number(count.dataset.pollSeconds) * 1000);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") poll();
+  });
+}

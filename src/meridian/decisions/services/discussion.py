@@ -1,0 +1,59 @@
+"""A proposal's discussion: comments from its members, and from the guests it asks, while open."""
+
+from django.db import transaction
+
+from meridian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from meridian.core.markdown import render_markdown
+from meridian.core.services import audit_record
+from meridian.decisions import events
+from meridian.decisions.models import Proposal, ProposalComment, ProposalParticipant, ProposalStatus
+from meridian.decisions.search import proposal_comment_search_index
+from meridian.decisions.services.common import MAX_COMMENT, _locked, _name, proposal_url
+from meridian.decisions.visibility import sight_for
+from meridian.notifications.services import notification_send
+from meridian.workspaces.models import Membership, Role
+
+
+@transaction.atomic
+def proposal_comment_add(*, acting: Membership, proposal: Proposal, body: str) -> ProposalComment:
+    """Add to a proposal's discussion (members, or guests who are asked), while it is open."""
+    proposal = _locked(proposal)
+    if acting.workspace_id != proposal.workspace_id:
+        raise NotFound("No such proposal in this workspace.")
+    if proposal.status == ProposalStatus.CLOSED:
+        raise Conflict("This proposal is closed; its discussion is read-only.")
+    is_participant = ProposalParticipant.objects.filter(
+        proposal=proposal, membership=acting
+    ).exists()
+    if not acting.has_role(Role.MEMBER) and not is_participant:
+        raise PermissionDenied("Guests can take part only in proposals they are asked in.")
+    body = body.strip()
+    if not body:
+        raise ValidationFailed.field("body", "Write something first.")
+    if len(body) > MAX_COMMENT:
+        raise ValidationFailed.field("body", f"A comment has at most {MAX_COMMENT:,} characters.")
+    comment = ProposalComment.objects.create(
+        workspace_id=proposal.workspace_id,
+        proposal=proposal,
+        author=acting,
+        body=body,
+        body_html=render_markdown(body),
+    )
+    audit_record(
+        actor=acting, action="decision.comment", obj=comment, data={"proposal": proposal.pk}
+    )
+    proposal_comment_search_index(comment, proposal)
+    owner_responded = ProposalParticipant.objects.filter(
+        proposal=proposal, membership_id=proposal.owner_id, responded_at__isnull=False
+    ).exists()
+    owner_sees = sight_for(proposal, responded=owner_responded, is_participant=True).comments
+    if proposal.owner_id != acting.pk and owner_sees:
+        notification_send(
+            recipient=proposal.owner,
+            kind="decision.comment",
+            actor=acting,
+            subject=f"{_name(acting)} commented on {proposal.title}",
+            url=f"{proposal_url(proposal)}#comment-{comment.pk}",
+        )
+    events.proposal_comment_added(comment, proposal, acting)
+    return comment

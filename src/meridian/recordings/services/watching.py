@@ -1,0 +1,68 @@
+"""Watch progress: which parts of a recording each member has watched."""
+
+import math
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from meridian.core.errors import ValidationFailed
+from meridian.core.services import audit_record
+from meridian.recordings.models import Recording, RecordingView
+from meridian.recordings.progress import clip_ranges, merge_ranges, watched_fraction
+from meridian.recordings.services.common import MAX_RANGES, MAX_SECONDS
+from meridian.workspaces.models import Membership
+
+
+def _valid_ranges(ranges: Sequence[Sequence[float]]) -> list[tuple[float, float]]:
+    if len(ranges) > MAX_RANGES:
+        raise ValidationFailed.field("ranges", f"Send at most {MAX_RANGES} ranges at a time.")
+    valid = []
+    for pair in ranges:
+        if len(pair) != 2:
+            raise ValidationFailed.field("ranges", "Each range is [start, end] in seconds.")
+        start, end = float(pair[0]), float(pair[1])
+        if (
+            not (math.isfinite(start) and math.isfinite(end))
+            or not 0 <= start <= end <= MAX_SECONDS
+        ):
+            raise ValidationFailed.field(
+                "ranges", "Each range is [start, end] with 0 ≤ start ≤ end, in seconds."
+            )
+        valid.append((start, end))
+    return valid
+
+
+@transaction.atomic
+def recording_view_record(
+    *,
+    viewer: Membership,
+    recording: Recording,
+    ranges: Sequence[Sequence[float]],
+    position: float = 0.0,
+    duration: float | None = None,
+) -> RecordingView:
+    """Add the time ranges a member just watched to their progress on the recording.
+
+    The player sends this every few seconds, so only the first view is audited. The duration
+    the player reports is used only while the server does not know the recording's own.
+    """
+    watched = _valid_ranges(ranges)
+    length = recording.duration or (
+        duration if duration and math.isfinite(duration) and 0 < duration <= MAX_SECONDS else None
+    )
+    view, created = RecordingView.objects.select_for_update().get_or_create(
+        recording=recording,
+        membership=viewer,
+        defaults={"workspace_id": recording.workspace_id},
+    )
+    merged = merge_ranges([*view.ranges, *watched])
+    if length:
+        merged = clip_ranges(merged, length)
+    view.ranges = [[round(a, 2), round(b, 2)] for a, b in merged]
+    view.fraction = max(view.fraction, watched_fraction(merged, length))
+    if math.isfinite(position) and position >= 0:
+        view.position = min(position, length or MAX_SECONDS)
+    view.save(update_fields=["ranges", "fraction", "position", "updated_at"])
+    if created:
+        audit_record(actor=viewer, action="recording.view", obj=recording)
+    return view
