@@ -18,7 +18,8 @@ with its own targets, one after the other, those present of: bench/pages.py (eve
 API list of the demo workspace, in-process; given ``--database-url``), bench/upload.py,
 bench/briefs.py and bench/proposal.py (each given this run's load options and
 ``--database-url``), bench/tally.py, bench/search.py, bench/inbox.py (5,000 inbox items,
-in-process; given ``--database-url``).
+in-process; given ``--database-url``), bench/delivery.py (digests for 10,000 members and the
+scheduler tick, on its own SQLite database).
 
 The exit code is 0 when every target of every benchmark is met, 1 when one is not, 2 when a
 run itself failed.
@@ -71,6 +72,7 @@ OTHER_BENCHMARKS = (
     "tally.py",
     "search.py",
     "inbox.py",
+    "delivery.py",
 )
 STARTING_ENV = dict(os.environ)
 TARGET_MEMBERS_P99_MS = 50.0

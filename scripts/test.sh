@@ -36,11 +36,13 @@ for at in 2026-12-05T23:30:00+00:00 2027-03-28T00:40:00+00:00 2026-12-31T23:30:0
     tests/briefs tests/decisions tests/workspaces tests/accounts tests/search tests/calendars \
     tests/test_reader_zone.py tests/core/test_reader_zone_messages.py tests/core/test_moments.py \
     tests/core/test_submission.py tests/core/test_views.py tests/recordings/test_services.py \
-    tests/api/test_idempotency.py tests/api/test_auth.py tests/api/test_inputs.py \
+    tests/api/test_idempotency.py tests/api/test_auth.py tests/api/test_inputs.py tests/delivery \
     --ignore=tests/decisions/test_tally.py --ignore=tests/decisions/test_fairness.py \
     --ignore=tests/briefs/test_deadline_properties.py \
     --ignore=tests/decisions/test_deadline_properties.py \
-    --ignore=tests/briefs/test_demo.py --ignore=tests/workspaces/test_demo.py
+    --ignore=tests/briefs/test_demo.py --ignore=tests/workspaces/test_demo.py \
+    --ignore=tests/delivery/test_simulation.py --ignore=tests/delivery/test_worker_kill.py \
+    --ignore=tests/delivery/test_holding.py
 done
 
 echo "== PostgreSQL"

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from tests import factories
+from tests.notify_support import email_at_once
 
 # Two shared cores make timing checks lie: a property is judged on its examples, not on speed.
 hypothesis_settings.register_profile(
@@ -85,6 +86,19 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     test = database.setdefault("TEST", {})
     if database["ENGINE"] == "django.db.backends.sqlite3" and not test.get("NAME"):
         test["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
+DELIVERY_TESTS = Path(__file__).resolve().parent / "delivery"
+
+
+@pytest.fixture(autouse=True)
+def _notices_emailed_at_once(request, monkeypatch):
+    """Outside tests/delivery, notification_send emails each notice at once after commit (no
+    delivery channel), so a test of who is told what need not run the scheduler; holding,
+    digests and urgency are tests/delivery's."""
+    if Path(request.node.path).is_relative_to(DELIVERY_TESTS):
+        return
+    email_at_once(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

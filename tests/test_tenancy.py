@@ -33,6 +33,7 @@ from meridian.workspaces.services import (
 )
 from tests import factories
 from tests.decisions.support import victim_decisions
+from tests.delivery.support import victim_delivery
 from tests.recordings.support import victim_recording
 from tests.webhooks.support import victim_webhooks
 
@@ -123,6 +124,7 @@ def victim(db, settings, tmp_path):
             recipient=admin, cause=f"briefs.question:{question.pk}"
         ).pk,
         **victim_webhooks(admin),  # endpoint_id, host_id
+        **victim_delivery(admin, other),  # delivery_id
     }
     return ws, ids
 

@@ -529,6 +529,7 @@ def register_routers() -> None:
     from meridian.accounts.api import router as accounts_router
     from meridian.briefs.api import router as briefs_router
     from meridian.decisions.api import router as decisions_router
+    from meridian.delivery.api import router as delivery_router
     from meridian.notifications.api import router as notifications_router
     from meridian.recordings.api import router as recordings_router
     from meridian.search.api import router as search_router
@@ -545,6 +546,7 @@ def register_routers() -> None:
     api.add_router("/", search_router)
     api.add_router("/", notifications_router)
     api.add_router("/", webhooks_router)
+    api.add_router("/", delivery_router)
     api.add_router("/", fallback)
 
 

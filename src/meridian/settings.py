@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "meridian.webhooks",
     "meridian.calendars",
     "meridian.notifications",
+    "meridian.delivery",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,12 @@ TASK_QUEUES = ["default", "media"]
 # worker whose beats fail that long (each waits up to SQLite's 5 s busy timeout) would have its
 # task run a second time beside it, so the lease is far longer than one blocked beat.
 WORKER_LEASE_SECONDS = _env_int("MERIDIAN_WORKER_LEASE_SECONDS", 60, minimum=30)
+
+# Notification email (meridian.delivery): how long a sending task holds an email before another
+# may take it over, and how long after hand-over an email not yet accepted by the mail server is
+# enqueued again (a worker killed mid-send, a lost task). Tests that kill workers shorten both.
+DELIVERY_LEASE_SECONDS = 120
+DELIVERY_RETRY_SECONDS = 120
 
 if REDIS_URL:
     INSTALLED_APPS.append("django_rq")  # the RQ task backend's system check requires it

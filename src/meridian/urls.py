@@ -21,6 +21,7 @@ urlpatterns = [
         workspace_views.invitation_accept_view,
         name="invitation_accept",
     ),
+    path("w/<slug:workspace>/profile/notifications/", include("meridian.delivery.urls")),
     path("w/<slug:workspace>/", include("meridian.workspaces.urls")),
     path("w/<slug:workspace>/", include("meridian.accounts.urls")),
     path("w/<slug:workspace>/briefs/", include("meridian.briefs.urls")),

@@ -75,6 +75,11 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "decision.review",
         "decision.ballots_erase",
         "webhook.attempt",
+        "delivery.send",
+        "delivery.digest",
+        "digest.send",
+        "delivery.retry",
+        "digest.retry",
     ]
     assert list(registered_kinds()) == [
         "brief",

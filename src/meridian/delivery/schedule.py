@@ -1,0 +1,227 @@
+"""Time-based work of the delivery layer, run by the scheduler (see meridian.core.scheduler);
+registered in ``delivery/hooks.py`` in this order, so a tick builds digests before sending them.
+
+* ``delivery.send``: each notification whose moment has come is handed to email once
+  (key ``delivery.send:<id>``), checked again against the recipient's rules as they are now.
+* ``delivery.digest``: each member's digest once per local day at their digest time
+  (key ``digest:<membership>:<local date>``), when something waited for it.
+* ``digest.send``: built digests are handed to email in batches of ``SEND_BATCH`` (one task
+  and one SMTP connection per batch; each digest is leased and recorded on its own).
+* ``delivery.retry`` / ``digest.retry``: an email whose task failed or was lost is enqueued
+  again (key per attempt), with backoff, up to ``MAX_ATTEMPTS`` tries.
+"""
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min, Q
+
+from meridian.core.moments import reader_zone
+from meridian.core.scheduler import Occurrence, run_key
+from meridian.delivery import rules as delivery_rules
+from meridian.delivery.holding import next_allowed, rules_for
+from meridian.delivery.models import Channel, Delivery, DeliverySettings, Digest
+from meridian.delivery.tasks import MAX_ATTEMPTS, delivery_email_send, digest_email_send
+
+# At most this many emails are handed over per job and tick; the next tick continues.
+BATCH = 1000
+# Digests handed to one sending task at a time.
+SEND_BATCH = 200
+
+
+def _quiet_hours(member_ids: set[int]) -> dict[int, list[list[int]]]:
+    return dict(
+        DeliverySettings.objects.filter(membership_id__in=member_ids).values_list(
+            "membership_id", "quiet_hours"
+        )
+    )
+
+
+def hand_over(*, delivery_id: int, now: datetime) -> None:
+    """Mark one notification as handed to email and send it once the claim commits."""
+    if Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(sent_at=now):
+        transaction.on_commit(lambda: delivery_email_send.enqueue(delivery_id=delivery_id))
+
+
+def deliveries_due(now: datetime) -> Iterator[Occurrence]:
+    """Notifications whose moment has come and whose recipient may be reached now."""
+    due = list(
+        Delivery.objects.filter(channel=Channel.NOW, sent_at__isnull=True, deliver_after__lte=now)
+        .select_related("recipient__profile")
+        .only(
+            "pk",
+            "urgent",
+            "recipient__is_active",
+            "recipient__profile__time_zone",
+            "recipient__profile__working_hours",
+            "recipient__profile__focus_blocks",
+        )
+        .order_by("deliver_after", "pk")[:BATCH]
+    )
+    quiet = _quiet_hours({d.recipient_id for d in due})
+    for delivery in due:
+        if not delivery.urgent:
+            profile = delivery.recipient.profile
+            member_rules = rules_for(
+                profile.time_zone,
+                profile.working_hours,
+                profile.focus_blocks,
+                quiet.get(delivery.recipient_id, []),
+            )
+            moment = next_allowed(member_rules, now)
+            if moment is not None and moment > now:
+                # The member's hours changed, or the tick came late: hold it again. (No allowed
+                # moment at all, e.g. quiet all day, goes out now rather than never.)
+                Delivery.objects.filter(pk=delivery.pk, sent_at__isnull=True).update(
+                    deliver_after=moment
+                )
+                continue
+        yield Occurrence(
+            run_key("delivery.send", delivery.pk),
+            partial(hand_over, delivery_id=delivery.pk, now=now),
+        )
+
+
+def digest_build(*, recipient_id: int, workspace_id: int, day: date, now: datetime) -> Digest:
+    """Put everything waiting for a member's digest into their digest of local ``day``.
+
+    Items whose cause already reached the member (in an earlier digest or at once) are folded
+    in without being shown, and several items of one cause show once (the latest), so nothing
+    is told twice.
+    """
+    pending = list(
+        Delivery.objects.filter(
+            recipient_id=recipient_id, channel=Channel.DIGEST, sent_at__isnull=True
+        )
+        .values_list("pk", "cause")
+        .order_by("-created_at", "-pk")
+    )
+    causes = {cause for _, cause in pending if cause}
+    told = (
+        set(
+            Delivery.objects.filter(
+                recipient_id=recipient_id, cause__in=causes, sent_at__isnull=False
+            )
+            .exclude(repeat=True)
+            .values_list("cause", flat=True)
+        )
+        if causes
+        else set()
+    )
+    shown: list[int] = []
+    repeats: list[int] = []
+    for pk, cause in pending:
+        if cause and cause in told:
+            repeats.append(pk)
+            continue
+        if cause:
+            told.add(cause)
+        shown.append(pk)
+    digest = Digest.objects.create(
+        workspace_id=workspace_id,
+        recipient_id=recipient_id,
+        local_date=day,
+        created_at=now,
+        item_count=len(shown),
+    )
+    Delivery.objects.filter(pk__in=shown).update(sent_at=now, digest=digest)
+    if repeats:
+        Delivery.objects.filter(pk__in=repeats).update(sent_at=now, digest=digest, repeat=True)
+    return digest
+
+
+def digests_due(now: datetime) -> Iterator[Occurrence]:
+    """Members whose digest time has come today (their day) with something waiting from before it."""
+    waiting = (
+        Delivery.objects.filter(
+            channel=Channel.DIGEST, sent_at__isnull=True, recipient__is_active=True
+        )
+        .values(
+            "recipient_id",
+            "workspace_id",
+            "recipient__profile__time_zone",
+            "recipient__profile__digest_time",
+        )
+        .annotate(first=Min("created_at"))
+        .order_by()
+    )
+    for row in waiting:
+        zone_name = row["recipient__profile__time_zone"]
+        day = now.astimezone(reader_zone(zone_name)).date()
+        moment = delivery_rules.digest_moment(
+            zone_name, row["recipient__profile__digest_time"], day
+        )
+        if now < moment or row["first"] > moment:
+            continue
+        yield Occurrence(
+            f"digest:{row['recipient_id']}:{day.isoformat()}",
+            partial(
+                digest_build,
+                recipient_id=row["recipient_id"],
+                workspace_id=row["workspace_id"],
+                day=day,
+                now=now,
+            ),
+        )
+
+
+def digests_to_send(now: datetime) -> Iterator[Occurrence]:
+    """Digests built and not yet tried, handed to email in batches (one task, one SMTP
+    connection per batch); a batch's key names its first and last digest."""
+    fresh = list(
+        Digest.objects.filter(_free(now), emailed_at__isnull=True, item_count__gt=0, attempts=0)
+        .order_by("pk")
+        .values_list("pk", flat=True)[: BATCH * 10]
+    )
+    for start in range(0, len(fresh), SEND_BATCH):
+        batch = fresh[start : start + SEND_BATCH]
+        yield Occurrence(
+            f"digest.send:{batch[0]}-{batch[-1]}",
+            partial(transaction.on_commit, partial(digest_email_send.enqueue, digest_ids=batch)),
+        )
+
+
+def _retry_after() -> timedelta:
+    """A handed-over email not accepted by the mail server after this long is enqueued again."""
+    return timedelta(seconds=settings.DELIVERY_RETRY_SECONDS)
+
+
+def _free(now: datetime) -> Q:
+    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+
+
+def deliveries_to_retry(now: datetime) -> Iterator[Occurrence]:
+    """Emails handed over a while ago that the mail server has not accepted: enqueue again."""
+    stale = Delivery.objects.filter(
+        _free(now),
+        channel=Channel.NOW,
+        sent_at__lte=now - _retry_after(),
+        emailed_at__isnull=True,
+        attempts__lt=MAX_ATTEMPTS,
+        recipient__is_active=True,
+    ).values_list("pk", "attempts")[:BATCH]
+    for pk, attempts in stale:
+        yield Occurrence(
+            f"delivery.retry:{pk}:{attempts}",
+            partial(transaction.on_commit, partial(delivery_email_send.enqueue, delivery_id=pk)),
+        )
+
+
+def digests_to_retry(now: datetime) -> Iterator[Occurrence]:
+    """Digests built a while ago that the mail server has not accepted: enqueue again."""
+    stale = Digest.objects.filter(
+        _free(now),
+        created_at__lte=now - _retry_after(),
+        emailed_at__isnull=True,
+        item_count__gt=0,
+        attempts__lt=MAX_ATTEMPTS,
+        recipient__is_active=True,
+    ).values_list("pk", "attempts")[:BATCH]
+    for pk, attempts in stale:
+        yield Occurrence(
+            f"digest.retry:{pk}:{attempts}",
+            partial(transaction.on_commit, partial(digest_email_send.enqueue, digest_ids=[pk])),
+        )
