@@ -26,6 +26,8 @@ from meridian.webhooks.addresses import check, parse, refusal_reason
         ("240.0.0.1", "a reserved address"),
         ("100.64.0.1", "a non-public address"),
         ("::ffff:127.0.0.1", "a loopback address"),
+        ("2002:7f00:1::1", "a loopback address"),  # 6to4 around 127.0.0.1
+        ("2002:a00:5::1", "a private address"),  # 6to4 around 10.0.0.5
         ("93.184.215.14", None),
         ("2606:4700::1111", None),
     ],
