@@ -221,6 +221,15 @@ def test_an_item_whose_cause_is_gone_cannot_be_marked_done(asked, kathmandu):
         inbox_done(acting=kathmandu, item=item)
 
 
+def test_undo_cannot_bring_back_an_item_whose_cause_went_after_it_was_done(asked, kathmandu):
+    [item] = waiting(kathmandu)
+    inbox_done(acting=kathmandu, item=item)
+    respond(acting=kathmandu, brief=asked, body="Answered after marking it done.")
+    with pytest.raises(Conflict):
+        inbox_undo(acting=kathmandu, item=item)
+    assert waiting(kathmandu) == [] and inbox_count_for(viewer=kathmandu) == 0
+
+
 def test_muted_writes_the_inbox_but_sends_no_mail(ada, kathmandu, sent_mail):
     with sent_mail.capture(), muted():
         brief(ada, [kathmandu], title="Quiet one")

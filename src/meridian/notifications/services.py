@@ -173,14 +173,15 @@ def inbox_item_put(
 
 
 def inbox_resolve(*, cause: str | Iterable[str], recipient: Membership | None = None) -> int:
-    """The cause is gone (answered, closed, removed from the ask): its open items leave inboxes.
+    """The cause is gone (answered, closed, removed from the ask): its items leave inboxes.
 
-    ``cause`` is one cause or several; ``recipient`` limits it to one member's item.
+    Items the member had marked done go too, so that Undo cannot bring back something that no
+    longer needs them. ``cause`` is one cause or several; ``recipient`` limits it to one member.
     """
     causes = [cause] if isinstance(cause, str) else list(cause)
     if not causes:
         return 0
-    rows = InboxItem.objects.filter(cause__in=causes, state=InboxState.OPEN)
+    rows = InboxItem.objects.filter(cause__in=causes, state__in=[InboxState.OPEN, InboxState.DONE])
     if recipient is not None:
         rows = rows.filter(recipient=recipient)
     return rows.update(state=InboxState.GONE, updated_at=timezone.now())
