@@ -70,3 +70,25 @@ def test_an_ip_literal_is_checked_like_a_name():
     assert "::1 resolves to ::1, a loopback address" in refused.value.detail
     target = check("http://[::1]:8080/x?a=1", allowed_hosts={"::1"})
     assert (target.ip, target.port, target.path) == ("::1", 8080, "/x?a=1")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://2130706433/",  # 127.0.0.1 as one decimal number
+        "http://017700000001/",  # the same in octal
+        "http://0x7f.1/",  # and in hex, short form
+        "http://127.1/",
+        "http://0.0.0.0:8000/",
+        "http://localhost./",  # a trailing dot
+        "http://LOCALHOST/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://[2002:7f00:1::1]/",
+        "http://[::]/",
+    ],
+)
+def test_the_loopback_written_in_other_ways_is_refused_too(url):
+    with pytest.raises(ValidationFailed) as refused:
+        check(url, allowed_hosts=set())
+    assert "an admin can allow this host" in refused.value.detail
