@@ -65,6 +65,20 @@ def test_snoozing_into_the_past_is_a_422_naming_it(client, item, auth):
     assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
 
 
+@pytest.mark.parametrize("until", ["9999-12-31T23:00:00-05:00", "2040-01-01T09:00:00+00:00"])
+def test_snoozing_beyond_the_horizon_is_a_422_naming_it(client, item, auth, until):
+    out = problem(send(client, "POST", f"/inbox/{item.pk}/snooze", {"until": until}, auth), 422)
+    assert "too far ahead" in out["errors"]["until"][0]
+    assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
+
+
+def test_snoozing_to_the_first_moment_of_the_calendar_is_a_422_in_the_past(client, item, auth):
+    until = "0001-01-01T00:00:00+14:00"
+    out = problem(send(client, "POST", f"/inbox/{item.pk}/snooze", {"until": until}, auth), 422)
+    assert "is in the past" in out["errors"]["until"][0]
+    assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
+
+
 def test_someone_elses_item_is_a_404(client, item, ada):
     problem(send(client, "POST", f"/inbox/{item.pk}/done", None, bearer(ada)), 404)
     assert InboxItem.objects.get(pk=item.pk).state == InboxState.OPEN
