@@ -50,6 +50,10 @@ def test_every_private_address_is_refused(ip):
         ("https://", "needs a host name"),
         ("https://user:pw@example.com/", "must not carry a user name or password"),
         ("http://example.com:99999/", "is not a valid web address"),
+        ("https://example.com/a hook", "spaces or control characters"),
+        ("https://exa mple.com/", "spaces or control characters"),
+        ("https://example.com/a\x7fb", "spaces or control characters"),
+        ("https://example.com/a\x00b", "spaces or control characters"),
     ],
 )
 def test_only_plain_http_and_https_addresses_are_taken(url, message):

@@ -63,6 +63,12 @@ def normalize_host(host: str) -> str:
 def parse(url: str, field: str = "url") -> SplitResult:
     """The parts of a webhook URL, refusing anything but an absolute http(s) address."""
     url = url.strip()
+    # http.client refuses to send such a request line, so it would only fail at every send.
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise AddressRefused.field(
+            field,
+            "A webhook address cannot contain spaces or control characters; write a space as %20.",
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError on a bad port)
