@@ -49,7 +49,7 @@ def notification_send(
     """Tell a member about something; with a ``cause`` it also awaits them in their inbox.
 
     ``url`` is where to act (site-relative); ``due_at`` is the recipient's own deadline;
-    ``cause`` names what it is about (``briefs.participant:42``), so a reminder of the same
+    ``cause`` names what it is about (``briefs.asked:42``), so a reminder of the same
     cause updates the inbox item instead of adding one.
     """
     if not recipient.is_active:
