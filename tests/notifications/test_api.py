@@ -7,10 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from meridian.briefs.models import Brief
 from meridian.briefs.services import Deadline
 from meridian.notifications.models import InboxItem, InboxState
 from tests.api.support import bearer, get, problem, send
 from tests.briefs.factories import brief
+from tests.decisions.factories import proposal
 from tests.notifications.factories import many_items
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +109,21 @@ def test_the_list_pages_and_costs_the_same_queries_for_50_or_500_items(
     assert len(first["items"]) == 50 and page["count"] == 500 and page["next_offset"] == 50
     after = get(client, "/inbox?limit=50&offset=50", auth).json()["items"]
     assert {i["id"] for i in after}.isdisjoint(i["id"] for i in page["items"])
+
+
+def test_responding_and_giving_a_stance_through_the_api_empty_the_inbox(
+    client, item, auth, ada, kathmandu
+):
+    p = proposal(ada, [kathmandu], title="Four-day week")
+    assert get(client, "/inbox/counts", auth).json()["open"] == 2
+    brief_id = Brief.objects.get(title="Pricing page").pk
+    assert (
+        send(client, "POST", f"/briefs/{brief_id}/responses", {"body": "Yes."}, auth).status_code
+        == 201
+    )
+    assert (
+        send(client, "POST", f"/proposals/{p.pk}/stance", {"position": "agree"}, auth).status_code
+        == 200
+    )
+    assert get(client, "/inbox", auth).json()["items"] == []
+    assert get(client, "/inbox/counts", auth).json()["open"] == 0
