@@ -9,7 +9,7 @@ from django.test import Client
 from icalendar import Calendar
 
 from meridian.briefs.models import BriefParticipant
-from meridian.briefs.services import Deadline, respond
+from meridian.briefs.services import Deadline, Invitee, brief_update, respond
 from meridian.calendars.services import calendar_feed_rotate
 from meridian.decisions.models import ProposalParticipant
 from tests.briefs.factories import brief, next_week, person
@@ -76,6 +76,26 @@ def test_a_response_or_a_stance_takes_the_deadline_out_of_the_feed(workspace, ad
     respond(acting=ana, brief=made, body="Fine by me.")
     vote(ana, asked, position="agree")
     assert _events(_feed(secret)) == []
+
+
+def test_being_removed_from_the_ask_takes_it_out_of_your_feed_not_the_others(workspace, admin):
+    ana = person(workspace, "Europe/Berlin")
+    bo = person(workspace, "Asia/Tokyo")
+    made = brief(admin, [ana, bo], title="Pricing", deadline=Deadline(day=next_week()))
+    _, ana_secret = calendar_feed_rotate(acting=ana)
+    brief_update(acting=admin, brief=made, participants=[Invitee(member_id=bo.pk)])
+    assert _events(_feed(ana_secret)) == []
+    _, bo_secret = calendar_feed_rotate(acting=bo)
+    assert len(_events(_feed(bo_secret))) == 1
+
+
+def test_a_title_with_ics_punctuation_reads_back_as_written_in_one_event(workspace, admin):
+    ana = person(workspace, "Europe/Berlin")
+    title = "Q1; budget, draft \\ END:VEVENT"
+    brief(admin, [ana], title=title, deadline=Deadline(day=next_week()))
+    _, secret = calendar_feed_rotate(acting=ana)
+    [event] = _events(_feed(secret))
+    assert str(event["SUMMARY"]) == f"Respond to the brief: {title}"
 
 
 def test_a_blind_proposal_in_the_feed_carries_nobody_elses_stance(workspace, admin):

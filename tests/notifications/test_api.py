@@ -7,10 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from meridian.briefs.models import Brief
 from meridian.briefs.services import Deadline
 from meridian.notifications.models import InboxItem, InboxState
 from tests.api.support import bearer, get, problem, send
 from tests.briefs.factories import brief
+from tests.decisions.factories import proposal
 from tests.notifications.factories import many_items
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +67,20 @@ def test_snoozing_into_the_past_is_a_422_naming_it(client, item, auth):
     assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
 
 
+@pytest.mark.parametrize("until", ["9999-12-31T23:00:00-05:00", "2040-01-01T09:00:00+00:00"])
+def test_snoozing_beyond_the_horizon_is_a_422_naming_it(client, item, auth, until):
+    out = problem(send(client, "POST", f"/inbox/{item.pk}/snooze", {"until": until}, auth), 422)
+    assert "too far ahead" in out["errors"]["until"][0]
+    assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
+
+
+def test_snoozing_to_the_first_moment_of_the_calendar_is_a_422_in_the_past(client, item, auth):
+    until = "0001-01-01T00:00:00+14:00"
+    out = problem(send(client, "POST", f"/inbox/{item.pk}/snooze", {"until": until}, auth), 422)
+    assert "is in the past" in out["errors"]["until"][0]
+    assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
+
+
 def test_someone_elses_item_is_a_404(client, item, ada):
     problem(send(client, "POST", f"/inbox/{item.pk}/done", None, bearer(ada)), 404)
     assert InboxItem.objects.get(pk=item.pk).state == InboxState.OPEN
@@ -93,3 +109,21 @@ def test_the_list_pages_and_costs_the_same_queries_for_50_or_500_items(
     assert len(first["items"]) == 50 and page["count"] == 500 and page["next_offset"] == 50
     after = get(client, "/inbox?limit=50&offset=50", auth).json()["items"]
     assert {i["id"] for i in after}.isdisjoint(i["id"] for i in page["items"])
+
+
+def test_responding_and_giving_a_stance_through_the_api_empty_the_inbox(
+    client, item, auth, ada, kathmandu
+):
+    p = proposal(ada, [kathmandu], title="Four-day week")
+    assert get(client, "/inbox/counts", auth).json()["open"] == 2
+    brief_id = Brief.objects.get(title="Pricing page").pk
+    assert (
+        send(client, "POST", f"/briefs/{brief_id}/responses", {"body": "Yes."}, auth).status_code
+        == 201
+    )
+    assert (
+        send(client, "POST", f"/proposals/{p.pk}/stance", {"position": "agree"}, auth).status_code
+        == 200
+    )
+    assert get(client, "/inbox", auth).json()["items"] == []
+    assert get(client, "/inbox/counts", auth).json()["open"] == 0

@@ -23,6 +23,7 @@ from meridian.decisions.services import Deadline as DecisionDeadline
 from meridian.decisions.services import (
     outcome_write,
     proposal_close,
+    proposal_close_due,
     proposal_update,
     record_review_remind,
 )
@@ -138,6 +139,22 @@ def test_a_proposal_waits_for_your_stance_and_leaves_once_you_give_it(ada, kathm
     assert waiting(kathmandu) == []
 
 
+def test_being_removed_from_an_open_proposal_takes_it_out_of_your_inbox(ada, kathmandu, new_york):
+    p = proposal(ada, [kathmandu, new_york], title="Four-day week")
+    proposal_update(acting=ada, proposal=p, participants=[Invitee(member_id=new_york.pk)])
+    assert waiting(kathmandu) == [] and inbox_count_for(viewer=kathmandu) == 0
+    assert len(waiting(new_york)) == 1
+
+
+def test_a_proposal_closed_by_the_scheduler_leaves_every_inbox(ada, kathmandu, monday):
+    p = proposal(ada, [kathmandu], title="Four-day week", deadline=DecisionDeadline(day=THURSDAY))
+    assert len(waiting(kathmandu)) == 1
+    monday.move_to(datetime(2026, 3, 14, tzinfo=UTC))
+    proposal_close_due(proposal_id=p.pk, now=timezone.now())
+    assert waiting(kathmandu) == []
+    assert [i.cause for i in waiting(ada)] == [f"decisions.outcome:{p.pk}"]
+
+
 def test_moving_an_open_proposals_deadline_moves_it_in_your_inbox(ada, kathmandu):
     p = proposal(ada, [kathmandu], title="Four-day week", deadline=DecisionDeadline(day=THURSDAY))
     proposal_update(acting=ada, proposal=p, deadline=DecisionDeadline(day=date(2026, 3, 13)))
@@ -219,6 +236,15 @@ def test_an_item_whose_cause_is_gone_cannot_be_marked_done(asked, kathmandu):
     respond(acting=kathmandu, brief=asked, body="Done.")
     with pytest.raises(Conflict):
         inbox_done(acting=kathmandu, item=item)
+
+
+def test_undo_cannot_bring_back_an_item_whose_cause_went_after_it_was_done(asked, kathmandu):
+    [item] = waiting(kathmandu)
+    inbox_done(acting=kathmandu, item=item)
+    respond(acting=kathmandu, brief=asked, body="Answered after marking it done.")
+    with pytest.raises(Conflict):
+        inbox_undo(acting=kathmandu, item=item)
+    assert waiting(kathmandu) == [] and inbox_count_for(viewer=kathmandu) == 0
 
 
 def test_muted_writes_the_inbox_but_sends_no_mail(ada, kathmandu, sent_mail):

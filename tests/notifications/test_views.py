@@ -116,6 +116,24 @@ def test_snoozing_to_a_past_date_is_a_422_naming_it_and_changes_nothing(signed_i
     assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "2031-03-12"])
+def test_snoozing_beyond_the_horizon_is_a_422_naming_it_and_changes_nothing(
+    signed_in, item, kathmandu, day
+):
+    response = signed_in.post(url("inbox_snooze", kathmandu, item_id=item.pk), {"date": day})
+    assert response.status_code == 422
+    assert "too far ahead" in response.content.decode()
+    assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
+
+
+def test_snoozing_to_the_first_day_of_the_calendar_is_a_422_in_the_past(signed_in, item, kathmandu):
+    response = signed_in.post(
+        url("inbox_snooze", kathmandu, item_id=item.pk), {"date": "0001-01-01"}
+    )
+    assert response.status_code == 422 and "is in the past" in response.content.decode()
+    assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
+
+
 def test_a_date_that_is_not_one_is_named(signed_in, item, kathmandu):
     response = signed_in.post(url("inbox_snooze", kathmandu, item_id=item.pk), {"date": "soon"})
     assert response.status_code == 422 and "“soon” is not a date" in response.content.decode()

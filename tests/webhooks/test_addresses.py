@@ -26,6 +26,8 @@ from meridian.webhooks.addresses import check, parse, refusal_reason
         ("240.0.0.1", "a reserved address"),
         ("100.64.0.1", "a non-public address"),
         ("::ffff:127.0.0.1", "a loopback address"),
+        ("2002:7f00:1::1", "a loopback address"),  # 6to4 around 127.0.0.1
+        ("2002:a00:5::1", "a private address"),  # 6to4 around 10.0.0.5
         ("93.184.215.14", None),
         ("2606:4700::1111", None),
     ],
@@ -48,6 +50,10 @@ def test_every_private_address_is_refused(ip):
         ("https://", "needs a host name"),
         ("https://user:pw@example.com/", "must not carry a user name or password"),
         ("http://example.com:99999/", "is not a valid web address"),
+        ("https://example.com/a hook", "spaces or control characters"),
+        ("https://exa mple.com/", "spaces or control characters"),
+        ("https://example.com/a\x7fb", "spaces or control characters"),
+        ("https://example.com/a\x00b", "spaces or control characters"),
     ],
 )
 def test_only_plain_http_and_https_addresses_are_taken(url, message):
@@ -68,3 +74,25 @@ def test_an_ip_literal_is_checked_like_a_name():
     assert "::1 resolves to ::1, a loopback address" in refused.value.detail
     target = check("http://[::1]:8080/x?a=1", allowed_hosts={"::1"})
     assert (target.ip, target.port, target.path) == ("::1", 8080, "/x?a=1")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://2130706433/",  # 127.0.0.1 as one decimal number
+        "http://017700000001/",  # the same in octal
+        "http://0x7f.1/",  # and in hex, short form
+        "http://127.1/",
+        "http://0.0.0.0:8000/",
+        "http://localhost./",  # a trailing dot
+        "http://LOCALHOST/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://[2002:7f00:1::1]/",
+        "http://[::]/",
+    ],
+)
+def test_the_loopback_written_in_other_ways_is_refused_too(url):
+    with pytest.raises(ValidationFailed) as refused:
+        check(url, allowed_hosts=set())
+    assert "an admin can allow this host" in refused.value.detail

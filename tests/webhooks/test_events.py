@@ -106,3 +106,12 @@ def test_an_anonymous_proposal_never_names_who_voted_even_after_close(workspace,
     outcome = events.bodies()[-1]["data"]["outcome"]
     assert outcome["result"] == "owner_decides"
     assert "“Oslo” with 2 of 2 ballots" in outcome["explanation"]
+
+
+def test_a_comment_on_a_draft_only_its_owner_can_see_sends_nothing(workspace, admin, events):
+    with events.capture():
+        ana = person(workspace)
+        draft = proposal(admin, [ana], title="DRAFT-SECRET-REORG", open_now=False)
+        proposal_comment_add(acting=admin, proposal=draft, body="Note to self.")
+    assert "DRAFT-SECRET-REORG" not in events.raw()
+    assert WebhookDelivery.objects.count() == 0

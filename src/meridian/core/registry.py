@@ -174,7 +174,7 @@ class Notice:
     Channels are callables registered at ``NOTIFICATION_CHANNELS``; each receives the notice
     inside the sender's transaction (so what a channel writes rolls back with the sender) and
     decides itself whether and when to deliver (email now, digest, held for working hours).
-    ``cause`` names what the notification is about, e.g. ``briefs.participant:42``; the same
+    ``cause`` names what the notification is about, e.g. ``briefs.asked:42``; the same
     cause again is a reminder of the same thing, not a new item.
     """
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 
 from meridian.core.events import event_emit
-from meridian.decisions.models import Proposal, ProposalComment
+from meridian.decisions.models import Proposal, ProposalComment, ProposalStatus
 from meridian.decisions.visibility import sight_for
 from meridian.workspaces.models import Membership
 
@@ -67,7 +67,12 @@ def proposal_closed(proposal: Proposal, actor: Membership | None) -> None:
 
 
 def proposal_comment_added(comment: ProposalComment, proposal: Proposal, actor: Membership) -> None:
-    """``comment.added`` on a proposal; on an open blind proposal, without who wrote it."""
+    """``comment.added`` on a proposal; on an open blind proposal, without who wrote it.
+
+    A draft is its owner's alone (others get 404), so nothing about it leaves the workspace.
+    """
+    if proposal.status == ProposalStatus.DRAFT:
+        return
     data = _proposal(proposal)
     # What a member who has not taken a stance may see of the discussion now.
     public = sight_for(proposal, responded=False, is_participant=False).comments

@@ -22,7 +22,7 @@ class InboxItem(models.Model):
         "workspaces.Membership", on_delete=models.CASCADE, related_name="inbox_items"
     )
     kind = models.CharField(max_length=60)
-    # What the item is about, e.g. "briefs.participant:42"; the same cause again is a reminder.
+    # What the item is about, e.g. "briefs.asked:42"; the same cause again is a reminder.
     cause = models.CharField(max_length=120)
     title = models.CharField(max_length=300)
     # Why it is there, without the deadline ("Ada asked you to respond"); the deadline is added

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 class InboxItemOut(Schema):
     id: int
     kind: str
-    cause: str = Field(..., description="What the item is about, e.g. `briefs.participant:42`.")
+    cause: str = Field(..., description="What the item is about, e.g. `briefs.asked:42`.")
     title: str
     why: str = Field(..., description="Why it is there, with your deadline in your own zone.")
     url: str

@@ -8,7 +8,7 @@ at once after commit, as Meridian always did.
 """
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -24,6 +24,9 @@ from meridian.notifications import snooze
 from meridian.notifications.models import InboxItem, InboxState
 from meridian.notifications.sources import source_for
 from meridian.workspaces.models import Membership
+
+SNOOZE_HORIZON = timedelta(days=5 * 365 + 1)
+"""How far ahead an item may be snoozed: five years (and a leap day), as for a deadline."""
 
 
 def _name(member: Membership | None) -> str:
@@ -46,7 +49,7 @@ def notification_send(
     """Tell a member about something; with a ``cause`` it also awaits them in their inbox.
 
     ``url`` is where to act (site-relative); ``due_at`` is the recipient's own deadline;
-    ``cause`` names what it is about (``briefs.participant:42``), so a reminder of the same
+    ``cause`` names what it is about (``briefs.asked:42``), so a reminder of the same
     cause updates the inbox item instead of adding one.
     """
     if not recipient.is_active:
@@ -173,14 +176,15 @@ def inbox_item_put(
 
 
 def inbox_resolve(*, cause: str | Iterable[str], recipient: Membership | None = None) -> int:
-    """The cause is gone (answered, closed, removed from the ask): its open items leave inboxes.
+    """The cause is gone (answered, closed, removed from the ask): its items leave inboxes.
 
-    ``cause`` is one cause or several; ``recipient`` limits it to one member's item.
+    Items the member had marked done go too, so that Undo cannot bring back something that no
+    longer needs them. ``cause`` is one cause or several; ``recipient`` limits it to one member.
     """
     causes = [cause] if isinstance(cause, str) else list(cause)
     if not causes:
         return 0
-    rows = InboxItem.objects.filter(cause__in=causes, state=InboxState.OPEN)
+    rows = InboxItem.objects.filter(cause__in=causes, state__in=[InboxState.OPEN, InboxState.DONE])
     if recipient is not None:
         rows = rows.filter(recipient=recipient)
     return rows.update(state=InboxState.GONE, updated_at=timezone.now())
@@ -234,19 +238,37 @@ def snooze_until(
                 "moment", f"Choose one of: {', '.join(snooze.MOMENTS)} (not {moment[:40]!r})."
             )
         return snooze.moment_at(moment, week, now)
+    zone = week.zone.key
+    latest = now + SNOOZE_HORIZON
+    too_far = (
+        f"is too far ahead: snooze to a moment before {moment_text(latest, zone, 'long')} "
+        "(at most five years from now)."
+    )
     if day is not None:
-        at = snooze.morning_of(week, day)
         field = "date"
+        # Bounded before any date arithmetic, which fails near the years 1 and 9999.
+        if day > latest.astimezone(week.zone).date():
+            raise ValidationFailed.field(field, f"{day.isoformat()} {too_far}")
+        try:
+            at = snooze.morning_of(week, day)
+        except OverflowError:  # around 0001-01-01
+            raise ValidationFailed.field(field, f"{day.isoformat()} is in the past.") from None
     elif until is not None:
         if until.tzinfo is None or until.utcoffset() is None:
             raise ValidationFailed.field(
                 "until", "Give the time with its UTC offset, e.g. 2026-12-10T09:00:00+01:00."
             )
         at, field = until, "until"
+        try:
+            at.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+14:00 or 9999-12-31T23:00-05:00
+            where = "is in the past." if at.year < 5000 else too_far
+            raise ValidationFailed.field(field, f"{at.isoformat()} {where}") from None
+        if at > latest:
+            raise ValidationFailed.field(field, f"{moment_text(at, zone, 'long')} {too_far}")
     else:
         raise ValidationFailed.field("moment", "Choose when the item should come back.")
     if at <= now:
-        zone = week.zone.key
         raise ValidationFailed.field(
             field,
             f"{moment_text(at, zone, 'long')} is in the past; snooze to a moment after "

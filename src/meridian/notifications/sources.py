@@ -11,7 +11,7 @@ from meridian.core import registry
 
 @dataclass(frozen=True)
 class InboxSource:
-    """A kind of cause that puts items in inboxes, e.g. ``briefs.participant``."""
+    """A kind of cause that puts items in inboxes, e.g. ``briefs.asked``."""
 
     prefix: str
     label: str
@@ -27,7 +27,7 @@ def inbox_source(source: InboxSource) -> InboxSource:
 
 
 def source_for(cause: str) -> InboxSource | None:
-    """The declared source of a cause like ``briefs.participant:42``."""
+    """The declared source of a cause like ``briefs.asked:42``."""
     prefix = cause.split(":", 1)[0]
     for source in registry.items(registry.INBOX_SOURCES):
         if isinstance(source, InboxSource) and source.prefix == prefix:

@@ -43,8 +43,10 @@ class Target:
 
 def refusal_reason(ip: IPAddress) -> str | None:
     """Why an address is not a public one ("a loopback address"), or None when it is."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address wrapped in IPv6 (::ffff:a.b.c.d, or 6to4's 2002:aabb:ccdd::) reaches
+        # that IPv4 host, so it is judged as that host.
+        ip = ip.ipv4_mapped or ip.sixtofour or ip
     for attribute, reason in _CATEGORIES:
         if getattr(ip, attribute):
             return reason
@@ -61,6 +63,12 @@ def normalize_host(host: str) -> str:
 def parse(url: str, field: str = "url") -> SplitResult:
     """The parts of a webhook URL, refusing anything but an absolute http(s) address."""
     url = url.strip()
+    # http.client refuses to send such a request line, so it would only fail at every send.
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise AddressRefused.field(
+            field,
+            "A webhook address cannot contain spaces or control characters; write a space as %20.",
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError on a bad port)
