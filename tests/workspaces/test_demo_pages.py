@@ -31,7 +31,9 @@ PAGES = {
     "team": 7,
     "profile": 4,  # the calendar feed panel reads the member's feed
     "briefs list": 6,
-    "brief page": 15,  # the recording player (a panel of the recordings area) reads its recording
+    # The recording player (a panel of the recordings area) reads its recording; for its author,
+    # the delivery layer says whose email is still held (one query, registry.HELD_NOTES).
+    "brief page": 16,
     "proposals list": 5,
     "proposal page": 17,
     "decision log": 8,
