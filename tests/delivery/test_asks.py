@@ -8,7 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meridian.briefs.models import Brief
-from tests.briefs.factories import brief, person
+from meridian.delivery.models import Delivery
+from meridian.delivery.services import urgent_policy_set
+from meridian.notifications.models import InboxItem
+from tests.api.support import bearer, problem, send
+from tests.briefs.factories import brief, next_week, person
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +61,96 @@ def test_held_notes_cost_one_query_whatever_the_number_of_participants(
         counts.append(len(captured.captured_queries))
 
     assert counts[0] == counts[1]
+
+
+def new_brief_post(*members, **overrides) -> dict:
+    data = {
+        "title": "Outage on the EU cluster",
+        "body": "The EU cluster is down.",
+        "ask_kind": "decision",
+        "questions": "Fail over now?",
+        "required": [f"member:{m.pk}" for m in members],
+        "optional": [],
+        "deadline_kind": "day",
+        "deadline_date": next_week().isoformat(),
+        "deadline_at": "",
+        "meeting_people": "",
+        "meeting_minutes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_brief_form_offers_urgent_with_the_authors_budget_left(client, workspace, admin):
+    author = person(workspace, "Europe/Lisbon")
+    urgent_policy_set(acting=admin, weekly_budget=2)
+    client.force_login(author.user)
+
+    html = client.get(reverse("brief_new", kwargs={"workspace": workspace.slug})).content.decode()
+
+    assert "Urgent — deliver now, even outside their working hours (2 of 2 left this week)" in html
+
+
+def test_an_urgent_brief_is_emailed_at_once_on_a_saturday_night(client, workspace, time_machine):
+    time_machine.move_to(SATURDAY_NIGHT, tick=False)
+    author = person(workspace, "Europe/Lisbon")
+    berliner = person(workspace, "Europe/Berlin")
+    client.force_login(author.user)
+
+    response = client.post(
+        reverse("brief_new", kwargs={"workspace": workspace.slug}),
+        new_brief_post(berliner, urgent="on"),
+    )
+
+    assert response.status_code == 302
+    delivery = Delivery.objects.get(recipient=berliner)
+    assert delivery.urgent and delivery.deliver_after == SATURDAY_NIGHT
+    assert "email held until" not in page(client, author, Brief.objects.get())
+
+
+def test_over_the_urgent_budget_the_form_says_when_it_refills_and_nothing_is_written(
+    client, workspace, admin, time_machine
+):
+    time_machine.move_to(SATURDAY_NIGHT, tick=False)
+    author = person(workspace, "Europe/Lisbon")
+    berliner = person(workspace, "Europe/Berlin")
+    urgent_policy_set(acting=admin, weekly_budget=0)
+    client.force_login(author.user)
+
+    response = client.post(
+        reverse("brief_new", kwargs={"workspace": workspace.slug}),
+        new_brief_post(berliner, urgent="on"),
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "refills on Mon 29 Mar, 00:00 Europe/Lisbon" in html
+    assert "(0 of 0 left this week)" in html
+    assert not Brief.objects.exists()
+    assert not Delivery.objects.exists() and not InboxItem.objects.exists()
+
+
+def test_the_api_sends_an_urgent_brief_and_answers_429_over_budget(
+    client, workspace, admin, time_machine
+):
+    time_machine.move_to(SATURDAY_NIGHT, tick=False)
+    author = person(workspace, "Europe/Lisbon")
+    berliner = person(workspace, "Europe/Berlin")
+    urgent_policy_set(acting=admin, weekly_budget=1)
+    headers = bearer(author)
+    body = {
+        "title": "Outage",
+        "participants": [{"member_id": berliner.pk}],
+        "deadline_date": next_week().isoformat(),
+        "urgent": True,
+    }
+
+    first = send(client, "POST", "/briefs", body, headers)
+    second = send(client, "POST", "/briefs", {**body, "title": "Outage again"}, headers)
+
+    assert first.status_code == 201, first.content
+    assert Delivery.objects.get().urgent
+    refused = problem(second, 429)
+    assert "refills on Mon 29 Mar, 00:00 Europe/Lisbon" in refused["detail"]
+    assert list(Brief.objects.values_list("title", flat=True)) == ["Outage"]
+    assert Delivery.objects.count() == 1 and InboxItem.objects.count() == 1

@@ -35,6 +35,7 @@ from meridian.briefs.services.participants import (
     _respond_by,
     _tell_asked,
 )
+from meridian.core import registry
 from meridian.core.errors import FieldErrors
 from meridian.core.markdown import render_markdown
 from meridian.core.moments import moment_text
@@ -136,8 +137,13 @@ def brief_create(
     questions: Sequence[str] = (),
     deadline: Deadline = Deadline(),
     meeting: Meeting = Meeting(),
+    urgent: bool = False,
 ) -> Brief:
-    """Write a brief: the walkthrough, the ask, who is asked and by when; each is told."""
+    """Write a brief: the walkthrough, the ask, who is asked and by when; each is told.
+
+    ``urgent`` tells them at once even outside their working hours, spending one of the
+    author's weekly urgent notifications; over budget nothing is written (HTTP 429).
+    """
     require_role(author, Role.MEMBER)
     now = timezone.now()
     problems = FieldErrors()
@@ -154,6 +160,9 @@ def brief_create(
     deadlines = local_deadlines(deadline, members.values()) if not problems.errors else {}
     _check_not_passed(deadline, deadlines, members, now, problems)
     problems.raise_any()
+    if urgent:
+        # Before anything is written: over budget, the author gets a 429 and no brief.
+        registry.urgent_check(author, now)
 
     brief = Brief.objects.create(
         workspace_id=author.workspace_id,
@@ -188,7 +197,7 @@ def brief_create(
         data={"participants": sorted(resolved), "deadline": deadline.kind},
     )
     brief_search_index(brief)
-    _tell_asked(brief, members.values(), deadlines)
+    _tell_asked(brief, members.values(), deadlines, urgent=urgent)
     events.brief_created(brief, author)
     return brief
 

@@ -84,7 +84,11 @@ def _respond_by(brief: Brief) -> datetime | None:
 
 
 def _tell_asked(
-    brief: Brief, members: Iterable[Membership], deadlines: dict[int, datetime | None]
+    brief: Brief,
+    members: Iterable[Membership],
+    deadlines: dict[int, datetime | None],
+    *,
+    urgent: bool = False,
 ) -> None:
     author = _name(brief.author)
     for member in members:
@@ -99,6 +103,7 @@ def _tell_asked(
             url=brief_url(brief),
             # Each person's own deadline, in their own zone: the one the brief page shows them.
             body=f"Respond by {deadline_text(due, _zone(member))}." if due is not None else "",
+            urgent=urgent,
         )
 
 
