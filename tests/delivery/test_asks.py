@@ -8,16 +8,22 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from meridian.briefs.models import Brief
+from meridian.decisions.services import proposal_comment_add
 from meridian.delivery.models import Delivery
 from meridian.delivery.services import urgent_policy_set
 from meridian.notifications.models import InboxItem
 from tests.api.support import bearer, problem, send
-from tests.briefs.factories import brief, next_week, person
+from tests.briefs.factories import brief, comment, next_week, person
+from tests.decisions.factories import proposal, vote
+from tests.delivery.support import run_tick
+from tests.delivery.test_services import plain
 
 pytestmark = pytest.mark.django_db
 
 # Saturday 27 March 2027, 23:00 in Berlin, 22:00 in Lisbon.
 SATURDAY_NIGHT = datetime(2027, 3, 27, 22, 0, tzinfo=UTC)
+MONDAY_0900_BERLIN = datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
+LONG_BODY = "We want to **simplify** the [plans](https://example.com/plans). " + "More words. " * 40
 
 
 def page(client, viewer, b: Brief) -> str:
@@ -154,3 +160,47 @@ def test_the_api_sends_an_urgent_brief_and_answers_429_over_budget(
     assert "refills on Mon 29 Mar, 00:00 Europe/Lisbon" in refused["detail"]
     assert list(Brief.objects.values_list("title", flat=True)) == ["Outage"]
     assert Delivery.objects.count() == 1 and InboxItem.objects.count() == 1
+
+
+def test_the_asked_email_quotes_the_start_of_the_brief_as_plain_text(
+    workspace, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    author = person(workspace, "Europe/Lisbon")
+    berliner = person(workspace, "Europe/Berlin")
+    with django_capture_on_commit_callbacks(execute=True):
+        b = brief(author, [berliner], body=LONG_BODY)
+        comment(b, berliner, body="I'd keep the **annual** plan.")
+
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+
+    [(_, asked)] = smtp_inbox.received
+    text = plain(asked)
+    assert "> We want to simplify the plans. More words." in text
+    assert "**" not in text and "example.com" not in text
+    quoted = Delivery.objects.get(recipient=berliner).excerpt
+    assert len(quoted) <= 200 and quoted.endswith("More words.…")
+    # The comment waits for the author's digest, quoted the same way.
+    assert Delivery.objects.get(recipient=author).excerpt == "I'd keep the annual plan."
+
+
+def test_a_blind_proposals_notices_quote_the_proposal_never_a_stance_or_a_hidden_comment(
+    workspace, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    owner = person(workspace, "Europe/Lisbon")
+    ana = person(workspace, "Europe/Berlin")
+    bikram = person(workspace, "Asia/Kathmandu", hours={})
+    with django_capture_on_commit_callbacks(execute=True):
+        p = proposal(owner, [ana, bikram], visibility="blind", body="Work *Monday to Thursday*.")
+        vote(ana, p, position="agree", reason="Zebra: I secretly agree")
+        proposal_comment_add(acting=ana, proposal=p, body="Zebra comment nobody may see yet")
+
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+
+    assert Delivery.objects.get(recipient=bikram).excerpt == "Work Monday to Thursday."
+    assert len(smtp_inbox.received) == 2
+    for _, message in smtp_inbox.received:
+        assert "> Work Monday to Thursday." in plain(message)
+        assert "Zebra" not in message.as_string()
+    assert not Delivery.objects.filter(excerpt__contains="Zebra").exists()

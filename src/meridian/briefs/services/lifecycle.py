@@ -41,6 +41,7 @@ from meridian.core.markdown import render_markdown
 from meridian.core.moments import moment_text
 from meridian.core.services import audit_record
 from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
+from meridian.search.text import excerpt
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.services import has_control_characters
@@ -361,12 +362,14 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
     # Nothing on a closed brief awaits anyone: the ask and its open questions leave inboxes.
     questions = Comment.objects.filter(brief=brief, is_question=True).values_list("pk", flat=True)
     inbox_resolve(cause=[asked_cause(brief), *(f"briefs.question:{pk}" for pk in questions)])
+    text = excerpt(summary)
     for participant in BriefParticipant.objects.select_related("membership").filter(brief=brief):
         notification_send(
             recipient=participant.membership,
             kind="brief.closed",
             subject=f"Closed with a summary: {brief.title}",
             url=brief_url(brief),
+            excerpt=text,
         )
     events.brief_closed(brief, acting)
     return brief

@@ -21,6 +21,7 @@ from meridian.core.errors import FieldErrors
 from meridian.core.moments import deadline_text, moment_text
 from meridian.core.services import audit_record
 from meridian.notifications.services import notification_send
+from meridian.search.text import excerpt
 from meridian.workspaces.models import Membership
 
 
@@ -91,6 +92,7 @@ def _tell_asked(
     urgent: bool = False,
 ) -> None:
     author = _name(brief.author)
+    text = excerpt(brief.body)
     for member in members:
         due = deadlines.get(member.pk)
         notification_send(
@@ -103,6 +105,7 @@ def _tell_asked(
             url=brief_url(brief),
             # Each person's own deadline, in their own zone: the one the brief page shows them.
             body=f"Respond by {deadline_text(due, _zone(member))}." if due is not None else "",
+            excerpt=text,
             urgent=urgent,
         )
 
@@ -159,4 +162,5 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
         actor=brief.author,
         due_at=due,
         cause=asked_cause(brief),
+        excerpt=excerpt(brief.body),
     )
