@@ -204,3 +204,18 @@ def test_a_blind_proposals_notices_quote_the_proposal_never_a_stance_or_a_hidden
         assert "> Work Monday to Thursday." in plain(message)
         assert "Zebra" not in message.as_string()
     assert not Delivery.objects.filter(excerpt__contains="Zebra").exists()
+
+
+def test_a_proposals_owner_sees_whose_email_is_held_and_until_when(client, workspace, time_machine):
+    time_machine.move_to(SATURDAY_NIGHT, tick=False)
+    owner = person(workspace, "Europe/Lisbon")
+    berliner = person(workspace, "Europe/Berlin")
+    p = proposal(owner, [berliner])
+    client.force_login(owner.user)
+    url = reverse("proposal_detail", kwargs={"workspace": workspace.slug, "proposal_id": p.pk})
+
+    html = client.get(url).content.decode()
+
+    assert "email held until Mon 29 Mar, 08:00 Europe/Lisbon (your time)" in html
+    client.force_login(berliner.user)
+    assert "email held until" not in client.get(url).content.decode()

@@ -35,7 +35,7 @@ PAGES = {
     # the delivery layer says whose email is still held (one query, registry.HELD_NOTES).
     "brief page": 16,
     "proposals list": 5,
-    "proposal page": 17,
+    "proposal page": 18,  # for its owner, whose email is still held (registry.HELD_NOTES)
     "decision log": 8,
     "decision record": 8,
     "start here": 8,
