@@ -31,9 +31,11 @@ PAGES = {
     "team": 7,
     "profile": 4,  # the calendar feed panel reads the member's feed
     "briefs list": 6,
-    "brief page": 15,  # the recording player (a panel of the recordings area) reads its recording
+    # The recording player (a panel of the recordings area) reads its recording; for its author,
+    # the delivery layer says whose email is still held (one query, registry.HELD_NOTES).
+    "brief page": 16,
     "proposals list": 5,
-    "proposal page": 17,
+    "proposal page": 18,  # for its owner, whose email is still held (registry.HELD_NOTES)
     "decision log": 8,
     "decision record": 8,
     "start here": 8,

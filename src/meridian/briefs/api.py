@@ -130,7 +130,7 @@ def briefs(request: ApiRequest, filters: Query[BriefQuery]) -> QuerySet[Brief]:
     return brief_list_for(viewer=request.membership, filters=BriefFilters(**filters.dict()))
 
 
-@router.post("/briefs", response={201: BriefOut, 403: Problem})
+@router.post("/briefs", response={201: BriefOut, 403: Problem, 429: Problem})
 @requires(Role.MEMBER)
 def brief_new(request: ApiRequest, payload: BriefIn) -> Status[dict[str, Any]]:
     """Write a brief; everyone asked is told. Unknown participants or a passed deadline: 422."""
@@ -143,6 +143,7 @@ def brief_new(request: ApiRequest, payload: BriefIn) -> Status[dict[str, Any]]:
         participants=[p.invitee() for p in payload.participants],
         deadline=payload.deadline(),
         meeting=payload.meeting(),
+        urgent=payload.urgent,
     )
     return Status(201, _detail(request, brief))
 

@@ -67,6 +67,12 @@ class BriefForm(forms.Form):
     meeting_people = forms.IntegerField(
         required=False, min_value=1, label="People in the meeting this replaces"
     )
+    # Only when writing a brief; its label says how many the author has left (views.brief_new).
+    urgent = forms.BooleanField(
+        required=False,
+        label="Urgent — deliver now, even outside their working hours",
+        help_text="Use it sparingly: each member has a small weekly budget of urgent notices.",
+    )
     meeting_minutes = forms.IntegerField(
         required=False, min_value=1, label="Minutes the meeting would take"
     )

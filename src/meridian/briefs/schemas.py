@@ -46,6 +46,13 @@ class BriefIn(BriefFields):
     ask_kind: AskKind = AskKind.FEEDBACK
     questions: list[str] = Field(default_factory=list, description="The questions to answer.")
     participants: list[ParticipantIn] = Field(..., description="Members and teams asked.")
+    urgent: bool = Field(
+        False,
+        description=(
+            "Tell them at once, even outside their working hours; spends one of the author's "
+            "weekly urgent notifications. Over budget: 429 saying when it refills, nothing written."
+        ),
+    )
 
 
 class BriefPatch(BriefFields):

@@ -33,6 +33,7 @@ from meridian.briefs.models import (
     LinkTarget,
     ParticipantKind,
 )
+from meridian.briefs.services.common import asked_cause
 from meridian.core import registry
 from meridian.core.timebounds import in_zone
 from meridian.workspaces.models import Membership
@@ -194,6 +195,8 @@ class ParticipantRow:
     watched: float | None  # share of the recording watched, 0..1; None without a recording
     overdue: bool
     local_deadline: datetime | None  # in the participant's own zone
+    # For the author: when this participant's email is held until, in the author's zone ("").
+    held: str = ""
 
     @property
     def member(self) -> Membership:
@@ -320,6 +323,11 @@ def brief_detail_for(
     recording = recording_for(brief)
     watched = _watched(recording, [p.membership_id for p in participants])
 
+    # The author sees who is not yet told, and until when (the delivery layer knows): one query.
+    held: dict[int, str] = {}
+    if viewer.pk == brief.author_id and brief.is_open:
+        held = registry.held_notes(viewer, asked_cause(brief), now)
+
     rows: list[ParticipantRow] = []
     me: BriefParticipant | None = None
     viewer_deadline: datetime | None = None
@@ -334,6 +342,7 @@ def brief_detail_for(
                 watched=watched.get(p.membership_id, 0.0) if recording is not None else None,
                 overdue=p.is_overdue(now),
                 local_deadline=in_zone(p.local_deadline, zone) if p.local_deadline else None,
+                held=held.get(p.membership_id, ""),
             )
         )
         if p.membership_id == viewer.pk:

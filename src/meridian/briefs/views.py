@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -59,6 +60,7 @@ from meridian.briefs.services import (
     question_answer,
     respond,
 )
+from meridian.core import registry
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
 from meridian.core.submission import once_per_submission, saved, submitted
@@ -112,7 +114,15 @@ def _brief_form(request: WorkspaceRequest, data: Any = None, initial: Any = None
     viewer = request.membership
     members = list(member_choices_for(viewer=viewer))
     choices = participant_choices(members, list(team_list_for(viewer=viewer)), viewer)
-    return BriefForm(data, initial=initial, choices=choices, zone=viewer.profile.time_zone)
+    form = BriefForm(data, initial=initial, choices=choices, zone=viewer.profile.time_zone)
+    budget = registry.urgent_left(viewer, timezone.now())
+    if budget is None:
+        del form.fields["urgent"]
+    else:
+        left, weekly = budget
+        field = form.fields["urgent"]
+        field.label = f"{field.label} ({left} of {weekly} left this week)"
+    return form
 
 
 def _day_off_shifts(
@@ -152,6 +162,7 @@ def brief_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
                 participants=form.invitees(),
                 deadline=form.deadline(),
                 meeting=form.meeting(),
+                urgent=form.cleaned_data["urgent"],
             )
         except MeridianError as exc:
             add_service_errors(form, exc)

@@ -45,6 +45,14 @@ SCHEDULED_JOBS = "scheduled_jobs"
 CALENDAR_SOURCES = "calendar_sources"
 EVENT_LISTENERS = "event_listeners"
 NOTIFICATION_CHANNELS = "notification_channels"
+# ``held(viewer, cause, now) -> {member_id: text}``: for the sender of the notices about
+# ``cause``, the recipients not yet told and when they will be ("email held until 09:00 ...").
+HELD_NOTES = "held_notes"
+# ``check(sender, now) -> None``: raises (UrgentBudgetExceeded, HTTP 429) when the sender may not
+# send one more urgent notification now; called before anything is written.
+URGENT_CHECKS = "urgent_checks"
+# ``left(viewer, now) -> (left, weekly)``: how many urgent notifications the viewer has left.
+URGENT_BUDGETS = "urgent_budgets"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False
@@ -67,6 +75,27 @@ def _discover() -> None:
             _discovered = True
         finally:
             _discovering = False
+
+
+def held_notes(viewer: Any, cause: str, now: datetime) -> dict[int, str]:
+    """Per recipient of the notices about ``cause``, when they will be told, for the sender."""
+    notes: dict[int, str] = {}
+    for held in items(HELD_NOTES):
+        notes.update(held(viewer, cause, now))
+    return notes
+
+
+def urgent_check(sender: Any, now: datetime) -> None:
+    """Raise when ``sender`` may not send an urgent notification now (nothing is written)."""
+    for check in items(URGENT_CHECKS):
+        check(sender, now)
+
+
+def urgent_left(viewer: Any, now: datetime) -> tuple[int, int] | None:
+    """(left, weekly) urgent notifications of the viewer this week; None without a budget."""
+    for left in items(URGENT_BUDGETS):
+        return left(viewer, now)
+    return None
 
 
 def register[T](point: str, item: T) -> T:

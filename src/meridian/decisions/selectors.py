@@ -35,6 +35,7 @@ from meridian.briefs.models import (
     LinkTarget,
     ParticipantKind,
 )
+from meridian.core import registry
 from meridian.core.moments import day_bounds
 from meridian.core.timebounds import in_zone
 from meridian.decisions import ballots
@@ -55,6 +56,7 @@ from meridian.decisions.models import (
     StanceRevision,
     adr_id_of,
 )
+from meridian.decisions.services.common import asked_cause
 from meridian.decisions.visibility import Sight, sight_for, viewer_order
 from meridian.workspaces.models import Membership, Team
 
@@ -249,6 +251,8 @@ class ParticipantRow:
     member: Person
     responded_at: datetime | None
     local_deadline: datetime | None  # in their own zone
+    # For the owner: when this participant's email is held until, in the owner's zone ("").
+    held: str = ""
 
     @property
     def took_part(self) -> bool:
@@ -528,6 +532,11 @@ def proposal_detail_for(
     options = list(Option.objects.filter(proposal=proposal).order_by("position", "id"))
     labels = {str(o.pk): o.label for o in options}
     participants = _participant_rows(proposal, limit=limit)
+    if viewer.pk == proposal.owner_id and proposal.is_open:
+        # Who is not yet told, and until when (the delivery layer knows): one query.
+        held = registry.held_notes(viewer, asked_cause(proposal), now)
+        for row in participants:
+            row.held = held.get(row.member.id, "")
     counts = ProposalParticipant.objects.filter(proposal=proposal).aggregate(
         invited=Count("pk"), took_part=Count("pk", filter=Q(responded_at__isnull=False))
     )

@@ -1,11 +1,15 @@
 """What the delivery layer plugs into: it is a notification channel, it runs scheduled jobs,
 and it has a section on the member's profile page."""
 
+from datetime import datetime
+
 from meridian.core import registry
 from meridian.core.scheduler import Job
 from meridian.delivery import schedule
-from meridian.delivery.services import delivery_accept
+from meridian.delivery.selectors import held_for_cause, urgent_budget_for
+from meridian.delivery.services import delivery_accept, urgent_budget_check
 from meridian.delivery.views import profile_panel
+from meridian.workspaces.models import Membership
 
 registry.register(registry.NOTIFICATION_CHANNELS, delivery_accept)
 
@@ -18,3 +22,23 @@ registry.register(registry.SCHEDULED_JOBS, Job("digest.retry", schedule.digests_
 
 # Read by the profile page (meridian.workspaces.views.PROFILE_PANELS).
 registry.register("profile_panels", profile_panel)
+
+
+def _held(viewer: Membership, cause: str, now: datetime) -> dict[int, str]:
+    return held_for_cause(viewer=viewer, cause=cause, now=now)
+
+
+def _urgent_check(sender: Membership, now: datetime) -> None:
+    urgent_budget_check(sender=sender, now=now)
+
+
+def _urgent_left(viewer: Membership, now: datetime) -> tuple[int, int]:
+    budget = urgent_budget_for(viewer=viewer, now=now)
+    return budget.left, budget.weekly_budget
+
+
+# Read by the pages of asks (a brief's participants, a proposal's): who is not yet told, and
+# when; and by the forms that offer "urgent" to a sender.
+registry.register(registry.HELD_NOTES, _held)
+registry.register(registry.URGENT_CHECKS, _urgent_check)
+registry.register(registry.URGENT_BUDGETS, _urgent_left)

@@ -105,6 +105,30 @@ def delivery_held_text(*, viewer: Membership, delivery: Delivery, now: datetime)
     return held_text(delivery.deliver_after, viewer_zone=_zone_of(viewer.pk), now=now)
 
 
+def held_for_cause(*, viewer: Membership, cause: str, now: datetime) -> dict[int, str]:
+    """For the sender: recipients whose email about ``cause`` is still held, with when it goes
+    out in the sender's own zone ("email held until 09:00 Europe/Lisbon (your time)").
+
+    One query for every recipient, so a page listing them stays at a constant query count.
+    """
+    held = Delivery.objects.filter(
+        workspace_id=viewer.workspace_id,
+        cause=cause[:200],
+        sent_at__isnull=True,
+        deliver_after__gt=now,
+    ).values_list("recipient_id", "deliver_after")
+    rows = list(held)
+    if not rows:
+        return {}
+    zone = _zone_of(viewer.pk)
+    notes: dict[int, str] = {}
+    for recipient_id, until in rows:
+        text = held_text(until, viewer_zone=zone, now=now)
+        if text:
+            notes[recipient_id] = "email h" + text[1:]
+    return notes
+
+
 @dataclass(frozen=True)
 class UrgentBudget:
     """How many urgent notifications the viewer may still send this week, and when it refills."""

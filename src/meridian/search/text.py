@@ -83,3 +83,21 @@ def marked(fragment: str) -> SafeString:
     if open_mark:
         out.append("</mark>")
     return mark_safe("".join(out))  # noqa: S308 (every piece of text was escaped above)
+
+
+EXCERPT_LENGTH = 200
+
+
+def excerpt(markdown: str, limit: int = EXCERPT_LENGTH) -> str:
+    """The start of a Markdown text as plain words for a notification, cut at a word with "…".
+
+    What a notice quotes of a brief, comment or proposal: no markup, at most ``limit``
+    characters, the ellipsis included.
+    """
+    text = plain_text(markdown)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"

@@ -27,6 +27,7 @@ from meridian.core.errors import Conflict, FieldErrors, PermissionDenied, Valida
 from meridian.core.markdown import MENTION_RE, render_markdown
 from meridian.core.services import audit_record
 from meridian.notifications.services import inbox_resolve, notification_send
+from meridian.search.text import excerpt
 from meridian.workspaces.models import Membership
 
 
@@ -122,6 +123,7 @@ def _tell_about_comment(
 ) -> None:
     url = f"{brief_url(brief)}#comment-{comment.pk}"
     who = _name(acting)
+    text = excerpt(comment.body)
     told: set[int] = {acting.pk}
     for member in mentioned:
         told.add(member.pk)
@@ -132,6 +134,7 @@ def _tell_about_comment(
             url=url,
             actor=acting,
             cause=f"briefs.mention:comment:{comment.pk}",
+            excerpt=text,
         )
     if root is not None and root.author_id not in told:
         told.add(root.author_id)
@@ -142,6 +145,7 @@ def _tell_about_comment(
             url=url,
             actor=acting,
             cause=f"briefs.reply:comment:{comment.pk}",
+            excerpt=text,
         )
     if brief.author_id not in told:
         what = (
@@ -157,6 +161,7 @@ def _tell_about_comment(
             actor=acting,
             # A question awaits the author until it is marked answered.
             cause=f"briefs.question:{comment.pk}" if comment.is_question else "",
+            excerpt=text,
         )
 
 
@@ -276,6 +281,7 @@ def comment_edit(*, acting: Membership, comment: Comment, body: str) -> Comment:
             url=f"{brief_url(comment.brief)}#comment-{comment.pk}",
             actor=acting,
             cause=f"briefs.mention:comment:{comment.pk}",
+            excerpt=excerpt(body),
         )
     audit_record(
         actor=acting, action="brief.comment_edit", obj=comment, data={"brief": comment.brief_id}
@@ -305,6 +311,7 @@ def _mark_answered(*, acting: Membership, question: Comment, answer: Comment | N
             actor=acting,
             subject=f"{_name(acting)} answered your question on {brief.title}",
             url=f"{brief_url(brief)}#comment-{question.pk}",
+            excerpt=excerpt(answer.body if answer is not None else question.body),
         )
     return question
 

@@ -35,11 +35,13 @@ from meridian.briefs.services.participants import (
     _respond_by,
     _tell_asked,
 )
+from meridian.core import registry
 from meridian.core.errors import FieldErrors
 from meridian.core.markdown import render_markdown
 from meridian.core.moments import moment_text
 from meridian.core.services import audit_record
 from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
+from meridian.search.text import excerpt
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.services import has_control_characters
@@ -136,8 +138,13 @@ def brief_create(
     questions: Sequence[str] = (),
     deadline: Deadline = Deadline(),
     meeting: Meeting = Meeting(),
+    urgent: bool = False,
 ) -> Brief:
-    """Write a brief: the walkthrough, the ask, who is asked and by when; each is told."""
+    """Write a brief: the walkthrough, the ask, who is asked and by when; each is told.
+
+    ``urgent`` tells them at once even outside their working hours, spending one of the
+    author's weekly urgent notifications; over budget nothing is written (HTTP 429).
+    """
     require_role(author, Role.MEMBER)
     now = timezone.now()
     problems = FieldErrors()
@@ -154,6 +161,9 @@ def brief_create(
     deadlines = local_deadlines(deadline, members.values()) if not problems.errors else {}
     _check_not_passed(deadline, deadlines, members, now, problems)
     problems.raise_any()
+    if urgent:
+        # Before anything is written: over budget, the author gets a 429 and no brief.
+        registry.urgent_check(author, now)
 
     brief = Brief.objects.create(
         workspace_id=author.workspace_id,
@@ -188,7 +198,7 @@ def brief_create(
         data={"participants": sorted(resolved), "deadline": deadline.kind},
     )
     brief_search_index(brief)
-    _tell_asked(brief, members.values(), deadlines)
+    _tell_asked(brief, members.values(), deadlines, urgent=urgent)
     events.brief_created(brief, author)
     return brief
 
@@ -352,12 +362,14 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
     # Nothing on a closed brief awaits anyone: the ask and its open questions leave inboxes.
     questions = Comment.objects.filter(brief=brief, is_question=True).values_list("pk", flat=True)
     inbox_resolve(cause=[asked_cause(brief), *(f"briefs.question:{pk}" for pk in questions)])
+    text = excerpt(summary)
     for participant in BriefParticipant.objects.select_related("membership").filter(brief=brief):
         notification_send(
             recipient=participant.membership,
             kind="brief.closed",
             subject=f"Closed with a summary: {brief.title}",
             url=brief_url(brief),
+            excerpt=text,
         )
     events.brief_closed(brief, acting)
     return brief

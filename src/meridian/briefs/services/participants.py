@@ -21,6 +21,7 @@ from meridian.core.errors import FieldErrors
 from meridian.core.moments import deadline_text, moment_text
 from meridian.core.services import audit_record
 from meridian.notifications.services import notification_send
+from meridian.search.text import excerpt
 from meridian.workspaces.models import Membership
 
 
@@ -84,9 +85,14 @@ def _respond_by(brief: Brief) -> datetime | None:
 
 
 def _tell_asked(
-    brief: Brief, members: Iterable[Membership], deadlines: dict[int, datetime | None]
+    brief: Brief,
+    members: Iterable[Membership],
+    deadlines: dict[int, datetime | None],
+    *,
+    urgent: bool = False,
 ) -> None:
     author = _name(brief.author)
+    text = excerpt(brief.body)
     for member in members:
         due = deadlines.get(member.pk)
         notification_send(
@@ -99,6 +105,8 @@ def _tell_asked(
             url=brief_url(brief),
             # Each person's own deadline, in their own zone: the one the brief page shows them.
             body=f"Respond by {deadline_text(due, _zone(member))}." if due is not None else "",
+            excerpt=text,
+            urgent=urgent,
         )
 
 
@@ -154,4 +162,5 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
         actor=brief.author,
         due_at=due,
         cause=asked_cause(brief),
+        excerpt=excerpt(brief.body),
     )

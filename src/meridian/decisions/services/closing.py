@@ -23,6 +23,7 @@ from meridian.decisions.services.common import (
     proposal_url,
 )
 from meridian.notifications.services import inbox_resolve, notification_send
+from meridian.search.text import excerpt
 from meridian.workspaces.models import Membership
 
 
@@ -70,6 +71,7 @@ def _close(proposal: Proposal, *, by: Membership | None, reason: str, now: datet
             kwargs={"workspace": proposal.workspace.slug, "proposal_id": proposal.pk},
         ),
         body=str(proposal.verdict["explanation"]),
+        excerpt=excerpt(proposal.body),
     )
     for row in ProposalParticipant.objects.select_related("membership").filter(proposal=proposal):
         if row.membership_id != proposal.owner_id:
@@ -79,6 +81,7 @@ def _close(proposal: Proposal, *, by: Membership | None, reason: str, now: datet
                 subject=f"Closed: {proposal.title}",
                 url=url,
                 body=str(proposal.verdict["explanation"]),
+                excerpt=excerpt(proposal.body),
             )
     events.proposal_closed(proposal, by)
     return proposal
@@ -154,4 +157,5 @@ def participant_remind(*, participant_id: int, now: datetime) -> None:
         actor=proposal.owner,
         due_at=row.local_deadline,
         cause=asked_cause(proposal),
+        excerpt=excerpt(proposal.body),
     )

@@ -11,6 +11,7 @@ from meridian.decisions.search import proposal_comment_search_index
 from meridian.decisions.services.common import MAX_COMMENT, _locked, _name, proposal_url
 from meridian.decisions.visibility import sight_for
 from meridian.notifications.services import notification_send
+from meridian.search.text import excerpt
 from meridian.workspaces.models import Membership, Role
 
 
@@ -54,6 +55,8 @@ def proposal_comment_add(*, acting: Membership, proposal: Proposal, body: str) -
             actor=acting,
             subject=f"{_name(acting)} commented on {proposal.title}",
             url=f"{proposal_url(proposal)}#comment-{comment.pk}",
+            # Only sent when the owner may already read the comments (sight_for above).
+            excerpt=excerpt(comment.body),
         )
     events.proposal_comment_added(comment, proposal, acting)
     return comment

@@ -31,6 +31,7 @@ from meridian.decisions.services.common import (
     record_url,
 )
 from meridian.notifications.services import inbox_resolve, notification_send
+from meridian.search.text import excerpt
 from meridian.workspaces.models import Membership, Workspace
 
 
@@ -272,6 +273,7 @@ def outcome_write(
                 subject=f"Decided: {proposal.title}",
                 url=record_url(record),
                 body=outcome.statement,
+                excerpt=excerpt(outcome.rationale),
             )
     return record
 
@@ -294,4 +296,5 @@ def record_review_remind(*, record_id: int) -> None:
         subject=f"Review due: {record.adr_id} {record.title}",
         url=record_url(record),
         body=body,
+        excerpt=excerpt(record.question),
     )

@@ -63,6 +63,7 @@ from meridian.decisions.services.common import (
     proposal_url,
 )
 from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
+from meridian.search.text import excerpt
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team
 
@@ -594,6 +595,8 @@ def proposal_open(*, acting: Membership, proposal: Proposal) -> Proposal:
             actor=proposal.owner,
             due_at=row.local_deadline,
             cause=asked_cause(proposal),
+            # The proposal as its owner wrote it; nobody's stance (blind or not) is quoted.
+            excerpt=excerpt(proposal.body),
         )
     events.proposal_opened(proposal, acting)
     return proposal

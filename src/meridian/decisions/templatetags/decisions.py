@@ -43,7 +43,9 @@ def turnout_items(rows: Iterable[ParticipantRow], owner_id: int, open_now: bool)
             f'<li><span class="person">{escape(row.member.display_name)}</span>'
             f"{_OWNER if row.member.id == owner_id else ''}"
             f'<span class="block small">{_TOOK_PART if row.took_part else _NOT_YET}</span>'
-            f"{deadline}</li>"
+            f"{deadline}"
+            f"{f'<span class="muted small block held">{escape(row.held)}</span>' if row.held else ''}"
+            "</li>"
         )
     return mark_safe("".join(items))  # noqa: S308  (every value above is escaped)
 
