@@ -162,6 +162,22 @@ def test_a_member_quiet_all_day_still_gets_email_rather_than_never(
     assert len(smtp_inbox.received) == 1
 
 
+def test_a_member_whose_working_hours_are_all_quiet_is_still_not_emailed_in_quiet_hours(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    # Quiet 08:00-18:00 covers every working hour (09:00-17:00): no moment is inside both.
+    delivery_preferences_update(acting=berliner, quiet_hours="08:00-18:00")
+    time_machine.move_to(MONDAY_0900_BERLIN + timedelta(hours=1), tick=False)
+
+    delivery = delivery_accept(notice(berliner))
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN + timedelta(hours=1))
+
+    assert smtp_inbox.received == []
+    # Monday 18:00 in Berlin (CEST), when the quiet hours end.
+    assert delivery is not None
+    assert Delivery.objects.get().deliver_after == datetime(2027, 3, 29, 16, 0, tzinfo=UTC)
+
+
 def test_the_sender_sees_held_until_in_their_own_zone(workspace, berliner, time_machine):
     sender = factories.member(workspace, time_zone="Asia/Kathmandu")
     time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)

@@ -22,7 +22,7 @@ from django.db.models import Min, Q
 from meridian.core.moments import reader_zone
 from meridian.core.scheduler import Occurrence, run_key
 from meridian.delivery import rules as delivery_rules
-from meridian.delivery.holding import next_allowed, rules_for
+from meridian.delivery.holding import hold_until, rules_for
 from meridian.delivery.models import Channel, Delivery, DeliverySettings, Digest
 from meridian.delivery.tasks import MAX_ATTEMPTS, delivery_email_send, digest_email_send
 
@@ -71,7 +71,7 @@ def deliveries_due(now: datetime) -> Iterator[Occurrence]:
                 profile.focus_blocks,
                 quiet.get(delivery.recipient_id, []),
             )
-            moment = next_allowed(member_rules, now)
+            moment = hold_until(member_rules, now)
             if moment is not None and moment > now:
                 # The member's hours changed, or the tick came late: hold it again. (No allowed
                 # moment at all, e.g. quiet all day, goes out now rather than never.)

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from meridian.core import registry
 from meridian.core.moments import local_date, moment_text, reader_zone
 from meridian.delivery import rules as delivery_rules
-from meridian.delivery.holding import format_quiet_hours, local_moment, next_allowed
+from meridian.delivery.holding import format_quiet_hours, hold_until, local_moment
 from meridian.delivery.models import Delivery, DeliveryPreference, UrgentUse
 from meridian.delivery.services import urgent_budget
 from meridian.workspaces.models import Membership, Profile
@@ -88,7 +88,7 @@ def hold_for(*, viewer: Membership, recipient: Membership, now: datetime) -> Hol
     """Whether a notification the viewer sends ``recipient`` now would be held, and until when,
     in the viewer's zone ("Held until 09:00 Europe/Berlin (your time)")."""
     rules = delivery_rules.member_rules(Profile.objects.get(membership_id=recipient.pk))
-    until = next_allowed(rules, now)
+    until = hold_until(rules, now)
     if until is not None and until <= now:
         until = None
     return Hold(
