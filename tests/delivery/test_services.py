@@ -357,6 +357,38 @@ def test_a_digest_never_repeats_what_already_reached_the_member(
     assert "Your digest for Wednesday 17 March: 1 notification" in second
 
 
+def test_moving_west_across_the_date_line_after_a_digest_gives_no_second_one_that_day(
+    workspace, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    # 09:00 on Tuesday 16 March 2027 in Kiritimati (UTC+14) is 19:00 UTC on Monday 15.
+    kiritimati_0900 = datetime(2027, 3, 15, 19, tzinfo=UTC)
+    member = factories.member(workspace, time_zone="Pacific/Kiritimati", digest_time=time(9))
+    time_machine.move_to(kiritimati_0900 - timedelta(hours=2), tick=False)
+    delivery_accept(notice(member, kind="test.replied", subject="Before the move"))
+    run_tick(django_capture_on_commit_callbacks, kiritimati_0900)
+    # The member flies to Pago Pago (UTC-11): it is 08:05 on Monday 15 there, a day they
+    # already had a digest for (the digest of their Tuesday came an hour ago).
+    time_machine.move_to(kiritimati_0900 + timedelta(minutes=5), tick=False)
+    factories.profile_update(acting=member, member=member, time_zone="Pacific/Pago_Pago")
+    delivery_accept(notice(member, kind="test.replied", subject="After the move"))
+
+    pago_pago_0900 = datetime(2027, 3, 15, 20, tzinfo=UTC)
+    run_tick(django_capture_on_commit_callbacks, pago_pago_0900)
+    assert len(smtp_inbox.received) == 1
+    # Tuesday 16 had its digest (in Kiritimati); Wednesday 17 in Pago Pago brings the next.
+    run_tick(django_capture_on_commit_callbacks, pago_pago_0900 + timedelta(days=1))
+    assert len(smtp_inbox.received) == 1
+    run_tick(django_capture_on_commit_callbacks, pago_pago_0900 + timedelta(days=2))
+
+    first, second = (plain(m) for _, m in smtp_inbox.received)
+    assert "Before the move" in first
+    assert "After the move" in second
+    assert [d.local_date.isoformat() for d in Digest.objects.order_by("pk")] == [
+        "2027-03-16",  # Tuesday in Kiritimati
+        "2027-03-17",  # Wednesday in Pago Pago
+    ]
+
+
 def test_a_failed_send_is_retried_with_backoff_until_the_mail_server_takes_it(
     berliner,
     time_machine,

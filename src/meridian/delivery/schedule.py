@@ -4,7 +4,8 @@ registered in ``delivery/hooks.py`` in this order, so a tick builds digests befo
 * ``delivery.send``: each notification whose moment has come is handed to email once
   (key ``delivery.send:<id>``), checked again against the recipient's rules as they are now.
 * ``delivery.digest``: each member's digest once per local day at their digest time
-  (key ``digest:<membership>:<local date>``), when something waited for it.
+  (key ``digest:<membership>:<local date>``), when something waited for it, and never twice
+  within one local day, even after a move west across the date line.
 * ``digest.send``: built digests are handed to email in batches of ``SEND_BATCH`` (one task
   and one SMTP connection per batch; each digest is leased and recorded on its own).
 * ``delivery.retry`` / ``digest.retry``: an email whose task failed or was lost is enqueued
@@ -12,17 +13,17 @@ registered in ``delivery/hooks.py`` in this order, so a tick builds digests befo
 """
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Max, Min, Q
 
 from meridian.core.moments import reader_zone
 from meridian.core.scheduler import Occurrence, run_key
 from meridian.delivery import rules as delivery_rules
-from meridian.delivery.holding import hold_until, rules_for
+from meridian.delivery.holding import hold_until, local_moment, rules_for
 from meridian.delivery.models import Channel, Delivery, DeliverySettings, Digest
 from meridian.delivery.tasks import MAX_ATTEMPTS, delivery_email_send, digest_email_send
 
@@ -148,6 +149,7 @@ def digests_due(now: datetime) -> Iterator[Occurrence]:
         .annotate(first=Min("created_at"))
         .order_by()
     )
+    due: list[tuple[dict, date]] = []
     for row in waiting:
         zone_name = row["recipient__profile__time_zone"]
         day = now.astimezone(reader_zone(zone_name)).date()
@@ -155,6 +157,21 @@ def digests_due(now: datetime) -> Iterator[Occurrence]:
             zone_name, row["recipient__profile__digest_time"], day
         )
         if now < moment or row["first"] > moment:
+            continue
+        due.append((row, day))
+    # A member who moved west across the date line after today's digest is back in a local day
+    # that already had one (under another date): judged by real instants, one query for all.
+    last = dict(
+        Digest.objects.filter(recipient_id__in=[row["recipient_id"] for row, _ in due])
+        .values("recipient_id")
+        .annotate(last=Max("created_at"))
+        .order_by()
+        .values_list("recipient_id", "last")
+    )
+    for row, day in due:
+        zone = reader_zone(row["recipient__profile__time_zone"])
+        previous = last.get(row["recipient_id"])
+        if previous is not None and previous >= local_moment(zone, day, time(0)):
             continue
         yield Occurrence(
             f"digest:{row['recipient_id']}:{day.isoformat()}",
