@@ -149,7 +149,7 @@ def digests_due(now: datetime) -> Iterator[Occurrence]:
         .annotate(first=Min("created_at"))
         .order_by()
     )
-    due: list[tuple[dict, date]] = []
+    due = []
     for row in waiting:
         zone_name = row["recipient__profile__time_zone"]
         day = now.astimezone(reader_zone(zone_name)).date()
