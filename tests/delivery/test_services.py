@@ -480,3 +480,82 @@ def test_notification_send_reaches_the_delivery_channel_and_holds_the_email(
     run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
     [(_, message)] = smtp_inbox.received
     assert message["Subject"] == "[Acme] Weigh in"
+
+
+def test_a_held_email_whose_cause_is_gone_is_never_sent(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    from meridian.notifications.services import inbox_resolve, notification_send
+
+    time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        for cause in ("briefs.asked:1", "briefs.asked:2"):
+            notification_send(
+                recipient=berliner,
+                kind="test.asked",
+                subject=f"Weigh in on {cause}",
+                url="/w/acme/briefs/1/",
+                cause=cause,
+            )
+    # Sunday: the member answered the first in Meridian (its inbox item is gone).
+    inbox_resolve(cause="briefs.asked:1", recipient=berliner)
+
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN + timedelta(hours=1))
+
+    [(_, message)] = smtp_inbox.received
+    assert message["Subject"] == "[Acme] Weigh in on briefs.asked:2"
+    assert list(Delivery.objects.values_list("cause", flat=True)) == ["briefs.asked:2"]
+
+
+def test_a_digest_leaves_out_what_is_no_longer_waiting(
+    workspace, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    from meridian.notifications.services import inbox_resolve, notification_send
+
+    member = _digest_setup(workspace)
+    time_machine.move_to(KATHMANDU_0800 - timedelta(hours=3), tick=False)
+    for cause in ("decisions.asked:1", "decisions.asked:2"):
+        notification_send(
+            recipient=member,
+            kind="test.replied",
+            subject=f"Take a stance on {cause}",
+            url="/w/acme/decisions/1/",
+            cause=cause,
+        )
+    # The proposal closed before the digest time.
+    inbox_resolve(cause="decisions.asked:1")
+
+    time_machine.move_to(KATHMANDU_0800, tick=False)
+    run_tick(django_capture_on_commit_callbacks, KATHMANDU_0800)
+
+    [(_, message)] = smtp_inbox.received
+    assert message["Subject"] == "[Acme] Your digest: 1 notification"
+    assert "decisions.asked:1" not in plain(message)
+
+
+def test_a_cause_asked_again_after_it_was_gone_is_emailed(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    from meridian.notifications.services import inbox_resolve, notification_send
+
+    def ask() -> None:
+        notification_send(
+            recipient=berliner,
+            kind="test.asked",
+            subject="Weigh in",
+            url="/w/acme/briefs/1/",
+            cause="briefs.asked:1",
+        )
+
+    time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
+    ask()
+    inbox_resolve(cause="briefs.asked:1", recipient=berliner)  # removed from the ask…
+    ask()  # …and asked again
+
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+
+    [(_, message)] = smtp_inbox.received
+    assert message["Subject"] == "[Acme] Weigh in"

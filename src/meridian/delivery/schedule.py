@@ -2,7 +2,8 @@
 registered in ``delivery/hooks.py`` in this order, so a tick builds digests before sending them.
 
 * ``delivery.send``: each notification whose moment has come is handed to email once
-  (key ``delivery.send:<id>``), checked again against the recipient's rules as they are now.
+  (key ``delivery.send:<id>``), checked again against the recipient's rules as they are now;
+  one whose cause no longer waits for the member (its inbox item is gone) is dropped.
 * ``delivery.digest``: each member's digest once per local day at their digest time
   (key ``digest:<membership>:<local date>``), when something waited for it, and never twice
   within one local day, even after a move west across the date line.
@@ -12,7 +13,7 @@ registered in ``delivery/hooks.py`` in this order, so a tick builds digests befo
   again (key per attempt), with backoff, up to ``MAX_ATTEMPTS`` tries.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
@@ -26,6 +27,10 @@ from meridian.delivery import rules as delivery_rules
 from meridian.delivery.holding import hold_until, local_moment, rules_for
 from meridian.delivery.models import Channel, Delivery, DeliverySettings, Digest
 from meridian.delivery.tasks import MAX_ATTEMPTS, delivery_email_send, digest_email_send
+from meridian.notifications.models import InboxItem, InboxState
+
+# An inbox item's cause is this long at most (notifications.models.InboxItem.cause).
+CAUSE_LENGTH = 120
 
 # At most this many emails are handed over per job and tick; the next tick continues.
 BATCH = 1000
@@ -39,6 +44,27 @@ def _quiet_hours(member_ids: set[int]) -> dict[int, list[list[int]]]:
             "membership_id", "quiet_hours"
         )
     )
+
+
+def gone_causes(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (member, cause) pairs whose inbox item is gone (answered, closed, removed from the
+    ask) and not opened again since: a notice about them that has not reached the member yet
+    never will. One query for all."""
+    wanted = {(member, cause[:CAUSE_LENGTH]): cause for member, cause in pairs if cause}
+    if not wanted:
+        return set()
+    states: dict[tuple[int, str], set[str]] = {}
+    rows = InboxItem.objects.filter(
+        recipient_id__in={member for member, _ in wanted},
+        cause__in={cause for _, cause in wanted},
+    ).values_list("recipient_id", "cause", "state")
+    for member, cause, state in rows:
+        states.setdefault((member, cause), set()).add(state)
+    return {
+        (key[0], wanted[key])
+        for key, found in states.items()
+        if key in wanted and found == {InboxState.GONE}
+    }
 
 
 def hand_over(*, delivery_id: int, now: datetime) -> None:
@@ -55,6 +81,7 @@ def deliveries_due(now: datetime) -> Iterator[Occurrence]:
         .only(
             "pk",
             "urgent",
+            "cause",
             "recipient__is_active",
             "recipient__profile__time_zone",
             "recipient__profile__working_hours",
@@ -63,7 +90,14 @@ def deliveries_due(now: datetime) -> Iterator[Occurrence]:
         .order_by("deliver_after", "pk")[:BATCH]
     )
     quiet = _quiet_hours({d.recipient_id for d in due})
+    gone = gone_causes((d.recipient_id, d.cause) for d in due)
+    if gone:
+        Delivery.objects.filter(
+            pk__in=[d.pk for d in due if (d.recipient_id, d.cause) in gone], sent_at__isnull=True
+        ).delete()
     for delivery in due:
+        if (delivery.recipient_id, delivery.cause) in gone:
+            continue
         if not delivery.urgent:
             profile = delivery.recipient.profile
             member_rules = rules_for(
@@ -101,6 +135,9 @@ def digest_build(*, recipient_id: int, workspace_id: int, day: date, now: dateti
         .order_by("-created_at", "-pk")
     )
     causes = {cause for _, cause in pending if cause}
+    # What no longer waits for the member (answered, closed, removed from the ask) is folded in
+    # without being shown, as a repeat is.
+    gone = {cause for _, cause in gone_causes((recipient_id, cause) for cause in causes)}
     told = (
         set(
             Delivery.objects.filter(
@@ -115,7 +152,7 @@ def digest_build(*, recipient_id: int, workspace_id: int, day: date, now: dateti
     shown: list[int] = []
     repeats: list[int] = []
     for pk, cause in pending:
-        if cause and cause in told:
+        if cause and (cause in told or cause in gone):
             repeats.append(pk)
             continue
         if cause:
