@@ -559,3 +559,18 @@ def test_a_cause_asked_again_after_it_was_gone_is_emailed(
 
     [(_, message)] = smtp_inbox.received
     assert message["Subject"] == "[Acme] Weigh in"
+
+
+def test_a_subject_with_a_line_break_is_emailed_on_one_line(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    # A proposal's title may hold a line break; a mail header may not.
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    delivery_accept(notice(berliner, subject="Ship in two steps?\r\nBcc: all@example.com"))
+
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+
+    [(to, message)] = smtp_inbox.received
+    assert to == [berliner.user.email]
+    assert message["Subject"] == "[Acme] Ship in two steps? Bcc: all@example.com"
+    assert message["Bcc"] is None
