@@ -574,3 +574,26 @@ def test_a_subject_with_a_line_break_is_emailed_on_one_line(
     assert to == [berliner.user.email]
     assert message["Subject"] == "[Acme] Ship in two steps? Bcc: all@example.com"
     assert message["Bcc"] is None
+
+
+def test_the_html_part_escapes_what_members_wrote(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    delivery_accept(
+        notice(
+            berliner,
+            subject="<b>Plan</b>",
+            body="Ada <ada@example.com> asks",
+            excerpt="&lt;b&gt; <img src=x onerror=alert(1)>",
+        )
+    )
+
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+
+    [(_, message)] = smtp_inbox.received
+    page = html(message)
+    assert "<img" not in page and "<b>Plan" not in page and "<ada@" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;b&gt;Plan&lt;/b&gt;" in page
+    assert "> &lt;b&gt; <img src=x onerror=alert(1)>" in plain(message)  # text part: as written
