@@ -56,6 +56,18 @@ def test_bad_preferences_are_422_naming_each_field_and_change_nothing(client, me
     assert not DeliverySettings.objects.exists()
 
 
+def test_more_than_twelve_quiet_ranges_are_422_and_change_nothing(client, member):
+    many = ", ".join(f"{h:02d}:00-{h:02d}:30" for h in range(24)) + ", 23:40-23:50"
+
+    body = problem(
+        send(client, "PATCH", "/notification-preferences", {"quiet_hours": many}, bearer(member)),
+        422,
+    )
+
+    assert "at most 12 ranges" in body["errors"]["quiet_hours"][0]
+    assert not DeliverySettings.objects.exists()
+
+
 def test_the_sender_learns_until_when_a_notice_is_held_in_their_zone(
     client, workspace, member, time_machine
 ):

@@ -51,6 +51,19 @@ def test_the_author_sees_each_participants_email_held_until_in_the_authors_own_z
     assert "email held until" not in page(client, berliner, b)
 
 
+def test_no_held_note_beside_a_participant_who_already_responded(client, workspace, time_machine):
+    from meridian.briefs.services import respond
+
+    time_machine.move_to(SATURDAY_NIGHT, tick=False)
+    author = person(workspace, "Europe/Lisbon", display_name="Ana")
+    berliner = person(workspace, "Europe/Berlin", display_name="Bert")
+    b = brief(author, [berliner])
+
+    respond(acting=berliner, brief=b, body="Fine by me.")  # in Meridian, on Saturday night
+
+    assert "email held until" not in page(client, author, b)
+
+
 def test_held_notes_cost_one_query_whatever_the_number_of_participants(
     client, workspace, time_machine
 ):
@@ -199,10 +212,11 @@ def test_a_blind_proposals_notices_quote_the_proposal_never_a_stance_or_a_hidden
     run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
 
     assert Delivery.objects.get(recipient=bikram).excerpt == "Work Monday to Thursday."
-    assert len(smtp_inbox.received) == 2
-    for _, message in smtp_inbox.received:
-        assert "> Work Monday to Thursday." in plain(message)
-        assert "Zebra" not in message.as_string()
+    # Ana took her stance before the tick, so her ask is no longer emailed: only Bikram's is.
+    [(to, message)] = smtp_inbox.received
+    assert to == [bikram.user.email]
+    assert "> Work Monday to Thursday." in plain(message)
+    assert "Zebra" not in message.as_string()
     assert not Delivery.objects.filter(excerpt__contains="Zebra").exists()
 
 

@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meridian.core.workingtime import WorkingHoursError
+from meridian.core.workingtime import WorkingHoursError, is_working
 from meridian.delivery.holding import (
     format_quiet_hours,
+    hold_until,
     is_allowed,
     local_moment,
     next_allowed,
@@ -140,3 +141,20 @@ def test_next_allowed_is_the_first_allowed_moment(zone, hours, focus, quiet_hour
     if span > timedelta(0):
         probes.append(found - timedelta(seconds=1))
     assert not any(is_allowed(rules, p) for p in probes if p < found)
+
+
+@settings(max_examples=150)
+@given(st.sampled_from(ZONES), weeks, weeks, quiet, instants)
+def test_a_held_notice_never_goes_out_in_focus_or_quiet_time(zone, hours, focus, quiet_hours, in_):
+    rules = rules_for(zone, hours, focus, quiet_hours)
+
+    found = hold_until(rules, in_)
+
+    if found is None:  # quiet or focused around the clock: delivered at once, rather than never
+        probes = [in_ + timedelta(minutes=37 * k) for k in range(400)]
+        assert all(is_working(rules.focus, p) or is_working(rules.quiet, p) for p in probes)
+        return
+    assert found >= in_
+    assert not is_working(rules.focus, found) and not is_working(rules.quiet, found)
+    if next_allowed(rules, in_) is not None:
+        assert found == next_allowed(rules, in_)

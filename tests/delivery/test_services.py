@@ -162,6 +162,22 @@ def test_a_member_quiet_all_day_still_gets_email_rather_than_never(
     assert len(smtp_inbox.received) == 1
 
 
+def test_a_member_whose_working_hours_are_all_quiet_is_still_not_emailed_in_quiet_hours(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    # Quiet 08:00-18:00 covers every working hour (09:00-17:00): no moment is inside both.
+    delivery_preferences_update(acting=berliner, quiet_hours="08:00-18:00")
+    time_machine.move_to(MONDAY_0900_BERLIN + timedelta(hours=1), tick=False)
+
+    delivery = delivery_accept(notice(berliner))
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN + timedelta(hours=1))
+
+    assert smtp_inbox.received == []
+    # Monday 18:00 in Berlin (CEST), when the quiet hours end.
+    assert delivery is not None
+    assert Delivery.objects.get().deliver_after == datetime(2027, 3, 29, 16, 0, tzinfo=UTC)
+
+
 def test_the_sender_sees_held_until_in_their_own_zone(workspace, berliner, time_machine):
     sender = factories.member(workspace, time_zone="Asia/Kathmandu")
     time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
@@ -341,6 +357,38 @@ def test_a_digest_never_repeats_what_already_reached_the_member(
     assert "Your digest for Wednesday 17 March: 1 notification" in second
 
 
+def test_moving_west_across_the_date_line_after_a_digest_gives_no_second_one_that_day(
+    workspace, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    # 09:00 on Tuesday 16 March 2027 in Kiritimati (UTC+14) is 19:00 UTC on Monday 15.
+    kiritimati_0900 = datetime(2027, 3, 15, 19, tzinfo=UTC)
+    member = factories.member(workspace, time_zone="Pacific/Kiritimati", digest_time=time(9))
+    time_machine.move_to(kiritimati_0900 - timedelta(hours=2), tick=False)
+    delivery_accept(notice(member, kind="test.replied", subject="Before the move"))
+    run_tick(django_capture_on_commit_callbacks, kiritimati_0900)
+    # The member flies to Pago Pago (UTC-11): it is 08:05 on Monday 15 there, a day they
+    # already had a digest for (the digest of their Tuesday came an hour ago).
+    time_machine.move_to(kiritimati_0900 + timedelta(minutes=5), tick=False)
+    factories.profile_update(acting=member, member=member, time_zone="Pacific/Pago_Pago")
+    delivery_accept(notice(member, kind="test.replied", subject="After the move"))
+
+    pago_pago_0900 = datetime(2027, 3, 15, 20, tzinfo=UTC)
+    run_tick(django_capture_on_commit_callbacks, pago_pago_0900)
+    assert len(smtp_inbox.received) == 1
+    # Tuesday 16 had its digest (in Kiritimati); Wednesday 17 in Pago Pago brings the next.
+    run_tick(django_capture_on_commit_callbacks, pago_pago_0900 + timedelta(days=1))
+    assert len(smtp_inbox.received) == 1
+    run_tick(django_capture_on_commit_callbacks, pago_pago_0900 + timedelta(days=2))
+
+    first, second = (plain(m) for _, m in smtp_inbox.received)
+    assert "Before the move" in first
+    assert "After the move" in second
+    assert [d.local_date.isoformat() for d in Digest.objects.order_by("pk")] == [
+        "2027-03-16",  # Tuesday in Kiritimati
+        "2027-03-17",  # Wednesday in Pago Pago
+    ]
+
+
 def test_a_failed_send_is_retried_with_backoff_until_the_mail_server_takes_it(
     berliner,
     time_machine,
@@ -432,3 +480,120 @@ def test_notification_send_reaches_the_delivery_channel_and_holds_the_email(
     run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
     [(_, message)] = smtp_inbox.received
     assert message["Subject"] == "[Acme] Weigh in"
+
+
+def test_a_held_email_whose_cause_is_gone_is_never_sent(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    from meridian.notifications.services import inbox_resolve, notification_send
+
+    time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        for cause in ("briefs.asked:1", "briefs.asked:2"):
+            notification_send(
+                recipient=berliner,
+                kind="test.asked",
+                subject=f"Weigh in on {cause}",
+                url="/w/acme/briefs/1/",
+                cause=cause,
+            )
+    # Sunday: the member answered the first in Meridian (its inbox item is gone).
+    inbox_resolve(cause="briefs.asked:1", recipient=berliner)
+
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN + timedelta(hours=1))
+
+    [(_, message)] = smtp_inbox.received
+    assert message["Subject"] == "[Acme] Weigh in on briefs.asked:2"
+    assert list(Delivery.objects.values_list("cause", flat=True)) == ["briefs.asked:2"]
+
+
+def test_a_digest_leaves_out_what_is_no_longer_waiting(
+    workspace, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    from meridian.notifications.services import inbox_resolve, notification_send
+
+    member = _digest_setup(workspace)
+    time_machine.move_to(KATHMANDU_0800 - timedelta(hours=3), tick=False)
+    for cause in ("decisions.asked:1", "decisions.asked:2"):
+        notification_send(
+            recipient=member,
+            kind="test.replied",
+            subject=f"Take a stance on {cause}",
+            url="/w/acme/decisions/1/",
+            cause=cause,
+        )
+    # The proposal closed before the digest time.
+    inbox_resolve(cause="decisions.asked:1")
+
+    time_machine.move_to(KATHMANDU_0800, tick=False)
+    run_tick(django_capture_on_commit_callbacks, KATHMANDU_0800)
+
+    [(_, message)] = smtp_inbox.received
+    assert message["Subject"] == "[Acme] Your digest: 1 notification"
+    assert "decisions.asked:1" not in plain(message)
+
+
+def test_a_cause_asked_again_after_it_was_gone_is_emailed(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    from meridian.notifications.services import inbox_resolve, notification_send
+
+    def ask() -> None:
+        notification_send(
+            recipient=berliner,
+            kind="test.asked",
+            subject="Weigh in",
+            url="/w/acme/briefs/1/",
+            cause="briefs.asked:1",
+        )
+
+    time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
+    ask()
+    inbox_resolve(cause="briefs.asked:1", recipient=berliner)  # removed from the ask…
+    ask()  # …and asked again
+
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+
+    [(_, message)] = smtp_inbox.received
+    assert message["Subject"] == "[Acme] Weigh in"
+
+
+def test_a_subject_with_a_line_break_is_emailed_on_one_line(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    # A proposal's title may hold a line break; a mail header may not.
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    delivery_accept(notice(berliner, subject="Ship in two steps?\r\nBcc: all@example.com"))
+
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+
+    [(to, message)] = smtp_inbox.received
+    assert to == [berliner.user.email]
+    assert message["Subject"] == "[Acme] Ship in two steps? Bcc: all@example.com"
+    assert message["Bcc"] is None
+
+
+def test_the_html_part_escapes_what_members_wrote(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(MONDAY_0900_BERLIN, tick=False)
+    delivery_accept(
+        notice(
+            berliner,
+            subject="<b>Plan</b>",
+            body="Ada <ada@example.com> asks",
+            excerpt="&lt;b&gt; <img src=x onerror=alert(1)>",
+        )
+    )
+
+    run_tick(django_capture_on_commit_callbacks, MONDAY_0900_BERLIN)
+
+    [(_, message)] = smtp_inbox.received
+    page = html(message)
+    assert "<img" not in page and "<b>Plan" not in page and "<ada@" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;b&gt;Plan&lt;/b&gt;" in page
+    assert "> &lt;b&gt; <img src=x onerror=alert(1)>" in plain(message)  # text part: as written

@@ -27,6 +27,12 @@ def absolute(url: str) -> str:
     return settings.BASE_URL + (url if url.startswith("/") else "/" + url)
 
 
+def one_line(text: str) -> str:
+    """A subject as a mail header may carry it: a title's line breaks become spaces (a header
+    with a line break is refused, and the email would never go out)."""
+    return " ".join(text.split())
+
+
 def message_id(kind: str, pk: int) -> str:
     """A Message-ID that is the same for every try of one email, so a mail program that
     receives it twice (a worker killed just after the server accepted it) can show it once."""
@@ -82,7 +88,7 @@ def notice_message(delivery: Delivery) -> EmailMultiAlternatives:
     }
     prefix = f"Urgent — sent by {item.urgent_by}: " if item.urgent_by else ""
     message = EmailMultiAlternatives(
-        subject=f"[{recipient.workspace.name}] {prefix}{delivery.subject}",
+        subject=one_line(f"[{recipient.workspace.name}] {prefix}{delivery.subject}"),
         body=render_to_string("delivery/email/notice.txt", context),
         to=[recipient.user.email],
         headers={"Message-ID": message_id("delivery", delivery.pk)},
@@ -127,7 +133,7 @@ def digest_message(digest: Digest, deliveries: Sequence[Delivery]) -> EmailMulti
     }
     noun = "notification" if total == 1 else "notifications"
     message = EmailMultiAlternatives(
-        subject=f"[{recipient.workspace.name}] Your digest: {total} {noun}",
+        subject=one_line(f"[{recipient.workspace.name}] Your digest: {total} {noun}"),
         body=render_to_string("delivery/email/digest.txt", context),
         to=[recipient.user.email],
         headers={"Message-ID": message_id("digest", digest.pk)},

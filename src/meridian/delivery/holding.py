@@ -8,15 +8,18 @@ is inside working time and outside focus and quiet time, in UTC.
 
 * A member without any working hours is not held by working hours (only by focus and quiet), so
   clearing one's hours never silences Meridian for good.
-* When no allowed instant exists within ``SEARCH_HORIZON`` (quiet hours of 00:00-24:00 every
-  day), :func:`next_allowed` answers ``None`` and the caller delivers at once rather than never.
+* When no allowed instant exists within ``SEARCH_HORIZON``, :func:`next_allowed` answers
+  ``None``. :func:`hold_until` then drops the working hours first (focus and quiet hours that
+  cover every working hour): quiet hours are the member's stronger wish. Only when even that
+  finds nothing (quiet hours of 00:00-24:00 every day) does the caller deliver at once rather
+  than never.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -223,12 +226,21 @@ def next_allowed(rules: Rules, instant: datetime) -> datetime | None:
     return None
 
 
+def hold_until(rules: Rules, instant: datetime) -> datetime | None:
+    """The moment a non-urgent notification goes out: the next allowed one; when focus and quiet
+    hours cover every working hour, the next moment outside them; ``None`` when there is none."""
+    found = next_allowed(rules, instant)
+    if found is None and rules.week.has_hours:
+        found = next_allowed(replace(rules, week=working_week(rules.zone.key, {})), instant)
+    return found
+
+
 def deliver_after(rules: Rules, instant: datetime, *, urgent: bool = False) -> datetime:
     """When a notification arriving at ``instant`` goes out: at once if urgent or if the rules
-    can never be met, else at the next allowed moment."""
+    can never be met, else at the next allowed moment (see :func:`hold_until`)."""
     if urgent:
         return _aware(instant)
-    return next_allowed(rules, instant) or _aware(instant)
+    return hold_until(rules, instant) or _aware(instant)
 
 
 def _exists(zone: ZoneInfo, naive: datetime) -> bool:

@@ -2,29 +2,35 @@
 registered in ``delivery/hooks.py`` in this order, so a tick builds digests before sending them.
 
 * ``delivery.send``: each notification whose moment has come is handed to email once
-  (key ``delivery.send:<id>``), checked again against the recipient's rules as they are now.
+  (key ``delivery.send:<id>``), checked again against the recipient's rules as they are now;
+  one whose cause no longer waits for the member (its inbox item is gone) is dropped.
 * ``delivery.digest``: each member's digest once per local day at their digest time
-  (key ``digest:<membership>:<local date>``), when something waited for it.
+  (key ``digest:<membership>:<local date>``), when something waited for it, and never twice
+  within one local day, even after a move west across the date line.
 * ``digest.send``: built digests are handed to email in batches of ``SEND_BATCH`` (one task
   and one SMTP connection per batch; each digest is leased and recorded on its own).
 * ``delivery.retry`` / ``digest.retry``: an email whose task failed or was lost is enqueued
   again (key per attempt), with backoff, up to ``MAX_ATTEMPTS`` tries.
 """
 
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Max, Min, Q
 
 from meridian.core.moments import reader_zone
 from meridian.core.scheduler import Occurrence, run_key
 from meridian.delivery import rules as delivery_rules
-from meridian.delivery.holding import next_allowed, rules_for
+from meridian.delivery.holding import hold_until, local_moment, rules_for
 from meridian.delivery.models import Channel, Delivery, DeliverySettings, Digest
 from meridian.delivery.tasks import MAX_ATTEMPTS, delivery_email_send, digest_email_send
+from meridian.notifications.models import InboxItem, InboxState
+
+# An inbox item's cause is this long at most (notifications.models.InboxItem.cause).
+CAUSE_LENGTH = 120
 
 # At most this many emails are handed over per job and tick; the next tick continues.
 BATCH = 1000
@@ -38,6 +44,27 @@ def _quiet_hours(member_ids: set[int]) -> dict[int, list[list[int]]]:
             "membership_id", "quiet_hours"
         )
     )
+
+
+def gone_causes(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (member, cause) pairs whose inbox item is gone (answered, closed, removed from the
+    ask) and not opened again since: a notice about them that has not reached the member yet
+    never will. One query for all."""
+    wanted = {(member, cause[:CAUSE_LENGTH]): cause for member, cause in pairs if cause}
+    if not wanted:
+        return set()
+    states: dict[tuple[int, str], set[str]] = {}
+    rows = InboxItem.objects.filter(
+        recipient_id__in={member for member, _ in wanted},
+        cause__in={cause for _, cause in wanted},
+    ).values_list("recipient_id", "cause", "state")
+    for member, cause, state in rows:
+        states.setdefault((member, cause), set()).add(state)
+    return {
+        (key[0], wanted[key])
+        for key, found in states.items()
+        if key in wanted and found == {InboxState.GONE}
+    }
 
 
 def hand_over(*, delivery_id: int, now: datetime) -> None:
@@ -54,6 +81,7 @@ def deliveries_due(now: datetime) -> Iterator[Occurrence]:
         .only(
             "pk",
             "urgent",
+            "cause",
             "recipient__is_active",
             "recipient__profile__time_zone",
             "recipient__profile__working_hours",
@@ -62,7 +90,14 @@ def deliveries_due(now: datetime) -> Iterator[Occurrence]:
         .order_by("deliver_after", "pk")[:BATCH]
     )
     quiet = _quiet_hours({d.recipient_id for d in due})
+    gone = gone_causes((d.recipient_id, d.cause) for d in due)
+    if gone:
+        Delivery.objects.filter(
+            pk__in=[d.pk for d in due if (d.recipient_id, d.cause) in gone], sent_at__isnull=True
+        ).delete()
     for delivery in due:
+        if (delivery.recipient_id, delivery.cause) in gone:
+            continue
         if not delivery.urgent:
             profile = delivery.recipient.profile
             member_rules = rules_for(
@@ -71,7 +106,7 @@ def deliveries_due(now: datetime) -> Iterator[Occurrence]:
                 profile.focus_blocks,
                 quiet.get(delivery.recipient_id, []),
             )
-            moment = next_allowed(member_rules, now)
+            moment = hold_until(member_rules, now)
             if moment is not None and moment > now:
                 # The member's hours changed, or the tick came late: hold it again. (No allowed
                 # moment at all, e.g. quiet all day, goes out now rather than never.)
@@ -100,6 +135,9 @@ def digest_build(*, recipient_id: int, workspace_id: int, day: date, now: dateti
         .order_by("-created_at", "-pk")
     )
     causes = {cause for _, cause in pending if cause}
+    # What no longer waits for the member (answered, closed, removed from the ask) is folded in
+    # without being shown, as a repeat is.
+    gone = {cause for _, cause in gone_causes((recipient_id, cause) for cause in causes)}
     told = (
         set(
             Delivery.objects.filter(
@@ -114,7 +152,7 @@ def digest_build(*, recipient_id: int, workspace_id: int, day: date, now: dateti
     shown: list[int] = []
     repeats: list[int] = []
     for pk, cause in pending:
-        if cause and cause in told:
+        if cause and (cause in told or cause in gone):
             repeats.append(pk)
             continue
         if cause:
@@ -148,6 +186,7 @@ def digests_due(now: datetime) -> Iterator[Occurrence]:
         .annotate(first=Min("created_at"))
         .order_by()
     )
+    due = []
     for row in waiting:
         zone_name = row["recipient__profile__time_zone"]
         day = now.astimezone(reader_zone(zone_name)).date()
@@ -155,6 +194,21 @@ def digests_due(now: datetime) -> Iterator[Occurrence]:
             zone_name, row["recipient__profile__digest_time"], day
         )
         if now < moment or row["first"] > moment:
+            continue
+        due.append((row, day))
+    # A member who moved west across the date line after today's digest is back in a local day
+    # that already had one (under another date): judged by real instants, one query for all.
+    last = dict(
+        Digest.objects.filter(recipient_id__in=[row["recipient_id"] for row, _ in due])
+        .values("recipient_id")
+        .annotate(last=Max("created_at"))
+        .order_by()
+        .values_list("recipient_id", "last")
+    )
+    for row, day in due:
+        zone = reader_zone(row["recipient__profile__time_zone"])
+        previous = last.get(row["recipient_id"])
+        if previous is not None and previous >= local_moment(zone, day, time(0)):
             continue
         yield Occurrence(
             f"digest:{row['recipient_id']}:{day.isoformat()}",

@@ -3,12 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.db.models import Exists, OuterRef
+
 from meridian.core import registry
 from meridian.core.moments import local_date, moment_text, reader_zone
 from meridian.delivery import rules as delivery_rules
-from meridian.delivery.holding import format_quiet_hours, local_moment, next_allowed
+from meridian.delivery.holding import format_quiet_hours, hold_until, local_moment
 from meridian.delivery.models import Delivery, DeliveryPreference, UrgentUse
 from meridian.delivery.services import urgent_budget
+from meridian.notifications.models import InboxItem, InboxState
 from meridian.workspaces.models import Membership, Profile
 
 
@@ -88,7 +91,7 @@ def hold_for(*, viewer: Membership, recipient: Membership, now: datetime) -> Hol
     """Whether a notification the viewer sends ``recipient`` now would be held, and until when,
     in the viewer's zone ("Held until 09:00 Europe/Berlin (your time)")."""
     rules = delivery_rules.member_rules(Profile.objects.get(membership_id=recipient.pk))
-    until = next_allowed(rules, now)
+    until = hold_until(rules, now)
     if until is not None and until <= now:
         until = None
     return Hold(
@@ -111,12 +114,21 @@ def held_for_cause(*, viewer: Membership, cause: str, now: datetime) -> dict[int
 
     One query for every recipient, so a page listing them stays at a constant query count.
     """
-    held = Delivery.objects.filter(
-        workspace_id=viewer.workspace_id,
-        cause=cause[:200],
-        sent_at__isnull=True,
-        deliver_after__gt=now,
-    ).values_list("recipient_id", "deliver_after")
+    items = InboxItem.objects.filter(recipient_id=OuterRef("recipient_id"), cause=cause[:120])
+    held = (
+        Delivery.objects.filter(
+            workspace_id=viewer.workspace_id,
+            cause=cause[:200],
+            sent_at__isnull=True,
+            deliver_after__gt=now,
+        )
+        # Not for someone whose item is gone (they responded, were taken off): it is never sent.
+        .filter(
+            Exists(items.exclude(state=InboxState.GONE))
+            | ~Exists(items.filter(state=InboxState.GONE))
+        )
+        .values_list("recipient_id", "deliver_after")
+    )
     rows = list(held)
     if not rows:
         return {}

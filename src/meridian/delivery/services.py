@@ -33,6 +33,8 @@ from meridian.workspaces.models import Membership, Profile, Role
 from meridian.workspaces.services import profile_update
 
 MAX_URGENT_BUDGET = 50
+# Quiet hours are a few daily ranges; more is a mistake (or an attempt to store a lot).
+MAX_QUIET_RANGES = 12
 
 
 class UrgentBudgetExceeded(MeridianError):
@@ -196,6 +198,10 @@ def delivery_preferences_update(
                 parsed = parse_quiet_hours(quiet_hours)
             else:
                 parsed = validate_quiet_hours([tuple(r) for r in quiet_hours])
+            if len(parsed) > MAX_QUIET_RANGES:
+                raise WorkingHoursError(
+                    f"{len(parsed)} ranges are too many; give at most {MAX_QUIET_RANGES} ranges"
+                )
             quiet = [list(r) for r in parsed]
         except (WorkingHoursError, TypeError) as exc:
             errors.add("quiet_hours", f"Quiet hours: {exc}")
