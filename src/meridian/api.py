@@ -530,10 +530,13 @@ def register_routers() -> None:
     from meridian.briefs.api import router as briefs_router
     from meridian.decisions.api import router as decisions_router
     from meridian.delivery.api import router as delivery_router
+    from meridian.handovers.api import router as handovers_router
     from meridian.notifications.api import router as notifications_router
     from meridian.recordings.api import router as recordings_router
+    from meridian.roles.api import router as roles_router
     from meridian.search.api import router as search_router
     from meridian.webhooks.api import router as webhooks_router
+    from meridian.work.api import router as work_router
     from meridian.workspaces.api import audit_router
     from meridian.workspaces.api import router as workspaces_router
 
@@ -547,6 +550,9 @@ def register_routers() -> None:
     api.add_router("/", notifications_router)
     api.add_router("/", webhooks_router)
     api.add_router("/", delivery_router)
+    api.add_router("/", work_router)
+    api.add_router("/", roles_router)
+    api.add_router("/", handovers_router)
     api.add_router("/", fallback)
 
 

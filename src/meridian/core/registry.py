@@ -239,6 +239,9 @@ class LinkKind:
     titles: Callable[[int, list[int]], dict[int, str]]
     recent: Callable[[int, int], list[tuple[int, str]]]
     url: Callable[[str, int], str] | None = None
+    # ``summaries(workspace_id, ids) -> {id: text}``: a line or two a reader needs without
+    # opening the object (a decision's rationale, a brief's ask), for handover packets.
+    summaries: Callable[[int, list[int]], dict[int, str]] | None = None
 
 
 def link_kind(kind: LinkKind) -> LinkKind:

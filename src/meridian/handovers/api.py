@@ -1,0 +1,5 @@
+"""The handovers API (filled by its area)."""
+
+from ninja import Router
+
+router = Router(tags=["handovers"])

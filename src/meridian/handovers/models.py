@@ -1,0 +1,80 @@
+"""Handovers: responsibility for a task, a project or a role passed to another member.
+
+A handover names its item by kind and id (``kind="task"``, ``object_id=42``), as the kind was
+registered by its area (meridian.handovers.kinds). Until the receiver acknowledges, the giver
+keeps the item (and its notifications) and the item shows "in handover" with both names; on
+acknowledgement the kind's ``transfer`` makes the receiver its owner or holder.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class HandoverState(models.TextChoices):
+    PENDING = "pending", "In handover"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Handover(models.Model):
+    """One item handed from one member to another, with a note, until acknowledged."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    # The registered kind of the item ("task", "project", "role") and its id in that area.
+    kind = models.CharField(max_length=20)
+    object_id = models.PositiveBigIntegerField()
+    # The item's name when it was handed over (the item may be renamed or deleted later).
+    object_label = models.CharField(max_length=300)
+    giver = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="handovers_given"
+    )
+    receiver = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="handovers_received"
+    )
+    note = models.TextField(blank=True)
+    note_html = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=12, choices=HandoverState.choices, default=HandoverState.PENDING
+    )
+    created_by = models.ForeignKey(
+        "workspaces.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "kind", "object_id"]),
+            models.Index(fields=["receiver", "state"]),
+            models.Index(fields=["giver", "state"]),
+        ]
+        constraints = [
+            # One open handover per item at a time.
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "object_id"],
+                condition=Q(state="pending"),
+                name="handover_one_pending_per_item",
+            ),
+            models.CheckConstraint(
+                condition=~Q(giver=models.F("receiver")), name="handover_to_someone_else"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    state="pending", acknowledged_at__isnull=True, cancelled_at__isnull=True
+                )
+                | Q(state="acknowledged", acknowledged_at__isnull=False, cancelled_at__isnull=True)
+                | Q(state="cancelled", acknowledged_at__isnull=True, cancelled_at__isnull=False),
+                name="handover_state_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}: {self.giver_id} → {self.receiver_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == HandoverState.PENDING

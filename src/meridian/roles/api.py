@@ -1,0 +1,5 @@
+"""The roles API (filled by its area)."""
+
+from ninja import Router
+
+router = Router(tags=["roles"])
