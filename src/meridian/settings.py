@@ -326,6 +326,7 @@ STATICFILES_DIRS = [
     # The package's own static/ (meridian/app.css, app.js): `meridian` itself is not an app.
     PACKAGE_DIR / "static",
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/sortablejs", PROJECT_DIR / "node_modules" / "sortablejs"),
     # Swagger UI for /api/v1/docs (meridian.api.SwaggerFromNpm), instead of ninja's own copy.
     ("vendor/swagger-ui", PROJECT_DIR / "node_modules" / "swagger-ui-dist"),
 ]
