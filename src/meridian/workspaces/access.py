@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 from meridian.core.errors import NotFound, PermissionDenied
-from meridian.workspaces.models import Invitation, Membership, Role, Team
+from meridian.workspaces.models import Invitation, Membership, Role, Team, TimeOff
 
 if TYPE_CHECKING:
     from meridian.accounts.models import ApiToken, User
@@ -130,3 +130,13 @@ def invitation_get_for(viewer: Membership, invitation_id: int) -> Invitation:
     if invitation is None:
         raise NotFound("No such invitation in this workspace.")
     return invitation
+
+
+def time_off_get_for(viewer: Membership, time_off_id: int) -> TimeOff:
+    """An entry of time off the viewer may change: their own, or anyone's for an admin.
+
+    404 alike for missing, foreign and someone else's (members do not manage others' days)."""
+    entry = TimeOff.objects.filter(workspace_id=viewer.workspace_id, pk=time_off_id).first()
+    if entry is None or (entry.membership_id != viewer.pk and not viewer.is_admin):
+        raise NotFound("No such time off.")
+    return entry

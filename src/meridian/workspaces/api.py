@@ -3,11 +3,13 @@
 from datetime import date
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from meridian.core.errors import PermissionDenied
 from meridian.core.models import AuditEntry
+from meridian.core.moments import local_date
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import Problem
 from meridian.workspaces.access import (
@@ -16,8 +18,17 @@ from meridian.workspaces.access import (
     member_get_for,
     requires,
     team_get_for,
+    time_off_get_for,
 )
-from meridian.workspaces.models import Invitation, Membership, Profile, Role, Team, Workspace
+from meridian.workspaces.models import (
+    Invitation,
+    Membership,
+    Profile,
+    Role,
+    Team,
+    TimeOff,
+    Workspace,
+)
 from meridian.workspaces.schemas import (
     AuditEntryOut,
     InvitationIn,
@@ -29,6 +40,8 @@ from meridian.workspaces.schemas import (
     TeamIn,
     TeamMemberIn,
     TeamOut,
+    TimeOffIn,
+    TimeOffOut,
     WorkspaceIn,
     WorkspaceOut,
 )
@@ -40,6 +53,7 @@ from meridian.workspaces.selectors import (
     member_list_for,
     team_list_for,
     team_members_for,
+    time_off_list_for,
     workspace_list_for,
 )
 from meridian.workspaces.services import (
@@ -52,6 +66,8 @@ from meridian.workspaces.services import (
     team_create,
     team_remove_member,
     team_update,
+    time_off_add,
+    time_off_remove,
     workspace_create,
 )
 
@@ -244,3 +260,48 @@ class AuditQuery(Schema):
 def audit_list(request: ApiRequest, filters: Query[AuditQuery]) -> QuerySet[AuditEntry]:
     """The workspace's audit log, newest first (admins only)."""
     return audit_list_for(viewer=request.membership, filters=AuditFilters(**filters.dict()))
+
+
+# --- Time off ---------------------------------------------------------------------------------
+
+
+class TimeOffQuery(Schema):
+    member_id: int | None = None
+    upcoming: bool = False
+
+
+@router.get("/time-off", response={200: list[TimeOffOut], 404: Problem})
+@requires(Role.GUEST)
+@paginate(CursorPagination, key="first_day")
+def time_off(request: ApiRequest, filters: Query[TimeOffQuery]) -> QuerySet[TimeOff]:
+    """Your time off by first day (admins: anyone's, or one member's with ``member_id``);
+    ``upcoming=true`` leaves out what has ended."""
+    viewer = request.membership
+    member = member_get_for(viewer, filters.member_id) if filters.member_id else None
+    today = local_date(timezone.now(), viewer.profile.time_zone) if filters.upcoming else None
+    return time_off_list_for(viewer=viewer, member=member, upcoming_from=today)
+
+
+@router.post("/time-off", response={201: TimeOffOut, 403: Problem, 404: Problem, 422: Problem})
+@requires(Role.GUEST)
+def time_off_new(request: ApiRequest, payload: TimeOffIn) -> Status[TimeOff]:
+    """Enter days away (your own; admins may name another member with ``member_id``)."""
+    viewer = request.membership
+    member = member_get_for(viewer, payload.member_id) if payload.member_id else viewer
+    entry = time_off_add(
+        acting=viewer,
+        member=member,
+        first_day=payload.first_day,
+        last_day=payload.last_day,
+        note=payload.note,
+    )
+    return Status(201, time_off_list_for(viewer=viewer).get(pk=entry.pk))
+
+
+@router.delete("/time-off/{time_off_id}", response={204: None, 404: Problem})
+@requires(Role.GUEST)
+def time_off_delete(request: ApiRequest, time_off_id: int) -> Status[None]:
+    """Take back time off (your own; admins anyone's)."""
+    entry = time_off_get_for(request.membership, time_off_id)
+    time_off_remove(acting=request.membership, entry=entry)
+    return Status(204, None)

@@ -8,7 +8,7 @@ from django.utils.safestring import SafeString
 
 from meridian.core.errors import MeridianError
 from meridian.core.workingtime import WorkingHoursError, format_hours, parse_hours
-from meridian.workspaces.models import TEAM_DESCRIPTION_MAX, Role
+from meridian.workspaces.models import TEAM_DESCRIPTION_MAX, TIME_OFF_NOTE_MAX, Role
 from meridian.workspaces.services import validate_time_zone
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -159,3 +159,20 @@ class ProfileForm(forms.Form):
             initial[f"hours_{i}"] = format_hours([tuple(x) for x in hours])
             initial[f"focus_{i}"] = format_hours([tuple(x) for x in focus])
         return initial
+
+
+class TimeOffForm(forms.Form):
+    """Days away, as dates of your own calendar (a rota skips you for any turn they touch)."""
+
+    first_day = forms.DateField(
+        label="First day away", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_day = forms.DateField(
+        label="Last day away", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        max_length=TIME_OFF_NOTE_MAX,
+        required=False,
+        label="Note",
+        help_text="Optional, seen by you and admins, e.g. “Parental leave”.",
+    )

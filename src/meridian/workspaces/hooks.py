@@ -36,3 +36,14 @@ registry.nav(
 )
 
 registry.register(registry.SCHEDULED_JOBS, Job("invitation.expired", schedule.invitations_expired))
+
+
+def _time_off_panel(request: Any, member: Any) -> Any:
+    # Imported late: hooks are discovered before the URLconf, and views import forms and more.
+    from meridian.workspaces.views import time_off_panel
+
+    return time_off_panel(request, member)
+
+
+# The member's time off, a section of their profile page (workspaces.views.PROFILE_PANELS).
+registry.register("profile_panels", _time_off_panel)

@@ -144,3 +144,39 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.workspace}"
+
+
+# Time off longer than this is a leave of absence or a departure, not time off.
+TIME_OFF_MAX_DAYS = 366
+TIME_OFF_NOTE_MAX = 200
+
+
+class TimeOff(models.Model):
+    """Days a member is away (holiday, leave), as dates of their own calendar; rotas skip them."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="time_off")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    note = models.CharField(max_length=TIME_OFF_NOTE_MAX, blank=True)
+    created_by = models.ForeignKey(
+        Membership, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_day", "id"]
+        indexes = [models.Index(fields=["workspace", "membership", "last_day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")),
+                name="time_off_last_after_first",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} away {self.first_day}–{self.last_day}"
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1

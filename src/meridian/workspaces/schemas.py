@@ -1,11 +1,11 @@
 """Shapes of the workspaces API."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from ninja import Field, Schema
 
-from meridian.workspaces.models import TEAM_DESCRIPTION_MAX, Role
+from meridian.workspaces.models import TEAM_DESCRIPTION_MAX, TIME_OFF_NOTE_MAX, Role
 
 
 class WorkspaceOut(Schema):
@@ -131,3 +131,22 @@ class AuditEntryOut(Schema):
     @staticmethod
     def resolve_actor(obj: Any) -> str:
         return str(obj.actor_label)
+
+
+class TimeOffIn(Schema):
+    first_day: date
+    last_day: date
+    note: str = Field("", max_length=TIME_OFF_NOTE_MAX)
+    # Admins may enter time off for another member; everyone else only for themselves.
+    member_id: int | None = None
+
+
+class TimeOffOut(Schema):
+    id: int
+    member_id: int = Field(..., alias="membership_id")
+    member_name: str = Field(..., alias="membership.profile.display_name")
+    first_day: date
+    last_day: date
+    days: int
+    note: str
+    created_at: datetime

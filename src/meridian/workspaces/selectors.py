@@ -1,5 +1,6 @@
 """Reads about workspaces, members and teams, and the audit log, always through the viewer's membership."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -13,7 +14,14 @@ if TYPE_CHECKING:
 
 from meridian.core.models import AuditEntry
 from meridian.core.moments import day_bounds
-from meridian.workspaces.models import Invitation, Membership, Team, TeamMembership, Workspace
+from meridian.workspaces.models import (
+    Invitation,
+    Membership,
+    Team,
+    TeamMembership,
+    TimeOff,
+    Workspace,
+)
 
 
 @dataclass(frozen=True)
@@ -152,3 +160,44 @@ def audit_actions_for(*, viewer: Membership) -> list[str]:
         .values_list("action", flat=True)
         .distinct()
     )
+
+
+def time_off_list_for(
+    *, viewer: Membership, member: Membership | None = None, upcoming_from: date | None = None
+) -> QuerySet[TimeOff]:
+    """Time off the viewer may manage: their own, or (admins) a given member's or everyone's;
+    with ``upcoming_from``, only entries that have not ended by that day."""
+    rows = TimeOff.objects.filter(workspace_id=viewer.workspace_id).select_related(
+        "membership__profile"
+    )
+    if not viewer.is_admin:
+        rows = rows.filter(membership_id=viewer.pk)
+    elif member is not None:
+        rows = rows.filter(membership_id=member.pk)
+    if upcoming_from is not None:
+        rows = rows.filter(last_day__gte=upcoming_from)
+    return rows.order_by("first_day", "id")
+
+
+def time_off_between(
+    workspace_id: int, member_ids: Iterable[int], first_day: date, last_day: date
+) -> dict[int, list[tuple[date, date]]]:
+    """Each member's time off overlapping the days ``first_day``–``last_day`` (one query), as
+    (first, last) day pairs in order; members with none are absent. For other areas (rotas)."""
+    ids = list(member_ids)
+    if not ids:
+        return {}
+    rows = (
+        TimeOff.objects.filter(
+            workspace_id=workspace_id,
+            membership_id__in=ids,
+            first_day__lte=last_day,
+            last_day__gte=first_day,
+        )
+        .order_by("first_day")
+        .values_list("membership_id", "first_day", "last_day")
+    )
+    away: dict[int, list[tuple[date, date]]] = {}
+    for member_id, first, last in rows:
+        away.setdefault(member_id, []).append((first, last))
+    return away

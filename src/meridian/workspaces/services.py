@@ -4,7 +4,7 @@ import re
 import unicodedata
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,19 +13,29 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from meridian.accounts.models import User
-from meridian.core.errors import Conflict, MeridianError, NotFound, ValidationFailed
+from meridian.core.errors import (
+    Conflict,
+    FieldErrors,
+    MeridianError,
+    NotFound,
+    ValidationFailed,
+)
+from meridian.core.moments import local_date
 from meridian.core.secrets import digest, keyed_secret, new_nonce
 from meridian.core.services import audit_record
 from meridian.core.workingtime import WorkingHoursError, validate_day
 from meridian.workspaces.access import require_role, require_same_workspace
 from meridian.workspaces.models import (
     TEAM_DESCRIPTION_MAX,
+    TIME_OFF_MAX_DAYS,
+    TIME_OFF_NOTE_MAX,
     Invitation,
     Membership,
     Profile,
     Role,
     Team,
     TeamMembership,
+    TimeOff,
     Workspace,
 )
 
@@ -474,3 +484,102 @@ def invitation_revoke(*, acting: Membership, invitation: Invitation) -> Invitati
     invitation.save(update_fields=["revoked_at"])
     audit_record(actor=acting, action="invitation.revoke", obj=invitation)
     return invitation
+
+
+# --- Time off ---------------------------------------------------------------------------------
+
+TIME_OFF_HORIZON_YEARS = 5
+
+
+def _years_from(day: date, years: int) -> date:
+    """The same date ``years`` later (or earlier); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _time_off_problems(member: Membership, first_day: date, last_day: date, note: str) -> None:
+    """Refuse time off that ends before it starts, lasts over a year, lies beyond five years of
+    the member's today, or overlaps time off they already have, naming the field."""
+    problems = FieldErrors()
+    today = local_date(timezone.now(), member.profile.time_zone)
+    earliest, latest = (
+        _years_from(today, -TIME_OFF_HORIZON_YEARS),
+        _years_from(today, TIME_OFF_HORIZON_YEARS),
+    )
+    if last_day < first_day:
+        problems.add("last_day", "The last day comes before the first day.")
+    elif (last_day - first_day).days + 1 > TIME_OFF_MAX_DAYS:
+        problems.add("last_day", "Time off can last at most a year; add another entry after it.")
+    if not earliest <= first_day <= latest:
+        problems.add("first_day", "Time off must lie within five years of today.")
+    elif not earliest <= last_day <= latest:
+        problems.add("last_day", "Time off must lie within five years of today.")
+    if len(note) > TIME_OFF_NOTE_MAX:
+        problems.add("note", f"Keep the note under {TIME_OFF_NOTE_MAX} characters.")
+    elif has_control_characters(note):
+        problems.add("note", "The note must be one line of text.")
+    problems.raise_any()
+    overlap = (
+        TimeOff.objects.filter(membership=member, first_day__lte=last_day, last_day__gte=first_day)
+        .exclude(pk=exclude)
+        .first()
+    )
+    if overlap is not None:
+        raise ValidationFailed.field(
+            "first_day",
+            f"This overlaps time off already entered ({overlap.first_day:%-d %b %Y} to "
+            f"{overlap.last_day:%-d %b %Y}).",
+        )
+
+
+@transaction.atomic
+def time_off_add(
+    *, acting: Membership, member: Membership, first_day: date, last_day: date, note: str = ""
+) -> TimeOff:
+    """Record days a member is away; members enter their own, admins may enter anyone's."""
+    require_same_workspace(acting, member)
+    if member.pk != acting.pk:
+        require_role(acting, Role.ADMIN)
+    if not member.is_active:
+        raise ValidationFailed.field("member_id", "That person is no longer a member.")
+    # One member's entries are checked and written one at a time, so two overlapping entries
+    # sent at once cannot both pass the overlap check.
+    Membership.objects.select_for_update().filter(pk=member.pk).first()
+    note = note.strip()
+    _time_off_problems(member, first_day, last_day, note)
+    entry = TimeOff.objects.create(
+        workspace_id=member.workspace_id,
+        membership=member,
+        first_day=first_day,
+        last_day=last_day,
+        note=note,
+        created_by=acting,
+    )
+    audit_record(
+        actor=acting,
+        action="time_off.add",
+        obj=entry,
+        data={"member": member.pk, "first_day": str(first_day), "last_day": str(last_day)},
+    )
+    return entry
+
+
+@transaction.atomic
+def time_off_remove(*, acting: Membership, entry: TimeOff) -> None:
+    """Take back time off (plans changed); the member's own, or anyone's for an admin."""
+    require_same_workspace(acting, entry)
+    if entry.membership_id != acting.pk:
+        require_role(acting, Role.ADMIN)
+    audit_record(
+        actor=acting,
+        action="time_off.remove",
+        obj=entry,
+        data={
+            "member": entry.membership_id,
+            "first_day": str(entry.first_day),
+            "last_day": str(entry.last_day),
+        },
+    )
+    entry.delete()

@@ -14,6 +14,12 @@ urlpatterns = [
         name="invitation_withdraw",
     ),
     path("profile/", views.profile, name="profile"),
+    path("profile/time-off/", views.time_off_add_view, name="time_off_add"),
+    path(
+        "profile/time-off/<int:time_off_id>/remove/",
+        views.time_off_remove_view,
+        name="time_off_remove",
+    ),
     path("teams/", views.teams, name="teams"),
     path("teams/<slug:team>/", views.team, name="team"),
     path("audit/", views.audit_log, name="audit_log"),

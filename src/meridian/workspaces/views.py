@@ -11,9 +11,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -21,6 +23,7 @@ from meridian.accounts.services import user_create
 from meridian.core import registry
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
+from meridian.core.moments import local_date
 from meridian.core.submission import once_per_submission, saved, submitted
 from meridian.core.workingtime import WorkingHoursError, is_working, working_week
 from meridian.workspaces.access import (
@@ -29,6 +32,7 @@ from meridian.workspaces.access import (
     member_get_for,
     requires,
     team_get_for,
+    time_off_get_for,
 )
 from meridian.workspaces.forms import (
     WEEKDAYS,
@@ -36,6 +40,7 @@ from meridian.workspaces.forms import (
     InvitationForm,
     ProfileForm,
     TeamForm,
+    TimeOffForm,
     WorkspaceForm,
     zone_options,
 )
@@ -50,6 +55,7 @@ from meridian.workspaces.selectors import (
     member_list_for,
     team_list_for,
     team_members_for,
+    time_off_list_for,
     workspace_list_for,
 )
 from meridian.workspaces.services import (
@@ -64,6 +70,8 @@ from meridian.workspaces.services import (
     team_create,
     team_remove_member,
     team_update,
+    time_off_add,
+    time_off_remove,
     workspace_create,
 )
 
@@ -459,3 +467,55 @@ def audit_log(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             "actions": audit_actions_for(viewer=request.membership),
         },
     )
+
+
+# --- Time off: a section of the profile page ----------------------------------------------------
+
+
+def _time_off_context(request: WorkspaceRequest, form: TimeOffForm) -> dict[str, object]:
+    me = request.membership
+    today = local_date(timezone.now(), me.profile.time_zone)
+    entries = time_off_list_for(viewer=me, member=me).filter(membership_id=me.pk)
+    return {
+        "workspace": me.workspace,
+        "time_off_form": form,
+        "time_off": list(entries.filter(last_day__gte=today)),
+        "time_off_past": list(entries.filter(last_day__lt=today).order_by("-first_day")[:5]),
+        "today": today,
+    }
+
+
+def time_off_panel(request: HttpRequest, member: Membership) -> SafeString:
+    """The member's time off on their profile page: what is entered, and a form to add more."""
+    context = _time_off_context(request, TimeOffForm())  # type: ignore[arg-type]
+    return SafeString(render_to_string("workspaces/_time_off_panel.html", context, request=request))
+
+
+@requires(Role.GUEST)
+@once_per_submission
+def time_off_add_view(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """Add days away to your own calendar; a form with problems comes back on its own page."""
+    if request.method != "POST":
+        return redirect(reverse("profile", kwargs={"workspace": workspace}) + "#time-off")
+    form = TimeOffForm(request.POST)
+    if form.is_valid():
+        try:
+            time_off_add(acting=request.membership, member=request.membership, **form.cleaned_data)
+        except MeridianError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Time off added.")
+            return redirect(reverse("profile", kwargs={"workspace": workspace}) + "#time-off")
+    return render(request, "workspaces/time_off.html", _time_off_context(request, form), status=422)
+
+
+@requires(Role.GUEST)
+@require_POST
+def time_off_remove_view(
+    request: WorkspaceRequest, workspace: str, time_off_id: int
+) -> HttpResponse:
+    """Take back an entry of your time off."""
+    entry = time_off_get_for(request.membership, time_off_id)
+    time_off_remove(acting=request.membership, entry=entry)
+    messages.success(request, "Time off removed.")
+    return redirect(reverse("profile", kwargs={"workspace": workspace}) + "#time-off")
