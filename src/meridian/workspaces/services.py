@@ -521,11 +521,9 @@ def _time_off_problems(member: Membership, first_day: date, last_day: date, note
     elif has_control_characters(note):
         problems.add("note", "The note must be one line of text.")
     problems.raise_any()
-    overlap = (
-        TimeOff.objects.filter(membership=member, first_day__lte=last_day, last_day__gte=first_day)
-        .exclude(pk=exclude)
-        .first()
-    )
+    overlap = TimeOff.objects.filter(
+        membership=member, first_day__lte=last_day, last_day__gte=first_day
+    ).first()
     if overlap is not None:
         raise ValidationFailed.field(
             "first_day",
