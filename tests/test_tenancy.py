@@ -35,6 +35,7 @@ from tests import factories
 from tests.decisions.support import victim_decisions
 from tests.delivery.support import victim_delivery
 from tests.recordings.support import victim_recording
+from tests.roles.tenancy import victim_roles
 from tests.webhooks.support import victim_webhooks
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +126,7 @@ def victim(db, settings, tmp_path):
         ).pk,
         **victim_webhooks(admin),  # endpoint_id, host_id
         **victim_delivery(admin, other),  # delivery_id
+        **victim_roles(admin, other),  # role_id, duty_id, time_off_id
     }
     return ws, ids
 

@@ -46,7 +46,7 @@ def on_call(admin, team):
 
 @pytest.mark.django_db
 def test_each_turn_hands_the_role_to_the_next_member_and_tells_them(on_call, team):
-    a, b, c = team
+    a, b, _c = team
     with time_machine.travel(BEFORE, tick=False):
         assert scheduler.tick(jobs=[JOB]).ran == []
     with time_machine.travel(TURN_0, tick=False):
@@ -113,7 +113,7 @@ def test_two_workers_ticking_at_the_same_moment_hand_the_turn_over_once(admin, t
 
 @pytest.mark.django_db
 def test_a_member_on_time_off_for_the_coming_turn_is_skipped(on_call, team):
-    a, b, c = team
+    _a, b, c = team
     with time_machine.travel(BEFORE, tick=False):
         time_off_add(acting=b, member=b, first_day=date(2026, 12, 18), last_day=date(2026, 12, 19))
     with time_machine.travel(TURN_0, tick=False):
@@ -125,7 +125,7 @@ def test_a_member_on_time_off_for_the_coming_turn_is_skipped(on_call, team):
 
 @pytest.mark.django_db
 def test_when_everyone_is_away_the_holder_stays_and_the_rota_says_so(on_call, team):
-    a, b, c = team
+    a, _b, _c = team
     with time_machine.travel(TURN_0, tick=False):
         scheduler.tick(jobs=[JOB])
         for m in team:
@@ -141,7 +141,7 @@ def test_when_everyone_is_away_the_holder_stays_and_the_rota_says_so(on_call, te
 
 @pytest.mark.django_db
 def test_after_an_outage_only_the_latest_turn_is_applied(on_call, team):
-    a, b, c = team
+    _a, _b, c = team
     with time_machine.travel(datetime(2026, 12, 22, 10, 0, tzinfo=UTC), tick=False):
         result = scheduler.tick(jobs=[JOB])
     assert result.ran == [f"roles.rota:{on_call.rota.pk}:2"]

@@ -71,7 +71,9 @@ def test_guests_cannot_create_roles(workspace):
         role(guest)
 
 
-def test_a_save_from_an_old_version_is_refused_with_the_other_change_and_writes_nothing(member, admin):
+def test_a_save_from_an_old_version_is_refused_with_the_other_change_and_writes_nothing(
+    member, admin
+):
     r = role(member)
     seen = Role.objects.get(pk=r.pk)
     role_update(acting=admin, role=r, version=r.version, name="Release captain")

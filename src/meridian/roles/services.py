@@ -183,13 +183,18 @@ def role_update(
     require_same_workspace(acting, role)
     current = Role.objects.select_for_update().get(pk=role.pk)
     if current.version != version:
+        # What the editor meant to set that now reads differently: the other change, as it is.
         changed: dict[str, list[str]] = {}
-        if name is not None and current.name != role.name:
+        if name is not None and current.name != " ".join(name.split()):
             changed["name"] = [f"Now “{current.name}”."]
-        if responsibilities is not None and current.responsibilities != role.responsibilities:
-            changed["responsibilities"] = [f"Now: {current.responsibilities[:500]}"]
-        if duties is not None:
-            changed["duties"] = ["Now: " + "; ".join(_duty_lines(current))]
+        if responsibilities is not None and current.responsibilities != responsibilities.strip():
+            changed["responsibilities"] = [f"Now: {current.responsibilities[:500] or '(empty)'}"]
+        if duties is not None and _duty_lines(current) != [
+            f"{d.cadence}: {' '.join(d.text.split())}" for d in duties
+        ]:
+            changed["duties"] = ["Now: " + ("; ".join(_duty_lines(current)) or "(none)")]
+        if archived is not None and archived != current.is_archived:
+            changed["archived"] = ["Now archived." if current.is_archived else "Now not archived."]
         changed.setdefault("version", [f"The role is at version {current.version}."])
         raise RoleEditConflict(
             f"Someone else saved this role since you opened it (version {version}, now "
