@@ -3,7 +3,7 @@ holds, the packet the receiver reads, the transfer, and each role's readiness.""
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
@@ -129,10 +129,8 @@ def transfer(role_id: int, giver: Membership, receiver: Membership, actor: Membe
 
 
 def readiness(workspace_id: int, ids: list[int] | None) -> list[Readiness]:
-    """Each role's readiness in four queries: responsibilities written, duties listed, more than
+    """Each role's readiness in three queries: responsibilities written, duties listed, more than
     one holder in 90 days, a rota or a second holder, changed in the last 90 days."""
-    from django.db.models import Prefetch
-
     now = timezone.now()
     since = now - timedelta(days=RECENT_DAYS)
     roles = (
