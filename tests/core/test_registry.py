@@ -74,6 +74,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "proposal.reminder",
         "decision.review",
         "decision.ballots_erase",
+        "roles.rota",
         "webhook.attempt",
         "delivery.send",
         "delivery.digest",
@@ -87,11 +88,12 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "decision",
         "proposal",
         "proposal_comment",
+        "role",
     ]
 
 
 def test_the_demo_seeds_briefs_before_the_decisions_built_on_them():
-    assert [seeder.name for seeder in registry.demo_seeders()] == ["briefs", "decisions"]
+    assert [seeder.name for seeder in registry.demo_seeders()] == ["briefs", "decisions", "roles"]
 
 
 def test_registering_the_same_item_twice_keeps_one():
@@ -150,6 +152,7 @@ def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
     assert _labels(nav) == [
         "Inbox",
         "Briefs",
+        "Roles",
         "Decisions",
         "Members",
         "Teams",
@@ -173,6 +176,7 @@ def test_a_member_has_no_audit_log_and_a_guest_no_api_tokens():
     assert guest_nav == [
         "Inbox",
         "Briefs",
+        "Roles",
         "Decisions",
         "Members",
         "Teams",
