@@ -1,7 +1,7 @@
 """Pages of the workspaces area: the landing page, create, members, teams, profile, invitations, audit log."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -475,12 +475,17 @@ def audit_log(request: WorkspaceRequest, workspace: str) -> HttpResponse:
 def _time_off_context(request: WorkspaceRequest, form: TimeOffForm) -> dict[str, object]:
     me = request.membership
     today = local_date(timezone.now(), me.profile.time_zone)
-    entries = time_off_list_for(viewer=me, member=me).filter(membership_id=me.pk)
+    # One query: what is ahead, and the last year's for "Recent time off".
+    entries = list(
+        time_off_list_for(viewer=me, member=me).filter(
+            membership_id=me.pk, last_day__gte=today - timedelta(days=365)
+        )
+    )
     return {
         "workspace": me.workspace,
         "time_off_form": form,
-        "time_off": list(entries.filter(last_day__gte=today)),
-        "time_off_past": list(entries.filter(last_day__lt=today).order_by("-first_day")[:5]),
+        "time_off": [e for e in entries if e.last_day >= today],
+        "time_off_past": [e for e in reversed(entries) if e.last_day < today][:5],
         "today": today,
     }
 
