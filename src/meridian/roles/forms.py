@@ -85,7 +85,9 @@ class RoleForm(forms.Form):
 class AssignForm(forms.Form):
     """Who should (also) hold the role."""
 
-    member = forms.ModelChoiceField(queryset=Membership.objects.none(), label="Member")
+    member = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), label="Add a holder", empty_label="Choose a member"
+    )
 
     def __init__(self, *args: object, members: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
