@@ -15,7 +15,7 @@ import pytest
 SOURCE = Path(__file__).resolve().parent.parent / "src" / "meridian"
 TEMPLATES = sorted(SOURCE.rglob("templates/**/*.html"))
 DATE_FILTER = re.compile(r"([\w.]+)\|date(?::\s*(['\"])(.*?)\2)?")
-PLAIN_DATE = re.compile(r"(_date|\.since|\.until|\.decided_from|\.decided_to)$")
+PLAIN_DATE = re.compile(r"(_date|_day|\.since|\.until|\.decided_from|\.decided_to)$")
 MOMENT_FILTERS = re.compile(r"\|(time|timesince|timeuntil|naturaltime|naturalday)\b")
 
 

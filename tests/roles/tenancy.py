@@ -15,7 +15,7 @@ def victim_roles(admin: Membership, other: Membership) -> dict[str, int]:
     r = held(admin, role(admin, name="Zeta Secret Works keeper"), other)
     duty = r.duties.first()
     duty_tick(acting=other, duty=duty, done=True)
-    weekly_rota(admin, r, [other, admin], timezone.now().date())
+    weekly_rota(admin, r, [other, admin], timezone.now().date(), zone="Europe/Paris")
     today = timezone.now().date()
     away = time_off_add(
         acting=other,

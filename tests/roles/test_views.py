@@ -91,7 +91,8 @@ def test_the_role_page_shows_responsibilities_duties_holders_history_and_rota(
     assert "<strong>the release</strong>" in text
     assert "Check the error budget" in text and "Mark done" in text
     assert "Who held it when" in text and member.profile.display_name in text
-    assert "Next turns" in text and "Changes every week on Monday at 09:00 UTC" in text
+    assert "Next turns" in text and "Changes every week, among" in text
+    assert "next on <strong>Mon 14 Dec, 09:00 UTC</strong>" in text
     assert "Times in your zone, UTC" in text
     assert "<main" in text and "<h1>" in text
 
