@@ -1,6 +1,6 @@
 """The roles pages: list, role page, create/edit with conflicts, assign/release, tick, rota."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from meridian.roles.models import DutyCheck, Role, RoleHolding, Rota
 from meridian.roles.services import duty_tick, role_update
+from meridian.workspaces.services import member_deactivate, time_off_add
 from tests import factories
 from tests.roles.factories import held, role, weekly_rota
 
@@ -203,3 +204,15 @@ def test_a_role_of_another_workspace_is_not_found(client, member, outsider):
         url("role_assign", member.workspace, role_id=theirs.pk), {"member": member.pk}
     )
     assert response.status_code == 404
+
+
+def test_the_role_page_says_when_a_holder_is_away_or_has_left(client, admin, member):
+    other = factories.member(admin.workspace)
+    r = held(admin, role(admin), member, other)
+    time_off_add(
+        acting=member, member=member, first_day=date(2026, 12, 8), last_day=date(2026, 12, 11)
+    )
+    member_deactivate(acting=admin, member=other)
+    html = signed_in(client, admin).get(url("role_detail", admin.workspace, role_id=r.pk))
+    text = html.content.decode()
+    assert "Away until Fri 11 Dec" in text and "Left the workspace" in text

@@ -123,10 +123,17 @@ class RoleDetail:
     rota_members: list[Membership] = field(default_factory=list)
     upcoming: list[PlannedTurn] = field(default_factory=list)
     handover: Handover | None = None
+    # Holders and rota members on time off today (the reader's date): their last day away.
+    away_until: dict[int, date] = field(default_factory=dict)
 
     @property
     def done(self) -> int:
         return sum(1 for line in self.duties if line.done)
+
+    @property
+    def holding_rows(self) -> list[tuple[RoleHolding, date | None]]:
+        """Each current holding with the holder's last day away, if they are away today."""
+        return [(h, self.away_until.get(h.membership_id)) for h in self.holdings]
 
 
 def role_detail_for(*, viewer: Membership, role: Role, now: datetime | None = None) -> RoleDetail:
@@ -149,6 +156,7 @@ def role_detail_for(*, viewer: Membership, role: Role, now: datetime | None = No
         rota=rota,
         handover=pending_handovers(role.workspace_id, "role", [role.pk]).get(role.pk),
     )
+    today = _viewer_day(viewer, now)
     if rota is not None:
         people = {
             m.pk: m
@@ -163,6 +171,9 @@ def role_detail_for(*, viewer: Membership, role: Role, now: datetime | None = No
                 rota, [m.pk for m in detail.rota_members if m.is_active], current, now
             )
         ]
+    people_ids = {h.membership_id for h in current} | set(rota.member_ids if rota else [])
+    away = time_off_between(role.workspace_id, people_ids, today, today)
+    detail.away_until = {member_id: spans[-1][1] for member_id, spans in away.items()}
     return detail
 
 
