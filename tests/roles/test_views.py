@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from meridian.core import registry
 from meridian.roles.models import DutyCheck, Role, RoleHolding, Rota
 from meridian.roles.services import duty_tick, role_update
 from meridian.workspaces.services import member_deactivate, time_off_add
@@ -216,3 +217,22 @@ def test_the_role_page_says_when_a_holder_is_away_or_has_left(client, admin, mem
     html = signed_in(client, admin).get(url("role_detail", admin.workspace, role_id=r.pk))
     text = html.content.decode()
     assert "Away until Fri 11 Dec" in text and "Left the workspace" in text
+
+
+def test_the_role_page_offers_its_actions_area_to_other_areas(client, admin, member):
+    r = role(admin)
+    asked = []
+
+    def context(viewer, object_id):
+        asked.append((viewer.pk, object_id))
+        return {"form": None}
+
+    panel = registry.Panel(point="role.actions", template="form_errors.html", context=context)
+    with registry.replaced(registry.PANELS, [panel]):
+        assert (
+            signed_in(client, member)
+            .get(url("role_detail", admin.workspace, role_id=r.pk))
+            .status_code
+            == 200
+        )
+    assert asked == [(member.pk, r.pk)]
