@@ -248,14 +248,21 @@ def _start_holding(
         raise ValidationFailed.field(
             "member_id", f"{member.profile.display_name} already holds {role.name}."
         )
-    holding = RoleHolding.objects.create(
-        workspace_id=role.workspace_id,
-        role=role,
-        membership=member,
-        started_at=at,
-        how=how,
-        started_by=acting,
-    )
+    try:
+        with transaction.atomic():
+            holding = RoleHolding.objects.create(
+                workspace_id=role.workspace_id,
+                role=role,
+                membership=member,
+                started_at=at,
+                how=how,
+                started_by=acting,
+            )
+    except IntegrityError:
+        # Someone assigned them in the same moment (the partial unique index decided).
+        raise ValidationFailed.field(
+            "member_id", f"{member.profile.display_name} already holds {role.name}."
+        ) from None
     Role.objects.filter(pk=role.pk).update(version=F("version") + 1, updated_at=timezone.now())
     if notify and (acting is None or acting.pk != member.pk):
         reason = {
@@ -380,13 +387,18 @@ def duty_tick(
         return None
     if existing is not None:
         return existing
-    check = DutyCheck.objects.create(
-        workspace_id=duty.workspace_id,
-        duty=duty,
-        period_start=start,
-        checked_by=acting,
-        checked_at=now,
-    )
+    try:
+        with transaction.atomic():
+            check = DutyCheck.objects.create(
+                workspace_id=duty.workspace_id,
+                duty=duty,
+                period_start=start,
+                checked_by=acting,
+                checked_at=now,
+            )
+    except IntegrityError:
+        # Another holder ticked it in the same moment: it is done either way.
+        return DutyCheck.objects.get(duty=duty, period_start=start)
     audit_record(actor=acting, action="role.duty_tick", obj=duty, data={"period_start": str(start)})
     return check
 
