@@ -346,9 +346,12 @@ def role_transfer(
     require_same_workspace(actor, role)
     now = timezone.now()
     Role.objects.select_for_update().filter(pk=role.pk).first()
-    holding = RoleHolding.objects.filter(role=role, membership=giver, ended_at__isnull=True).first()
+    holding = (
+        RoleHolding.objects.filter(role=role, membership=giver, ended_at__isnull=True)
+        .select_related("membership")
+        .first()
+    )
     if holding is not None:
-        holding.membership = giver
         _end_holding(holding, actor, now)
     if not RoleHolding.objects.filter(
         role=role, membership=receiver, ended_at__isnull=True
