@@ -114,56 +114,6 @@ def handover_new(request: ApiRequest, payload: HandoverIn) -> Status[dict[str, A
     return Status(201, _detail(request, handover))
 
 
-@router.get("/handovers/{handover_id}", response={200: HandoverDetailOut, 404: Problem})
-@requires(Role.GUEST)
-def handover(request: ApiRequest, handover_id: int) -> dict[str, Any]:
-    """One handover with its packet, assembled now, and its questions and answers."""
-    return _detail(request, handover_get_for(request.membership, handover_id))
-
-
-@router.post("/handovers/{handover_id}/acknowledge", response={200: HandoverDetailOut, **ERRORS})
-@requires(Role.GUEST)
-def handover_acknowledge_op(request: ApiRequest, handover_id: int) -> dict[str, Any]:
-    """The receiver takes the item over (anyone else: 404; no longer pending: 409)."""
-    found = handover_get_for(request.membership, handover_id)
-    handover_acknowledge(actor=request.membership, handover=found)
-    return _detail(request, found)
-
-
-@router.post("/handovers/{handover_id}/cancel", response={200: HandoverDetailOut, **ERRORS})
-@requires(Role.GUEST)
-def handover_cancel_op(request: ApiRequest, handover_id: int) -> dict[str, Any]:
-    """The giver or an admin cancels a pending handover (403 for others; 409 if not pending)."""
-    found = handover_get_for(request.membership, handover_id)
-    handover_cancel(actor=request.membership, handover=found)
-    return _detail(request, found)
-
-
-@router.post("/handovers/{handover_id}/questions", response={201: CommentOut, **ERRORS})
-@requires(Role.GUEST)
-def question_new(request: ApiRequest, handover_id: int, payload: QuestionIn) -> Status[Any]:
-    """Ask the other side of the handover a question; it awaits them until answered."""
-    found = handover_get_for(request.membership, handover_id)
-    return Status(201, handover_ask(actor=request.membership, handover=found, body=payload.body))
-
-
-@router.post(
-    "/handovers/{handover_id}/questions/{question_id}/answer",
-    response={201: CommentOut, **ERRORS},
-)
-@requires(Role.GUEST)
-def answer_new(
-    request: ApiRequest, handover_id: int, question_id: int, payload: AnswerIn
-) -> Status[Any]:
-    """Answer a question on the handover (409 if it was answered already)."""
-    found = handover_get_for(request.membership, handover_id)
-    question = question_get_for(request.membership, found, question_id)
-    answer = handover_answer(
-        actor=request.membership, handover=found, question=question, body=payload.body
-    )
-    return Status(201, answer)
-
-
 # --- Hand over everything -------------------------------------------------------------------
 
 
@@ -247,6 +197,56 @@ def bulk_start(request: ApiRequest, payload: BulkIn) -> Status[HandoverBatch]:
 def batch(request: ApiRequest, batch_id: int) -> HandoverBatch:
     """A "hand over everything" batch's progress."""
     return batch_get_for(request.membership, batch_id)
+
+
+@router.get("/handovers/{handover_id}", response={200: HandoverDetailOut, 404: Problem})
+@requires(Role.GUEST)
+def handover(request: ApiRequest, handover_id: int) -> dict[str, Any]:
+    """One handover with its packet, assembled now, and its questions and answers."""
+    return _detail(request, handover_get_for(request.membership, handover_id))
+
+
+@router.post("/handovers/{handover_id}/acknowledge", response={200: HandoverDetailOut, **ERRORS})
+@requires(Role.GUEST)
+def handover_acknowledge_op(request: ApiRequest, handover_id: int) -> dict[str, Any]:
+    """The receiver takes the item over (anyone else: 404; no longer pending: 409)."""
+    found = handover_get_for(request.membership, handover_id)
+    handover_acknowledge(actor=request.membership, handover=found)
+    return _detail(request, found)
+
+
+@router.post("/handovers/{handover_id}/cancel", response={200: HandoverDetailOut, **ERRORS})
+@requires(Role.GUEST)
+def handover_cancel_op(request: ApiRequest, handover_id: int) -> dict[str, Any]:
+    """The giver or an admin cancels a pending handover (403 for others; 409 if not pending)."""
+    found = handover_get_for(request.membership, handover_id)
+    handover_cancel(actor=request.membership, handover=found)
+    return _detail(request, found)
+
+
+@router.post("/handovers/{handover_id}/questions", response={201: CommentOut, **ERRORS})
+@requires(Role.GUEST)
+def question_new(request: ApiRequest, handover_id: int, payload: QuestionIn) -> Status[Any]:
+    """Ask the other side of the handover a question; it awaits them until answered."""
+    found = handover_get_for(request.membership, handover_id)
+    return Status(201, handover_ask(actor=request.membership, handover=found, body=payload.body))
+
+
+@router.post(
+    "/handovers/{handover_id}/questions/{question_id}/answer",
+    response={201: CommentOut, **ERRORS},
+)
+@requires(Role.GUEST)
+def answer_new(
+    request: ApiRequest, handover_id: int, question_id: int, payload: AnswerIn
+) -> Status[Any]:
+    """Answer a question on the handover (409 if it was answered already)."""
+    found = handover_get_for(request.membership, handover_id)
+    question = question_get_for(request.membership, found, question_id)
+    answer = handover_answer(
+        actor=request.membership, handover=found, question=question, body=payload.body
+    )
+    return Status(201, answer)
 
 
 # --- Readiness ------------------------------------------------------------------------------

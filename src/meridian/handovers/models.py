@@ -46,7 +46,11 @@ class Handover(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The "hand over everything" act this handover was part of, if any.
     batch = models.ForeignKey(
-        "handovers.HandoverBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="handovers"
+        "handovers.HandoverBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handovers",
     )
 
     class Meta:

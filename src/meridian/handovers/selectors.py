@@ -60,10 +60,15 @@ def handover_list_for(*, viewer: Membership, filters: HandoverFilters) -> QueryS
         rows = rows.filter(kind=filters.kind)
     if filters.batch is not None:
         rows = rows.filter(batch_id=filters.batch)
-    return rows.select_related("giver__profile", "receiver__profile").annotate(
-        open_questions=Count(
-            "comments", filter=Q(comments__is_question=True, comments__answered_at__isnull=True)
+    return (
+        rows.select_related("giver__profile", "receiver__profile")
+        .annotate(
+            open_questions=Count(
+                "comments",
+                filter=Q(comments__is_question=True, comments__answered_at__isnull=True),
+            )
         )
+        .order_by("-created_at", "-id")
     )
 
 
