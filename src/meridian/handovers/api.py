@@ -15,15 +15,15 @@ from meridian.handovers.access import batch_get_for, handover_get_for, question_
 from meridian.handovers.kinds import Packet, Readiness, handover_kinds
 from meridian.handovers.models import Handover, HandoverBatch
 from meridian.handovers.schemas import (
-    AnswerIn,
-    BatchOut,
-    BulkIn,
-    BulkPreviewOut,
-    CommentOut,
+    HandoverAnswerIn,
+    HandoverBatchOut,
+    HandoverBulkIn,
+    HandoverBulkPreviewOut,
+    HandoverCommentOut,
     HandoverDetailOut,
     HandoverIn,
     HandoverOut,
-    QuestionIn,
+    HandoverQuestionIn,
     ReadinessReportOut,
 )
 from meridian.handovers.selectors import (
@@ -130,7 +130,7 @@ def _member(request: ApiRequest, member_id: int | None) -> Membership:
     return member
 
 
-def _plan(payload: BulkIn, free: list[OwnedItem]) -> list[Assignment]:
+def _plan(payload: HandoverBulkIn, free: list[OwnedItem]) -> list[Assignment]:
     if payload.items is None:
         items = [(i.kind, i.object_id) for i in free]
         per_item: dict[str, int] = {}
@@ -149,9 +149,9 @@ def _plan(payload: BulkIn, free: list[OwnedItem]) -> list[Assignment]:
     return plan
 
 
-@router.post("/handovers/bulk/preview", response={200: BulkPreviewOut, **ERRORS})
+@router.post("/handovers/bulk/preview", response={200: HandoverBulkPreviewOut, **ERRORS})
 @requires(Role.MEMBER)
-def bulk_preview(request: ApiRequest, payload: BulkIn) -> dict[str, Any]:
+def bulk_preview(request: ApiRequest, payload: HandoverBulkIn) -> dict[str, Any]:
     """What "hand over everything" would do: each item, its receiver and its packet. Nothing
     is written."""
     member = _member(request, payload.member_id)
@@ -176,9 +176,9 @@ def bulk_preview(request: ApiRequest, payload: BulkIn) -> dict[str, Any]:
     }
 
 
-@router.post("/handovers/bulk", response={202: BatchOut, **ERRORS})
+@router.post("/handovers/bulk", response={202: HandoverBatchOut, **ERRORS})
 @requires(Role.MEMBER)
-def bulk_start(request: ApiRequest, payload: BulkIn) -> Status[HandoverBatch]:
+def bulk_start(request: ApiRequest, payload: HandoverBulkIn) -> Status[HandoverBatch]:
     """Hand over everything (or the items named) in one act; more than 50 items run in the
     background: follow ``GET /handovers/batches/{id}``. Each receiver is told once."""
     member = _member(request, payload.member_id)
@@ -192,7 +192,7 @@ def bulk_start(request: ApiRequest, payload: BulkIn) -> Status[HandoverBatch]:
     return Status(202, batch)
 
 
-@router.get("/handovers/batches/{batch_id}", response={200: BatchOut, 404: Problem})
+@router.get("/handovers/batches/{batch_id}", response={200: HandoverBatchOut, 404: Problem})
 @requires(Role.MEMBER)
 def batch(request: ApiRequest, batch_id: int) -> HandoverBatch:
     """A "hand over everything" batch's progress."""
@@ -224,9 +224,9 @@ def handover_cancel_op(request: ApiRequest, handover_id: int) -> dict[str, Any]:
     return _detail(request, found)
 
 
-@router.post("/handovers/{handover_id}/questions", response={201: CommentOut, **ERRORS})
+@router.post("/handovers/{handover_id}/questions", response={201: HandoverCommentOut, **ERRORS})
 @requires(Role.GUEST)
-def question_new(request: ApiRequest, handover_id: int, payload: QuestionIn) -> Status[Any]:
+def question_new(request: ApiRequest, handover_id: int, payload: HandoverQuestionIn) -> Status[Any]:
     """Ask the other side of the handover a question; it awaits them until answered."""
     found = handover_get_for(request.membership, handover_id)
     return Status(201, handover_ask(actor=request.membership, handover=found, body=payload.body))
@@ -234,11 +234,11 @@ def question_new(request: ApiRequest, handover_id: int, payload: QuestionIn) -> 
 
 @router.post(
     "/handovers/{handover_id}/questions/{question_id}/answer",
-    response={201: CommentOut, **ERRORS},
+    response={201: HandoverCommentOut, **ERRORS},
 )
 @requires(Role.GUEST)
 def answer_new(
-    request: ApiRequest, handover_id: int, question_id: int, payload: AnswerIn
+    request: ApiRequest, handover_id: int, question_id: int, payload: HandoverAnswerIn
 ) -> Status[Any]:
     """Answer a question on the handover (409 if it was answered already)."""
     found = handover_get_for(request.membership, handover_id)

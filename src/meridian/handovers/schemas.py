@@ -70,7 +70,7 @@ class PacketOut(Schema):
     sections: list[PacketSectionOut]
 
 
-class CommentOut(Schema):
+class HandoverCommentOut(Schema):
     id: int
     author: PersonRef
     parent_id: int | None
@@ -83,18 +83,18 @@ class CommentOut(Schema):
 
 class HandoverDetailOut(HandoverOut):
     packet: PacketOut | None = Field(..., description="Assembled now; null if the item is gone.")
-    comments: list[CommentOut]
+    comments: list[HandoverCommentOut]
 
 
-class QuestionIn(Schema):
+class HandoverQuestionIn(Schema):
     body: str = Field(..., description="Markdown.")
 
 
-class AnswerIn(Schema):
+class HandoverAnswerIn(Schema):
     body: str = Field(..., description="Markdown.")
 
 
-class BulkItemIn(Schema):
+class HandoverBulkItemIn(Schema):
     kind: str
     object_id: int = Field(..., ge=1, le=2**53)
     receiver_id: int | None = Field(
@@ -102,20 +102,20 @@ class BulkItemIn(Schema):
     )
 
 
-class BulkIn(Schema):
+class HandoverBulkIn(Schema):
     member_id: int | None = Field(
         None, description="Whose items (admins); default: yours.", ge=1, le=2**53
     )
     receiver_ids: list[int] = Field(
         default_factory=list, description="Receivers taking the items in turn (round-robin)."
     )
-    items: list[BulkItemIn] | None = Field(
+    items: list[HandoverBulkItemIn] | None = Field(
         None, description="Which items; default: everything the member holds and can hand over."
     )
     note: str = ""
 
 
-class OwnedItemOut(Schema):
+class HandoverOwnedItemOut(Schema):
     kind: str
     object_id: int
     label: str
@@ -125,12 +125,12 @@ class OwnedItemOut(Schema):
     packet: PacketOut | None = Field(..., description="Previewed for the first 100 items only.")
 
 
-class BulkPreviewOut(Schema):
+class HandoverBulkPreviewOut(Schema):
     member: PersonRef
-    items: list[OwnedItemOut]
+    items: list[HandoverOwnedItemOut]
 
 
-class BatchOut(Schema):
+class HandoverBatchOut(Schema):
     id: int
     state: str = Field(..., description="running, done or failed.")
     total: int
@@ -141,7 +141,7 @@ class BatchOut(Schema):
     finished_at: datetime | None
 
 
-class CheckOut(Schema):
+class ReadinessCheckOut(Schema):
     key: str
     label: str
     ok: bool
@@ -159,7 +159,7 @@ class ReadinessOut(Schema):
     contributors_90d: int
     holder_ids: list[int]
     group: str
-    checks: list[CheckOut]
+    checks: list[ReadinessCheckOut]
 
 
 class MemberReadinessOut(Schema):
