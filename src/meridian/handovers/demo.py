@@ -54,8 +54,8 @@ def demo_handovers(workspace: Workspace, members: dict[str, Any]) -> list[Handov
                             body="Who is the contact at the vendor, and is the deadline firm?",
                         )
                     elif state == "acknowledged":
-                        handover_acknowledge(actor=receiver, handover=handover)
+                        handover = handover_acknowledge(actor=receiver, handover=handover)
                     elif state == "cancelled":
-                        handover_cancel(actor=giver, handover=handover)
+                        handover = handover_cancel(actor=giver, handover=handover)
                     made.append(handover)
     return made
