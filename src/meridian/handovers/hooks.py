@@ -18,7 +18,7 @@ registry.nav(
         label="Readiness",
         url_name="handover_readiness",
         order=28,
-        current_prefixes=("handover_",),
+        current_prefixes=("handover_readiness",),
     )
 )
 
