@@ -330,3 +330,28 @@ def test_an_items_page_shows_hand_over_then_the_pending_badge(workspace, item, g
         )
         html = _render_panels("task.actions", giver, item.pk)
     assert f"In handover: {giver.profile.display_name} → {receiver.profile.display_name}" in html
+
+
+def test_a_guest_reads_only_handovers_they_are_part_of(client, workspace, item, receiver):
+    from meridian.workspaces.models import Role
+    from tests import factories
+
+    h = handover(item, receiver)
+    guest = factories.member(workspace, role=Role.GUEST)
+    response = signed_in(client, guest).get(url("handover_detail", workspace, handover_id=h.pk))
+    assert response.status_code == 404
+
+
+def test_the_list_answers_htmx_with_the_table_only(client, workspace, item, receiver):
+    handover(item, receiver)
+    response = signed_in(client, receiver).get(
+        url("handover_list", workspace) + "?state=pending", HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert 'id="handover-list"' in html and "<html" not in html and "Vendor migration" in html
+
+
+def test_someone_elses_batch_is_404(client, workspace, giver, member):
+    batch = HandoverBatch.objects.create(workspace=workspace, giver=giver, created_by=giver)
+    response = signed_in(client, member).get(url("handover_batch", workspace, batch_id=batch.pk))
+    assert response.status_code == 404
