@@ -355,3 +355,11 @@ def test_someone_elses_batch_is_404(client, workspace, giver, member):
     batch = HandoverBatch.objects.create(workspace=workspace, giver=giver, created_by=giver)
     response = signed_in(client, member).get(url("handover_batch", workspace, batch_id=batch.pk))
     assert response.status_code == 404
+
+
+def test_the_packet_page_of_a_deleted_item_says_so(client, workspace, item, receiver):
+    h = handover(item, receiver)
+    Brief.objects.filter(pk=item.pk).delete()
+    response = signed_in(client, receiver).get(url("handover_detail", workspace, handover_id=h.pk))
+    assert response.status_code == 200
+    assert "The brief is no longer there to assemble a packet from." in response.content.decode()

@@ -4,8 +4,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from meridian.core.errors import NotFound
 from meridian.handovers.kinds import HandoverKind, Packet, Readiness, handover_kinds
 from meridian.handovers.models import Handover, HandoverComment, HandoverState
 from meridian.workspaces.models import Membership
@@ -107,7 +109,7 @@ def handover_detail_for(*, viewer: Membership, handover: Handover) -> HandoverDe
         item_url = kind.url(viewer.workspace.slug, handover.object_id)
         try:
             packet = kind.packet(viewer, handover.object_id)
-        except Exception:
+        except (NotFound, ObjectDoesNotExist):  # the item is gone or hidden: the page says so
             packet = None
     answers = HandoverComment.objects.select_related("author__profile").order_by("created_at", "id")
     questions = list(
