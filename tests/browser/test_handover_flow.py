@@ -73,11 +73,19 @@ def test_hand_over_read_the_packet_ask_and_acknowledge(live_server, browser: Bro
         sign_in(giving, live_server.url, ada.user)
         page = giving.new_page()
 
+        # "Hand over everything" lists both of her briefs, each packet previewed (collapsed).
+        page.goto(f"/w/{ws.slug}/handovers/everything/")
+        expect(page.locator("details.packet-preview")).to_have_count(2)
+        assert structure_problems(page) == []
+        assert axe_violations(page) == []
+
         # Ada reads the packet Bikash will get, then hands the brief over with a note.
         page.goto(f"/w/{ws.slug}/handovers/new/?kind=brief&id={item.pk}")
         preview = page.get_by_role("region", name="What they will read: the packet")
         expect(preview).to_contain_text("Move billing to the new vendor by March.")
         expect(preview).to_contain_text("Do we keep the old invoices?")
+        assert structure_problems(page) == []
+        assert axe_violations(page) == []
         page.get_by_label("Hand over to").select_option(label="Bikash Rai")
         page.get_by_label("Note for them").fill(
             "The vendor call is **Thursday**; Carmen knows the history."
