@@ -114,7 +114,7 @@ def test_the_list_filters_and_keeps_a_constant_query_count(client, workspace, gi
     assert get(client, "/handovers?direction=incoming", bearer(giver)).json()["items"] == []
 
 
-def test_bulk_preview_start_and_status(client, giver, receiver, member):
+def test_bulk_preview_start_and_status(client, workspace, giver, receiver, member):
     items = many_briefs(giver, 3)
     body = {"receiver_ids": [receiver.pk, member.pk], "note": "On leave."}
     preview = send(client, "POST", "/handovers/bulk/preview", body, bearer(giver))
@@ -130,7 +130,14 @@ def test_bulk_preview_start_and_status(client, giver, receiver, member):
     assert (batch["state"], batch["done"], batch["total"]) == ("done", 3, 3)
     status = get(client, f"/handovers/batches/{batch['id']}", bearer(giver))
     assert status.json()["percent"] == 100
-    problem(get(client, f"/handovers/batches/{batch['id']}", bearer(receiver)), 404)
+    problem(get(client, f"/handovers/batches/{batch['id']}", bearer(person(workspace))), 404)
+
+    # Each receiver takes over everything waiting for them at once.
+    taken = send(
+        client, "POST", f"/handovers/batches/{batch['id']}/acknowledge", None, bearer(receiver)
+    )
+    assert taken.json() == {"acknowledged": 2}
+    assert Brief.objects.filter(author=receiver).count() == 2
 
 
 def test_bulk_without_receivers_is_422_and_writes_nothing(client, giver):

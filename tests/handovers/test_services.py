@@ -352,3 +352,26 @@ def test_a_batch_runs_in_a_constant_number_of_queries(workspace, giver, receiver
 
     # Under BULK_CHUNK items: one chunk either way.
     assert queries(60) == queries(240)
+
+
+def test_acknowledging_a_batch_takes_everything_waiting_and_tells_the_giver_once(
+    giver, receiver, member, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    from meridian.handovers.services import handover_acknowledge_batch
+
+    settings.TASKS = IMMEDIATE_TASKS
+    items = many_briefs(giver, 5)
+    plan = bulk_assign([("brief", b.pk) for b in items], [receiver.pk, member.pk], {})
+    batch = handover_bulk_start(actor=giver, member=giver, assignments=plan)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = handover_acknowledge_batch(actor=receiver, batch=batch)
+
+    assert taken == 3
+    assert Brief.objects.filter(author=receiver).count() == 3
+    assert Handover.objects.filter(receiver=member, state=HandoverState.PENDING).count() == 2
+    assert open_items(receiver) == []
+    assert [m.subject for m in mailoutbox if giver.user.email in m.to] == [
+        f"[{giver.workspace.name}] {receiver.profile.display_name} took over 3 items you handed them"
+    ]
+    assert handover_acknowledge_batch(actor=receiver, batch=batch) == 0

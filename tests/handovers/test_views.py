@@ -363,3 +363,17 @@ def test_the_packet_page_of_a_deleted_item_says_so(client, workspace, item, rece
     response = signed_in(client, receiver).get(url("handover_detail", workspace, handover_id=h.pk))
     assert response.status_code == 200
     assert "The brief is no longer there to assemble a packet from." in response.content.decode()
+
+
+def test_a_receiver_acknowledges_all_of_a_batch_from_the_list(client, workspace, giver, receiver):
+    from meridian.handovers.services import Assignment, handover_bulk_start
+
+    items = many_briefs(giver, 3)
+    plan = [Assignment("brief", b.pk, receiver.pk) for b in items]
+    batch = handover_bulk_start(actor=giver, member=giver, assignments=plan)
+    c = signed_in(client, receiver)
+    page = c.get(url("handover_list", workspace) + f"?batch={batch.pk}")
+    assert "Acknowledge all 3" in page.content.decode()
+    response = c.post(url("handover_batch_acknowledge", workspace, batch_id=batch.pk))
+    assert response.status_code == 302
+    assert Brief.objects.filter(author=receiver).count() == 3

@@ -38,10 +38,13 @@ def question_get_for(viewer: Membership, handover: Handover, comment_id: int) ->
 
 
 def batch_get_for(viewer: Membership, batch_id: int) -> HandoverBatch:
-    """A "hand over everything" batch the viewer started or is handed from (admins: any)."""
+    """A "hand over everything" batch the viewer started, is handed from or receives items of
+    (admins: any)."""
     batch = HandoverBatch.objects.filter(workspace_id=viewer.workspace_id, pk=batch_id).first()
     if batch is None or (
-        not viewer.is_admin and viewer.pk not in (batch.giver_id, batch.created_by_id)
+        not viewer.is_admin
+        and viewer.pk not in (batch.giver_id, batch.created_by_id)
+        and not batch.handovers.filter(receiver_id=viewer.pk).exists()
     ):
         raise NotFound("No such handover batch in this workspace.")
     return batch

@@ -39,6 +39,7 @@ from meridian.handovers.services import (
     Assignment,
     bulk_assign,
     handover_acknowledge,
+    handover_acknowledge_batch,
     handover_answer,
     handover_ask,
     handover_bulk_start,
@@ -193,7 +194,7 @@ def bulk_start(request: ApiRequest, payload: HandoverBulkIn) -> Status[HandoverB
 
 
 @router.get("/handovers/batches/{batch_id}", response={200: HandoverBatchOut, 404: Problem})
-@requires(Role.MEMBER)
+@requires(Role.GUEST)
 def batch(request: ApiRequest, batch_id: int) -> HandoverBatch:
     """A "hand over everything" batch's progress."""
     return batch_get_for(request.membership, batch_id)
@@ -247,6 +248,21 @@ def answer_new(
         actor=request.membership, handover=found, question=question, body=payload.body
     )
     return Status(201, answer)
+
+
+class BatchAcknowledgedOut(Schema):
+    acknowledged: int
+
+
+@router.post(
+    "/handovers/batches/{batch_id}/acknowledge",
+    response={200: BatchAcknowledgedOut, **ERRORS},
+)
+@requires(Role.GUEST)
+def batch_acknowledge(request: ApiRequest, batch_id: int) -> dict[str, int]:
+    """Take over every item of a batch still waiting for you; the giver is told once."""
+    found = batch_get_for(request.membership, batch_id)
+    return {"acknowledged": handover_acknowledge_batch(actor=request.membership, batch=found)}
 
 
 # --- Readiness ------------------------------------------------------------------------------

@@ -278,6 +278,52 @@ def handover_acknowledge(*, actor: Membership, handover: Handover) -> Handover:
 
 
 @transaction.atomic
+def handover_acknowledge_batch(*, actor: Membership, batch: HandoverBatch) -> int:
+    """The receiver takes over every item of a batch still waiting for them, in one step.
+
+    Each item is transferred by its kind as one acknowledgement would; the giver is told once,
+    with the number of items. Returns how many were acknowledged (0 when none waited).
+    """
+    if batch.workspace_id != actor.workspace_id:
+        raise NotFound("No such handover batch in this workspace.")
+    waiting = list(
+        Handover.objects.select_for_update(of=("self",))
+        .select_related("giver__profile", "receiver__profile", "workspace")
+        .filter(batch=batch, receiver=actor, state=HandoverState.PENDING)
+        .order_by("pk")
+    )
+    if not waiting:
+        return 0
+    kinds = handover_kinds()
+    now = timezone.now()
+    for handover in waiting:
+        handable = kinds.get(handover.kind)
+        if handable is None:
+            raise NotFound(f"Nothing of the kind {handover.kind!r} can be handed over.")
+        handable.transfer(handover.object_id, handover.giver, handover.receiver, actor)
+        handover.state = HandoverState.ACKNOWLEDGED
+        handover.acknowledged_at = now
+    Handover.objects.bulk_update(waiting, ["state", "acknowledged_at"])
+    inbox_resolve(
+        cause=[received_cause(h) for h in waiting] + [batch_cause(batch)], recipient=actor
+    )
+    giver = waiting[0].giver
+    n = len(waiting)
+    notification_send(
+        recipient=giver,
+        kind="handovers.acknowledged",
+        subject=f"{_name(actor)} took over {n} item{'s' if n != 1 else ''} you handed them",
+        url=reverse("handover_list", kwargs={"workspace": waiting[0].workspace.slug})
+        + f"?batch={batch.pk}",
+        actor=actor,
+    )
+    audit_record(
+        actor=actor, action="handover.acknowledge_batch", obj=batch, data={"acknowledged": n}
+    )
+    return n
+
+
+@transaction.atomic
 def handover_cancel(*, actor: Membership, handover: Handover) -> Handover:
     """The giver (or an admin) takes the handover back; the item stays with the giver."""
     if handover.workspace_id != actor.workspace_id:

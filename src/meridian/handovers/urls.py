@@ -7,6 +7,11 @@ urlpatterns = [
     path("new/", views.handover_new, name="handover_new"),
     path("everything/", views.handover_everything, name="handover_everything"),
     path("batches/<int:batch_id>/", views.batch_status, name="handover_batch"),
+    path(
+        "batches/<int:batch_id>/acknowledge/",
+        views.batch_acknowledge,
+        name="handover_batch_acknowledge",
+    ),
     path("readiness/", views.readiness, name="handover_readiness"),
     path("<int:handover_id>/", views.handover_detail, name="handover_detail"),
     path("<int:handover_id>/acknowledge/", views.acknowledge, name="handover_acknowledge"),

@@ -32,6 +32,7 @@ from meridian.handovers.selectors import (
 from meridian.handovers.services import (
     bulk_assign,
     handover_acknowledge,
+    handover_acknowledge_batch,
     handover_answer,
     handover_ask,
     handover_bulk_start,
@@ -73,7 +74,13 @@ def handover_list(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     )
     rows = handover_list_for(viewer=request.membership, filters=filters)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    waiting = 0
+    if filters.batch is not None:
+        waiting = rows.filter(
+            receiver_id=request.membership.pk, state=HandoverState.PENDING
+        ).count()
     context = {
+        "waiting_in_batch": waiting,
         "page": page,
         "filters": filters,
         "directions": DIRECTIONS,
@@ -277,8 +284,20 @@ def handover_everything(request: WorkspaceRequest, workspace: str) -> HttpRespon
     return render(request, "handovers/everything.html", context, status=status)
 
 
+@require_POST
+@requires(Role.GUEST)
+def batch_acknowledge(request: WorkspaceRequest, workspace: str, batch_id: int) -> HttpResponse:
+    """The receiver takes over every item of a batch waiting for them."""
+    batch = batch_get_for(request.membership, batch_id)
+    n = handover_acknowledge_batch(actor=request.membership, batch=batch)
+    messages.success(request, f"{n} item{'s' if n != 1 else ''} are yours now.")
+    return redirect(
+        reverse("handover_list", kwargs={"workspace": workspace}) + f"?batch={batch.pk}"
+    )
+
+
 @vary_on_headers("HX-Request")
-@requires(Role.MEMBER)
+@requires(Role.GUEST)
 def batch_status(request: WorkspaceRequest, workspace: str, batch_id: int) -> HttpResponse:
     """A "hand over everything" batch: its progress bar while it runs, then its handovers."""
     batch = batch_get_for(request.membership, batch_id)
