@@ -34,6 +34,7 @@ from meridian.workspaces.services import (
 from tests import factories
 from tests.decisions.support import victim_decisions
 from tests.delivery.support import victim_delivery
+from tests.handovers.support import victim_handovers
 from tests.recordings.support import victim_recording
 from tests.roles.tenancy import victim_roles
 from tests.webhooks.support import victim_webhooks
@@ -127,6 +128,7 @@ def victim(db, settings, tmp_path):
         **victim_webhooks(admin),  # endpoint_id, host_id
         **victim_delivery(admin, other),  # delivery_id
         **victim_roles(admin, other),  # role_id, duty_id, time_off_id
+        **victim_handovers(admin, other, brief),  # handover_id, question_id, batch_id
     }
     return ws, ids
 

@@ -44,6 +44,14 @@ class Handover(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The "hand over everything" act this handover was part of, if any.
+    batch = models.ForeignKey(
+        "handovers.HandoverBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handovers",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -78,3 +86,76 @@ class Handover(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state == HandoverState.PENDING
+
+
+class BatchState(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class HandoverBatch(models.Model):
+    """ "Hand over everything": one member's items handed to one or several people in one act."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    # Whose items are handed over (a member going on leave or leaving).
+    giver = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="handover_batches"
+    )
+    created_by = models.ForeignKey(
+        "workspaces.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    note_html = models.TextField(blank=True)
+    # [[kind, object_id, receiver_id], ...]: what was asked, in order; the run works through it.
+    plan = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    # Items left out because they were no longer the giver's or already in handover.
+    skipped = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=BatchState.choices, default=BatchState.RUNNING)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk}: {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else (self.done + self.skipped) * 100 // self.total
+
+
+class HandoverComment(models.Model):
+    """A question on a handover, or its answer: the receiver and the giver talk it through."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey("workspaces.Membership", on_delete=models.CASCADE, related_name="+")
+    # An answer names its question; a question has none.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
+    )
+    body = models.TextField()
+    body_html = models.TextField()
+    is_question = models.BooleanField(default=False)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["handover", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on handover {self.handover_id}"
+
+    @property
+    def is_open_question(self) -> bool:
+        return self.is_question and self.answered_at is None

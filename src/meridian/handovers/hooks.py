@@ -1,0 +1,89 @@
+"""What the handovers area plugs into the others (see meridian.core.registry): the readiness
+page in the navigation, the "Hand over" and readiness panels on the pages of every handable
+item, its notification kinds and inbox sources, and its demo data."""
+
+from typing import Any
+
+from django.urls import reverse
+
+from meridian.core import registry
+from meridian.core.registry import NotificationKind
+from meridian.handovers.demo import demo_handovers
+from meridian.handovers.kinds import handover_kinds
+from meridian.handovers.selectors import pending_handovers, readiness_one
+from meridian.notifications.sources import InboxSource, inbox_source
+
+registry.nav(
+    registry.NavEntry(
+        label="Readiness",
+        url_name="handover_readiness",
+        order=28,
+        current_prefixes=("handover_readiness",),
+    )
+)
+
+for notification in (
+    NotificationKind("handovers.received", "Handed a task, project or role", "now"),
+    NotificationKind("handovers.question", "Asked a question on a handover", "now", webhook=False),
+    NotificationKind(
+        "handovers.answered", "Your question on a handover was answered", "now", webhook=False
+    ),
+    NotificationKind("handovers.acknowledged", "Someone took over what you handed them", "digest"),
+    NotificationKind("handovers.cancelled", "A handover to you was cancelled", "digest"),
+):
+    registry.notification_kind(notification)
+
+inbox_source(
+    InboxSource("handovers.received", "Handovers to acknowledge", "{actor} is handing you this")
+)
+inbox_source(
+    InboxSource("handovers.batch", "Handovers to acknowledge", "{actor} is handing you these")
+)
+inbox_source(
+    InboxSource("handovers.question", "Questions on handovers", "{actor} asked you a question")
+)
+
+
+def _actions(kind: str) -> Any:
+    """The "Hand over" link, or the "In handover: A → B" badge, on an item of ``kind``."""
+
+    def context(viewer: Any, object_id: int) -> dict[str, Any] | None:
+        if viewer is None or kind not in handover_kinds():
+            return None
+        pending = pending_handovers(viewer.workspace_id, kind, [object_id]).get(object_id)
+        new_url = reverse("handover_new", kwargs={"workspace": viewer.workspace.slug})
+        return {
+            "handover_pending": pending,
+            "handover_new_url": f"{new_url}?kind={kind}&id={object_id}",
+            "handover_may": viewer.role != "guest",
+        }
+
+    return context
+
+
+def _readiness(kind: str) -> Any:
+    """One item's readiness score and its reasons."""
+
+    def context(viewer: Any, object_id: int) -> dict[str, Any] | None:
+        if viewer is None:
+            return None
+        found = readiness_one(viewer, kind, object_id)
+        return None if found is None else {"readiness": found}
+
+    return context
+
+
+for point, kind in (
+    ("task.actions", "task"),
+    ("project.actions", "project"),
+    ("role.actions", "role"),
+):
+    registry.panel(
+        registry.Panel(point, "handovers/_panel_actions.html", context=_actions(kind), order=50)
+    )
+    registry.panel(
+        registry.Panel(point, "handovers/_panel_readiness.html", context=_readiness(kind), order=60)
+    )
+
+# After work (tasks, projects) and roles have seeded what people hold.
+registry.demo_seeder(registry.DemoSeeder(name="handovers", order=80, seed=demo_handovers))
