@@ -17,16 +17,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
+from django.db import transaction
 from django.db.models import F, Model, Q
 from django.tasks import task
 from django.utils import timezone
 
 from meridian.delivery.emails import digest_message, notice_message
-from meridian.delivery.models import Delivery, Digest
+from meridian.delivery.models import MAX_ATTEMPTS, Delivery, Digest
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
 
 
 def backoff(attempts: int) -> timedelta:
@@ -108,8 +107,25 @@ def _failed(model: type[Model], pk: int, exc: Exception) -> None:
     logger.warning(
         "Email for %s %s failed (attempt %s): %s", model.__name__, pk, row["attempts"], exc
     )
+    if model is Digest and row["attempts"] >= MAX_ATTEMPTS:
+        _digest_give_up(pk, exc)
+        return
     model._default_manager.filter(pk=pk).update(
         last_error=str(exc)[:500], lease_until=timezone.now() + backoff(row["attempts"])
+    )
+
+
+@transaction.atomic
+def _digest_give_up(pk: int, exc: Exception) -> None:
+    """The digest's last attempt failed: it is given up, and its notifications are no longer
+    counted as sent, so that the member's next digest carries them (nothing is lost)."""
+    Delivery.objects.filter(digest_id=pk, emailed_at__isnull=True).update(
+        sent_at=None, digest=None, repeat=False
+    )
+    Digest.objects.filter(pk=pk).update(
+        last_error=f"Given up after {MAX_ATTEMPTS} attempts; its notifications wait for the "
+        f"next digest. Last error: {exc}"[:500],
+        lease_until=None,
     )
 
 
