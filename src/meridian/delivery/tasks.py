@@ -158,6 +158,17 @@ def digest_items(digest_ids: list[int]) -> dict[int, list[Delivery]]:
     return items
 
 
+DIGEST_EMAIL_FIELDS = (
+    "pk",
+    "local_date",
+    "recipient__is_active",
+    "recipient__user__email",
+    "recipient__profile__time_zone",
+    "recipient__workspace__name",
+    "recipient__workspace__slug",
+)
+
+
 @task()
 def digest_email_send(*, digest_ids: list[int]) -> None:
     """Email members' digests, over one SMTP connection; one the mail server has accepted is
@@ -173,6 +184,8 @@ def digest_email_send(*, digest_ids: list[int]) -> None:
     digests = list(
         Digest.objects.filter(pk__in=digest_ids, lease_until=token)
         .select_related("recipient__user", "recipient__profile", "recipient__workspace")
+        # Only what the email says: not the profile's hours and focus blocks (JSON to decode).
+        .only(*DIGEST_EMAIL_FIELDS)
         .order_by("pk")
     )
     items = digest_items([d.pk for d in digests])
