@@ -6,6 +6,7 @@ from meridian.accounts import views as account_views
 from meridian.api import api
 from meridian.calendars import views as calendar_views
 from meridian.core import views as core_views
+from meridian.delivery import views as delivery_views
 from meridian.workspaces import views as workspace_views
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
         name="invitation_accept",
     ),
     path("w/<slug:workspace>/profile/notifications/", include("meridian.delivery.urls")),
+    path("w/<slug:workspace>/settings/urgent/", delivery_views.urgent_policy, name="urgent_policy"),
     path("w/<slug:workspace>/", include("meridian.workspaces.urls")),
     path("w/<slug:workspace>/", include("meridian.accounts.urls")),
     path("w/<slug:workspace>/briefs/", include("meridian.briefs.urls")),

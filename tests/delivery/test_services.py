@@ -6,10 +6,13 @@ from typing import cast
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from meridian.core import registry
 from meridian.core.errors import ValidationFailed
 from meridian.delivery.models import Delivery, DeliverySettings, Digest
+from meridian.delivery.schedule import digest_build
 from meridian.delivery.selectors import hold_for, urgent_budget_for
 from meridian.delivery.services import (
     UrgentBudgetExceeded,
@@ -18,6 +21,7 @@ from meridian.delivery.services import (
     urgent_budget_check,
     urgent_policy_set,
 )
+from meridian.delivery.tasks import digest_email_send
 from tests import factories
 from tests.delivery.support import WEEKDAYS_9_TO_5, notice, run_tick
 
@@ -597,3 +601,33 @@ def test_the_html_part_escapes_what_members_wrote(
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;b&gt;Plan&lt;/b&gt;" in page
     assert "> &lt;b&gt; <img src=x onerror=alert(1)>" in plain(message)  # text part: as written
+
+
+def test_sending_digests_reads_their_recipients_once_whatever_their_number(
+    workspace, time_machine, smtp_inbox
+):
+    time_machine.move_to(KATHMANDU_0800, tick=False)
+    digests = []
+    for n in range(4):
+        member = _digest_setup(workspace)
+        delivery_accept(notice(member, kind="test.replied", subject=f"Reply {n}"))
+        digests.append(
+            digest_build(
+                recipient_id=member.pk,
+                workspace_id=workspace.pk,
+                day=KATHMANDU_0800.date(),
+                now=KATHMANDU_0800,
+            ).pk
+        )
+
+    with CaptureQueriesContext(connection) as one:
+        digest_email_send.call(digest_ids=digests[:1])
+    with CaptureQueriesContext(connection) as three:
+        digest_email_send.call(digest_ids=digests[1:])
+
+    # Each more digest costs only its own "accepted" record, nothing read per recipient.
+    assert len(three) - len(one) == 2
+    assert len(smtp_inbox.received) == 4
+    boundaries = {message.get_boundary() for _, message in smtp_inbox.received}
+    assert len(boundaries) == 4  # a random MIME boundary of its own per email
+    assert all(plain(message) and html(message) for _, message in smtp_inbox.received)

@@ -4,9 +4,12 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from meridian.delivery.models import DeliveryPreference, DeliverySettings
-from meridian.delivery.selectors import preferences_for
+from meridian.core.models import AuditEntry
+from meridian.delivery.models import DeliveryPreference, DeliverySettings, UrgentPolicy
+from meridian.delivery.selectors import preferences_for, urgent_budget_for
+from meridian.delivery.services import urgent_budget
 from meridian.workspaces.models import Profile
 from tests.delivery import support  # noqa: F401  (declares the kinds the page lists)
 
@@ -102,3 +105,52 @@ def test_the_profile_page_links_to_the_notification_preferences(client, member):
     html = client.get(reverse("profile", kwargs={"workspace": member.workspace.slug})).content
 
     assert f'href="{page(member.workspace)}"'.encode() in html
+
+
+# --- Workspace settings: the urgent budget (admins) ----------------------------------------
+
+
+def settings_page(ws) -> str:
+    return reverse("urgent_policy", kwargs={"workspace": ws.slug})
+
+
+def test_an_admin_sets_the_weekly_urgent_budget_on_the_settings_page(client, admin, member):
+
+    client.force_login(admin.user)
+
+    shown = client.get(settings_page(admin.workspace)).content.decode()
+    response = client.post(settings_page(admin.workspace), {"weekly_budget": "5"})
+
+    assert 'name="weekly_budget" value="3"' in shown
+    assert ">Settings</a>" in shown  # in the navigation, for admins
+    assert response.status_code == 302
+    assert urgent_budget(admin.workspace_id) == 5
+    assert urgent_budget_for(viewer=member, now=timezone.now()).left == 5
+    entry = AuditEntry.objects.get(action="delivery.urgent_budget")
+    assert entry.data == {"weekly": 5}
+
+
+@pytest.mark.parametrize("value", ["51", "-1", "many"])
+def test_an_invalid_urgent_budget_is_a_field_error_and_changes_nothing(client, admin, value):
+
+    client.force_login(admin.user)
+
+    response = client.post(settings_page(admin.workspace), {"weekly_budget": value})
+
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_weekly_budget_error"' in html
+    if value != "many":
+        assert "The weekly urgent budget must be between 0 and 50." in html
+    assert not UrgentPolicy.objects.exists()
+    assert not AuditEntry.objects.filter(action="delivery.urgent_budget").exists()
+
+
+def test_members_cannot_open_the_settings_page_nor_see_it_in_the_navigation(client, member):
+
+    client.force_login(member.user)
+
+    assert client.get(settings_page(member.workspace)).status_code == 403
+    assert client.post(settings_page(member.workspace), {"weekly_budget": "9"}).status_code == 403
+    assert ">Settings</a>" not in client.get(page(member.workspace)).content.decode()
+    assert not UrgentPolicy.objects.exists()

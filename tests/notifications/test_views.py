@@ -168,7 +168,26 @@ def test_the_page_costs_the_same_queries_for_50_or_500_items(signed_in, kathmand
     many_items(kathmandu, 500, actor=ada)
     with CaptureQueriesContext(connection) as many:
         signed_in.get(url("inbox", kathmandu), headers=headers)
-    assert len(many) == len(few)
+    # Session, user, membership; the three tab counts in one statement; the page's ids; its rows.
+    assert len(many) == len(few) == 6
+    counts = [q["sql"] for q in many.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1
+
+
+def test_the_nav_badge_shows_the_count_the_page_made_without_asking_again(
+    signed_in, kathmandu, ada
+):
+    many_items(kathmandu, 3, actor=ada)
+
+    html = signed_in.get(url("inbox", kathmandu)).content.decode()
+
+    badge = html[html.index('id="inbox-count"') :]
+    badge = badge[: badge.index("</span></span>")]
+    assert 'hx-trigger="badge-poll, inbox-changed from:body"' in badge
+    assert badge.endswith('<span class="nav-count">3<span class="visually-hidden"> waiting')
+    # Elsewhere the badge still loads itself.
+    other = signed_in.get(url("profile", kathmandu)).content.decode()
+    assert 'hx-trigger="load, badge-poll, inbox-changed from:body"' in other
 
 
 def test_a_bad_snooze_with_htmx_comes_back_in_the_item_naming_the_problem(

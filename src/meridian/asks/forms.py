@@ -10,9 +10,11 @@ from collections.abc import Callable, Sequence
 
 from django import forms
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from meridian.asks.people import DayOffShift, Invitee
+from meridian.core import registry
 from meridian.workspaces.models import Membership, Team
 
 
@@ -75,3 +77,26 @@ def invitees_from_picker(values: Sequence[str], *, required: bool = True) -> lis
         elif kind == "member" and key.isdigit():
             found.append(Invitee(member_id=int(key), required=required))
     return found
+
+
+URGENT_LABEL = "Urgent — deliver now, even outside their working hours"
+URGENT_HELP = "Use it sparingly: each member has a small weekly budget of urgent notices."
+
+
+def urgent_field() -> forms.BooleanField:
+    """The "urgent" checkbox every asking form offers (a brief, a proposal, a question)."""
+    return forms.BooleanField(required=False, label=URGENT_LABEL, help_text=URGENT_HELP)
+
+
+def offer_urgent[F: forms.Form](form: F, viewer: Membership) -> F:
+    """Say on the form's "urgent" field how many the viewer has left this week; without an
+    urgent budget (no delivery layer installed) the field goes away."""
+    if "urgent" not in form.fields:
+        return form
+    budget = registry.urgent_left(viewer, timezone.now())
+    if budget is None:
+        del form.fields["urgent"]
+        return form
+    left, weekly = budget
+    form.fields["urgent"].label = f"{URGENT_LABEL} ({left} of {weekly} left this week)"
+    return form

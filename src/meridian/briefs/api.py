@@ -229,6 +229,7 @@ def comment_new(request: ApiRequest, brief_id: int, payload: CommentIn) -> Statu
         at_seconds=payload.at_seconds,
         is_question=payload.is_question,
         answers_parent=payload.answers_parent,
+        urgent=payload.urgent,
     )
     return Status(201, comment_get_for(request.membership, found, comment.pk))
 

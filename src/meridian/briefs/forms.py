@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from meridian.asks.forms import invitees_from_picker
+from meridian.asks.forms import invitees_from_picker, urgent_field
 from meridian.asks.people import Invitee
 from meridian.briefs.models import AskKind, LinkRelation
 from meridian.briefs.services import Deadline, Meeting
@@ -68,11 +68,7 @@ class BriefForm(forms.Form):
         required=False, min_value=1, label="People in the meeting this replaces"
     )
     # Only when writing a brief; its label says how many the author has left (views.brief_new).
-    urgent = forms.BooleanField(
-        required=False,
-        label="Urgent — deliver now, even outside their working hours",
-        help_text="Use it sparingly: each member has a small weekly budget of urgent notices.",
-    )
+    urgent = urgent_field()
     meeting_minutes = forms.IntegerField(
         required=False, min_value=1, label="Minutes the meeting would take"
     )
@@ -150,6 +146,9 @@ class CommentForm(forms.Form):
         help_text="Optional: a moment in the recording, e.g. 1:05.",
     )
     is_question = forms.BooleanField(required=False, label="This is a question")
+    # Only for a question: the brief's author is told at once (views._render_brief says how
+    # many the viewer has left).
+    urgent = urgent_field()
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     answers_parent = forms.BooleanField(required=False, label="This answers the question")
 

@@ -197,6 +197,14 @@ class CommentIn(Schema):
     at_seconds: float | None = Field(None, description="Pin to this moment of the recording.")
     is_question: bool = False
     answers_parent: bool = Field(False, description="This reply answers its parent question.")
+    urgent: bool = Field(
+        False,
+        description=(
+            "A question only: tell the brief's author at once, even outside their working hours; "
+            "spends one of your weekly urgent notifications. Over budget: 429 saying when it "
+            "refills, nothing written."
+        ),
+    )
 
 
 class CommentPatch(Schema):

@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -18,6 +17,7 @@ from meridian.asks.forms import (
     day_off_form_status,
     day_off_shifts_to_confirm,
     days_off_digest,
+    offer_urgent,
     participant_choices,
 )
 from meridian.briefs import files
@@ -60,7 +60,6 @@ from meridian.briefs.services import (
     question_answer,
     respond,
 )
-from meridian.core import registry
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
 from meridian.core.submission import once_per_submission, saved, submitted
@@ -115,13 +114,7 @@ def _brief_form(request: WorkspaceRequest, data: Any = None, initial: Any = None
     members = list(member_choices_for(viewer=viewer))
     choices = participant_choices(members, list(team_list_for(viewer=viewer)), viewer)
     form = BriefForm(data, initial=initial, choices=choices, zone=viewer.profile.time_zone)
-    budget = registry.urgent_left(viewer, timezone.now())
-    if budget is None:
-        del form.fields["urgent"]
-    else:
-        left, weekly = budget
-        field = form.fields["urgent"]
-        field.label = f"{field.label} ({left} of {weekly} left this week)"
+    offer_urgent(form, viewer)
     return form
 
 
@@ -256,10 +249,16 @@ def _render_brief(
 ) -> HttpResponse:
     viewer = request.membership
     detail = detail or brief_detail_for(viewer=viewer, brief=brief)
+    comment_form = comment_form or CommentForm(auto_id="c-%s")
+    if brief.author_id == viewer.pk:
+        # A question asks the brief's author: their own has nobody to reach urgently.
+        comment_form.fields.pop("urgent", None)
+    else:
+        offer_urgent(comment_form, viewer)
     context = {
         "brief": brief,
         "detail": detail,
-        "comment_form": comment_form or CommentForm(auto_id="c-%s"),
+        "comment_form": comment_form,
         "response_form": response_form or ResponseForm(auto_id="r-%s"),
         "link_form": link_form or _link_form(request, brief),
         "file_form": file_form or _file_form(),
@@ -336,9 +335,10 @@ def comment_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> Htt
                 at_seconds=data["at"],
                 is_question=data["is_question"],
                 answers_parent=data["answers_parent"],
+                urgent=data.get("urgent", False),
             )
         except MeridianError as exc:
-            if exc.status_code not in (422, 400):
+            if exc.status_code not in (422, 400, 429):
                 raise
             add_service_errors(form, exc)
         else:
@@ -374,7 +374,7 @@ def response_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> Ht
         try:
             comment = respond(acting=viewer, brief=brief, body=form.cleaned_data["body"])
         except MeridianError as exc:
-            if exc.status_code not in (422, 400):
+            if exc.status_code not in (422, 400, 429):
                 raise
             add_service_errors(form, exc)
         else:
@@ -418,7 +418,7 @@ def comment_change(
         try:
             comment_edit(acting=viewer, comment=comment, body=form.cleaned_data["body"])
         except MeridianError as exc:
-            if exc.status_code not in (422, 400):
+            if exc.status_code not in (422, 400, 429):
                 raise
             add_service_errors(form, exc)
         else:
@@ -468,7 +468,7 @@ def link_new(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpRe
                 note=data["note"],
             )
         except MeridianError as exc:
-            if exc.status_code not in (422, 400):
+            if exc.status_code not in (422, 400, 429):
                 raise
             add_service_errors(form, exc, fields={"target_id": "target_record"})
         else:
@@ -562,7 +562,7 @@ def brief_close_view(request: WorkspaceRequest, workspace: str, brief_id: int) -
         try:
             brief_close(acting=viewer, brief=brief, summary=form.cleaned_data["summary"])
         except MeridianError as exc:
-            if exc.status_code not in (422, 400):
+            if exc.status_code not in (422, 400, 429):
                 raise
             add_service_errors(form, exc)
         else:

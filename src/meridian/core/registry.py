@@ -53,6 +53,9 @@ HELD_NOTES = "held_notes"
 URGENT_CHECKS = "urgent_checks"
 # ``left(viewer, now) -> (left, weekly)``: how many urgent notifications the viewer has left.
 URGENT_BUDGETS = "urgent_budgets"
+# ``deactivated(member, now) -> None``: a member was removed from the workspace; called inside
+# the removal's transaction, so that what awaits them or is on its way to them ends with it.
+MEMBER_DEACTIVATED = "member_deactivated"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False

@@ -231,6 +231,7 @@ def proposal_new(request: ApiRequest, payload: ProposalIn) -> Status[dict[str, A
         tags=payload.tags,
         brief=brief,
         open_now=payload.open,
+        urgent=payload.urgent,
     )
     return Status(201, _detail(request, proposal.pk))
 
@@ -321,7 +322,9 @@ def comment_new(
 ) -> Status[ProposalComment]:
     """Add to the discussion while the proposal is open."""
     found = proposal_get_for(request.membership, proposal_id)
-    comment = proposal_comment_add(acting=request.membership, proposal=found, body=payload.body)
+    comment = proposal_comment_add(
+        acting=request.membership, proposal=found, body=payload.body, urgent=payload.urgent
+    )
     return Status(201, comment)
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from meridian.asks.forms import invitees_from_picker
+from meridian.asks.forms import invitees_from_picker, urgent_field
 from meridian.asks.people import Invitee
 from meridian.briefs.models import Comment
 from meridian.decisions.ballots import Ballot
@@ -125,6 +125,9 @@ class ProposalForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
+
+    # Only when opening a new proposal; its label says how many are left (views._proposal_form).
+    urgent = urgent_field()
 
     def __init__(
         self,
@@ -293,6 +296,8 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label="Comment", widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown."
     )
+    # A question to the owner, told at once (views._render_proposal says how many are left).
+    urgent = urgent_field()
 
 
 class CloseForm(forms.Form):

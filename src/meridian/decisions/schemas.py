@@ -70,6 +70,14 @@ class ProposalIn(ProposalFields):
         default_factory=list, description="Comments of the brief whose text become options."
     )
     open: bool = Field(True, description="Open at once (false keeps a draft).")
+    urgent: bool = Field(
+        False,
+        description=(
+            "Opened at once only: tell those asked at once, even outside their working hours; "
+            "spends one of the owner's weekly urgent notifications. Over budget: 429 saying when "
+            "it refills, nothing written."
+        ),
+    )
 
 
 class ProposalPatch(ProposalFields):
@@ -222,6 +230,15 @@ class StanceReceiptOut(Schema):
 
 class ProposalCommentIn(Schema):
     body: str = Field(..., description="Markdown.")
+    urgent: bool = Field(
+        False,
+        description=(
+            "A question to the owner: tell them at once, even outside their working hours; "
+            "spends one of your weekly urgent notifications. Over budget: 429 saying when it "
+            "refills, nothing written. 422 when the owner is not told (you are the owner, or a "
+            "blind proposal's owner has not given their stance)."
+        ),
+    )
 
 
 class ProposalCommentOut(Schema):

@@ -16,6 +16,7 @@ from meridian.asks.forms import (
     day_off_form_status,
     day_off_shifts_to_confirm,
     days_off_digest,
+    offer_urgent,
     participant_choices,
 )
 from meridian.briefs.access import brief_get_for
@@ -68,7 +69,7 @@ from meridian.decisions.services import (
     stance_submit,
 )
 from meridian.workspaces.access import WorkspaceRequest, requires, team_get_for
-from meridian.workspaces.models import Role
+from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.selectors import member_choices_for, team_list_for
 
 PER_PAGE = 25
@@ -133,7 +134,7 @@ def _proposal_form(
     members = list(member_choices_for(viewer=viewer))
     teams = list(team_list_for(viewer=viewer))
     comments = list(brief_comments_for_options(viewer=viewer, brief=brief)) if brief else []
-    return ProposalForm(
+    form = ProposalForm(
         data,
         initial=initial,
         choices=participant_choices(members, teams, viewer),
@@ -141,6 +142,7 @@ def _proposal_form(
         zone=viewer.profile.time_zone,
         comments=comments,
     )
+    return offer_urgent(form, viewer)
 
 
 @requires(Role.MEMBER)
@@ -187,6 +189,7 @@ def proposal_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
                 tags=form.tag_list(),
                 brief=brief,
                 open_now="open" in request.POST,
+                urgent=data.get("urgent", False),
             )
         except MeridianError as exc:
             add_service_errors(form, exc)
@@ -288,6 +291,15 @@ def _zone(request: WorkspaceRequest) -> Any:
     return week_of(request.membership.profile.time_zone, {}).zone
 
 
+def _comment_form(form: CommentForm, proposal: Proposal, viewer: Membership) -> CommentForm:
+    if proposal.owner_id == viewer.pk:
+        # An urgent comment asks the owner: the owner's own has nobody to reach urgently.
+        form.fields.pop("urgent", None)
+        return form
+    offer_urgent(form, viewer)
+    return form
+
+
 def _render_proposal(
     request: WorkspaceRequest,
     proposal: Proposal,
@@ -314,7 +326,9 @@ def _render_proposal(
         "detail": detail,
         "stance_form": stance_form
         or StanceForm(initial=initial, proposal=proposal, options=detail.options, auto_id="s-%s"),
-        "comment_form": comment_form or CommentForm(auto_id="c-%s"),
+        "comment_form": _comment_form(
+            comment_form or CommentForm(auto_id="c-%s"), proposal, viewer
+        ),
         "is_owner": proposal.owner_id == viewer.pk,
         "can_comment": not proposal.is_closed
         and (viewer.has_role(Role.MEMBER) or detail.me is not None),
@@ -408,10 +422,13 @@ def comment_new(request: WorkspaceRequest, workspace: str, proposal_id: int) -> 
     if form.is_valid():
         try:
             comment = proposal_comment_add(
-                acting=viewer, proposal=proposal, body=form.cleaned_data["body"]
+                acting=viewer,
+                proposal=proposal,
+                body=form.cleaned_data["body"],
+                urgent=form.cleaned_data.get("urgent", False),
             )
         except MeridianError as exc:
-            if exc.status_code not in (400, 422):
+            if exc.status_code not in (400, 422, 429):
                 raise
             add_service_errors(form, exc)
         else:

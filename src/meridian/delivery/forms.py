@@ -6,6 +6,7 @@ from django import forms
 
 from meridian.delivery.models import Channel
 from meridian.delivery.selectors import Preferences
+from meridian.delivery.services import MAX_URGENT_BUDGET
 
 
 def field_name(kind: str) -> str:
@@ -46,3 +47,18 @@ class PreferencesForm(forms.Form):
 
     def channels(self) -> dict[str, str]:
         return {choice.kind: self.cleaned_data[field_name(choice.kind)] for choice in self.kinds}
+
+
+class UrgentPolicyForm(forms.Form):
+    """An admin's weekly urgent budget per member (the service checks the range, as the API)."""
+
+    weekly_budget = forms.IntegerField(
+        label="Urgent notifications each member may send a week",
+        help_text=(
+            f"From 0 (nobody can send urgently) to {MAX_URGENT_BUDGET}. An urgent notification "
+            "reaches people at once, even outside their working hours, and names its sender."
+        ),
+        widget=forms.NumberInput(
+            attrs={"min": 0, "max": MAX_URGENT_BUDGET, "inputmode": "numeric"}
+        ),
+    )

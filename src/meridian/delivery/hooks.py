@@ -7,11 +7,19 @@ from meridian.core import registry
 from meridian.core.scheduler import Job
 from meridian.delivery import schedule
 from meridian.delivery.selectors import held_for_cause, urgent_budget_for
-from meridian.delivery.services import delivery_accept, urgent_budget_check
+from meridian.delivery.services import delivery_accept, delivery_stop_for, urgent_budget_check
 from meridian.delivery.views import profile_panel
 from meridian.workspaces.models import Membership
 
 registry.register(registry.NOTIFICATION_CHANNELS, delivery_accept)
+
+
+def _deactivated(member: Membership, now: datetime) -> None:
+    delivery_stop_for(recipient=member, now=now)
+
+
+# A removed member is emailed nothing more (held, digest, retried).
+registry.register(registry.MEMBER_DEACTIVATED, _deactivated)
 
 # In this order: a tick builds the digests that are due before it hands built ones to email.
 registry.register(registry.SCHEDULED_JOBS, Job("delivery.send", schedule.deliveries_due))
@@ -19,6 +27,17 @@ registry.register(registry.SCHEDULED_JOBS, Job("delivery.digest", schedule.diges
 registry.register(registry.SCHEDULED_JOBS, Job("digest.send", schedule.digests_to_send))
 registry.register(registry.SCHEDULED_JOBS, Job("delivery.retry", schedule.deliveries_to_retry))
 registry.register(registry.SCHEDULED_JOBS, Job("digest.retry", schedule.digests_to_retry))
+
+# Workspace settings for admins: the weekly urgent budget.
+registry.nav(
+    registry.NavEntry(
+        label="Settings",
+        url_name="urgent_policy",
+        order=85,
+        current_prefixes=("urgent_policy",),
+        visible=lambda membership: bool(membership and membership.is_admin),
+    )
+)
 
 # Read by the profile page (meridian.workspaces.views.PROFILE_PANELS).
 registry.register("profile_panels", profile_panel)

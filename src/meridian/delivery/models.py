@@ -6,6 +6,8 @@ from django.utils import timezone
 from meridian.workspaces.models import Membership, Workspace
 
 URGENT_BUDGET_DEFAULT = 3
+# How many times an email (one notification, or a digest) is tried before it is given up.
+MAX_ATTEMPTS = 5
 
 
 class Channel(models.TextChoices):

@@ -25,8 +25,8 @@ from meridian.core.moments import reader_zone
 from meridian.core.scheduler import Occurrence, run_key
 from meridian.delivery import rules as delivery_rules
 from meridian.delivery.holding import hold_until, local_moment, rules_for
-from meridian.delivery.models import Channel, Delivery, DeliverySettings, Digest
-from meridian.delivery.tasks import MAX_ATTEMPTS, delivery_email_send, digest_email_send
+from meridian.delivery.models import MAX_ATTEMPTS, Channel, Delivery, DeliverySettings, Digest
+from meridian.delivery.tasks import delivery_email_send, digest_email_send
 from meridian.notifications.models import InboxItem, InboxState
 
 # An inbox item's cause is this long at most (notifications.models.InboxItem.cause).

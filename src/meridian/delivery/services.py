@@ -20,11 +20,13 @@ from meridian.delivery.holding import (
     validate_quiet_hours,
 )
 from meridian.delivery.models import (
+    MAX_ATTEMPTS,
     URGENT_BUDGET_DEFAULT,
     Channel,
     Delivery,
     DeliveryPreference,
     DeliverySettings,
+    Digest,
     UrgentPolicy,
     UrgentUse,
 )
@@ -64,6 +66,23 @@ def _sender_zone(sender: Membership) -> str:
     )
 
 
+def _lock_sender(sender: Membership) -> None:
+    """Serialise the sender's urgent sends until the transaction ends.
+
+    Two sends at once by a sender with one left would otherwise both count the uses before
+    either writes its own, and both pass. On PostgreSQL the second waits here for the first
+    to commit, then counts its use; SQLite runs one writing transaction at a time (IMMEDIATE)
+    and ignores the lock. NO KEY: rows that merely point at the member are not blocked.
+    Outside a transaction (a read of the budget) there is nothing to serialise.
+    """
+    if transaction.get_connection().in_atomic_block:
+        list(
+            Membership.objects.select_for_update(no_key=True)
+            .filter(pk=sender.pk)
+            .values_list("pk", flat=True)
+        )
+
+
 def urgent_budget_check(*, sender: Membership, now: datetime, cause: str = "") -> int:
     """How many urgent notifications the sender has left this (their local) week.
 
@@ -71,6 +90,7 @@ def urgent_budget_check(*, sender: Membership, now: datetime, cause: str = "") -
     in the sender's own zone. A ``cause`` already sent urgently this week costs nothing again
     (the same ask to more people is one use).
     """
+    _lock_sender(sender)
     zone = _sender_zone(sender)
     week = delivery_rules.week_start(zone, now)
     uses = UrgentUse.objects.filter(sender_id=sender.pk, week=week)
@@ -250,3 +270,17 @@ def urgent_policy_set(*, acting: Membership, weekly_budget: int) -> UrgentPolicy
         actor=acting, action="delivery.urgent_budget", obj=policy, data={"weekly": weekly_budget}
     )
     return policy
+
+
+@transaction.atomic
+def delivery_stop_for(*, recipient: Membership, now: datetime) -> None:
+    """The member was removed from the workspace: nothing more is emailed to them.
+
+    Held and digest notifications not yet handed to email are dropped (as a notification whose
+    cause went away is); digests built but not yet accepted by the mail server are given up, so
+    that rejoining later does not bring back old mail.
+    """
+    Delivery.objects.filter(recipient=recipient, sent_at__isnull=True).delete()
+    Digest.objects.filter(recipient=recipient, emailed_at__isnull=True).update(
+        attempts=MAX_ATTEMPTS, lease_until=None, last_error="The member was removed."
+    )

@@ -17,16 +17,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
+from django.db import transaction
 from django.db.models import F, Model, Q
 from django.tasks import task
 from django.utils import timezone
 
 from meridian.delivery.emails import digest_message, notice_message
-from meridian.delivery.models import Delivery, Digest
+from meridian.delivery.models import MAX_ATTEMPTS, Delivery, Digest
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
 
 
 def backoff(attempts: int) -> timedelta:
@@ -108,8 +107,25 @@ def _failed(model: type[Model], pk: int, exc: Exception) -> None:
     logger.warning(
         "Email for %s %s failed (attempt %s): %s", model.__name__, pk, row["attempts"], exc
     )
+    if model is Digest and row["attempts"] >= MAX_ATTEMPTS:
+        _digest_give_up(pk, exc)
+        return
     model._default_manager.filter(pk=pk).update(
         last_error=str(exc)[:500], lease_until=timezone.now() + backoff(row["attempts"])
+    )
+
+
+@transaction.atomic
+def _digest_give_up(pk: int, exc: Exception) -> None:
+    """The digest's last attempt failed: it is given up, and its notifications are no longer
+    counted as sent, so that the member's next digest carries them (nothing is lost)."""
+    Delivery.objects.filter(digest_id=pk, emailed_at__isnull=True).update(
+        sent_at=None, digest=None, repeat=False
+    )
+    Digest.objects.filter(pk=pk).update(
+        last_error=f"Given up after {MAX_ATTEMPTS} attempts; its notifications wait for the "
+        f"next digest. Last error: {exc}"[:500],
+        lease_until=None,
     )
 
 
@@ -142,6 +158,17 @@ def digest_items(digest_ids: list[int]) -> dict[int, list[Delivery]]:
     return items
 
 
+DIGEST_EMAIL_FIELDS = (
+    "pk",
+    "local_date",
+    "recipient__is_active",
+    "recipient__user__email",
+    "recipient__profile__time_zone",
+    "recipient__workspace__name",
+    "recipient__workspace__slug",
+)
+
+
 @task()
 def digest_email_send(*, digest_ids: list[int]) -> None:
     """Email members' digests, over one SMTP connection; one the mail server has accepted is
@@ -157,6 +184,8 @@ def digest_email_send(*, digest_ids: list[int]) -> None:
     digests = list(
         Digest.objects.filter(pk__in=digest_ids, lease_until=token)
         .select_related("recipient__user", "recipient__profile", "recipient__workspace")
+        # Only what the email says: not the profile's hours and focus blocks (JSON to decode).
+        .only(*DIGEST_EMAIL_FIELDS)
         .order_by("pk")
     )
     items = digest_items([d.pk for d in digests])

@@ -9,9 +9,13 @@ from django.utils.safestring import SafeString
 
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
-from meridian.delivery.forms import PreferencesForm
+from meridian.delivery.forms import PreferencesForm, UrgentPolicyForm
 from meridian.delivery.selectors import preferences_for, urgent_budget_for
-from meridian.delivery.services import delivery_preferences_update
+from meridian.delivery.services import (
+    delivery_preferences_update,
+    urgent_budget,
+    urgent_policy_set,
+)
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Membership, Role
 
@@ -38,6 +42,29 @@ def preferences(request: WorkspaceRequest, workspace: str) -> HttpResponse:
         request,
         "delivery/preferences.html",
         {"form": form, "urgent": urgent_budget_for(viewer=me, now=timezone.now())},
+        status=422 if form.errors else 200,
+    )
+
+
+@requires(Role.ADMIN)
+def urgent_policy(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """Workspace settings (admins): how many urgent notifications each member may send a week."""
+    me = request.membership
+    form = UrgentPolicyForm(
+        request.POST or None, initial={"weekly_budget": urgent_budget(me.workspace_id)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            urgent_policy_set(acting=me, weekly_budget=form.cleaned_data["weekly_budget"])
+        except MeridianError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Urgent budget saved.")
+            return redirect("urgent_policy", workspace=workspace)
+    return render(
+        request,
+        "delivery/urgent_policy.html",
+        {"form": form},
         status=422 if form.errors else 200,
     )
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from meridian.core.moments import moment_text
@@ -80,17 +80,22 @@ def inbox_count_for(*, viewer: Membership, now: datetime | None = None) -> int:
 
 
 def inbox_counts_for(*, viewer: Membership, now: datetime | None = None) -> dict[str, int]:
-    """The viewer's items per view: open, snoozed, done.
+    """The viewer's items per view: open, snoozed, done, in one statement.
 
-    Three counts, each answered from an index, are cheaper than one pass over every row.
+    One pass over the viewer's open and done entries of the (recipient, state, snoozed_until)
+    index answers all three (``COUNT(state) FILTER (WHERE ...)`` on PostgreSQL: every column
+    it reads is in that index, so an index-only scan when the table is vacuumed): one round
+    trip instead of three. Gone items are not read.
     """
     now = now or timezone.now()
-    rows = InboxItem.objects.filter(recipient=viewer)
-    return {
-        "open": rows.filter(_waiting(now)).count(),
-        "snoozed": rows.filter(state=InboxState.OPEN, snoozed_until__gt=now).count(),
-        "done": rows.filter(state=InboxState.DONE).count(),
-    }
+    counts = InboxItem.objects.filter(
+        recipient=viewer, state__in=[InboxState.OPEN, InboxState.DONE]
+    ).aggregate(
+        open=Count("state", filter=_waiting(now)),
+        snoozed=Count("state", filter=Q(state=InboxState.OPEN, snoozed_until__gt=now)),
+        done=Count("state", filter=Q(state=InboxState.DONE)),
+    )
+    return {view: int(counts[view] or 0) for view in VIEWS}
 
 
 @dataclass(frozen=True)

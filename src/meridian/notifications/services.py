@@ -190,6 +190,14 @@ def inbox_resolve(*, cause: str | Iterable[str], recipient: Membership | None = 
     return rows.update(state=InboxState.GONE, updated_at=timezone.now())
 
 
+def inbox_resolve_all(*, recipient: Membership, now: datetime) -> int:
+    """The member was removed from the workspace: everything in their inbox is resolved (kept,
+    as gone, not deleted), and Undo cannot bring back what they had marked done."""
+    return InboxItem.objects.filter(
+        recipient=recipient, state__in=[InboxState.OPEN, InboxState.DONE]
+    ).update(state=InboxState.GONE, updated_at=now)
+
+
 def inbox_due_change(*, cause: str, recipient: Membership, due_at: datetime | None) -> None:
     """The member's own deadline for a cause moved: their open item shows the new one."""
     InboxItem.objects.filter(cause=cause, recipient=recipient, state=InboxState.OPEN).update(

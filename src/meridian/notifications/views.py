@@ -6,6 +6,7 @@ from datetime import date
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -61,7 +62,15 @@ def _context(request: WorkspaceRequest, view: str) -> dict[str, object]:
         "counts": counts,
         "moments": snooze.MOMENTS,
         "today": _today(request),
+        # The nav's badge is the open count just made: no second request counts it again.
+        "nav_badges": {"inbox": _badge_html(request, counts["open"])},
     }
+
+
+def _badge_html(request: WorkspaceRequest, count: int) -> str:
+    return render_to_string(
+        "notifications/inbox.html#inbox-badge", {"count": count}, request=request
+    )
 
 
 @vary_on_headers("HX-Request")

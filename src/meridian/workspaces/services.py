@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from meridian.accounts.models import User
+from meridian.core import registry
 from meridian.core.errors import (
     Conflict,
     FieldErrors,
@@ -138,9 +139,13 @@ def member_deactivate(*, acting: Membership, member: Membership) -> Membership:
     require_role(acting, Role.ADMIN)
     if member.role == Role.ADMIN:
         raise Conflict("Change an admin's role before removing them.")
+    now = timezone.now()
     member.is_active = False
     member.save(update_fields=["is_active"])
-    member.tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    member.tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
+    # Their inbox is resolved and nothing more is emailed to them (registry.MEMBER_DEACTIVATED).
+    for deactivated in registry.items(registry.MEMBER_DEACTIVATED):
+        deactivated(member, now)
     audit_record(actor=acting, action="member.deactivate", obj=member)
     return member
 

@@ -23,6 +23,7 @@ from meridian.briefs.services.common import (
     asked_cause,
     brief_url,
 )
+from meridian.core import registry
 from meridian.core.errors import Conflict, FieldErrors, PermissionDenied, ValidationFailed
 from meridian.core.markdown import MENTION_RE, render_markdown
 from meridian.core.services import audit_record
@@ -81,6 +82,7 @@ def _write_comment(
     at_seconds: float | None,
     is_question: bool,
     is_response: bool,
+    urgent: bool = False,
 ) -> Comment:
     problems = FieldErrors()
     body = body.strip()
@@ -109,7 +111,7 @@ def _write_comment(
     Mention.objects.bulk_create(
         Mention(workspace_id=brief.workspace_id, comment=comment, membership=m) for m in mentioned
     )
-    _tell_about_comment(acting, brief, comment, root, mentioned)
+    _tell_about_comment(acting, brief, comment, root, mentioned, urgent=urgent)
     events.comment_added(comment, brief, acting)
     return comment
 
@@ -120,6 +122,8 @@ def _tell_about_comment(
     comment: Comment,
     root: Comment | None,
     mentioned: list[Membership],
+    *,
+    urgent: bool = False,
 ) -> None:
     url = f"{brief_url(brief)}#comment-{comment.pk}"
     who = _name(acting)
@@ -162,6 +166,8 @@ def _tell_about_comment(
             # A question awaits the author until it is marked answered.
             cause=f"briefs.question:{comment.pk}" if comment.is_question else "",
             excerpt=text,
+            # Only the question itself reaches the author urgently (comment_add checked it).
+            urgent=urgent and comment.is_question,
         )
 
 
@@ -175,16 +181,29 @@ def comment_add(
     at_seconds: float | None = None,
     is_question: bool = False,
     answers_parent: bool = False,
+    urgent: bool = False,
 ) -> Comment:
     """Add to the thread: a comment, a reply, or a question, optionally pinned to a moment.
 
     ``answers_parent`` marks the parent question answered by this reply in the same step.
+    ``urgent`` (a question to the brief's author only) tells the author at once, even outside
+    their working hours, spending one of the asker's weekly urgent notifications; over budget
+    nothing is written (HTTP 429).
     """
     brief = _locked(brief)
     _require_open(brief, acting)
     _require_can_take_part(acting, brief)
     if answers_parent and (parent is None or not parent.is_question):
         raise ValidationFailed.field("answers_parent", "Only a reply to a question can answer it.")
+    if urgent:
+        if not is_question:
+            raise ValidationFailed.field("urgent", "Only a question can be urgent.")
+        if acting.pk == brief.author_id:
+            raise ValidationFailed.field(
+                "urgent", "A question asks the brief's author; yours reaches nobody urgently."
+            )
+        # Before anything is written: over budget, the asker gets a 429 and no question.
+        registry.urgent_check(acting, timezone.now())
     comment = _write_comment(
         acting=acting,
         brief=brief,
@@ -193,6 +212,7 @@ def comment_add(
         at_seconds=at_seconds,
         is_question=is_question,
         is_response=False,
+        urgent=urgent,
     )
     audit_record(
         actor=acting,

@@ -27,6 +27,9 @@ def is_current(entry: NavEntry, url_name: str) -> bool:
 def main_nav(context: template.Context) -> dict[str, Any]:
     """The entries the viewer may see in the page's workspace, in order, the current one marked."""
     workspace, membership = context.get("workspace"), context.get("membership")
+    # A page that has just counted what a badge shows passes it ({url_name: html}): the badge
+    # is drawn with it instead of asking the server again as the page loads.
+    badges = context.get("nav_badges") or {}
     match = getattr(context.get("request"), "resolver_match", None)
     here = (match.url_name if match is not None else None) or ""
     entries: list[dict[str, Any]] = []
@@ -45,6 +48,7 @@ def main_nav(context: template.Context) -> dict[str, Any]:
                 if entry.badge_url_name
                 else "",
                 "badge_id": f"{entry.url_name}-count",
+                "badge_html": badges.get(entry.url_name),
                 "badge_event": entry.badge_event,
             }
         )

@@ -18,6 +18,7 @@ from meridian.asks.people import (
     people_resolve,
 )
 from meridian.briefs.models import Brief, Comment
+from meridian.core import registry
 from meridian.core.errors import Conflict, FieldErrors, NotFound
 from meridian.core.markdown import render_markdown
 from meridian.core.moments import moment_text
@@ -343,11 +344,14 @@ def proposal_create(
     tags: Sequence[str] = (),
     brief: Brief | None = None,
     open_now: bool = False,
+    urgent: bool = False,
 ) -> Proposal:
     """Draft a proposal (and open it at once if asked): the question, the rule, who is asked.
 
     The owner is always a participant. Turned from a brief, its options may come from the
-    brief's comments (``OptionSpec.source_comment_id``).
+    brief's comments (``OptionSpec.source_comment_id``). ``urgent`` (only when opened at once)
+    tells those asked at once, even outside their working hours, spending one of the owner's
+    weekly urgent notifications; over budget nothing is written (HTTP 429).
     """
     require_role(owner, Role.MEMBER)
     now = timezone.now()
@@ -373,7 +377,12 @@ def proposal_create(
     )
     _clean_config(config, now, problems, zone=owner.profile.time_zone)
     resolved, team_rows = _resolve_people(owner, config.participants, config.teams, problems)
+    if urgent and not open_now:
+        problems.add("urgent", "Only a proposal opened now can be urgent: a draft tells nobody.")
     problems.raise_any()
+    if urgent:
+        # Before anything is written: over budget, the owner gets a 429 and no proposal.
+        registry.urgent_check(owner, now)
     proposal = Proposal(workspace_id=owner.workspace_id, owner=owner, brief=brief)
     _apply(proposal, config)
     proposal.save()
@@ -389,7 +398,7 @@ def proposal_create(
         data={"kind": proposal.kind, "rule": proposal.rule, "brief": brief.pk if brief else None},
     )
     if open_now:
-        return proposal_open(acting=owner, proposal=proposal)
+        return proposal_open(acting=owner, proposal=proposal, urgent=urgent)
     return proposal
 
 
@@ -564,8 +573,9 @@ def _fix_deadlines(proposal: Proposal, now: datetime, problems: FieldErrors) -> 
 
 
 @transaction.atomic
-def proposal_open(*, acting: Membership, proposal: Proposal) -> Proposal:
-    """The owner opens the proposal: deadlines fall for each participant and each is asked."""
+def proposal_open(*, acting: Membership, proposal: Proposal, urgent: bool = False) -> Proposal:
+    """The owner opens the proposal: deadlines fall for each participant and each is asked
+    (``urgent``: at once, even outside their working hours; see ``proposal_create``)."""
     proposal = _locked(proposal)
     _require_owner(acting, proposal, "open it")
     if proposal.status != ProposalStatus.DRAFT:
@@ -597,6 +607,7 @@ def proposal_open(*, acting: Membership, proposal: Proposal) -> Proposal:
             cause=asked_cause(proposal),
             # The proposal as its owner wrote it; nobody's stance (blind or not) is quoted.
             excerpt=excerpt(proposal.body),
+            urgent=urgent,
         )
     events.proposal_opened(proposal, acting)
     return proposal
