@@ -1,0 +1,129 @@
+"""Events as the agent holds them in memory, and their JSON form (ActivityWatch's shapes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = 1_000_000
+
+
+class EventError(ValueError):
+    """A malformed event; ``field`` names the offending member for the 400 answer."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Ev:
+    """One event: start ``ts`` and ``dur`` in microseconds, ``data`` a JSON object."""
+
+    __slots__ = ("data", "dur", "id", "ts")
+
+    def __init__(self, ts: int, dur: int, data: dict[str, Any], id: int | None = None) -> None:
+        self.id = id
+        self.ts = ts
+        self.dur = dur
+        self.data = data
+
+    @property
+    def end(self) -> int:
+        return self.ts + self.dur
+
+    def copy(self) -> Ev:
+        return Ev(self.ts, self.dur, dict(self.data), self.id)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Ev(id={self.id}, ts={fmt_ts(self.ts)}, dur={self.dur / US}, data={self.data})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "timestamp": fmt_ts(self.ts),
+            "duration": self.dur / US,
+            "data": self.data,
+        }
+
+
+def parse_ts(value: Any, field: str = "timestamp") -> int:
+    """An ISO 8601 instant → microseconds, truncated to milliseconds as aw-core's Event does.
+
+    A timestamp without an offset is read as UTC (aw-core does the same, with a warning).
+    """
+    if not isinstance(value, str):
+        raise EventError(field, f"'{field}' must be an ISO 8601 string")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise EventError(field, f"'{field}' is not an ISO 8601 timestamp: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - EPOCH
+    micros = (delta.days * 86400 + delta.seconds) * US + delta.microseconds
+    return micros - micros % 1000
+
+
+def fmt_ts(micros: int) -> str:
+    """Microseconds → the ISO form aw-server answers with (``datetime.isoformat`` in UTC)."""
+    return (EPOCH + timedelta(microseconds=micros)).isoformat()
+
+
+def parse_duration(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EventError("duration", "'duration' must be a number of seconds")
+    if value < 0:
+        raise EventError("duration", f"'duration' must not be negative (got {value})")
+    if value != value or value == float("inf"):
+        raise EventError("duration", "'duration' must be a finite number")
+    # timedelta(seconds=x) rounds to the nearest microsecond (half to even).
+    return round(value * US)
+
+
+def event_from_json(obj: Any) -> tuple[int | None, int, int, dict[str, Any]]:
+    """Validate one event object → (id, ts, dur, data); raises EventError naming the field."""
+    if not isinstance(obj, dict):
+        raise EventError("event", "an event must be a JSON object")
+    if "timestamp" not in obj or obj["timestamp"] is None:
+        raise EventError("timestamp", "'timestamp' is a required property")
+    ts = parse_ts(obj["timestamp"])
+    dur = parse_duration(obj.get("duration", 0))
+    data = obj.get("data", {})
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise EventError("data", "'data' must be a JSON object")
+    event_id = obj.get("id")
+    if event_id is not None and (isinstance(event_id, bool) or not isinstance(event_id, int)):
+        raise EventError("id", "'id' must be an integer")
+    return event_id, ts, dur, data
+
+
+def dumps(value: Any) -> str:
+    """JSON for the wire: events, durations (seconds) and datetimes as aw-server encodes them."""
+    return json.dumps(value, default=_default, separators=(", ", ": "))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Ev):
+        return value.to_json()
+    if isinstance(value, Duration):
+        return value.micros / US
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+class Duration:
+    """A duration result of a query (``sum_durations``): encoded as float seconds."""
+
+    __slots__ = ("micros",)
+
+    def __init__(self, micros: int) -> None:
+        self.micros = micros
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Duration) and other.micros == self.micros
+
+    def __hash__(self) -> int:
+        return hash(self.micros)
