@@ -34,7 +34,9 @@ class Ev:
         return self.ts + self.dur
 
     def copy(self) -> Ev:
-        return Ev(self.ts, self.dur, dict(self.data), self.id)
+        # Data objects are never changed in place (transforms assign a new dict), so a copy
+        # may share them.
+        return Ev(self.ts, self.dur, self.data, self.id)
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Ev(id={self.id}, ts={fmt_ts(self.ts)}, dur={self.dur / US}, data={self.data})"
@@ -66,9 +68,25 @@ def parse_ts(value: Any, field: str = "timestamp") -> int:
     return micros - micros % 1000
 
 
+_DAY_US = 86400 * US
+_DATES: dict[int, str] = {}
+
+
 def fmt_ts(micros: int) -> str:
-    """Microseconds → the ISO form aw-server answers with (``datetime.isoformat`` in UTC)."""
-    return (EPOCH + timedelta(microseconds=micros)).isoformat()
+    """Microseconds → the ISO form aw-server answers with (``datetime.isoformat`` in UTC):
+    ``2026-12-05T09:00:00+00:00``, with ``.ffffff`` only when there are microseconds."""
+    day, rest = divmod(micros, _DAY_US)
+    date = _DATES.get(day)
+    if date is None:
+        if len(_DATES) > 4096:
+            _DATES.clear()
+        date = _DATES[day] = (EPOCH + timedelta(days=day)).date().isoformat()
+    seconds, fraction = divmod(rest, US)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    if fraction:
+        return f"{date}T{hour:02d}:{minute:02d}:{second:02d}.{fraction:06d}+00:00"
+    return f"{date}T{hour:02d}:{minute:02d}:{second:02d}+00:00"
 
 
 def parse_duration(value: Any) -> int:
@@ -102,8 +120,45 @@ def event_from_json(obj: Any) -> tuple[int | None, int, int, dict[str, Any]]:
 
 
 def dumps(value: Any) -> str:
-    """JSON for the wire: events, durations (seconds) and datetimes as aw-server encodes them."""
-    return json.dumps(value, default=_default, separators=(", ", ": "))
+    """JSON for the wire: events, durations (seconds) and datetimes as aw-server encodes them.
+
+    Lists of events are written directly, encoding each distinct ``data`` object once (the
+    transforms share data objects between events that carry the same data).
+    """
+    return _Encoder().encode(value)
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.data: dict[int, tuple[Any, str]] = {}
+
+    def encode(self, value: Any) -> str:
+        if isinstance(value, list):
+            if value and all(type(item) is Ev for item in value):
+                return "[" + ", ".join(self.event(item) for item in value) + "]"
+            return "[" + ", ".join(self.encode(item) for item in value) + "]"
+        if isinstance(value, dict):
+            return (
+                "{"
+                + ", ".join(f"{json.dumps(str(k))}: {self.encode(v)}" for k, v in value.items())
+                + "}"
+            )
+        if type(value) is Ev:
+            return self.event(value)
+        if isinstance(value, Duration):
+            return repr(value.micros / US)
+        return json.dumps(value, default=_default)
+
+    def event(self, event: Ev) -> str:
+        data = event.data
+        cached = self.data.get(id(data))
+        if cached is None or cached[0] is not data:
+            cached = self.data[id(data)] = (data, json.dumps(data, default=_default))
+        event_id = "null" if event.id is None else str(event.id)
+        return (
+            f'{{"id": {event_id}, "timestamp": "{fmt_ts(event.ts)}", '
+            f'"duration": {event.dur / US!r}, "data": {cached[1]}}}'
+        )
 
 
 def _default(value: Any) -> Any:

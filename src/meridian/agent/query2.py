@@ -307,10 +307,19 @@ class Context:
             "false": False,
             "NAME": name,
         }
+        # What the query read, so that a cached answer knows when it is stale.
+        self.reads: list[tuple[str, int, int]] = []
 
 
 def run(store: Store, query: str, start: int, end: int, name: str = "") -> Any:
     """Evaluate ``query`` for the period [start, end] and return its RETURN value."""
+    return run_context(store, query, start, end, name)[0]
+
+
+def run_context(
+    store: Store, query: str, start: int, end: int, name: str = ""
+) -> tuple[Any, Context]:
+    """Like :func:`run`, also returning the context (which records what was read)."""
     statements = parse(query)
     ctx = Context(store, start, end, name)
     from .events import fmt_ts
@@ -321,7 +330,7 @@ def run(store: Store, query: str, start: int, end: int, name: str = "") -> Any:
         ctx.namespace[target] = node.eval(ctx)
     if "RETURN" not in ctx.namespace:
         raise QueryParseException("Query doesn't assign the RETURN variable, nothing to respond")
-    return ctx.namespace["RETURN"]
+    return ctx.namespace["RETURN"], ctx
 
 
 def parse_period(text: str) -> tuple[int, int]:
@@ -360,11 +369,15 @@ def _window_end(ctx: Context) -> int:
 
 
 def _query_bucket(ctx: Context, bucket_id: str) -> list[Ev]:
-    return ctx.store.events(_bucket(ctx, bucket_id), start=ctx.start, end=_window_end(ctx))
+    end = _window_end(ctx)
+    ctx.reads.append((_bucket(ctx, bucket_id), ctx.start, end))
+    return ctx.store.events(bucket_id, start=ctx.start, end=end)
 
 
 def _query_bucket_eventcount(ctx: Context, bucket_id: str) -> int:
-    return ctx.store.count(_bucket(ctx, bucket_id), start=ctx.start, end=_window_end(ctx))
+    end = _window_end(ctx)
+    ctx.reads.append((_bucket(ctx, bucket_id), ctx.start, end))
+    return ctx.store.count(bucket_id, start=ctx.start, end=end)
 
 
 def _rules(classes: list[Any]) -> list[tuple[Any, t.Rule]]:

@@ -21,6 +21,8 @@ from .store import NoSuchBucket, Store
 
 # A POST of more events than this is refused with 413 (split it into batches).
 MAX_EVENTS = 10_000
+# Query answers kept for repeated queries (the oldest is dropped first).
+QUERY_CACHE_SIZE = 64
 # A request body larger than this is refused with 413 (imports of big exports fit).
 MAX_BODY = 256 * 1024 * 1024
 
@@ -50,6 +52,8 @@ class Agent:
         self.testing = testing
         self.port = port
         self.hostname = socket.gethostname()
+        self.cache: dict[tuple[str, tuple[str, ...], str], tuple[bytes, int, list[Any]]] = {}
+        self.cache_lock = threading.Lock()
         self.device_id = store.device_id()
         self.cors_origins = {
             f"http://127.0.0.1:{port}",
@@ -126,7 +130,7 @@ class Agent:
         rows = self.store.raw_events(bucket_id)
         bucket["events"] = [
             {"timestamp": fmt_ts(ts), "duration": dur / 1_000_000, "data": json.loads(text)}
-            for _, ts, dur, text in rows
+            for ts, dur, text, _ in rows
         ]
         return bucket
 
@@ -169,22 +173,46 @@ class Agent:
             if parsed:
                 self.store.insert(bucket_id, parsed)
 
-    def query(self, body: Any, name: str) -> list[Any]:
+    def query(self, body: Any, name: str) -> bytes:
+        """The answer to a query, as JSON bytes, from the cache when nothing it read changed.
+
+        A day that is over does not change, so the web UI's repeated summaries of past days
+        (and of today between two heartbeats of other buckets) cost a lookup.
+        """
         if not isinstance(body, dict):
             raise bad_input("query", "the body must be a JSON object")
         for field in ("timeperiods", "query"):
             value = body.get(field)
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise bad_input(field, f"'{field}' is a required list of strings")
+        # aw-server joins the lines without a separator, as aw-client splits them on newlines.
         text = "".join(body["query"])
+        key = (text, tuple(body["timeperiods"]), name)
+        with self.cache_lock:
+            cached = self.cache.get(key)
+        if cached is not None and self.store.unchanged_since(cached[1], cached[2]):
+            return cached[0]
         results = []
+        reads: list[tuple[str, int, int]] = []
+        seq = self.store.seq
         try:
             for period in body["timeperiods"]:
                 start, end = query2.parse_period(period)
-                results.append(query2.run(self.store, text, start, end, name))
+                result, ctx = query2.run_context(self.store, text, start, end, name)
+                results.append(result)
+                reads += ctx.reads
         except query2.QueryException as exc:
             raise HttpError(400, {"type": type(exc).__name__, "message": str(exc)}) from None
-        return results
+        except re.error as exc:
+            raise HttpError(
+                400, {"type": "QueryFunctionException", "message": f"Invalid regex: {exc}"}
+            ) from None
+        encoded = dumps(results).encode()
+        with self.cache_lock:
+            if len(self.cache) >= QUERY_CACHE_SIZE:
+                self.cache.pop(next(iter(self.cache)))
+            self.cache[key] = (encoded, seq, reads)
+        return encoded
 
 
 _BUCKET = r"/api/0/buckets/(?P<bucket>[^/]+)"
@@ -352,12 +380,15 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise HttpError(400, {"message": "'limit' must be an integer"}) from None
         start, end = _time_arg(query, "start"), _time_arg(query, "end")
+        if end is not None:
+            # aw-core's Bucket.get rounds the end up to the next millisecond.
+            end = end - end % 1000 + 1000
         rows = self.agent.store.raw_events(bucket, start=start, end=end, limit=limit)
         # The stored data text is already JSON: splice it in rather than decode and encode.
         parts = [
             f'{{"id": {event_id}, "timestamp": "{fmt_ts(ts)}", "duration": {dur / 1_000_000!r}, '
             f'"data": {text}}}'
-            for event_id, ts, dur, text in rows
+            for ts, dur, text, event_id in rows
         ]
         self._send(200, ("[" + ", ".join(parts) + "]").encode())
 
@@ -434,7 +465,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, b"null")
 
     def post_query(self, query: dict[str, str]) -> None:
-        self._json(200, self.agent.query(self._body(), query.get("name", "")))
+        self._send(200, self.agent.query(self._body(), query.get("name", "")))
 
     def get_settings(self, query: dict[str, str]) -> None:
         self._json(200, self.agent.store.settings())

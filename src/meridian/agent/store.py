@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +70,31 @@ class Store:
         # The newest event of each bucket, as aw-server keeps it for heartbeats.
         self._last: dict[str, Ev | None] = {}
         self._max_dur: dict[str, int] = dict(self.db.execute("SELECT id, max_dur FROM buckets"))
+        # A log of recent writes (sequence, bucket or None for "anything", low, high), so that
+        # a cached query result can tell whether anything it read has changed since.
+        self.seq = 0
+        self.changes: deque[tuple[int, str | None, int, int]] = deque(maxlen=20_000)
+
+    def _changed(self, bucket_id: str | None, low: int = -(2**62), high: int = 2**62) -> None:
+        self.seq += 1
+        self.changes.append((self.seq, bucket_id, low, high))
+
+    def unchanged_since(self, seq: int, reads: list[tuple[str, int, int]]) -> bool:
+        """True when no write after ``seq`` touched any (bucket, start, end) in ``reads``."""
+        with self.lock:
+            if seq == self.seq:
+                return True
+            if not self.changes or self.changes[0][0] > seq + 1:
+                return False  # the log no longer reaches back that far
+            for change_seq, bucket_id, low, high in reversed(self.changes):
+                if change_seq <= seq:
+                    break
+                if bucket_id is None:
+                    return False
+                for read_bucket, start, end in reads:
+                    if read_bucket == bucket_id and low <= end and high >= start:
+                        return False
+            return True
 
     def close(self) -> None:
         self.db.close()
@@ -115,6 +141,7 @@ class Store:
             )
             self._max_dur[bucket_id] = 0
             self._last[bucket_id] = None
+            self._changed(None)
             return True
 
     def delete_bucket(self, bucket_id: str) -> None:
@@ -126,6 +153,7 @@ class Store:
             self.db.execute("COMMIT")
             del self._max_dur[bucket_id]
             self._last.pop(bucket_id, None)
+            self._changed(None)
 
     def bucket_metadata(self, bucket_id: str) -> dict[str, Any]:
         with self.lock:
@@ -188,10 +216,15 @@ class Store:
         rows = []
         updates = []
         longest = 0
+        low, high = 2**62, -(2**62)
         for event_id, ts, dur, data in events:
             text = _data_text(data)
             if dur > longest:
                 longest = dur
+            if ts < low:
+                low = ts
+            if ts + dur > high:
+                high = ts + dur
             if event_id is None:
                 rows.append((bucket_id, ts, dur, text))
             else:
@@ -223,6 +256,10 @@ class Store:
                 self.db.execute("ROLLBACK")
                 raise
             self._last.pop(bucket_id, None)
+            if updates:
+                self._changed(bucket_id)  # an update may have moved an event from anywhere
+            else:
+                self._changed(bucket_id, low, high)
         if new_id is not None:
             _, ts, dur, text = rows[0]
             return Ev(ts, dur, json.loads(text), new_id)
@@ -246,6 +283,7 @@ class Store:
                     )
                     self.db.execute("COMMIT")
                     self._last[bucket_id] = merged.copy()
+                    self._changed(bucket_id, merged.ts, merged.ts + merged.dur)
                     return merged
             inserted = self.insert(bucket_id, [(None, ts, dur, data)])
             assert inserted is not None
@@ -268,6 +306,7 @@ class Store:
                 "DELETE FROM events WHERE bucket = ? AND id = ?", (bucket_id, event_id)
             ).rowcount
             self._last.pop(bucket_id, None)
+            self._changed(bucket_id)
         return deleted > 0
 
     def _range(self, bucket_id: str, start: int | None, end: int | None) -> tuple[str, list[Any]]:
@@ -288,12 +327,19 @@ class Store:
 
     def raw_events(
         self, bucket_id: str, *, start: int | None = None, end: int | None = None, limit: int = -1
-    ) -> list[tuple[int, int, int, str]]:
-        """Rows (id, ts, dur, data text), newest first, overlapping the window."""
+    ) -> list[tuple[int, int, str, int]]:
+        """Rows (ts, dur, data text, id), newest first, overlapping [start, end] and trimmed
+        to it, as aw-server's peewee storage answers."""
         with self.lock:
             self._require(bucket_id)
             where, params = self._range(bucket_id, start, end)
-            sql = f"SELECT id, ts, dur, data FROM events WHERE {where} ORDER BY ts DESC, id DESC"  # noqa: S608 (where is built from constants)
+            low = start if start is not None else -(2**62)
+            high = end if end is not None else 2**62
+            sql = (
+                "SELECT max(ts, ?), min(ts + dur, ?) - max(ts, ?), data, id FROM events"  # noqa: S608
+                f" WHERE {where} ORDER BY ts DESC, id DESC"
+            )
+            params = [low, high, low, *params]
             if limit is not None and limit >= 0:
                 sql += " LIMIT ?"
                 params.append(limit)
@@ -302,21 +348,20 @@ class Store:
     def events(
         self, bucket_id: str, *, start: int | None = None, end: int | None = None, limit: int = -1
     ) -> list[Ev]:
-        """Events newest first, trimmed to [start, end] as aw-server's peewee storage does."""
+        """Events newest first, trimmed to [start, end].
+
+        Events with the same stored data share one data object (never changed in place).
+        """
         rows = self.raw_events(bucket_id, start=start, end=end, limit=limit)
         parsed: dict[str, dict[str, Any]] = {}
-        result = []
         loads = json.loads
-        for event_id, ts, dur, text in rows:
+        result: list[Ev] = []
+        append = result.append
+        for ts, dur, text, event_id in rows:
             data = parsed.get(text)
             if data is None:
                 data = parsed[text] = loads(text)
-            event_end = ts + dur
-            if start is not None and ts < start:
-                ts = start
-            if end is not None and event_end > end:
-                event_end = end
-            result.append(Ev(ts, event_end - ts, dict(data), event_id))
+            append(Ev(ts, dur, data, event_id))
         return result
 
     def count(self, bucket_id: str, *, start: int | None = None, end: int | None = None) -> int:

@@ -107,48 +107,50 @@ def _contains(a: Period, b: Period) -> bool:
     return a[0] <= b[0] and b[1] <= a[1]
 
 
-def _intersection(a: Period, b: Period) -> Period | None:
-    """timeslot.Timeslot.intersection: zero-length results count as intersecting."""
-    if _contains(a, b):
-        return b
-    if a[0] <= b[0] < a[1]:
-        return (b[0], a[1])
-    if a[0] < b[1] <= a[1]:
-        return (a[0], b[1])
-    if _contains(b, a):
-        return a
-    return None
-
-
 def _overlaps(a: Period, b: Period) -> bool:
     return a[0] <= b[0] < a[1] or a[0] < b[1] <= a[1] or _contains(b, a)
 
 
 def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev]:
     """The parts of ``events`` that lie within some filter event (a linear sweep)."""
-    evs = sorted(events, key=lambda e: e.ts)
-    filters = sorted(filterevents, key=lambda e: e.ts)
-    result = []
+    key = _by_ts
+    evs = sorted(events, key=key)
+    filters = sorted(filterevents, key=key)
+    result: list[Ev] = []
+    append = result.append
     i = j = 0
-    while i < len(evs) and j < len(filters):
+    n1, n2 = len(evs), len(filters)
+    while i < n1 and j < n2:
         e1, e2 = evs[i], filters[j]
-        p1 = (e1.ts, e1.ts + e1.dur)
-        p2 = (e2.ts, e2.ts + e2.dur)
-        ip = _intersection(p1, p2)
-        if ip is not None:
-            result.append(Ev(ip[0], ip[1] - ip[0], dict(e1.data), e1.id))
-            if p1[1] <= p2[1]:
-                i += 1
-            else:
-                j += 1
-        elif p1[1] <= p2[0]:
-            i += 1
-        elif p2[1] <= p1[0]:
-            j += 1
+        s1, s2 = e1.ts, e2.ts
+        t1, t2 = s1 + e1.dur, s2 + e2.dur
+        # timeslot.Timeslot.intersection, inlined (this loop is the desktop query's hot spot).
+        if s1 <= s2 and t2 <= t1:
+            append(Ev(s2, t2 - s2, e1.data, e1.id))
+        elif s1 <= s2 < t1:
+            append(Ev(s2, t1 - s2, e1.data, e1.id))
+        elif s1 < t2 <= t1:
+            append(Ev(s1, t2 - s1, e1.data, e1.id))
+        elif s2 <= s1 and t1 <= t2:
+            append(Ev(s1, t1 - s1, e1.data, e1.id))
         else:
+            if t1 <= s2:
+                i += 1
+            elif t2 <= s1:
+                j += 1
+            else:
+                i += 1
+                j += 1
+            continue
+        if t1 <= t2:
             i += 1
+        else:
             j += 1
     return result
+
+
+def _by_ts(event: Ev) -> int:
+    return event.ts
 
 
 def period_union(events1: list[Ev], events2: list[Ev]) -> list[Ev]:
@@ -165,7 +167,7 @@ def period_union(events1: list[Ev], events2: list[Ev]) -> list[Ev]:
             if not (last.ts + last.dur < event.ts or event.ts + event.dur < last.ts):
                 start = min(last.ts, event.ts)
                 end = max(last.ts + last.dur, event.ts + event.dur)
-                merged[-1] = Ev(start, end - start, dict(last.data), last.id)
+                merged[-1] = Ev(start, end - start, last.data, last.id)
                 continue
         merged.append(event)
     for event in merged:
@@ -227,14 +229,26 @@ def _hashable(value: Any) -> Any:
 
 
 def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
-    """One event per distinct value of ``keys``: first timestamp, summed duration, no id."""
+    """One event per distinct value of ``keys``: first timestamp, summed duration, no id.
+
+    Like aw-core, the composite key holds the values of the keys an event has, so events
+    missing different keys may share a key.
+    """
     if not keys:
         return events
-    merged: dict[tuple[Any, ...], Ev] = {}
+    merged: dict[Any, Ev] = {}
+    single = keys[0] if len(keys) == 1 else None
     for event in events:
         data = event.data
-        key = tuple(_hashable(data[k]) for k in keys if k in data)
-        found = merged.get(key)
+        try:
+            if single is not None:
+                key: Any = (data[single],)
+            else:
+                key = tuple([data[k] for k in keys])
+            found = merged.get(key)
+        except (KeyError, TypeError):
+            key = tuple([_hashable(data[k]) for k in keys if k in data])
+            found = merged.get(key)
         if found is None:
             merged[key] = Ev(event.ts, event.dur, {k: data[k] for k in keys if k in data})
         else:
@@ -286,12 +300,15 @@ def split_url_events(events: list[Ev]) -> list[Ev]:
         parsed = urlparse(str(url))
         netloc = parsed.netloc
         domain = (netloc[4:] if netloc[:4] == "www." else netloc) if netloc else parsed.scheme or ""
-        event.data["$protocol"] = parsed.scheme
-        event.data["$domain"] = domain
-        event.data["$path"] = parsed.path
-        event.data["$params"] = parsed.params
-        event.data["$options"] = parsed.query
-        event.data["$identifier"] = parsed.fragment
+        event.data = {
+            **event.data,
+            "$protocol": parsed.scheme,
+            "$domain": domain,
+            "$path": parsed.path,
+            "$params": parsed.params,
+            "$options": parsed.query,
+            "$identifier": parsed.fragment,
+        }
     return events
 
 
@@ -335,38 +352,45 @@ def _pick_category(matches: list[tuple[list[str], Rule]]) -> list[str]:
     return category
 
 
-def _cache_key(data: dict[str, Any]) -> Any:
-    # Only string values can match a rule, so equal items give equal answers.
-    try:
-        key = tuple(data.items())
-        hash(key)
-        return key
-    except TypeError:
-        return json.dumps(data, sort_keys=True, default=str)
+def _label(events: list[Ev], field: str, compute: Any) -> list[Ev]:
+    """Set ``data[field]`` on every event, computing it once per distinct data.
+
+    Events that shared a data object share the new one; content-equal data objects get
+    equal answers from a second cache (only string values can match a rule).
+    """
+    by_object: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    by_content: dict[Any, Any] = {}
+    for event in events:
+        data = event.data
+        hit = by_object.get(id(data))
+        if hit is None or hit[0] is not data:
+            try:
+                content: Any = tuple(data.items())
+                hash(content)
+            except TypeError:
+                content = json.dumps(data, sort_keys=True, default=str)
+            value = by_content.get(content)
+            if value is None:
+                value = by_content[content] = compute(data)
+            hit = by_object[id(data)] = (data, {**data, field: list(value)})
+        event.data = hit[1]
+    return events
 
 
 def categorize(events: list[Ev], classes: list[tuple[list[str], Rule]]) -> list[Ev]:
-    cache: dict[Any, list[str]] = {}
-    for event in events:
-        key = _cache_key(event.data)
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = _pick_category(
-                [(cat, rule) for cat, rule in classes if rule.match(event.data)]
-            )
-        event.data["$category"] = list(found)
-    return events
+    """``$category``: the deepest (or highest-priority) matching category, else Uncategorized."""
+    return _label(
+        events,
+        "$category",
+        lambda data: _pick_category([(cat, rule) for cat, rule in classes if rule.match(data)]),
+    )
 
 
 def tag(events: list[Ev], classes: list[tuple[str, Rule]]) -> list[Ev]:
-    cache: dict[Any, list[str]] = {}
-    for event in events:
-        key = _cache_key(event.data)
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = [name for name, rule in classes if rule.match(event.data)]
-        event.data["$tags"] = list(found)
-    return events
+    """``$tags``: every matching tag, in rule order."""
+    return _label(
+        events, "$tags", lambda data: [name for name, rule in classes if rule.match(data)]
+    )
 
 
 def chunk_events_by_key(events: list[Ev], key: str, pulsetime: float = 5.0) -> list[Ev]:
