@@ -24,6 +24,12 @@ def _us(seconds: float) -> int:
     return round(seconds * US)
 
 
+def _ms(ts: int) -> int:
+    """aw-core's Event stores timestamps at millisecond resolution: every assignment of a
+    timestamp drops the microseconds (durations keep theirs)."""
+    return ts - ts % 1000
+
+
 def heartbeat_merge(last: Ev, beat: Ev, pulsetime: float) -> Ev | None:
     """Extend ``last`` to cover ``beat`` when the data match and ``beat`` starts within
     [last.start, last.end + pulsetime]; the duration never shrinks (aw_transform.heartbeats).
@@ -65,13 +71,13 @@ def flood(events: list[Ev], pulsetime: float = 5) -> list[Ev]:
             start = min(e1.ts, e2.ts)
             end = max(e1.ts + e1.dur, e2.ts + e2.dur)
             e1.ts, e1.dur = start, end - start
-            e2.ts, e2.dur = end, 0
+            e2.ts, e2.dur = _ms(end), 0
         elif -_TRIM < gap <= pulse:
             e2_end = e2.ts + e2.dur
             if e1.data == e2.data:
                 if e1.dur >= e2.dur:
                     e1.dur = e2_end - e1.ts
-                    e2.ts = e2_end
+                    e2.ts = _ms(e2_end)
                     e2.dur = 0
                 else:
                     e2.ts = e1.ts
@@ -81,7 +87,7 @@ def flood(events: list[Ev], pulsetime: float = 5) -> list[Ev]:
                 # timedelta / 2 rounds half to even, as round() does.
                 midpoint = e1.ts + e1.dur + round(gap / 2)
                 e1.dur = midpoint - e1.ts
-                e2.ts = midpoint
+                e2.ts = _ms(midpoint)
                 e2.dur = e2_end - midpoint
     normalized: list[Ev] = []
     for event in evs:
@@ -214,7 +220,7 @@ def _split(event: Ev, at: int) -> tuple[Ev, Ev | None]:
         head = event.copy()
         tail = event.copy()
         head.dur = at - event.ts
-        tail.ts = at
+        tail.ts = _ms(at)
         tail.dur = event.ts + event.dur - at
         return head, tail
     return event, None
