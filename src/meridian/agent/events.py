@@ -72,6 +72,9 @@ _DAY_US = 86400 * US
 _DATES: dict[int, str] = {}
 
 
+_CLOCK: list[str] = []  # "HH:MM:SS" for each second of a day, built on first use
+
+
 def fmt_ts(micros: int) -> str:
     """Microseconds → the ISO form aw-server answers with (``datetime.isoformat`` in UTC):
     ``2026-12-05T09:00:00+00:00``, with ``.ffffff`` only when there are microseconds."""
@@ -80,13 +83,15 @@ def fmt_ts(micros: int) -> str:
     if date is None:
         if len(_DATES) > 4096:
             _DATES.clear()
-        date = _DATES[day] = (EPOCH + timedelta(days=day)).date().isoformat()
-    seconds, fraction = divmod(rest, US)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
+        date = _DATES[day] = (EPOCH + timedelta(days=day)).date().isoformat() + "T"
+    if not _CLOCK:
+        _CLOCK.extend(
+            f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
+        )
+    second, fraction = divmod(rest, US)
     if fraction:
-        return f"{date}T{hour:02d}:{minute:02d}:{second:02d}.{fraction:06d}+00:00"
-    return f"{date}T{hour:02d}:{minute:02d}:{second:02d}+00:00"
+        return f"{date}{_CLOCK[second]}.{fraction:06d}+00:00"
+    return date + _CLOCK[second] + "+00:00"
 
 
 def parse_duration(value: Any) -> int:

@@ -49,11 +49,8 @@ class BucketExists(ValueError):
     pass
 
 
-_SEP = (",", ":")
-
-
-def _data_text(data: dict[str, Any]) -> str:
-    return json.dumps(data, separators=_SEP, ensure_ascii=False)
+# One encoder, built once: json.dumps with options builds a new one per call.
+_data_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class Store:

@@ -248,7 +248,8 @@ def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
         data = event.data
         try:
             if single is not None:
-                key: Any = (data[single],)
+                value = data[single]
+                key: Any = (tuple(value) if type(value) is list else value,)
             else:
                 key = tuple([data[k] for k in keys])
             found = merged.get(key)
