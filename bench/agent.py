@@ -16,9 +16,10 @@ fresh directory and measures, through its HTTP API:
   AFK events spread over ``--days`` days (median of 20 runs, through HTTP);
 * the agent's resident memory (VmRSS) idle right after start and idle after all the above.
 
-With ``--reference PYTHON`` (a Python with ``aw-server``, ``peewee<4`` and ``flask==2.2.5``
-installed) it runs the same heartbeat and query measurements against ActivityWatch's own
-server started with that Python in testing mode, side by side.
+With a reference Python (``--reference PYTHON``; by default ``.venv-aw-reference``, which
+``scripts/bootstrap.sh bench`` creates with ``aw-server``, ``peewee<4`` and ``flask==2.2.5``)
+it runs the same measurements against ActivityWatch's own server, started with that Python in
+testing mode, side by side (``--no-reference`` skips it).
 
 Targets: heartbeats ≥ 5× the reference (when given); bulk insert ≥ 100,000 events/s; desktop
 query ≤ 20 ms; idle RSS ≤ 60 MB. Exit code 0 when every target is met, 1 when one is not.
@@ -213,7 +214,7 @@ def start_agent(directory: Path, port: int) -> subprocess.Popen[bytes]:
 
 def start_reference(python: str, directory: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "XDG_DATA_HOME": str(directory), "XDG_CONFIG_HOME": str(directory)}
-    command = [python, "-m", "aw_server", "--testing", "--port", str(port)]
+    command = [python, "-m", "aw_server", "--testing", "--host", "127.0.0.1", "--port", str(port)]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -258,7 +259,9 @@ def measure(events: int, heartbeats: int, days: int, reference: str | None) -> d
                 hb = measure_heartbeats(port, max(200, heartbeats // 10))
                 figures["reference_heartbeats_per_s_aw_client"] = hb["heartbeats_per_s_aw_client"]
                 figures["reference_heartbeats_per_s_keepalive"] = hb["heartbeats_per_s_keepalive"]
-                fill(port, events, days)
+                figures["reference_bulk_insert_events_per_s"] = fill(port, events, days)[
+                    "bulk_insert_events_per_s"
+                ]
                 ms, _ = desktop_query_ms(port, day=DAY + timedelta(days=days // 2), runs=3)
                 figures["reference_desktop_query_ms"] = ms
                 figures["reference_idle_rss_mb"] = rss_mb(ref.pid)
@@ -294,7 +297,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--heartbeats", type=int, default=3000)
     parser.add_argument("--reference", help="a Python with aw-server installed")
+    parser.add_argument("--no-reference", action="store_true", help="measure the agent alone")
     args = parser.parse_args(argv)
+    default_reference = ROOT / ".venv-aw-reference" / "bin" / "python"
+    if args.no_reference:
+        args.reference = None
+    elif args.reference is None and default_reference.exists():
+        args.reference = str(default_reference)
     sys.path.insert(0, str(SRC))
     figures = measure(args.events, args.heartbeats, args.days, args.reference)
     checks = verdicts(figures)
