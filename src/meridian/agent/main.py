@@ -49,6 +49,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--testing", action="store_true", help="testing mode: port 5666, a separate database"
     )
     parser.add_argument("--dir", type=Path, default=None, help="data directory")
+    parser.add_argument(
+        "--from-activitywatch",
+        metavar="URL",
+        help="copy an existing ActivityWatch server's data (e.g. http://127.0.0.1:5600) "
+        "instead of serving the API",
+    )
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between copies (60)")
+    parser.add_argument("--once", action="store_true", help="copy once and exit")
     return parser.parse_args(argv)
 
 
@@ -60,6 +68,8 @@ def run(argv: list[str]) -> int:
     port = args.port if args.port is not None else (TESTING_PORT if args.testing else DEFAULT_PORT)
     directory = (args.dir or default_dir()).expanduser()
     directory.mkdir(parents=True, exist_ok=True)
+    if args.from_activitywatch:
+        return run_mirror(args, directory)
     path = database_path(directory, testing=args.testing)
     store = Store(path)
     try:
@@ -90,3 +100,42 @@ def run(argv: list[str]) -> int:
     server.server_close()
     store.close()
     return 0
+
+
+def run_mirror(args: argparse.Namespace, directory: Path) -> int:
+    """Copy another ActivityWatch server's buckets and events, every ``--interval`` seconds."""
+    from .mirror import SourceError, check_source, pull
+    from .store import Store
+
+    url = args.from_activitywatch
+    try:
+        info = check_source(url)
+    except SourceError as exc:
+        print(f"meridian agent: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, request_stop)
+    store = Store(directory / ("mirror-testing.sqlite3" if args.testing else "mirror.sqlite3"))
+    print(
+        f"meridian agent is copying ActivityWatch {info.get('version')} at {url} into {store.path}",
+        flush=True,
+    )
+    code = 0
+    try:
+        while True:
+            try:
+                print(f"meridian agent: {pull(store, url)}", flush=True)
+                code = 0
+            except SourceError as exc:
+                print(f"meridian agent: {exc}", file=sys.stderr, flush=True)
+                code = 1
+            if args.once or stop.wait(args.interval):
+                break
+    finally:
+        store.close()
+    return code
