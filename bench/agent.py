@@ -13,7 +13,8 @@ fresh directory and measures, through its HTTP API:
 * bulk insert: ``--events`` events in POSTs of 1,000 over one keep-alive connection;
 * the day's summary: ``aw_client.queries.fullDesktopQuery`` (window + AFK buckets,
   categories) for one day, over a database holding ``--events`` window events and as many
-  AFK events spread over ``--days`` days (median of 20 runs, through HTTP);
+  AFK events spread over ``--days`` days, through HTTP: the first answer (computed) and the
+  median of 19 repeats (answered from the agent's query cache while nothing changed);
 * the agent's resident memory (VmRSS) idle right after start and idle after all the above.
 
 With a reference Python (``--reference PYTHON``; by default ``.venv-aw-reference``, which
@@ -59,7 +60,7 @@ APPS = [
     ("LibreOffice", "Quarterly plan.odt"),
     ("Mail", "Inbox"),
 ]
-CLASSES = [
+CLASSES: list[tuple[list[str], dict[str, Any]]] = [
     (["Work", "Programming"], {"type": "regex", "regex": "Code|Terminal|GitHub"}),
     (["Work", "Writing"], {"type": "regex", "regex": "LibreOffice|docs"}),
     (["Meetings"], {"type": "regex", "regex": "zoom|Standup", "ignore_case": True}),
@@ -95,14 +96,18 @@ class Keepalive:
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port)
 
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
+    def send(self, method: str, path: str, data: bytes | None = None) -> bytes:
+        """One request with a body encoded beforehand; the answer's bytes, undecoded."""
         headers = {"Content-Type": "application/json"} if data is not None else {}
         self.conn.request(method, path, body=data, headers=headers)
         response = self.conn.getresponse()
         raw = response.read()
         if response.status >= 400:
             raise RuntimeError(f"{method} {path}: {response.status} {raw[:200]!r}")
+        return raw
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        raw = self.send(method, path, json.dumps(body).encode() if body is not None else None)
         return json.loads(raw) if raw else None
 
 
@@ -174,16 +179,22 @@ def fill(port: int, events: int, days: int) -> dict[str, float]:
             {"client": "bench", "type": kind, "hostname": "bench"},
         )
     window, afk = day_events(events, days)
+    # Encoded beforehand: the figure is the agent's ingest, not this client's json.dumps.
+    bodies = [json.dumps(window[i : i + 1000]).encode() for i in range(0, len(window), 1000)]
     began = time.perf_counter()
-    for i in range(0, len(window), 1000):
-        keep.call("POST", "/api/0/buckets/aw-watcher-window_bench/events", window[i : i + 1000])
+    for body in bodies:
+        keep.send("POST", "/api/0/buckets/aw-watcher-window_bench/events", body)
     bulk = len(window) / (time.perf_counter() - began)
     for i in range(0, len(afk), 1000):
         keep.call("POST", "/api/0/buckets/aw-watcher-afk_bench/events", afk[i : i + 1000])
     return {"bulk_insert_events_per_s": bulk}
 
 
-def desktop_query_ms(port: int, *, day: datetime, runs: int = 20) -> tuple[float, int]:
+def desktop_query_ms(port: int, *, day: datetime, runs: int = 20) -> tuple[float, float, int]:
+    """(first answer ms, median of the repeated answers ms, events in the summary).
+
+    Timed from sending the query to having the whole answer's bytes (not decoding them).
+    """
     from aw_client.queries import DesktopQueryParams, fullDesktopQuery
 
     query = fullDesktopQuery(
@@ -196,14 +207,14 @@ def desktop_query_ms(port: int, *, day: datetime, runs: int = 20) -> tuple[float
         "query": query.split("\n"),
     }
     keep = Keepalive(port)
+    data = json.dumps(body).encode()
     timings = []
-    result = None
+    raw = b""
     for _ in range(runs):
         began = time.perf_counter()
-        result = keep.call("POST", "/api/0/query/", body)
+        raw = keep.send("POST", "/api/0/query/", data)
         timings.append((time.perf_counter() - began) * 1000)
-    assert result is not None
-    return statistics.median(timings), len(result[0]["events"])
+    return timings[0], statistics.median(timings[1:] or timings), len(json.loads(raw)[0]["events"])
 
 
 def start_agent(directory: Path, port: int) -> subprocess.Popen[bytes]:
@@ -243,9 +254,11 @@ def measure(events: int, heartbeats: int, days: int, reference: str | None) -> d
             figures.update(measure_heartbeats(port, heartbeats))
             figures.update(fill(port, events, days))
             query_day = DAY + timedelta(days=days // 2)
-            figures["desktop_query_ms"], figures["desktop_query_events"] = desktop_query_ms(
-                port, day=query_day
-            )
+            (
+                figures["desktop_query_ms_first"],
+                figures["desktop_query_ms_repeated"],
+                figures["desktop_query_events"],
+            ) = desktop_query_ms(port, day=query_day)
             time.sleep(1.0)
             figures["idle_rss_mb_after"] = rss_mb(process.pid)
         finally:
@@ -262,8 +275,11 @@ def measure(events: int, heartbeats: int, days: int, reference: str | None) -> d
                 figures["reference_bulk_insert_events_per_s"] = fill(port, events, days)[
                     "bulk_insert_events_per_s"
                 ]
-                ms, _ = desktop_query_ms(port, day=DAY + timedelta(days=days // 2), runs=3)
-                figures["reference_desktop_query_ms"] = ms
+                first, repeated, _ = desktop_query_ms(
+                    port, day=DAY + timedelta(days=days // 2), runs=3
+                )
+                figures["reference_desktop_query_ms_first"] = first
+                figures["reference_desktop_query_ms_repeated"] = repeated
                 figures["reference_idle_rss_mb"] = rss_mb(ref.pid)
             finally:
                 stop(ref)
@@ -275,7 +291,8 @@ def measure(events: int, heartbeats: int, days: int, reference: str | None) -> d
 def verdicts(figures: dict[str, Any]) -> list[tuple[str, bool]]:
     checks = [
         ("bulk insert ≥ 100,000 events/s", figures["bulk_insert_events_per_s"] >= 100_000),
-        ("desktop query ≤ 20 ms", figures["desktop_query_ms"] <= 20),
+        ("desktop query, first answer ≤ 20 ms", figures["desktop_query_ms_first"] <= 20),
+        ("desktop query, repeated ≤ 20 ms", figures["desktop_query_ms_repeated"] <= 20),
         (
             "idle RSS ≤ 60 MB",
             max(figures["idle_rss_mb_start"], figures["idle_rss_mb_after"]) <= 60,
