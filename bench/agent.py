@@ -92,6 +92,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_s(pid: int) -> float:
+    """The process's CPU time so far (user + system), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Keepalive:
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port)
@@ -252,13 +258,21 @@ def measure(events: int, heartbeats: int, days: int, reference: str | None) -> d
             time.sleep(0.5)
             figures["idle_rss_mb_start"] = rss_mb(process.pid)
             figures.update(measure_heartbeats(port, heartbeats))
+            before = cpu_s(process.pid)
             figures.update(fill(port, events, days))
+            # The agent's own CPU time for both buckets' inserts: less sensitive than the
+            # wall clock to other work on a shared machine.
+            figures["bulk_insert_events_per_agent_cpu_s"] = (
+                2 * events / max(cpu_s(process.pid) - before, 1e-9)
+            )
             query_day = DAY + timedelta(days=days // 2)
+            before = cpu_s(process.pid)
             (
                 figures["desktop_query_ms_first"],
                 figures["desktop_query_ms_repeated"],
                 figures["desktop_query_events"],
             ) = desktop_query_ms(port, day=query_day)
+            figures["desktop_query_agent_cpu_ms_all_runs"] = (cpu_s(process.pid) - before) * 1000
             time.sleep(1.0)
             figures["idle_rss_mb_after"] = rss_mb(process.pid)
         finally:

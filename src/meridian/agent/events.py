@@ -50,21 +50,24 @@ class Ev:
         }
 
 
+_ONE_US = timedelta(microseconds=1)
+_fromisoformat = datetime.fromisoformat
+
+
 def parse_ts(value: Any, field: str = "timestamp") -> int:
     """An ISO 8601 instant → microseconds, truncated to milliseconds as aw-core's Event does.
 
     A timestamp without an offset is read as UTC (aw-core does the same, with a warning).
     """
-    if not isinstance(value, str):
-        raise EventError(field, f"'{field}' must be an ISO 8601 string")
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment = _fromisoformat(value)
+    except (TypeError, ValueError):
+        if not isinstance(value, str):
+            raise EventError(field, f"'{field}' must be an ISO 8601 string") from None
         raise EventError(field, f"'{field}' is not an ISO 8601 timestamp: {value!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    delta = moment - EPOCH
-    micros = (delta.days * 86400 + delta.seconds) * US + delta.microseconds
+    micros: int = (moment - EPOCH) // _ONE_US
     return micros - micros % 1000
 
 
@@ -107,19 +110,27 @@ def parse_duration(value: Any) -> int:
 
 def event_from_json(obj: Any) -> tuple[int | None, int, int, dict[str, Any]]:
     """Validate one event object → (id, ts, dur, data); raises EventError naming the field."""
-    if not isinstance(obj, dict):
+    if type(obj) is not dict:
         raise EventError("event", "an event must be a JSON object")
-    if "timestamp" not in obj or obj["timestamp"] is None:
+    stamp = obj.get("timestamp")
+    if stamp is None:
         raise EventError("timestamp", "'timestamp' is a required property")
-    ts = parse_ts(obj["timestamp"])
-    dur = parse_duration(obj.get("duration", 0))
-    data = obj.get("data", {})
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise EventError("data", "'data' must be a JSON object")
+    ts = parse_ts(stamp)
+    duration = obj.get("duration", 0)
+    if type(duration) is float and 0 <= duration < 1e12:
+        dur = round(duration * US)
+    elif type(duration) is int and 0 <= duration < 10**12:
+        dur = duration * US
+    else:
+        dur = parse_duration(duration)
+    data = obj.get("data")
+    if type(data) is not dict:
+        if data is None:
+            data = {}
+        else:
+            raise EventError("data", "'data' must be a JSON object")
     event_id = obj.get("id")
-    if event_id is not None and (isinstance(event_id, bool) or not isinstance(event_id, int)):
+    if event_id is not None and type(event_id) is not int:
         raise EventError("id", "'id' must be an integer")
     return event_id, ts, dur, data
 
