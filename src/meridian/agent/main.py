@@ -72,6 +72,7 @@ def run(argv: list[str]) -> int:
         return run_mirror(args, directory)
     path = database_path(directory, testing=args.testing)
     store = Store(path)
+    store.start_flusher()
     try:
         server = make_server(store, host=args.host, port=port, testing=args.testing)
     except OSError as exc:

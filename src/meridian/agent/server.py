@@ -11,6 +11,7 @@ import json
 import re
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -244,6 +245,8 @@ def _time_arg(query: dict[str, str], name: str) -> int | None:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # An idle keep-alive connection gives its thread back after this many seconds.
+    timeout = 60
     server_version = "meridian-agent"
     sys_version = ""
     disable_nagle_algorithm = True
@@ -479,9 +482,23 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Server(ThreadingHTTPServer):
+    """Connections are served by a pool of threads instead of a new thread each: watchers
+    that open a connection per heartbeat (aw-client does) then cost no thread start."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="agent-http")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.pool.submit(self.process_request_thread, request, client_address)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def make_server(store: Store, *, host: str, port: int, testing: bool) -> Server:

@@ -71,6 +71,40 @@ class Store:
         # a cached query result can tell whether anything it read has changed since.
         self.seq = 0
         self.changes: deque[tuple[int, str | None, int, int]] = deque(maxlen=20_000)
+        # Heartbeats that only extended a bucket's newest event are written behind: at most
+        # FLUSH_SECONDS later, or before anything else reads or writes the database.
+        self._pending: dict[str, Ev] = {}
+        self._max_dirty: set[str] = set()
+        self._flusher: threading.Thread | None = None
+        self._closing = threading.Event()
+
+    def flush(self) -> None:
+        """Write the heartbeat merges held in memory."""
+        with self.lock:
+            if not self._pending and not self._max_dirty:
+                return
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE events SET ts = ?, dur = ? WHERE id = ?",
+                [(e.ts, e.dur, e.id) for e in self._pending.values()],
+            )
+            self.db.executemany(
+                "UPDATE buckets SET max_dur = ? WHERE id = ?",
+                [(self._max_dur[b], b) for b in self._max_dirty if b in self._max_dur],
+            )
+            self.db.execute("COMMIT")
+            self._pending.clear()
+            self._max_dirty.clear()
+
+    def start_flusher(self, seconds: float = 1.0) -> None:
+        """Flush held heartbeat merges every ``seconds`` in a thread of its own."""
+
+        def loop() -> None:
+            while not self._closing.wait(seconds):
+                self.flush()
+
+        self._flusher = threading.Thread(target=loop, name="agent-flush", daemon=True)
+        self._flusher.start()
 
     def _changed(self, bucket_id: str | None, low: int = -(2**62), high: int = 2**62) -> None:
         self.seq += 1
@@ -94,6 +128,10 @@ class Store:
             return True
 
     def close(self) -> None:
+        self._closing.set()
+        if self._flusher is not None:
+            self._flusher.join()
+        self.flush()
         self.db.close()
 
     # Buckets ------------------------------------------------------------------------------
@@ -143,6 +181,7 @@ class Store:
 
     def delete_bucket(self, bucket_id: str) -> None:
         with self.lock:
+            self.flush()
             self._require(bucket_id)
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM events WHERE bucket = ?", (bucket_id,))
@@ -200,7 +239,7 @@ class Store:
     def _grow_max(self, bucket_id: str, dur: int) -> None:
         if dur > self._max_dur[bucket_id]:
             self._max_dur[bucket_id] = dur
-            self.db.execute("UPDATE buckets SET max_dur = ? WHERE id = ?", (dur, bucket_id))
+            self._max_dirty.add(bucket_id)
 
     def insert(
         self, bucket_id: str, events: Iterable[tuple[int | None, int, int, dict[str, Any]]]
@@ -228,9 +267,16 @@ class Store:
                 updates.append((event_id, bucket_id, ts, dur, text))
         with self.lock:
             self._require(bucket_id)
+            self.flush()
             self.db.execute("BEGIN")
             try:
                 self._grow_max(bucket_id, longest)
+                if self._max_dirty:
+                    self.db.executemany(
+                        "UPDATE buckets SET max_dur = ? WHERE id = ?",
+                        [(self._max_dur[b], b) for b in self._max_dirty if b in self._max_dur],
+                    )
+                    self._max_dirty.clear()
                 cursor = self.db.cursor()
                 if len(rows) == 1 and not updates:
                     cursor.execute(
@@ -272,13 +318,8 @@ class Store:
             if last is not None:
                 merged = heartbeat_merge(last, beat, pulsetime)
                 if merged is not None:
-                    self.db.execute("BEGIN")
                     self._grow_max(bucket_id, merged.dur)
-                    self.db.execute(
-                        "UPDATE events SET ts = ?, dur = ? WHERE id = ?",
-                        (merged.ts, merged.dur, merged.id),
-                    )
-                    self.db.execute("COMMIT")
+                    self._pending[bucket_id] = merged.copy()
                     self._last[bucket_id] = merged.copy()
                     self._changed(bucket_id, merged.ts, merged.ts + merged.dur)
                     return merged
@@ -289,6 +330,7 @@ class Store:
 
     def get_event(self, bucket_id: str, event_id: int) -> Ev | None:
         with self.lock:
+            self.flush()
             self._require(bucket_id)
             row = self.db.execute(
                 "SELECT id, ts, dur, data FROM events WHERE bucket = ? AND id = ?",
@@ -298,6 +340,7 @@ class Store:
 
     def delete_event(self, bucket_id: str, event_id: int) -> bool:
         with self.lock:
+            self.flush()
             self._require(bucket_id)
             deleted = self.db.execute(
                 "DELETE FROM events WHERE bucket = ? AND id = ?", (bucket_id, event_id)
@@ -329,6 +372,7 @@ class Store:
         to it, as aw-server's peewee storage answers."""
         with self.lock:
             self._require(bucket_id)
+            self.flush()
             where, params = self._range(bucket_id, start, end)
             low = start if start is not None else -(2**62)
             high = end if end is not None else 2**62
@@ -364,6 +408,7 @@ class Store:
     def count(self, bucket_id: str, *, start: int | None = None, end: int | None = None) -> int:
         with self.lock:
             self._require(bucket_id)
+            self.flush()
             where, params = self._range(bucket_id, start, end)
             sql = f"SELECT count(*) FROM events WHERE {where}"  # noqa: S608 (constants only)
             return int(self.db.execute(sql, params).fetchone()[0])
