@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -79,6 +80,8 @@ def run(argv: list[str]) -> int:
         print(f"meridian agent: cannot listen on {args.host}:{port}: {exc}", file=sys.stderr)
         store.close()
         return 1
+    # What start-up built lives as long as the process: keep the collector from walking it.
+    gc.freeze()
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
