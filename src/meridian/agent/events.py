@@ -151,7 +151,7 @@ class _Encoder:
     def encode(self, value: Any) -> str:
         if isinstance(value, list):
             if value and all(type(item) is Ev for item in value):
-                return "[" + ", ".join(self.event(item) for item in value) + "]"
+                return self.events(value)
             return "[" + ", ".join(self.encode(item) for item in value) + "]"
         if isinstance(value, dict):
             return (
@@ -164,6 +164,40 @@ class _Encoder:
         if isinstance(value, Duration):
             return repr(value.micros / US)
         return json.dumps(value, default=_default)
+
+    def events(self, events: list[Ev]) -> str:
+        """A list of events: the per-event work inlined (a day's answer holds thousands)."""
+        if not _CLOCK:
+            fmt_ts(0)
+        cache = self.data
+        dates = _DATES
+        clock = _CLOCK
+        day_us = _DAY_US
+        parts: list[str] = []
+        append = parts.append
+        for event in events:
+            data = event.data
+            cached = cache.get(id(data))
+            if cached is None or cached[0] is not data:
+                cached = cache[id(data)] = (data, json.dumps(data, default=_default))
+            ts = event.ts
+            day, rest = divmod(ts, day_us)
+            date = dates.get(day)
+            if date is None:
+                stamp = fmt_ts(ts)
+            else:
+                second, fraction = divmod(rest, US)
+                stamp = (
+                    f"{date}{clock[second]}.{fraction:06d}+00:00"
+                    if fraction
+                    else date + clock[second] + "+00:00"
+                )
+            event_id = event.id
+            append(
+                f'{{"id": {"null" if event_id is None else event_id}, "timestamp": "{stamp}", '
+                f'"duration": {event.dur / US!r}, "data": {cached[1]}}}'
+            )
+        return "[" + ", ".join(parts) + "]"
 
     def event(self, event: Ev) -> str:
         data = event.data
