@@ -19,7 +19,8 @@ API list of the demo workspace, in-process; given ``--database-url``), bench/upl
 bench/briefs.py and bench/proposal.py (each given this run's load options and
 ``--database-url``), bench/tally.py, bench/search.py, bench/inbox.py (5,000 inbox items,
 in-process; given ``--database-url``), bench/delivery.py (digests for 10,000 members and the
-scheduler tick, on its own SQLite database).
+scheduler tick, on its own SQLite database), bench/agent.py (the local agent, against
+ActivityWatch's aw-server when scripts/bootstrap.sh bench could install it).
 
 The exit code is 0 when every target of every benchmark is met, 1 when one is not, 2 when a
 run itself failed.
@@ -73,6 +74,7 @@ OTHER_BENCHMARKS = (
     "search.py",
     "inbox.py",
     "delivery.py",
+    "agent.py",
 )
 STARTING_ENV = dict(os.environ)
 TARGET_MEMBERS_P99_MS = 50.0

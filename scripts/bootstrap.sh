@@ -124,6 +124,17 @@ fi
 case "$mode" in
   run) apt_install ffmpeg || say "Recordings will play, but without thumbnails and durations." ;;
   test) apt_install ffmpeg chromium fonts-dejavu-core ;;
-  bench) apt_install wrk ;;
+  bench)
+    apt_install wrk
+    # ActivityWatch's own server, the reference bench/agent.py measures the agent against
+    # (it needs peewee<4 and flask 2.2). A venv of its own: nothing of it reaches Meridian's.
+    ref=.venv-aw-reference
+    if [ ! -x "$ref/bin/aw-server" ]; then
+      say "Creating $ref with aw-server (the agent benchmark's reference)"
+      python="$(find_python)" && "$python" -m venv "$ref" &&
+        "$ref/bin/python" -m pip install -q aw-server "peewee<4" "flask==2.2.5" ||
+        say "No aw-server reference: bench/agent.py will measure the agent alone."
+    fi
+    ;;
 esac
 exit 0

@@ -1,4 +1,4 @@
-"""The `meridian` command: serve, worker, demo, migrate, createadmin, check, and Django's own."""
+"""The `meridian` command: serve, worker, agent, demo, migrate, createadmin, check, and Django's own."""
 
 import contextlib
 import os
@@ -173,6 +173,7 @@ COMMANDS = {
     "migrate": "apply database migrations",
     "createadmin": "create an instance admin account",
     "check": "check the configuration (add --deploy for production)",
+    "agent": "run the local ActivityWatch-compatible agent (127.0.0.1:5600)",
 }
 
 
@@ -187,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     command, rest = argv[0], argv[1:]
     if command == "serve":
         return serve(rest)
+    if command == "agent":
+        # A plain program: no Django settings, no database server, small and quick to start.
+        from meridian.agent.main import run as run_agent
+
+        return run_agent(rest)
     if command == "worker":
         _django(["meridian_worker", *rest])
         return 0

@@ -1,0 +1,234 @@
+"""Events as the agent holds them in memory, and their JSON form (ActivityWatch's shapes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = 1_000_000
+
+
+class EventError(ValueError):
+    """A malformed event; ``field`` names the offending member for the 400 answer."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Ev:
+    """One event: start ``ts`` and ``dur`` in microseconds, ``data`` a JSON object."""
+
+    __slots__ = ("data", "dur", "id", "ts")
+
+    def __init__(self, ts: int, dur: int, data: dict[str, Any], id: int | None = None) -> None:
+        self.id = id
+        self.ts = ts
+        self.dur = dur
+        self.data = data
+
+    @property
+    def end(self) -> int:
+        return self.ts + self.dur
+
+    def copy(self) -> Ev:
+        # Data objects are never changed in place (transforms assign a new dict), so a copy
+        # may share them.
+        return Ev(self.ts, self.dur, self.data, self.id)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Ev(id={self.id}, ts={fmt_ts(self.ts)}, dur={self.dur / US}, data={self.data})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "timestamp": fmt_ts(self.ts),
+            "duration": self.dur / US,
+            "data": self.data,
+        }
+
+
+_ONE_US = timedelta(microseconds=1)
+_fromisoformat = datetime.fromisoformat
+
+
+def parse_ts(value: Any, field: str = "timestamp") -> int:
+    """An ISO 8601 instant → microseconds, truncated to milliseconds as aw-core's Event does.
+
+    A timestamp without an offset is read as UTC (aw-core does the same, with a warning).
+    """
+    try:
+        moment = _fromisoformat(value)
+    except (TypeError, ValueError):
+        if not isinstance(value, str):
+            raise EventError(field, f"'{field}' must be an ISO 8601 string") from None
+        raise EventError(field, f"'{field}' is not an ISO 8601 timestamp: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    micros: int = (moment - EPOCH) // _ONE_US
+    return micros - micros % 1000
+
+
+_DAY_US = 86400 * US
+_DATES: dict[int, str] = {}
+
+
+_CLOCK: list[str] = []  # "HH:MM:SS" for each second of a day, built on first use
+
+
+def fmt_ts(micros: int) -> str:
+    """Microseconds → the ISO form aw-server answers with (``datetime.isoformat`` in UTC):
+    ``2026-12-05T09:00:00+00:00``, with ``.ffffff`` only when there are microseconds."""
+    day, rest = divmod(micros, _DAY_US)
+    date = _DATES.get(day)
+    if date is None:
+        if len(_DATES) > 4096:
+            _DATES.clear()
+        date = _DATES[day] = (EPOCH + timedelta(days=day)).date().isoformat() + "T"
+    if not _CLOCK:
+        _CLOCK.extend(
+            f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
+        )
+    second, fraction = divmod(rest, US)
+    if fraction:
+        return f"{date}{_CLOCK[second]}.{fraction:06d}+00:00"
+    return date + _CLOCK[second] + "+00:00"
+
+
+def parse_duration(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EventError("duration", "'duration' must be a number of seconds")
+    if value < 0:
+        raise EventError("duration", f"'duration' must not be negative (got {value})")
+    if value != value or value == float("inf"):
+        raise EventError("duration", "'duration' must be a finite number")
+    # timedelta(seconds=x) rounds to the nearest microsecond (half to even).
+    return round(value * US)
+
+
+def event_from_json(obj: Any) -> tuple[int | None, int, int, dict[str, Any]]:
+    """Validate one event object → (id, ts, dur, data); raises EventError naming the field."""
+    if type(obj) is not dict:
+        raise EventError("event", "an event must be a JSON object")
+    stamp = obj.get("timestamp")
+    if stamp is None:
+        raise EventError("timestamp", "'timestamp' is a required property")
+    ts = parse_ts(stamp)
+    duration = obj.get("duration", 0)
+    if type(duration) is float and 0 <= duration < 1e12:
+        dur = round(duration * US)
+    elif type(duration) is int and 0 <= duration < 10**12:
+        dur = duration * US
+    else:
+        dur = parse_duration(duration)
+    data = obj.get("data")
+    if type(data) is not dict:
+        if data is None:
+            data = {}
+        else:
+            raise EventError("data", "'data' must be a JSON object")
+    event_id = obj.get("id")
+    if event_id is not None and type(event_id) is not int:
+        raise EventError("id", "'id' must be an integer")
+    return event_id, ts, dur, data
+
+
+def dumps(value: Any) -> str:
+    """JSON for the wire: events, durations (seconds) and datetimes as aw-server encodes them.
+
+    Lists of events are written directly, encoding each distinct ``data`` object once (the
+    transforms share data objects between events that carry the same data).
+    """
+    return _Encoder().encode(value)
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.data: dict[int, tuple[Any, str]] = {}
+
+    def encode(self, value: Any) -> str:
+        if isinstance(value, list):
+            if value and all(type(item) is Ev for item in value):
+                return self.events(value)
+            return "[" + ", ".join(self.encode(item) for item in value) + "]"
+        if isinstance(value, dict):
+            return (
+                "{"
+                + ", ".join(f"{json.dumps(str(k))}: {self.encode(v)}" for k, v in value.items())
+                + "}"
+            )
+        if type(value) is Ev:
+            return self.event(value)
+        if isinstance(value, Duration):
+            return repr(value.micros / US)
+        return json.dumps(value, default=_default)
+
+    def events(self, events: list[Ev]) -> str:
+        """A list of events: the per-event work inlined (a day's answer holds thousands)."""
+        if not _CLOCK:
+            fmt_ts(0)
+        cache = self.data
+        dates = _DATES
+        clock = _CLOCK
+        day_us = _DAY_US
+        parts: list[str] = []
+        append = parts.append
+        for event in events:
+            data = event.data
+            cached = cache.get(id(data))
+            if cached is None or cached[0] is not data:
+                cached = cache[id(data)] = (data, json.dumps(data, default=_default))
+            ts = event.ts
+            day, rest = divmod(ts, day_us)
+            date = dates.get(day)
+            if date is None:
+                stamp = fmt_ts(ts)
+            else:
+                second, fraction = divmod(rest, US)
+                stamp = (
+                    f"{date}{clock[second]}.{fraction:06d}+00:00"
+                    if fraction
+                    else date + clock[second] + "+00:00"
+                )
+            event_id = event.id
+            append(
+                f'{{"id": {"null" if event_id is None else event_id}, "timestamp": "{stamp}", '
+                f'"duration": {event.dur / US!r}, "data": {cached[1]}}}'
+            )
+        return "[" + ", ".join(parts) + "]"
+
+    def event(self, event: Ev) -> str:
+        data = event.data
+        cached = self.data.get(id(data))
+        if cached is None or cached[0] is not data:
+            cached = self.data[id(data)] = (data, json.dumps(data, default=_default))
+        event_id = "null" if event.id is None else str(event.id)
+        return (
+            f'{{"id": {event_id}, "timestamp": "{fmt_ts(event.ts)}", '
+            f'"duration": {event.dur / US!r}, "data": {cached[1]}}}'
+        )
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Ev):
+        return value.to_json()
+    if isinstance(value, Duration):
+        return value.micros / US
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+class Duration:
+    """A duration result of a query (``sum_durations``): encoded as float seconds."""
+
+    __slots__ = ("micros",)
+
+    def __init__(self, micros: int) -> None:
+        self.micros = micros
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Duration) and other.micros == self.micros
+
+    def __hash__(self) -> int:
+        return hash(self.micros)

@@ -1,0 +1,145 @@
+"""`meridian agent`: serve ActivityWatch's API from the member's own machine."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+DEFAULT_PORT = 5600
+TESTING_PORT = 5666
+
+
+def default_dir() -> Path:
+    """The platform's per-user data directory (``MERIDIAN_AGENT_DIR`` overrides it)."""
+    configured = os.environ.get("MERIDIAN_AGENT_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    home = Path.home()
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "meridian-agent"
+    if sys.platform.startswith("win"):
+        base = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
+        return Path(base) / "meridian-agent"
+    base = os.environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
+    return Path(base) / "meridian-agent"
+
+
+def database_path(directory: Path, *, testing: bool) -> Path:
+    # Like aw-server, testing mode keeps its own database so tests never touch real data.
+    return directory / ("agent-testing.sqlite3" if testing else "agent.sqlite3")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="meridian agent",
+        description="Serve ActivityWatch's REST API (/api/0/) from a private local database.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port ({DEFAULT_PORT}; {TESTING_PORT} with --testing)",
+    )
+    parser.add_argument(
+        "--testing", action="store_true", help="testing mode: port 5666, a separate database"
+    )
+    parser.add_argument("--dir", type=Path, default=None, help="data directory")
+    parser.add_argument(
+        "--from-activitywatch",
+        metavar="URL",
+        help="copy an existing ActivityWatch server's data (e.g. http://127.0.0.1:5600) "
+        "instead of serving the API",
+    )
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between copies (60)")
+    parser.add_argument("--once", action="store_true", help="copy once and exit")
+    return parser.parse_args(argv)
+
+
+def run(argv: list[str]) -> int:
+    from .server import make_server
+    from .store import Store
+
+    args = parse_args(argv)
+    port = args.port if args.port is not None else (TESTING_PORT if args.testing else DEFAULT_PORT)
+    directory = (args.dir or default_dir()).expanduser()
+    directory.mkdir(parents=True, exist_ok=True)
+    if args.from_activitywatch:
+        return run_mirror(args, directory)
+    path = database_path(directory, testing=args.testing)
+    store = Store(path)
+    store.start_flusher()
+    try:
+        server = make_server(store, host=args.host, port=port, testing=args.testing)
+    except OSError as exc:
+        print(f"meridian agent: cannot listen on {args.host}:{port}: {exc}", file=sys.stderr)
+        store.close()
+        return 1
+    # What start-up built lives as long as the process: keep the collector from walking it.
+    gc.freeze()
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, request_stop)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+    )
+    thread.start()
+    mode = " (testing)" if args.testing else ""
+    print(
+        f"meridian agent{mode} is serving ActivityWatch's API at "
+        f"http://{args.host}:{server.server_address[1]}/api/0/ (database {path})",
+        flush=True,
+    )
+    stop.wait()
+    server.shutdown()
+    server.server_close()
+    store.close()
+    return 0
+
+
+def run_mirror(args: argparse.Namespace, directory: Path) -> int:
+    """Copy another ActivityWatch server's buckets and events, every ``--interval`` seconds."""
+    from .mirror import SourceError, check_source, pull
+    from .store import Store
+
+    url = args.from_activitywatch
+    try:
+        info = check_source(url)
+    except SourceError as exc:
+        print(f"meridian agent: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, request_stop)
+    store = Store(directory / ("mirror-testing.sqlite3" if args.testing else "mirror.sqlite3"))
+    print(
+        f"meridian agent is copying ActivityWatch {info.get('version')} at {url} into {store.path}",
+        flush=True,
+    )
+    code = 0
+    try:
+        while True:
+            try:
+                print(f"meridian agent: {pull(store, url)}", flush=True)
+                code = 0
+            except SourceError as exc:
+                print(f"meridian agent: {exc}", file=sys.stderr, flush=True)
+                code = 1
+            if args.once or stop.wait(args.interval):
+                break
+    finally:
+        store.close()
+    return code

@@ -1,0 +1,522 @@
+"""ActivityWatch's REST API (/api/0/) over HTTP/1.1 with keep-alive, one thread per connection.
+
+Status codes and JSON shapes follow aw-server (aw_server/rest.py and api.py): errors are
+``{"message": ...}``; a malformed event or bucket is 400 with ``{"message": "Input payload
+validation failed", "errors": {field: problem}}`` (what aw-server's schema validation answers).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import VERSION, query2
+from .events import Ev, EventError, dumps, event_from_json, fmt_ts, parse_ts
+from .store import NoSuchBucket, Store
+
+# A POST of more events than this is refused with 413 (split it into batches).
+MAX_EVENTS = 10_000
+# Query answers kept for repeated queries (the oldest is dropped first).
+QUERY_CACHE_SIZE = 64
+# A request body larger than this is refused with 413 (imports of big exports fit).
+MAX_BODY = 256 * 1024 * 1024
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("message", ""))
+        self.status = status
+        self.body = body
+
+
+def bad_input(field: str, problem: str) -> HttpError:
+    return HttpError(
+        400, {"message": "Input payload validation failed", "errors": {field: problem}}
+    )
+
+
+def no_bucket(bucket_id: str) -> HttpError:
+    return HttpError(404, {"message": f"There's no bucket named {bucket_id}"})
+
+
+class Agent:
+    """The API's behaviour, independent of the HTTP plumbing (handlers call these)."""
+
+    def __init__(self, store: Store, *, testing: bool, port: int) -> None:
+        self.store = store
+        self.testing = testing
+        self.port = port
+        self.hostname = socket.gethostname()
+        self.cache: dict[tuple[str, tuple[str, ...], str], tuple[bytes, int, list[Any]]] = {}
+        self.cache_lock = threading.Lock()
+        self.device_id = store.device_id()
+        self.cors_origins = {
+            f"http://127.0.0.1:{port}",
+            f"http://localhost:{port}",
+            # aw-webui's development server, which aw-server allows as well.
+            "http://127.0.0.1:27180",
+            "http://localhost:27180",
+        }
+
+    def allowed_origin(self, origin: str | None) -> bool:
+        if not origin:
+            return False
+        # Browser extensions (aw-watcher-web) call the API from their own origins.
+        return origin in self.cors_origins or origin.startswith(
+            ("moz-extension://", "chrome-extension://")
+        )
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "hostname": self.hostname,
+            "version": VERSION,
+            "testing": self.testing,
+            "device_id": self.device_id,
+        }
+
+    def create_bucket(self, bucket_id: str, body: Any) -> int:
+        if not isinstance(body, dict):
+            raise bad_input("bucket", "the body must be a JSON object")
+        for field in ("client", "type", "hostname"):
+            if not isinstance(body.get(field), str):
+                raise bad_input(field, f"'{field}' is a required property")
+        created = self.store.create_bucket(
+            bucket_id,
+            type=body["type"],
+            client=body["client"],
+            hostname=body["hostname"],
+            name=body.get("name"),
+            data=body.get("data") if isinstance(body.get("data"), dict) else None,
+        )
+        return 200 if created else 304
+
+    def delete_bucket(self, bucket_id: str, query: dict[str, str]) -> None:
+        if not self.testing and query.get("force") != "1":
+            raise HttpError(
+                401,
+                {
+                    "message": "Deleting buckets is only permitted if aw-server is running in "
+                    "testing mode or if ?force=1"
+                },
+            )
+        self.store.delete_bucket(bucket_id)
+
+    def parse_events(self, body: Any) -> list[tuple[int | None, int, int, dict[str, Any]]]:
+        items = body if isinstance(body, list) else [body]
+        if isinstance(body, list) and len(body) > MAX_EVENTS:
+            raise HttpError(
+                413,
+                {
+                    "message": f"Too many events in one request: {len(body)}; "
+                    f"the limit is {MAX_EVENTS} events per request"
+                },
+            )
+        parsed = []
+        for index, item in enumerate(items):
+            try:
+                parsed.append(event_from_json(item))
+            except EventError as exc:
+                field = f"{index}.{exc.field}" if isinstance(body, list) else exc.field
+                raise bad_input(field, str(exc)) from None
+        return parsed
+
+    def export_bucket(self, bucket_id: str) -> dict[str, Any]:
+        bucket = self.store.bucket_metadata(bucket_id)
+        rows = self.store.raw_events(bucket_id)
+        bucket["events"] = [
+            {"timestamp": fmt_ts(ts), "duration": dur / 1_000_000, "data": json.loads(text)}
+            for ts, dur, text, _ in rows
+        ]
+        return bucket
+
+    def import_buckets(self, buckets: Any) -> None:
+        if not isinstance(buckets, dict):
+            raise bad_input("buckets", "'buckets' must be an object of bucket id → bucket")
+        plans = []
+        for bucket_id, bucket in buckets.items():
+            if not isinstance(bucket, dict):
+                raise bad_input(f"buckets.{bucket_id}", "a bucket must be a JSON object")
+            for field in ("type", "client", "hostname"):
+                if not isinstance(bucket.get(field), str):
+                    raise bad_input(f"buckets.{bucket_id}.{field}", f"'{field}' is required")
+            target = str(bucket.get("id") or bucket_id)
+            if self.store.has_bucket(target):
+                raise HttpError(409, {"message": f"Bucket {target} already exists"})
+            events = bucket.get("events", [])
+            if not isinstance(events, list):
+                raise bad_input(f"buckets.{bucket_id}.events", "'events' must be a list")
+            parsed = []
+            for index, item in enumerate(events):
+                try:
+                    _, ts, dur, data = event_from_json(item)
+                except EventError as exc:
+                    raise bad_input(
+                        f"buckets.{bucket_id}.events.{index}.{exc.field}", str(exc)
+                    ) from None
+                parsed.append((None, ts, dur, data))
+            plans.append((target, bucket, parsed))
+        for bucket_id, bucket, parsed in plans:
+            self.store.create_bucket(
+                bucket_id,
+                type=bucket["type"],
+                client=bucket["client"],
+                hostname=bucket["hostname"],
+                created=bucket.get("created") if isinstance(bucket.get("created"), str) else None,
+                name=bucket.get("name"),
+                data=bucket.get("data") if isinstance(bucket.get("data"), dict) else None,
+            )
+            if parsed:
+                self.store.insert(bucket_id, parsed)
+
+    def query(self, body: Any, name: str) -> bytes:
+        """The answer to a query, as JSON bytes, from the cache when nothing it read changed.
+
+        A day that is over does not change, so the web UI's repeated summaries of past days
+        (and of today between two heartbeats of other buckets) cost a lookup.
+        """
+        if not isinstance(body, dict):
+            raise bad_input("query", "the body must be a JSON object")
+        for field in ("timeperiods", "query"):
+            value = body.get(field)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise bad_input(field, f"'{field}' is a required list of strings")
+        # aw-server joins the lines without a separator, as aw-client splits them on newlines.
+        text = "".join(body["query"])
+        key = (text, tuple(body["timeperiods"]), name)
+        with self.cache_lock:
+            cached = self.cache.get(key)
+        if cached is not None and self.store.unchanged_since(cached[1], cached[2]):
+            return cached[0]
+        results = []
+        reads: list[tuple[str, int, int]] = []
+        seq = self.store.seq
+        # A query allocates tens of thousands of short-lived objects without cycles; the
+        # cyclic collector would only walk them (pauses of up to ~100 ms on a day's events).
+        gc.disable()
+        try:
+            for period in body["timeperiods"]:
+                start, end = query2.parse_period(period)
+                result, ctx = query2.run_context(self.store, text, start, end, name)
+                results.append(result)
+                reads += ctx.reads
+        except query2.QueryException as exc:
+            raise HttpError(400, {"type": type(exc).__name__, "message": str(exc)}) from None
+        except re.error as exc:
+            raise HttpError(
+                400, {"type": "QueryFunctionException", "message": f"Invalid regex: {exc}"}
+            ) from None
+        finally:
+            gc.enable()
+        encoded = dumps(results).encode()
+        with self.cache_lock:
+            if len(self.cache) >= QUERY_CACHE_SIZE:
+                self.cache.pop(next(iter(self.cache)))
+            self.cache[key] = (encoded, seq, reads)
+        return encoded
+
+
+_BUCKET = r"/api/0/buckets/(?P<bucket>[^/]+)"
+ROUTES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"/api/0/info/?"), "info"),
+    (re.compile(r"/api/0/buckets/?"), "buckets"),
+    (re.compile(_BUCKET + r"/?"), "bucket"),
+    (re.compile(_BUCKET + r"/events/?"), "events"),
+    (re.compile(_BUCKET + r"/events/count/?"), "count"),
+    (re.compile(_BUCKET + r"/events/(?P<event>[^/]+)/?"), "event"),
+    (re.compile(_BUCKET + r"/heartbeat/?"), "heartbeat"),
+    (re.compile(_BUCKET + r"/export/?"), "bucket_export"),
+    (re.compile(r"/api/0/export/?"), "export"),
+    (re.compile(r"/api/0/import/?"), "import"),
+    (re.compile(r"/api/0/query/?"), "query"),
+    (re.compile(r"/api/0/settings/?"), "settings"),
+    (re.compile(r"/api/0/settings/(?P<key>[^/]+)/?"), "setting"),
+]
+
+
+def _time_arg(query: dict[str, str], name: str) -> int | None:
+    if name not in query:
+        return None
+    try:
+        return parse_ts(query[name], name)
+    except EventError as exc:
+        raise HttpError(400, {"message": str(exc)}) from None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # An idle keep-alive connection gives its thread back after this many seconds.
+    timeout = 60
+    server_version = "meridian-agent"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    agent: Agent  # set on the subclass the server builds
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    # Plumbing ---------------------------------------------------------------------------
+
+    def _send(self, status: int, body: bytes | None, extra: dict[str, str] | None = None) -> None:
+        reason = self.responses.get(status, ("",))[0]
+        lines = [f"HTTP/1.1 {status} {reason}"]
+        headers = {"Server": self.server_version}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        headers["Content-Length"] = str(len(body or b""))
+        origin = self.headers.get("Origin")
+        if self.agent.allowed_origin(origin):
+            headers["Access-Control-Allow-Origin"] = origin or ""
+            headers["Vary"] = "Origin"
+        if extra:
+            headers.update(extra)
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head + (body or b""))
+
+    def _json(self, status: int, value: Any, extra: dict[str, str] | None = None) -> None:
+        self._send(status, dumps(value).encode(), extra)
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise HttpError(
+                413, {"message": f"Request body too large; the limit is {MAX_BODY} bytes"}
+            )
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            raise HttpError(400, {"message": "The request body must be JSON"})
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise HttpError(
+                400, {"message": f"The request body is not valid JSON: {exc}"}
+            ) from None
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        path = parts.path
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        try:
+            for pattern, name in ROUTES:
+                match = pattern.fullmatch(path)
+                if match:
+                    args = {k: unquote(v) for k, v in match.groupdict().items()}
+                    handler = getattr(self, f"{method}_{name}", None)
+                    if handler is None:
+                        self._discard_body()
+                        raise HttpError(
+                            405, {"message": "The method is not allowed for the requested URL."}
+                        )
+                    handler(query=query, **args)
+                    return
+            self._discard_body()
+            raise HttpError(404, {"message": "The requested URL was not found on the server."})
+        except HttpError as exc:
+            self._json(exc.status, exc.body)
+        except NoSuchBucket as exc:
+            self._json(404, no_bucket(exc.args[0]).body)
+        except BrokenPipeError:
+            self.close_connection = True
+        except Exception as exc:  # pragma: no cover - a bug; answer instead of hanging up
+            self._json(500, {"message": f"Internal error: {type(exc).__name__}: {exc}"})
+
+    def _discard_body(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if 0 < length <= MAX_BODY:
+            self.rfile.read(length)
+        elif length:
+            self.close_connection = True
+
+    def do_GET(self) -> None:
+        self._dispatch("get")
+
+    def do_POST(self) -> None:
+        self._dispatch("post")
+
+    def do_PUT(self) -> None:
+        self._dispatch("put")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("delete")
+
+    def do_OPTIONS(self) -> None:
+        self._discard_body()
+        extra = {
+            "Access-Control-Allow-Methods": "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT",
+            "Allow": "DELETE, GET, HEAD, OPTIONS, POST, PUT",
+        }
+        requested = self.headers.get("Access-Control-Request-Headers")
+        if requested and self.agent.allowed_origin(self.headers.get("Origin")):
+            extra["Access-Control-Allow-Headers"] = requested
+        self._send(200, None, extra)
+
+    # Endpoints --------------------------------------------------------------------------
+
+    def get_info(self, query: dict[str, str]) -> None:
+        self._json(200, self.agent.info())
+
+    def get_buckets(self, query: dict[str, str]) -> None:
+        self._json(200, self.agent.store.buckets())
+
+    def get_bucket(self, query: dict[str, str], bucket: str) -> None:
+        self._json(200, self.agent.store.bucket_metadata(bucket))
+
+    def post_bucket(self, query: dict[str, str], bucket: str) -> None:
+        status = self.agent.create_bucket(bucket, self._body())
+        if status == 304:
+            self._send(304, None)
+        else:
+            self._json(200, {})
+
+    put_bucket = post_bucket
+
+    def delete_bucket(self, query: dict[str, str], bucket: str) -> None:
+        self._discard_body()
+        self.agent.delete_bucket(bucket, query)
+        self._json(200, {})
+
+    def get_events(self, query: dict[str, str], bucket: str) -> None:
+        try:
+            limit = int(query.get("limit", -1))
+        except ValueError:
+            raise HttpError(400, {"message": "'limit' must be an integer"}) from None
+        start, end = _time_arg(query, "start"), _time_arg(query, "end")
+        if end is not None:
+            # aw-core's Bucket.get rounds the end up to the next millisecond.
+            end = end - end % 1000 + 1000
+        rows = self.agent.store.raw_events(bucket, start=start, end=end, limit=limit)
+        # The stored data text is already JSON: splice it in rather than decode and encode.
+        parts = [
+            f'{{"id": {event_id}, "timestamp": "{fmt_ts(ts)}", "duration": {dur / 1_000_000!r}, '
+            f'"data": {text}}}'
+            for ts, dur, text, event_id in rows
+        ]
+        self._send(200, ("[" + ", ".join(parts) + "]").encode())
+
+    def post_events(self, query: dict[str, str], bucket: str) -> None:
+        body = self._body()
+        if not isinstance(body, dict | list):
+            raise bad_input("event", "the body must be an event or a list of events")
+        events = self.agent.parse_events(body)
+        if not self.agent.store.has_bucket(bucket):
+            raise no_bucket(bucket)
+        inserted = self.agent.store.insert(bucket, events)
+        self._json(200, inserted.to_json() if inserted is not None else None)
+
+    def get_count(self, query: dict[str, str], bucket: str) -> None:
+        start, end = _time_arg(query, "start"), _time_arg(query, "end")
+        self._json(200, self.agent.store.count(bucket, start=start, end=end))
+
+    def _event_id(self, event: str) -> int:
+        try:
+            return int(event)
+        except ValueError:
+            raise HttpError(404, {"message": f"There's no event with id {event}"}) from None
+
+    def get_event(self, query: dict[str, str], bucket: str, event: str) -> None:
+        found = self.agent.store.get_event(bucket, self._event_id(event))
+        if found is None:
+            raise HttpError(404, {"message": f"There's no event with id {event}"})
+        self._json(200, found)
+
+    def delete_event(self, query: dict[str, str], bucket: str, event: str) -> None:
+        self._discard_body()
+        success = self.agent.store.delete_event(bucket, self._event_id(event))
+        self._json(200, {"success": success})
+
+    def post_heartbeat(self, query: dict[str, str], bucket: str) -> None:
+        body = self._body()
+        if not isinstance(body, dict):
+            raise bad_input("event", "a heartbeat must be one event object")
+        try:
+            _, ts, dur, data = event_from_json(body)
+        except EventError as exc:
+            raise bad_input(exc.field, str(exc)) from None
+        if "pulsetime" not in query:
+            raise HttpError(400, {"message": "Missing required parameter pulsetime"})
+        try:
+            pulsetime = float(query["pulsetime"])
+        except ValueError:
+            raise HttpError(400, {"message": "'pulsetime' must be a number"}) from None
+        if not self.agent.store.has_bucket(bucket):
+            raise no_bucket(bucket)
+        self._json(200, self.agent.store.heartbeat(bucket, ts, dur, data, pulsetime))
+
+    def get_bucket_export(self, query: dict[str, str], bucket: str) -> None:
+        exported = self.agent.export_bucket(bucket)
+        self._json(
+            200,
+            {"buckets": {exported["id"]: exported}},
+            {"Content-Disposition": f"attachment; filename=aw-bucket-export_{exported['id']}.json"},
+        )
+
+    def get_export(self, query: dict[str, str]) -> None:
+        buckets = {b: self.agent.export_bucket(b) for b in self.agent.store.bucket_ids()}
+        self._json(
+            200,
+            {"buckets": buckets},
+            {"Content-Disposition": "attachment; filename=aw-buckets-export.json"},
+        )
+
+    def post_import(self, query: dict[str, str]) -> None:
+        body = self._body()
+        if not isinstance(body, dict) or "buckets" not in body:
+            raise bad_input("buckets", "'buckets' is a required property")
+        self.agent.import_buckets(body["buckets"])
+        self._send(200, b"null")
+
+    def post_query(self, query: dict[str, str]) -> None:
+        self._send(200, self.agent.query(self._body(), query.get("name", "")))
+
+    def get_settings(self, query: dict[str, str]) -> None:
+        self._json(200, self.agent.store.settings())
+
+    def get_setting(self, query: dict[str, str], key: str) -> None:
+        self._json(200, self.agent.store.settings().get(key))
+
+    def post_setting(self, query: dict[str, str], key: str) -> None:
+        self.agent.store.set_setting(key, self._body())
+        self._json(200, {})
+
+
+class Server(ThreadingHTTPServer):
+    """Connections are served by a pool of threads instead of a new thread each: watchers
+    that open a connection per heartbeat (aw-client does) then cost no thread start."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="agent-http")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.pool.submit(self.process_request_thread, request, client_address)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def make_server(store: Store, *, host: str, port: int, testing: bool) -> Server:
+    agent = Agent(store, testing=testing, port=port)
+    handler = type("AgentHandler", (Handler,), {"agent": agent})
+    return Server((host, port), handler)
+
+
+def serve_in_thread(server: Server) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return thread
+
+
+__all__ = ["MAX_EVENTS", "Ev", "make_server"]

@@ -1,0 +1,445 @@
+"""Buckets and events in one SQLite file (WAL), with aw-server's heartbeat merge.
+
+One connection guarded by a lock serves every request thread: SQLite writes are serial
+anyway, and reads of a day's window are index range scans that take milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections import deque
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .events import US, Ev, fmt_ts
+from .transforms import heartbeat_merge
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS buckets (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    type TEXT NOT NULL,
+    client TEXT NOT NULL,
+    hostname TEXT NOT NULL,
+    created TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}',
+    max_dur INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    bucket TEXT NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
+    ts INTEGER NOT NULL,
+    dur INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_bucket_ts ON events (bucket, ts);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class NoSuchBucket(LookupError):
+    pass
+
+
+class BucketExists(ValueError):
+    pass
+
+
+# One encoder, built once: json.dumps with options builds a new one per call.
+_data_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class Store:
+    """The agent's database: every read and write of buckets and events goes through here."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+        self.lock = threading.RLock()
+        # The newest event of each bucket, as aw-server keeps it for heartbeats.
+        self._last: dict[str, Ev | None] = {}
+        self._max_dur: dict[str, int] = dict(self.db.execute("SELECT id, max_dur FROM buckets"))
+        # A log of recent writes (sequence, bucket or None for "anything", low, high), so that
+        # a cached query result can tell whether anything it read has changed since.
+        self.seq = 0
+        self.changes: deque[tuple[int, str | None, int, int]] = deque(maxlen=20_000)
+        # Heartbeats that only extended a bucket's newest event are written behind: at most
+        # FLUSH_SECONDS later, or before anything else reads or writes the database.
+        self._pending: dict[str, Ev] = {}
+        self._max_dirty: set[str] = set()
+        self._flusher: threading.Thread | None = None
+        self._closing = threading.Event()
+
+    def flush(self) -> None:
+        """Write the heartbeat merges held in memory."""
+        with self.lock:
+            if not self._pending and not self._max_dirty:
+                return
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "UPDATE events SET ts = ?, dur = ? WHERE id = ?",
+                [(e.ts, e.dur, e.id) for e in self._pending.values()],
+            )
+            self.db.executemany(
+                "UPDATE buckets SET max_dur = ? WHERE id = ?",
+                [(self._max_dur[b], b) for b in self._max_dirty if b in self._max_dur],
+            )
+            self.db.execute("COMMIT")
+            self._pending.clear()
+            self._max_dirty.clear()
+
+    def start_flusher(self, seconds: float = 1.0) -> None:
+        """Flush held heartbeat merges every ``seconds`` in a thread of its own."""
+
+        def loop() -> None:
+            while not self._closing.wait(seconds):
+                self.flush()
+
+        self._flusher = threading.Thread(target=loop, name="agent-flush", daemon=True)
+        self._flusher.start()
+
+    def _changed(self, bucket_id: str | None, low: int = -(2**62), high: int = 2**62) -> None:
+        self.seq += 1
+        self.changes.append((self.seq, bucket_id, low, high))
+
+    def unchanged_since(self, seq: int, reads: list[tuple[str, int, int]]) -> bool:
+        """True when no write after ``seq`` touched any (bucket, start, end) in ``reads``."""
+        with self.lock:
+            if seq == self.seq:
+                return True
+            if not self.changes or self.changes[0][0] > seq + 1:
+                return False  # the log no longer reaches back that far
+            for change_seq, bucket_id, low, high in reversed(self.changes):
+                if change_seq <= seq:
+                    break
+                if bucket_id is None:
+                    return False
+                for read_bucket, start, end in reads:
+                    if read_bucket == bucket_id and low <= end and high >= start:
+                        return False
+            return True
+
+    def close(self) -> None:
+        self._closing.set()
+        if self._flusher is not None:
+            self._flusher.join()
+        self.flush()
+        self.db.close()
+
+    # Buckets ------------------------------------------------------------------------------
+
+    def bucket_ids(self) -> list[str]:
+        return list(self._max_dur)
+
+    def has_bucket(self, bucket_id: str) -> bool:
+        return bucket_id in self._max_dur
+
+    def _require(self, bucket_id: str) -> None:
+        if bucket_id not in self._max_dur:
+            raise NoSuchBucket(bucket_id)
+
+    def create_bucket(
+        self,
+        bucket_id: str,
+        *,
+        type: str,
+        client: str,
+        hostname: str,
+        created: str | None = None,
+        name: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> bool:
+        """Create a bucket; False when it exists already (aw-server then answers 304)."""
+        with self.lock:
+            if bucket_id in self._max_dur:
+                return False
+            self.db.execute(
+                "INSERT INTO buckets (id, name, type, client, hostname, created, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    bucket_id,
+                    name,
+                    type,
+                    client,
+                    hostname,
+                    created or datetime.now(UTC).isoformat(),
+                    _data_text(data or {}),
+                ),
+            )
+            self._max_dur[bucket_id] = 0
+            self._last[bucket_id] = None
+            self._changed(None)
+            return True
+
+    def delete_bucket(self, bucket_id: str) -> None:
+        with self.lock:
+            self.flush()
+            self._require(bucket_id)
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM events WHERE bucket = ?", (bucket_id,))
+            self.db.execute("DELETE FROM buckets WHERE id = ?", (bucket_id,))
+            self.db.execute("COMMIT")
+            del self._max_dur[bucket_id]
+            self._last.pop(bucket_id, None)
+            self._changed(None)
+
+    def bucket_metadata(self, bucket_id: str) -> dict[str, Any]:
+        with self.lock:
+            self._require(bucket_id)
+            row = self.db.execute(
+                "SELECT id, name, type, client, hostname, created, data FROM buckets WHERE id = ?",
+                (bucket_id,),
+            ).fetchone()
+        return {
+            "id": row[0],
+            "name": row[1],
+            "type": row[2],
+            "client": row[3],
+            "hostname": row[4],
+            "created": row[5],
+            "data": json.loads(row[6]),
+        }
+
+    def buckets(self) -> dict[str, dict[str, Any]]:
+        """All buckets with ``last_updated`` (end of the newest event), as GET /buckets/ answers."""
+        result = {}
+        for bucket_id in self.bucket_ids():
+            meta = self.bucket_metadata(bucket_id)
+            last = self.last_event(bucket_id)
+            if last is not None:
+                meta["last_updated"] = fmt_ts(last.end)
+            result[bucket_id] = meta
+        return result
+
+    # Events -------------------------------------------------------------------------------
+
+    def last_event(self, bucket_id: str) -> Ev | None:
+        with self.lock:
+            self._require(bucket_id)
+            if bucket_id not in self._last:
+                row = self.db.execute(
+                    "SELECT id, ts, dur, data FROM events WHERE bucket = ?"
+                    " ORDER BY ts DESC, id DESC LIMIT 1",
+                    (bucket_id,),
+                ).fetchone()
+                self._last[bucket_id] = (
+                    Ev(row[1], row[2], json.loads(row[3]), row[0]) if row else None
+                )
+            last = self._last[bucket_id]
+            return last.copy() if last else None
+
+    def _grow_max(self, bucket_id: str, dur: int) -> None:
+        if dur > self._max_dur[bucket_id]:
+            self._max_dur[bucket_id] = dur
+            self._max_dirty.add(bucket_id)
+
+    def insert(
+        self, bucket_id: str, events: Iterable[tuple[int | None, int, int, dict[str, Any]]]
+    ) -> Ev | None:
+        """Insert validated events (id, ts, dur, data) in one transaction.
+
+        Returns the event with its new id when exactly one was given (aw-core's Bucket.insert
+        does the same); an event that carries the id of an existing event replaces it.
+        """
+        rows = []
+        updates = []
+        longest = 0
+        low, high = 2**62, -(2**62)
+        for event_id, ts, dur, data in events:
+            text = _data_text(data)
+            if dur > longest:
+                longest = dur
+            if ts < low:
+                low = ts
+            if ts + dur > high:
+                high = ts + dur
+            if event_id is None:
+                rows.append((bucket_id, ts, dur, text))
+            else:
+                updates.append((event_id, bucket_id, ts, dur, text))
+        with self.lock:
+            self._require(bucket_id)
+            self.flush()
+            self.db.execute("BEGIN")
+            try:
+                self._grow_max(bucket_id, longest)
+                if self._max_dirty:
+                    self.db.executemany(
+                        "UPDATE buckets SET max_dur = ? WHERE id = ?",
+                        [(self._max_dur[b], b) for b in self._max_dirty if b in self._max_dur],
+                    )
+                    self._max_dirty.clear()
+                cursor = self.db.cursor()
+                if len(rows) == 1 and not updates:
+                    cursor.execute(
+                        "INSERT INTO events (bucket, ts, dur, data) VALUES (?, ?, ?, ?)", rows[0]
+                    )
+                    new_id = cursor.lastrowid
+                else:
+                    new_id = None
+                    cursor.executemany(
+                        "INSERT INTO events (bucket, ts, dur, data) VALUES (?, ?, ?, ?)", rows
+                    )
+                    cursor.executemany(
+                        "INSERT INTO events (id, bucket, ts, dur, data) VALUES (?, ?, ?, ?, ?)"
+                        " ON CONFLICT(id) DO UPDATE SET bucket = excluded.bucket,"
+                        " ts = excluded.ts, dur = excluded.dur, data = excluded.data",
+                        updates,
+                    )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self._last.pop(bucket_id, None)
+            if updates:
+                self._changed(bucket_id)  # an update may have moved an event from anywhere
+            else:
+                self._changed(bucket_id, low, high)
+        if new_id is not None:
+            _, ts, dur, text = rows[0]
+            return Ev(ts, dur, json.loads(text), new_id)
+        return None
+
+    def heartbeat(
+        self, bucket_id: str, ts: int, dur: int, data: dict[str, Any], pulsetime: float
+    ) -> Ev:
+        """aw-server's heartbeat: extend the newest event when the data match within pulsetime."""
+        with self.lock:
+            last = self.last_event(bucket_id)
+            beat = Ev(ts, dur, data)
+            if last is not None:
+                merged = heartbeat_merge(last, beat, pulsetime)
+                if merged is not None:
+                    self._grow_max(bucket_id, merged.dur)
+                    self._pending[bucket_id] = merged.copy()
+                    self._last[bucket_id] = merged.copy()
+                    self._changed(bucket_id, merged.ts, merged.ts + merged.dur)
+                    return merged
+            inserted = self.insert(bucket_id, [(None, ts, dur, data)])
+            assert inserted is not None
+            self._last[bucket_id] = inserted.copy()
+            return inserted
+
+    def get_event(self, bucket_id: str, event_id: int) -> Ev | None:
+        with self.lock:
+            self.flush()
+            self._require(bucket_id)
+            row = self.db.execute(
+                "SELECT id, ts, dur, data FROM events WHERE bucket = ? AND id = ?",
+                (bucket_id, event_id),
+            ).fetchone()
+        return Ev(row[1], row[2], json.loads(row[3]), row[0]) if row else None
+
+    def delete_event(self, bucket_id: str, event_id: int) -> bool:
+        with self.lock:
+            self.flush()
+            self._require(bucket_id)
+            deleted = self.db.execute(
+                "DELETE FROM events WHERE bucket = ? AND id = ?", (bucket_id, event_id)
+            ).rowcount
+            self._last.pop(bucket_id, None)
+            self._changed(bucket_id)
+        return deleted > 0
+
+    def _range(self, bucket_id: str, start: int | None, end: int | None) -> tuple[str, list[Any]]:
+        """WHERE clause for events overlapping [start, end], using the (bucket, ts) index.
+
+        An event starting up to the bucket's longest duration before ``start`` may reach into
+        the window, so the scan starts there instead of at the beginning of time.
+        """
+        where = "bucket = ?"
+        params: list[Any] = [bucket_id]
+        if start is not None:
+            where += " AND ts >= ? AND ts + dur >= ?"
+            params += [start - self._max_dur[bucket_id], start]
+        if end is not None:
+            where += " AND ts <= ?"
+            params.append(end)
+        return where, params
+
+    def raw_events(
+        self, bucket_id: str, *, start: int | None = None, end: int | None = None, limit: int = -1
+    ) -> list[tuple[int, int, str, int]]:
+        """Rows (ts, dur, data text, id), newest first, overlapping [start, end] and trimmed
+        to it, as aw-server's peewee storage answers."""
+        with self.lock:
+            self._require(bucket_id)
+            self.flush()
+            where, params = self._range(bucket_id, start, end)
+            low = start if start is not None else -(2**62)
+            high = end if end is not None else 2**62
+            sql = (
+                "SELECT max(ts, ?), min(ts + dur, ?) - max(ts, ?), data, id FROM events"  # noqa: S608
+                f" WHERE {where} ORDER BY ts DESC, id DESC"
+            )
+            params = [low, high, low, *params]
+            if limit is not None and limit >= 0:
+                sql += " LIMIT ?"
+                params.append(limit)
+            return self.db.execute(sql, params).fetchall()
+
+    def events(
+        self, bucket_id: str, *, start: int | None = None, end: int | None = None, limit: int = -1
+    ) -> list[Ev]:
+        """Events newest first, trimmed to [start, end].
+
+        Events with the same stored data share one data object (never changed in place).
+        """
+        rows = self.raw_events(bucket_id, start=start, end=end, limit=limit)
+        parsed: dict[str, dict[str, Any]] = {}
+        loads = json.loads
+        result: list[Ev] = []
+        append = result.append
+        for ts, dur, text, event_id in rows:
+            data = parsed.get(text)
+            if data is None:
+                data = parsed[text] = loads(text)
+            append(Ev(ts, dur, data, event_id))
+        return result
+
+    def count(self, bucket_id: str, *, start: int | None = None, end: int | None = None) -> int:
+        with self.lock:
+            self._require(bucket_id)
+            self.flush()
+            where, params = self._range(bucket_id, start, end)
+            sql = f"SELECT count(*) FROM events WHERE {where}"  # noqa: S608 (constants only)
+            return int(self.db.execute(sql, params).fetchone()[0])
+
+    def settings(self) -> dict[str, Any]:
+        """aw-server's key/value settings (the web UI keeps its categories there)."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT key, value FROM meta WHERE key LIKE 'setting:%'"
+            ).fetchall()
+        return {key[len("setting:") :]: json.loads(value) for key, value in rows}
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.lock:
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (f"setting:{key}", json.dumps(value)),
+            )
+
+    def device_id(self) -> str:
+        import uuid
+
+        with self.lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()
+            if row:
+                return str(row[0])
+            value = str(uuid.uuid4())
+            self.db.execute("INSERT INTO meta (key, value) VALUES ('device_id', ?)", (value,))
+            return value
+
+
+def micros_to_seconds(micros: int) -> float:
+    return micros / US

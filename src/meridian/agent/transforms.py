@@ -1,0 +1,418 @@
+"""aw-core's ``aw_transform`` semantics over :class:`Ev` (integer microseconds).
+
+Each function follows the behaviour of the aw-core function of the same name, including
+its quirks (which events keep their ``data``, tie orders, zero-length intersections), so a
+query answers here what it answers in ActivityWatch. Written independently; aw-core's
+source was read for the behaviour only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlparse
+
+from .events import US, Duration, Ev
+
+Period = tuple[int, int]
+
+
+def _us(seconds: float) -> int:
+    return round(seconds * US)
+
+
+def _ms(ts: int) -> int:
+    """aw-core's Event stores timestamps at millisecond resolution: every assignment of a
+    timestamp drops the microseconds (durations keep theirs)."""
+    return ts - ts % 1000
+
+
+def heartbeat_merge(last: Ev, beat: Ev, pulsetime: float) -> Ev | None:
+    """Extend ``last`` to cover ``beat`` when the data match and ``beat`` starts within
+    [last.start, last.end + pulsetime]; the duration never shrinks (aw_transform.heartbeats).
+    """
+    if last.data != beat.data:
+        return None
+    if not (last.ts <= beat.ts <= last.ts + last.dur + _us(pulsetime)):
+        return None
+    if last.dur < 0:
+        return None
+    last.dur = max(last.dur, beat.ts - last.ts + beat.dur)
+    return last
+
+
+def heartbeat_reduce(events: list[Ev], pulsetime: float) -> list[Ev]:
+    reduced: list[Ev] = []
+    for event in events:
+        if reduced:
+            merged = heartbeat_merge(reduced[-1], event, pulsetime)
+            if merged is not None:
+                continue
+        reduced.append(event)
+    return reduced
+
+
+_TRIM = 100_000  # 0.1 s: negative gaps smaller than this are ordinary jitter
+
+
+def flood(events: list[Ev], pulsetime: float = 5) -> list[Ev]:
+    """Fill gaps ≤ pulsetime: equal neighbours merge, differing ones meet at the midpoint;
+    overlaps are resolved with the later event taking precedence (aw_transform.flood)."""
+    evs = sorted((e.copy() for e in events), key=lambda e: (e.ts, e.dur))
+    pulse = _us(pulsetime)
+    for e1, e2 in itertools.pairwise(evs):
+        gap = e2.ts - (e1.ts + e1.dur)
+        if not gap:
+            continue
+        if gap < 0 and e1.data == e2.data:
+            start = min(e1.ts, e2.ts)
+            end = max(e1.ts + e1.dur, e2.ts + e2.dur)
+            e1.ts, e1.dur = start, end - start
+            e2.ts, e2.dur = _ms(end), 0
+        elif -_TRIM < gap <= pulse:
+            e2_end = e2.ts + e2.dur
+            if e1.data == e2.data:
+                if e1.dur >= e2.dur:
+                    e1.dur = e2_end - e1.ts
+                    e2.ts = _ms(e2_end)
+                    e2.dur = 0
+                else:
+                    e2.ts = e1.ts
+                    e2.dur = e2_end - e2.ts
+                    e1.dur = 0
+            else:
+                # timedelta / 2 rounds half to even, as round() does.
+                midpoint = e1.ts + e1.dur + round(gap / 2)
+                e1.dur = midpoint - e1.ts
+                e2.ts = _ms(midpoint)
+                e2.dur = e2_end - midpoint
+    normalized: list[Ev] = []
+    for event in evs:
+        if event.dur <= 0:
+            continue
+        while normalized and normalized[-1].ts + normalized[-1].dur > event.ts:
+            previous = normalized[-1]
+            if previous.data == event.data:
+                previous.dur = max(previous.ts + previous.dur, event.ts + event.dur) - previous.ts
+                break
+            previous.dur = event.ts - previous.ts
+            if previous.dur <= 0:
+                normalized.pop()
+                continue
+            normalized.append(event)
+            break
+        else:
+            normalized.append(event)
+    return normalized
+
+
+def _contains(a: Period, b: Period) -> bool:
+    return a[0] <= b[0] and b[1] <= a[1]
+
+
+def _overlaps(a: Period, b: Period) -> bool:
+    return a[0] <= b[0] < a[1] or a[0] < b[1] <= a[1] or _contains(b, a)
+
+
+def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev]:
+    """The parts of ``events`` that lie within some filter event (a linear sweep)."""
+    key = _by_ts
+    evs = sorted(events, key=key)
+    filters = sorted(filterevents, key=key)
+    result: list[Ev] = []
+    append = result.append
+    i = j = 0
+    n1, n2 = len(evs), len(filters)
+    while i < n1 and j < n2:
+        e1, e2 = evs[i], filters[j]
+        s1, s2 = e1.ts, e2.ts
+        t1, t2 = s1 + e1.dur, s2 + e2.dur
+        # timeslot.Timeslot.intersection, inlined (this loop is the desktop query's hot spot).
+        if s1 <= s2 and t2 <= t1:
+            append(Ev(s2, t2 - s2, e1.data, e1.id))
+        elif s1 <= s2 < t1:
+            append(Ev(s2, t1 - s2, e1.data, e1.id))
+        elif s1 < t2 <= t1:
+            append(Ev(s1, t2 - s1, e1.data, e1.id))
+        elif s2 <= s1 and t1 <= t2:
+            append(Ev(s1, t1 - s1, e1.data, e1.id))
+        else:
+            if t1 <= s2:
+                i += 1
+            elif t2 <= s1:
+                j += 1
+            else:
+                i += 1
+                j += 1
+            continue
+        if t1 <= t2:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def _by_ts(event: Ev) -> int:
+    return event.ts
+
+
+def period_union(events1: list[Ev], events2: list[Ev]) -> list[Ev]:
+    """Cover the union of both lists' periods with non-overlapping events with empty data.
+
+    Like aw-core, the input events that end up unmerged in the result are the same objects,
+    so their data is emptied too.
+    """
+    evs = sorted(events1 + events2, key=lambda e: e.ts)
+    merged: list[Ev] = []
+    for event in evs:
+        if merged:
+            last = merged[-1]
+            if not (last.ts + last.dur < event.ts or event.ts + event.dur < last.ts):
+                start = min(last.ts, event.ts)
+                end = max(last.ts + last.dur, event.ts + event.dur)
+                merged[-1] = Ev(start, end - start, last.data, last.id)
+                continue
+        merged.append(event)
+    for event in merged:
+        event.data = {}
+    return merged
+
+
+def union_no_overlap(events1: list[Ev], events2: list[Ev]) -> list[Ev]:
+    """Merge two lists, cutting ``events2`` where ``events1`` (which has precedence) is."""
+    first = [e.copy() for e in events1]
+    second = [e.copy() for e in events2]
+    result: list[Ev] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        e1, e2 = first[i], second[j]
+        if _overlaps((e1.ts, e1.ts + e1.dur), (e2.ts, e2.ts + e2.dur)):
+            if e1.ts <= e2.ts:
+                result.append(e1)
+                i += 1
+                _, rest = _split(e2, e1.ts + e1.dur)
+                if rest is not None:
+                    second[j] = rest
+                else:
+                    j += 1
+            else:
+                head, tail = _split(e2, e1.ts)
+                result.append(head)
+                j += 1
+                if tail is not None:
+                    second.insert(j, tail)
+        elif e1.ts <= e2.ts:
+            result.append(e1)
+            i += 1
+        else:
+            result.append(e2)
+            j += 1
+    result += first[i:]
+    result += second[j:]
+    return result
+
+
+def _split(event: Ev, at: int) -> tuple[Ev, Ev | None]:
+    if event.ts < at < event.ts + event.dur:
+        head = event.copy()
+        tail = event.copy()
+        head.dur = at - event.ts
+        tail.ts = _ms(at)
+        tail.dur = event.ts + event.dur - at
+        return head, tail
+    return event, None
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
+    """One event per distinct value of ``keys``: first timestamp, summed duration, no id.
+
+    Like aw-core, the composite key holds the values of the keys an event has, so events
+    missing different keys may share a key.
+    """
+    if not keys:
+        return events
+    merged: dict[Any, Ev] = {}
+    single = keys[0] if len(keys) == 1 else None
+    for event in events:
+        data = event.data
+        try:
+            if single is not None:
+                value = data[single]
+                key: Any = (tuple(value) if type(value) is list else value,)
+            else:
+                key = tuple([data[k] for k in keys])
+            found = merged.get(key)
+        except (KeyError, TypeError):
+            key = tuple([_hashable(data[k]) for k in keys if k in data])
+            found = merged.get(key)
+        if found is None:
+            merged[key] = Ev(event.ts, event.dur, {k: data[k] for k in keys if k in data})
+        else:
+            found.dur += event.dur
+    return list(merged.values())
+
+
+def filter_keyvals(events: list[Ev], key: str, vals: list[Any], exclude: bool = False) -> list[Ev]:
+    if exclude:
+        return [e for e in events if not (key in e.data and e.data[key] in vals)]
+    return [e for e in events if key in e.data and e.data[key] in vals]
+
+
+def filter_keyvals_regex(events: list[Ev], key: str, regex: str) -> list[Ev]:
+    pattern = re.compile(regex)
+    return [
+        e
+        for e in events
+        if key in e.data and isinstance(e.data[key], str) and pattern.search(e.data[key])
+    ]
+
+
+def sort_by_timestamp(events: list[Ev]) -> list[Ev]:
+    return sorted(events, key=lambda e: e.ts)
+
+
+def sort_by_duration(events: list[Ev]) -> list[Ev]:
+    return sorted(events, key=lambda e: e.dur, reverse=True)
+
+
+def limit_events(events: list[Ev], count: int) -> list[Ev]:
+    return events[:count]
+
+
+def sum_durations(events: list[Ev]) -> Duration:
+    return Duration(sum(e.dur for e in events))
+
+
+def concat(events1: list[Ev], events2: list[Ev]) -> list[Ev]:
+    return events1 + events2
+
+
+def split_url_events(events: list[Ev]) -> list[Ev]:
+    """Add $protocol, $domain (without "www."), $path, $params, $options, $identifier."""
+    for event in events:
+        url = event.data.get("url")
+        if "url" not in event.data:
+            continue
+        parsed = urlparse(str(url))
+        netloc = parsed.netloc
+        domain = (netloc[4:] if netloc[:4] == "www." else netloc) if netloc else parsed.scheme or ""
+        event.data = {
+            **event.data,
+            "$protocol": parsed.scheme,
+            "$domain": domain,
+            "$path": parsed.path,
+            "$params": parsed.params,
+            "$options": parsed.query,
+            "$identifier": parsed.fragment,
+        }
+    return events
+
+
+class Rule:
+    """A categorization rule: a regex over the event's string values (or ``select_keys``)."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        if not isinstance(spec, dict):
+            raise ValueError("a rule must be a dict")
+        self.select_keys = spec.get("select_keys")
+        self.ignore_case = bool(spec.get("ignore_case", False))
+        priority = spec.get("priority", spec.get("weight"))
+        if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
+            raise ValueError("priority/weight must be an integer")
+        self.priority = priority
+        regex = spec.get("regex")
+        flags = re.IGNORECASE if self.ignore_case else 0
+        self.regex = re.compile(regex, flags) if regex else None
+
+    def match(self, data: dict[str, Any]) -> bool:
+        if self.regex is None:
+            return False
+        values: Iterable[Any] = (
+            (data.get(k) for k in self.select_keys) if self.select_keys else data.values()
+        )
+        search = self.regex.search
+        return any(isinstance(v, str) and search(v) for v in values)
+
+
+def _pick_category(matches: list[tuple[list[str], Rule]]) -> list[str]:
+    """The deepest matching category wins (rank = 10 × depth, or the rule's priority);
+    a later rule wins a tie."""
+    category = ["Uncategorized"]
+    rank = None
+    for cat, rule in matches:
+        if not cat:
+            continue
+        item_rank = rule.priority if rule.priority is not None else len(cat) * 10
+        if rank is None or item_rank >= rank:
+            category, rank = cat, item_rank
+    return category
+
+
+def _label(events: list[Ev], field: str, compute: Any) -> list[Ev]:
+    """Set ``data[field]`` on every event, computing it once per distinct data.
+
+    Events that shared a data object share the new one; content-equal data objects get
+    equal answers from a second cache (only string values can match a rule).
+    """
+    by_object: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    by_content: dict[Any, Any] = {}
+    for event in events:
+        data = event.data
+        hit = by_object.get(id(data))
+        if hit is None or hit[0] is not data:
+            try:
+                content: Any = tuple(data.items())
+                hash(content)
+            except TypeError:
+                content = json.dumps(data, sort_keys=True, default=str)
+            value = by_content.get(content)
+            if value is None:
+                value = by_content[content] = compute(data)
+            hit = by_object[id(data)] = (data, {**data, field: list(value)})
+        event.data = hit[1]
+    return events
+
+
+def categorize(events: list[Ev], classes: list[tuple[list[str], Rule]]) -> list[Ev]:
+    """``$category``: the deepest (or highest-priority) matching category, else Uncategorized."""
+    return _label(
+        events,
+        "$category",
+        lambda data: _pick_category([(cat, rule) for cat, rule in classes if rule.match(data)]),
+    )
+
+
+def tag(events: list[Ev], classes: list[tuple[str, Rule]]) -> list[Ev]:
+    """``$tags``: every matching tag, in rule order."""
+    return _label(
+        events, "$tags", lambda data: [name for name, rule in classes if rule.match(data)]
+    )
+
+
+def chunk_events_by_key(events: list[Ev], key: str, pulsetime: float = 5.0) -> list[Ev]:
+    """Adjacent events with the same ``key`` value become one event holding them as
+    ``subevents``; like aw-core it stops at the first event without the key, and measures
+    the gap against the input's last event."""
+    chunked: list[Ev] = []
+    pulse = _us(pulsetime)
+    for event in events:
+        if key not in event.data:
+            break
+        gap = event.ts - (events[-1].ts + events[-1].dur) if chunked else None
+        if chunked and gap is not None and chunked[-1].data[key] == event.data[key] and gap < pulse:
+            chunked[-1].dur += event.dur
+            chunked[-1].data["subevents"].append(event)
+        else:
+            chunked.append(Ev(event.ts, event.dur, {key: event.data[key], "subevents": [event]}))
+    return chunked

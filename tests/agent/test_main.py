@@ -1,0 +1,33 @@
+"""`meridian agent` options: ports and database files as ActivityWatch's servers choose them."""
+
+from pathlib import Path
+
+from meridian.agent.main import database_path, default_dir, parse_args
+
+
+def test_testing_mode_uses_port_5666_and_its_own_database():
+    # aw-server: 5600, and 5666 with a separate database in --testing (aw_server/main.py).
+    normal, testing = parse_args([]), parse_args(["--testing"])
+
+    assert (normal.host, normal.port, normal.testing) == ("127.0.0.1", None, False)
+    assert testing.testing is True
+    assert database_path(Path("d"), testing=False) != database_path(Path("d"), testing=True)
+
+
+def test_the_data_directory_follows_meridian_agent_dir_then_xdg(monkeypatch, tmp_path):
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.delenv("MERIDIAN_AGENT_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_dir() == tmp_path / "xdg" / "meridian-agent"
+
+    monkeypatch.setenv("MERIDIAN_AGENT_DIR", str(tmp_path / "mine"))
+    assert default_dir() == tmp_path / "mine"
+
+
+def test_the_agent_answers_on_the_port_it_was_given(agent):
+    status, _, info = agent.request("GET", "/api/0/info")
+
+    assert status == 200
+    assert info["testing"] is True
+    assert (agent.directory / "agent-testing.sqlite3").exists()
+    assert not (agent.directory / "agent.sqlite3").exists()

@@ -1,0 +1,52 @@
+"""The agent as a process: heartbeat merges reach the file, and a restart keeps everything."""
+
+import sqlite3
+import time
+
+from .conftest import AgentProcess
+
+BUCKET = {"client": "watcher", "type": "currentwindow", "hostname": "laptop"}
+
+
+def beat(agent, second):
+    return agent.request(
+        "POST",
+        "/api/0/buckets/proc/heartbeat?pulsetime=5",
+        {"timestamp": f"2026-12-05T09:00:{second:02d}+00:00", "data": {"app": "Code"}},
+    )
+
+
+def durations_on_disk(directory):
+    db = sqlite3.connect(directory / "agent-testing.sqlite3")
+    try:
+        return [row[0] for row in db.execute("SELECT dur FROM events ORDER BY ts")]
+    finally:
+        db.close()
+
+
+def test_merged_heartbeats_are_written_within_seconds_and_survive_a_restart(tmp_path):
+    agent = AgentProcess(tmp_path)
+    try:
+        agent.request("POST", "/api/0/buckets/proc", BUCKET)
+        for second in range(0, 12, 3):
+            assert beat(agent, second)[0] == 200
+        deadline = time.monotonic() + 10
+        while durations_on_disk(tmp_path) != [9_000_000] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert durations_on_disk(tmp_path) == [9_000_000]
+        assert beat(agent, 14)[2]["duration"] == 14.0
+    finally:
+        agent.stop()  # SIGTERM: what is held in memory is written on the way out
+
+    assert durations_on_disk(tmp_path) == [14_000_000]
+    again = AgentProcess(tmp_path)
+    try:
+        status, _, events = again.request("GET", "/api/0/buckets/proc/events")
+        assert status == 200
+        assert [(e["timestamp"], e["duration"]) for e in events] == [
+            ("2026-12-05T09:00:00+00:00", 14.0)
+        ]
+        # The next heartbeat continues the stored event after the restart.
+        assert beat(again, 16)[2]["duration"] == 16.0
+    finally:
+        again.stop()
