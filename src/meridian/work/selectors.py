@@ -331,3 +331,51 @@ def task_summaries(workspace_id: int, ids: list[int]) -> dict[int, str]:
         owner = task.owner.profile.display_name if task.owner else "nobody"
         out[task.pk] = f"{status['label'] if status else task.status}, owned by {owner}"
     return out
+
+
+# --- Objects of one task (404 alike for missing and not of this task) ----------------------------
+
+
+def comment_get_for(viewer: Membership, task: Task, comment_id: int) -> TaskComment:
+    from meridian.core.errors import NotFound
+
+    found = comments_for(viewer=viewer, task=task).filter(pk=comment_id).first()
+    if found is None:
+        raise NotFound("No such comment on this task.")
+    return found
+
+
+def link_get_for(viewer: Membership, task: Task, link_id: int) -> TaskLink:
+    from meridian.core.errors import NotFound
+
+    found = TaskLink.objects.filter(workspace_id=viewer.workspace_id, task=task, pk=link_id).first()
+    if found is None:
+        raise NotFound("No such link on this task.")
+    return found
+
+
+def file_get_for(viewer: Membership, task: Task, file_id: int) -> TaskFile:
+    from meridian.core.errors import NotFound
+
+    found = (
+        TaskFile.objects.filter(workspace_id=viewer.workspace_id, task=task, pk=file_id)
+        .select_related("uploaded_by__profile", "task")
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such file on this task.")
+    return found
+
+
+def dependency_get_for(viewer: Membership, task: Task, dependency_id: int) -> Dependency:
+    """A dependency in which the task blocks or is blocked."""
+    from meridian.core.errors import NotFound
+
+    found = (
+        Dependency.objects.filter(workspace_id=viewer.workspace_id, pk=dependency_id)
+        .filter(Q(blocked=task) | Q(blocker=task))
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such dependency of this task.")
+    return found
