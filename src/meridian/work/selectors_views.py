@@ -242,7 +242,7 @@ def board_for(*, viewer: Membership, project: Project) -> Board:
         .values_list("status", "n")
     )
     done_cards: list[Task] = []
-    if done_keys and any(done_counts.values()):
+    if done_keys:
         done_cards = list(
             cards.filter(status__in=done_keys).order_by(
                 F("completed_at").desc(nulls_last=True), "-id"
