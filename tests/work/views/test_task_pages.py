@@ -257,6 +257,7 @@ def test_blocked_task_shows_its_blocker_and_owner_until_the_blocker_is_done(clie
     page = client.get(url("task_detail", ana.workspace, task_id=blocked.pk)).content.decode()
     assert 'state-blocked">Blocked</span>' in page
     assert "Get the domain" in page and "owned by Ben Kathmandu" in page
+    assert "added a blocker: <strong>Get the domain</strong>" in page  # the timeline
     task_update(actor=ben, task=blocker, version=blocker.version, changes={"status": "done"})
     page = client.get(url("task_detail", ana.workspace, task_id=blocked.pk)).content.decode()
     assert 'state-blocked">Blocked</span>' not in page
