@@ -1,5 +1,6 @@
 """Property tests of the pure logic: cycle finding and readiness checks."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -36,7 +37,7 @@ def test_a_cycle_is_found_exactly_when_the_blocked_task_already_reaches_the_bloc
     if cycle:
         # It reads blocker → blocked → … → blocker, and each step is a real edge.
         assert cycle[0] == cycle[-1] == a and cycle[1] == b
-        steps = list(zip(cycle[1:-1], cycle[2:], strict=True))
+        steps = list(itertools.pairwise(cycle[1:]))
         assert all(step in set(edges) for step in steps)
         assert len(set(cycle[:-1])) == len(cycle) - 1
 
@@ -79,7 +80,14 @@ NOW = datetime(2026, 12, 31, 12, tzinfo=UTC)
 @given(FACTS)
 def test_each_check_holds_exactly_when_its_fact_does_and_the_score_follows(facts):
     checks = {c.key: c for c in readiness_checks(facts, NOW)}
-    assert list(checks) == ["description", "criteria", "no_open_questions", "linked", "recent", "contributors"]
+    assert list(checks) == [
+        "description",
+        "criteria",
+        "no_open_questions",
+        "linked",
+        "recent",
+        "contributors",
+    ]
     assert checks["description"].ok == bool(facts.description.strip())
     assert checks["criteria"].ok == (facts.criteria > 0)
     assert checks["no_open_questions"].ok == (facts.open_questions == 0)

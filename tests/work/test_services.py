@@ -270,3 +270,22 @@ def test_workflow_change_dropping_a_used_status_is_422_naming_it(ana, site):
         actor=ana, project=site, version=site.version, changes={"workflow": renamed}
     )
     assert updated.status("done")["label"] == "Shipped" and updated.version == 2
+
+
+def test_a_due_date_added_later_puts_the_task_in_the_owners_inbox_and_reopening_brings_it_back(
+    clock, ana, ben, site
+):
+    t = task(ana, site, owner=ben)
+    assert not InboxItem.objects.exists()
+    t = task_update(
+        actor=ana,
+        task=t,
+        version=1,
+        changes={"due": Due("instant", at=datetime(2026, 12, 10, 9, tzinfo=UTC))},
+    )
+    item = InboxItem.objects.get(recipient=ben, state=InboxState.OPEN)
+    assert item.due_at == datetime(2026, 12, 10, 9, tzinfo=UTC)
+    t = task_update(actor=ana, task=t, version=t.version, changes={"status": "done"})
+    assert not InboxItem.objects.filter(state=InboxState.OPEN).exists()
+    task_update(actor=ana, task=t, version=t.version, changes={"status": "doing"})
+    assert InboxItem.objects.get(recipient=ben, state=InboxState.OPEN).cause == f"work.task:{t.pk}"

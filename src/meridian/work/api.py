@@ -19,21 +19,21 @@ from meridian.work import services
 from meridian.work.access import project_get_for, task_get_for
 from meridian.work.models import Project, Task, TaskComment, TaskEvent, TaskFile
 from meridian.work.schemas import (
-    AnswerIn,
-    CommentIn,
-    CommentOut,
-    ConflictOut,
-    DependencyIn,
-    DependencyOut,
-    EventOut,
-    FileOut,
-    FollowOut,
-    LinkIn,
-    LinkOut,
     ProjectIn,
     ProjectOut,
     ProjectPatch,
+    TaskAnswerIn,
+    TaskCommentIn,
+    TaskCommentOut,
+    TaskConflictOut,
+    TaskDependencyIn,
+    TaskDependencyOut,
+    TaskEventOut,
+    TaskFileOut,
+    TaskFollowOut,
     TaskIn,
+    TaskLinkIn,
+    TaskLinkOut,
     TaskOut,
     TaskPatch,
     TaskSummaryOut,
@@ -300,7 +300,7 @@ def task(request: ApiRequest, task_id: int) -> dict[str, Any]:
 
 @router.patch(
     "/tasks/{task_id}",
-    response={200: TaskOut, 403: Problem, 404: Problem, 409: ConflictOut},
+    response={200: TaskOut, 403: Problem, 404: Problem, 409: TaskConflictOut},
     summary="Change a task",
 )
 @requires(Role.MEMBER)
@@ -343,7 +343,7 @@ def task_edit(request: ApiRequest, task_id: int, payload: TaskPatch) -> Any:
 
 @router.get(
     "/tasks/{task_id}/timeline",
-    response={200: list[EventOut], 404: Problem},
+    response={200: list[TaskEventOut], 404: Problem},
     summary="A task's timeline",
 )
 @requires(Role.GUEST)
@@ -358,12 +358,12 @@ def timeline(request: ApiRequest, task_id: int) -> QuerySet[TaskEvent]:
 
 @router.post(
     "/tasks/{task_id}/dependencies",
-    response={201: DependencyOut, **ERRORS},
+    response={201: TaskDependencyOut, **ERRORS},
     summary="Add a blocker",
 )
 @requires(Role.MEMBER)
 def dependency_new(
-    request: ApiRequest, task_id: int, payload: DependencyIn
+    request: ApiRequest, task_id: int, payload: TaskDependencyIn
 ) -> Status[dict[str, Any]]:
     """``blocker_id`` must be done before this task (any project of the workspace). A cycle is
     422 naming it (“A → B → C → A”); the same dependency twice is 409."""
@@ -395,7 +395,7 @@ def dependency_delete(request: ApiRequest, task_id: int, dependency_id: int) -> 
 
 @router.get(
     "/tasks/{task_id}/comments",
-    response={200: list[CommentOut], 404: Problem},
+    response={200: list[TaskCommentOut], 404: Problem},
     summary="A task's thread",
 )
 @requires(Role.GUEST)
@@ -406,10 +406,10 @@ def comments(request: ApiRequest, task_id: int) -> QuerySet[TaskComment]:
 
 
 @router.post(
-    "/tasks/{task_id}/comments", response={201: CommentOut, **ERRORS}, summary="Comment or ask"
+    "/tasks/{task_id}/comments", response={201: TaskCommentOut, **ERRORS}, summary="Comment or ask"
 )
 @requires(Role.MEMBER)
-def comment_new(request: ApiRequest, task_id: int, payload: CommentIn) -> Status[TaskComment]:
+def comment_new(request: ApiRequest, task_id: int, payload: TaskCommentIn) -> Status[TaskComment]:
     """Comment, reply (``parent_id``) or ask a question (``is_question``: it awaits the owner
     in their inbox until answered). ``@handle`` mentions a member."""
     viewer = request.membership
@@ -428,12 +428,12 @@ def comment_new(request: ApiRequest, task_id: int, payload: CommentIn) -> Status
 
 @router.post(
     "/tasks/{task_id}/comments/{comment_id}/answer",
-    response={200: CommentOut, 422: Problem, **ERRORS},
+    response={200: TaskCommentOut, 422: Problem, **ERRORS},
     summary="Answer a question",
 )
 @requires(Role.MEMBER)
 def answer_new(
-    request: ApiRequest, task_id: int, comment_id: int, payload: AnswerIn
+    request: ApiRequest, task_id: int, comment_id: int, payload: TaskAnswerIn
 ) -> TaskComment:
     """Answer a question with a reply; the question (returned) is marked answered (409 if it was)."""
     viewer = request.membership
@@ -448,11 +448,11 @@ def answer_new(
 
 @router.post(
     "/tasks/{task_id}/links",
-    response={201: LinkOut, **ERRORS},
+    response={201: TaskLinkOut, **ERRORS},
     summary="Link a brief, decision or task",
 )
 @requires(Role.MEMBER)
-def link_new(request: ApiRequest, task_id: int, payload: LinkIn) -> Status[dict[str, Any]]:
+def link_new(request: ApiRequest, task_id: int, payload: TaskLinkIn) -> Status[dict[str, Any]]:
     """Link something of this workspace through the link registry (``kind``: task, brief,
     decision); an id that is not one of the workspace's is 422 on ``target_id``."""
     viewer = request.membership
@@ -479,7 +479,7 @@ def link_delete(request: ApiRequest, task_id: int, link_id: int) -> Status[None]
 
 @router.post(
     "/tasks/{task_id}/files",
-    response={201: FileOut, 413: Problem, **ERRORS},
+    response={201: TaskFileOut, 413: Problem, **ERRORS},
     summary="Attach a file",
 )
 @decorate_view(files.refuse_large_bodies)
@@ -529,7 +529,7 @@ def file_delete(request: ApiRequest, task_id: int, file_id: int) -> Status[None]
 
 
 @router.post(
-    "/tasks/{task_id}/follow", response={200: FollowOut, **ERRORS}, summary="Follow a task"
+    "/tasks/{task_id}/follow", response={200: TaskFollowOut, **ERRORS}, summary="Follow a task"
 )
 @requires(Role.MEMBER)
 def follow(request: ApiRequest, task_id: int) -> dict[str, bool]:
@@ -539,7 +539,7 @@ def follow(request: ApiRequest, task_id: int) -> dict[str, bool]:
 
 
 @router.delete(
-    "/tasks/{task_id}/follow", response={200: FollowOut, **ERRORS}, summary="Unfollow a task"
+    "/tasks/{task_id}/follow", response={200: TaskFollowOut, **ERRORS}, summary="Unfollow a task"
 )
 @requires(Role.MEMBER)
 def unfollow(request: ApiRequest, task_id: int) -> dict[str, bool]:

@@ -8,6 +8,7 @@ a workspace are each assembled in a constant number of queries, whatever the his
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
@@ -305,6 +306,7 @@ def _event_text(event: TaskEvent) -> str:
     return f"{event.field}: {old} → {new}"
 
 
+@transaction.atomic
 def task_transfer(
     object_id: int, giver: Membership, receiver: Membership, actor: Membership
 ) -> None:
@@ -553,6 +555,7 @@ def project_packet(viewer: Membership, object_id: int) -> Packet:
     )
 
 
+@transaction.atomic
 def project_transfer(
     object_id: int, giver: Membership, receiver: Membership, actor: Membership
 ) -> None:

@@ -13,13 +13,13 @@ from meridian.work.services import Due
 # --- Projects ----------------------------------------------------------------------------------
 
 
-class StatusIn(Schema):
+class WorkflowStatusIn(Schema):
     key: str = Field(..., description="1–30 lowercase letters, digits, - or _; unique.")
     label: str = ""
     category: StatusCategory
 
 
-class StatusOut(Schema):
+class WorkflowStatusOut(Schema):
     key: str
     label: str
     category: str
@@ -30,7 +30,7 @@ class ProjectIn(Schema):
     description: str = Field("", description="Markdown.")
     lead_id: int | None = None
     member_ids: list[int] = Field(default_factory=list)
-    workflow: list[StatusIn] | None = Field(
+    workflow: list[WorkflowStatusIn] | None = Field(
         None,
         description="The project's statuses in order; the default is to do → doing → in review "
         "→ done, plus blocked.",
@@ -45,7 +45,7 @@ class ProjectPatch(Schema):
     description: str | None = None
     lead_id: int | None = None
     member_ids: list[int] | None = None
-    workflow: list[StatusIn] | None = None
+    workflow: list[WorkflowStatusIn] | None = None
 
 
 class ProjectOut(Schema):
@@ -55,7 +55,7 @@ class ProjectOut(Schema):
     description_html: str
     lead: PersonRef | None
     member_ids: list[int]
-    workflow: list[StatusOut]
+    workflow: list[WorkflowStatusOut]
     version: int
     created_at: datetime
     updated_at: datetime
@@ -73,12 +73,12 @@ class ProjectOut(Schema):
 # --- Tasks -------------------------------------------------------------------------------------
 
 
-class Criterion(Schema):
+class TaskCriterion(Schema):
     text: str
     done: bool = False
 
 
-class DueFields(Schema):
+class TaskDueFields(Schema):
     due_kind: DueKind | None = Field(
         None,
         description="none, instant (`due_at`), local_day (`due_date`: the end of that day in the "
@@ -108,11 +108,11 @@ class DueFields(Schema):
         )
 
 
-class TaskIn(DueFields):
+class TaskIn(TaskDueFields):
     project_id: int
     title: str
     description: str = Field("", description="Markdown.")
-    criteria: list[Criterion] = Field(default_factory=list, description="Acceptance criteria.")
+    criteria: list[TaskCriterion] = Field(default_factory=list, description="Acceptance criteria.")
     owner_id: int | None = None
     follower_ids: list[int] = Field(default_factory=list)
     status: str | None = Field(None, description="A key of the project's workflow.")
@@ -121,14 +121,14 @@ class TaskIn(DueFields):
     parent_id: int | None = None
 
 
-class TaskPatch(DueFields):
+class TaskPatch(TaskDueFields):
     """Only the fields you send change; ``version`` is the one you read (409 with the other
     change if someone saved since). Send ``due_kind: "none"`` to remove the due date."""
 
     version: int
     title: str | None = None
     description: str | None = None
-    criteria: list[Criterion] | None = None
+    criteria: list[TaskCriterion] | None = None
     owner_id: int | None = None
     follower_ids: list[int] | None = None
     status: str | None = None
@@ -194,18 +194,18 @@ class TaskSummaryOut(TaskFields):
         return bool(getattr(obj, "is_blocked", False))
 
 
-class DependencyOut(Schema):
+class TaskDependencyOut(Schema):
     id: int
     task: TaskRef = Field(..., description="The other task (the blocker, or the blocked one).")
 
 
-class LinkIn(Schema):
+class TaskLinkIn(Schema):
     kind: str = Field(..., description="A registered link kind: task, brief, decision.")
     target_id: int = Field(..., ge=1)
     note: str = ""
 
 
-class LinkOut(Schema):
+class TaskLinkOut(Schema):
     id: int
     kind: str
     target_id: int
@@ -215,7 +215,7 @@ class LinkOut(Schema):
     created_at: datetime
 
 
-class FileOut(Schema):
+class TaskFileOut(Schema):
     id: int
     filename: str
     file_size: int
@@ -224,7 +224,7 @@ class FileOut(Schema):
     created_at: datetime
 
 
-class HandoverRef(Schema):
+class TaskHandoverRef(Schema):
     id: int
     giver: PersonRef
     receiver: PersonRef
@@ -234,18 +234,18 @@ class HandoverRef(Schema):
 class TaskOut(TaskFields):
     description: str
     description_html: str
-    criteria: list[Criterion]
+    criteria: list[TaskCriterion]
     followers: list[PersonRef]
-    blockers: list[DependencyOut]
-    blocking: list[DependencyOut]
+    blockers: list[TaskDependencyOut]
+    blocking: list[TaskDependencyOut]
     subtasks: list[TaskRef]
-    links: list[LinkOut]
-    files: list[FileOut]
+    links: list[TaskLinkOut]
+    files: list[TaskFileOut]
     open_question_ids: list[int]
-    handover: HandoverRef | None = Field(None, description="The pending handover, if any.")
+    handover: TaskHandoverRef | None = Field(None, description="The pending handover, if any.")
 
 
-class EventOut(Schema):
+class TaskEventOut(Schema):
     id: int
     field: str = Field(..., description="The field changed, or the action (created, handover…).")
     old: str
@@ -255,30 +255,30 @@ class EventOut(Schema):
     created_at: datetime
 
 
-class ConflictOut(Schema):
+class TaskConflictOut(Schema):
     detail: str
     errors: dict[str, list[str]]
     current: TaskOut | None = Field(None, description="The task as it is now.")
-    changes: list[EventOut] = Field(
+    changes: list[TaskEventOut] = Field(
         default_factory=list, description="What changed since the version you sent."
     )
 
 
-class DependencyIn(Schema):
+class TaskDependencyIn(Schema):
     blocker_id: int = Field(..., description="The task that must be done before this one.")
 
 
-class CommentIn(Schema):
+class TaskCommentIn(Schema):
     body: str = Field(..., description="Markdown; @handle mentions a member.")
     parent_id: int | None = None
     is_question: bool = False
 
 
-class AnswerIn(Schema):
+class TaskAnswerIn(Schema):
     body: str
 
 
-class CommentOut(Schema):
+class TaskCommentOut(Schema):
     id: int
     author: PersonRef
     parent_id: int | None
@@ -290,5 +290,5 @@ class CommentOut(Schema):
     created_at: datetime
 
 
-class FollowOut(Schema):
+class TaskFollowOut(Schema):
     following: bool

@@ -16,7 +16,6 @@ from meridian.core.errors import FieldErrors, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.services import audit_record
 from meridian.notifications.services import (
-    inbox_due_change,
     inbox_item_put,
     inbox_resolve,
     notification_send,
@@ -178,7 +177,8 @@ def owner_inbox(task: Task, actor: Membership | None, *, assigned: bool) -> None
             due_at=task.due_by,
             cause=cause,
         )
-    elif assigned:
+    else:
+        # Their own task, reopened, or its due moment moved: the item is there, quietly.
         inbox_item_put(
             recipient=task.owner,
             kind="work.assigned",
@@ -188,8 +188,6 @@ def owner_inbox(task: Task, actor: Membership | None, *, assigned: bool) -> None
             actor=None,
             due_at=task.due_by,
         )
-    else:
-        inbox_due_change(cause=cause, recipient=task.owner, due_at=task.due_by)
 
 
 def _tell_assigned_without_due(task: Task, actor: Membership) -> None:
@@ -481,7 +479,7 @@ def task_update(*, actor: Membership, task: Task, version: int, changes: dict[st
         owner_inbox(task, actor, assigned=True)
         _tell_assigned_without_due(task, actor)
     elif fields & {"is_done", "due_by"}:
-        owner_inbox(task, actor, assigned="is_done" in fields and not task.is_done)
+        owner_inbox(task, None, assigned=False)
     task_search_index(task)
     audit_record(
         actor=actor, action="work.task_update", obj=task, data={"fields": [e[0] for e in events]}
@@ -489,6 +487,7 @@ def task_update(*, actor: Membership, task: Task, version: int, changes: dict[st
     return task
 
 
+@transaction.atomic
 def task_owner_set(
     *, task: Task, owner: Membership, actor: Membership | None, field: str = "owner"
 ) -> None:
