@@ -163,35 +163,29 @@ def test_task_list_filters_and_keeps_a_constant_query_count(client, clock, ana, 
         )
     with CaptureQueriesContext(connection) as many:
         assert len(get(client, "/tasks", headers).json()["items"]) == 30
-    assert len(many) == len(few)
+    assert len(many) == len(few), [q["sql"][:150] for q in many.captured_queries]
 
 
 def test_task_detail_keeps_a_constant_query_count(client, ana, ben, site):
-    t = task(ana, site)
     headers = bearer(ana)
+
+    def busy(title: str, n: int) -> Task:
+        t = task(ana, site, title=title)
+        for i in range(n):
+            other = task(ana, site, title=f"{title} blocker {i}", owner=ben)
+            dependency_add(actor=ana, blocker=other, blocked=t)
+            task(ana, site, title=f"{title} sub {i}", parent=t, owner=ben)
+            send(client, "POST", f"/tasks/{t.pk}/comments", {"body": f"c{i}", "is_question": True}, headers)
+            send(client, "POST", f"/tasks/{t.pk}/links", {"kind": "task", "target_id": other.pk}, headers)
+        return t
+
+    one, five = busy("One", 1), busy("Five", 5)
+    get(client, f"/tasks/{one.pk}", headers)  # the token's first use is recorded once
     with CaptureQueriesContext(connection) as few:
-        get(client, f"/tasks/{t.pk}", headers)
-    for n in range(5):
-        other = task(ana, site, title=f"B{n}", owner=ben)
-        dependency_add(actor=ana, blocker=other, blocked=t)
-        task(ana, site, title=f"Sub{n}", parent=t, owner=ben)
-        send(
-            client,
-            "POST",
-            f"/tasks/{t.pk}/comments",
-            {"body": f"c{n}", "is_question": True},
-            headers,
-        )
-        send(
-            client, "POST", f"/tasks/{t.pk}/links", {"kind": "task", "target_id": other.pk}, headers
-        )
+        get(client, f"/tasks/{one.pk}", headers)
     with CaptureQueriesContext(connection) as many:
-        out = get(client, f"/tasks/{t.pk}", headers).json()
-    assert (
-        len(out["blockers"]) == 5
-        and len(out["subtasks"]) == 5
-        and len(out["open_question_ids"]) == 5
-    )
+        out = get(client, f"/tasks/{five.pk}", headers).json()
+    assert len(out["blockers"]) == 5 and len(out["subtasks"]) == 5 and len(out["open_question_ids"]) == 5
     assert out["is_blocked"] and out["blockers"][0]["task"]["owner"]["id"] == ben.pk
     assert len(out["links"]) == 5 and out["links"][0]["url"].startswith("/w/")
     assert len(many) == len(few)
@@ -284,3 +278,51 @@ def test_follow_and_unfollow(client, ana, ben, site):
     assert send(client, "DELETE", f"/tasks/{t.pk}/follow", None, bearer(ben)).json() == {
         "following": False
     }
+
+
+def test_a_file_over_the_limit_is_413_naming_it_and_nothing_is_stored(client, ana, site, settings, tmp_path):
+    settings.ATTACHMENT_MAX_BYTES = 10
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    t = task(ana, site)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        f"{API}/tasks/{t.pk}/files",
+        {"file": SimpleUploadedFile("big.txt", b"x" * 200)},
+        headers=bearer(ana),
+    )
+    out = problem(response, 413)
+    assert "10 bytes" in out["errors"]["file"][0]
+    assert not TaskFile.objects.exists() and list(tmp_path.rglob("*")) == []
+
+
+def test_project_list_keeps_a_constant_query_count(client, ana, ben, site):
+    headers = bearer(ana)
+    get(client, "/projects", headers)  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as few:
+        assert len(get(client, "/projects", headers).json()["items"]) == 1
+    for n in range(12):
+        project(ana, f"P{n}", lead=ben, member_ids=[ana.pk, ben.pk])
+    with CaptureQueriesContext(connection) as many:
+        assert len(get(client, "/projects", headers).json()["items"]) == 13
+    assert len(many) == len(few), [q["sql"][:150] for q in many.captured_queries]
+
+
+def test_timeline_and_thread_lists_keep_a_constant_query_count(client, ana, ben, site):
+    t = task(ana, site)
+    headers = bearer(ana)
+    get(client, f"/tasks/{t.pk}/timeline", headers)  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as few:
+        get(client, f"/tasks/{t.pk}/timeline", headers)
+        get(client, f"/tasks/{t.pk}/comments", headers)
+    for n in range(10):
+        who = ana if n % 2 else ben
+        t = task_update(actor=who, task=t, version=t.version, changes={"title": f"Title {n}"})
+        send(client, "POST", f"/tasks/{t.pk}/comments", {"body": f"c{n}"}, bearer(who))
+    with CaptureQueriesContext(connection) as many:
+        assert len(get(client, f"/tasks/{t.pk}/timeline", headers).json()["items"]) == 11
+        assert len(get(client, f"/tasks/{t.pk}/comments", headers).json()["items"]) == 10
+    assert len(many) == len(few), [q["sql"][:150] for q in many.captured_queries]

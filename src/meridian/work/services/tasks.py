@@ -465,8 +465,8 @@ def task_update(*, actor: Membership, task: Task, version: int, changes: dict[st
     if "owner" in fields or due_changed:
         task.due_by = due_by_for(task, task.owner, moment)
         fields.add("due_by")
-    if fields:
-        task.save(update_fields=[*sorted(fields), "updated_at"])
+    # Always: a change of followers or tags alone is recent work on the task too.
+    task.save(update_fields=[*sorted(fields), "updated_at"])
     if followers is not None:
         _followers_set(task, followers)
     if tag_names is not None:
