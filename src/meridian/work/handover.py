@@ -7,6 +7,8 @@ a workspace are each assembled in a constant number of queries, whatever the his
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
@@ -107,11 +109,23 @@ def task_packet(viewer: Membership, object_id: int) -> Packet:
     task = task_get_for(viewer, object_id)
     slug = viewer.workspace.slug
     subtasks = list(task.subtasks.filter(is_done=False).select_related("owner__profile"))
-    comments = list(
-        TaskComment.objects.filter(task=task)
-        .select_related("author__profile")
+    # Plain rows, not models: a long thread is read at the speed of the database.
+    comments = [
+        _Comment(*row)
+        for row in TaskComment.objects.filter(task=task)
         .order_by("created_at", "id")
-    )
+        .values_list(
+            "pk",
+            "parent_id",
+            "author_id",
+            "author__profile__display_name",
+            "body",
+            "body_html",
+            "is_question",
+            "answered_at",
+            "created_at",
+        )
+    ]
     links = list(TaskLink.objects.filter(task=task).values_list("kind", "target_id"))
     linking_briefs = [
         b.pk for b in briefs_linked_to(viewer=viewer, target="task", target_id=task.pk)
@@ -125,7 +139,8 @@ def task_packet(viewer: Membership, object_id: int) -> Packet:
         TaskEvent.objects.filter(task=task).select_related("actor__profile")[:HISTORY_SHOWN]
     )
     files = list(TaskFile.objects.filter(task=task))
-    involved = _people_ids_query(task)
+    involved = _involved(task, {c.author_id for c in comments})
+    page = task_url_for(slug, task.pk)
 
     replied = {c.parent_id for c in comments if c.parent_id is not None}
     roots = [c for c in comments if c.parent_id is None]
@@ -175,9 +190,9 @@ def task_packet(viewer: Membership, object_id: int) -> Packet:
                 PacketEntry(
                     text=c.body,
                     html=c.body_html,
-                    person=name(c.author),
+                    person=c.author_name,
                     at=c.created_at,
-                    url=f"{task_url_for(slug, task.pk)}#comment-{c.pk}",
+                    url=f"{page}#comment-{c.pk}",
                 )
                 for c in roots
                 if c.is_question and c.answered_at is None
@@ -191,9 +206,9 @@ def task_packet(viewer: Membership, object_id: int) -> Packet:
                 PacketEntry(
                     text=c.body,
                     html=c.body_html,
-                    person=name(c.author),
+                    person=c.author_name,
                     at=c.created_at,
-                    url=f"{task_url_for(slug, task.pk)}#comment-{c.pk}",
+                    url=f"{page}#comment-{c.pk}",
                 )
                 for c in roots
                 if not c.is_question and c.pk not in replied
@@ -265,18 +280,29 @@ def task_packet(viewer: Membership, object_id: int) -> Packet:
     )
 
 
-def _people_ids_query(task: Task) -> list[Membership]:
-    """Owner, followers, commenters and whoever changed the task (one query)."""
-    return list(
-        Membership.objects.filter(
-            Q(pk=task.owner_id)
-            | Q(pk__in=TaskFollower.objects.filter(task=task).values("membership_id"))
-            | Q(pk__in=TaskComment.objects.filter(task=task).values("author_id"))
-            | Q(pk__in=TaskEvent.objects.filter(task=task, actor__isnull=False).values("actor_id"))
-        )
-        .select_related("profile")
-        .order_by("pk")
+class _Comment(NamedTuple):
+    pk: int
+    parent_id: int | None
+    author_id: int
+    author_name: str
+    body: str
+    body_html: str
+    is_question: bool
+    answered_at: datetime | None
+    created_at: datetime
+
+
+def _involved(task: Task, commenters: set[int]) -> list[Membership]:
+    """Owner, followers, commenters and whoever changed the task (three queries)."""
+    ids = set(commenters)
+    if task.owner_id is not None:
+        ids.add(task.owner_id)
+    ids.update(TaskFollower.objects.filter(task=task).values_list("membership_id", flat=True))
+    changed = TaskEvent.objects.filter(task=task, actor__isnull=False).values_list(
+        "actor_id", flat=True
     )
+    ids.update(changed.order_by().distinct())
+    return list(Membership.objects.filter(pk__in=ids).select_related("profile").order_by("pk"))
 
 
 def _role_of(member: Membership, task: Task) -> str:
