@@ -6,8 +6,10 @@ Every read takes the viewer and keeps a constant query count however many tasks 
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -164,10 +166,34 @@ def saved_filters_for(*, viewer: Membership) -> QuerySet[SavedFilter]:
 # --- The board ---------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class Blocker:
+    """A card's blocker that is not done, with its owner's name."""
+
+    pk: int
+    title: str
+    owner_name: str
+
+
+@dataclass(slots=True)
+class Card:
+    """What a board card shows: read as plain values, thousands at a time, no model objects."""
+
+    pk: int
+    title: str
+    status: str
+    version: int
+    is_done: bool
+    due_by: datetime | None
+    owner_id: int | None
+    owner_name: str
+    blockers: list[Blocker] = field(default_factory=list)
+
+
 @dataclass
 class Column:
     status: dict[str, str]
-    cards: list[Task] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
     hidden: int = 0  # done cards beyond the shown ones
 
 
@@ -180,89 +206,91 @@ class Board:
 
 # A done column keeps growing: the board shows its most recent cards, the list has the rest.
 DONE_SHOWN = 50
+# Any column shows its first cards; a column longer than this is read in the task list.
+COLUMN_SHOWN = 150
+CARD_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "version",
+    "is_done",
+    "due_by",
+    "owner_id",
+    "owner__profile__display_name",
+)
 
 
-def _blockers_of(task_ids: list[int]) -> dict[int, list[Task]]:
-    """Each task's blockers that are not done, with their owners (one query)."""
-    blockers: dict[int, list[Task]] = defaultdict(list)
+def _blockers_of(task_ids: list[int]) -> dict[int, list[Blocker]]:
+    """Each task's blockers that are not done, with their owners' names (one query)."""
+    blockers: dict[int, list[Blocker]] = defaultdict(list)
     if not task_ids:
         return blockers
     rows = (
         Dependency.objects.filter(blocked_id__in=task_ids, blocker__is_done=False)
-        .select_related("blocker__owner__profile")
-        .only(
-            "blocked_id",
-            "blocker__id",
-            "blocker__title",
-            "blocker__status",
-            "blocker__owner__id",
-            "blocker__owner__profile__display_name",
-        )
         .order_by("blocker__title", "blocker_id")
+        .values_list(
+            "blocked_id", "blocker_id", "blocker__title", "blocker__owner__profile__display_name"
+        )
     )
-    for row in rows:
-        blockers[row.blocked_id].append(row.blocker)
+    for blocked_id, blocker_id, title, owner_name in rows:
+        blockers[blocked_id].append(Blocker(blocker_id, title, owner_name or ""))
     return blockers
+
+
+def _cards(rows: Iterable[tuple[Any, ...]]) -> list[Card]:
+    return [
+        Card(pk, title, status, version, is_done, due_by, owner_id, owner_name or "")
+        for pk, title, status, version, is_done, due_by, owner_id, owner_name in rows
+    ]
 
 
 def board_for(*, viewer: Membership, project: Project) -> Board:
     """The project's cards per workflow status in board order, blocked ones with their blockers.
 
-    Three queries whatever the size: the cards (with owners), the done cards' count, and the
-    open blockers. Tags are left to the task page: a card shows title, owner, due and blocker.
+    Four queries whatever the size: the open cards (with owners' names), the done cards per
+    status, the most recent done cards, and the open blockers. Cards are plain values (a board
+    of 2,000 would spend most of its time making model objects); a card shows title, owner,
+    due and blockers, the task page the rest.
     """
     columns = [Column(status=status) for status in project.statuses()]
     by_key = {column.status["key"]: column for column in columns}
     done_keys = [c.status["key"] for c in columns if c.status.get("category") == "done"]
-    cards = (
-        Task.objects.filter(workspace_id=viewer.workspace_id, project=project)
-        .select_related("owner__profile")
-        .only(
-            "id",
-            "title",
-            "status",
-            "position",
-            "version",
-            "is_done",
-            "due_by",
-            "due_kind",
-            "criteria",
-            "owner__id",
-            "owner__profile__display_name",
-            "project_id",
-        )
-        .order_by("position", "id")
+    cards = Task.objects.filter(workspace_id=viewer.workspace_id, project=project)
+    open_cards = _cards(
+        cards.exclude(status__in=done_keys).order_by("position", "id").values_list(*CARD_FIELDS)
     )
-    # Open cards, and the most recent done ones of each done status.
-    open_cards = list(cards.exclude(status__in=done_keys))
     done_counts = dict(
         Task.objects.filter(project=project, status__in=done_keys)
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
-    done_cards: list[Task] = []
+    done_cards: list[Card] = []
     if done_keys:
-        done_cards = list(
-            cards.filter(status__in=done_keys).order_by(
-                F("completed_at").desc(nulls_last=True), "-id"
-            )[: DONE_SHOWN * len(done_keys)]
+        recent = (
+            cards.filter(status__in=done_keys)
+            .order_by(F("completed_at").desc(nulls_last=True), "-id")
+            .values_list(*CARD_FIELDS, "position")[: DONE_SHOWN * len(done_keys)]
         )
-        done_cards.sort(key=lambda t: (t.position, t.pk))
-    blockers = _blockers_of([card.pk for card in open_cards])
-    orphans: list[Task] = []
+        done_cards = _cards(row[:-1] for row in sorted(recent, key=lambda r: (r[-1], r[0])))
+    orphans: list[Card] = []
     for card in open_cards + done_cards:
-        card.blockers = blockers.get(card.pk, [])  # type: ignore[attr-defined]
         column = by_key.get(card.status)
         if column is None:
-            orphans.append(card)  # a status dropped from the workflow: shown first column
+            orphans.append(card)  # a status dropped from the workflow: shown in the first column
             continue
         column.cards.append(card)
     if orphans and columns:
         columns[0].cards[:0] = orphans
-    for key in done_keys:
-        column = by_key[key]
-        column.hidden = max(done_counts.get(key, 0) - len(column.cards), 0)
+    for column in columns:
+        key = column.status["key"]
+        total_here = done_counts.get(key, 0) if key in done_keys else len(column.cards)
+        column.cards = column.cards[:COLUMN_SHOWN]
+        column.hidden = max(total_here - len(column.cards), 0)
+    blockers = _blockers_of([card.pk for c in columns for card in c.cards if not card.is_done])
+    for column in columns:
+        for card in column.cards:
+            card.blockers = blockers.get(card.pk, [])
     total = len(open_cards) + sum(done_counts.values())
     return Board(project=project, columns=columns, total=total)
 

@@ -63,6 +63,8 @@ from meridian.workspaces.models import Role
 from meridian.workspaces.selectors import member_choices_for
 
 TASKS_PER_PAGE = 50
+# "My work" shows the first hundred open tasks by deadline; the task list has them all.
+MY_WORK_SHOWN = 100
 WORKING_LEFT_WITHIN = timedelta(days=14)
 # Service argument → form field, where the names differ.
 TASK_FIELDS = {
@@ -80,6 +82,13 @@ def _task_page(task: Task, anchor: str = "") -> str:
 
 def _project_page(project: Project, name: str = "project_detail") -> str:
     return reverse(name, kwargs={"workspace": project.workspace.slug, "project_id": project.pk})
+
+
+def _task_base(request: WorkspaceRequest) -> str:
+    """A task page's address without its number: lists write ``{{ task_base }}{{ pk }}/``."""
+    return reverse(
+        "task_detail", kwargs={"workspace": request.membership.workspace.slug, "task_id": 0}
+    )[:-2]
 
 
 def _working_left(week: Any, now: datetime, due_by: datetime | None) -> str:
@@ -105,7 +114,9 @@ def _zone(request: WorkspaceRequest) -> str:
 def my_work(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """My open tasks, by my own deadlines: overdue first, then due soonest, then undated."""
     viewer = request.membership
-    tasks = list(my_work_for(viewer=viewer))
+    tasks = list(my_work_for(viewer=viewer)[: MY_WORK_SHOWN + 1])
+    more = len(tasks) > MY_WORK_SHOWN
+    tasks = tasks[:MY_WORK_SHOWN]
     now = timezone.now()
     week = week_of(viewer.profile.time_zone, viewer.profile.working_hours or {})
     for t in tasks:
@@ -116,6 +127,9 @@ def my_work(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     undated = [t for t in tasks if t.due_by is None]
     context = {
         "now": now,
+        "more": more,
+        "shown": MY_WORK_SHOWN,
+        "task_base": _task_base(request),
         "sections": [
             ("overdue", "Overdue", overdue, "Nothing overdue."),
             ("dated", "Coming up", dated, "Nothing with a due date ahead."),
@@ -156,7 +170,13 @@ def _render_list(
     viewer = request.membership
     tasks = task_list_for(viewer=viewer, filters=filters)
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    labels: dict[int, dict[str, str]] = {}
+    for t in page:
+        if t.project_id not in labels:
+            labels[t.project_id] = {s["key"]: s["label"] for s in t.project.statuses()}
+        t.status_label = labels[t.project_id].get(t.status, t.status)  # type: ignore[attr-defined]
     context = {
+        "task_base": _task_base(request),
         "page": page,
         "filters": filters,
         "choices": filter_choices_for(viewer=viewer),

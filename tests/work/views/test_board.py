@@ -233,3 +233,14 @@ def test_incomplete_move_is_422(client, ana, site, cards):
         headers={"accept": "application/json"},
     )
     assert response.status_code == 422 and "version" in response.json()["message"]
+
+
+def test_a_long_column_shows_its_first_cards_and_links_the_rest(
+    client, monkeypatch, ana, site, cards
+):
+    monkeypatch.setattr("meridian.work.selectors_views.COLUMN_SHOWN", 2)
+    client.force_login(ana.user)
+    body = client.get(url("project_board", ana.workspace, project_id=site.pk)).content.decode()
+    assert f'id="card-{cards[1].pk}"' in body and f'id="card-{cards[2].pk}"' not in body
+    assert '<span class="muted small column-count">3</span>' in body
+    assert '1 more<span class="visually-hidden"> To do tasks</span></a> in the task list' in body

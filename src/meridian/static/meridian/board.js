@@ -27,7 +27,8 @@ function neighbours(card) {
 function updateCounts() {
   for (const list of board.querySelectorAll("[data-status]")) {
     const count = list.closest("section").querySelector(".column-count");
-    if (count) count.textContent = String(list.children.length);
+    // Cards beyond the column's first ones are not on the page but still counted.
+    if (count) count.textContent = String(list.children.length + Number(list.dataset.hidden || 0));
   }
 }
 

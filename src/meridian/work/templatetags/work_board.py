@@ -14,7 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from meridian.core.moments import moment_text
-from meridian.work.selectors_views import Board, Column
+from meridian.work.selectors_views import Board, Card, Column
 
 register = template.Library()
 
@@ -46,7 +46,7 @@ def board_column(context: template.Context, board: Board, column: Column) -> Saf
 
 
 def _card(
-    card: Any,
+    card: Card,
     task_url: str,
     move_url: str,
     options: str,
@@ -58,7 +58,7 @@ def _card(
     pk = card.pk
     title = escape(card.title)
     owner = (
-        f'<span class="card-owner">{escape(card.owner.profile.display_name)}</span>'
+        f'<span class="card-owner">{escape(card.owner_name)}</span>'
         if card.owner_id
         else '<span class="card-owner muted">Nobody</span>'
     )
@@ -75,7 +75,7 @@ def _card(
     if card.blockers:
         names = ", ".join(
             f'<a href="{task_url}{b.pk}/">#{b.pk} {escape(b.title)}</a>'
-            + (f" ({escape(b.owner.profile.display_name)})" if b.owner_id else "")
+            + (f" ({escape(b.owner_name)})" if b.owner_name else "")
             for b in card.blockers
         )
         blocked = f'<p class="card-blocked"><span class="badge state-blocked">Blocked</span> by {names}</p>'
