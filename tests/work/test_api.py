@@ -150,6 +150,10 @@ def test_task_list_filters_and_keeps_a_constant_query_count(client, clock, ana, 
     assert ids("tag=x") == [first.pk]
     assert ids("due=week") == [blocked.pk] and ids("due=none") == [first.pk]
     problem(get(client, "/tasks?due=someday", headers), 422)
+    assert list(problem(get(client, f"/tasks?owner={2**70}", headers), 422)["errors"]) == ["owner"]
+    assert list(problem(get(client, f"/tasks?project={2**70}", headers), 422)["errors"]) == [
+        "project"
+    ]
 
     with CaptureQueriesContext(connection) as few:
         assert len(get(client, "/tasks", headers).json()["items"]) == 2
@@ -175,8 +179,20 @@ def test_task_detail_keeps_a_constant_query_count(client, ana, ben, site):
             other = task(ana, site, title=f"{title} blocker {i}", owner=ben)
             dependency_add(actor=ana, blocker=other, blocked=t)
             task(ana, site, title=f"{title} sub {i}", parent=t, owner=ben)
-            send(client, "POST", f"/tasks/{t.pk}/comments", {"body": f"c{i}", "is_question": True}, headers)
-            send(client, "POST", f"/tasks/{t.pk}/links", {"kind": "task", "target_id": other.pk}, headers)
+            send(
+                client,
+                "POST",
+                f"/tasks/{t.pk}/comments",
+                {"body": f"c{i}", "is_question": True},
+                headers,
+            )
+            send(
+                client,
+                "POST",
+                f"/tasks/{t.pk}/links",
+                {"kind": "task", "target_id": other.pk},
+                headers,
+            )
         return t
 
     one, five = busy("One", 1), busy("Five", 5)
@@ -185,7 +201,11 @@ def test_task_detail_keeps_a_constant_query_count(client, ana, ben, site):
         get(client, f"/tasks/{one.pk}", headers)
     with CaptureQueriesContext(connection) as many:
         out = get(client, f"/tasks/{five.pk}", headers).json()
-    assert len(out["blockers"]) == 5 and len(out["subtasks"]) == 5 and len(out["open_question_ids"]) == 5
+    assert (
+        len(out["blockers"]) == 5
+        and len(out["subtasks"]) == 5
+        and len(out["open_question_ids"]) == 5
+    )
     assert out["is_blocked"] and out["blockers"][0]["task"]["owner"]["id"] == ben.pk
     assert len(out["links"]) == 5 and out["links"][0]["url"].startswith("/w/")
     assert len(many) == len(few)
@@ -280,11 +300,16 @@ def test_follow_and_unfollow(client, ana, ben, site):
     }
 
 
-def test_a_file_over_the_limit_is_413_naming_it_and_nothing_is_stored(client, ana, site, settings, tmp_path):
+def test_a_file_over_the_limit_is_413_naming_it_and_nothing_is_stored(
+    client, ana, site, settings, tmp_path
+):
     settings.ATTACHMENT_MAX_BYTES = 10
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
     }
     t = task(ana, site)
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import FileResponse
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -76,7 +76,7 @@ class TaskQuery(Schema):
     tag: str = ""
     due: str = ""
     blocked: bool | None = None
-    project: int | None = None
+    project: int | None = Field(None, ge=1, le=2**63 - 1)
     done: bool | None = None
     q: str = ""
 

@@ -79,13 +79,16 @@ def task_list_for(*, viewer: Membership, filters: TaskFilters) -> QuerySet[Task]
         .prefetch_related("tags")
         .annotate(is_blocked=_blocked_expr())
     )
+    for name in ("owner", "status", "tag", "due", "q"):
+        if "\x00" in getattr(filters, name):
+            raise ValidationFailed.field(name, "A filter cannot contain a NUL character.")
     owner = filters.owner.strip()
     if owner == "me":
         rows = rows.filter(owner=viewer)
     elif owner == "none":
         rows = rows.filter(owner__isnull=True)
     elif owner:
-        if not owner.isdigit():
+        if not owner.isascii() or not owner.isdigit() or not 0 < int(owner) < 2**63:
             raise ValidationFailed.field("owner", "Give a member id, “me” or “none”.")
         rows = rows.filter(owner_id=int(owner))
     if filters.status:
