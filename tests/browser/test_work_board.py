@@ -165,6 +165,25 @@ def test_project_tasks_dependency_and_moves_on_the_board(
     step("work-10-my-work-phone")
     page.goto(f"/w/{ws.slug}/work/tasks/")
     step("work-11-task-list-phone")
+    # The other pages, at phone width then on a desktop screen.
+    others = {
+        "project": f"/w/{ws.slug}/work/projects/{project.pk}/",
+        "project-edit": f"/w/{ws.slug}/work/projects/{project.pk}/edit/",
+        "projects": f"/w/{ws.slug}/work/projects/",
+        "task-edit": f"/w/{ws.slug}/work/tasks/{launch.pk}/edit/",
+        "waiting": f"/w/{ws.slug}/work/waiting/",
+    }
+    for width, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        for name, path in others.items():
+            page.goto(path)
+            step(f"work-12-{name}-{width}")
+    page.goto(f"/w/{ws.slug}/work/tasks/?owner=me")
+    page.get_by_text("Save these filters", exact=True).click()
+    page.get_by_label("Save these filters as").fill("Mine")
+    page.get_by_role("button", name="Save filter").click()
+    expect(page.get_by_role("navigation", name="Your saved filters")).to_contain_text("Mine")
+    step("work-13-task-list-saved-filter")
 
     context.close()
     DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
