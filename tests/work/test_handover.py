@@ -43,7 +43,9 @@ def test_the_packet_holds_what_the_receiver_needs(ana, ben, site):
     dependency_add(actor=ana, blocker=blocker, blocked=t)
     comment_add(actor=ben, task=t, body="Which date?", is_question=True)
     comment_add(actor=ben, task=t, body="I can help on Friday.")
-    record = decided(proposal(ana, [ben], title="Launch on a Tuesday"), rationale="Support is staffed.")
+    record = decided(
+        proposal(ana, [ben], title="Launch on a Tuesday"), rationale="Support is staffed."
+    )
     task_link_add(actor=ana, task=t, kind="decision", target_id=record.pk)
     b = brief(ana, [ben], title="Launch plan")
     link_add(acting=ana, brief=b, target="task", target_id=t.pk)
@@ -52,7 +54,10 @@ def test_the_packet_holds_what_the_receiver_needs(ana, ben, site):
 
     assert packet.title == "Launch checklist" and packet.status == "To do"
     assert "<strong>launch</strong>" in packet.section("description").entries[0].html
-    assert _section(packet, "criteria") == [("DNS switched", "", "", True), ("Status page up", "", "", False)]
+    assert _section(packet, "criteria") == [
+        ("DNS switched", "", "", True),
+        ("Status page up", "", "", False),
+    ]
     assert _section(packet, "remaining") == [
         ("Write the announcement", "Open subtask", "Ben Kathmandu", None),
         ("Status page up", "Unchecked criterion", "", False),
@@ -62,23 +67,40 @@ def test_the_packet_holds_what_the_receiver_needs(ana, ben, site):
     [decision] = packet.section("decisions").entries
     assert "Launch on a Tuesday" in decision.text and "Support is staffed." in decision.detail
     assert [e.text for e in packet.section("briefs").entries] == ["Launch plan"]
-    assert _section(packet, "dependencies") == [("Certificates", "Blocks this task", "Ben Kathmandu", False)]
+    assert _section(packet, "dependencies") == [
+        ("Certificates", "Blocks this task", "Ben Kathmandu", False)
+    ]
     assert packet.section("history").entries[-1].text == "created the task: Launch checklist"
     assert {e.text for e in packet.section("people").entries} == {"Ana Berlin", "Ben Kathmandu"}
 
 
-def test_a_packet_takes_the_same_queries_for_500_changes_and_100_comments_as_for_one(ana, ben, site):
+def test_a_packet_takes_the_same_queries_for_500_changes_and_100_comments_as_for_one(
+    ana, ben, site
+):
     kind = handover_kinds()["task"]
     small = task(ana, site, title="Small", owner=ana)
     big = task(ana, site, title="Big", owner=ana)
     with CaptureQueriesContext(connection) as one:
         kind.packet(ben, small.pk)
     TaskEvent.objects.bulk_create(
-        TaskEvent(workspace_id=big.workspace_id, task=big, actor=ben if n % 2 else ana, field="title", old=f"{n}", new=f"{n + 1}")
+        TaskEvent(
+            workspace_id=big.workspace_id,
+            task=big,
+            actor=ben if n % 2 else ana,
+            field="title",
+            old=f"{n}",
+            new=f"{n + 1}",
+        )
         for n in range(500)
     )
     TaskComment.objects.bulk_create(
-        TaskComment(workspace_id=big.workspace_id, task=big, author=ben, body=f"Note {n}", is_question=n % 3 == 0)
+        TaskComment(
+            workspace_id=big.workspace_id,
+            task=big,
+            author=ben,
+            body=f"Note {n}",
+            is_question=n % 3 == 0,
+        )
         for n in range(100)
     )
     with CaptureQueriesContext(connection) as many:
@@ -88,7 +110,9 @@ def test_a_packet_takes_the_same_queries_for_500_changes_and_100_comments_as_for
     assert len(many) == len(one)
 
 
-def test_transfer_makes_the_receiver_owner_recomputes_the_due_moment_and_moves_the_inbox_item(clock, ana, ben, site):
+def test_transfer_makes_the_receiver_owner_recomputes_the_due_moment_and_moves_the_inbox_item(
+    clock, ana, ben, site
+):
     kind = handover_kinds()["task"]
     t = task(ana, site, owner=ana, due=Due("local_day", date=date(2026, 12, 9)))
     assert kind.owned(ana.workspace_id, ana.pk) == [(t.pk, "Write the copy")]
@@ -98,7 +122,9 @@ def test_transfer_makes_the_receiver_owner_recomputes_the_due_moment_and_moves_t
     assert str(t.due_by) == "2026-12-09 11:15:00+00:00"
     event = t.events.first()
     assert (event.field, event.old, event.new) == ("handover", "Ana Berlin", "Ben Kathmandu")
-    states = dict(InboxItem.objects.filter(cause=f"work.task:{t.pk}").values_list("recipient_id", "state"))
+    states = dict(
+        InboxItem.objects.filter(cause=f"work.task:{t.pk}").values_list("recipient_id", "state")
+    )
     assert states == {ana.pk: InboxState.GONE, ben.pk: InboxState.OPEN}
     assert kind.owners(ana.workspace_id, [t.pk]) == {t.pk: [ben.pk]}
 
@@ -106,7 +132,14 @@ def test_transfer_makes_the_receiver_owner_recomputes_the_due_moment_and_moves_t
 def test_readiness_names_its_reasons_and_counts_contributors_in_90_days(clock, ana, ben, site):
     kind = handover_kinds()["task"]
     bare = task(ana, site, title="Bare", owner=ana)
-    full = task(ana, site, title="Full", owner=ana, description="Why and how.", criteria=[{"text": "Done right"}])
+    full = task(
+        ana,
+        site,
+        title="Full",
+        owner=ana,
+        description="Why and how.",
+        criteria=[{"text": "Done right"}],
+    )
     other = task(ana, site, title="Other")
     task_link_add(actor=ana, task=full, kind="task", target_id=other.pk)
     comment_add(actor=ben, task=full, body="Looks fine.")
@@ -162,5 +195,3 @@ def test_another_workspaces_packet_is_404(ana, site, outsider):
     t = task(ana, site)
     with pytest.raises(NotFound):
         handover_kinds()["task"].packet(outsider, t.pk)
-
-

@@ -291,7 +291,9 @@ def test_a_due_date_added_later_puts_the_task_in_the_owners_inbox_and_reopening_
     assert InboxItem.objects.get(recipient=ben, state=InboxState.OPEN).cause == f"work.task:{t.pk}"
 
 
-def test_who_is_told_what_by_email(ana, ben, site, mailoutbox, django_capture_on_commit_callbacks, settings):
+def test_who_is_told_what_by_email(
+    ana, ben, site, mailoutbox, django_capture_on_commit_callbacks, settings
+):
     from tests.support import IMMEDIATE_TASKS
 
     settings.TASKS = IMMEDIATE_TASKS
@@ -300,12 +302,18 @@ def test_who_is_told_what_by_email(ana, ben, site, mailoutbox, django_capture_on
     assert mailoutbox == []
     with django_capture_on_commit_callbacks(execute=True):
         t = task(ana, site, title="Yours", owner=ben)
-    assert [(m.to, "Ana Berlin gave you a task: Yours" in m.subject) for m in mailoutbox] == [([ben.user.email], True)]
+    assert [(m.to, "Ana Berlin gave you a task: Yours" in m.subject) for m in mailoutbox] == [
+        ([ben.user.email], True)
+    ]
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         q = comment_add(actor=ana, task=t, body="When can you start?", is_question=True)
-    assert [m.to for m in mailoutbox] == [[ben.user.email]] and "asked a question" in mailoutbox[0].subject
+    assert [m.to for m in mailoutbox] == [[ben.user.email]] and "asked a question" in mailoutbox[
+        0
+    ].subject
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         question_answer(actor=ben, comment=q, body="Monday.")
-    assert [m.to for m in mailoutbox] == [[ana.user.email]] and "answered your question" in mailoutbox[0].subject
+    assert [m.to for m in mailoutbox] == [
+        [ana.user.email]
+    ] and "answered your question" in mailoutbox[0].subject
