@@ -145,7 +145,9 @@ def test_project_tasks_dependency_and_moves_on_the_board(
     watcher.expect_once("409")
     page.locator(f"#card-{launch.pk}").focus()
     page.keyboard.press("ArrowRight")
-    expect(page.locator("#board-status")).to_contain_text("changed")
+    expect(page.locator("#board-status")).to_contain_text(
+        "Bikram Thapa changed “Launch the site” since the board was loaded (it is now in In review)"
+    )
     assert column_titles(page, "To do") == ["Launch the site"]
 
     # --- The task page and my work, then everything at phone width -------------------------------

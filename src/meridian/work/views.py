@@ -728,13 +728,25 @@ def task_move_view(request: WorkspaceRequest, workspace: str, task_id: int) -> H
     except services.EditConflict as exc:
         current = exc.current
         assert isinstance(current, Task)
-        return _move_answer(request, current, 409, exc.detail, board_url)
+        return _move_answer(request, current, 409, _move_refused(current, exc), board_url)
     except MeridianError as exc:
         if exc.status_code == 404:
             raise
         return _move_answer(request, task, exc.status_code, exc.detail, board_url)
     label = (moved.project.status(moved.status) or {}).get("label", moved.status)
     return _move_answer(request, moved, 200, f"“{moved.title}” moved to {label}.", board_url)
+
+
+def _move_refused(current: Task, exc: Any) -> str:
+    """Why a card went back: who changed the task since the board was loaded, and where it is."""
+    who = sorted(
+        {str(e.actor.profile.display_name) for e in exc.changes if e.actor is not None}
+    ) or ["Someone"]
+    label = (current.project.status(current.status) or {}).get("label", current.status)
+    return (
+        f"{' and '.join(who)} changed “{current.title}” since the board was loaded (it is now in "
+        f"{label}); the card is back in its place. Reload the board to see it as it is now."
+    )
 
 
 def _column_edge(task: Task, status: str, *, top: bool) -> int | None:

@@ -205,7 +205,9 @@ def test_stale_move_from_the_board_is_409_with_the_current_version(client, ana, 
     assert response.status_code == 409
     answer = response.json()
     assert answer["ok"] is False and answer["version"] == 2 and answer["status"] == "review"
-    assert "Ben Kathmandu" in answer["message"]
+    assert answer["message"].startswith(
+        "Ben Kathmandu changed “One” since the board was loaded (it is now in In review)"
+    )
     one.refresh_from_db()
     assert one.status == "review"
 
