@@ -24,6 +24,7 @@ from meridian.work.models import (
     Task,
     TaskComment,
 )
+from meridian.work.selectors import blocked_ids
 from meridian.workspaces.models import Membership
 
 DUE_CHOICES = {
@@ -91,6 +92,14 @@ def _blocked() -> Exists:
     )
 
 
+def mark_blocked(tasks: Iterable[Task]) -> None:
+    """Set ``blocked`` on each task shown: whether a blocker is not done (one query)."""
+    shown = list(tasks)
+    blocked = blocked_ids(t.pk for t in shown)
+    for t in shown:
+        t.blocked = t.pk in blocked  # type: ignore[attr-defined]
+
+
 def week_end(now: datetime, zone: str | None) -> datetime:
     """The end of the reader's current week (Monday 00:00 after this Sunday, their zone)."""
     local = in_zone(now, zone)
@@ -108,8 +117,8 @@ def task_list_for(
     tasks = (
         Task.objects.filter(workspace_id=viewer.workspace_id)
         .select_related("project", "owner__profile")
+        .defer("description", "description_html", "criteria")  # a list row shows none of them
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-        .annotate(blocked=_blocked())
     )
     if filters.state == "open":
         tasks = tasks.filter(is_done=False)
@@ -134,7 +143,9 @@ def task_list_for(
     elif filters.due == "none":
         tasks = tasks.filter(due_kind=DueKind.NONE)
     if filters.blocked:
-        tasks = tasks.filter(blocked=True)
+        # Only here as a condition: computed for every row, it would cost the whole list's
+        # rows; the page marks its own rows with mark_blocked.
+        tasks = tasks.filter(_blocked())
     if filters.q:
         tasks = tasks.filter(Q(title__icontains=filters.q) | Q(description__icontains=filters.q))
     return tasks.order_by("is_done", F("due_by").asc(nulls_last=True), "-created_at", "-id")
@@ -220,13 +231,14 @@ CARD_FIELDS = (
 )
 
 
-def _blockers_of(task_ids: list[int]) -> dict[int, list[Blocker]]:
-    """Each task's blockers that are not done, with their owners' names (one query)."""
+def _blockers_of(project: Project) -> dict[int, list[Blocker]]:
+    """The open blockers of the project's open tasks, with their owners' names (one query; a
+    join on the project, not a list of thousands of card ids)."""
     blockers: dict[int, list[Blocker]] = defaultdict(list)
-    if not task_ids:
-        return blockers
     rows = (
-        Dependency.objects.filter(blocked_id__in=task_ids, blocker__is_done=False)
+        Dependency.objects.filter(
+            blocked__project=project, blocked__is_done=False, blocker__is_done=False
+        )
         .order_by("blocker__title", "blocker_id")
         .values_list(
             "blocked_id", "blocker_id", "blocker__title", "blocker__owner__profile__display_name"
@@ -287,7 +299,7 @@ def board_for(*, viewer: Membership, project: Project) -> Board:
         total_here = done_counts.get(key, 0) if key in done_keys else len(column.cards)
         column.cards = column.cards[:COLUMN_SHOWN]
         column.hidden = max(total_here - len(column.cards), 0)
-    blockers = _blockers_of([card.pk for c in columns for card in c.cards if not card.is_done])
+    blockers = _blockers_of(project)
     for column in columns:
         for card in column.cards:
             card.blockers = blockers.get(card.pk, [])
@@ -303,7 +315,6 @@ def my_work_for(*, viewer: Membership) -> QuerySet[Task]:
     return (
         Task.objects.filter(workspace_id=viewer.workspace_id, owner=viewer, is_done=False)
         .select_related("project")
-        .annotate(blocked=_blocked())
         .order_by(F("due_by").asc(nulls_last=True), "position", "id")
     )
 
@@ -358,6 +369,5 @@ def project_tasks_for(*, viewer: Membership, project: Project) -> QuerySet[Task]
     return (
         Task.objects.filter(workspace_id=viewer.workspace_id, project=project, is_done=False)
         .select_related("owner__profile")
-        .annotate(blocked=_blocked())
         .order_by(F("due_by").asc(nulls_last=True), "position", "id")
     )

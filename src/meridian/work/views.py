@@ -48,6 +48,7 @@ from meridian.work.selectors_views import (
     TaskFilters,
     board_for,
     filter_choices_for,
+    mark_blocked,
     my_work_for,
     project_list_for,
     project_tasks_for,
@@ -117,6 +118,7 @@ def my_work(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     tasks = list(my_work_for(viewer=viewer)[: MY_WORK_SHOWN + 1])
     more = len(tasks) > MY_WORK_SHOWN
     tasks = tasks[:MY_WORK_SHOWN]
+    mark_blocked(tasks)
     now = timezone.now()
     week = week_of(viewer.profile.time_zone, viewer.profile.working_hours or {})
     for t in tasks:
@@ -170,6 +172,7 @@ def _render_list(
     viewer = request.membership
     tasks = task_list_for(viewer=viewer, filters=filters)
     page = Paginator(tasks, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    mark_blocked(page)
     labels: dict[int, dict[str, str]] = {}
     for t in page:
         if t.project_id not in labels:
@@ -833,11 +836,15 @@ def project_detail(request: WorkspaceRequest, workspace: str, project_id: int) -
     """The project: description, lead and members, its workflow, and its open tasks."""
     viewer = request.membership
     project = project_get_for(viewer, project_id)
-    tasks = list(project_tasks_for(viewer=viewer, project=project))
+    tasks = list(project_tasks_for(viewer=viewer, project=project)[: MY_WORK_SHOWN + 1])
+    more = len(tasks) > MY_WORK_SHOWN
+    tasks = tasks[:MY_WORK_SHOWN]
+    mark_blocked(tasks)
     members = list(project.members.select_related("profile").order_by("profile__display_name"))
     context = {
         "project": project,
         "tasks": tasks,
+        "more": more,
         "members": members,
         "lead": project.lead,
         "can_write": viewer.has_role(Role.MEMBER),
