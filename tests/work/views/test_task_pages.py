@@ -101,6 +101,7 @@ def test_guest_reads_a_task_but_cannot_open_its_edit_form(client, ana, site, wor
     page = client.get(url("task_detail", workspace, task_id=t.pk))
     assert page.status_code == 200 and "Order the banners" in page.content.decode()
     assert ">Edit</a>" not in page.content.decode()
+    assert "Add to the discussion" not in page.content.decode()
     assert client.get(url("task_edit", workspace, task_id=t.pk)).status_code == 403
 
 
