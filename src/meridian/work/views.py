@@ -294,6 +294,18 @@ def task_create_view(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     if request.GET.get("parent", "").isdigit():
         initial["parent"] = int(request.GET["parent"])
     form = _task_form(request, project, request.POST or None, initial=initial, creating=True)
+    # Choosing another project brings that project's statuses into the status menu (htmx; the
+    # service names the allowed ones if a status of another project is sent without it).
+    form.fields["project"].widget.attrs.update(
+        {
+            "hx-get": reverse("task_create", kwargs={"workspace": workspace}),
+            "hx-trigger": "change",
+            "hx-target": "#id_status",
+            "hx-select": "#id_status",
+            "hx-swap": "outerHTML",
+            "hx-include": "this",
+        }
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

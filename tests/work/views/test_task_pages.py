@@ -342,3 +342,24 @@ def test_thread_and_timeline_show_who_and_when_in_the_readers_zone(client, clock
     assert "Looks good" in page
     assert "created the task" in page and "09:00 Europe/Berlin" in page
     assert TaskEvent.objects.filter(task=t, field="created").exists()
+
+
+def test_choosing_another_project_brings_its_statuses(client, ana, site):
+    other = project(
+        ana,
+        "Office move",
+        workflow=[
+            {"key": "packing", "label": "Packing", "category": "open"},
+            {"key": "moved", "label": "Moved", "category": "done"},
+        ],
+    )
+    signed_in(client, ana)
+    form = client.get(url("task_create", ana.workspace)).content.decode()
+    assert 'hx-get="/w/acme/work/tasks/new/"' in form and 'hx-select="#id_status"' in form
+    body = client.get(
+        url("task_create", ana.workspace),
+        {"project": str(other.pk)},
+        headers={"hx-request": "true"},
+    ).content.decode()
+    assert '<option value="packing">Packing</option>' in body
+    assert '<option value="doing">' not in body
