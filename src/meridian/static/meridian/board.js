@@ -91,6 +91,9 @@ function setupDrag() {
     window.Sortable.create(list, {
       group: "board",
       animation: 150,
+      // On a touch screen a short press starts a drag, so a swipe still scrolls the columns.
+      delay: 200,
+      delayOnTouchOnly: true,
       filter: ".card-move, a, button, select, input, label",
       preventOnFilter: false,
       ghostClass: "card-ghost",
