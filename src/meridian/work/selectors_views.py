@@ -116,9 +116,14 @@ def task_list_for(
     now = now or timezone.now()
     tasks = (
         Task.objects.filter(workspace_id=viewer.workspace_id)
-        .select_related("project", "owner__profile")
         .defer("description", "description_html", "criteria")  # a list row shows none of them
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        # Projects and owners come for the page's rows only (prefetched): joined, they would be
+        # carried through the sort of every matching task.
+        .prefetch_related(
+            "project",
+            Prefetch("owner", queryset=Membership.objects.select_related("profile")),
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        )
     )
     if filters.state == "open":
         tasks = tasks.filter(is_done=False)
@@ -218,7 +223,7 @@ class Board:
 # A done column keeps growing: the board shows its most recent cards, the list has the rest.
 DONE_SHOWN = 50
 # Any column shows its first cards; a column longer than this is read in the task list.
-COLUMN_SHOWN = 150
+COLUMN_SHOWN = 100
 CARD_FIELDS = (
     "id",
     "title",
