@@ -246,3 +246,11 @@ def test_a_long_column_shows_its_first_cards_and_links_the_rest(
     assert f'id="card-{cards[1].pk}"' in body and f'id="card-{cards[2].pk}"' not in body
     assert '<span class="muted small column-count">3</span>' in body
     assert '1 more<span class="visually-hidden"> To do tasks</span></a> in the task list' in body
+
+
+def test_a_move_is_in_the_audit_log(ana, site, cards):
+    from meridian.core.models import AuditEntry
+
+    task_move(actor=ana, task=cards[0], version=1, status="doing")
+    entry = AuditEntry.objects.filter(action="work.task_move").get()
+    assert entry.data == {"from": "todo", "to": "doing"}

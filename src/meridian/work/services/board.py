@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from meridian.core.errors import ValidationFailed
+from meridian.core.services import audit_record
 from meridian.work.history import task_changed, version_bump
 from meridian.work.models import StatusCategory, Task
 from meridian.work.services.common import require_writer, status_check
@@ -119,4 +120,10 @@ def task_move(
         task_changed(task, actor, "position", "", f"{new['label']}: {where}")
     if done_changed:
         owner_inbox(task, actor, assigned=not done)
+    audit_record(
+        actor=actor,
+        action="work.task_move",
+        obj=task,
+        data={"from": old_status, "to": task.status},
+    )
     return task
