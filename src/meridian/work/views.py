@@ -22,7 +22,7 @@ from meridian.asks.deadlines import week_of
 from meridian.core import registry
 from meridian.core.errors import MeridianError, NotFound, ValidationFailed
 from meridian.core.forms import add_service_errors
-from meridian.core.submission import once_per_submission, saved
+from meridian.core.submission import once_per_submission, saved, submitted
 from meridian.core.workingtime import WorkingHoursError, working_time_between
 from meridian.work import services
 from meridian.work.access import project_get_for, saved_filter_get_for, task_get_for
@@ -551,7 +551,15 @@ def comment_new(request: WorkspaceRequest, workspace: str, task_id: int) -> Http
                 raise
             add_service_errors(form, exc)
         else:
+            if request.htmx:
+                submitted(request, _task_page(task, f"comment-{comment.pk}"))
+                return _render_task(request, task, template="work/task_detail.html#thread")
             return saved(request, redirect(_task_page(task, f"comment-{comment.pk}")))
+    if request.htmx:
+        # htmx swaps only successful answers: the thread comes back with the form's errors.
+        return _render_task(
+            request, task, comment_form=form, template="work/task_detail.html#thread"
+        )
     return _render_task(request, task, comment_form=form, status=422)
 
 

@@ -363,3 +363,16 @@ def test_choosing_another_project_brings_its_statuses(client, ana, site):
     ).content.decode()
     assert '<option value="packing">Packing</option>' in body
     assert '<option value="doing">' not in body
+
+
+def test_htmx_comment_gets_the_thread_back_with_the_comment_or_the_error(client, ana, site):
+    t = task(ana, site)
+    signed_in(client, ana)
+    address = url("task_comment_new", ana.workspace, task_id=t.pk)
+    ok = client.post(address, {"body": "On it."}, headers={"hx-request": "true"})
+    body = ok.content.decode()
+    assert ok.status_code == 200 and body.lstrip().startswith('<section id="thread"')
+    assert "On it." in body and "<html" not in body
+    empty = client.post(address, {"body": ""}, headers={"hx-request": "true"})
+    assert "This field is required." in empty.content.decode()
+    assert TaskComment.objects.count() == 1
