@@ -99,6 +99,12 @@ def test_project_tasks_dependency_and_moves_on_the_board(
     page.get_by_role("button", name="Add dependency").click()
     expect(page.locator("#dependencies")).to_contain_text("owned by Bikram Thapa")
     expect(page.locator(".byline .state-blocked")).to_have_text("Blocked")
+    # A question in the thread, posted in place (htmx).
+    page.get_by_label("Comment", exact=True).fill("Do we launch on a **Friday**?")
+    page.get_by_label("This is a question").check()
+    page.get_by_role("button", name="Comment", exact=True).click()
+    expect(page.locator("#thread")).to_contain_text("Unanswered question")
+    expect(page.locator("#thread strong")).to_have_text("Friday")
     step("work-03-task-blocked")
 
     # --- The board: the blocked card names its blocker --------------------------------------------

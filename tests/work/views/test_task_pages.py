@@ -300,6 +300,7 @@ def test_question_is_shown_unanswered_then_answered(client, ana, ben, site):
     assert response["Location"].endswith(f"#comment-{question.pk}")
     page = client.get(url("task_detail", ana.workspace, task_id=t.pk)).content.decode()
     assert "Unanswered question" in page and "<strong>font</strong>" in page
+    assert f'<a href="#comment-{question.pk}">Which font?' in page  # the side list: plain text
     assert "<script>x()" not in page
     signed_in(client, ana)
     client.post(
