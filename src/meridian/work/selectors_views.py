@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from meridian.core.moments import in_zone
@@ -221,9 +222,9 @@ class Board:
 
 
 # A done column keeps growing: the board shows its most recent cards, the list has the rest.
-DONE_SHOWN = 50
+DONE_SHOWN = 25
 # Any column shows its first cards; a column longer than this is read in the task list.
-COLUMN_SHOWN = 100
+COLUMN_SHOWN = 50
 CARD_FIELDS = (
     "id",
     "title",
@@ -264,20 +265,28 @@ def _cards(rows: Iterable[tuple[Any, ...]]) -> list[Card]:
 def board_for(*, viewer: Membership, project: Project) -> Board:
     """The project's cards per workflow status in board order, blocked ones with their blockers.
 
-    Four queries whatever the size: the open cards (with owners' names), the done cards per
-    status, the most recent done cards, and the open blockers. Cards are plain values (a board
-    of 2,000 would spend most of its time making model objects); a card shows title, owner,
-    due and blockers, the task page the rest.
+    Four queries whatever the size: each open column's first COLUMN_SHOWN cards (a row number
+    per status, with owners' names), the cards counted per status, each done status's
+    DONE_SHOWN most recent cards, and the open blockers. Cards are plain values (thousands of
+    model objects would cost most of the page); a card shows title, owner, due and blockers,
+    the task page the rest.
     """
     columns = [Column(status=status) for status in project.statuses()]
     by_key = {column.status["key"]: column for column in columns}
     done_keys = [c.status["key"] for c in columns if c.status.get("category") == "done"]
     cards = Task.objects.filter(workspace_id=viewer.workspace_id, project=project)
+    # Only each column's first cards are read: a row number per status, in board order.
     open_cards = _cards(
-        cards.exclude(status__in=done_keys).order_by("position", "id").values_list(*CARD_FIELDS)
+        cards.exclude(status__in=done_keys)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("status")], order_by=[F("position"), F("id")])
+        )
+        .filter(rank__lte=COLUMN_SHOWN)
+        .order_by("position", "id")
+        .values_list(*CARD_FIELDS)
     )
-    done_counts = dict(
-        Task.objects.filter(project=project, status__in=done_keys)
+    counts = dict(
+        Task.objects.filter(project=project)
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
@@ -286,8 +295,15 @@ def board_for(*, viewer: Membership, project: Project) -> Board:
     if done_keys:
         recent = (
             cards.filter(status__in=done_keys)
-            .order_by(F("completed_at").desc(nulls_last=True), "-id")
-            .values_list(*CARD_FIELDS, "position")[: DONE_SHOWN * len(done_keys)]
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("status")],
+                    order_by=[F("completed_at").desc(nulls_last=True), F("id").desc()],
+                )
+            )
+            .filter(rank__lte=DONE_SHOWN)
+            .values_list(*CARD_FIELDS, "position")
         )
         done_cards = _cards(row[:-1] for row in sorted(recent, key=lambda r: (r[-1], r[0])))
     orphans: list[Card] = []
@@ -300,15 +316,12 @@ def board_for(*, viewer: Membership, project: Project) -> Board:
     if orphans and columns:
         columns[0].cards[:0] = orphans
     for column in columns:
-        key = column.status["key"]
-        total_here = done_counts.get(key, 0) if key in done_keys else len(column.cards)
-        column.cards = column.cards[:COLUMN_SHOWN]
-        column.hidden = max(total_here - len(column.cards), 0)
+        column.hidden = max(counts.get(column.status["key"], 0) - len(column.cards), 0)
     blockers = _blockers_of(project)
     for column in columns:
         for card in column.cards:
             card.blockers = blockers.get(card.pk, [])
-    total = len(open_cards) + sum(done_counts.values())
+    total = sum(counts.values())
     return Board(project=project, columns=columns, total=total)
 
 

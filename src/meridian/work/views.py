@@ -64,8 +64,10 @@ from meridian.workspaces.models import Role
 from meridian.workspaces.selectors import member_choices_for
 
 TASKS_PER_PAGE = 50
-# "My work" shows the first hundred open tasks by deadline; the task list has them all.
-MY_WORK_SHOWN = 100
+# "My work" shows the first fifty open tasks by deadline, a project page its first hundred;
+# the task list has them all.
+MY_WORK_SHOWN = 50
+PROJECT_TASKS_SHOWN = 100
 WORKING_LEFT_WITHIN = timedelta(days=14)
 # Service argument → form field, where the names differ.
 TASK_FIELDS = {
@@ -856,9 +858,9 @@ def project_detail(request: WorkspaceRequest, workspace: str, project_id: int) -
     """The project: description, lead and members, its workflow, and its open tasks."""
     viewer = request.membership
     project = project_get_for(viewer, project_id)
-    tasks = list(project_tasks_for(viewer=viewer, project=project)[: MY_WORK_SHOWN + 1])
-    more = len(tasks) > MY_WORK_SHOWN
-    tasks = tasks[:MY_WORK_SHOWN]
+    tasks = list(project_tasks_for(viewer=viewer, project=project)[: PROJECT_TASKS_SHOWN + 1])
+    more = len(tasks) > PROJECT_TASKS_SHOWN
+    tasks = tasks[:PROJECT_TASKS_SHOWN]
     mark_blocked(tasks)
     members = list(project.members.select_related("profile").order_by("profile__display_name"))
     context = {
