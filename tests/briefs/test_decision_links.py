@@ -229,13 +229,12 @@ def test_an_id_beyond_any_record_is_422_not_a_database_error(client, asked, kath
     assert not BriefLink.objects.exists()
 
 
-def test_tasks_cannot_be_linked_yet(client, asked, kathmandu):
-    body = {"target": "task", "target_id": 3}
+def test_a_task_links_through_the_registry_and_an_unknown_one_is_refused(client, asked, kathmandu):
+    body = {"target": "task", "target_id": 987654}
 
     out = problem(send(client, "POST", f"/briefs/{asked.pk}/links", body, bearer(kathmandu)), 422)
 
-    assert list(out["errors"]) == ["target"]
-    assert "Tasks cannot be linked yet" in out["errors"]["target"][0]
+    assert out["errors"] == {"target_id": ["No task #987654 in this workspace."]}
     assert not BriefLink.objects.exists()
 
 

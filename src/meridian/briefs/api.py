@@ -302,10 +302,12 @@ def links(request: ApiRequest, brief_id: int) -> list[BriefLink]:
 @router.post("/briefs/{brief_id}/links", response={201: LinkOut, **ERRORS})
 @requires(Role.GUEST)
 def link_new(request: ApiRequest, brief_id: int, payload: LinkIn) -> Status[BriefLink]:
-    """Link another brief, a web address or a decision record, with its relation and a note.
+    """Link another brief, a web address, a decision record or a task, with its relation and a
+    note.
 
-    A decision record is ``{"target": "decision", "target_id": <id>}``; an id that is not a
-    record of this workspace is 422 on ``target_id``, and tasks cannot be linked yet (422)."""
+    A decision record is ``{"target": "decision", "target_id": <id>}``, a task
+    ``{"target": "task", "target_id": <id>}``; an id that is not one of this workspace's is
+    422 on ``target_id``."""
     found = brief_get_for(request.membership, brief_id)
     target_id = payload.target_brief_id
     target_brief = (

@@ -1,9 +1,12 @@
 """What the briefs area plugs into the others (see meridian.core.registry): its page in the
 navigation, its search documents, its reminder job, its demo data and its notification kinds."""
 
+from django.urls import reverse
+
 from meridian.briefs import schedule, search
 from meridian.briefs.calendar import brief_deadlines
 from meridian.briefs.demo import demo_briefs
+from meridian.briefs.models import Brief
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.core.scheduler import Job
@@ -16,6 +19,41 @@ registry.nav(
 
 registry.register(
     registry.SEARCH_DOCUMENTS, Kind("brief", "Brief", "Briefs", search.brief_documents)
+)
+
+
+def _brief_titles(workspace_id: int, ids: list[int]) -> dict[int, str]:
+    rows = Brief.objects.filter(workspace_id=workspace_id, pk__in=ids)
+    return dict(rows.values_list("pk", "title"))
+
+
+def _brief_recent(workspace_id: int, limit: int) -> list[tuple[int, str]]:
+    rows = Brief.objects.filter(workspace_id=workspace_id).order_by("-created_at", "-id")
+    return list(rows.values_list("pk", "title")[:limit])
+
+
+def _brief_url(workspace_slug: str, brief_id: int) -> str:
+    return reverse("brief_detail", kwargs={"workspace": workspace_slug, "brief_id": brief_id})
+
+
+def _brief_summaries(workspace_id: int, ids: list[int]) -> dict[int, str]:
+    """What a reader needs without opening the brief: its summary once closed, else its ask."""
+    rows = Brief.objects.filter(workspace_id=workspace_id, pk__in=ids).only(
+        "pk", "summary", "body", "status"
+    )
+    return {b.pk: (b.summary or b.body)[:500] for b in rows}
+
+
+# Other records (tasks) link briefs through the registry, as briefs link theirs.
+registry.link_kind(
+    registry.LinkKind(
+        kind="brief",
+        noun="brief",
+        titles=_brief_titles,
+        recent=_brief_recent,
+        url=_brief_url,
+        summaries=_brief_summaries,
+    )
 )
 registry.register(
     registry.SEARCH_DOCUMENTS, Kind("comment", "Comment", "Comments", search.comment_documents)

@@ -225,9 +225,10 @@ class LinkIn(Schema):
     target: LinkTarget | None = Field(
         None,
         description=(
-            "brief, url or decision; inferred from target_brief_id or url if omitted. "
-            'A decision record is linked with {"target": "decision", "target_id": <record id>}; '
-            "tasks cannot be linked yet (422 on target). "
+            "brief, url, decision or task; inferred from target_brief_id or url if omitted. "
+            'A decision record is linked with {"target": "decision", "target_id": <record id>}, '
+            'a task with {"target": "task", "target_id": <task id>} (422 on target_id if it is '
+            "not one of the workspace's). "
             "Files are attached with POST /briefs/{brief_id}/files."
         ),
     )

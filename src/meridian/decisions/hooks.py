@@ -8,6 +8,7 @@ from meridian.core.scheduler import Job
 from meridian.decisions import schedule, search
 from meridian.decisions.calendar import proposal_deadlines
 from meridian.decisions.demo import demo_decisions
+from meridian.decisions.models import DecisionRecord
 from meridian.decisions.selectors import (
     record_link_choices,
     record_link_titles,
@@ -25,6 +26,20 @@ registry.nav(
     )
 )
 
+
+def _record_summaries(workspace_id: int, ids: list[int]) -> dict[int, str]:
+    """A record's outcome and rationale, for whoever picks up work linked to it (one query)."""
+    rows = DecisionRecord.objects.filter(workspace_id=workspace_id, pk__in=ids).only(
+        "pk", "statement", "rationale"
+    )
+    out = {}
+    for record in rows:
+        parts = [f"Decided: {record.statement}" if record.statement else ""]
+        parts.append(f"Why: {record.rationale}" if record.rationale else "")
+        out[record.pk] = " ".join(p for p in parts if p)[:1000]
+    return out
+
+
 # Briefs cannot import decisions (decisions build on briefs), so a brief learns here how to
 # check, name and reach the decision records it links to.
 registry.link_kind(
@@ -34,6 +49,7 @@ registry.link_kind(
         titles=record_link_titles,
         recent=record_link_choices,
         url=record_link_url,
+        summaries=_record_summaries,
     )
 )
 # An open brief offers to become a proposal.

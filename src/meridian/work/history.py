@@ -24,6 +24,7 @@ def task_changed(
         field=field,
         old="" if old is None else str(old),
         new="" if new is None else str(new),
+        version=task.version,
     )
 
 
@@ -39,6 +40,7 @@ def tasks_changed(
             field=field,
             old="" if old is None else str(old),
             new="" if new is None else str(new),
+            version=task.version,
         )
         for task, field, old, new in changes
     ]

@@ -282,6 +282,9 @@ class TaskEvent(models.Model):
     field = models.CharField(max_length=40)
     old = models.TextField(blank=True)
     new = models.TextField(blank=True)
+    # The task's version once this change was saved: a save naming an older version is shown
+    # the events after it (the other change, in an edit conflict).
+    version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,18 +1,17 @@
 """A brief's thread: comments, the participants' responses, questions and their answers, mentions."""
 
 import math
-import re
-from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
+from meridian.asks.mentions import mention_handles as _handles
+from meridian.asks.mentions import mentions_resolve as _resolve_mentions
 from meridian.briefs import events
 from meridian.briefs.models import Brief, BriefParticipant, Comment, CommentRevision, Mention
 from meridian.briefs.search import comment_search_index
 from meridian.briefs.services.common import (
     MAX_COMMENT,
-    MAX_MENTIONS,
     MAX_PIN_SECONDS,
     _clean_text,
     _locked,
@@ -25,32 +24,11 @@ from meridian.briefs.services.common import (
 )
 from meridian.core import registry
 from meridian.core.errors import Conflict, FieldErrors, PermissionDenied, ValidationFailed
-from meridian.core.markdown import MENTION_RE, render_markdown
+from meridian.core.markdown import render_markdown
 from meridian.core.services import audit_record
 from meridian.notifications.services import inbox_resolve, notification_send
 from meridian.search.text import excerpt
 from meridian.workspaces.models import Membership
-
-
-def _resolve_mentions(acting: Membership, text: str) -> list[Membership]:
-    handles = list(dict.fromkeys(h.lower() for h in MENTION_RE.findall(text)))[:MAX_MENTIONS]
-    if not handles:
-        return []
-    members = Membership.objects.select_related("user", "workspace").filter(
-        workspace_id=acting.workspace_id, is_active=True
-    )
-    by_handle: dict[str, Membership] = {}
-    candidates = members.filter(
-        user__email__iregex=r"^(" + "|".join(re.escape(h) for h in handles) + r")@"
-    )
-    for member in candidates:
-        by_handle.setdefault(member.user.email.split("@")[0].lower(), member)
-    return [by_handle[h] for h in handles if h in by_handle]
-
-
-def _handles(members: Iterable[Membership]) -> list[str]:
-    """The handles the comment's Markdown highlights: only members who really exist."""
-    return [m.user.email.split("@")[0].lower() for m in members]
 
 
 def _clean_pin(at_seconds: float | None, brief: Brief, problems: FieldErrors) -> float | None:

@@ -1,0 +1,76 @@
+"""What the work area plugs into the others (see meridian.core.registry): its page in the
+navigation, tasks as a kind of link, its search documents, its calendar entries and inbox
+causes, its notification kinds, its handover kinds and its demo data."""
+
+from meridian.core import registry
+from meridian.core.registry import NotificationKind
+from meridian.handovers.kinds import handover_kind
+from meridian.notifications.sources import InboxSource, inbox_source
+from meridian.search.registry import Kind
+from meridian.work import handover, search
+from meridian.work.calendar import task_deadlines
+from meridian.work.demo import demo_work
+from meridian.work.selectors import recent_tasks, task_summaries, task_titles
+from meridian.work.services.common import task_url_for
+
+registry.nav(
+    registry.NavEntry(
+        label="Work",
+        url_name="work_my",
+        order=25,
+        current_prefixes=("work_", "project_", "task_"),
+    )
+)
+
+# Briefs, decisions and tasks link tasks through the registry (briefs cannot import work).
+registry.link_kind(
+    registry.LinkKind(
+        kind="task",
+        noun="task",
+        titles=task_titles,
+        recent=recent_tasks,
+        url=task_url_for,
+        summaries=task_summaries,
+    )
+)
+
+registry.register(
+    registry.SEARCH_DOCUMENTS, Kind("project", "Project", "Projects", search.project_documents)
+)
+registry.register(registry.SEARCH_DOCUMENTS, Kind("task", "Task", "Tasks", search.task_documents))
+
+# Each member's open tasks with a due date, for their calendar feed.
+registry.register(registry.CALENDAR_SOURCES, task_deadlines)
+
+registry.demo_seeder(registry.DemoSeeder(name="work", order=40, seed=demo_work))
+
+# Being given a task, a question or a mention needs the person (inside their working hours);
+# the thread's other comments wait for the digest.
+for kind in (
+    NotificationKind("work.assigned", "Given a task", "now"),
+    NotificationKind("work.question", "A question on a task you own", "now", webhook=False),
+    NotificationKind("work.mention", "Mentioned in a task's thread", "now", webhook=False),
+    NotificationKind("work.answered", "Your question on a task was answered", "now", webhook=False),
+    NotificationKind(
+        "work.comment", "A comment on a task you own or follow", "digest", webhook=False
+    ),
+):
+    registry.notification_kind(kind)
+
+# --- Inbox sources: what of work awaits a member ------------------------------------------------
+
+inbox_source(
+    InboxSource(
+        "work.task",
+        "Your tasks with a due date",
+        "{actor} gave you this task",
+        reason_without_actor="Your task is due",
+    )
+)
+inbox_source(
+    InboxSource("work.question", "Questions on your tasks", "{actor} asked you a question")
+)
+inbox_source(InboxSource("work.mention", "Mentions in tasks", "{actor} mentioned you"))
+
+handover_kind(handover.TASK_KIND)
+handover_kind(handover.PROJECT_KIND)

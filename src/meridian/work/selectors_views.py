@@ -1,0 +1,391 @@
+"""Reads behind the work pages: the task list with its filters, a project's board, my work.
+
+Every read takes the viewer and keeps a constant query count however many tasks there are
+(tests/work/views assert it): owners and projects are joined, tags prefetched in one query,
+"blocked" is an EXISTS over the dependencies, and a board's blockers come in one more query.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from meridian.core.moments import in_zone
+from meridian.work.models import (
+    Dependency,
+    DueKind,
+    Project,
+    SavedFilter,
+    Tag,
+    Task,
+    TaskComment,
+)
+from meridian.work.selectors import blocked_ids
+from meridian.workspaces.models import Membership
+
+DUE_CHOICES = {
+    "": "Any time",
+    "overdue": "Overdue",
+    "week": "Due this week",
+    "none": "No due date",
+}
+STATE_CHOICES = {"open": "Open", "done": "Done", "all": "Open and done"}
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    """The task list's filters, as its query string gives them (unknown values ignored)."""
+
+    owner: str = ""  # a member id, "me" or "none"
+    status: str = ""  # a workflow status key (any project's)
+    tag: str = ""
+    due: str = ""  # one of DUE_CHOICES
+    blocked: bool = False
+    project: int | None = None
+    state: str = "open"
+    q: str = ""
+
+    @classmethod
+    def from_params(cls, params: dict[str, str]) -> "TaskFilters":
+        owner = params.get("owner", "").strip()
+        project = params.get("project", "").strip()
+        due = params.get("due", "")
+        state = params.get("state", "open")
+        return cls(
+            owner=owner if owner in ("me", "none") or owner.isdigit() else "",
+            status=params.get("status", "").strip()[:30],
+            tag=params.get("tag", "").strip()[:50],
+            due=due if due in DUE_CHOICES else "",
+            blocked=params.get("blocked", "") in ("1", "on", "true", "yes"),
+            project=int(project) if project.isdigit() else None,
+            state=state if state in STATE_CHOICES else "open",
+            q=params.get("q", "").strip()[:200],
+        )
+
+    def as_params(self) -> dict[str, str]:
+        """The non-default filters as query parameters (what a saved filter keeps)."""
+        params = {
+            "owner": self.owner,
+            "status": self.status,
+            "tag": self.tag,
+            "due": self.due,
+            "blocked": "1" if self.blocked else "",
+            "project": str(self.project) if self.project else "",
+            "state": "" if self.state == "open" else self.state,
+            "q": self.q,
+        }
+        return {key: value for key, value in params.items() if value}
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.as_params())
+
+
+def _blocked() -> Exists:
+    """Whether the task has a blocker that is not done."""
+    return Exists(
+        Dependency.objects.filter(blocked_id=OuterRef("pk"), blocker__is_done=False).values("pk")
+    )
+
+
+def mark_blocked(tasks: Iterable[Task]) -> None:
+    """Set ``blocked`` on each task shown: whether a blocker is not done (one query)."""
+    shown = list(tasks)
+    blocked = blocked_ids(t.pk for t in shown)
+    for t in shown:
+        t.blocked = t.pk in blocked  # type: ignore[attr-defined]
+
+
+def week_end(now: datetime, zone: str | None) -> datetime:
+    """The end of the reader's current week (Monday 00:00 after this Sunday, their zone)."""
+    local = in_zone(now, zone)
+    monday = local.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(
+        days=local.weekday()
+    )
+    return monday + timedelta(days=7)
+
+
+def task_list_for(
+    *, viewer: Membership, filters: TaskFilters, now: datetime | None = None
+) -> QuerySet[Task]:
+    """Tasks of the viewer's workspace that match the filters: open first by due, then newest."""
+    now = now or timezone.now()
+    tasks = (
+        Task.objects.filter(workspace_id=viewer.workspace_id)
+        .defer("description", "description_html", "criteria")  # a list row shows none of them
+        # Projects and owners come for the page's rows only (prefetched): joined, they would be
+        # carried through the sort of every matching task.
+        .prefetch_related(
+            "project",
+            Prefetch("owner", queryset=Membership.objects.select_related("profile")),
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        )
+    )
+    if filters.state == "open":
+        tasks = tasks.filter(is_done=False)
+    elif filters.state == "done":
+        tasks = tasks.filter(is_done=True)
+    if filters.owner == "me":
+        tasks = tasks.filter(owner=viewer)
+    elif filters.owner == "none":
+        tasks = tasks.filter(owner__isnull=True)
+    elif filters.owner:
+        tasks = tasks.filter(owner_id=int(filters.owner))
+    if filters.status:
+        tasks = tasks.filter(status=filters.status)
+    if filters.tag:
+        tasks = tasks.filter(tags__name=filters.tag)
+    if filters.project:
+        tasks = tasks.filter(project_id=filters.project)
+    if filters.due == "overdue":
+        tasks = tasks.filter(due_by__lt=now, is_done=False)
+    elif filters.due == "week":
+        tasks = tasks.filter(due_by__gte=now, due_by__lt=week_end(now, viewer.profile.time_zone))
+    elif filters.due == "none":
+        tasks = tasks.filter(due_kind=DueKind.NONE)
+    if filters.blocked:
+        # Only here as a condition: computed for every row, it would cost the whole list's
+        # rows; the page marks its own rows with mark_blocked.
+        tasks = tasks.filter(_blocked())
+    if filters.q:
+        tasks = tasks.filter(Q(title__icontains=filters.q) | Q(description__icontains=filters.q))
+    return tasks.order_by("is_done", F("due_by").asc(nulls_last=True), "-created_at", "-id")
+
+
+def filter_choices_for(*, viewer: Membership) -> dict[str, list[tuple[str, str]]]:
+    """The choices of the list's filter form: projects, statuses, tags (three queries)."""
+    projects = list(
+        Project.objects.filter(workspace_id=viewer.workspace_id, archived_at__isnull=True)
+        .only("pk", "name", "workflow")
+        .order_by("name", "id")
+    )
+    statuses: dict[str, str] = {}
+    for project in projects:
+        for status in project.statuses():
+            statuses.setdefault(status["key"], status["label"])
+    tags = Tag.objects.filter(workspace_id=viewer.workspace_id).values_list("name", flat=True)
+    return {
+        "projects": [(str(p.pk), p.name) for p in projects],
+        "statuses": list(statuses.items()),
+        "tags": [(name, name) for name in tags],
+    }
+
+
+def saved_filters_for(*, viewer: Membership) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(workspace_id=viewer.workspace_id, membership=viewer)
+
+
+# --- The board ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Blocker:
+    """A card's blocker that is not done, with its owner's name."""
+
+    pk: int
+    title: str
+    owner_name: str
+
+
+@dataclass(slots=True)
+class Card:
+    """What a board card shows: read as plain values, thousands at a time, no model objects."""
+
+    pk: int
+    title: str
+    status: str
+    version: int
+    is_done: bool
+    due_by: datetime | None
+    owner_id: int | None
+    owner_name: str
+    blockers: list[Blocker] = field(default_factory=list)
+
+
+@dataclass
+class Column:
+    status: dict[str, str]
+    cards: list[Card] = field(default_factory=list)
+    hidden: int = 0  # done cards beyond the shown ones
+
+
+@dataclass
+class Board:
+    project: Project
+    columns: list[Column]
+    total: int
+
+
+# A done column keeps growing: the board shows its most recent cards, the list has the rest.
+DONE_SHOWN = 25
+# Any column shows its first cards; a column longer than this is read in the task list.
+COLUMN_SHOWN = 50
+CARD_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "version",
+    "is_done",
+    "due_by",
+    "owner_id",
+    "owner__profile__display_name",
+)
+
+
+def _blockers_of(project: Project) -> dict[int, list[Blocker]]:
+    """The open blockers of the project's open tasks, with their owners' names (one query; a
+    join on the project, not a list of thousands of card ids)."""
+    blockers: dict[int, list[Blocker]] = defaultdict(list)
+    rows = (
+        Dependency.objects.filter(
+            blocked__project=project, blocked__is_done=False, blocker__is_done=False
+        )
+        .order_by("blocker__title", "blocker_id")
+        .values_list(
+            "blocked_id", "blocker_id", "blocker__title", "blocker__owner__profile__display_name"
+        )
+    )
+    for blocked_id, blocker_id, title, owner_name in rows:
+        blockers[blocked_id].append(Blocker(blocker_id, title, owner_name or ""))
+    return blockers
+
+
+def _cards(rows: Iterable[tuple[Any, ...]]) -> list[Card]:
+    return [
+        Card(pk, title, status, version, is_done, due_by, owner_id, owner_name or "")
+        for pk, title, status, version, is_done, due_by, owner_id, owner_name in rows
+    ]
+
+
+def board_for(*, viewer: Membership, project: Project) -> Board:
+    """The project's cards per workflow status in board order, blocked ones with their blockers.
+
+    Four queries whatever the size: each open column's first COLUMN_SHOWN cards (a row number
+    per status, with owners' names), the cards counted per status, each done status's
+    DONE_SHOWN most recent cards, and the open blockers. Cards are plain values (thousands of
+    model objects would cost most of the page); a card shows title, owner, due and blockers,
+    the task page the rest.
+    """
+    columns = [Column(status=status) for status in project.statuses()]
+    by_key = {column.status["key"]: column for column in columns}
+    done_keys = [c.status["key"] for c in columns if c.status.get("category") == "done"]
+    cards = Task.objects.filter(workspace_id=viewer.workspace_id, project=project)
+    # Only each column's first cards are read: a row number per status, in board order.
+    open_cards = _cards(
+        cards.exclude(status__in=done_keys)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("status")], order_by=[F("position"), F("id")])
+        )
+        .filter(rank__lte=COLUMN_SHOWN)
+        .order_by("position", "id")
+        .values_list(*CARD_FIELDS)
+    )
+    counts = dict(
+        Task.objects.filter(project=project)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    done_cards: list[Card] = []
+    if done_keys:
+        recent = (
+            cards.filter(status__in=done_keys)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("status")],
+                    order_by=[F("completed_at").desc(nulls_last=True), F("id").desc()],
+                )
+            )
+            .filter(rank__lte=DONE_SHOWN)
+            .values_list(*CARD_FIELDS, "position")
+        )
+        done_cards = _cards(row[:-1] for row in sorted(recent, key=lambda r: (r[-1], r[0])))
+    orphans: list[Card] = []
+    for card in open_cards + done_cards:
+        column = by_key.get(card.status)
+        if column is None:
+            orphans.append(card)  # a status dropped from the workflow: shown in the first column
+            continue
+        column.cards.append(card)
+    if orphans and columns:
+        columns[0].cards[:0] = orphans
+    for column in columns:
+        column.hidden = max(counts.get(column.status["key"], 0) - len(column.cards), 0)
+    blockers = _blockers_of(project)
+    for column in columns:
+        for card in column.cards:
+            card.blockers = blockers.get(card.pk, [])
+    total = sum(counts.values())
+    return Board(project=project, columns=columns, total=total)
+
+
+# --- My work and waiting on others -------------------------------------------------------------
+
+
+def my_work_for(*, viewer: Membership) -> QuerySet[Task]:
+    """The viewer's open tasks by their own deadline: overdue first, undated last."""
+    return (
+        Task.objects.filter(workspace_id=viewer.workspace_id, owner=viewer, is_done=False)
+        .select_related("project")
+        .order_by(F("due_by").asc(nulls_last=True), "position", "id")
+    )
+
+
+@dataclass
+class Waiting:
+    blocked: list[Dependency]  # my open tasks' open blockers owned by others
+    questions: list[TaskComment]  # my unanswered questions on tasks
+
+
+def waiting_for(*, viewer: Membership) -> Waiting:
+    """What the viewer waits for from others: blockers they own, and questions not answered."""
+    blocked = list(
+        Dependency.objects.filter(
+            workspace_id=viewer.workspace_id,
+            blocked__owner=viewer,
+            blocked__is_done=False,
+            blocker__is_done=False,
+        )
+        .exclude(blocker__owner=viewer)
+        .select_related("blocked__project", "blocker__project", "blocker__owner__profile")
+        .order_by(F("blocked__due_by").asc(nulls_last=True), "blocked_id", "blocker_id")
+    )
+    questions = list(
+        TaskComment.objects.filter(
+            workspace_id=viewer.workspace_id,
+            author=viewer,
+            is_question=True,
+            answered_at__isnull=True,
+        )
+        .select_related("task__project")
+        .order_by("created_at", "id")
+    )
+    return Waiting(blocked=blocked, questions=questions)
+
+
+def project_list_for(*, viewer: Membership) -> QuerySet[Project]:
+    """The workspace's projects with their lead and open/all task counts (one query)."""
+    return (
+        Project.objects.filter(workspace_id=viewer.workspace_id, archived_at__isnull=True)
+        .select_related("lead__profile")
+        .annotate(
+            open_count=Count("tasks", filter=Q(tasks__is_done=False)),
+            task_count=Count("tasks"),
+        )
+        .order_by("name", "id")
+    )
+
+
+def project_tasks_for(*, viewer: Membership, project: Project) -> QuerySet[Task]:
+    """A project's open tasks for its page (top-level and subtasks alike), owners joined."""
+    return (
+        Task.objects.filter(workspace_id=viewer.workspace_id, project=project, is_done=False)
+        .select_related("owner__profile")
+        .order_by(F("due_by").asc(nulls_last=True), "position", "id")
+    )
