@@ -38,6 +38,7 @@ from tests.handovers.support import victim_handovers
 from tests.recordings.support import victim_recording
 from tests.roles.tenancy import victim_roles
 from tests.webhooks.support import victim_webhooks
+from tests.work.tenancy import victim_work
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,7 @@ def victim(db, settings, tmp_path):
         **victim_delivery(admin, other),  # delivery_id
         **victim_roles(admin, other),  # role_id, duty_id, time_off_id
         **victim_handovers(admin, other, brief),  # handover_id, question_id, batch_id
+        **victim_work(admin, other),  # project_id, task_id, dependency_id, filter_id
     }
     return ws, ids
 

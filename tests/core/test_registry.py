@@ -88,15 +88,18 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "decision",
         "proposal",
         "proposal_comment",
+        "project",
+        "task",
         "role",
     ]
 
 
 def test_the_demo_seeds_briefs_before_the_decisions_built_on_them():
-    assert [seeder.name for seeder in registry.demo_seeders()] == ["briefs", "decisions", "roles"]
     assert [seeder.name for seeder in registry.demo_seeders()] == [
         "briefs",
         "decisions",
+        "work",
+        "roles",
         "handovers",
     ]
 
@@ -157,6 +160,7 @@ def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
     assert _labels(nav) == [
         "Inbox",
         "Briefs",
+        "Work",
         "Roles",
         "Readiness",
         "Decisions",
@@ -165,6 +169,7 @@ def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
         "Profile",
         "API tokens",
         "Audit log",
+        "Settings",
         "Webhooks",
         "Workspaces",
     ]
@@ -182,6 +187,7 @@ def test_a_member_has_no_audit_log_and_a_guest_no_api_tokens():
     assert guest_nav == [
         "Inbox",
         "Briefs",
+        "Work",
         "Roles",
         "Readiness",
         "Decisions",
