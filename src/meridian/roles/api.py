@@ -16,7 +16,7 @@ from meridian.roles.schemas import (
     DutyOut,
     HolderOut,
     PersonOut,
-    RoleIn,
+    RoleCreateIn,
     RoleOut,
     RolePatch,
     RoleSummaryOut,
@@ -144,7 +144,7 @@ def roles(request: ApiRequest, filters: Query[RoleQuery]) -> QuerySet[Role]:
 
 @router.post("/roles", response={201: RoleOut, 403: Problem, 422: Problem})
 @requires(MemberRole.MEMBER)
-def role_new(request: ApiRequest, payload: RoleIn) -> Status[dict[str, Any]]:
+def role_new(request: ApiRequest, payload: RoleCreateIn) -> Status[dict[str, Any]]:
     """Describe a new role: name, responsibilities (Markdown) and recurring duties."""
     role = role_create(
         acting=request.membership,

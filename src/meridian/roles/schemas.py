@@ -21,7 +21,7 @@ class DutyIn(Schema):
     cadence: str = Field("weekly", description="daily, weekly or monthly")
 
 
-class RoleIn(Schema):
+class RoleCreateIn(Schema):
     name: str = Field(..., min_length=1, max_length=NAME_MAX)
     responsibilities: str = Field("", max_length=RESPONSIBILITIES_MAX, description="Markdown")
     duties: list[DutyIn] = Field(default_factory=list, max_length=DUTIES_MAX)
