@@ -11,6 +11,8 @@ window.SwaggerUIBundle({
   presets: [window.SwaggerUIBundle.presets.apis],
   layout: "BaseLayout",
   deepLinking: true,
+  // One section per area, closed until opened: the page lists 140-odd operations.
+  docExpansion: "none",
   // The badge would send the document to validator.swagger.io; nothing leaves this server.
   validatorUrl: null,
   // "Try it out" with the browser session: unsafe methods need the CSRF token (SessionAuth).
