@@ -5,12 +5,13 @@ another, drags a task across the board and moves another with the keyboard, link
 to "Launch the site" and asks an unanswered question on it, then hands the task over to Bikram
 (Kathmandu) with a note. Bikram, in a second browser context, finds the packet in his inbox,
 reads the linked decision with its rationale and the unanswered question, asks Ada a question
-on the handover and acknowledges: the task is his, and its timeline says so. The readiness page
+on the handover (Ada answers it from her inbox) and acknowledges: the task is his, and its timeline says so. The readiness page
 lists Ada's single-contributor task. The board, the packet and the readiness page are checked
 for structure and axe-core violations and photographed (desktop and 390 px) into
 test-artifacts/ and docs/user/images/.
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -147,6 +148,7 @@ def test_tasks_board_handover_packet_acknowledge_and_readiness(
     handover = Handover.objects.get()
     page.goto(f"/w/{ws.slug}/work/tasks/{launch.pk}/")
     expect(page.locator(".handover-badge")).to_have_text("In handover: Ada Okafor → Bikram Thapa")
+    step(page, "journey-08-task-in-handover")
 
     # --- Bikram finds the packet in his inbox -------------------------------------------------------
     receiving = watcher.watch(
@@ -175,6 +177,18 @@ def test_tasks_board_handover_packet_acknowledge_and_readiness(
     his.get_by_role("button", name="Ask", exact=True).click()
     expect(his.locator(".thread")).to_contain_text("Who holds the registrar login?")
     assert HandoverComment.objects.get().is_open_question
+
+    # Ada finds his question in her inbox and answers it on the handover.
+    page.goto(f"/w/{ws.slug}/inbox/")
+    page.get_by_role(
+        "link", name="Bikram Thapa asked about the handover of Launch the site"
+    ).click()
+    expect(page).to_have_url(re.compile(rf"/w/{ws.slug}/handovers/{handover.pk}/#comment-\d+$"))
+    page.get_by_label("Your answer").fill("Carmen does; she is back on **Monday**.")
+    page.get_by_role("button", name="Answer").click()
+    expect(page.locator(".thread")).to_contain_text("Carmen does; she is back on Monday.")
+    his.reload()
+    expect(his.locator(".thread")).to_contain_text("Carmen does; she is back on Monday.")
     step(his, "journey-03-packet")
     his.set_viewport_size(PHONE)
     step(his, "journey-04-packet-phone")
@@ -194,6 +208,7 @@ def test_tasks_board_handover_packet_acknowledge_and_readiness(
         "Bikram Thapa acknowledged a handover; owner: Ada Okafor → Bikram Thapa"
     )
     expect(his.locator(".handover-badge")).to_have_count(0)
+    step(his, "journey-07-task-taken-over")
     his.goto(f"/w/{ws.slug}/inbox/")
     expect(
         his.get_by_role("link", name="Ada Okafor is handing you the task Launch the site")
