@@ -130,6 +130,17 @@ def test_transfer_makes_the_receiver_owner_recomputes_the_due_moment_and_moves_t
     assert kind.owners(ana.workspace_id, [t.pk]) == {t.pk: [ben.pk]}
 
 
+def test_the_next_packet_tells_the_earlier_handover_with_both_names(clock, ana, ben, site):
+    kind = handover_kinds()["task"]
+    t = task(ana, site, owner=ana)
+    kind.transfer(t.pk, ana, ben, ben)
+    entry = kind.packet(ben, t.pk).section("history").entries[0]
+    assert (entry.text, entry.person) == (
+        "acknowledged a handover; owner: Ana Berlin → Ben Kathmandu",
+        "Ben Kathmandu",
+    )
+
+
 def test_the_timeline_tells_the_handover_as_a_sentence(clock, ana, ben, site):
     kind = handover_kinds()["task"]
     t = task(ana, site, owner=ana)
