@@ -5,7 +5,9 @@ reading the packet he will get. Bikash, in a second browser context, finds it in
 opens the packet — the description, the unanswered question on the item, Ada's note — asks Ada
 a question, and acknowledges: the item is his. The readiness page shows Ada's other,
 undocumented brief as something that would stall if she were away. Screenshots of the packet and
-the readiness page, at desktop and phone width, go to docs/user/images/handover-*.png.
+the readiness page, at desktop and phone width, go to test-artifacts/ (the pictures in
+docs/user/images/handover-*.png come from the journey with a real task,
+tests/browser/test_work_journey.py).
 """
 
 from datetime import UTC, datetime
@@ -29,13 +31,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "user" / "images"
+IMAGES = Path(__file__).resolve().parents[2] / "test-artifacts"
 MONDAY = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # 11:00 Berlin, 15:45 Kathmandu
 
 
 def _pictures(page, name: str) -> None:
     assert structure_problems(page) == []
     assert axe_violations(page) == []
+    IMAGES.mkdir(exist_ok=True)
     page.screenshot(path=str(IMAGES / f"handover-{name}-desktop.png"), full_page=True)
     page.set_viewport_size(PHONE)
     assert structure_problems(page) == []

@@ -5,7 +5,8 @@ another (the blocked card on the board names its blocker and the blocker's owner
 task across the board with the mouse (SortableJS) and moves another with the keyboard; after a
 reload both moves are kept. Every page is checked for structure and axe-core violations at
 desktop and phone width, watched for console errors and CSP violations, and photographed into
-test-artifacts/ (the board, a task page and "my work" also into docs/user/images/).
+test-artifacts/ (a task page and "my work" also into docs/user/images/; the board's pictures
+there come from the whole journey, tests/browser/test_work_journey.py).
 """
 
 import shutil
@@ -196,8 +197,6 @@ def test_project_tasks_dependency_and_moves_on_the_board(
     context.close()
     DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
     for name, target in (
-        ("work-04-board", "work-board-desktop.png"),
-        ("work-08-board-phone", "work-board-phone.png"),
         ("work-06-task-page", "work-task-desktop.png"),
         ("work-09-task-page-phone", "work-task-phone.png"),
         ("work-07-my-work", "work-my-work-desktop.png"),

@@ -17,6 +17,7 @@ from meridian.work.services import (
     task_link_add,
     task_update,
 )
+from meridian.work.templatetags.work_timeline import timeline_line
 from tests.briefs.factories import brief
 from tests.decisions.factories import decided, proposal
 from tests.work.factories import project, task
@@ -127,6 +128,27 @@ def test_transfer_makes_the_receiver_owner_recomputes_the_due_moment_and_moves_t
     )
     assert states == {ana.pk: InboxState.GONE, ben.pk: InboxState.OPEN}
     assert kind.owners(ana.workspace_id, [t.pk]) == {t.pk: [ben.pk]}
+
+
+def test_the_next_packet_tells_the_earlier_handover_with_both_names(clock, ana, ben, site):
+    kind = handover_kinds()["task"]
+    t = task(ana, site, owner=ana)
+    kind.transfer(t.pk, ana, ben, ben)
+    entry = kind.packet(ben, t.pk).section("history").entries[0]
+    assert (entry.text, entry.person) == (
+        "acknowledged a handover; owner: Ana Berlin → Ben Kathmandu",
+        "Ben Kathmandu",
+    )
+
+
+def test_the_timeline_tells_the_handover_as_a_sentence(clock, ana, ben, site):
+    kind = handover_kinds()["task"]
+    t = task(ana, site, owner=ana)
+    kind.transfer(t.pk, ana, ben, ben)
+    line = str(timeline_line(Task.objects.get().events.first()))
+    assert line == (
+        "acknowledged a handover; owner: <del>Ana Berlin</del> → <ins>Ben Kathmandu</ins>"
+    )
 
 
 def test_readiness_names_its_reasons_and_counts_contributors_in_90_days(clock, ana, ben, site):

@@ -311,7 +311,6 @@ def _role_of(member: Membership, task: Task) -> str:
 
 EVENT_WORDS = {
     "created": "created the task",
-    "handover": "handed the task over",
     "blocked_by_added": "added a blocker",
     "blocked_by_removed": "removed a blocker",
     "blocks_added": "made it block another task",
@@ -329,6 +328,8 @@ def _event_text(event: TaskEvent) -> str:
         value = event.new or event.old
         return f"{EVENT_WORDS[event.field]}{': ' + value[:200] if value else ''}"
     old, new = event.old[:200] or "—", event.new[:200] or "—"
+    if event.field == "handover":
+        return f"acknowledged a handover; owner: {old} → {new}"
     return f"{event.field}: {old} → {new}"
 
 

@@ -28,6 +28,8 @@ FIELDS = {
     "estimate": "estimate",
     "follower_ids": "followers",
 }
+# Changes of a value recorded under a name of their own, told as a sentence (old → new).
+CHANGES = {"handover": "acknowledged a handover; owner:"}
 LONGEST = 200
 
 
@@ -47,4 +49,6 @@ def timeline_line(event: TaskEvent) -> SafeString:
     label = FIELDS.get(event.field, event.field.replace("_", " "))
     old = format_html("<del>{}</del>", _cut(event.old)) if event.old else "nothing"
     new = format_html("<ins>{}</ins>", _cut(event.new)) if event.new else "nothing"
+    if event.field in CHANGES:
+        return format_html("{} {} → {}", CHANGES[event.field], old, new)
     return format_html("changed <strong>{}</strong>: {} → {}", label, old, new)
