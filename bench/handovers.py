@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +35,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from bench.generate import configure, describe, fresh_database, generate  # noqa: E402
+from bench.timing import sample_ms, summary, timings  # noqa: E402
 
 PACKET_TARGET_MS = 30.0
 BULK_TARGET_S = 5.0
-
-
-def timings(fn: Callable[[], object], repeats: int) -> dict[str, float]:
-    """Median and p95 of ``repeats`` runs of ``fn``, in milliseconds (after one warm-up)."""
-    fn()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-    return {"p50_ms": round(statistics.median(samples), 2), "p95_ms": round(p95, 2)}
 
 
 def _brief_with_thread(author: Any, others: list[Any], comments: int) -> Any:
@@ -119,15 +105,12 @@ def measure(*, items: int, repeats: int, demo: bool) -> dict[str, Any]:
                     continue
                 samples: list[float] = []
                 for member, pk in held:
-                    for _ in range(max(1, repeats // 10)):
-                        started = time.perf_counter()
-                        kind.packet(member, pk)
-                        samples.append((time.perf_counter() - started) * 1000)
-                samples.sort()
-                results["packet"][f"{kind.kind} (demo, {len(held)} items)"] = {
-                    "p50_ms": round(statistics.median(samples), 2),
-                    "p95_ms": round(samples[round(0.95 * (len(samples) - 1))], 2),
-                }
+                    samples += sample_ms(
+                        lambda k=kind, m=member, p=pk: k.packet(m, p),
+                        max(1, repeats // 10),
+                        warmup=0,
+                    )
+                results["packet"][f"{kind.kind} (demo, {len(held)} items)"] = summary(samples)
 
         owner = people[5]
         made = many_briefs(owner, items)

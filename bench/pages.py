@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from bench.generate import configure, fresh_database  # noqa: E402
+from bench.timing import p95  # noqa: E402
 
 DEFAULT_DATA_DIR = ROOT / "var" / "bench-pages"
 RESULTS = ROOT / "bench" / "results"
@@ -70,11 +71,6 @@ class Row:
     @property
     def target_ms(self) -> float | None:
         return {"page": TARGET_PAGE_P95_MS, "api": TARGET_API_P95_MS}.get(self.kind)
-
-
-def p95(samples: list[float]) -> float:
-    """The 95th percentile, interpolated (statistics' "inclusive" method)."""
-    return statistics.quantiles(samples, n=20, method="inclusive")[18]
 
 
 def build() -> dict[str, Any]:

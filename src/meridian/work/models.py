@@ -179,6 +179,10 @@ class Task(models.Model):
             models.Index(fields=["workspace", "owner", "is_done", "due_by"]),
             models.Index(fields=["project", "status", "position"]),
             models.Index(fields=["workspace", "is_done", "-updated_at"]),
+            # The API list (newest first, by cursor) and the task list page (board order) read
+            # one page in index order instead of sorting every task of the workspace.
+            models.Index(fields=["workspace", "-created_at", "-id"], name="task_ws_newest_idx"),
+            models.Index(fields=["workspace", "position", "id"], name="task_ws_position_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -333,6 +333,14 @@ def my_work_for(*, viewer: Membership) -> QuerySet[Task]:
     return (
         Task.objects.filter(workspace_id=viewer.workspace_id, owner=viewer, is_done=False)
         .select_related("project")
+        # A row shows title, project, status and due: not the Markdown nor the checklist.
+        .defer(
+            "description",
+            "description_html",
+            "criteria",
+            "project__description",
+            "project__description_html",
+        )
         .order_by(F("due_by").asc(nulls_last=True), "position", "id")
     )
 
