@@ -2,6 +2,7 @@
 page in the navigation, the "Hand over" and readiness panels on the pages of every handable
 item, its notification kinds and inbox sources, and its demo data."""
 
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -11,7 +12,9 @@ from meridian.core.registry import NotificationKind
 from meridian.handovers.demo import demo_handovers
 from meridian.handovers.kinds import handover_kinds
 from meridian.handovers.selectors import pending_handovers, readiness_one
+from meridian.handovers.services import member_departed
 from meridian.notifications.sources import InboxSource, inbox_source
+from meridian.workspaces.models import Membership
 
 registry.nav(
     registry.NavEntry(
@@ -30,6 +33,9 @@ for notification in (
     ),
     NotificationKind("handovers.acknowledged", "Someone took over what you handed them", "digest"),
     NotificationKind("handovers.cancelled", "A handover to you was cancelled", "digest"),
+    NotificationKind(
+        "handovers.receiver_left", "Someone you were handing an item to left the workspace", "now"
+    ),
 ):
     registry.notification_kind(notification)
 
@@ -38,6 +44,14 @@ inbox_source(
 )
 inbox_source(
     InboxSource("handovers.batch", "Handovers to acknowledge", "{actor} is handing you these")
+)
+inbox_source(
+    InboxSource(
+        "handovers.returned",
+        "Handovers back with you",
+        "{actor} cancelled this handover",
+        reason_without_actor="The receiver left the workspace: hand it to someone else",
+    )
 )
 inbox_source(
     InboxSource("handovers.question", "Questions on handovers", "{actor} asked you a question")
@@ -87,3 +101,11 @@ for point, kind in (
 
 # After work (tasks, projects) and roles have seeded what people hold.
 registry.demo_seeder(registry.DemoSeeder(name="handovers", order=80, seed=demo_handovers))
+
+
+def _departed(member: Membership, now: datetime) -> None:
+    member_departed(member=member, now=now)
+
+
+# Nothing waits for a member who left: handovers to them are cancelled, their givers told.
+registry.register(registry.MEMBER_DEACTIVATED, _departed)
