@@ -5,7 +5,10 @@ item, its notification kinds and inbox sources, and its demo data."""
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
@@ -109,3 +112,19 @@ def _departed(member: Membership, now: datetime) -> None:
 
 # Nothing waits for a member who left: handovers to them are cancelled, their givers told.
 registry.register(registry.MEMBER_DEACTIVATED, _departed)
+
+
+# "Hand over everything" where people look for it: an admin's column of each row of the Members
+# page, and one's own profile page ("Going on leave?").
+registry.panel(registry.Panel("member.row", "handovers/_panel_member_row.html", order=50))
+
+
+def _profile_panel(request: HttpRequest, member: Membership) -> SafeString:
+    if member.role == "guest":
+        return SafeString("")
+    context = {"workspace": member.workspace}
+    return SafeString(render_to_string("handovers/_profile_panel.html", context, request=request))
+
+
+# Read by the profile page (meridian.workspaces.views.PROFILE_PANELS).
+registry.register("profile_panels", _profile_panel)
