@@ -12,6 +12,7 @@ from meridian.handovers.services import handover_acknowledge, handover_start
 from meridian.work.models import Task, TaskFollower
 from meridian.work.services import task_follow
 from meridian.workspaces.services import member_deactivate
+from tests.api.support import bearer, get
 from tests.briefs.factories import person
 from tests.work.factories import project, task
 
@@ -132,3 +133,12 @@ def test_a_project_led_by_someone_who_left_is_listed_for_admins(ana, ben, admin,
     html = client.get(url(admin, "handover_readiness")).content.decode()
     top = html.index("Owned by someone who left")
     assert html.index("Infra migration", top) > top
+
+
+def test_the_readiness_api_lists_for_admins_what_those_who_left_hold(gone, admin, ana, ben, client):
+    body = get(client, "/readiness", bearer(admin)).json()
+    (row,) = body["departed"]
+    assert row["member"]["id"] == ben.pk
+    assert [i["title"] for i in row["at_risk"]] == ["Renew the certificates"]
+    assert "holder_left" in [c["key"] for c in row["at_risk"][0]["checks"]]
+    assert get(client, "/readiness", bearer(ana)).json()["departed"] == []
