@@ -216,7 +216,8 @@ def test_the_role_page_says_when_a_holder_is_away_or_has_left(client, admin, mem
     member_deactivate(acting=admin, member=other)
     html = signed_in(client, admin).get(url("role_detail", admin.workspace, role_id=r.pk))
     text = html.content.decode()
-    assert "Away until Fri 11 Dec" in text and "Left the workspace" in text
+    # A member who left holds the role no more: the history says how their holding ended.
+    assert "Away until Fri 11 Dec" in text and "(left the workspace)" in text
 
 
 def test_the_role_page_offers_its_actions_area_to_other_areas(client, admin, member):

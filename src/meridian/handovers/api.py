@@ -297,4 +297,12 @@ def readiness(request: ApiRequest, filters: Query[ReadinessQuery]) -> dict[str, 
             {"name": g.name, "url": g.url, "at_risk": [_readiness_out(i) for i in g.items]}
             for g in report.groups
         ],
+        "departed": [
+            {
+                "member": row.member,
+                "held": row.held,
+                "at_risk": [_readiness_out(i) for i in row.items],
+            }
+            for row in report.departed
+        ],
     }

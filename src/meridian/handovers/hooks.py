@@ -2,16 +2,22 @@
 page in the navigation, the "Hand over" and readiness panels on the pages of every handable
 item, its notification kinds and inbox sources, and its demo data."""
 
+from datetime import datetime
 from typing import Any
 
+from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.handovers.demo import demo_handovers
 from meridian.handovers.kinds import handover_kinds
 from meridian.handovers.selectors import pending_handovers, readiness_one
+from meridian.handovers.services import member_departed
 from meridian.notifications.sources import InboxSource, inbox_source
+from meridian.workspaces.models import Membership
 
 registry.nav(
     registry.NavEntry(
@@ -30,6 +36,9 @@ for notification in (
     ),
     NotificationKind("handovers.acknowledged", "Someone took over what you handed them", "digest"),
     NotificationKind("handovers.cancelled", "A handover to you was cancelled", "digest"),
+    NotificationKind(
+        "handovers.receiver_left", "Someone you were handing an item to left the workspace", "now"
+    ),
 ):
     registry.notification_kind(notification)
 
@@ -38,6 +47,14 @@ inbox_source(
 )
 inbox_source(
     InboxSource("handovers.batch", "Handovers to acknowledge", "{actor} is handing you these")
+)
+inbox_source(
+    InboxSource(
+        "handovers.returned",
+        "Handovers back with you",
+        "{actor} cancelled this handover",
+        reason_without_actor="The receiver left the workspace: hand it to someone else",
+    )
 )
 inbox_source(
     InboxSource("handovers.question", "Questions on handovers", "{actor} asked you a question")
@@ -87,3 +104,27 @@ for point, kind in (
 
 # After work (tasks, projects) and roles have seeded what people hold.
 registry.demo_seeder(registry.DemoSeeder(name="handovers", order=80, seed=demo_handovers))
+
+
+def _departed(member: Membership, now: datetime) -> None:
+    member_departed(member=member, now=now)
+
+
+# Nothing waits for a member who left: handovers to them are cancelled, their givers told.
+registry.register(registry.MEMBER_DEACTIVATED, _departed)
+
+
+# "Hand over everything" where people look for it: an admin's column of each row of the Members
+# page, and one's own profile page ("Going on leave?").
+registry.panel(registry.Panel("member.row", "handovers/_panel_member_row.html", order=50))
+
+
+def _profile_panel(request: HttpRequest, member: Membership) -> SafeString:
+    if member.role == "guest":
+        return SafeString("")
+    context = {"workspace": member.workspace}
+    return SafeString(render_to_string("handovers/_profile_panel.html", context, request=request))
+
+
+# Read by the profile page (meridian.workspaces.views.PROFILE_PANELS).
+registry.register("profile_panels", _profile_panel)

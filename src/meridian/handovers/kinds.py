@@ -81,6 +81,10 @@ class Packet:
         return next((section for section in self.sections if section.key == key), None)
 
 
+# The key of the Check a kind adds when an item's holder left the workspace (it never holds).
+HOLDER_LEFT = "holder_left"
+
+
 @dataclass(frozen=True)
 class Check:
     """One reason in a readiness score: what is checked, whether it holds, and its weight."""

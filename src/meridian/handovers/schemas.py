@@ -178,3 +178,8 @@ class ReadinessReportOut(Schema):
     threshold: int = Field(..., description="Below this score a bus-factor-1 item is at risk.")
     members: list[MemberReadinessOut]
     groups: list[GroupReadinessOut]
+    departed: list[MemberReadinessOut] = Field(
+        default_factory=list,
+        description="Admins only: per member who left, every item they still hold "
+        "(whatever its score), to be handed over.",
+    )

@@ -214,6 +214,8 @@ class ReadinessReport:
     groups: list[GroupRisk]
     nouns: dict[str, str]
     threshold: int = AT_RISK_BELOW
+    # For admins: items still held by members who left, per member (whatever their score).
+    departed: list[MemberRisk] = field(default_factory=list)
 
     @property
     def most(self) -> int:
@@ -271,7 +273,33 @@ def readiness_for(
     ]
     group_rows.sort(key=lambda g: (-g.count, g.name))
     nouns = {k: v.noun for k, v in handover_kinds().items()}
-    return ReadinessReport(members=members, groups=group_rows, nouns=nouns)
+    departed = _departed_holders(viewer, items, member_id) if viewer.is_admin else []
+    return ReadinessReport(members=members, groups=group_rows, nouns=nouns, departed=departed)
+
+
+def _departed_holders(
+    viewer: Membership, items: list[Readiness], member_id: int | None
+) -> list[MemberRisk]:
+    """The items held by members who left, per member (one query): someone must take them."""
+    holders = {h for item in items for h in item.holder_ids}
+    if member_id is not None:
+        holders &= {member_id}
+    gone = list(
+        Membership.objects.filter(
+            workspace_id=viewer.workspace_id, is_active=False, pk__in=holders
+        ).select_related("profile")
+    )
+    rows = [
+        MemberRisk(
+            member=m,
+            items=sorted((i for i in items if m.pk in i.holder_ids), key=_worst_first),
+        )
+        for m in gone
+    ]
+    for row in rows:
+        row.held = row.count
+    rows.sort(key=lambda r: (-r.count, r.member.profile.display_name, r.member.pk))
+    return rows
 
 
 def _worst_first(item: Readiness) -> tuple[Any, ...]:

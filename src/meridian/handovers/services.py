@@ -9,6 +9,7 @@ writes, and tells the other side through ``notification_send``.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -61,6 +62,12 @@ def received_cause(handover: Handover | int) -> str:
 def question_cause(comment: HandoverComment) -> str:
     """The other side's inbox cause: a question on a handover awaits their answer."""
     return f"handovers.question:{comment.pk}"
+
+
+def returned_cause(handover: Handover | int) -> str:
+    """The giver's inbox item for a handover cancelled because its receiver left."""
+    pk = handover if isinstance(handover, int) else handover.pk
+    return f"handovers.returned:{pk}"
 
 
 def batch_cause(batch: HandoverBatch | int) -> str:
@@ -208,6 +215,16 @@ def handover_start(
         cause=received_cause(handover),
         excerpt=excerpt(text) if text else "",
     )
+    # Handed on again: "the receiver left, hand it to someone else" is done.
+    returned = Handover.objects.filter(
+        workspace_id=actor.workspace_id,
+        kind=kind,
+        object_id=object_id,
+        giver=giving,
+        state=HandoverState.CANCELLED,
+        receiver__is_active=False,
+    ).values_list("pk", flat=True)
+    inbox_resolve(cause=[returned_cause(pk) for pk in returned], recipient=giving)
     audit_record(
         actor=actor,
         action="handover.start",
@@ -649,3 +666,50 @@ def handover_batch_run(*, batch_id: int) -> None:
             state=BatchState.FAILED, error=str(exc)[:1000], finished_at=timezone.now()
         )
         raise
+
+
+# --- Departures -----------------------------------------------------------------------------
+
+
+def member_departed(*, member: Membership, now: datetime) -> None:
+    """A member left the workspace (inside the removal's transaction): what was being handed to
+    them is cancelled, and each giver is told the item stays with them. What they were handing
+    to others stays pending: the receiver may still acknowledge it, or an admin cancel it."""
+    to_them = list(
+        Handover.objects.select_for_update(of=("self",))
+        .select_related("giver__profile", "receiver__profile", "workspace")
+        .filter(workspace_id=member.workspace_id, receiver=member, state=HandoverState.PENDING)
+        .order_by("pk")
+    )
+    if not to_them:
+        return
+    kinds = handover_kinds()
+    for handover in to_them:
+        handover.state = HandoverState.CANCELLED
+        handover.cancelled_at = now
+    Handover.objects.bulk_update(to_them, ["state", "cancelled_at"])
+    inbox_resolve(
+        cause=[received_cause(h) for h in to_them]
+        + [batch_cause(h.batch_id) for h in to_them if h.batch_id is not None],
+        recipient=member,
+    )
+    for handover in to_them:
+        _resolve_questions(handover)
+        noun = kinds[handover.kind].noun if handover.kind in kinds else "item"
+        notification_send(
+            recipient=handover.giver,
+            kind="handovers.receiver_left",
+            subject=(
+                f"{_name(member)} left the workspace: the {noun} {handover.object_label} "
+                "stays with you"
+            ),
+            body="The handover to them was cancelled. Hand it to someone else when you can.",
+            url=handover_url(handover, handover.workspace.slug),
+            cause=returned_cause(handover),
+        )
+        audit_record(
+            actor=None,
+            action="handover.cancel_receiver_left",
+            obj=handover,
+            workspace=handover.workspace,
+        )

@@ -119,6 +119,7 @@ def _detail(viewer: Membership, role: Role) -> dict[str, Any]:
                 "ended_at": h.ended_at,
                 "started_by": _person(h.started_by),
                 "ended_by": _person(h.ended_by),
+                "ended_how": h.ended_how,
             }
             for h in detail.history
         ],

@@ -2,6 +2,8 @@
 search, the rota job, its demo data, its notification kinds and inbox source, and roles as a
 kind of item that can be handed over."""
 
+from datetime import datetime
+
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.core.scheduler import Job
@@ -9,7 +11,9 @@ from meridian.handovers.kinds import HandoverKind, handover_kind
 from meridian.notifications.sources import InboxSource, inbox_source
 from meridian.roles import handover, schedule, search
 from meridian.roles.demo import demo_roles
+from meridian.roles.services import member_departed
 from meridian.search.registry import Kind
+from meridian.workspaces.models import Membership
 
 registry.nav(
     registry.NavEntry(label="Roles", url_name="role_list", order=27, current_prefixes=("role_",))
@@ -48,3 +52,11 @@ handover_kind(
         order=30,
     )
 )
+
+
+def _departed(member: Membership, now: datetime) -> None:
+    member_departed(member=member, now=now)
+
+
+# A member who leaves holds nothing more, and the rotas go on without them.
+registry.register(registry.MEMBER_DEACTIVATED, _departed)

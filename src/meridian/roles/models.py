@@ -107,6 +107,12 @@ class HoldingHow(models.TextChoices):
     HANDOVER = "handover", "Handover"
 
 
+class HoldingEnd(models.TextChoices):
+    """How a holding ended, when that is worth telling apart (blank: released or passed on)."""
+
+    LEFT = "left", "Left the workspace"
+
+
 class RoleHolding(models.Model):
     """A member holding a role from ``started_at`` until ``ended_at`` (open while they hold it):
     the role's history of holders."""
@@ -127,6 +133,7 @@ class RoleHolding(models.Model):
     ended_by = models.ForeignKey(
         "workspaces.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    ended_how = models.CharField(max_length=10, choices=HoldingEnd.choices, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

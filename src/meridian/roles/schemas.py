@@ -53,6 +53,7 @@ class HoldingOut(Schema):
     how: str
     started_by: PersonOut | None
     ended_by: PersonOut | None
+    ended_how: str = Field("", description='"left" when the holder left the workspace')
 
 
 class DutyOut(Schema):

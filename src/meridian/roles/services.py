@@ -26,6 +26,7 @@ from meridian.roles.models import (
     Cadence,
     Duty,
     DutyCheck,
+    HoldingEnd,
     HoldingHow,
     Role,
     RoleHolding,
@@ -553,3 +554,75 @@ def rota_turn_apply(*, rota_id: int, turn: int) -> RoleHolding | None:
         data={"turn": turn, "holder": holder, "previous": previous},
     )
     return started
+
+
+# --- Departures -------------------------------------------------------------------------------
+
+
+def member_departed(*, member: Membership, now: datetime) -> None:
+    """A member left the workspace (inside the removal's transaction): each role they hold ends
+    for them, recorded as "left"; they come off every rota, which goes on with the others; and
+    where they held the rota's current turn, the next member not away takes it now and is told."""
+    holdings = list(
+        RoleHolding.objects.select_for_update()
+        .filter(workspace_id=member.workspace_id, membership=member, ended_at__isnull=True)
+        .select_related("role__workspace")
+    )
+    for holding in holdings:
+        RoleHolding.objects.filter(pk=holding.pk).update(
+            ended_at=max(now, holding.started_at), ended_how=HoldingEnd.LEFT
+        )
+        Role.objects.filter(pk=holding.role_id).update(version=F("version") + 1, updated_at=now)
+    # A workspace has a handful of rotas; JSON containment is not portable (SQLite), so filter here.
+    rotas = [
+        r
+        for r in Rota.objects.select_for_update()
+        .filter(workspace_id=member.workspace_id)
+        .select_related("role__workspace")
+        if member.pk in r.member_ids
+    ]
+    held_turn = {h.role_id for h in holdings if h.how == HoldingHow.ROTA}
+    for rota in rotas:
+        order = list(rota.member_ids)
+        position = order.index(member.pk)
+        rota.member_ids = [m for m in order if m != member.pk]
+        rota.save(update_fields=["member_ids", "updated_at"])
+        if rota.role_id in held_turn and rota.member_ids and not rota.role.is_archived:
+            _rota_turn_taken_over(rota, order, position, now)
+        audit_record(
+            actor=None,
+            action="role.rota_left",
+            obj=rota.role,
+            workspace=rota.role.workspace,
+            data={"member": member.pk},
+        )
+
+
+def _rota_turn_taken_over(rota: Rota, order: list[int], position: int, now: datetime) -> None:
+    """The member after the departed one in turn order (not away this turn) holds the role now."""
+    schedule = rota.schedule()
+    first, last = schedule.days(schedule.turn_at(now))
+    members = rota.member_ids
+    active = set(
+        Membership.objects.filter(
+            workspace_id=rota.workspace_id, pk__in=members, is_active=True
+        ).values_list("pk", flat=True)
+    )
+    members = [m for m in members if m in active]
+    time_off = time_off_between(rota.workspace_id, members, first, last)
+    away = {m for m in members if is_away(time_off.get(m, ()), first, last)}
+    # Counting from the departed member's place: the one after them comes first.
+    after = [m for m in order[position + 1 :] + order[:position] if m in members]
+    holder = next((m for m in after if m not in away), None)
+    if holder is None:
+        rota.note = (
+            f"Everyone on the rota is away for the turn of {first:%-d %b}–{last:%-d %b %Y}; "
+            "nobody holds the role until the next turn."
+        )
+        rota.save(update_fields=["note", "updated_at"])
+        return
+    member = Membership.objects.select_related("profile", "workspace").get(pk=holder)
+    if not RoleHolding.objects.filter(
+        role=rota.role, membership=member, ended_at__isnull=True
+    ).exists():
+        _start_holding(rota.role, member, HoldingHow.ROTA, None, now)

@@ -18,7 +18,15 @@ from meridian.briefs.models import BriefLink, LinkTarget
 from meridian.briefs.selectors import briefs_linked_to
 from meridian.core import registry
 from meridian.core.services import audit_record
-from meridian.handovers.kinds import HandoverKind, Packet, PacketEntry, PacketSection, Readiness
+from meridian.handovers.kinds import (
+    HOLDER_LEFT,
+    Check,
+    HandoverKind,
+    Packet,
+    PacketEntry,
+    PacketSection,
+    Readiness,
+)
 from meridian.work.access import project_get_for, task_get_for
 from meridian.work.models import (
     Dependency,
@@ -357,6 +365,21 @@ def _contributors(task_filter: Q, since_moment: object) -> dict[int, set[int]]:
     return people
 
 
+def _owner_left(task: Task) -> list[Check]:
+    """A task whose owner left the workspace stalls until someone takes it: a heavy reason."""
+    if task.owner is None or task.owner.is_active:
+        return []
+    return [
+        Check(
+            HOLDER_LEFT,
+            "Its owner is a member",
+            False,
+            weight=OWNER_LEFT_WEIGHT,
+            missing="Owned by someone who left",
+        )
+    ]
+
+
 def task_readiness(workspace_id: int, ids: list[int] | None) -> list[Readiness]:
     """Each open task's readiness (all open tasks of the workspace when ``ids`` is None), in a
     constant number of queries."""
@@ -365,7 +388,7 @@ def task_readiness(workspace_id: int, ids: list[int] | None) -> list[Readiness]:
     if ids is not None:
         tasks_q = tasks_q.filter(pk__in=ids)
     tasks = list(
-        tasks_q.select_related("project", "workspace")
+        tasks_q.select_related("project", "workspace", "owner")
         .only(
             "pk",
             "title",
@@ -373,6 +396,7 @@ def task_readiness(workspace_id: int, ids: list[int] | None) -> list[Readiness]:
             "criteria",
             "updated_at",
             "owner_id",
+            "owner__is_active",
             "project__name",
             "project__workflow",
             "workspace__slug",
@@ -422,7 +446,7 @@ def task_readiness(workspace_id: int, ids: list[int] | None) -> list[Readiness]:
                 object_id=task.pk,
                 title=task.title,
                 url=task_url_for(slug, task.pk),
-                checks=readiness_checks(facts, now),
+                checks=readiness_checks(facts, now) + _owner_left(task),
                 holder_ids=[task.owner_id] if task.owner_id else [],
                 contributors_90d=len(people),
                 group=task.project.name,
@@ -431,6 +455,9 @@ def task_readiness(workspace_id: int, ids: list[int] | None) -> list[Readiness]:
         )
     return out
 
+
+# As heavy as the six ordinary reasons together: a task nobody present owns is not ready.
+OWNER_LEFT_WEIGHT = 6
 
 TASK_KIND = HandoverKind(
     kind="task",

@@ -2,6 +2,8 @@
 navigation, tasks as a kind of link, its search documents, its calendar entries and inbox
 causes, its notification kinds, its handover kinds and its demo data."""
 
+from datetime import datetime
+
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.handovers.kinds import handover_kind
@@ -12,6 +14,8 @@ from meridian.work.calendar import task_deadlines
 from meridian.work.demo import demo_work
 from meridian.work.selectors import recent_tasks, task_summaries, task_titles
 from meridian.work.services.common import task_url_for
+from meridian.work.services.links import member_departed
+from meridian.workspaces.models import Membership
 
 registry.nav(
     registry.NavEntry(
@@ -74,3 +78,12 @@ inbox_source(InboxSource("work.mention", "Mentions in tasks", "{actor} mentioned
 
 handover_kind(handover.TASK_KIND)
 handover_kind(handover.PROJECT_KIND)
+
+
+def _departed(member: Membership, now: datetime) -> None:
+    member_departed(member=member, now=now)
+
+
+# A member who leaves follows nothing more; their tasks stay theirs until handed over (the task
+# readiness says "Owned by someone who left", and the readiness page lists them for admins).
+registry.register(registry.MEMBER_DEACTIVATED, _departed)

@@ -204,6 +204,7 @@ class Card:
     due_by: datetime | None
     owner_id: int | None
     owner_name: str
+    owner_active: bool = True
     blockers: list[Blocker] = field(default_factory=list)
 
 
@@ -234,6 +235,7 @@ CARD_FIELDS = (
     "due_by",
     "owner_id",
     "owner__profile__display_name",
+    "owner__is_active",
 )
 
 
@@ -257,8 +259,18 @@ def _blockers_of(project: Project) -> dict[int, list[Blocker]]:
 
 def _cards(rows: Iterable[tuple[Any, ...]]) -> list[Card]:
     return [
-        Card(pk, title, status, version, is_done, due_by, owner_id, owner_name or "")
-        for pk, title, status, version, is_done, due_by, owner_id, owner_name in rows
+        Card(
+            pk,
+            title,
+            status,
+            version,
+            is_done,
+            due_by,
+            owner_id,
+            owner_name or "",
+            active is not False,
+        )
+        for pk, title, status, version, is_done, due_by, owner_id, owner_name, active in rows
     ]
 
 

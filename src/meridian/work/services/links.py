@@ -1,6 +1,7 @@
 """A task's related material: links through the link registry, attached files, followers."""
 
 import uuid
+from datetime import datetime
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -145,3 +146,12 @@ def task_unfollow(*, actor: Membership, task: Task) -> None:
     """Stop following a task."""
     require_writer(actor, task.workspace_id)
     TaskFollower.objects.filter(task=task, membership=actor).delete()
+
+
+def member_departed(*, member: Membership, now: datetime) -> int:
+    """A member left the workspace (inside the removal's transaction): they follow nothing more.
+    The tasks they own stay theirs, shown as owned by someone who left, until handed over."""
+    removed, _ = TaskFollower.objects.filter(
+        workspace_id=member.workspace_id, membership=member
+    ).delete()
+    return removed

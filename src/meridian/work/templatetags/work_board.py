@@ -59,6 +59,7 @@ def _card(
     title = escape(card.title)
     owner = (
         f'<span class="card-owner">{escape(card.owner_name)}</span>'
+        + ("" if card.owner_active else ' <span class="badge left">Left the workspace</span>')
         if card.owner_id
         else '<span class="card-owner muted">Nobody</span>'
     )
