@@ -177,9 +177,10 @@ def personal_report(
         .annotate(active=Sum("active_seconds"))
     )
     try:
-        week = working_week(str(zone.key), subject.profile.working_hours or {})
-        has_hours = bool(subject.profile.working_hours)
-    except WorkingHoursError:
+        hours = subject.profile.working_hours or {}
+        week = working_week(str(zone.key), {int(day): spans for day, spans in hours.items()})
+        has_hours = bool(hours)
+    except (WorkingHoursError, ValueError, TypeError):
         week, has_hours = working_week("UTC", {}), False
     tracked, outside = rules.outside_working_seconds(week, spans)
     return PersonalReport(

@@ -13,6 +13,7 @@ from meridian.core import registry
 from meridian.core.errors import Conflict, NotFound, ValidationFailed
 from meridian.core.moments import moment_text, reader_zone
 from meridian.core.services import audit_record
+from meridian.tracking import rules
 from meridian.tracking.models import (
     ActivityDaily,
     ActivitySlot,
@@ -351,24 +352,27 @@ def activity_sync(
     zone = reader_zone(acting.profile.time_zone)
     cutoff = now - timedelta(days=policy.retention_days)
     dropped = expired = 0
-    new: dict[SlotKey, tuple[date, Figures]] = {}
+    # The same slot twice in one request: the later one wins, as a later request would.
+    sent: dict[tuple[datetime, str, str, str], SlotIn] = {}
     for slot in slots:
         if slot.start < cutoff:
             expired += 1
             continue
-        app, title = slot.app or "", slot.title or ""
+        sent[(slot.start, slot.category, slot.app or "", slot.title or "")] = slot
+    new: dict[SlotKey, tuple[date, Figures]] = {}
+    for (start, category, app, title), slot in sent.items():
         if app and not policy.allow_apps:
             app, title = "", ""
             dropped += 1
         elif title and not policy.allow_titles:
             title = ""
             dropped += 1
-        key = (slot.start, slot.category, app, title)
-        day = slot.start.astimezone(zone).date()
-        if key in new:  # two slots of one request collapsing into one key: the figures add up
-            old_figures = new[key][1]
-            active = min(900, old_figures.active + slot.active_seconds)
-            afk = min(900 - active, old_figures.afk + slot.afk_seconds)
+        key = (start, category, app, title)
+        day = start.astimezone(zone).date()
+        if key in new:  # details dropped made several slots one: their figures add up
+            before = new[key][1]
+            active = min(rules.SLOT_SECONDS, before.active + slot.active_seconds)
+            afk = min(rules.SLOT_SECONDS - active, before.afk + slot.afk_seconds)
             new[key] = (day, Figures(active, afk))
         else:
             new[key] = (day, Figures(slot.active_seconds, slot.afk_seconds))
