@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from meridian.core.errors import TooLarge, ValidationFailed
 from meridian.core.moments import local_date
@@ -112,7 +112,7 @@ def entry_list(request: ApiRequest, q: Query[RangeQuery]) -> list[dict[str, Any]
     "/tracking/entries", response={201: EntryOut, **ERRORS}, summary="Add a time entry by hand"
 )
 @requires(Role.GUEST)
-def entry_new(request: ApiRequest, payload: EntryIn) -> tuple[int, dict[str, Any]]:
+def entry_new(request: ApiRequest, payload: EntryIn) -> Status:
     """Overlapping another of your entries is a 409 naming it, in your own zone."""
     end = payload.end
     if end is None and payload.duration_minutes is not None:
@@ -128,7 +128,7 @@ def entry_new(request: ApiRequest, payload: EntryIn) -> tuple[int, dict[str, Any
         link_kind=payload.link_kind,
         link_id=payload.link_id,
     )
-    return 201, _one(request, entry)
+    return Status(201, _one(request, entry))
 
 
 @router.get("/tracking/entries/{entry_id}", response={200: EntryOut, **ERRORS})
@@ -156,12 +156,12 @@ def entry_edit(request: ApiRequest, entry_id: int, payload: EntryPatch) -> dict[
 
 @router.delete("/tracking/entries/{entry_id}", response={204: None, **ERRORS})
 @requires(Role.GUEST)
-def entry_remove(request: ApiRequest, entry_id: int) -> tuple[int, None]:
+def entry_remove(request: ApiRequest, entry_id: int) -> Status:
     """Delete one of your entries."""
     services.entry_delete(
         acting=request.membership, entry=selectors.entry_get_for(request.membership, entry_id)
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/tracking/entries/{entry_id}/history", response={200: list[RevisionOut], **ERRORS})
@@ -191,7 +191,7 @@ def timer_get(request: ApiRequest) -> dict[str, Any]:
 
 @router.post("/tracking/timer/start", response={201: EntryOut, **ERRORS}, summary="Start the timer")
 @requires(Role.GUEST)
-def timer_start(request: ApiRequest, payload: TimerIn) -> tuple[int, dict[str, Any]]:
+def timer_start(request: ApiRequest, payload: TimerIn) -> Status:
     """Starts your timer now; a timer already running is stopped first (its entry ends now)."""
     entry = services.timer_start(
         acting=request.membership,
@@ -200,7 +200,7 @@ def timer_start(request: ApiRequest, payload: TimerIn) -> tuple[int, dict[str, A
         link_kind=payload.link_kind,
         link_id=payload.link_id,
     )
-    return 201, _one(request, entry)
+    return Status(201, _one(request, entry))
 
 
 @router.post("/tracking/timer/stop", response={200: EntryOut, **ERRORS}, summary="Stop the timer")
