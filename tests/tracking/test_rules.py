@@ -12,6 +12,7 @@ from meridian.tracking.rules import (
     day_start,
     group_refusal,
     outside_working_seconds,
+    parse_slot,
     rollup_deltas,
     seconds_per_day,
     week_days,
@@ -123,3 +124,51 @@ def test_time_outside_working_hours():
     week = working_week("Europe/Berlin", {0: [(540, 1020)]})  # Mondays 9 to 17
     monday = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # 08:00 Berlin
     assert outside_working_seconds(week, [(monday, monday + timedelta(hours=2))]) == (7200, 3600)
+
+
+slot_json = st.fixed_dictionaries(
+    {
+        "start": st.integers(0, 10_000).map(
+            lambda n: (BASE + timedelta(minutes=15 * n)).isoformat().replace("+00:00", "Z")
+        ),
+        "category": st.text(min_size=1, max_size=100).filter(
+            lambda s: s.strip() and "\x00" not in s
+        ),
+        "active_seconds": st.integers(0, 900),
+    }
+).flatmap(
+    lambda d: st.integers(0, 900 - d["active_seconds"]).map(lambda afk: {**d, "afk_seconds": afk})
+)
+
+
+@given(slot_json)
+def test_every_valid_slot_parses_to_its_values(raw):
+    slot, field, message = parse_slot(raw)
+    assert (field, message) == ("", "")
+    assert slot.start == datetime.fromisoformat(raw["start"]) and slot.category == raw["category"]
+    assert (slot.active_seconds, slot.afk_seconds) == (raw["active_seconds"], raw["afk_seconds"])
+
+
+@given(slot_json, st.integers(1, 899))
+def test_a_start_off_the_quarter_hour_is_refused_naming_start(raw, seconds):
+    start = datetime.fromisoformat(raw["start"]) + timedelta(seconds=seconds)
+    slot, field, message = parse_slot({**raw, "start": start.isoformat()})
+    assert slot is None and field == "start" and "aligned to 15 minutes" in message
+
+
+def test_bad_slots_name_their_field():
+    good = {
+        "start": "2026-12-05T09:15:00Z",
+        "category": "Coding",
+        "active_seconds": 1,
+        "afk_seconds": 0,
+    }
+    assert parse_slot({**good, "start": "2026-12-05T09:15:00"})[1:] == (
+        "start",
+        "must carry a UTC offset, e.g. 2026-12-05T09:15:00Z",
+    )
+    assert parse_slot({**good, "afk_seconds": 900})[1] == "afk_seconds"
+    assert parse_slot({**good, "active_seconds": True})[1] == "active_seconds"
+    assert parse_slot({**good, "category": ""})[1] == "category"
+    assert parse_slot({**good, "colour": "red"})[1] == "colour"
+    assert parse_slot([1])[1:] == ("", "must be an object")

@@ -27,8 +27,10 @@ from meridian.tracking.schemas import (
     PolicyIn,
     PolicyOut,
     RevisionOut,
+    SlotIn,
     SyncIn,
     SyncOut,
+    SyncRawIn,
     TeamReportOut,
     TimerIn,
     TimerOut,
@@ -247,18 +249,33 @@ def policy_put(request: ApiRequest, payload: PolicyIn) -> dict[str, Any]:
     return policy_out(services.policy_update(acting=request.membership, **payload.model_dump()))
 
 
+def _sync_body_schema() -> dict[str, Any]:
+    schema = SyncIn.model_json_schema()
+    schema.pop("$defs", None)
+    schema["properties"]["slots"]["items"] = SlotIn.model_json_schema()
+    schema["properties"]["slots"]["maxItems"] = rules.MAX_SLOTS
+    return schema
+
+
 @router.post(
     "/activity/sync",
     response={200: SyncOut, 413: Problem, **ERRORS},
     summary="Sync activity slots from the agent",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _sync_body_schema()}},
+        }
+    },
 )
 @requires(Role.GUEST)
-def activity_sync(request: ApiRequest, payload: SyncIn) -> dict[str, Any]:
+def activity_sync(request: ApiRequest, payload: SyncRawIn) -> dict[str, Any]:
     """Upsert up to 5,000 slots; a slot sent again replaces its figures (never adds up).
 
     A slot is keyed by (you, start, category, app, title). App names and titles the policy does
     not allow are dropped and counted in `dropped_detail`; slots older than the retention period
-    are ignored (`expired`).
+    are ignored (`expired`). A slot that is wrong is a 422 naming its index and field, e.g.
+    `slots.12.start`, and nothing of the request is stored.
     """
     if len(payload.slots) > rules.MAX_SLOTS:
         raise TooLarge(
@@ -266,13 +283,15 @@ def activity_sync(request: ApiRequest, payload: SyncIn) -> dict[str, Any]:
             f"{len(payload.slots)}. Send them in several requests.",
             {"slots": [f"At most {rules.MAX_SLOTS} slots per request."]},
         )
+    slots = []
+    for index, raw in enumerate(payload.slots):
+        slot, field, message = rules.parse_slot(raw)
+        if slot is None:
+            where = f"slots.{index}.{field}" if field else f"slots.{index}"
+            raise ValidationFailed(f"{where}: {message}", {where: [message]})
+        slots.append(slot)
     result = services.activity_sync(
-        acting=request.membership,
-        agent_id=payload.agent_id,
-        slots=[
-            services.SlotIn(s.start, s.category, s.active_seconds, s.afk_seconds, s.app, s.title)
-            for s in payload.slots
-        ],
+        acting=request.membership, agent_id=payload.agent_id, slots=slots
     )
     return {
         "accepted": result.accepted,

@@ -117,3 +117,79 @@ def outside_working_seconds(
         total += length
         outside += length - inside
     return total, outside
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One slot as the agent sent it, validated (app/title None when not sent)."""
+
+    start: datetime
+    category: str
+    active_seconds: int
+    afk_seconds: int
+    app: str | None
+    title: str | None
+
+
+SLOT_FIELDS = frozenset({"start", "category", "active_seconds", "afk_seconds", "app", "title"})
+TEXT_LIMITS = {"category": 100, "app": 200, "title": 500}
+
+
+def _seconds(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be a whole number of seconds")
+    if not 0 <= value <= SLOT_SECONDS:
+        raise ValueError(f"{what} must be between 0 and {SLOT_SECONDS}")
+    return value
+
+
+def _text(value: object, what: str, required: bool) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ValueError(f"{what} must be {'a non-empty' if required else 'a'} string")
+    if len(value) > TEXT_LIMITS[what] or "\x00" in value:
+        raise ValueError(f"{what} must be at most {TEXT_LIMITS[what]} characters, without NUL")
+    return value
+
+
+def parse_slot(raw: object) -> tuple[Slot | None, str, str]:
+    """A slot from its JSON, or (None, field, message) naming what is wrong with it.
+
+    Written by hand rather than through a schema: a sync carries up to 5,000 slots, and this
+    is what the ingest's throughput is made of.
+    """
+    if not isinstance(raw, dict):
+        return None, "", "must be an object"
+    unknown = raw.keys() - SLOT_FIELDS
+    if unknown:
+        return None, sorted(unknown)[0], "is not a field of a slot"
+    field = "start"
+    try:
+        text = raw.get("start")
+        if not isinstance(text, str):
+            raise ValueError("must be a string: a UTC instant such as 2026-12-05T09:15:00Z")
+        try:
+            start = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("is not an ISO 8601 instant, e.g. 2026-12-05T09:15:00Z") from None
+        if start.tzinfo is None:
+            raise ValueError("must carry a UTC offset, e.g. 2026-12-05T09:15:00Z")
+        if start.timestamp() % SLOT_SECONDS:
+            raise ValueError("must be aligned to 15 minutes (hh:00, :15, :30 or :45, 0 seconds)")
+        field = "category"
+        category = _text(raw.get("category"), "category", True)
+        field = "active_seconds"
+        active = _seconds(raw.get("active_seconds"), "active_seconds")
+        field = "afk_seconds"
+        afk = _seconds(raw.get("afk_seconds"), "afk_seconds")
+        if active + afk > SLOT_SECONDS:
+            raise ValueError(f"active_seconds + afk_seconds must be at most {SLOT_SECONDS}")
+        field = "app"
+        app = _text(raw.get("app"), "app", False)
+        field = "title"
+        title = _text(raw.get("title"), "title", False)
+    except ValueError as exc:
+        return None, field, str(exc)
+    assert category is not None
+    return Slot(start.astimezone(UTC), category, active, afk, app or None, title or None), "", ""

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
@@ -121,6 +121,13 @@ class SlotIn(Schema):
 class SyncIn(Schema):
     agent_id: uuid.UUID
     slots: list[SlotIn]
+
+
+class SyncRawIn(Schema):
+    """What the handler reads: slots are checked one by one (rules.parse_slot), for speed."""
+
+    agent_id: uuid.UUID
+    slots: list[Any]
 
 
 class SyncOut(Schema):
