@@ -188,3 +188,16 @@ def test_export_and_delete_need_the_confirmation(client, workspace, ada):
 def test_pages_of_another_workspace_are_404(client, ada, outsider):
     client.force_login(outsider.user)
     assert client.get(url(ada.workspace, "tracking_home")).status_code == 404
+
+
+def test_every_workspace_page_has_the_timer_control(client, workspace, ada):
+    client.force_login(ada.user)
+    page = client.get(url(workspace, "members")).content.decode()
+    assert url(workspace, "tracking_timer_control") in page
+    here = "http://testserver" + url(workspace, "members")
+    control = client.get(url(workspace, "tracking_timer_control"), headers={"HX-Current-URL": here})
+    text = control.content.decode()
+    assert "Start timer" in text and f'value="{here}"' in text
+    back = client.post(url(workspace, "tracking_timer"), {"action": "start", "next": here})
+    assert back["Location"] == here
+    assert "Stop timer" in client.get(url(workspace, "tracking_timer_control")).content.decode()

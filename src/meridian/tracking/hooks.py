@@ -18,6 +18,9 @@ registry.nav(
     )
 )
 
+# The timer on every page: a slot that loads its control by htmx, so a page costs no query.
+registry.panel(registry.Panel(point="site.header", template="tracking/_timer_slot.html"))
+
 registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.slots_retention))
 
 registry.demo_seeder(registry.DemoSeeder(name="tracking", order=80, seed=demo_tracking))

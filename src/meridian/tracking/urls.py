@@ -5,6 +5,7 @@ from meridian.tracking import views
 urlpatterns = [
     path("", views.tracking_home, name="tracking_home"),
     path("timer/", views.timer_toggle, name="tracking_timer"),
+    path("timer/control/", views.timer_control, name="tracking_timer_control"),
     path("timer/badge/", views.timer_badge, name="tracking_timer_badge"),
     path("entries/", views.entry_new, name="tracking_entry_new"),
     path("entries/<int:entry_id>/", views.entry_edit, name="tracking_entry_edit"),

@@ -76,6 +76,22 @@ def timer_badge(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     return response
 
 
+@require_safe
+@requires(Role.GUEST)
+def timer_control(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """The header's start/stop control, for the page the member is on (an htmx fragment)."""
+    here = request.headers.get("HX-Current-URL", "")
+    if not url_has_allowed_host_and_scheme(here, {request.get_host()}, request.is_secure()):
+        here = ""
+    response = render(
+        request,
+        "tracking/home.html#timer-control",
+        {"running": selectors.timer_for(viewer=request.membership), "here": here},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_POST
 @requires(Role.GUEST)
 def timer_toggle(request: WorkspaceRequest, workspace: str) -> HttpResponse:
