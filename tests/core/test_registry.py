@@ -80,6 +80,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "digest.send",
         "delivery.retry",
         "digest.retry",
+        "tracking.retention",
     ]
     assert list(registered_kinds()) == [
         "brief",
@@ -91,7 +92,11 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
 
 
 def test_the_demo_seeds_briefs_before_the_decisions_built_on_them():
-    assert [seeder.name for seeder in registry.demo_seeders()] == ["briefs", "decisions"]
+    assert [seeder.name for seeder in registry.demo_seeders()] == [
+        "briefs",
+        "decisions",
+        "tracking",
+    ]
 
 
 def test_registering_the_same_item_twice_keeps_one():
@@ -152,6 +157,7 @@ def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
         "Briefs",
         "Decisions",
         "Members",
+        "Time",
         "Teams",
         "Profile",
         "API tokens",
@@ -175,6 +181,7 @@ def test_a_member_has_no_audit_log_and_a_guest_no_api_tokens():
         "Briefs",
         "Decisions",
         "Members",
+        "Time",
         "Teams",
         "Profile",
         "Workspaces",

@@ -17,24 +17,24 @@ from meridian.core.schemas import Problem
 from meridian.tracking import rules, selectors, services
 from meridian.tracking.models import TimeEntry, TrackingPolicy
 from meridian.tracking.schemas import (
-    AccessOut,
-    DeleteIn,
-    DeleteOut,
-    EntryIn,
-    EntryOut,
-    EntryPatch,
+    ActivitySlotIn,
+    ActivitySyncIn,
+    ActivitySyncOut,
+    ActivitySyncRawIn,
     PersonalReportOut,
-    PolicyIn,
-    PolicyOut,
-    RevisionOut,
-    SlotIn,
-    SyncIn,
-    SyncOut,
-    SyncRawIn,
     TeamReportOut,
-    TimerIn,
-    TimerOut,
+    TimeEntryIn,
+    TimeEntryOut,
+    TimeEntryPatch,
+    TimeEntryRevisionOut,
+    TimerStartIn,
+    TimerStateOut,
     TimesheetOut,
+    TrackingAccessOut,
+    TrackingDeleteIn,
+    TrackingDeleteOut,
+    TrackingPolicyIn,
+    TrackingPolicyOut,
 )
 from meridian.workspaces.access import ApiRequest, requires
 from meridian.workspaces.models import Role
@@ -98,7 +98,7 @@ def _range(request: ApiRequest, q: RangeQuery) -> tuple[date, date]:
 # --- Entries and timer --------------------------------------------------------------------------
 
 
-@router.get("/tracking/entries", response=list[EntryOut], summary="Your time entries")
+@router.get("/tracking/entries", response=list[TimeEntryOut], summary="Your time entries")
 @requires(Role.GUEST)
 def entry_list(request: ApiRequest, q: Query[RangeQuery]) -> list[dict[str, Any]]:
     """Your entries overlapping your days `first` to `last` (at most a year), oldest first."""
@@ -111,10 +111,10 @@ def entry_list(request: ApiRequest, q: Query[RangeQuery]) -> list[dict[str, Any]
 
 
 @router.post(
-    "/tracking/entries", response={201: EntryOut, **ERRORS}, summary="Add a time entry by hand"
+    "/tracking/entries", response={201: TimeEntryOut, **ERRORS}, summary="Add a time entry by hand"
 )
 @requires(Role.GUEST)
-def entry_new(request: ApiRequest, payload: EntryIn) -> Status:
+def entry_new(request: ApiRequest, payload: TimeEntryIn) -> Status:
     """Overlapping another of your entries is a 409 naming it, in your own zone."""
     end = payload.end
     if end is None and payload.duration_minutes is not None:
@@ -133,16 +133,16 @@ def entry_new(request: ApiRequest, payload: EntryIn) -> Status:
     return Status(201, _one(request, entry))
 
 
-@router.get("/tracking/entries/{entry_id}", response={200: EntryOut, **ERRORS})
+@router.get("/tracking/entries/{entry_id}", response={200: TimeEntryOut, **ERRORS})
 @requires(Role.GUEST)
 def entry_get(request: ApiRequest, entry_id: int) -> dict[str, Any]:
     """One of your entries."""
     return _one(request, selectors.entry_get_for(request.membership, entry_id))
 
 
-@router.patch("/tracking/entries/{entry_id}", response={200: EntryOut, **ERRORS})
+@router.patch("/tracking/entries/{entry_id}", response={200: TimeEntryOut, **ERRORS})
 @requires(Role.GUEST)
-def entry_edit(request: ApiRequest, entry_id: int, payload: EntryPatch) -> dict[str, Any]:
+def entry_edit(request: ApiRequest, entry_id: int, payload: TimeEntryPatch) -> dict[str, Any]:
     """Change an entry; what it said before goes into its history."""
     entry = selectors.entry_get_for(request.membership, entry_id)
     given = payload.model_dump(exclude_unset=True)
@@ -166,7 +166,9 @@ def entry_remove(request: ApiRequest, entry_id: int) -> Status:
     return Status(204, None)
 
 
-@router.get("/tracking/entries/{entry_id}/history", response={200: list[RevisionOut], **ERRORS})
+@router.get(
+    "/tracking/entries/{entry_id}/history", response={200: list[TimeEntryRevisionOut], **ERRORS}
+)
 @requires(Role.GUEST)
 def entry_history(request: ApiRequest, entry_id: int) -> list[dict[str, Any]]:
     """What the entry said before each edit, newest first."""
@@ -184,16 +186,18 @@ def entry_history(request: ApiRequest, entry_id: int) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/tracking/timer", response=TimerOut, summary="Your timer")
+@router.get("/tracking/timer", response=TimerStateOut, summary="Your timer")
 @requires(Role.GUEST)
 def timer_get(request: ApiRequest) -> dict[str, Any]:
     running = selectors.timer_for(viewer=request.membership)
     return {"running": _one(request, running) if running else None}
 
 
-@router.post("/tracking/timer/start", response={201: EntryOut, **ERRORS}, summary="Start the timer")
+@router.post(
+    "/tracking/timer/start", response={201: TimeEntryOut, **ERRORS}, summary="Start the timer"
+)
 @requires(Role.GUEST)
-def timer_start(request: ApiRequest, payload: TimerIn) -> Status:
+def timer_start(request: ApiRequest, payload: TimerStartIn) -> Status:
     """Starts your timer now; a timer already running is stopped first (its entry ends now)."""
     entry = services.timer_start(
         acting=request.membership,
@@ -205,7 +209,9 @@ def timer_start(request: ApiRequest, payload: TimerIn) -> Status:
     return Status(201, _one(request, entry))
 
 
-@router.post("/tracking/timer/stop", response={200: EntryOut, **ERRORS}, summary="Stop the timer")
+@router.post(
+    "/tracking/timer/stop", response={200: TimeEntryOut, **ERRORS}, summary="Stop the timer"
+)
 @requires(Role.GUEST)
 def timer_stop(request: ApiRequest) -> dict[str, Any]:
     """Stops your running timer; 409 when none runs."""
@@ -235,31 +241,35 @@ def timesheet(request: ApiRequest, q: Query[WeekQuery]) -> dict[str, Any]:
 # --- Policy and sync ------------------------------------------------------------------------------
 
 
-@router.get("/activity/policy", response=PolicyOut, summary="The workspace's tracking policy")
+@router.get(
+    "/activity/policy", response=TrackingPolicyOut, summary="The workspace's tracking policy"
+)
 @requires(Role.GUEST)
 def policy_get(request: ApiRequest) -> dict[str, Any]:
     """What an agent may send, how long raw slots stay, k, and who sees individual figures."""
     return policy_out(selectors.policy_for(request.membership.workspace_id))
 
 
-@router.put("/activity/policy", response={200: PolicyOut, **ERRORS}, summary="Set the policy")
+@router.put(
+    "/activity/policy", response={200: TrackingPolicyOut, **ERRORS}, summary="Set the policy"
+)
 @requires(Role.ADMIN)
-def policy_put(request: ApiRequest, payload: PolicyIn) -> dict[str, Any]:
+def policy_put(request: ApiRequest, payload: TrackingPolicyIn) -> dict[str, Any]:
     """Admins only."""
     return policy_out(services.policy_update(acting=request.membership, **payload.model_dump()))
 
 
 def _sync_body_schema() -> dict[str, Any]:
-    schema = SyncIn.model_json_schema()
+    schema = ActivitySyncIn.model_json_schema()
     schema.pop("$defs", None)
-    schema["properties"]["slots"]["items"] = SlotIn.model_json_schema()
+    schema["properties"]["slots"]["items"] = ActivitySlotIn.model_json_schema()
     schema["properties"]["slots"]["maxItems"] = rules.MAX_SLOTS
     return schema
 
 
 @router.post(
     "/activity/sync",
-    response={200: SyncOut, 413: Problem, **ERRORS},
+    response={200: ActivitySyncOut, 413: Problem, **ERRORS},
     summary="Sync activity slots from the agent",
     openapi_extra={
         "requestBody": {
@@ -269,7 +279,7 @@ def _sync_body_schema() -> dict[str, Any]:
     },
 )
 @requires(Role.GUEST)
-def activity_sync(request: ApiRequest, payload: SyncRawIn) -> dict[str, Any]:
+def activity_sync(request: ApiRequest, payload: ActivitySyncRawIn) -> dict[str, Any]:
     """Upsert up to 5,000 slots; a slot sent again replaces its figures (never adds up).
 
     A slot is keyed by (you, start, category, app, title). App names and titles the policy does
@@ -370,7 +380,9 @@ def report_team(request: ApiRequest, q: Query[TeamQuery]) -> dict[str, Any]:
     }
 
 
-@router.get("/tracking/access-log", response=list[AccessOut], summary="Who read your figures")
+@router.get(
+    "/tracking/access-log", response=list[TrackingAccessOut], summary="Who read your figures"
+)
 @requires(Role.GUEST)
 def access_log(request: ApiRequest) -> list[dict[str, Any]]:
     """Every read of your individual figures by someone else, newest first (at most 500)."""
@@ -387,9 +399,11 @@ def export(request: ApiRequest) -> dict[str, Any]:
     return selectors.export_for(viewer=request.membership)
 
 
-@router.post("/tracking/delete", response={200: DeleteOut, **ERRORS}, summary="Delete your data")
+@router.post(
+    "/tracking/delete", response={200: TrackingDeleteOut, **ERRORS}, summary="Delete your data"
+)
 @requires(Role.GUEST)
-def delete(request: ApiRequest, payload: DeleteIn) -> dict[str, Any]:
+def delete(request: ApiRequest, payload: TrackingDeleteIn) -> dict[str, Any]:
     """Deletes all your tracking data; `confirmation` must read "delete my tracking data"."""
     return {
         "deleted": services.tracking_data_delete(

@@ -10,7 +10,7 @@ from pydantic import ValidationInfo, field_validator
 from meridian.tracking.rules import SLOT_SECONDS
 
 
-class EntryIn(Schema):
+class TimeEntryIn(Schema):
     start: datetime = Field(..., description="When the work began (an instant with an offset).")
     end: datetime | None = Field(None, description="When it ended; or give `duration_minutes`.")
     duration_minutes: int | None = Field(None, ge=1, le=10080, description="Instead of `end`.")
@@ -20,7 +20,7 @@ class EntryIn(Schema):
     link_id: int | None = Field(None, ge=1, description="The id of the linked object.")
 
 
-class EntryPatch(Schema):
+class TimeEntryPatch(Schema):
     start: datetime | None = None
     end: datetime | None = None
     note: str | None = Field(None, max_length=500)
@@ -29,14 +29,14 @@ class EntryPatch(Schema):
     link_id: int | None = Field(None, ge=1)
 
 
-class TimerIn(Schema):
+class TimerStartIn(Schema):
     note: str = Field("", max_length=500)
     tags: list[str] = Field(default_factory=list, max_length=20)
     link_kind: str = Field("", max_length=30)
     link_id: int | None = Field(None, ge=1)
 
 
-class EntryOut(Schema):
+class TimeEntryOut(Schema):
     id: int
     start: datetime
     end: datetime | None = Field(..., description="None while the timer runs.")
@@ -49,29 +49,29 @@ class EntryOut(Schema):
     link_title: str | None = Field(..., description="What the link points at, if it exists.")
 
 
-class TimerOut(Schema):
-    running: EntryOut | None
+class TimerStateOut(Schema):
+    running: TimeEntryOut | None
 
 
-class RevisionOut(Schema):
+class TimeEntryRevisionOut(Schema):
     at: datetime
     editor: str | None
     before: dict[str, object]
 
 
-class DayOut(Schema):
+class TimesheetDayOut(Schema):
     day: date
     seconds: int
 
 
 class TimesheetOut(Schema):
     zone: str = Field(..., description="The member's own zone, in which days are counted.")
-    days: list[DayOut]
+    days: list[TimesheetDayOut]
     total_seconds: int
-    entries: list[EntryOut]
+    entries: list[TimeEntryOut]
 
 
-class PolicyOut(Schema):
+class TrackingPolicyOut(Schema):
     detail_levels: list[Literal["categories", "apps", "titles"]] = Field(
         ..., description="What a sync may carry; categories always."
     )
@@ -84,7 +84,7 @@ class PolicyOut(Schema):
     slot_seconds: int
 
 
-class PolicyIn(Schema):
+class TrackingPolicyIn(Schema):
     allow_apps: bool = False
     allow_titles: bool = False
     retention_days: int = Field(30, ge=1, le=3650)
@@ -92,7 +92,7 @@ class PolicyIn(Schema):
     individual_visibility: Literal["self", "admins", "everyone"] = "self"
 
 
-class SlotIn(Schema):
+class ActivitySlotIn(Schema):
     start: datetime = Field(..., description="UTC instant aligned to 15 minutes.")
     category: str = Field(..., min_length=1, max_length=100)
     active_seconds: int = Field(..., ge=0, le=SLOT_SECONDS)
@@ -118,27 +118,27 @@ class SlotIn(Schema):
         return value
 
 
-class SyncIn(Schema):
+class ActivitySyncIn(Schema):
     agent_id: uuid.UUID
-    slots: list[SlotIn]
+    slots: list[ActivitySlotIn]
 
 
-class SyncRawIn(Schema):
+class ActivitySyncRawIn(Schema):
     """What the handler reads: slots are checked one by one (rules.parse_slot), for speed."""
 
     agent_id: uuid.UUID
     slots: list[Any]
 
 
-class SyncOut(Schema):
+class ActivitySyncOut(Schema):
     accepted: int = Field(..., description="Slots new to the server.")
     replaced: int = Field(..., description="Slots sent before, whose figures were replaced.")
     dropped_detail: int = Field(..., description="Slots whose app or title the policy refused.")
     expired: int = Field(..., description="Slots older than the retention period, ignored.")
-    policy: PolicyOut
+    policy: TrackingPolicyOut
 
 
-class RowOut(Schema):
+class ReportRowOut(Schema):
     label: str
     seconds: int
     people: int | None = None
@@ -149,10 +149,10 @@ class PersonalReportOut(Schema):
     first: date
     last: date
     zone: str
-    by_project: list[RowOut]
-    by_task: list[RowOut]
-    by_category: list[RowOut]
-    by_day: list[RowOut]
+    by_project: list[ReportRowOut]
+    by_task: list[ReportRowOut]
+    by_category: list[ReportRowOut]
+    by_day: list[ReportRowOut]
     tracked_seconds: int
     outside_working_hours_seconds: int | None = Field(..., description="Only in your own report.")
 
@@ -163,20 +163,20 @@ class TeamReportOut(Schema):
     last: date
     size: int
     k: int
-    by_category: list[RowOut]
-    by_project: list[RowOut]
+    by_category: list[ReportRowOut]
+    by_project: list[ReportRowOut]
     suppressed: int = Field(..., description="Rows left out: fewer than k people in them.")
 
 
-class AccessOut(Schema):
+class TrackingAccessOut(Schema):
     viewer: str
     at: datetime
     what: str
 
 
-class DeleteIn(Schema):
+class TrackingDeleteIn(Schema):
     confirmation: str = Field(..., description="Exactly: delete my tracking data")
 
 
-class DeleteOut(Schema):
+class TrackingDeleteOut(Schema):
     deleted: dict[str, int]

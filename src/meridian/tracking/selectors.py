@@ -102,6 +102,8 @@ def timesheet_for(
     end = rules.day_start(days[-1] + timedelta(days=1), zone)
     entries = list(entries_between(viewer=viewer, start=start, end=end))
     spans = [(e.started_at, e.ended_at or max(now, e.started_at)) for e in entries]
+    for entry, (start, end) in zip(entries, spans, strict=True):
+        entry.seconds = int((end - start).total_seconds())  # type: ignore[attr-defined]
     return Timesheet(
         days=days,
         zone=str(zone.key),

@@ -383,7 +383,6 @@ def _stored_figures(
     Read with a plain cursor: the ORM's per-row converters cost more than the query here.
     """
     adapt = connection.ops.adapt_datetimefield_value
-    wanted = {(adapt(k[0]), k[1], k[2], k[3]): k for k in new}
     starts = [k[0] for k in new]
     old: dict[SlotKey, tuple[date, Figures]] = {}
     with connection.cursor() as cursor:
@@ -393,11 +392,18 @@ def _stored_figures(
             [member.pk, adapt(min(starts)), adapt(max(starts))],
         )
         for start, category, app, title, day, active, afk in cursor.fetchall():
-            key = wanted.get((start, category, app, title))
-            if key is not None:
+            key = (_instant(start), category, app, title)
+            if key in new:
                 stored = day if isinstance(day, date) else date.fromisoformat(day)
                 old[key] = (stored, Figures(active, afk))
     return old
+
+
+def _instant(value: datetime | str) -> datetime:
+    """A start as the database gave it (SQLite: text or naive UTC), as an aware instant."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _slots_upsert(

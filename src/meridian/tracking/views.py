@@ -46,7 +46,8 @@ def _home_context(request: WorkspaceRequest, form: EntryForm | None = None) -> d
     most = max(sheet.per_day.values(), default=0) or 1
     return {
         "sheet": sheet,
-        "week": [(d, sheet.per_day[d]) for d in days],
+        "week": [(f"{d:%a} {d.day} {d:%b}", sheet.per_day[d]) for d in days],
+        "week_label": f"{days[0].day} {days[0]:%B %Y}",
         "most": most,
         "previous": (days[0] - timedelta(days=7)).isoformat(),
         "next": (days[0] + timedelta(days=7)).isoformat(),
