@@ -269,3 +269,10 @@ class TestSyncIsIdempotent(HypothesisTestCase):
                 )
             )
             assert {c: v for c, v in stored.items() if v} == {c: v for c, v in totals.items() if v}
+
+
+def test_a_timer_forgotten_for_weeks_ends_after_seven_days(ada, clock):
+    started = timer_start(acting=ada)
+    clock.shift(timedelta(days=20))
+    stopped = timer_stop(acting=ada)
+    assert stopped.ended_at - started.started_at == timedelta(days=7)

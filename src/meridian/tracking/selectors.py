@@ -6,7 +6,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from meridian.core import registry
@@ -24,6 +34,9 @@ from meridian.tracking.models import (
     Visibility,
 )
 from meridian.workspaces.models import Membership, Role, Team, TeamMembership
+
+# The longest a time entry may last (services refuse longer ones; a timer stops there).
+MAX_ENTRY = timedelta(days=7)
 
 
 def policy_for(workspace_id: int) -> TrackingPolicy:
@@ -49,9 +62,10 @@ def entry_get_for(viewer: Membership, entry_id: int) -> TimeEntry:
 
 def entries_between(*, viewer: Membership, start: datetime, end: datetime) -> QuerySet[TimeEntry]:
     """The viewer's entries overlapping [start, end), oldest first."""
+    # No entry lasts longer than MAX_ENTRY, so the index on start bounds the search both ways.
     return (
         TimeEntry.objects.filter(member=viewer, started_at__lt=end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start, started_at__gte=start - MAX_ENTRY))
         .order_by("started_at", "id")
     )
 
@@ -284,8 +298,11 @@ def team_report(*, viewer: Membership, team: str, first: date, last: date) -> Te
     rows = ActivityDaily.objects.filter(
         workspace_id=viewer.workspace_id, day__gte=first, day__lte=last
     )
+    in_team = TeamMembership.objects.filter(
+        workspace_id=viewer.workspace_id, team__slug=team, membership__is_active=True
+    ).values("membership_id")
     if team:
-        rows = rows.filter(member_id__in=sorted(group))
+        rows = rows.filter(member_id__in=in_team)
     categories = rows.values("category").annotate(
         seconds=Sum("active_seconds"), people=Count("member_id", distinct=True)
     )
@@ -295,19 +312,27 @@ def team_report(*, viewer: Membership, team: str, first: date, last: date) -> Te
         workspace_id=viewer.workspace_id,
         link_kind="project",
         started_at__lt=end,
+        started_at__gte=start - MAX_ENTRY,
         ended_at__gt=start,
     )
     if team:
-        entries = entries.filter(member_id__in=sorted(group))
-    spent: dict[int, int] = defaultdict(int)
-    people: dict[int, set[int]] = defaultdict(set)
-    for link_id, member_id, s, t in entries.values_list(
-        "link_id", "member_id", "started_at", "ended_at"
+        entries = entries.filter(member_id__in=in_team)
+    # Summed in the database, each entry clipped to the period: a year of a thousand people's
+    # entries never comes into Python.
+    clipped = ExpressionWrapper(
+        Least(F("ended_at"), Value(end)) - Greatest(F("started_at"), Value(start)),
+        output_field=DurationField(),
+    )
+    spent: dict[int, int] = {}
+    people: dict[int, int] = {}
+    for link_id, total, count in (
+        entries.values("link_id")
+        .annotate(total=Sum(clipped), people=Count("member_id", distinct=True))
+        .values_list("link_id", "total", "people")
     ):
-        if link_id is None or t is None:
-            continue
-        spent[link_id] += int((min(t, end) - max(s, start)).total_seconds())
-        people[link_id].add(member_id)
+        if link_id is not None:
+            spent[link_id] = int(total.total_seconds()) if total else 0
+            people[link_id] = count
     kinds = registry.link_kinds()
     project_titles = (
         kinds["project"].titles(viewer.workspace_id, sorted(spent))
@@ -323,12 +348,10 @@ def team_report(*, viewer: Membership, team: str, first: date, last: date) -> Te
             by_category.append(Row(c["category"], c["seconds"] or 0, c["people"]))
     by_project = []
     for pid, seconds in spent.items():
-        if len(people[pid]) < k:
+        if people[pid] < k:
             suppressed += 1
         else:
-            by_project.append(
-                Row(project_titles.get(pid, f"Project {pid}"), seconds, len(people[pid]))
-            )
+            by_project.append(Row(project_titles.get(pid, f"Project {pid}"), seconds, people[pid]))
     by_category.sort(key=lambda r: (-r.seconds, r.label))
     by_project.sort(key=lambda r: (-r.seconds, r.label))
     return TeamReport(label, first, last, len(group), k, by_category, by_project, suppressed)

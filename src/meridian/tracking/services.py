@@ -24,13 +24,12 @@ from meridian.tracking.models import (
     Visibility,
 )
 from meridian.tracking.rules import Figures, SlotKey, rollup_deltas
-from meridian.tracking.selectors import policy_for
+from meridian.tracking.selectors import MAX_ENTRY, policy_for
 from meridian.workspaces.access import require_role, require_same_workspace
 from meridian.workspaces.models import Membership, Role
 
 MAX_TAGS = 20
 MAX_TAG = 40
-MAX_ENTRY = timedelta(days=7)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -257,7 +256,8 @@ def timer_start(
 
 
 def _stop(entry: TimeEntry, now: datetime) -> None:
-    end = max(now, entry.started_at + timedelta(seconds=1))
+    """End a running entry now; one forgotten for over a week ends after MAX_ENTRY."""
+    end = min(max(now, entry.started_at + timedelta(seconds=1)), entry.started_at + MAX_ENTRY)
     entry.ended_at = end
     entry.save(update_fields=["ended_at", "updated_at"])
 
