@@ -437,16 +437,25 @@ def _slots_upsert(
         )
         for (start, category, app, title), (day, figures) in new.items()
     ]
-    sql = (
-        "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
-        "active_seconds, afk_seconds, day, agent_id, received_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (member_id, start, category, app, title) DO UPDATE SET "
-        "active_seconds = EXCLUDED.active_seconds, afk_seconds = EXCLUDED.afk_seconds, "
-        "day = EXCLUDED.day, agent_id = EXCLUDED.agent_id, received_at = EXCLUDED.received_at"
-    )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for first in range(0, len(rows), UPSERT_BATCH):
+            batch = rows[first : first + UPSERT_BATCH]
+            values = ", ".join([UPSERT_ROW] * len(batch))
+            cursor.execute(UPSERT_HEAD + values + UPSERT_TAIL, [v for row in batch for v in row])
+
+
+# Many rows per statement: SQLite compiles each statement once, so fewer, longer ones win.
+UPSERT_BATCH = 500
+UPSERT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+UPSERT_HEAD = (
+    "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
+    "active_seconds, afk_seconds, day, agent_id, received_at) VALUES "
+)
+UPSERT_TAIL = (
+    " ON CONFLICT (member_id, start, category, app, title) DO UPDATE SET "
+    "active_seconds = EXCLUDED.active_seconds, afk_seconds = EXCLUDED.afk_seconds, "
+    "day = EXCLUDED.day, agent_id = EXCLUDED.agent_id, received_at = EXCLUDED.received_at"
+)
 
 
 def _rollup_apply(member: Membership, deltas: dict[tuple[date, str], Figures]) -> None:
