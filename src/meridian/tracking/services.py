@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -418,8 +419,24 @@ def _slots_upsert(
     speak) because building 5,000 model instances and their SQL in the ORM took ten times
     longer than the database needed to store them.
     """
-    ops = connection.ops
     agent = ActivitySlot._meta.get_field("agent_id").get_db_prep_value(agent_id, connection)
+    if connection.vendor == "postgresql":
+        # Seven arrays instead of 55,000 parameters: psycopg adapts a list in one go.
+        starts, categories, apps, titles, actives, afks, days = [], [], [], [], [], [], []
+        for (start, category, app, title), (day, figures) in new.items():
+            starts.append(start)
+            categories.append(category)
+            apps.append(app)
+            titles.append(title)
+            actives.append(figures.active)
+            afks.append(figures.afk)
+            days.append(day)
+        with connection.cursor() as cursor:
+            params: list[Any] = [member.workspace_id, member.pk, agent, now]
+            params.extend([starts, categories, apps, titles, actives, afks, days])
+            cursor.execute(UPSERT_HEAD_PG + UPSERT_TAIL, params)
+        return
+    ops = connection.ops
     received = ops.adapt_datetimefield_value(now)
     rows = [
         (
@@ -450,6 +467,13 @@ UPSERT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 UPSERT_HEAD = (
     "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
     "active_seconds, afk_seconds, day, agent_id, received_at) VALUES "
+)
+UPSERT_HEAD_PG = (
+    "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
+    "active_seconds, afk_seconds, day, agent_id, received_at) "
+    "SELECT %s, %s, s, c, a, t, ac, af, d, %s, %s FROM unnest(%s::timestamptz[], "
+    "%s::varchar[], %s::varchar[], %s::varchar[], %s::integer[], %s::integer[], %s::date[]) "
+    "AS u(s, c, a, t, ac, af, d)"
 )
 UPSERT_TAIL = (
     " ON CONFLICT (member_id, start, category, app, title) DO UPDATE SET "
