@@ -11,6 +11,7 @@ from meridian.accounts.models import ApiToken
 from meridian.accounts.services import token_create, token_revoke
 from meridian.tracking.models import ActivityDaily, ActivitySlot, TimeEntry, TrackingAccess
 from meridian.tracking.services import policy_update
+from tests import factories
 from tests.api.support import bearer, get, problem, send
 from tests.tracking.factories import AGENT, at, entry
 
@@ -256,3 +257,28 @@ def test_sync_takes_an_idempotency_key(client, ada, auth):
     first = send(client, "POST", "/activity/sync", body(slot(0)), headers)
     again = send(client, "POST", "/activity/sync", body(slot(0)), headers)
     assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+
+
+def test_the_team_report_keeps_a_constant_query_count(client, workspace, admin, clock, projects):
+    people = [factories.member(workspace) for _ in range(5)]
+    auth = bearer(admin)
+    for p in people[:1]:
+        sync_slots(p)
+        entry(p, at("2026-11-03T09:00:00+00:00"), 30, link_kind="project", link_id=7)
+    get(client, "/tracking/reports/team?first=2026-11-02&last=2026-11-08", auth)
+    with CaptureQueriesContext(connection) as one:
+        get(client, "/tracking/reports/team?first=2026-11-02&last=2026-11-08", auth)
+    for p in people[1:]:
+        sync_slots(p)
+        entry(p, at("2026-11-03T09:00:00+00:00"), 30, link_kind="project", link_id=7)
+    with CaptureQueriesContext(connection) as many:
+        out = get(client, "/tracking/reports/team?first=2026-11-02&last=2026-11-08", auth).json()
+    assert out["by_project"] == [{"label": "Website relaunch", "seconds": 9000, "people": 5}]
+    assert out["by_category"][0]["people"] == 5
+    assert len(many) == len(one)
+
+
+def sync_slots(member):
+    from tests.tracking.factories import slots, sync
+
+    sync(member, slots(at("2026-11-03T09:00:00+00:00"), 2))
