@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
-from meridian.core.moments import local_date, moment_text
+from meridian.core.moments import in_zone, local_date, moment_text
 from meridian.tracking import rules, selectors, services
 from meridian.tracking.forms import EntryForm, PolicyForm
 from meridian.workspaces.access import WorkspaceRequest, requires
@@ -170,8 +170,6 @@ def entry_edit(request: WorkspaceRequest, workspace: str, entry_id: int) -> Http
                 )
                 return redirect("tracking_entry_edit", workspace=workspace, entry_id=entry.pk)
     else:
-        from meridian.core.moments import in_zone
-
         form = EntryForm(
             zone=zone,
             initial={
