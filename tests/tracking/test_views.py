@@ -201,3 +201,12 @@ def test_every_workspace_page_has_the_timer_control(client, workspace, ada):
     back = client.post(url(workspace, "tracking_timer"), {"action": "start", "next": here})
     assert back["Location"] == here
     assert "Stop timer" in client.get(url(workspace, "tracking_timer_control")).content.decode()
+
+
+def test_the_week_names_what_each_entry_is_linked_to(client, workspace, ada, projects):
+    entry(ada, at("2026-11-03T09:00:00+01:00"), 30, link_kind="project", link_id=8)
+    client.force_login(ada.user)
+    assert (
+        "Billing"
+        in client.get(url(workspace, "tracking_home") + "?day=2026-11-03").content.decode()
+    )

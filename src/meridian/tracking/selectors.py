@@ -116,14 +116,17 @@ def timesheet_for(
     end = rules.day_start(days[-1] + timedelta(days=1), zone)
     entries = list(entries_between(viewer=viewer, start=start, end=end))
     spans = [(e.started_at, e.ended_at or max(now, e.started_at)) for e in entries]
+    titles = link_titles(viewer.workspace_id, entries)
+    # What the page shows per row, worked out here so the template needs no lookups.
     for entry, (start, end) in zip(entries, spans, strict=True):
         entry.seconds = int((end - start).total_seconds())  # type: ignore[attr-defined]
+        entry.link_title = titles.get((entry.link_kind, entry.link_id or 0), "")  # type: ignore[attr-defined]
     return Timesheet(
         days=days,
         zone=str(zone.key),
         per_day=rules.seconds_per_day(spans, days, zone),
         entries=entries,
-        titles=link_titles(viewer.workspace_id, entries),
+        titles=titles,
     )
 
 
