@@ -11,6 +11,7 @@ must be exactly as they were.
 
 import json
 import re
+from datetime import timedelta
 from itertools import product
 
 import pytest
@@ -18,11 +19,13 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from meridian.accounts.services import token_create
 from meridian.briefs.services import Invitee, brief_create, comment_add, file_link_add, link_add
 from meridian.core.services import audit_record
 from meridian.notifications.models import InboxItem
+from meridian.tracking.services import entry_create
 from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.services import (
     invitation_create,
@@ -131,6 +134,12 @@ def victim(db, settings, tmp_path):
         **victim_roles(admin, other),  # role_id, duty_id, time_off_id
         **victim_handovers(admin, other, brief),  # handover_id, question_id, batch_id
         **victim_work(admin, other),  # project_id, task_id, dependency_id, filter_id
+        "entry_id": entry_create(
+            acting=admin,
+            start=timezone.now() - timedelta(hours=3),
+            end=timezone.now() - timedelta(hours=2),
+            note="Zeta Secret Works timesheet",
+        ).pk,
     }
     return ws, ids
 

@@ -535,6 +535,7 @@ def register_routers() -> None:
     from meridian.recordings.api import router as recordings_router
     from meridian.roles.api import router as roles_router
     from meridian.search.api import router as search_router
+    from meridian.tracking.api import router as tracking_router
     from meridian.webhooks.api import router as webhooks_router
     from meridian.work.api import router as work_router
     from meridian.workspaces.api import audit_router
@@ -553,6 +554,7 @@ def register_routers() -> None:
     api.add_router("/", work_router)
     api.add_router("/", roles_router)
     api.add_router("/", handovers_router)
+    api.add_router("/", tracking_router)
     api.add_router("/", fallback)
 
 

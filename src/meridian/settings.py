@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "meridian.calendars",
     "meridian.notifications",
     "meridian.delivery",
+    "meridian.tracking",
 ]
 
 MIDDLEWARE = [

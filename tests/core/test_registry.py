@@ -81,6 +81,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "digest.send",
         "delivery.retry",
         "digest.retry",
+        "tracking.retention",
     ]
     assert list(registered_kinds()) == [
         "brief",
@@ -101,6 +102,7 @@ def test_the_demo_seeds_briefs_before_the_decisions_built_on_them():
         "work",
         "roles",
         "handovers",
+        "tracking",
     ]
 
 
@@ -165,6 +167,7 @@ def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
         "Readiness",
         "Decisions",
         "Members",
+        "Time",
         "Teams",
         "Profile",
         "API tokens",
@@ -192,6 +195,7 @@ def test_a_member_has_no_audit_log_and_a_guest_no_api_tokens():
         "Readiness",
         "Decisions",
         "Members",
+        "Time",
         "Teams",
         "Profile",
         "Workspaces",

@@ -1,0 +1,252 @@
+"""Tracking on the server: sync ingest (slots/s) and a team's weekly report over a year.
+
+    .venv/bin/python bench/tracking.py
+    .venv/bin/python bench/tracking.py --database-url postgres://postgres@127.0.0.1:5432/meridian_bench
+    .venv/bin/python bench/tracking.py --members 200 --days 90     # a quicker look
+
+It makes a fresh database (SQLite in ``var/bench-tracking/`` or the PostgreSQL database given,
+whose name must contain "bench"), one workspace with ``--members`` members in one team, then:
+
+* **Ingest**: one member's agent sends ``--requests`` syncs of 5,000 slots each (a week of
+  15-minute slots over five categories), through the real API (Django's test client in this
+  process: authentication by bearer token, JSON parsing, validation of every slot, the bulk
+  upsert and the rollup update; no network), then the same slots again (every one a replace).
+  Figure: slots per second over all requests. Target ≥ 50,000 slots/s.
+* **Team report**: the daily rollups of ``--members`` × ``--days`` × 4 categories are written
+  straight into the rollup table (what ingest leaves there, without sending 35 million slots),
+  plus one project-linked time entry per member and weekday; then ``--reports`` team reports
+  of a random week (``tracking.selectors.team_report``: the k rule, categories from the
+  rollups, projects from time entries). Figure: p50/p95/max ms. Target p95 ≤ 50 ms.
+
+Exit code 0 when both targets are met, 1 when not. Results go to bench/results/tracking.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from bench.generate import configure, fresh_database  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+DATA_DIR = ROOT / "var" / "bench-tracking"
+TARGET_SLOTS_PER_S = 50_000
+TARGET_P95_MS = 50.0
+CATEGORIES = ("Coding", "Writing", "Communication", "Meetings", "Design")
+
+
+def _setup(members: int):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from meridian.workspaces.models import Membership, Profile, Role, Team, TeamMembership
+    from meridian.workspaces.services import workspace_create
+
+    call_command("migrate", interactive=False, verbosity=0)
+    user_model = get_user_model()
+    owner = user_model.objects.create_user(email="owner@bench.test", password="x-bench-pass-1")
+    ws = workspace_create(user=owner, name="Bench")
+    users = user_model.objects.bulk_create(
+        [user_model(email=f"m{i}@bench.test", name=f"Member {i}") for i in range(members)]
+    )
+    ms = Membership.objects.bulk_create(
+        [Membership(workspace=ws, user=u, role=Role.MEMBER) for u in users]
+    )
+    Profile.objects.bulk_create(
+        [
+            Profile(
+                workspace=ws, membership=m, display_name=f"Member {i}", time_zone="Europe/Berlin"
+            )
+            for i, m in enumerate(ms)
+        ]
+    )
+    team = Team.objects.create(workspace=ws, name="Everyone working", slug="all")
+    everyone = Membership.objects.filter(workspace=ws)
+    TeamMembership.objects.bulk_create(
+        [TeamMembership(workspace=ws, team=team, membership=m) for m in everyone]
+    )
+    return ws, ms, team
+
+
+def bench_ingest(member, requests: int) -> dict[str, float]:
+    from django.test import Client
+
+    from meridian.accounts.services import token_create
+
+    _, raw = token_create(acting=member, name="bench")
+    client = Client(HTTP_HOST="127.0.0.1")
+    headers = {"Authorization": f"Bearer {raw}"}
+    agent = str(uuid.uuid4())
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=8)
+    bodies = []
+    for r in range(requests):
+        slots = []
+        for i in range(1000):
+            at = start + timedelta(minutes=15 * (i + 1000 * r))
+            for c in CATEGORIES:
+                slots.append(
+                    {
+                        "start": at.isoformat().replace("+00:00", "Z"),
+                        "category": c,
+                        "active_seconds": random.randint(0, 150),
+                        "afk_seconds": random.randint(0, 30),
+                    }
+                )
+        bodies.append(json.dumps({"agent_id": agent, "slots": slots}))
+    figures: dict[str, float] = {}
+    for label in ("new", "replace"):
+        began = time.perf_counter()
+        for body in bodies:
+            response = client.post(
+                "/api/v1/activity/sync", body, content_type="application/json", headers=headers
+            )
+            assert response.status_code == 200, response.content[:500]
+        elapsed = time.perf_counter() - began
+        figures[f"{label}_slots_per_s"] = round(requests * 5000 / elapsed)
+    return figures
+
+
+def bench_report(ws, ms, team, days: int, reports: int, fill: bool = True) -> dict[str, float]:
+    from meridian.tracking.models import ActivityDaily, TimeEntry
+
+    first = date.today() - timedelta(days=days)
+    began = time.perf_counter()
+    if fill:
+        _fill(ws, ms, first, days)
+    filled = time.perf_counter() - began
+    return {
+        "rollup_rows": ActivityDaily.objects.count(),
+        "time_entries": TimeEntry.objects.count(),
+        "fill_s": round(filled, 1),
+        **_time_reports(ws, ms, team, first, days, reports),
+    }
+
+
+def _fill(ws, ms, first: date, days: int) -> None:
+    from meridian.tracking.models import ActivityDaily, TimeEntry
+
+    rows = []
+    entries = []
+    rng = random.Random(11)
+    for m in ms:
+        for d in range(days):
+            day = first + timedelta(days=d)
+            if day.weekday() >= 5:
+                continue
+            for c in CATEGORIES[:4]:
+                rows.append(
+                    ActivityDaily(
+                        workspace=ws,
+                        member=m,
+                        day=day,
+                        category=c,
+                        active_seconds=rng.randint(600, 7200),
+                        afk_seconds=rng.randint(0, 900),
+                    )
+                )
+            s = datetime(day.year, day.month, day.day, 8, tzinfo=UTC)
+            entries.append(
+                TimeEntry(
+                    workspace=ws,
+                    member=m,
+                    started_at=s,
+                    ended_at=s + timedelta(hours=3),
+                    link_kind="project",
+                    link_id=1 + rng.randrange(8),
+                )
+            )
+        if len(rows) > 50_000:
+            ActivityDaily.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+            rows = []
+    ActivityDaily.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    TimeEntry.objects.bulk_create(entries, batch_size=5000)
+
+
+def _time_reports(ws, ms, team, first: date, days: int, reports: int) -> dict[str, float]:
+    from meridian.tracking.selectors import team_report
+
+    rng = random.Random(12)
+    viewer = ms[0]
+    viewer.workspace = ws
+    timings = []
+    for _ in range(reports):
+        monday = first + timedelta(days=rng.randrange(days - 7))
+        monday -= timedelta(days=monday.weekday())
+        t = time.perf_counter()
+        out = team_report(
+            viewer=viewer, team=team.slug, first=monday, last=monday + timedelta(days=6)
+        )
+        timings.append((time.perf_counter() - t) * 1000)
+        assert out.size == len(ms) + 1  # and the owner
+    timings.sort()
+    return {
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+        "max_ms": round(timings[-1], 2),
+    }
+
+
+def _quiet() -> None:
+    import os
+
+    os.environ.setdefault("MERIDIAN_ALLOWED_HOSTS", "127.0.0.1")
+    (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument(
+        "--reuse", action="store_true", help="Time the reports again on the last run's data."
+    )
+    args = parser.parse_args()
+    _quiet()
+    if args.reuse:
+        configure(data_dir=DATA_DIR, database_url=args.database_url)
+        from meridian.workspaces.models import Membership, Team
+
+        team = Team.objects.get(slug="all")
+        ms = list(
+            Membership.objects.select_related("profile", "workspace")
+            .filter(workspace=team.workspace, role="member")
+            .order_by("pk")
+        )
+        report = bench_report(team.workspace, ms, team, args.days, args.reports, fill=False)
+        print(json.dumps(report, indent=2))
+        return 0 if report["p95_ms"] <= TARGET_P95_MS else 1
+    where = fresh_database(data_dir=DATA_DIR, database_url=args.database_url)
+    configure(data_dir=DATA_DIR, database_url=args.database_url)
+    ws, ms, team = _setup(args.members)
+    ingest = bench_ingest(ms[0], args.requests)
+    report = bench_report(ws, ms, team, args.days, args.reports)
+    result = {
+        "database": where,
+        "members": args.members,
+        "days": args.days,
+        "ingest": ingest,
+        "team_report": report,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "tracking.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    ok = min(ingest.values()) >= TARGET_SLOTS_PER_S and report["p95_ms"] <= TARGET_P95_MS
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""Pure logic of tracking (no ORM): timesheet days in a member's zone, slot validation, rollup
+deltas, the k-anonymity rule for team reports, and time outside working hours.
+
+Property-tested in tests/tracking/test_rules.py.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from meridian.core.workingtime import WorkingWeek, working_time_between
+
+SLOT_SECONDS = 900
+MAX_SLOTS = 5000
+
+# (start, category, app, title): what identifies a slot of one member.
+SlotKey = tuple[datetime, str, str, str]
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant the member's day begins (a DST day is 23 or 25 hours long)."""
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
+def week_days(day: date) -> list[date]:
+    """Monday to Sunday of the week holding ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return [monday + timedelta(days=i) for i in range(7)]
+
+
+def seconds_per_day(
+    spans: Iterable[tuple[datetime, datetime]], days: list[date], zone: ZoneInfo
+) -> dict[date, int]:
+    """Seconds of the spans that fall on each of the member's days (split at local midnight)."""
+    bounds = [(d, day_start(d, zone), day_start(d + timedelta(days=1), zone)) for d in days]
+    totals = dict.fromkeys(days, 0)
+    for start, end in spans:
+        for d, lo, hi in bounds:
+            overlap = (min(end, hi) - max(start, lo)).total_seconds()
+            if overlap > 0:
+                totals[d] += int(overlap)
+    return totals
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Active and AFK seconds."""
+
+    active: int
+    afk: int
+
+
+def rollup_deltas(
+    old: Mapping[SlotKey, tuple[date, Figures]],
+    new: Mapping[SlotKey, tuple[date, Figures]],
+) -> dict[tuple[date, str], Figures]:
+    """How each (day, category) rollup changes when the ``new`` slots replace the ``old`` ones.
+
+    ``old`` holds the stored figures of those of the new keys that exist already; a key sent
+    again replaces its figures, so a re-send never double-counts.
+    """
+    deltas: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+    for key, (day, figures) in new.items():
+        row = deltas[(day, key[1])]
+        row[0] += figures.active
+        row[1] += figures.afk
+    for key, (day, figures) in old.items():
+        if key not in new:
+            continue
+        row = deltas[(day, key[1])]
+        row[0] -= figures.active
+        row[1] -= figures.afk
+    return {k: Figures(a, f) for k, (a, f) in deltas.items() if a or f}
+
+
+def group_refusal(
+    group: frozenset[int], everyone: frozenset[int], others: Iterable[frozenset[int]], k: int
+) -> str | None:
+    """Why a team aggregate over ``group`` would reveal a person, or None when it may be shown.
+
+    The rule (docs/user/tracking.md): the group has at least k members; its complement within
+    the workspace is empty or has at least k; and for every other group that can be reported
+    (``others``: the workspace's teams of k or more), the members in one and not the other are
+    none or at least k on both sides. Otherwise subtracting one report from another would give
+    the figures of fewer than k people.
+    """
+    if len(group) < k:
+        return f"This group has {len(group)} members; reports need at least {k}."
+    rest = len(everyone - group)
+    if 0 < rest < k:
+        return (
+            f"The rest of the workspace would be {rest} members: comparing this report with "
+            f"the workspace's would reveal fewer than {k} people."
+        )
+    for other in others:
+        if other == group or len(other) < k:
+            continue
+        for left in (group - other, other - group):
+            if 0 < len(left) < k:
+                return (
+                    f"This group differs from another team by {len(left)} members: comparing "
+                    f"the two reports would reveal fewer than {k} people."
+                )
+    return None
+
+
+def outside_working_seconds(
+    week: WorkingWeek, spans: Iterable[tuple[datetime, datetime]]
+) -> tuple[int, int]:
+    """(total, outside) seconds of the spans, outside being beyond the member's working hours."""
+    total = outside = 0
+    for start, end in spans:
+        length = int((end - start).total_seconds())
+        inside = int(working_time_between(week, start, end).total_seconds())
+        total += length
+        outside += length - inside
+    return total, outside
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One slot as the agent sent it, validated (app/title None when not sent)."""
+
+    start: datetime
+    category: str
+    active_seconds: int
+    afk_seconds: int
+    app: str | None
+    title: str | None
+
+
+SLOT_FIELDS = frozenset({"start", "category", "active_seconds", "afk_seconds", "app", "title"})
+TEXT_LIMITS = {"category": 100, "app": 200, "title": 500}
+
+
+def _seconds(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be a whole number of seconds")
+    if not 0 <= value <= SLOT_SECONDS:
+        raise ValueError(f"{what} must be between 0 and {SLOT_SECONDS}")
+    return value
+
+
+def _text(value: object, what: str, required: bool) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ValueError(f"{what} must be {'a non-empty' if required else 'a'} string")
+    if len(value) > TEXT_LIMITS[what] or "\x00" in value:
+        raise ValueError(f"{what} must be at most {TEXT_LIMITS[what]} characters, without NUL")
+    return value
+
+
+def parse_slot(raw: object) -> tuple[Slot | None, str, str]:
+    """A slot from its JSON, or (None, field, message) naming what is wrong with it.
+
+    Written by hand rather than through a schema: a sync carries up to 5,000 slots, and this
+    is what the ingest's throughput is made of.
+    """
+    if not isinstance(raw, dict):
+        return None, "", "must be an object"
+    unknown = raw.keys() - SLOT_FIELDS
+    if unknown:
+        return None, sorted(unknown)[0], "is not a field of a slot"
+    field = "start"
+    try:
+        text = raw.get("start")
+        if not isinstance(text, str):
+            raise ValueError("must be a string: a UTC instant such as 2026-12-05T09:15:00Z")
+        try:
+            start = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("is not an ISO 8601 instant, e.g. 2026-12-05T09:15:00Z") from None
+        if start.tzinfo is None:
+            raise ValueError("must carry a UTC offset, e.g. 2026-12-05T09:15:00Z")
+        if start.timestamp() % SLOT_SECONDS:
+            raise ValueError("must be aligned to 15 minutes (hh:00, :15, :30 or :45, 0 seconds)")
+        field = "category"
+        category = _text(raw.get("category"), "category", True)
+        field = "active_seconds"
+        active = _seconds(raw.get("active_seconds"), "active_seconds")
+        field = "afk_seconds"
+        afk = _seconds(raw.get("afk_seconds"), "afk_seconds")
+        if active + afk > SLOT_SECONDS:
+            raise ValueError(f"active_seconds + afk_seconds must be at most {SLOT_SECONDS}")
+        field = "app"
+        app = _text(raw.get("app"), "app", False)
+        field = "title"
+        title = _text(raw.get("title"), "title", False)
+    except ValueError as exc:
+        return None, field, str(exc)
+    assert category is not None
+    return Slot(start.astimezone(UTC), category, active, afk, app or None, title or None), "", ""

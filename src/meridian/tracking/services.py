@@ -1,0 +1,563 @@
+"""Writes of the tracking area: timers, time entries, the policy, sync ingest, retention,
+the access log, and a person's export and deletion of their own tracking data."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from meridian.core import registry
+from meridian.core.errors import Conflict, NotFound, ValidationFailed
+from meridian.core.moments import moment_text, reader_zone
+from meridian.core.services import audit_record
+from meridian.tracking import rules
+from meridian.tracking.models import (
+    ActivityDaily,
+    ActivitySlot,
+    TimeEntry,
+    TimeEntryRevision,
+    TrackingAccess,
+    TrackingPolicy,
+    Visibility,
+)
+from meridian.tracking.rules import Figures, SlotKey, rollup_deltas
+from meridian.tracking.selectors import MAX_ENTRY, policy_for
+from meridian.workspaces.access import require_role, require_same_workspace
+from meridian.workspaces.models import Membership, Role
+
+MAX_TAGS = 20
+MAX_TAG = 40
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+# --- Time entries and the timer ------------------------------------------------------------------
+
+
+def _clean_tags(tags: Sequence[str]) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags:
+        tag = tag.strip()
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG or any(ord(c) < 32 for c in tag):
+            raise ValidationFailed.field(
+                "tags", f"A tag is one line of at most {MAX_TAG} characters."
+            )
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationFailed.field("tags", f"An entry has at most {MAX_TAGS} tags.")
+    return cleaned
+
+
+def _clean_link(workspace_id: int, kind: str, link_id: int | None) -> tuple[str, int | None]:
+    """The link kind and id, checked through the link registry; ("", None) for no link."""
+    kind = (kind or "").strip()
+    if not kind and link_id is None:
+        return "", None
+    kinds = registry.link_kinds()
+    if kind not in kinds:
+        known = ", ".join(sorted(kinds)) or "none"
+        raise ValidationFailed.field("link_kind", f"“{kind}” cannot be linked; kinds: {known}.")
+    if link_id is None:
+        raise ValidationFailed.field("link_id", f"Say which {kinds[kind].noun} to link.")
+    if not 0 < link_id < 2**63 or link_id not in kinds[kind].titles(workspace_id, [link_id]):
+        raise ValidationFailed.field(
+            "link_id", f"No {kinds[kind].noun} {link_id} in this workspace."
+        )
+    return kind, link_id
+
+
+def _check_span(start: datetime, end: datetime | None, now: datetime) -> None:
+    if start < EARLIEST:
+        raise ValidationFailed.field("start", "An entry starts in the year 2000 or later.")
+    if start > now + timedelta(minutes=5):
+        raise ValidationFailed.field("start", "An entry cannot start in the future.")
+    if end is None:
+        return
+    if end <= start:
+        raise ValidationFailed.field("end", "An entry ends after it starts.")
+    if end - start > MAX_ENTRY:
+        raise ValidationFailed.field("end", "An entry lasts at most 7 days; split longer work.")
+
+
+def _refuse_overlap(
+    member: Membership, start: datetime, end: datetime | None, now: datetime, skip: int | None
+) -> None:
+    """Refuse a span overlapping another entry of the member, naming it in the member's zone."""
+    stop = end or now
+    candidates = TimeEntry.objects.filter(member=member, started_at__lt=stop).exclude(
+        ended_at__isnull=False, ended_at__lte=start
+    )
+    if skip is not None:
+        candidates = candidates.exclude(pk=skip)
+    clash = candidates.order_by("started_at").first()
+    if clash is None:
+        return
+    zone = member.profile.time_zone
+    began = moment_text(clash.started_at, zone)
+    ends = "still running" if clash.ended_at is None else moment_text(clash.ended_at, zone, "time")
+    label = f"“{clash.note}” " if clash.note else ""
+    raise Conflict(
+        f"This overlaps your entry {label}from {began} to {ends}.",
+        {"start": [f"Overlaps entry {clash.pk} ({began} – {ends})."]},
+    )
+
+
+def _snapshot(entry: TimeEntry) -> dict[str, object]:
+    return {
+        "start": entry.started_at.isoformat(),
+        "end": entry.ended_at.isoformat() if entry.ended_at else None,
+        "note": entry.note,
+        "tags": list(entry.tags),
+        "link_kind": entry.link_kind,
+        "link_id": entry.link_id,
+    }
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    acting: Membership,
+    start: datetime,
+    end: datetime,
+    note: str = "",
+    tags: Sequence[str] = (),
+    link_kind: str = "",
+    link_id: int | None = None,
+) -> TimeEntry:
+    """A member records a span of their time by hand."""
+    now = timezone.now()
+    _check_span(start, end, now)
+    kind, lid = _clean_link(acting.workspace_id, link_kind, link_id)
+    cleaned = _clean_tags(tags)
+    Membership.objects.select_for_update().filter(pk=acting.pk).first()  # one writer per member
+    _refuse_overlap(acting, start, end, now, None)
+    entry = TimeEntry.objects.create(
+        workspace_id=acting.workspace_id,
+        member=acting,
+        started_at=start,
+        ended_at=end,
+        note=note.strip(),
+        tags=cleaned,
+        link_kind=kind,
+        link_id=lid,
+    )
+    audit_record(actor=acting, action="tracking.entry.create", obj=entry)
+    return entry
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def entry_update(
+    *,
+    acting: Membership,
+    entry: TimeEntry,
+    start: datetime | None = None,
+    end: datetime | object | None = _UNSET,
+    note: str | None = None,
+    tags: Sequence[str] | None = None,
+    link_kind: str | None = None,
+    link_id: int | object | None = _UNSET,
+) -> TimeEntry:
+    """A member edits one of their entries; what it said before is kept in its history."""
+    require_same_workspace(acting, entry)
+    if entry.member_id != acting.pk:
+        raise NotFound("No such time entry of yours.")
+    now = timezone.now()
+    before = _snapshot(entry)
+    new_start = start or entry.started_at
+    new_end = entry.ended_at if end is _UNSET else end
+    if new_end is None and entry.ended_at is not None:
+        raise ValidationFailed.field("end", "A finished entry keeps an end; start the timer anew.")
+    assert new_end is None or isinstance(new_end, datetime)
+    _check_span(new_start, new_end, now)
+    kind = entry.link_kind if link_kind is None else link_kind
+    lid = entry.link_id if link_id is _UNSET else link_id
+    assert lid is None or isinstance(lid, int)
+    if link_kind is not None or link_id is not _UNSET:
+        kind, lid = _clean_link(acting.workspace_id, kind, lid)
+    Membership.objects.select_for_update().filter(pk=acting.pk).first()
+    _refuse_overlap(acting, new_start, new_end, now, entry.pk)
+    entry.started_at, entry.ended_at = new_start, new_end
+    entry.link_kind, entry.link_id = kind, lid
+    if note is not None:
+        entry.note = note.strip()
+    if tags is not None:
+        entry.tags = _clean_tags(tags)
+    if _snapshot(entry) == before:
+        return entry
+    entry.save()
+    TimeEntryRevision.objects.create(
+        workspace_id=entry.workspace_id, entry=entry, editor=acting, at=now, before=before
+    )
+    audit_record(actor=acting, action="tracking.entry.update", obj=entry)
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, acting: Membership, entry: TimeEntry) -> None:
+    """A member deletes one of their entries (with its history)."""
+    require_same_workspace(acting, entry)
+    if entry.member_id != acting.pk:
+        raise NotFound("No such time entry of yours.")
+    audit_record(actor=acting, action="tracking.entry.delete", obj=entry)
+    entry.delete()
+
+
+@transaction.atomic
+def timer_start(
+    *,
+    acting: Membership,
+    note: str = "",
+    tags: Sequence[str] = (),
+    link_kind: str = "",
+    link_id: int | None = None,
+) -> TimeEntry:
+    """Start the member's timer; a timer already running is stopped first (not refused).
+
+    One timer per member: a second tab sees the same timer, and starting from it means "switch
+    to this" (the running entry ends now), which is what a person pressing Start wants.
+    """
+    now = timezone.now().replace(microsecond=0)
+    kind, lid = _clean_link(acting.workspace_id, link_kind, link_id)
+    cleaned = _clean_tags(tags)
+    Membership.objects.select_for_update().filter(pk=acting.pk).first()
+    running = TimeEntry.objects.filter(member=acting, ended_at__isnull=True).first()
+    if running is not None:
+        _stop(running, now)
+    later = (
+        TimeEntry.objects.filter(member=acting, ended_at__gt=now)
+        .order_by("-ended_at")
+        .values_list("ended_at", flat=True)
+        .first()
+    )
+    start = max(now, later) if later else now
+    try:
+        with transaction.atomic():
+            entry = TimeEntry.objects.create(
+                workspace_id=acting.workspace_id,
+                member=acting,
+                started_at=start,
+                note=note.strip(),
+                tags=cleaned,
+                link_kind=kind,
+                link_id=lid,
+            )
+    except IntegrityError:  # another tab started one at this very moment
+        raise Conflict("Your timer was started from elsewhere just now; reload.") from None
+    audit_record(actor=acting, action="tracking.timer.start", obj=entry)
+    return entry
+
+
+def _stop(entry: TimeEntry, now: datetime) -> None:
+    """End a running entry now; one forgotten for over a week ends after MAX_ENTRY."""
+    end = min(max(now, entry.started_at + timedelta(seconds=1)), entry.started_at + MAX_ENTRY)
+    entry.ended_at = end
+    entry.save(update_fields=["ended_at", "updated_at"])
+
+
+@transaction.atomic
+def timer_stop(*, acting: Membership) -> TimeEntry:
+    """Stop the member's running timer; 409 when none runs."""
+    Membership.objects.select_for_update().filter(pk=acting.pk).first()
+    running = TimeEntry.objects.filter(member=acting, ended_at__isnull=True).first()
+    if running is None:
+        raise Conflict("Your timer is not running.")
+    _stop(running, timezone.now().replace(microsecond=0))
+    audit_record(actor=acting, action="tracking.timer.stop", obj=running)
+    return running
+
+
+# --- Policy -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_update(
+    *,
+    acting: Membership,
+    allow_apps: bool,
+    allow_titles: bool,
+    retention_days: int,
+    min_group_size: int,
+    individual_visibility: str,
+) -> TrackingPolicy:
+    """An admin sets what the workspace's agents may share, for how long, and who sees whom."""
+    require_role(acting, Role.ADMIN)
+    if not 1 <= retention_days <= 3650:
+        raise ValidationFailed.field("retention_days", "Keep raw slots 1 to 3650 days.")
+    if not 2 <= min_group_size <= 1000:
+        raise ValidationFailed.field("min_group_size", "The minimum group size is 2 to 1000.")
+    if individual_visibility not in Visibility.values:
+        raise ValidationFailed.field(
+            "individual_visibility", f"Choose one of {', '.join(Visibility.values)}."
+        )
+    if allow_titles and not allow_apps:
+        raise ValidationFailed.field("allow_titles", "Window titles need app names allowed too.")
+    policy, _ = TrackingPolicy.objects.select_for_update().get_or_create(
+        workspace_id=acting.workspace_id
+    )
+    policy.allow_apps, policy.allow_titles = allow_apps, allow_titles
+    policy.retention_days, policy.min_group_size = retention_days, min_group_size
+    policy.individual_visibility = individual_visibility
+    policy.updated_by = acting
+    policy.save()
+    audit_record(actor=acting, action="tracking.policy.update", obj=policy)
+    return policy
+
+
+# --- Sync ingest --------------------------------------------------------------------------------
+
+
+SlotIn = rules.Slot
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one sync did: new slots, slots whose figures were replaced, details dropped."""
+
+    accepted: int
+    replaced: int
+    dropped_detail: int
+    expired: int
+
+
+@transaction.atomic
+def activity_sync(
+    *, acting: Membership, agent_id: uuid.UUID, slots: Sequence[SlotIn]
+) -> SyncResult:
+    """Store the member's synced slots: a slot sent again replaces its figures, never adds.
+
+    Details the policy does not allow are dropped (and counted); slots older than the
+    retention period are ignored, since their day is already final in the rollups. The
+    rollups of the touched days move by the difference between new and stored figures.
+    """
+    now = timezone.now()
+    policy = policy_for(acting.workspace_id)
+    Membership.objects.select_for_update().filter(pk=acting.pk).first()  # one sync at a time
+    zone = reader_zone(acting.profile.time_zone)
+    cutoff = now - timedelta(days=policy.retention_days)
+    dropped = expired = 0
+    # The same slot twice in one request: the later one wins, as a later request would.
+    sent: dict[tuple[datetime, str, str, str], SlotIn] = {}
+    for slot in slots:
+        if slot.start < cutoff:
+            expired += 1
+            continue
+        sent[(slot.start, slot.category, slot.app or "", slot.title or "")] = slot
+    new: dict[SlotKey, tuple[date, Figures]] = {}
+    for (start, category, app, title), slot in sent.items():
+        if app and not policy.allow_apps:
+            app, title = "", ""
+            dropped += 1
+        elif title and not policy.allow_titles:
+            title = ""
+            dropped += 1
+        key = (start, category, app, title)
+        day = start.astimezone(zone).date()
+        if key in new:  # details dropped made several slots one: their figures add up
+            before = new[key][1]
+            active = min(rules.SLOT_SECONDS, before.active + slot.active_seconds)
+            afk = min(rules.SLOT_SECONDS - active, before.afk + slot.afk_seconds)
+            new[key] = (day, Figures(active, afk))
+        else:
+            new[key] = (day, Figures(slot.active_seconds, slot.afk_seconds))
+    if not new:
+        return SyncResult(0, 0, dropped, expired)
+    old = _stored_figures(acting, new)
+    _slots_upsert(acting, agent_id, now, new)
+    _rollup_apply(acting, rollup_deltas(old, new))
+    return SyncResult(len(new) - len(old), len(old), dropped, expired)
+
+
+def _stored_figures(
+    member: Membership, new: dict[SlotKey, tuple[date, Figures]]
+) -> dict[SlotKey, tuple[date, Figures]]:
+    """The stored day and figures of those of the new slots the server has already.
+
+    Read with a plain cursor: the ORM's per-row converters cost more than the query here.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    starts = [k[0] for k in new]
+    old: dict[SlotKey, tuple[date, Figures]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT start, category, app, title, day, active_seconds, afk_seconds "
+            "FROM tracking_activityslot WHERE member_id = %s AND start >= %s AND start <= %s",
+            [member.pk, adapt(min(starts)), adapt(max(starts))],
+        )
+        for start, category, app, title, day, active, afk in cursor.fetchall():
+            key = (_instant(start), category, app, title)
+            if key in new:
+                stored = day if isinstance(day, date) else date.fromisoformat(day)
+                old[key] = (stored, Figures(active, afk))
+    return old
+
+
+def _instant(value: datetime | str) -> datetime:
+    """A start as the database gave it (SQLite: text or naive UTC), as an aware instant."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _slots_upsert(
+    member: Membership,
+    agent_id: uuid.UUID,
+    now: datetime,
+    new: dict[SlotKey, tuple[date, Figures]],
+) -> None:
+    """Insert the slots, replacing the figures of those already there, in one statement.
+
+    Written in SQL (``INSERT ... ON CONFLICT ... DO UPDATE``, which SQLite and PostgreSQL both
+    speak) because building 5,000 model instances and their SQL in the ORM took ten times
+    longer than the database needed to store them.
+    """
+    agent = ActivitySlot._meta.get_field("agent_id").get_db_prep_value(agent_id, connection)
+    if connection.vendor == "postgresql":
+        # Seven arrays instead of 55,000 parameters: psycopg adapts a list in one go.
+        starts, categories, apps, titles, actives, afks, days = [], [], [], [], [], [], []
+        for (start, category, app, title), (day, figures) in new.items():
+            starts.append(start)
+            categories.append(category)
+            apps.append(app)
+            titles.append(title)
+            actives.append(figures.active)
+            afks.append(figures.afk)
+            days.append(day)
+        with connection.cursor() as cursor:
+            params: list[Any] = [member.workspace_id, member.pk, agent, now]
+            params.extend([starts, categories, apps, titles, actives, afks, days])
+            cursor.execute(UPSERT_HEAD_PG + UPSERT_TAIL, params)
+        return
+    ops = connection.ops
+    received = ops.adapt_datetimefield_value(now)
+    rows = [
+        (
+            member.workspace_id,
+            member.pk,
+            ops.adapt_datetimefield_value(start),
+            category,
+            app,
+            title,
+            figures.active,
+            figures.afk,
+            ops.adapt_datefield_value(day),
+            agent,
+            received,
+        )
+        for (start, category, app, title), (day, figures) in new.items()
+    ]
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), UPSERT_BATCH):
+            batch = rows[first : first + UPSERT_BATCH]
+            values = ", ".join([UPSERT_ROW] * len(batch))
+            cursor.execute(UPSERT_HEAD + values + UPSERT_TAIL, [v for row in batch for v in row])
+
+
+# Many rows per statement: SQLite compiles each statement once, so fewer, longer ones win.
+UPSERT_BATCH = 500
+UPSERT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+UPSERT_HEAD = (
+    "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
+    "active_seconds, afk_seconds, day, agent_id, received_at) VALUES "
+)
+UPSERT_HEAD_PG = (
+    "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
+    "active_seconds, afk_seconds, day, agent_id, received_at) "
+    "SELECT %s, %s, s, c, a, t, ac, af, d, %s, %s FROM unnest(%s::timestamptz[], "
+    "%s::varchar[], %s::varchar[], %s::varchar[], %s::integer[], %s::integer[], %s::date[]) "
+    "AS u(s, c, a, t, ac, af, d)"
+)
+UPSERT_TAIL = (
+    " ON CONFLICT (member_id, start, category, app, title) DO UPDATE SET "
+    "active_seconds = EXCLUDED.active_seconds, afk_seconds = EXCLUDED.afk_seconds, "
+    "day = EXCLUDED.day, agent_id = EXCLUDED.agent_id, received_at = EXCLUDED.received_at"
+)
+
+
+def _rollup_apply(member: Membership, deltas: dict[tuple[date, str], Figures]) -> None:
+    """Move each touched (day, category) rollup by its delta: one read and one upsert.
+
+    The caller holds the member's row lock, so no other sync of theirs writes in between.
+    """
+    if not deltas:
+        return
+    days = {d for d, _ in deltas}
+    current = {
+        (d, c): (a, f)
+        for d, c, a, f in ActivityDaily.objects.filter(member=member, day__in=days).values_list(
+            "day", "category", "active_seconds", "afk_seconds"
+        )
+    }
+    rows = []
+    for (day, category), figures in deltas.items():
+        active, afk = current.get((day, category), (0, 0))
+        rows.append(
+            ActivityDaily(
+                workspace_id=member.workspace_id,
+                member_id=member.pk,
+                day=day,
+                category=category,
+                active_seconds=max(0, active + figures.active),
+                afk_seconds=max(0, afk + figures.afk),
+            )
+        )
+    ActivityDaily.objects.bulk_create(
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["member", "day", "category"],
+        update_fields=["active_seconds", "afk_seconds"],
+    )
+
+
+def slots_expire(*, workspace_id: int, now: datetime) -> int:
+    """Delete a workspace's raw slots older than its retention; the daily rollups remain."""
+    policy = policy_for(workspace_id)
+    cutoff = now - timedelta(days=policy.retention_days)
+    deleted, _ = ActivitySlot.objects.filter(workspace_id=workspace_id, start__lt=cutoff).delete()
+    return deleted
+
+
+# --- Transparency ------------------------------------------------------------------------------
+
+
+def access_record(*, viewer: Membership, subject: Membership, what: str) -> None:
+    """Log that someone other than the person read the person's individual figures."""
+    if viewer.pk == subject.pk:
+        return
+    TrackingAccess.objects.create(
+        workspace_id=subject.workspace_id,
+        subject=subject,
+        viewer=viewer,
+        viewer_name=viewer.profile.display_name,
+        at=timezone.now(),
+        what=what[:200],
+    )
+
+
+CONFIRMATION = "delete my tracking data"
+
+
+@transaction.atomic
+def tracking_data_delete(*, acting: Membership, confirmation: str) -> dict[str, int]:
+    """The person deletes all their own tracking data, after typing the confirmation phrase."""
+    if confirmation.strip().lower() != CONFIRMATION:
+        raise ValidationFailed.field(
+            "confirmation", f"Type “{CONFIRMATION}” to confirm; nothing was deleted."
+        )
+    counts = {
+        "time_entries": TimeEntry.objects.filter(member=acting).delete()[0],
+        "activity_slots": ActivitySlot.objects.filter(member=acting).delete()[0],
+        "daily_rollups": ActivityDaily.objects.filter(member=acting).delete()[0],
+        "access_log": TrackingAccess.objects.filter(subject=acting).delete()[0],
+    }
+    audit_record(actor=acting, action="tracking.data.delete", obj=acting, data=counts)
+    return counts

@@ -1,0 +1,174 @@
+"""The pure rules: rollup deltas never double-count, days split at local midnight, the k rule."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meridian.core.workingtime import working_week
+from meridian.tracking.rules import (
+    Figures,
+    day_start,
+    group_refusal,
+    outside_working_seconds,
+    parse_slot,
+    rollup_deltas,
+    seconds_per_day,
+    week_days,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+BASE = datetime(2026, 10, 20, tzinfo=UTC)
+
+keys = st.tuples(
+    st.integers(0, 200).map(lambda n: BASE + timedelta(minutes=15 * n)),
+    st.sampled_from(["Coding", "Writing", "Meetings"]),
+    st.sampled_from(["", "editor"]),
+    st.just(""),
+)
+figures = st.integers(0, 900).flatmap(
+    lambda a: st.integers(0, 900 - a).map(lambda f: Figures(a, f))
+)
+batches = st.lists(st.dictionaries(keys, figures, max_size=20), min_size=1, max_size=6)
+
+
+def _totals(store: dict) -> dict:
+    totals: dict = {}
+    for (start, category, _, _), f in store.items():
+        key = (start.date(), category)
+        a, k = totals.get(key, (0, 0))
+        totals[key] = (a + f.active, k + f.afk)
+    return {k: v for k, v in totals.items() if v != (0, 0)}
+
+
+@given(batches)
+def test_rollups_moved_by_deltas_equal_the_sum_of_the_last_figures_of_each_slot(batches):
+    store: dict = {}
+    rollup: dict = {}
+    for batch in batches:
+        new = {k: (k[0].date(), f) for k, f in batch.items()}
+        old = {k: (k[0].date(), store[k]) for k in batch if k in store}
+        for key, d in rollup_deltas(old, new).items():
+            a, f = rollup.get(key, (0, 0))
+            rollup[key] = (a + d.active, f + d.afk)
+        store.update(batch)
+    assert {k: v for k, v in rollup.items() if v != (0, 0)} == _totals(store)
+
+
+@given(batches)
+def test_sending_the_same_batch_again_changes_nothing(batches):
+    batch = batches[0]
+    new = {k: (k[0].date(), f) for k, f in batch.items()}
+    assert rollup_deltas(new, new) == {}
+
+
+def test_a_week_is_monday_to_sunday():
+    assert week_days(date(2026, 10, 25)) == [
+        date(2026, 10, 19) + timedelta(days=i) for i in range(7)
+    ]
+
+
+def test_the_day_summer_time_ends_has_25_hours_in_berlin():
+    day = date(2026, 10, 25)
+    assert day_start(day + timedelta(days=1), BERLIN) - day_start(day, BERLIN) == timedelta(
+        hours=25
+    )
+    whole = [(day_start(day, BERLIN), day_start(day + timedelta(days=1), BERLIN))]
+    assert seconds_per_day(whole, [day], BERLIN) == {day: 25 * 3600}
+
+
+@given(
+    st.integers(0, 14 * 24 * 4).map(lambda n: BASE + timedelta(minutes=15 * n)),
+    st.integers(1, 3 * 24 * 60),
+)
+def test_seconds_split_over_days_add_up_to_the_span(start, minutes):
+    end = start + timedelta(minutes=minutes)
+    days = [date(2026, 10, 19) + timedelta(days=i) for i in range(21)]
+    assert sum(seconds_per_day([(start, end)], days, BERLIN).values()) == minutes * 60
+
+
+def test_a_group_smaller_than_k_is_refused():
+    everyone = frozenset(range(20))
+    assert "at least 5" in group_refusal(frozenset(range(4)), everyone, [], 5)
+    assert group_refusal(frozenset(range(5)), everyone, [], 5) is None
+
+
+def test_a_group_whose_complement_is_smaller_than_k_is_refused():
+    everyone = frozenset(range(10))
+    refusal = group_refusal(frozenset(range(7)), everyone, [everyone], 5)
+    assert refusal and "rest of the workspace would be 3" in refusal
+
+
+def test_two_teams_differing_by_one_person_are_both_refused():
+    everyone = frozenset(range(30))
+    a, b = frozenset(range(6)), frozenset(range(7))
+    assert "differs from another team by 1" in group_refusal(a, everyone, [a, b], 5)
+    assert "differs from another team by 1" in group_refusal(b, everyone, [a, b], 5)
+
+
+@given(st.sets(st.integers(0, 30)), st.sets(st.integers(0, 30)), st.integers(2, 8))
+def test_no_two_allowed_groups_differ_by_fewer_than_k(a, b, k):
+    everyone = frozenset(range(31))
+    a, b = frozenset(a), frozenset(b)
+    teams = [everyone, a, b]
+    if (
+        group_refusal(a, everyone, teams, k) is None
+        and group_refusal(b, everyone, teams, k) is None
+    ):
+        assert len(a - b) in (0,) or len(a - b) >= k
+        assert len(b - a) in (0,) or len(b - a) >= k
+
+
+def test_time_outside_working_hours():
+    week = working_week("Europe/Berlin", {0: [(540, 1020)]})  # Mondays 9 to 17
+    monday = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # 08:00 Berlin
+    assert outside_working_seconds(week, [(monday, monday + timedelta(hours=2))]) == (7200, 3600)
+
+
+slot_json = st.fixed_dictionaries(
+    {
+        "start": st.integers(0, 10_000).map(
+            lambda n: (BASE + timedelta(minutes=15 * n)).isoformat().replace("+00:00", "Z")
+        ),
+        "category": st.text(min_size=1, max_size=100).filter(
+            lambda s: s.strip() and "\x00" not in s
+        ),
+        "active_seconds": st.integers(0, 900),
+    }
+).flatmap(
+    lambda d: st.integers(0, 900 - d["active_seconds"]).map(lambda afk: {**d, "afk_seconds": afk})
+)
+
+
+@given(slot_json)
+def test_every_valid_slot_parses_to_its_values(raw):
+    slot, field, message = parse_slot(raw)
+    assert (field, message) == ("", "")
+    assert slot.start == datetime.fromisoformat(raw["start"]) and slot.category == raw["category"]
+    assert (slot.active_seconds, slot.afk_seconds) == (raw["active_seconds"], raw["afk_seconds"])
+
+
+@given(slot_json, st.integers(1, 899))
+def test_a_start_off_the_quarter_hour_is_refused_naming_start(raw, seconds):
+    start = datetime.fromisoformat(raw["start"]) + timedelta(seconds=seconds)
+    slot, field, message = parse_slot({**raw, "start": start.isoformat()})
+    assert slot is None and field == "start" and "aligned to 15 minutes" in message
+
+
+def test_bad_slots_name_their_field():
+    good = {
+        "start": "2026-12-05T09:15:00Z",
+        "category": "Coding",
+        "active_seconds": 1,
+        "afk_seconds": 0,
+    }
+    assert parse_slot({**good, "start": "2026-12-05T09:15:00"})[1:] == (
+        "start",
+        "must carry a UTC offset, e.g. 2026-12-05T09:15:00Z",
+    )
+    assert parse_slot({**good, "afk_seconds": 900})[1] == "afk_seconds"
+    assert parse_slot({**good, "active_seconds": True})[1] == "active_seconds"
+    assert parse_slot({**good, "category": ""})[1] == "category"
+    assert parse_slot({**good, "colour": "red"})[1] == "colour"
+    assert parse_slot([1])[1:] == ("", "must be an object")

@@ -1,0 +1,278 @@
+"""Timers, entries, overlaps, history, the timesheet across a DST change, sync and retention."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import IntegrityError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
+
+from meridian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from meridian.core.scheduler import Job, tick
+from meridian.tracking import rules
+from meridian.tracking.models import ActivityDaily, ActivitySlot, TimeEntry, TimeEntryRevision
+from meridian.tracking.schedule import JOB, slots_retention
+from meridian.tracking.selectors import policy_for, timesheet_for
+from meridian.tracking.services import (
+    entry_create,
+    entry_update,
+    policy_update,
+    timer_start,
+    timer_stop,
+)
+from tests import factories
+from tests.tracking.conftest import NOW
+from tests.tracking.factories import at, entry, slots, sync
+
+pytestmark = pytest.mark.django_db
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_starting_a_second_timer_stops_the_first(ada, clock):
+    first = timer_start(acting=ada, note="Reviews")
+    clock.shift(timedelta(minutes=30))
+    second = timer_start(acting=ada, note="Writing")
+    first.refresh_from_db()
+    assert first.ended_at == NOW + timedelta(minutes=30)
+    assert second.started_at == first.ended_at and second.ended_at is None
+    assert TimeEntry.objects.filter(member=ada, ended_at__isnull=True).count() == 1
+
+
+def test_the_database_allows_one_running_timer_per_member(ada):
+    timer_start(acting=ada)
+    with pytest.raises(IntegrityError):
+        TimeEntry.objects.create(workspace_id=ada.workspace_id, member=ada, started_at=NOW)
+
+
+def test_stopping_without_a_timer_is_a_conflict(ada):
+    with pytest.raises(Conflict, match="not running"):
+        timer_stop(acting=ada)
+
+
+def test_an_overlap_is_refused_naming_the_entry_in_the_readers_zone(ada):
+    entry(ada, at("2026-11-03T09:00:00+01:00"), 60, note="Planning")
+    with pytest.raises(Conflict) as caught:
+        entry(ada, at("2026-11-03T09:30:00+01:00"), 60)
+    assert caught.value.detail == (
+        "This overlaps your entry “Planning” from Tue 3 Nov, 09:00 Europe/Berlin to 10:00 "
+        "Europe/Berlin."
+    )
+    assert TimeEntry.objects.count() == 1
+
+
+def test_entries_touching_end_to_start_do_not_overlap(ada):
+    entry(ada, at("2026-11-03T09:00:00+01:00"), 60)
+    entry(ada, at("2026-11-03T10:00:00+01:00"), 60)
+    assert TimeEntry.objects.count() == 2
+
+
+def test_a_running_timer_counts_as_an_overlap(ada, clock):
+    timer_start(acting=ada)
+    with pytest.raises(Conflict, match="still running"):
+        entry(ada, NOW - timedelta(minutes=10), 20)
+
+
+def test_edits_are_kept_in_the_history(ada, clock):
+    made = entry(ada, at("2026-11-03T09:00:00+01:00"), 60, note="Draft")
+    clock.shift(timedelta(hours=1))
+    entry_update(acting=ada, entry=made, note="Final", end=made.started_at + timedelta(hours=2))
+    [revision] = TimeEntryRevision.objects.filter(entry=made)
+    assert revision.before["note"] == "Draft"
+    assert revision.before["end"] == "2026-11-03T09:00:00+00:00"
+    assert revision.editor == ada and revision.at == NOW + timedelta(hours=1)
+
+
+def test_someone_elses_entry_cannot_be_edited(ada, bo):
+    made = entry(ada, at("2026-11-03T09:00:00+01:00"))
+    with pytest.raises(NotFound):
+        entry_update(acting=bo, entry=made, note="mine now")
+
+
+def test_bad_spans_are_refused_naming_the_field(ada):
+    with pytest.raises(ValidationFailed) as caught:
+        entry_create(acting=ada, start=NOW - timedelta(hours=1), end=NOW - timedelta(hours=2))
+    assert caught.value.errors == {"end": ["An entry ends after it starts."]}
+    with pytest.raises(ValidationFailed, match="future"):
+        entry_create(
+            acting=ada, start=NOW + timedelta(days=1), end=NOW + timedelta(days=1, hours=1)
+        )
+    assert not TimeEntry.objects.exists()
+
+
+def test_a_link_goes_through_the_registry(ada, projects):
+    made = entry(ada, at("2026-11-03T09:00:00+01:00"), link_kind="project", link_id=7)
+    assert (made.link_kind, made.link_id) == ("project", 7)
+    with pytest.raises(ValidationFailed, match="No project 9"):
+        entry(ada, at("2026-11-03T11:00:00+01:00"), link_kind="project", link_id=9)
+    with pytest.raises(ValidationFailed, match="cannot be linked"):
+        entry(ada, at("2026-11-03T11:00:00+01:00"), link_kind="spaceship", link_id=1)
+
+
+def test_a_week_crossing_the_end_of_summer_time_counts_the_extra_hour(ada):
+    # Sunday 25 October 2026 in Berlin: 00:00 to 06:00 on the wall clock is 7 real hours.
+    entry_create(
+        acting=ada,
+        start=datetime(2026, 10, 25, 0, 0, tzinfo=BERLIN),
+        end=datetime(2026, 10, 25, 6, 0, tzinfo=BERLIN),
+    )
+    # Saturday 23:00 to Sunday 01:00 (CEST): one hour on each day.
+    entry_create(
+        acting=ada,
+        start=datetime(2026, 10, 24, 22, 0, tzinfo=BERLIN),
+        end=datetime(2026, 10, 25, 0, 0, tzinfo=BERLIN),
+    )
+    sheet = timesheet_for(viewer=ada, days=rules.week_days(date(2026, 10, 22)))
+    assert sheet.zone == "Europe/Berlin"
+    assert sheet.per_day[date(2026, 10, 25)] == 7 * 3600
+    assert sheet.per_day[date(2026, 10, 24)] == 2 * 3600
+    assert sheet.total == 9 * 3600
+
+
+def test_the_same_instant_is_another_day_for_another_zone(ada, bo):
+    start = at("2026-11-02T20:00:00+00:00")  # Berlin 21:00 Monday; Kathmandu 01:45 Tuesday
+    entry(ada, start, 60)
+    entry(bo, start, 60)
+    week = rules.week_days(date(2026, 11, 2))
+    assert timesheet_for(viewer=ada, days=week).per_day[date(2026, 11, 2)] == 3600
+    assert timesheet_for(viewer=bo, days=week).per_day[date(2026, 11, 3)] == 3600
+
+
+# --- Policy -------------------------------------------------------------------------------------
+
+
+def test_defaults_keep_individual_figures_to_the_person(workspace):
+    policy = policy_for(workspace.pk)
+    assert (policy.min_group_size, policy.individual_visibility) == (5, "self")
+    assert not policy.allow_apps and not policy.allow_titles
+
+
+def test_only_admins_set_the_policy(ada, admin):
+    with pytest.raises(PermissionDenied):
+        policy_update(
+            acting=ada,
+            allow_apps=True,
+            allow_titles=False,
+            retention_days=10,
+            min_group_size=5,
+            individual_visibility="self",
+        )
+    policy_update(
+        acting=admin,
+        allow_apps=True,
+        allow_titles=False,
+        retention_days=10,
+        min_group_size=3,
+        individual_visibility="admins",
+    )
+    assert policy_for(admin.workspace_id).min_group_size == 3
+
+
+# --- Sync ----------------------------------------------------------------------------------------
+
+
+def test_sending_slots_again_replaces_their_figures(ada):
+    start = at("2026-11-03T09:00:00+00:00")
+    first = sync(ada, slots(start, 4, active=600))
+    again = sync(ada, slots(start, 4, active=300, afk=100))
+    assert (first.accepted, first.replaced) == (4, 0)
+    assert (again.accepted, again.replaced) == (0, 4)
+    assert ActivitySlot.objects.filter(member=ada).count() == 4
+    [day] = ActivityDaily.objects.filter(member=ada)
+    assert (day.day, day.category) == (date(2026, 11, 3), "Coding")
+    assert (day.active_seconds, day.afk_seconds) == (1200, 400)
+
+
+def test_details_the_policy_forbids_are_dropped_and_counted(ada, admin):
+    start = at("2026-11-03T09:00:00+00:00")
+    with_app = [rules_slot(start, app="editor", title="secret.txt")]
+    assert sync(ada, with_app).dropped_detail == 1
+    assert ActivitySlot.objects.get().app == "" and ActivitySlot.objects.get().title == ""
+    policy_update(
+        acting=admin,
+        allow_apps=True,
+        allow_titles=False,
+        retention_days=30,
+        min_group_size=5,
+        individual_visibility="self",
+    )
+    assert sync(ada, with_app).dropped_detail == 1
+    assert set(ActivitySlot.objects.values_list("app", "title")) == {("", ""), ("editor", "")}
+
+
+def rules_slot(start, app=None, title=None):
+    from meridian.tracking.services import SlotIn
+
+    return SlotIn(start, "Coding", 300, 0, app, title)
+
+
+def test_slots_older_than_retention_are_ignored(ada):
+    result = sync(ada, slots(NOW - timedelta(days=31), 2))
+    assert (result.accepted, result.expired) == (0, 2)
+    assert not ActivityDaily.objects.exists()
+
+
+def test_retention_job_deletes_old_raw_slots_and_keeps_the_daily_totals(ada, clock):
+    sync(ada, slots(at("2026-11-03T09:00:00+00:00"), 4))
+    job = Job(JOB, slots_retention)
+    assert tick(NOW, jobs=[job]).ran == [f"{JOB}:{ada.workspace_id}:2026-11-04"]
+    assert ActivitySlot.objects.count() == 4  # younger than 30 days: kept
+    clock.shift(timedelta(days=31))
+    later = NOW + timedelta(days=31)
+    result = tick(later, jobs=[job])
+    assert result.ran == [f"{JOB}:{ada.workspace_id}:{later.date().isoformat()}"]
+    assert not ActivitySlot.objects.exists()
+    assert ActivityDaily.objects.get(member=ada).active_seconds == 2400
+    assert tick(later, jobs=[job]).ran == []
+
+
+class TestSyncIsIdempotent(HypothesisTestCase):
+    """Whatever is re-sent and in whatever order, the rollups equal the last figures."""
+
+    @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.lists(
+            st.lists(
+                st.tuples(
+                    st.integers(0, 20), st.sampled_from(["Coding", "Writing"]), st.integers(0, 900)
+                ),
+                min_size=1,
+                max_size=10,
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    def test_rollups_equal_the_last_figures_sent(self, batches):
+        from meridian.tracking.services import SlotIn
+
+        with __import__("time_machine").travel(NOW, tick=False):
+            ws = factories.workspace()
+            member = factories.member(ws)
+            last: dict = {}
+            base = at("2026-11-03T00:00:00+00:00")
+            for batch in batches:
+                items = [
+                    SlotIn(base + timedelta(minutes=15 * n), c, a, 0, None, None)
+                    for n, c, a in batch
+                ]
+                sync(member, items)
+                for n, c, a in batch:
+                    last[(n, c)] = a
+            totals: dict = {}
+            for (_n, c), a in last.items():
+                totals[c] = totals.get(c, 0) + a
+            stored = dict(
+                ActivityDaily.objects.filter(member=member).values_list(
+                    "category", "active_seconds"
+                )
+            )
+            assert {c: v for c, v in stored.items() if v} == {c: v for c, v in totals.items() if v}
+
+
+def test_a_timer_forgotten_for_weeks_ends_after_seven_days(ada, clock):
+    started = timer_start(acting=ada)
+    clock.shift(timedelta(days=20))
+    stopped = timer_stop(acting=ada)
+    assert stopped.ended_at - started.started_at == timedelta(days=7)
