@@ -48,7 +48,8 @@ def on_call(admin, team):
 def test_a_departed_members_assigned_roles_end_as_left_and_the_history_keeps_them(
     admin, member, client
 ):
-    r = held(admin, role(admin, name="Support lead"), member)
+    with time_machine.travel(BEFORE, tick=False):
+        r = held(admin, role(admin, name="Support lead"), member)
     with time_machine.travel(LEAVES, tick=False):
         member_deactivate(acting=admin, member=member)
     holding = RoleHolding.objects.get(role=r, membership=member)
