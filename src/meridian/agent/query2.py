@@ -8,6 +8,7 @@ their semantics are aw-core's (aw_query/functions.py over aw_transform).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -57,11 +58,12 @@ def split_statements(query: str) -> list[str]:
     return statements
 
 
-class Node:
+class Node(ABC):
     __slots__ = ()
 
+    @abstractmethod
     def eval(self, ctx: Context) -> Any:
-        raise NotImplementedError
+        """The node's value in ``ctx`` (each kind of node says how)."""
 
 
 class Const(Node):

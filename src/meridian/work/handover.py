@@ -154,14 +154,7 @@ def task_packet(viewer: Membership, object_id: int) -> Packet:
     roots = [c for c in comments if c.parent_id is None]
     criteria = task.criteria or []
     sections = [
-        PacketSection(
-            "description",
-            "Description",
-            [PacketEntry(text=task.description, html=task.description_html)]
-            if task.description
-            else [],
-            "No description.",
-        ),
+        _description_section(task.description, task.description_html),
         PacketSection(
             "criteria",
             "Acceptance criteria",
@@ -537,14 +530,7 @@ def project_packet(viewer: Membership, object_id: int) -> Packet:
         .order_by("pk")
     )
     sections = [
-        PacketSection(
-            "description",
-            "Description",
-            [PacketEntry(text=project.description, html=project.description_html)]
-            if project.description
-            else [],
-            "No description.",
-        ),
+        _description_section(project.description, project.description_html),
         PacketSection(
             "remaining",
             "Open tasks",
@@ -714,3 +700,9 @@ PROJECT_KIND = HandoverKind(
     readiness=project_readiness,
     order=20,
 )
+
+
+def _description_section(text: str, html: str) -> PacketSection:
+    """The packet's first section: the item's description as its area rendered it."""
+    entries = [PacketEntry(text=text, html=html)] if text else []
+    return PacketSection("description", "Description", entries, "No description.")
