@@ -202,3 +202,50 @@ def test_a_bad_snooze_with_htmx_comes_back_in_the_item_naming_the_problem(
     assert f'id="inbox-item-{item.pk}"' in html and 'role="alert"' in html
     assert "is in the past" in html and 'aria-invalid="true"' in html
     assert InboxItem.objects.get(pk=item.pk).snoozed_until is None
+
+
+def test_what_people_wrote_in_an_item_is_shown_as_text_never_run(signed_in, kathmandu, ada):
+    many_items(kathmandu, 1, actor=ada)
+    InboxItem.objects.filter(recipient=kathmandu).update(
+        title='<script>alert("t")</script>',
+        reason='<img src=x onerror="alert(1)">',
+        url='javascript:"><script>alert(2)</script>',
+    )
+
+    html = signed_in.get(url("inbox", kathmandu)).content.decode()
+
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert 'href="javascript:&quot;&gt;&lt;script&gt;' in html
+
+
+def test_a_bad_snooze_without_javascript_names_the_problem_on_that_item_only(
+    signed_in, item, kathmandu, ada
+):
+    many_items(kathmandu, 2, actor=ada)
+
+    response = signed_in.post(
+        url("inbox_snooze", kathmandu, item_id=item.pk), {"date": "2026-03-01"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert html.count('aria-invalid="true"') == 1
+    assert f'id="inbox-error-{item.pk}"' in html
+    assert f'aria-describedby="inbox-error-{item.pk}"' in html
+
+
+def test_done_items_are_counted_only_on_their_own_tab(signed_in, item, kathmandu, ada):
+    many_items(kathmandu, 3, actor=ada)
+    InboxItem.objects.filter(recipient=kathmandu).exclude(pk=item.pk).update(
+        state=InboxState.DONE, done_at=item.created_at
+    )
+
+    waiting = signed_in.get(url("inbox", kathmandu)).content.decode()
+    done = signed_in.get(url("inbox", kathmandu) + "?view=done").content.decode()
+
+    assert 'Waiting <span class="badge">1</span>' in waiting
+    assert ">Done</a>" in waiting  # no count: done items pile up for years
+    assert 'Done <span class="badge">3</span>' in done
+    assert "Brief number 2" in done

@@ -84,7 +84,8 @@ def inbox_list(request: ApiRequest, filters: Query[InboxQuery]) -> dict[str, Any
 @requires(Role.GUEST)
 def inbox_counts(request: ApiRequest) -> dict[str, int]:
     """How many of your items are waiting now, snoozed and done."""
-    return inbox_counts_for(viewer=request.membership)
+    counts = inbox_counts_for(viewer=request.membership)
+    return {view: count or 0 for view, count in counts.items()}
 
 
 @router.post("/inbox/{item_id}/done", response={200: InboxItemOut, **ERRORS})

@@ -79,23 +79,26 @@ def inbox_count_for(*, viewer: Membership, now: datetime | None = None) -> int:
     return InboxItem.objects.filter(Q(recipient=viewer) & _waiting(now or timezone.now())).count()
 
 
-def inbox_counts_for(*, viewer: Membership, now: datetime | None = None) -> dict[str, int]:
+def inbox_counts_for(
+    *, viewer: Membership, now: datetime | None = None, done: bool = True
+) -> dict[str, int | None]:
     """The viewer's items per view: open, snoozed, done, in one statement.
 
-    One pass over the viewer's open and done entries of the (recipient, state, snoozed_until)
-    index answers all three (``COUNT(state) FILTER (WHERE ...)`` on PostgreSQL: every column
-    it reads is in that index, so an index-only scan when the table is vacuumed): one round
-    trip instead of three. Gone items are not read.
+    One pass over the viewer's entries of the (recipient, state, snoozed_until) index answers
+    all three (``COUNT(state) FILTER (WHERE ...)`` on PostgreSQL: every column it reads is in
+    that index, so an index-only scan when the table is vacuumed): one round trip instead of
+    three. Gone items are not read. Done items pile up for as long as the member stays: with
+    ``done=False`` they are not counted (``"done": None``), so the inbox page's cost follows
+    what waits, not everything ever done.
     """
     now = now or timezone.now()
-    counts = InboxItem.objects.filter(
-        recipient=viewer, state__in=[InboxState.OPEN, InboxState.DONE]
-    ).aggregate(
+    states = [InboxState.OPEN, InboxState.DONE] if done else [InboxState.OPEN]
+    counts = InboxItem.objects.filter(recipient=viewer, state__in=states).aggregate(
         open=Count("state", filter=_waiting(now)),
         snoozed=Count("state", filter=Q(state=InboxState.OPEN, snoozed_until__gt=now)),
-        done=Count("state", filter=Q(state=InboxState.DONE)),
+        **({"done": Count("state", filter=Q(state=InboxState.DONE))} if done else {}),
     )
-    return {view: int(counts[view] or 0) for view in VIEWS}
+    return {view: (int(counts[view] or 0) if view in counts else None) for view in VIEWS}
 
 
 @dataclass(frozen=True)

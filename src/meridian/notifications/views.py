@@ -47,10 +47,11 @@ def _today(request: WorkspaceRequest) -> str:
 def _context(request: WorkspaceRequest, view: str) -> dict[str, object]:
     viewer = request.membership
     now = timezone.now()
-    counts = inbox_counts_for(viewer=viewer, now=now)
+    # Done items are counted only on their own tab (they pile up; the other tabs don't need it).
+    counts = inbox_counts_for(viewer=viewer, now=now, done=view == "done")
     ids = inbox_list_for(viewer=viewer, view=view, now=now).values_list("pk", flat=True)
     paginator = Paginator(ids, ITEMS_PER_PAGE)
-    paginator.count = counts[view]  # counted already, with the others
+    paginator.count = counts[view] or 0  # counted already, with the others
     page = paginator.get_page(request.GET.get("page"))
     items = inbox_items_in_order(viewer=viewer, ids=page.object_list)
     return {
@@ -63,7 +64,7 @@ def _context(request: WorkspaceRequest, view: str) -> dict[str, object]:
         "moments": snooze.MOMENTS,
         "today": _today(request),
         # The nav's badge is the open count just made: no second request counts it again.
-        "nav_badges": {"inbox": _badge_html(request, counts["open"])},
+        "nav_badges": {"inbox": _badge_html(request, counts["open"] or 0)},
     }
 
 

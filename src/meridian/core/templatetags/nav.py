@@ -1,9 +1,12 @@
 """``{% main_nav %}``: the workspace's main navigation, as the areas registered it (registry.NAV)."""
 
+from functools import lru_cache
 from typing import Any
 
 from django import template
-from django.urls import reverse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, reverse
 
 from meridian.core import registry
 from meridian.core.registry import NavEntry
@@ -23,6 +26,13 @@ def is_current(entry: NavEntry, url_name: str) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)
+def _url(url_name: str, workspace: str, prefix: str) -> str:
+    """An entry's address in a workspace: the same for every page, so reversed once (a nav of
+    14 entries and their badges was ~20 ``reverse()`` calls, ~1 ms, on every page)."""
+    return reverse(url_name, kwargs={"workspace": workspace})
+
+
 @register.inclusion_tag("core/nav.html", takes_context=True)
 def main_nav(context: template.Context) -> dict[str, Any]:
     """The entries the viewer may see in the page's workspace, in order, the current one marked."""
@@ -35,16 +45,16 @@ def main_nav(context: template.Context) -> dict[str, Any]:
     entries: list[dict[str, Any]] = []
     if workspace is None:
         return {"entries": entries}
+    prefix = get_script_prefix()
     for entry in registry.nav_entries():
         if entry.visible is not None and not entry.visible(membership):
             continue
-        kwargs = {"workspace": workspace.slug}
         entries.append(
             {
                 "label": entry.label,
-                "url": reverse(entry.url_name, kwargs=kwargs),
+                "url": _url(entry.url_name, workspace.slug, prefix),
                 "current": is_current(entry, here),
-                "badge_url": reverse(entry.badge_url_name, kwargs=kwargs)
+                "badge_url": _url(entry.badge_url_name, workspace.slug, prefix)
                 if entry.badge_url_name
                 else "",
                 "badge_id": f"{entry.url_name}-count",
@@ -53,3 +63,10 @@ def main_nav(context: template.Context) -> dict[str, Any]:
             }
         )
     return {"entries": entries}
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting: str, **kwargs: Any) -> None:
+    """A test that swaps the URLconf gets addresses from the new one."""
+    if setting == "ROOT_URLCONF":
+        _url.cache_clear()
