@@ -269,29 +269,40 @@ class Day:
 
 
 def day_summary(parts: Iterable[Piece], curation: Curation) -> Day:
-    """Totals of the day's pieces, excluded ones counted apart (and marked on the timeline)."""
+    """Totals of the day's pieces (built without hiding excluded ranges), what is excluded
+    (apps, titles, time ranges) counted apart and marked on the timeline."""
     day = Day()
-    for piece in parts:
-        seconds = piece.seconds
-        category, excluded = curation.judge(piece.app, piece.title)
-        if excluded:
-            day.excluded += seconds
-            kind = "excluded"
-        elif piece.afk:
-            day.afk += seconds
-            kind = "afk"
-        else:
-            day.active += seconds
-            kind = "active"
-            day.categories[category] = day.categories.get(category, 0.0) + seconds
-        if piece.app and not piece.afk:
-            day.apps[piece.app] = day.apps.get(piece.app, 0.0) + seconds
-            key = (piece.app, piece.title)
-            day.titles[key] = day.titles.get(key, 0.0) + seconds
-        label = category if kind == "active" else ""
-        last = day.timeline[-1] if day.timeline else None
-        if last and last[2] == kind and last[3] == label and last[1] >= piece.start:
-            day.timeline[-1] = (last[0], piece.end, kind, label, last[4])
-        else:
-            day.timeline.append((piece.start, piece.end, kind, label, piece.app))
+    ranges = curation.excluded_ranges()
+    for whole in parts:
+        inside = intersect([(whole.start, whole.end)], ranges) if ranges else []
+        outside = subtract([(whole.start, whole.end)], ranges) if inside else []
+        split = [(a, b, True) for a, b in inside] + [(a, b, False) for a, b in outside]
+        for start, end, hidden in sorted(split) if inside else [(whole.start, whole.end, False)]:
+            piece = Piece(start, end, whole.app, whole.title, whole.afk)
+            _add(day, piece, curation, hidden)
     return day
+
+
+def _add(day: Day, piece: Piece, curation: Curation, hidden: bool) -> None:
+    seconds = piece.seconds
+    category, excluded = curation.judge(piece.app, piece.title)
+    if excluded or hidden:
+        day.excluded += seconds
+        kind = "excluded"
+    elif piece.afk:
+        day.afk += seconds
+        kind = "afk"
+    else:
+        day.active += seconds
+        kind = "active"
+        day.categories[category] = day.categories.get(category, 0.0) + seconds
+    if piece.app and not piece.afk:
+        day.apps[piece.app] = day.apps.get(piece.app, 0.0) + seconds
+        key = (piece.app, piece.title)
+        day.titles[key] = day.titles.get(key, 0.0) + seconds
+    label = category if kind == "active" else ""
+    last = day.timeline[-1] if day.timeline else None
+    if last and last[2] == kind and last[3] == label and last[1] >= piece.start:
+        day.timeline[-1] = (last[0], piece.end, kind, label, last[4])
+    else:
+        day.timeline.append((piece.start, piece.end, kind, label, piece.app))

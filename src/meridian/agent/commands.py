@@ -103,7 +103,7 @@ def cmd_day(local: Local, args: argparse.Namespace, zone: ZoneInfo) -> int:
     day = parse_day(args.day, _today(zone))
     lo, hi = day_bounds(day, zone)
     curation = local.curation()
-    summary = day_summary(local.pieces(lo, hi, curation), curation)
+    summary = day_summary(local.pieces(lo, hi, curation, hide_ranges=False), curation)
     print(f"{day:%A %d %B %Y}, times in {zone}")
     print(
         f"active {duration(summary.active)}, away {duration(summary.afk)}, "

@@ -200,8 +200,11 @@ class Local:
     def bucket_kinds(self) -> dict[str, str]:
         return {b: self.store.bucket_metadata(b)["type"] for b in self.store.bucket_ids()}
 
-    def pieces(self, lo: int, hi: int, curation: Curation | None = None) -> list[Piece]:
-        """The pieces of [lo, hi) from every window and AFK bucket (excluded ranges hidden)."""
+    def pieces(
+        self, lo: int, hi: int, curation: Curation | None = None, *, hide_ranges: bool = True
+    ) -> list[Piece]:
+        """The pieces of [lo, hi) from every window and AFK bucket; excluded time ranges
+        make none unless ``hide_ranges`` is False (the day's view shows them, marked)."""
         curation = curation or self.curation()
         windows: list[tuple[int, int, str, str]] = []
         afk: list[tuple[int, int, bool]] | None = None
@@ -222,7 +225,7 @@ class Local:
                 afk = afk or []
                 for ev in self.store.events(bucket_id, start=lo, end=hi):
                     afk.append((ev.ts, ev.dur, ev.data.get("status") == "afk"))
-        return pieces(windows, afk, lo, hi, curation.excluded_ranges())
+        return pieces(windows, afk, lo, hi, curation.excluded_ranges() if hide_ranges else ())
 
     def first_event(self) -> int | None:
         """The start of the oldest window or AFK event, µs."""

@@ -173,7 +173,7 @@ def render(
 ) -> str:
     lo, hi = day_bounds(day, zone)
     curation = local.curation()
-    summary = day_summary(local.pieces(lo, hi, curation), curation)
+    summary = day_summary(local.pieces(lo, hi, curation, hide_ranges=False), curation)
     zone_name = escape(str(zone.key))
     day_text = escape(day.strftime("%A %d %B %Y"))
     hidden = (
