@@ -279,3 +279,49 @@ def test_a_revoked_token_keeps_the_data_queued_and_says_so(server, ada, tmp_path
     code, out, err = run_sync(directory, server, fresh)
     assert code == 0, out + err
     assert server_totals(ada) == EXPECTED
+
+
+def test_login_saves_the_server_and_the_serving_agent_syncs_periodically(server, ada, tmp_path):
+    directory = tmp_path / "agent"
+    directory.mkdir()
+    seed_agent(directory, server.clock())
+    _, token = token_create(acting=ada, name="laptop")
+    base = [sys.executable, "-m", "meridian.cli", "agent"]
+    where = ["--testing", "--dir", str(directory)]
+    done = subprocess.run(
+        [*base, "login", *where, "--server", server.url, "--token", "wrong"],
+        env=agent_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 3 and "refused the token" in done.stderr
+    done = subprocess.run(
+        [*base, "login", *where, "--server", server.url, "--token", token],
+        env=agent_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "The workspace allows categories" in done.stdout
+    port = free_port()
+    with (tmp_path / "agent.log").open("w") as log:
+        agent = subprocess.Popen(
+            [*base, *where, "--port", str(port), "--sync-every", "0.02"],
+            env=agent_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        assert wait_for(lambda: server_totals(ada) == EXPECTED, 40), (
+            tmp_path / "agent.log"
+        ).read_text()
+    finally:
+        agent.terminate()
+        agent.wait(10)
+    done = subprocess.run(
+        [*base, "status", *where], env=agent_env(), capture_output=True, text=True, timeout=60
+    )
+    assert (
+        f"server: {server.url}" in done.stdout and f"acknowledged: {2 * SLOTS} slots" in done.stdout
+    )
