@@ -52,12 +52,14 @@ def agent(tmp_path_factory):
     running.stop()
 
 
-def fetch(agent, method, path, form=None, host=None):
+def fetch(agent, method, path, form=None, host=None, origin=None):
     conn = http.client.HTTPConnection("127.0.0.1", agent.port, timeout=30)
     try:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         if host:
             headers["Host"] = host
+        if origin:
+            headers["Origin"] = origin
         body = urlencode(form).encode() if form is not None else None
         conn.request(method, path, body=body, headers=headers)
         answer = conn.getresponse()
@@ -113,6 +115,10 @@ def test_another_host_name_or_a_form_without_the_token_is_refused(agent):
     form = {"action": "exclude_app", "app": "Code", "day": DAY, "token": "guess"}
     status, _, body = fetch(agent, "POST", "/curation", form)
     assert status == 403 and "reload the page" in body
+    # Another site's page posting a form to the agent, even with the token, is refused.
+    form["token"] = token_of(fetch(agent, "GET", f"/?day={DAY}")[2])
+    assert fetch(agent, "POST", "/curation", form, origin="http://evil.example")[0] == 403
+    assert "Excluded from sharing</dt><dd>0 s" in fetch(agent, "GET", f"/?day={DAY}")[2]
     assert json.loads(fetch(agent, "GET", "/api/0/settings")[2]) == {}  # the API still answers
 
 

@@ -155,7 +155,7 @@ def _rule_text(rule: object, zone: ZoneInfo) -> str:
     if kind == "exclude_range":
         start, end = rule.start, rule.end  # type: ignore[attr-defined]
         first = datetime.fromtimestamp(start / US, zone).strftime("%a %d %b %Y %H:%M")
-        return f"Exclude {escape(first)} to {clock(end, zone)}"
+        return f"Exclude {escape(first)} to {clock(end, zone)} {escape(str(zone.key))}"
     return (
         f"{'App' if rule.field == 'app' else 'Title'} matching "  # type: ignore[attr-defined]
         f"<code>{escape(rule.pattern)}</code> → {escape(rule.category)}"  # type: ignore[attr-defined]
@@ -218,6 +218,9 @@ def render(
     # The timeline: one rectangle per stretch, positioned in per cent of the day.
     span = hi - lo
     rects = []
+    # Each category its own shade (the six with most time; the rest share the last).
+    ranked_categories = sorted(summary.categories, key=lambda c: -summary.categories[c])
+    shade = {c: min(i, 5) for i, c in enumerate(ranked_categories)}
     for start, end, kind, category, app in summary.timeline:
         x = (start - lo) * 100 / span
         w = max((end - start) * 100 / span, 0.05)
@@ -226,7 +229,7 @@ def render(
             f" ({app})" if app and kind == "active" else ""
         )
         rects.append(
-            f'<rect class="{kind}" x="{x:.3f}%" y="0" width="{w:.3f}%" height="100%">'
+            f'<rect class="{kind}{f" c{shade[category]}" if kind == "active" else ""}" x="{x:.3f}%" y="0" width="{w:.3f}%" height="100%">'
             f"<title>{escape(label)}</title></rect>"
         )
     first = clock(summary.timeline[0][0], zone) if summary.timeline else ""
@@ -242,8 +245,9 @@ def render(
         f'<svg class="timeline" role="img" aria-label="{escape(described)}">{"".join(rects)}</svg>'
         '<div class="axis" aria-hidden="true"><span>00:00</span><span>06:00</span>'
         "<span>12:00</span><span>18:00</span><span>24:00</span></div>"
-        '<p class="legend"><span class="active"></span>active<span class="afk"></span>away'
-        '<span class="excluded"></span>excluded</p></section>'
+        '<p class="legend">'
+        + "".join(f'<span class="c{shade[c]}"></span>{escape(c)}' for c in ranked_categories[:6])
+        + '<span class="afk"></span>away<span class="excluded"></span>excluded</p></section>'
     )
     # Categories.
     rows = "".join(
