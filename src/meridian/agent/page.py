@@ -199,9 +199,10 @@ def render(
         "nothing here leaves your computer until you sync.</p>",
         '<form method="get" action="/"><label for="day">Day</label> '
         f'<input type="date" id="day" name="day" value="{day.isoformat()}"> '
-        "<button>Show</button> "
-        f'<a href="/?day={(day - timedelta(days=1)).isoformat()}">Previous day</a> · '
-        f'<a href="/?day={(day + timedelta(days=1)).isoformat()}">Next day</a></form></header>',
+        "<button>Show</button></form>"
+        f'<nav aria-label="Other days"><a href="/?day={(day - timedelta(days=1)).isoformat()}">'
+        "Previous day</a> · "
+        f'<a href="/?day={(day + timedelta(days=1)).isoformat()}">Next day</a></nav></header>',
         "<main>",
     ]
     if error:
