@@ -304,6 +304,7 @@ def test_login_saves_the_server_and_the_serving_agent_syncs_periodically(server,
         timeout=60,
     )
     assert done.returncode == 0 and "The workspace allows categories" in done.stdout
+    assert directory.stat().st_mode & 0o077 == 0  # the saved token is readable by its owner only
     port = free_port()
     with (tmp_path / "agent.log").open("w") as log:
         agent = subprocess.Popen(

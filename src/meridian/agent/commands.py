@@ -7,6 +7,7 @@ command opens the agent's database directly (SQLite allows it while the agent se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
@@ -193,7 +194,9 @@ def _settings(local: Local, args: argparse.Namespace) -> tuple[str, str]:
     if not server or not server.startswith(("http://", "https://")):
         raise CurationError("give the server's address: --server https://meridian.example.org")
     if not token:
-        raise CurationError("give your API token: --token (make one on your profile page)")
+        raise CurationError(
+            "give your API token: --token (make one under API tokens in your workspace)"
+        )
     return server, token
 
 
@@ -207,6 +210,11 @@ def cmd_login(local: Local, args: argparse.Namespace, zone: ZoneInfo) -> int:
         print(f"meridian agent login: {exc}", file=sys.stderr)
         return exc.code
     local.put(server=server, token=token)
+    # The token is kept in the agent's database: only you may read the directory holding it.
+    path = Path(local.store.path)
+    for target, mode in ((path.parent, 0o700), (path, 0o600)):
+        with contextlib.suppress(OSError):
+            target.chmod(mode)
     print(
         f"saved: {server}. The workspace allows {', '.join(policy.get('detail_levels', []))}; "
         f"you allow app names: {'yes' if local.get('share_apps', '1') == '1' else 'no'}, "

@@ -120,8 +120,8 @@ class Client:
             if exc.code == 401:
                 raise SyncFailed(
                     "The server refused the token (401): it was revoked or mistyped. Nothing "
-                    "was lost: everything stays queued here. Make a new token on your "
-                    f"profile page and run `meridian agent login` again. ({detail})",
+                    "was lost: everything stays queued here. Make a new token under API tokens in "
+                    f"your workspace and run `meridian agent login` again. ({detail})",
                     code=3,
                 ) from None
             raise SyncFailed(f"The server answered {exc.code}: {detail}", code=4) from None
