@@ -307,3 +307,22 @@ def test_bad_rules_are_refused_naming_the_problem(local, kind, options, message)
     with pytest.raises(CurationError, match=message):
         local.add_rule(kind, **options)
     assert local.rules() == []
+
+
+def test_the_workspace_rules_come_with_the_policy_and_personal_relabels_win(local):
+    server = ModelServer()
+    server.policy["category_rules"] = [
+        {"category": "Chat", "field": "app", "pattern": "^slack$"},
+        {"category": "Broken", "field": "app", "pattern": "("},  # skipped, not fatal
+        {"category": "Editing", "field": "title", "pattern": "^a$"},
+    ]
+    run(local, server)
+    assert server.totals() == {"Editing": 3600, "Chat": 1800}
+    assert local.workspace_rules() == [("Chat", "app", "^slack$"), ("Editing", "title", "^a$")]
+    local.add_rule("relabel", field="app", pattern="code", category="Deep work")
+    server.policy["category_rules"] = [{"category": "Talk", "field": "app", "pattern": "slack"}]
+    run(local, server)
+    assert server.totals() == {"Deep work": 3600, "Talk": 1800}
+    del server.policy["category_rules"]  # back to the agent's standard rules
+    run(local, server)
+    assert server.totals() == {"Deep work": 3600, "Communication": 1800}

@@ -24,7 +24,8 @@ SLOT_US = 900 * US
 UNCATEGORIZED = "Uncategorized"
 
 # The categories every agent knows (case-insensitive regular expressions on the app name or
-# the window title); the person's relabels come first. First match wins.
+# the window title), used when the workspace's policy brings no rules of its own; the
+# person's relabels come first. First match wins.
 DEFAULT_RULES: tuple[tuple[str, str, str], ...] = (
     ("Meetings", "app", r"zoom|teams|webex|jitsi|skype"),
     ("Meetings", "title", r"google meet|meet\.jit\.si|zoom meeting"),
@@ -151,11 +152,15 @@ def subtract(
 
 
 def intersect(
-    spans: Sequence[tuple[int, int]], other: Sequence[tuple[int, int]]
+    spans: Sequence[tuple[int, int]],
+    other: Sequence[tuple[int, int]],
+    starts: Sequence[int] | None = None,
 ) -> list[tuple[int, int]]:
-    """The parts of disjoint sorted ``spans`` inside disjoint sorted ``other``."""
+    """The parts of disjoint sorted ``spans`` inside disjoint sorted ``other`` (``starts``:
+    the starts of ``other``, when the caller has them already)."""
     result: list[tuple[int, int]] = []
-    starts = [o[0] for o in other]
+    if starts is None:
+        starts = [o[0] for o in other]
     for start, end in spans:
         i = max(0, bisect_right(starts, start) - 1)
         while i < len(other) and other[i][0] < end:
@@ -203,6 +208,7 @@ def pieces(
     result: list[Piece] = []
     covered: list[tuple[int, int]] = []
     reached = lo
+    states = ((False, present, [p[0] for p in present]), (True, away, [a[0] for a in away]))
     for ts, dur, app, title in sorted(windows, key=lambda w: w[0]):
         # Windows never overlap in a watcher's data; where imported data do, the first wins.
         span = [(max(ts, reached), min(ts + dur, hi))]
@@ -210,8 +216,8 @@ def pieces(
             continue
         reached = span[0][1]
         covered.extend(span)
-        for state, spans in ((False, present), (True, away)):
-            for start, end in intersect(span, spans):
+        for state, spans, starts in states:
+            for start, end in intersect(span, spans, starts):
                 for a, b in _cut(start, end):
                     result.append(Piece(a, b, app, title, state))
     for start, end in subtract(away, merge(covered)):

@@ -17,13 +17,14 @@ Tables (created on first use):
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from .activity import SLOT_US, US, Curation, Piece, Rule, SlotKey, pieces
+from .activity import DEFAULT_RULES, SLOT_US, US, Curation, Piece, Rule, SlotKey, pieces
 from .store import Store
 
 SCHEMA = """
@@ -111,7 +112,34 @@ class Local:
         return [Rule(*row) for row in rows]
 
     def curation(self) -> Curation:
-        return Curation(self.rules())
+        return Curation(self.rules(), self.workspace_rules() or DEFAULT_RULES)
+
+    def workspace_rules(self) -> list[tuple[str, str, str]]:
+        """The workspace's category rules as the last sync read them from the policy
+        (``category_rules``: [{category, field, pattern}]); empty when the server has none."""
+        text = self.get("workspace_rules")
+        return [tuple(rule) for rule in json.loads(text)] if text else []
+
+    def save_workspace_rules(self, raw: object) -> None:
+        """Keep the usable rules of a policy answer (a broken pattern is skipped)."""
+        rules: list[tuple[str, str, str]] = []
+        for item in raw if isinstance(raw, list) else []:
+            if not isinstance(item, dict):
+                continue
+            category, field, pattern = item.get("category"), item.get("field"), item.get("pattern")
+            if not (isinstance(category, str) and category.strip() and field in ("app", "title")):
+                continue
+            if not isinstance(pattern, str) or not pattern:
+                continue
+            try:
+                re.compile(pattern)
+            except re.error:
+                continue
+            rules.append((category.strip()[:100], field, pattern))
+        text = json.dumps(rules) if rules else ""
+        if text != self.get("workspace_rules"):
+            self.put(workspace_rules=text)
+            self.mark_dirty(0)  # categories may have changed anywhere
 
     def add_rule(
         self,

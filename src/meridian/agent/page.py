@@ -379,6 +379,7 @@ def render(
     )
     # Rules.
     rules = local.rules()
+    workspace = local.workspace_rules()
     items = "".join(
         f"<li>{_rule_text(rule, zone)} "
         + form(
@@ -397,9 +398,15 @@ def render(
             if items
             else "<p>No rules yet: everything is shared as the policy allows.</p>"
         )
-        + '<p class="note">Categories not set by your rules come from the agent\'s standard '
-        "rules (Coding, Writing, Meetings, Communication); anything else is Uncategorized.</p>"
-        "</section>"
+        + (
+            '<p class="note">Categories not set by your rules come from your workspace\'s '
+            f"{len(workspace)} rules (read at each sync); anything else is Uncategorized.</p>"
+            if workspace
+            else '<p class="note">Categories not set by your rules come from the agent\'s '
+            "standard rules (Coding, Writing, Meetings, Communication); anything else is "
+            "Uncategorized.</p>"
+        )
+        + "</section>"
     )
     # Sharing.
     status = local.status()

@@ -183,6 +183,7 @@ def sync(
 ) -> Report:
     """One sync up to the quarter hour before ``now`` (µs); raises SyncFailed."""
     policy = client.call("GET", "/api/v1/activity/policy")
+    local.save_workspace_rules(policy.get("category_rules"))
     apps = bool(policy.get("allow_apps")) and share_apps
     titles = apps and bool(policy.get("allow_titles")) and share_titles
     size = max(1, min(int(policy.get("max_slots_per_sync") or 5000), batch))
@@ -194,7 +195,7 @@ def sync(
     hi = floor_slot(now)
     cutoff = floor_slot(now - retention * 86400 * US) + SLOT_US
     watermark = local.get("watermark")
-    dirty = local.get("dirty_from")
+    dirty = local.get("dirty_from")  # read after the workspace's rules were saved
     first = local.first_event()
     if first is None:
         lo = hi
