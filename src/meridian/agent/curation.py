@@ -287,11 +287,20 @@ class Local:
 
     def sending(self, keys: Iterable[SlotKey]) -> None:
         """Note keys about to be sent (committed before the request leaves)."""
+        rows = list(keys)
         with self.store.lock:
-            self.store.db.executemany(
-                "INSERT OR IGNORE INTO sync_outbox (start, category, app, title) VALUES (?, ?, ?, ?)",
-                list(keys),
-            )
+            db = self.store.db
+            db.execute("BEGIN")  # one commit for the batch, not one per key
+            try:
+                db.executemany(
+                    "INSERT OR IGNORE INTO sync_outbox (start, category, app, title)"
+                    " VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     def acknowledge(self, slots: Iterable[tuple[SlotKey, tuple[int, int]]]) -> None:
         """Record what the server answered 2xx for (zero figures: the slot is gone there)."""
