@@ -326,3 +326,24 @@ def test_the_workspace_rules_come_with_the_policy_and_personal_relabels_win(loca
     del server.policy["category_rules"]  # back to the agent's standard rules
     run(local, server)
     assert server.totals() == {"Deep work": 3600, "Communication": 1800}
+
+
+def test_deleting_a_range_cuts_the_events_reaching_beyond_it(local):
+    afk_before = local.store.events("afk")
+    # 08:30 to 08:45 after BASE's hour: inside the long "not-afk" event and Code's minutes.
+    lo, hi = BASE + 30 * 60 * US, BASE + 45 * 60 * US
+    assert local.delete_events(lo, hi) == 15 + 1
+    afk_after = sorted((e.ts, e.dur) for e in local.store.events("afk"))
+    assert afk_after == [
+        (BASE, 30 * 60 * US),
+        (hi, 45 * 60 * US),
+        (BASE + 90 * 60 * US, 30 * 60 * US),
+    ]
+    assert len(afk_before) == 2
+    server = ModelServer()
+    run(local, server)
+    assert server.totals() == {"Coding": 3600 - 900, "Communication": 1800}
+    # A range cutting one Code event in two keeps both ends.
+    local.delete_events(BASE + 10 * 60 * US + 20 * US, BASE + 10 * 60 * US + 40 * US, app="Code")
+    run(local, server)
+    assert server.totals() == {"Coding": 3600 - 900 - 20, "Communication": 1800}

@@ -195,33 +195,41 @@ class Local:
     def delete_events(
         self, start: int, end: int, app: str | None = None, title: str | None = None
     ) -> int:
-        """Delete the window events overlapping [start, end) (of one app/title when given)
-        and, without an app, the AFK events too. Deleted events are gone for good."""
+        """Delete what the window events (of one app/title when given) and, without an app,
+        the AFK events recorded in [start, end), for good. An event reaching beyond the range
+        is cut at its edges (the rest stays); answers how many events were touched."""
         if not start < end:
             raise CurationError("A time range ends after it starts.")
         store = self.store
-        deleted = 0
+        touched = 0
         with store.lock:
             store.flush()
             for bucket_id, kind in self.bucket_kinds().items():
-                if kind == "afkstatus" and app is not None:
+                if kind not in ("currentwindow", "afkstatus") or (
+                    kind == "afkstatus" and app is not None
+                ):
                     continue
-                if kind not in ("currentwindow", "afkstatus"):
-                    continue
-                ids = []
                 for ev in store.events(bucket_id, start=start, end=end):
-                    if ev.dur == 0 and not start <= ev.ts < end:
+                    full = store.get_event(bucket_id, ev.id) if ev.id is not None else None
+                    if full is None or full.id is None or full.end <= start or full.ts >= end:
                         continue
-                    if app is not None and ev.data.get("app") != app:
+                    if app is not None and full.data.get("app") != app:
                         continue
-                    if title is not None and ev.data.get("title") != title:
+                    if title is not None and full.data.get("title") != title:
                         continue
-                    ids.append(ev.id)
-                for event_id in ids:
-                    if event_id is not None and store.delete_event(bucket_id, event_id):
-                        deleted += 1
+                    rest = [(full.ts, start), (end, full.end)]
+                    rest = [(a, b) for a, b in rest if a < b]
+                    if not rest:
+                        store.delete_event(bucket_id, full.id)
+                    else:
+                        rows: list[tuple[int | None, int, int, dict[str, Any]]] = [
+                            (full.id, rest[0][0], rest[0][1] - rest[0][0], full.data)
+                        ]
+                        rows += [(None, a, b - a, full.data) for a, b in rest[1:]]
+                        store.insert(bucket_id, rows)
+                    touched += 1
         self.mark_dirty(start)
-        return deleted
+        return touched
 
     # Events --------------------------------------------------------------------------------
 
