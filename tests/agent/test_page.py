@@ -63,9 +63,14 @@ def fetch(agent, method, path, form=None, host=None, origin=None):
         body = urlencode(form).encode() if form is not None else None
         conn.request(method, path, body=body, headers=headers)
         answer = conn.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read().decode()
+        status, got, text = answer.status, dict(answer.getheaders()), answer.read().decode()
     finally:
         conn.close()
+    if status == 303:  # a form done: the page it redirects to says what happened, once
+        again = fetch(agent, "GET", got["Location"])
+        assert fetch(agent, "GET", got["Location"])[2].count('role="status"') == 0
+        return again
+    return status, got, text
 
 
 def token_of(html):

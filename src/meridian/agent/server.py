@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from . import VERSION, page, query2
@@ -62,6 +62,7 @@ class Agent:
         self.zone = zone or ZoneInfo("UTC")
         self.page_token = secrets.token_urlsafe(24)
         self._local: Local | None = None
+        self.notes: dict[str, str] = {}  # what a form did, shown once after its redirect
         self.testing = testing
         self.port = port
         self.hostname = socket.gethostname()
@@ -535,7 +536,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def get_page(self, query: dict[str, str]) -> None:
         self._own_page()
-        self._page(200, query, "", "")
+        with self.agent.cache_lock:
+            message = self.agent.notes.pop(query.get("note", ""), "")
+        self._page(200, query, message, "")
 
     def get_stylesheet(self, query: dict[str, str]) -> None:
         self._send(200, STYLESHEET, {"Content-Type": "text/css", "Cache-Control": "no-cache"})
@@ -560,9 +563,16 @@ class Handler(BaseHTTPRequestHandler):
         except CurationError as exc:
             self._page(400, form, "", str(exc))
             return
-        with self.agent.cache_lock:
-            self.agent.cache.clear()
-        self._page(200, {"day": outcome.day.isoformat()}, outcome.message, "")
+        with agent.cache_lock:
+            agent.cache.clear()
+        # Post/redirect/get: reloading the page shows the day, it does not repeat the action.
+        note = secrets.token_urlsafe(8)
+        with agent.cache_lock:
+            agent.notes[note] = outcome.message
+            while len(agent.notes) > 32:
+                agent.notes.pop(next(iter(agent.notes)))
+        location = f"/?{urlencode({'day': outcome.day.isoformat(), 'note': note})}"
+        self._send(303, b"", {"Location": location, "Cache-Control": "no-store"})
 
     def get_settings(self, query: dict[str, str]) -> None:
         self._json(200, self.agent.store.settings())
