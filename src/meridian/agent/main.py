@@ -37,7 +37,10 @@ def database_path(directory: Path, *, testing: bool) -> Path:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="meridian agent",
-        description="Serve ActivityWatch's REST API (/api/0/) from a private local database.",
+        description="Serve ActivityWatch's REST API (/api/0/) and your day's page (/) from a "
+        "private local database.",
+        epilog="Curate and sync: meridian agent day | exclude | relabel | delete | rules | "
+        "login | sync | status (each with --help).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument(
