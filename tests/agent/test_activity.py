@@ -1,6 +1,7 @@
 """The day and the slots from events, against a second-by-second model; and the sync's
 bookkeeping against a model server, with syncs cut short at every possible batch."""
 
+import contextlib
 from collections import defaultdict
 
 import pytest
@@ -347,3 +348,85 @@ def test_deleting_a_range_cuts_the_events_reaching_beyond_it(local):
     local.delete_events(BASE + 10 * 60 * US + 20 * US, BASE + 10 * 60 * US + 40 * US, app="Code")
     run(local, server)
     assert server.totals() == {"Coding": 3600 - 900 - 20, "Communication": 1800}
+
+
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("exclude_app"), st.sampled_from(["Code", "Slack"])),
+        st.tuples(st.just("relabel"), st.sampled_from(["Chat", "Deep work"])),
+        st.tuples(st.just("exclude_range"), st.integers(min_value=0, max_value=110)),
+        st.tuples(st.just("delete"), st.integers(min_value=0, max_value=110)),
+        st.tuples(st.just("remove"), st.integers(min_value=0, max_value=3)),
+        st.tuples(st.just("sync"), st.integers(min_value=0, max_value=6)),
+        st.tuples(st.just("share"), st.booleans()),
+    ),
+    max_size=10,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(OPERATIONS)
+def test_after_any_curation_and_interrupted_syncs_a_clean_sync_leaves_the_server_exact(
+    tmp_path_factory, operations
+):
+    """Whatever the person did and wherever syncs were cut (before or after the server stored
+    a batch), one clean sync leaves the server holding exactly what the agent would share."""
+    store = Store(tmp_path_factory.mktemp("ops") / "a.sqlite3")
+    store.create_bucket("win", type="currentwindow", client="t", hostname="h")
+    store.insert(
+        "win",
+        [
+            (
+                None,
+                BASE + i * 300 * US,
+                300 * US,
+                {"app": ["Code", "Slack"][i % 2], "title": f"t{i % 3}"},
+            )
+            for i in range(24)
+        ],
+    )
+    local = Local(store)
+    server = ModelServer(allow_apps=True, allow_titles=True)
+    share_titles = False
+    try:
+        for op, value in operations:
+            if op == "exclude_app":
+                local.add_rule("exclude_app", pattern=value)
+            elif op == "relabel":
+                local.add_rule("relabel", field="app", pattern="slack", category=value)
+            elif op in ("exclude_range", "delete"):
+                lo = BASE + value * 60 * US
+                if op == "delete":
+                    local.delete_events(lo, lo + 7 * 60 * US)
+                else:
+                    local.add_rule("exclude_range", start=lo, end=lo + 7 * 60 * US)
+            elif op == "remove":
+                rules = local.rules()
+                if rules:
+                    local.remove_rule(rules[value % len(rules)].id)
+            elif op == "share":
+                share_titles = value
+            else:
+                server.requests = 0
+                server.fail_at, server.stored_before_failing = value or None, value % 2 == 0
+                with contextlib.suppress(SyncFailed):
+                    sync(
+                        local,
+                        server,
+                        now=NOW,
+                        share_apps=True,
+                        share_titles=share_titles,
+                        say=lambda _: None,
+                        batch=3,
+                    )
+        server.fail_at = None
+        sync(local, server, now=NOW, share_apps=True, share_titles=share_titles, say=lambda _: None)
+        wanted = slots(
+            local.pieces(BASE, NOW), local.curation(), share_apps=True, share_titles=share_titles
+        )
+        held = {k: v for k, v in server.slots.items() if v != (0, 0)}
+        assert held == {
+            (fmt_ts(k[0]).replace("+00:00", "Z"), k[1], k[2], k[3]): v for k, v in wanted.items()
+        }
+    finally:
+        store.close()
