@@ -21,8 +21,6 @@ from .activity import US, day_summary
 from .curation import CurationError, Local
 from .store import Store
 
-COMMANDS = ("day", "exclude", "relabel", "delete", "rules", "login", "sync", "status")
-
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -76,13 +74,13 @@ def _open(args: argparse.Namespace) -> Local:
 
 
 def run_command(argv: list[str]) -> int:
-    from .page import local_zone
+    from .zones import local_zone
 
     args = _parser().parse_args(argv)
     try:
         zone = local_zone(args.zone)
         local = _open(args)
-    except (CurationError, OSError) as exc:
+    except (ValueError, OSError) as exc:
         print(f"meridian agent: {exc}", file=sys.stderr)
         return 1
     try:

@@ -10,6 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
+# `meridian agent COMMAND` (commands.py); anything else serves.
+COMMANDS = ("day", "exclude", "relabel", "delete", "rules", "login", "sync", "status")
 DEFAULT_PORT = 5600
 TESTING_PORT = 5666
 
@@ -75,13 +77,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def run(argv: list[str]) -> int:
-    from .commands import COMMANDS, run_command
-
     if argv and argv[0] in COMMANDS:
+        from .commands import run_command
+
         return run_command(argv)
-    from .page import local_zone
     from .server import make_server
     from .store import Store
+    from .zones import local_zone
 
     args = parse_args(argv)
     try:

@@ -8,35 +8,16 @@ to it, and no rebound DNS name can read it).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import escape
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from .activity import US, day_summary
 from .curation import CurationError, Local
 
 TOP_TITLES = 60
-
-
-def local_zone(name: str | None = None) -> ZoneInfo:
-    """The zone named, else ``$TZ``, else the system's (/etc/localtime), else UTC."""
-    name = name or os.environ.get("TZ", "").lstrip(":") or None
-    if name is None:
-        try:
-            target = os.readlink("/etc/localtime")
-            if "zoneinfo/" in target:
-                name = target.split("zoneinfo/", 1)[1]
-        except OSError:
-            pass
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CurationError(
-            f"Unknown time zone “{name}”; use a name such as Europe/Berlin."
-        ) from None
 
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[int, int]:

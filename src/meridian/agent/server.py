@@ -17,14 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from . import VERSION, page, query2
-from .curation import CurationError, Local
+from . import VERSION, query2
 from .events import Ev, EventError, dumps, event_from_json, fmt_ts, parse_ts
 from .store import NoSuchBucket, Store
+
+if TYPE_CHECKING:
+    from .curation import Local
 
 # A POST of more events than this is refused with 413 (split it into batches).
 MAX_EVENTS = 10_000
@@ -79,6 +81,9 @@ class Agent:
 
     @property
     def local(self) -> Local:
+        # The page's modules load on its first view: an agent nobody looks at stays small.
+        from .curation import Local
+
         if self._local is None:
             self._local = Local(self.store)
         return self._local
@@ -523,6 +528,9 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(403, {"message": "Open the page at http://127.0.0.1 or localhost."})
 
     def _page(self, status: int, form: dict[str, str] | None, message: str, error: str) -> None:
+        from . import page
+        from .curation import CurationError
+
         agent = self.agent
         today = datetime.now(UTC).astimezone(agent.zone).date()
         try:
@@ -556,6 +564,9 @@ class Handler(BaseHTTPRequestHandler):
             origin and origin not in {f"http://{self.headers.get('Host')}"}
         ):
             raise HttpError(403, {"message": "This form is out of date: reload the page."})
+        from . import page
+        from .curation import CurationError
+
         agent = self.agent
         today = datetime.now(UTC).astimezone(agent.zone).date()
         try:
