@@ -3,6 +3,7 @@ bookkeeping against a model server, with syncs cut short at every possible batch
 
 import contextlib
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -217,6 +218,13 @@ def test_a_sync_sends_categories_and_a_second_sends_nothing(local):
     report = run(local, server, batch=2)
     assert server.totals() == {"Coding": 3600, "Communication": 1800}
     assert report.slots == len(server.slots) and report.batches > 1
+    assert report.lines(ZoneInfo("Asia/Kathmandu"))[:4] == [
+        f"Sent {report.slots} slots (categories) in {report.batches} batches, "
+        "2026-11-30 06:45 Asia/Kathmandu to 2026-11-30 08:45 Asia/Kathmandu:",
+        "  active 1 h 30 min, away 0 h 30 min",
+        "  Coding: 1 h 00 min",
+        "  Communication: 0 h 30 min",
+    ]
     again = run(local, server)
     assert again.slots == 0 and again.lines() == [
         "Nothing new to send: the server has everything up to now."

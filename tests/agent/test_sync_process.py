@@ -219,9 +219,10 @@ def test_an_agent_killed_after_its_first_acknowledged_batch_loses_and_doubles_no
     assert 0 < sum(first.values()) < sum(EXPECTED.values())  # cut short, part stored
     assert 40 <= acknowledged(directory) < 2 * SLOTS
 
-    code, out, err = run_sync(directory, server, token)
+    code, out, err = run_sync(directory, server, token, "--zone", "Europe/Berlin")
     assert code == 0, out + err
     assert "100%" in out and "The server took" in out
+    assert "Europe/Berlin to " in out.splitlines()[-5]  # the report's times in the person's zone
     assert server_totals(ada) == EXPECTED
     assert rollup_totals(ada) == EXPECTED
     assert ActivitySlot.objects.filter(member=ada).count() == 2 * SLOTS

@@ -229,6 +229,7 @@ def sync_once(
     batch: int = 5000,
     pause: float = 0.0,
     say: Callable[[str], None] = print,
+    zone: ZoneInfo | None = None,
 ) -> int:
     from .sync import Client, SyncFailed, sync
 
@@ -242,11 +243,12 @@ def sync_once(
             say=say,
             pause=pause,
             batch=batch,
+            zone=zone or UTC,
         )
     except SyncFailed as exc:
         print(f"meridian agent sync: {exc}", file=sys.stderr, flush=True)
         return exc.code
-    for line in report.lines():
+    for line in report.lines(zone or UTC):
         say(line)
     return 0
 
@@ -257,7 +259,7 @@ def cmd_sync(local: Local, args: argparse.Namespace, zone: ZoneInfo) -> int:
     def say(line: str) -> None:
         print(line, flush=True)
 
-    return sync_once(local, server, token, batch=args.batch, pause=args.pause, say=say)
+    return sync_once(local, server, token, batch=args.batch, pause=args.pause, say=say, zone=zone)
 
 
 def cmd_status(local: Local, args: argparse.Namespace, zone: ZoneInfo) -> int:
@@ -279,13 +281,15 @@ def cmd_status(local: Local, args: argparse.Namespace, zone: ZoneInfo) -> int:
     return 0
 
 
-def periodic_sync(store: Store, seconds: float, stop: threading.Event) -> None:
+def periodic_sync(
+    store: Store, seconds: float, stop: threading.Event, zone: ZoneInfo | None = None
+) -> None:
     """`meridian agent --sync-every MINUTES`: sync with the saved server until the agent stops."""
     local = Local(store)
     while not stop.wait(seconds):
         server, token = local.get("server"), local.get("token")
         if server and token:
-            sync_once(local, server, token, say=lambda line: print(line, flush=True))
+            sync_once(local, server, token, say=lambda line: print(line, flush=True), zone=zone)
 
 
 COMMAND_FUNCTIONS = {

@@ -129,7 +129,7 @@ def run(argv: list[str]) -> int:
         from .commands import periodic_sync
 
         threading.Thread(
-            target=periodic_sync, args=(store, args.sync_every * 60, stop), daemon=True
+            target=periodic_sync, args=(store, args.sync_every * 60, stop, zone), daemon=True
         ).start()
     stop.wait()
     server.shutdown()

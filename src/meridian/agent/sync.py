@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from .activity import SLOT_US, US, SlotKey, slots
@@ -61,15 +62,19 @@ class Report:
     last: int | None = None
     detail: str = "categories"
 
-    def lines(self) -> list[str]:
+    def lines(self, zone: tzinfo = UTC) -> list[str]:
         if not self.slots and not self.removed:
             return ["Nothing new to send: the server has everything up to now."]
-        span = f"{fmt_ts(self.first or 0)} to {fmt_ts((self.last or 0) + SLOT_US)} (UTC)"
-        out = [
-            f"Sent {self.slots} slots ({self.detail}) in {self.batches} batches, {span}:",
-            f"  active {_hm(self.active_seconds)}, away {_hm(self.afk_seconds)}",
-        ]
-        out += [f"  {name}: {_hm(s)}" for name, s in sorted(self.categories.items())]
+        out = []
+        if self.slots:
+            span = f"{moment(self.first or 0, zone)} to {moment((self.last or 0) + SLOT_US, zone)}"
+            out += [
+                f"Sent {self.slots} slots ({self.detail}) in {self.batches} batches, {span}:",
+                f"  active {_hm(self.active_seconds)}, away {_hm(self.afk_seconds)}",
+            ]
+            out += [f"  {name}: {_hm(s)}" for name, s in sorted(self.categories.items())]
+        else:
+            out.append(f"Sent no new figures ({self.batches} requests):")
         if self.kept:
             out.append(
                 f"  {self.kept} quarter hours stay as sent before: they carry app names or "
@@ -86,6 +91,11 @@ class Report:
             + "."
         )
         return out
+
+
+def moment(micros: int, zone: tzinfo) -> str:
+    """An instant as the person reads it: their wall clock, the zone named."""
+    return f"{datetime.fromtimestamp(micros / US, zone):%Y-%m-%d %H:%M} {zone}"
 
 
 def _hm(seconds: int) -> str:
@@ -180,6 +190,7 @@ def sync(
     say: Callable[[str], None] = print,
     pause: float = 0.0,
     batch: int = 5000,
+    zone: tzinfo = UTC,
 ) -> Report:
     """One sync up to the quarter hour before ``now`` (µs); raises SyncFailed."""
     policy = client.call("GET", "/api/v1/activity/policy")
@@ -208,9 +219,9 @@ def sync(
     lo = max(floor_slot(lo), cutoff, floor_slot(first or hi))
     if local.get("detail") != report.detail:
         # Sharing more or less detail than last time: every slot's key changes.
-        lo = cutoff
+        lo = max(cutoff, floor_slot(first or hi))
     lo = min(lo, hi)
-    say(f"Reading the activity from {fmt_ts(lo)} to {fmt_ts(hi)} (UTC)…")
+    say(f"Reading the activity from {moment(lo, zone)} to {moment(hi, zone)}…")
 
     wanted = slots(local.pieces(lo, hi), local.curation(), share_apps=apps, share_titles=titles)
     held = local.sent(lo, hi)
