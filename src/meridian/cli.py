@@ -173,7 +173,8 @@ COMMANDS = {
     "migrate": "apply database migrations",
     "createadmin": "create an instance admin account",
     "check": "check the configuration (add --deploy for production)",
-    "agent": "run the local ActivityWatch-compatible agent (127.0.0.1:5600)",
+    "agent": "run the local ActivityWatch-compatible agent and your day's page (127.0.0.1:5600);"
+    " agent day|exclude|relabel|delete|rules|login|sync|status",
 }
 
 

@@ -10,6 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
+# `meridian agent COMMAND` (commands.py); anything else serves.
+COMMANDS = ("day", "exclude", "relabel", "delete", "rules", "login", "sync", "status")
 DEFAULT_PORT = 5600
 TESTING_PORT = 5666
 
@@ -37,7 +39,10 @@ def database_path(directory: Path, *, testing: bool) -> Path:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="meridian agent",
-        description="Serve ActivityWatch's REST API (/api/0/) from a private local database.",
+        description="Serve ActivityWatch's REST API (/api/0/) and your day's page (/) from a "
+        "private local database.",
+        epilog="Curate and sync: meridian agent day | exclude | relabel | delete | rules | "
+        "login | sync | status (each with --help).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument(
@@ -58,14 +63,34 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--interval", type=float, default=60.0, help="seconds between copies (60)")
     parser.add_argument("--once", action="store_true", help="copy once and exit")
+    parser.add_argument(
+        "--zone", default=None, help="your time zone for the page (default: the system's)"
+    )
+    parser.add_argument(
+        "--sync-every",
+        type=float,
+        default=0,
+        metavar="MINUTES",
+        help="also sync to the server saved by `meridian agent login` every MINUTES (off)",
+    )
     return parser.parse_args(argv)
 
 
 def run(argv: list[str]) -> int:
+    if argv and argv[0] in COMMANDS:
+        from .commands import run_command
+
+        return run_command(argv)
     from .server import make_server
     from .store import Store
+    from .zones import local_zone
 
     args = parse_args(argv)
+    try:
+        zone = local_zone(args.zone)
+    except ValueError as exc:
+        print(f"meridian agent: {exc}", file=sys.stderr)
+        return 1
     port = args.port if args.port is not None else (TESTING_PORT if args.testing else DEFAULT_PORT)
     directory = (args.dir or default_dir()).expanduser()
     directory.mkdir(parents=True, exist_ok=True)
@@ -75,7 +100,7 @@ def run(argv: list[str]) -> int:
     store = Store(path)
     store.start_flusher()
     try:
-        server = make_server(store, host=args.host, port=port, testing=args.testing)
+        server = make_server(store, host=args.host, port=port, testing=args.testing, zone=zone)
     except OSError as exc:
         print(f"meridian agent: cannot listen on {args.host}:{port}: {exc}", file=sys.stderr)
         store.close()
@@ -96,9 +121,16 @@ def run(argv: list[str]) -> int:
     mode = " (testing)" if args.testing else ""
     print(
         f"meridian agent{mode} is serving ActivityWatch's API at "
-        f"http://{args.host}:{server.server_address[1]}/api/0/ (database {path})",
+        f"http://{args.host}:{server.server_address[1]}/api/0/ (database {path}); "
+        f"your day: http://{args.host}:{server.server_address[1]}/",
         flush=True,
     )
+    if args.sync_every > 0:
+        from .commands import periodic_sync
+
+        threading.Thread(
+            target=periodic_sync, args=(store, args.sync_every * 60, stop, zone), daemon=True
+        ).start()
     stop.wait()
     server.shutdown()
     server.server_close()

@@ -10,16 +10,23 @@ from __future__ import annotations
 import gc
 import json
 import re
+import secrets
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from . import VERSION, query2
 from .events import Ev, EventError, dumps, event_from_json, fmt_ts, parse_ts
 from .store import NoSuchBucket, Store
+
+if TYPE_CHECKING:
+    from .curation import Local
 
 # A POST of more events than this is refused with 413 (split it into batches).
 MAX_EVENTS = 10_000
@@ -49,8 +56,15 @@ def no_bucket(bucket_id: str) -> HttpError:
 class Agent:
     """The API's behaviour, independent of the HTTP plumbing (handlers call these)."""
 
-    def __init__(self, store: Store, *, testing: bool, port: int) -> None:
+    def __init__(
+        self, store: Store, *, testing: bool, port: int, zone: ZoneInfo | None = None
+    ) -> None:
         self.store = store
+        # The person's page (page.py): their zone, and the token its forms carry.
+        self.zone = zone or ZoneInfo("UTC")
+        self.page_token = secrets.token_urlsafe(24)
+        self._local: Local | None = None
+        self.notes: dict[str, str] = {}  # what a form did, shown once after its redirect
         self.testing = testing
         self.port = port
         self.hostname = socket.gethostname()
@@ -63,6 +77,24 @@ class Agent:
             # aw-webui's development server, which aw-server allows as well.
             "http://127.0.0.1:27180",
             "http://localhost:27180",
+        }
+
+    @property
+    def local(self) -> Local:
+        # The page's modules load on its first view: an agent nobody looks at stays small.
+        from .curation import Local
+
+        if self._local is None:
+            self._local = Local(self.store)
+        return self._local
+
+    def own_host(self, host: str | None) -> bool:
+        """Whether a request was addressed to this machine by name or address (the page
+        answers nothing else: a rebound DNS name of another site must not read it)."""
+        return (host or "") in {
+            f"127.0.0.1:{self.port}",
+            f"localhost:{self.port}",
+            f"[::1]:{self.port}",
         }
 
     def allowed_origin(self, origin: str | None) -> bool:
@@ -237,7 +269,20 @@ ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"/api/0/query/?"), "query"),
     (re.compile(r"/api/0/settings/?"), "settings"),
     (re.compile(r"/api/0/settings/(?P<key>[^/]+)/?"), "setting"),
+    # The person's own page (page.py).
+    (re.compile(r"/"), "page"),
+    (re.compile(r"/curation"), "curation"),
+    (re.compile(r"/static/agent\.css"), "stylesheet"),
 ]
+STYLESHEET = (Path(__file__).parent / "static" / "agent.css").read_bytes()
+PAGE_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make form posts say Origin: null
+    "Cache-Control": "no-store",
+}
 
 
 def _time_arg(query: dict[str, str], name: str) -> int | None:
@@ -476,6 +521,70 @@ class Handler(BaseHTTPRequestHandler):
     def post_query(self, query: dict[str, str]) -> None:
         self._send(200, self.agent.query(self._body(), query.get("name", "")))
 
+    # The person's page ----------------------------------------------------------------------
+
+    def _own_page(self) -> None:
+        if not self.agent.own_host(self.headers.get("Host")):
+            raise HttpError(403, {"message": "Open the page at http://127.0.0.1 or localhost."})
+
+    def _page(self, status: int, form: dict[str, str] | None, message: str, error: str) -> None:
+        from . import page
+        from .curation import CurationError
+
+        agent = self.agent
+        today = datetime.now(UTC).astimezone(agent.zone).date()
+        try:
+            day = page.parse_day((form or {}).get("day"), today)
+        except CurationError as exc:
+            day, error, status = today, str(exc), 400
+        html = page.render(
+            agent.local, agent.zone, day, agent.page_token, message=message, error=error
+        )
+        self._send(status, html.encode(), PAGE_HEADERS)
+
+    def get_page(self, query: dict[str, str]) -> None:
+        self._own_page()
+        with self.agent.cache_lock:
+            message = self.agent.notes.pop(query.get("note", ""), "")
+        self._page(200, query, message, "")
+
+    def get_stylesheet(self, query: dict[str, str]) -> None:
+        self._send(200, STYLESHEET, {"Content-Type": "text/css", "Cache-Control": "no-cache"})
+
+    def post_curation(self, query: dict[str, str]) -> None:
+        self._own_page()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > 64 * 1024:
+            self.close_connection = True
+            raise HttpError(413, {"message": "A form is at most 64 KiB."})
+        raw = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        origin = self.headers.get("Origin")
+        if not secrets.compare_digest(form.get("token", ""), self.agent.page_token) or (
+            origin and origin not in {f"http://{self.headers.get('Host')}"}
+        ):
+            raise HttpError(403, {"message": "This form is out of date: reload the page."})
+        from . import page
+        from .curation import CurationError
+
+        agent = self.agent
+        today = datetime.now(UTC).astimezone(agent.zone).date()
+        try:
+            outcome = page.apply(agent.local, agent.zone, form, today)
+        except CurationError as exc:
+            self._page(400, form, "", str(exc))
+            return
+        with agent.cache_lock:
+            agent.cache.clear()
+        # Post/redirect/get: reloading the page shows the day, it does not repeat the action.
+        note = secrets.token_urlsafe(8)
+        with agent.cache_lock:
+            agent.notes[note] = outcome.message
+            while len(agent.notes) > 32:
+                agent.notes.pop(next(iter(agent.notes)))
+        location = f"/?{urlencode({'day': outcome.day.isoformat(), 'note': note})}"
+        self._send(303, b"", {"Location": location, "Cache-Control": "no-store"})
+
     def get_settings(self, query: dict[str, str]) -> None:
         self._json(200, self.agent.store.settings())
 
@@ -507,8 +616,10 @@ class Server(ThreadingHTTPServer):
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def make_server(store: Store, *, host: str, port: int, testing: bool) -> Server:
-    agent = Agent(store, testing=testing, port=port)
+def make_server(
+    store: Store, *, host: str, port: int, testing: bool, zone: ZoneInfo | None = None
+) -> Server:
+    agent = Agent(store, testing=testing, port=port, zone=zone)
     handler = type("AgentHandler", (Handler,), {"agent": agent})
     return Server((host, port), handler)
 
