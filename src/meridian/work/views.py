@@ -49,7 +49,7 @@ from meridian.work.selectors_views import (
     board_for,
     filter_choices_for,
     mark_blocked,
-    my_work_for,
+    my_work_rows,
     project_list_for,
     project_tasks_for,
     saved_filters_for,
@@ -117,18 +117,20 @@ def _zone(request: WorkspaceRequest) -> str:
 def my_work(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """My open tasks, by my own deadlines: overdue first, then due soonest, then undated."""
     viewer = request.membership
-    tasks = list(my_work_for(viewer=viewer)[: MY_WORK_SHOWN + 1])
-    more = len(tasks) > MY_WORK_SHOWN
-    tasks = tasks[:MY_WORK_SHOWN]
-    mark_blocked(tasks)
+    rows = my_work_rows(viewer=viewer, limit=MY_WORK_SHOWN + 1)
+    more = len(rows) > MY_WORK_SHOWN
+    rows = rows[:MY_WORK_SHOWN]
     now = timezone.now()
     week = week_of(viewer.profile.time_zone, viewer.profile.working_hours or {})
-    for t in tasks:
-        t.status_label = (t.project.status(t.status) or {}).get("label", t.status)  # type: ignore[attr-defined]
-        t.working_left = _working_left(week, now, t.due_by)  # type: ignore[attr-defined]
-    overdue = [t for t in tasks if t.due_by is not None and t.due_by < now]
-    dated = [t for t in tasks if t.due_by is not None and t.due_by >= now]
-    undated = [t for t in tasks if t.due_by is None]
+    # Deadlines are often shared (end of a day, of a sprint): each is worked out once.
+    left: dict[datetime | None, str] = {}
+    for row in rows:
+        if row.due_by not in left:
+            left[row.due_by] = _working_left(week, now, row.due_by)
+        row.working_left = left[row.due_by]
+    overdue = [r for r in rows if r.due_by is not None and r.due_by < now]
+    dated = [r for r in rows if r.due_by is not None and r.due_by >= now]
+    undated = [r for r in rows if r.due_by is None]
     context = {
         "now": now,
         "more": more,
