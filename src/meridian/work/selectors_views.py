@@ -222,12 +222,15 @@ class Board:
     project: Project
     columns: list[Column]
     total: int
+    shown: int = 0  # how many cards an open column shows at most
 
 
 # A done column keeps growing: the board shows its most recent cards, the list has the rest.
 DONE_SHOWN = 25
-# Any column shows its first cards; a column longer than this is read in the task list.
+# Any column shows its first cards; "Show more" asks for COLUMN_SHOWN more at a time, up to
+# COLUMN_MOST; the task list has every card.
 COLUMN_SHOWN = 50
+COLUMN_MOST = 500
 CARD_FIELDS = (
     "id",
     "title",
@@ -318,11 +321,11 @@ def _first_per_status(
     return list(compiler.results_iter(results=[rows], tuple_expected=True))
 
 
-def board_for(*, viewer: Membership, project: Project) -> Board:
+def board_for(*, viewer: Membership, project: Project, shown: int | None = None) -> Board:
     """The project's cards per workflow status in board order, blocked ones with their blockers.
 
     Four queries whatever the size: the cards counted per status, each open column's first
-    COLUMN_SHOWN cards (with owners' names), each done status's DONE_SHOWN most recent cards,
+    ``shown`` (COLUMN_SHOWN) cards (with owners' names), each done status's DONE_SHOWN most recent cards,
     and the open blockers of the cards shown. Cards are plain values (thousands of model objects would cost most of
     the page); a card shows title, owner, due and blockers, the task page the rest.
     """
@@ -341,7 +344,7 @@ def board_for(*, viewer: Membership, project: Project) -> Board:
     orphan_keys = [k for k in counts if k not in by_key]
     fields = (*CARD_FIELDS, "position")
     open_rows = _first_per_status(
-        cards, open_keys + orphan_keys, ("position", "id"), COLUMN_SHOWN, fields
+        cards, open_keys + orphan_keys, ("position", "id"), shown or COLUMN_SHOWN, fields
     )
     # In board order: by place, then by id (the columns' parts come one after the other).
     open_cards = _cards(row[:-1] for row in sorted(open_rows, key=lambda r: (r[-1], r[0])))
@@ -376,7 +379,7 @@ def board_for(*, viewer: Membership, project: Project) -> Board:
         for card in column.cards:
             card.blockers = blockers.get(card.pk, [])
     total = sum(counts.values())
-    return Board(project=project, columns=columns, total=total)
+    return Board(project=project, columns=columns, total=total, shown=shown or COLUMN_SHOWN)
 
 
 # --- My work and waiting on others -------------------------------------------------------------

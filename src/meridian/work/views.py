@@ -24,6 +24,7 @@ from meridian.core.errors import MeridianError, NotFound, ValidationFailed
 from meridian.core.forms import add_service_errors
 from meridian.core.submission import once_per_submission, saved, submitted
 from meridian.core.workingtime import WorkingHoursError, working_time_between
+from meridian.work import selectors_views as board_limits
 from meridian.work import services
 from meridian.work.access import project_get_for, saved_filter_get_for, task_get_for
 from meridian.work.forms import (
@@ -714,14 +715,30 @@ def project_board(request: WorkspaceRequest, workspace: str, project_id: int) ->
     """The project's tasks as cards in one column per workflow status, movable by drag and drop,
     by keyboard, or by a plain form per card."""
     project = project_get_for(request.membership, project_id)
-    board = board_for(viewer=request.membership, project=project)
+    shown = _cards_shown(request.GET.get("cards", ""))
+    board = board_for(viewer=request.membership, project=project, shown=shown)
+    more = min(board.shown + board_limits.COLUMN_SHOWN, board_limits.COLUMN_MOST)
     context = {
         "project": project,
         "board": board,
+        "more": more if more > board.shown else None,
         "can_write": request.membership.has_role(Role.MEMBER),
         "now": timezone.now(),
     }
     return render(request, "work/board.html", context)
+
+
+def _cards_shown(value: str) -> int | None:
+    """The ``cards`` of a board address: how many cards an open column shows ("Show more");
+    None for the board's own number."""
+    if not value:
+        return None
+    least, most = board_limits.COLUMN_SHOWN, board_limits.COLUMN_MOST
+    if not value.isdigit() or not least <= int(value) <= most:
+        raise ValidationFailed(
+            f"cards: a whole number from {least} to {most} (cards shown per column)."
+        )
+    return int(value)
 
 
 def _wants_json(request: WorkspaceRequest) -> bool:

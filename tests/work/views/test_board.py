@@ -294,3 +294,34 @@ def test_cards_of_a_status_dropped_from_the_workflow_show_in_the_first_column(cl
     first = body[: body.index('<span class="column-label">Doing</span>')]
     assert f'id="card-{stray.pk}"' in first and f'id="card-{kept.pk}"' in first
     assert '<span class="muted small column-count">2</span>' in first
+
+
+def test_show_more_reads_the_next_cards_of_every_open_column(client, monkeypatch, ana, site):
+    monkeypatch.setattr("meridian.work.selectors_views.COLUMN_SHOWN", 2)
+    made = [task(ana, site, f"Card {n}") for n in range(5)]
+    client.force_login(ana.user)
+    board = url("project_board", ana.workspace, project_id=site.pk)
+    body = client.get(board).content.decode()
+    assert f'id="card-{made[2].pk}"' not in body
+    assert (
+        '<a class="column-more" href="?cards=4#col-1">Show more'
+        '<span class="visually-hidden"> To do cards</span></a>'
+    ) in body
+    assert body.count('class="column-more"') == 1  # only the column with hidden cards
+    more = client.get(board + "?cards=4").content.decode()
+    assert [f'id="card-{t.pk}"' in more for t in made] == [True, True, True, True, False]
+    assert '<span class="muted small column-count">5</span>' in more
+    assert 'href="?cards=6#col-1"' in more
+    everything = client.get(board + "?cards=6").content.decode()
+    assert all(f'id="card-{t.pk}"' in everything for t in made)
+    assert 'class="column-more"' not in everything
+
+
+@pytest.mark.parametrize("cards", ["abc", "1", "-5", "100000", "4.5"])
+def test_show_more_refuses_a_number_of_cards_out_of_range(client, monkeypatch, ana, site, cards):
+    monkeypatch.setattr("meridian.work.selectors_views.COLUMN_SHOWN", 2)
+    client.force_login(ana.user)
+    board = url("project_board", ana.workspace, project_id=site.pk)
+    response = client.get(board, {"cards": cards})
+    assert response.status_code == 422
+    assert "cards: a whole number from 2 to 500" in response.content.decode()
