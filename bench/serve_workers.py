@@ -30,8 +30,15 @@ PATH = "/accounts/login/"
 CLIENT_THREADS = 64
 
 
-def offered_load(port: int, rate: float, seconds: float) -> tuple[list[float], int]:
-    """Latencies (s) of ``rate × seconds`` requests sent on schedule, and the failures."""
+def offered_load(
+    port: int,
+    rate: float,
+    seconds: float,
+    path: str = PATH,
+    headers: dict[str, str] | None = None,
+) -> tuple[list[float], int]:
+    """Latencies (s) of ``rate × seconds`` GETs of ``path`` sent on schedule, and the failures
+    (any answer but 200)."""
     due: queue.Queue[float | None] = queue.Queue()
     latencies: list[float] = []
     failures = [0]
@@ -44,7 +51,7 @@ def offered_load(port: int, rate: float, seconds: float) -> tuple[list[float], i
             if pause > 0:
                 time.sleep(pause)
             try:
-                conn.request("GET", PATH)
+                conn.request("GET", path, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 ok = response.status == 200

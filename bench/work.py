@@ -22,6 +22,12 @@ through the ``task`` handover kind (median and p95), and the 1,000 tasks are han
 four people through the handovers service (``handover_bulk_start`` and the background run,
 timed together, with their queries).
 
+With ``--rate R`` (requests per second), the board and "my work" are then also loaded at a
+fixed offered rate against a real server process (``meridian serve`` on the same database, one
+web process per core, as bench/serve_workers.py does it: open loop, each latency counted from
+when its request was due, ``--rate-seconds`` of it after 3 s of warm-up), signed in by a session
+cookie; p50, p90, p99 and the worst are printed (no target of their own: a figure to compare).
+
 Targets (issue 10): board p95 ≤ 30 ms; "my work" p95 ≤ 15 ms; packet p95 ≤ 30 ms; bulk
 handover of 1,000 tasks ≤ 5 s. Exit code 0 when met, 1 when not. Results go to
 bench/results/work-<engine>.json.
@@ -249,6 +255,77 @@ def bulk(built: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+OFFERED_ROWS = ("board", "my work")
+
+
+def offered_rows(
+    spec: list[tuple[str, str, str]],
+    built: dict[str, Any],
+    data_dir: Path,
+    database_url: str,
+    rate: float,
+    seconds: float,
+) -> list[dict[str, Any]]:
+    """The board and "my work" at ``rate`` requests a second against a real server process
+    on the bench database, signed in as the viewer (a session made here, sent as a cookie)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from bench.run import free_port, server_env, start_server, stop_server, wait_until_up
+    from bench.serve_workers import offered_load, percentile
+
+    user = built["viewer"].user
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
+    port = free_port()
+    log = data_dir / "serve.log"
+    server = start_server(port, server_env(data_dir, database_url), log, None, None)
+    results = []
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", server, log, timeout=300)
+        for name, _, path in spec:
+            if name not in OFFERED_ROWS:
+                continue
+            offered_load(port, rate, 3, path, headers)  # warm-up
+            started = time.monotonic()
+            latencies, failed = offered_load(port, rate, seconds, path, headers)
+            wall = time.monotonic() - started
+            ms = [v * 1000 for v in latencies]
+            results.append(
+                {
+                    "request": name,
+                    "offered_per_s": rate,
+                    "answered_per_s": round(len(ms) / wall, 1),
+                    "p50_ms": round(percentile(ms, 0.5), 1),
+                    "p90_ms": round(percentile(ms, 0.9), 1),
+                    "p99_ms": round(percentile(ms, 0.99), 1),
+                    "max_ms": round(max(ms, default=0), 1),
+                    "failed": failed,
+                }
+            )
+    finally:
+        stop_server(server)
+    return results
+
+
+def offered_table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| request | offered req/s | answered req/s | p50 ms | p90 ms | p99 ms | max ms | failed |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['request']} | {r['offered_per_s']:g} | {r['answered_per_s']} | {r['p50_ms']} "
+            f"| {r['p90_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['failed']} |"
+        )
+    return "\n".join(lines)
+
+
 def table(rows: list[Row]) -> str:
     lines = [
         "| request | queries | kB | median ms | p95 ms | CPU median / p95 ms | target | |",
@@ -303,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=100, help="measured requests per URL")
     parser.add_argument("--warmup", type=int, default=10, help="uncounted requests per URL first")
     parser.add_argument("--profile", metavar="ROW", help="cProfile one row ('packet' too)")
+    parser.add_argument("--rate", type=float, default=0, help="offered req/s against a server")
+    parser.add_argument("--rate-seconds", type=float, default=15, help="seconds of that load")
     args = parser.parse_args(argv)
     if args.requests < 20 or args.warmup < 1:
         parser.error("--requests must be at least 20 (for a p95) and --warmup at least 1")
@@ -342,6 +421,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     packet_times = packet(built, args.requests)
     bulk_result = bulk(built)
+    offered = (
+        offered_rows(spec, built, data_dir, args.database_url, args.rate, args.rate_seconds)
+        if args.rate
+        else []
+    )
     load_end = os.getloadavg()
 
     print()
@@ -383,6 +467,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     for label, figure, unit, ok in verdicts:
         print(f"{'PASS' if ok else 'FAIL'}  {label}: {figure:.2f} {unit}")
+    if offered:
+        print(f"\nAt a fixed offered rate against `meridian serve` ({args.rate_seconds:g} s):\n")
+        print(offered_table(offered))
 
     from django.db import connection
 
@@ -406,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rows": [asdict(r) for r in rows],
                 "packet": packet_times,
                 "bulk": bulk_result,
+                "offered": offered,
             },
             indent=2,
         )

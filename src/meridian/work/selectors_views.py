@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from meridian.core.moments import in_zone
 from meridian.work.models import (
+    DEFAULT_WORKFLOW,
     Dependency,
     DueKind,
     Project,
@@ -220,12 +222,15 @@ class Board:
     project: Project
     columns: list[Column]
     total: int
+    shown: int = 0  # how many cards an open column shows at most
 
 
 # A done column keeps growing: the board shows its most recent cards, the list has the rest.
 DONE_SHOWN = 25
-# Any column shows its first cards; a column longer than this is read in the task list.
+# Any column shows its first cards; "Show more" asks for COLUMN_SHOWN more at a time, up to
+# COLUMN_MOST; the task list has every card.
 COLUMN_SHOWN = 50
+COLUMN_MOST = 500
 CARD_FIELDS = (
     "id",
     "title",
@@ -239,13 +244,16 @@ CARD_FIELDS = (
 )
 
 
-def _blockers_of(project: Project) -> dict[int, list[Blocker]]:
-    """The open blockers of the project's open tasks, with their owners' names (one query; a
-    join on the project, not a list of thousands of card ids)."""
+def _blockers_of(project: Project, card_ids: list[int]) -> dict[int, list[Blocker]]:
+    """The open blockers of the shown open cards, with their owners' names (one query; the
+    board shows at most COLUMN_SHOWN cards a column, so the list of ids stays short)."""
     blockers: dict[int, list[Blocker]] = defaultdict(list)
     rows = (
         Dependency.objects.filter(
-            blocked__project=project, blocked__is_done=False, blocker__is_done=False
+            blocked_id__in=card_ids,
+            blocked__project=project,
+            blocked__is_done=False,
+            blocker__is_done=False,
         )
         .order_by("blocker__title", "blocker_id")
         .values_list(
@@ -274,87 +282,147 @@ def _cards(rows: Iterable[tuple[Any, ...]]) -> list[Card]:
     ]
 
 
-def board_for(*, viewer: Membership, project: Project) -> Board:
+def _first_per_status(
+    cards: QuerySet[Task],
+    keys: list[str],
+    order: tuple[Any, ...],
+    limit: int,
+    fields: tuple[str, ...],
+) -> list[tuple[Any, ...]]:
+    """The first ``limit`` rows of each status in ``keys`` by ``order``, in one query.
+
+    Each status is its own ``ORDER BY … LIMIT`` (a walk of the ``(project, status, position)``
+    index), glued with ``UNION ALL``. A row number per status over a window read and numbered
+    every task of the project first: 6–13 ms for a 2,000-task board against under 1 ms. Django
+    refuses sliced querysets in ``union()`` on SQLite, so the compiled parts are joined here;
+    the part's compiler converts the rows (dates, booleans) as the ORM would.
+    """
+    if not keys or limit <= 0:
+        return []
+    # One part compiled once, for a stand-in status; each status reuses its SQL.
+    stand_in = "\x00status"
+    part = cards.filter(status=stand_in).order_by(*order).values_list(*fields)[:limit]
+    compiler = part.query.get_compiler(using=part.db)
+    try:
+        sql, part_params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    if part_params.count(stand_in) != 1:  # the status must be the one varying parameter
+        raise RuntimeError("The board's column query did not compile as expected.")
+    params = [key if p == stand_in else p for key in keys for p in part_params]
+    # The SQL is the ORM's own compilation; every value stays a parameter.
+    union = " UNION ALL ".join(
+        f"SELECT * FROM ({sql}) AS s{i}"  # noqa: S608
+        for i in range(len(keys))
+    )
+    with connections[part.db].cursor() as cursor:
+        cursor.execute(union, params)
+        rows = cursor.fetchall()
+    return list(compiler.results_iter(results=[rows], tuple_expected=True))
+
+
+def board_for(*, viewer: Membership, project: Project, shown: int | None = None) -> Board:
     """The project's cards per workflow status in board order, blocked ones with their blockers.
 
-    Four queries whatever the size: each open column's first COLUMN_SHOWN cards (a row number
-    per status, with owners' names), the cards counted per status, each done status's
-    DONE_SHOWN most recent cards, and the open blockers. Cards are plain values (thousands of
-    model objects would cost most of the page); a card shows title, owner, due and blockers,
-    the task page the rest.
+    Four queries whatever the size: the cards counted per status, each open column's first
+    ``shown`` (COLUMN_SHOWN) cards (with owners' names), each done status's DONE_SHOWN most recent cards,
+    and the open blockers of the cards shown. Cards are plain values (thousands of model objects would cost most of
+    the page); a card shows title, owner, due and blockers, the task page the rest.
     """
     columns = [Column(status=status) for status in project.statuses()]
     by_key = {column.status["key"]: column for column in columns}
     done_keys = [c.status["key"] for c in columns if c.status.get("category") == "done"]
+    open_keys = [c.status["key"] for c in columns if c.status.get("category") != "done"]
     cards = Task.objects.filter(workspace_id=viewer.workspace_id, project=project)
-    # Only each column's first cards are read: a row number per status, in board order.
-    open_cards = _cards(
-        cards.exclude(status__in=done_keys)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=[F("status")], order_by=[F("position"), F("id")])
-        )
-        .filter(rank__lte=COLUMN_SHOWN)
-        .order_by("position", "id")
-        .values_list(*CARD_FIELDS)
-    )
     counts = dict(
         Task.objects.filter(project=project)
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
-    done_cards: list[Card] = []
-    if done_keys:
-        recent = (
-            cards.filter(status__in=done_keys)
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=[F("status")],
-                    order_by=[F("completed_at").desc(nulls_last=True), F("id").desc()],
-                )
-            )
-            .filter(rank__lte=DONE_SHOWN)
-            .values_list(*CARD_FIELDS, "position")
-        )
-        done_cards = _cards(row[:-1] for row in sorted(recent, key=lambda r: (r[-1], r[0])))
+    # Cards of a status dropped from the workflow are shown in the first column.
+    orphan_keys = [k for k in counts if k not in by_key]
+    fields = (*CARD_FIELDS, "position")
+    open_rows = _first_per_status(
+        cards, open_keys + orphan_keys, ("position", "id"), shown or COLUMN_SHOWN, fields
+    )
+    # In board order: by place, then by id (the columns' parts come one after the other).
+    open_cards = _cards(row[:-1] for row in sorted(open_rows, key=lambda r: (r[-1], r[0])))
+    recent = _first_per_status(
+        cards,
+        done_keys,
+        (F("completed_at").desc(nulls_last=True), F("id").desc()),
+        DONE_SHOWN,
+        fields,
+    )
+    done_cards = _cards(row[:-1] for row in sorted(recent, key=lambda r: (r[-1], r[0])))
     orphans: list[Card] = []
     for card in open_cards + done_cards:
         column = by_key.get(card.status)
         if column is None:
-            orphans.append(card)  # a status dropped from the workflow: shown in the first column
+            orphans.append(card)
             continue
         column.cards.append(card)
     if orphans and columns:
         columns[0].cards[:0] = orphans
     for column in columns:
         column.hidden = max(counts.get(column.status["key"], 0) - len(column.cards), 0)
-    blockers = _blockers_of(project)
+    if orphans and columns:
+        columns[0].hidden = max(
+            sum(counts.get(k, 0) for k in orphan_keys)
+            + counts.get(columns[0].status["key"], 0)
+            - len(columns[0].cards),
+            0,
+        )
+    blockers = _blockers_of(project, [card.pk for card in open_cards])
     for column in columns:
         for card in column.cards:
             card.blockers = blockers.get(card.pk, [])
     total = sum(counts.values())
-    return Board(project=project, columns=columns, total=total)
+    return Board(project=project, columns=columns, total=total, shown=shown or COLUMN_SHOWN)
 
 
 # --- My work and waiting on others -------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class WorkRow:
+    """A row of "my work": plain values, no model objects."""
+
+    pk: int
+    title: str
+    due_by: datetime | None
+    project_name: str
+    status_label: str
+    blocked: bool = False
+    working_left: str = ""
+
+
 def my_work_for(*, viewer: Membership) -> QuerySet[Task]:
     """The viewer's open tasks by their own deadline: overdue first, undated last."""
-    return (
-        Task.objects.filter(workspace_id=viewer.workspace_id, owner=viewer, is_done=False)
-        .select_related("project")
-        # A row shows title, project, status and due: not the Markdown nor the checklist.
-        .defer(
-            "description",
-            "description_html",
-            "criteria",
-            "project__description",
-            "project__description_html",
-        )
-        .order_by(F("due_by").asc(nulls_last=True), "position", "id")
-    )
+    return Task.objects.filter(
+        workspace_id=viewer.workspace_id, owner=viewer, is_done=False
+    ).order_by(F("due_by").asc(nulls_last=True), "position", "id")
+
+
+def my_work_rows(*, viewer: Membership, limit: int) -> list[WorkRow]:
+    """The first ``limit`` rows of :func:`my_work_for` as plain values, blocked ones marked
+    (two queries). A row shows title, project, status and due: only those columns are read."""
+    rows = my_work_for(viewer=viewer).values_list(
+        "id", "title", "status", "due_by", "project_id", "project__name", "project__workflow"
+    )[:limit]
+    labels: dict[tuple[int, str], str] = {}
+    shown: list[WorkRow] = []
+    for pk, title, status, due_by, project_id, project_name, workflow in rows:
+        label = labels.get((project_id, status))
+        if label is None:
+            found = next((s for s in workflow or DEFAULT_WORKFLOW if s["key"] == status), None)
+            label = labels[(project_id, status)] = (found or {}).get("label", status)
+        shown.append(WorkRow(pk, title, due_by, project_name, label))
+    blocked = blocked_ids(row.pk for row in shown)
+    for row in shown:
+        row.blocked = row.pk in blocked
+    return shown
 
 
 @dataclass

@@ -24,6 +24,7 @@ from meridian.core.errors import MeridianError, NotFound, ValidationFailed
 from meridian.core.forms import add_service_errors
 from meridian.core.submission import once_per_submission, saved, submitted
 from meridian.core.workingtime import WorkingHoursError, working_time_between
+from meridian.work import selectors_views as board_limits
 from meridian.work import services
 from meridian.work.access import project_get_for, saved_filter_get_for, task_get_for
 from meridian.work.forms import (
@@ -49,7 +50,7 @@ from meridian.work.selectors_views import (
     board_for,
     filter_choices_for,
     mark_blocked,
-    my_work_for,
+    my_work_rows,
     project_list_for,
     project_tasks_for,
     saved_filters_for,
@@ -117,18 +118,20 @@ def _zone(request: WorkspaceRequest) -> str:
 def my_work(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """My open tasks, by my own deadlines: overdue first, then due soonest, then undated."""
     viewer = request.membership
-    tasks = list(my_work_for(viewer=viewer)[: MY_WORK_SHOWN + 1])
-    more = len(tasks) > MY_WORK_SHOWN
-    tasks = tasks[:MY_WORK_SHOWN]
-    mark_blocked(tasks)
+    rows = my_work_rows(viewer=viewer, limit=MY_WORK_SHOWN + 1)
+    more = len(rows) > MY_WORK_SHOWN
+    rows = rows[:MY_WORK_SHOWN]
     now = timezone.now()
     week = week_of(viewer.profile.time_zone, viewer.profile.working_hours or {})
-    for t in tasks:
-        t.status_label = (t.project.status(t.status) or {}).get("label", t.status)  # type: ignore[attr-defined]
-        t.working_left = _working_left(week, now, t.due_by)  # type: ignore[attr-defined]
-    overdue = [t for t in tasks if t.due_by is not None and t.due_by < now]
-    dated = [t for t in tasks if t.due_by is not None and t.due_by >= now]
-    undated = [t for t in tasks if t.due_by is None]
+    # Deadlines are often shared (end of a day, of a sprint): each is worked out once.
+    left: dict[datetime | None, str] = {}
+    for row in rows:
+        if row.due_by not in left:
+            left[row.due_by] = _working_left(week, now, row.due_by)
+        row.working_left = left[row.due_by]
+    overdue = [r for r in rows if r.due_by is not None and r.due_by < now]
+    dated = [r for r in rows if r.due_by is not None and r.due_by >= now]
+    undated = [r for r in rows if r.due_by is None]
     context = {
         "now": now,
         "more": more,
@@ -712,14 +715,30 @@ def project_board(request: WorkspaceRequest, workspace: str, project_id: int) ->
     """The project's tasks as cards in one column per workflow status, movable by drag and drop,
     by keyboard, or by a plain form per card."""
     project = project_get_for(request.membership, project_id)
-    board = board_for(viewer=request.membership, project=project)
+    shown = _cards_shown(request.GET.get("cards", ""))
+    board = board_for(viewer=request.membership, project=project, shown=shown)
+    more = min(board.shown + board_limits.COLUMN_SHOWN, board_limits.COLUMN_MOST)
     context = {
         "project": project,
         "board": board,
+        "more": more if more > board.shown else None,
         "can_write": request.membership.has_role(Role.MEMBER),
         "now": timezone.now(),
     }
     return render(request, "work/board.html", context)
+
+
+def _cards_shown(value: str) -> int | None:
+    """The ``cards`` of a board address: how many cards an open column shows ("Show more");
+    None for the board's own number."""
+    if not value:
+        return None
+    least, most = board_limits.COLUMN_SHOWN, board_limits.COLUMN_MOST
+    if not value.isdigit() or not least <= int(value) <= most:
+        raise ValidationFailed(
+            f"cards: a whole number from {least} to {most} (cards shown per column)."
+        )
+    return int(value)
 
 
 def _wants_json(request: WorkspaceRequest) -> bool:

@@ -254,3 +254,74 @@ def test_a_move_is_in_the_audit_log(ana, site, cards):
     task_move(actor=ana, task=cards[0], version=1, status="doing")
     entry = AuditEntry.objects.filter(action="work.task_move").get()
     assert entry.data == {"from": "todo", "to": "doing"}
+
+
+def test_each_column_shows_its_first_cards_in_board_order_and_done_ones_newest_first(
+    client, monkeypatch, ana, site
+):
+    monkeypatch.setattr("meridian.work.selectors_views.COLUMN_SHOWN", 2)
+    monkeypatch.setattr("meridian.work.selectors_views.DONE_SHOWN", 2)
+    todo = [task(ana, site, f"Todo {n}") for n in range(3)]
+    doing = [task(ana, site, f"Doing {n}") for n in range(3)]
+    above = None
+    for t in doing:  # each one moved above the one before
+        task_move(actor=ana, task=t, version=t.version, status="doing", after_id=above)
+        above = t.pk
+    done = [task(ana, site, f"Done {n}") for n in range(3)]
+    for t in done:
+        task_move(actor=ana, task=t, version=t.version, status="done")
+    client.force_login(ana.user)
+    body = client.get(url("project_board", ana.workspace, project_id=site.pk)).content.decode()
+
+    def shown(cards: list[Task]) -> list[int]:
+        return [t.pk for t in cards if f'id="card-{t.pk}"' in body]
+
+    assert shown(todo) == [todo[0].pk, todo[1].pk]
+    # The last one moved leads its column.
+    assert shown(doing) == [doing[1].pk, doing[2].pk]
+    assert body.index(f'id="card-{doing[2].pk}"') < body.index(f'id="card-{doing[1].pk}"')
+    # The done column shows its most recently finished cards.
+    assert shown(done) == [done[1].pk, done[2].pk]
+    assert body.count('<span class="muted small column-count">3</span>') == 3
+
+
+def test_cards_of_a_status_dropped_from_the_workflow_show_in_the_first_column(client, ana, site):
+    kept = task(ana, site, "Kept")
+    stray = task(ana, site, "Stray")
+    Task.objects.filter(pk=stray.pk).update(status="parked")
+    client.force_login(ana.user)
+    body = client.get(url("project_board", ana.workspace, project_id=site.pk)).content.decode()
+    first = body[: body.index('<span class="column-label">Doing</span>')]
+    assert f'id="card-{stray.pk}"' in first and f'id="card-{kept.pk}"' in first
+    assert '<span class="muted small column-count">2</span>' in first
+
+
+def test_show_more_reads_the_next_cards_of_every_open_column(client, monkeypatch, ana, site):
+    monkeypatch.setattr("meridian.work.selectors_views.COLUMN_SHOWN", 2)
+    made = [task(ana, site, f"Card {n}") for n in range(5)]
+    client.force_login(ana.user)
+    board = url("project_board", ana.workspace, project_id=site.pk)
+    body = client.get(board).content.decode()
+    assert f'id="card-{made[2].pk}"' not in body
+    assert (
+        '<a class="column-more" href="?cards=4#col-1">Show more'
+        '<span class="visually-hidden"> To do cards</span></a>'
+    ) in body
+    assert body.count('class="column-more"') == 1  # only the column with hidden cards
+    more = client.get(board + "?cards=4").content.decode()
+    assert [f'id="card-{t.pk}"' in more for t in made] == [True, True, True, True, False]
+    assert '<span class="muted small column-count">5</span>' in more
+    assert 'href="?cards=6#col-1"' in more
+    everything = client.get(board + "?cards=6").content.decode()
+    assert all(f'id="card-{t.pk}"' in everything for t in made)
+    assert 'class="column-more"' not in everything
+
+
+@pytest.mark.parametrize("cards", ["abc", "1", "-5", "100000", "4.5"])
+def test_show_more_refuses_a_number_of_cards_out_of_range(client, monkeypatch, ana, site, cards):
+    monkeypatch.setattr("meridian.work.selectors_views.COLUMN_SHOWN", 2)
+    client.force_login(ana.user)
+    board = url("project_board", ana.workspace, project_id=site.pk)
+    response = client.get(board, {"cards": cards})
+    assert response.status_code == 422
+    assert "cards: a whole number from 2 to 500" in response.content.decode()

@@ -223,3 +223,17 @@ def test_waiting_query_count_is_the_same_for_few_and_many(client, ana, ben, site
         dependency_add(actor=ana, blocker=task(ana, site, f"X{n}", owner=ben), blocked=mine)
         comment_add(actor=ana, task=mine, body=f"Q{n}?", is_question=True)
     assert queries(client, address) == one
+
+
+def test_my_work_rows_escape_titles_and_name_project_status_and_blockers(client, ana, site):
+    blocker = task(ana, site, "Blocker", owner=ana)
+    waiting = task(ana, site, "<script>alert(1)</script>", owner=ana)
+    dependency_add(actor=ana, blocker=blocker, blocked=waiting)
+    client.force_login(ana.user)
+    body = client.get(url("work_my", ana.workspace)).content.decode()
+    assert "<script>alert(1)" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert (
+        f'<span class="block small">{site.name} · To do · '
+        '<span class="badge state-blocked">Blocked</span></span>'
+    ) in body
+    assert f'<span class="block small">{site.name} · To do</span>' in body
