@@ -11,7 +11,8 @@ whose name must contain "bench"), one workspace with ``--members`` members in on
   15-minute slots over five categories), through the real API (Django's test client in this
   process: authentication by bearer token, JSON parsing, validation of every slot, the bulk
   upsert and the rollup update; no network), then the same slots again (every one a replace).
-  Figure: slots per second over all requests. Target ≥ 50,000 slots/s.
+  Figure: slots per second over all requests (wall clock, and per second of this process's
+  CPU time). Target ≥ 50,000 slots/s (wall clock).
 * **Team report**: the daily rollups of ``--members`` × ``--days`` × 4 categories are written
   straight into the rollup table (what ingest leaves there, without sending 35 million slots),
   plus one project-linked time entry per member and weekday, then the planner's statistics
@@ -109,6 +110,7 @@ def bench_ingest(member, requests: int) -> dict[str, float]:
     figures: dict[str, float] = {}
     for label in ("new", "replace"):
         began = time.perf_counter()
+        cpu = time.process_time()
         for body in bodies:
             response = client.post(
                 "/api/v1/activity/sync", body, content_type="application/json", headers=headers
@@ -116,6 +118,9 @@ def bench_ingest(member, requests: int) -> dict[str, float]:
             assert response.status_code == 200, response.content[:500]
         elapsed = time.perf_counter() - began
         figures[f"{label}_slots_per_s"] = round(requests * 5000 / elapsed)
+        # This process's CPU time (on SQLite the database's work too; not PostgreSQL's): what
+        # a sync costs, whatever else the machine is doing.
+        figures[f"{label}_slots_per_cpu_s"] = round(requests * 5000 / (time.process_time() - cpu))
     return figures
 
 
@@ -265,7 +270,8 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "tracking.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
-    ok = min(ingest.values()) >= TARGET_SLOTS_PER_S and report["p95_ms"] <= TARGET_P95_MS
+    walls = [v for k, v in ingest.items() if k.endswith("_slots_per_s")]
+    ok = min(walls) >= TARGET_SLOTS_PER_S and report["p95_ms"] <= TARGET_P95_MS
     return 0 if ok else 1
 
 
