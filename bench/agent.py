@@ -18,7 +18,8 @@ fresh directory and measures, through its HTTP API:
 * the agent's resident memory (VmRSS) idle right after start and idle after all the above.
 
 With a reference Python (``--reference PYTHON``; by default ``.venv-aw-reference``, which
-``scripts/bootstrap.sh bench`` creates with ``aw-server``, ``peewee<4`` and ``flask==2.2.5``)
+``scripts/bootstrap.sh bench`` creates from ``requirements/aw-reference.txt``: ``aw-server``,
+``peewee<4`` and ``flask==2.2.5``, every file pinned by hash)
 it runs the same measurements against ActivityWatch's own server, started with that Python in
 testing mode, side by side (``--no-reference`` skips it).
 

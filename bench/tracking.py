@@ -11,10 +11,13 @@ whose name must contain "bench"), one workspace with ``--members`` members in on
   15-minute slots over five categories), through the real API (Django's test client in this
   process: authentication by bearer token, JSON parsing, validation of every slot, the bulk
   upsert and the rollup update; no network), then the same slots again (every one a replace).
-  Figure: slots per second over all requests. Target ≥ 50,000 slots/s.
+  Figure: slots per second over all requests (wall clock, and per second of this process's
+  CPU time). Target ≥ 50,000 slots/s (wall clock).
 * **Team report**: the daily rollups of ``--members`` × ``--days`` × 4 categories are written
   straight into the rollup table (what ingest leaves there, without sending 35 million slots),
-  plus one project-linked time entry per member and weekday; then ``--reports`` team reports
+  plus one project-linked time entry per member and weekday, then the planner's statistics
+  (``VACUUM ANALYZE`` / ``ANALYZE``, what autovacuum does to a table in use); then
+  ``--reports`` team reports
   of a random week (``tracking.selectors.team_report``: the k rule, categories from the
   rollups, projects from time entries). Figure: p50/p95/max ms. Target p95 ≤ 50 ms.
 
@@ -104,9 +107,19 @@ def bench_ingest(member, requests: int) -> dict[str, float]:
                     }
                 )
         bodies.append(json.dumps({"agent_id": agent, "slots": slots}))
+    # One small sync first, not counted: the first request of a process pays for imports,
+    # URL resolution and the API's schemas (about a second of CPU), not for ingest.
+    warm = start - timedelta(days=1)
+    warm_slot = {"start": warm.isoformat(), "category": "Coding", "active_seconds": 60}
+    warm_body = json.dumps({"agent_id": agent, "slots": [{**warm_slot, "afk_seconds": 0}]})
+    response = client.post(
+        "/api/v1/activity/sync", warm_body, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 200, response.content[:500]
     figures: dict[str, float] = {}
     for label in ("new", "replace"):
         began = time.perf_counter()
+        cpu = time.process_time()
         for body in bodies:
             response = client.post(
                 "/api/v1/activity/sync", body, content_type="application/json", headers=headers
@@ -114,6 +127,9 @@ def bench_ingest(member, requests: int) -> dict[str, float]:
             assert response.status_code == 200, response.content[:500]
         elapsed = time.perf_counter() - began
         figures[f"{label}_slots_per_s"] = round(requests * 5000 / elapsed)
+        # This process's CPU time (on SQLite the database's work too; not PostgreSQL's): what
+        # a sync costs, whatever else the machine is doing.
+        figures[f"{label}_slots_per_cpu_s"] = round(requests * 5000 / (time.process_time() - cpu))
     return figures
 
 
@@ -125,6 +141,7 @@ def bench_report(ws, ms, team, days: int, reports: int, fill: bool = True) -> di
     if fill:
         _fill(ws, ms, first, days)
     filled = time.perf_counter() - began
+    _analyze()
     return {
         "rollup_rows": ActivityDaily.objects.count(),
         "time_entries": TimeEntry.objects.count(),
@@ -173,6 +190,21 @@ def _fill(ws, ms, first: date, days: int) -> None:
     TimeEntry.objects.bulk_create(entries, batch_size=5000)
 
 
+def _analyze() -> None:
+    """What autovacuum (PostgreSQL) or ``PRAGMA optimize`` (SQLite) does to a database in
+    use: statistics for the planner and, on PostgreSQL, the visibility map that lets the
+    covering indexes answer without reading the table. Without it a freshly bulk-loaded
+    table is planned as if it were empty (nested loops over a million rows)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE tracking_activitydaily")
+            cursor.execute("VACUUM ANALYZE tracking_timeentry")
+        else:
+            cursor.execute("ANALYZE")
+
+
 def _time_reports(ws, ms, team, first: date, days: int, reports: int) -> dict[str, float]:
     from meridian.tracking.selectors import team_report
 
@@ -218,6 +250,9 @@ def main() -> int:
     _quiet()
     if args.reuse:
         configure(data_dir=DATA_DIR, database_url=args.database_url)
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
         from meridian.workspaces.models import Membership, Team
 
         team = Team.objects.get(slug="all")
@@ -244,7 +279,8 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "tracking.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
-    ok = min(ingest.values()) >= TARGET_SLOTS_PER_S and report["p95_ms"] <= TARGET_P95_MS
+    walls = [v for k, v in ingest.items() if k.endswith("_slots_per_s")]
+    ok = min(walls) >= TARGET_SLOTS_PER_S and report["p95_ms"] <= TARGET_P95_MS
     return 0 if ok else 1
 
 

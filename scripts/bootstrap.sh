@@ -128,11 +128,16 @@ case "$mode" in
     apt_install wrk
     # ActivityWatch's own server, the reference bench/agent.py measures the agent against
     # (it needs peewee<4 and flask 2.2). A venv of its own: nothing of it reaches Meridian's.
+    # Pinned with hashes in requirements/aw-reference.txt (`make lock`), installed as the
+    # project's own locks are: exact files by hash, from the package index alone.
     ref=.venv-aw-reference
-    if [ ! -x "$ref/bin/aw-server" ]; then
+    ref_stamp="$ref/.installed-$(sha256sum requirements/aw-reference.txt | cut -c1-16)"
+    if [ ! -x "$ref/bin/aw-server" ] || [ ! -f "$ref_stamp" ]; then
       say "Creating $ref with aw-server (the agent benchmark's reference)"
       python="$(find_python)" && "$python" -m venv "$ref" &&
-        "$ref/bin/python" -m pip install -q aw-server "peewee<4" "flask==2.2.5" ||
+        PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS='' \
+          "$ref/bin/python" -m pip install -q --require-hashes -r requirements/aw-reference.txt &&
+        rm -f "$ref"/.installed-* && touch "$ref_stamp" ||
         say "No aw-server reference: bench/agent.py will measure the agent alone."
     fi
     ;;

@@ -51,6 +51,36 @@ class BucketExists(ValueError):
 
 # One encoder, built once: json.dumps with options builds a new one per call.
 _data_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+# Pages the write-ahead log may hold before a writer checkpoints it (4 KiB each): 64 MiB.
+WAL_PAGES = 16_384
+# Value types whose equal values always encode alike (not float: -0.0 == 0.0).
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _data_texts(datas: Iterable[dict[str, Any]]) -> list[str]:
+    """The stored JSON text of each event's data, encoding each distinct flat object once.
+
+    Watchers send the same few data objects over and over (an app and a window title), so a
+    batch is mostly repeats: the key is the object's keys, values and value types (1 and True
+    are equal in Python but not in JSON), used only when every value is a string, an integer,
+    a boolean or null.
+    """
+    seen: dict[tuple[Any, ...], str] = {}
+    texts: list[str] = []
+    append = texts.append
+    plain = _PLAIN
+    for data in datas:
+        values = tuple(data.values())
+        types = tuple(map(type, values))
+        if plain.issuperset(types):
+            key = (tuple(data), values, types)
+            text = seen.get(key)
+            if text is None:
+                text = seen[key] = _data_text(data)
+        else:
+            text = _data_text(data)
+        append(text)
+    return texts
 
 
 class Store:
@@ -62,6 +92,10 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
+        # Writers do not copy the write-ahead log back into the database themselves until it
+        # holds WAL_PAGES pages: the flusher thread does that while the agent is idle, on a
+        # connection of its own (see checkpoint). A bulk insert then only appends.
+        self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
         self.db.executescript(SCHEMA)
         self.lock = threading.RLock()
         # The newest event of each bucket, as aw-server keeps it for heartbeats.
@@ -77,6 +111,7 @@ class Store:
         self._max_dirty: set[str] = set()
         self._flusher: threading.Thread | None = None
         self._closing = threading.Event()
+        self._checkpointer: sqlite3.Connection | None = None
 
     def flush(self) -> None:
         """Write the heartbeat merges held in memory."""
@@ -100,11 +135,27 @@ class Store:
         """Flush held heartbeat merges every ``seconds`` in a thread of its own."""
 
         def loop() -> None:
+            seen = checkpointed = self.seq
             while not self._closing.wait(seconds):
                 self.flush()
+                if self.seq == seen != checkpointed:
+                    # A second without writes since some were made: copy the log back now.
+                    self.checkpoint()
+                    checkpointed = seen
+                seen = self.seq
 
         self._flusher = threading.Thread(target=loop, name="agent-flush", daemon=True)
         self._flusher.start()
+
+    def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds back into the database file, without waiting
+        for (or holding up) the request threads: a passive checkpoint on a second connection,
+        which SQLite runs outside Python's global lock."""
+        if self._checkpointer is None:
+            self._checkpointer = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None
+            )
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _changed(self, bucket_id: str | None, low: int = -(2**62), high: int = 2**62) -> None:
         self.seq += 1
@@ -132,6 +183,8 @@ class Store:
         if self._flusher is not None:
             self._flusher.join()
         self.flush()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self.db.close()
 
     # Buckets ------------------------------------------------------------------------------
@@ -253,8 +306,9 @@ class Store:
         updates = []
         longest = 0
         low, high = 2**62, -(2**62)
-        for event_id, ts, dur, data in events:
-            text = _data_text(data)
+        events = list(events)
+        texts = _data_texts([event[3] for event in events])
+        for (event_id, ts, dur, _), text in zip(events, texts, strict=True):
             if dur > longest:
                 longest = dur
             if ts < low:

@@ -61,6 +61,36 @@ def _walk(value: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _walk(item, f"{where}.{index}")
 
 
+def _fine(value: Any) -> bool:
+    """True when a decoded JSON value holds no NUL and no out-of-range number (what _walk
+    looks for), checked without naming fields: the common case of a large body (an agent's
+    5,000 slots) costs a third of the walk. Only a value that fails is walked for names."""
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    low, high = -MAX_ID - 1, MAX_ID
+    while stack:
+        container = pop()
+        if type(container) is dict:
+            if "\x00" in "".join(container):
+                return False
+            children: Any = container.values()
+        else:
+            children = container
+        for item in children:
+            kind = type(item)
+            if kind is str:
+                if "\x00" in item:
+                    return False
+            elif kind is int:
+                if not low <= item <= high:
+                    return False
+            elif kind is dict or kind is list:
+                push(item)
+            elif kind is float and not abs(item) <= high:
+                return False
+    return True
+
+
 def _raise_any(problems: Iterator[tuple[str, str]]) -> None:
     errors: dict[str, list[str]] = {}
     for field, message in problems:
@@ -84,7 +114,8 @@ class ApiParser(Parser):
             # Ninja's schemas read attributes of whatever they are given: a bare string would
             # have its str methods (such as .title) taken for fields.
             raise ValidationFailed(NOT_AN_OBJECT, {"body": [NOT_AN_OBJECT]})
-        _raise_any(_walk(data, "body"))
+        if not _fine(data):
+            _raise_any(_walk(data, "body"))
         return cast(DictStrAny, data)
 
     def parse_querydict(

@@ -90,6 +90,13 @@ class TimeEntry(models.Model):
         indexes = [
             models.Index(fields=["member", "started_at"]),
             models.Index(fields=["workspace", "started_at"]),
+            # Covering index of the team report's project time: a period's project-linked
+            # entries of a workspace without touching the table (key columns, not INCLUDE,
+            # so that SQLite has the same index).
+            models.Index(
+                fields=["workspace", "link_kind", "started_at", "ended_at", "link_id", "member"],
+                name="time_entry_report",
+            ),
         ]
 
     def __str__(self) -> str:

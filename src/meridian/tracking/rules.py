@@ -6,8 +6,8 @@ Property-tested in tests/tracking/test_rules.py.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from meridian.core.workingtime import WorkingWeek, working_time_between
@@ -44,9 +44,8 @@ def seconds_per_day(
     return totals
 
 
-@dataclass(frozen=True)
-class Figures:
-    """Active and AFK seconds."""
+class Figures(NamedTuple):
+    """Active and AFK seconds (a named tuple: a sync builds thousands of them)."""
 
     active: int
     afk: int
@@ -119,8 +118,7 @@ def outside_working_seconds(
     return total, outside
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """One slot as the agent sent it, validated (app/title None when not sent)."""
 
     start: datetime

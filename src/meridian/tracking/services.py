@@ -352,6 +352,7 @@ def activity_sync(
             continue
         sent[(slot.start, slot.category, slot.app or "", slot.title or "")] = slot
     new: dict[SlotKey, tuple[date, Figures]] = {}
+    days: dict[datetime, date] = {}  # the categories of one slot share its start
     for (start, category, app, title), slot in sent.items():
         if app and not policy.allow_apps:
             app, title = "", ""
@@ -360,7 +361,9 @@ def activity_sync(
             title = ""
             dropped += 1
         key = (start, category, app, title)
-        day = start.astimezone(zone).date()
+        day = days.get(start)
+        if day is None:
+            day = days[start] = start.astimezone(zone).date()
         if key in new:  # details dropped made several slots one: their figures add up
             before = new[key][1]
             active = min(rules.SLOT_SECONDS, before.active + slot.active_seconds)
@@ -383,21 +386,41 @@ def _stored_figures(
 
     Read with a plain cursor: the ORM's per-row converters cost more than the query here.
     """
-    adapt = connection.ops.adapt_datetimefield_value
-    starts = [k[0] for k in new]
+    as_db = _db_instants({k[0] for k in new})
+    # The new keys as the database gives them back (SQLite: text), so that rows need no parsing.
+    lookup: dict[tuple[Any, str, str, str], SlotKey] = {
+        (as_db[k[0]], k[1], k[2], k[3]): k for k in new
+    }
     old: dict[SlotKey, tuple[date, Figures]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT start, category, app, title, day, active_seconds, afk_seconds "
             "FROM tracking_activityslot WHERE member_id = %s AND start >= %s AND start <= %s",
-            [member.pk, adapt(min(starts)), adapt(max(starts))],
+            [member.pk, min(as_db.values()), max(as_db.values())],
         )
         for start, category, app, title, day, active, afk in cursor.fetchall():
-            key = (_instant(start), category, app, title)
-            if key in new:
-                stored = day if isinstance(day, date) else date.fromisoformat(day)
-                old[key] = (stored, Figures(active, afk))
+            key = lookup.get((start, category, app, title))
+            if key is None:  # written in another form, or not one of the new slots
+                key = (_instant(start), category, app, title)
+                if key not in new:
+                    continue
+            stored = day if isinstance(day, date) else date.fromisoformat(day)
+            old[key] = (stored, Figures(active, afk))
     return old
+
+
+def _db_instants(starts: set[datetime]) -> dict[datetime, Any]:
+    """Each start as the database stores and returns it (SQLite: naive UTC text).
+
+    On SQLite in UTC this is what Django's ``adapt_datetimefield_value`` gives, without its
+    per-value checks (a sync has up to 5,000 slots).
+    """
+    if connection.vendor == "sqlite" and connection.timezone_name == "UTC":
+        return {s: str(s.astimezone(UTC).replace(tzinfo=None)) for s in starts}
+    if connection.vendor == "postgresql":
+        return {s: s for s in starts}
+    adapt = connection.ops.adapt_datetimefield_value
+    return {s: adapt(s) for s in starts}
 
 
 def _instant(value: datetime | str) -> datetime:
@@ -438,21 +461,24 @@ def _slots_upsert(
         return
     ops = connection.ops
     received = ops.adapt_datetimefield_value(now)
+    as_db = _db_instants({k[0] for k in new})
+    day_text = {day: ops.adapt_datefield_value(day) for day, _ in new.values()}
+    workspace_id, member_id = member.workspace_id, member.pk
     rows = [
         (
-            member.workspace_id,
-            member.pk,
-            ops.adapt_datetimefield_value(start),
+            workspace_id,
+            member_id,
+            as_db[start],
             category,
             app,
             title,
-            figures.active,
-            figures.afk,
-            ops.adapt_datefield_value(day),
+            active,
+            afk,
+            day_text[day],
             agent,
             received,
         )
-        for (start, category, app, title), (day, figures) in new.items()
+        for (start, category, app, title), (day, (active, afk)) in new.items()
     ]
     with connection.cursor() as cursor:
         for first in range(0, len(rows), UPSERT_BATCH):

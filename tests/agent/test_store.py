@@ -1,0 +1,46 @@
+"""The store's bulk path: stored data texts and the write-ahead log's checkpoints."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meridian.agent.store import Store, _data_text, _data_texts
+
+# Values that are equal in Python but not in JSON (1, 1.0, True; 0.0 and -0.0) on purpose.
+scalars = st.sampled_from([1, 1.0, True, 0, 0.0, -0.0, False, None, "1", "", "Code"])
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3), max_leaves=5)
+datas = st.dictionaries(st.sampled_from(["app", "title", "n", "url"]), values, max_size=3)
+
+
+@given(st.lists(datas, max_size=30))
+def test_each_data_is_stored_as_its_own_json_text(batch):
+    assert _data_texts(batch) == [_data_text(d) for d in batch]
+    assert [json.loads(text) for text in _data_texts(batch)] == batch
+
+
+def test_a_bulk_insert_reads_back_what_was_sent_with_equal_looking_data(tmp_path: Path):
+    store = Store(tmp_path / "agent.sqlite3")
+    store.create_bucket("b", type="t", client="c", hostname="h")
+    sent = [{"n": 1}, {"n": True}, {"n": 1.0}, {"n": -0.0}, {"n": 0.0}, {"n": 1}]
+    store.insert("b", [(None, i * 1_000_000, 1_000_000, d) for i, d in enumerate(sent)])
+    texts = [row[2] for row in sorted(store.raw_events("b"))]
+    assert texts == ['{"n":1}', '{"n":true}', '{"n":1.0}', '{"n":-0.0}', '{"n":0.0}', '{"n":1}']
+    store.close()
+
+
+def test_checkpoint_copies_the_log_into_the_database_file(tmp_path: Path):
+    path = tmp_path / "agent.sqlite3"
+    store = Store(path)
+    store.create_bucket("b", type="t", client="c", hostname="h")
+    store.insert("b", [(None, i * 1_000_000, 1, {"app": "Code"}) for i in range(5000)])
+    # Writers leave the log alone below its limit: the checkpoint copies it back.
+    assert (tmp_path / "agent.sqlite3-wal").stat().st_size > 0
+    store.checkpoint()
+    copy = tmp_path / "copy.sqlite3"
+    copy.write_bytes(path.read_bytes())  # the main file only, without the log
+    assert sqlite3.connect(copy).execute("SELECT count(*) FROM events").fetchone()[0] == 5000
+    assert store.count("b") == 5000
+    store.close()
