@@ -174,6 +174,7 @@ COMMANDS = {
     "createadmin": "create an instance admin account",
     "check": "check the configuration (add --deploy for production)",
     "agent": "run the local ActivityWatch-compatible agent (127.0.0.1:5600)",
+    "metrics": "metrics maintenance: `metrics rebuild` recomputes facts and rollups",
 }
 
 
