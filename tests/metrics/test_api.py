@@ -121,3 +121,11 @@ def test_a_guest_reads_but_may_not_push_and_only_admins_define(client, ada, work
     problem(send(client, "POST", "/metrics", body, bearer(member)), 403)
     made = send(client, "POST", "/metrics", body, bearer(ada))
     assert made.status_code == 201 and made.json()["key"] == "arr"
+
+
+def test_an_admin_sets_the_metrics_zone_and_an_unknown_zone_is_a_422(client, ada, bo):
+    problem(send(client, "PUT", "/metrics/settings", {"time_zone": "Mars/Base"}, bearer(ada)), 422)
+    problem(send(client, "PUT", "/metrics/settings", {"time_zone": "UTC"}, bearer(bo)), 403)
+    out = send(client, "PUT", "/metrics/settings", {"time_zone": "Europe/Berlin"}, bearer(ada))
+    assert out.json() == {"time_zone": "Europe/Berlin"}
+    assert get(client, "/metrics/settings", bearer(bo)).json() == {"time_zone": "Europe/Berlin"}

@@ -130,6 +130,9 @@ def test_only_admins_define_metrics_and_keys_are_unique_among_all(ada, bo):
     with pytest.raises(ValidationFailed) as exc:
         custom_metric_create(acting=ada, key="tasks_completed", label="X", definition="Y")
     assert "key" in exc.value.errors
+    with pytest.raises(ValidationFailed) as exc:
+        custom_metric_create(acting=ada, key="new", label="X", definition="Y")
+    assert "choose another key" in exc.value.errors["key"][0]
     custom_metric_create(acting=ada, key="nps", label="NPS", definition="Net promoter score")
     with pytest.raises(ValidationFailed) as exc:
         custom_metric_create(acting=ada, key="nps", label="NPS 2", definition="Again")

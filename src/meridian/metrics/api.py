@@ -10,7 +10,15 @@ from ninja import Field, Query, Router, Schema, Status
 from meridian.core.errors import ValidationFailed
 from meridian.core.schemas import Problem
 from meridian.metrics import selectors, services
-from meridian.metrics.schemas import CustomMetricIn, ItemsOut, MetricOut, ValueIn, ValueOut
+from meridian.metrics.schemas import (
+    CustomMetricIn,
+    ItemsOut,
+    MetricOut,
+    MetricsSettingsIn,
+    MetricsSettingsOut,
+    ValueIn,
+    ValueOut,
+)
 from meridian.workspaces.access import ApiRequest, requires
 from meridian.workspaces.models import Role
 
@@ -35,6 +43,25 @@ def _metric_out(metric: selectors.MetricInfo, values: list[tuple[Any, Any]]) -> 
             for period, value in values
         ],
     }
+
+
+@router.get("/metrics/settings", response=MetricsSettingsOut, summary="The metrics settings")
+@requires(Role.GUEST)
+def settings_get(request: ApiRequest) -> dict[str, Any]:
+    """The time zone whose midnights split the workspace's metric days."""
+    return {"time_zone": services.zone_of(request.membership.workspace_id)}
+
+
+@router.put(
+    "/metrics/settings",
+    response={200: MetricsSettingsOut, **ERRORS},
+    summary="Change the metrics settings (admins)",
+)
+@requires(Role.ADMIN)
+def settings_put(request: ApiRequest, payload: MetricsSettingsIn) -> dict[str, Any]:
+    """Every fact is re-dated in the new zone and every rollup recomputed."""
+    saved = services.metrics_zone_set(acting=request.membership, time_zone=payload.time_zone)
+    return {"time_zone": saved.time_zone}
 
 
 @router.get("/metrics", response=list[MetricOut], summary="The metric catalogue")

@@ -80,3 +80,11 @@ class ItemsOut(Schema):
     last: date
     total: int = Field(..., description="How many facts fall in the period.")
     items: list[ItemOut] = Field(..., description="The newest facts (at most 200).")
+
+
+class MetricsSettingsIn(Schema):
+    time_zone: str = Field(..., max_length=64, description="An IANA zone, e.g. Europe/Berlin.")
+
+
+class MetricsSettingsOut(Schema):
+    time_zone: str = Field(..., description="Whose midnights split the workspace's metric days.")
