@@ -39,10 +39,14 @@ def keys_of(fact: FactRow) -> list[RollupKey]:
 
 def add(deltas: dict[RollupKey, list[float]], fact: FactRow, sign: int) -> None:
     """Add (``sign=1``) or take away (``sign=-1``) one fact's contribution to ``deltas``."""
+    value = sign * fact.value
     for key in keys_of(fact):
-        entry = deltas.setdefault(key, [0, 0.0])
-        entry[0] += sign
-        entry[1] += sign * fact.value
+        entry = deltas.get(key)
+        if entry is None:
+            deltas[key] = [sign, value]
+        else:
+            entry[0] += sign
+            entry[1] += value
 
 
 def change(

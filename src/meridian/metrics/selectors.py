@@ -262,7 +262,7 @@ def items_for(
         if link is not None and title and link.url is not None and fact.source_id is not None:
             url = link.url(slug, fact.source_id)
         if not fact.source_kind:
-            title = title or "Value entered" if fact.entered_by_id else "Value"
+            title = "Value entered"
         elif not title:
             title = f"A {link.noun if link else fact.source_kind} that no longer exists"
         items.append(
