@@ -17,7 +17,6 @@ from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from meridian.core import registry
@@ -74,6 +73,10 @@ _FACT_COLUMNS = (
     "updated_at",
 )
 _UPDATE = "UPDATE {table} SET {sets} WHERE id = %s"
+_DELETE_EMPTY = (
+    "DELETE FROM {table} WHERE workspace_id = {mark} AND metric = {mark} AND subject = {mark} "
+    "AND subject_id = {mark} AND day = {mark} AND count <= 0"
+)
 _TRACKED = ("occurred_at", "day", "value", "member_id", "project_id", "team_id")
 
 
@@ -161,12 +164,22 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
         if count or total
     ]
     _run_rows(_UPSERT, MetricRollup._meta.db_table, rows, width=7)
-    shrunk = [key for key, (count, _total) in deltas.items() if count < 0]
-    for keys in _chunks(shrunk, 200):
-        match = Q()
-        for metric, subject, subject_id, day in keys:
-            match |= Q(metric=metric, subject=subject, subject_id=subject_id, day=day)
-        MetricRollup.objects.filter(match, workspace_id=workspace_id, count__lte=0).delete()
+    # Only a row that lost facts can have fallen to zero; each is found by its unique index
+    # (one OR of many keys made the databases scan the table).
+    shrunk = [
+        (workspace_id, metric, subject, subject_id, adapt(day))
+        for (metric, subject, subject_id, day), (count, _total) in deltas.items()
+        if count < 0
+    ]
+    if shrunk:
+        mark = "?" if connection.vendor == "sqlite" else "%s"
+        sql = _DELETE_EMPTY.format(table=MetricRollup._meta.db_table, mark=mark)
+        connection.ensure_connection()
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(sql, shrunk)
+        finally:
+            cursor.close()
 
 
 def _facts_update(facts: list[MetricFact]) -> None:
