@@ -178,3 +178,16 @@ def test_days_split_at_midnight_in_the_workspaces_metrics_zone(ada):
     fact.refresh_from_db()
     assert str(fact.day) == "2026-11-05"
     assert MetricRollup.objects.get(metric="nps", subject="workspace").day == fact.day
+
+
+def test_a_failing_metric_does_not_fail_the_write_that_changed_the_item(ada, commits, caplog):
+    from meridian.core import registry
+    from meridian.core.registry import MetricDefinition
+
+    def broken(workspace_id, ids):
+        raise RuntimeError("bug in a metric")
+
+    bad = MetricDefinition("broken", "Broken", "x", "x", "", "x", "sum", "task", broken)
+    with registry.replaced(registry.METRICS, [bad]):
+        item = commits(task, ada, project(ada), owner=ada)
+    assert item.pk and "Could not rewrite the metric facts of task" in caplog.text

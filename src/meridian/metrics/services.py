@@ -8,6 +8,7 @@ atomically, so concurrent writers never lose each other's increments. A row whos
 to zero is deleted: no row means no data.
 """
 
+import logging
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -37,6 +38,8 @@ from meridian.metrics.rollup import FactRow, RollupKey
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team, Workspace
 from meridian.workspaces.services import validate_time_zone
+
+logger = logging.getLogger(__name__)
 
 # A pushed value may be stamped a little ahead of the server's clock (the sender's clock runs
 # fast), never further: a value from next year is a mistake.
@@ -290,9 +293,15 @@ def facts_refresh(
 
 
 def facts_stale(workspace_id: int, source_kind: str, ids: list[int]) -> None:
-    """The FACTS_STALE listener: an area's items changed, so their facts are rewritten."""
-    with transaction.atomic():
-        facts_refresh(workspace_id, source_kind, ids)
+    """The FACTS_STALE listener: an area's items changed, so their facts are rewritten.
+
+    It runs after the area's write has committed: a failure here must not fail that write,
+    so it is logged, and ``meridian metrics rebuild`` brings the facts back in line."""
+    try:
+        with transaction.atomic():
+            facts_refresh(workspace_id, source_kind, ids)
+    except Exception:
+        logger.exception("Could not rewrite the metric facts of %s %s", source_kind, ids[:20])
 
 
 Progress = Callable[[int, int], object]
