@@ -19,7 +19,8 @@ API list of the demo workspace, in-process; given ``--database-url``), bench/upl
 bench/briefs.py and bench/proposal.py (each given this run's load options and
 ``--database-url``), bench/tally.py, bench/search.py, bench/inbox.py (5,000 inbox items,
 in-process; given ``--database-url``), bench/work.py (the board, "my work", a task's handover
-packet and a bulk handover, in-process; given ``--database-url``), bench/delivery.py (digests for 10,000 members and the
+packet and a bulk handover, in-process; given ``--database-url``), bench/metrics.py (rollup
+maintenance throughput and the rebuild; given ``--database-url``), bench/delivery.py (digests for 10,000 members and the
 scheduler tick, on its own SQLite database), bench/agent.py (the local agent, against
 ActivityWatch's aw-server when scripts/bootstrap.sh bench could install it).
 
@@ -75,6 +76,7 @@ OTHER_BENCHMARKS = (
     "search.py",
     "inbox.py",
     "work.py",
+    "metrics.py",
     "delivery.py",
     "agent.py",
 )
@@ -548,7 +550,7 @@ def run_others(args: argparse.Namespace) -> int:
             cmd += ["--redis-url", args.redis_url] if args.redis_url else []
             cmd += ["--workers", str(args.workers)] if args.workers else []
             cmd += ["--threads", str(args.threads)] if args.threads else []
-        if script in ("pages.py", "inbox.py", "work.py") and args.database_url:
+        if script in ("pages.py", "inbox.py", "work.py", "metrics.py") and args.database_url:
             cmd += ["--database-url", args.database_url]
         print(f"\n==> {shlex.join(['bench/' + script, *cmd[2:]])}", flush=True)
         codes[script] = subprocess.run(cmd, cwd=ROOT, env=STARTING_ENV, check=False).returncode

@@ -531,6 +531,7 @@ def register_routers() -> None:
     from meridian.decisions.api import router as decisions_router
     from meridian.delivery.api import router as delivery_router
     from meridian.handovers.api import router as handovers_router
+    from meridian.metrics.api import router as metrics_router
     from meridian.notifications.api import router as notifications_router
     from meridian.recordings.api import router as recordings_router
     from meridian.roles.api import router as roles_router
@@ -555,6 +556,7 @@ def register_routers() -> None:
     api.add_router("/", roles_router)
     api.add_router("/", handovers_router)
     api.add_router("/", tracking_router)
+    api.add_router("/", metrics_router)
     api.add_router("/", fallback)
 
 

@@ -175,6 +175,7 @@ COMMANDS = {
     "check": "check the configuration (add --deploy for production)",
     "agent": "run the local ActivityWatch-compatible agent and your day's page (127.0.0.1:5600);"
     " agent day|exclude|relabel|delete|rules|login|sync|status",
+    "metrics": "metrics maintenance: `metrics rebuild` recomputes facts and rollups",
 }
 
 

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "meridian.notifications",
     "meridian.delivery",
     "meridian.tracking",
+    "meridian.metrics",
 ]
 
 MIDDLEWARE = [

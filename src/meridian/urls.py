@@ -37,6 +37,7 @@ urlpatterns = [
     path("w/<slug:workspace>/webhooks/", include("meridian.webhooks.urls")),
     path("w/<slug:workspace>/calendar/", include("meridian.calendars.urls")),
     path("w/<slug:workspace>/tracking/", include("meridian.tracking.urls")),
+    path("w/<slug:workspace>/metrics/", include("meridian.metrics.urls")),
     path("calendar/<str:token>.ics", calendar_views.feed, name="calendar_feed"),
     path("api/v1/", api.urls),
 ]

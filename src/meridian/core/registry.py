@@ -24,7 +24,7 @@ is free to hold plain callables.
 """
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +56,12 @@ URGENT_BUDGETS = "urgent_budgets"
 # ``deactivated(member, now) -> None``: a member was removed from the workspace; called inside
 # the removal's transaction, so that what awaits them or is on its way to them ends with it.
 MEMBER_DEACTIVATED = "member_deactivated"
+# ``MetricDefinition``: a metric an area computes from its own items (meridian.metrics reads them).
+METRICS = "metrics"
+# ``stale(workspace_id, source_kind, ids) -> None``: the items of ``source_kind`` with those ids
+# changed (or vanished) in a committed transaction, so whatever is derived from them is redone
+# (meridian.core.facts; the metrics area rewrites their facts).
+FACTS_STALE = "facts_stale"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False
@@ -306,3 +312,63 @@ def demo_seeder(seeder: DemoSeeder) -> DemoSeeder:
 def demo_seeders() -> list[DemoSeeder]:
     """The seeders, in the order they run."""
     return sorted(items(DEMO_SEEDERS), key=lambda seeder: (seeder.order, seeder.name))
+
+
+# --- Metrics -----------------------------------------------------------------------------------
+
+Aggregation = Literal["sum", "mean", "level", "percentiles"]
+
+
+@dataclass(frozen=True)
+class FactIn:
+    """One fact an area derives from one of its items, as the metrics area stores it.
+
+    ``part`` tells apart several facts of one item for one metric (an open task's ``+1`` when it
+    was created and ``-1`` when it was done). Subject refs are ids: the member the fact is
+    about, the project and the team it belongs to (each may be None).
+    """
+
+    source_id: int
+    occurred_at: datetime
+    value: float
+    member_id: int | None = None
+    project_id: int | None = None
+    team_id: int | None = None
+    part: str = ""
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """A metric computed from the facts an area writes about its own items.
+
+    ``aggregation`` says how a period's facts become one number: ``sum`` of their values,
+    ``mean`` (sum / count, no data without facts), ``level`` (a running total: the sum of every
+    fact up to the period's end, for quantities that go up and down like open tasks) or
+    ``percentiles`` (median and 85th percentile of the period's values). ``facts(workspace_id,
+    ids)`` returns the facts of those items of ``source_kind`` (``ids=None``: of every item,
+    for a rebuild); an item that returns none has none. ``source_kind`` is also the link kind
+    through which the drill-down links each fact to its item.
+    """
+
+    key: str
+    label: str
+    definition: str
+    formula: str
+    unit: str
+    sources: str
+    aggregation: Aggregation
+    source_kind: str
+    facts: Callable[[int, list[int] | None], Iterable[FactIn]] = field(compare=False, hash=False)
+    area: str = ""
+    order: int = 100
+
+
+def metric(definition: MetricDefinition) -> MetricDefinition:
+    """Add a built-in metric to the catalogue."""
+    return register(METRICS, definition)
+
+
+def metrics() -> dict[str, MetricDefinition]:
+    """Every built-in metric, by key, in catalogue order."""
+    ordered = sorted(items(METRICS), key=lambda d: (d.order, d.key))
+    return {definition.key: definition for definition in ordered}

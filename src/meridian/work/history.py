@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.db.models import F
 
+from meridian.core.facts import facts_stale
 from meridian.work.models import Task, TaskEvent
 from meridian.workspaces.models import Membership
 
@@ -17,6 +18,8 @@ def task_changed(
     task: Task, actor: Membership | None, field: str, old: object, new: object
 ) -> TaskEvent:
     """Record one change of a task (values as text a person reads; None as "")."""
+    # Whatever is derived from the task (its metric facts) is redone after commit.
+    facts_stale(workspace_id=task.workspace_id, source_kind="task", ids=[task.pk])
     return TaskEvent.objects.create(
         workspace_id=task.workspace_id,
         task=task,
@@ -32,6 +35,12 @@ def tasks_changed(
     changes: Iterable[tuple[Task, str, object, object]], actor: Membership | None
 ) -> list[TaskEvent]:
     """Record many changes at once (bulk handover, a rota): one insert."""
+    changes = list(changes)
+    by_workspace: dict[int, set[int]] = {}
+    for task, *_ in changes:
+        by_workspace.setdefault(task.workspace_id, set()).add(task.pk)
+    for workspace_id, ids in by_workspace.items():
+        facts_stale(workspace_id=workspace_id, source_kind="task", ids=ids)
     rows = [
         TaskEvent(
             workspace_id=task.workspace_id,

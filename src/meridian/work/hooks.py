@@ -9,7 +9,7 @@ from meridian.core.registry import NotificationKind
 from meridian.handovers.kinds import handover_kind
 from meridian.notifications.sources import InboxSource, inbox_source
 from meridian.search.registry import Kind
-from meridian.work import handover, search
+from meridian.work import handover, metrics, search
 from meridian.work.calendar import task_deadlines
 from meridian.work.demo import demo_work
 from meridian.work.selectors import recent_tasks, task_summaries, task_titles
@@ -87,3 +87,67 @@ def _departed(member: Membership, now: datetime) -> None:
 # A member who leaves follows nothing more; their tasks stay theirs until handed over (the task
 # readiness says "Owned by someone who left", and the readiness page lists them for admins).
 registry.register(registry.MEMBER_DEACTIVATED, _departed)
+
+# --- Metrics: what the catalogue computes from tasks (meridian.work.metrics) -------------------
+
+_TASKS = "Tasks: created, completed and due moments, owner and project"
+for definition in (
+    registry.MetricDefinition(
+        key="tasks_completed",
+        label="Tasks completed",
+        definition="How many tasks were marked done in the period.",
+        formula="count of tasks whose completion falls in the period",
+        unit="tasks",
+        sources=_TASKS,
+        aggregation="sum",
+        source_kind="task",
+        facts=metrics.completed_facts,
+        area="Work",
+        order=10,
+    ),
+    registry.MetricDefinition(
+        key="cycle_time",
+        label="Cycle time",
+        definition=(
+            "How long tasks done in the period took from creation to completion, counting "
+            "only their owner's working hours (elapsed hours when the owner has none set)."
+        ),
+        formula="median and 85th percentile of (completed − created) in working hours",
+        unit="working hours",
+        sources=_TASKS,
+        aggregation="percentiles",
+        source_kind="task",
+        facts=metrics.cycle_time_facts,
+        area="Work",
+        order=11,
+    ),
+    registry.MetricDefinition(
+        key="open_tasks",
+        label="Work in progress (open tasks)",
+        definition="How many tasks are open — created and not yet done — at the end of the period.",
+        formula="Σ (+1 per task created, −1 per task done) up to the end of the period",
+        unit="tasks",
+        sources=_TASKS,
+        aggregation="level",
+        source_kind="task",
+        facts=metrics.open_facts,
+        area="Work",
+        order=12,
+    ),
+    registry.MetricDefinition(
+        key="overdue_tasks",
+        label="Overdue tasks",
+        definition=(
+            "How many tasks are past their due moment and not done, at the end of the period."
+        ),
+        formula="Σ (+1 at a late task's due moment, −1 when it is done) up to the period's end",
+        unit="tasks",
+        sources=_TASKS,
+        aggregation="level",
+        source_kind="task",
+        facts=metrics.overdue_facts,
+        area="Work",
+        order=13,
+    ),
+):
+    registry.metric(definition)

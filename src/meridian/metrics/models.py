@@ -1,0 +1,139 @@
+"""Metrics: facts written once per event, daily rollups kept from them, custom metrics.
+
+A fact's ``day`` is the date its ``occurred_at`` falls on in the workspace's metrics time zone
+(``MetricsSettings``, UTC until an admin sets it), so "a day" is the same 24 hours for every
+member of the workspace, whatever their own zone.
+"""
+
+from django.db import models
+
+
+class Subject(models.TextChoices):
+    """What a rollup row is about: the whole workspace, one member, one project or one team."""
+
+    WORKSPACE = "workspace", "Workspace"
+    MEMBER = "member", "Member"
+    PROJECT = "project", "Project"
+    TEAM = "team", "Team"
+
+
+class CustomAggregation(models.TextChoices):
+    """How a custom metric's values over a period become one number."""
+
+    SUM = "sum", "Sum of the values"
+    MEAN = "mean", "Average of the values"
+    LEVEL = "level", "Latest total (values are changes of a running total)"
+
+
+class MetricsSettings(models.Model):
+    """A workspace's metrics settings: the time zone whose midnights split the days."""
+
+    workspace = models.OneToOneField(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+
+    def __str__(self) -> str:
+        return f"Metrics of {self.workspace_id} in {self.time_zone}"
+
+
+class CustomMetric(models.Model):
+    """A metric a workspace defines itself; its values are pushed through the API or typed in."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.SlugField(max_length=60)
+    label = models.CharField(max_length=100)
+    unit = models.CharField(max_length=30, blank=True)
+    definition = models.TextField(max_length=2000)
+    aggregation = models.CharField(
+        max_length=10, choices=CustomAggregation.choices, default=CustomAggregation.SUM
+    )
+    created_by = models.ForeignKey(
+        "workspaces.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="custom_metric_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class MetricFact(models.Model):
+    """One measured event (a task done, a value pushed): written once, the truth rollups sum.
+
+    ``fact_key`` names the fact within its metric (``task:42:done``, ``push:member:7@<time>``),
+    so the same event written again replaces its fact instead of counting twice. ``source_kind``
+    and ``source_id`` point at the item behind the number, for the drill-down.
+    """
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    metric = models.CharField(max_length=60)
+    fact_key = models.CharField(max_length=200)
+    source_kind = models.CharField(max_length=30, blank=True)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    # Plain ids, not foreign keys: a fact outlives neither nor needs the row (a member who left,
+    # a project in an area that may not be installed); the drill-down resolves them.
+    member_id = models.BigIntegerField(null=True, blank=True)
+    project_id = models.BigIntegerField(null=True, blank=True)
+    team_id = models.BigIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    day = models.DateField()
+    value = models.FloatField()
+    note = models.TextField(blank=True)
+    entered_by = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "metric", "fact_key"], name="metric_fact_unique_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "metric", "day"], name="metric_fact_day_idx"),
+            models.Index(
+                fields=["workspace", "source_kind", "source_id"], name="metric_fact_source_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.fact_key} = {self.value}"
+
+
+class MetricRollup(models.Model):
+    """The count and sum of one metric's facts for one subject on one day (kept incrementally).
+
+    A row exists only while at least one fact feeds it, so "no row" means "no data".
+    """
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    metric = models.CharField(max_length=60)
+    subject = models.CharField(max_length=10, choices=Subject.choices)
+    subject_id = models.BigIntegerField()  # 0 for the workspace itself
+    day = models.DateField()
+    count = models.BigIntegerField()
+    total = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "metric", "subject", "subject_id", "day"],
+                name="metric_rollup_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.subject}:{self.subject_id} {self.day}"

@@ -1,0 +1,281 @@
+"""Every read of the metrics area: the catalogue, a metric's value over a period, the items
+behind a number. Values come from the daily rollups (O(days) rows per subject), except
+percentiles, which are computed over the period's facts (a percentile cannot be summed from
+daily parts; one fact per completed item keeps those lists short)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from meridian.core import registry
+from meridian.core.errors import NotFound
+from meridian.core.moments import local_date
+from meridian.metrics.models import CustomAggregation, CustomMetric, MetricFact, MetricRollup
+from meridian.metrics.rollup import percentile, ratio
+from meridian.metrics.services import zone_of
+from meridian.workspaces.models import Membership, Profile
+
+CUSTOM_FORMULAS = {
+    CustomAggregation.SUM: "Σ values dated in the period",
+    CustomAggregation.MEAN: "Σ values ÷ number of values in the period (no values: no data)",
+    CustomAggregation.LEVEL: "Σ every value dated up to the end of the period",
+}
+PERIODS = (7, 30)
+MAX_ITEMS = 200
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A metric as the catalogue shows it, built-in or the workspace's own."""
+
+    key: str
+    label: str
+    definition: str
+    formula: str
+    unit: str
+    sources: str
+    aggregation: str
+    area: str
+    custom: bool
+    source_kind: str = ""
+
+
+@dataclass(frozen=True)
+class Value:
+    """A metric's value over a period: ``number`` (or median and p85 for percentiles); None is
+    "no data", never 0."""
+
+    number: float | None = None
+    median: float | None = None
+    p85: float | None = None
+    facts: int = 0
+
+    @property
+    def has_data(self) -> bool:
+        return self.number is not None or self.median is not None
+
+
+@dataclass(frozen=True)
+class Period:
+    """The workspace's days ``first`` to ``last``, both included."""
+
+    first: date
+    last: date
+    days: int = 0
+
+
+def last_days(days: int, workspace_id: int, now: datetime | None = None) -> Period:
+    """The ``days`` days of the workspace's zone ending today."""
+    today = local_date(now or timezone.now(), zone_of(workspace_id))
+    return Period(today - timedelta(days=days - 1), today, days)
+
+
+def _builtin(definition: registry.MetricDefinition) -> MetricInfo:
+    return MetricInfo(
+        key=definition.key,
+        label=definition.label,
+        definition=definition.definition,
+        formula=definition.formula,
+        unit=definition.unit,
+        sources=definition.sources,
+        aggregation=definition.aggregation,
+        area=definition.area,
+        custom=False,
+        source_kind=definition.source_kind,
+    )
+
+
+def _custom(metric: CustomMetric) -> MetricInfo:
+    return MetricInfo(
+        key=metric.key,
+        label=metric.label,
+        definition=metric.definition,
+        formula=CUSTOM_FORMULAS[CustomAggregation(metric.aggregation)],
+        unit=metric.unit,
+        sources="Values pushed through the API or entered by hand, each with its time and note",
+        aggregation=metric.aggregation,
+        area="Custom",
+        custom=True,
+    )
+
+
+def metric_list_for(viewer: Membership) -> list[MetricInfo]:
+    """Every metric the viewer's workspace has: the built-in ones, then its own."""
+    custom = CustomMetric.objects.filter(workspace_id=viewer.workspace_id)
+    return [_builtin(d) for d in registry.metrics().values()] + [_custom(m) for m in custom]
+
+
+def metric_get_for(viewer: Membership, key: str) -> MetricInfo:
+    """One metric of the viewer's workspace; 404 alike for unknown and another's custom one."""
+    definition = registry.metrics().get(key)
+    if definition is not None:
+        return _builtin(definition)
+    custom = CustomMetric.objects.filter(workspace_id=viewer.workspace_id, key=key).first()
+    if custom is None:
+        raise NotFound(f"No metric “{key}” in this workspace.")
+    return _custom(custom)
+
+
+def _fact_subject(subject: str, subject_id: int | None) -> Q:
+    if subject == "member":
+        return Q(member_id=subject_id)
+    if subject == "project":
+        return Q(project_id=subject_id)
+    if subject == "team":
+        return Q(team_id=subject_id)
+    return Q()
+
+
+def values_for(
+    viewer: Membership,
+    metrics: list[MetricInfo],
+    period: Period,
+    *,
+    subject: str = "workspace",
+    subject_id: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Value]:
+    """Each metric's value over the period for one subject, in at most four queries."""
+    now = now or timezone.now()
+    workspace_id = viewer.workspace_id
+    today = local_date(now, zone_of(workspace_id))
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for metric in metrics:
+        by_kind[metric.aggregation].append(metric.key)
+    rollups = MetricRollup.objects.filter(
+        workspace_id=workspace_id, subject=subject, subject_id=subject_id or 0
+    )
+    facts = MetricFact.objects.filter(_fact_subject(subject, subject_id), workspace_id=workspace_id)
+    out: dict[str, Value] = {}
+    summed = by_kind["sum"] + by_kind["mean"]
+    if summed:
+        sums = {
+            row["metric"]: row
+            for row in rollups.filter(metric__in=summed, day__range=(period.first, period.last))
+            .values("metric")
+            .annotate(c=Sum("count"), t=Sum("total"))
+        }
+        for key in summed:
+            row = sums.get(key)
+            count = int(row["c"]) if row else 0
+            total = row["t"] if row else None
+            number = ratio(total, count) if key in by_kind["mean"] else (total if count else None)
+            out[key] = Value(number=number, facts=count)
+    if by_kind["level"]:
+        # A level is the running total of every change up to the period's end; today's changes
+        # count only once they have happened (an overdue mark lands at the due moment).
+        whole_days = period.last if period.last < today else today - timedelta(days=1)
+        levels = {
+            row["metric"]: row
+            for row in rollups.filter(metric__in=by_kind["level"], day__lte=whole_days)
+            .values("metric")
+            .annotate(c=Sum("count"), t=Sum("total"))
+        }
+        if period.last >= today:
+            for row in (
+                facts.filter(metric__in=by_kind["level"], day=today, occurred_at__lte=now)
+                .values("metric")
+                .annotate(c=Count("id"), t=Sum("value"))
+            ):
+                seen = levels.setdefault(row["metric"], {"metric": row["metric"], "c": 0, "t": 0.0})
+                seen["c"] += row["c"]
+                seen["t"] += row["t"]
+        for key in by_kind["level"]:
+            row = levels.get(key)
+            out[key] = Value(
+                number=row["t"] if row and row["c"] else None, facts=row["c"] if row else 0
+            )
+    if by_kind["percentiles"]:
+        values: dict[str, list[float]] = defaultdict(list)
+        for key, value in facts.filter(
+            metric__in=by_kind["percentiles"], day__range=(period.first, period.last)
+        ).values_list("metric", "value"):
+            values[key].append(value)
+        for key in by_kind["percentiles"]:
+            got = values.get(key, [])
+            out[key] = Value(median=percentile(got, 50), p85=percentile(got, 85), facts=len(got))
+    return out
+
+
+@dataclass(frozen=True)
+class Item:
+    """One fact behind a number, with the item it came from (when its area can name it)."""
+
+    occurred_at: datetime
+    value: float
+    title: str
+    url: str
+    noun: str
+    member: str
+    note: str
+    source_kind: str = ""
+    source_id: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def items_for(
+    viewer: Membership,
+    metric: MetricInfo,
+    period: Period,
+    *,
+    subject: str = "workspace",
+    subject_id: int | None = None,
+    limit: int = MAX_ITEMS,
+) -> tuple[list[Item], int]:
+    """The facts of the metric in the period (newest first, at most ``limit``) with links to
+    their items, and how many there are in all."""
+    facts = MetricFact.objects.filter(
+        _fact_subject(subject, subject_id),
+        workspace_id=viewer.workspace_id,
+        metric=metric.key,
+        day__range=(period.first, period.last),
+    )
+    total = facts.count()
+    rows = list(facts.order_by("-occurred_at", "-id")[:limit])
+    kinds = registry.link_kinds()
+    titles: dict[tuple[str, int], str] = {}
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for fact in rows:
+        if fact.source_kind and fact.source_id is not None:
+            by_kind[fact.source_kind].append(fact.source_id)
+    for kind, ids in by_kind.items():
+        if kind in kinds:
+            for item_id, title in kinds[kind].titles(viewer.workspace_id, ids).items():
+                titles[(kind, item_id)] = title
+    people = dict(
+        Profile.objects.filter(
+            workspace_id=viewer.workspace_id,
+            membership_id__in={
+                m for f in rows if (m := f.member_id or f.entered_by_id) is not None
+            },
+        ).values_list("membership_id", "display_name")
+    )
+    slug = viewer.workspace.slug
+    items = []
+    for fact in rows:
+        link = kinds.get(fact.source_kind)
+        title = titles.get((fact.source_kind, fact.source_id or 0), "")
+        url = ""
+        if link is not None and title and link.url is not None and fact.source_id is not None:
+            url = link.url(slug, fact.source_id)
+        if not fact.source_kind:
+            title = "Value entered"
+        elif not title:
+            title = f"A {link.noun if link else fact.source_kind} that no longer exists"
+        items.append(
+            Item(
+                occurred_at=fact.occurred_at,
+                value=fact.value,
+                title=title,
+                url=url,
+                noun=link.noun if link else "value",
+                member=people.get(fact.member_id or fact.entered_by_id or 0, ""),
+                note=fact.note,
+                source_kind=fact.source_kind,
+                source_id=fact.source_id,
+            )
+        )
+    return items, total

@@ -1,0 +1,559 @@
+"""Every write of the metrics area: facts and their rollups, custom metrics, pushed values.
+
+Facts are written once per event and rollups follow them in the same transaction: each write
+computes, in Python, what it adds to and takes from every (metric, subject, day) row
+(meridian.metrics.rollup) and applies those deltas with one ``INSERT ... ON CONFLICT DO
+UPDATE SET count = count + excluded.count`` per row, which SQLite and PostgreSQL both run
+atomically, so concurrent writers never lose each other's increments. A row whose count falls
+to zero is deleted: no row means no data.
+"""
+
+import logging
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from meridian.core import registry
+from meridian.core.errors import FieldErrors, NotFound
+from meridian.core.moments import local_date
+from meridian.core.registry import FactIn, MetricDefinition
+from meridian.core.services import audit_record
+from meridian.metrics import rollup
+from meridian.metrics.models import (
+    CustomAggregation,
+    CustomMetric,
+    MetricFact,
+    MetricRollup,
+    MetricsSettings,
+    Subject,
+)
+from meridian.metrics.rollup import FactRow, RollupKey
+from meridian.workspaces.access import require_role
+from meridian.workspaces.models import Membership, Role, Team, Workspace
+from meridian.workspaces.services import validate_time_zone
+
+logger = logging.getLogger(__name__)
+
+# A pushed value may be stamped a little ahead of the server's clock (the sender's clock runs
+# fast), never further: a value from next year is a mistake.
+FUTURE_SLACK = timedelta(minutes=5)
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+# Names the pages and the API use beside metric keys (/metrics/new/, /metrics/settings).
+RESERVED_KEYS = frozenset({"new", "settings"})
+CHUNK = 2000
+# Adds a delta to its row, creating the row at the delta (the table name is the model's own).
+_UPSERT = (
+    "INSERT INTO {table} (workspace_id, metric, subject, subject_id, day, count, total) "
+    "VALUES {values} "
+    "ON CONFLICT (workspace_id, metric, subject, subject_id, day) DO UPDATE SET "
+    "count = {table}.count + excluded.count, total = {table}.total + excluded.total"
+)
+_INSERT = "INSERT INTO {table} ({columns}) VALUES {values}"
+# Rows per statement: several hundred rows in one INSERT cost far less than as many statements
+# (and stay under SQLite's and PostgreSQL's limits on bound parameters).
+ROWS_PER_STATEMENT = 400
+_FACT_COLUMNS = (
+    "workspace_id",
+    "metric",
+    "fact_key",
+    "source_kind",
+    "source_id",
+    "member_id",
+    "project_id",
+    "team_id",
+    "occurred_at",
+    "day",
+    "value",
+    "note",
+    "entered_by_id",
+    "updated_at",
+)
+_UPDATE = "UPDATE {table} SET {sets} WHERE id = %s"
+_DELETE_EMPTY = (
+    "DELETE FROM {table} WHERE workspace_id = {mark} AND metric = {mark} AND subject = {mark} "
+    "AND subject_id = {mark} AND day = {mark} AND count <= 0"
+)
+_TRACKED = ("occurred_at", "day", "value", "member_id", "project_id", "team_id")
+
+
+def zone_of(workspace_id: int) -> str:
+    """The time zone whose midnights split the workspace's metric days (UTC until set)."""
+    zone = MetricsSettings.objects.filter(workspace_id=workspace_id).values_list(
+        "time_zone", flat=True
+    )
+    return next(iter(zone), "UTC")
+
+
+def _row(fact: MetricFact) -> FactRow:
+    return FactRow(fact.metric, fact.day, fact.value, fact.member_id, fact.project_id, fact.team_id)
+
+
+def _chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterable[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _run_rows(
+    template: str, table: str, rows: list[tuple[Any, ...]], *, width: int, **parts: str
+) -> None:
+    """Run ``template`` with its ``{values}`` filled by up to ROWS_PER_STATEMENT rows at a time.
+
+    The statements go to the database driver's own cursor, in its own placeholder style:
+    Django's SQLite wrapper rewrites every ``%s`` of a statement with a regular expression,
+    which cost more than SQLite's work on these long statements. Values are adapted by the
+    callers (``connection.ops``), and the connection is the one of the current transaction.
+    """
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    one = "(" + ", ".join([mark] * width) + ")"
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        for chunk in _chunks(rows, ROWS_PER_STATEMENT):
+            sql = template.format(table=table, values=", ".join([one] * len(chunk)), **parts)
+            cursor.execute(sql, [value for row in chunk for value in row])
+    finally:
+        cursor.close()
+
+
+def _facts_insert(facts: list[MetricFact]) -> None:
+    """Insert new facts in multi-row statements (the ORM's bulk_create spent most of a write
+    preparing each value through each field)."""
+    now = timezone.now()
+    moment = connection.ops.adapt_datetimefield_value
+    day = connection.ops.adapt_datefield_value
+    stamp = moment(now)
+    rows = [
+        (
+            f.workspace_id,
+            f.metric,
+            f.fact_key,
+            f.source_kind,
+            f.source_id,
+            f.member_id,
+            f.project_id,
+            f.team_id,
+            moment(f.occurred_at),
+            day(f.day),
+            float(f.value),
+            f.note,
+            f.entered_by_id,
+            stamp,
+        )
+        for f in facts
+    ]
+    _run_rows(
+        _INSERT,
+        MetricFact._meta.db_table,
+        rows,
+        width=len(_FACT_COLUMNS),
+        columns=", ".join(_FACT_COLUMNS),
+    )
+
+
+def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> None:
+    """Add the deltas to the workspace's rollup rows, then drop the rows left without facts."""
+    adapt = connection.ops.adapt_datefield_value
+    rows = [
+        (workspace_id, metric, subject, subject_id, adapt(day), int(count), total)
+        for (metric, subject, subject_id, day), (count, total) in deltas.items()
+        if count or total
+    ]
+    _run_rows(_UPSERT, MetricRollup._meta.db_table, rows, width=7)
+    # Only a row that lost facts can have fallen to zero; each is found by its unique index
+    # (one OR of many keys made the databases scan the table).
+    shrunk = [
+        (workspace_id, metric, subject, subject_id, adapt(day))
+        for (metric, subject, subject_id, day), (count, _total) in deltas.items()
+        if count < 0
+    ]
+    if shrunk:
+        mark = "?" if connection.vendor == "sqlite" else "%s"
+        sql = _DELETE_EMPTY.format(table=MetricRollup._meta.db_table, mark=mark)
+        connection.ensure_connection()
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(sql, shrunk)
+        finally:
+            cursor.close()
+
+
+def _facts_update(facts: list[MetricFact]) -> None:
+    """Save the rewritten facts, one prepared UPDATE run for all (``bulk_update``'s CASE per
+    column grows quadratically with the batch)."""
+    now = timezone.now()
+    columns = [*_TRACKED, "note", "entered_by_id", "updated_at"]
+    by_attname = {field.attname: field for field in MetricFact._meta.concrete_fields}
+    fields = [by_attname[name] for name in columns]
+    sql = _UPDATE.format(
+        table=MetricFact._meta.db_table,
+        sets=", ".join(f"{field.column} = %s" for field in fields),
+    )
+    rows = []
+    for fact in facts:
+        fact.updated_at = now
+        values = [
+            field.get_db_prep_save(getattr(fact, field.attname), connection) for field in fields
+        ]
+        rows.append((*values, fact.pk))
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows):
+            cursor.executemany(sql, chunk)
+
+
+def facts_write(
+    *,
+    workspace_id: int,
+    metric: str,
+    existing: Iterable[MetricFact],
+    wanted: Iterable[MetricFact],
+    maintain: bool = True,
+) -> tuple[int, int, int]:
+    """Make ``existing`` (the facts a writer owns) into ``wanted``, matched by ``fact_key``:
+    new keys are inserted, changed facts updated, missing ones deleted, and the rollups follow.
+    Returns (inserted, updated, deleted)."""
+    before = {fact.fact_key: fact for fact in existing}
+    deltas: dict[RollupKey, list[float]] = {}
+    inserts: list[MetricFact] = []
+    updates: list[MetricFact] = []
+    for fact in wanted:
+        old = before.pop(fact.fact_key, None)
+        if old is None:
+            inserts.append(fact)
+            rollup.change(None, _row(fact), deltas)
+        elif any(getattr(old, name) != getattr(fact, name) for name in (*_TRACKED, "note")):
+            rollup.change(_row(old), _row(fact), deltas)
+            for name in (*_TRACKED, "note", "entered_by_id"):
+                setattr(old, name, getattr(fact, name))
+            updates.append(old)
+    for old in before.values():
+        rollup.change(_row(old), None, deltas)
+    with transaction.atomic():
+        _facts_insert(inserts)
+        if updates:
+            _facts_update(updates)
+        gone = [fact.pk for fact in before.values()]
+        for chunk in _chunks(gone):
+            MetricFact.objects.filter(pk__in=chunk).delete()
+        if maintain:
+            rollups_apply(workspace_id, deltas)
+    return len(inserts), len(updates), len(gone)
+
+
+def _fact(workspace_id: int, zone: str, definition: MetricDefinition, given: FactIn) -> MetricFact:
+    return MetricFact(
+        workspace_id=workspace_id,
+        metric=definition.key,
+        fact_key=f"{definition.source_kind}:{given.source_id}:{given.part}",
+        source_kind=definition.source_kind,
+        source_id=given.source_id,
+        member_id=given.member_id,
+        project_id=given.project_id,
+        team_id=given.team_id,
+        occurred_at=given.occurred_at,
+        day=local_date(given.occurred_at, zone),
+        value=float(given.value),
+    )
+
+
+def facts_refresh(
+    workspace_id: int, source_kind: str, ids: list[int] | None, *, maintain: bool = True
+) -> int:
+    """Rewrite the built-in facts of these items (every item when ``ids`` is None) from what
+    their areas now say, with the rollups; the number of facts written or removed."""
+    zone = zone_of(workspace_id)
+    touched = 0
+    for definition in registry.metrics().values():
+        if definition.source_kind != source_kind:
+            continue
+        wanted = [
+            _fact(workspace_id, zone, definition, f) for f in definition.facts(workspace_id, ids)
+        ]
+        existing = MetricFact.objects.filter(
+            workspace_id=workspace_id, metric=definition.key, source_kind=source_kind
+        )
+        if ids is not None:
+            existing = existing.filter(source_id__in=ids)
+        counts = facts_write(
+            workspace_id=workspace_id,
+            metric=definition.key,
+            existing=existing,
+            wanted=wanted,
+            maintain=maintain,
+        )
+        touched += sum(counts)
+    return touched
+
+
+def facts_stale(workspace_id: int, source_kind: str, ids: list[int]) -> None:
+    """The FACTS_STALE listener: an area's items changed, so their facts are rewritten.
+
+    It runs after the area's write has committed: a failure here must not fail that write,
+    so it is logged, and ``meridian metrics rebuild`` brings the facts back in line."""
+    try:
+        with transaction.atomic():
+            facts_refresh(workspace_id, source_kind, ids)
+    except Exception:
+        logger.exception("Could not rewrite the metric facts of %s %s", source_kind, ids[:20])
+
+
+Progress = Callable[[int, int], object]
+
+
+def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> int:
+    """Replace the workspace's rollups by a full recompute from its facts, metric by metric and
+    day by day (facts are read in day order, so memory holds one day's rows at a time)."""
+    total = MetricFact.objects.filter(workspace_id=workspace_id).count()
+    done = 0
+    written = 0
+    with transaction.atomic():
+        MetricRollup.objects.filter(workspace_id=workspace_id).delete()
+        rows = (
+            MetricFact.objects.filter(workspace_id=workspace_id)
+            .order_by("metric", "day")
+            .values_list("metric", "day", "value", "member_id", "project_id", "team_id")
+        )
+        pending: list[FactRow] = []
+        current: tuple[str, date] | None = None
+
+        def flush() -> int:
+            built = [
+                MetricRollup(
+                    workspace_id=workspace_id,
+                    metric=metric,
+                    subject=subject,
+                    subject_id=subject_id,
+                    day=day,
+                    count=count,
+                    total=value,
+                )
+                for (metric, subject, subject_id, day), (count, value) in rollup.recompute(
+                    pending
+                ).items()
+            ]
+            MetricRollup.objects.bulk_create(built, batch_size=CHUNK)
+            pending.clear()
+            return len(built)
+
+        for row in rows.iterator(chunk_size=CHUNK):
+            fact = FactRow(*row)
+            if current != (fact.metric, fact.day):
+                written += flush()
+                current = (fact.metric, fact.day)
+            pending.append(fact)
+            done += 1
+            if progress and done % CHUNK == 0:
+                progress(done, total)
+        written += flush()
+    if progress:
+        progress(total, total)
+    return written
+
+
+def metrics_rebuild(
+    *,
+    workspace_ids: list[int] | None = None,
+    progress: Callable[[str, int, int], object] | None = None,
+) -> dict[str, int]:
+    """Backfill every built-in metric's facts from the areas' items, then recompute every
+    rollup from the facts (``meridian metrics rebuild``)."""
+    workspaces = Workspace.objects.order_by("pk")
+    if workspace_ids is not None:
+        workspaces = workspaces.filter(pk__in=workspace_ids)
+    kinds = sorted({d.source_kind for d in registry.metrics().values()})
+    facts = rows = 0
+    for workspace in workspaces:
+        for kind in kinds:
+            with transaction.atomic():
+                facts += facts_refresh(workspace.pk, kind, None, maintain=False)
+
+        def step(done: int, total: int, slug: str = workspace.slug) -> None:
+            if progress:
+                progress(slug, done, total)
+
+        rows += rollups_recompute(workspace.pk, step)
+    return {"facts_changed": facts, "rollup_rows": rows}
+
+
+# --- Custom metrics and pushed values ------------------------------------------------------------
+
+
+@transaction.atomic
+def custom_metric_create(
+    *,
+    acting: Membership,
+    key: str,
+    label: str,
+    definition: str,
+    unit: str = "",
+    aggregation: str = CustomAggregation.SUM,
+) -> CustomMetric:
+    """Define a workspace's own metric (admins), its key unique among every metric it sees."""
+    require_role(acting, Role.ADMIN)
+    problems = FieldErrors()
+    key = (key or "").strip()
+    if not KEY_PATTERN.match(key):
+        problems.add(
+            "key",
+            "A key is 2 to 60 lowercase letters, digits or underscores, starting with a letter.",
+        )
+    elif key in RESERVED_KEYS:
+        problems.add("key", f"“{key}” is a word the metrics pages use; choose another key.")
+    elif (
+        key in registry.metrics()
+        or CustomMetric.objects.filter(workspace_id=acting.workspace_id, key=key).exists()
+    ):
+        problems.add("key", f"There is already a metric with the key “{key}”.")
+    label = (label or "").strip()
+    if not label or len(label) > 100:
+        problems.add("label", "A metric needs a label of at most 100 characters.")
+    definition = (definition or "").strip()
+    if not definition or len(definition) > 2000:
+        problems.add(
+            "definition", "Say in words what the metric measures (at most 2,000 characters)."
+        )
+    unit = (unit or "").strip()
+    if len(unit) > 30:
+        problems.add("unit", "A unit is at most 30 characters.")
+    if aggregation not in CustomAggregation.values:
+        problems.add(
+            "aggregation", f"Aggregation is one of: {', '.join(CustomAggregation.values)}."
+        )
+    problems.raise_any()
+    metric = CustomMetric.objects.create(
+        workspace_id=acting.workspace_id,
+        key=key,
+        label=label,
+        definition=definition,
+        unit=unit,
+        aggregation=aggregation,
+        created_by=acting,
+    )
+    audit_record(actor=acting, action="metrics.custom_create", obj=metric, data={"key": key})
+    return metric
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What a pushed value became: its fact, and whether it was new (else it replaced one)."""
+
+    fact: MetricFact
+    created: bool
+
+
+def _subject_check(
+    acting: Membership, subject: str, subject_id: int | None, problems: FieldErrors
+) -> tuple[int | None, int | None, int | None]:
+    """(member_id, project_id, team_id) for a pushed value's subject, each in this workspace."""
+    workspace_id = acting.workspace_id
+    if subject == Subject.WORKSPACE:
+        return None, None, None
+    if subject not in Subject.values:
+        problems.add("subject", f"A subject is one of: {', '.join(Subject.values)}.")
+        return None, None, None
+    if subject_id is None:
+        problems.add("subject_id", f"Name the {subject} the value is about.")
+        return None, None, None
+    if subject == Subject.MEMBER:
+        if Membership.objects.filter(workspace_id=workspace_id, pk=subject_id).exists():
+            return subject_id, None, None
+    elif subject == Subject.TEAM:
+        if Team.objects.filter(workspace_id=workspace_id, pk=subject_id).exists():
+            return None, None, subject_id
+    else:
+        kind = registry.link_kinds().get("project")
+        if kind is not None and kind.titles(workspace_id, [subject_id]):
+            return None, subject_id, None
+    problems.add("subject_id", f"No such {subject} in this workspace.")
+    return None, None, None
+
+
+def custom_metric_for(acting: Membership, key: str) -> CustomMetric:
+    """A custom metric of the acting member's workspace; 404 alike for missing and foreign."""
+    metric = CustomMetric.objects.filter(workspace_id=acting.workspace_id, key=key).first()
+    if metric is None:
+        raise NotFound(f"No custom metric “{key}” in this workspace.")
+    return metric
+
+
+@transaction.atomic
+def value_push(
+    *,
+    acting: Membership,
+    metric: CustomMetric,
+    at: datetime,
+    value: float,
+    subject: str = Subject.WORKSPACE,
+    subject_id: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Pushed:
+    """Record a custom metric's value for a subject at a moment: the same metric, subject and
+    moment again replaces the value (pushing twice counts once)."""
+    if metric.workspace_id != acting.workspace_id:
+        raise NotFound(f"No custom metric “{metric.key}” in this workspace.")
+    now = now or timezone.now()
+    problems = FieldErrors()
+    if at.tzinfo is None or at.utcoffset() is None:
+        problems.add("at", "Give the moment with its offset or “Z” (e.g. 2026-03-31T17:00:00Z).")
+    elif at > now + FUTURE_SLACK:
+        problems.add("at", "A value cannot be dated in the future.")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        problems.add("value", "A value is a finite number.")
+    note = (note or "").strip()
+    if len(note) > 2000:
+        problems.add("note", "A note is at most 2,000 characters.")
+    member_id, project_id, team_id = _subject_check(acting, subject, subject_id, problems)
+    problems.raise_any()
+    moment = at.astimezone(UTC)
+    fact_key = f"push:{subject}:{subject_id or 0}@{moment.isoformat()}"
+    existing = list(
+        MetricFact.objects.select_for_update().filter(
+            workspace_id=acting.workspace_id, metric=metric.key, fact_key=fact_key
+        )
+    )
+    fact = MetricFact(
+        workspace_id=acting.workspace_id,
+        metric=metric.key,
+        fact_key=fact_key,
+        member_id=member_id,
+        project_id=project_id,
+        team_id=team_id,
+        occurred_at=at,
+        day=local_date(at, zone_of(acting.workspace_id)),
+        value=float(value),
+        note=note,
+        entered_by_id=acting.pk,
+    )
+    facts_write(
+        workspace_id=acting.workspace_id, metric=metric.key, existing=existing, wanted=[fact]
+    )
+    saved = MetricFact.objects.get(
+        workspace_id=acting.workspace_id, metric=metric.key, fact_key=fact_key
+    )
+    return Pushed(saved, created=not existing)
+
+
+@transaction.atomic
+def metrics_zone_set(*, acting: Membership, time_zone: str) -> MetricsSettings:
+    """Set the zone whose midnights split the workspace's metric days (admins); every fact's
+    day and every rollup are recomputed in it."""
+    require_role(acting, Role.ADMIN)
+    zone = validate_time_zone(time_zone)
+    settings, _ = MetricsSettings.objects.update_or_create(
+        workspace_id=acting.workspace_id, defaults={"time_zone": zone}
+    )
+    facts = list(MetricFact.objects.filter(workspace_id=acting.workspace_id))
+    for fact in facts:
+        fact.day = local_date(fact.occurred_at, zone)
+    MetricFact.objects.bulk_update(facts, ["day"], batch_size=CHUNK)
+    rollups_recompute(acting.workspace_id)
+    audit_record(actor=acting, action="metrics.zone_set", obj=settings, data={"zone": zone})
+    return settings
