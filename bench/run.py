@@ -20,9 +20,11 @@ bench/briefs.py and bench/proposal.py (each given this run's load options and
 ``--database-url``), bench/tally.py, bench/search.py, bench/inbox.py (5,000 inbox items,
 in-process; given ``--database-url``), bench/work.py (the board, "my work", a task's handover
 packet and a bulk handover, in-process; given ``--database-url``), bench/metrics.py (rollup
-maintenance throughput and the rebuild; given ``--database-url``), bench/delivery.py (digests for 10,000 members and the
-scheduler tick, on its own SQLite database), bench/agent.py (the local agent, against
-ActivityWatch's aw-server when scripts/bootstrap.sh bench could install it).
+maintenance throughput and the rebuild; given ``--database-url``), bench/tracking.py (sync ingest and the team report; given
+``--database-url``), bench/delivery.py (digests for 10,000 members and the scheduler tick, on
+its own SQLite database), bench/agent.py (the local agent, against ActivityWatch's aw-server when
+scripts/bootstrap.sh bench could install it), bench/agent_sync.py (the agent's day page and
+sync over 100,000 events; figures only, no target).
 
 The exit code is 0 when every target of every benchmark is met, 1 when one is not, 2 when a
 run itself failed.
@@ -77,8 +79,10 @@ OTHER_BENCHMARKS = (
     "inbox.py",
     "work.py",
     "metrics.py",
+    "tracking.py",
     "delivery.py",
     "agent.py",
+    "agent_sync.py",
 )
 STARTING_ENV = dict(os.environ)
 TARGET_MEMBERS_P99_MS = 50.0
@@ -550,7 +554,9 @@ def run_others(args: argparse.Namespace) -> int:
             cmd += ["--redis-url", args.redis_url] if args.redis_url else []
             cmd += ["--workers", str(args.workers)] if args.workers else []
             cmd += ["--threads", str(args.threads)] if args.threads else []
-        if script in ("pages.py", "inbox.py", "work.py", "metrics.py") and args.database_url:
+        if script in ("pages.py", "inbox.py", "work.py", "metrics.py", "tracking.py") and (
+            args.database_url
+        ):
             cmd += ["--database-url", args.database_url]
         print(f"\n==> {shlex.join(['bench/' + script, *cmd[2:]])}", flush=True)
         codes[script] = subprocess.run(cmd, cwd=ROOT, env=STARTING_ENV, check=False).returncode
