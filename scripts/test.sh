@@ -104,6 +104,7 @@ start_phase() {
   shift
   rm -f "$logs/test-$name.rc"
   (
+    echo "$BASHPID" >"$logs/test-$name.pid"
     started=$SECONDS
     "phase_$name" "$@"
     rc=$?
@@ -115,9 +116,22 @@ start_phase() {
   phases+=("$name")
 }
 
+# Background commands of a script ignore Ctrl-C, so stop the phases' processes ourselves.
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null
+}
+stop_phases() {
+  local name
+  for name in "${phases[@]}"; do
+    [ -f "$logs/test-$name.pid" ] && kill_tree "$(cat "$logs/test-$name.pid")"
+  done
+  exit 130
+}
 pids=()
 phases=()
-trap 'kill "${pids[@]}" 2>/dev/null; exit 130' INT TERM
+trap stop_phases INT TERM
 failed=0
 started=$SECONDS
 
