@@ -1,54 +1,89 @@
 #!/usr/bin/env bash
-# The whole suite, once on SQLite and once on PostgreSQL (the two databases Meridian supports).
-# In CI (CI=true) a missing PostgreSQL, Redis or Chromium is a failure, never a skip.
-set -euo pipefail
+# The whole suite on SQLite and on PostgreSQL (the two databases Meridian supports), and the
+# date-sensitive tests again at three awkward moments. In CI (CI=true) a missing PostgreSQL,
+# Redis or Chromium is a failure, never a skip.
+#
+# Two phases run side by side (each pytest is mostly one process, and CI has two cores):
+#   sqlite    the whole suite on SQLite, then the "Another day" runs (SQLite)
+#   postgres  the whole suite on PostgreSQL
+# Each phase has its own data directory, pytest temporary directory, Redis database and log
+# (test-artifacts/test-<phase>.log); its lines are shown as they come, prefixed with its name.
+# Both phases always run to the end; the script fails if either does, and then shows the
+# failures of each failed phase again, unprefixed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 export MERIDIAN_STATIC_MANIFEST=false
-export MERIDIAN_DATA_DIR="${MERIDIAN_TEST_DATA_DIR:-$PWD/var/test}"
-export MERIDIAN_TEST_REDIS_URL="${MERIDIAN_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+data="${MERIDIAN_TEST_DATA_DIR:-$PWD/var/test}"
+sqlite_redis="${MERIDIAN_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+postgres_redis="${MERIDIAN_TEST_POSTGRES_REDIS_URL:-redis://127.0.0.1:6379/14}"
 pg_url="${MERIDIAN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/meridian}"
-mkdir -p test-artifacts "$MERIDIAN_DATA_DIR/static"
+logs="$PWD/test-artifacts"
+mkdir -p "$logs"
 
+elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# pytest in the current phase; records the first failure in $phase_rc and carries on.
 run_pytest() {
-  local rc=0
-  .venv/bin/python -m pytest "$@" || rc=$?
+  local rc=0 started=$SECONDS
+  .venv/bin/python -m pytest --basetemp="$MERIDIAN_DATA_DIR/tmp" "$@" || rc=$?
+  echo "-- took $(elapsed $((SECONDS - started)))"
   # 5 = no tests collected: that is a broken suite, not a pass.
-  [ "$rc" -eq 0 ] || { echo "pytest failed with exit code $rc" >&2; exit "$rc"; }
+  if [ "$rc" -ne 0 ]; then
+    echo "pytest failed with exit code $rc" >&2
+    [ "$phase_rc" -ne 0 ] || phase_rc=$rc
+  fi
 }
 
-echo "== SQLite"
-# A file, not an in-memory database: the browser tests' live server answers from several
-# threads at once, which cannot share one in-memory SQLite connection.
-rm -f "$MERIDIAN_DATA_DIR/test.sqlite3"
-MERIDIAN_DATABASE_URL="" MERIDIAN_TEST_DATABASE_NAME="$MERIDIAN_DATA_DIR/test.sqlite3" run_pytest "$@"
+phase_sqlite() {
+  phase_rc=0
+  export MERIDIAN_DATA_DIR="$data/sqlite" MERIDIAN_TEST_REDIS_URL="$sqlite_redis"
+  export MERIDIAN_DATABASE_URL=""
+  mkdir -p "$MERIDIAN_DATA_DIR/static"
+  echo "== SQLite"
+  # A file, not an in-memory database: the browser tests' live server answers from several
+  # threads at once, which cannot share one in-memory SQLite connection.
+  rm -f "$MERIDIAN_DATA_DIR/test.sqlite3"
+  MERIDIAN_TEST_DATABASE_NAME="$MERIDIAN_DATA_DIR/test.sqlite3" run_pytest "$@"
 
-echo "== Another day: the date-sensitive tests at awkward moments (SQLite)"
-# The suite must pass whatever today is. Each run moves the clock (it keeps ticking) to a
-# Saturday night in UTC (already Sunday in Asia), the night Europe's clocks go forward, and
-# New Year's Eve; tests that depend on the date must freeze or inject their own clock.
-# The demo builds (slow) freeze their own clocks; the property tests and tallies do not read
-# the clock (they draw their instants).
-for at in 2026-12-05T23:30:00+00:00 2027-03-28T00:40:00+00:00 2026-12-31T23:30:00+00:00; do
-  echo "-- clock at $at"
-  rm -f "$MERIDIAN_DATA_DIR/test-day.sqlite3"
-  MERIDIAN_DATABASE_URL="" MERIDIAN_TEST_DATABASE_NAME="$MERIDIAN_DATA_DIR/test-day.sqlite3" \
-    run_pytest -q --clock-at="$at" \
-    tests/briefs tests/decisions tests/workspaces tests/accounts tests/search tests/calendars \
-    tests/test_reader_zone.py tests/core/test_reader_zone_messages.py tests/core/test_moments.py \
-    tests/core/test_submission.py tests/core/test_views.py tests/recordings/test_services.py \
-    tests/api/test_idempotency.py tests/api/test_auth.py tests/api/test_inputs.py tests/delivery \
-    tests/work tests/roles tests/handovers tests/tracking \
-    --ignore=tests/decisions/test_tally.py --ignore=tests/decisions/test_fairness.py \
-    --ignore=tests/briefs/test_deadline_properties.py \
-    --ignore=tests/decisions/test_deadline_properties.py \
-    --ignore=tests/briefs/test_demo.py --ignore=tests/workspaces/test_demo.py \
-    --ignore=tests/work/test_demo.py \
-    --ignore=tests/delivery/test_simulation.py --ignore=tests/delivery/test_worker_kill.py \
-    --ignore=tests/delivery/test_holding.py
-done
+  echo "== Another day: the date-sensitive tests at awkward moments (SQLite)"
+  # The suite must pass whatever today is. Each run moves the clock (it keeps ticking) to a
+  # Saturday night in UTC (already Sunday in Asia), the night Europe's clocks go forward, and
+  # New Year's Eve; tests that depend on the date must freeze or inject their own clock.
+  # The demo builds (slow) freeze their own clocks; the property tests and tallies do not read
+  # the clock (they draw their instants).
+  for at in 2026-12-05T23:30:00+00:00 2027-03-28T00:40:00+00:00 2026-12-31T23:30:00+00:00; do
+    echo "-- clock at $at"
+    rm -f "$MERIDIAN_DATA_DIR/test-day.sqlite3"
+    MERIDIAN_TEST_DATABASE_NAME="$MERIDIAN_DATA_DIR/test-day.sqlite3" \
+      run_pytest -q --clock-at="$at" \
+      tests/briefs tests/decisions tests/workspaces tests/accounts tests/search tests/calendars \
+      tests/test_reader_zone.py tests/core/test_reader_zone_messages.py tests/core/test_moments.py \
+      tests/core/test_submission.py tests/core/test_views.py tests/recordings/test_services.py \
+      tests/api/test_idempotency.py tests/api/test_auth.py tests/api/test_inputs.py tests/delivery \
+      tests/work tests/roles tests/handovers tests/tracking \
+      --ignore=tests/decisions/test_tally.py --ignore=tests/decisions/test_fairness.py \
+      --ignore=tests/briefs/test_deadline_properties.py \
+      --ignore=tests/decisions/test_deadline_properties.py \
+      --ignore=tests/briefs/test_demo.py --ignore=tests/workspaces/test_demo.py \
+      --ignore=tests/work/test_demo.py \
+      --ignore=tests/delivery/test_simulation.py --ignore=tests/delivery/test_worker_kill.py \
+      --ignore=tests/delivery/test_holding.py
+  done
+  return "$phase_rc"
+}
 
-echo "== PostgreSQL"
-if .venv/bin/python - "$pg_url" <<'PY'
+phase_postgres() {
+  phase_rc=0
+  export MERIDIAN_DATA_DIR="$data/postgres" MERIDIAN_TEST_REDIS_URL="$postgres_redis"
+  export MERIDIAN_DATABASE_URL="$pg_url"
+  mkdir -p "$MERIDIAN_DATA_DIR/static"
+  echo "== PostgreSQL"
+  run_pytest "$@"
+  return "$phase_rc"
+}
+
+postgres_answers() {
+  .venv/bin/python - "$pg_url" <<'PY'
 import sys, psycopg
 from urllib.parse import urlparse
 u = urlparse(sys.argv[1])
@@ -61,11 +96,68 @@ except Exception as exc:
     print(f"PostgreSQL does not answer at {u.hostname}:{u.port}: {exc}", file=sys.stderr)
     sys.exit(1)
 PY
-then
-  MERIDIAN_DATABASE_URL="$pg_url" run_pytest "$@"
+}
+
+# Start a phase in the background: live lines prefixed with its name, a log, an exit code.
+start_phase() {
+  local name=$1
+  shift
+  rm -f "$logs/test-$name.rc"
+  (
+    echo "$BASHPID" >"$logs/test-$name.pid"
+    started=$SECONDS
+    "phase_$name" "$@"
+    rc=$?
+    echo "== $name phase: $( [ "$rc" -eq 0 ] && echo passed || echo "FAILED ($rc)" )" \
+      "in $(elapsed $((SECONDS - started)))"
+    echo "$rc" >"$logs/test-$name.rc"
+  ) 2>&1 | tee "$logs/test-$name.log" | sed -u "s/^/[$name] /" &
+  pids+=("$!")
+  phases+=("$name")
+}
+
+# Background commands of a script ignore Ctrl-C, so stop the phases' processes ourselves.
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null
+}
+stop_phases() {
+  local name
+  for name in "${phases[@]}"; do
+    [ -f "$logs/test-$name.pid" ] && kill_tree "$(cat "$logs/test-$name.pid")"
+  done
+  exit 130
+}
+pids=()
+phases=()
+trap stop_phases INT TERM
+failed=0
+started=$SECONDS
+
+if postgres_answers; then
+  start_phase postgres "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "CI needs PostgreSQL for the second run of the suite." >&2
-  exit 1
+  failed=1
 else
   echo "PostgreSQL is not running here: the PostgreSQL run was not done (CI always does it)." >&2
 fi
+start_phase sqlite "$@"
+wait "${pids[@]}"
+
+for name in "${phases[@]}"; do
+  rc=$(cat "$logs/test-$name.rc" 2>/dev/null || echo 1)
+  [ "$rc" -eq 0 ] && continue
+  failed=1
+  echo
+  echo "==================== $name phase failed (exit $rc); whole log: test-artifacts/test-$name.log"
+  # pytest's own account of what failed, or the log's end when pytest never got that far.
+  if grep -qE '^=+ (FAILURES|ERRORS|short test summary info) =+$' "$logs/test-$name.log"; then
+    sed -nE '/^=+ (FAILURES|ERRORS|short test summary info) =+$/,$p' "$logs/test-$name.log"
+  else
+    tail -n 60 "$logs/test-$name.log"
+  fi
+done
+echo "== all phases: $( [ "$failed" -eq 0 ] && echo passed || echo FAILED ) in $(elapsed $((SECONDS - started)))"
+exit "$failed"

@@ -17,6 +17,12 @@ from tests.notify_support import email_at_once
 hypothesis_settings.register_profile(
     "meridian", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# The "Another day" runs (--clock-at) look for tests that depend on today's date, not for rare
+# inputs: the whole run has already drawn each property's full number of examples, so there a
+# property draws 20 (a test that sets its own max_examples keeps it).
+hypothesis_settings.register_profile(
+    "meridian-another-day", parent=hypothesis_settings.get_profile("meridian"), max_examples=20
+)
 hypothesis_settings.load_profile("meridian")
 
 IN_CI = os.environ.get("CI") == "true"
@@ -39,6 +45,11 @@ def pytest_addoption(parser):
         help="Run the suite as if the clock showed this ISO instant (it keeps ticking), "
         "e.g. 2026-12-05T23:30:00+00:00: the suite must pass whatever today is.",
     )
+
+
+def pytest_configure(config):
+    if config.getoption("--clock-at"):
+        hypothesis_settings.load_profile("meridian-another-day")
 
 
 BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
@@ -86,6 +97,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     test = database.setdefault("TEST", {})
     if database["ENGINE"] == "django.db.backends.sqlite3" and not test.get("NAME"):
         test["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # A commit need not wait for its WAL to reach the disk: the suite (migrations, the
+        # transactional tests' flushes) commits thousands of times and never survives a crash.
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 DELIVERY_TESTS = Path(__file__).resolve().parent / "delivery"

@@ -3,10 +3,28 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from playwright.sync_api import BrowserContext, Page
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def docs_images() -> Path:
+    """Where a journey puts the pictures of the user docs: docs/user/images/ on SQLite.
+
+    scripts/test.sh runs the SQLite and the PostgreSQL session side by side, so on PostgreSQL
+    the same pictures go to test-artifacts/docs-images-postgres/ instead: two browsers never
+    write one file in docs/ at once.
+    """
+    if connection.vendor == "postgresql":
+        path = ROOT / "test-artifacts" / "docs-images-postgres"
+    else:
+        path = ROOT / "docs" / "user" / "images"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
 
 # Runs in every page before its own scripts (added by the browser, so the CSP does not apply):
 # a blocked inline script or style would otherwise only show up as a console message.

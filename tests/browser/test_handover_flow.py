@@ -11,7 +11,6 @@ tests/browser/test_work_journey.py).
 """
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -31,22 +30,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-IMAGES = Path(__file__).resolve().parents[2] / "test-artifacts"
 MONDAY = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # 11:00 Berlin, 15:45 Kathmandu
 
 
-def _pictures(page, name: str) -> None:
+def _pictures(page, screenshot, name: str) -> None:
     assert structure_problems(page) == []
     assert axe_violations(page) == []
-    IMAGES.mkdir(exist_ok=True)
-    page.screenshot(path=str(IMAGES / f"handover-{name}-desktop.png"), full_page=True)
+    screenshot(page, f"handover-{name}-desktop")
     page.set_viewport_size(PHONE)
     assert structure_problems(page) == []
-    page.screenshot(path=str(IMAGES / f"handover-{name}-phone.png"), full_page=True)
+    screenshot(page, f"handover-{name}-phone")
     page.set_viewport_size(DESKTOP)
 
 
-def test_hand_over_read_the_packet_ask_and_acknowledge(live_server, browser: Browser, settings):
+def test_hand_over_read_the_packet_ask_and_acknowledge(
+    live_server, browser: Browser, settings, screenshot
+):
     settings.TASKS = IMMEDIATE_TASKS
     with (
         registry.replaced(HANDOVER_KINDS, [BRIEF_KIND]),
@@ -123,7 +122,7 @@ def test_hand_over_read_the_packet_ask_and_acknowledge(live_server, browser: Bro
         expect(his.locator(".thread")).to_contain_text("Who at the vendor signs the contract?")
         expect(his.locator(".thread")).to_contain_text("Open question")
         assert HandoverComment.objects.get().is_open_question
-        _pictures(his, "packet")
+        _pictures(his, screenshot, "packet")
 
         # And acknowledges: the brief is his now.
         his.get_by_role("button", name="Acknowledge: take it over").click()
@@ -142,7 +141,7 @@ def test_hand_over_read_the_packet_ask_and_acknowledge(live_server, browser: Bro
         ada_section = page.get_by_role("region", name="Ada Okafor 1 at risk")
         expect(ada_section).to_contain_text("Office insurance renewal")
         expect(ada_section).to_contain_text("No description")
-        _pictures(page, "readiness")
+        _pictures(page, screenshot, "readiness")
 
         assert watcher.errors == []
         giving.close()

@@ -11,7 +11,6 @@ Screenshots of the inbox at desktop and phone width go to docs/user/images/.
 """
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -21,14 +20,13 @@ from meridian.briefs.services import Deadline
 from meridian.notifications.models import InboxItem
 from tests import factories
 from tests.briefs.factories import brief, person
-from tests.browser.support import Watcher, axe_violations, structure_problems
+from tests.browser.support import Watcher, axe_violations, docs_images, structure_problems
 from tests.support import IMMEDIATE_TASKS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "user" / "images"
 MONDAY = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # 15:45 in Kathmandu
 TUESDAY_MORNING = datetime(2026, 3, 10, 3, 15, tzinfo=UTC)  # 09:00 in Kathmandu
 
@@ -74,10 +72,10 @@ def test_asked_snoozed_back_by_itself_then_answered(live_server, browser: Browse
         assert axe_violations(page) == []
         page.reload()  # without the "signed in" message, for the pictures
         expect(count).to_have_text("2 waiting")
-        page.screenshot(path=str(IMAGES / "inbox-desktop.png"), full_page=True)
+        page.screenshot(path=str(docs_images() / "inbox-desktop.png"), full_page=True)
         page.set_viewport_size(PHONE)
         assert structure_problems(page) == []
-        page.screenshot(path=str(IMAGES / "inbox-phone.png"), full_page=True)
+        page.screenshot(path=str(docs_images() / "inbox-phone.png"), full_page=True)
         page.set_viewport_size(DESKTOP)
         page.emulate_media(color_scheme="dark")
         assert axe_violations(page) == []

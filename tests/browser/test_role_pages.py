@@ -2,7 +2,6 @@
 the page passes the accessibility checks, and its screenshots go to docs/user/images/."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,12 +11,11 @@ from meridian.roles.services import holder_assign, holder_release
 from meridian.workspaces.services import time_off_add
 from tests import factories
 from tests.briefs.factories import person
-from tests.browser.support import Watcher, axe_violations, sign_in, structure_problems
+from tests.browser.support import Watcher, axe_violations, docs_images, sign_in, structure_problems
 from tests.roles.factories import role, weekly_rota
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "user" / "images"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -76,5 +74,5 @@ def test_the_role_page_ticks_a_duty_in_place_and_reads_well_on_a_phone(
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert structure_problems(page) + axe_violations(page) == []
         assert watcher.errors == []
-        page.screenshot(path=str(IMAGES / f"roles-{name}.png"), full_page=True)
+        page.screenshot(path=str(docs_images() / f"roles-{name}.png"), full_page=True)
         context.close()

@@ -18,13 +18,12 @@ from playwright.sync_api import Browser, Page, expect
 from meridian.work.models import Project, Task
 from tests import factories
 from tests.briefs.factories import person
-from tests.browser.support import Watcher, axe_violations, sign_in, structure_problems
+from tests.browser.support import Watcher, axe_violations, docs_images, sign_in, structure_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "user" / "images"
 
 
 @pytest.fixture
@@ -195,13 +194,12 @@ def test_project_tasks_dependency_and_moves_on_the_board(
     step("work-13-task-list-saved-filter")
 
     context.close()
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
     for name, target in (
         ("work-06-task-page", "work-task-desktop.png"),
         ("work-09-task-page-phone", "work-task-phone.png"),
         ("work-07-my-work", "work-my-work-desktop.png"),
         ("work-10-my-work-phone", "work-my-work-phone.png"),
     ):
-        shutil.copyfile(shots[name], DOCS_IMAGES / target)
+        shutil.copyfile(shots[name], docs_images() / target)
     assert watcher.errors == []
     assert problems == {}

@@ -22,7 +22,7 @@ from meridian.handovers.models import Handover, HandoverComment, HandoverState
 from meridian.work.models import Project, Task
 from tests import factories
 from tests.briefs.factories import person
-from tests.browser.support import Watcher, axe_violations, sign_in, structure_problems
+from tests.browser.support import Watcher, axe_violations, docs_images, sign_in, structure_problems
 from tests.decisions.factories import decided, proposal
 from tests.support import IMMEDIATE_TASKS
 
@@ -30,7 +30,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "user" / "images"
 
 
 def column_titles(page: Page, label: str) -> list[str]:
@@ -225,7 +224,6 @@ def test_tasks_board_handover_packet_acknowledge_and_readiness(
 
     giving.close()
     receiving.close()
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
     for name, target in (
         ("journey-01-board", "work-board-desktop.png"),
         ("journey-02-board-phone", "work-board-phone.png"),
@@ -234,6 +232,6 @@ def test_tasks_board_handover_packet_acknowledge_and_readiness(
         ("journey-05-readiness", "handover-readiness-desktop.png"),
         ("journey-06-readiness-phone", "handover-readiness-phone.png"),
     ):
-        shutil.copyfile(shots[name], DOCS_IMAGES / target)
+        shutil.copyfile(shots[name], docs_images() / target)
     assert watcher.errors == []
     assert problems == {}
