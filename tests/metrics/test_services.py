@@ -18,6 +18,7 @@ from meridian.metrics.services import (
 )
 from meridian.work.services import task_update
 from meridian.work.services.common import Due
+from meridian.workspaces.services import profile_update
 from tests.metrics.conftest import NOW
 from tests.work.factories import project, task
 
@@ -169,15 +170,26 @@ def test_a_value_in_the_future_or_not_finite_is_refused_naming_the_field(ada, at
 
 def test_days_split_at_midnight_in_the_workspaces_metrics_zone(ada):
     nps = custom_metric_create(acting=ada, key="nps", label="NPS", definition="Score")
-    # 23:30 UTC on 4 November is already 5 November in Berlin.
+    # Until an admin chooses, days are the first admin's: 23:30 UTC on 4 November is already
+    # 5 November in Ada's Berlin.
     fact = value_push(
         acting=ada, metric=nps, at=NOW.replace(day=4, hour=23, minute=30), value=1
     ).fact
-    assert str(fact.day) == "2026-11-04"
-    metrics_zone_set(acting=ada, time_zone="Europe/Berlin")
-    fact.refresh_from_db()
     assert str(fact.day) == "2026-11-05"
-    assert MetricRollup.objects.get(metric="nps", subject="workspace").day == fact.day
+    # Recorded with the first fact: Ada moving to New York later does not move anyone's days.
+    profile_update(acting=ada, member=ada, time_zone="America/New_York")
+    later = value_push(
+        acting=ada, metric=nps, at=NOW.replace(day=3, hour=23, minute=30), value=2
+    ).fact
+    assert str(later.day) == "2026-11-04"
+    # An admin's choice re-dates every fact: 18:30 on 4 November in New York.
+    metrics_zone_set(acting=ada, time_zone="America/New_York")
+    fact.refresh_from_db()
+    assert str(fact.day) == "2026-11-04"
+    days = set(
+        MetricRollup.objects.filter(metric="nps", subject="workspace").values_list("day", flat=True)
+    )
+    assert {str(day) for day in days} == {"2026-11-03", "2026-11-04"}
 
 
 def test_a_failing_metric_does_not_fail_the_write_that_changed_the_item(ada, commits, caplog):

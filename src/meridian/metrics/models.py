@@ -1,7 +1,8 @@
 """Metrics: facts written once per event, daily rollups kept from them, custom metrics.
 
 A fact's ``day`` is the date its ``occurred_at`` falls on in the workspace's metrics time zone
-(``MetricsSettings``, UTC until an admin sets it), so "a day" is the same 24 hours for every
+(``MetricsSettings``: the first admin's zone, fixed when the first fact is written, until an
+admin sets another), so "a day" is the same 24 hours for every
 member of the workspace, whatever their own zone.
 """
 

@@ -83,12 +83,33 @@ _DELETE_EMPTY = (
 _TRACKED = ("occurred_at", "day", "value", "member_id", "project_id", "team_id")
 
 
+def _default_zone(workspace_id: int) -> str:
+    """Until an admin chooses one: the zone of the workspace's first admin, who set it up."""
+    zone = (
+        Membership.objects.filter(workspace_id=workspace_id, role=Role.ADMIN, is_active=True)
+        .order_by("joined_at", "pk")
+        .values_list("profile__time_zone", flat=True)
+        .first()
+    )
+    return zone or "UTC"
+
+
 def zone_of(workspace_id: int) -> str:
-    """The time zone whose midnights split the workspace's metric days (UTC until set)."""
+    """The time zone whose midnights split the workspace's metric days: the one an admin set,
+    else the first admin's own zone."""
     zone = MetricsSettings.objects.filter(workspace_id=workspace_id).values_list(
         "time_zone", flat=True
     )
-    return next(iter(zone), "UTC")
+    return next(iter(zone), None) or _default_zone(workspace_id)
+
+
+def zone_fixed(workspace_id: int) -> str:
+    """:func:`zone_of`, recorded when the first fact is written: the first admin moving house
+    later never moves the days of the facts already written (only an admin's choice does)."""
+    settings, _ = MetricsSettings.objects.get_or_create(
+        workspace_id=workspace_id, defaults={"time_zone": _default_zone(workspace_id)}
+    )
+    return settings.time_zone
 
 
 def _row(fact: MetricFact) -> FactRow:
@@ -268,7 +289,7 @@ def facts_refresh(
 ) -> int:
     """Rewrite the built-in facts of these items (every item when ``ids`` is None) from what
     their areas now say, with the rollups; the number of facts written or removed."""
-    zone = zone_of(workspace_id)
+    zone = zone_fixed(workspace_id)
     touched = 0
     for definition in registry.metrics().values():
         if definition.source_kind != source_kind:
@@ -527,7 +548,7 @@ def value_push(
         project_id=project_id,
         team_id=team_id,
         occurred_at=at,
-        day=local_date(at, zone_of(acting.workspace_id)),
+        day=local_date(at, zone_fixed(acting.workspace_id)),
         value=float(value),
         note=note,
         entered_by_id=acting.pk,
