@@ -62,6 +62,10 @@ METRICS = "metrics"
 # changed (or vanished) in a committed transaction, so whatever is derived from them is redone
 # (meridian.core.facts; the metrics area rewrites their facts).
 FACTS_STALE = "facts_stale"
+# ``sections(viewer, kind, object_id) -> list[PacketSection]``: what an area adds to the handover
+# packet of another area's item, for this viewer (tracking: the time spent on it, as far as the
+# workspace's policy lets the viewer see it).
+PACKET_SECTIONS = "packet_sections"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False
@@ -105,6 +109,11 @@ def urgent_left(viewer: Any, now: datetime) -> tuple[int, int] | None:
     for left in items(URGENT_BUDGETS):
         return left(viewer, now)
     return None
+
+
+def packet_sections(viewer: Any, kind: str, object_id: int) -> list[Any]:
+    """The sections other areas add to the packet of ``kind`` ``object_id`` for the viewer."""
+    return [section for add in items(PACKET_SECTIONS) for section in add(viewer, kind, object_id)]
 
 
 def register[T](point: str, item: T) -> T:

@@ -2,10 +2,16 @@
 running-timer badge), the retention job and the demo data. No search documents (on purpose:
 time entries are private) and no notifications."""
 
+from typing import Any
+
 from meridian.core import registry
 from meridian.core.scheduler import Job
+from meridian.handovers.kinds import PacketEntry, PacketSection
 from meridian.tracking import schedule
 from meridian.tracking.demo import demo_tracking
+from meridian.tracking.selectors import time_spent_on
+from meridian.tracking.services import access_record
+from meridian.tracking.templatetags.tracking import duration
 
 registry.nav(
     registry.NavEntry(
@@ -24,3 +30,34 @@ registry.panel(registry.Panel(point="site.header", template="tracking/_timer_slo
 registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.slots_retention))
 
 registry.demo_seeder(registry.DemoSeeder(name="tracking", order=80, seed=demo_tracking))
+
+
+@registry.hook(registry.PACKET_SECTIONS)
+def time_spent_section(viewer: Any, kind: str, object_id: int) -> list[PacketSection]:
+    """The handover packet's "Time spent": each person's tracked time on the item as far as the
+    workspace's policy lets the reader see it (read figures of others go to their access log);
+    the rest only as one total of at least k people."""
+    if kind not in {"task", "project"}:
+        return []
+    spent = time_spent_on(viewer=viewer, kind=kind, object_id=object_id)
+    entries = []
+    for member, seconds in spent.shown:
+        access_record(viewer=viewer, subject=member, what=f"time spent on {kind} {object_id}")
+        entries.append(PacketEntry(text=duration(seconds), person=member.profile.display_name))
+    if spent.hidden_seconds is not None:
+        entries.append(
+            PacketEntry(
+                text=duration(spent.hidden_seconds),
+                person=f"{spent.hidden_people} other people together",
+            )
+        )
+    elif spent.hidden_people:
+        people = "person" if spent.hidden_people == 1 else "people"
+        entries.append(
+            PacketEntry(
+                text=f"{spent.hidden_people} other {people} tracked time on this; their "
+                f"figures are theirs to see (the workspace's tracking policy shows a total "
+                f"only for {spent.min_group_size} people or more)."
+            )
+        )
+    return [PacketSection("time", "Time spent", entries, "Nobody tracked time on this.")]

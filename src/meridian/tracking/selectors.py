@@ -448,3 +448,46 @@ def export_for(*, viewer: Membership) -> dict[str, Any]:
             for a in TrackingAccess.objects.filter(subject=viewer).order_by("at", "id")
         ],
     }
+
+
+@dataclass(frozen=True)
+class TimeSpent:
+    """The time tracked on one item, as the viewer may see it under the workspace's policy."""
+
+    shown: list[tuple[Membership, int]]  # (member, seconds) the viewer may read, most first
+    hidden_people: int  # people whose figures are theirs to see
+    hidden_seconds: int | None  # their total, only when they are at least k (else None)
+    min_group_size: int
+
+
+def time_spent_on(*, viewer: Membership, kind: str, object_id: int) -> TimeSpent:
+    """Finished time entries linked to the item, per person: the viewer's own and those the
+    policy lets them read; the others only as one total when they are at least k people."""
+    per_member: dict[int, int] = {}
+    for member_id, started, ended in TimeEntry.objects.filter(
+        workspace_id=viewer.workspace_id,
+        link_kind=kind,
+        link_id=object_id,
+        ended_at__isnull=False,
+    ).values_list("member_id", "started_at", "ended_at"):
+        if ended is not None:  # finished entries only (the filter above); for the type checker
+            per_member[member_id] = per_member.get(member_id, 0) + int(
+                (ended - started).total_seconds()
+            )
+    policy = policy_for(viewer.workspace_id)
+    members = Membership.objects.select_related("profile").in_bulk(list(per_member))
+    shown, hidden = [], []
+    for member_id, seconds in per_member.items():
+        member = members.get(member_id)
+        if member is not None and may_view(viewer=viewer, subject=member, policy=policy):
+            shown.append((member, seconds))
+        else:
+            hidden.append(seconds)
+    shown.sort(key=lambda pair: (-pair[1], pair[0].pk))
+    k = policy.min_group_size
+    return TimeSpent(
+        shown=shown,
+        hidden_people=len(hidden),
+        hidden_seconds=sum(hidden) if hidden and len(hidden) >= k else None,
+        min_group_size=k,
+    )

@@ -270,6 +270,7 @@ def task_packet(viewer: Membership, object_id: int) -> Packet:
             [PacketEntry(text=name(m), detail=_role_of(m, task)) for m in involved],
             "Nobody yet.",
         ),
+        *registry.packet_sections(viewer, "task", task.pk),
     ]
     return Packet(
         kind="task",
@@ -584,6 +585,7 @@ def project_packet(viewer: Membership, object_id: int) -> Packet:
             ],
             "Nobody yet.",
         ),
+        *registry.packet_sections(viewer, "project", project.pk),
     ]
     return Packet(
         kind="project",
