@@ -25,7 +25,7 @@ from meridian.accounts.services import token_create
 from meridian.briefs.services import Invitee, brief_create, comment_add, file_link_add, link_add
 from meridian.core.services import audit_record
 from meridian.notifications.models import InboxItem
-from meridian.tracking.services import entry_create
+from meridian.tracking.services import category_rule_create, entry_create
 from meridian.workspaces.models import Membership, Role
 from meridian.workspaces.services import (
     invitation_create,
@@ -139,6 +139,9 @@ def victim(db, settings, tmp_path):
             start=timezone.now() - timedelta(hours=3),
             end=timezone.now() - timedelta(hours=2),
             note="Zeta Secret Works timesheet",
+        ).pk,
+        "rule_id": category_rule_create(
+            acting=admin, field="app", pattern="zeta", category="Zeta Secret Works"
         ).pk,
     }
     return ws, ids

@@ -27,6 +27,8 @@ from meridian.accounts.services import token_create, token_revoke
 from meridian.agent.activity import SLOT_US, US
 from meridian.agent.store import Store
 from meridian.tracking.models import ActivityDaily, ActivitySlot
+from meridian.tracking.services import category_rule_create
+from tests import factories
 from tests.briefs.factories import person
 from tests.core.support import kill_with_descendants, wait_for, worker_env
 from tests.core.test_email import free_port
@@ -327,3 +329,17 @@ def test_login_saves_the_server_and_the_serving_agent_syncs_periodically(server,
     assert (
         f"server: {server.url}" in done.stdout and f"acknowledged: {2 * SLOTS} slots" in done.stdout
     )
+
+
+def test_the_agent_categorises_with_the_workspaces_rules(server, ada, workspace, tmp_path):
+    admin = factories.admin_of(workspace)
+    category_rule_create(acting=admin, field="app", pattern="^code$", category="Engineering")
+    category_rule_create(acting=admin, field="title", pattern="general", category="Chat")
+    directory = tmp_path / "agent"
+    directory.mkdir()
+    seed_agent(directory, server.clock())
+    _, token = token_create(acting=ada, name="laptop")
+    code, out, err = run_sync(directory, server, token)
+    assert code == 0, out + err
+    # The workspace's rules replace the agent's built-in Coding and Communication.
+    assert server_totals(ada) == {"Engineering": SLOTS * 600, "Chat": SLOTS * 300}

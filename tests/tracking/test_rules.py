@@ -1,5 +1,7 @@
-"""The pure rules: rollup deltas never double-count, days split at local midnight, the k rule."""
+"""The pure rules: rollup deltas never double-count, days split at local midnight, the k rule,
+and the check of a category rule's pattern."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,11 +10,14 @@ from hypothesis import strategies as st
 
 from meridian.core.workingtime import working_week
 from meridian.tracking.rules import (
+    PATTERN_MAX,
     Figures,
+    category_problem,
     day_start,
     group_refusal,
     outside_working_seconds,
     parse_slot,
+    pattern_problem,
     rollup_deltas,
     seconds_per_day,
     week_days,
@@ -172,3 +177,34 @@ def test_bad_slots_name_their_field():
     assert parse_slot({**good, "category": ""})[1] == "category"
     assert parse_slot({**good, "colour": "red"})[1] == "colour"
     assert parse_slot([1])[1:] == ("", "must be an object")
+
+
+# --- Category rule patterns ---------------------------------------------------------------------
+
+PIECES = st.sampled_from(
+    ["a", "b", ".", r"\w", r"\d", "[a-z]", "(", ")", "|", "+", "*", "?", "{2}", "^", "$", "\\"]
+)
+
+
+@given(st.one_of(st.text(max_size=250), st.lists(PIECES, max_size=30).map("".join)))
+def test_an_accepted_pattern_compiles_and_is_bounded(pattern):
+    if pattern_problem(pattern) is None:
+        assert 0 < len(pattern) <= PATTERN_MAX and pattern.strip()
+        re.compile(pattern, re.IGNORECASE)
+
+
+@given(
+    st.sampled_from(["a", r"\w", "[a-z]", r"\s?x", "ab|c"]),
+    st.sampled_from(["+", "*", "{1,}"]),
+    st.sampled_from(["+", "*", "{2,}", "{3}"]),
+)
+def test_a_repeat_of_an_unbounded_repeat_is_refused(atom, inner, outer):
+    pattern = f"(?:({atom}){inner}){outer}"
+    assert pattern_problem(pattern) is not None
+    assert pattern_problem(f"({atom}){inner}") is None  # one level is fine
+
+
+@given(st.text(max_size=120))
+def test_a_category_is_refused_exactly_when_blank_or_too_long(name):
+    bad = not name.strip() or len(name.strip()) > 100 or "\x00" in name
+    assert (category_problem(name) is not None) == bad

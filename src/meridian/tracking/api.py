@@ -8,6 +8,7 @@ would reveal fewer than k people is a 403 naming the rule.
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
@@ -15,12 +16,15 @@ from meridian.core.errors import TooLarge, ValidationFailed
 from meridian.core.moments import local_date
 from meridian.core.schemas import Problem
 from meridian.tracking import rules, selectors, services
-from meridian.tracking.models import TimeEntry, TrackingPolicy
+from meridian.tracking.models import CategoryRule, TimeEntry, TrackingPolicy
 from meridian.tracking.schemas import (
     ActivitySlotIn,
     ActivitySyncIn,
     ActivitySyncOut,
     ActivitySyncRawIn,
+    CategoryRuleIn,
+    CategoryRuleOut,
+    CategoryRulePatch,
     PersonalReportOut,
     TeamReportOut,
     TimeEntryIn,
@@ -62,7 +66,17 @@ def entry_out(
     }
 
 
-def policy_out(policy: TrackingPolicy) -> dict[str, Any]:
+def rule_out(rule: CategoryRule) -> dict[str, Any]:
+    return {
+        "id": rule.pk,
+        "position": rule.position,
+        "field": rule.field,
+        "pattern": rule.pattern,
+        "category": rule.category,
+    }
+
+
+def policy_out(policy: TrackingPolicy, category_rules: list[CategoryRule]) -> dict[str, Any]:
     levels = ["categories"] + (["apps"] if policy.allow_apps else [])
     levels += ["titles"] if policy.allow_titles else []
     return {
@@ -74,7 +88,15 @@ def policy_out(policy: TrackingPolicy) -> dict[str, Any]:
         "individual_visibility": policy.individual_visibility,
         "max_slots_per_sync": rules.MAX_SLOTS,
         "slot_seconds": rules.SLOT_SECONDS,
+        # The shape the agent reads (agent/curation.py): [{category, field, pattern}].
+        "category_rules": [
+            {"category": r.category, "field": r.field, "pattern": r.pattern} for r in category_rules
+        ],
     }
+
+
+def _policy(workspace_id: int) -> dict[str, Any]:
+    return policy_out(selectors.policy_for(workspace_id), selectors.category_rules(workspace_id))
 
 
 def _one(request: ApiRequest, entry: TimeEntry) -> dict[str, Any]:
@@ -247,7 +269,7 @@ def timesheet(request: ApiRequest, q: Query[WeekQuery]) -> dict[str, Any]:
 @requires(Role.GUEST)
 def policy_get(request: ApiRequest) -> dict[str, Any]:
     """What an agent may send, how long raw slots stay, k, and who sees individual figures."""
-    return policy_out(selectors.policy_for(request.membership.workspace_id))
+    return _policy(request.membership.workspace_id)
 
 
 @router.put(
@@ -256,7 +278,71 @@ def policy_get(request: ApiRequest) -> dict[str, Any]:
 @requires(Role.ADMIN)
 def policy_put(request: ApiRequest, payload: TrackingPolicyIn) -> dict[str, Any]:
     """Admins only."""
-    return policy_out(services.policy_update(acting=request.membership, **payload.model_dump()))
+    services.policy_update(acting=request.membership, **payload.model_dump())
+    return _policy(request.membership.workspace_id)
+
+
+@router.get(
+    "/activity/category-rules",
+    response=list[CategoryRuleOut],
+    summary="The workspace's category rules",
+)
+@requires(Role.GUEST)
+def category_rule_list(request: ApiRequest) -> list[dict[str, Any]]:
+    """In the order the agents try them, after each person's own relabels."""
+    return [rule_out(r) for r in selectors.category_rules(request.membership.workspace_id)]
+
+
+@router.post(
+    "/activity/category-rules",
+    response={201: CategoryRuleOut, **ERRORS},
+    summary="Add a category rule",
+)
+@requires(Role.ADMIN)
+def category_rule_new(request: ApiRequest, payload: CategoryRuleIn) -> Status:
+    """Admins only. A pattern that does not compile, is longer than 200 characters or repeats a
+    repetition (as in ``(a+)+``) is a 422 naming ``pattern``."""
+    rule = services.category_rule_create(acting=request.membership, **payload.model_dump())
+    return Status(201, rule_out(rule))
+
+
+@router.get("/activity/category-rules/{rule_id}", response={200: CategoryRuleOut, **ERRORS})
+@requires(Role.GUEST)
+def category_rule_one(request: ApiRequest, rule_id: int) -> dict[str, Any]:
+    return rule_out(selectors.category_rule_get(request.membership.workspace_id, rule_id))
+
+
+@router.patch(
+    "/activity/category-rules/{rule_id}",
+    response={200: CategoryRuleOut, **ERRORS},
+    summary="Change or move a category rule",
+)
+@requires(Role.ADMIN)
+def category_rule_edit(request: ApiRequest, rule_id: int, payload: CategoryRulePatch) -> Any:
+    """Admins only; fields left out stay as they are."""
+    acting = request.membership
+    rule = selectors.category_rule_get(acting.workspace_id, rule_id)
+    with transaction.atomic():
+        if {"field", "pattern", "category"} & payload.model_fields_set:
+            rule = services.category_rule_update(
+                acting=acting,
+                rule_id=rule_id,
+                field=payload.field or rule.field,
+                pattern=rule.pattern if payload.pattern is None else payload.pattern,
+                category=rule.category if payload.category is None else payload.category,
+            )
+        if payload.position is not None:
+            rule = services.category_rule_move(
+                acting=acting, rule_id=rule_id, position=payload.position
+            )
+    return rule_out(rule)
+
+
+@router.delete("/activity/category-rules/{rule_id}", response={204: None, **ERRORS})
+@requires(Role.ADMIN)
+def category_rule_remove(request: ApiRequest, rule_id: int) -> Status:
+    services.category_rule_delete(acting=request.membership, rule_id=rule_id)
+    return Status(204, None)
 
 
 def _sync_body_schema() -> dict[str, Any]:
@@ -308,7 +394,7 @@ def activity_sync(request: ApiRequest, payload: ActivitySyncRawIn) -> dict[str, 
         "replaced": result.replaced,
         "dropped_detail": result.dropped_detail,
         "expired": result.expired,
-        "policy": policy_out(selectors.policy_for(request.membership.workspace_id)),
+        "policy": _policy(request.membership.workspace_id),
     }
 
 

@@ -1,4 +1,5 @@
-"""Forms of the tracking pages: a time entry (times in the member's own zone) and the policy."""
+"""Forms of the tracking pages: a time entry (times in the member's own zone), the policy and
+its category rules."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -7,7 +8,8 @@ from django import forms
 
 from meridian.core import registry
 from meridian.core.moments import reader_zone
-from meridian.tracking.models import Visibility
+from meridian.tracking import rules
+from meridian.tracking.models import RuleField, Visibility
 
 
 def _aware(value: datetime | None, zone: str) -> datetime | None:
@@ -72,3 +74,16 @@ class PolicyForm(forms.Form):
     individual_visibility = forms.ChoiceField(
         choices=Visibility.choices, label="Who may see a person's individual figures"
     )
+
+
+class CategoryRuleForm(forms.Form):
+    """One workspace category rule: where to search, the pattern, and the category it gives."""
+
+    field = forms.ChoiceField(choices=RuleField.choices, label="Search in")
+    pattern = forms.CharField(
+        max_length=rules.PATTERN_MAX,
+        label="Pattern (regular expression)",
+        help_text="Searched ignoring case, e.g. <code>zoom|teams|jitsi</code>.",
+        strip=False,
+    )
+    category = forms.CharField(max_length=rules.CATEGORY_MAX, label="Category")

@@ -215,3 +215,35 @@ class TrackingAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_name} read member {self.subject_id}'s figures"
+
+
+class RuleField(models.TextChoices):
+    """What a category rule's pattern is searched in."""
+
+    APP = "app", "App name"
+    TITLE = "title", "Window title"
+
+
+class CategoryRule(models.Model):
+    """A workspace's rule for the agents: a regular expression on the app name or the window
+    title → a category. Agents try a person's own relabels first, then these in order (the
+    first match wins), and use their built-in rules when the workspace has none."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.PositiveIntegerField()
+    field = models.CharField(max_length=5, choices=RuleField.choices)
+    pattern = models.CharField(max_length=200)
+    category = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["workspace", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.field} ~ {self.pattern} → {self.category}"

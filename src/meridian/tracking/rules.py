@@ -1,13 +1,16 @@
 """Pure logic of tracking (no ORM): timesheet days in a member's zone, slot validation, rollup
-deltas, the k-anonymity rule for team reports, and time outside working hours.
+deltas, the k-anonymity rule for team reports, time outside working hours, and the check of a
+workspace category rule's pattern.
 
 Property-tested in tests/tracking/test_rules.py.
 """
 
+import importlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from meridian.core.workingtime import WorkingWeek, working_time_between
@@ -191,3 +194,81 @@ def parse_slot(raw: object) -> tuple[Slot | None, str, str]:
         return None, field, str(exc)
     assert category is not None
     return Slot(start.astimezone(UTC), category, active, afk, app or None, title or None), "", ""
+
+
+# --- Category rules ------------------------------------------------------------------------------
+
+RULE_FIELDS = ("app", "title")
+PATTERN_MAX = 200
+CATEGORY_MAX = TEXT_LIMITS["category"]
+MAX_CATEGORY_RULES = 100
+
+# The parser behind ``re`` (no typing stubs): it tells nested repeats apart cheaply.
+_parser: Any = importlib.import_module("re._parser")
+_REPEATS = {_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT}
+
+
+def _children(value: object) -> list[Any]:
+    """The sub-patterns inside one node's argument (groups, branches, assertions)."""
+    if isinstance(value, _parser.SubPattern):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [child for item in value for child in _children(item)]
+    return []
+
+
+def _unbounded(sub: Any) -> bool:
+    """Whether a sub-pattern repeats something without an upper bound."""
+    for op, av in sub:
+        if op in _REPEATS:
+            if av[1] == _parser.MAXREPEAT or _unbounded(av[2]):
+                return True
+        elif any(_unbounded(child) for child in _children(av)):
+            return True
+    return False
+
+
+def _nested_repeat(sub: Any) -> bool:
+    """Whether a repeat holds an unbounded repeat, e.g. ``(a+)+``: such a pattern can take
+    exponential time on a title that almost matches."""
+    for op, av in sub:
+        if op in _REPEATS:
+            if (av[1] > 1 and _unbounded(av[2])) or _nested_repeat(av[2]):
+                return True
+        elif any(_nested_repeat(child) for child in _children(av)):
+            return True
+    return False
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """What is wrong with a category rule's pattern, or None when the agents can use it.
+
+    Agents search app names or titles with it, ignoring case (Python ``re``). Refused: empty,
+    longer than PATTERN_MAX, NUL, not compiling, and a repeat of a repeat such as ``(a+)+``.
+    """
+    if not pattern.strip():
+        return "Give a regular expression, e.g. zoom|teams."
+    if len(pattern) > PATTERN_MAX:
+        return f"A pattern is at most {PATTERN_MAX} characters."
+    if "\x00" in pattern:
+        return "A pattern cannot hold a NUL character."
+    try:
+        re.compile(pattern, re.IGNORECASE)
+        tree = _parser.parse(pattern, re.IGNORECASE)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"This is not a regular expression Python can read: {exc}."
+    if _nested_repeat(tree):
+        return (
+            "This pattern repeats a repetition, as in (a+)+: it can take exponential time. "
+            "Write it without the outer repeat."
+        )
+    return None
+
+
+def category_problem(category: str) -> str | None:
+    """What is wrong with a rule's category name, or None."""
+    if not category.strip():
+        return "Give the category's name, e.g. Meetings."
+    if len(category.strip()) > CATEGORY_MAX or "\x00" in category:
+        return f"A category is at most {CATEGORY_MAX} characters, without NUL."
+    return None

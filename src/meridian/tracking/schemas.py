@@ -71,6 +71,12 @@ class TimesheetOut(Schema):
     entries: list[TimeEntryOut]
 
 
+class PolicyCategoryRuleOut(Schema):
+    category: str
+    field: Literal["app", "title"]
+    pattern: str = Field(..., description="A Python regular expression, searched ignoring case.")
+
+
 class TrackingPolicyOut(Schema):
     detail_levels: list[Literal["categories", "apps", "titles"]] = Field(
         ..., description="What a sync may carry; categories always."
@@ -82,6 +88,35 @@ class TrackingPolicyOut(Schema):
     individual_visibility: Literal["self", "admins", "everyone"]
     max_slots_per_sync: int
     slot_seconds: int
+    category_rules: list[PolicyCategoryRuleOut] = Field(
+        ...,
+        description="The workspace's category rules in order (the first match wins, after the "
+        "person's own relabels); empty: the agent's built-in rules apply.",
+    )
+
+
+class CategoryRuleOut(Schema):
+    id: int
+    position: int = Field(..., description="1 is tried first.")
+    field: Literal["app", "title"]
+    pattern: str
+    category: str
+
+
+class CategoryRuleIn(Schema):
+    field: Literal["app", "title"] = Field(..., description="Searched in the app name or title.")
+    pattern: str = Field(
+        ..., description="A Python regular expression (at most 200 characters), ignoring case."
+    )
+    category: str = Field(..., description="1 to 100 characters.")
+    position: int | None = Field(None, ge=1, description="Where to insert it (default: last).")
+
+
+class CategoryRulePatch(Schema):
+    field: Literal["app", "title"] | None = None
+    pattern: str | None = None
+    category: str | None = None
+    position: int | None = Field(None, ge=1, description="Move it here (1 = tried first).")
 
 
 class TrackingPolicyIn(Schema):

@@ -29,6 +29,7 @@ from meridian.tracking import rules
 from meridian.tracking.models import (
     ActivityDaily,
     ActivitySlot,
+    CategoryRule,
     TimeEntry,
     TimeEntryRevision,
     TrackingAccess,
@@ -45,6 +46,19 @@ def policy_for(workspace_id: int) -> TrackingPolicy:
     """The workspace's policy, or the defaults (unsaved) when no admin has set one."""
     found = TrackingPolicy.objects.filter(workspace_id=workspace_id).first()
     return found or TrackingPolicy(workspace_id=workspace_id)
+
+
+def category_rules(workspace_id: int) -> list[CategoryRule]:
+    """The workspace's category rules in the order the agents try them."""
+    return list(CategoryRule.objects.filter(workspace_id=workspace_id).order_by("position", "id"))
+
+
+def category_rule_get(workspace_id: int, rule_id: int) -> CategoryRule:
+    """One of the workspace's category rules; another workspace's is a 404."""
+    found = CategoryRule.objects.filter(workspace_id=workspace_id, pk=rule_id).first()
+    if found is None:
+        raise NotFound("No such category rule.")
+    return found
 
 
 def timer_for(*, viewer: Membership) -> TimeEntry | None:

@@ -1,4 +1,5 @@
-"""Writes of the tracking area: timers, time entries, the policy, sync ingest, retention,
+"""Writes of the tracking area: timers, time entries, the policy and its category rules, sync
+ingest, retention,
 the access log, and a person's export and deletion of their own tracking data."""
 
 import uuid
@@ -11,13 +12,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from meridian.core import registry
-from meridian.core.errors import Conflict, NotFound, ValidationFailed
+from meridian.core.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from meridian.core.moments import moment_text, reader_zone
 from meridian.core.services import audit_record
 from meridian.tracking import rules
 from meridian.tracking.models import (
     ActivityDaily,
     ActivitySlot,
+    CategoryRule,
     TimeEntry,
     TimeEntryRevision,
     TrackingAccess,
@@ -25,7 +27,7 @@ from meridian.tracking.models import (
     Visibility,
 )
 from meridian.tracking.rules import Figures, SlotKey, rollup_deltas
-from meridian.tracking.selectors import MAX_ENTRY, policy_for
+from meridian.tracking.selectors import MAX_ENTRY, category_rule_get, policy_for
 from meridian.workspaces.access import require_role, require_same_workspace
 from meridian.workspaces.models import Membership, Role
 
@@ -310,6 +312,130 @@ def policy_update(
     policy.save()
     audit_record(actor=acting, action="tracking.policy.update", obj=policy)
     return policy
+
+
+# --- Category rules ------------------------------------------------------------------------------
+
+
+def _clean_rule(field: str, pattern: str, category: str) -> tuple[str, str, str]:
+    errors = FieldErrors()
+    if field not in rules.RULE_FIELDS:
+        errors.add("field", "Choose app or title.")
+    problem = rules.pattern_problem(pattern)
+    if problem:
+        errors.add("pattern", problem)
+    problem = rules.category_problem(category)
+    if problem:
+        errors.add("category", problem)
+    errors.raise_any()
+    return field, pattern, category.strip()
+
+
+def _rule_data(rule: CategoryRule) -> dict[str, object]:
+    return {
+        "field": rule.field,
+        "pattern": rule.pattern,
+        "category": rule.category,
+        "position": rule.position,
+    }
+
+
+def _renumber(workspace_id: int, order: list[CategoryRule]) -> None:
+    """Positions 1..n in the given order (only the rows whose position changes are written)."""
+    for n, rule in enumerate(order, start=1):
+        if rule.position != n:
+            rule.position = n
+            CategoryRule.objects.filter(pk=rule.pk, workspace_id=workspace_id).update(position=n)
+
+
+def _locked_rules(workspace_id: int) -> list[CategoryRule]:
+    return list(
+        CategoryRule.objects.select_for_update()
+        .filter(workspace_id=workspace_id)
+        .order_by("position", "id")
+    )
+
+
+@transaction.atomic
+def category_rule_create(
+    *, acting: Membership, field: str, pattern: str, category: str, position: int | None = None
+) -> CategoryRule:
+    """An admin adds a category rule, last or at ``position`` (1 = tried first)."""
+    require_role(acting, Role.ADMIN)
+    field, pattern, category = _clean_rule(field, pattern, category)
+    current = _locked_rules(acting.workspace_id)
+    if len(current) >= rules.MAX_CATEGORY_RULES:
+        raise ValidationFailed.field(
+            "pattern", f"A workspace has at most {rules.MAX_CATEGORY_RULES} category rules."
+        )
+    rule = CategoryRule.objects.create(
+        workspace_id=acting.workspace_id,
+        position=len(current) + 1,
+        field=field,
+        pattern=pattern,
+        category=category,
+        updated_by=acting,
+    )
+    if position is not None:
+        at = min(max(position, 1), len(current) + 1)
+        _renumber(acting.workspace_id, [*current[: at - 1], rule, *current[at - 1 :]])
+    audit_record(
+        actor=acting, action="tracking.category_rule.create", obj=rule, data=_rule_data(rule)
+    )
+    return rule
+
+
+@transaction.atomic
+def category_rule_update(
+    *, acting: Membership, rule_id: int, field: str, pattern: str, category: str
+) -> CategoryRule:
+    """An admin changes what a rule matches or the category it gives."""
+    require_role(acting, Role.ADMIN)
+    rule = category_rule_get(acting.workspace_id, rule_id)
+    field, pattern, category = _clean_rule(field, pattern, category)
+    before = _rule_data(rule)
+    rule.field, rule.pattern, rule.category = field, pattern, category
+    rule.updated_by = acting
+    rule.save()
+    audit_record(
+        actor=acting,
+        action="tracking.category_rule.update",
+        obj=rule,
+        data={"before": before, "after": _rule_data(rule)},
+    )
+    return rule
+
+
+@transaction.atomic
+def category_rule_move(*, acting: Membership, rule_id: int, position: int) -> CategoryRule:
+    """An admin moves a rule to ``position`` (1 = tried first; beyond the end = last)."""
+    require_role(acting, Role.ADMIN)
+    rule = category_rule_get(acting.workspace_id, rule_id)
+    if position < 1:
+        raise ValidationFailed.field("position", "Positions start at 1.")
+    others = [r for r in _locked_rules(acting.workspace_id) if r.pk != rule.pk]
+    at = min(position, len(others) + 1)
+    before = rule.position
+    _renumber(acting.workspace_id, [*others[: at - 1], rule, *others[at - 1 :]])
+    audit_record(
+        actor=acting,
+        action="tracking.category_rule.move",
+        obj=rule,
+        data={"from": before, "to": rule.position},
+    )
+    return rule
+
+
+@transaction.atomic
+def category_rule_delete(*, acting: Membership, rule_id: int) -> None:
+    """An admin removes a rule; the ones after it move up."""
+    require_role(acting, Role.ADMIN)
+    rule = category_rule_get(acting.workspace_id, rule_id)
+    audit_record(
+        actor=acting, action="tracking.category_rule.delete", obj=rule, data=_rule_data(rule)
+    )
+    rule.delete()
+    _renumber(acting.workspace_id, _locked_rules(acting.workspace_id))
 
 
 # --- Sync ingest --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
 from meridian.core.moments import in_zone, local_date, moment_text
 from meridian.tracking import rules, selectors, services
-from meridian.tracking.forms import EntryForm, PolicyForm
+from meridian.tracking.forms import CategoryRuleForm, EntryForm, PolicyForm
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 
@@ -245,37 +245,154 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@require_http_methods(["GET", "POST"])
-@requires(Role.GUEST)
-def policy(request: WorkspaceRequest, workspace: str) -> HttpResponse:
-    """Everyone reads the workspace's tracking policy; admins change it here."""
+def _policy_page(
+    request: WorkspaceRequest,
+    form: PolicyForm | None = None,
+    rule_form: CategoryRuleForm | None = None,
+    failed: tuple[int, CategoryRuleForm] | None = None,
+) -> HttpResponse:
+    """The policy page; a form that failed is shown with its errors, answering 422."""
     viewer = request.membership
     current = selectors.policy_for(viewer.workspace_id)
-    initial = {
-        "allow_apps": current.allow_apps,
-        "allow_titles": current.allow_titles,
-        "retention_days": current.retention_days,
-        "min_group_size": current.min_group_size,
-        "individual_visibility": current.individual_visibility,
-    }
-    form = PolicyForm(request.POST or None, initial=initial) if viewer.is_admin else None
-    if request.method == "POST":
-        if form is None:
-            return render(request, "403.html", status=403)
-        if form.is_valid():
-            try:
-                services.policy_update(acting=viewer, **form.cleaned_data)
-            except MeridianError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, "Tracking policy saved.")
-                return redirect("tracking_policy", workspace=workspace)
+    if viewer.is_admin and form is None:
+        form = PolicyForm(
+            initial={
+                "allow_apps": current.allow_apps,
+                "allow_titles": current.allow_titles,
+                "retention_days": current.retention_days,
+                "min_group_size": current.min_group_size,
+                "individual_visibility": current.individual_visibility,
+            }
+        )
+    category_rules = selectors.category_rules(viewer.workspace_id)
+    rows = []
+    for rule in category_rules:
+        edit = None
+        if viewer.is_admin:
+            edit = (
+                failed[1]
+                if failed and failed[0] == rule.pk
+                else CategoryRuleForm(
+                    prefix=f"rule{rule.pk}",
+                    initial={
+                        "field": rule.field,
+                        "pattern": rule.pattern,
+                        "category": rule.category,
+                    },
+                )
+            )
+        rows.append((rule, edit))
+    if viewer.is_admin and rule_form is None:
+        rule_form = CategoryRuleForm(prefix="new")
     return render(
         request,
         "tracking/policy.html",
-        {"policy": current, "form": form},
+        {
+            "policy": current,
+            "form": form,
+            "rule_rows": rows,
+            "rule_count": len(category_rules),
+            "rule_form": rule_form,
+            "rule_limit": rules.MAX_CATEGORY_RULES,
+        },
         status=422 if request.method == "POST" else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Role.GUEST)
+def policy(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """Everyone reads the workspace's tracking policy and category rules; admins change them."""
+    viewer = request.membership
+    if request.method == "GET":
+        return _policy_page(request)
+    if not viewer.is_admin:
+        return render(request, "403.html", status=403)
+    form = PolicyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.policy_update(acting=viewer, **form.cleaned_data)
+        except MeridianError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Tracking policy saved.")
+            return redirect("tracking_policy", workspace=workspace)
+    return _policy_page(request, form=form)
+
+
+def _rules_url(workspace: str) -> str:
+    return reverse("tracking_policy", kwargs={"workspace": workspace}) + "#rules-heading"
+
+
+@require_POST
+@requires(Role.GUEST)
+def rule_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """An admin adds a category rule (last)."""
+    viewer = request.membership
+    if not viewer.is_admin:
+        return render(request, "403.html", status=403)
+    form = CategoryRuleForm(request.POST, prefix="new")
+    if form.is_valid():
+        try:
+            rule = services.category_rule_create(acting=viewer, **form.cleaned_data)
+        except MeridianError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Rule added: {rule.field} matching {rule.pattern}.")
+            return redirect(_rules_url(workspace))
+    return _policy_page(request, rule_form=form)
+
+
+@require_POST
+@requires(Role.GUEST)
+def rule_edit(request: WorkspaceRequest, workspace: str, rule_id: int) -> HttpResponse:
+    """An admin changes a category rule."""
+    viewer = request.membership
+    rule = selectors.category_rule_get(viewer.workspace_id, rule_id)
+    if not viewer.is_admin:
+        return render(request, "403.html", status=403)
+    form = CategoryRuleForm(request.POST, prefix=f"rule{rule.pk}")
+    if form.is_valid():
+        try:
+            services.category_rule_update(acting=viewer, rule_id=rule.pk, **form.cleaned_data)
+        except MeridianError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Rule {rule.position} saved.")
+            return redirect(_rules_url(workspace))
+    return _policy_page(request, failed=(rule.pk, form))
+
+
+@require_POST
+@requires(Role.GUEST)
+def rule_move(request: WorkspaceRequest, workspace: str, rule_id: int) -> HttpResponse:
+    """An admin moves a rule one place up or down (the buttons send the new position)."""
+    viewer = request.membership
+    rule = selectors.category_rule_get(viewer.workspace_id, rule_id)
+    if not viewer.is_admin:
+        return render(request, "403.html", status=403)
+    try:
+        position = int(request.POST.get("position", ""))
+    except ValueError:
+        position = 0
+    if position < 1:
+        messages.error(request, "Choose where to move the rule.")
+        return redirect(_rules_url(workspace))
+    services.category_rule_move(acting=viewer, rule_id=rule.pk, position=position)
+    return redirect(_rules_url(workspace))
+
+
+@require_POST
+@requires(Role.GUEST)
+def rule_delete(request: WorkspaceRequest, workspace: str, rule_id: int) -> HttpResponse:
+    """An admin removes a category rule."""
+    viewer = request.membership
+    rule = selectors.category_rule_get(viewer.workspace_id, rule_id)
+    if not viewer.is_admin:
+        return render(request, "403.html", status=403)
+    services.category_rule_delete(acting=viewer, rule_id=rule.pk)
+    messages.success(request, f"Rule removed: {rule.field} matching {rule.pattern}.")
+    return redirect(_rules_url(workspace))
 
 
 def _range(request: WorkspaceRequest) -> tuple[date, date]:
