@@ -55,3 +55,38 @@ def test_timer_from_any_page_then_an_entry_by_hand_at_phone_width(
         assert watcher.errors == []
     finally:
         context.close()
+
+
+def test_an_admin_adds_a_category_rule_on_the_policy_page_at_phone_width(
+    live_server, browser: Browser, screenshot, transactional_db
+):
+    ws = factories.workspace(name="Acme")
+    admin = factories.admin_of(ws)
+    watcher = Watcher()
+    context = watcher.watch(
+        browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    )
+    sign_in(context, live_server.url, admin.user)
+    page = context.new_page()
+    try:
+        page.goto(f"/w/{ws.slug}/tracking/policy/")
+        expect(page.get_by_role("heading", name="Category rules")).to_be_visible()
+        form = page.locator("form", has=page.get_by_role("button", name="Add the rule"))
+        form.get_by_label("Search in").select_option("app")
+        form.get_by_label("Pattern (regular expression)").fill("(a+)+")
+        form.get_by_label("Category").fill("Slow")
+        watcher.expect_once("status of 422")
+        page.get_by_role("button", name="Add the rule").click()
+        expect(page.get_by_text("repeats a repetition").first).to_be_visible()
+        assert structure_problems(page) + axe_violations(page) == []
+        form = page.locator("form", has=page.get_by_role("button", name="Add the rule"))
+        form.get_by_label("Pattern (regular expression)").fill("zoom|jitsi")
+        form.get_by_label("Category").fill("Meetings")
+        page.get_by_role("button", name="Add the rule").click()
+        expect(page.get_by_text("Rule added: app matching zoom|jitsi.")).to_be_visible()
+        expect(page.get_by_role("cell", name="Category Meetings")).to_be_visible()
+        assert structure_problems(page) + axe_violations(page) == []
+        screenshot(page, "02-policy-category-rules")
+        assert watcher.errors == []
+    finally:
+        context.close()
