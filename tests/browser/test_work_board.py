@@ -55,6 +55,10 @@ def test_project_tasks_dependency_and_moves_on_the_board(
 
     def step(name: str) -> None:
         page.wait_for_load_state("networkidle")
+        # A move in flight dims its card (aria-busy): check the page once every move is answered
+        # (the second keyboard move announces the same words as the first, so the announcement
+        # alone does not say it is done).
+        expect(page.locator('[aria-busy="true"]')).to_have_count(0)
         found = structure_problems(page) + axe_violations(page)
         if found:
             problems[name] = found
