@@ -3,6 +3,7 @@ alternative and a link to the metric's items; notes rendered as escaped Markdown
 
 import pytest
 
+from meridian.goals.models import Goal, KeyResult
 from tests.goals.conftest import a_goal, a_key_result, push_daily
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +53,43 @@ def test_the_owner_adds_a_note_and_others_cannot(client, ada, bo, outsider):
     html = page(client, bo, f"{goal.pk}/").content.decode()
     assert "Week 1: &lt;b&gt;fine&lt;/b&gt;" in html
     assert page(client, outsider, f"{goal.pk}/").status_code == 404
+
+
+def test_a_goal_is_created_and_a_cycle_is_an_error_beside_the_parent_field(client, ada):
+    client.force_login(ada.user)
+    base = f"/w/{ada.workspace.slug}/goals/"
+    blank = client.post(f"{base}new/", {"title": "", "due": "2026-12-31", "owner": ada.pk})
+    assert blank.status_code == 422 and Goal.objects.count() == 0
+    out = client.post(f"{base}new/", {"title": "Top", "due": "2026-12-31", "owner": ada.pk})
+    assert out.status_code == 302
+    top = Goal.objects.get()
+    child = a_goal(ada, "Child", parent_id=top.pk)
+    edit = client.post(
+        f"{base}{top.pk}/edit/",
+        {"title": "Top", "due": "2026-12-31", "owner": ada.pk, "parent": child.pk},
+    )
+    assert edit.status_code == 422
+    assert "That parent makes a cycle: “Top” → “Child” → “Top”." in edit.content.decode()
+    top.refresh_from_db()
+    assert top.parent_id is None
+
+
+def test_a_key_result_form_names_a_target_equal_to_the_baseline(client, ada, signups):
+    goal = a_goal(ada)
+    client.force_login(ada.user)
+    url = f"/w/{ada.workspace.slug}/goals/{goal.pk}/key-results/new/"
+    assert "The whole workspace" in client.get(url).content.decode()
+    body = {
+        "title": "Sign-ups",
+        "metric": "signups",
+        "measured_on": "workspace:0",
+        "baseline": "5",
+        "target": "5",
+        "start": "2026-11-01",
+        "due": "2026-11-30",
+    }
+    bad = client.post(url, body)
+    assert bad.status_code == 422 and "equals the baseline" in bad.content.decode()
+    assert not KeyResult.objects.exists()
+    assert client.post(url, {**body, "target": "300"}).status_code == 302
+    assert KeyResult.objects.get().aggregation == "sum"
