@@ -32,7 +32,10 @@ def test_a_goal_page_explains_each_key_result(client, ada, signups):
     assert "<strong>Why</strong>" in html and "<script>x" not in html
     assert "At the current pace 300 of 300 by 30 November." in html and "On track" in html
     assert 'aria-label="Sign-ups: 17 % of the way from baseline to target"' in html
-    assert f"/w/{ada.workspace.slug}/metrics/signups/" in html
+    link = f"/w/{ada.workspace.slug}/metrics/signups/?first=2026-11-01&amp;last=2026-11-05"
+    assert f'href="{link}"' in html
+    items = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "5 facts" in items and "<dt>5 days (" in items
 
 
 def test_a_key_result_without_facts_reads_no_data(client, ada):

@@ -3,6 +3,7 @@ the metrics' daily rollups (one query per key result, O(days) rows)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.utils import timezone
 
@@ -107,6 +108,16 @@ class Status:
     sentence: str
     today: date
     percent: int | None  # of the way from baseline to target today, clamped to 0–100
+
+    @property
+    def items_query(self) -> str:
+        """The metric drill-down's query for this key result's subject and days so far."""
+        kr = self.key_result
+        last = max(kr.start, min(self.today, kr.due))
+        query = {"first": kr.start.isoformat(), "last": last.isoformat()}
+        if kr.subject != "workspace":
+            query |= {"subject": kr.subject, "subject_id": str(kr.subject_id)}
+        return urlencode(query)
 
 
 def _num(value: float) -> str:
