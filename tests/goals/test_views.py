@@ -20,6 +20,8 @@ def test_the_list_shows_the_tree_and_the_nav_entry(client, ada):
     html = page(client, ada).content.decode()
     assert "Top &lt;i&gt;goal&lt;/i&gt;" in html and "Child" in html
     assert html.index("Top &lt;i&gt;") < html.index("Child")
+    assert html.count('<ul class="goal-tree">') == 2  # the child is nested under its parent
+    assert "style=" not in html.split("<main", 1)[1]  # the CSP allows no inline styles
     assert ">Goals</a>" in html or 'aria-current="page">Goals' in html
 
 

@@ -1,6 +1,8 @@
 """The goals pages: the goal tree, one goal with its key results' status and notes, adding a
 check-in note. Thin: access helper, service or selector, render."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,11 +29,18 @@ def _goal(request: WorkspaceRequest, goal_id: int) -> Goal:
 @requires(Role.GUEST)
 def goal_list(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Every goal of the workspace as a tree, each with its key results' statuses."""
-    rows = [
-        (goal, depth, [selectors.status_of(kr) for kr in goal.key_results.all()])
-        for goal, depth in selectors.goal_list_for(request.membership)
-    ]
-    return render(request, "goals/list.html", {"rows": rows})
+    roots: list[dict[str, Any]] = []
+    path: list[dict[str, Any]] = []  # the open branch: path[d] is the last node at depth d
+    for goal, depth in selectors.goal_list_for(request.membership):
+        node = {
+            "goal": goal,
+            "statuses": [selectors.status_of(kr) for kr in goal.key_results.all()],
+            "children": [],
+        }
+        (path[depth - 1]["children"] if depth else roots).append(node)
+        del path[depth:]
+        path.append(node)
+    return render(request, "goals/list.html", {"nodes": roots})
 
 
 @require_safe
