@@ -98,3 +98,31 @@ def test_a_key_result_form_names_a_target_equal_to_the_baseline(client, ada, sig
     assert not KeyResult.objects.exists()
     assert client.post(url, {**body, "target": "300"}).status_code == 302
     assert KeyResult.objects.get().aggregation == "sum"
+
+
+def test_the_list_costs_one_query_per_key_result_and_no_more(client, ada, signups):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a_key_result(ada, a_goal(ada, "One"))
+    client.force_login(ada.user)
+    url = f"/w/{ada.workspace.slug}/goals/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for title in ("Two", "Three"):
+        a_key_result(ada, a_goal(ada, title))
+    with CaptureQueriesContext(connection) as three:
+        html = client.get(url).content.decode()
+    assert "Three" in html
+    assert len(three) - len(one) == 2  # each further key result reads its rollups once
+
+
+def test_a_key_result_can_be_measured_on_a_project(client, ada, signups):
+    from tests.work.factories import project
+
+    site = project(ada, name="Website")
+    goal = a_goal(ada)
+    client.force_login(ada.user)
+    url = f"/w/{ada.workspace.slug}/goals/{goal.pk}/key-results/new/"
+    assert f'value="project:{site.pk}"' in client.get(url).content.decode()

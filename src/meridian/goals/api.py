@@ -100,10 +100,11 @@ def _kr_out(status: selectors.Status) -> dict[str, Any]:
     }
 
 
-def _goal_out(goal: Goal) -> dict[str, Any]:
+def _goal_out(goal: Goal, today: date | None = None) -> dict[str, Any]:
+    today = today or selectors.today_of(goal.workspace_id)
     return {
         **{k: getattr(goal, k) for k in GoalOut.model_fields if k != "key_results"},
-        "key_results": [_kr_out(selectors.status_of(kr)) for kr in goal.key_results.all()],
+        "key_results": [_kr_out(selectors.status_of(kr, today)) for kr in goal.key_results.all()],
     }
 
 
@@ -115,7 +116,8 @@ def _note_out(note: GoalNote) -> dict[str, Any]:
 @requires(Role.GUEST)
 def goal_list(request: ApiRequest) -> list[dict[str, Any]]:
     """Roots first, each followed by the goals that support it."""
-    return [_goal_out(goal) for goal, _depth in selectors.goal_list_for(request.membership)]
+    today = selectors.today_of(request.membership.workspace_id)
+    return [_goal_out(goal, today) for goal, _depth in selectors.goal_list_for(request.membership)]
 
 
 @router.post("/goals", response={201: GoalOut, **ERRORS}, summary="Create a goal")

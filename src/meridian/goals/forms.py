@@ -7,6 +7,7 @@ from django import forms
 
 from meridian.goals.models import Goal
 from meridian.metrics.selectors import metric_list_for
+from meridian.work.selectors import project_list_for
 from meridian.workspaces.models import Membership, Profile, Team
 
 
@@ -76,6 +77,7 @@ class KeyResultForm(forms.Form):
             ("workspace:0", "The whole workspace"),
             *((f"team:{pk}", f"Team {name}") for pk, name in _teams(viewer)),
             *((f"member:{pk}", name) for pk, name in _people(viewer)),
+            *((f"project:{p.pk}", f"Project {p.name}") for p in project_list_for(viewer=viewer)),
         ]
 
     def subject(self) -> tuple[str, int | None]:

@@ -25,7 +25,11 @@ STATUS_LABELS = {
 
 def goal_list_for(viewer: Membership) -> list[tuple[Goal, int]]:
     """Every goal of the workspace as a tree in reading order: (goal, depth), roots first."""
-    goals = list(Goal.objects.filter(workspace_id=viewer.workspace_id).select_related("team"))
+    goals = list(
+        Goal.objects.filter(workspace_id=viewer.workspace_id)
+        .select_related("team")
+        .prefetch_related("key_results")
+    )
     children: dict[int | None, list[Goal]] = {}
     ids = {g.pk for g in goals}
     for goal in goals:
@@ -46,6 +50,7 @@ def goal_get_for(viewer: Membership, goal_id: int) -> Goal:
     goal = (
         Goal.objects.filter(workspace_id=viewer.workspace_id, pk=goal_id)
         .select_related("team", "parent", "owner__profile")
+        .prefetch_related("key_results")
         .first()
     )
     if goal is None:
@@ -130,9 +135,14 @@ def _day(day: date, today: date) -> str:
     return f"{day.day} {day:%B}" + ("" if day.year == today.year else f" {day.year}")
 
 
-def status_of(key_result: KeyResult, now: datetime | None = None) -> Status:
+def today_of(workspace_id: int, now: datetime | None = None) -> date:
+    """Today in the workspace's metric days (pass it to :func:`status_of` for many at once)."""
+    return local_date(now or timezone.now(), zone_of(workspace_id))
+
+
+def status_of(key_result: KeyResult, today: date | None = None) -> Status:
     """The key result's status with its explanation in words; "no data" when nothing fed it."""
-    today = local_date(now or timezone.now(), zone_of(key_result.goal.workspace_id))
+    today = today or today_of(key_result.goal.workspace_id)
     result = fc.forecast(
         series_of(key_result, today),
         start=key_result.start,

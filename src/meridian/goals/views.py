@@ -31,10 +31,11 @@ def goal_list(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Every goal of the workspace as a tree, each with its key results' statuses."""
     roots: list[dict[str, Any]] = []
     path: list[dict[str, Any]] = []  # the open branch: path[d] is the last node at depth d
+    today = selectors.today_of(request.membership.workspace_id)
     for goal, depth in selectors.goal_list_for(request.membership):
         node = {
             "goal": goal,
-            "statuses": [selectors.status_of(kr) for kr in goal.key_results.all()],
+            "statuses": [selectors.status_of(kr, today) for kr in goal.key_results.all()],
             "children": [],
         }
         (path[depth - 1]["children"] if depth else roots).append(node)
@@ -47,7 +48,8 @@ def goal_list(request: WorkspaceRequest, workspace: str) -> HttpResponse:
 @requires(Role.GUEST)
 def goal_detail(request: WorkspaceRequest, workspace: str, goal_id: int) -> HttpResponse:
     goal = _goal(request, goal_id)
-    statuses = [selectors.status_of(kr) for kr in goal.key_results.all()]
+    today = selectors.today_of(goal.workspace_id)
+    statuses = [selectors.status_of(kr, today) for kr in goal.key_results.all()]
     notes = [(note, render_markdown(note.body)) for note in goal.notes.select_related("author")]
     viewer = request.membership
     return render(
