@@ -126,3 +126,18 @@ def test_a_key_result_can_be_measured_on_a_project(client, ada, signups):
     client.force_login(ada.user)
     url = f"/w/{ada.workspace.slug}/goals/{goal.pk}/key-results/new/"
     assert f'value="project:{site.pk}"' in client.get(url).content.decode()
+
+
+def test_a_team_key_result_links_to_that_teams_items(client, ada):
+    from meridian.workspaces.services import team_create
+
+    team = team_create(acting=ada, name="Design")
+    goal = a_goal(ada)
+    a_key_result(ada, goal, metric="tasks_completed", subject="team", subject_id=team.pk)
+    html = page(client, ada, f"{goal.pk}/").content.decode()
+    query = f"first=2026-11-01&amp;last=2026-11-05&amp;subject=team&amp;subject_id={team.pk}"
+    assert f"/metrics/tasks_completed/?{query}" in html
+    items = client.get(
+        f"/w/{ada.workspace.slug}/metrics/tasks_completed/?{query}".replace("&amp;", "&")
+    )
+    assert "<dt>Measured on</dt><dd>Team Design</dd>" in items.content.decode()

@@ -109,6 +109,7 @@ def test_the_drilldown_reads_a_range_of_days_for_one_subject(client, ada, bo):
     assert "2 facts" in whole and "<dt>3 days (" in whole
     one = page(client, ada, f"nps/?first={first}&last={last}&subject=member&subject_id={bo.pk}")
     html = one.content.decode()
+    assert "<dt>Measured on</dt><dd>Bo</dd>" in html
     assert "1 fact" in html and "Bo&#x27;s" in html and "Ada&#x27;s" not in html
     # A range ending before the values, or a backwards one, shows no facts or the last 7 days.
     assert (
@@ -116,3 +117,11 @@ def test_the_drilldown_reads_a_range_of_days_for_one_subject(client, ada, bo):
         in page(client, ada, "nps/?first=2026-10-01&last=2026-10-02").content.decode()
     )
     assert "Last 7 days" in page(client, ada, f"nps/?first={last}&last={first}").content.decode()
+
+
+def test_the_drilldown_of_another_workspaces_subject_is_a_404(client, ada, outsider):
+    from meridian.workspaces.services import team_create
+
+    theirs = team_create(acting=outsider, name="Zeta team")
+    out = page(client, ada, f"tasks_completed/?subject=team&subject_id={theirs.pk}")
+    assert out.status_code == 404

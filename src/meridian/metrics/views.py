@@ -71,6 +71,10 @@ def drilldown(request: WorkspaceRequest, workspace: str, key: str) -> HttpRespon
     ranged = _range(request)
     period = ranged or selectors.last_days(days, viewer.workspace_id)
     subject, subject_id = _subject(request)
+    try:
+        subject_label = selectors.subject_label_for(viewer, subject, subject_id)
+    except NotFound:
+        raise Http404 from None
     value = selectors.values_for(viewer, [metric], period, subject=subject, subject_id=subject_id)[
         metric.key
     ]
@@ -85,7 +89,7 @@ def drilldown(request: WorkspaceRequest, workspace: str, key: str) -> HttpRespon
             "period": period,
             "ranged": ranged is not None,
             "subject": subject,
-            "subject_id": subject_id,
+            "subject_label": subject_label,
             "value": value,
             "items": items,
             "total": total,
