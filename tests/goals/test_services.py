@@ -113,3 +113,29 @@ def test_only_the_owner_or_an_admin_writes_notes(ada, bo):
     with pytest.raises(ValidationFailed):
         note_add(acting=bo, goal=goal, body="  ")
     assert GoalNote.objects.count() == 2
+
+
+def test_a_mean_metric_reads_the_running_mean_and_a_level_its_running_total(ada):
+    from datetime import timedelta
+
+    from meridian.metrics.services import custom_metric_create, value_push
+    from tests.goals.conftest import NOW
+
+    nps = custom_metric_create(
+        acting=ada, key="nps", label="NPS", definition="S", aggregation="mean"
+    )
+    seats = custom_metric_create(
+        acting=ada, key="seats", label="Seats", definition="S", aggregation="level"
+    )
+    # Seats before the start count towards the level; a mean only averages since the start.
+    value_push(acting=ada, metric=seats, at=NOW - timedelta(days=20), value=100)
+    value_push(acting=ada, metric=nps, at=NOW - timedelta(days=20), value=-50)
+    push_daily(ada, nps, 40)
+    push_daily(ada, seats, 1)
+    goal = a_goal(ada)
+    mean = status_of(a_key_result(ada, goal, metric="nps", baseline=0.0, target=40.0))
+    level = status_of(a_key_result(ada, goal, metric="seats", baseline=100.0, target=130.0))
+    assert mean.key_result.aggregation == "mean" and mean.forecast.current == 40
+    assert mean.forecast.status == "on_track"
+    assert level.key_result.aggregation == "latest" and level.forecast.current == 105
+    assert level.sentence == "At the current pace 130 of 130 by 30 November."
