@@ -37,6 +37,7 @@ from meridian.workspaces.services import (
 from tests import factories
 from tests.decisions.support import victim_decisions
 from tests.delivery.support import victim_delivery
+from tests.goals.support import victim_goals
 from tests.handovers.support import victim_handovers
 from tests.recordings.support import victim_recording
 from tests.roles.tenancy import victim_roles
@@ -134,6 +135,7 @@ def victim(db, settings, tmp_path):
         **victim_roles(admin, other),  # role_id, duty_id, time_off_id
         **victim_handovers(admin, other, brief),  # handover_id, question_id, batch_id
         **victim_work(admin, other),  # project_id, task_id, dependency_id, filter_id
+        **victim_goals(admin, team),  # goal_id, kr_id
         "entry_id": entry_create(
             acting=admin,
             start=timezone.now() - timedelta(hours=3),

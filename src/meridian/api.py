@@ -530,6 +530,7 @@ def register_routers() -> None:
     from meridian.briefs.api import router as briefs_router
     from meridian.decisions.api import router as decisions_router
     from meridian.delivery.api import router as delivery_router
+    from meridian.goals.api import router as goals_router
     from meridian.handovers.api import router as handovers_router
     from meridian.metrics.api import router as metrics_router
     from meridian.notifications.api import router as notifications_router
@@ -557,6 +558,7 @@ def register_routers() -> None:
     api.add_router("/", handovers_router)
     api.add_router("/", tracking_router)
     api.add_router("/", metrics_router)
+    api.add_router("/", goals_router)
     api.add_router("/", fallback)
 
 

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "meridian.delivery",
     "meridian.tracking",
     "meridian.metrics",
+    "meridian.goals",
 ]
 
 MIDDLEWARE = [

@@ -86,3 +86,42 @@ def test_a_level_of_zero_is_a_number_not_no_data(client, ada):
     value_push(acting=ada, metric=metric, at=NOW - timedelta(hours=1), value=-2)
     html = page(client, ada, "backlog/").content.decode()
     assert "no data" not in html.split("The items behind")[0]
+
+
+def test_the_drilldown_reads_a_range_of_days_for_one_subject(client, ada, bo):
+    from datetime import date
+
+    from meridian.metrics.services import value_push
+
+    metric = custom_metric_create(acting=ada, key="nps", label="NPS", definition="Score")
+    value_push(acting=ada, metric=metric, at=NOW - timedelta(days=3), value=7, note="Ada's")
+    value_push(
+        acting=ada,
+        metric=metric,
+        at=NOW - timedelta(days=3),
+        value=9,
+        note="Bo's",
+        subject="member",
+        subject_id=bo.pk,
+    )
+    first, last = date(2026, 11, 1), date(2026, 11, 3)
+    whole = page(client, ada, f"nps/?first={first}&last={last}").content.decode()
+    assert "2 facts" in whole and "<dt>3 days (" in whole
+    one = page(client, ada, f"nps/?first={first}&last={last}&subject=member&subject_id={bo.pk}")
+    html = one.content.decode()
+    assert "<dt>Measured on</dt><dd>Bo</dd>" in html
+    assert "1 fact" in html and "Bo&#x27;s" in html and "Ada&#x27;s" not in html
+    # A range ending before the values, or a backwards one, shows no facts or the last 7 days.
+    assert (
+        "No data in these days"
+        in page(client, ada, "nps/?first=2026-10-01&last=2026-10-02").content.decode()
+    )
+    assert "Last 7 days" in page(client, ada, f"nps/?first={last}&last={first}").content.decode()
+
+
+def test_the_drilldown_of_another_workspaces_subject_is_a_404(client, ada, outsider):
+    from meridian.workspaces.services import team_create
+
+    theirs = team_create(acting=outsider, name="Zeta team")
+    out = page(client, ada, f"tasks_completed/?subject=team&subject_id={theirs.pk}")
+    assert out.status_code == 404

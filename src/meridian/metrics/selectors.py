@@ -279,3 +279,29 @@ def items_for(
             )
         )
     return items, total
+
+
+def subject_label_for(viewer: Membership, subject: str, subject_id: int | None) -> str:
+    """A subject's name as pages show it ("Team Design"); another workspace's is a 404."""
+    from meridian.workspaces.models import Team
+
+    ws = viewer.workspace_id
+    name: str | None = None
+    if subject == "workspace" or subject_id is None:
+        return "The whole workspace"
+    if subject == "member":
+        name = (
+            Profile.objects.filter(workspace_id=ws, membership_id=subject_id)
+            .values_list("display_name", flat=True)
+            .first()
+        )
+    elif subject == "team":
+        team = Team.objects.filter(workspace_id=ws, pk=subject_id).values_list("name", flat=True)
+        name = f"Team {team[0]}" if team else None
+    elif subject == "project":
+        kind = registry.link_kinds().get("project")
+        title = kind.titles(ws, [subject_id]).get(subject_id) if kind else None
+        name = f"Project {title}" if title else None
+    if name is None:
+        raise NotFound(f"No such {subject} in this workspace.")
+    return name

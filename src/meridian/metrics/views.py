@@ -1,6 +1,8 @@
 """The metrics pages: the catalogue, the items behind a number, defining a metric, entering a
 value by hand. Thin: parse, access helper, service or selector, render."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,6 +37,27 @@ def catalogue(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     )
 
 
+def _range(request: WorkspaceRequest) -> selectors.Period | None:
+    """``?first=…&last=…`` (the workspace's days, both included, at most a year), if valid."""
+    try:
+        first = date.fromisoformat(request.GET.get("first", ""))
+        last = date.fromisoformat(request.GET.get("last", ""))
+    except ValueError:
+        return None
+    if last < first or (last - first).days >= 366:
+        return None
+    return selectors.Period(first, last, (last - first).days + 1)
+
+
+def _subject(request: WorkspaceRequest) -> tuple[str, int | None]:
+    """``?subject=team&subject_id=4``; ids of another workspace match none of this one's facts."""
+    subject = request.GET.get("subject", "workspace")
+    raw = request.GET.get("subject_id", "")
+    if subject in ("member", "project", "team") and raw.isdigit():
+        return subject, int(raw)
+    return "workspace", None
+
+
 @require_safe
 @requires(Role.GUEST)
 def drilldown(request: WorkspaceRequest, workspace: str, key: str) -> HttpResponse:
@@ -45,15 +68,28 @@ def drilldown(request: WorkspaceRequest, workspace: str, key: str) -> HttpRespon
     except NotFound:
         raise Http404 from None
     days = int(request.GET["days"]) if request.GET.get("days", "") in map(str, DAY_CHOICES) else 7
-    period = selectors.last_days(days, viewer.workspace_id)
-    value = selectors.values_for(viewer, [metric], period)[metric.key]
-    items, total = selectors.items_for(viewer, metric, period)
+    ranged = _range(request)
+    period = ranged or selectors.last_days(days, viewer.workspace_id)
+    subject, subject_id = _subject(request)
+    try:
+        subject_label = selectors.subject_label_for(viewer, subject, subject_id)
+    except NotFound:
+        raise Http404 from None
+    value = selectors.values_for(viewer, [metric], period, subject=subject, subject_id=subject_id)[
+        metric.key
+    ]
+    items, total = selectors.items_for(
+        viewer, metric, period, subject=subject, subject_id=subject_id
+    )
     return render(
         request,
         "metrics/items.html",
         {
             "metric": metric,
             "period": period,
+            "ranged": ranged is not None,
+            "subject": subject,
+            "subject_label": subject_label,
             "value": value,
             "items": items,
             "total": total,
