@@ -138,3 +138,17 @@ def test_a_deadline_at_local_midnight_reads_as_the_end_of_the_day_before():
     assert deadline_text(midnight, "Europe/Berlin") == (
         "Thursday 10 December 2026, 19:15 Europe/Berlin"
     )
+
+
+def test_a_calendar_day_is_written_without_a_zone_and_a_moment_is_refused():
+    from datetime import UTC, date, datetime
+
+    from meridian.core.templatetags.moments import calendar_day
+
+    day = date(2027, 3, 31)
+    assert calendar_day(day) == "31 March 2027"
+    assert calendar_day(day, "long") == "Wednesday 31 March 2027"
+    assert calendar_day(day, "short") == "31 Mar 2027"
+    assert calendar_day(None) == ""
+    with pytest.raises(TypeError):
+        calendar_day(datetime(2027, 3, 31, 12, tzinfo=UTC))

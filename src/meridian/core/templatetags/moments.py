@@ -6,7 +6,7 @@ moment and a style: ``{% moment brief.deadline_at %}`` → "Thu 10 Dec, 23:00 Eu
 ``{% moment record.decided_at "date" %}`` → "6 December 2026" (the reader's date).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django import template
@@ -51,3 +51,21 @@ def moment_ago(context: template.Context, value: datetime | None) -> SafeString 
 def reader_zone_label(context: template.Context) -> str:
     """The reader's zone as pages name it next to times ("Europe/Berlin")."""
     return zone_label(_zone(context))
+
+
+@register.filter
+def calendar_day(value: date | None, style: str = "date") -> str:
+    """A plain calendar date (a goal's due day: no zone, no time), never a moment.
+
+    ``date`` "31 March 2027", ``long`` "Wednesday 31 March 2027", ``short`` "31 Mar 2027".
+    A datetime is refused: it is a moment, shown with ``{% moment %}`` in the reader's zone.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        raise TypeError("calendar_day formats dates; show a moment with {% moment %}")
+    if style == "long":
+        return f"{value:%A} {value.day} {value:%B %Y}"
+    if style == "short":
+        return f"{value.day} {value:%b %Y}"
+    return f"{value.day} {value:%B %Y}"
