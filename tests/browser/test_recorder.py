@@ -4,6 +4,7 @@ Chromium runs with --use-fake-ui-for-media-stream and --use-fake-device-for-medi
 (tests/conftest.py), so getUserMedia gets its test pattern and beep without asking.
 """
 
+import re
 import time
 
 import pytest
@@ -61,15 +62,19 @@ def test_record_two_seconds_of_camera_upload_with_progress_and_play_it(
     screenshot(page, "01-recorder")
 
     page.get_by_label("Camera", exact=True).check()
+    started = time.monotonic()
     page.get_by_role("button", name="Start recording").click()
     expect(page.get_by_role("button", name="Stop")).to_be_visible()
     expect(page.locator("[data-clock]")).to_contain_text("Recording 0:02", timeout=5000)
     screenshot(page, "02-recording")
     page.get_by_role("button", name="Stop").click()
+    # On a loaded machine the stop click can land a second late: the recording is as long
+    # as the time between the two clicks, not a fixed two seconds.
+    held_s = time.monotonic() - started
 
     expect(page.get_by_role("button", name="Upload recording")).to_be_visible()
     expect(page.get_by_role("button", name="Record again")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("Recorded 0:02")
+    expect(page.get_by_role("status")).to_contain_text(re.compile(r"Recorded 0:0[2-9]"))
     screenshot(page, "03-preview")
 
     page.get_by_role("button", name="Upload recording").click()
@@ -81,7 +86,7 @@ def test_record_two_seconds_of_camera_upload_with_progress_and_play_it(
     recording = Recording.objects.get()
     assert recording.content_type == "video/webm"
     assert recording.status == RecordingStatus.READY
-    assert recording.duration == pytest.approx(2.0, abs=0.8)
+    assert 1.5 <= recording.duration <= held_s + 0.5
     assert recording.thumbnail
 
     video = page.locator("video.player-media")
