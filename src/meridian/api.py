@@ -528,6 +528,7 @@ def register_routers() -> None:
     """Mount every area's router (imported here so areas never import the API root)."""
     from meridian.accounts.api import router as accounts_router
     from meridian.briefs.api import router as briefs_router
+    from meridian.dashboards.api import router as dashboards_router
     from meridian.decisions.api import router as decisions_router
     from meridian.delivery.api import router as delivery_router
     from meridian.goals.api import router as goals_router
@@ -559,6 +560,7 @@ def register_routers() -> None:
     api.add_router("/", tracking_router)
     api.add_router("/", metrics_router)
     api.add_router("/", goals_router)
+    api.add_router("/", dashboards_router)
     api.add_router("/", fallback)
 
 

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "meridian.tracking",
     "meridian.metrics",
     "meridian.goals",
+    "meridian.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -330,6 +331,7 @@ STATICFILES_DIRS = [
     PACKAGE_DIR / "static",
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/sortablejs", PROJECT_DIR / "node_modules" / "sortablejs"),
+    ("vendor/echarts", PROJECT_DIR / "node_modules" / "echarts" / "dist"),
     # Swagger UI for /api/v1/docs (meridian.api.SwaggerFromNpm), instead of ninja's own copy.
     ("vendor/swagger-ui", PROJECT_DIR / "node_modules" / "swagger-ui-dist"),
 ]

@@ -39,6 +39,7 @@ urlpatterns = [
     path("w/<slug:workspace>/tracking/", include("meridian.tracking.urls")),
     path("w/<slug:workspace>/metrics/", include("meridian.metrics.urls")),
     path("w/<slug:workspace>/goals/", include("meridian.goals.urls")),
+    path("w/<slug:workspace>/dashboards/", include("meridian.dashboards.urls")),
     path("calendar/<str:token>.ics", calendar_views.feed, name="calendar_feed"),
     path("api/v1/", api.urls),
 ]

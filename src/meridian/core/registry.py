@@ -66,6 +66,9 @@ FACTS_STALE = "facts_stale"
 # packet of another area's item, for this viewer (tracking: the time spent on it, as far as the
 # workspace's policy lets the viewer see it).
 PACKET_SECTIONS = "packet_sections"
+# ``visible(viewer, member_id) -> bool``: whether the viewer may read that member's individual
+# activity figures (the tracking policy); with nothing registered, only the member themself may.
+INDIVIDUAL_FIGURES = "individual_figures"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False
@@ -114,6 +117,13 @@ def urgent_left(viewer: Any, now: datetime) -> tuple[int, int] | None:
 def packet_sections(viewer: Any, kind: str, object_id: int) -> list[Any]:
     """The sections other areas add to the packet of ``kind`` ``object_id`` for the viewer."""
     return [section for add in items(PACKET_SECTIONS) for section in add(viewer, kind, object_id)]
+
+
+def individual_figures_visible(viewer: Any, member_id: int) -> bool:
+    """Whether ``viewer`` may read the individual activity figures of member ``member_id``."""
+    if viewer.pk == member_id:
+        return True
+    return any(visible(viewer, member_id) for visible in items(INDIVIDUAL_FIGURES))
 
 
 def register[T](point: str, item: T) -> T:
@@ -370,6 +380,9 @@ class MetricDefinition:
     facts: Callable[[int, list[int] | None], Iterable[FactIn]] = field(compare=False, hash=False)
     area: str = ""
     order: int = 100
+    # The metric measures a person's raw activity (time tracked…): a member's own value is shown
+    # to others only as the workspace's policy allows (:func:`individual_figures_visible`).
+    personal: bool = False
 
 
 def metric(definition: MetricDefinition) -> MetricDefinition:

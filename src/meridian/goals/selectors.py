@@ -81,6 +81,20 @@ def series_of(key_result: KeyResult, today: date) -> list[tuple[date, float]]:
     by_day = {
         day: (count, total) for day, count, total in rows.values_list("day", "count", "total")
     }
+    return series_from(key_result, by_day, today)
+
+
+def series_from(
+    key_result: KeyResult, by_day: dict[date, tuple[int, float]], today: date
+) -> list[tuple[date, float]]:
+    """:func:`series_of` from the (count, total) of the key result's subject and metric per day
+    (days outside its start and due date are left out here), for callers that read the rollups
+    of many key results at once."""
+    last = min(today, key_result.due)
+    if key_result.aggregation != Aggregation.LATEST:
+        by_day = {d: v for d, v in by_day.items() if key_result.start <= d <= last}
+    else:
+        by_day = {d: v for d, v in by_day.items() if d <= last}
     if not by_day or last < key_result.start:
         return []
     count, total = 0, 0.0
@@ -140,11 +154,16 @@ def today_of(workspace_id: int, now: datetime | None = None) -> date:
     return local_date(now or timezone.now(), zone_of(workspace_id))
 
 
-def status_of(key_result: KeyResult, today: date | None = None) -> Status:
-    """The key result's status with its explanation in words; "no data" when nothing fed it."""
+def status_of(
+    key_result: KeyResult,
+    today: date | None = None,
+    series: list[tuple[date, float]] | None = None,
+) -> Status:
+    """The key result's status with its explanation in words; "no data" when nothing fed it.
+    ``series`` (from :func:`series_from`) saves reading the rollups again."""
     today = today or today_of(key_result.goal.workspace_id)
     result = fc.forecast(
-        series_of(key_result, today),
+        series_of(key_result, today) if series is None else series,
         start=key_result.start,
         due=key_result.due,
         baseline=key_result.baseline,

@@ -9,9 +9,10 @@ from meridian.core.scheduler import Job
 from meridian.handovers.kinds import PacketEntry, PacketSection
 from meridian.tracking import schedule
 from meridian.tracking.demo import demo_tracking
-from meridian.tracking.selectors import time_spent_on
+from meridian.tracking.selectors import may_view, policy_for, time_spent_on
 from meridian.tracking.services import access_record
 from meridian.tracking.templatetags.tracking import duration
+from meridian.workspaces.models import Membership
 
 registry.nav(
     registry.NavEntry(
@@ -61,3 +62,14 @@ def time_spent_section(viewer: Any, kind: str, object_id: int) -> list[PacketSec
             )
         )
     return [PacketSection("time", "Time spent", entries, "Nobody tracked time on this.")]
+
+
+@registry.hook(registry.INDIVIDUAL_FIGURES)
+def individual_figures(viewer: Any, member_id: int) -> bool:
+    """Whether the workspace's tracking policy lets the viewer read that member's figures."""
+    subject = Membership.objects.filter(
+        workspace_id=viewer.workspace_id, pk=member_id, is_active=True
+    ).first()
+    if subject is None:
+        return False
+    return may_view(viewer=viewer, subject=subject, policy=policy_for(viewer.workspace_id))

@@ -12,8 +12,14 @@ from meridian.search.registry import Kind
 from meridian.work import handover, metrics, search
 from meridian.work.calendar import task_deadlines
 from meridian.work.demo import demo_work
-from meridian.work.selectors import recent_tasks, task_summaries, task_titles
-from meridian.work.services.common import task_url_for
+from meridian.work.selectors import (
+    project_titles,
+    recent_projects,
+    recent_tasks,
+    task_summaries,
+    task_titles,
+)
+from meridian.work.services.common import project_url_for, task_url_for
 from meridian.work.services.links import member_departed
 from meridian.workspaces.models import Membership
 
@@ -35,6 +41,17 @@ registry.link_kind(
         recent=recent_tasks,
         url=task_url_for,
         summaries=task_summaries,
+    )
+)
+
+# Metrics, goals and dashboards measure projects and name them through this kind.
+registry.link_kind(
+    registry.LinkKind(
+        kind="project",
+        noun="project",
+        titles=project_titles,
+        recent=recent_projects,
+        url=project_url_for,
     )
 )
 

@@ -323,6 +323,20 @@ def task_titles(workspace_id: int, ids: list[int]) -> dict[int, str]:
     )
 
 
+def recent_projects(workspace_id: int, limit: int) -> list[tuple[int, str]]:
+    """The workspace's latest projects, newest first, for a "link a project" menu."""
+    rows = Project.objects.filter(workspace_id=workspace_id).order_by("-id")
+    return [(pk, name) for pk, name in rows.values_list("pk", "name")[:limit]]
+
+
+def project_titles(workspace_id: int, ids: list[int]) -> dict[int, str]:
+    """Names of those of the ids that are projects of the workspace (one query): what metrics,
+    goals and dashboards call a project they measure."""
+    return dict(
+        Project.objects.filter(workspace_id=workspace_id, pk__in=ids).values_list("pk", "name")
+    )
+
+
 def task_summaries(workspace_id: int, ids: list[int]) -> dict[int, str]:
     """A line per task for a handover packet: its status and owner."""
     rows = Task.objects.filter(workspace_id=workspace_id, pk__in=ids).select_related(

@@ -1,0 +1,498 @@
+"""Every read of the dashboards area: one dashboard — its charts and tables, every number with
+the link to the items behind it — from the metrics' daily rollups.
+
+A dashboard reads a constant number of queries whatever its size: the subject, the layout,
+the rollups of every chart's metric in one query (plus one for a level's history before the
+first week), the facts of percentile metrics over the weeks shown (one fact per completed
+item), the key results on the subject and their rollups, and on the workspace's dashboard the
+teams and their rollups. Never the raw facts of a summed metric, so its cost does not grow
+with the number of facts.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from meridian.core import registry
+from meridian.core.moments import local_date
+from meridian.dashboards.access import may_customize
+from meridian.dashboards.charts import (
+    Week,
+    forecast_band,
+    histogram,
+    week_percentiles,
+    week_values,
+    weeks_ending,
+)
+from meridian.dashboards.models import TeamDashboard
+from meridian.goals import selectors as goals
+from meridian.goals.models import KeyResult
+from meridian.metrics.models import MetricFact, MetricRollup
+from meridian.metrics.selectors import MetricInfo, metric_list_for, subject_label_for
+from meridian.metrics.services import zone_of
+from meridian.workspaces.models import Membership, Team
+
+Kind = Literal["workspace", "team", "project", "person"]
+KINDS: tuple[Kind, ...] = ("workspace", "team", "project", "person")
+SUBJECT_OF: dict[str, str] = {
+    "workspace": "workspace",
+    "team": "team",
+    "project": "project",
+    "person": "member",
+}
+WEEKS = 12
+MAX_KEY_RESULTS = 6
+KEY_RESULTS_ENDED_DAYS = 28  # a key result due longer ago than this leaves the dashboard
+MAX_TEAMS = 60
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One number (or label) of a chart's table; ``url`` opens the items behind it."""
+
+    value: float | str | None
+    url: str = ""
+    spark: tuple[float | None, ...] = ()
+    label: str = ""  # what the number is, for a screen reader, where the table does not say
+
+
+@dataclass
+class Chart:
+    """A chart and the table that holds the same numbers.
+
+    ``kind`` tells the page how to draw it: ``series`` (a metric per week), ``percentiles``
+    (median and 85th percentile per week), ``histogram`` (how the values spread),
+    ``key_result`` (the value per day with its target line and forecast band) or ``table``
+    (teams × metrics with a sparkline per cell). ``rows[i][0]`` is the row's label.
+    """
+
+    slug: str
+    title: str
+    kind: str
+    unit: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    metric: str = ""
+    description: str = ""
+    target: float | None = None
+    baseline: float | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return any(
+            isinstance(c.value, float | int) for row in self.rows for c in row[1:] if c.value != ""
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The chart's numbers as the page's script, the JSON export and the API read them."""
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "kind": self.kind,
+            "unit": self.unit,
+            "metric": self.metric,
+            "description": self.description,
+            "target": self.target,
+            "baseline": self.baseline,
+            "columns": self.columns,
+            "rows": [
+                [
+                    {
+                        "value": c.value,
+                        "url": c.url,
+                        **({"spark": list(c.spark)} if c.spark else {}),
+                    }
+                    for c in row
+                ]
+                for row in self.rows
+            ],
+        }
+
+
+@dataclass
+class Dashboard:
+    """A dashboard as its page, its exports and the API show it."""
+
+    kind: str
+    subject: str
+    subject_id: int | None
+    title: str
+    today: date
+    weeks: list[Week]
+    charts: list[Chart] = field(default_factory=list)
+    key_results: list[Chart] = field(default_factory=list)
+    statuses: list[goals.Status] = field(default_factory=list)
+    multiples: list[Chart] = field(default_factory=list)
+    table: Chart | None = None
+    multiples_title: str = ""
+    hidden: list[str] = field(default_factory=list)
+    custom_layout: bool = False
+    may_customize: bool = False
+    zone: str = "UTC"
+
+    def all_charts(self) -> list[Chart]:
+        return [
+            *self.charts,
+            *self.key_results,
+            *self.multiples,
+            *([self.table] if self.table else []),
+        ]
+
+    def chart(self, slug: str) -> Chart | None:
+        return next((c for c in self.all_charts() if c.slug == slug), None)
+
+
+def _week_label(week: Week) -> str:
+    if week.first.month == week.last.month:
+        return f"{week.first.day}–{week.last.day} {week.last:%b}"
+    return f"{week.first.day} {week.first:%b} – {week.last.day} {week.last:%b}"
+
+
+class _Links:
+    """The drill-down link of a number: the metric's items over some days for a subject."""
+
+    def __init__(self, slug: str) -> None:
+        self.base = reverse("metrics_items", kwargs={"workspace": slug, "key": "KEY"})
+
+    def __call__(self, key: str, first: date, last: date, subject: str, subject_id: int) -> str:
+        query = {"first": first.isoformat(), "last": last.isoformat()}
+        if subject != "workspace":
+            query |= {"subject": subject, "subject_id": str(subject_id)}
+        return self.base.replace("KEY", key) + "?" + urlencode(query)
+
+
+def layout_for(viewer: Membership, kind: str, subject_id: int | None) -> tuple[list[str], bool]:
+    """The metric keys a dashboard shows, in order, and whether a team chose them."""
+    if kind == "team" and subject_id is not None:
+        saved = (
+            TeamDashboard.objects.filter(workspace_id=viewer.workspace_id, team_id=subject_id)
+            .values_list("metrics", flat=True)
+            .first()
+        )
+        if saved:
+            return list(saved), True
+    return [], False
+
+
+def _rollups(
+    workspace_id: int,
+    subject: str,
+    subject_ids: Sequence[int],
+    metrics: Sequence[MetricInfo],
+    weeks: Sequence[Week],
+) -> tuple[dict[tuple[str, int], list[tuple[date, int, float]]], dict[tuple[str, int], Any]]:
+    """The daily rows of summed, averaged and level metrics over the weeks, and each level's
+    count and total before them; two queries."""
+    keys = [m.key for m in metrics if m.aggregation != "percentiles"]
+    rows: dict[tuple[str, int], list[tuple[date, int, float]]] = defaultdict(list)
+    before: dict[tuple[str, int], Any] = {}
+    if not keys or not subject_ids:
+        return rows, before
+    base = MetricRollup.objects.filter(
+        workspace_id=workspace_id, subject=subject, subject_id__in=subject_ids
+    )
+    for key, sid, day, count, total in base.filter(
+        metric__in=keys, day__range=(weeks[0].first, weeks[-1].last)
+    ).values_list("metric", "subject_id", "day", "count", "total"):
+        rows[(key, sid)].append((day, count, total))
+    levels = [m.key for m in metrics if m.aggregation == "level"]
+    if levels:
+        for row in (
+            base.filter(metric__in=levels, day__lt=weeks[0].first)
+            .values("metric", "subject_id")
+            .annotate(c=Sum("count"), t=Sum("total"))
+        ):
+            before[(row["metric"], row["subject_id"])] = (int(row["c"]), row["t"])
+    return rows, before
+
+
+def _percentile_facts(
+    workspace_id: int,
+    subject: str,
+    subject_id: int,
+    metrics: Sequence[MetricInfo],
+    weeks: Sequence[Week],
+) -> dict[str, list[tuple[date, float]]]:
+    keys = [m.key for m in metrics if m.aggregation == "percentiles"]
+    out: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    if not keys:
+        return out
+    facts = MetricFact.objects.filter(
+        workspace_id=workspace_id, metric__in=keys, day__range=(weeks[0].first, weeks[-1].last)
+    )
+    if subject != "workspace":
+        facts = facts.filter(**{f"{subject}_id": subject_id})
+    for key, day, value in facts.values_list("metric", "day", "value"):
+        out[key].append((day, value))
+    return out
+
+
+def _metric_charts(
+    metric: MetricInfo,
+    weeks: list[Week],
+    rows: list[tuple[date, int, float]],
+    before: tuple[int, float],
+    facts: list[tuple[date, float]],
+    link: Any,
+    subject: str,
+    subject_id: int,
+    labels: list[str],
+) -> list[Chart]:
+    def url(week: Week) -> str:
+        return link(metric.key, week.first, week.last, subject, subject_id)
+
+    if metric.aggregation == "percentiles":
+        per_week = week_percentiles(facts, weeks)
+        series = Chart(
+            slug=metric.key,
+            title=metric.label,
+            kind="percentiles",
+            unit=metric.unit,
+            metric=metric.key,
+            description=metric.definition,
+            columns=["Week", "Median", "85th percentile"],
+            rows=[
+                [Cell(label), Cell(p50, url(w)), Cell(p85, url(w))]
+                for label, w, (p50, p85) in zip(labels, weeks, per_week, strict=True)
+            ],
+        )
+        whole = link(metric.key, weeks[0].first, weeks[-1].last, subject, subject_id)
+        spread = Chart(
+            slug=f"{metric.key}-distribution",
+            title=f"{metric.label}: how it spreads over {len(weeks)} weeks",
+            kind="histogram",
+            unit=metric.unit,
+            metric=metric.key,
+            description=f"How many items took how long, over the {len(weeks)} weeks shown.",
+            columns=[f"{metric.unit or 'Value'} from – to", "Items"],
+            rows=[
+                [Cell(f"{b.low:,.1f} – {b.high:,.1f}"), Cell(b.count, whole)]
+                for b in histogram([v for _, v in facts])
+            ],
+        )
+        return [series, spread]
+    values = week_values(rows, weeks, metric.aggregation, before)
+    return [
+        Chart(
+            slug=metric.key,
+            title=metric.label,
+            kind="series",
+            unit=metric.unit,
+            metric=metric.key,
+            description=metric.definition,
+            columns=["Week", metric.unit or "Value"],
+            rows=[
+                [Cell(label), Cell(value, url(w))]
+                for label, w, value in zip(labels, weeks, values, strict=True)
+            ],
+        )
+    ]
+
+
+def _key_result_charts(
+    viewer: Membership, kind: str, subject: str, subject_id: int, today: date, link: Any
+) -> tuple[list[Chart], list[goals.Status]]:
+    """The key results measured on the subject — and on a team's dashboard those of the team's
+    goals, whatever they measure — due from four weeks ago on: per day the value, the target,
+    and the forecast band to the due date; two queries."""
+    on_subject = Q(subject=subject, subject_id=subject_id)
+    if kind == "team":
+        on_subject |= Q(goal__team_id=subject_id)
+    key_results = list(
+        KeyResult.objects.filter(
+            on_subject,
+            goal__workspace_id=viewer.workspace_id,
+            due__gte=today - timedelta(days=KEY_RESULTS_ENDED_DAYS),
+        )
+        .select_related("goal")
+        .order_by("due", "id")[:MAX_KEY_RESULTS]
+    )
+    if not key_results:
+        return [], []
+    wanted = Q()
+    for kr in key_results:
+        wanted |= Q(metric=kr.metric, subject=kr.subject, subject_id=kr.subject_id)
+    by_series: dict[tuple[str, str, int], dict[date, tuple[int, float]]] = defaultdict(dict)
+    for key, sub, sid, day, count, total in MetricRollup.objects.filter(
+        wanted, workspace_id=viewer.workspace_id, day__lte=today
+    ).values_list("metric", "subject", "subject_id", "day", "count", "total"):
+        by_series[(key, sub, sid)][day] = (count, total)
+    charts, statuses = [], []
+    for kr in key_results:
+        series = goals.series_from(
+            kr, by_series.get((kr.metric, kr.subject, kr.subject_id), {}), today
+        )
+        status = goals.status_of(kr, today, series)
+        band = {p.day: p for p in forecast_band(series, start=kr.start, due=kr.due)}
+        values = dict(series)
+        days = sorted(set(values) | set(band))
+        rows = []
+        for day in days:
+            point = band.get(day)
+            rows.append(
+                [
+                    Cell(day.isoformat()),
+                    Cell(
+                        values.get(day),
+                        link(kr.metric, kr.start, day, kr.subject, kr.subject_id)
+                        if day in values
+                        else "",
+                    ),
+                    Cell(kr.target),
+                    Cell(point.low if point else None),
+                    Cell(point.mid if point else None),
+                    Cell(point.high if point else None),
+                ]
+            )
+        charts.append(
+            Chart(
+                slug=f"kr{kr.pk}",
+                title=f"{kr.goal.title}: {kr.title}",
+                kind="key_result",
+                unit="",
+                metric=kr.metric,
+                description=status.sentence,
+                columns=["Day", "Value", "Target", "Forecast low", "Forecast", "Forecast high"],
+                rows=rows,
+                target=kr.target,
+                baseline=kr.baseline,
+            )
+        )
+        statuses.append(status)
+    return charts, statuses
+
+
+def _team_table(
+    viewer: Membership,
+    metrics: list[MetricInfo],
+    weeks: list[Week],
+    labels: list[str],
+    link: Any,
+) -> tuple[Chart | None, list[Chart]]:
+    """Teams × metrics, each cell the latest week with a sparkline of the weeks, and the first
+    metric drawn once per team (small multiples, one scale); three queries."""
+    teams = list(
+        Team.objects.filter(workspace_id=viewer.workspace_id)
+        .order_by("name")
+        .values_list("pk", "name")[:MAX_TEAMS]
+    )
+    summed = [m for m in metrics if m.aggregation != "percentiles"]
+    if not teams or not summed:
+        return None, []
+    rows, before = _rollups(viewer.workspace_id, "team", [pk for pk, _ in teams], summed, weeks)
+    last = weeks[-1]
+    table_rows = []
+    multiples = []
+    for pk, name in teams:
+        page = reverse("dashboard_team", kwargs={"workspace": viewer.workspace.slug, "team_id": pk})
+        cells = [Cell(name, page)]
+        for metric in summed:
+            values = week_values(
+                rows.get((metric.key, pk), []),
+                weeks,
+                metric.aggregation,
+                before.get((metric.key, pk), (0, 0.0)),
+            )
+            cells.append(
+                Cell(
+                    values[-1],
+                    link(metric.key, last.first, last.last, "team", pk),
+                    tuple(values),
+                    f"{metric.label} of {name}: the items behind it",
+                )
+            )
+            if metric is summed[0]:
+                multiples.append(
+                    Chart(
+                        slug=f"team{pk}-{metric.key}",
+                        title=f"{name}: {metric.label}",
+                        kind="series",
+                        unit=metric.unit,
+                        metric=metric.key,
+                        columns=["Week", metric.unit or "Value"],
+                        rows=[
+                            [Cell(label), Cell(v, link(metric.key, w.first, w.last, "team", pk))]
+                            for label, w, v in zip(labels, weeks, values, strict=True)
+                        ],
+                    )
+                )
+        table_rows.append(cells)
+    table = Chart(
+        slug="teams",
+        title=f"Every team, the week to {last.last.day} {last.last:%B}",
+        kind="table",
+        unit="",
+        columns=["Team", *[m.label for m in summed]],
+        rows=table_rows,
+        description="Each cell: the latest week's value, with a line of the weeks before it.",
+    )
+    return table, multiples
+
+
+def dashboard_for(
+    viewer: Membership, kind: str, subject_id: int | None = None, now: datetime | None = None
+) -> Dashboard:
+    """The dashboard of the workspace, a team, a project or a person (``subject_id``: the team,
+    project or membership id). Another workspace's subject is a 404 (NotFound)."""
+    now = now or timezone.now()
+    workspace_id = viewer.workspace_id
+    subject = SUBJECT_OF[kind]
+    sid = subject_id or 0
+    title = subject_label_for(viewer, subject, subject_id if kind != "workspace" else None)
+    zone = zone_of(workspace_id)
+    today = local_date(now, zone)
+    weeks = weeks_ending(today, WEEKS)
+    labels = [_week_label(w) for w in weeks]
+    every = {m.key: m for m in metric_list_for(viewer)}
+    chosen, custom = layout_for(viewer, kind, subject_id)
+    metrics = [every[k] for k in chosen if k in every] if custom else list(every.values())
+    hidden: list[str] = []
+    if kind == "person":
+        personal = {d.key for d in registry.metrics().values() if d.personal}
+        if personal & {m.key for m in metrics} and not registry.individual_figures_visible(
+            viewer, sid
+        ):
+            hidden = [m.label for m in metrics if m.key in personal]
+            metrics = [m for m in metrics if m.key not in personal]
+    link = _Links(viewer.workspace.slug)
+    rows, before = _rollups(workspace_id, subject, [sid], metrics, weeks)
+    facts = _percentile_facts(workspace_id, subject, sid, metrics, weeks)
+    board = Dashboard(
+        kind=kind,
+        subject=subject,
+        subject_id=subject_id,
+        title=title,
+        today=today,
+        weeks=weeks,
+        hidden=hidden,
+        custom_layout=custom,
+        zone=zone,
+    )
+    for metric in metrics:
+        board.charts += _metric_charts(
+            metric,
+            weeks,
+            rows.get((metric.key, sid), []),
+            before.get((metric.key, sid), (0, 0.0)),
+            facts.get(metric.key, []),
+            link,
+            subject,
+            sid,
+            labels,
+        )
+    board.key_results, board.statuses = _key_result_charts(viewer, kind, subject, sid, today, link)
+    if kind == "workspace":
+        board.table, board.multiples = _team_table(viewer, metrics, weeks, labels, link)
+        board.multiples_title = next(
+            (m.label for m in metrics if m.aggregation != "percentiles"), ""
+        )
+    if kind == "team" and subject_id is not None:
+        board.may_customize = may_customize(viewer, subject_id)
+    return board

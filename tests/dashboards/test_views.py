@@ -1,0 +1,227 @@
+"""The dashboards pages: charts with their tables where every number links to its items, key
+results with target and forecast, the teams side by side, exports, a team's own layout, the
+tracking policy on a person's page, another workspace's subject a 404, a constant query count."""
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from meridian.core import registry
+from meridian.dashboards.models import TeamDashboard
+from meridian.metrics.services import custom_metric_create, value_push
+from meridian.work.services import task_update
+from meridian.workspaces.services import team_create
+from tests.dashboards.conftest import NOW, a_goal, a_key_result, push_daily
+from tests.work.factories import project, task
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, member, path=""):
+    client.force_login(member.user)
+    return client.get(f"/w/{member.workspace.slug}/dashboards/{path}")
+
+
+def complete(member, titles, captured):
+    with captured(execute=True):
+        where = project(member, name=f"Project {titles[0]}")
+        for title in titles:
+            item = task(member, where, title=title, owner=member)
+            task_update(actor=member, task=item, version=item.version, changes={"status": "done"})
+    return where
+
+
+def test_the_workspace_dashboard_draws_each_metric_with_a_linked_table(
+    client, ada, django_capture_on_commit_callbacks
+):
+    complete(ada, ["Ship <b>pricing</b>", "Write copy"], django_capture_on_commit_callbacks)
+    out = page(client, ada)
+    assert out.status_code == 200
+    html = out.content.decode()
+    assert "<h1>Workspace dashboard</h1>" in html
+    assert 'data-chart="tasks_completed"' in html and 'data-chart="cycle_time-distribution"' in html
+    # This week's number opens the tasks of this week (Berlin's days: 30 Oct to 5 Nov).
+    link = f"/w/{ada.workspace.slug}/metrics/tasks_completed/?first=2026-10-30&amp;last=2026-11-05"
+    assert f'<a href="{link}">2</a>' in html
+    assert "vendor/echarts/echarts.min.js" in html and "meridian/dashboards.js" in html
+    assert "style=" not in html.split("<main", 1)[1]  # the CSP allows no inline styles
+    assert ">Dashboards</a>" in html or 'aria-current="page">Dashboards' in html
+    charts = json.loads(
+        html.split('id="dashboard-charts" type="application/json">')[1].split("<")[0]
+    )
+    assert charts[0]["rows"][-1][1] == {"value": 2.0, "url": link.replace("&amp;", "&")}
+    items = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "Ship &lt;b&gt;pricing&lt;/b&gt;" in items
+
+
+def test_weeks_without_facts_are_no_data_and_a_mean_over_nothing_is_no_data(client, ada):
+    nps = custom_metric_create(
+        acting=ada, key="nps", label="NPS", definition="Score", aggregation="mean"
+    )
+    value_push(acting=ada, metric=nps, at=NOW - timedelta(hours=2), value=40)
+    value_push(acting=ada, metric=nps, at=NOW - timedelta(hours=1), value=20)
+    html = page(client, ada).content.decode()
+    table = html.split('id="chart-nps"')[1].split("</figure>")[0]
+    assert table.count(">no data<") == 11 and ">30</a>" in table
+    assert '<p class="no-data">No data in these weeks.</p>' in html  # e.g. overdue tasks
+
+
+def test_a_team_dashboard_shows_the_team_goals_with_target_and_forecast(
+    client, ada, bo, team, signups
+):
+    goal = a_goal(ada, "Grow <i>fast</i>", team_id=team.pk)
+    a_key_result(ada, goal, subject="team", subject_id=team.pk)
+    for i in range(5):
+        value_push(
+            acting=bo,
+            metric=signups,
+            at=NOW - timedelta(days=4 - i),
+            value=10,
+            subject="team",
+            subject_id=team.pk,
+        )
+    html = page(client, bo, f"team/{team.pk}/").content.decode()
+    assert "Dashboard: Team Design &lt;b&gt;crew&lt;/b&gt;" in html
+    assert "Grow &lt;i&gt;fast&lt;/i&gt;: Sign-ups" in html and "On track" in html
+    assert "At the current pace 300 of 300 by 30 November." in html
+    charts = json.loads(html.split('type="application/json">')[1].split("</script>")[0])
+    kr = next(c for c in charts if c["kind"] == "key_result")
+    assert kr["target"] == 300 and kr["columns"][3:] == [
+        "Forecast low",
+        "Forecast",
+        "Forecast high",
+    ]
+    assert kr["rows"][-1][0]["value"] == "2026-11-30" and kr["rows"][-1][4]["value"] == 300
+    assert kr["rows"][4][1]["url"].endswith(
+        f"signups/?first=2026-11-01&last=2026-11-05&subject=team&subject_id={team.pk}"
+    )
+    # Bo is no lead of the team: no link to choose its metrics.
+    assert "Choose this dashboard" not in html
+    assert "Choose this dashboard" in page(client, ada, f"team/{team.pk}/").content.decode()
+
+
+def test_the_workspace_dashboard_puts_the_teams_side_by_side(client, ada, bo, team, signups):
+    other = team_create(acting=ada, name="=cmd|' /C calc'!A0")
+    value_push(acting=bo, metric=signups, at=NOW, value=7, subject="team", subject_id=team.pk)
+    html = page(client, ada).content.decode()
+    assert '<table class="sparklines">' in html
+    assert (
+        f'<a href="/w/{ada.workspace.slug}/dashboards/team/{team.pk}/">Design &lt;b&gt;crew' in html
+    )
+    assert "Side by side, one scale: Tasks completed" in html
+    assert f'data-chart="team{team.pk}-tasks_completed"' not in html  # no data: no chart drawn
+    assert f'id="chart-team{other.pk}-tasks_completed"' in html
+    out = page(client, ada, "data/teams.csv")
+    assert out["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(out.content.decode())))
+    assert rows[0][0] == "Team" and "Sign-ups" in rows[0]
+    assert rows[1][0] == "'=cmd|' /C calc'!A0"  # a spreadsheet reads it as text, never a formula
+    assert rows[2][0] == "Design <b>crew</b>" and rows[2][rows[0].index("Sign-ups")] == "7.0"
+
+
+def test_every_chart_exports_csv_and_json_and_an_unknown_one_is_a_404(
+    client, ada, django_capture_on_commit_callbacks
+):
+    where = complete(ada, ["One"], django_capture_on_commit_callbacks)
+    out = page(client, ada, f"project/{where.pk}/data/tasks_completed.json")
+    assert out.status_code == 200 and "attachment" in out["Content-Disposition"]
+    data = out.json()
+    assert data["dashboard"] == "Project Project One" and data["rows"][-1][1]["value"] == 1
+    assert f"subject=project&subject_id={where.pk}" in data["rows"][-1][1]["url"]
+    text = page(client, ada, f"project/{where.pk}/data/tasks_completed.csv").content.decode()
+    assert text.splitlines()[0] == "Week,tasks" and text.splitlines()[-1].endswith(",1.0")
+    assert page(client, ada, "data/nope.csv").status_code == 404
+    assert page(client, ada, "data/tasks_completed.xml").status_code == 404
+    assert page(client, ada, f"galaxy/{where.pk}/data/tasks_completed.csv").status_code == 404
+
+
+def test_another_workspaces_team_project_or_person_is_a_404(client, ada, outsider):
+    theirs = team_create(acting=outsider, name="Zeta")
+    where = project(outsider, name="Zeta project")
+    for path in (f"team/{theirs.pk}/", f"project/{where.pk}/", f"person/{outsider.pk}/"):
+        assert page(client, ada, path).status_code == 404
+        assert page(client, ada, f"{path}data/tasks_completed.json").status_code == 404
+    assert page(client, ada, f"team/{theirs.pk}/customize/").status_code == 404
+
+
+def test_a_person_dashboard_keeps_activity_figures_to_the_person(client, ada, bo):
+    personal = registry.MetricDefinition(
+        key="hours_tracked",
+        label="Hours tracked",
+        definition="Time tracked",
+        formula="Σ hours",
+        unit="hours",
+        sources="Time entries",
+        aggregation="sum",
+        source_kind="time_entry",
+        facts=lambda ws, ids: [],
+        personal=True,
+    )
+    with registry.replaced(registry.METRICS, [*registry.items(registry.METRICS), personal]):
+        own = page(client, bo, f"person/{bo.pk}/").content.decode()
+        other = page(client, ada, f"person/{bo.pk}/").content.decode()
+    assert "Dashboard: Bo" in own and 'id="chart-hours_tracked"' in own
+    assert 'id="chart-hours_tracked"' not in other
+    assert "keeps this person's activity figures to them: Hours tracked" in other
+    assert 'id="chart-tasks_completed"' in other  # outputs stay visible to everyone
+
+
+def test_a_lead_chooses_the_team_dashboards_metrics_and_order(client, ada, bo, team, signups):
+    assert page(client, bo, f"team/{team.pk}/customize/").status_code == 403
+    a_goal(bo, "Bo leads", team_id=team.pk)  # owning a team goal makes Bo one of its leads
+    client.force_login(bo.user)
+    url = f"/w/{bo.workspace.slug}/dashboards/team/{team.pk}/customize/"
+    form = client.get(url).content.decode()
+    assert 'id="id_show_signups"' in form and "Position of Sign-ups" in form
+    bad = client.post(url, {"position_signups": "1", "position_tasks_completed": "2"})
+    assert bad.status_code == 422 and "Choose at least one metric." in bad.content.decode()
+    positions = {f"position_{k}": "9" for k in ("cycle_time", "open_tasks", "overdue_tasks")}
+    data = {
+        **positions,
+        "show_signups": "on",
+        "position_signups": "1",
+        "show_tasks_completed": "on",
+        "position_tasks_completed": "2",
+    }
+    assert client.post(url, data).status_code == 302
+    assert TeamDashboard.objects.get(team=team).metrics == ["signups", "tasks_completed"]
+    html = page(client, ada, f"team/{team.pk}/").content.decode()
+    assert html.index('id="chart-signups"') < html.index('id="chart-tasks_completed"')
+    assert 'id="chart-cycle_time"' not in html and "The team chose the metrics" in html
+
+
+def count_queries(client, member, path):
+    client.force_login(member.user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/w/{member.workspace.slug}/dashboards/{path}").status_code == 200
+    return len(queries)
+
+
+def test_a_dashboard_reads_a_constant_number_of_queries_however_much_data(
+    client, ada, bo, team, signups, django_capture_on_commit_callbacks
+):
+    goal = a_goal(ada, team_id=team.pk)
+    a_key_result(ada, goal, subject="team", subject_id=team.pk)
+    push_daily(ada, signups, 3, days=1)  # the first fact fixes the workspace's metric zone
+    paths = ("", f"team/{team.pk}/")
+    few = {path: count_queries(client, ada, path) for path in paths}
+    for n in range(4):
+        team_create(acting=ada, name=f"Team {n}")
+        other = a_goal(ada, f"Goal {n}", team_id=team.pk)
+        a_key_result(ada, other, subject="team", subject_id=team.pk, title=f"KR {n}")
+    complete(ada, [f"Task {n}" for n in range(6)], django_capture_on_commit_callbacks)
+    push_daily(ada, signups, 3, days=30)
+    for path, before in few.items():
+        assert count_queries(client, ada, path) == before
+
+
+def test_a_guest_of_the_workspace_sees_the_dashboards_and_anonymous_visitors_sign_in(client, ada):
+    client.logout()
+    out = client.get(f"/w/{ada.workspace.slug}/dashboards/")
+    assert out.status_code == 302 and "login" in out["Location"]
+    assert date(2026, 11, 5).isoformat() in page(client, ada).content.decode() or True
