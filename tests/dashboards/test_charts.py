@@ -22,9 +22,7 @@ TODAY = date(2026, 11, 5)
 def test_twelve_weeks_end_today_and_touch_without_gaps():
     weeks = weeks_ending(TODAY, 12)
     assert weeks[-1].last == TODAY and weeks[0].first == TODAY - timedelta(days=83)
-    assert all(
-        b.first == a.last + timedelta(days=1) for a, b in zip(weeks, weeks[1:], strict=False)
-    )
+    assert all(b.first == a.last + timedelta(days=1) for a, b in pairwise(weeks))
 
 
 def test_a_week_without_facts_is_no_data_and_a_mean_over_nothing_is_no_data():
