@@ -141,3 +141,43 @@ def test_a_team_key_result_links_to_that_teams_items(client, ada):
         f"/w/{ada.workspace.slug}/metrics/tasks_completed/?{query}".replace("&amp;", "&")
     )
     assert "<dt>Measured on</dt><dd>Team Design</dd>" in items.content.decode()
+
+
+def test_the_owner_edits_and_deletes_a_key_result_from_the_goal_page(client, ada, bo, signups):
+    goal = a_goal(ada)
+    kr = a_key_result(ada, goal)
+    html = page(client, ada, f"{goal.pk}/").content.decode()
+    edit = f"/w/{ada.workspace.slug}/goals/{goal.pk}/key-results/{kr.pk}/edit/"
+    assert f'href="{edit}"' in html and "Delete<span" in html
+    assert 'value="Sign-ups"' in client.get(edit).content.decode()
+    data = {
+        "title": "More sign-ups",
+        "metric": "signups",
+        "measured_on": "workspace:0",
+        "baseline": "0",
+        "target": "0",
+        "start": "2026-11-01",
+        "due": "2026-11-30",
+    }
+    same = client.post(edit, data)
+    assert same.status_code == 422 and "target equals the baseline" in same.content.decode()
+    assert client.post(edit, {**data, "target": "500"}).status_code == 302
+    kr.refresh_from_db()
+    assert (kr.title, kr.target) == ("More sign-ups", 500)
+    assert "Edit<span" not in page(client, bo, f"{goal.pk}/").content.decode()
+    client.force_login(bo.user)
+    assert client.post(edit.replace("edit/", "delete/")).status_code == 302  # refused, told why
+    assert KeyResult.objects.filter(pk=kr.pk).exists()
+    client.force_login(ada.user)
+    out = client.post(edit.replace("edit/", "delete/"), follow=True)
+    assert "Key result “More sign-ups” deleted." in out.content.decode()
+    assert not KeyResult.objects.filter(pk=kr.pk).exists()
+
+
+def test_another_goals_key_result_is_a_404(client, ada, signups):
+    one, two = a_goal(ada, "One"), a_goal(ada, "Two")
+    kr = a_key_result(ada, one)
+    client.force_login(ada.user)
+    url = f"/w/{ada.workspace.slug}/goals/{two.pk}/key-results/{kr.pk}/edit/"
+    assert client.get(url).status_code == 404
+    assert client.post(url.replace("edit/", "delete/")).status_code == 404

@@ -13,7 +13,7 @@ from meridian.core.forms import add_service_errors
 from meridian.core.markdown import render_markdown
 from meridian.goals import selectors, services
 from meridian.goals.forms import GoalForm, KeyResultForm
-from meridian.goals.models import Goal
+from meridian.goals.models import Goal, KeyResult
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 
@@ -138,6 +138,24 @@ def goal_edit(request: WorkspaceRequest, workspace: str, goal_id: int) -> HttpRe
     return render(request, "goals/form.html", context, status=status)
 
 
+def _key_result_fields(form: KeyResultForm) -> services.KeyResultFields:
+    data = form.cleaned_data
+    subject, subject_id = form.subject()
+    return services.KeyResultFields(
+        title=data["title"],
+        metric=data["metric"],
+        baseline=data["baseline"],
+        target=data["target"],
+        start=data["start"],
+        due=data["due"],
+        subject=subject,
+        subject_id=subject_id,
+    )
+
+
+KR_FIELDS = {"subject": "measured_on", "subject_id": "measured_on"}
+
+
 @require_http_methods(["GET", "POST"])
 @requires(Role.MEMBER)
 def key_result_new(request: WorkspaceRequest, workspace: str, goal_id: int) -> HttpResponse:
@@ -145,25 +163,76 @@ def key_result_new(request: WorkspaceRequest, workspace: str, goal_id: int) -> H
     goal = _goal(request, goal_id)
     form = KeyResultForm(request.POST or None, viewer=viewer)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        subject, subject_id = form.subject()
-        fields = services.KeyResultFields(
-            title=data["title"],
-            metric=data["metric"],
-            baseline=data["baseline"],
-            target=data["target"],
-            start=data["start"],
-            due=data["due"],
-            subject=subject,
-            subject_id=subject_id,
-        )
         try:
-            services.key_result_add(acting=viewer, goal=goal, fields=fields)
+            services.key_result_add(acting=viewer, goal=goal, fields=_key_result_fields(form))
         except MeridianError as exc:
-            add_service_errors(form, exc, {"subject": "measured_on", "subject_id": "measured_on"})
+            add_service_errors(form, exc, KR_FIELDS)
         else:
             messages.success(request, "Key result added.")
             return redirect("goal_detail", workspace=workspace, goal_id=goal.pk)
     status = 422 if request.method == "POST" else 200
     context = {"form": form, "heading": f"Add a key result to “{goal.title}”", "goal": goal}
     return render(request, "goals/form.html", context, status=status)
+
+
+def _key_result(request: WorkspaceRequest, goal: Goal, kr_id: int) -> KeyResult:
+    try:
+        return selectors.key_result_get_for(request.membership, goal, kr_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Role.MEMBER)
+def key_result_edit(
+    request: WorkspaceRequest, workspace: str, goal_id: int, kr_id: int
+) -> HttpResponse:
+    """Change a key result's metric, subject, baseline, target or days (owner or admin)."""
+    viewer = request.membership
+    goal = _goal(request, goal_id)
+    key_result = _key_result(request, goal, kr_id)
+    initial = {
+        "title": key_result.title,
+        "metric": key_result.metric,
+        "measured_on": f"{key_result.subject}:{key_result.subject_id}",
+        "baseline": key_result.baseline,
+        "target": key_result.target,
+        "start": key_result.start,
+        "due": key_result.due,
+    }
+    form = KeyResultForm(request.POST or None, viewer=viewer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.key_result_update(
+                acting=viewer, key_result=key_result, fields=_key_result_fields(form)
+            )
+        except MeridianError as exc:
+            add_service_errors(form, exc, KR_FIELDS)
+        else:
+            messages.success(request, "Key result saved.")
+            return redirect("goal_detail", workspace=workspace, goal_id=goal.pk)
+    status = 422 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "heading": f"Edit the key result “{key_result.title}”",
+        "goal": goal,
+        "key_result": key_result,
+    }
+    return render(request, "goals/form.html", context, status=status)
+
+
+@require_POST
+@requires(Role.MEMBER)
+def key_result_delete(
+    request: WorkspaceRequest, workspace: str, goal_id: int, kr_id: int
+) -> HttpResponse:
+    """Delete a key result (owner or admin); the metric's facts stay."""
+    goal = _goal(request, goal_id)
+    key_result = _key_result(request, goal, kr_id)
+    try:
+        services.key_result_delete(acting=request.membership, key_result=key_result)
+    except MeridianError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Key result “{key_result.title}” deleted.")
+    return redirect("goal_detail", workspace=workspace, goal_id=goal.pk)
