@@ -92,7 +92,13 @@ function keyResult(chart) {
   return {
     ...base(chart, false),
     xAxis: { type: "time", ...axisStyle, axisLabel: { color: muted, hideOverlap: true } },
-    yAxis: { type: "value", scale: true, ...axisStyle },
+    // The target and the baseline are always in view, however far the values are from them.
+    yAxis: {
+      type: "value",
+      min: (v) => Math.min(v.min, chart.target, chart.baseline),
+      max: (v) => Math.max(v.max, chart.target, chart.baseline),
+      ...axisStyle,
+    },
     series: [
       {
         name: "Value",
@@ -118,6 +124,7 @@ function keyResult(chart) {
         stack: "band",
         symbol: "none",
         lineStyle: { opacity: 0 },
+        itemStyle: { color: token("--accent") },
         areaStyle: { color: token("--accent"), opacity: 0.15 },
         data: width,
         tooltip: { show: false },
