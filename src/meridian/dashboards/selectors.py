@@ -331,7 +331,13 @@ def _key_result_charts(
         )
         status = goals.status_of(kr, today, series)
         band = {p.day: p for p in forecast_band(series, start=kr.start, due=kr.due)}
-        values = dict(series)
+        # A point a week from the start, and the latest day: a key result's line over months
+        # stays a few dozen points (its table too); the forecast is weekly already.
+        values = {
+            day: value
+            for day, value in series
+            if (day - kr.start).days % 7 == 0 or day == series[-1][0]
+        }
         days = sorted(set(values) | set(band))
         rows = []
         for day in days:

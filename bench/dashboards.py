@@ -1,0 +1,210 @@
+"""Dashboards: a team's dashboard page and the same dashboard through the API, in-process, warm.
+
+    .venv/bin/python bench/dashboards.py
+    .venv/bin/python bench/dashboards.py --database-url postgres://postgres@127.0.0.1:5432/meridian_bench
+    .venv/bin/python bench/dashboards.py --teams 50 --requests 200
+
+It makes a fresh database (SQLite in ``var/bench-dashboards/`` or the PostgreSQL database
+given, whose name must contain "bench") with one workspace and a small, self-contained data
+set written straight into the rollups (the dashboard reads nothing else for summed metrics):
+``--teams`` teams, a year of daily rows of the built-in work metrics and a custom metric for
+the workspace and every team, the cycle-time facts a percentile needs (one per completed task,
+``--tasks-per-day``), and a team goal with two key results. Then :func:`dashboard` measures:
+
+* ``GET /w/<ws>/dashboards/team/<id>/`` signed in (the whole page: selectors, template),
+  target p95 ≤ 30 ms;
+* ``GET /api/v1/dashboards/team/<id>`` with a bearer token, target p95 ≤ 15 ms;
+* the workspace's dashboard (every team side by side), figures only;
+
+each with its query count (constant: the same with 10 or 1,000 teams' worth of rows). Other
+benchmarks with their own data (bench/metrics.py's millions of facts) call :func:`dashboard`
+with their workspace, so the figures compare at 1 M and 10 M facts. Exit code 0 when the
+targets are met, 1 when not. Results go to bench/results/dashboards.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from bench.generate import configure, fresh_database  # noqa: E402
+from bench.timing import timings  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+DATA_DIR = ROOT / "var" / "bench-dashboards"
+TARGET_PAGE_P95_MS = 30.0
+TARGET_API_P95_MS = 15.0
+SUMMED = {"tasks_completed": "sum", "open_tasks": "level", "overdue_tasks": "level"}
+
+
+def _queries(get: Any, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code}")
+    return len(captured.captured_queries)
+
+
+def dashboard(*, viewer: Any, team_id: int, requests: int = 100) -> dict[str, Any]:
+    """Time a team's dashboard page, its API and the workspace's dashboard for ``viewer`` (a
+    membership), in-process and warm: p50/p95 wall and CPU ms and the query count of each."""
+    from django.test import Client
+
+    from meridian.accounts.services import token_create
+
+    slug = viewer.workspace.slug
+    _, raw = token_create(acting=viewer, name="bench dashboards")
+    page = Client()
+    page.force_login(viewer.user)
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    runs = {
+        "team_page": (page.get, f"/w/{slug}/dashboards/team/{team_id}/"),
+        "team_api": (api.get, f"/api/v1/dashboards/team/{team_id}"),
+        "workspace_page": (page.get, f"/w/{slug}/dashboards/"),
+    }
+    out: dict[str, Any] = {}
+    for name, (get, path) in runs.items():
+        queries = _queries(get, path)
+        gc.collect()
+        figures = timings(lambda get=get, path=path: get(path), requests, warmup=5)
+        out[name] = {"path": path, "queries": queries, **figures}
+        print(
+            f"{name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms "
+            f"(CPU p95 {figures['cpu_p95_ms']} ms), {queries} queries",
+            flush=True,
+        )
+    return out
+
+
+def build(args: argparse.Namespace) -> tuple[Any, int]:
+    """The workspace, its admin (who leads the first team) and the first team's id."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from meridian.goals.services import GoalFields, KeyResultFields, goal_create, key_result_add
+    from meridian.metrics.models import MetricFact, MetricRollup
+    from meridian.metrics.services import custom_metric_create
+    from meridian.workspaces.models import Membership, Team
+    from meridian.workspaces.services import team_create, workspace_create
+
+    call_command("migrate", interactive=False, verbosity=0)
+    owner = get_user_model().objects.create_user(email="owner@bench.test", password="x-bench-1")
+    ws = workspace_create(user=owner, name="Bench")
+    admin = Membership.objects.select_related("workspace", "user").get(workspace=ws, user=owner)
+    for n in range(args.teams):
+        team_create(acting=admin, name=f"Team {n:03d}")
+    teams = list(Team.objects.filter(workspace=ws).order_by("pk").values_list("pk", flat=True))
+    custom_metric_create(acting=admin, key="signups", label="Sign-ups", definition="Accounts")
+    rng = random.Random(12)
+    today = date.today()
+    days = [today - timedelta(days=n) for n in range(args.days)]
+    rows = []
+    for subject, ids in (("workspace", [0]), ("team", teams)):
+        for sid in ids:
+            for day in days:
+                for metric in (*SUMMED, "signups", "cycle_time"):
+                    count = rng.randrange(1, 6)
+                    rows.append(
+                        MetricRollup(
+                            workspace=ws,
+                            metric=metric,
+                            subject=subject,
+                            subject_id=sid,
+                            day=day,
+                            count=count,
+                            total=float(
+                                count if SUMMED.get(metric) != "level" else rng.choice((-1, 1))
+                            ),
+                        )
+                    )
+    MetricRollup.objects.bulk_create(rows, batch_size=5000)
+    facts = [
+        MetricFact(
+            workspace=ws,
+            metric="cycle_time",
+            fact_key=f"bench:{day}:{n}",
+            source_kind="task",
+            source_id=n,
+            team_id=rng.choice(teams),
+            occurred_at=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12),
+            day=day,
+            value=round(rng.uniform(1, 80), 1),
+        )
+        for day in days
+        for n in range(args.tasks_per_day)
+    ]
+    MetricFact.objects.bulk_create(facts, batch_size=5000)
+    goal = goal_create(
+        acting=admin,
+        fields=GoalFields(title="Grow", due=today + timedelta(days=60), team_id=teams[0]),
+    )
+    for metric, target in (("tasks_completed", 500.0), ("signups", 900.0)):
+        key_result_add(
+            acting=admin,
+            goal=goal,
+            fields=KeyResultFields(
+                title=metric,
+                metric=metric,
+                baseline=0,
+                target=target,
+                start=today - timedelta(days=90),
+                due=today + timedelta(days=60),
+                subject="team",
+                subject_id=teams[0],
+            ),
+        )
+    print(f"{len(rows):,} rollup rows, {len(facts):,} cycle-time facts, {len(teams)} teams")
+    return admin, teams[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--teams", type=int, default=20)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--tasks-per-day", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    where = fresh_database(data_dir=DATA_DIR, database_url=args.database_url)
+    os.environ["MERIDIAN_STATIC_MANIFEST"] = "false"  # pages without collectstatic
+    configure(data_dir=DATA_DIR, database_url=args.database_url)
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    viewer, team_id = build(args)
+    result: dict[str, Any] = {
+        "database": where.split(" ")[0],
+        **dashboard(viewer=viewer, team_id=team_id, requests=args.requests),
+    }
+    result["targets"] = {
+        "team_page_p95_ms": TARGET_PAGE_P95_MS,
+        "team_api_p95_ms": TARGET_API_P95_MS,
+    }
+    ok = (
+        result["team_page"]["p95_ms"] <= TARGET_PAGE_P95_MS
+        and result["team_api"]["p95_ms"] <= TARGET_API_P95_MS
+    )
+    result["pass"] = ok
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "dashboards.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
