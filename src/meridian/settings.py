@@ -331,7 +331,6 @@ STATICFILES_DIRS = [
     PACKAGE_DIR / "static",
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/sortablejs", PROJECT_DIR / "node_modules" / "sortablejs"),
-    ("vendor/echarts", PROJECT_DIR / "node_modules" / "echarts" / "dist"),
     # Swagger UI for /api/v1/docs (meridian.api.SwaggerFromNpm), instead of ninja's own copy.
     ("vendor/swagger-ui", PROJECT_DIR / "node_modules" / "swagger-ui-dist"),
 ]
@@ -345,6 +344,15 @@ STORAGES = {
         )
     },
 }
+# Single files of npm packages whose directories hold much more (meridian.core.staticfinders).
+STATIC_VENDOR_FILES = {
+    "vendor/echarts/echarts.min.js": PROJECT_DIR / "node_modules/echarts/dist/echarts.min.js",
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "meridian.core.staticfinders.VendorFilesFinder",
+]
 WHITENOISE_USE_FINDERS = DEBUG
 # Requests larger than this are refused before they are read (the API answers 413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("MERIDIAN_MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024)

@@ -97,7 +97,11 @@ def test_a_team_dashboard_shows_the_team_goals_with_target_and_forecast(
         "Forecast high",
     ]
     assert kr["rows"][-1][0]["value"] == "2026-11-30" and kr["rows"][-1][4]["value"] == 300
-    assert kr["rows"][4][1]["url"].endswith(
+    # The line: a point a week from the start and the latest day; then the weekly forecast.
+    days = [r[0]["value"] for r in kr["rows"]]
+    assert days[:3] == ["2026-11-01", "2026-11-05", "2026-11-12"]
+    today = kr["rows"][1]
+    assert today[1]["value"] == 50 and today[1]["url"].endswith(
         f"signups/?first=2026-11-01&last=2026-11-05&subject=team&subject_id={team.pk}"
     )
     # Bo is no lead of the team: no link to choose its metrics.
