@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
-from django.core.checks import Error
+from django.core.checks import CheckMessage, Error
 from django.core.files.storage import FileSystemStorage
 
 
@@ -19,7 +19,7 @@ def _files() -> dict[str, Path]:
 class VendorFilesFinder(BaseFinder):
     """Finds ``vendor/<lib>/<file>`` at the path ``STATIC_VENDOR_FILES`` maps it to."""
 
-    def check(self, **kwargs: Any) -> list[Error]:
+    def check(self, **kwargs: Any) -> list[CheckMessage]:
         return [
             Error(f"Static vendor file {source} is missing: run npm ci.", id="meridian.E100")
             for source in _files().values()
