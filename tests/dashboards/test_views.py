@@ -49,6 +49,9 @@ def test_the_workspace_dashboard_draws_each_metric_with_a_linked_table(
     link = f"/w/{ada.workspace.slug}/metrics/tasks_completed/?first=2026-10-30&amp;last=2026-11-05"
     assert f'<a href="{link}">2</a>' in html
     assert "vendor/echarts/echarts.min.js" in html and "meridian/dashboards.js" in html
+    slug = ada.workspace.slug
+    assert '<a href="/w/' + slug + "/dashboards/project/" in html and ">Project Ship" in html
+    assert f'<a href="/w/{slug}/dashboards/person/{ada.pk}/">Your own dashboard</a>' in html
     assert "style=" not in html.split("<main", 1)[1]  # the CSP allows no inline styles
     assert ">Dashboards</a>" in html or 'aria-current="page">Dashboards' in html
     charts = json.loads(

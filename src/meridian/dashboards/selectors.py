@@ -136,6 +136,8 @@ class Dashboard:
     custom_layout: bool = False
     may_customize: bool = False
     zone: str = "UTC"
+    # The workspace dashboard's ways on: (label, URL) of the projects' dashboards.
+    projects: list[tuple[str, str]] = field(default_factory=list)
 
     def all_charts(self) -> list[Chart]:
         return [
@@ -442,6 +444,18 @@ def _team_table(
     return table, multiples
 
 
+def _project_links(viewer: Membership) -> list[tuple[str, str]]:
+    """The latest projects' dashboards (named through the work area's link kind; one query)."""
+    kind = registry.link_kinds().get("project")
+    if kind is None:
+        return []
+    slug = viewer.workspace.slug
+    return [
+        (name, reverse("dashboard_project", kwargs={"workspace": slug, "project_id": pk}))
+        for pk, name in kind.recent(viewer.workspace_id, MAX_TEAMS)
+    ]
+
+
 def dashboard_for(
     viewer: Membership, kind: str, subject_id: int | None = None, now: datetime | None = None
 ) -> Dashboard:
@@ -496,6 +510,7 @@ def dashboard_for(
     board.key_results, board.statuses = _key_result_charts(viewer, kind, subject, sid, today, link)
     if kind == "workspace":
         board.table, board.multiples = _team_table(viewer, metrics, weeks, labels, link)
+        board.projects = _project_links(viewer)
         board.multiples_title = next(
             (m.label for m in metrics if m.aggregation != "percentiles"), ""
         )
