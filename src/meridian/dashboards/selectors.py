@@ -33,7 +33,7 @@ from meridian.dashboards.charts import (
 )
 from meridian.dashboards.models import TeamDashboard
 from meridian.goals import selectors as goals
-from meridian.goals.models import KeyResult
+from meridian.goals.models import Aggregation, KeyResult
 from meridian.metrics.models import MetricFact, MetricRollup
 from meridian.metrics.selectors import MetricInfo, metric_list_for, subject_label_for
 from meridian.metrics.services import zone_of
@@ -320,7 +320,9 @@ def _key_result_charts(
         return [], []
     wanted = Q()
     for kr in key_results:
-        wanted |= Q(metric=kr.metric, subject=kr.subject, subject_id=kr.subject_id)
+        # A level needs its history before the start; a sum or a mean only its own days.
+        since = Q() if kr.aggregation == Aggregation.LATEST else Q(day__gte=kr.start)
+        wanted |= Q(since, metric=kr.metric, subject=kr.subject, subject_id=kr.subject_id)
     by_series: dict[tuple[str, str, int], dict[date, tuple[int, float]]] = defaultdict(dict)
     for key, sub, sid, day, count, total in MetricRollup.objects.filter(
         wanted, workspace_id=viewer.workspace_id, day__lte=today
