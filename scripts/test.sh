@@ -60,7 +60,7 @@ phase_sqlite() {
       tests/test_reader_zone.py tests/core/test_reader_zone_messages.py tests/core/test_moments.py \
       tests/core/test_submission.py tests/core/test_views.py tests/recordings/test_services.py \
       tests/api/test_idempotency.py tests/api/test_auth.py tests/api/test_inputs.py tests/delivery \
-      tests/work tests/roles tests/handovers tests/tracking \
+      tests/work tests/roles tests/handovers tests/tracking tests/dashboards \
       --ignore=tests/decisions/test_tally.py --ignore=tests/decisions/test_fairness.py \
       --ignore=tests/briefs/test_deadline_properties.py \
       --ignore=tests/decisions/test_deadline_properties.py \

@@ -34,6 +34,17 @@ def weeks_ending(today: date, count: int) -> list[Week]:
     ]
 
 
+def _week_of(day: date, weeks: Sequence[Week]) -> int | None:
+    """The index of the week ``day`` falls in (weeks of seven days, one after the other, as
+    :func:`weeks_ending` makes them); None outside them."""
+    if not weeks or day < weeks[0].first:
+        return None
+    i = (day - weeks[0].first).days // 7
+    if i < len(weeks) and weeks[i].first <= day <= weeks[i].last:
+        return i
+    return None
+
+
 def week_values(
     rows: Iterable[DayRow],
     weeks: Sequence[Week],
@@ -46,11 +57,10 @@ def week_values(
     level, none up to its end), never 0."""
     by_week: list[list[float]] = [[0, 0.0] for _ in weeks]
     for day, count, total in rows:
-        for i, week in enumerate(weeks):
-            if week.first <= day <= week.last:
-                by_week[i][0] += count
-                by_week[i][1] += total
-                break
+        i = _week_of(day, weeks)
+        if i is not None:
+            by_week[i][0] += count
+            by_week[i][1] += total
     out: list[float | None] = []
     running_count, running_total = before
     for week_count, total in by_week:
@@ -72,10 +82,9 @@ def week_percentiles(
     """(median, 85th percentile) of each week's values; (None, None) for a week without any."""
     per_week: list[list[float]] = [[] for _ in weeks]
     for day, value in facts:
-        for i, week in enumerate(weeks):
-            if week.first <= day <= week.last:
-                per_week[i].append(value)
-                break
+        i = _week_of(day, weeks)
+        if i is not None:
+            per_week[i].append(value)
     return [(percentile(values, 50), percentile(values, 85)) for values in per_week]
 
 
