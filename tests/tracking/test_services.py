@@ -1,5 +1,6 @@
 """Timers, entries, overlaps, history, the timesheet across a DST change, sync and retention."""
 
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from meridian.tracking.models import ActivityDaily, ActivitySlot, TimeEntry, Tim
 from meridian.tracking.schedule import JOB, slots_retention
 from meridian.tracking.selectors import policy_for, timesheet_for
 from meridian.tracking.services import (
+    activity_sync,
     entry_create,
     entry_update,
     policy_update,
@@ -182,6 +184,19 @@ def test_sending_slots_again_replaces_their_figures(ada):
     [day] = ActivityDaily.objects.filter(member=ada)
     assert (day.day, day.category) == (date(2026, 11, 3), "Coding")
     assert (day.active_seconds, day.afk_seconds) == (1200, 400)
+
+
+def test_two_computers_of_one_person_keep_their_own_slots_of_the_same_quarter_hours(ada):
+    start = at("2026-11-03T09:00:00+00:00")
+    desktop = uuid.UUID("00000000-0000-4000-8000-0000000000d2")
+    sync(ada, slots(start, 2, active=600))
+    first = activity_sync(acting=ada, agent_id=desktop, slots=slots(start, 2, active=120))
+    again = activity_sync(acting=ada, agent_id=desktop, slots=slots(start, 2, active=60))
+    assert (first.accepted, first.replaced) == (2, 0)
+    assert (again.accepted, again.replaced) == (0, 2)
+    assert ActivitySlot.objects.filter(member=ada).count() == 4
+    [day] = ActivityDaily.objects.filter(member=ada)
+    assert day.active_seconds == 2 * 600 + 2 * 60
 
 
 def test_details_the_policy_forbids_are_dropped_and_counted(ada, admin):

@@ -145,14 +145,17 @@ class ActivitySlot(models.Model):
     afk_seconds = models.PositiveIntegerField()
     # The member's own date of the slot when it arrived: the rollup row it counts in.
     day = models.DateField()
+    # The agent (one per computer) that measured the slot: part of the slot's key.
     agent_id = models.UUIDField()
     received_at = models.DateTimeField()
 
     class Meta:
         constraints = [
+            # Each of a person's computers (agents) keeps its own slots: two of them active
+            # in the same quarter hour must not overwrite each other's figures on sync.
             models.UniqueConstraint(
-                fields=["member", "start", "category", "app", "title"],
-                name="activity_slot_key",
+                fields=["member", "agent_id", "start", "category", "app", "title"],
+                name="activity_slot_device_key",
             ),
         ]
         indexes = [models.Index(fields=["workspace", "start"])]

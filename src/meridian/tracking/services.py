@@ -499,16 +499,17 @@ def activity_sync(
             new[key] = (day, Figures(slot.active_seconds, slot.afk_seconds))
     if not new:
         return SyncResult(0, 0, dropped, expired)
-    old = _stored_figures(acting, new)
+    old = _stored_figures(acting, agent_id, new)
     _slots_upsert(acting, agent_id, now, new)
     _rollup_apply(acting, rollup_deltas(old, new))
     return SyncResult(len(new) - len(old), len(old), dropped, expired)
 
 
 def _stored_figures(
-    member: Membership, new: dict[SlotKey, tuple[date, Figures]]
+    member: Membership, agent_id: uuid.UUID, new: dict[SlotKey, tuple[date, Figures]]
 ) -> dict[SlotKey, tuple[date, Figures]]:
-    """The stored day and figures of those of the new slots the server has already.
+    """The stored day and figures of those of the new slots the server has already from
+    this agent (another computer's slots of the same quarter hour are its own).
 
     Read with a plain cursor: the ORM's per-row converters cost more than the query here.
     """
@@ -518,11 +519,13 @@ def _stored_figures(
         (as_db[k[0]], k[1], k[2], k[3]): k for k in new
     }
     old: dict[SlotKey, tuple[date, Figures]] = {}
+    agent = ActivitySlot._meta.get_field("agent_id").get_db_prep_value(agent_id, connection)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT start, category, app, title, day, active_seconds, afk_seconds "
-            "FROM tracking_activityslot WHERE member_id = %s AND start >= %s AND start <= %s",
-            [member.pk, min(as_db.values()), max(as_db.values())],
+            "FROM tracking_activityslot WHERE member_id = %s AND agent_id = %s "
+            "AND start >= %s AND start <= %s",
+            [member.pk, agent, min(as_db.values()), max(as_db.values())],
         )
         for start, category, app, title, day, active, afk in cursor.fetchall():
             key = lookup.get((start, category, app, title))
@@ -628,9 +631,9 @@ UPSERT_HEAD_PG = (
     "AS u(s, c, a, t, ac, af, d)"
 )
 UPSERT_TAIL = (
-    " ON CONFLICT (member_id, start, category, app, title) DO UPDATE SET "
+    " ON CONFLICT (member_id, agent_id, start, category, app, title) DO UPDATE SET "
     "active_seconds = EXCLUDED.active_seconds, afk_seconds = EXCLUDED.afk_seconds, "
-    "day = EXCLUDED.day, agent_id = EXCLUDED.agent_id, received_at = EXCLUDED.received_at"
+    "day = EXCLUDED.day, received_at = EXCLUDED.received_at"
 )
 
 
