@@ -154,6 +154,12 @@ def test_every_valid_slot_parses_to_its_values(raw):
     assert (slot.active_seconds, slot.afk_seconds) == (raw["active_seconds"], raw["afk_seconds"])
 
 
+@given(st.lists(st.one_of(slot_json, slot_json.map(lambda r: {**r, "start": r["start"][:-1]}))))
+def test_a_request_reading_its_starts_once_parses_each_slot_as_alone(raws):
+    starts: dict[str, datetime] = {}
+    assert [parse_slot(raw, starts) for raw in raws] == [parse_slot(raw) for raw in raws]
+
+
 @given(slot_json, st.integers(1, 899))
 def test_a_start_off_the_quarter_hour_is_refused_naming_start(raw, seconds):
     start = datetime.fromisoformat(raw["start"]) + timedelta(seconds=seconds)

@@ -573,20 +573,20 @@ def _slots_upsert(
     """
     agent = ActivitySlot._meta.get_field("agent_id").get_db_prep_value(agent_id, connection)
     if connection.vendor == "postgresql":
-        # Seven arrays instead of 55,000 parameters: psycopg adapts a list in one go.
-        starts, categories, apps, titles, actives, afks, days = [], [], [], [], [], [], []
-        for (start, category, app, title), (day, figures) in new.items():
-            starts.append(start)
-            categories.append(category)
-            apps.append(app)
-            titles.append(title)
-            actives.append(figures.active)
-            afks.append(figures.afk)
-            days.append(day)
+        # COPY (binary) into a temporary table, then one INSERT ... SELECT ... ON CONFLICT:
+        # no parameters to bind one by one, and the rows travel in PostgreSQL's own format.
         with connection.cursor() as cursor:
-            params: list[Any] = [member.workspace_id, member.pk, agent, now]
-            params.extend([starts, categories, apps, titles, actives, afks, days])
-            cursor.execute(UPSERT_HEAD_PG + UPSERT_TAIL, params)
+            cursor.execute(SLOTS_IN_PG)
+            with cursor.cursor.copy(COPY_SLOTS_IN_PG) as copy:
+                copy.set_types(["timestamptz", "text", "text", "text", "int4", "int4", "date"])
+                write = copy.write_row
+                for (start, category, app, title), (day, (active, afk)) in new.items():
+                    write((start, category, app, title, active, afk, day))
+            cursor.execute(
+                UPSERT_HEAD_PG + UPSERT_TAIL, [member.workspace_id, member.pk, agent, now]
+            )
+            # Emptied now, not at commit: a transaction may hold several syncs (the demo's).
+            cursor.execute("TRUNCATE tracking_slots_in")
         return
     ops = connection.ops
     received = ops.adapt_datetimefield_value(now)
@@ -609,26 +609,35 @@ def _slots_upsert(
         )
         for (start, category, app, title), (day, (active, afk)) in new.items()
     ]
+    if connection.vendor == "sqlite":
+        # One prepared statement run for every row, on the driver's own cursor: Django's
+        # SQLite cursor rewrites each %s of a statement with a regular expression.
+        connection.ensure_connection()
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(UPSERT_HEAD + UPSERT_ROW.replace("%s", "?") + UPSERT_TAIL, rows)
+        finally:
+            cursor.close()
+        return
     with connection.cursor() as cursor:
-        for first in range(0, len(rows), UPSERT_BATCH):
-            batch = rows[first : first + UPSERT_BATCH]
-            values = ", ".join([UPSERT_ROW] * len(batch))
-            cursor.execute(UPSERT_HEAD + values + UPSERT_TAIL, [v for row in batch for v in row])
+        cursor.executemany(UPSERT_HEAD + UPSERT_ROW + UPSERT_TAIL, rows)
 
 
-# Many rows per statement: SQLite compiles each statement once, so fewer, longer ones win.
-UPSERT_BATCH = 500
 UPSERT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 UPSERT_HEAD = (
     "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
     "active_seconds, afk_seconds, day, agent_id, received_at) VALUES "
 )
+# The session's own table for the rows of one sync: created once per connection.
+SLOTS_IN_PG = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS tracking_slots_in (s timestamptz, c text, a text, "
+    "t text, ac integer, af integer, d date)"
+)
+COPY_SLOTS_IN_PG = "COPY tracking_slots_in (s, c, a, t, ac, af, d) FROM STDIN (FORMAT BINARY)"
 UPSERT_HEAD_PG = (
     "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
     "active_seconds, afk_seconds, day, agent_id, received_at) "
-    "SELECT %s, %s, s, c, a, t, ac, af, d, %s, %s FROM unnest(%s::timestamptz[], "
-    "%s::varchar[], %s::varchar[], %s::varchar[], %s::integer[], %s::integer[], %s::date[]) "
-    "AS u(s, c, a, t, ac, af, d)"
+    "SELECT %s, %s, s, c, a, t, ac, af, d, %s, %s FROM tracking_slots_in"
 )
 UPSERT_TAIL = (
     " ON CONFLICT (member_id, agent_id, start, category, app, title) DO UPDATE SET "
