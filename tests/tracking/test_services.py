@@ -13,7 +13,13 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from meridian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.scheduler import Job, tick
 from meridian.tracking import rules
-from meridian.tracking.models import ActivityDaily, ActivitySlot, TimeEntry, TimeEntryRevision
+from meridian.tracking.models import (
+    ActivityDaily,
+    ActivitySlot,
+    ActivityWeekly,
+    TimeEntry,
+    TimeEntryRevision,
+)
 from meridian.tracking.schedule import JOB, slots_retention
 from meridian.tracking.selectors import policy_for, timesheet_for
 from meridian.tracking.services import (
@@ -249,8 +255,12 @@ class TestSyncIsIdempotent(HypothesisTestCase):
     @given(
         st.lists(
             st.lists(
+                # Quarter hours over three weeks (every 100th is a day later), so that the
+                # weekly rollup is moved across week boundaries too.
                 st.tuples(
-                    st.integers(0, 20), st.sampled_from(["Coding", "Writing"]), st.integers(0, 900)
+                    st.integers(0, 2100),
+                    st.sampled_from(["Coding", "Writing"]),
+                    st.integers(0, 900),
                 ),
                 min_size=1,
                 max_size=10,
@@ -269,7 +279,9 @@ class TestSyncIsIdempotent(HypothesisTestCase):
             base = at("2026-11-03T00:00:00+00:00")
             for batch in batches:
                 items = [
-                    SlotIn(base + timedelta(minutes=15 * n), c, a, 0, None, None)
+                    SlotIn(
+                        base + timedelta(minutes=15 * n + 1440 * (n // 100)), c, a, 0, None, None
+                    )
                     for n, c, a in batch
                 ]
                 sync(member, items)
@@ -278,12 +290,22 @@ class TestSyncIsIdempotent(HypothesisTestCase):
             totals: dict = {}
             for (_n, c), a in last.items():
                 totals[c] = totals.get(c, 0) + a
-            stored = dict(
-                ActivityDaily.objects.filter(member=member).values_list(
-                    "category", "active_seconds"
-                )
-            )
+            stored: dict = {}
+            for c, a in ActivityDaily.objects.filter(member=member).values_list(
+                "category", "active_seconds"
+            ):
+                stored[c] = stored.get(c, 0) + a
             assert {c: v for c, v in stored.items() if v} == {c: v for c, v in totals.items() if v}
+            by_week: dict = {}
+            for day, c, a in ActivityDaily.objects.filter(member=member).values_list(
+                "day", "category", "active_seconds"
+            ):
+                key = (day - timedelta(days=day.weekday()), c)
+                by_week[key] = by_week.get(key, 0) + a
+            weeks = ActivityWeekly.objects.filter(member=member).values_list(
+                "week", "category", "active_seconds"
+            )
+            assert {(w, c): a for w, c, a in weeks if a} == {k: a for k, a in by_week.items() if a}
 
 
 def test_a_timer_forgotten_for_weeks_ends_after_seven_days(ada, clock):

@@ -33,6 +33,29 @@ def week_days(day: date) -> list[date]:
     return [monday + timedelta(days=i) for i in range(7)]
 
 
+def week_of(day: date) -> date:
+    """The Monday of the week holding ``day`` (the key of the weekly rollup)."""
+    return day - timedelta(days=day.weekday())
+
+
+def split_weeks(
+    first: date, last: date
+) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """[first, last] as day ranges outside whole weeks, and the Mondays (first, last) of the
+    whole Monday-to-Sunday weeks inside it (None when there is none): the team report reads
+    the weekly rollup for the weeks and the daily one for the rest."""
+    monday = first + timedelta(days=-first.weekday() % 7)
+    sunday = last - timedelta(days=(last.weekday() + 1) % 7)
+    if sunday < monday:
+        return [(first, last)], None
+    edges = [
+        (lo, hi)
+        for lo, hi in ((first, monday - timedelta(days=1)), (sunday + timedelta(days=1), last))
+        if lo <= hi
+    ]
+    return edges, (monday, sunday - timedelta(days=6))
+
+
 def seconds_per_day(
     spans: Iterable[tuple[datetime, datetime]], days: list[date], zone: ZoneInfo
 ) -> dict[date, int]:

@@ -19,6 +19,7 @@ from meridian.tracking import rules
 from meridian.tracking.models import (
     ActivityDaily,
     ActivitySlot,
+    ActivityWeekly,
     CategoryRule,
     TimeEntry,
     TimeEntryRevision,
@@ -647,7 +648,8 @@ UPSERT_TAIL = (
 
 
 def _rollup_apply(member: Membership, deltas: dict[tuple[date, str], Figures]) -> None:
-    """Move each touched (day, category) rollup by its delta: one read and one upsert.
+    """Move each touched (day, category) rollup by its delta, and its week's row by what the
+    day's row moved: a read and an upsert each.
 
     The caller holds the member's row lock, so no other sync of theirs writes in between.
     """
@@ -661,23 +663,52 @@ def _rollup_apply(member: Membership, deltas: dict[tuple[date, str], Figures]) -
         )
     }
     rows = []
+    weekly: dict[tuple[date, str], list[int]] = {}
     for (day, category), figures in deltas.items():
         active, afk = current.get((day, category), (0, 0))
+        new_active, new_afk = max(0, active + figures.active), max(0, afk + figures.afk)
         rows.append(
             ActivityDaily(
                 workspace_id=member.workspace_id,
                 member_id=member.pk,
                 day=day,
                 category=category,
-                active_seconds=max(0, active + figures.active),
-                afk_seconds=max(0, afk + figures.afk),
+                active_seconds=new_active,
+                afk_seconds=new_afk,
             )
         )
+        week = weekly.setdefault((rules.week_of(day), category), [0, 0])
+        week[0] += new_active - active
+        week[1] += new_afk - afk
     ActivityDaily.objects.bulk_create(
         rows,
         batch_size=1000,
         update_conflicts=True,
         unique_fields=["member", "day", "category"],
+        update_fields=["active_seconds", "afk_seconds"],
+    )
+    weeks = {w for w, _ in weekly}
+    stored = {
+        (w, c): (a, f)
+        for w, c, a, f in ActivityWeekly.objects.filter(member=member, week__in=weeks).values_list(
+            "week", "category", "active_seconds", "afk_seconds"
+        )
+    }
+    ActivityWeekly.objects.bulk_create(
+        [
+            ActivityWeekly(
+                workspace_id=member.workspace_id,
+                member_id=member.pk,
+                week=week,
+                category=category,
+                active_seconds=stored.get((week, category), (0, 0))[0] + active,
+                afk_seconds=stored.get((week, category), (0, 0))[1] + afk,
+            )
+            for (week, category), (active, afk) in weekly.items()
+        ],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["member", "week", "category"],
         update_fields=["active_seconds", "afk_seconds"],
     )
 
@@ -721,6 +752,7 @@ def tracking_data_delete(*, acting: Membership, confirmation: str) -> dict[str, 
         "time_entries": TimeEntry.objects.filter(member=acting).delete()[0],
         "activity_slots": ActivitySlot.objects.filter(member=acting).delete()[0],
         "daily_rollups": ActivityDaily.objects.filter(member=acting).delete()[0],
+        "weekly_rollups": ActivityWeekly.objects.filter(member=acting).delete()[0],
         "access_log": TrackingAccess.objects.filter(subject=acting).delete()[0],
     }
     audit_record(actor=acting, action="tracking.data.delete", obj=acting, data=counts)
