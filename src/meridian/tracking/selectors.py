@@ -342,7 +342,8 @@ def team_report(*, viewer: Membership, team: str, first: date, last: date) -> Te
                 workspace_id=viewer.workspace_id, week__gte=weeks[0], week__lte=weeks[1]
             )
         )
-    sqls, params = [], []
+    sqls: list[str] = []
+    params: list[Any] = []
     for part in parts:
         if team:
             part = part.filter(member_id__in=in_team)
