@@ -134,7 +134,7 @@ def bench_ingest(member, requests: int) -> dict[str, float]:
 
 
 def bench_report(ws, ms, team, days: int, reports: int, fill: bool = True) -> dict[str, float]:
-    from meridian.tracking.models import ActivityDaily, TimeEntry
+    from meridian.tracking.models import ActivityDaily, ActivityWeekly, TimeEntry
 
     first = date.today() - timedelta(days=days)
     began = time.perf_counter()
@@ -144,6 +144,7 @@ def bench_report(ws, ms, team, days: int, reports: int, fill: bool = True) -> di
     _analyze()
     return {
         "rollup_rows": ActivityDaily.objects.count(),
+        "weekly_rollup_rows": ActivityWeekly.objects.count(),
         "time_entries": TimeEntry.objects.count(),
         "fill_s": round(filled, 1),
         **_time_reports(ws, ms, team, first, days, reports),
@@ -151,12 +152,15 @@ def bench_report(ws, ms, team, days: int, reports: int, fill: bool = True) -> di
 
 
 def _fill(ws, ms, first: date, days: int) -> None:
-    from meridian.tracking.models import ActivityDaily, TimeEntry
+    from meridian.tracking.models import ActivityDaily, ActivityWeekly, TimeEntry
 
     rows = []
+    weeks: list[ActivityWeekly] = []
     entries = []
     rng = random.Random(11)
     for m in ms:
+        # The member's weekly rollup, summed from their daily rows as each sync moves it.
+        week_sums: dict[tuple[date, str], list[int]] = {}
         for d in range(days):
             day = first + timedelta(days=d)
             if day.weekday() >= 5:
@@ -172,6 +176,9 @@ def _fill(ws, ms, first: date, days: int) -> None:
                         afk_seconds=rng.randint(0, 900),
                     )
                 )
+                figures = week_sums.setdefault((day - timedelta(days=day.weekday()), c), [0, 0])
+                figures[0] += rows[-1].active_seconds
+                figures[1] += rows[-1].afk_seconds
             s = datetime(day.year, day.month, day.day, 8, tzinfo=UTC)
             entries.append(
                 TimeEntry(
@@ -183,10 +190,18 @@ def _fill(ws, ms, first: date, days: int) -> None:
                     link_id=1 + rng.randrange(8),
                 )
             )
+        weeks.extend(
+            ActivityWeekly(
+                workspace=ws, member=m, week=w, category=c, active_seconds=a, afk_seconds=f
+            )
+            for (w, c), (a, f) in week_sums.items()
+        )
         if len(rows) > 50_000:
             ActivityDaily.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-            rows = []
+            ActivityWeekly.objects.bulk_create(weeks, batch_size=5000, ignore_conflicts=True)
+            rows, weeks = [], []
     ActivityDaily.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    ActivityWeekly.objects.bulk_create(weeks, batch_size=5000, ignore_conflicts=True)
     TimeEntry.objects.bulk_create(entries, batch_size=5000)
 
 
@@ -201,6 +216,7 @@ def _analyze() -> None:
         if connection.vendor == "postgresql":
             cursor.execute("VACUUM ANALYZE tracking_activitydaily")
             cursor.execute("VACUUM ANALYZE tracking_timeentry")
+            cursor.execute("VACUUM ANALYZE tracking_activityweekly")
         else:
             cursor.execute("ANALYZE")
 

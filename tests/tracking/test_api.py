@@ -282,3 +282,19 @@ def sync_slots(member):
     from tests.tracking.factories import slots, sync
 
     sync(member, slots(at("2026-11-03T09:00:00+00:00"), 2))
+
+
+def test_a_team_report_over_whole_weeks_and_days_around_them_counts_every_day_once(
+    client, workspace, admin, clock
+):
+    from tests.tracking.factories import slots, sync
+
+    people = [factories.member(workspace) for _ in range(5)]
+    for p in people:
+        for day in ("2026-10-29", "2026-11-03", "2026-11-09"):  # Thursday, Tuesday, Monday
+            sync(p, slots(at(f"{day}T09:00:00+00:00"), 1, active=600))
+    auth = bearer(admin)
+    around = get(client, "/tracking/reports/team?first=2026-10-29&last=2026-11-10", auth).json()
+    inside = get(client, "/tracking/reports/team?first=2026-11-03&last=2026-11-09", auth).json()
+    assert around["by_category"] == [{"label": "Coding", "seconds": 9000, "people": 5}]
+    assert inside["by_category"] == [{"label": "Coding", "seconds": 6000, "people": 5}]

@@ -20,6 +20,7 @@ from meridian.tracking.rules import (
     pattern_problem,
     rollup_deltas,
     seconds_per_day,
+    split_weeks,
     week_days,
 )
 
@@ -154,6 +155,12 @@ def test_every_valid_slot_parses_to_its_values(raw):
     assert (slot.active_seconds, slot.afk_seconds) == (raw["active_seconds"], raw["afk_seconds"])
 
 
+@given(st.lists(st.one_of(slot_json, slot_json.map(lambda r: {**r, "start": r["start"][:-1]}))))
+def test_a_request_reading_its_starts_once_parses_each_slot_as_alone(raws):
+    starts: dict[str, datetime] = {}
+    assert [parse_slot(raw, starts) for raw in raws] == [parse_slot(raw) for raw in raws]
+
+
 @given(slot_json, st.integers(1, 899))
 def test_a_start_off_the_quarter_hour_is_refused_naming_start(raw, seconds):
     start = datetime.fromisoformat(raw["start"]) + timedelta(seconds=seconds)
@@ -208,3 +215,15 @@ def test_a_repeat_of_an_unbounded_repeat_is_refused(atom, inner, outer):
 def test_a_category_is_refused_exactly_when_blank_or_too_long(name):
     bad = not name.strip() or len(name.strip()) > 100 or "\x00" in name
     assert (category_problem(name) is not None) == bad
+
+
+@given(st.dates(date(2020, 1, 1), date(2030, 1, 1)), st.integers(0, 400))
+def test_a_period_splits_into_whole_weeks_and_the_days_around_them_exactly(first, length):
+    last = first + timedelta(days=length)
+    edges, weeks = split_weeks(first, last)
+    days = [lo + timedelta(days=i) for lo, hi in edges for i in range((hi - lo).days + 1)]
+    if weeks is not None:
+        assert weeks[0].weekday() == 0 and weeks[1].weekday() == 0
+        days += [weeks[0] + timedelta(days=i) for i in range((weeks[1] - weeks[0]).days + 7)]
+    assert sorted(days) == [first + timedelta(days=i) for i in range(length + 1)]
+    assert (len(edges) <= 2 and all((hi - lo).days < 7 for lo, hi in edges)) or weeks is None

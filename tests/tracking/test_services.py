@@ -1,5 +1,6 @@
 """Timers, entries, overlaps, history, the timesheet across a DST change, sync and retention."""
 
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,10 +13,17 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from meridian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.scheduler import Job, tick
 from meridian.tracking import rules
-from meridian.tracking.models import ActivityDaily, ActivitySlot, TimeEntry, TimeEntryRevision
+from meridian.tracking.models import (
+    ActivityDaily,
+    ActivitySlot,
+    ActivityWeekly,
+    TimeEntry,
+    TimeEntryRevision,
+)
 from meridian.tracking.schedule import JOB, slots_retention
 from meridian.tracking.selectors import policy_for, timesheet_for
 from meridian.tracking.services import (
+    activity_sync,
     entry_create,
     entry_update,
     policy_update,
@@ -184,6 +192,19 @@ def test_sending_slots_again_replaces_their_figures(ada):
     assert (day.active_seconds, day.afk_seconds) == (1200, 400)
 
 
+def test_two_computers_of_one_person_keep_their_own_slots_of_the_same_quarter_hours(ada):
+    start = at("2026-11-03T09:00:00+00:00")
+    desktop = uuid.UUID("00000000-0000-4000-8000-0000000000d2")
+    sync(ada, slots(start, 2, active=600))
+    first = activity_sync(acting=ada, agent_id=desktop, slots=slots(start, 2, active=120))
+    again = activity_sync(acting=ada, agent_id=desktop, slots=slots(start, 2, active=60))
+    assert (first.accepted, first.replaced) == (2, 0)
+    assert (again.accepted, again.replaced) == (0, 2)
+    assert ActivitySlot.objects.filter(member=ada).count() == 4
+    [day] = ActivityDaily.objects.filter(member=ada)
+    assert day.active_seconds == 2 * 600 + 2 * 60
+
+
 def test_details_the_policy_forbids_are_dropped_and_counted(ada, admin):
     start = at("2026-11-03T09:00:00+00:00")
     with_app = [rules_slot(start, app="editor", title="secret.txt")]
@@ -234,8 +255,12 @@ class TestSyncIsIdempotent(HypothesisTestCase):
     @given(
         st.lists(
             st.lists(
+                # Quarter hours over three weeks (every 100th is a day later), so that the
+                # weekly rollup is moved across week boundaries too.
                 st.tuples(
-                    st.integers(0, 20), st.sampled_from(["Coding", "Writing"]), st.integers(0, 900)
+                    st.integers(0, 2100),
+                    st.sampled_from(["Coding", "Writing"]),
+                    st.integers(0, 900),
                 ),
                 min_size=1,
                 max_size=10,
@@ -254,7 +279,9 @@ class TestSyncIsIdempotent(HypothesisTestCase):
             base = at("2026-11-03T00:00:00+00:00")
             for batch in batches:
                 items = [
-                    SlotIn(base + timedelta(minutes=15 * n), c, a, 0, None, None)
+                    SlotIn(
+                        base + timedelta(minutes=15 * n + 1440 * (n // 100)), c, a, 0, None, None
+                    )
                     for n, c, a in batch
                 ]
                 sync(member, items)
@@ -263,12 +290,22 @@ class TestSyncIsIdempotent(HypothesisTestCase):
             totals: dict = {}
             for (_n, c), a in last.items():
                 totals[c] = totals.get(c, 0) + a
-            stored = dict(
-                ActivityDaily.objects.filter(member=member).values_list(
-                    "category", "active_seconds"
-                )
-            )
+            stored: dict = {}
+            for c, a in ActivityDaily.objects.filter(member=member).values_list(
+                "category", "active_seconds"
+            ):
+                stored[c] = stored.get(c, 0) + a
             assert {c: v for c, v in stored.items() if v} == {c: v for c, v in totals.items() if v}
+            by_week: dict = {}
+            for day, c, a in ActivityDaily.objects.filter(member=member).values_list(
+                "day", "category", "active_seconds"
+            ):
+                key = (day - timedelta(days=day.weekday()), c)
+                by_week[key] = by_week.get(key, 0) + a
+            weeks = ActivityWeekly.objects.filter(member=member).values_list(
+                "week", "category", "active_seconds"
+            )
+            assert {(w, c): a for w, c, a in weeks if a} == {k: a for k, a in by_week.items() if a}
 
 
 def test_a_timer_forgotten_for_weeks_ends_after_seven_days(ada, clock):

@@ -368,7 +368,8 @@ def _sync_body_schema() -> dict[str, Any]:
 def activity_sync(request: ApiRequest, payload: ActivitySyncRawIn) -> dict[str, Any]:
     """Upsert up to 5,000 slots; a slot sent again replaces its figures (never adds up).
 
-    A slot is keyed by (you, start, category, app, title). App names and titles the policy does
+    A slot is keyed by (you, agent_id, start, category, app, title): each of your computers
+    keeps its own slots. App names and titles the policy does
     not allow are dropped and counted in `dropped_detail`; slots older than the retention period
     are ignored (`expired`). A slot that is wrong is a 422 naming its index and field, e.g.
     `slots.12.start`, and nothing of the request is stored.
@@ -380,8 +381,9 @@ def activity_sync(request: ApiRequest, payload: ActivitySyncRawIn) -> dict[str, 
             {"slots": [f"At most {rules.MAX_SLOTS} slots per request."]},
         )
     slots = []
+    starts: dict[str, datetime] = {}
     for index, raw in enumerate(payload.slots):
-        slot, field, message = rules.parse_slot(raw)
+        slot, field, message = rules.parse_slot(raw, starts)
         if slot is None:
             where = f"slots.{index}.{field}" if field else f"slots.{index}"
             raise ValidationFailed(f"{where}: {message}", {where: [message]})

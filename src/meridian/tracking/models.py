@@ -145,14 +145,17 @@ class ActivitySlot(models.Model):
     afk_seconds = models.PositiveIntegerField()
     # The member's own date of the slot when it arrived: the rollup row it counts in.
     day = models.DateField()
+    # The agent (one per computer) that measured the slot: part of the slot's key.
     agent_id = models.UUIDField()
     received_at = models.DateTimeField()
 
     class Meta:
         constraints = [
+            # Each of a person's computers (agents) keeps its own slots: two of them active
+            # in the same quarter hour must not overwrite each other's figures on sync.
             models.UniqueConstraint(
-                fields=["member", "start", "category", "app", "title"],
-                name="activity_slot_key",
+                fields=["member", "agent_id", "start", "category", "app", "title"],
+                name="activity_slot_device_key",
             ),
         ]
         indexes = [models.Index(fields=["workspace", "start"])]
@@ -191,6 +194,39 @@ class ActivityDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.category} of member {self.member_id}"
+
+
+class ActivityWeekly(models.Model):
+    """A member's active and AFK seconds in one category in one of their weeks (Monday to
+    Sunday): the sum of the daily rollup, so that a team's weekly report reads a seventh of
+    the rows. Moved by the same sync that moves the daily rows."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    member = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="activity_weeks"
+    )
+    week = models.DateField()  # the Monday
+    category = models.CharField(max_length=100)
+    active_seconds = models.BigIntegerField(default=0)
+    afk_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "week", "category"], name="activity_weekly_key"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "week", "member", "category", "active_seconds"],
+                name="activity_weekly_report",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Week of {self.week} {self.category} of member {self.member_id}"
 
 
 class TrackingAccess(models.Model):

@@ -33,6 +33,29 @@ def week_days(day: date) -> list[date]:
     return [monday + timedelta(days=i) for i in range(7)]
 
 
+def week_of(day: date) -> date:
+    """The Monday of the week holding ``day`` (the key of the weekly rollup)."""
+    return day - timedelta(days=day.weekday())
+
+
+def split_weeks(
+    first: date, last: date
+) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """[first, last] as day ranges outside whole weeks, and the Mondays (first, last) of the
+    whole Monday-to-Sunday weeks inside it (None when there is none): the team report reads
+    the weekly rollup for the weeks and the daily one for the rest."""
+    monday = first + timedelta(days=-first.weekday() % 7)
+    sunday = last - timedelta(days=(last.weekday() + 1) % 7)
+    if sunday < monday:
+        return [(first, last)], None
+    edges = [
+        (lo, hi)
+        for lo, hi in ((first, monday - timedelta(days=1)), (sunday + timedelta(days=1), last))
+        if lo <= hi
+    ]
+    return edges, (monday, sunday - timedelta(days=6))
+
+
 def seconds_per_day(
     spans: Iterable[tuple[datetime, datetime]], days: list[date], zone: ZoneInfo
 ) -> dict[date, int]:
@@ -154,11 +177,29 @@ def _text(value: object, what: str, required: bool) -> str | None:
     return value
 
 
-def parse_slot(raw: object) -> tuple[Slot | None, str, str]:
+def _start(text: object) -> datetime:
+    """A slot's start from its JSON text: an aware UTC instant on a quarter hour."""
+    if not isinstance(text, str):
+        raise ValueError("must be a string: a UTC instant such as 2026-12-05T09:15:00Z")
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not an ISO 8601 instant, e.g. 2026-12-05T09:15:00Z") from None
+    if start.tzinfo is None:
+        raise ValueError("must carry a UTC offset, e.g. 2026-12-05T09:15:00Z")
+    if start.timestamp() % SLOT_SECONDS:
+        raise ValueError("must be aligned to 15 minutes (hh:00, :15, :30 or :45, 0 seconds)")
+    return start.astimezone(UTC)
+
+
+def parse_slot(
+    raw: object, starts: dict[str, datetime] | None = None
+) -> tuple[Slot | None, str, str]:
     """A slot from its JSON, or (None, field, message) naming what is wrong with it.
 
     Written by hand rather than through a schema: a sync carries up to 5,000 slots, and this
-    is what the ingest's throughput is made of.
+    is what the ingest's throughput is made of. ``starts`` remembers the starts already read
+    in one request (each quarter hour comes once per category), so each is parsed once.
     """
     if not isinstance(raw, dict):
         return None, "", "must be an object"
@@ -168,16 +209,11 @@ def parse_slot(raw: object) -> tuple[Slot | None, str, str]:
     field = "start"
     try:
         text = raw.get("start")
-        if not isinstance(text, str):
-            raise ValueError("must be a string: a UTC instant such as 2026-12-05T09:15:00Z")
-        try:
-            start = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError("is not an ISO 8601 instant, e.g. 2026-12-05T09:15:00Z") from None
-        if start.tzinfo is None:
-            raise ValueError("must carry a UTC offset, e.g. 2026-12-05T09:15:00Z")
-        if start.timestamp() % SLOT_SECONDS:
-            raise ValueError("must be aligned to 15 minutes (hh:00, :15, :30 or :45, 0 seconds)")
+        start = starts.get(text) if starts is not None and type(text) is str else None
+        if start is None:
+            start = _start(text)
+            if starts is not None:
+                starts[text] = start  # type: ignore[index]  # a str: _start accepted it
         field = "category"
         category = _text(raw.get("category"), "category", True)
         field = "active_seconds"
@@ -193,7 +229,7 @@ def parse_slot(raw: object) -> tuple[Slot | None, str, str]:
     except ValueError as exc:
         return None, field, str(exc)
     assert category is not None
-    return Slot(start.astimezone(UTC), category, active, afk, app or None, title or None), "", ""
+    return Slot(start, category, active, afk, app or None, title or None), "", ""
 
 
 # --- Category rules ------------------------------------------------------------------------------

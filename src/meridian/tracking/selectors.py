@@ -29,6 +29,7 @@ from meridian.tracking import rules
 from meridian.tracking.models import (
     ActivityDaily,
     ActivitySlot,
+    ActivityWeekly,
     CategoryRule,
     TimeEntry,
     TimeEntryRevision,
@@ -318,9 +319,6 @@ def team_report(*, viewer: Membership, team: str, first: date, last: date) -> Te
     refusal = rules.group_refusal(group, everyone, others, k)
     if refusal:
         raise PermissionDenied(refusal, {"team": [refusal]})
-    rows = ActivityDaily.objects.filter(
-        workspace_id=viewer.workspace_id, day__gte=first, day__lte=last
-    )
     # The team's active members, read above for the k rule: given as ids rather than as a
     # subquery, which PostgreSQL planned as a loop over the week's index once per member.
     in_team: Any = sorted(group)
@@ -331,24 +329,40 @@ def team_report(*, viewer: Membership, team: str, first: date, last: date) -> Te
     elif connection.vendor == "postgresql":
         # One array parameter instead of a thousand (binding each cost more than the query).
         in_team = RawSQL("SELECT unnest(%s::bigint[])", [in_team])
-    if team:
-        rows = rows.filter(member_id__in=in_team)
+    # Whole weeks from the weekly rollup, the days around them from the daily one: a week's
+    # report reads one row per member and category instead of seven.
+    edges, weeks = rules.split_weeks(first, last)
+    parts: list[QuerySet[Any]] = [
+        ActivityDaily.objects.filter(workspace_id=viewer.workspace_id, day__gte=lo, day__lte=hi)
+        for lo, hi in edges
+    ]
+    if weeks is not None:
+        parts.append(
+            ActivityWeekly.objects.filter(
+                workspace_id=viewer.workspace_id, week__gte=weeks[0], week__lte=weeks[1]
+            )
+        )
+    sqls: list[str] = []
+    params: list[Any] = []
+    for part in parts:
+        if team:
+            part = part.filter(member_id__in=in_team)
+        sql, part_params = (
+            part.values_list("category", "member_id", "active_seconds").order_by().query
+        ).sql_with_params()
+        sqls.append(sql)
+        params.extend(part_params)
     # Per category and member (a hash aggregate), then per category over those rows, both in
     # the database: COUNT(DISTINCT member) per category made it sort every row of the week,
     # and bringing the per-member rows into Python cost more than the query.
-    per_member, params = (
-        rows.values("category", "member_id")
-        .annotate(seconds=Sum("active_seconds"))
-        .values_list("category", "seconds")
-        .order_by()
-        .query.sql_with_params()
-    )
     cat_seconds: dict[str, int] = {}
     cat_people: dict[str, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT category, SUM(seconds), COUNT(*) FROM ("  # noqa: S608 (the ORM's SQL)
-            f"{per_member}) AS per_member GROUP BY category",
+            "SELECT category, SUM(seconds), COUNT(*) FROM (SELECT category, member_id, "  # noqa: S608 (the ORM's SQL)
+            "SUM(active_seconds) AS seconds FROM ("
+            + " UNION ALL ".join(sqls)
+            + ") AS rollup GROUP BY category, member_id) AS per_member GROUP BY category",
             params,
         )
         for category, seconds, count in cursor.fetchall():

@@ -303,11 +303,15 @@ def _policy_page(
 @requires(Role.GUEST)
 def policy(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """Everyone reads the workspace's tracking policy and category rules; admins change them."""
-    viewer = request.membership
     if request.method == "GET":
         return _policy_page(request)
-    if not viewer.is_admin:
-        return render(request, "403.html", status=403)
+    return _policy_save(request, workspace)
+
+
+@requires(Role.ADMIN)
+def _policy_save(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """An admin changes the policy; the page's GET stays open to everyone."""
+    viewer = request.membership
     form = PolicyForm(request.POST)
     if form.is_valid():
         try:
@@ -325,12 +329,10 @@ def _rules_url(workspace: str) -> str:
 
 
 @require_POST
-@requires(Role.GUEST)
+@requires(Role.ADMIN)
 def rule_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     """An admin adds a category rule (last)."""
     viewer = request.membership
-    if not viewer.is_admin:
-        return render(request, "403.html", status=403)
     form = CategoryRuleForm(request.POST, prefix="new")
     if form.is_valid():
         try:
@@ -344,13 +346,11 @@ def rule_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
 
 
 @require_POST
-@requires(Role.GUEST)
+@requires(Role.ADMIN)
 def rule_edit(request: WorkspaceRequest, workspace: str, rule_id: int) -> HttpResponse:
     """An admin changes a category rule."""
     viewer = request.membership
     rule = selectors.category_rule_get(viewer.workspace_id, rule_id)
-    if not viewer.is_admin:
-        return render(request, "403.html", status=403)
     form = CategoryRuleForm(request.POST, prefix=f"rule{rule.pk}")
     if form.is_valid():
         try:
@@ -364,13 +364,11 @@ def rule_edit(request: WorkspaceRequest, workspace: str, rule_id: int) -> HttpRe
 
 
 @require_POST
-@requires(Role.GUEST)
+@requires(Role.ADMIN)
 def rule_move(request: WorkspaceRequest, workspace: str, rule_id: int) -> HttpResponse:
     """An admin moves a rule one place up or down (the buttons send the new position)."""
     viewer = request.membership
     rule = selectors.category_rule_get(viewer.workspace_id, rule_id)
-    if not viewer.is_admin:
-        return render(request, "403.html", status=403)
     try:
         position = int(request.POST.get("position", ""))
     except ValueError:
@@ -383,13 +381,11 @@ def rule_move(request: WorkspaceRequest, workspace: str, rule_id: int) -> HttpRe
 
 
 @require_POST
-@requires(Role.GUEST)
+@requires(Role.ADMIN)
 def rule_delete(request: WorkspaceRequest, workspace: str, rule_id: int) -> HttpResponse:
     """An admin removes a category rule."""
     viewer = request.membership
     rule = selectors.category_rule_get(viewer.workspace_id, rule_id)
-    if not viewer.is_admin:
-        return render(request, "403.html", status=403)
     services.category_rule_delete(acting=viewer, rule_id=rule.pk)
     messages.success(request, f"Rule removed: {rule.field} matching {rule.pattern}.")
     return redirect(_rules_url(workspace))
