@@ -67,6 +67,10 @@ FACTS_STALE = "facts_stale"
 # workspace's policy lets the viewer see it).
 PACKET_SECTIONS = "packet_sections"
 
+# ``k(workspace_id) -> int``: the smallest group of people whose figures may be shown together
+# (the tracking policy's k); areas that report on groups (check-in moods) show nothing smaller.
+MIN_GROUP_SIZE = "min_group_size"
+
 _points: dict[str, list[Any]] = {}
 _discovered = False
 _discovering = False
@@ -114,6 +118,13 @@ def urgent_left(viewer: Any, now: datetime) -> tuple[int, int] | None:
 def packet_sections(viewer: Any, kind: str, object_id: int) -> list[Any]:
     """The sections other areas add to the packet of ``kind`` ``object_id`` for the viewer."""
     return [section for add in items(PACKET_SECTIONS) for section in add(viewer, kind, object_id)]
+
+
+def min_group_size(workspace_id: int) -> int:
+    """The workspace's k: aggregates over fewer people are not shown (5 without a policy)."""
+    for k in items(MIN_GROUP_SIZE):
+        return int(k(workspace_id))
+    return 5
 
 
 def register[T](point: str, item: T) -> T:

@@ -9,7 +9,7 @@ from meridian.core.scheduler import Job
 from meridian.handovers.kinds import PacketEntry, PacketSection
 from meridian.tracking import schedule
 from meridian.tracking.demo import demo_tracking
-from meridian.tracking.selectors import time_spent_on
+from meridian.tracking.selectors import policy_for, time_spent_on
 from meridian.tracking.services import access_record
 from meridian.tracking.templatetags.tracking import duration
 
@@ -28,6 +28,14 @@ registry.nav(
 registry.panel(registry.Panel(point="site.header", template="tracking/_timer_slot.html"))
 
 registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.slots_retention))
+
+
+def _min_group_size(workspace_id: int) -> int:
+    return policy_for(workspace_id).min_group_size
+
+
+# The policy's k is the workspace's k: other areas' group figures (check-in moods) respect it.
+registry.register(registry.MIN_GROUP_SIZE, _min_group_size)
 
 registry.demo_seeder(registry.DemoSeeder(name="tracking", order=80, seed=demo_tracking))
 
