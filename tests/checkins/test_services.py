@@ -156,7 +156,9 @@ def test_the_same_blocker_on_later_days_is_one_blocker_seen_twice(daily, ana, be
         )
     blocker = Blocker.objects.get()
     assert blocker.seen == 2
-    assert InboxItem.objects.filter(recipient=ben, cause__startswith="checkins.blocker").count() == 1
+    assert (
+        InboxItem.objects.filter(recipient=ben, cause__startswith="checkins.blocker").count() == 1
+    )
 
 
 def test_only_the_blocked_the_unblocker_or_an_admin_resolve(workspace, daily, ana, ben, clock):
