@@ -21,7 +21,8 @@ bench/briefs.py and bench/proposal.py (each given this run's load options and
 in-process; given ``--database-url``), bench/work.py (the board, "my work", a task's handover
 packet and a bulk handover, in-process; given ``--database-url``), bench/metrics.py (rollup
 maintenance throughput and the rebuild; given ``--database-url``), bench/tracking.py (sync ingest and the team report; given
-``--database-url``), bench/delivery.py (digests for 10,000 members and the scheduler tick, on
+``--database-url``), bench/checkins.py (the check-in tick over 10,000 members in 24 zones
+and the team page; given ``--database-url``), bench/delivery.py (digests for 10,000 members and the scheduler tick, on
 its own SQLite database), bench/agent.py (the local agent, against ActivityWatch's aw-server when
 scripts/bootstrap.sh bench could install it), bench/agent_sync.py (the agent's day page and
 sync over 100,000 events; figures only, no target).
@@ -80,6 +81,7 @@ OTHER_BENCHMARKS = (
     "work.py",
     "metrics.py",
     "tracking.py",
+    "checkins.py",
     "delivery.py",
     "agent.py",
     "agent_sync.py",
@@ -554,9 +556,14 @@ def run_others(args: argparse.Namespace) -> int:
             cmd += ["--redis-url", args.redis_url] if args.redis_url else []
             cmd += ["--workers", str(args.workers)] if args.workers else []
             cmd += ["--threads", str(args.threads)] if args.threads else []
-        if script in ("pages.py", "inbox.py", "work.py", "metrics.py", "tracking.py") and (
-            args.database_url
-        ):
+        if script in (
+            "pages.py",
+            "inbox.py",
+            "work.py",
+            "metrics.py",
+            "tracking.py",
+            "checkins.py",
+        ) and (args.database_url):
             cmd += ["--database-url", args.database_url]
         print(f"\n==> {shlex.join(['bench/' + script, *cmd[2:]])}", flush=True)
         codes[script] = subprocess.run(cmd, cwd=ROOT, env=STARTING_ENV, check=False).returncode
