@@ -272,11 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     checkin, _ = team_fixture(built, TEAM_SIZE, 30, "big")
     small, _ = team_fixture(built, 5, 30, "small")
     page = Client()
-    page.force_login(built["user"])
     slug = built["ws"].slug
     day = WEDNESDAY.date().isoformat()
     rows: list[Row] = []
     with time_machine.travel(WEDNESDAY + timedelta(hours=2), tick=True):
+        page.force_login(built["user"])  # a session of that day
         for name, path in (
             ("team page, 50 members", f"/w/{slug}/checkins/{checkin.pk}/?day={day}"),
             ("team page, 5 members", f"/w/{slug}/checkins/{small.pk}/?day={day}"),

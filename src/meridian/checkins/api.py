@@ -9,7 +9,7 @@ from ninja import Router, Status
 from meridian.checkins.access import blocker_get_for, checkin_get_for, prompt_get_for
 from meridian.checkins.models import Checkin, CheckinPrompt
 from meridian.checkins.schemas import (
-    AnswerIn,
+    CheckinAnswerIn,
     BlockerOut,
     CheckinIn,
     CheckinOut,
@@ -144,7 +144,7 @@ def my_prompts(request: ApiRequest) -> list[dict[str, Any]]:
     response={200: PromptOut, 404: Problem, 422: Problem},
 )
 @requires(MemberRole.GUEST)
-def answer(request: ApiRequest, prompt_id: int, payload: AnswerIn) -> dict[str, Any]:
+def answer(request: ApiRequest, prompt_id: int, payload: CheckinAnswerIn) -> dict[str, Any]:
     """Answer your prompt (again: the answer is replaced, never doubled). A blocker naming a
     task or a person reaches them through their inbox; another workspace's task is a 404."""
     viewer = request.membership

@@ -46,6 +46,11 @@ class Checkin(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def ask_time_text(self) -> str:
+        """The local time to ask, as the clock shows it ("09:30"); a wall time, not a moment."""
+        return f"{self.ask_time:%H:%M}"
+
 
 class CheckinPrompt(Participation):
     """One member asked one check-in on one of their local working days, and their answer.

@@ -44,14 +44,14 @@ class BlockerIn(Schema):
     person_id: int | None = None
 
 
-class AnswerIn(Schema):
+class CheckinAnswerIn(Schema):
     answers: list[str] = Field(..., description="One Markdown answer per question, in order")
     mood: int | None = Field(None, description="1–5, when the check-in asks for it")
     mood_shared: bool = False
     blocker: BlockerIn | None = None
 
 
-class PersonOut(Schema):
+class CheckinPersonOut(Schema):
     id: int
     name: str
 
@@ -59,7 +59,7 @@ class PersonOut(Schema):
 class PromptOut(Schema):
     id: int
     checkin_id: int
-    member: PersonOut
+    member: CheckinPersonOut
     local_date: date
     asked_at: datetime
     answerable_until: datetime | None
@@ -71,10 +71,10 @@ class PromptOut(Schema):
 class BlockerOut(Schema):
     id: int
     checkin_id: int
-    raised_by: PersonOut
+    raised_by: CheckinPersonOut
     text: str
     task_id: int | None
-    person: PersonOut | None
+    person: CheckinPersonOut | None
     seen: int = Field(..., description="How many check-ins mentioned it")
     opened_at: datetime
     resolved_at: datetime | None
@@ -90,6 +90,6 @@ class MoodOut(Schema):
 class TeamDayOut(Schema):
     day: date
     answers: list[PromptOut]
-    not_answered_yet: list[PersonOut]
+    not_answered_yet: list[CheckinPersonOut]
     open_blockers: list[BlockerOut]
     mood: MoodOut | None
