@@ -9,8 +9,8 @@ from ninja import Router, Status
 from meridian.checkins.access import blocker_get_for, checkin_get_for, prompt_get_for
 from meridian.checkins.models import Checkin, CheckinPrompt
 from meridian.checkins.schemas import (
-    CheckinAnswerIn,
     BlockerOut,
+    CheckinAnswerIn,
     CheckinIn,
     CheckinOut,
     PromptOut,
