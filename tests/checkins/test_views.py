@@ -207,3 +207,26 @@ def test_week_view_and_history_show_each_member(client, daily, ana, ben, clock):
 def test_the_nav_has_check_ins(client, member):
     labels = [entry.label for entry in registry.nav_entries()]
     assert "Check-ins" in labels
+
+
+def test_archiving_a_checkin_takes_it_off_the_list_and_stops_asking(
+    client, admin, daily, ana, clock
+):
+    from meridian.core.scheduler import registered_jobs, tick
+
+    signed_in(client, admin)
+    form = {
+        "name": "Daily check-in",
+        "questions": "Done?",
+        "weekdays": ["0", "1", "2", "3", "4"],
+        "ask_time": "09:30",
+        "archived": "on",
+        "confirmed": "on",
+    }
+    response = client.post(url("checkin_edit", admin.workspace, checkin_id=daily.pk), form)
+    assert response.status_code == 302
+    listing = client.get(url("checkin_list", admin.workspace)).content.decode()
+    assert "0 check-ins" in listing and f"checkins/{daily.pk}/" not in listing
+    jobs = [job for job in registered_jobs() if job.name == "checkins.ask"]
+    assert tick(MONDAY, jobs=jobs).ran == []
+    assert CheckinPrompt.objects.count() == 0
