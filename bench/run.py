@@ -22,7 +22,8 @@ in-process; given ``--database-url``), bench/work.py (the board, "my work", a ta
 packet and a bulk handover, in-process; given ``--database-url``), bench/metrics.py (rollup
 maintenance throughput and the rebuild; given ``--database-url``), bench/dashboards.py (a team's
 dashboard page and API, in-process; given ``--database-url``), bench/tracking.py (sync ingest and the team report; given
-``--database-url``), bench/delivery.py (digests for 10,000 members and the scheduler tick, on
+``--database-url``), bench/checkins.py (the check-in tick over 10,000 members in 24 zones
+and the team page; given ``--database-url``), bench/delivery.py (digests for 10,000 members and the scheduler tick, on
 its own SQLite database), bench/agent.py (the local agent, against ActivityWatch's aw-server when
 scripts/bootstrap.sh bench could install it), bench/agent_sync.py (the agent's day page and
 sync over 100,000 events; figures only, no target).
@@ -82,6 +83,7 @@ OTHER_BENCHMARKS = (
     "metrics.py",
     "dashboards.py",
     "tracking.py",
+    "checkins.py",
     "delivery.py",
     "agent.py",
     "agent_sync.py",
@@ -563,6 +565,7 @@ def run_others(args: argparse.Namespace) -> int:
             "metrics.py",
             "dashboards.py",
             "tracking.py",
+            "checkins.py",
         ) and (args.database_url):
             cmd += ["--database-url", args.database_url]
         print(f"\n==> {shlex.join(['bench/' + script, *cmd[2:]])}", flush=True)

@@ -35,6 +35,7 @@ from meridian.workspaces.services import (
     workspace_create,
 )
 from tests import factories
+from tests.checkins.tenancy import victim_checkins
 from tests.decisions.support import victim_decisions
 from tests.delivery.support import victim_delivery
 from tests.goals.support import victim_goals
@@ -136,6 +137,7 @@ def victim(db, settings, tmp_path):
         **victim_handovers(admin, other, brief),  # handover_id, question_id, batch_id
         **victim_work(admin, other),  # project_id, task_id, dependency_id, filter_id
         **victim_goals(admin, team),  # goal_id, kr_id
+        **victim_checkins(admin, other, team),  # checkin_id, prompt_id, blocker_id, day
         "entry_id": entry_create(
             acting=admin,
             start=timezone.now() - timedelta(hours=3),

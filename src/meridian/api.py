@@ -529,6 +529,7 @@ def register_routers() -> None:
     from meridian.accounts.api import router as accounts_router
     from meridian.briefs.api import router as briefs_router
     from meridian.dashboards.api import router as dashboards_router
+    from meridian.checkins.api import router as checkins_router
     from meridian.decisions.api import router as decisions_router
     from meridian.delivery.api import router as delivery_router
     from meridian.goals.api import router as goals_router
@@ -556,6 +557,7 @@ def register_routers() -> None:
     api.add_router("/", delivery_router)
     api.add_router("/", work_router)
     api.add_router("/", roles_router)
+    api.add_router("/", checkins_router)
     api.add_router("/", handovers_router)
     api.add_router("/", tracking_router)
     api.add_router("/", metrics_router)

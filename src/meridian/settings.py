@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "meridian.handovers",
     "meridian.work",
     "meridian.roles",
+    "meridian.checkins",
     "meridian.search",
     "meridian.webhooks",
     "meridian.calendars",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("w/<slug:workspace>/search/", include("meridian.search.urls")),
     path("w/<slug:workspace>/work/", include("meridian.work.urls")),
     path("w/<slug:workspace>/roles/", include("meridian.roles.urls")),
+    path("w/<slug:workspace>/checkins/", include("meridian.checkins.urls")),
     path("w/<slug:workspace>/handovers/", include("meridian.handovers.urls")),
     path("w/<slug:workspace>/inbox/", include("meridian.notifications.urls")),
     path("w/<slug:workspace>/webhooks/", include("meridian.webhooks.urls")),

@@ -75,6 +75,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "decision.review",
         "decision.ballots_erase",
         "roles.rota",
+        "checkins.ask",
         "webhook.attempt",
         "delivery.send",
         "delivery.digest",
@@ -92,6 +93,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "project",
         "task",
         "role",
+        "checkin",
     ]
 
 
@@ -164,6 +166,7 @@ def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
         "Briefs",
         "Work",
         "Roles",
+        "Check-ins",
         "Readiness",
         "Decisions",
         "Members",
@@ -194,6 +197,7 @@ def test_a_member_has_no_audit_log_and_a_guest_no_api_tokens():
         "Briefs",
         "Work",
         "Roles",
+        "Check-ins",
         "Readiness",
         "Decisions",
         "Members",

@@ -70,6 +70,10 @@ PACKET_SECTIONS = "packet_sections"
 # activity figures (the tracking policy); with nothing registered, only the member themself may.
 INDIVIDUAL_FIGURES = "individual_figures"
 
+# ``k(workspace_id) -> int``: the smallest group of people whose figures may be shown together
+# (the tracking policy's k); areas that report on groups (check-in moods) show nothing smaller.
+MIN_GROUP_SIZE = "min_group_size"
+
 _points: dict[str, list[Any]] = {}
 _discovered = False
 _discovering = False
@@ -124,6 +128,13 @@ def individual_figures_visible(viewer: Any, member_id: int) -> bool:
     if viewer.pk == member_id:
         return True
     return any(visible(viewer, member_id) for visible in items(INDIVIDUAL_FIGURES))
+
+
+def min_group_size(workspace_id: int) -> int:
+    """The workspace's k: aggregates over fewer people are not shown (5 without a policy)."""
+    for k in items(MIN_GROUP_SIZE):
+        return int(k(workspace_id))
+    return 5
 
 
 def register[T](point: str, item: T) -> T:

@@ -86,6 +86,7 @@ __all__ = [
     "next_working_instant",
     "parse_hours",
     "validate_day",
+    "wall_time_instant",
     "working_intervals",
     "working_time_between",
     "working_week",
@@ -357,6 +358,13 @@ def _resolve(zone: ZoneInfo, day: date, minute: Minutes, is_end: bool) -> dateti
         if second != first and _wall(second - _ONE_MICROSECOND, zone) < naive:
             return second
     return first
+
+
+def wall_time_instant(zone: ZoneInfo, day: date, minute: Minutes) -> datetime:
+    """The real instant (UTC) at which the clock in ``zone`` shows ``minute`` on local ``day``,
+    by this module's DST rules for a start (a time in a gap is the end of the gap; a repeated
+    time is its first occurrence). For "ask at 09:00 local" in other areas."""
+    return _resolve(zone, day, minute, False)
 
 
 def _gap_end(zone: ZoneInfo, naive: datetime) -> datetime:

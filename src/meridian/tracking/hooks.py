@@ -30,6 +30,14 @@ registry.panel(registry.Panel(point="site.header", template="tracking/_timer_slo
 
 registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.slots_retention))
 
+
+def _min_group_size(workspace_id: int) -> int:
+    return policy_for(workspace_id).min_group_size
+
+
+# The policy's k is the workspace's k: other areas' group figures (check-in moods) respect it.
+registry.register(registry.MIN_GROUP_SIZE, _min_group_size)
+
 registry.demo_seeder(registry.DemoSeeder(name="tracking", order=80, seed=demo_tracking))
 
 
