@@ -528,8 +528,8 @@ def register_routers() -> None:
     """Mount every area's router (imported here so areas never import the API root)."""
     from meridian.accounts.api import router as accounts_router
     from meridian.briefs.api import router as briefs_router
-    from meridian.dashboards.api import router as dashboards_router
     from meridian.checkins.api import router as checkins_router
+    from meridian.dashboards.api import router as dashboards_router
     from meridian.decisions.api import router as decisions_router
     from meridian.delivery.api import router as delivery_router
     from meridian.goals.api import router as goals_router
