@@ -67,6 +67,10 @@ FACTS_STALE = "facts_stale"
 # workspace's policy lets the viewer see it).
 PACKET_SECTIONS = "packet_sections"
 
+# ``sections(recipient, local_date) -> list[DigestSection]``: what an area adds to a member's
+# digest email of that local day beside the notifications (goals: the week's goal status).
+DIGEST_SECTIONS = "digest_sections"
+
 _points: dict[str, list[Any]] = {}
 _discovered = False
 _discovering = False
@@ -370,6 +374,12 @@ class MetricDefinition:
     facts: Callable[[int, list[int] | None], Iterable[FactIn]] = field(compare=False, hash=False)
     area: str = ""
     order: int = 100
+    # ``visible(viewer, subject, subject_id) -> bool`` for metrics about a person's own time
+    # (tracking): whether the viewer may read that subject's value. When set, the drill-down
+    # lists only the viewer's own items, whoever the subject. None: every member sees all.
+    visible: Callable[[Any, str, int | None], bool] | None = field(
+        default=None, compare=False, hash=False
+    )
 
 
 def metric(definition: MetricDefinition) -> MetricDefinition:
@@ -381,3 +391,29 @@ def metrics() -> dict[str, MetricDefinition]:
     """Every built-in metric, by key, in catalogue order."""
     ordered = sorted(items(METRICS), key=lambda d: (d.order, d.key))
     return {definition.key: definition for definition in ordered}
+
+
+# --- Digest sections ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One line of a digest section: its text, an optional site-relative link."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """A titled list of lines an area adds to a member's digest (plain text, escaped on render)."""
+
+    title: str
+    lines: tuple[DigestLine, ...]
+    order: int = 100
+
+
+def digest_sections(recipient: Any, day: Any) -> list[DigestSection]:
+    """Every area's sections for the recipient's digest of ``day``, in order."""
+    found = [section for build in items(DIGEST_SECTIONS) for section in build(recipient, day)]
+    return sorted(found, key=lambda section: (section.order, section.title))

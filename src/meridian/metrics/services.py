@@ -36,7 +36,7 @@ from meridian.metrics.models import (
 )
 from meridian.metrics.rollup import FactRow, RollupKey
 from meridian.workspaces.access import require_role
-from meridian.workspaces.models import Membership, Role, Team, Workspace
+from meridian.workspaces.models import Membership, Role, Team, TeamMembership, Workspace
 from meridian.workspaces.services import validate_time_zone
 
 logger = logging.getLogger(__name__)
@@ -268,7 +268,29 @@ def facts_write(
     return len(inserts), len(updates), len(gone)
 
 
-def _fact(workspace_id: int, zone: str, definition: MetricDefinition, given: FactIn) -> MetricFact:
+def teams_of(workspace_id: int) -> dict[int, int]:
+    """Each member's team for their facts: the first team they joined (a member of several
+    teams counts for one, so a workspace's teams add up to at most the workspace)."""
+    out: dict[int, int] = {}
+    for member_id, team_id in (
+        TeamMembership.objects.filter(workspace_id=workspace_id)
+        .order_by("-added_at", "-pk")
+        .values_list("membership_id", "team_id")
+    ):
+        out[member_id] = team_id  # the earliest comes last and wins
+    return out
+
+
+def _fact(
+    workspace_id: int,
+    zone: str,
+    definition: MetricDefinition,
+    given: FactIn,
+    teams: dict[int, int] | None = None,
+) -> MetricFact:
+    team_id = given.team_id
+    if team_id is None and given.member_id is not None and teams:
+        team_id = teams.get(given.member_id)
     return MetricFact(
         workspace_id=workspace_id,
         metric=definition.key,
@@ -277,7 +299,7 @@ def _fact(workspace_id: int, zone: str, definition: MetricDefinition, given: Fac
         source_id=given.source_id,
         member_id=given.member_id,
         project_id=given.project_id,
-        team_id=given.team_id,
+        team_id=team_id,
         occurred_at=given.occurred_at,
         day=local_date(given.occurred_at, zone),
         value=float(given.value),
@@ -290,12 +312,14 @@ def facts_refresh(
     """Rewrite the built-in facts of these items (every item when ``ids`` is None) from what
     their areas now say, with the rollups; the number of facts written or removed."""
     zone = zone_fixed(workspace_id)
+    teams = teams_of(workspace_id)
     touched = 0
     for definition in registry.metrics().values():
         if definition.source_kind != source_kind:
             continue
         wanted = [
-            _fact(workspace_id, zone, definition, f) for f in definition.facts(workspace_id, ids)
+            _fact(workspace_id, zone, definition, f, teams)
+            for f in definition.facts(workspace_id, ids)
         ]
         existing = MetricFact.objects.filter(
             workspace_id=workspace_id, metric=definition.key, source_kind=source_kind
@@ -484,7 +508,7 @@ def _subject_check(
         return None, None, None
     if subject == Subject.MEMBER:
         if Membership.objects.filter(workspace_id=workspace_id, pk=subject_id).exists():
-            return subject_id, None, None
+            return subject_id, None, teams_of(workspace_id).get(subject_id)
     elif subject == Subject.TEAM:
         if Team.objects.filter(workspace_id=workspace_id, pk=subject_id).exists():
             return None, None, subject_id

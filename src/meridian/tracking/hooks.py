@@ -7,6 +7,7 @@ from typing import Any
 from meridian.core import registry
 from meridian.core.scheduler import Job
 from meridian.handovers.kinds import PacketEntry, PacketSection
+from meridian.tracking import metrics as tracking_metrics
 from meridian.tracking import schedule
 from meridian.tracking.demo import demo_tracking
 from meridian.tracking.selectors import time_spent_on
@@ -61,3 +62,46 @@ def time_spent_section(viewer: Any, kind: str, object_id: int) -> list[PacketSec
             )
         )
     return [PacketSection("time", "Time spent", entries, "Nobody tracked time on this.")]
+
+
+# --- Metrics: time, from finished time entries (meridian.tracking.metrics) ---------------------
+
+_ENTRIES = "Time entries: start, end, the member's working hours, the project linked"
+for _definition in (
+    registry.MetricDefinition(
+        key="time_tracked",
+        label="Hours tracked",
+        definition=(
+            "Hours of finished time entries, by when they started; per project for entries "
+            "linked to a project. A person's figures follow the workspace's tracking policy."
+        ),
+        formula="Σ (end − start) of finished time entries started in the period, in hours",
+        unit="hours",
+        sources=_ENTRIES,
+        aggregation="sum",
+        source_kind="time_entry",
+        facts=tracking_metrics.tracked_facts,
+        area="Time",
+        order=40,
+        visible=tracking_metrics.visible,
+    ),
+    registry.MetricDefinition(
+        key="time_outside_hours",
+        label="Hours tracked outside working hours",
+        definition=(
+            "Of the hours tracked, those outside the person's own working hours; divided by "
+            "Hours tracked it is the share outside working hours. Visible to that person; a "
+            "team's only with at least the policy's k members."
+        ),
+        formula="Σ (entry hours − entry hours inside the member's working hours)",
+        unit="hours",
+        sources=_ENTRIES,
+        aggregation="sum",
+        source_kind="time_entry",
+        facts=tracking_metrics.outside_facts,
+        area="Time",
+        order=41,
+        visible=tracking_metrics.visible,
+    ),
+):
+    registry.metric(_definition)
