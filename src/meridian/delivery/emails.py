@@ -10,6 +10,7 @@ import email.policy
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.policy import Policy
 from functools import lru_cache
@@ -174,6 +175,49 @@ class Group:
     items: Sequence[Item]
 
 
+@dataclass(frozen=True)
+class SectionLine:
+    text: str
+    link: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part another area adds to the digest (registry.DIGEST_SECTIONS), links made absolute."""
+
+    title: str
+    lines: Sequence[SectionLine]
+
+
+def weekly_sections(digest: Digest) -> list[Section]:
+    """What the areas add to the first digest a member is sent in a week (Monday to Sunday of
+    their local days): the goals' weekly status. Later digests that week carry none."""
+    monday = digest.local_date - timedelta(days=digest.local_date.weekday())
+    sent_this_week = (
+        Digest.objects.filter(
+            recipient_id=digest.recipient_id,
+            local_date__gte=monday,
+            local_date__lt=digest.local_date,
+            emailed_at__isnull=False,
+        )
+        .exclude(pk=digest.pk)
+        .exists()
+    )
+    if sent_this_week:
+        return []
+    return [
+        Section(
+            title=section.title,
+            lines=[
+                SectionLine(line.text, absolute(line.url) if line.url else "")
+                for line in section.lines
+            ],
+        )
+        for section in registry.digest_sections(digest.recipient, digest.local_date)
+        if section.lines
+    ]
+
+
 def digest_message(digest: Digest, deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
     """The daily digest: the member's waiting notifications grouped by kind, with counts."""
     recipient = digest.recipient
@@ -190,6 +234,7 @@ def digest_message(digest: Digest, deliveries: Sequence[Delivery]) -> EmailMulti
     total = sum(group.count for group in ordered)
     context = {
         "groups": ordered,
+        "sections": weekly_sections(digest),
         "total": total,
         "day": f"{digest.local_date:%A} {digest.local_date.day} {digest.local_date:%B}",
         "workspace": recipient.workspace.name,

@@ -1,7 +1,34 @@
-"""What the goals area plugs into the others: its page in the navigation."""
+"""What the goals area plugs into the others: its page in the navigation, and the weekly goal
+status in each member's digest (the delivery area asks through registry.DIGEST_SECTIONS)."""
+
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
 
 from meridian.core import registry
+from meridian.goals.selectors import team_goal_summaries
 
 registry.nav(
     registry.NavEntry(label="Goals", url_name="goal_list", order=46, current_prefixes=("goal_",))
 )
+
+
+@registry.hook(registry.DIGEST_SECTIONS)
+def goal_status_sections(recipient: Any, day: date) -> list[registry.DigestSection]:
+    """The week's status of the goals of the recipient's teams and of the workspace."""
+    slug = recipient.workspace.slug
+    return [
+        registry.DigestSection(
+            title=f"Goals this week — {title}",
+            lines=tuple(
+                registry.DigestLine(
+                    summary.text,
+                    reverse("goal_detail", kwargs={"workspace": slug, "goal_id": summary.goal.pk}),
+                )
+                for summary in summaries
+            ),
+            order=50,
+        )
+        for title, summaries in team_goal_summaries(recipient, day)
+    ]

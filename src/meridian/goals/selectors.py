@@ -163,3 +163,52 @@ def status_of(key_result: KeyResult, today: date | None = None) -> Status:
         sentence = f"At the current pace {_num(result.forecast)} of {target} by {due}."
         percent = max(0, min(100, round(result.progress * 100)))
     return Status(key_result, result, STATUS_LABELS[result.status], sentence, today, percent)
+
+
+@dataclass(frozen=True)
+class GoalSummary:
+    """One goal's status in a line: how many of its key results are in each status."""
+
+    goal: Goal
+    counts: dict[str, int]
+
+    @property
+    def text(self) -> str:
+        parts = [
+            f"{n} {STATUS_LABELS[status].lower()}"
+            for status in (fc.ON_TRACK, fc.AT_RISK, fc.OFF_TRACK, fc.NO_DATA)
+            if (n := self.counts.get(status, 0))
+        ]
+        due = f"due {self.goal.due.day} {self.goal.due:%B %Y}"
+        if not parts:
+            return f"{self.goal.title} ({due}): no key results yet"
+        return f"{self.goal.title} ({due}): " + ", ".join(parts)
+
+
+def team_goal_summaries(member: Membership, day: date) -> list[tuple[str, list[GoalSummary]]]:
+    """For a member's weekly digest: the open goals (due on or after ``day``) of each of their
+    teams, then the workspace's own (no team), each with its key results' statuses."""
+    goals = list(
+        Goal.objects.filter(workspace_id=member.workspace_id, due__gte=day)
+        .select_related("team")
+        .prefetch_related("key_results")
+        .order_by("due", "title", "pk")
+    )
+    if not goals:
+        return []
+    team_ids = set(member.team_memberships.values_list("team_id", flat=True))
+    today = today_of(member.workspace_id)
+    by_team: dict[str, list[GoalSummary]] = {}
+    for goal in goals:
+        if goal.team_id is not None and goal.team_id not in team_ids:
+            continue
+        counts: dict[str, int] = {}
+        for key_result in goal.key_results.all():
+            key_result.goal = goal  # already at hand: no query per key result for it
+            status = status_of(key_result, today).forecast.status
+            counts[status] = counts.get(status, 0) + 1
+        title = f"Team {goal.team.name}" if goal.team else "The whole workspace"
+        by_team.setdefault(title, []).append(GoalSummary(goal, counts))
+    teams = sorted(t for t in by_team if t != "The whole workspace")
+    order = teams + (["The whole workspace"] if "The whole workspace" in by_team else [])
+    return [(title, by_team[title]) for title in order]
