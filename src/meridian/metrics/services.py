@@ -13,11 +13,12 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from meridian.core import registry
@@ -122,6 +123,44 @@ def _chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterable[list[T]]:
         yield chunk
 
 
+# On PostgreSQL a batch goes as one array per column (``unnest``): a handful of parameters per
+# statement instead of thousands bound one by one, which was the client's main cost.
+_ROLLUP_TYPES = ("bigint", "text", "text", "bigint", "date", "bigint", "float8")
+_FACT_TYPES = (
+    "bigint",
+    "text",
+    "text",
+    "text",
+    "bigint",
+    "bigint",
+    "bigint",
+    "bigint",
+    "timestamptz",
+    "date",
+    "float8",
+    "text",
+    "bigint",
+    "timestamptz",
+)
+UNNEST_ROWS = 10_000
+
+
+def _run_unnest(
+    template: str, table: str, rows: list[tuple[Any, ...]], types: tuple[str, ...], **parts: str
+) -> None:
+    """PostgreSQL: ``template`` with ``{values}`` as ``SELECT * FROM unnest(%s::type[], …)``."""
+    # The types are this module's constants, never input.
+    select = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"  # noqa: S608
+    sql = template.replace("VALUES {values}", select).format(table=table, **parts)
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        for chunk in _chunks(rows, UNNEST_ROWS):
+            cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+    finally:
+        cursor.close()
+
+
 def _run_rows(
     template: str, table: str, rows: list[tuple[Any, ...]], *, width: int, **parts: str
 ) -> None:
@@ -170,6 +209,11 @@ def _facts_insert(facts: list[MetricFact]) -> None:
         )
         for f in facts
     ]
+    if connection.vendor == "postgresql":
+        _run_unnest(
+            _INSERT, MetricFact._meta.db_table, rows, _FACT_TYPES, columns=", ".join(_FACT_COLUMNS)
+        )
+        return
     _run_rows(
         _INSERT,
         MetricFact._meta.db_table,
@@ -187,7 +231,10 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
         for (metric, subject, subject_id, day), (count, total) in deltas.items()
         if count or total
     ]
-    _run_rows(_UPSERT, MetricRollup._meta.db_table, rows, width=7)
+    if connection.vendor == "postgresql":
+        _run_unnest(_UPSERT, MetricRollup._meta.db_table, rows, _ROLLUP_TYPES)
+    else:
+        _run_rows(_UPSERT, MetricRollup._meta.db_table, rows, width=7)
     # Only a row that lost facts can have fallen to zero; each is found by its unique index
     # (one OR of many keys made the databases scan the table).
     shrunk = [
@@ -352,54 +399,59 @@ def facts_stale(workspace_id: int, source_kind: str, ids: list[int]) -> None:
 Progress = Callable[[int, int], object]
 
 
+# One statement per (metric, subject kind): the database groups the facts itself, a scan of the
+# metric's facts by the (workspace, metric, day) index, no row through Python.
+_RECOMPUTE = (
+    "INSERT INTO {rollups} (workspace_id, metric, subject, subject_id, day, count, total) "
+    "SELECT workspace_id, metric, {mark}, {column}, day, COUNT(*), SUM(value) FROM {facts} "
+    "WHERE workspace_id = {mark} AND metric = {mark}{only} "
+    "GROUP BY workspace_id, metric, {group}day"
+)
+_SUBJECT_COLUMNS = (
+    (Subject.WORKSPACE, "0", ""),
+    (Subject.MEMBER, "member_id", " AND member_id IS NOT NULL"),
+    (Subject.PROJECT, "project_id", " AND project_id IS NOT NULL"),
+    (Subject.TEAM, "team_id", " AND team_id IS NOT NULL"),
+)
+
+
 def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> int:
-    """Replace the workspace's rollups by a full recompute from its facts, metric by metric and
-    day by day (facts are read in day order, so memory holds one day's rows at a time)."""
-    total = MetricFact.objects.filter(workspace_id=workspace_id).count()
+    """Replace the workspace's rollups by a full recompute from its facts: per metric, one
+    grouped ``INSERT … SELECT`` per kind of subject (``progress(facts done, facts)``)."""
+    counts = dict(
+        MetricFact.objects.filter(workspace_id=workspace_id)
+        .values("metric")
+        .annotate(n=Count("id"))
+        .values_list("metric", "n")
+        .order_by("metric")
+    )
+    total = sum(counts.values())
+    mark = "?" if connection.vendor == "sqlite" else "%s"
     done = 0
-    written = 0
     with transaction.atomic():
         MetricRollup.objects.filter(workspace_id=workspace_id).delete()
-        rows = (
-            MetricFact.objects.filter(workspace_id=workspace_id)
-            .order_by("metric", "day")
-            .values_list("metric", "day", "value", "member_id", "project_id", "team_id")
-        )
-        pending: list[FactRow] = []
-        current: tuple[str, date] | None = None
-
-        def flush() -> int:
-            built = [
-                MetricRollup(
-                    workspace_id=workspace_id,
-                    metric=metric,
-                    subject=subject,
-                    subject_id=subject_id,
-                    day=day,
-                    count=count,
-                    total=value,
-                )
-                for (metric, subject, subject_id, day), (count, value) in rollup.recompute(
-                    pending
-                ).items()
-            ]
-            MetricRollup.objects.bulk_create(built, batch_size=CHUNK)
-            pending.clear()
-            return len(built)
-
-        for row in rows.iterator(chunk_size=CHUNK):
-            fact = FactRow(*row)
-            if current != (fact.metric, fact.day):
-                written += flush()
-                current = (fact.metric, fact.day)
-            pending.append(fact)
-            done += 1
-            if progress and done % CHUNK == 0:
-                progress(done, total)
-        written += flush()
-    if progress:
-        progress(total, total)
-    return written
+        connection.ensure_connection()
+        cursor = connection.connection.cursor()
+        try:
+            if progress:
+                progress(0, total)
+            for metric, facts in counts.items():
+                for subject, column, only in _SUBJECT_COLUMNS:
+                    sql = _RECOMPUTE.format(
+                        rollups=MetricRollup._meta.db_table,
+                        facts=MetricFact._meta.db_table,
+                        mark=mark,
+                        column=column,
+                        group="" if column == "0" else f"{column}, ",
+                        only=only,
+                    )
+                    cursor.execute(sql, [str(subject), workspace_id, metric])
+                done += facts
+                if progress:
+                    progress(done, total)
+        finally:
+            cursor.close()
+    return MetricRollup.objects.filter(workspace_id=workspace_id).count()
 
 
 def metrics_rebuild(
