@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 
 from meridian.core import registry
+from meridian.goals.demo import demo_goals
 from meridian.goals.selectors import team_goal_summaries
 
 registry.nav(
@@ -32,3 +33,7 @@ def goal_status_sections(recipient: Any, day: date) -> list[registry.DigestSecti
         )
         for title, summaries in team_goal_summaries(recipient, day)
     ]
+
+
+# After the metrics' year of history (order 95), so the key results have data on first run.
+registry.demo_seeder(registry.DemoSeeder(name="goals", order=96, seed=demo_goals))
