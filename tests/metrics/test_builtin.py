@@ -152,3 +152,26 @@ def test_a_members_facts_count_for_their_first_team(ada, bo, commits):
     assert MetricRollup.objects.filter(
         metric="tasks_completed", subject="team", subject_id=first.pk
     ).exists()
+
+
+def test_a_goal_cannot_show_everyone_a_persons_tracked_time(ada, bo):
+    from datetime import date
+
+    from meridian.core.errors import ValidationFailed
+    from meridian.goals.services import GoalFields, KeyResultFields, goal_create, key_result_add
+
+    goal = goal_create(acting=ada, fields=GoalFields(title="Rest", due=date(2026, 12, 31)))
+    fields = KeyResultFields(
+        title="Bo's hours",
+        metric="time_tracked",
+        baseline=0,
+        target=10,
+        start=date(2026, 11, 1),
+        due=date(2026, 12, 31),
+        subject="member",
+        subject_id=bo.pk,
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        key_result_add(acting=ada, goal=goal, fields=fields)
+    assert "people's own time" in str(refused.value.errors["subject"])
+    assert not goal.key_results.exists()

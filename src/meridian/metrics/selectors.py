@@ -138,6 +138,17 @@ def may_read(viewer: Membership, key: str, subject: str, subject_id: int | None)
     return bool(definition.visible(viewer, subject, subject_id))
 
 
+def may_read_by_all(viewer: Membership, key: str, subject: str, subject_id: int | None) -> bool:
+    """Whether every member may read the metric for this subject (what a goal shows to all):
+    a person's own time never, a team's or the workspace's as the policy says for anyone."""
+    definition = registry.metrics().get(key)
+    if definition is None or definition.visible is None:
+        return True
+    if subject == "member":
+        return False
+    return bool(definition.visible(viewer, subject, subject_id or None))
+
+
 def values_for(
     viewer: Membership,
     metrics: list[MetricInfo],
