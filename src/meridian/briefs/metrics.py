@@ -22,7 +22,9 @@ from meridian.core.registry import FactIn
 from meridian.core.workingtime import member_week, working_hours_or_elapsed
 
 
-def _briefs(workspace_id: int, ids: list[int] | None) -> list[tuple[int, int, datetime, int, int]]:
+def _briefs(
+    workspace_id: int, ids: list[int] | None
+) -> list[tuple[int, int, datetime, int | None, int | None]]:
     briefs = Brief.objects.filter(workspace_id=workspace_id)
     if ids is not None:
         briefs = briefs.filter(pk__in=ids)

@@ -65,14 +65,18 @@ def outside_facts(workspace_id: int, ids: list[int] | None) -> Iterator[FactIn]:
 def visible(viewer: Membership, subject: str, subject_id: int | None) -> bool:
     """Whether the viewer may read a time metric's value for this subject (see the module)."""
     policy = policy_for(viewer.workspace_id)
+    if subject in ("member", "team") and subject_id is None:
+        return False
     if subject == "member":
         if subject_id == viewer.pk:
             return True
-        other = Membership.objects.filter(workspace_id=viewer.workspace_id, pk=subject_id).first()
+        other = Membership.objects.filter(
+            workspace_id=viewer.workspace_id, pk=subject_id or 0
+        ).first()
         return other is not None and may_view(viewer=viewer, subject=other, policy=policy)
     if subject == "team":
         size = TeamMembership.objects.filter(
-            workspace_id=viewer.workspace_id, team_id=subject_id, membership__is_active=True
+            workspace_id=viewer.workspace_id, team_id=subject_id or 0, membership__is_active=True
         ).count()
         return size >= policy.min_group_size
     people = (
