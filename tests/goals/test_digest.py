@@ -60,3 +60,28 @@ def test_a_workspace_without_goals_adds_nothing(ada, bo):
         workspace=ada.workspace, recipient=bo, local_date=date(2026, 11, 5)
     )
     assert "Goals" not in body(digest)[0]
+
+
+def test_a_batch_of_digests_reads_the_goals_once_whatever_its_size(ada, bo, signups):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meridian.delivery.emails import weekly_sections
+    from tests.briefs.factories import person
+
+    design = team_create(acting=ada, name="Design")
+    people = [bo] + [person(ada.workspace, display_name=f"P{n}") for n in range(3)]
+    for member in people:
+        team_add_member(acting=ada, team=design, member=member)
+    a_key_result(ada, a_goal(ada, title="Grow", team_id=design.pk))
+    digests = [
+        Digest.objects.create(workspace=ada.workspace, recipient=m, local_date=THURSDAY)
+        for m in people
+    ]
+    with CaptureQueriesContext(connection) as one:
+        alone = weekly_sections(digests[:1])
+    with CaptureQueriesContext(connection) as three:
+        batch = weekly_sections(digests[1:])
+    assert len(three) == len(one)
+    assert alone[digests[0].pk][0].title == "Goals this week — Team Design"
+    assert all(batch[d.pk][0].lines[0].text.startswith("Grow") for d in digests[1:])

@@ -67,8 +67,10 @@ FACTS_STALE = "facts_stale"
 # workspace's policy lets the viewer see it).
 PACKET_SECTIONS = "packet_sections"
 
-# ``sections(recipient, local_date) -> list[DigestSection]``: what an area adds to a member's
-# digest email of that local day beside the notifications (goals: the week's goal status).
+# ``sections(wanted) -> {recipient_id: [DigestSection]}`` for ``wanted``, a list of (recipient
+# membership, local date) pairs: what an area adds to those members' digest emails beside the
+# notifications (goals: the week's goal status). Asked once per batch of digests, so an area
+# reads what it needs once, not per recipient.
 DIGEST_SECTIONS = "digest_sections"
 
 _points: dict[str, list[Any]] = {}
@@ -413,7 +415,15 @@ class DigestSection:
     order: int = 100
 
 
-def digest_sections(recipient: Any, day: Any) -> list[DigestSection]:
-    """Every area's sections for the recipient's digest of ``day``, in order."""
-    found = [section for build in items(DIGEST_SECTIONS) for section in build(recipient, day)]
-    return sorted(found, key=lambda section: (section.order, section.title))
+def digest_sections(wanted: list[tuple[Any, Any]]) -> dict[int, list[DigestSection]]:
+    """Every area's sections for each (recipient, day) digest, by recipient id, in order."""
+    found: dict[int, list[DigestSection]] = {}
+    if not wanted:
+        return found
+    for build in items(DIGEST_SECTIONS):
+        for recipient_id, sections in build(wanted).items():
+            found.setdefault(recipient_id, []).extend(sections)
+    return {
+        rid: sorted(sections, key=lambda section: (section.order, section.title))
+        for rid, sections in found.items()
+    }

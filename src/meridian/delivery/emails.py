@@ -189,37 +189,56 @@ class Section:
     lines: Sequence[SectionLine]
 
 
-def weekly_sections(digest: Digest) -> list[Section]:
+def weekly_sections(digests: Sequence[Digest]) -> dict[int, list[Section]]:
     """What the areas add to the first digest a member is sent in a week (Monday to Sunday of
-    their local days): the goals' weekly status. Later digests that week carry none."""
-    monday = digest.local_date - timedelta(days=digest.local_date.weekday())
-    sent_this_week = (
+    their local days): the goals' weekly status; later digests that week carry none. By digest
+    id, for a batch of digests in a constant number of queries."""
+    if not digests:
+        return {}
+    mondays = {d.pk: d.local_date - timedelta(days=d.local_date.weekday()) for d in digests}
+    sent = set(
         Digest.objects.filter(
-            recipient_id=digest.recipient_id,
-            local_date__gte=monday,
-            local_date__lt=digest.local_date,
+            recipient_id__in={d.recipient_id for d in digests},
+            local_date__gte=min(mondays.values()),
+            local_date__lt=max(d.local_date for d in digests),
             emailed_at__isnull=False,
         )
-        .exclude(pk=digest.pk)
-        .exists()
+        .exclude(pk__in=[d.pk for d in digests])
+        .values_list("recipient_id", "local_date")
     )
-    if sent_this_week:
-        return []
-    return [
-        Section(
-            title=section.title,
-            lines=[
-                SectionLine(line.text, absolute(line.url) if line.url else "")
-                for line in section.lines
-            ],
+    first = [
+        d
+        for d in digests
+        if not any(
+            rid == d.recipient_id and mondays[d.pk] <= day < d.local_date for rid, day in sent
         )
-        for section in registry.digest_sections(digest.recipient, digest.local_date)
-        if section.lines
     ]
+    found = registry.digest_sections([(d.recipient, d.local_date) for d in first])
+    return {
+        d.pk: [
+            Section(
+                title=section.title,
+                lines=[
+                    SectionLine(line.text, absolute(line.url) if line.url else "")
+                    for line in section.lines
+                ],
+            )
+            for section in found.get(d.recipient_id, [])
+            if section.lines
+        ]
+        for d in first
+    }
 
 
-def digest_message(digest: Digest, deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
-    """The daily digest: the member's waiting notifications grouped by kind, with counts."""
+def digest_message(
+    digest: Digest,
+    deliveries: Sequence[Delivery],
+    sections: Sequence[Section] | None = None,
+) -> EmailMultiAlternatives:
+    """The daily digest: the member's waiting notifications grouped by kind, with counts, and
+    the weekly sections (``sections``, as :func:`weekly_sections` gives them for a batch)."""
+    if sections is None:
+        sections = weekly_sections([digest]).get(digest.pk, [])
     recipient = digest.recipient
     zone = recipient.profile.time_zone
     names = _actor_names(deliveries)
@@ -234,7 +253,7 @@ def digest_message(digest: Digest, deliveries: Sequence[Delivery]) -> EmailMulti
     total = sum(group.count for group in ordered)
     context = {
         "groups": ordered,
-        "sections": weekly_sections(digest),
+        "sections": sections,
         "total": total,
         "day": f"{digest.local_date:%A} {digest.local_date.day} {digest.local_date:%B}",
         "workspace": recipient.workspace.name,

@@ -16,23 +16,31 @@ registry.nav(
 
 
 @registry.hook(registry.DIGEST_SECTIONS)
-def goal_status_sections(recipient: Any, day: date) -> list[registry.DigestSection]:
-    """The week's status of the goals of the recipient's teams and of the workspace."""
-    slug = recipient.workspace.slug
-    return [
-        registry.DigestSection(
-            title=f"Goals this week — {title}",
-            lines=tuple(
-                registry.DigestLine(
-                    summary.text,
-                    reverse("goal_detail", kwargs={"workspace": slug, "goal_id": summary.goal.pk}),
-                )
-                for summary in summaries
-            ),
-            order=50,
-        )
-        for title, summaries in team_goal_summaries(recipient, day)
-    ]
+def goal_status_sections(
+    wanted: list[tuple[Any, date]],
+) -> dict[int, list[registry.DigestSection]]:
+    """The week's status of the goals of each recipient's teams and of the workspace."""
+    out: dict[int, list[registry.DigestSection]] = {}
+    slugs = {member.pk: member.workspace.slug for member, _ in wanted}
+    for member_id, groups in team_goal_summaries(wanted).items():
+        out[member_id] = [
+            registry.DigestSection(
+                title=f"Goals this week — {title}",
+                lines=tuple(
+                    registry.DigestLine(
+                        summary.text,
+                        reverse(
+                            "goal_detail",
+                            kwargs={"workspace": slugs[member_id], "goal_id": summary.goal.pk},
+                        ),
+                    )
+                    for summary in summaries
+                ),
+                order=50,
+            )
+            for title, summaries in groups
+        ]
+    return out
 
 
 # After the metrics' year of history (order 95), so the key results have data on first run.
