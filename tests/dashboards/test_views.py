@@ -167,7 +167,7 @@ def test_a_person_dashboard_keeps_activity_figures_to_the_person(client, ada, bo
         aggregation="sum",
         source_kind="time_entry",
         facts=lambda ws, ids: [],
-        personal=True,
+        visible=lambda viewer, subject, subject_id: subject_id == viewer.pk,
     )
     with registry.replaced(registry.METRICS, [*registry.items(registry.METRICS), personal]):
         own = page(client, bo, f"person/{bo.pk}/").content.decode()

@@ -3,6 +3,7 @@ navigation, its search documents, its reminder job, its demo data and its notifi
 
 from django.urls import reverse
 
+from meridian.briefs import metrics as brief_metrics
 from meridian.briefs import schedule, search
 from meridian.briefs.calendar import brief_deadlines
 from meridian.briefs.demo import demo_briefs
@@ -94,3 +95,75 @@ inbox_source(InboxSource("briefs.mention", "Mentions", "{actor} mentioned you"))
 inbox_source(
     InboxSource("briefs.reply", "Replies to your comments", "{actor} replied to your comment")
 )
+
+
+# --- Metrics: asynchronous communication, from briefs (meridian.briefs.metrics) -----------------
+
+_BRIEFS = "Briefs: when each was asked, its required participants' responses, questions"
+for _definition in (
+    registry.MetricDefinition(
+        key="brief_response_time",
+        label="Brief response time",
+        definition=(
+            "How long required participants took to respond to a brief's ask, counting only "
+            "their own working hours (elapsed hours when they set none)."
+        ),
+        formula="mean of (response − ask) in the participant's working hours, per response",
+        unit="working hours",
+        sources=_BRIEFS,
+        aggregation="mean",
+        source_kind="brief",
+        facts=brief_metrics.response_time_facts,
+        area="Async communication",
+        order=30,
+    ),
+    registry.MetricDefinition(
+        key="brief_completeness",
+        label="Response completeness",
+        definition=(
+            "Of the people a brief required a response from, the share who responded "
+            "(briefs counted on the day they were asked)."
+        ),
+        formula="100 × required participants who responded ÷ required participants",
+        unit="%",
+        sources=_BRIEFS,
+        aggregation="mean",
+        source_kind="brief",
+        facts=brief_metrics.completeness_facts,
+        area="Async communication",
+        order=31,
+    ),
+    registry.MetricDefinition(
+        key="brief_questions_open",
+        label="Questions left unanswered",
+        definition=(
+            "How many questions asked in briefs' threads are not yet marked answered, at the "
+            "end of the period; counted for the brief's author, who owes the answer."
+        ),
+        formula="Σ (+1 per question asked, −1 per question answered) up to the period's end",
+        unit="questions",
+        sources=_BRIEFS,
+        aggregation="level",
+        source_kind="brief",
+        facts=brief_metrics.questions_open_facts,
+        area="Async communication",
+        order=32,
+    ),
+    registry.MetricDefinition(
+        key="sync_hours_saved",
+        label="Synchronous hours saved",
+        definition=(
+            "Person-hours of the meetings briefs replaced, as their authors recorded them "
+            "(people × length); a brief that names no meeting counts nothing."
+        ),
+        formula="Σ people × minutes ÷ 60 of the replaced meeting, per brief asked in the period",
+        unit="person-hours",
+        sources="Briefs: the meeting each replaced (people, minutes), as the author entered it",
+        aggregation="sum",
+        source_kind="brief",
+        facts=brief_metrics.hours_saved_facts,
+        area="Async communication",
+        order=33,
+    ),
+):
+    registry.metric(_definition)

@@ -66,13 +66,16 @@ FACTS_STALE = "facts_stale"
 # packet of another area's item, for this viewer (tracking: the time spent on it, as far as the
 # workspace's policy lets the viewer see it).
 PACKET_SECTIONS = "packet_sections"
-# ``visible(viewer, member_id) -> bool``: whether the viewer may read that member's individual
-# activity figures (the tracking policy); with nothing registered, only the member themself may.
-INDIVIDUAL_FIGURES = "individual_figures"
 
 # ``k(workspace_id) -> int``: the smallest group of people whose figures may be shown together
 # (the tracking policy's k); areas that report on groups (check-in moods) show nothing smaller.
 MIN_GROUP_SIZE = "min_group_size"
+
+# ``sections(wanted) -> {recipient_id: [DigestSection]}`` for ``wanted``, a list of (recipient
+# membership, local date) pairs: what an area adds to those members' digest emails beside the
+# notifications (goals: the week's goal status). Asked once per batch of digests, so an area
+# reads what it needs once, not per recipient.
+DIGEST_SECTIONS = "digest_sections"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False
@@ -121,13 +124,6 @@ def urgent_left(viewer: Any, now: datetime) -> tuple[int, int] | None:
 def packet_sections(viewer: Any, kind: str, object_id: int) -> list[Any]:
     """The sections other areas add to the packet of ``kind`` ``object_id`` for the viewer."""
     return [section for add in items(PACKET_SECTIONS) for section in add(viewer, kind, object_id)]
-
-
-def individual_figures_visible(viewer: Any, member_id: int) -> bool:
-    """Whether ``viewer`` may read the individual activity figures of member ``member_id``."""
-    if viewer.pk == member_id:
-        return True
-    return any(visible(viewer, member_id) for visible in items(INDIVIDUAL_FIGURES))
 
 
 def min_group_size(workspace_id: int) -> int:
@@ -391,9 +387,12 @@ class MetricDefinition:
     facts: Callable[[int, list[int] | None], Iterable[FactIn]] = field(compare=False, hash=False)
     area: str = ""
     order: int = 100
-    # The metric measures a person's raw activity (time tracked…): a member's own value is shown
-    # to others only as the workspace's policy allows (:func:`individual_figures_visible`).
-    personal: bool = False
+    # ``visible(viewer, subject, subject_id) -> bool`` for metrics about a person's own time
+    # (tracking): whether the viewer may read that subject's value. When set, the drill-down
+    # lists only the viewer's own items, whoever the subject. None: every member sees all.
+    visible: Callable[[Any, str, int | None], bool] | None = field(
+        default=None, compare=False, hash=False
+    )
 
 
 def metric(definition: MetricDefinition) -> MetricDefinition:
@@ -405,3 +404,37 @@ def metrics() -> dict[str, MetricDefinition]:
     """Every built-in metric, by key, in catalogue order."""
     ordered = sorted(items(METRICS), key=lambda d: (d.order, d.key))
     return {definition.key: definition for definition in ordered}
+
+
+# --- Digest sections ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One line of a digest section: its text, an optional site-relative link."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """A titled list of lines an area adds to a member's digest (plain text, escaped on render)."""
+
+    title: str
+    lines: tuple[DigestLine, ...]
+    order: int = 100
+
+
+def digest_sections(wanted: list[tuple[Any, Any]]) -> dict[int, list[DigestSection]]:
+    """Every area's sections for each (recipient, day) digest, by recipient id, in order."""
+    found: dict[int, list[DigestSection]] = {}
+    if not wanted:
+        return found
+    for build in items(DIGEST_SECTIONS):
+        for recipient_id, sections in build(wanted).items():
+            found.setdefault(recipient_id, []).extend(sections)
+    return {
+        rid: sorted(sections, key=lambda section: (section.order, section.title))
+        for rid, sections in found.items()
+    }

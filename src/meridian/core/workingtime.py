@@ -69,6 +69,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
@@ -586,3 +587,22 @@ def end_of_working_day(week: WorkingWeek, day: date) -> datetime:
     """
     working = next_working_day(week, day)
     return end_of_local_day(week, day if working is None else working)
+
+
+def member_week(zone: str | None, hours: Any) -> WorkingWeek | None:
+    """A member's working week from their profile's zone and stored hours (``{weekday:
+    [[start, end], ...]}``), or None when they have none or it does not parse."""
+    try:
+        days = {int(d): [(int(a), int(b)) for a, b in spans] for d, spans in (hours or {}).items()}
+        week = working_week(zone or "UTC", days)
+    except (WorkingHoursError, TypeError, ValueError, AttributeError):
+        return None
+    return week if week.has_hours else None
+
+
+def working_hours_or_elapsed(week: WorkingWeek | None, start: datetime, end: datetime) -> float:
+    """Hours of ``[start, end)`` inside the working week, or the elapsed hours without one:
+    what "in working hours" means for metrics of people who set no hours."""
+    if week is None:
+        return max((end - start).total_seconds(), 0.0) / 3600
+    return working_time_between(week, start, end).total_seconds() / 3600

@@ -394,7 +394,15 @@ def _team_table(
         .order_by("name")
         .values_list("pk", "name")[:MAX_TEAMS]
     )
-    summed = [m for m in metrics if m.aggregation != "percentiles"]
+    # Metrics about people's own time are left out: each team's own dashboard shows them as the
+    # tracking policy allows (a team's only with at least k members).
+    definitions = registry.metrics()
+    summed = [
+        m
+        for m in metrics
+        if m.aggregation != "percentiles"
+        and getattr(definitions.get(m.key), "visible", None) is None
+    ]
     if not teams or not summed:
         return None, []
     rows, before = _rollups(viewer.workspace_id, "team", [pk for pk, _ in teams], summed, weeks)
@@ -477,13 +485,15 @@ def dashboard_for(
     chosen, custom = layout_for(viewer, kind, subject_id)
     metrics = [every[k] for k in chosen if k in every] if custom else list(every.values())
     hidden: list[str] = []
-    if kind == "person":
-        personal = {d.key for d in registry.metrics().values() if d.personal}
-        if personal & {m.key for m in metrics} and not registry.individual_figures_visible(
-            viewer, sid
-        ):
-            hidden = [m.label for m in metrics if m.key in personal]
-            metrics = [m for m in metrics if m.key not in personal]
+    # Metrics about a person's own time say who may read them (the tracking policy: a person's
+    # figures as it allows, a team's only with at least k members); the rest is hidden by name.
+    definitions = registry.metrics()
+    whose = subject_id if kind != "workspace" else None
+    for m in metrics:
+        visible = getattr(definitions.get(m.key), "visible", None)
+        if visible is not None and not visible(viewer, subject, whose):
+            hidden.append(m.label)
+    metrics = [m for m in metrics if m.label not in hidden]
     link = _Links(viewer.workspace.slug)
     rows, before = _rollups(workspace_id, subject, [sid], metrics, weeks)
     facts = _percentile_facts(workspace_id, subject, sid, metrics, weeks)

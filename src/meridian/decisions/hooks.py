@@ -5,6 +5,7 @@ blind ones, its jobs, its demo data and its notification kinds."""
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.core.scheduler import Job
+from meridian.decisions import metrics as decision_metrics
 from meridian.decisions import schedule, search
 from meridian.decisions.calendar import proposal_deadlines
 from meridian.decisions.demo import demo_decisions
@@ -119,3 +120,43 @@ inbox_source(
         reason_without_actor="The decision's review date has come",
     )
 )
+
+
+# --- Metrics: decisions (meridian.decisions.metrics) --------------------------------------------
+
+_RECORDS = "Decision records: when the proposal opened, when it was decided, who took part"
+for _definition in (
+    registry.MetricDefinition(
+        key="decision_lead_time",
+        label="Decision lead time",
+        definition=(
+            "How long proposals took from opening to decision, counting only the owner's "
+            "working hours (elapsed hours when they set none)."
+        ),
+        formula="mean of (decided − opened) in the owner's working hours, per decision",
+        unit="working hours",
+        sources=_RECORDS,
+        aggregation="mean",
+        source_kind="decision",
+        facts=decision_metrics.lead_time_facts,
+        area="Async communication",
+        order=34,
+    ),
+    registry.MetricDefinition(
+        key="decision_participation",
+        label="Decision participation",
+        definition=(
+            "Of the people invited to take a stance on proposals decided in the period, the "
+            "share who took part."
+        ),
+        formula="100 × invited people who took a stance ÷ invited people",
+        unit="%",
+        sources=_RECORDS,
+        aggregation="mean",
+        source_kind="decision",
+        facts=decision_metrics.participation_facts,
+        area="Async communication",
+        order=35,
+    ),
+):
+    registry.metric(_definition)

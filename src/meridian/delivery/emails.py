@@ -10,6 +10,7 @@ import email.policy
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.policy import Policy
 from functools import lru_cache
@@ -174,8 +175,70 @@ class Group:
     items: Sequence[Item]
 
 
-def digest_message(digest: Digest, deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
-    """The daily digest: the member's waiting notifications grouped by kind, with counts."""
+@dataclass(frozen=True)
+class SectionLine:
+    text: str
+    link: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part another area adds to the digest (registry.DIGEST_SECTIONS), links made absolute."""
+
+    title: str
+    lines: Sequence[SectionLine]
+
+
+def weekly_sections(digests: Sequence[Digest]) -> dict[int, list[Section]]:
+    """What the areas add to the first digest a member is sent in a week (Monday to Sunday of
+    their local days): the goals' weekly status; later digests that week carry none. By digest
+    id, for a batch of digests in a constant number of queries."""
+    if not digests:
+        return {}
+    mondays = {d.pk: d.local_date - timedelta(days=d.local_date.weekday()) for d in digests}
+    sent = set(
+        Digest.objects.filter(
+            recipient_id__in={d.recipient_id for d in digests},
+            local_date__gte=min(mondays.values()),
+            local_date__lt=max(d.local_date for d in digests),
+            emailed_at__isnull=False,
+        )
+        .exclude(pk__in=[d.pk for d in digests])
+        .values_list("recipient_id", "local_date")
+    )
+    first = [
+        d
+        for d in digests
+        if not any(
+            rid == d.recipient_id and mondays[d.pk] <= day < d.local_date for rid, day in sent
+        )
+    ]
+    found = registry.digest_sections([(d.recipient, d.local_date) for d in first])
+    return {
+        d.pk: [
+            Section(
+                title=section.title,
+                lines=[
+                    SectionLine(line.text, absolute(line.url) if line.url else "")
+                    for line in section.lines
+                ],
+            )
+            for section in found.get(d.recipient_id, [])
+            if section.lines
+        ]
+        for d in first
+    }
+
+
+def digest_message(
+    digest: Digest,
+    deliveries: Sequence[Delivery],
+    sections: Sequence[Section] | None = None,
+) -> EmailMultiAlternatives:
+    """The daily digest: the member's waiting notifications grouped by kind, with counts, and
+    the weekly sections (``sections``, as :func:`weekly_sections` gives them for a batch)."""
+    if sections is None:
+        sections = weekly_sections([digest]).get(digest.pk, [])
     recipient = digest.recipient
     zone = recipient.profile.time_zone
     names = _actor_names(deliveries)
@@ -190,6 +253,7 @@ def digest_message(digest: Digest, deliveries: Sequence[Delivery]) -> EmailMulti
     total = sum(group.count for group in ordered)
     context = {
         "groups": ordered,
+        "sections": sections,
         "total": total,
         "day": f"{digest.local_date:%A} {digest.local_date.day} {digest.local_date:%B}",
         "workspace": recipient.workspace.name,

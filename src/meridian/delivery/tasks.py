@@ -22,7 +22,7 @@ from django.db.models import F, Model, Q
 from django.tasks import task
 from django.utils import timezone
 
-from meridian.delivery.emails import digest_message, notice_message
+from meridian.delivery.emails import digest_message, notice_message, weekly_sections
 from meridian.delivery.models import MAX_ATTEMPTS, Delivery, Digest
 
 logger = logging.getLogger(__name__)
@@ -189,11 +189,13 @@ def digest_email_send(*, digest_ids: list[int]) -> None:
         .order_by("pk")
     )
     items = digest_items([d.pk for d in digests])
+    sections = weekly_sections([d for d in digests if items[d.pk] and d.recipient.is_active])
     for digest in digests:
         if not items[digest.pk] or not digest.recipient.is_active:
             Digest.objects.filter(pk=digest.pk).update(lease_until=None)
             continue
         try:
-            send_and_record(digest_message(digest, items[digest.pk]), Digest, digest.pk)
+            message = digest_message(digest, items[digest.pk], sections.get(digest.pk, []))
+            send_and_record(message, Digest, digest.pk)
         except Exception as exc:
             _failed(Digest, digest.pk, exc)

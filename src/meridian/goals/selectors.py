@@ -13,7 +13,7 @@ from meridian.goals import forecast as fc
 from meridian.goals.models import Aggregation, Goal, KeyResult
 from meridian.metrics.models import MetricRollup
 from meridian.metrics.services import zone_of
-from meridian.workspaces.models import Membership
+from meridian.workspaces.models import Membership, TeamMembership
 
 STATUS_LABELS = {
     fc.ON_TRACK: "On track",
@@ -182,3 +182,74 @@ def status_of(
         sentence = f"At the current pace {_num(result.forecast)} of {target} by {due}."
         percent = max(0, min(100, round(result.progress * 100)))
     return Status(key_result, result, STATUS_LABELS[result.status], sentence, today, percent)
+
+
+@dataclass(frozen=True)
+class GoalSummary:
+    """One goal's status in a line: how many of its key results are in each status."""
+
+    goal: Goal
+    counts: dict[str, int]
+
+    @property
+    def text(self) -> str:
+        parts = [
+            f"{n} {STATUS_LABELS[status].lower()}"
+            for status in (fc.ON_TRACK, fc.AT_RISK, fc.OFF_TRACK, fc.NO_DATA)
+            if (n := self.counts.get(status, 0))
+        ]
+        due = f"due {self.goal.due.day} {self.goal.due:%B %Y}"
+        if not parts:
+            return f"{self.goal.title} ({due}): no key results yet"
+        return f"{self.goal.title} ({due}): " + ", ".join(parts)
+
+
+WORKSPACE_GOALS = "The whole workspace"
+
+
+def team_goal_summaries(
+    wanted: list[tuple[Membership, date]],
+) -> dict[int, list[tuple[str, list[GoalSummary]]]]:
+    """For members' weekly digests, by member id: the open goals (due on or after the digest's
+    day) of each of their teams, then the workspace's own (no team), each with its key
+    results' statuses. Each workspace's goals are read and their statuses computed once."""
+    out: dict[int, list[tuple[str, list[GoalSummary]]]] = {}
+    by_workspace: dict[int, list[tuple[Membership, date]]] = {}
+    for member, day in wanted:
+        by_workspace.setdefault(member.workspace_id, []).append((member, day))
+    for workspace_id, pairs in by_workspace.items():
+        goals = list(
+            Goal.objects.filter(workspace_id=workspace_id, due__gte=min(d for _, d in pairs))
+            .select_related("team")
+            .prefetch_related("key_results")
+            .order_by("due", "title", "pk")
+        )
+        if not goals:
+            continue
+        teams: dict[int, set[int]] = {}
+        for member_id, team_id in TeamMembership.objects.filter(
+            membership_id__in=[m.pk for m, _ in pairs]
+        ).values_list("membership_id", "team_id"):
+            teams.setdefault(member_id, set()).add(team_id)
+        today = today_of(workspace_id)
+        summaries: dict[int, GoalSummary] = {}
+        for goal in goals:
+            counts: dict[str, int] = {}
+            for key_result in goal.key_results.all():
+                key_result.goal = goal  # already at hand: no query per key result for it
+                status = status_of(key_result, today).forecast.status
+                counts[status] = counts.get(status, 0) + 1
+            summaries[goal.pk] = GoalSummary(goal, counts)
+        for member, day in pairs:
+            mine = teams.get(member.pk, set())
+            by_team: dict[str, list[GoalSummary]] = {}
+            for goal in goals:
+                if goal.due < day or (goal.team_id is not None and goal.team_id not in mine):
+                    continue
+                title = f"Team {goal.team.name}" if goal.team else WORKSPACE_GOALS
+                by_team.setdefault(title, []).append(summaries[goal.pk])
+            order = sorted(t for t in by_team if t != WORKSPACE_GOALS)
+            order += [WORKSPACE_GOALS] if WORKSPACE_GOALS in by_team else []
+            if order:
+                out[member.pk] = [(title, by_team[title]) for title in order]
+    return out

@@ -194,6 +194,13 @@ def _key_result_checked(acting: Membership, fields: KeyResultFields) -> dict[str
         problems.add("due", "The due date is on or after the start date.")
     problems.raise_any()
     subject_id = _subject_check(acting, fields.subject, fields.subject_id)
+    if not metric_selectors.may_read_by_all(acting, fields.metric, fields.subject, subject_id):
+        # Every member reads every goal: a person's time may not become one.
+        raise ValidationFailed.field(
+            "subject",
+            "This metric is about people's own time: a goal can measure it only for a team or "
+            "the workspace with at least the tracking policy's minimum number of people.",
+        )
     return {
         "title": fields.title.strip(),
         "metric": fields.metric,

@@ -2,6 +2,7 @@
 that rewrites an item's facts when its area says it changed (meridian.core.facts)."""
 
 from meridian.core import registry
+from meridian.metrics.demo import demo_metrics
 from meridian.metrics.services import facts_stale
 
 registry.nav(
@@ -11,3 +12,6 @@ registry.nav(
 )
 
 registry.register(registry.FACTS_STALE, facts_stale)
+
+# After every other area's seeder (their items exist and are aged): a year of history.
+registry.demo_seeder(registry.DemoSeeder(name="metrics", order=95, seed=demo_metrics))

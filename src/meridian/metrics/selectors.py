@@ -129,6 +129,26 @@ def _fact_subject(subject: str, subject_id: int | None) -> Q:
     return Q()
 
 
+def may_read(viewer: Membership, key: str, subject: str, subject_id: int | None) -> bool:
+    """Whether the viewer may read the metric's value for this subject: always, except for
+    metrics about people's own time, whose area decides (the tracking policy)."""
+    definition = registry.metrics().get(key)
+    if definition is None or definition.visible is None:
+        return True
+    return bool(definition.visible(viewer, subject, subject_id))
+
+
+def may_read_by_all(viewer: Membership, key: str, subject: str, subject_id: int | None) -> bool:
+    """Whether every member may read the metric for this subject (what a goal shows to all):
+    a person's own time never, a team's or the workspace's as the policy says for anyone."""
+    definition = registry.metrics().get(key)
+    if definition is None or definition.visible is None:
+        return True
+    if subject == "member":
+        return False
+    return bool(definition.visible(viewer, subject, subject_id or None))
+
+
 def values_for(
     viewer: Membership,
     metrics: list[MetricInfo],
@@ -143,13 +163,16 @@ def values_for(
     workspace_id = viewer.workspace_id
     today = local_date(now, zone_of(workspace_id))
     by_kind: dict[str, list[str]] = defaultdict(list)
+    out: dict[str, Value] = {}
     for metric in metrics:
-        by_kind[metric.aggregation].append(metric.key)
+        if may_read(viewer, metric.key, subject, subject_id):
+            by_kind[metric.aggregation].append(metric.key)
+        else:
+            out[metric.key] = Value()  # a person's time the viewer may not see: no data
     rollups = MetricRollup.objects.filter(
         workspace_id=workspace_id, subject=subject, subject_id=subject_id or 0
     )
     facts = MetricFact.objects.filter(_fact_subject(subject, subject_id), workspace_id=workspace_id)
-    out: dict[str, Value] = {}
     summed = by_kind["sum"] + by_kind["mean"]
     if summed:
         sums = {
@@ -233,6 +256,12 @@ def items_for(
         metric=metric.key,
         day__range=(period.first, period.last),
     )
+    definition = registry.metrics().get(metric.key)
+    if definition is not None and definition.visible is not None:
+        # Whoever the subject, the items behind a person's time are shown to that person only.
+        if not may_read(viewer, metric.key, subject, subject_id):
+            return [], 0
+        facts = facts.filter(member_id=viewer.pk)
     total = facts.count()
     rows = list(facts.order_by("-occurred_at", "-id")[:limit])
     kinds = registry.link_kinds()
@@ -263,6 +292,8 @@ def items_for(
             url = link.url(slug, fact.source_id)
         if not fact.source_kind:
             title = "Value entered"
+        elif link is None:  # an item no page shows (a time entry): named by its kind
+            title = fact.source_kind.replace("_", " ").capitalize()
         elif not title:
             title = f"A {link.noun if link else fact.source_kind} that no longer exists"
         items.append(

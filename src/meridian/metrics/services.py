@@ -13,11 +13,12 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from meridian.core import registry
@@ -36,7 +37,7 @@ from meridian.metrics.models import (
 )
 from meridian.metrics.rollup import FactRow, RollupKey
 from meridian.workspaces.access import require_role
-from meridian.workspaces.models import Membership, Role, Team, Workspace
+from meridian.workspaces.models import Membership, Role, Team, TeamMembership, Workspace
 from meridian.workspaces.services import validate_time_zone
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,44 @@ def _chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterable[list[T]]:
         yield chunk
 
 
+# On PostgreSQL a batch goes as one array per column (``unnest``): a handful of parameters per
+# statement instead of thousands bound one by one, which was the client's main cost.
+_ROLLUP_TYPES = ("bigint", "text", "text", "bigint", "date", "bigint", "float8")
+_FACT_TYPES = (
+    "bigint",
+    "text",
+    "text",
+    "text",
+    "bigint",
+    "bigint",
+    "bigint",
+    "bigint",
+    "timestamptz",
+    "date",
+    "float8",
+    "text",
+    "bigint",
+    "timestamptz",
+)
+UNNEST_ROWS = 10_000
+
+
+def _run_unnest(
+    template: str, table: str, rows: list[tuple[Any, ...]], types: tuple[str, ...], **parts: str
+) -> None:
+    """PostgreSQL: ``template`` with ``{values}`` as ``SELECT * FROM unnest(%s::type[], …)``."""
+    # The types are this module's constants, never input.
+    select = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"  # noqa: S608
+    sql = template.replace("VALUES {values}", select).format(table=table, **parts)
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        for chunk in _chunks(rows, UNNEST_ROWS):
+            cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+    finally:
+        cursor.close()
+
+
 def _run_rows(
     template: str, table: str, rows: list[tuple[Any, ...]], *, width: int, **parts: str
 ) -> None:
@@ -170,6 +209,11 @@ def _facts_insert(facts: list[MetricFact]) -> None:
         )
         for f in facts
     ]
+    if connection.vendor == "postgresql":
+        _run_unnest(
+            _INSERT, MetricFact._meta.db_table, rows, _FACT_TYPES, columns=", ".join(_FACT_COLUMNS)
+        )
+        return
     _run_rows(
         _INSERT,
         MetricFact._meta.db_table,
@@ -187,7 +231,10 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
         for (metric, subject, subject_id, day), (count, total) in deltas.items()
         if count or total
     ]
-    _run_rows(_UPSERT, MetricRollup._meta.db_table, rows, width=7)
+    if connection.vendor == "postgresql":
+        _run_unnest(_UPSERT, MetricRollup._meta.db_table, rows, _ROLLUP_TYPES)
+    else:
+        _run_rows(_UPSERT, MetricRollup._meta.db_table, rows, width=7)
     # Only a row that lost facts can have fallen to zero; each is found by its unique index
     # (one OR of many keys made the databases scan the table).
     shrunk = [
@@ -268,7 +315,29 @@ def facts_write(
     return len(inserts), len(updates), len(gone)
 
 
-def _fact(workspace_id: int, zone: str, definition: MetricDefinition, given: FactIn) -> MetricFact:
+def teams_of(workspace_id: int) -> dict[int, int]:
+    """Each member's team for their facts: the first team they joined (a member of several
+    teams counts for one, so a workspace's teams add up to at most the workspace)."""
+    out: dict[int, int] = {}
+    for member_id, team_id in (
+        TeamMembership.objects.filter(workspace_id=workspace_id)
+        .order_by("-added_at", "-pk")
+        .values_list("membership_id", "team_id")
+    ):
+        out[member_id] = team_id  # the earliest comes last and wins
+    return out
+
+
+def _fact(
+    workspace_id: int,
+    zone: str,
+    definition: MetricDefinition,
+    given: FactIn,
+    teams: dict[int, int] | None = None,
+) -> MetricFact:
+    team_id = given.team_id
+    if team_id is None and given.member_id is not None and teams:
+        team_id = teams.get(given.member_id)
     return MetricFact(
         workspace_id=workspace_id,
         metric=definition.key,
@@ -277,7 +346,7 @@ def _fact(workspace_id: int, zone: str, definition: MetricDefinition, given: Fac
         source_id=given.source_id,
         member_id=given.member_id,
         project_id=given.project_id,
-        team_id=given.team_id,
+        team_id=team_id,
         occurred_at=given.occurred_at,
         day=local_date(given.occurred_at, zone),
         value=float(given.value),
@@ -290,12 +359,14 @@ def facts_refresh(
     """Rewrite the built-in facts of these items (every item when ``ids`` is None) from what
     their areas now say, with the rollups; the number of facts written or removed."""
     zone = zone_fixed(workspace_id)
+    teams = teams_of(workspace_id)
     touched = 0
     for definition in registry.metrics().values():
         if definition.source_kind != source_kind:
             continue
         wanted = [
-            _fact(workspace_id, zone, definition, f) for f in definition.facts(workspace_id, ids)
+            _fact(workspace_id, zone, definition, f, teams)
+            for f in definition.facts(workspace_id, ids)
         ]
         existing = MetricFact.objects.filter(
             workspace_id=workspace_id, metric=definition.key, source_kind=source_kind
@@ -328,54 +399,59 @@ def facts_stale(workspace_id: int, source_kind: str, ids: list[int]) -> None:
 Progress = Callable[[int, int], object]
 
 
+# One statement per (metric, subject kind): the database groups the facts itself, a scan of the
+# metric's facts by the (workspace, metric, day) index, no row through Python.
+_RECOMPUTE = (
+    "INSERT INTO {rollups} (workspace_id, metric, subject, subject_id, day, count, total) "
+    "SELECT workspace_id, metric, {mark}, {column}, day, COUNT(*), SUM(value) FROM {facts} "
+    "WHERE workspace_id = {mark} AND metric = {mark}{only} "
+    "GROUP BY workspace_id, metric, {group}day"
+)
+_SUBJECT_COLUMNS = (
+    (Subject.WORKSPACE, "0", ""),
+    (Subject.MEMBER, "member_id", " AND member_id IS NOT NULL"),
+    (Subject.PROJECT, "project_id", " AND project_id IS NOT NULL"),
+    (Subject.TEAM, "team_id", " AND team_id IS NOT NULL"),
+)
+
+
 def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> int:
-    """Replace the workspace's rollups by a full recompute from its facts, metric by metric and
-    day by day (facts are read in day order, so memory holds one day's rows at a time)."""
-    total = MetricFact.objects.filter(workspace_id=workspace_id).count()
+    """Replace the workspace's rollups by a full recompute from its facts: per metric, one
+    grouped ``INSERT … SELECT`` per kind of subject (``progress(facts done, facts)``)."""
+    counts = dict(
+        MetricFact.objects.filter(workspace_id=workspace_id)
+        .values("metric")
+        .annotate(n=Count("id"))
+        .values_list("metric", "n")
+        .order_by("metric")
+    )
+    total = sum(counts.values())
+    mark = "?" if connection.vendor == "sqlite" else "%s"
     done = 0
-    written = 0
     with transaction.atomic():
         MetricRollup.objects.filter(workspace_id=workspace_id).delete()
-        rows = (
-            MetricFact.objects.filter(workspace_id=workspace_id)
-            .order_by("metric", "day")
-            .values_list("metric", "day", "value", "member_id", "project_id", "team_id")
-        )
-        pending: list[FactRow] = []
-        current: tuple[str, date] | None = None
-
-        def flush() -> int:
-            built = [
-                MetricRollup(
-                    workspace_id=workspace_id,
-                    metric=metric,
-                    subject=subject,
-                    subject_id=subject_id,
-                    day=day,
-                    count=count,
-                    total=value,
-                )
-                for (metric, subject, subject_id, day), (count, value) in rollup.recompute(
-                    pending
-                ).items()
-            ]
-            MetricRollup.objects.bulk_create(built, batch_size=CHUNK)
-            pending.clear()
-            return len(built)
-
-        for row in rows.iterator(chunk_size=CHUNK):
-            fact = FactRow(*row)
-            if current != (fact.metric, fact.day):
-                written += flush()
-                current = (fact.metric, fact.day)
-            pending.append(fact)
-            done += 1
-            if progress and done % CHUNK == 0:
-                progress(done, total)
-        written += flush()
-    if progress:
-        progress(total, total)
-    return written
+        connection.ensure_connection()
+        cursor = connection.connection.cursor()
+        try:
+            if progress:
+                progress(0, total)
+            for metric, facts in counts.items():
+                for subject, column, only in _SUBJECT_COLUMNS:
+                    sql = _RECOMPUTE.format(
+                        rollups=MetricRollup._meta.db_table,
+                        facts=MetricFact._meta.db_table,
+                        mark=mark,
+                        column=column,
+                        group="" if column == "0" else f"{column}, ",
+                        only=only,
+                    )
+                    cursor.execute(sql, [str(subject), workspace_id, metric])
+                done += facts
+                if progress:
+                    progress(done, total)
+        finally:
+            cursor.close()
+    return MetricRollup.objects.filter(workspace_id=workspace_id).count()
 
 
 def metrics_rebuild(
@@ -484,7 +560,7 @@ def _subject_check(
         return None, None, None
     if subject == Subject.MEMBER:
         if Membership.objects.filter(workspace_id=workspace_id, pk=subject_id).exists():
-            return subject_id, None, None
+            return subject_id, None, teams_of(workspace_id).get(subject_id)
     elif subject == Subject.TEAM:
         if Team.objects.filter(workspace_id=workspace_id, pk=subject_id).exists():
             return None, None, subject_id

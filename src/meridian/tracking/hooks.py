@@ -7,12 +7,12 @@ from typing import Any
 from meridian.core import registry
 from meridian.core.scheduler import Job
 from meridian.handovers.kinds import PacketEntry, PacketSection
+from meridian.tracking import metrics as tracking_metrics
 from meridian.tracking import schedule
 from meridian.tracking.demo import demo_tracking
-from meridian.tracking.selectors import may_view, policy_for, time_spent_on
+from meridian.tracking.selectors import policy_for, time_spent_on
 from meridian.tracking.services import access_record
 from meridian.tracking.templatetags.tracking import duration
-from meridian.workspaces.models import Membership
 
 registry.nav(
     registry.NavEntry(
@@ -72,12 +72,44 @@ def time_spent_section(viewer: Any, kind: str, object_id: int) -> list[PacketSec
     return [PacketSection("time", "Time spent", entries, "Nobody tracked time on this.")]
 
 
-@registry.hook(registry.INDIVIDUAL_FIGURES)
-def individual_figures(viewer: Any, member_id: int) -> bool:
-    """Whether the workspace's tracking policy lets the viewer read that member's figures."""
-    subject = Membership.objects.filter(
-        workspace_id=viewer.workspace_id, pk=member_id, is_active=True
-    ).first()
-    if subject is None:
-        return False
-    return may_view(viewer=viewer, subject=subject, policy=policy_for(viewer.workspace_id))
+# --- Metrics: time, from finished time entries (meridian.tracking.metrics) ---------------------
+
+_ENTRIES = "Time entries: start, end, the member's working hours, the project linked"
+for _definition in (
+    registry.MetricDefinition(
+        key="time_tracked",
+        label="Hours tracked",
+        definition=(
+            "Hours of finished time entries, by when they started; per project for entries "
+            "linked to a project. A person's figures follow the workspace's tracking policy."
+        ),
+        formula="Σ (end − start) of finished time entries started in the period, in hours",
+        unit="hours",
+        sources=_ENTRIES,
+        aggregation="sum",
+        source_kind="time_entry",
+        facts=tracking_metrics.tracked_facts,
+        area="Time",
+        order=40,
+        visible=tracking_metrics.visible,
+    ),
+    registry.MetricDefinition(
+        key="time_outside_hours",
+        label="Hours tracked outside working hours",
+        definition=(
+            "Of the hours tracked, those outside the person's own working hours; divided by "
+            "Hours tracked it is the share outside working hours. Visible to that person; a "
+            "team's only with at least the policy's k members."
+        ),
+        formula="Σ (entry hours − entry hours inside the member's working hours)",
+        unit="hours",
+        sources=_ENTRIES,
+        aggregation="sum",
+        source_kind="time_entry",
+        facts=tracking_metrics.outside_facts,
+        area="Time",
+        order=41,
+        visible=tracking_metrics.visible,
+    ),
+):
+    registry.metric(_definition)

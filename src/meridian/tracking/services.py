@@ -3,7 +3,7 @@ ingest, retention,
 the access log, and a person's export and deletion of their own tracking data."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from meridian.core import registry
 from meridian.core.errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from meridian.core.facts import facts_stale
 from meridian.core.moments import moment_text, reader_zone
 from meridian.core.services import audit_record
 from meridian.tracking import rules
@@ -122,6 +123,11 @@ def _snapshot(entry: TimeEntry) -> dict[str, object]:
     }
 
 
+def _entries_changed(workspace_id: int, ids: Iterable[int]) -> None:
+    """After commit, the metrics redo these entries' facts (hours tracked, outside hours)."""
+    facts_stale(workspace_id=workspace_id, source_kind="time_entry", ids=ids)
+
+
 @transaction.atomic
 def entry_create(
     *,
@@ -151,6 +157,7 @@ def entry_create(
         link_id=lid,
     )
     audit_record(actor=acting, action="tracking.entry.create", obj=entry)
+    _entries_changed(entry.workspace_id, [entry.pk])
     return entry
 
 
@@ -201,6 +208,7 @@ def entry_update(
         workspace_id=entry.workspace_id, entry=entry, editor=acting, at=now, before=before
     )
     audit_record(actor=acting, action="tracking.entry.update", obj=entry)
+    _entries_changed(entry.workspace_id, [entry.pk])
     return entry
 
 
@@ -211,6 +219,7 @@ def entry_delete(*, acting: Membership, entry: TimeEntry) -> None:
     if entry.member_id != acting.pk:
         raise NotFound("No such time entry of yours.")
     audit_record(actor=acting, action="tracking.entry.delete", obj=entry)
+    _entries_changed(entry.workspace_id, [entry.pk])
     entry.delete()
 
 
@@ -264,6 +273,7 @@ def _stop(entry: TimeEntry, now: datetime) -> None:
     end = min(max(now, entry.started_at + timedelta(seconds=1)), entry.started_at + MAX_ENTRY)
     entry.ended_at = end
     entry.save(update_fields=["ended_at", "updated_at"])
+    _entries_changed(entry.workspace_id, [entry.pk])
 
 
 @transaction.atomic
@@ -755,6 +765,9 @@ def tracking_data_delete(*, acting: Membership, confirmation: str) -> dict[str, 
         raise ValidationFailed.field(
             "confirmation", f"Type “{CONFIRMATION}” to confirm; nothing was deleted."
         )
+    _entries_changed(
+        acting.workspace_id, TimeEntry.objects.filter(member=acting).values_list("pk", flat=True)
+    )
     counts = {
         "time_entries": TimeEntry.objects.filter(member=acting).delete()[0],
         "activity_slots": ActivitySlot.objects.filter(member=acting).delete()[0],

@@ -20,10 +20,12 @@ from meridian.briefs.services.common import (
     _require_can_take_part,
     _require_open,
     asked_cause,
+    brief_changed,
     brief_url,
 )
 from meridian.core import registry
 from meridian.core.errors import Conflict, FieldErrors, PermissionDenied, ValidationFailed
+from meridian.core.facts import facts_stale
 from meridian.core.markdown import render_markdown
 from meridian.core.services import audit_record
 from meridian.notifications.services import inbox_resolve, notification_send
@@ -91,6 +93,7 @@ def _write_comment(
     )
     _tell_about_comment(acting, brief, comment, root, mentioned, urgent=urgent)
     events.comment_added(comment, brief, acting)
+    brief_changed(brief)
     return comment
 
 
@@ -294,6 +297,7 @@ def _mark_answered(*, acting: Membership, question: Comment, answer: Comment | N
     if not updated:
         raise Conflict("This question has already been marked answered.")
     question.refresh_from_db(fields=["answered_at", "answered_by", "answer"])
+    facts_stale(workspace_id=question.workspace_id, source_kind="brief", ids=[question.brief_id])
     inbox_resolve(cause=f"briefs.question:{question.pk}")
     audit_record(
         actor=acting,

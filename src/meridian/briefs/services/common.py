@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from meridian.briefs.models import Brief, BriefParticipant, BriefStatus
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
+from meridian.core.facts import facts_stale
 from meridian.core.moments import moment_text
 from meridian.workspaces.models import Membership, Role
 
@@ -24,6 +25,11 @@ MAX_MENTIONS = 50
 def brief_url(brief: Brief) -> str:
     """The site-relative address of a brief's page."""
     return reverse("brief_detail", kwargs={"workspace": brief.workspace.slug, "brief_id": brief.pk})
+
+
+def brief_changed(brief: Brief) -> None:
+    """After commit, whoever derives figures from briefs (the metrics) redoes this one's."""
+    facts_stale(workspace_id=brief.workspace_id, source_kind="brief", ids=[brief.pk])
 
 
 def _name(member: Membership) -> str:

@@ -27,6 +27,7 @@ from meridian.briefs.services.common import (
     _require_open,
     _zone,
     asked_cause,
+    brief_changed,
     brief_url,
 )
 from meridian.briefs.services.participants import (
@@ -198,6 +199,7 @@ def brief_create(
         data={"participants": sorted(resolved), "deadline": deadline.kind},
     )
     brief_search_index(brief)
+    brief_changed(brief)
     _tell_asked(brief, members.values(), deadlines, urgent=urgent)
     events.brief_created(brief, author)
     return brief
@@ -333,6 +335,7 @@ def brief_update(
         },
     )
     brief_search_index(brief)
+    brief_changed(brief)
     _tell_asked(brief, (r.member for r in added.values()), deadlines)
     return brief
 
@@ -359,6 +362,7 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
     )
     audit_record(actor=acting, action="brief.close", obj=brief)
     brief_search_index(brief)
+    brief_changed(brief)
     # Nothing on a closed brief awaits anyone: the ask and its open questions leave inboxes.
     questions = Comment.objects.filter(brief=brief, is_question=True).values_list("pk", flat=True)
     inbox_resolve(cause=[asked_cause(brief), *(f"briefs.question:{pk}" for pk in questions)])

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from meridian.briefs.models import BriefLink
 from meridian.core.errors import Conflict, FieldErrors
+from meridian.core.facts import facts_stale
 from meridian.core.markdown import render_markdown
 from meridian.core.services import audit_record
 from meridian.decisions import ballots
@@ -244,6 +245,7 @@ def outcome_write(
         close_reason=proposal.close_reason,
         decided_at=timezone.now(),
     )
+    facts_stale(workspace_id=record.workspace_id, source_kind="decision", ids=[record.pk])
     audit_record(
         actor=acting,
         action="decision.record",

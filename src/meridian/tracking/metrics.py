@@ -1,0 +1,88 @@
+"""The tracking area's built-in metrics: the facts each finished time entry gives, and who may
+read them (a person's time is theirs: ``visible`` follows the tracking policy).
+
+A finished time entry (source kind ``time_entry``) gives, at its start, about its member, and
+about the project it is linked to when it is linked to one:
+
+* ``time_tracked``: its length in hours;
+* ``time_outside_hours``: the hours of it outside the member's working hours (no fact when
+  they set no working hours: nothing is "outside" then).
+
+Who sees a value: a member's own figures always; another member's as the policy's individual
+visibility allows; a team's only when it has at least the policy's k members (``min_group_size``);
+a project's or the workspace's only when at least k people tracked time in the workspace. The
+drill-down lists only the reader's own entries, whoever the subject.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from meridian.core.registry import FactIn
+from meridian.core.workingtime import member_week, working_hours_or_elapsed
+from meridian.tracking.models import TimeEntry
+from meridian.tracking.selectors import may_view, policy_for
+from meridian.workspaces.models import Membership, TeamMembership
+
+
+def _entries(workspace_id: int, ids: list[int] | None) -> Iterator[tuple[Any, ...]]:
+    entries = TimeEntry.objects.filter(workspace_id=workspace_id, ended_at__isnull=False)
+    if ids is not None:
+        entries = entries.filter(pk__in=ids)
+    yield from (
+        entries.order_by("pk")
+        .values_list(
+            "pk",
+            "member_id",
+            "started_at",
+            "ended_at",
+            "link_kind",
+            "link_id",
+            "member__profile__time_zone",
+            "member__profile__working_hours",
+        )
+        .iterator(chunk_size=2000)
+    )
+
+
+def tracked_facts(workspace_id: int, ids: list[int] | None) -> Iterator[FactIn]:
+    for pk, member_id, start, end, kind, link_id, _zone, _hours in _entries(workspace_id, ids):
+        project = link_id if kind == "project" else None
+        hours = max((end - start).total_seconds(), 0.0) / 3600
+        yield FactIn(pk, start, hours, member_id=member_id, project_id=project, part="tracked")
+
+
+def outside_facts(workspace_id: int, ids: list[int] | None) -> Iterator[FactIn]:
+    for pk, member_id, start, end, kind, link_id, zone, hours in _entries(workspace_id, ids):
+        week = member_week(zone, hours)
+        if week is None:
+            continue
+        total = max((end - start).total_seconds(), 0.0) / 3600
+        outside = max(total - working_hours_or_elapsed(week, start, end), 0.0)
+        project = link_id if kind == "project" else None
+        yield FactIn(pk, start, outside, member_id=member_id, project_id=project, part="outside")
+
+
+def visible(viewer: Membership, subject: str, subject_id: int | None) -> bool:
+    """Whether the viewer may read a time metric's value for this subject (see the module)."""
+    policy = policy_for(viewer.workspace_id)
+    if subject in ("member", "team") and subject_id is None:
+        return False
+    if subject == "member":
+        if subject_id == viewer.pk:
+            return True
+        other = Membership.objects.filter(
+            workspace_id=viewer.workspace_id, pk=subject_id or 0
+        ).first()
+        return other is not None and may_view(viewer=viewer, subject=other, policy=policy)
+    if subject == "team":
+        size = TeamMembership.objects.filter(
+            workspace_id=viewer.workspace_id, team_id=subject_id or 0, membership__is_active=True
+        ).count()
+        return size >= policy.min_group_size
+    people = (
+        TimeEntry.objects.filter(workspace_id=viewer.workspace_id)
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+    return people >= policy.min_group_size
