@@ -137,6 +137,13 @@ def victim(db, settings, tmp_path):
         **victim_handovers(admin, other, brief),  # handover_id, question_id, batch_id
         **victim_work(admin, other),  # project_id, task_id, dependency_id, filter_id
         **victim_goals(admin, team),  # goal_id, kr_id
+        # A dashboard's chart export: the victim team's chart, as a page route and through the API.
+        "kind": "team",
+        "subject_id": team.pk,
+        "team_id": team.pk,
+        # (the workspace dashboard's small multiple of that team: its chart is named after it)
+        "chart": f"team{team.pk}-tasks_completed",
+        "fmt": "json",
         **victim_checkins(admin, other, team),  # checkin_id, prompt_id, blocker_id, day
         "entry_id": entry_create(
             acting=admin,

@@ -105,6 +105,8 @@ def test_the_demo_seeds_briefs_before_the_decisions_built_on_them():
         "roles",
         "handovers",
         "tracking",
+        "metrics",
+        "goals",
     ]
 
 
@@ -171,6 +173,7 @@ def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
         "Decisions",
         "Members",
         "Time",
+        "Dashboards",
         "Metrics",
         "Goals",
         "Teams",
@@ -202,6 +205,7 @@ def test_a_member_has_no_audit_log_and_a_guest_no_api_tokens():
         "Decisions",
         "Members",
         "Time",
+        "Dashboards",
         "Metrics",
         "Goals",
         "Teams",

@@ -29,7 +29,9 @@ def test_a_team_dashboard_through_the_api_matches_the_page(client, ada, bo, team
         f"?first=2026-10-30&last=2026-11-05&subject=team&subject_id={team.pk}"
     )
     assert [c["kind"] for c in data["key_results"]] == ["key_result"]
-    assert data["custom_layout"] is False and data["hidden"] == []
+    # A team smaller than the tracking policy's k does not show its members' time.
+    assert data["custom_layout"] is False
+    assert data["hidden"] == ["Hours tracked", "Hours tracked outside working hours"]
 
 
 def test_the_workspace_dashboard_has_the_teams_table(client, ada, team):
