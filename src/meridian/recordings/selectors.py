@@ -4,7 +4,15 @@ from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet
 
 from meridian.briefs.models import Brief
-from meridian.recordings.models import Caption, CaptionCue, Recording, RecordingView
+from meridian.recordings import transcription
+from meridian.recordings.models import (
+    Caption,
+    CaptionCue,
+    Recording,
+    RecordingView,
+    Transcript,
+    TranscriptStatus,
+)
 from meridian.workspaces.models import Membership
 
 SEARCH_LIMIT = 100
@@ -47,6 +55,29 @@ def caption_search(viewer: Membership, q: str) -> QuerySet[CaptionCue]:
         .select_related("caption__recording__brief")
         .order_by("-caption__recording__created_at", "caption_id", "index")
     )
+
+
+def transcript_for(*, viewer: Membership, recording: Recording) -> Transcript | None:
+    """The recording's automatic transcript, if it was queued (processing queues it)."""
+    return Transcript.objects.filter(
+        workspace_id=viewer.workspace_id, recording_id=recording.pk
+    ).first()
+
+
+def transcript_state_for(*, viewer: Membership, recording: Recording) -> dict[str, object]:
+    """What the page says of the transcript: its row, and why transcripts are off if they are.
+
+    ``live`` is true while the worker has it queued or running, so the page asks again.
+    """
+    transcript = transcript_for(viewer=viewer, recording=recording)
+    off = transcription.unavailable_reason() if transcript is None else ""
+    if transcript is not None and transcript.status == TranscriptStatus.OFF:
+        off = transcript.problem or "transcription is not installed on this server"
+    live = transcript is not None and transcript.status in (
+        TranscriptStatus.PENDING,
+        TranscriptStatus.RUNNING,
+    )
+    return {"transcript": transcript, "transcripts_off": off, "transcript_live": live}
 
 
 def recording_view_for(*, viewer: Membership, recording: Recording) -> RecordingView | None:
@@ -102,4 +133,6 @@ def brief_player_panel(viewer: Membership, brief_id: int) -> dict[str, object] |
         .order_by("-created_at", "-id")
         .first()
     )
-    return {"recording": recording} if recording is not None else None
+    if recording is None:
+        return None
+    return {"recording": recording, **transcript_state_for(viewer=viewer, recording=recording)}

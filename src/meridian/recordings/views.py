@@ -27,6 +27,7 @@ from meridian.recordings.selectors import (
     recording_list_for,
     recording_media_stored,
     recording_view_for,
+    transcript_state_for,
 )
 from meridian.recordings.services import (
     CHUNK_BYTES,
@@ -130,8 +131,22 @@ def detail(request: WorkspaceRequest, workspace: str, recording_id: int) -> Http
         "can_manage": can_manage(request.membership, recording.brief),
         "pins": [],
         "media_stored": recording_media_stored(recording=recording),
+        **transcript_state_for(viewer=request.membership, recording=recording),
     }
     return render(request, "recordings/detail.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+@requires(Role.GUEST)
+def transcript_status(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
+    """The transcript's state and progress, which the page asks for again while it is made."""
+    recording = recording_get_for(request.membership, recording_id)
+    context = {
+        "recording": recording,
+        "refresh": True,
+        **transcript_state_for(viewer=request.membership, recording=recording),
+    }
+    return render(request, "recordings/_transcript_status.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -7,7 +7,7 @@ becomes a Recording; the worker then adds duration, thumbnail and a web-playable
 
 One module per concept, re-exported here so callers import from ``meridian.recordings.services``:
 ``uploads`` (chunked uploads), ``recordings`` (storing, processing and deleting recordings),
-``captioning`` (caption files), ``watching`` (watch progress) and ``common``.
+``captioning`` (caption files), ``transcripts`` (automatic transcripts), ``watching`` (watch progress) and ``common``.
 """
 
 from meridian.recordings.services.captioning import caption_add, caption_bytes, caption_delete
@@ -29,6 +29,11 @@ from meridian.recordings.services.recordings import (
     recording_delete,
     recording_process,
     recording_processing_failed,
+)
+from meridian.recordings.services.transcripts import (
+    transcript_failed,
+    transcript_make,
+    transcript_queue,
 )
 from meridian.recordings.services.uploads import (
     upload_abandon,
@@ -58,6 +63,9 @@ __all__ = [
     "recording_process",
     "recording_processing_failed",
     "recording_view_record",
+    "transcript_failed",
+    "transcript_make",
+    "transcript_queue",
     "upload_abandon",
     "upload_append",
     "upload_cancel",

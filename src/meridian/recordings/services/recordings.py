@@ -23,6 +23,7 @@ from meridian.recordings.access import require_manage
 from meridian.recordings.errors import Gone
 from meridian.recordings.models import Recording, RecordingStatus, Upload, UploadStatus
 from meridian.recordings.services.common import BLOCK, _clean_filename, _over_cap, logger
+from meridian.recordings.services.transcripts import transcript_queue
 from meridian.workspaces.models import Membership
 
 
@@ -272,6 +273,9 @@ def _processing_done(recording: Recording, *, status: str, fields: dict[str, obj
                 workspace=recording.workspace,
                 data={"status": status, "duration": fields.get("duration")},
             )
+            if status == RecordingStatus.READY:
+                # Every processed recording is transcribed next (or told why it cannot be).
+                transcript_queue(recording=recording)
     return bool(changed)
 
 

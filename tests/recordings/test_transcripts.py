@@ -1,0 +1,259 @@
+"""Automatic transcripts: a real spoken clip transcribed by the local model, and its faults.
+
+The clip is made here: espeak-ng speaks a known sentence, ffmpeg muxes it into WebM. The real
+model runs in the test only where the extra ``meridian[transcribe]`` is installed (always in
+CI, where its absence fails); the fault cases replace the engine's inference and need ffmpeg.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meridian.recordings import transcription
+from meridian.recordings.models import (
+    Caption,
+    Recording,
+    RecordingStatus,
+    Transcript,
+    TranscriptSegment,
+    TranscriptStatus,
+)
+from meridian.recordings.services import (
+    recording_create_from_file,
+    recording_process,
+    transcript_failed,
+    transcript_make,
+)
+from tests.conftest import need
+from tests.recordings.support import IMMEDIATE_TASKS
+
+pytestmark = pytest.mark.django_db
+
+SENTENCE = "The quarterly roadmap review starts on Monday morning"
+
+
+def run(*args: str) -> None:
+    subprocess.run(list(args), check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def spoken(tmp_path_factory) -> Path:
+    """About three seconds of espeak-ng saying SENTENCE, as Opus in WebM."""
+    need(shutil.which("ffmpeg") is not None, "ffmpeg")
+    need(shutil.which("espeak-ng") is not None, "espeak-ng (the spoken test clip)")
+    folder = tmp_path_factory.mktemp("spoken")
+    wav, webm = folder / "said.wav", folder / "said.webm"
+    run("espeak-ng", "-w", str(wav), SENTENCE)
+    run("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(wav), "-c:a", "libopus", str(webm))
+    return webm
+
+
+@pytest.fixture(scope="session")
+def quiet(tmp_path_factory) -> Path:
+    """Two seconds of a test picture with a silent audio track, as WebM."""
+    need(shutil.which("ffmpeg") is not None, "ffmpeg")
+    path = tmp_path_factory.mktemp("quiet") / "quiet.webm"
+    run(
+        "ffmpeg", "-nostdin", "-v", "error", "-y",
+        "-f", "lavfi", "-i", "testsrc=duration=2:size=160x120:rate=10",
+        "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "2",
+        "-c:v", "libvpx", "-c:a", "libopus", str(path),
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def engine_installed() -> None:
+    reason = transcription.unavailable_reason()
+    need(not reason, f"the transcription extra meridian[transcribe] ({reason})")
+
+
+@pytest.fixture
+def fake_engine(monkeypatch) -> list[float]:
+    """The engine reported installed, its inference replaced: one phrase at 0.2–1.4 s."""
+    calls: list[float] = []
+
+    def transcribe(pcm, duration, *, on_progress=lambda share: None):
+        calls.append(duration)
+        on_progress(0.5)
+        words = (transcription.Word(0.2, 0.7, "Budget"), transcription.Word(0.7, 1.4, "first"))
+        segment = transcription.Segment(0.2, 1.4, "Budget first.", words)
+        return transcription.Result(language="en", duration=duration, segments=[segment])
+
+    monkeypatch.setattr(
+        transcription, "engine", lambda: transcription.Engine(Path("/nowhere"), "Whisper fake")
+    )
+    monkeypatch.setattr(transcription, "transcribe", transcribe)
+    return calls
+
+
+def processed(author, brief, path: Path) -> Recording:
+    copy = path.parent / f"copy-{path.name}"
+    shutil.copy(path, copy)
+    recording = recording_create_from_file(
+        acting=author, brief=brief, path=copy, filename=path.name
+    )
+    result = recording_process(recording_id=recording.pk)
+    assert result is not None
+    return result
+
+
+def signed_in(member) -> Client:
+    client = Client()
+    client.force_login(member.user)
+    return client
+
+
+def test_a_spoken_recording_is_transcribed_with_its_words_at_times_within_the_clip(
+    settings, engine_installed, author, brief, spoken, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.TRANSCRIBE_THREADS = 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        recording = processed(author, brief, spoken)
+
+    transcript = Transcript.objects.get(recording=recording)
+    text = " ".join(s.text for s in transcript.segments.all()).lower()
+    words = [w for s in transcript.segments.all() for w in s.words]
+    assert transcript.status == TranscriptStatus.DONE
+    assert transcript.model_name == "Whisper tiny.en"
+    assert transcript.progress == 1.0
+    assert {"quarterly", "roadmap", "monday", "morning"} <= set(text.replace(".", "").split())
+    assert words
+    assert all(0 <= start <= end <= recording.duration for start, end, _word in words)
+    assert all(0 <= s.start <= s.end <= recording.duration for s in transcript.segments.all())
+    caption = Caption.objects.get(recording=recording)
+    assert caption.label == "Automatic transcript (en)"
+    page = signed_in(author).get(f"/w/{brief.workspace.slug}/recordings/{recording.pk}/")
+    assert "roadmap" in page.content.decode().lower()
+    assert "Transcribed automatically on this server with Whisper tiny.en" in page.content.decode()
+
+
+def test_a_silent_recording_gets_an_empty_transcript_labelled_silent(
+    engine_installed, author, brief, quiet
+):
+    recording = processed(author, brief, quiet)
+
+    transcript = transcript_make(recording_id=recording.pk)
+
+    assert transcript is not None
+    assert transcript.status == TranscriptStatus.SILENT
+    assert transcript.segments.count() == 0
+    assert not Caption.objects.filter(recording=recording).exists()
+    page = signed_in(author).get(f"/w/{brief.workspace.slug}/recordings/{recording.pk}/")
+    assert "Transcript: silent" in page.content.decode()
+
+
+def test_without_the_extra_the_page_says_transcripts_are_off_and_the_recording_plays(
+    monkeypatch, author, brief, clips
+):
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)  # import fails as when not installed
+
+    recording = processed(author, brief, clips["webm"])
+
+    transcript = Transcript.objects.get(recording=recording)
+    page = signed_in(author).get(f"/w/{brief.workspace.slug}/recordings/{recording.pk}/")
+    html = page.content.decode()
+    assert recording.status == RecordingStatus.READY
+    assert transcript.status == TranscriptStatus.OFF
+    assert page.status_code == 200
+    assert "Transcripts are off on this server: the transcription extra is not installed" in html
+    assert "<video" in html
+
+
+def test_a_corrupt_audio_track_fails_the_transcript_with_the_reason_and_keeps_the_recording(
+    fake_engine, author, brief, clips
+):
+    recording = processed(author, brief, clips["webm"])
+    with default_storage.open(str(recording.original.name), "wb") as broken:
+        broken.write(b"\x1aE\xdf\xa3" + b"\x00garbage" * 500)
+
+    transcript = transcript_make(recording_id=recording.pk)
+
+    assert transcript is not None
+    assert transcript.status == TranscriptStatus.FAILED
+    assert transcript.problem.startswith("the audio track could not be decoded")
+    assert transcript.segments.count() == 0
+    assert Recording.objects.get(pk=recording.pk).status == RecordingStatus.READY
+    assert fake_engine == []
+    page = signed_in(author).get(f"/w/{brief.workspace.slug}/recordings/{recording.pk}/")
+    assert "Transcription failed: the audio track could not be decoded" in page.content.decode()
+
+
+def test_a_run_restarted_after_a_killed_worker_writes_the_transcript_once(
+    fake_engine, author, brief, clips
+):
+    recording = processed(author, brief, clips["webm"])
+    # What a worker killed midway leaves: the transcript claimed and part done, nothing written.
+    Transcript.objects.filter(recording=recording).update(
+        status=TranscriptStatus.RUNNING, progress=0.4
+    )
+
+    transcript_make(recording_id=recording.pk, task_id="t1", attempt=2)
+    again = transcript_make(recording_id=recording.pk, task_id="t1", attempt=3)
+
+    assert again is not None
+    assert again.status == TranscriptStatus.DONE
+    assert len(fake_engine) == 1
+    assert list(TranscriptSegment.objects.values_list("text", "start", "end")) == [
+        ("Budget first.", 0.2, 1.4)
+    ]
+    assert Caption.objects.filter(recording=recording).count() == 1
+
+
+def test_a_transcription_task_that_fails_for_good_marks_the_transcript_failed(
+    fake_engine, author, brief, clips
+):
+    recording = processed(author, brief, clips["webm"])
+
+    transcript_failed(recording_id=recording.pk)
+
+    transcript = Transcript.objects.get(recording=recording)
+    assert transcript.status == TranscriptStatus.FAILED
+    assert transcript.problem == "the background worker transcribing it stopped before finishing"
+
+
+def test_progress_shows_on_the_recording_page_and_its_status_is_asked_again(
+    fake_engine, author, brief, teammate, clips, outsider
+):
+    recording = processed(author, brief, clips["webm"])
+    Transcript.objects.filter(recording=recording).update(
+        status=TranscriptStatus.RUNNING, progress=0.4, model_name="Whisper tiny.en"
+    )
+    slug = brief.workspace.slug
+
+    page = signed_in(teammate).get(f"/w/{slug}/recordings/{recording.pk}/").content.decode()
+    status = signed_in(teammate).get(f"/w/{slug}/recordings/{recording.pk}/transcript/status/")
+    foreign = signed_in(outsider).get(f"/w/{slug}/recordings/{recording.pk}/transcript/status/")
+
+    assert "Transcribing with Whisper tiny.en: 40 %" in page
+    assert 'hx-trigger="every 3s"' in page
+    assert "Transcribing with Whisper tiny.en: 40 %" in status.content.decode()
+    assert foreign.status_code == 404
+
+
+@given(
+    start=st.floats(-5, 400),
+    length=st.floats(0, 30),
+    offset=st.floats(0, 7200),
+    duration=st.floats(0.1, 7500),
+)
+def test_a_clipped_segment_always_lies_within_the_recording(start, length, offset, duration):
+    word = transcription.Word(start, start + length, " word ")
+    segment = transcription.Segment(start, start + length, " some  words ", (word,))
+
+    kept = transcription.clip_segment(segment, offset, duration)
+
+    assert kept is not None
+    assert 0 <= kept.start <= kept.end <= duration
+    assert all(0 <= w.start <= w.end <= duration for w in kept.words)
+    assert kept.text == "some words"
+    assert kept.words[0].text == "word"
