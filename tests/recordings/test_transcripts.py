@@ -207,6 +207,8 @@ def test_a_run_restarted_after_a_killed_worker_writes_the_transcript_once(
         ("Budget first.", 0.2, 1.4)
     ]
     assert Caption.objects.filter(recording=recording).count() == 1
+    hits = signed_in(author).get(f"/w/{brief.workspace.slug}/search/?q=budget").content.decode()
+    assert hits.count(f"/briefs/{brief.pk}/?t=0.200#player") == 1
 
 
 def test_a_transcription_task_that_fails_for_good_marks_the_transcript_failed(

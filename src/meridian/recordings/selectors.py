@@ -15,8 +15,6 @@ from meridian.recordings.models import (
 )
 from meridian.workspaces.models import Membership
 
-SEARCH_LIMIT = 100
-
 
 def recording_list_for(*, viewer: Membership, brief: Brief | None = None) -> QuerySet[Recording]:
     """Recordings of the viewer's workspace (of one brief, when given), newest first."""

@@ -6,13 +6,15 @@ with ``X-Content-Type-Options: nosniff``.
 """
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,7 +25,6 @@ from meridian.recordings.access import can_manage, caption_get_for, recording_ge
 from meridian.recordings.api import caption_file
 from meridian.recordings.selectors import (
     caption_list_for,
-    caption_search,
     recording_list_for,
     recording_media_stored,
     recording_view_for,
@@ -43,7 +44,6 @@ from meridian.workspaces.models import Role
 
 # Room for the multipart envelope around a file sent by the plain upload form.
 FORM_OVERHEAD = 64 * 1024
-SEARCH_PAGE = 50
 
 
 @csrf_exempt  # the size is checked before the body is read; csrf_protect runs right after
@@ -239,7 +239,8 @@ def remove(request: WorkspaceRequest, workspace: str, recording_id: int) -> Http
 
 @requires(Role.GUEST)
 def search(request: WorkspaceRequest, workspace: str) -> HttpResponse:
-    """Search what was said in every recording's captions."""
-    q = request.GET.get("q", "").strip()[:200]
-    hits = list(caption_search(request.membership, q)[:SEARCH_PAGE]) if q else []
-    return render(request, "recordings/search.html", {"q": q, "hits": hits})
+    """The old transcript search page: transcripts are in the main search now."""
+    query = urlencode({"q": request.GET.get("q", "").strip()[:200], "kind": "transcript"})
+    return HttpResponsePermanentRedirect(
+        f"{reverse('search', kwargs={'workspace': workspace})}?{query}"
+    )

@@ -23,6 +23,7 @@ from meridian.recordings.models import (
     TranscriptSegment,
     TranscriptStatus,
 )
+from meridian.recordings.search import caption_search_index
 from meridian.recordings.services.common import logger
 
 FINISHED = (TranscriptStatus.DONE, TranscriptStatus.SILENT, TranscriptStatus.FAILED)
@@ -151,6 +152,7 @@ def _finish(transcript: Transcript, result: transcription.Result) -> None:
             )
             for i, s in enumerate(segments)
         )
+        caption_search_index(caption)
     status = TranscriptStatus.DONE if segments else TranscriptStatus.SILENT
     Transcript.objects.filter(pk=locked.pk).update(
         status=status,
