@@ -5,6 +5,7 @@ model runs in the test only where the extra ``meridian[transcribe]`` is installe
 CI, where its absence fails); the fault cases replace the engine's inference and need ffmpeg.
 """
 
+import itertools
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meridian.recordings import transcription
+from meridian.recordings import chapters, transcription
 from meridian.recordings.models import (
     Caption,
     Recording,
@@ -259,3 +260,109 @@ def test_a_clipped_segment_always_lies_within_the_recording(start, length, offse
     assert all(0 <= w.start <= w.end <= duration for w in kept.words)
     assert kept.text == "some words"
     assert kept.words[0].text == "word"
+
+
+@pytest.fixture
+def transcribed(fake_engine, author, brief, clips) -> Transcript:
+    recording = processed(author, brief, clips["webm"])
+    transcript = transcript_make(recording_id=recording.pk)
+    assert transcript is not None
+    return transcript
+
+
+def test_the_author_corrects_a_line_and_the_captions_search_and_history_follow(
+    author, teammate, brief, transcribed
+):
+    slug = brief.workspace.slug
+    url = f"/w/{slug}/recordings/{transcribed.recording_id}/transcript/0/"
+
+    answer = signed_in(author).post(url, {"text": "Budget <first>!", "start": "0.200"})
+
+    page = signed_in(teammate).get(f"/w/{slug}/recordings/{transcribed.recording_id}/transcript/")
+    html = page.content.decode()
+    assert answer.status_code == 302
+    assert TranscriptSegment.objects.get().text == "Budget <first>!"
+    assert Caption.objects.get().cues.get().text == "Budget <first>!"
+    assert "<del>Budget first.</del> → <ins>Budget &lt;first&gt;!</ins>" in html
+    hits = signed_in(teammate).get(f"/w/{slug}/search/?q=budget").content.decode()
+    assert "&lt;first&gt;" in hits
+
+
+def test_a_correction_that_changes_the_timing_is_refused_with_a_message(author, brief, transcribed):
+    slug = brief.workspace.slug
+    url = f"/w/{slug}/recordings/{transcribed.recording_id}/transcript/0/"
+
+    answer = signed_in(author).post(url, {"text": "Budget later.", "start": "0.900"})
+
+    assert answer.status_code == 422
+    assert "changes the words only, not the timing" in answer.content.decode()
+    assert TranscriptSegment.objects.get().text == "Budget first."
+    assert transcribed.corrections.count() == 0
+
+
+def test_only_the_author_corrects_the_transcript(teammate, brief, transcribed):
+    url = f"/w/{brief.workspace.slug}/recordings/{transcribed.recording_id}/transcript/0/"
+
+    answer = signed_in(teammate).post(url, {"text": "Mine now."})
+
+    assert answer.status_code == 403
+    assert TranscriptSegment.objects.get().text == "Budget first."
+
+
+def test_the_author_edits_chapters_and_the_player_lists_them_as_links_that_seek(
+    author, teammate, brief, transcribed
+):
+    slug = brief.workspace.slug
+    url = f"/w/{slug}/recordings/{transcribed.recording_id}/chapters/"
+
+    answer = signed_in(author).post(url, {"chapters": "0:00 Why\n0:01 The <b>plan</b>"})
+
+    page = signed_in(teammate).get(f"/w/{slug}/briefs/{brief.pk}/").content.decode()
+    assert answer.status_code == 302
+    assert 'data-seek="1.000">0:01</a> The &lt;b&gt;plan&lt;/b&gt;' in page
+    assert 'class="timeline-chapter" data-chapter="1.000"' in page
+
+
+def test_chapters_after_the_end_are_refused_naming_the_line(author, brief, transcribed):
+    slug = brief.workspace.slug
+    url = f"/w/{slug}/recordings/{transcribed.recording_id}/chapters/"
+
+    answer = signed_in(author).post(url, {"chapters": "0:00 Start\n9:00 Far too late"})
+
+    assert answer.status_code == 422
+    assert "Line 2 starts at 9:00, after the recording ends (0:02)." in answer.content.decode()
+    assert not transcribed.recording.chapters.exists()
+
+
+def test_chapters_are_proposed_at_a_long_pause_and_titled_with_the_first_words():
+    segments = [
+        chapters.Timed(0, 20, "Welcome to the pricing review for this quarter"),
+        chapters.Timed(20, 40, "Pricing tiers stay the same"),
+        chapters.Timed(45, 60, "Hiring plans come next in this walkthrough today"),
+    ]
+
+    marks = chapters.propose(segments)
+
+    assert marks == [
+        chapters.ChapterMark(0.0, "Welcome to the pricing review for…"),
+        chapters.ChapterMark(45.0, "Hiring plans come next in this…"),
+    ]
+
+
+@given(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 20), st.text(max_size=40)), max_size=30))
+def test_proposed_chapters_start_at_zero_in_order_at_least_the_minimum_apart(parts):
+    start = 0.0
+    segments = []
+    for gap, length, text in parts:
+        segments.append(chapters.Timed(start + gap, start + gap + length, text))
+        start += gap + length
+
+    marks = chapters.propose(segments)
+
+    assert marks == [] or marks[0].start == 0.0
+    assert all(
+        b.start - a.start >= chapters.MIN_CHAPTER_SECONDS for a, b in itertools.pairwise(marks)
+    )
+    assert marks == [] or chapters.parse(chapters.as_text(marks), None) == [
+        chapters.ChapterMark(float(int(m.start)), m.title.strip() or "Chapter") for m in marks
+    ]

@@ -268,3 +268,46 @@ class TranscriptSegment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class TranscriptCorrection(models.Model):
+    """One correction of a transcript segment's words by the person who recorded it: its history."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="corrections")
+    segment = models.ForeignKey(
+        TranscriptSegment, on_delete=models.CASCADE, related_name="corrections"
+    )
+    before = models.TextField()
+    after = models.TextField()
+    by = models.ForeignKey("workspaces.Membership", on_delete=models.RESTRICT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.before[:30]} → {self.after[:30]}"
+
+
+class Chapter(models.Model):
+    """A named part of a recording from a moment on: proposed from its transcript, edited by its author."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="chapters")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    title = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["recording", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["recording", "index"], name="chapter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -8,9 +8,12 @@ from meridian.recordings import transcription
 from meridian.recordings.models import (
     Caption,
     CaptionCue,
+    Chapter,
     Recording,
     RecordingView,
     Transcript,
+    TranscriptCorrection,
+    TranscriptSegment,
     TranscriptStatus,
 )
 from meridian.workspaces.models import Membership
@@ -52,6 +55,33 @@ def caption_search(viewer: Membership, q: str) -> QuerySet[CaptionCue]:
         cues.filter(text__icontains=q)
         .select_related("caption__recording__brief")
         .order_by("-caption__recording__created_at", "caption_id", "index")
+    )
+
+
+def chapter_list_for(*, viewer: Membership, recording: Recording) -> list[Chapter]:
+    """The recording's chapters in time order."""
+    return list(
+        Chapter.objects.filter(
+            workspace_id=viewer.workspace_id, recording_id=recording.pk
+        ).order_by("index")
+    )
+
+
+def segment_list_for(*, viewer: Membership, transcript: Transcript) -> QuerySet[TranscriptSegment]:
+    """A transcript's segments in order."""
+    return TranscriptSegment.objects.filter(
+        workspace_id=viewer.workspace_id, transcript=transcript
+    ).order_by("index")
+
+
+def correction_list_for(
+    *, viewer: Membership, transcript: Transcript
+) -> QuerySet[TranscriptCorrection]:
+    """A transcript's corrections, newest first: its history."""
+    return (
+        TranscriptCorrection.objects.filter(workspace_id=viewer.workspace_id, transcript=transcript)
+        .select_related("segment", "by__profile")
+        .order_by("-created_at", "-id")
     )
 
 
@@ -133,4 +163,8 @@ def brief_player_panel(viewer: Membership, brief_id: int) -> dict[str, object] |
     )
     if recording is None:
         return None
-    return {"recording": recording, **transcript_state_for(viewer=viewer, recording=recording)}
+    return {
+        "recording": recording,
+        "chapters": chapter_list_for(viewer=viewer, recording=recording),
+        **transcript_state_for(viewer=viewer, recording=recording),
+    }

@@ -31,6 +31,8 @@ from meridian.recordings.services.recordings import (
     recording_processing_failed,
 )
 from meridian.recordings.services.transcripts import (
+    chapters_set,
+    transcript_correct,
     transcript_failed,
     transcript_make,
     transcript_queue,
@@ -55,6 +57,7 @@ __all__ = [
     "caption_add",
     "caption_bytes",
     "caption_delete",
+    "chapters_set",
     "partial_dir",
     "partial_path",
     "processing_dir",
@@ -63,6 +66,7 @@ __all__ = [
     "recording_process",
     "recording_processing_failed",
     "recording_view_record",
+    "transcript_correct",
     "transcript_failed",
     "transcript_make",
     "transcript_queue",

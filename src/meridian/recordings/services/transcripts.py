@@ -12,19 +12,24 @@ import subprocess
 from django.db import transaction
 from django.utils import timezone
 
+from meridian.core.errors import NotFound, ValidationFailed
 from meridian.core.services import audit_record
-from meridian.recordings import transcription
+from meridian.recordings import chapters, transcription
+from meridian.recordings.access import require_manage
 from meridian.recordings.captions import MAX_CUE_CHARS
 from meridian.recordings.models import (
     Caption,
     CaptionCue,
+    Chapter,
     Recording,
     Transcript,
+    TranscriptCorrection,
     TranscriptSegment,
     TranscriptStatus,
 )
 from meridian.recordings.search import caption_search_index
 from meridian.recordings.services.common import logger
+from meridian.workspaces.models import Membership
 
 FINISHED = (TranscriptStatus.DONE, TranscriptStatus.SILENT, TranscriptStatus.FAILED)
 # Progress is written when it moved by at least this share (not once per segment).
@@ -153,6 +158,7 @@ def _finish(transcript: Transcript, result: transcription.Result) -> None:
             for i, s in enumerate(segments)
         )
         caption_search_index(caption)
+        _propose_chapters(locked, segments)
     status = TranscriptStatus.DONE if segments else TranscriptStatus.SILENT
     Transcript.objects.filter(pk=locked.pk).update(
         status=status,
@@ -197,3 +203,107 @@ def transcript_failed(*, recording_id: int) -> None:
             status=TranscriptStatus.FAILED,
             problem="the background worker transcribing it stopped before finishing",
         )
+
+
+# Seconds within which a correction's times count as unchanged (the page sends them rounded).
+TIMING_TOLERANCE = 0.0005
+
+
+@transaction.atomic
+def transcript_correct(
+    *,
+    acting: Membership,
+    transcript: Transcript,
+    index: int,
+    text: str,
+    start: float | None = None,
+    end: float | None = None,
+) -> TranscriptSegment:
+    """Correct the words of one segment; the times stay as heard, and the change is kept.
+
+    A correction that moves the segment's start or end is refused: the captions, the words'
+    times, search hits and chapters all hang on the times the model heard.
+    """
+    require_manage(acting, transcript.recording.brief)
+    segment = (
+        TranscriptSegment.objects.select_for_update()
+        .filter(transcript=transcript, index=index)
+        .first()
+    )
+    if segment is None:
+        raise NotFound("No such segment in this transcript.")
+    for name, given, heard in (("start", start, segment.start), ("end", end, segment.end)):
+        if given is not None and abs(given - heard) > TIMING_TOLERANCE:
+            raise ValidationFailed.field(
+                name,
+                "A correction changes the words only, not the timing: this segment runs from "
+                f"{heard:.3f} s to {segment.end:.3f} s as heard.",
+            )
+    text = " ".join((text or "").split())
+    if not text:
+        raise ValidationFailed.field("text", "A corrected segment needs its words.")
+    if "-->" in text:
+        raise ValidationFailed.field(
+            "text", "A correction changes the words only, not the timing: leave out “-->”."
+        )
+    if len(text) > MAX_CUE_CHARS:
+        raise ValidationFailed.field(
+            "text", f"A segment may be at most {MAX_CUE_CHARS} characters."
+        )
+    if text == segment.text:
+        return segment
+    TranscriptCorrection.objects.create(
+        workspace_id=transcript.workspace_id,
+        transcript=transcript,
+        segment=segment,
+        before=segment.text,
+        after=text,
+        by=acting,
+    )
+    segment.text = text
+    segment.save(update_fields=["text"])
+    if transcript.caption is not None:
+        CaptionCue.objects.filter(caption=transcript.caption, index=index).update(text=text)
+        caption_search_index(transcript.caption)
+    audit_record(actor=acting, action="transcript.correct", obj=transcript, data={"index": index})
+    return segment
+
+
+def _propose_chapters(transcript: Transcript, segments: list[transcription.Segment]) -> None:
+    recording = transcript.recording
+    if Chapter.objects.filter(recording=recording).exists():
+        return  # the author's chapters (or an earlier proposal) stand
+    marks = chapters.propose([chapters.Timed(s.start, s.end, s.text) for s in segments])
+    Chapter.objects.bulk_create(
+        Chapter(
+            workspace_id=recording.workspace_id,
+            recording=recording,
+            index=i,
+            start=m.start,
+            title=m.title,
+        )
+        for i, m in enumerate(marks)
+    )
+
+
+@transaction.atomic
+def chapters_set(*, acting: Membership, recording: Recording, text: str) -> list[Chapter]:
+    """Replace a recording's chapters with the author's, written one a line (“1:05 Pricing”)."""
+    require_manage(acting, recording.brief)
+    try:
+        marks = chapters.parse(text or "", recording.duration)
+    except chapters.BadChapters as exc:
+        raise ValidationFailed.field("chapters", str(exc)) from None
+    Chapter.objects.filter(recording=recording).delete()
+    made = Chapter.objects.bulk_create(
+        Chapter(
+            workspace_id=recording.workspace_id,
+            recording=recording,
+            index=i,
+            start=m.start,
+            title=m.title,
+        )
+        for i, m in enumerate(marks)
+    )
+    audit_record(actor=acting, action="chapters.set", obj=recording, data={"chapters": len(made)})
+    return made
