@@ -32,6 +32,7 @@ from meridian.recordings.services import (
     transcript_failed,
     transcript_make,
 )
+from tests.api.support import bearer, get, problem, send
 from tests.conftest import need
 from tests.recordings.support import IMMEDIATE_TASKS
 
@@ -365,4 +366,53 @@ def test_proposed_chapters_start_at_zero_in_order_at_least_the_minimum_apart(par
     )
     assert marks == [] or chapters.parse(chapters.as_text(marks), None) == [
         chapters.ChapterMark(float(int(m.start)), m.title.strip() or "Chapter") for m in marks
+    ]
+
+
+def test_the_api_gives_the_transcript_takes_corrections_and_refuses_a_timing_change(
+    author, teammate, outsider, transcribed
+):
+    client = Client()
+    base = f"/recordings/{transcribed.recording_id}/transcript"
+
+    shown = get(client, base, bearer(teammate)).json()
+    moved = send(client, "PATCH", f"{base}/segments/0", {"text": "X", "end": 9.0}, bearer(author))
+    fixed = send(client, "PATCH", f"{base}/segments/0", {"text": "Budget, first!"}, bearer(author))
+    history = get(client, f"{base}/corrections", bearer(teammate)).json()
+    foreign = get(client, base, bearer(outsider))
+
+    assert shown["status"] == "done"
+    assert shown["model_name"] == "Whisper fake"
+    assert shown["segments"] == [
+        {
+            "index": 0,
+            "start": 0.2,
+            "end": 1.4,
+            "text": "Budget first.",
+            "words": [[0.2, 0.7, "Budget"], [0.7, 1.4, "first"]],
+        }
+    ]
+    assert "not the timing" in problem(moved, 422)["errors"]["end"][0]
+    assert fixed.json()["text"] == "Budget, first!"
+    assert [(h["index"], h["before"], h["after"]) for h in history] == [
+        (0, "Budget first.", "Budget, first!")
+    ]
+    assert foreign.status_code == 404
+
+
+def test_the_api_replaces_chapters_and_refuses_ones_out_of_order(author, teammate, transcribed):
+    client = Client()
+    path = f"/recordings/{transcribed.recording_id}/chapters"
+    good = {"chapters": [{"start": 0, "title": "Intro"}, {"start": 1.5, "title": "Plan"}]}
+    bad = {"chapters": [{"start": 1, "title": "Late"}, {"start": 0.5, "title": "Early"}]}
+
+    saved = send(client, "PUT", path, good, bearer(author))
+    refused = send(client, "PUT", path, bad, bearer(author))
+    listed = get(client, path, bearer(teammate)).json()
+
+    assert saved.status_code == 200
+    assert "Line 2 must start later than the line before it." in str(problem(refused, 422))
+    assert listed == [
+        {"index": 0, "start": 0.0, "title": "Intro"},
+        {"index": 1, "start": 1.5, "title": "Plan"},
     ]
