@@ -24,7 +24,8 @@ maintenance throughput and the rebuild; given ``--database-url``), bench/trackin
 ``--database-url``), bench/delivery.py (digests for 10,000 members and the scheduler tick, on
 its own SQLite database), bench/agent.py (the local agent, against ActivityWatch's aw-server when
 scripts/bootstrap.sh bench could install it), bench/agent_sync.py (the agent's day page and
-sync over 100,000 events; figures only, no target).
+sync over 100,000 events; figures only, no target), bench/transcribe.py (a 5-minute spoken
+recording: transcription's real-time factor, worker memory, upload finished → searchable).
 
 The exit code is 0 when every target of every benchmark is met, 1 when one is not, 2 when a
 run itself failed.
@@ -83,6 +84,7 @@ OTHER_BENCHMARKS = (
     "delivery.py",
     "agent.py",
     "agent_sync.py",
+    "transcribe.py",
 )
 STARTING_ENV = dict(os.environ)
 TARGET_MEMBERS_P99_MS = 50.0
