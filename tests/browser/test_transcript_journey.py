@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from meridian.recordings import transcription
-from meridian.recordings.models import Transcript, TranscriptStatus
+from meridian.recordings.models import PlayerSettings, Transcript, TranscriptStatus
 from meridian.recordings.services import recording_create_from_file
 from tests.briefs.factories import brief as make_brief
 from tests.briefs.factories import person
@@ -97,7 +97,15 @@ def test_a_spoken_walkthrough_is_transcribed_chaptered_and_found(
     expect(chapters).to_contain_text("0:03")
     chapters.get_by_role("link", name="0:03").click()
     mobile.wait_for_function("document.querySelector('video').currentTime >= 2.9")
+    mobile.get_by_label("Speed").select_option("1.5")
+    mobile.locator("video").focus()
+    mobile.keyboard.press("j")  # back 10 s: to the start
+    mobile.wait_for_function("document.querySelector('video').currentTime < 1")
+    assert mobile.evaluate("document.querySelector('video').playbackRate") == 1.5
+    expect(mobile.locator("video")).to_have_js_property("playbackRate", 1.5)
+    mobile.wait_for_function("document.querySelector('video').textTracks[0].mode === 'showing'")
     assert axe_violations(mobile) == []
     mobile.locator("#player").screenshot(path=str(docs_images() / "recordings-chapters.png"))
     screenshot(mobile, "03-phone-brief")
     assert watcher.errors == []
+    assert PlayerSettings.objects.get(membership=teammate).rate == 1.5

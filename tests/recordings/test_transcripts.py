@@ -22,6 +22,7 @@ from meridian.recordings.models import (
     Caption,
     Recording,
     RecordingStatus,
+    RecordingView,
     Transcript,
     TranscriptSegment,
     TranscriptStatus,
@@ -416,3 +417,25 @@ def test_the_api_replaces_chapters_and_refuses_ones_out_of_order(author, teammat
         {"index": 0, "start": 0.0, "title": "Intro"},
         {"index": 1, "start": 1.5, "title": "Plan"},
     ]
+
+
+def test_the_speed_is_remembered_per_member_and_the_player_resumes_where_they_stopped(
+    author, teammate, brief, clips
+):
+    recording = processed(author, brief, clips["webm"])
+    client = Client()
+    RecordingView.objects.create(
+        workspace=brief.workspace, recording=recording, membership=teammate, position=1.5
+    )
+
+    saved = send(client, "PUT", "/player-settings", {"rate": 1.75}, bearer(teammate))
+    too_fast = send(client, "PUT", "/player-settings", {"rate": 3}, bearer(teammate))
+    mine = signed_in(teammate).get(f"/w/{brief.workspace.slug}/briefs/{brief.pk}/").content.decode()
+    theirs = signed_in(author).get(f"/w/{brief.workspace.slug}/briefs/{brief.pk}/").content.decode()
+
+    assert saved.json() == {"rate": 1.75}
+    assert too_fast.status_code == 422
+    assert 'data-rate="1.75" data-resume="1.5"' in mine
+    assert '<option value="1.75" selected>1.75×</option>' in mine
+    assert 'data-rate="1" data-resume="0.0"' in theirs
+    assert get(client, "/player-settings", bearer(teammate)).json() == {"rate": 1.75}

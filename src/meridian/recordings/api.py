@@ -38,6 +38,7 @@ from meridian.recordings.models import (
     Caption,
     CaptionCue,
     Chapter,
+    PlayerSettings,
     Recording,
     RecordingView,
     Transcript,
@@ -53,6 +54,8 @@ from meridian.recordings.schemas import (
     CorrectionIn,
     CorrectionOut,
     CueHitOut,
+    PlayerSettingsIn,
+    PlayerSettingsOut,
     ProgressIn,
     ProgressOut,
     RecordingOut,
@@ -67,6 +70,7 @@ from meridian.recordings.selectors import (
     caption_search,
     chapter_list_for,
     correction_list_for,
+    player_rate_for,
     recording_list_for,
     recording_view_for,
     recording_views_for,
@@ -78,6 +82,7 @@ from meridian.recordings.services import (
     caption_bytes,
     caption_delete,
     chapters_set,
+    player_rate_set,
     recording_delete,
     recording_view_record,
     transcript_correct,
@@ -495,6 +500,24 @@ def chapters_replace(request: ApiRequest, recording_id: int, payload: ChaptersIn
     target = recording_get_for(request.membership, recording_id)
     text = "\n".join(f"{c.start:.3f} {' '.join(c.title.split())}" for c in payload.chapters)
     return chapters_set(acting=request.membership, recording=target, text=text)
+
+
+@router.get("/player-settings", response={200: PlayerSettingsOut})
+@requires(Role.GUEST)
+def player_settings(request: ApiRequest) -> dict[str, float]:
+    """The calling member's player settings (the speed recordings start at)."""
+    return {"rate": player_rate_for(viewer=request.membership)}
+
+
+@router.put(
+    "/player-settings",
+    response={200: PlayerSettingsOut, 422: Problem},
+    url_name="recordings_player_settings",
+)
+@requires(Role.GUEST)
+def player_settings_set(request: ApiRequest, payload: PlayerSettingsIn) -> PlayerSettings:
+    """Remember the calling member's playback speed (the player sends it when it changes)."""
+    return player_rate_set(acting=request.membership, rate=payload.rate)
 
 
 class RecordingSearchQuery(Schema):

@@ -311,3 +311,26 @@ class Chapter(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PlayerSettings(models.Model):
+    """How one member likes the player: the playback speed every recording starts at."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    membership = models.OneToOneField(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="player_settings"
+    )
+    rate = models.FloatField(default=1.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate__gte=1) & Q(rate__lte=2), name="player_settings_rate"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.rate}×"

@@ -148,6 +148,14 @@ class CueHitOut(Schema):
         return int(obj.caption.recording.brief_id)
 
 
+class PlayerSettingsIn(Schema):
+    rate: float = Field(..., ge=1, le=2, description="Playback speed, 1 to 2 (1.25, 1.5…).")
+
+
+class PlayerSettingsOut(Schema):
+    rate: float = Field(..., description="The speed every recording starts at for this member.")
+
+
 class SegmentOut(Schema):
     index: int
     start: float = Field(..., description="Seconds from the start of the recording.")

@@ -9,6 +9,7 @@ from meridian.recordings.models import (
     Caption,
     CaptionCue,
     Chapter,
+    PlayerSettings,
     Recording,
     RecordingView,
     Transcript,
@@ -16,6 +17,7 @@ from meridian.recordings.models import (
     TranscriptSegment,
     TranscriptStatus,
 )
+from meridian.recordings.progress import RATES
 from meridian.workspaces.models import Membership
 
 
@@ -83,6 +85,30 @@ def correction_list_for(
         .select_related("segment", "by__profile")
         .order_by("-created_at", "-id")
     )
+
+
+def player_rate_for(*, viewer: Membership) -> float:
+    """The speed the viewer's recordings start at (1× until they choose one)."""
+    rate = (
+        PlayerSettings.objects.filter(membership_id=viewer.pk)
+        .values_list("rate", flat=True)
+        .first()
+    )
+    return rate or 1.0
+
+
+def player_state_for(*, viewer: Membership, recording: Recording) -> dict[str, object]:
+    """The viewer's speed and where they stopped in this recording (the player resumes there)."""
+    position = (
+        RecordingView.objects.filter(recording_id=recording.pk, membership_id=viewer.pk)
+        .values_list("position", flat=True)
+        .first()
+    )
+    return {
+        "player_rate": player_rate_for(viewer=viewer),
+        "player_resume": position or 0.0,
+        "player_rates": RATES,
+    }
 
 
 def transcript_for(*, viewer: Membership, recording: Recording) -> Transcript | None:
@@ -166,5 +192,6 @@ def brief_player_panel(viewer: Membership, brief_id: int) -> dict[str, object] |
     return {
         "recording": recording,
         "chapters": chapter_list_for(viewer=viewer, recording=recording),
+        **player_state_for(viewer=viewer, recording=recording),
         **transcript_state_for(viewer=viewer, recording=recording),
     }

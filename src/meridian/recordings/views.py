@@ -29,6 +29,7 @@ from meridian.recordings.selectors import (
     caption_list_for,
     chapter_list_for,
     correction_list_for,
+    player_state_for,
     recording_list_for,
     recording_media_stored,
     recording_view_for,
@@ -157,6 +158,7 @@ def _detail_page(
         "pins": [],
         "media_stored": recording_media_stored(recording=recording),
         **transcript_state_for(viewer=request.membership, recording=recording),
+        **player_state_for(viewer=request.membership, recording=recording),
     }
     return render(request, "recordings/detail.html", context, status=status)
 

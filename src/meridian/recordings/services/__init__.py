@@ -43,7 +43,7 @@ from meridian.recordings.services.uploads import (
     upload_cancel,
     upload_create,
 )
-from meridian.recordings.services.watching import recording_view_record
+from meridian.recordings.services.watching import player_rate_set, recording_view_record
 
 __all__ = [
     "BLOCK",
@@ -60,6 +60,7 @@ __all__ = [
     "chapters_set",
     "partial_dir",
     "partial_path",
+    "player_rate_set",
     "processing_dir",
     "recording_create_from_file",
     "recording_delete",

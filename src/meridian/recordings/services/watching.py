@@ -7,7 +7,7 @@ from django.db import transaction
 
 from meridian.core.errors import ValidationFailed
 from meridian.core.services import audit_record
-from meridian.recordings.models import Recording, RecordingView
+from meridian.recordings.models import PlayerSettings, Recording, RecordingView
 from meridian.recordings.progress import clip_ranges, merge_ranges, watched_fraction
 from meridian.recordings.services.common import MAX_RANGES, MAX_SECONDS
 from meridian.workspaces.models import Membership
@@ -66,3 +66,15 @@ def recording_view_record(
     if created:
         audit_record(actor=viewer, action="recording.view", obj=recording)
     return view
+
+
+@transaction.atomic
+def player_rate_set(*, acting: Membership, rate: float) -> PlayerSettings:
+    """Remember the member's playback speed (1× to 2×) for every recording they open."""
+    if not math.isfinite(rate) or not 1.0 <= rate <= 2.0:
+        raise ValidationFailed.field("rate", "The speed is from 1× to 2×.")
+    settings, _ = PlayerSettings.objects.update_or_create(
+        membership=acting,
+        defaults={"workspace_id": acting.workspace_id, "rate": round(rate, 2)},
+    )
+    return settings
