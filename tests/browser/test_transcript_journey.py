@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from meridian.recordings import transcription
-from meridian.recordings.models import PlayerSettings, Transcript, TranscriptStatus
+from meridian.recordings.models import PlayerSettings, Reaction, Transcript, TranscriptStatus
 from meridian.recordings.services import recording_create_from_file
 from tests.briefs.factories import brief as make_brief
 from tests.briefs.factories import person
@@ -97,6 +97,9 @@ def test_a_spoken_walkthrough_is_transcribed_chaptered_and_found(
     expect(chapters).to_contain_text("0:03")
     chapters.get_by_role("link", name="0:03").click()
     mobile.wait_for_function("document.querySelector('video').currentTime >= 2.9")
+    mobile.get_by_role("button", name="React 🎉 at the current moment").click()
+    expect(mobile.locator("[data-react-status]")).to_contain_text("🎉 at 0:0")
+    expect(mobile.locator(".timeline-reaction")).to_have_count(1)
     mobile.get_by_label("Speed").select_option("1.5")
     mobile.locator("video").focus()
     mobile.keyboard.press("j")  # back 10 s: to the start
@@ -109,3 +112,4 @@ def test_a_spoken_walkthrough_is_transcribed_chaptered_and_found(
     screenshot(mobile, "03-phone-brief")
     assert watcher.errors == []
     assert PlayerSettings.objects.get(membership=teammate).rate == 1.5
+    assert Reaction.objects.get(membership=teammate).emoji == "🎉"

@@ -439,3 +439,26 @@ def test_the_speed_is_remembered_per_member_and_the_player_resumes_where_they_st
     assert '<option value="1.75" selected>1.75×</option>' in mine
     assert 'data-rate="1" data-resume="0.0"' in theirs
     assert get(client, "/player-settings", bearer(teammate)).json() == {"rate": 1.75}
+
+
+def test_a_reaction_at_a_moment_shows_on_the_timeline_and_a_double_click_counts_once(
+    author, teammate, outsider, brief, clips
+):
+    recording = processed(author, brief, clips["webm"])
+    client = Client()
+    path = f"/recordings/{recording.pk}/reactions"
+
+    first = send(client, "POST", path, {"seconds": 1.2, "emoji": "🎉"}, bearer(teammate))
+    again = send(client, "POST", path, {"seconds": 1.5, "emoji": "🎉"}, bearer(teammate))
+    odd = send(client, "POST", path, {"seconds": 1.0, "emoji": "<b>"}, bearer(teammate))
+    late = send(client, "POST", path, {"seconds": 60, "emoji": "👍"}, bearer(teammate))
+    foreign = send(client, "POST", path, {"seconds": 1.0, "emoji": "👍"}, bearer(outsider))
+    page = signed_in(author).get(f"/w/{brief.workspace.slug}/briefs/{brief.pk}/").content.decode()
+
+    assert first.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert "Choose one of" in problem(odd, 422)["errors"]["emoji"][0]
+    assert "between 0 and 2 seconds" in problem(late, 422)["errors"]["seconds"][0]
+    assert foreign.status_code == 404
+    assert 'data-at="1.20"><title>0:01 — 🎉' in page
+    assert "0 comments and 1 reaction on the timeline" in page

@@ -1,5 +1,5 @@
 """The recordings API: the chunked, resumable upload protocol, recordings, captions, progress,
-the automatic transcript with its corrections, and chapters.
+the automatic transcript with its corrections, chapters, reactions and player settings.
 
 The upload protocol (tus-like):
 
@@ -39,6 +39,7 @@ from meridian.recordings.models import (
     CaptionCue,
     Chapter,
     PlayerSettings,
+    Reaction,
     Recording,
     RecordingView,
     Transcript,
@@ -58,6 +59,8 @@ from meridian.recordings.schemas import (
     PlayerSettingsOut,
     ProgressIn,
     ProgressOut,
+    ReactionIn,
+    ReactionOut,
     RecordingOut,
     SegmentOut,
     TranscriptOut,
@@ -71,6 +74,7 @@ from meridian.recordings.selectors import (
     chapter_list_for,
     correction_list_for,
     player_rate_for,
+    reaction_list_for,
     recording_list_for,
     recording_view_for,
     recording_views_for,
@@ -83,6 +87,7 @@ from meridian.recordings.services import (
     caption_delete,
     chapters_set,
     player_rate_set,
+    reaction_add,
     recording_delete,
     recording_view_record,
     transcript_correct,
@@ -500,6 +505,29 @@ def chapters_replace(request: ApiRequest, recording_id: int, payload: ChaptersIn
     target = recording_get_for(request.membership, recording_id)
     text = "\n".join(f"{c.start:.3f} {' '.join(c.title.split())}" for c in payload.chapters)
     return chapters_set(acting=request.membership, recording=target, text=text)
+
+
+@router.get("/recordings/{recording_id}/reactions", response={200: list[ReactionOut], 404: Problem})
+@requires(Role.GUEST)
+def reactions(request: ApiRequest, recording_id: int) -> list[Reaction]:
+    """The emoji people put at moments of the recording, in time order."""
+    target = recording_get_for(request.membership, recording_id)
+    return reaction_list_for(viewer=request.membership, recording=target)
+
+
+@router.post(
+    "/recordings/{recording_id}/reactions",
+    response={201: ReactionOut, 404: Problem, 422: Problem},
+    url_name="recordings_reactions",
+)
+@requires(Role.GUEST)
+def reaction_new(request: ApiRequest, recording_id: int, payload: ReactionIn) -> Status[Reaction]:
+    """React at a moment (a repeat of the same emoji within a second is the same reaction)."""
+    target = recording_get_for(request.membership, recording_id)
+    made = reaction_add(
+        acting=request.membership, recording=target, seconds=payload.seconds, emoji=payload.emoji
+    )
+    return Status(201, made)
 
 
 @router.get("/player-settings", response={200: PlayerSettingsOut})

@@ -334,3 +334,30 @@ class PlayerSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership}: {self.rate}×"
+
+
+class Reaction(models.Model):
+    """An emoji a member put at a moment of a recording; shown on the timeline beside the pins."""
+
+    EMOJI = ("👍", "❤️", "😂", "🎉", "🤔", "👀")
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="reactions")
+    membership = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="recording_reactions"
+    )
+    seconds = models.FloatField()
+    emoji = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recording", "seconds", "id"]
+        indexes = [models.Index(fields=["recording", "seconds"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(seconds__gte=0), name="reaction_seconds"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} at {self.seconds:.1f} s"

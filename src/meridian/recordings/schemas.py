@@ -156,6 +156,19 @@ class PlayerSettingsOut(Schema):
     rate: float = Field(..., description="The speed every recording starts at for this member.")
 
 
+class ReactionIn(Schema):
+    seconds: float = Field(..., ge=0, le=24 * 3600, description="The moment, in seconds.")
+    emoji: str = Field(..., max_length=16, description="One of 👍 ❤️ 😂 🎉 🤔 👀.")
+
+
+class ReactionOut(Schema):
+    id: int
+    seconds: float
+    emoji: str
+    membership_id: int
+    created_at: datetime
+
+
 class SegmentOut(Schema):
     index: int
     start: float = Field(..., description="Seconds from the start of the recording.")

@@ -10,6 +10,7 @@ from meridian.recordings.models import (
     CaptionCue,
     Chapter,
     PlayerSettings,
+    Reaction,
     Recording,
     RecordingView,
     Transcript,
@@ -105,10 +106,21 @@ def player_state_for(*, viewer: Membership, recording: Recording) -> dict[str, o
         .first()
     )
     return {
+        "reactions": reaction_list_for(viewer=viewer, recording=recording),
+        "reaction_emoji": Reaction.EMOJI,
         "player_rate": player_rate_for(viewer=viewer),
         "player_resume": position or 0.0,
         "player_rates": RATES,
     }
+
+
+def reaction_list_for(*, viewer: Membership, recording: Recording) -> list[Reaction]:
+    """The recording's reactions in time order, with who reacted."""
+    return list(
+        Reaction.objects.filter(workspace_id=viewer.workspace_id, recording_id=recording.pk)
+        .select_related("membership__profile")
+        .order_by("seconds", "id")
+    )
 
 
 def transcript_for(*, viewer: Membership, recording: Recording) -> Transcript | None:

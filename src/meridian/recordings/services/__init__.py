@@ -43,7 +43,11 @@ from meridian.recordings.services.uploads import (
     upload_cancel,
     upload_create,
 )
-from meridian.recordings.services.watching import player_rate_set, recording_view_record
+from meridian.recordings.services.watching import (
+    player_rate_set,
+    reaction_add,
+    recording_view_record,
+)
 
 __all__ = [
     "BLOCK",
@@ -62,6 +66,7 @@ __all__ = [
     "partial_path",
     "player_rate_set",
     "processing_dir",
+    "reaction_add",
     "recording_create_from_file",
     "recording_delete",
     "recording_process",

@@ -109,6 +109,51 @@ function setup(player) {
   showCaptions();
   media.addEventListener("loadedmetadata", showCaptions);
 
+  // --- Reactions: an emoji at the current moment, marked on the timeline at once. ---------
+  const marks = player.querySelector("[data-reaction-marks]");
+  const reactStatus = player.querySelector("[data-react-status]");
+  function placeReactions() {
+    const total = duration();
+    if (!marks || !Number.isFinite(total) || total <= 0) return;
+    for (const mark of marks.querySelectorAll("[data-at]")) {
+      mark.setAttribute("x", String(Math.min(1, parseFloat(mark.dataset.at) / total) * TIMELINE_WIDTH));
+    }
+  }
+  media.addEventListener("loadedmetadata", placeReactions);
+  media.addEventListener("durationchange", placeReactions);
+  for (const button of player.querySelectorAll("[data-react]")) {
+    button.addEventListener("click", async () => {
+      const at = Math.max(0, media.currentTime);
+      try {
+        const response = await fetch(player.dataset.reactionsUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: {
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrfToken(),
+            "X-Meridian-Workspace": player.dataset.workspace,
+          },
+          body: JSON.stringify({ seconds: at, emoji: button.dataset.react }),
+        });
+        if (!response.ok) throw new Error(String(response.status));
+        const made = await response.json();
+        if (marks && !marks.querySelector(`[data-id="${made.id}"]`)) {
+          const mark = document.createElementNS("http://www.w3.org/2000/svg", "text");
+          mark.setAttribute("class", "timeline-reaction");
+          mark.setAttribute("y", "9");
+          mark.dataset.at = String(made.seconds);
+          mark.dataset.id = String(made.id);
+          mark.textContent = made.emoji;
+          marks.append(mark);
+          placeReactions();
+        }
+        if (reactStatus) reactStatus.textContent = `${made.emoji} at ${timecode(made.seconds)}.`;
+      } catch {
+        if (reactStatus) reactStatus.textContent = "The reaction could not be saved; try again.";
+      }
+    });
+  }
+
   player.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target.closest("input, textarea, select, button, a, summary")) {
