@@ -103,7 +103,9 @@ def transcript_make(*, recording_id: int, task_id: str = "", attempt: int = 1) -
                 pcm = workdir / "audio.pcm"
                 duration = transcription.extract_audio(source, pcm)
             result = transcription.transcribe(pcm, duration, on_progress=progress)
-        except (transcription.BadAudio, OSError, subprocess.TimeoutExpired) as exc:
+        # BadAudio (ffmpeg could not decode the track) and the engine's own RuntimeErrors (a
+        # model that will not load, a decoder error) end in FAILED with the reason, not retries.
+        except (RuntimeError, ValueError, OSError, subprocess.TimeoutExpired) as exc:
             logger.warning("Transcribing recording %s failed: %s", recording.pk, exc)
             _finish_without(transcript, status=TranscriptStatus.FAILED, problem=str(exc)[:1000])
             return _fresh(transcript)
