@@ -130,8 +130,9 @@ fi
 # 4. System packages: ffmpeg for recordings; Chromium for browser tests; wrk for benchmarks.
 case "$mode" in
   run) apt_install ffmpeg || say "Recordings will play, but without thumbnails and durations." ;;
-  # espeak-ng speaks the sentence the transcription tests expect back.
-  test) apt_install ffmpeg chromium fonts-dejavu-core espeak-ng ;;
+  # espeak-ng speaks the sentence the transcription tests expect back; the emoji font draws
+  # the reaction buttons in screenshots.
+  test) apt_install ffmpeg chromium fonts-dejavu-core fonts-noto-color-emoji espeak-ng ;;
   bench)
     apt_install wrk
     # ActivityWatch's own server, the reference bench/agent.py measures the agent against

@@ -84,7 +84,11 @@ _STOP = frozenset(
         "if",
     ]
 )
-_LINE = re.compile(r"^\s*(?P<time>\d+(?::\d{1,2}){0,2}(?:\.\d+)?)\s*[-–—:]?\s*(?P<title>.*)$")
+# A time, then the title after spaces, or after a dash between spaces ("1:05 - Pricing").
+_LINE = re.compile(
+    r"^\s*(?P<time>\d+(?::\d{1,2}){0,2}(?:\.\d+)?)(?:\s+[-–—](?=\s))?\s+(?P<title>.*)$"
+)
+_LEADING = "-–—:;,.!? \t"
 
 
 class BadChapters(ValueError):
@@ -113,7 +117,8 @@ def _content(text: str) -> set[str]:
 
 
 def _title(text: str) -> str:
-    words = text.split()
+    # No leading dash or colon: the text form would read it as the separator.
+    words = text.lstrip(_LEADING).split()
     title = " ".join(words[:TITLE_WORDS]).rstrip(".,;:!?")
     return (title + ("…" if len(words) > TITLE_WORDS else ""))[:MAX_TITLE] or "Chapter"
 
@@ -167,7 +172,9 @@ def parse(text: str, duration: float | None) -> list[ChapterMark]:
             continue
         found = _LINE.match(line)
         if found is None:
-            raise BadChapters(f"Line {number} must start with a time such as 1:05.")
+            if re.match(r"^\s*\d+(?::\d{1,2}){0,2}(?:\.\d+)?\s*$", line):
+                raise BadChapters(f"Line {number} has a time but no title.")
+            raise BadChapters(f"Line {number} must start with a time such as 1:05, then its title.")
         title = " ".join(found["title"].split())
         if not title:
             raise BadChapters(f"Line {number} has a time but no title.")
