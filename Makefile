@@ -39,6 +39,7 @@ bootstrap-test:
 lock: bootstrap-test
 	PIP_CONFIG_FILE=/dev/null $(VENV)/bin/pip-compile -q --generate-hashes --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o requirements/base.txt requirements/base.in
 	PIP_CONFIG_FILE=/dev/null $(VENV)/bin/pip-compile -q --generate-hashes --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o requirements/dev.txt requirements/dev.in
+	PIP_CONFIG_FILE=/dev/null $(VENV)/bin/pip-compile -q --generate-hashes --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o requirements/transcribe.txt requirements/transcribe.in
 	PIP_CONFIG_FILE=/dev/null $(VENV)/bin/pip-compile -q --generate-hashes --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o requirements/aw-reference.txt requirements/aw-reference.in
 
 clean:

@@ -26,7 +26,8 @@ dashboard page and API, in-process; given ``--database-url``), bench/tracking.py
 and the team page; given ``--database-url``), bench/delivery.py (digests for 10,000 members and the scheduler tick, on
 its own SQLite database), bench/agent.py (the local agent, against ActivityWatch's aw-server when
 scripts/bootstrap.sh bench could install it), bench/agent_sync.py (the agent's day page and
-sync over 100,000 events; figures only, no target).
+sync over 100,000 events; figures only, no target), bench/transcribe.py (a 5-minute spoken
+recording: transcription's real-time factor, worker memory, upload finished → searchable).
 
 The exit code is 0 when every target of every benchmark is met, 1 when one is not, 2 when a
 run itself failed.
@@ -87,6 +88,7 @@ OTHER_BENCHMARKS = (
     "delivery.py",
     "agent.py",
     "agent_sync.py",
+    "transcribe.py",
 )
 STARTING_ENV = dict(os.environ)
 TARGET_MEMBERS_P99_MS = 50.0

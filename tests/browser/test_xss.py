@@ -339,9 +339,9 @@ def test_payloads_in_everything_people_write_run_nothing_on_any_page(
         "comment-history": f"/w/{slug}/briefs/{brief.pk}/comments/{hostile['edited'].pk}/edit/",
         "recording": f"/w/{slug}/recordings/{recording.pk}/",
         "record": f"/w/{slug}/recordings/brief/{brief.pk}/record/",
-        "transcript-search": f"/w/{slug}/recordings/search/?q=alert",
+        "transcript-search": f"/w/{slug}/search/?q=alert&kind=transcript",
         "transcript-search-reflected": (
-            f"/w/{slug}/recordings/search/?q=%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
+            f"/w/{slug}/search/?q=%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&kind=transcript"
         ),
         "members": f"/w/{slug}/members/",
         "members-search": f"/w/{slug}/members/?q=%3Csvg%20onload%3Dalert(1)%3E",

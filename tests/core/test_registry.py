@@ -87,6 +87,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
     assert list(registered_kinds()) == [
         "brief",
         "comment",
+        "transcript",
         "decision",
         "proposal",
         "proposal_comment",

@@ -62,6 +62,7 @@ def victim_recording(admin: Membership, brief: Brief, folder: Path) -> dict[str,
     """An upload in progress, a real recording and its captions, for the tenancy sweep."""
     import subprocess
 
+    from meridian.recordings.models import Transcript, TranscriptSegment, TranscriptStatus
     from meridian.recordings.services import caption_add, recording_create_from_file
 
     clip = folder / "zeta.webm"
@@ -76,7 +77,27 @@ def victim_recording(admin: Membership, brief: Brief, folder: Path) -> dict[str,
     )
     vtt = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nZed Secretname explains the plan\n"
     caption = caption_add(acting=admin, recording=recording, vtt=vtt, label="Zeta Secret Works")
-    return {"upload_id": upload.pk, "recording_id": recording.pk, "caption_id": caption.pk}
+    # An automatic transcript with one segment, so a foreign correction would find it.
+    transcript = Transcript.objects.create(
+        workspace_id=recording.workspace_id,
+        recording=recording,
+        status=TranscriptStatus.DONE,
+        model_name="Whisper tiny.en",
+    )
+    TranscriptSegment.objects.create(
+        workspace_id=recording.workspace_id,
+        transcript=transcript,
+        index=0,
+        start=0.0,
+        end=1.0,
+        text="Zed Secretname explains the plan",
+    )
+    return {
+        "upload_id": upload.pk,
+        "recording_id": recording.pk,
+        "caption_id": caption.pk,
+        "index": 0,
+    }
 
 
 def two_second_webm(folder: Path) -> Path:

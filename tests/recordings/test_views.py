@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
 from meridian.recordings.models import Caption, Recording
-from meridian.recordings.services import caption_add
+from meridian.recordings.services import caption_add, caption_delete
 from tests.recordings.support import send_file
 
 pytestmark = pytest.mark.django_db
@@ -154,13 +154,36 @@ def test_a_refused_caption_leaves_its_key_free_so_the_corrected_resend_is_saved(
     assert Caption.objects.get().cues.get().text == "The budget question comes first."
 
 
-def test_the_transcript_search_page_finds_what_was_said(author, teammate, recording):
+def test_the_main_search_finds_what_was_said_and_opens_the_brief_player_at_that_moment(
+    author, teammate, recording
+):
     caption_add(acting=author, recording=recording, vtt=VTT)
+    slug = recording.workspace.slug
 
-    page = signed_in(teammate).get(f"/w/{recording.workspace.slug}/recordings/search/?q=budget")
+    page = signed_in(teammate).get(f"/w/{slug}/search/?q=budget")
 
-    assert "The budget question comes first." in page.content.decode()
-    assert f"/recordings/{recording.pk}/?t=0.500" in page.content.decode()
+    html = page.content.decode()
+    assert "question comes first" in html
+    assert f"/w/{slug}/briefs/{recording.brief_id}/?t=0.500#player" in html
+    assert "Onboarding flow walkthrough at 0:00" in html
+
+
+def test_the_old_transcript_search_page_sends_people_to_the_main_search(teammate, recording):
+    slug = recording.workspace.slug
+
+    answer = signed_in(teammate).get(f"/w/{slug}/recordings/search/?q=budget")
+
+    assert answer.status_code == 301
+    assert answer["Location"] == f"/w/{slug}/search/?q=budget&kind=transcript"
+
+
+def test_a_deleted_caption_track_leaves_search(author, teammate, recording):
+    caption = caption_add(acting=author, recording=recording, vtt=VTT)
+    caption_delete(acting=author, caption=caption)
+
+    page = signed_in(teammate).get(f"/w/{recording.workspace.slug}/search/?q=budget")
+
+    assert "question comes first" not in page.content.decode()
 
 
 def test_the_player_partial_marks_each_pin_on_the_timeline(author, brief, recording, workspace):

@@ -1,4 +1,5 @@
-"""The recordings API: the chunked, resumable upload protocol, recordings, captions, progress.
+"""The recordings API: the chunked, resumable upload protocol, recordings, captions, progress,
+the automatic transcript with its corrections, chapters, reactions and player settings.
 
 The upload protocol (tus-like):
 
@@ -24,6 +25,7 @@ from meridian.core.errors import NotFound
 from meridian.core.inputs import Id
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import Problem
+from meridian.recordings import transcription
 from meridian.recordings.access import (
     brief_for_recording,
     caption_get_for,
@@ -32,14 +34,36 @@ from meridian.recordings.access import (
 )
 from meridian.recordings.captions import Cue, write_vtt
 from meridian.recordings.errors import Busy, ChunkInterrupted, OffsetMismatch
-from meridian.recordings.models import Caption, CaptionCue, Recording, RecordingView, Upload
+from meridian.recordings.models import (
+    Caption,
+    CaptionCue,
+    Chapter,
+    PlayerSettings,
+    Reaction,
+    Recording,
+    RecordingView,
+    Transcript,
+    TranscriptCorrection,
+    TranscriptSegment,
+    Upload,
+)
 from meridian.recordings.schemas import (
     CaptionDetailOut,
     CaptionOut,
+    ChapterOut,
+    ChaptersIn,
+    CorrectionIn,
+    CorrectionOut,
     CueHitOut,
+    PlayerSettingsIn,
+    PlayerSettingsOut,
     ProgressIn,
     ProgressOut,
+    ReactionIn,
+    ReactionOut,
     RecordingOut,
+    SegmentOut,
+    TranscriptOut,
     UploadIn,
     UploadOut,
     ViewOut,
@@ -47,16 +71,26 @@ from meridian.recordings.schemas import (
 from meridian.recordings.selectors import (
     caption_list_for,
     caption_search,
+    chapter_list_for,
+    correction_list_for,
+    player_rate_for,
+    reaction_list_for,
     recording_list_for,
     recording_view_for,
     recording_views_for,
+    segment_list_for,
+    transcript_for,
 )
 from meridian.recordings.services import (
     caption_add,
     caption_bytes,
     caption_delete,
+    chapters_set,
+    player_rate_set,
+    reaction_add,
     recording_delete,
     recording_view_record,
+    transcript_correct,
     upload_append,
     upload_cancel,
     upload_create,
@@ -385,6 +419,133 @@ def caption_remove(request: ApiRequest, recording_id: int, caption_id: int) -> S
         acting=request.membership, caption=caption_get_for(request.membership, target, caption_id)
     )
     return Status(204, None)
+
+
+def _transcript(request: ApiRequest, recording_id: int) -> Transcript:
+    target = recording_get_for(request.membership, recording_id)
+    found = transcript_for(viewer=request.membership, recording=target)
+    if found is None:
+        reason = transcription.unavailable_reason() or "it is made after processing"
+        raise NotFound(f"This recording has no transcript yet ({reason}).")
+    return found
+
+
+def _transcript_out(request: ApiRequest, transcript: Transcript) -> dict[str, object]:
+    segments = segment_list_for(viewer=request.membership, transcript=transcript)
+    return {
+        **{f: getattr(transcript, f) for f in TRANSCRIPT_FIELDS},
+        "recording_id": transcript.recording_id,
+        "segments": list(segments),
+    }
+
+
+TRANSCRIPT_FIELDS = (
+    "status",
+    "progress",
+    "model_name",
+    "language",
+    "problem",
+    "started_at",
+    "finished_at",
+)
+
+
+@router.get("/recordings/{recording_id}/transcript", response={200: TranscriptOut, 404: Problem})
+@requires(Role.GUEST)
+def transcript(request: ApiRequest, recording_id: int) -> dict[str, object]:
+    """The recording's automatic transcript: its state and progress, and its timed segments."""
+    return _transcript_out(request, _transcript(request, recording_id))
+
+
+@router.patch(
+    "/recordings/{recording_id}/transcript/segments/{index}",
+    response={200: SegmentOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+)
+@requires(Role.MEMBER)
+def transcript_segment_correct(
+    request: ApiRequest, recording_id: int, index: int, payload: CorrectionIn
+) -> TranscriptSegment:
+    """Correct a segment's words (the author); a changed start or end is refused with 422."""
+    return transcript_correct(
+        acting=request.membership,
+        transcript=_transcript(request, recording_id),
+        index=index,
+        text=payload.text,
+        start=payload.start,
+        end=payload.end,
+    )
+
+
+@router.get(
+    "/recordings/{recording_id}/transcript/corrections",
+    response={200: list[CorrectionOut], 404: Problem},
+)
+@requires(Role.GUEST)
+def transcript_corrections(request: ApiRequest, recording_id: int) -> list[TranscriptCorrection]:
+    """The transcript's history: every correction, newest first."""
+    found = _transcript(request, recording_id)
+    return list(correction_list_for(viewer=request.membership, transcript=found))
+
+
+@router.get("/recordings/{recording_id}/chapters", response={200: list[ChapterOut], 404: Problem})
+@requires(Role.GUEST)
+def chapters_list(request: ApiRequest, recording_id: int) -> list[Chapter]:
+    """The recording's chapters in time order."""
+    target = recording_get_for(request.membership, recording_id)
+    return chapter_list_for(viewer=request.membership, recording=target)
+
+
+@router.put(
+    "/recordings/{recording_id}/chapters",
+    response={200: list[ChapterOut], 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+)
+@requires(Role.MEMBER)
+def chapters_replace(request: ApiRequest, recording_id: int, payload: ChaptersIn) -> list[Chapter]:
+    """Replace the recording's chapters (the author); times must rise and fall within it."""
+    target = recording_get_for(request.membership, recording_id)
+    text = "\n".join(f"{c.start:.3f} {' '.join(c.title.split())}" for c in payload.chapters)
+    return chapters_set(acting=request.membership, recording=target, text=text)
+
+
+@router.get("/recordings/{recording_id}/reactions", response={200: list[ReactionOut], 404: Problem})
+@requires(Role.GUEST)
+def reactions(request: ApiRequest, recording_id: int) -> list[Reaction]:
+    """The emoji people put at moments of the recording, in time order."""
+    target = recording_get_for(request.membership, recording_id)
+    return reaction_list_for(viewer=request.membership, recording=target)
+
+
+@router.post(
+    "/recordings/{recording_id}/reactions",
+    response={201: ReactionOut, 404: Problem, 422: Problem},
+    url_name="recordings_reactions",
+)
+@requires(Role.GUEST)
+def reaction_new(request: ApiRequest, recording_id: int, payload: ReactionIn) -> Status[Reaction]:
+    """React at a moment (a repeat of the same emoji within a second is the same reaction)."""
+    target = recording_get_for(request.membership, recording_id)
+    made = reaction_add(
+        acting=request.membership, recording=target, seconds=payload.seconds, emoji=payload.emoji
+    )
+    return Status(201, made)
+
+
+@router.get("/player-settings", response={200: PlayerSettingsOut})
+@requires(Role.GUEST)
+def player_settings(request: ApiRequest) -> dict[str, float]:
+    """The calling member's player settings (the speed recordings start at)."""
+    return {"rate": player_rate_for(viewer=request.membership)}
+
+
+@router.put(
+    "/player-settings",
+    response={200: PlayerSettingsOut, 422: Problem},
+    url_name="recordings_player_settings",
+)
+@requires(Role.GUEST)
+def player_settings_set(request: ApiRequest, payload: PlayerSettingsIn) -> PlayerSettings:
+    """Remember the calling member's playback speed (the player sends it when it changes)."""
+    return player_rate_set(acting=request.membership, rate=payload.rate)
 
 
 class RecordingSearchQuery(Schema):

@@ -193,3 +193,171 @@ class CaptionCue(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class TranscriptStatus(models.TextChoices):
+    """Where a recording's automatic transcript stands; SILENT is a finished, empty transcript."""
+
+    OFF = "off", "Transcripts are off"
+    PENDING = "pending", "Waiting to be transcribed"
+    RUNNING = "running", "Transcribing"
+    DONE = "done", "Transcribed"
+    SILENT = "silent", "Silent: no speech found"
+    FAILED = "failed", "Transcription failed"
+
+
+class Transcript(models.Model):
+    """A recording's automatic transcript, made on the server by the worker with a local model.
+
+    Its segments are written in one transaction when the run ends, so a run that is killed
+    and restarted never leaves half a transcript or two copies of one.
+    """
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="transcript")
+    status = models.CharField(
+        max_length=10, choices=TranscriptStatus.choices, default=TranscriptStatus.PENDING
+    )
+    # Share of the audio transcribed so far, from 0 to 1, while RUNNING.
+    progress = models.FloatField(default=0.0)
+    model_name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    problem = models.TextField(blank=True)
+    # The caption track written from the segments (the player's captions).
+    caption = models.OneToOneField(
+        Caption, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcript"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=1), name="transcript_progress"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transcript of {self.recording}"
+
+
+class TranscriptSegment(models.Model):
+    """One timed sentence or phrase of a transcript, with its words' own times."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+    # [[start, end, word], ...] as the model heard them (before any correction).
+    words = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["transcript", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transcript", "index"], name="transcript_segment_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class TranscriptCorrection(models.Model):
+    """One correction of a transcript segment's words by the person who recorded it: its history."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="corrections")
+    segment = models.ForeignKey(
+        TranscriptSegment, on_delete=models.CASCADE, related_name="corrections"
+    )
+    before = models.TextField()
+    after = models.TextField()
+    by = models.ForeignKey("workspaces.Membership", on_delete=models.RESTRICT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.before[:30]} → {self.after[:30]}"
+
+
+class Chapter(models.Model):
+    """A named part of a recording from a moment on: proposed from its transcript, edited by its author."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="chapters")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    title = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["recording", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["recording", "index"], name="chapter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlayerSettings(models.Model):
+    """How one member likes the player: the playback speed every recording starts at."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    membership = models.OneToOneField(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="player_settings"
+    )
+    rate = models.FloatField(default=1.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate__gte=1) & Q(rate__lte=2), name="player_settings_rate"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.rate}×"
+
+
+class Reaction(models.Model):
+    """An emoji a member put at a moment of a recording; shown on the timeline beside the pins."""
+
+    EMOJI = ("👍", "❤️", "😂", "🎉", "🤔", "👀")
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="reactions")
+    membership = models.ForeignKey(
+        "workspaces.Membership", on_delete=models.CASCADE, related_name="recording_reactions"
+    )
+    seconds = models.FloatField()
+    emoji = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recording", "seconds", "id"]
+        indexes = [models.Index(fields=["recording", "seconds"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(seconds__gte=0), name="reaction_seconds"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} at {self.seconds:.1f} s"

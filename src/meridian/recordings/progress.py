@@ -5,6 +5,9 @@ from collections.abc import Iterable, Sequence
 
 Range = tuple[float, float]
 
+# The playback speeds the player offers (a member's choice is remembered).
+RATES = (1.0, 1.25, 1.5, 1.75, 2.0)
+
 # Gaps shorter than this between two watched ranges are counted as watched (timer jitter).
 JOIN_SECONDS = 1.0
 

@@ -146,3 +146,88 @@ class CueHitOut(Schema):
     @staticmethod
     def resolve_brief_id(obj: Any) -> int:
         return int(obj.caption.recording.brief_id)
+
+
+class PlayerSettingsIn(Schema):
+    rate: float = Field(..., ge=1, le=2, description="Playback speed, 1 to 2 (1.25, 1.5…).")
+
+
+class PlayerSettingsOut(Schema):
+    rate: float = Field(..., description="The speed every recording starts at for this member.")
+
+
+class ReactionIn(Schema):
+    seconds: float = Field(..., ge=0, le=24 * 3600, description="The moment, in seconds.")
+    emoji: str = Field(..., max_length=16, description="One of 👍 ❤️ 😂 🎉 🤔 👀.")
+
+
+class ReactionOut(Schema):
+    id: int
+    seconds: float
+    emoji: str
+    membership_id: int
+    created_at: datetime
+
+
+class SegmentOut(Schema):
+    index: int
+    start: float = Field(..., description="Seconds from the start of the recording.")
+    end: float
+    text: str
+    words: list[tuple[float, float, str]] = Field(
+        ..., description="[start, end, word] as the model heard them (before corrections)."
+    )
+
+
+class TranscriptOut(Schema):
+    recording_id: int
+    status: str = Field(
+        ..., description="off, pending, running, done, silent (no speech) or failed."
+    )
+    progress: float = Field(..., description="Share transcribed so far, 0 to 1.")
+    model_name: str = Field(..., description="The model that made it, e.g. Whisper tiny.en.")
+    language: str
+    problem: str = Field(..., description="Why it failed, or why transcripts are off.")
+    started_at: datetime | None
+    finished_at: datetime | None
+    segments: list[SegmentOut]
+
+
+class CorrectionIn(Schema):
+    text: str = Field(..., max_length=2000, description="The segment's corrected words.")
+    start: float | None = Field(
+        None, description="Optional; must equal the segment's start (the timing stays as heard)."
+    )
+    end: float | None = Field(
+        None, description="Optional; must equal the segment's end (the timing stays as heard)."
+    )
+
+
+class CorrectionOut(Schema):
+    id: int
+    index: int = Field(..., description="The segment corrected.")
+    before: str
+    after: str
+    by_id: int = Field(..., description="The membership that corrected it.")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_index(obj: Any) -> int:
+        return int(obj.segment.index)
+
+
+class ChapterOut(Schema):
+    index: int
+    start: float
+    title: str
+
+
+class ChapterIn(Schema):
+    start: float = Field(..., ge=0, le=24 * 3600, description="Seconds from the start.")
+    title: str = Field(..., min_length=1, max_length=120)
+
+
+class ChaptersIn(Schema):
+    chapters: list[ChapterIn] = Field(
+        ..., max_length=200, description="Every chapter, in time order (replaces the ones there)."
+    )

@@ -4,10 +4,22 @@ from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet
 
 from meridian.briefs.models import Brief
-from meridian.recordings.models import Caption, CaptionCue, Recording, RecordingView
+from meridian.recordings import transcription
+from meridian.recordings.models import (
+    Caption,
+    CaptionCue,
+    Chapter,
+    PlayerSettings,
+    Reaction,
+    Recording,
+    RecordingView,
+    Transcript,
+    TranscriptCorrection,
+    TranscriptSegment,
+    TranscriptStatus,
+)
+from meridian.recordings.progress import RATES
 from meridian.workspaces.models import Membership
-
-SEARCH_LIMIT = 100
 
 
 def recording_list_for(*, viewer: Membership, brief: Brief | None = None) -> QuerySet[Recording]:
@@ -47,6 +59,91 @@ def caption_search(viewer: Membership, q: str) -> QuerySet[CaptionCue]:
         .select_related("caption__recording__brief")
         .order_by("-caption__recording__created_at", "caption_id", "index")
     )
+
+
+def chapter_list_for(*, viewer: Membership, recording: Recording) -> list[Chapter]:
+    """The recording's chapters in time order."""
+    return list(
+        Chapter.objects.filter(
+            workspace_id=viewer.workspace_id, recording_id=recording.pk
+        ).order_by("index")
+    )
+
+
+def segment_list_for(*, viewer: Membership, transcript: Transcript) -> QuerySet[TranscriptSegment]:
+    """A transcript's segments in order."""
+    return TranscriptSegment.objects.filter(
+        workspace_id=viewer.workspace_id, transcript=transcript
+    ).order_by("index")
+
+
+def correction_list_for(
+    *, viewer: Membership, transcript: Transcript
+) -> QuerySet[TranscriptCorrection]:
+    """A transcript's corrections, newest first: its history."""
+    return (
+        TranscriptCorrection.objects.filter(workspace_id=viewer.workspace_id, transcript=transcript)
+        .select_related("segment", "by__profile")
+        .order_by("-created_at", "-id")
+    )
+
+
+def player_rate_for(*, viewer: Membership) -> float:
+    """The speed the viewer's recordings start at (1× until they choose one)."""
+    rate = (
+        PlayerSettings.objects.filter(membership_id=viewer.pk)
+        .values_list("rate", flat=True)
+        .first()
+    )
+    return rate or 1.0
+
+
+def player_state_for(*, viewer: Membership, recording: Recording) -> dict[str, object]:
+    """The viewer's speed and where they stopped in this recording (the player resumes there)."""
+    position = (
+        RecordingView.objects.filter(recording_id=recording.pk, membership_id=viewer.pk)
+        .values_list("position", flat=True)
+        .first()
+    )
+    return {
+        "reactions": reaction_list_for(viewer=viewer, recording=recording),
+        "reaction_emoji": Reaction.EMOJI,
+        "player_rate": player_rate_for(viewer=viewer),
+        "player_resume": position or 0.0,
+        "player_rates": RATES,
+    }
+
+
+def reaction_list_for(*, viewer: Membership, recording: Recording) -> list[Reaction]:
+    """The recording's reactions in time order, with who reacted."""
+    return list(
+        Reaction.objects.filter(workspace_id=viewer.workspace_id, recording_id=recording.pk)
+        .select_related("membership__profile")
+        .order_by("seconds", "id")
+    )
+
+
+def transcript_for(*, viewer: Membership, recording: Recording) -> Transcript | None:
+    """The recording's automatic transcript, if it was queued (processing queues it)."""
+    return Transcript.objects.filter(
+        workspace_id=viewer.workspace_id, recording_id=recording.pk
+    ).first()
+
+
+def transcript_state_for(*, viewer: Membership, recording: Recording) -> dict[str, object]:
+    """What the page says of the transcript: its row, and why transcripts are off if they are.
+
+    ``live`` is true while the worker has it queued or running, so the page asks again.
+    """
+    transcript = transcript_for(viewer=viewer, recording=recording)
+    off = transcription.unavailable_reason() if transcript is None else ""
+    if transcript is not None and transcript.status == TranscriptStatus.OFF:
+        off = transcript.problem or "transcription is not installed on this server"
+    live = transcript is not None and transcript.status in (
+        TranscriptStatus.PENDING,
+        TranscriptStatus.RUNNING,
+    )
+    return {"transcript": transcript, "transcripts_off": off, "transcript_live": live}
 
 
 def recording_view_for(*, viewer: Membership, recording: Recording) -> RecordingView | None:
@@ -102,4 +199,11 @@ def brief_player_panel(viewer: Membership, brief_id: int) -> dict[str, object] |
         .order_by("-created_at", "-id")
         .first()
     )
-    return {"recording": recording} if recording is not None else None
+    if recording is None:
+        return None
+    return {
+        "recording": recording,
+        "chapters": chapter_list_for(viewer=viewer, recording=recording),
+        **player_state_for(viewer=viewer, recording=recording),
+        **transcript_state_for(viewer=viewer, recording=recording),
+    }

@@ -5,7 +5,12 @@ from typing import Any
 from django.tasks import TaskContext, TaskResult, TaskResultStatus, task
 from django.tasks.exceptions import TaskResultDoesNotExist
 
-from meridian.recordings.services import recording_process, recording_processing_failed
+from meridian.recordings.services import (
+    recording_process,
+    recording_processing_failed,
+    transcript_failed,
+    transcript_make,
+)
 
 # Transcoding runs on a queue of its own, served by its own worker process (see
 # meridian.core.management.commands.meridian_worker), so mail never waits behind it.
@@ -22,20 +27,35 @@ def recording_process_task(context: TaskContext, *, recording_id: int) -> None:
     )
 
 
+@task(queue_name=MEDIA_QUEUE, takes_context=True)
+def transcript_make_task(context: TaskContext, *, recording_id: int) -> None:
+    """Transcribe a processed recording with the local model (on the media worker)."""
+    transcript_make(
+        recording_id=recording_id,
+        task_id=str(context.task_result.id),
+        attempt=context.attempt,
+    )
+
+
 def processing_task_finished(sender: object, task_result: TaskResult, **kwargs: Any) -> None:
-    """Signal receiver: a processing task that failed marks its recording as failed.
+    """Signal receiver: a processing (transcription) task that failed marks its recording
+    (transcript) as failed.
 
     Only when the failed run is the task's latest attempt: a worker whose lease lapsed while
     it still ran can fail after another worker took the task over, and that attempt decides.
     """
     if task_result.status != TaskResultStatus.FAILED:
         return
-    if task_result.task.module_path != recording_process_task.module_path:
+    path = task_result.task.module_path
+    if path not in (recording_process_task.module_path, transcript_make_task.module_path):
         return
     recording_id = task_result.kwargs.get("recording_id")
     if not isinstance(recording_id, int):
         return
     if _later_attempts(task_result):
+        return
+    if path == transcript_make_task.module_path:
+        transcript_failed(recording_id=recording_id)
         return
     recording_processing_failed(
         recording_id=recording_id, task_id=str(task_result.id), attempts=task_result.attempts

@@ -6,35 +6,46 @@ with ``X-Content-Type-Options: nosniff``.
 """
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from meridian.briefs.access import brief_get_for
-from meridian.core.errors import MeridianError, NotFound, size_label
+from meridian.core.errors import MeridianError, NotFound, ValidationFailed, size_label
 from meridian.core.submission import once_per_submission, saved
+from meridian.recordings import chapters
 from meridian.recordings.access import can_manage, caption_get_for, recording_get_for
 from meridian.recordings.api import caption_file
+from meridian.recordings.models import Recording
 from meridian.recordings.selectors import (
     caption_list_for,
-    caption_search,
+    chapter_list_for,
+    correction_list_for,
+    player_state_for,
     recording_list_for,
     recording_media_stored,
     recording_view_for,
+    segment_list_for,
+    transcript_for,
+    transcript_state_for,
 )
 from meridian.recordings.services import (
     CHUNK_BYTES,
     caption_add,
     caption_bytes,
     caption_delete,
+    chapters_set,
     recording_create_from_file,
     recording_delete,
+    transcript_correct,
 )
 from meridian.recordings.serving import stored_file_response
 from meridian.workspaces.access import WorkspaceRequest, requires
@@ -42,7 +53,6 @@ from meridian.workspaces.models import Role
 
 # Room for the multipart envelope around a file sent by the plain upload form.
 FORM_OVERHEAD = 64 * 1024
-SEARCH_PAGE = 50
 
 
 @csrf_exempt  # the size is checked before the body is read; csrf_protect runs right after
@@ -122,7 +132,24 @@ def _record_page(
 def detail(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
     """A recording's own page: the player, its transcript, its captions and state."""
     recording = recording_get_for(request.membership, recording_id)
+    return _detail_page(request, recording)
+
+
+def _detail_page(
+    request: WorkspaceRequest,
+    recording: Recording,
+    *,
+    chapters_text: str | None = None,
+    chapters_problem: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    marks = chapter_list_for(viewer=request.membership, recording=recording)
+    if chapters_text is None:
+        chapters_text = chapters.as_text([chapters.ChapterMark(c.start, c.title) for c in marks])
     context = {
+        "chapters": marks,
+        "chapters_text": chapters_text,
+        "chapters_problem": chapters_problem,
         "recording": recording,
         "brief": recording.brief,
         "captions": caption_list_for(viewer=request.membership, recording=recording),
@@ -130,8 +157,106 @@ def detail(request: WorkspaceRequest, workspace: str, recording_id: int) -> Http
         "can_manage": can_manage(request.membership, recording.brief),
         "pins": [],
         "media_stored": recording_media_stored(recording=recording),
+        **transcript_state_for(viewer=request.membership, recording=recording),
+        **player_state_for(viewer=request.membership, recording=recording),
     }
-    return render(request, "recordings/detail.html", context)
+    return render(request, "recordings/detail.html", context, status=status)
+
+
+@require_POST
+@requires(Role.MEMBER)
+def chapters_edit(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
+    """Replace the recording's chapters with the author's text (one a line)."""
+    recording = recording_get_for(request.membership, recording_id)
+    text = request.POST.get("chapters", "")
+    try:
+        chapters_set(acting=request.membership, recording=recording, text=text)
+    except MeridianError as exc:
+        problem = next(iter(exc.errors.get("chapters", [])), exc.detail)
+        return _detail_page(
+            request, recording, chapters_text=text, chapters_problem=problem, status=exc.status_code
+        )
+    messages.success(request, "Chapters saved.")
+    return redirect("recording_detail", workspace=workspace, recording_id=recording.pk)
+
+
+@requires(Role.GUEST)
+def transcript_page(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
+    """The automatic transcript line by line: the author corrects words here; its history."""
+    recording = recording_get_for(request.membership, recording_id)
+    return _transcript_page(request, recording)
+
+
+def _transcript_page(
+    request: WorkspaceRequest, recording: Recording, *, problem: str = "", status: int = 200
+) -> HttpResponse:
+    transcript = transcript_for(viewer=request.membership, recording=recording)
+    if transcript is None:
+        raise NotFound("This recording has no transcript.")
+    context = {
+        "recording": recording,
+        "brief": recording.brief,
+        "transcript": transcript,
+        "segments": segment_list_for(viewer=request.membership, transcript=transcript),
+        "corrections": correction_list_for(viewer=request.membership, transcript=transcript),
+        "can_manage": can_manage(request.membership, recording.brief),
+        "problem": problem,
+    }
+    return render(request, "recordings/transcript.html", context, status=status)
+
+
+@require_POST
+@requires(Role.MEMBER)
+def transcript_correct_view(
+    request: WorkspaceRequest, workspace: str, recording_id: int, index: int
+) -> HttpResponse:
+    """Correct one line of the transcript; a change of its times is refused with the reason."""
+    recording = recording_get_for(request.membership, recording_id)
+    transcript = transcript_for(viewer=request.membership, recording=recording)
+    if transcript is None:
+        raise NotFound("This recording has no transcript.")
+    try:
+        transcript_correct(
+            acting=request.membership,
+            transcript=transcript,
+            index=index,
+            text=request.POST.get("text", ""),
+            start=_seconds_or_none(request.POST.get("start")),
+            end=_seconds_or_none(request.POST.get("end")),
+        )
+    except MeridianError as exc:
+        problems = [m for ms in exc.errors.values() for m in ms] or [exc.detail]
+        return _transcript_page(request, recording, problem=problems[0], status=exc.status_code)
+    messages.success(request, "Correction saved; the captions and search show it now.")
+    url = reverse(
+        "recording_transcript", kwargs={"workspace": workspace, "recording_id": recording.pk}
+    )
+    return redirect(f"{url}#segment-{index}")
+
+
+def _seconds_or_none(value: str | None) -> float | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValidationFailed.field("start", "A time is a number of seconds.") from None
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        raise ValidationFailed.field("start", "A time is a number of seconds.")
+    return seconds
+
+
+@require_http_methods(["GET", "HEAD"])
+@requires(Role.GUEST)
+def transcript_status(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
+    """The transcript's state and progress, which the page asks for again while it is made."""
+    recording = recording_get_for(request.membership, recording_id)
+    context = {
+        "recording": recording,
+        "refresh": True,
+        **transcript_state_for(viewer=request.membership, recording=recording),
+    }
+    return render(request, "recordings/_transcript_status.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -224,7 +349,8 @@ def remove(request: WorkspaceRequest, workspace: str, recording_id: int) -> Http
 
 @requires(Role.GUEST)
 def search(request: WorkspaceRequest, workspace: str) -> HttpResponse:
-    """Search what was said in every recording's captions."""
-    q = request.GET.get("q", "").strip()[:200]
-    hits = list(caption_search(request.membership, q)[:SEARCH_PAGE]) if q else []
-    return render(request, "recordings/search.html", {"q": q, "hits": hits})
+    """The old transcript search page: transcripts are in the main search now."""
+    query = urlencode({"q": request.GET.get("q", "").strip()[:200], "kind": "transcript"})
+    return HttpResponsePermanentRedirect(
+        f"{reverse('search', kwargs={'workspace': workspace})}?{query}"
+    )

@@ -185,3 +185,12 @@ def search_reindex(*, kinds: Iterable[str] | None = None) -> dict[str, int]:
             # Merge the FTS5 index's segments into one, as a fresh build would have them.
             cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
     return counts
+
+
+def search_index_delete_many(*, kind: str, object_ids: Iterable[int]) -> int:
+    """Take many objects of one kind out of the index at once (a transcript replaced or deleted)."""
+    ids = list(object_ids)
+    if not ids:
+        return 0
+    deleted, _ = SearchDocument.objects.filter(kind=kind, object_id__in=ids).delete()
+    return deleted

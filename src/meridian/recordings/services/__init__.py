@@ -7,7 +7,7 @@ becomes a Recording; the worker then adds duration, thumbnail and a web-playable
 
 One module per concept, re-exported here so callers import from ``meridian.recordings.services``:
 ``uploads`` (chunked uploads), ``recordings`` (storing, processing and deleting recordings),
-``captioning`` (caption files), ``watching`` (watch progress) and ``common``.
+``captioning`` (caption files), ``transcripts`` (automatic transcripts), ``watching`` (watch progress) and ``common``.
 """
 
 from meridian.recordings.services.captioning import caption_add, caption_bytes, caption_delete
@@ -30,13 +30,24 @@ from meridian.recordings.services.recordings import (
     recording_process,
     recording_processing_failed,
 )
+from meridian.recordings.services.transcripts import (
+    chapters_set,
+    transcript_correct,
+    transcript_failed,
+    transcript_make,
+    transcript_queue,
+)
 from meridian.recordings.services.uploads import (
     upload_abandon,
     upload_append,
     upload_cancel,
     upload_create,
 )
-from meridian.recordings.services.watching import recording_view_record
+from meridian.recordings.services.watching import (
+    player_rate_set,
+    reaction_add,
+    recording_view_record,
+)
 
 __all__ = [
     "BLOCK",
@@ -50,14 +61,21 @@ __all__ = [
     "caption_add",
     "caption_bytes",
     "caption_delete",
+    "chapters_set",
     "partial_dir",
     "partial_path",
+    "player_rate_set",
     "processing_dir",
+    "reaction_add",
     "recording_create_from_file",
     "recording_delete",
     "recording_process",
     "recording_processing_failed",
     "recording_view_record",
+    "transcript_correct",
+    "transcript_failed",
+    "transcript_make",
+    "transcript_queue",
     "upload_abandon",
     "upload_append",
     "upload_cancel",

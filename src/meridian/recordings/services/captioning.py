@@ -7,6 +7,7 @@ from meridian.core.services import audit_record
 from meridian.recordings import captions
 from meridian.recordings.access import require_manage
 from meridian.recordings.models import Caption, CaptionCue, Recording
+from meridian.recordings.search import caption_search_index, cues_search_remove
 from meridian.recordings.services.common import CAPTION_MAX_BYTES, Readable
 from meridian.workspaces.models import Membership
 
@@ -58,6 +59,7 @@ def caption_add(
         )
         for i, cue in enumerate(cues)
     )
+    caption_search_index(caption)
     audit_record(actor=acting, action="caption.add", obj=caption, data={"cues": len(cues)})
     return caption
 
@@ -67,4 +69,5 @@ def caption_delete(*, acting: Membership, caption: Caption) -> None:
     """Remove a caption track and its cues."""
     require_manage(acting, caption.recording.brief)
     audit_record(actor=acting, action="caption.delete", obj=caption)
+    cues_search_remove(caption.cues.values_list("pk", flat=True))
     caption.delete()

@@ -21,8 +21,10 @@ from meridian.core.services import audit_record
 from meridian.recordings import media
 from meridian.recordings.access import require_manage
 from meridian.recordings.errors import Gone
-from meridian.recordings.models import Recording, RecordingStatus, Upload, UploadStatus
+from meridian.recordings.models import CaptionCue, Recording, RecordingStatus, Upload, UploadStatus
+from meridian.recordings.search import cues_search_remove
 from meridian.recordings.services.common import BLOCK, _clean_filename, _over_cap, logger
+from meridian.recordings.services.transcripts import transcript_queue
 from meridian.workspaces.models import Membership
 
 
@@ -272,6 +274,9 @@ def _processing_done(recording: Recording, *, status: str, fields: dict[str, obj
                 workspace=recording.workspace,
                 data={"status": status, "duration": fields.get("duration")},
             )
+            if status == RecordingStatus.READY:
+                # Every processed recording is transcribed next (or told why it cannot be).
+                transcript_queue(recording=recording)
     return bool(changed)
 
 
@@ -283,6 +288,9 @@ def recording_delete(*, acting: Membership, recording: Recording) -> None:
         str(f.name) for f in (recording.original, recording.playable, recording.thumbnail) if f
     ]
     audit_record(actor=acting, action="recording.delete", obj=recording)
+    cues_search_remove(
+        CaptionCue.objects.filter(caption__recording=recording).values_list("pk", flat=True)
+    )
     recording.delete()
 
     def remove() -> None:

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from meridian.core.errors import ValidationFailed
 from meridian.core.services import audit_record
-from meridian.recordings.models import Recording, RecordingView
+from meridian.recordings.models import PlayerSettings, Reaction, Recording, RecordingView
 from meridian.recordings.progress import clip_ranges, merge_ranges, watched_fraction
 from meridian.recordings.services.common import MAX_RANGES, MAX_SECONDS
 from meridian.workspaces.models import Membership
@@ -66,3 +66,55 @@ def recording_view_record(
     if created:
         audit_record(actor=viewer, action="recording.view", obj=recording)
     return view
+
+
+@transaction.atomic
+def player_rate_set(*, acting: Membership, rate: float) -> PlayerSettings:
+    """Remember the member's playback speed (1× to 2×) for every recording they open."""
+    if not math.isfinite(rate) or not 1.0 <= rate <= 2.0:
+        raise ValidationFailed.field("rate", "The speed is from 1× to 2×.")
+    settings, _ = PlayerSettings.objects.update_or_create(
+        membership=acting,
+        defaults={"workspace_id": acting.workspace_id, "rate": round(rate, 2)},
+    )
+    return settings
+
+
+# Two reactions of one member closer than this are one (a double click, a stuck key).
+REACTION_MERGE_SECONDS = 1.0
+MAX_REACTIONS_PER_MEMBER = 200
+
+
+@transaction.atomic
+def reaction_add(
+    *, acting: Membership, recording: Recording, seconds: float, emoji: str
+) -> Reaction:
+    """Put an emoji at a moment of the recording (any member who can watch it)."""
+    if emoji not in Reaction.EMOJI:
+        raise ValidationFailed.field("emoji", f"Choose one of {' '.join(Reaction.EMOJI)}.")
+    limit = recording.duration or MAX_SECONDS
+    if not math.isfinite(seconds) or not 0 <= seconds <= limit:
+        raise ValidationFailed.field(
+            "seconds", f"The moment is between 0 and {limit:.0f} seconds into the recording."
+        )
+    mine = Reaction.objects.select_for_update().filter(recording=recording, membership=acting)
+    near = mine.filter(
+        emoji=emoji,
+        seconds__gte=seconds - REACTION_MERGE_SECONDS,
+        seconds__lte=seconds + REACTION_MERGE_SECONDS,
+    ).first()
+    if near is not None:
+        return near
+    if mine.count() >= MAX_REACTIONS_PER_MEMBER:
+        raise ValidationFailed.field(
+            "emoji", f"One member may react at most {MAX_REACTIONS_PER_MEMBER} times."
+        )
+    reaction = Reaction.objects.create(
+        workspace_id=recording.workspace_id,
+        recording=recording,
+        membership=acting,
+        seconds=round(seconds, 2),
+        emoji=emoji,
+    )
+    audit_record(actor=acting, action="reaction.add", obj=reaction, data={"emoji": emoji})
+    return reaction

@@ -1,0 +1,54 @@
+"""Recordings in search: every timed piece of a transcript (a caption cue) is a document.
+
+Automatic transcripts and uploaded caption tracks alike: a hit names the brief and the moment,
+and opens the brief's player there (``?t=`` seconds, which player.js seeks to). The captioning
+and transcript services index a track's cues when they write it and take them out when they
+remove it; ``meridian search_reindex`` rebuilds the kind from the tables. Every member of a
+workspace may watch its recordings, so nothing here is restricted.
+"""
+
+from collections.abc import Iterable, Iterator
+
+from django.urls import reverse
+
+from meridian.recordings.models import Caption, CaptionCue
+from meridian.recordings.templatetags.recording_tags import timecode
+from meridian.search.registry import Document
+from meridian.search.services import search_index_delete_many, search_index_upsert
+
+KIND = "transcript"
+
+
+def _document(cue: CaptionCue, caption: Caption) -> Document:
+    brief = caption.recording.brief
+    url = reverse("brief_detail", kwargs={"workspace": brief.workspace.slug, "brief_id": brief.pk})
+    return Document(
+        workspace_id=cue.workspace_id,
+        kind=KIND,
+        object_id=cue.pk,
+        parent_id=brief.pk,
+        title="",
+        body=cue.text,
+        context=f"{brief.title} at {timecode(cue.start)}",
+        url=f"{url}?t={cue.start:.3f}#player",
+        created_at=caption.created_at,
+    )
+
+
+def caption_search_index(caption: Caption) -> None:
+    """Index every cue of a caption track as it is now."""
+    caption = Caption.objects.select_related("recording__brief__workspace").get(pk=caption.pk)
+    for cue in caption.cues.order_by("index"):
+        search_index_upsert(**vars(_document(cue, caption)))
+
+
+def cues_search_remove(cue_ids: Iterable[int]) -> None:
+    """Take cues out of search (their track or recording is being removed)."""
+    search_index_delete_many(kind=KIND, object_ids=cue_ids)
+
+
+def transcript_documents() -> Iterator[Document]:
+    """Every cue of every caption track of every recording."""
+    cues = CaptionCue.objects.select_related("caption__recording__brief__workspace").order_by("pk")
+    for cue in cues.iterator(2000):
+        yield _document(cue, cue.caption)
