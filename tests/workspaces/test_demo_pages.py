@@ -56,7 +56,7 @@ API = {
 
 # Search asks PostgreSQL for its estimates first (meridian/search/backends.py): four more.
 # "release" finds the demo's "Release manager" role: its highlights and rows are read too.
-SEARCH_PAGE = {"sqlite": 9, "postgresql": 13}
+SEARCH_PAGE = {"sqlite": 8, "postgresql": 12}
 SEARCH_API = {"sqlite": 7, "postgresql": 11}
 
 
