@@ -9,7 +9,6 @@ worker.
 
 import contextlib
 import logging
-import queue
 import smtplib
 import threading
 from datetime import datetime, timedelta
@@ -34,54 +33,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=4 ** max(attempts - 1, 0))
 
 
-class Mailer:
-    """One open connection to the mail server, kept between emails (one SMTP connection per
-    worker instead of one per email); used by one thread at a time."""
-
-    def __init__(self) -> None:
-        self.config = _mail_config()
-        self.backend: Any = mailers.default
-
-    def send(self, message: EmailMessage) -> None:
-        """Hand one message to the mail server; a connection the server dropped while idle is
-        opened again once (nothing was sent on it)."""
-        for attempt in (1, 2):
-            try:
-                self.backend.open()
-                sock = getattr(getattr(self.backend, "connection", None), "sock", None)
-                if sock is not None:
-                    sock.settimeout(SEND_TIMEOUT_SECONDS)
-                self.backend.send_messages([message])
-                return
-            except (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError):
-                self.close()
-                if attempt == 2:
-                    raise
-            except Exception:
-                self.close()
-                raise
-
-    def close(self) -> None:
-        # A connection that is already gone is closed enough.
-        with contextlib.suppress(Exception):
-            self.backend.close()
-
-
-def _mail_config() -> str:
-    return repr(getattr(settings, "MAILERS", {}).get("default"))
-
-
 _local = threading.local()
 
 
-def _mailer() -> Mailer:
-    """This worker thread's mailer, made anew when the mail settings change."""
-    mailer: Mailer | None = getattr(_local, "mailer", None)
-    if mailer is None or mailer.config != _mail_config():
-        if mailer is not None:
-            mailer.close()
-        mailer = _local.mailer = Mailer()
-    return mailer
+def _mailer() -> Any:
+    """This worker thread's mail backend, kept open between emails (one SMTP connection per
+    worker instead of one per email), made anew when the mail settings change."""
+    config = repr(getattr(settings, "MAILERS", {}).get("default"))
+    if getattr(_local, "config", None) != config:
+        if getattr(_local, "backend", None) is not None:
+            _close()
+        _local.backend = mailers.default
+        _local.config = config
+    return _local.backend
+
+
+def _close() -> None:
+    # A connection that is already gone is closed enough.
+    with contextlib.suppress(Exception):
+        _local.backend.close()
+    _local.backend = None
+    _local.config = None
 
 
 # A mail server that stops answering holds one send at most this long (then it is retried).
@@ -89,55 +61,24 @@ SEND_TIMEOUT_SECONDS = 30
 
 
 def send_email(message: EmailMessage) -> None:
-    """Hand one message to the mail server over the worker's open connection."""
-    _mailer().send(message)
-
-
-class Sender:
-    """A thread that hands one message at a time to the mail server over the worker's
-    connection, so that the next email is built while the server answers the last one.
-
-    Only one message is ever in flight: the caller hands over the next one only after it has
-    recorded the answer about the previous one, so a worker killed at any moment repeats at
-    most that one message, as when it sent them itself.
-    """
-
-    def __init__(self, mailer: Mailer) -> None:
-        self._mailer = mailer
-        self._todo: queue.SimpleQueue[EmailMessage | None] = queue.SimpleQueue()
-        self._answers: queue.SimpleQueue[Exception | None] = queue.SimpleQueue()
-        self._busy = False
-        self._thread = threading.Thread(target=self._run, name="meridian-sender", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (message := self._todo.get()) is not None:
-            try:
-                self._mailer.send(message)
-            except Exception as exc:  # handed back to the caller, which records it
-                self._answers.put(exc)
-            else:
-                self._answers.put(None)
-
-    def send(self, message: EmailMessage) -> None:
-        """Start sending ``message``; the previous one's answer must have been taken."""
-        assert not self._busy, "one message in flight at a time"
-        self._busy = True
-        self._todo.put(message)
-
-    def answer(self) -> Exception | None:
-        """Wait for the message in flight: None once the server accepted it, or the error."""
-        assert self._busy
-        self._busy = False
-        return self._answers.get()
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
-
-    def stop(self) -> None:
-        self._todo.put(None)
-        self._thread.join()
+    """Hand one message to the mail server over the worker's open connection; a connection the
+    server dropped while idle is opened again once (nothing was sent on it)."""
+    for attempt in (1, 2):
+        backend = _mailer()
+        try:
+            backend.open()
+            sock = getattr(getattr(backend, "connection", None), "sock", None)
+            if sock is not None:
+                sock.settimeout(SEND_TIMEOUT_SECONDS)
+            backend.send_messages([message])
+            return
+        except (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError):
+            _close()
+            if attempt == 2:
+                raise
+        except Exception:
+            _close()
+            raise
 
 
 def send_and_record(message: EmailMessage, model: type[Model], pk: int) -> None:
@@ -231,9 +172,7 @@ DIGEST_EMAIL_FIELDS = (
 @task()
 def digest_email_send(*, digest_ids: list[int]) -> None:
     """Email members' digests, over one SMTP connection; one the mail server has accepted is
-    not sent again, and each is recorded as accepted the moment the server says so. Each digest
-    is built while a thread of its own (``Sender``) waits for the server's answer about the
-    one before."""
+    not sent again, and each is recorded as accepted the moment the server says so."""
     now = timezone.now()
     # One UPDATE leases every digest still free; the lease's exact instant marks this task's own.
     token = now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS, microseconds=randbelow(10**6))
@@ -250,33 +189,11 @@ def digest_email_send(*, digest_ids: list[int]) -> None:
         .order_by("pk")
     )
     items = digest_items([d.pk for d in digests])
-    sender = Sender(_mailer())
-    in_flight: int | None = None
-    try:
-        for digest in digests:
-            if not items[digest.pk] or not digest.recipient.is_active:
-                Digest.objects.filter(pk=digest.pk).update(lease_until=None)
-                continue
-            try:
-                # Built while the mail server answers about the previous digest.
-                message = digest_message(digest, items[digest.pk])
-            except Exception as exc:
-                _failed(Digest, digest.pk, exc)
-                continue
-            if in_flight is not None:
-                pk, in_flight = in_flight, None
-                _digest_answered(pk, sender.answer())
-            sender.send(message)
-            in_flight = digest.pk
-    finally:
-        if in_flight is not None:
-            _digest_answered(in_flight, sender.answer())
-        sender.stop()
-
-
-def _digest_answered(pk: int, error: Exception | None) -> None:
-    """Record the mail server's answer about one digest the moment it is known."""
-    if error is None:
-        Digest.objects.filter(pk=pk).update(emailed_at=timezone.now(), lease_until=None)
-    else:
-        _failed(Digest, pk, error)
+    for digest in digests:
+        if not items[digest.pk] or not digest.recipient.is_active:
+            Digest.objects.filter(pk=digest.pk).update(lease_until=None)
+            continue
+        try:
+            send_and_record(digest_message(digest, items[digest.pk]), Digest, digest.pk)
+        except Exception as exc:
+            _failed(Digest, digest.pk, exc)
