@@ -105,8 +105,7 @@ def test_the_list_pages_and_costs_the_same_queries_for_50_or_500_items(
     many_items(kathmandu, 500, actor=ada)
     with CaptureQueriesContext(connection) as many:
         page = get(client, "/inbox?limit=50", auth).json()
-    # The token with its member; the count; the page's rows with its ids chosen in a subquery.
-    assert len(many) == len(few) == 3
+    assert len(many) == len(few)
     assert len(first["items"]) == 50 and page["count"] == 500 and page["next_offset"] == 50
     after = get(client, "/inbox?limit=50&offset=50", auth).json()["items"]
     assert {i["id"] for i in after}.isdisjoint(i["id"] for i in page["items"])

@@ -6,7 +6,6 @@ naming the moment. POSTs take an Idempotency-Key like every other POST.
 
 from typing import Any, Literal
 
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from meridian.core.errors import ValidationFailed
@@ -18,8 +17,8 @@ from meridian.notifications.selectors import (
     InboxEntry,
     inbox_counts_for,
     inbox_entries_for,
+    inbox_items_in_order,
     inbox_list_for,
-    inbox_page_for,
 )
 from meridian.notifications.services import inbox_done, inbox_snooze, inbox_undo, snooze_until
 from meridian.workspaces.access import ApiRequest, requires
@@ -67,14 +66,11 @@ def _one(request: ApiRequest, item: InboxItem) -> dict[str, Any]:
 def inbox_list(request: ApiRequest, filters: Query[InboxQuery]) -> dict[str, Any]:
     """Your inbox: open items by your own deadline (those without one after, newest first),
     snoozed ones by when they return, done ones most recent first."""
-    viewer, now = request.membership, timezone.now()
-    count = inbox_list_for(viewer=viewer, view=filters.view, now=now).count()
-    page = inbox_page_for(
-        viewer=viewer,
-        view=filters.view,
-        start=filters.offset,
-        stop=filters.offset + filters.limit,
-        now=now,
+    viewer = request.membership
+    ids = inbox_list_for(viewer=viewer, view=filters.view).values_list("pk", flat=True)
+    count = ids.count()
+    page = inbox_items_in_order(
+        viewer=viewer, ids=ids[filters.offset : filters.offset + filters.limit]
     )
     end = filters.offset + len(page)
     return {

@@ -62,18 +62,16 @@ def inbox_list_for(
     )
 
 
-def inbox_page_for(
-    *, viewer: Membership, view: str = "open", start: int, stop: int, now: datetime | None = None
-) -> list[InboxItem]:
-    """The viewer's items ``start:stop`` of a view, in its order, in one statement.
+def inbox_items_in_order(*, viewer: Membership, ids: Iterable[int]) -> list[InboxItem]:
+    """The viewer's items of one page, in the page's order.
 
-    The page is chosen over the ids alone, in a subquery (``id IN (SELECT id … LIMIT …
-    OFFSET …)``), and only its rows are read with their actors: a deep page walks an index,
-    not every row before it with its joins, and there is no second round trip for the rows.
+    A page is chosen over the ids alone (``inbox_list_for(...).values_list("pk")[a:b]``), then
+    its rows are read with their actors: a deep page then walks an index, not every row
+    before it with its joins.
     """
-    now = now or timezone.now()
-    chosen = inbox_list_for(viewer=viewer, view=view, now=now).values("pk")[start:stop]
-    return list(inbox_list_for(viewer=viewer, view=view, now=now).filter(pk__in=chosen))
+    wanted = list(ids)
+    rows = inbox_list_for(viewer=viewer, view="all").filter(pk__in=wanted).in_bulk()
+    return [rows[pk] for pk in wanted if pk in rows]
 
 
 def inbox_count_for(*, viewer: Membership, now: datetime | None = None) -> int:

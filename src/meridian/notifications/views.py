@@ -22,8 +22,8 @@ from meridian.notifications.selectors import (
     inbox_count_for,
     inbox_counts_for,
     inbox_entries_for,
+    inbox_items_in_order,
     inbox_list_for,
-    inbox_page_for,
 )
 from meridian.notifications.services import inbox_done, inbox_snooze, inbox_undo, snooze_until
 from meridian.workspaces.access import WorkspaceRequest, requires
@@ -53,10 +53,7 @@ def _context(request: WorkspaceRequest, view: str) -> dict[str, object]:
     paginator = Paginator(ids, ITEMS_PER_PAGE)
     paginator.count = counts[view] or 0  # counted already, with the others
     page = paginator.get_page(request.GET.get("page"))
-    start = page.start_index() - 1 if paginator.count else 0
-    items = inbox_page_for(
-        viewer=viewer, view=view, start=start, stop=start + ITEMS_PER_PAGE, now=now
-    )
+    items = inbox_items_in_order(viewer=viewer, ids=page.object_list)
     return {
         "page": page,
         "entries": inbox_entries_for(viewer=viewer, items=items, now=now),
