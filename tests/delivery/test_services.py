@@ -2,10 +2,11 @@
 
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -23,6 +24,7 @@ from meridian.delivery.services import (
 )
 from meridian.delivery.tasks import digest_email_send
 from tests import factories
+from tests.core.test_email import Inbox, free_port
 from tests.delivery.support import WEEKDAYS_9_TO_5, notice, run_tick
 
 pytestmark = pytest.mark.django_db
@@ -631,3 +633,55 @@ def test_sending_digests_reads_their_recipients_once_whatever_their_number(
     boundaries = {message.get_boundary() for _, message in smtp_inbox.received}
     assert len(boundaries) == 4  # a random MIME boundary of its own per email
     assert all(plain(message) and html(message) for _, message in smtp_inbox.received)
+
+
+class _RefusingOne(Inbox):
+    """A mail server that refuses, for a while, every message to one address."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refused in envelope.rcpt_tos:
+            return "451 Try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_digest_the_mail_server_refuses_mid_batch_waits_while_the_others_are_recorded(
+    workspace, time_machine, settings
+):
+    time_machine.move_to(KATHMANDU_0800, tick=False)
+    members = [_digest_setup(workspace) for _ in range(3)]
+    digests = []
+    for n, member in enumerate(members):
+        delivery_accept(notice(member, kind="test.replied", subject=f"Reply {n}"))
+        digests.append(
+            digest_build(
+                recipient_id=member.pk,
+                workspace_id=workspace.pk,
+                day=KATHMANDU_0800.date(),
+                now=KATHMANDU_0800,
+            ).pk
+        )
+    server = _RefusingOne(members[1].user.email)
+    port = free_port()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    try:
+        digest_email_send.call(digest_ids=digests)
+    finally:
+        controller.stop()
+
+    assert [to for to, _ in server.received] == [[members[0].user.email], [members[2].user.email]]
+    first, refused, third = (Digest.objects.get(pk=pk) for pk in digests)
+    assert first.emailed_at == third.emailed_at == KATHMANDU_0800
+    assert refused.emailed_at is None
+    assert "Try again later" in refused.last_error
+    assert refused.lease_until == KATHMANDU_0800 + timedelta(minutes=1)  # retried after backoff

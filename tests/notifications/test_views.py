@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from meridian.briefs.services import Deadline, respond
 from meridian.notifications.models import InboxItem, InboxState
+from meridian.notifications.selectors import inbox_list_for
 from meridian.workspaces.services import membership_add
 from tests import factories
 from tests.briefs.factories import brief
@@ -157,6 +158,20 @@ def test_the_page_orders_by_your_deadline_then_newest_first(signed_in, kathmandu
     assert positions == sorted(positions)
 
 
+def test_the_second_page_shows_the_items_after_the_first_in_the_same_order(
+    signed_in, kathmandu, ada
+):
+    many_items(kathmandu, 30, actor=ada)
+    titles = list(inbox_list_for(viewer=kathmandu).values_list("title", flat=True))
+
+    html = signed_in.get(url("inbox", kathmandu) + "?page=2").content.decode()
+
+    assert "Page 2 of 2" in html
+    positions = [html.index(f"{title}<") for title in titles[25:]]
+    assert positions == sorted(positions)
+    assert not any(f"{title}<" in html for title in titles[:25])
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_the_page_costs_the_same_queries_for_50_or_500_items(signed_in, kathmandu, ada, htmx):
     headers = {"HX-Request": "true"} if htmx else {}
@@ -168,8 +183,9 @@ def test_the_page_costs_the_same_queries_for_50_or_500_items(signed_in, kathmand
     many_items(kathmandu, 500, actor=ada)
     with CaptureQueriesContext(connection) as many:
         signed_in.get(url("inbox", kathmandu), headers=headers)
-    # Session, user, membership; the three tab counts in one statement; the page's ids; its rows.
-    assert len(many) == len(few) == 6
+    # Session; user with membership; the three tab counts in one statement; the page's ids;
+    # its rows.
+    assert len(many) == len(few) == 5
     counts = [q["sql"] for q in many.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1
 

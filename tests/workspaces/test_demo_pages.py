@@ -25,23 +25,24 @@ CLOCK = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 # SQL statements per request once warm (the second request: the first fills caches such as a
 # proposal's tally). Inside a test the page's transactions are savepoints, which count too.
+# Every page reads the signed-in user with their membership in one query (workspaces/access.py).
 PAGES = {
-    "members": 8,
-    "teams": 4,
-    "team": 7,
+    "members": 7,
+    "teams": 3,
+    "team": 6,
     # The calendar feed panel reads the member's feed; the time off panel their time off.
-    "profile": 5,
-    "briefs list": 6,
+    "profile": 4,
+    "briefs list": 5,
     # The recording player (a panel of the recordings area) reads its recording; for its author,
     # the delivery layer says whose email is still held (one query, registry.HELD_NOTES).
-    "brief page": 16,
-    "proposals list": 5,
-    "proposal page": 18,  # for its owner, whose email is still held (registry.HELD_NOTES)
-    "decision log": 8,
-    "decision record": 8,
-    "start here": 8,
-    "audit log": 6,
-    "API tokens": 4,
+    "brief page": 15,
+    "proposals list": 4,
+    "proposal page": 17,  # for its owner, whose email is still held (registry.HELD_NOTES)
+    "decision log": 7,
+    "decision record": 7,
+    "start here": 7,
+    "audit log": 5,
+    "API tokens": 3,
 }
 API = {
     "/api/v1/me": 1,
@@ -55,7 +56,7 @@ API = {
 
 # Search asks PostgreSQL for its estimates first (meridian/search/backends.py): four more.
 # "release" finds the demo's "Release manager" role: its highlights and rows are read too.
-SEARCH_PAGE = {"sqlite": 9, "postgresql": 13}
+SEARCH_PAGE = {"sqlite": 8, "postgresql": 12}
 SEARCH_API = {"sqlite": 7, "postgresql": 11}
 
 

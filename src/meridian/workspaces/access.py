@@ -4,8 +4,19 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from django.conf import settings
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.crypto import constant_time_compare
 from django_htmx.middleware import HtmxDetails
 
 from meridian.core.errors import NotFound, PermissionDenied
@@ -52,6 +63,45 @@ def membership_for(user: Any, workspace_slug: str) -> Membership:
     return membership
 
 
+def membership_signing_in(request: HttpRequest, workspace_slug: str) -> Membership | None:
+    """The session's user and their membership of the workspace, read in one query.
+
+    Every page of a workspace needs both; Django's authentication reads the user on its own
+    first. Only the common case is answered here, with the checks ``django.contrib.auth.get_user``
+    makes: a session signed in through a backend that reads users as ``ModelBackend`` does, an
+    active user, and a session hash that matches the user's current one. Anything else — no
+    session, a hash made with a fallback secret, not a member — returns None, and the request
+    goes through Django's own ``get_user`` and ``membership_for`` as before.
+    """
+    if hasattr(request, "_cached_user"):  # the user was read already
+        return None
+    session = request.session
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+        session_hash = session[HASH_SESSION_KEY]
+    except (KeyError, ValidationError):
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    backend = load_backend(backend_path)
+    if not isinstance(backend, ModelBackend) or type(backend).get_user is not ModelBackend.get_user:
+        return None
+    try:
+        membership = Membership.objects.select_related("workspace", "profile", "user").get(
+            workspace__slug=workspace_slug, user_id=user_id, is_active=True
+        )
+    except Membership.DoesNotExist:
+        return None
+    user = membership.user
+    if not backend.user_can_authenticate(user) or not constant_time_compare(
+        session_hash, user.get_session_auth_hash()
+    ):
+        return None
+    request._cached_user = user  # type: ignore[attr-defined]  # what AuthenticationMiddleware reads
+    return membership
+
+
 def require_role(membership: Membership, role: Role) -> None:
     """Refuse when the member's role is below the one the operation declares."""
     if not membership.has_role(role):
@@ -86,12 +136,15 @@ def requires(role: Role = Role.MEMBER) -> Callable[[F], F]:
                 slug = kwargs.get("workspace")
                 if slug is None:
                     raise Http404
-                if not request.user.is_authenticated:
-                    return redirect_to_login(request.get_full_path())
-                try:
-                    membership = membership_for(request.user, slug)
-                except NotFound:
-                    raise Http404 from None
+                # The user and the membership in one query when the session allows it.
+                membership = membership_signing_in(request, slug)
+                if membership is None:
+                    if not request.user.is_authenticated:
+                        return redirect_to_login(request.get_full_path())
+                    try:
+                        membership = membership_for(request.user, slug)
+                    except NotFound:
+                        raise Http404 from None
                 request.membership = membership  # type: ignore[attr-defined]
             require_role(membership, role)
             return func(request, *args, **kwargs)
