@@ -35,7 +35,7 @@ PAGES = {
     "briefs list": 5,
     # The recording player (a panel of the recordings area) reads its recording; for its author,
     # the delivery layer says whose email is still held (one query, registry.HELD_NOTES).
-    "brief page": 15,
+    "brief page": 20,
     "proposals list": 4,
     "proposal page": 17,  # for its owner, whose email is still held (registry.HELD_NOTES)
     "decision log": 7,
