@@ -49,50 +49,32 @@ def demo_goals(workspace: Workspace, members: dict[str, Membership]) -> None:
             due=due,
         ),
     )
-    customers = teams.get("Customers")
-    if customers is not None:
-        support = goal_create(
+    # Each team's goal under the workspace's, with one key result on a metric the team moves.
+    team_goals = (
+        ("Customers", "Answer every customer within a working day", "Tickets closed by the "
+         "Customers team", "tickets_closed", 700),
+        ("Platform", "Ship the worker rewrite", "Tasks completed by the Platform team",
+         "tasks_completed", 120),
+    )  # fmt: skip
+    for team_name, title, kr_title, metric, target in team_goals:
+        team = teams.get(team_name)
+        if team is None:
+            continue
+        goal = goal_create(
             acting=admin,
-            fields=GoalFields(
-                title="Answer every customer within a working day",
-                due=due,
-                team_id=customers.pk,
-                parent_id=grow.pk,
-            ),
+            fields=GoalFields(title=title, due=due, team_id=team.pk, parent_id=grow.pk),
         )
         key_result_add(
             acting=admin,
-            goal=support,
+            goal=goal,
             fields=KeyResultFields(
-                title="Tickets closed by the Customers team",
-                metric="tickets_closed",
+                title=kr_title,
+                metric=metric,
                 baseline=0,
-                target=700,
+                target=target,
                 start=start,
                 due=due,
                 subject="team",
-                subject_id=customers.pk,
-            ),
-        )
-    platform = teams.get("Platform")
-    if platform is not None:
-        ship = goal_create(
-            acting=admin,
-            fields=GoalFields(
-                title="Ship the worker rewrite", due=due, team_id=platform.pk, parent_id=grow.pk
-            ),
-        )
-        key_result_add(
-            acting=admin,
-            goal=ship,
-            fields=KeyResultFields(
-                title="Tasks completed by the Platform team",
-                metric="tasks_completed",
-                baseline=0,
-                target=120,
-                start=start,
-                due=due,
-                subject="team",
-                subject_id=platform.pk,
+                subject_id=team.pk,
             ),
         )

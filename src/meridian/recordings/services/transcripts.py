@@ -271,12 +271,9 @@ def transcript_correct(
     return segment
 
 
-def _propose_chapters(transcript: Transcript, segments: list[transcription.Segment]) -> None:
-    recording = transcript.recording
-    if Chapter.objects.filter(recording=recording).exists():
-        return  # the author's chapters (or an earlier proposal) stand
-    marks = chapters.propose([chapters.Timed(s.start, s.end, s.text) for s in segments])
-    Chapter.objects.bulk_create(
+def _chapters_write(recording: Recording, marks: list[chapters.ChapterMark]) -> list[Chapter]:
+    """The recording's chapters, in order, from its marks (the old ones already gone)."""
+    return Chapter.objects.bulk_create(
         Chapter(
             workspace_id=recording.workspace_id,
             recording=recording,
@@ -286,6 +283,14 @@ def _propose_chapters(transcript: Transcript, segments: list[transcription.Segme
         )
         for i, m in enumerate(marks)
     )
+
+
+def _propose_chapters(transcript: Transcript, segments: list[transcription.Segment]) -> None:
+    recording = transcript.recording
+    if Chapter.objects.filter(recording=recording).exists():
+        return  # the author's chapters (or an earlier proposal) stand
+    marks = chapters.propose([chapters.Timed(s.start, s.end, s.text) for s in segments])
+    _chapters_write(recording, marks)
 
 
 @transaction.atomic
@@ -297,15 +302,6 @@ def chapters_set(*, acting: Membership, recording: Recording, text: str) -> list
     except chapters.BadChapters as exc:
         raise ValidationFailed.field("chapters", str(exc)) from None
     Chapter.objects.filter(recording=recording).delete()
-    made = Chapter.objects.bulk_create(
-        Chapter(
-            workspace_id=recording.workspace_id,
-            recording=recording,
-            index=i,
-            start=m.start,
-            title=m.title,
-        )
-        for i, m in enumerate(marks)
-    )
+    made = _chapters_write(recording, marks)
     audit_record(actor=acting, action="chapters.set", obj=recording, data={"chapters": len(made)})
     return made
