@@ -8,7 +8,7 @@ a day in each participant's zone; and "after everyone has had at least one full 
 (:func:`full_working_day_end`). Briefs use the first two, proposals all three.
 
 The rule for days off: when the day is not a working day for someone (a weekend in their
-week, or a day wholly on time off), their deadline is the end of their *next* working day, not
+week, or a day wholly on time off they had entered when asked), their deadline is the end of their *next* working day, not
 the midnight of their day off. Asks, reminders, pages and the API all read that one computed
 deadline. The forms warn before sending, naming who is affected and their new deadline
 (:func:`day_off_shift`, meridian.asks.people.deadline_day_off_shifts).
@@ -31,8 +31,8 @@ scheduler jobs):
   reminder out (a proposal closes at its last deadline instead).
 """
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
@@ -44,9 +44,12 @@ from meridian.core.workingtime import (
     end_of_working_day,
     is_working,
     next_working_day,
+    wall_time_instant,
     working_intervals,
     working_week,
 )
+
+ONE_DAY = timedelta(days=1)
 
 HoursJson = Mapping[str, Sequence[Sequence[int]]]
 
@@ -93,6 +96,16 @@ def week_of(zone: str, hours: HoursJson) -> WorkingWeek:
         except WorkingHoursError:
             continue
     raise AssertionError("unreachable: UTC without hours is always a valid week")
+
+
+def with_time_off(week: WorkingWeek, away: Iterable[tuple[date, date]]) -> WorkingWeek:
+    """``week`` minus whole days away, given as (first, last) dates of the member's calendar:
+    from the local midnight starting ``first`` to the one ending ``last``, DST-safe."""
+    spans = [
+        (wall_time_instant(week.zone, first, 0), wall_time_instant(week.zone, last + ONE_DAY, 0))
+        for first, last in away
+    ]
+    return replace(week, time_off=tuple(spans)) if spans else week
 
 
 def local_deadline(
@@ -219,13 +232,18 @@ class Reminded(Protocol):
 
 
 def participant_reminder_due(
-    participant: Reminded, now: datetime, *, asked_at: datetime
+    participant: Reminded,
+    now: datetime,
+    *,
+    asked_at: datetime,
+    week: WorkingWeek | None = None,
 ) -> ReminderDue | None:
-    """:func:`reminder_due` for one participant with a deadline, in their profile's working week."""
+    """:func:`reminder_due` for one participant with a deadline, in their profile's working week
+    (or ``week``, e.g. with their time off)."""
     profile = participant.membership.profile
     assert participant.local_deadline is not None  # the reminder jobs list only those with one
     return reminder_due(
-        week_of(profile.time_zone, profile.working_hours),
+        week or week_of(profile.time_zone, profile.working_hours),
         now,
         participant_id=participant.pk,
         asked_at=asked_at,

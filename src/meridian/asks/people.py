@@ -4,13 +4,13 @@ Every area that asks people for something by a deadline (briefs, proposals; late
 handovers and check-ins) names them the same way, as :class:`Invitee` entries (a member by
 id, a team by slug, required or optional), and gets back the people of its workspace with the
 team each came through (:func:`people_resolve`), then each person's own deadline
-(:func:`local_deadlines`) and who among them does not work on a deadline day
-(:func:`deadline_day_off_shifts`). Reads only: the area writes its own participant rows.
+(:func:`local_deadlines`, in their working week minus their time off: :func:`member_weeks`) and
+who among them does not work on, or is away on, a deadline day (:func:`deadline_day_off_shifts`). Reads only: the area writes its own participant rows.
 """
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -20,11 +20,13 @@ from meridian.asks.deadlines import (
     deadline_problem,
     local_deadline,
     week_of,
+    with_time_off,
 )
 from meridian.core.errors import FieldErrors
 from meridian.core.moments import day_text, moment_text, zone_label
 from meridian.core.timebounds import in_zone
-from meridian.workspaces.models import Membership, Team, TeamMembership
+from meridian.core.workingtime import WorkingWeek
+from meridian.workspaces.models import Membership, Team, TeamMembership, TimeOff
 
 REQUIRED = "required"
 OPTIONAL = "optional"
@@ -150,17 +152,40 @@ def people_resolve(
     return result
 
 
+def member_weeks(
+    members: Iterable[Membership], *, now: datetime | None = None
+) -> dict[int, WorkingWeek]:
+    """Each member's working week (by membership id) minus the time off they have entered
+    (one query; time off that ended before yesterday is left out, it changes no deadline)."""
+    people = list(members)
+    if not people:
+        return {}
+    since = (now or timezone.now()).date() - timedelta(days=2)
+    away: dict[int, list[tuple[date, date]]] = {}
+    for member_id, first, last in (
+        TimeOff.objects.filter(membership_id__in=[m.pk for m in people], last_day__gte=since)
+        .order_by("first_day")
+        .values_list("membership_id", "first_day", "last_day")
+    ):
+        away.setdefault(member_id, []).append((first, last))
+    return {
+        m.pk: with_time_off(
+            week_of(m.profile.time_zone, m.profile.working_hours), away.get(m.pk, ())
+        )
+        for m in people
+    }
+
+
 def local_deadlines(
     deadline: Deadline, members: Iterable[Membership]
 ) -> dict[int, datetime | None]:
-    """Each member's own deadline (by membership id), in their working week; None without one."""
+    """Each member's own deadline (by membership id), in their working week minus their time
+    off (a deadline day they are away moves to the end of their next working day); None
+    without one."""
+    weeks = member_weeks(members)
     return {
-        m.pk: local_deadline(
-            week_of(m.profile.time_zone, m.profile.working_hours),
-            deadline_at=deadline.at,
-            deadline_date=deadline.day,
-        )
-        for m in members
+        pk: local_deadline(week, deadline_at=deadline.at, deadline_date=deadline.day)
+        for pk, week in weeks.items()
     }
 
 
@@ -171,12 +196,14 @@ class DayOffShift:
     member: Membership
     day: date
     due: datetime  # the end of their next working day
+    away: bool = False  # on time off that day (else: not one of their working days)
 
     @property
     def message(self) -> str:
         zone = self.member.profile.time_zone
+        why = "is away on" if self.away else "does not work on"
         return (
-            f"{_name(self.member)} ({zone_label(zone)}) does not work on {day_text(self.day)}: "
+            f"{_name(self.member)} ({zone_label(zone)}) {why} {day_text(self.day)}: "
             f"their deadline becomes the end of {moment_text(self.due, zone, 'longday')}, "
             f"{moment_text(self.due, zone, 'time')}."
         )
@@ -211,10 +238,13 @@ def deadline_day_off_shifts(
         members.insert(0, acting)
     members = [m for m in members if m.pk not in already_asked]
     shifts: list[DayOffShift] = []
+    weeks = member_weeks(members)
     for member in members:
-        week = week_of(member.profile.time_zone, member.profile.working_hours)
+        week = weeks[member.pk]
         if day_off_shift(week, deadline.day) is not None:
             due = local_deadline(week, deadline_at=None, deadline_date=deadline.day)
             assert due is not None  # a day deadline always falls for everyone
-            shifts.append(DayOffShift(member=member, day=deadline.day, due=due))
+            usual = week_of(member.profile.time_zone, member.profile.working_hours)
+            away = day_off_shift(usual, deadline.day) is None
+            shifts.append(DayOffShift(member=member, day=deadline.day, due=due, away=away))
     return sorted(shifts, key=lambda s: (_name(s.member).lower(), s.member.pk))

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from meridian.asks.deadlines import ReminderDue, local_day_start, participant_reminder_due, week_of
 from meridian.asks.models import Participation
+from meridian.asks.people import member_weeks
 from meridian.core.scheduler import NotNow
 from meridian.core.workingtime import WorkingWeek
 
@@ -79,11 +80,30 @@ def reminders_due[P: Participation](
         .select_related("membership__profile")
         .order_by("pk")
     )
-    for participant in waiting.iterator(chunk_size=500):
+    batch: list[P] = []
+    for participant in waiting.iterator(chunk_size=CHUNK):
+        batch.append(participant)
+        if len(batch) == CHUNK:
+            yield from _due_in(batch, now, asked_at=asked_at, overdue=overdue)
+            batch = []
+    yield from _due_in(batch, now, asked_at=asked_at, overdue=overdue)
+
+
+CHUNK = 500
+
+
+def _due_in[P: Participation](
+    batch: list[P], now: datetime, *, asked_at: Callable[[P], datetime], overdue: bool
+) -> Iterator[tuple[P, ReminderDue]]:
+    """The reminders due in one batch of waiting rows, their members' time off read at once
+    (nobody is reminded while away)."""
+    weeks = member_weeks([p.membership for p in batch], now=now)  # type: ignore[attr-defined]
+    for participant in batch:
         due = participant_reminder_due(
             participant,  # type: ignore[arg-type]  # the concrete row has its membership
             now,
             asked_at=asked_at(participant),
+            week=weeks[participant.membership_id],  # type: ignore[attr-defined]
         )
         if due is not None and (overdue or not due.overdue):
             yield participant, due

@@ -9,12 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from meridian.asks.deadlines import Deadline as AskDeadline
-from meridian.asks.deadlines import deadline_problem, participant_deadline, week_of
+from meridian.asks.deadlines import deadline_problem, participant_deadline
 from meridian.asks.people import (
     Asked,
     DayOffShift,
     Invitee,
     deadline_day_off_shifts,
+    member_weeks,
     people_resolve,
 )
 from meridian.briefs.models import Brief, Comment
@@ -551,10 +552,11 @@ def _fix_deadlines(proposal: Proposal, now: datetime, problems: FieldErrors) -> 
     rows = list(
         ProposalParticipant.objects.filter(proposal=proposal).select_related("membership__profile")
     )
+    weeks = member_weeks([row.membership for row in rows], now=now)
     for row in rows:
         profile = row.membership.profile
         due = participant_deadline(
-            week_of(profile.time_zone, profile.working_hours),
+            weeks[row.membership_id],
             proposal.deadline_kind,
             opened_at=opened_at,
             deadline_at=proposal.deadline_at,
