@@ -22,7 +22,7 @@ from meridian.work.services import (
     task_unfollow,
     task_update,
 )
-from meridian.workspaces.models import Role
+from meridian.workspaces.models import Role, TimeOff
 from tests import factories
 from tests.work.factories import project, task
 
@@ -87,6 +87,32 @@ def test_working_time_due_counts_the_owners_working_hours_from_now(clock, ana, s
     # Monday 09:00 Berlin; 10 working hours: 8 on Monday, 2 on Tuesday → Tuesday 11:00 Berlin.
     t = task(ana, site, owner=ana, due=Due("working_time", working_minutes=600))
     assert t.due_by == datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+
+
+def test_an_owner_away_on_the_due_day_is_due_at_the_end_of_their_first_day_back(
+    clock, ana, ben, site
+):
+    TimeOff.objects.create(
+        workspace_id=ben.workspace_id,
+        membership=ben,
+        first_day=date(2026, 12, 9),
+        last_day=date(2026, 12, 10),
+    )
+    t = task(ana, site, owner=ben, due=Due("local_day", date=date(2026, 12, 9)))
+    # Away Wednesday and Thursday: 17:00 in Kathmandu on Friday 11 December.
+    assert t.due_by == datetime(2026, 12, 11, 11, 15, tzinfo=UTC)
+
+
+def test_working_time_due_skips_the_days_the_owner_is_away(clock, ana, site):
+    TimeOff.objects.create(
+        workspace_id=ana.workspace_id,
+        membership=ana,
+        first_day=date(2026, 12, 8),
+        last_day=date(2026, 12, 8),
+    )
+    # 8 hours on Monday, away on Tuesday, 2 hours on Wednesday → Wednesday 11:00 Berlin.
+    t = task(ana, site, owner=ana, due=Due("working_time", working_minutes=600))
+    assert t.due_by == datetime(2026, 12, 9, 10, 0, tzinfo=UTC)
 
 
 def test_owner_of_a_task_with_a_due_date_finds_it_in_their_inbox_until_it_moves_or_is_done(

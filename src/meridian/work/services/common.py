@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from meridian.asks.deadlines import deadline_problem, local_deadline, week_of
+from meridian.asks.people import member_weeks
 from meridian.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from meridian.core.moments import moment_text
 from meridian.core.workingtime import WorkingHoursError, add_working_time
@@ -197,12 +198,13 @@ def due_check(due: Due | None, problems: FieldErrors, now: datetime) -> Due:
 
 def due_by_for(task: Task, owner: Membership | None, now: datetime) -> datetime | None:
     """When the task falls due for its owner: the instant, the end of their day (the day-off
-    rule of meridian.asks.deadlines), or their working time counted from ``now``."""
+    rule of meridian.asks.deadlines, their time off included), or their working time counted
+    from ``now`` (days away do not count)."""
     if task.due_kind == DueKind.INSTANT:
         return task.due_at
-    zone = owner.profile.time_zone if owner is not None else "UTC"
-    hours = owner.profile.working_hours if owner is not None else {}
-    week = week_of(zone, hours or {})
+    if task.due_kind == DueKind.NONE:
+        return None
+    week = week_of("UTC", {}) if owner is None else member_weeks([owner], now=now)[owner.pk]
     if task.due_kind == DueKind.LOCAL_DAY:
         return local_deadline(week, deadline_at=None, deadline_date=task.due_date)
     if task.due_kind == DueKind.WORKING_TIME and task.due_working_minutes:
