@@ -19,6 +19,7 @@ from meridian.tracking.rules import (
     parse_slot,
     pattern_problem,
     rollup_deltas,
+    rollup_deltas_from_sums,
     seconds_per_day,
     split_weeks,
     week_days,
@@ -60,6 +61,21 @@ def test_rollups_moved_by_deltas_equal_the_sum_of_the_last_figures_of_each_slot(
             rollup[key] = (a + d.active, f + d.afk)
         store.update(batch)
     assert {k: v for k, v in rollup.items() if v != (0, 0)} == _totals(store)
+
+
+@given(batches, st.integers(0, 3))
+def test_deltas_from_the_databases_sums_equal_deltas_from_each_stored_slot(batches, shift):
+    """PostgreSQL sums the stored figures of the keys sent per (stored day, category); the
+    rollups must move exactly as when each stored slot is read (a stored day may differ from
+    the new one: the member's zone changed between two syncs)."""
+    stored, batch = batches[0], batches[-1]
+    old = {k: (k[0].date() + timedelta(days=shift), stored[k]) for k in batch if k in stored}
+    new = {k: (k[0].date(), f) for k, f in batch.items()}
+    sums: dict = {}
+    for key, (day, f) in old.items():
+        a, k = sums.get((day, key[1]), (0, 0))
+        sums[(day, key[1])] = Figures(a + f.active, k + f.afk)
+    assert rollup_deltas_from_sums(new, sums) == rollup_deltas(old, new)
 
 
 @given(batches)

@@ -100,6 +100,24 @@ def rollup_deltas(
     return {k: Figures(a, f) for k, (a, f) in deltas.items() if a or f}
 
 
+def rollup_deltas_from_sums(
+    new: Mapping[SlotKey, tuple[date, Figures]],
+    old_sums: Mapping[tuple[date, str], Figures],
+) -> dict[tuple[date, str], Figures]:
+    """:func:`rollup_deltas` when the database has summed the stored figures of the new keys
+    per (stored day, category) itself, so that only those few sums travel, not every row."""
+    deltas: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+    for key, (day, figures) in new.items():
+        row = deltas[(day, key[1])]
+        row[0] += figures.active
+        row[1] += figures.afk
+    for day_category, figures in old_sums.items():
+        row = deltas[day_category]
+        row[0] -= figures.active
+        row[1] -= figures.afk
+    return {k: Figures(a, f) for k, (a, f) in deltas.items() if a or f}
+
+
 def group_refusal(
     group: frozenset[int], everyone: frozenset[int], others: Iterable[frozenset[int]], k: int
 ) -> str | None:
