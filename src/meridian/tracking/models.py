@@ -152,6 +152,7 @@ class ActivitySlot(models.Model):
     day = models.DateField()
     # The agent (one per computer) that measured the slot: part of the slot's key.
     agent_id = models.UUIDField()
+    # When the slot's current figures arrived (a re-send of the same figures leaves it).
     received_at = models.DateTimeField()
 
     class Meta:

@@ -688,10 +688,15 @@ UPSERT_HEAD_PG = (
     "active_seconds, afk_seconds, day, agent_id, received_at) "
     "SELECT %s, %s, s, c, a, t, ac, af, d, %s, %s FROM tracking_slots_in"
 )
+# A slot sent again with the same figures (an agent re-sending after a lost answer) is left
+# as it is: no new row version, and ``received_at`` stays when its figures arrived.
 UPSERT_TAIL = (
     " ON CONFLICT (member_id, agent_id, start, category, app, title) DO UPDATE SET "
     "active_seconds = EXCLUDED.active_seconds, afk_seconds = EXCLUDED.afk_seconds, "
-    "day = EXCLUDED.day, received_at = EXCLUDED.received_at"
+    "day = EXCLUDED.day, received_at = EXCLUDED.received_at "
+    "WHERE tracking_activityslot.active_seconds <> EXCLUDED.active_seconds "
+    "OR tracking_activityslot.afk_seconds <> EXCLUDED.afk_seconds "
+    "OR tracking_activityslot.day <> EXCLUDED.day"
 )
 
 
