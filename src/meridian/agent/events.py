@@ -50,24 +50,6 @@ class Ev:
         }
 
 
-def loads(raw: bytes) -> Any:
-    """A request body's JSON, accepted and decoded exactly as ``json.loads`` does.
-
-    pydantic-core's parser (already installed with django-ninja) decodes a batch of events in
-    about 60 % of ``json.loads``'s time; it accepts the same documents to the same values
-    (NaN and infinities, big integers, the last of duplicate keys), and where it refuses one
-    (a byte-order mark, a lone surrogate escape, or a real error) ``json.loads`` decides,
-    with its own message. Imported on the first body (~9 MB): an agent that only serves
-    heartbeats of a watcher stays small.
-    """
-    from pydantic_core import from_json
-
-    try:
-        return from_json(raw, cache_strings=False)
-    except ValueError:
-        return json.loads(raw)
-
-
 _ONE_US = timedelta(microseconds=1)
 _fromisoformat = datetime.fromisoformat
 

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from . import VERSION, query2
-from .events import Ev, EventError, dumps, event_from_json, fmt_ts, loads, parse_ts
+from .events import Ev, EventError, dumps, event_from_json, fmt_ts, parse_ts
 from .store import NoSuchBucket, Store
 
 if TYPE_CHECKING:
@@ -339,7 +339,7 @@ class Handler(BaseHTTPRequestHandler):
         if not raw:
             raise HttpError(400, {"message": "The request body must be JSON"})
         try:
-            return loads(raw)
+            return json.loads(raw)
         except ValueError as exc:
             raise HttpError(
                 400, {"message": f"The request body is not valid JSON: {exc}"}
