@@ -10,7 +10,9 @@ whose name must contain "bench"), one workspace with ``--members`` members in on
 * **Ingest**: one member's agent sends ``--requests`` syncs of 5,000 slots each (a week of
   15-minute slots over five categories), through the real API (Django's test client in this
   process: authentication by bearer token, JSON parsing, validation of every slot, the bulk
-  upsert and the rollup update; no network), then the same slots again (every one a replace).
+  upsert and the rollup update; no network), then the same slots again (every one a replace,
+  with the same figures: an agent re-sending after a lost answer), then once more with every
+  figure changed ("update": a quarter hour that grew since it was sent).
   Figure: slots per second over all requests (wall clock, and per second of this process's
   CPU time). Target ≥ 50,000 slots/s (wall clock).
 * **Team report**: the daily rollups of ``--members`` × ``--days`` × 4 categories are written
@@ -93,6 +95,7 @@ def bench_ingest(member, requests: int) -> dict[str, float]:
     agent = str(uuid.uuid4())
     start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=8)
     bodies = []
+    changed = []  # the same slots with other figures: a re-sent quarter hour that grew
     for r in range(requests):
         slots = []
         for i in range(1000):
@@ -107,6 +110,9 @@ def bench_ingest(member, requests: int) -> dict[str, float]:
                     }
                 )
         bodies.append(json.dumps({"agent_id": agent, "slots": slots}))
+        for slot in slots:
+            slot["active_seconds"] += 1
+        changed.append(json.dumps({"agent_id": agent, "slots": slots}))
     # One small sync first, not counted: the first request of a process pays for imports,
     # URL resolution and the API's schemas (about a second of CPU), not for ingest.
     warm = start - timedelta(days=1)
@@ -117,10 +123,10 @@ def bench_ingest(member, requests: int) -> dict[str, float]:
     )
     assert response.status_code == 200, response.content[:500]
     figures: dict[str, float] = {}
-    for label in ("new", "replace"):
+    for label, sent in (("new", bodies), ("replace", bodies), ("update", changed)):
         began = time.perf_counter()
         cpu = time.process_time()
-        for body in bodies:
+        for body in sent:
             response = client.post(
                 "/api/v1/activity/sync", body, content_type="application/json", headers=headers
             )

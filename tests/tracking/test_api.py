@@ -252,6 +252,23 @@ def test_export_then_delete_with_confirmation(client, ada, auth):
     assert not TimeEntry.objects.exists() and not ActivityDaily.objects.exists()
 
 
+def test_the_export_names_the_computer_of_each_slot(client, ada, auth):
+    laptop = "0b7c43c6-5f0e-4d43-9b53-6a1d7f0a2c11"
+    send(client, "POST", "/activity/sync", body(slot(0)), auth)
+    send(
+        client,
+        "POST",
+        "/activity/sync",
+        {**body(slot(0, active_seconds=60)), "agent_id": laptop},
+        auth,
+    )
+    slots = get(client, "/tracking/export", auth).json()["activity_slots"]
+    # The same quarter hour from two computers: two slots, each with its agent.
+    assert sorted((s["agent_id"], s["active_seconds"]) for s in slots) == sorted(
+        [(str(AGENT), 540), (laptop, 60)]
+    )
+
+
 def test_sync_takes_an_idempotency_key(client, ada, auth):
     headers = {**auth, "Idempotency-Key": "sync-1"}
     first = send(client, "POST", "/activity/sync", body(slot(0)), headers)

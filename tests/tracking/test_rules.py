@@ -19,6 +19,7 @@ from meridian.tracking.rules import (
     parse_slot,
     pattern_problem,
     rollup_deltas,
+    rollup_deltas_from_sums,
     seconds_per_day,
     split_weeks,
     week_days,
@@ -60,6 +61,21 @@ def test_rollups_moved_by_deltas_equal_the_sum_of_the_last_figures_of_each_slot(
             rollup[key] = (a + d.active, f + d.afk)
         store.update(batch)
     assert {k: v for k, v in rollup.items() if v != (0, 0)} == _totals(store)
+
+
+@given(batches, st.integers(0, 3))
+def test_deltas_from_the_databases_sums_equal_deltas_from_each_stored_slot(batches, shift):
+    """PostgreSQL sums the stored figures of the keys sent per (stored day, category); the
+    rollups must move exactly as when each stored slot is read (a stored day may differ from
+    the new one: the member's zone changed between two syncs)."""
+    stored, batch = batches[0], batches[-1]
+    old = {k: (k[0].date() + timedelta(days=shift), stored[k]) for k in batch if k in stored}
+    new = {k: (k[0].date(), f) for k, f in batch.items()}
+    sums: dict = {}
+    for key, (day, f) in old.items():
+        a, k = sums.get((day, key[1]), (0, 0))
+        sums[(day, key[1])] = Figures(a + f.active, k + f.afk)
+    assert rollup_deltas_from_sums(new, sums) == rollup_deltas(old, new)
 
 
 @given(batches)
@@ -159,6 +175,33 @@ def test_every_valid_slot_parses_to_its_values(raw):
 def test_a_request_reading_its_starts_once_parses_each_slot_as_alone(raws):
     starts: dict[str, datetime] = {}
     assert [parse_slot(raw, starts) for raw in raws] == [parse_slot(raw) for raw in raws]
+
+
+odd_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 902),
+    st.floats(allow_nan=False, max_value=1000),
+    st.text(max_size=3),
+    st.sampled_from(["Coding", " ", "a\x00b", "x" * 101, "y" * 201, "z" * 501]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(
+    slot_json,
+    st.dictionaries(
+        st.sampled_from(["category", "active_seconds", "afk_seconds", "app", "title", "extra"]),
+        odd_values,
+        max_size=4,
+    ),
+)
+def test_any_slot_parses_with_its_start_read_before_as_it_parses_alone(raw, changes):
+    """The quick path for a start already read in the request answers exactly what the full
+    checks answer: the same slot, or the same field and message."""
+    odd = {**raw, **changes}
+    starts = {raw["start"]: parse_slot(raw)[0].start}
+    assert parse_slot(odd, starts) == parse_slot(odd)
 
 
 @given(slot_json, st.integers(1, 899))

@@ -234,6 +234,25 @@ def test_slots_older_than_retention_are_ignored(ada):
     assert not ActivityDaily.objects.exists()
 
 
+def test_a_slot_resent_unchanged_keeps_when_its_figures_arrived(ada, clock):
+    quarter = at("2026-11-03T09:00:00+00:00")
+    sync(ada, slots(quarter, 2))
+    first = dict(ActivitySlot.objects.values_list("start", "received_at"))
+    clock.shift(timedelta(minutes=20))
+    again = sync(ada, [*slots(quarter, 1), *slots(quarter + timedelta(minutes=15), 1, active=700)])
+    assert (again.accepted, again.replaced) == (0, 2)
+    after = {
+        s: (r, a)
+        for s, r, a in ActivitySlot.objects.values_list("start", "received_at", "active_seconds")
+    }
+    # The unchanged quarter hour keeps its time of arrival; the changed one has its new
+    # figures and the time they came.
+    assert after[quarter] == (first[quarter], 600)
+    moved = quarter + timedelta(minutes=15)
+    assert after[moved] == (first[moved] + timedelta(minutes=20), 700)
+    assert ActivityDaily.objects.get(member=ada).active_seconds == 1300
+
+
 def test_retention_job_deletes_old_raw_slots_and_keeps_the_daily_totals(ada, clock):
     sync(ada, slots(at("2026-11-03T09:00:00+00:00"), 4))
     job = Job(JOB, slots_retention)

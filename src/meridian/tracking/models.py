@@ -130,11 +130,16 @@ class TimeEntryRevision(models.Model):
 class ActivitySlot(models.Model):
     """One synced 15-minute slot of a member's activity in one category (and app, title)."""
 
+    # No index of their own: (workspace, start) and the slot's key (member first) serve every
+    # lookup by workspace or member, and each index less is one less to write per synced slot.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     member = models.ForeignKey(
-        "workspaces.Membership", on_delete=models.CASCADE, related_name="activity_slots"
+        "workspaces.Membership",
+        on_delete=models.CASCADE,
+        related_name="activity_slots",
+        db_index=False,
     )
     start = models.DateTimeField()
     category = models.CharField(max_length=100)
@@ -147,6 +152,7 @@ class ActivitySlot(models.Model):
     day = models.DateField()
     # The agent (one per computer) that measured the slot: part of the slot's key.
     agent_id = models.UUIDField()
+    # When the slot's current figures arrived (a re-send of the same figures leaves it).
     received_at = models.DateTimeField()
 
     class Meta:

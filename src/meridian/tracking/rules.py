@@ -100,6 +100,24 @@ def rollup_deltas(
     return {k: Figures(a, f) for k, (a, f) in deltas.items() if a or f}
 
 
+def rollup_deltas_from_sums(
+    new: Mapping[SlotKey, tuple[date, Figures]],
+    old_sums: Mapping[tuple[date, str], Figures],
+) -> dict[tuple[date, str], Figures]:
+    """:func:`rollup_deltas` when the database has summed the stored figures of the new keys
+    per (stored day, category) itself, so that only those few sums travel, not every row."""
+    deltas: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+    for key, (day, figures) in new.items():
+        row = deltas[(day, key[1])]
+        row[0] += figures.active
+        row[1] += figures.afk
+    for day_category, figures in old_sums.items():
+        row = deltas[day_category]
+        row[0] -= figures.active
+        row[1] -= figures.afk
+    return {k: Figures(a, f) for k, (a, f) in deltas.items() if a or f}
+
+
 def group_refusal(
     group: frozenset[int], everyone: frozenset[int], others: Iterable[frozenset[int]], k: int
 ) -> str | None:
@@ -201,6 +219,36 @@ def parse_slot(
     is what the ingest's throughput is made of. ``starts`` remembers the starts already read
     in one request (each quarter hour comes once per category), so each is parsed once.
     """
+    if type(raw) is dict and starts is not None:
+        # The common case in one expression: a start already read in this request and plain
+        # values well within every limit. Anything else takes the checks below, which name
+        # the problem (property-tested to give what they give for every input).
+        text = raw.get("start")
+        start = starts.get(text) if type(text) is str else None
+        if start is not None:
+            category = raw.get("category")
+            active = raw.get("active_seconds")
+            afk = raw.get("afk_seconds")
+            app = raw.get("app")
+            title = raw.get("title")
+            if (
+                type(category) is str
+                and type(active) is int
+                and type(afk) is int
+                and active >= 0
+                and afk >= 0
+                and active + afk <= SLOT_SECONDS
+                and len(category) <= TEXT_LIMITS["category"]
+                and "\x00" not in category
+                and category.strip()
+                and (app is None or (type(app) is str and len(app) <= 200 and "\x00" not in app))
+                and (
+                    title is None
+                    or (type(title) is str and len(title) <= 500 and "\x00" not in title)
+                )
+                and raw.keys() <= SLOT_FIELDS
+            ):
+                return Slot(start, category, active, afk, app or None, title or None), "", ""
     if not isinstance(raw, dict):
         return None, "", "must be an object"
     unknown = raw.keys() - SLOT_FIELDS

@@ -453,6 +453,7 @@ def export_for(*, viewer: Membership) -> dict[str, Any]:
         ],
         "activity_slots": [
             {
+                "agent_id": str(s.agent_id),
                 "start": s.start.isoformat(),
                 "category": s.category,
                 "app": s.app or None,
@@ -460,7 +461,7 @@ def export_for(*, viewer: Membership) -> dict[str, Any]:
                 "active_seconds": s.active_seconds,
                 "afk_seconds": s.afk_seconds,
             }
-            for s in ActivitySlot.objects.filter(member=viewer).order_by("start", "id")
+            for s in ActivitySlot.objects.filter(member=viewer).order_by("start", "agent_id", "id")
         ],
         "daily_rollups": [
             {

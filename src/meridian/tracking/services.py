@@ -510,6 +510,10 @@ def activity_sync(
             new[key] = (day, Figures(slot.active_seconds, slot.afk_seconds))
     if not new:
         return SyncResult(0, 0, dropped, expired)
+    if connection.vendor == "postgresql":
+        replaced, old_sums = _slots_upsert_pg(acting, agent_id, now, new)
+        _rollup_apply(acting, rules.rollup_deltas_from_sums(new, old_sums))
+        return SyncResult(len(new) - replaced, replaced, dropped, expired)
     old = _stored_figures(acting, agent_id, new)
     _slots_upsert(acting, agent_id, now, new)
     _rollup_apply(acting, rollup_deltas(old, new))
@@ -583,22 +587,6 @@ def _slots_upsert(
     longer than the database needed to store them.
     """
     agent = ActivitySlot._meta.get_field("agent_id").get_db_prep_value(agent_id, connection)
-    if connection.vendor == "postgresql":
-        # COPY (binary) into a temporary table, then one INSERT ... SELECT ... ON CONFLICT:
-        # no parameters to bind one by one, and the rows travel in PostgreSQL's own format.
-        with connection.cursor() as cursor:
-            cursor.execute(SLOTS_IN_PG)
-            with cursor.cursor.copy(COPY_SLOTS_IN_PG) as copy:
-                copy.set_types(["timestamptz", "text", "text", "text", "int4", "int4", "date"])
-                write = copy.write_row
-                for (start, category, app, title), (day, (active, afk)) in new.items():
-                    write((start, category, app, title, active, afk, day))
-            cursor.execute(
-                UPSERT_HEAD_PG + UPSERT_TAIL, [member.workspace_id, member.pk, agent, now]
-            )
-            # Emptied now, not at commit: a transaction may hold several syncs (the demo's).
-            cursor.execute("TRUNCATE tracking_slots_in")
-        return
     ops = connection.ops
     received = ops.adapt_datetimefield_value(now)
     as_db = _db_instants({k[0] for k in new})
@@ -639,6 +627,41 @@ def _slots_upsert(
         cursor.executemany(UPSERT_HEAD + UPSERT_ROW + UPSERT_TAIL, rows)
 
 
+def _slots_upsert_pg(
+    member: Membership,
+    agent_id: uuid.UUID,
+    now: datetime,
+    new: dict[SlotKey, tuple[date, Figures]],
+) -> tuple[int, dict[tuple[date, str], Figures]]:
+    """PostgreSQL: store the slots, and return how many were there already and their stored
+    figures summed per (stored day, category) — what the rollups move by.
+
+    COPY (binary) into a temporary table; the database itself then sums the stored figures of
+    the keys sent (a few rows per day and category come back instead of each slot), and one
+    INSERT ... SELECT ... ON CONFLICT stores them: nothing is bound parameter by parameter and
+    the rows travel in PostgreSQL's own format.
+    """
+    agent = ActivitySlot._meta.get_field("agent_id").get_db_prep_value(agent_id, connection)
+    starts = [k[0] for k in new]
+    with connection.cursor() as cursor:
+        cursor.execute(SLOTS_IN_PG)
+        with cursor.cursor.copy(COPY_SLOTS_IN_PG) as copy:
+            copy.set_types(["timestamptz", "text", "text", "text", "int4", "int4", "date"])
+            write = copy.write_row
+            for (start, category, app, title), (day, (active, afk)) in new.items():
+                write((start, category, app, title, active, afk, day))
+        cursor.execute(OLD_SUMS_PG, [member.pk, agent, min(starts), max(starts)])
+        replaced = 0
+        old_sums: dict[tuple[date, str], Figures] = {}
+        for day, category, active, afk, count in cursor.fetchall():
+            old_sums[(day, category)] = Figures(int(active), int(afk))
+            replaced += count
+        cursor.execute(UPSERT_HEAD_PG + UPSERT_TAIL, [member.workspace_id, member.pk, agent, now])
+        # Emptied now, not at commit: a transaction may hold several syncs (the demo's).
+        cursor.execute("TRUNCATE tracking_slots_in")
+    return replaced, old_sums
+
+
 # Many rows per statement: SQLite compiles each statement once, so fewer, longer ones win.
 UPSERT_BATCH = 500
 UPSERT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -652,15 +675,28 @@ SLOTS_IN_PG = (
     "t text, ac integer, af integer, d date)"
 )
 COPY_SLOTS_IN_PG = "COPY tracking_slots_in (s, c, a, t, ac, af, d) FROM STDIN (FORMAT BINARY)"
+# The stored figures of the keys in tracking_slots_in, summed per stored day and category.
+OLD_SUMS_PG = (
+    "SELECT o.day, o.category, sum(o.active_seconds), sum(o.afk_seconds), count(*) "
+    "FROM tracking_activityslot o JOIN tracking_slots_in i ON o.start = i.s "
+    "AND o.category = i.c AND o.app = i.a AND o.title = i.t "
+    "WHERE o.member_id = %s AND o.agent_id = %s AND o.start >= %s AND o.start <= %s "
+    "GROUP BY o.day, o.category"
+)
 UPSERT_HEAD_PG = (
     "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
     "active_seconds, afk_seconds, day, agent_id, received_at) "
     "SELECT %s, %s, s, c, a, t, ac, af, d, %s, %s FROM tracking_slots_in"
 )
+# A slot sent again with the same figures (an agent re-sending after a lost answer) is left
+# as it is: no new row version, and ``received_at`` stays when its figures arrived.
 UPSERT_TAIL = (
     " ON CONFLICT (member_id, agent_id, start, category, app, title) DO UPDATE SET "
     "active_seconds = EXCLUDED.active_seconds, afk_seconds = EXCLUDED.afk_seconds, "
-    "day = EXCLUDED.day, received_at = EXCLUDED.received_at"
+    "day = EXCLUDED.day, received_at = EXCLUDED.received_at "
+    "WHERE tracking_activityslot.active_seconds <> EXCLUDED.active_seconds "
+    "OR tracking_activityslot.afk_seconds <> EXCLUDED.afk_seconds "
+    "OR tracking_activityslot.day <> EXCLUDED.day"
 )
 
 
