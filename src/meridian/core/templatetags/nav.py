@@ -35,34 +35,58 @@ def _url(url_name: str, workspace: str, prefix: str) -> str:
 
 @register.inclusion_tag("core/nav.html", takes_context=True)
 def main_nav(context: template.Context) -> dict[str, Any]:
-    """The entries the viewer may see in the page's workspace, in order, the current one marked."""
+    """The entries the viewer may see in the page's workspace, in their menus, the current one
+    (and its menu) marked.
+
+    An entry without a group is a link of its own in the bar (the inbox); the others are listed
+    in their group's menu, in ``registry.NAV_GROUPS`` order, a menu showing the badges of its
+    entries so that a count is seen while the menu is closed.
+    """
     workspace, membership = context.get("workspace"), context.get("membership")
     # A page that has just counted what a badge shows passes it ({url_name: html}): the badge
     # is drawn with it instead of asking the server again as the page loads.
     badges = context.get("nav_badges") or {}
     match = getattr(context.get("request"), "resolver_match", None)
     here = (match.url_name if match is not None else None) or ""
-    entries: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {
+        label: {"label": label, "entries": [], "badges": [], "current": False}
+        for label in registry.NAV_GROUPS
+    }
     if workspace is None:
-        return {"entries": entries}
+        return {"links": links, "groups": []}
     prefix = get_script_prefix()
     for entry in registry.nav_entries():
         if entry.visible is not None and not entry.visible(membership):
             continue
-        entries.append(
-            {
-                "label": entry.label,
-                "url": _url(entry.url_name, workspace.slug, prefix),
-                "current": is_current(entry, here),
-                "badge_url": _url(entry.badge_url_name, workspace.slug, prefix)
-                if entry.badge_url_name
-                else "",
-                "badge_id": f"{entry.url_name}-count",
-                "badge_html": badges.get(entry.url_name),
-                "badge_event": entry.badge_event,
-            }
-        )
-    return {"entries": entries}
+        item = {
+            "label": entry.label,
+            "url": _url(entry.url_name, workspace.slug, prefix),
+            "current": is_current(entry, here),
+            "badge_url": _url(entry.badge_url_name, workspace.slug, prefix)
+            if entry.badge_url_name
+            else "",
+            "badge_id": f"{entry.url_name}-count",
+            "badge_html": badges.get(entry.url_name),
+            "badge_event": entry.badge_event,
+        }
+        group = groups.get(entry.group)
+        if group is None:
+            links.append(item)
+            continue
+        group["entries"].append(item)
+        group["current"] = group["current"] or item["current"]
+        if item["badge_url"]:
+            group["badges"].append(item)
+    last = registry.NAV_GROUPS[-1]
+    return {
+        "links": links,
+        "groups": [g for g in groups.values() if g["entries"] or g["label"] == last],
+        # The last menu ends with the list of workspaces and signing out.
+        "account_group": last,
+        "user": context.get("user"),
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 @receiver(setting_changed)
