@@ -168,6 +168,48 @@ def test_password_reset_revokes_every_api_token_and_says_so(client, member):
     assert bystander.revoked_at is None
 
 
+def test_changing_ones_password_revokes_ones_api_tokens_and_says_so(client, member):
+    other_workspace = factories.admin_of(factories.workspace(admin=member.user))
+    _, raw_here = token_create(acting=member, name="laptop")
+    _, raw_there = token_create(acting=other_workspace, name="ci")
+    _, raw_bystander = token_create(acting=factories.member(member.workspace), name="x")
+    client.force_login(member.user)
+
+    done = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": factories.PASSWORD,
+            "password1": "brand-new-pass-77",
+            "password2": "brand-new-pass-77",
+        },
+        follow=True,
+    )
+
+    page = done.content.decode()
+    assert "Your 2 API tokens were revoked too" in page
+    api = "/api/v1/briefs"
+    for raw in (raw_here, raw_there):
+        refused = client.get(api, HTTP_AUTHORIZATION=f"Bearer {raw}")
+        assert refused.status_code == 401
+        assert refused.json()["detail"] == "This API token was revoked; create a new one."
+    assert client.get(api, HTTP_AUTHORIZATION=f"Bearer {raw_bystander}").status_code == 200
+
+
+def test_a_wrong_old_password_changes_nothing_and_revokes_nothing(client, member):
+    token, raw = token_create(acting=member, name="laptop")
+    client.force_login(member.user)
+
+    page = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": "not-it-at-all", "password1": "brand-new-77", "password2": "brand-new-77"},
+    )
+
+    assert page.status_code == 200 and "revoked" not in page.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert client.get("/api/v1/briefs", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
 def test_session_cookie_is_http_only_and_same_site(client):
     factories.user(email="ada@example.com")
     client.post(LOGIN, {"login": "ada@example.com", "password": factories.PASSWORD})

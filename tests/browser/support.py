@@ -1,11 +1,12 @@
 """Helpers for the real-browser tests: console and CSP watching, accessibility checks, sign-in."""
 
+import re
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Locator, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -132,3 +133,17 @@ def sign_in(context: BrowserContext, base_url: str, user: object) -> None:
     context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]
     )
+
+
+def nav_menu(page: Page, group: str) -> Locator:
+    """The summary of the main navigation's ``group`` menu ("Work", not "Workspace")."""
+    nav = page.get_by_role("navigation", name="Main")
+    return nav.locator("summary").filter(has_text=re.compile(rf"^\s*{re.escape(group)}\b"))
+
+
+def nav_to(page: Page, group: str, link: str) -> None:
+    """Follow ``link`` in the ``group`` menu of the main navigation, as a person does: open the
+    menu, then choose the entry."""
+    nav = page.get_by_role("navigation", name="Main")
+    nav_menu(page, group).click()
+    nav.get_by_role("link", name=link, exact=True).click()

@@ -11,7 +11,13 @@ from playwright.sync_api import Browser, Page, expect
 from meridian.decisions.services import proposal_close
 from tests import factories
 from tests.briefs.factories import person
-from tests.browser.support import Watcher, axe_violations, sign_in, structure_problems
+from tests.browser.support import (
+    Watcher,
+    axe_violations,
+    nav_menu,
+    sign_in,
+    structure_problems,
+)
 from tests.decisions.factories import proposal, rank, vote
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -126,8 +132,10 @@ def test_on_a_phone_the_header_leaves_the_screen_to_the_page(live_server, browse
     page.goto(f"/w/{ws.slug}/members/")
     header = page.locator("body > header").bounding_box()
     assert header is not None and header["height"] < 0.15 * PHONE["height"]
-    # Every menu entry is still there, one swipe away.
+    # Every menu is still there, one swipe away, and every entry in its menu.
     menu = page.get_by_role("navigation", name="Main")
+    for group in ("Communicate", "Work", "Measure", "Workspace", "You"):
+        expect(nav_menu(page, group)).to_be_attached()
     for name in ("Briefs", "Decisions", "Members", "Teams", "Profile", "Workspaces"):
-        expect(menu.get_by_role("link", name=name)).to_be_attached()
+        expect(menu.get_by_role("link", name=name, include_hidden=True)).to_be_attached()
     checked(page, watcher)

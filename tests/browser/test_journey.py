@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.support import Watcher, axe_violations, structure_problems
+from tests.browser.support import Watcher, axe_violations, nav_menu, nav_to, structure_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -118,7 +118,7 @@ def test_sign_up_invite_accept_profile_token_journey(
     bikram.set_viewport_size(DESKTOP)
 
     # --- Bikram creates an API token and sees it once ---------------------------------------
-    bikram.get_by_role("navigation", name="Main").get_by_role("link", name="API tokens").click()
+    nav_to(bikram, "You", "API tokens")
     look(bikram, "11-tokens-empty")
     bikram.get_by_label("Token name").fill("laptop tracker")
     bikram.get_by_role("button", name="Create token").click()
@@ -152,7 +152,7 @@ def test_sign_up_invite_accept_profile_token_journey(
     ada.set_viewport_size(DESKTOP)
 
     # --- Teams ------------------------------------------------------------------------------
-    ada.get_by_role("navigation", name="Main").get_by_role("link", name="Teams").click()
+    nav_to(ada, "Workspace", "Teams")
     look(ada, "15-teams-empty")
     ada.get_by_label("Team name").fill("Platform")
     ada.get_by_label("Description").fill("Keeps the lights on, in every time zone.")
@@ -167,7 +167,7 @@ def test_sign_up_invite_accept_profile_token_journey(
     look(ada, "17-teams")
 
     # --- The audit log, filtered with htmx ---------------------------------------------------
-    ada.get_by_role("link", name="Audit log").click()
+    nav_to(ada, "Workspace", "Audit log")
     expect(ada.get_by_role("row").filter(has_text="invitation.accept")).to_have_count(1)
     ada.get_by_label("Action").select_option("team.create")
     expect(ada.get_by_role("row").filter(has_text="invitation.accept")).to_have_count(0)
@@ -194,6 +194,7 @@ def test_sign_up_invite_accept_profile_token_journey(
     look(dark, "21-profile-dark-phone")
 
     # --- Sign out --------------------------------------------------------------------------
+    nav_menu(ada, "You").click()
     ada.get_by_role("button", name="Sign out").click()
     expect(ada.get_by_role("heading", level=1)).to_have_text("Sign In")
     look(ada, "22-signed-out")

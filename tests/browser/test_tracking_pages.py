@@ -6,7 +6,13 @@ from playwright.sync_api import Browser, expect
 
 from meridian.tracking.models import TimeEntry
 from tests import factories
-from tests.browser.support import Watcher, axe_violations, sign_in, structure_problems
+from tests.browser.support import (
+    Watcher,
+    axe_violations,
+    nav_menu,
+    sign_in,
+    structure_problems,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,12 +34,17 @@ def test_timer_from_any_page_then_an_entry_by_hand_at_phone_width(
         expect(page.get_by_role("button", name="Stop timer")).to_be_visible()
         assert page.url.endswith(f"/w/{ws.slug}/members/")
         assert TimeEntry.objects.get(member=member).ended_at is None
+        # The running dot shows on the closed "Measure" menu that holds Time.
+        running = nav_menu(page, "Measure").locator(".nav-count")
+        expect(running).to_have_text("● timer running")
+        expect(running).to_be_visible()
 
         page.goto(f"/w/{ws.slug}/tracking/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Time")
         expect(page.get_by_text("Running since")).to_be_visible()
         page.get_by_role("button", name="Stop the timer").click()
         expect(page.get_by_role("button", name="Start the timer")).to_be_visible()
+        expect(nav_menu(page, "Measure").locator(".nav-count")).to_have_count(0)
         assert TimeEntry.objects.get(member=member).ended_at is not None
 
         page.get_by_label("Start").fill("2026-01-05T09:00")

@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, expect
 
 from meridian.webhooks.models import WebhookEndpoint
 from tests import factories
-from tests.browser.support import Watcher, axe_violations, sign_in, structure_problems
+from tests.browser.support import Watcher, axe_violations, nav_to, sign_in, structure_problems
 from tests.webhooks.support import Receiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ def test_admin_sees_why_a_private_address_is_refused_then_allows_the_host(
     page = context.new_page()
     try:
         page.goto(f"/w/{admin.workspace.slug}/members/")
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Webhooks").click()
+        nav_to(page, "Workspace", "Webhooks")
         expect(page.get_by_role("heading", level=1)).to_have_text("Outgoing webhooks")
 
         page.get_by_label("Address (URL)").fill(receiver.url())

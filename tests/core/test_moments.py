@@ -152,3 +152,29 @@ def test_a_calendar_day_is_written_without_a_zone_and_a_moment_is_refused():
     assert calendar_day(None) == ""
     with pytest.raises(TypeError):
         calendar_day(datetime(2027, 3, 31, 12, tzinfo=UTC))
+
+
+@given(moment=instants, now=instants, zone=st.sampled_from(ZONES))
+def test_a_short_moment_names_its_year_exactly_when_it_is_not_the_readers_current_year(
+    moment, now, zone
+):
+    local, today = moment.astimezone(ZoneInfo(zone)), now.astimezone(ZoneInfo(zone))
+    other_year = local.year != today.year
+
+    for style in ("datetime", "day"):
+        with_now = moment_text(moment, zone, style, now)
+        assert (f" {local.year}" in with_now) is other_year
+        # Without a "now", or within the year, the text is the short one.
+        if not other_year:
+            assert with_now == moment_text(moment, zone, style)
+    assert moment_text(moment, zone, "datetime", now).endswith(f"{local:%H:%M} {zone}")
+
+
+def test_a_due_date_next_january_names_its_year_and_one_this_december_does_not():
+    now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+    january = moment_text(datetime(2027, 1, 4, 16, 0, tzinfo=UTC), "Europe/Berlin", "datetime", now)
+    december = moment_text(datetime(2026, 12, 10, 16, tzinfo=UTC), "Europe/Berlin", "datetime", now)
+
+    assert january == "Mon 4 Jan 2027, 17:00 Europe/Berlin"
+    assert december == "Thu 10 Dec, 17:00 Europe/Berlin"

@@ -152,39 +152,45 @@ def _nav(member, url_name: str = "members") -> str:
 
 
 def _labels(nav: str) -> list[str]:
-    return re.findall(
-        r'<li><a href="[^"]*"(?: aria-current="page")?>([^<]+?) ?(?:<span [^>]*></span>)?</a></li>',
-        nav,
-    )
+    """Every link and menu of the nav as it reads: "Inbox", then "Communicate: Briefs", ..."""
+    seen: list[str] = []
+    for group, body in re.findall(r"<summary[^>]*>([^<]+)(.*?)</details>", nav, re.S):
+        seen += [
+            f"{group.strip()}: {label}" for label in re.findall(r"<a [^>]*>([^<]+?) ?</a>", body)
+        ]
+    top = nav[: nav.index('<li class="nav-group">')]
+    return re.findall(r"<li><a [^>]*>([^<]+?) ?(?:<span [^>]*>.*?</span>)?</a></li>", top) + seen
 
 
 @pytest.mark.django_db
-def test_an_admin_sees_every_entry_in_order_with_the_audit_log():
+def test_an_admin_sees_every_entry_in_its_menu_in_order_with_the_audit_log():
     ws = factories.workspace()
 
     nav = _nav(factories.admin_of(ws))
 
     assert _labels(nav) == [
         "Inbox",
-        "Briefs",
-        "Work",
-        "Roles",
-        "Check-ins",
-        "Readiness",
-        "Decisions",
-        "Members",
-        "Time",
-        "Dashboards",
-        "Metrics",
-        "Goals",
-        "Teams",
-        "Profile",
-        "API tokens",
-        "Audit log",
-        "Settings",
-        "Webhooks",
-        "Workspaces",
+        "Communicate: Briefs",
+        "Communicate: Check-ins",
+        "Communicate: Decisions",
+        "Work: My work",
+        "Work: Roles",
+        "Work: Readiness",
+        "Measure: Time",
+        "Measure: Dashboards",
+        "Measure: Metrics",
+        "Measure: Goals",
+        "Workspace: Members",
+        "Workspace: Teams",
+        "Workspace: Audit log",
+        "Workspace: Settings",
+        "Workspace: Webhooks",
+        "You: Profile",
+        "You: API tokens",
+        "You: Workspaces",
     ]
+    # Signing out is the last item of the last menu.
+    assert nav.index(">Sign out<") > nav.index(">Workspaces<")
 
 
 @pytest.mark.django_db
@@ -194,29 +200,28 @@ def test_a_member_has_no_audit_log_and_a_guest_no_api_tokens():
     member_nav = _labels(_nav(factories.member(ws)))
     guest_nav = _labels(_nav(factories.member(ws, role=Role.GUEST)))
 
-    assert "Audit log" not in member_nav and "API tokens" in member_nav
-    assert "Audit log" not in guest_nav and "API tokens" not in guest_nav
+    assert "Workspace: Audit log" not in member_nav and "You: API tokens" in member_nav
     assert guest_nav == [
         "Inbox",
-        "Briefs",
-        "Work",
-        "Roles",
-        "Check-ins",
-        "Readiness",
-        "Decisions",
-        "Members",
-        "Time",
-        "Dashboards",
-        "Metrics",
-        "Goals",
-        "Teams",
-        "Profile",
-        "Workspaces",
+        "Communicate: Briefs",
+        "Communicate: Check-ins",
+        "Communicate: Decisions",
+        "Work: My work",
+        "Work: Roles",
+        "Work: Readiness",
+        "Measure: Time",
+        "Measure: Dashboards",
+        "Measure: Metrics",
+        "Measure: Goals",
+        "Workspace: Members",
+        "Workspace: Teams",
+        "You: Profile",
+        "You: Workspaces",
     ]
 
 
 @pytest.mark.django_db
-def test_the_entry_of_the_page_being_read_is_marked_current():
+def test_the_entry_of_the_page_being_read_and_its_menu_are_marked_current():
     ws = factories.workspace()
     admin = factories.admin_of(ws)
     slug = ws.slug
@@ -227,6 +232,33 @@ def test_the_entry_of_the_page_being_read_is_marked_current():
     assert f'<a href="/w/{slug}/teams/" aria-current="page">Teams</a>' in teams
     assert f'<a href="/w/{slug}/briefs/" aria-current="page">Briefs</a>' in briefs
     assert briefs.count('aria-current="page"') == 1
+    current = '<summary aria-current="true">{}<span class="visually-hidden"> (current section)'
+    assert current.format("Communicate") in briefs and briefs.count('aria-current="true"') == 1
+    assert current.format("Workspace") in teams and current.format("Communicate") not in teams
+
+
+@pytest.mark.django_db
+def test_a_menu_shows_the_badge_of_an_entry_in_it_while_closed():
+    ws = factories.workspace()
+
+    nav = _nav(factories.member(ws))
+
+    measure = nav[nav.index("<summary>Measure") :]
+    measure = measure[: measure.index("</summary>")]
+    assert 'id="tracking_home-count"' in measure and "hx-get=" in measure
+    # The inbox stays a link of its own, its count on it.
+    inbox = nav[: nav.index('<li class="nav-group">')]
+    assert ">Inbox <span" in inbox and 'id="inbox-count"' in inbox
+
+
+def test_the_system_check_names_a_nav_entry_in_a_group_the_bar_does_not_have():
+    stray = registry.NavEntry(label="Stray", url_name="members", order=1, group="Elsewhere")
+
+    with registry.replaced(registry.NAV, [stray]):
+        problems = registry_is_consistent()
+
+    assert [p.id for p in problems] == ["meridian.E003"]
+    assert "'Elsewhere'" in problems[0].msg
 
 
 def test_the_system_check_names_a_nav_entry_that_leads_nowhere():

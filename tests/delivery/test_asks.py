@@ -12,7 +12,7 @@ from meridian.decisions.services import proposal_comment_add
 from meridian.delivery.models import Delivery
 from meridian.delivery.services import urgent_policy_set
 from meridian.notifications.models import InboxItem
-from tests.api.support import bearer, problem, send
+from tests.api.support import bearer, get, problem, send
 from tests.briefs.factories import brief, comment, next_week, person
 from tests.decisions.factories import proposal, vote
 from tests.delivery.support import run_tick
@@ -49,6 +49,28 @@ def test_the_author_sees_each_participants_email_held_until_in_the_authors_own_z
     assert "email held until Mon 29 Mar, 08:00 Europe/Lisbon (your time)" in html
     assert html.count("email held until") == 1  # Kei keeps no hours: told at once
     assert "email held until" not in page(client, berliner, b)
+
+
+def test_the_api_gives_the_author_the_held_note_the_brief_page_shows(
+    client, workspace, time_machine
+):
+    time_machine.move_to(SATURDAY_NIGHT, tick=False)
+    author = person(workspace, "Europe/Lisbon", display_name="Ana")
+    berliner = person(workspace, "Europe/Berlin", display_name="Bert")
+    always = person(workspace, "Asia/Tokyo", hours={}, display_name="Kei")
+    b = brief(author, [berliner, always])
+
+    mine = get(client, f"/briefs/{b.pk}", bearer(author)).json()
+    theirs = get(client, f"/briefs/{b.pk}", bearer(berliner)).json()
+
+    held = {p["member"]["display_name"]: p["held"] for p in mine["participants"]}
+    assert held == {
+        "Bert": "email held until Mon 29 Mar, 08:00 Europe/Lisbon (your time)",
+        "Kei": "",
+    }
+    assert held["Bert"] in page(client, author, b)
+    # Only the author is told; a participant sees no one's delivery.
+    assert {p["held"] for p in theirs["participants"]} == {""}
 
 
 def test_no_held_note_beside_a_participant_who_already_responded(client, workspace, time_machine):
@@ -233,3 +255,20 @@ def test_a_proposals_owner_sees_whose_email_is_held_and_until_when(client, works
     assert "email held until Mon 29 Mar, 08:00 Europe/Lisbon (your time)" in html
     client.force_login(berliner.user)
     assert "email held until" not in client.get(url).content.decode()
+
+
+def test_the_api_gives_a_proposals_owner_the_held_note_the_page_shows(
+    client, workspace, time_machine
+):
+    time_machine.move_to(SATURDAY_NIGHT, tick=False)
+    owner = person(workspace, "Europe/Lisbon")
+    berliner = person(workspace, "Europe/Berlin")
+    p = proposal(owner, [berliner])
+
+    mine = get(client, f"/proposals/{p.pk}", bearer(owner)).json()
+    theirs = get(client, f"/proposals/{p.pk}", bearer(berliner)).json()
+
+    held = {row["member"]["id"]: row["held"] for row in mine["participants"]}
+    assert held[berliner.pk] == "email held until Mon 29 Mar, 08:00 Europe/Lisbon (your time)"
+    assert held.get(owner.pk, "") == ""
+    assert {row["held"] for row in theirs["participants"]} == {""}

@@ -10,7 +10,7 @@ from meridian.handovers.kinds import HOLDER_LEFT, handover_kinds
 from meridian.handovers.models import HandoverState
 from meridian.handovers.services import handover_acknowledge, handover_start
 from meridian.work.models import Task, TaskFollower
-from meridian.work.services import task_follow
+from meridian.work.services import dependency_add, task_follow
 from meridian.workspaces.services import member_deactivate
 from tests.api.support import bearer, get
 from tests.briefs.factories import person
@@ -57,6 +57,24 @@ def test_an_owner_who_is_still_a_member_shows_no_left_badge(ana, ben, site, clie
     t = task(ana, site, title="Renew the certificates", owner=ben)
     client.force_login(ana.user)
     assert LEFT not in client.get(url(ana, "task_detail", task_id=t.pk)).content.decode()
+
+
+def test_the_task_api_says_the_owner_left_as_the_pages_do(gone, ana, ben, site, client):
+    stays = task(ana, site, title="Stay on it", owner=ana)
+    blocked = task(ana, site, title="After the certificates", owner=ana)
+    dependency_add(actor=ana, blocker=gone, blocked=blocked)
+    headers = bearer(ana)
+
+    listed = {t["title"]: t for t in get(client, "/tasks", headers).json()["items"]}
+    one = get(client, f"/tasks/{gone.pk}", headers).json()
+    other = get(client, f"/tasks/{blocked.pk}", headers).json()
+
+    assert listed["Renew the certificates"]["owner_left"] is True
+    assert listed["Renew the certificates"]["owner"]["id"] == ben.pk
+    assert listed[stays.title]["owner_left"] is False
+    assert one["owner_left"] is True and other["owner_left"] is False
+    # A task that names it (its blocker here) says so too.
+    assert other["blockers"][0]["task"]["owner_left"] is True
 
 
 def test_the_task_readiness_names_the_owner_who_left(gone, ana):

@@ -59,6 +59,7 @@ def test_a_brief_links_a_task_and_a_task_links_a_brief_through_the_registry(ana,
     assert kinds["decision"].summaries is not None
 
 
-def test_work_is_in_the_navigation_after_briefs():
-    entries = [(e.label, e.url_name) for e in registry.nav_entries()]
-    assert entries.index(("Work", "work_my")) == entries.index(("Briefs", "brief_list")) + 1
+def test_my_work_heads_the_work_menu_of_the_navigation():
+    entries = [(e.group, e.label, e.url_name) for e in registry.nav_entries()]
+    work = [entry for entry in entries if entry[0] == "Work"]
+    assert work[0] == ("Work", "My work", "work_my")

@@ -15,6 +15,7 @@ registry.nav(
         url_name="tokens",
         order=70,
         current_prefixes=("tokens",),
+        group="You",
         visible=_not_a_guest,
     )
 )

@@ -100,6 +100,7 @@ def _brief_out(detail: BriefDetail) -> dict[str, Any]:
                 "responded_at": row.participant.responded_at,
                 "local_deadline": row.local_deadline,
                 "overdue": row.overdue,
+                "held": row.held,
             }
             for row in detail.participants
         ],

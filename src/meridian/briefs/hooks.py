@@ -15,7 +15,13 @@ from meridian.notifications.sources import InboxSource, inbox_source
 from meridian.search.registry import Kind
 
 registry.nav(
-    registry.NavEntry(label="Briefs", url_name="brief_list", order=20, current_prefixes=("brief_",))
+    registry.NavEntry(
+        label="Briefs",
+        url_name="brief_list",
+        order=20,
+        current_prefixes=("brief_",),
+        group="Communicate",
+    )
 )
 
 registry.register(

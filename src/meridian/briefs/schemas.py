@@ -97,6 +97,14 @@ class BriefParticipantOut(Schema):
     responded_at: datetime | None
     local_deadline: datetime | None = Field(..., description="The deadline in their own zone.")
     overdue: bool
+    held: str = Field(
+        "",
+        description=(
+            "For the brief's author, while it is open: until when this participant's email "
+            "about it is held (their working hours), in your zone, e.g. 'email held until "
+            "Mon 29 Mar, 08:00 Europe/Lisbon (your time)'; else empty, as on the page."
+        ),
+    )
 
 
 class CommentOut(Schema):

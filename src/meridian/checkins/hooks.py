@@ -10,7 +10,11 @@ from meridian.search.registry import Kind
 
 registry.nav(
     registry.NavEntry(
-        label="Check-ins", url_name="checkin_list", order=28, current_prefixes=("checkin_",)
+        label="Check-ins",
+        url_name="checkin_list",
+        order=28,
+        current_prefixes=("checkin_",),
+        group="Communicate",
     )
 )
 

@@ -31,6 +31,14 @@ def registry_is_consistent(**_: Any) -> list[CheckMessage]:
 
     problems: list[CheckMessage] = []
     for entry in registry.nav_entries():
+        if entry.group and entry.group not in registry.NAV_GROUPS:
+            problems.append(
+                Error(
+                    f"The nav entry {entry.label!r} is in the group {entry.group!r}, which is not "
+                    f"one of {', '.join(registry.NAV_GROUPS)}.",
+                    id="meridian.E003",
+                )
+            )
         for name in filter(None, (entry.url_name, entry.badge_url_name)):
             try:
                 reverse(name, kwargs={"workspace": "check"})

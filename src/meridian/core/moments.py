@@ -61,18 +61,24 @@ def day_bounds(
     return start, end
 
 
-def moment_text(moment: datetime, zone: str | None, style: str = "datetime") -> str:
+def moment_text(
+    moment: datetime, zone: str | None, style: str = "datetime", now: datetime | None = None
+) -> str:
     """The moment in words for a reader in ``zone``.
 
     ``datetime``: "Thu 10 Dec, 23:00 Europe/Berlin"; ``long``: "Thursday 10 December 2026, 23:00
     Europe/Berlin"; ``stamp``: "2026-12-10 23:00 Europe/Berlin"; ``time``: "23:00 Europe/Berlin";
     and, being the reader's dates, without a zone: ``date`` "10 December 2026", ``day``
     "Thu 10 Dec", ``longday`` "Thursday 10 December".
+
+    Given ``now``, a short ``datetime`` or ``day`` outside the reader's current year (both read
+    in their zone) names its year: "Mon 4 Jan 2027, 17:00 Europe/Berlin" read in December 2026.
     """
     local = in_zone(moment, zone)
     label = zone_label(zone)
+    year = f" {local.year}" if now is not None and in_zone(now, zone).year != local.year else ""
     if style == "datetime":
-        return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {label}"
+        return f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M} {label}"
     if style == "long":
         return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} {label}"
     if style == "stamp":
@@ -82,7 +88,7 @@ def moment_text(moment: datetime, zone: str | None, style: str = "datetime") -> 
     if style == "date":
         return f"{local.day} {local:%B %Y}"
     if style == "day":
-        return f"{local:%a} {local.day} {local:%b}"
+        return f"{local:%a} {local.day} {local:%b}{year}"
     if style == "longday":
         return day_text(local.date())
     raise ValueError(f"Unknown moment style {style!r}; use one of {', '.join(STYLES)}.")

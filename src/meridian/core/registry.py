@@ -178,6 +178,8 @@ class NavEntry:
     ``url_name`` is reversed with the workspace slug; ``current_prefixes`` are the URL names
     (or their prefixes) for which the entry is marked as the current page. ``visible`` decides
     from the viewer's membership whether the entry shows (admins only, members only...).
+    ``group`` is one of ``NAV_GROUPS``: the menu the entry is listed in; an entry without one
+    (the inbox) is a link of its own in the bar.
     """
 
     label: str
@@ -185,10 +187,17 @@ class NavEntry:
     order: int
     current_prefixes: tuple[str, ...] = ()
     visible: Callable[[Any], bool] | None = None
+    group: str = ""
     # A URL name answering an htmx fragment with a count (the inbox's unread badge), reloaded
     # every minute while the tab is visible and at once when a response sends ``badge_event``.
     badge_url_name: str = ""
     badge_event: str = ""
+
+
+# The menus of the main navigation, in the order the bar shows them. An entry names one of them
+# (``NavEntry.group``); ``meridian check`` fails on any other name. The last one also holds the
+# way back to the list of workspaces and signing out.
+NAV_GROUPS = ("Communicate", "Work", "Measure", "Workspace", "You")
 
 
 def nav(entry: NavEntry) -> NavEntry:

@@ -8,5 +8,6 @@ registry.nav(
         url_name="dashboard_workspace",
         order=44,
         current_prefixes=("dashboard_",),
+        group="Measure",
     )
 )

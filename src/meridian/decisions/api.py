@@ -147,7 +147,12 @@ def _proposal_out(request: ApiRequest, detail: ProposalDetail) -> dict[str, Any]
         ],
         "tags": list(p.tag_rows.values_list("name", flat=True)),
         "participants": [
-            {"member": r.member, "took_part": r.took_part, "local_deadline": r.local_deadline}
+            {
+                "member": r.member,
+                "took_part": r.took_part,
+                "local_deadline": r.local_deadline,
+                "held": r.held,
+            }
             for r in detail.participants
         ],
         "invited": detail.invited,

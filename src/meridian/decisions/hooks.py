@@ -24,6 +24,7 @@ registry.nav(
         url_name="proposal_list",
         order=30,
         current_prefixes=("proposal_", "decision_"),
+        group="Communicate",
     )
 )
 

@@ -111,6 +111,14 @@ class ProposalParticipantOut(Schema):
     member: ProposalMemberOut
     took_part: bool = Field(..., description="Whether they gave a stance (never which one).")
     local_deadline: datetime | None = Field(..., description="When it closes for them.")
+    held: str = Field(
+        "",
+        description=(
+            "For the proposal's owner, while it is open: until when this participant's email "
+            "about it is held (their working hours), in your zone, e.g. 'email held until "
+            "Mon 29 Mar, 08:00 Europe/Lisbon (your time)'; else empty, as on the page."
+        ),
+    )
 
 
 class StanceOut(Schema):

@@ -35,6 +35,7 @@ registry.nav(
         url_name="urgent_policy",
         order=85,
         current_prefixes=("urgent_policy",),
+        group="Workspace",
         visible=lambda membership: bool(membership and membership.is_admin),
     )
 )

@@ -11,7 +11,9 @@ from meridian.goals.demo import demo_goals
 from meridian.goals.selectors import team_goal_summaries
 
 registry.nav(
-    registry.NavEntry(label="Goals", url_name="goal_list", order=46, current_prefixes=("goal_",))
+    registry.NavEntry(
+        label="Goals", url_name="goal_list", order=46, current_prefixes=("goal_",), group="Measure"
+    )
 )
 
 

@@ -25,6 +25,7 @@ registry.nav(
         url_name="handover_readiness",
         order=28,
         current_prefixes=("handover_readiness",),
+        group="Work",
     )
 )
 

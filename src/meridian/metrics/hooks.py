@@ -7,7 +7,11 @@ from meridian.metrics.services import facts_stale
 
 registry.nav(
     registry.NavEntry(
-        label="Metrics", url_name="metrics_catalogue", order=45, current_prefixes=("metrics_",)
+        label="Metrics",
+        url_name="metrics_catalogue",
+        order=45,
+        current_prefixes=("metrics_",),
+        group="Measure",
     )
 )
 

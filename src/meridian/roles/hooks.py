@@ -16,7 +16,9 @@ from meridian.search.registry import Kind
 from meridian.workspaces.models import Membership
 
 registry.nav(
-    registry.NavEntry(label="Roles", url_name="role_list", order=27, current_prefixes=("role_",))
+    registry.NavEntry(
+        label="Roles", url_name="role_list", order=27, current_prefixes=("role_",), group="Work"
+    )
 )
 
 registry.register(registry.SEARCH_DOCUMENTS, Kind("role", "Role", "Roles", search.role_documents))

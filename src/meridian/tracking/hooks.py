@@ -20,6 +20,7 @@ registry.nav(
         url_name="tracking_home",
         order=40,
         current_prefixes=("tracking_",),
+        group="Measure",
         badge_url_name="tracking_timer_badge",
         badge_event="timer-changed",
     )

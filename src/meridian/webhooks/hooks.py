@@ -36,6 +36,7 @@ registry.nav(
         url_name="webhooks",
         order=90,
         current_prefixes=("webhooks", "webhook", "webhook_"),
+        group="Workspace",
         visible=lambda membership: bool(membership and membership.is_admin),
     )
 )

@@ -37,6 +37,7 @@ from meridian.work.schemas import (
     TaskOut,
     TaskPatch,
     TaskSummaryOut,
+    owner_left,
 )
 from meridian.work.selectors import (
     TaskDetail,
@@ -111,6 +112,7 @@ def _task_ref(task: Task) -> dict[str, Any]:
         "status": task.status,
         "is_done": task.is_done,
         "owner": task.owner,
+        "owner_left": owner_left(task),
     }
 
 
@@ -121,8 +123,9 @@ def _task_out(detail: TaskDetail) -> dict[str, Any]:
         **{
             f: getattr(task, f)
             for f in TaskSummaryOut.model_fields
-            if f not in {"status_label", "tags", "is_blocked"}
+            if f not in {"status_label", "tags", "is_blocked", "owner_left"}
         },
+        "owner_left": owner_left(task),
         "status_label": TaskSummaryOut.resolve_status_label(task),
         "tags": detail.tags,
         "is_blocked": detail.is_blocked,

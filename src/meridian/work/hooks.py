@@ -25,10 +25,11 @@ from meridian.workspaces.models import Membership
 
 registry.nav(
     registry.NavEntry(
-        label="Work",
+        label="My work",
         url_name="work_my",
         order=25,
         current_prefixes=("work_", "project_", "task_"),
+        group="Work",
     )
 )
 

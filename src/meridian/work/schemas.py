@@ -149,12 +149,24 @@ class ProjectRef(Schema):
     name: str
 
 
+def owner_left(task: Any) -> bool:
+    """Whether the task's owner has left the workspace (their membership is inactive)."""
+    return task.owner is not None and not task.owner.is_active
+
+
 class TaskRef(Schema):
     id: int
     title: str
     status: str
     is_done: bool
     owner: PersonRef | None
+    owner_left: bool = Field(
+        False,
+        description=(
+            'The owner has left the workspace (pages mark it "Left the workspace"); the '
+            "task stays theirs until someone takes it over."
+        ),
+    )
 
 
 class TaskFields(Schema):
@@ -165,6 +177,13 @@ class TaskFields(Schema):
     status_label: str
     is_done: bool
     owner: PersonRef | None
+    owner_left: bool = Field(
+        False,
+        description=(
+            'The owner has left the workspace (pages mark it "Left the workspace"); the '
+            "task stays theirs until someone takes it over."
+        ),
+    )
     due_kind: str
     due_at: datetime | None
     due_date: date | None
@@ -192,6 +211,10 @@ class TaskSummaryOut(TaskFields):
     @staticmethod
     def resolve_is_blocked(obj: Any) -> bool:
         return bool(getattr(obj, "is_blocked", False))
+
+    @staticmethod
+    def resolve_owner_left(obj: Any) -> bool:
+        return owner_left(obj)
 
 
 class TaskDependencyOut(Schema):

@@ -17,13 +17,22 @@ registry.nav(
         url_name="members",
         order=40,
         current_prefixes=("members", "workspace_home", "invite"),
+        group="Workspace",
     )
 )
 registry.nav(
-    registry.NavEntry(label="Teams", url_name="teams", order=50, current_prefixes=("teams", "team"))
+    registry.NavEntry(
+        label="Teams",
+        url_name="teams",
+        order=50,
+        current_prefixes=("teams", "team"),
+        group="Workspace",
+    )
 )
 registry.nav(
-    registry.NavEntry(label="Profile", url_name="profile", order=60, current_prefixes=("profile",))
+    registry.NavEntry(
+        label="Profile", url_name="profile", order=60, current_prefixes=("profile",), group="You"
+    )
 )
 registry.nav(
     registry.NavEntry(
@@ -31,6 +40,7 @@ registry.nav(
         url_name="audit_log",
         order=80,
         current_prefixes=("audit_log",),
+        group="Workspace",
         visible=_admin,
     )
 )

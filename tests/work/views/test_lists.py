@@ -237,3 +237,58 @@ def test_my_work_rows_escape_titles_and_name_project_status_and_blockers(client,
         '<span class="badge state-blocked">Blocked</span></span>'
     ) in body
     assert f'<span class="block small">{site.name} · To do</span>' in body
+
+
+# --- Due dates in another year -----------------------------------------------------------------
+
+
+def test_cards_and_lists_name_the_year_of_a_due_date_in_another_year_of_the_reader(
+    client, clock, ana, site
+):
+    task(
+        ana,
+        site,
+        title="Soon",
+        owner=ana,
+        due=Due("instant", at=datetime(2026, 12, 10, 16, tzinfo=UTC)),
+    )
+    later = task(
+        ana,
+        site,
+        title="Later",
+        owner=ana,
+        due=Due("instant", at=datetime(2027, 1, 4, 16, tzinfo=UTC)),
+    )
+    client.force_login(ana.user)
+    pages = {
+        "task list": url("task_list", site.workspace),
+        "board": url("project_board", site.workspace, project_id=site.pk),
+        "project": url("project_detail", site.workspace, project_id=site.pk),
+        "my work": url("work_my", site.workspace),
+        "task page": url("task_detail", site.workspace, task_id=later.pk),
+    }
+
+    for where, address in pages.items():
+        html = client.get(address).content.decode()
+        assert "Mon 4 Jan 2027, 17:00 Europe/Berlin" in html, where
+        if where != "task page":  # this year's: no year, as before
+            assert ">Thu 10 Dec, 17:00 Europe/Berlin<" in html, where
+
+
+def test_new_years_eve_in_utc_is_next_year_for_a_reader_east_of_it(client, clock, ana, ben, site):
+    task(
+        ana,
+        site,
+        title="Eve",
+        owner=ana,
+        due=Due("instant", at=datetime(2026, 12, 31, 23, 30, tzinfo=UTC)),
+    )
+    address = url("task_list", site.workspace)
+
+    client.force_login(ana.user)
+    berlin = client.get(address).content.decode()
+    client.force_login(ben.user)
+    kathmandu = client.get(address).content.decode()
+
+    assert "Fri 1 Jan 2027, 00:30 Europe/Berlin" in berlin
+    assert "Fri 1 Jan 2027, 05:15 Asia/Kathmandu" in kathmandu

@@ -25,11 +25,17 @@ def _zone(context: template.Context) -> str | None:
 
 
 @register.simple_tag(takes_context=True)
-def moment(context: template.Context, value: datetime | None, style: str = "datetime") -> str:
-    """The moment as text for this page's reader; nothing for a missing moment."""
+def moment(
+    context: template.Context,
+    value: datetime | None,
+    style: str = "datetime",
+    now: datetime | None = None,
+) -> str:
+    """The moment as text for this page's reader; nothing for a missing moment. With ``now``
+    (``{% moment t.due_by "datetime" now %}``), a moment in another year names its year."""
     if value is None or value == "":
         return ""
-    return moment_text(value, _zone(context), style)
+    return moment_text(value, _zone(context), style, now or None)
 
 
 @register.simple_tag(takes_context=True)

@@ -74,3 +74,30 @@ for (const count of document.querySelectorAll("[data-poll-seconds]")) {
     if (document.visibilityState === "visible") poll();
   });
 }
+
+// The main navigation's menus (<details name="main-nav">) open and close without this; it adds
+// what a menu button is expected to do: Escape closes the open menu and returns to its summary,
+// and a click or focus elsewhere closes it.
+const navMenus = () => document.querySelectorAll('details[name="main-nav"][open]');
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const menu of navMenus()) {
+    const inside = menu.contains(document.activeElement);
+    menu.open = false;
+    if (inside) menu.querySelector("summary").focus();
+  }
+});
+for (const type of ["click", "focusin"]) {
+  document.addEventListener(type, (event) => {
+    for (const menu of navMenus()) {
+      if (!menu.contains(event.target)) menu.open = false;
+    }
+  });
+}
+// On a phone the bar scrolls sideways: bring the current page's menu into view (sideways only).
+const currentMenu = document.querySelector('nav summary[aria-current="true"]');
+const bar = currentMenu?.closest("nav > ul");
+if (bar && bar.scrollWidth > bar.clientWidth) {
+  const past = currentMenu.getBoundingClientRect().right - bar.getBoundingClientRect().right;
+  if (past > 0) bar.scrollLeft += past + 16;
+}

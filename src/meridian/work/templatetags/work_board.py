@@ -70,7 +70,7 @@ def _card(
             f'<span class="card-due{" overdue" if late else ""}">'
             f"{'<span class="badge state-overdue">Overdue</span> ' if late else ''}"
             f'Due <time datetime="{card.due_by.isoformat()}">'
-            f"{escape(moment_text(card.due_by, zone, 'datetime'))}</time></span>"
+            f"{escape(moment_text(card.due_by, zone, 'datetime', now))}</time></span>"
         )
     blocked = ""
     if card.blockers:

@@ -30,7 +30,7 @@ def my_work_items(context: template.Context, rows: list[WorkRow]) -> SafeString:
             )
             due = (
                 f'{overdue}Due <time datetime="{row.due_by.isoformat()}">'
-                f"{escape(moment_text(row.due_by, zone, 'datetime'))}</time>"
+                f"{escape(moment_text(row.due_by, zone, 'datetime', now))}</time>"
             )
         else:
             due = '<span class="muted">No due date</span>'
