@@ -4,13 +4,15 @@ Automatic transcripts and uploaded caption tracks alike: a hit names the brief a
 and opens the brief's player there (``?t=`` seconds, which player.js seeks to). The captioning
 and transcript services index a track's cues when they write it and take them out when they
 remove it; ``meridian search_reindex`` rebuilds the kind from the tables. Every member of a
-workspace may watch its recordings, so nothing here is restricted.
+workspace may watch the recordings of sent briefs; a draft's are its author's alone (the
+``briefs.draft`` audience, opened when the brief is sent).
 """
 
 from collections.abc import Iterable, Iterator
 
 from django.urls import reverse
 
+from meridian.briefs.search import draft_audience
 from meridian.recordings.models import Caption, CaptionCue
 from meridian.recordings.templatetags.recording_tags import timecode
 from meridian.search.registry import Document
@@ -31,6 +33,8 @@ def _document(cue: CaptionCue, caption: Caption) -> Document:
         body=cue.text,
         context=f"{brief.title} at {timecode(cue.start)}",
         url=f"{url}?t={cue.start:.3f}#player",
+        # A draft's transcript is found by its author alone, until the brief is sent.
+        audience=draft_audience(brief),
         created_at=caption.created_at,
     )
 

@@ -1,10 +1,11 @@
 """Every read of the recordings area that pages and the API share; each takes the viewer."""
 
 from django.core.files.storage import default_storage
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from meridian.briefs.models import Brief
+from meridian.briefs.models import Brief, BriefStatus
 from meridian.recordings import transcription
+from meridian.recordings.access import visible_recordings
 from meridian.recordings.models import (
     Caption,
     CaptionCue,
@@ -12,6 +13,7 @@ from meridian.recordings.models import (
     PlayerSettings,
     Reaction,
     Recording,
+    RecordingStatus,
     RecordingView,
     Transcript,
     TranscriptCorrection,
@@ -24,9 +26,9 @@ from meridian.workspaces.models import Membership
 
 def recording_list_for(*, viewer: Membership, brief: Brief | None = None) -> QuerySet[Recording]:
     """Recordings of the viewer's workspace (of one brief, when given), newest first."""
-    recordings = Recording.objects.filter(workspace_id=viewer.workspace_id).select_related(
-        "brief", "workspace"
-    )
+    recordings = Recording.objects.filter(
+        visible_recordings(viewer), workspace_id=viewer.workspace_id
+    ).select_related("brief", "workspace")
     if brief is not None:
         recordings = recordings.filter(brief=brief)
     return recordings.order_by("-created_at", "-id")
@@ -51,7 +53,11 @@ def caption_list_for(*, viewer: Membership, recording: Recording) -> list[Captio
 def caption_search(viewer: Membership, q: str) -> QuerySet[CaptionCue]:
     """Caption cues of the viewer's workspace whose text contains ``q`` (case-insensitive)."""
     q = q.strip()
-    cues = CaptionCue.objects.filter(workspace_id=viewer.workspace_id)
+    cues = CaptionCue.objects.filter(
+        ~Q(caption__recording__brief__status=BriefStatus.DRAFT)
+        | Q(caption__recording__brief__author_id=viewer.pk),
+        workspace_id=viewer.workspace_id,
+    )
     if not q:
         return cues.none()
     return (
@@ -182,6 +188,11 @@ def recording_media_stored(*, recording: Recording) -> bool:
 def brief_recording_latest(brief_id: int) -> Recording | None:
     """The brief's current recording, for the brief's own reads (BriefMedia.latest)."""
     return Recording.objects.filter(brief_id=brief_id).order_by("-created_at", "-id").first()
+
+
+def brief_recording_processing(brief_id: int) -> bool:
+    """Whether a recording of the brief is still processing (BriefMedia.processing)."""
+    return Recording.objects.filter(brief_id=brief_id, status=RecordingStatus.PROCESSING).exists()
 
 
 def brief_recording_watched(recording: Recording, member_ids: list[int]) -> dict[int, float]:

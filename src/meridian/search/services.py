@@ -23,6 +23,10 @@ audience=None, context="", created_at=None)``
 ``search_index_delete(*, kind, object_id)``
     Take one object out of the index (nothing happens if it is not there).
 
+``search_audience_open(*, audience)``
+    Open every document restricted to one audience to the whole workspace (a draft brief
+    that was sent, with what was indexed under it).
+
 ``search_index_relabel(*, kind, parent_id, context)``
     Change the context shown with every document of a kind under one parent, e.g. after a
     brief's title changed, the line shown with each of its comments.
@@ -127,6 +131,13 @@ def search_index_upsert(
 def search_index_delete(*, kind: str, object_id: int) -> None:
     """Take one object out of the index."""
     SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
+
+
+def search_audience_open(*, audience: str | None) -> int:
+    """Make every document of one audience visible to the whole workspace; returns how many."""
+    if not audience:
+        return 0
+    return SearchDocument.objects.filter(audience=audience).update(audience="")
 
 
 def search_index_relabel(*, kind: str, parent_id: int, context: str) -> int:
