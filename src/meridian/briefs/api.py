@@ -28,7 +28,6 @@ from meridian.briefs.schemas import (
     ResponseIn,
     RevisionOut,
     SeenOut,
-    SendIn,
 )
 from meridian.briefs.selectors import (
     BriefDetail,
@@ -155,16 +154,14 @@ def brief_new(request: ApiRequest, payload: BriefIn) -> Status[dict[str, Any]]:
 @router.post("/briefs/{brief_id}/send", response={200: BriefOut, 202: BriefOut, **ERRORS})
 @requires(Role.MEMBER)
 def brief_send_op(
-    request: ApiRequest, brief_id: int, payload: SendIn | None = None
+    request: ApiRequest, brief_id: int, urgent: bool = False
 ) -> Status[dict[str, Any]]:
     """Send your draft: its participants are told once. 200 when sent (also when it already
     was: sending twice tells nobody twice); 202 while its recording is still processing: it
     goes out when the recording is ready (``send_requested_at``). A deadline that passed
-    meanwhile: 422."""
+    meanwhile: 422. ``?urgent=true`` tells them at once (see the ``urgent`` of a new brief)."""
     found = brief_get_for(request.membership, brief_id)
-    result = brief_send(
-        acting=request.membership, brief=found, urgent=payload.urgent if payload else False
-    )
+    result = brief_send(acting=request.membership, brief=found, urgent=urgent)
     return Status(202 if result.waiting else 200, _detail(request, result.brief))
 
 

@@ -62,13 +62,6 @@ class BriefIn(BriefFields):
     )
 
 
-class SendIn(Schema):
-    urgent: bool = Field(
-        False,
-        description="Tell them at once, even outside their working hours (see BriefIn.urgent).",
-    )
-
-
 class BriefPatch(BriefFields):
     """Only the fields you send change. Send both deadline fields as null to remove the deadline."""
 

@@ -251,6 +251,7 @@ def _deliver(brief: Brief, *, actor: Membership, urgent: bool = False) -> Brief:
         BriefParticipant.objects.filter(pk=row.pk).update(
             local_deadline=deadlines[row.membership_id]
         )
+    drafted = draft_audience(brief)
     brief.status = BriefStatus.OPEN
     brief.send_requested_at = None
     # Deadlines, reminders, response times and lists count from the send, not the drafting.
@@ -261,7 +262,7 @@ def _deliver(brief: Brief, *, actor: Membership, urgent: bool = False) -> Brief:
     )
     audit_record(actor=actor, action="brief.send", obj=brief)
     brief_search_index(brief)
-    search_audience_open(audience=draft_audience(brief))
+    search_audience_open(audience=drafted)  # its transcript, found by everyone now
     brief_changed(brief)
     _tell_asked(brief, members.values(), deadlines, urgent=urgent)
     events.brief_created(brief, brief.author)
