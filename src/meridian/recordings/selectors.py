@@ -1,9 +1,13 @@
 """Every read of the recordings area that pages and the API share; each takes the viewer."""
 
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch, Q, QuerySet
 
-from meridian.briefs.models import Brief, BriefStatus
+from meridian.briefs.models import Brief, BriefStatus, Comment
 from meridian.recordings import transcription
 from meridian.recordings.access import visible_recordings
 from meridian.recordings.models import (
@@ -20,7 +24,7 @@ from meridian.recordings.models import (
     TranscriptSegment,
     TranscriptStatus,
 )
-from meridian.recordings.progress import RATES
+from meridian.recordings.progress import RATES, retention, retention_step
 from meridian.workspaces.models import Membership
 
 
@@ -218,3 +222,93 @@ def brief_player_panel(viewer: Membership, brief_id: int) -> dict[str, object] |
         **player_state_for(viewer=viewer, recording=recording),
         **transcript_state_for(viewer=viewer, recording=recording),
     }
+
+
+@dataclass(frozen=True)
+class ViewerRow:
+    """One member who watched: their name, how much, and when they last did."""
+
+    name: str
+    fraction: float
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A moment (a few seconds) of the recording that drew comments or reactions."""
+
+    start: float
+    comments: int
+    reactions: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return self.comments + sum(self.reactions.values())
+
+
+@dataclass(frozen=True)
+class Insights:
+    """What the author learns of how their recording was watched (no more than that)."""
+
+    viewers: list[ViewerRow]
+    step: int  # seconds per retention point
+    retention: list[int]  # viewers who watched each point
+    moments: list[Moment]
+    duration: float | None
+
+    @property
+    def retention_rows(self) -> list[tuple[int, int, int]]:
+        """(second, viewers, % of viewers) for each point: the chart's table and CSV."""
+        total = len(self.viewers) or 1
+        return [(i * self.step, n, round(100 * n / total)) for i, n in enumerate(self.retention)]
+
+
+# Comments and reactions closer together than this are one moment.
+MOMENT_SECONDS = 5
+MAX_MOMENTS = 10
+
+
+def recording_insights_for(*, viewer: Membership, recording: Recording) -> Insights:
+    """Who watched how much, where people dropped off, and which moments drew a response.
+
+    Built from what is kept anyway: each member's merged watched ranges (RecordingView), the
+    brief's pinned comments and the reactions. Callers check ``can_manage`` first.
+    """
+    views = list(
+        RecordingView.objects.filter(workspace_id=viewer.workspace_id, recording=recording)
+        .exclude(ranges=[])
+        .select_related("membership__profile")
+        .order_by("-fraction", "membership__profile__display_name")
+    )
+    duration = recording.duration or max((b for v in views for _, b in v.ranges), default=None)
+    step = retention_step(duration)
+    buckets: dict[int, tuple[int, Counter[str]]] = {}
+    pinned = Comment.objects.filter(
+        brief_id=recording.brief_id, at_seconds__isnull=False
+    ).values_list("at_seconds", flat=True)
+    for pinned_at in pinned:
+        key = int(float(pinned_at or 0) // MOMENT_SECONDS)
+        count, seen = buckets.get(key, (0, Counter()))
+        buckets[key] = (count + 1, seen)
+    for at, emoji in Reaction.objects.filter(recording=recording).values_list("seconds", "emoji"):
+        key = int(at // MOMENT_SECONDS)
+        count, seen = buckets.get(key, (0, Counter()))
+        seen[emoji] += 1
+        buckets[key] = (count, seen)
+    moments = sorted(
+        (
+            Moment(float(k * MOMENT_SECONDS), c, dict(e.most_common()))
+            for k, (c, e) in buckets.items()
+        ),
+        key=lambda m: (-m.total, m.start),
+    )[:MAX_MOMENTS]
+    return Insights(
+        viewers=[
+            ViewerRow(str(v.membership.profile.display_name), v.fraction, v.updated_at)
+            for v in views
+        ],
+        step=step,
+        retention=retention([v.ranges for v in views], duration, step),
+        moments=sorted(moments, key=lambda m: m.start),
+        duration=duration,
+    )
