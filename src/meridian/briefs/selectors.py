@@ -167,12 +167,15 @@ class BriefMedia:
     ``latest(brief_id)`` is the brief's current recording or None (any object with ``pk`` and
     ``duration`` in seconds); ``watched(recording, member_ids)`` is ``{member_id: 0..1}``,
     how much of it each of those members has watched, in one query; ``processing(brief_id)``
-    is whether a recording of the brief is still being processed (a send waits for it).
+    is whether a recording of the brief is still being processed (a send waits for it);
+    ``reindex(brief_id)`` indexes its transcripts again after the brief's title changed.
     """
 
     latest: Callable[[int], Any]
     watched: Callable[[Any, list[int]], dict[int, float]]
     processing: Callable[[int], bool] = lambda _brief_id: False
+    # Index again what is indexed under the brief (its transcripts): its title changed.
+    reindex: Callable[[int], None] = lambda _brief_id: None
 
 
 def _media() -> BriefMedia | None:
@@ -190,6 +193,13 @@ def recording_processing(brief_id: int) -> bool:
     """Whether a recording of the brief is still processing (False without a recordings area)."""
     media = _media()
     return media.processing(brief_id) if media is not None else False
+
+
+def recording_reindex(brief_id: int) -> None:
+    """Tell the recordings area that the brief's title changed (its transcripts show it)."""
+    media = _media()
+    if media is not None:
+        media.reindex(brief_id)
 
 
 def _watched(recording: Any, member_ids: list[int]) -> dict[int, float]:

@@ -33,6 +33,7 @@ registry.register(
         latest=brief_recording_latest,
         watched=brief_recording_watched,
         processing=brief_recording_processing,
+        reindex=search.brief_transcripts_index,
     ),
 )
 registry.register(DEMO_RECORDING, demo_recording_made)

@@ -16,7 +16,7 @@ from meridian.briefs.search import draft_audience
 from meridian.recordings.models import Caption, CaptionCue
 from meridian.recordings.templatetags.recording_tags import timecode
 from meridian.search.registry import Document
-from meridian.search.services import search_index_delete_many, search_index_upsert
+from meridian.search.services import search_index_delete_many, search_index_upsert_many
 
 KIND = "transcript"
 
@@ -40,10 +40,19 @@ def _document(cue: CaptionCue, caption: Caption) -> Document:
 
 
 def caption_search_index(caption: Caption) -> None:
-    """Index every cue of a caption track as it is now."""
+    """Index every cue of a caption track as it is now (a few queries, whatever their number)."""
     caption = Caption.objects.select_related("recording__brief__workspace").get(pk=caption.pk)
-    for cue in caption.cues.order_by("index"):
-        search_index_upsert(**vars(_document(cue, caption)))
+    search_index_upsert_many(_document(cue, caption) for cue in caption.cues.order_by("index"))
+
+
+def brief_transcripts_index(brief_id: int) -> None:
+    """Index again every cue of a brief's recordings (its title, shown with each, changed)."""
+    captions = Caption.objects.select_related("recording__brief__workspace").filter(
+        recording__brief_id=brief_id
+    )
+    search_index_upsert_many(
+        _document(cue, caption) for caption in captions for cue in caption.cues.order_by("index")
+    )
 
 
 def cues_search_remove(cue_ids: Iterable[int]) -> None:

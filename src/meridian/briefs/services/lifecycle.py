@@ -12,6 +12,7 @@ from meridian.asks.people import Asked, Invitee, local_deadlines
 from meridian.briefs import events
 from meridian.briefs.models import AskKind, Brief, BriefParticipant, BriefStatus, Comment
 from meridian.briefs.search import brief_search_index, draft_audience
+from meridian.briefs.selectors import recording_processing, recording_reindex
 from meridian.briefs.services.common import (
     MAX_BODY,
     MAX_MEETING_MINUTES,
@@ -222,8 +223,6 @@ class SendResult:
 
 
 def _recording_processing(brief: Brief) -> bool:
-    from meridian.briefs.selectors import recording_processing
-
     return recording_processing(brief.pk)
 
 
@@ -344,6 +343,7 @@ def brief_update(
     """
     brief = _locked(brief)
     brief_check_editable(acting=acting, brief=brief)
+    title_before = brief.title
     now = timezone.now()
     problems = FieldErrors()
     changed: list[str] = []
@@ -455,6 +455,8 @@ def brief_update(
         },
     )
     brief_search_index(brief)
+    if title is not None and title_before != brief.title:
+        recording_reindex(brief.pk)  # each transcript hit shows the brief's title
     if not brief.is_draft:
         brief_changed(brief)
         _tell_asked(brief, (r.member for r in added.values()), deadlines)
