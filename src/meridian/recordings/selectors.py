@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.files.storage import default_storage
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from meridian.briefs.models import Brief, BriefStatus, Comment
 from meridian.recordings import transcription
@@ -145,7 +145,10 @@ def transcript_state_for(*, viewer: Membership, recording: Recording) -> dict[st
 
     ``live`` is true while the worker has it queued or running, so the page asks again.
     """
-    transcript = transcript_for(viewer=viewer, recording=recording)
+    return _transcript_state(transcript_for(viewer=viewer, recording=recording))
+
+
+def _transcript_state(transcript: Transcript | None) -> dict[str, object]:
     off = transcription.unavailable_reason() if transcript is None else ""
     if transcript is not None and transcript.status == TranscriptStatus.OFF:
         off = transcript.problem or "transcription is not installed on this server"
@@ -208,19 +211,36 @@ def brief_recording_watched(recording: Recording, member_ids: list[int]) -> dict
 
 
 def brief_player_panel(viewer: Membership, brief_id: int) -> dict[str, object] | None:
-    """The player panel's context on a brief's page: its current recording, if it has one."""
+    """The player panel's context on a brief's page: its current recording, if it has one.
+
+    One query reads the recording with its transcript, the viewer's resume position and
+    speed; then its chapters, reactions, and caption tracks with their cues (five in all).
+    """
+    own_view = RecordingView.objects.filter(recording_id=OuterRef("pk"), membership_id=viewer.pk)
+    own_rate = PlayerSettings.objects.filter(membership_id=viewer.pk)
     recording = (
         Recording.objects.filter(workspace_id=viewer.workspace_id, brief_id=brief_id)
+        .select_related("transcript")
+        .annotate(
+            resume_at=Subquery(own_view.values("position")[:1]),
+            viewer_rate=Subquery(own_rate.values("rate")[:1]),
+        )
         .order_by("-created_at", "-id")
         .first()
     )
     if recording is None:
         return None
+    transcript: Transcript | None = getattr(recording, "transcript", None)
     return {
         "recording": recording,
         "chapters": chapter_list_for(viewer=viewer, recording=recording),
-        **player_state_for(viewer=viewer, recording=recording),
-        **transcript_state_for(viewer=viewer, recording=recording),
+        "captions": caption_list_for(viewer=viewer, recording=recording),
+        "reactions": reaction_list_for(viewer=viewer, recording=recording),
+        "reaction_emoji": Reaction.EMOJI,
+        "player_rate": getattr(recording, "viewer_rate", None) or 1.0,
+        "player_resume": getattr(recording, "resume_at", None) or 0.0,
+        "player_rates": RATES,
+        **_transcript_state(transcript),
     }
 
 
