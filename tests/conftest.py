@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -182,13 +183,27 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+# What the fake microphone says, over and over (with espeak-ng; else Chromium's beep): a
+# recording made in the browser then has words for the transcription to find.
+SPOKEN_MICROPHONE = "Welcome to the draft walkthrough. The budget comes first."
+
+
+def _spoken_microphone(folder: Path) -> list[str]:
+    if shutil.which("espeak-ng") is None:
+        return []
+    wav = folder / "microphone.wav"
+    subprocess.run(["espeak-ng", "-w", str(wav), SPOKEN_MICROPHONE], check=True)
+    return [f"--use-file-for-fake-audio-capture={wav}"]
+
+
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+def browser_type_launch_args(browser_type_launch_args, tmp_path_factory):
     path = chromium_path()
     if path is None:
         if IN_CI:
             pytest.fail("CI needs Debian's chromium for the browser tests")
         pytest.skip("chromium is not installed here (make test installs it as root)")
+    microphone = _spoken_microphone(tmp_path_factory.mktemp("microphone"))
     return {
         **browser_type_launch_args,
         "executable_path": path,
@@ -202,6 +217,7 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
             "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
+            *microphone,
         ],
     }
 

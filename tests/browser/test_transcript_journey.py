@@ -100,6 +100,9 @@ def test_a_spoken_walkthrough_is_transcribed_chaptered_and_found(
     mobile.get_by_role("button", name="React 🎉 at the current moment").click()
     expect(mobile.locator("[data-react-status]")).to_contain_text("🎉 at 0:0")
     expect(mobile.locator(".timeline-reaction")).to_have_count(1)
+    # Drawn as an emoji is, not stretched with the timeline to the page's width.
+    box = mobile.locator(".timeline-reaction").bounding_box()
+    assert box is not None and 0.6 <= box["width"] / box["height"] <= 1.6, box
     mobile.get_by_label("Speed").select_option("1.5")
     mobile.locator("video").focus()
     mobile.keyboard.press("j")  # back 10 s: to the start

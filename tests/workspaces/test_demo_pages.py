@@ -33,9 +33,11 @@ PAGES = {
     # The calendar feed panel reads the member's feed; the time off panel their time off.
     "profile": 4,
     "briefs list": 5,
-    # The recording player (a panel of the recordings area) reads its recording; for its author,
-    # the delivery layer says whose email is still held (one query, registry.HELD_NOTES).
-    "brief page": 20,
+    # The recording player (a panel of the recordings area) reads its recording with its
+    # transcript and the member's resume point and speed in one query, then its chapters,
+    # reactions, and captions with their cues; for its author, the delivery layer says whose
+    # email is still held (one query, registry.HELD_NOTES).
+    "brief page": 17,
     "proposals list": 4,
     "proposal page": 17,  # for its owner, whose email is still held (registry.HELD_NOTES)
     "decision log": 7,

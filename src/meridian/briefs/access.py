@@ -1,7 +1,8 @@
 """Access helpers of the briefs area: one per object, 404 alike for missing and not yours.
 
-Every member of a workspace (guests included) may read its briefs: briefs are the workspace's
-documentation, and a newcomer reads their way in through them.
+Every member of a workspace (guests included) may read its sent briefs: briefs are the
+workspace's documentation, and a newcomer reads their way in through them. A draft is its
+author's alone: for anyone else it does not exist (404).
 """
 
 from meridian.briefs.models import Brief, BriefLink, Comment
@@ -14,8 +15,9 @@ def brief_get_for(viewer: Membership, brief_id: int) -> Brief:
     # Few joins on purpose (PostgreSQL plans each join; see decisions.access.proposal_get_for):
     # whoever closed the brief loads when shown.
     brief = (
-        Brief.objects.select_related("author__profile")
-        .filter(workspace_id=viewer.workspace_id, pk=brief_id)
+        Brief.all_objects.visible_to(viewer)
+        .select_related("author__profile")
+        .filter(pk=brief_id)
         .first()
     )
     if brief is None:

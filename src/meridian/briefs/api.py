@@ -43,6 +43,7 @@ from meridian.briefs.services import (
     brief_close,
     brief_create,
     brief_mark_seen,
+    brief_send,
     brief_update,
     comment_add,
     comment_edit,
@@ -127,14 +128,15 @@ def _detail(request: ApiRequest, brief: Brief) -> dict[str, Any]:
 @paginate(CursorPagination, key="-created_at")
 def briefs(request: ApiRequest, filters: Query[BriefQuery]) -> QuerySet[Brief]:
     """Briefs of the workspace, newest first; ``scope`` is all, to_answer, involved or authored,
-    ``status`` is open, overdue or closed."""
+    ``status`` is open, overdue, closed or draft (your own drafts)."""
     return brief_list_for(viewer=request.membership, filters=BriefFilters(**filters.dict()))
 
 
 @router.post("/briefs", response={201: BriefOut, 403: Problem, 429: Problem})
 @requires(Role.MEMBER)
 def brief_new(request: ApiRequest, payload: BriefIn) -> Status[dict[str, Any]]:
-    """Write a brief; everyone asked is told. Unknown participants or a passed deadline: 422."""
+    """Write a brief; everyone asked is told (with ``draft``, nobody until it is sent).
+    Unknown participants or a passed deadline: 422."""
     brief = brief_create(
         author=request.membership,
         title=payload.title,
@@ -145,8 +147,23 @@ def brief_new(request: ApiRequest, payload: BriefIn) -> Status[dict[str, Any]]:
         deadline=payload.deadline(),
         meeting=payload.meeting(),
         urgent=payload.urgent,
+        draft=payload.draft,
     )
     return Status(201, _detail(request, brief))
+
+
+@router.post("/briefs/{brief_id}/send", response={200: BriefOut, 202: BriefOut, **ERRORS})
+@requires(Role.MEMBER)
+def brief_send_op(
+    request: ApiRequest, brief_id: int, urgent: bool = False
+) -> Status[dict[str, Any]]:
+    """Send your draft: its participants are told once. 200 when sent (also when it already
+    was: sending twice tells nobody twice); 202 while its recording is still processing: it
+    goes out when the recording is ready (``send_requested_at``). A deadline that passed
+    meanwhile: 422. ``?urgent=true`` tells them at once (see the ``urgent`` of a new brief)."""
+    found = brief_get_for(request.membership, brief_id)
+    result = brief_send(acting=request.membership, brief=found, urgent=urgent)
+    return Status(202 if result.waiting else 200, _detail(request, result.brief))
 
 
 @router.get("/briefs/{brief_id}", response={200: BriefOut, 404: Problem})

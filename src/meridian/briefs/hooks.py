@@ -12,7 +12,7 @@ from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.core.scheduler import Job
 from meridian.notifications.sources import InboxSource, inbox_source
-from meridian.search.registry import Kind
+from meridian.search.registry import Audience, Kind
 
 registry.nav(
     registry.NavEntry(
@@ -65,6 +65,10 @@ registry.link_kind(
 registry.register(
     registry.SEARCH_DOCUMENTS, Kind("comment", "Comment", "Comments", search.comment_documents)
 )
+# A draft and what is indexed under it (its transcript) are found by its author alone.
+registry.register(
+    registry.SEARCH_AUDIENCES, Audience(search.DRAFT_AUDIENCE, search.draft_audience_check)
+)
 
 registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.brief_reminders))
 
@@ -83,6 +87,9 @@ for kind in (
     NotificationKind("brief.reply", "A reply to your comment on a brief", "digest", webhook=False),
     NotificationKind("brief.comment", "A comment on your brief", "digest", webhook=False),
     NotificationKind("brief.closed", "A brief you were asked in closed with a summary", "digest"),
+    NotificationKind(
+        "brief.unsent", "A draft you sent could not go out (its recording)", "now", webhook=False
+    ),
 ):
     registry.notification_kind(kind)
 

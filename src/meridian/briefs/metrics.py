@@ -17,7 +17,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
-from meridian.briefs.models import Brief, BriefParticipant, Comment, ParticipantKind
+from meridian.briefs.models import (
+    Brief,
+    BriefParticipant,
+    BriefStatus,
+    Comment,
+    ParticipantKind,
+)
 from meridian.core.registry import FactIn
 from meridian.core.workingtime import member_week, working_hours_or_elapsed
 
@@ -36,7 +42,9 @@ def _briefs(
 
 
 def _required(workspace_id: int, ids: list[int] | None) -> dict[int, list[tuple]]:
-    rows = BriefParticipant.objects.filter(workspace_id=workspace_id, kind=ParticipantKind.REQUIRED)
+    rows = BriefParticipant.objects.filter(
+        workspace_id=workspace_id, kind=ParticipantKind.REQUIRED
+    ).exclude(brief__status=BriefStatus.DRAFT)  # a draft asks nobody yet
     if ids is not None:
         rows = rows.filter(brief_id__in=ids)
     out: dict[int, list[tuple]] = defaultdict(list)

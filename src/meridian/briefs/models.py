@@ -8,11 +8,16 @@ Files attached as related material live in Django's storage (like recordings), u
 the server makes up, and are served only by an authorized view, always as a download.
 """
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
 
 from meridian.asks.models import Participation
 from meridian.core.errors import size_label
+
+if TYPE_CHECKING:
+    from meridian.workspaces.models import Membership
 
 
 class AskKind(models.TextChoices):
@@ -33,10 +38,33 @@ class DeadlineKind(models.TextChoices):
 
 
 class BriefStatus(models.TextChoices):
-    """Open for input, or closed by its author with a summary (then read-only)."""
+    """A draft only its author sees, open for input once sent, or closed with a summary."""
 
+    DRAFT = "draft", "Draft"
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+
+
+class SentBriefManager(models.Manager["Brief"]):
+    """Briefs that were sent (open or closed): what everybody may see, and the default.
+
+    A draft is its author's alone, so ``Brief.objects`` leaves drafts out everywhere (lists,
+    search rebuilds, metrics, other areas' menus); the few places that show a draft to its
+    author read ``Brief.all_objects`` through ``visible_to``.
+    """
+
+    def get_queryset(self) -> "models.QuerySet[Brief]":
+        return super().get_queryset().exclude(status=BriefStatus.DRAFT)
+
+
+class AllBriefManager(models.Manager["Brief"]):
+    """Every brief, drafts included: only for the briefs area's own reads and writes."""
+
+    def visible_to(self, member: "Membership") -> "models.QuerySet[Brief]":
+        """The briefs of the member's workspace they may see: every sent one, and their drafts."""
+        return self.filter(workspace_id=member.workspace_id).filter(
+            ~Q(status=BriefStatus.DRAFT) | Q(author_id=member.pk)
+        )
 
 
 class Brief(models.Model):
@@ -77,9 +105,16 @@ class Brief(models.Model):
     )
     summary = models.TextField(blank=True)
     summary_html = models.TextField(blank=True)
+    # A draft whose author sent it while its recording was still processing: it goes out
+    # (participants told once) when the recording is ready.
+    send_requested_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SentBriefManager()
+    all_objects = AllBriefManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["workspace", "status", "-created_at"]),
             models.Index(fields=["workspace", "-created_at"]),
@@ -96,7 +131,7 @@ class Brief(models.Model):
                 name="brief_deadline_matches_kind",
             ),
             models.CheckConstraint(
-                condition=Q(status="open", closed_at__isnull=True)
+                condition=Q(status__in=["draft", "open"], closed_at__isnull=True)
                 | Q(status="closed", closed_at__isnull=False),
                 name="brief_closed_has_time",
             ),
@@ -108,6 +143,15 @@ class Brief(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == BriefStatus.OPEN
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == BriefStatus.DRAFT
+
+    @property
+    def is_editable(self) -> bool:
+        """Its author may still change it (and its recording): a draft, or open."""
+        return self.status != BriefStatus.CLOSED
 
     @property
     def meeting_hours_saved(self) -> float:

@@ -53,6 +53,13 @@ class BriefIn(BriefFields):
             "weekly urgent notifications. Over budget: 429 saying when it refills, nothing written."
         ),
     )
+    draft: bool = Field(
+        False,
+        description=(
+            "Keep it a draft that only you can see and nobody is told about (record its "
+            "walkthrough first), then POST /briefs/{id}/send."
+        ),
+    )
 
 
 class BriefPatch(BriefFields):
@@ -181,7 +188,14 @@ class BriefOut(Schema):
     body_html: str
     ask_kind: str
     questions: list[str]
-    status: str
+    status: str = Field(..., description="draft (only its author sees it), open or closed.")
+    send_requested_at: datetime | None = Field(
+        ...,
+        description=(
+            "A draft sent while its recording was processing: it goes out when the recording "
+            "is ready."
+        ),
+    )
     is_overdue: bool
     deadline_kind: str
     deadline_at: datetime | None

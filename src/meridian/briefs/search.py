@@ -2,20 +2,40 @@
 
 The briefs services call ``brief_search_index`` and ``comment_search_index`` inside their
 transactions; ``meridian search_reindex`` rebuilds both kinds from the tables. Every member
-of a workspace may read its briefs and their threads, so nothing here is restricted.
+of a workspace may read its sent briefs and their threads, so those are not restricted; a
+draft (and anything indexed under it, e.g. its transcript) carries the ``briefs.draft:<id>``
+audience, which only its author belongs to, until it is sent.
 """
 
 from collections.abc import Iterator
 
 from django.urls import reverse
 
-from meridian.briefs.models import Brief, Comment
+from meridian.briefs.models import Brief, BriefStatus, Comment
 from meridian.search.registry import Document
 from meridian.search.services import search_index_relabel, search_index_upsert
+from meridian.workspaces.models import Membership
 
 
 def _brief_url(brief: Brief) -> str:
     return reverse("brief_detail", kwargs={"workspace": brief.workspace.slug, "brief_id": brief.pk})
+
+
+DRAFT_AUDIENCE = "briefs.draft"
+
+
+def draft_audience(brief: Brief) -> str | None:
+    """The search audience of what is indexed under a brief: its author alone while a draft."""
+    return f"{DRAFT_AUDIENCE}:{brief.pk}" if brief.status == BriefStatus.DRAFT else None
+
+
+def draft_audience_check(viewer: Membership, keys: set[str]) -> set[str]:
+    """Of the drafts named (brief ids), those the viewer wrote."""
+    ids = [int(k) for k in keys if k.isdigit()]
+    rows = Brief.all_objects.filter(
+        workspace_id=viewer.workspace_id, author_id=viewer.pk, pk__in=ids
+    ).values_list("pk", flat=True)
+    return {str(pk) for pk in rows}
 
 
 def _brief_document(brief: Brief) -> Document:
@@ -27,6 +47,7 @@ def _brief_document(brief: Brief) -> Document:
         title=brief.title,
         body=text,
         url=_brief_url(brief),
+        audience=draft_audience(brief),
         created_at=brief.created_at,
     )
 
@@ -61,8 +82,8 @@ def comment_search_index(comment: Comment, brief: Brief) -> None:
 
 
 def brief_documents() -> Iterator[Document]:
-    """Every brief of every workspace."""
-    for brief in Brief.objects.select_related("workspace").order_by("pk").iterator(2000):
+    """Every brief of every workspace (drafts for their authors)."""
+    for brief in Brief.all_objects.select_related("workspace").order_by("pk").iterator(2000):
         yield _brief_document(brief)
 
 

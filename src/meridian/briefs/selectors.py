@@ -44,7 +44,13 @@ SCOPES = {
     "involved": "Asked of me",
     "authored": "Written by me",
 }
-STATUSES = {"": "Any state", "open": "Open", "overdue": "Overdue", "closed": "Closed"}
+STATUSES = {
+    "": "Any state",
+    "open": "Open",
+    "overdue": "Overdue",
+    "closed": "Closed",
+    "draft": "My drafts",
+}
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,8 @@ def brief_list_for(
 ) -> QuerySet[Brief]:
     """The workspace's briefs, newest first, with response counts and the viewer's own part."""
     now = now or timezone.now()
-    qs = Brief.objects.filter(workspace_id=viewer.workspace_id)
+    # Sent briefs, and the viewer's own drafts (nobody else's).
+    qs = Brief.all_objects.visible_to(viewer)
     mine = BriefParticipant.objects.filter(brief=OuterRef("pk"), membership_id=viewer.pk)
     if filters.scope == "to_answer":
         qs = qs.filter(
@@ -101,6 +108,8 @@ def brief_list_for(
         qs = qs.filter(_overdue(now))
     elif filters.status == "closed":
         qs = qs.filter(status=BriefStatus.CLOSED)
+    elif filters.status == "draft":
+        qs = qs.filter(status=BriefStatus.DRAFT)
     if filters.q:
         qs = qs.filter(Q(title__icontains=filters.q) | Q(body__icontains=filters.q))
     required = BriefParticipant.objects.filter(kind=ParticipantKind.REQUIRED)
@@ -157,11 +166,16 @@ class BriefMedia:
 
     ``latest(brief_id)`` is the brief's current recording or None (any object with ``pk`` and
     ``duration`` in seconds); ``watched(recording, member_ids)`` is ``{member_id: 0..1}``,
-    how much of it each of those members has watched, in one query.
+    how much of it each of those members has watched, in one query; ``processing(brief_id)``
+    is whether a recording of the brief is still being processed (a send waits for it);
+    ``reindex(brief_id)`` indexes its transcripts again after the brief's title changed.
     """
 
     latest: Callable[[int], Any]
     watched: Callable[[Any, list[int]], dict[int, float]]
+    processing: Callable[[int], bool] = lambda _brief_id: False
+    # Index again what is indexed under the brief (its transcripts): its title changed.
+    reindex: Callable[[int], None] = lambda _brief_id: None
 
 
 def _media() -> BriefMedia | None:
@@ -173,6 +187,19 @@ def recording_for(brief: Brief) -> Any:
     """The brief's latest recording, or None (also while no area provides recordings)."""
     media = _media()
     return media.latest(brief.pk) if media is not None else None
+
+
+def recording_processing(brief_id: int) -> bool:
+    """Whether a recording of the brief is still processing (False without a recordings area)."""
+    media = _media()
+    return media.processing(brief_id) if media is not None else False
+
+
+def recording_reindex(brief_id: int) -> None:
+    """Tell the recordings area that the brief's title changed (its transcripts show it)."""
+    media = _media()
+    if media is not None:
+        media.reindex(brief_id)
 
 
 def _watched(recording: Any, member_ids: list[int]) -> dict[int, float]:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.brief_new, name="brief_new"),
     path("<int:brief_id>/", views.brief_detail, name="brief_detail"),
     path("<int:brief_id>/edit/", views.brief_edit, name="brief_edit"),
+    path("<int:brief_id>/send/", views.brief_send_view, name="brief_send"),
     path("<int:brief_id>/close/", views.brief_close_view, name="brief_close"),
     path("<int:brief_id>/comments/", views.comment_new, name="brief_comment_new"),
     path("<int:brief_id>/responses/", views.response_new, name="brief_response_new"),

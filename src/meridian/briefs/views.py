@@ -51,6 +51,7 @@ from meridian.briefs.services import (
     brief_create,
     brief_day_off_shifts,
     brief_mark_seen,
+    brief_send,
     brief_update,
     comment_add,
     comment_edit,
@@ -156,11 +157,18 @@ def brief_new(request: WorkspaceRequest, workspace: str) -> HttpResponse:
                 deadline=form.deadline(),
                 meeting=form.meeting(),
                 urgent=form.cleaned_data["urgent"],
+                draft=bool(request.POST.get("draft")),
             )
         except MeridianError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Brief sent. Everyone you asked has been told.")
+            if brief.is_draft:
+                messages.success(
+                    request,
+                    "Saved as a draft: only you can see it. Record the walkthrough, then send.",
+                )
+            else:
+                messages.success(request, "Brief sent. Everyone you asked has been told.")
             return saved(request, redirect(_brief_page(brief)))
     context = {
         "form": form,
@@ -549,6 +557,28 @@ def link_delete(
     else:
         messages.success(request, "Link removed.")
     return redirect(_brief_page(brief, "links"))
+
+
+@require_POST
+@requires(Role.MEMBER)
+@once_per_submission
+def brief_send_view(request: WorkspaceRequest, workspace: str, brief_id: int) -> HttpResponse:
+    """The author sends their draft; with its recording still processing, it goes out when ready."""
+    brief = brief_get_for(request.membership, brief_id)
+    try:
+        result = brief_send(acting=request.membership, brief=brief)
+    except MeridianError as exc:
+        if exc.status_code not in (422, 400, 429):
+            raise
+        messages.error(request, f"Not sent: {exc.detail}")
+        return redirect(_brief_page(brief))
+    if result.waiting:
+        messages.success(
+            request, "The recording is still processing: the brief goes out as soon as it is ready."
+        )
+    else:
+        messages.success(request, "Brief sent. Everyone you asked has been told.")
+    return redirect(_brief_page(brief))
 
 
 @requires(Role.MEMBER)

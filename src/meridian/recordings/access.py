@@ -1,5 +1,7 @@
 """Who may reach which recording or upload: 404 alike for missing and not yours."""
 
+from django.db.models import Q
+
 from meridian.briefs.access import brief_get_for
 from meridian.briefs.models import Brief, BriefStatus
 from meridian.core.errors import Conflict, NotFound, PermissionDenied
@@ -7,11 +9,16 @@ from meridian.recordings.models import Caption, Recording, Upload
 from meridian.workspaces.models import Membership
 
 
+def visible_recordings(viewer: Membership) -> Q:
+    """Recordings of sent briefs, and of the viewer's own drafts (a draft is its author's)."""
+    return ~Q(brief__status=BriefStatus.DRAFT) | Q(brief__author_id=viewer.pk)
+
+
 def recording_get_for(viewer: Membership, recording_id: int) -> Recording:
-    """A recording of the viewer's workspace; 404 alike for missing and foreign."""
+    """A recording of the viewer's workspace; 404 alike for missing, foreign and others' drafts."""
     recording = (
         Recording.objects.select_related("brief", "workspace", "created_by__profile")
-        .filter(workspace_id=viewer.workspace_id, pk=recording_id)
+        .filter(visible_recordings(viewer), workspace_id=viewer.workspace_id, pk=recording_id)
         .first()
     )
     if recording is None:

@@ -21,13 +21,14 @@ from ninja import File, Form, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from meridian.core.errors import NotFound
+from meridian.core.errors import NotFound, PermissionDenied
 from meridian.core.inputs import Id
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import Problem
 from meridian.recordings import transcription
 from meridian.recordings.access import (
     brief_for_recording,
+    can_manage,
     caption_get_for,
     recording_get_for,
     upload_get_for,
@@ -55,6 +56,7 @@ from meridian.recordings.schemas import (
     CorrectionIn,
     CorrectionOut,
     CueHitOut,
+    InsightsOut,
     PlayerSettingsIn,
     PlayerSettingsOut,
     ProgressIn,
@@ -69,12 +71,14 @@ from meridian.recordings.schemas import (
     ViewOut,
 )
 from meridian.recordings.selectors import (
+    Insights,
     caption_list_for,
     caption_search,
     chapter_list_for,
     correction_list_for,
     player_rate_for,
     reaction_list_for,
+    recording_insights_for,
     recording_list_for,
     recording_view_for,
     recording_views_for,
@@ -338,6 +342,19 @@ def views(request: ApiRequest, recording_id: int) -> QuerySet[RecordingView]:
     """Every member's progress on the recording (what a brief's participants panel shows)."""
     target = recording_get_for(request.membership, recording_id)
     return recording_views_for(viewer=request.membership, recording=target)
+
+
+@router.get(
+    "/recordings/{recording_id}/insights", response={200: InsightsOut, 403: Problem, 404: Problem}
+)
+@requires(Role.MEMBER)
+def insights(request: ApiRequest, recording_id: int) -> Insights:
+    """Who watched how much, the retention per moment and the moments that drew comments or
+    reactions; for the brief's author and the workspace's admins only (403 for others)."""
+    target = recording_get_for(request.membership, recording_id)
+    if not can_manage(request.membership, target.brief):
+        raise PermissionDenied("Only the brief's author or an admin sees how it was watched.")
+    return recording_insights_for(viewer=request.membership, recording=target)
 
 
 @router.get("/recordings/{recording_id}/captions", response={200: list[CaptionOut], 404: Problem})

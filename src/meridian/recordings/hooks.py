@@ -11,6 +11,7 @@ from meridian.recordings.demo import demo_recording_made
 from meridian.recordings.selectors import (
     brief_player_panel,
     brief_recording_latest,
+    brief_recording_processing,
     brief_recording_watched,
 )
 from meridian.search.registry import Kind
@@ -27,7 +28,13 @@ registry.panel(
     registry.Panel(point="brief.author_actions", template="recordings/_brief_actions.html")
 )
 registry.register(
-    BRIEF_MEDIA, BriefMedia(latest=brief_recording_latest, watched=brief_recording_watched)
+    BRIEF_MEDIA,
+    BriefMedia(
+        latest=brief_recording_latest,
+        watched=brief_recording_watched,
+        processing=brief_recording_processing,
+        reindex=search.brief_transcripts_index,
+    ),
 )
 registry.register(DEMO_RECORDING, demo_recording_made)
 registry.register(

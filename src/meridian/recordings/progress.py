@@ -47,3 +47,42 @@ def watched_fraction(ranges: Iterable[Sequence[float]], duration: float | None) 
     if seen >= duration - JOIN_SECONDS:
         return 1.0
     return max(0.0, min(1.0, seen / duration))
+
+
+# A retention chart has at most this many points: longer recordings are counted per bucket of
+# several seconds, so the page stays small for a two-hour recording.
+MAX_RETENTION_POINTS = 1200
+
+
+def retention_step(duration: float | None) -> int:
+    """Seconds per point of the retention chart: 1, or more for recordings past 20 minutes."""
+    if not duration or not math.isfinite(duration) or duration <= 0:
+        return 1
+    return max(1, math.ceil(duration / MAX_RETENTION_POINTS))
+
+
+def retention(
+    viewers: Iterable[Iterable[Sequence[float]]], duration: float | None, step: int = 1
+) -> list[int]:
+    """How many viewers watched each moment: one count per ``step`` seconds from 0.
+
+    A viewer counts at a point when their watched ranges cover its middle (the moment
+    ``i·step + step/2``; for a last, shorter point, the middle of what is left), each viewer
+    at most once per point, however often they re-watched it.
+    """
+    if not duration or not math.isfinite(duration) or duration <= 0 or step < 1:
+        return []
+    points = math.ceil(duration / step)
+    final = points - 1
+    final_middle = (final * step + duration) / 2
+    counts = [0] * points
+    for ranges in viewers:
+        for start, end in merge_ranges(clip_ranges(ranges, duration), join=0.0):
+            # Points whose middle lies in [start, end).
+            first = max(0, math.ceil((start - step / 2) / step))
+            last = min(final - 1, math.ceil((end - step / 2) / step) - 1)
+            if start <= final_middle < end:
+                last = final
+            for i in range(first, last + 1):
+                counts[i] += 1
+    return counts

@@ -231,3 +231,27 @@ class ChaptersIn(Schema):
     chapters: list[ChapterIn] = Field(
         ..., max_length=200, description="Every chapter, in time order (replaces the ones there)."
     )
+
+
+class InsightViewerOut(Schema):
+    name: str
+    fraction: float = Field(..., description="Share of the recording watched, 0 to 1.")
+    updated_at: datetime = Field(..., description="When they last watched.")
+
+
+class InsightMomentOut(Schema):
+    start: float = Field(..., description="Seconds into the recording (5-second moments).")
+    comments: int
+    reactions: dict[str, int] = Field(..., description="Emoji → how many.")
+
+
+class InsightsOut(Schema):
+    """How the recording was watched, for the brief's author and admins."""
+
+    viewers: list[InsightViewerOut]
+    step: int = Field(..., description="Seconds per retention point (1 up to 20 minutes).")
+    retention: list[int] = Field(
+        ..., description="How many viewers watched each point, from the start."
+    )
+    moments: list[InsightMomentOut]
+    duration: float | None

@@ -1,10 +1,15 @@
 """Every read of the recordings area that pages and the API share; each takes the viewer."""
 
-from django.core.files.storage import default_storage
-from django.db.models import Prefetch, QuerySet
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 
-from meridian.briefs.models import Brief
+from django.core.files.storage import default_storage
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from meridian.briefs.models import Brief, BriefStatus, Comment
 from meridian.recordings import transcription
+from meridian.recordings.access import visible_recordings
 from meridian.recordings.models import (
     Caption,
     CaptionCue,
@@ -12,21 +17,22 @@ from meridian.recordings.models import (
     PlayerSettings,
     Reaction,
     Recording,
+    RecordingStatus,
     RecordingView,
     Transcript,
     TranscriptCorrection,
     TranscriptSegment,
     TranscriptStatus,
 )
-from meridian.recordings.progress import RATES
+from meridian.recordings.progress import RATES, retention, retention_step
 from meridian.workspaces.models import Membership
 
 
 def recording_list_for(*, viewer: Membership, brief: Brief | None = None) -> QuerySet[Recording]:
     """Recordings of the viewer's workspace (of one brief, when given), newest first."""
-    recordings = Recording.objects.filter(workspace_id=viewer.workspace_id).select_related(
-        "brief", "workspace"
-    )
+    recordings = Recording.objects.filter(
+        visible_recordings(viewer), workspace_id=viewer.workspace_id
+    ).select_related("brief", "workspace")
     if brief is not None:
         recordings = recordings.filter(brief=brief)
     return recordings.order_by("-created_at", "-id")
@@ -51,7 +57,11 @@ def caption_list_for(*, viewer: Membership, recording: Recording) -> list[Captio
 def caption_search(viewer: Membership, q: str) -> QuerySet[CaptionCue]:
     """Caption cues of the viewer's workspace whose text contains ``q`` (case-insensitive)."""
     q = q.strip()
-    cues = CaptionCue.objects.filter(workspace_id=viewer.workspace_id)
+    cues = CaptionCue.objects.filter(
+        ~Q(caption__recording__brief__status=BriefStatus.DRAFT)
+        | Q(caption__recording__brief__author_id=viewer.pk),
+        workspace_id=viewer.workspace_id,
+    )
     if not q:
         return cues.none()
     return (
@@ -135,7 +145,10 @@ def transcript_state_for(*, viewer: Membership, recording: Recording) -> dict[st
 
     ``live`` is true while the worker has it queued or running, so the page asks again.
     """
-    transcript = transcript_for(viewer=viewer, recording=recording)
+    return _transcript_state(transcript_for(viewer=viewer, recording=recording))
+
+
+def _transcript_state(transcript: Transcript | None) -> dict[str, object]:
     off = transcription.unavailable_reason() if transcript is None else ""
     if transcript is not None and transcript.status == TranscriptStatus.OFF:
         off = transcript.problem or "transcription is not installed on this server"
@@ -184,6 +197,11 @@ def brief_recording_latest(brief_id: int) -> Recording | None:
     return Recording.objects.filter(brief_id=brief_id).order_by("-created_at", "-id").first()
 
 
+def brief_recording_processing(brief_id: int) -> bool:
+    """Whether a recording of the brief is still processing (BriefMedia.processing)."""
+    return Recording.objects.filter(brief_id=brief_id, status=RecordingStatus.PROCESSING).exists()
+
+
 def brief_recording_watched(recording: Recording, member_ids: list[int]) -> dict[int, float]:
     """How much of the recording each of the members has watched, 0 to 1 (BriefMedia.watched)."""
     rows = RecordingView.objects.filter(
@@ -193,17 +211,124 @@ def brief_recording_watched(recording: Recording, member_ids: list[int]) -> dict
 
 
 def brief_player_panel(viewer: Membership, brief_id: int) -> dict[str, object] | None:
-    """The player panel's context on a brief's page: its current recording, if it has one."""
+    """The player panel's context on a brief's page: its current recording, if it has one.
+
+    One query reads the recording with its transcript, the viewer's resume position and
+    speed; then its chapters, reactions, and caption tracks with their cues (five in all).
+    """
+    own_view = RecordingView.objects.filter(recording_id=OuterRef("pk"), membership_id=viewer.pk)
+    own_rate = PlayerSettings.objects.filter(membership_id=viewer.pk)
     recording = (
         Recording.objects.filter(workspace_id=viewer.workspace_id, brief_id=brief_id)
+        .select_related("transcript")
+        .annotate(
+            resume_at=Subquery(own_view.values("position")[:1]),
+            viewer_rate=Subquery(own_rate.values("rate")[:1]),
+        )
         .order_by("-created_at", "-id")
         .first()
     )
     if recording is None:
         return None
+    transcript: Transcript | None = getattr(recording, "transcript", None)
     return {
         "recording": recording,
         "chapters": chapter_list_for(viewer=viewer, recording=recording),
-        **player_state_for(viewer=viewer, recording=recording),
-        **transcript_state_for(viewer=viewer, recording=recording),
+        "captions": caption_list_for(viewer=viewer, recording=recording),
+        "reactions": reaction_list_for(viewer=viewer, recording=recording),
+        "reaction_emoji": Reaction.EMOJI,
+        "player_rate": getattr(recording, "viewer_rate", None) or 1.0,
+        "player_resume": getattr(recording, "resume_at", None) or 0.0,
+        "player_rates": RATES,
+        **_transcript_state(transcript),
     }
+
+
+@dataclass(frozen=True)
+class ViewerRow:
+    """One member who watched: their name, how much, and when they last did."""
+
+    name: str
+    fraction: float
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A moment (a few seconds) of the recording that drew comments or reactions."""
+
+    start: float
+    comments: int
+    reactions: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return self.comments + sum(self.reactions.values())
+
+
+@dataclass(frozen=True)
+class Insights:
+    """What the author learns of how their recording was watched (no more than that)."""
+
+    viewers: list[ViewerRow]
+    step: int  # seconds per retention point
+    retention: list[int]  # viewers who watched each point
+    moments: list[Moment]
+    duration: float | None
+
+    @property
+    def retention_rows(self) -> list[tuple[int, int, int]]:
+        """(second, viewers, % of viewers) for each point: the chart's table and CSV."""
+        total = len(self.viewers) or 1
+        return [(i * self.step, n, round(100 * n / total)) for i, n in enumerate(self.retention)]
+
+
+# Comments and reactions closer together than this are one moment.
+MOMENT_SECONDS = 5
+MAX_MOMENTS = 10
+
+
+def recording_insights_for(*, viewer: Membership, recording: Recording) -> Insights:
+    """Who watched how much, where people dropped off, and which moments drew a response.
+
+    Built from what is kept anyway: each member's merged watched ranges (RecordingView), the
+    brief's pinned comments and the reactions. Callers check ``can_manage`` first.
+    """
+    views = list(
+        RecordingView.objects.filter(workspace_id=viewer.workspace_id, recording=recording)
+        .exclude(ranges=[])
+        .select_related("membership__profile")
+        .order_by("-fraction", "membership__profile__display_name")
+    )
+    duration = recording.duration or max((b for v in views for _, b in v.ranges), default=None)
+    step = retention_step(duration)
+    buckets: dict[int, tuple[int, Counter[str]]] = {}
+    pinned = Comment.objects.filter(
+        brief_id=recording.brief_id, at_seconds__isnull=False
+    ).values_list("at_seconds", flat=True)
+    for pinned_at in pinned:
+        key = int(float(pinned_at or 0) // MOMENT_SECONDS)
+        count, seen = buckets.get(key, (0, Counter()))
+        buckets[key] = (count + 1, seen)
+    for at, emoji in Reaction.objects.filter(recording=recording).values_list("seconds", "emoji"):
+        key = int(at // MOMENT_SECONDS)
+        count, seen = buckets.get(key, (0, Counter()))
+        seen[emoji] += 1
+        buckets[key] = (count, seen)
+    moments = sorted(
+        (
+            Moment(float(k * MOMENT_SECONDS), c, dict(e.most_common()))
+            for k, (c, e) in buckets.items()
+        ),
+        key=lambda m: (-m.total, m.start),
+    )[:MAX_MOMENTS]
+    return Insights(
+        viewers=[
+            ViewerRow(str(v.membership.profile.display_name), v.fraction, v.updated_at)
+            for v in views
+        ],
+        step=step,
+        retention=retention([v.ranges for v in views], duration, step),
+        moments=sorted(moments, key=lambda m: m.start),
+        duration=duration,
+    )

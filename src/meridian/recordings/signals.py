@@ -2,14 +2,15 @@
 
 ``services.recording_delete`` removes a recording's files itself, but a brief or a workspace
 deleted by cascade takes its recordings and uploads with it, and Django never deletes the
-files behind a FileField (nor knows of an upload's partial file). These receivers remove them
+files behind a FileField (nor knows of an upload's partial file), nor the search documents of
+their transcripts. These receivers remove them
 once the deletion has committed, so a rolled-back deletion keeps them. Deleting a file that
 is already gone is no error, so the service's own removal and this one do not collide.
 """
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
 from meridian.recordings.models import Recording, Upload
@@ -28,6 +29,20 @@ def recording_files_delete(
 
     if names:
         transaction.on_commit(remove, using=using)
+
+
+@receiver(pre_delete, sender=Recording, dispatch_uid="recordings.recording_cues_unindex")
+def recording_cues_unindex(
+    sender: type[Recording], instance: Recording, using: str, **kwargs: object
+) -> None:
+    """Take a recording's transcript and captions out of search as it is deleted (also when its
+    brief or workspace is, by cascade); the deletion's transaction undoes it if rolled back."""
+    from meridian.recordings.models import CaptionCue
+    from meridian.recordings.search import cues_search_remove
+
+    cues_search_remove(
+        CaptionCue.objects.filter(caption__recording=instance).values_list("pk", flat=True)
+    )
 
 
 @receiver(post_delete, sender=Upload, dispatch_uid="recordings.upload_partial_delete")

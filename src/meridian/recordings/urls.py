@@ -18,6 +18,8 @@ urlpatterns = [
         views.transcript_correct_view,
         name="recording_transcript_correct",
     ),
+    path("<int:recording_id>/insights/", views.insights, name="recording_insights"),
+    path("<int:recording_id>/insights.csv", views.insights_csv, name="recording_insights_csv"),
     path("<int:recording_id>/media/", views.media, name="recording_media"),
     path("<int:recording_id>/thumbnail/", views.thumbnail, name="recording_thumbnail"),
     path("<int:recording_id>/delete/", views.remove, name="recording_delete"),

@@ -5,6 +5,8 @@ request (404 for anyone outside the workspace), inline, under the type the serve
 with ``X-Content-Type-Options: nosniff``.
 """
 
+import csv
+import io
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,17 +21,25 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from meridian.briefs.access import brief_get_for
-from meridian.core.errors import MeridianError, NotFound, ValidationFailed, size_label
+from meridian.core.errors import (
+    MeridianError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    size_label,
+)
 from meridian.core.submission import once_per_submission, saved
 from meridian.recordings import chapters
 from meridian.recordings.access import can_manage, caption_get_for, recording_get_for
 from meridian.recordings.api import caption_file
 from meridian.recordings.models import Recording
 from meridian.recordings.selectors import (
+    Insights,
     caption_list_for,
     chapter_list_for,
     correction_list_for,
     player_state_for,
+    recording_insights_for,
     recording_list_for,
     recording_media_stored,
     recording_view_for,
@@ -354,3 +364,39 @@ def search(request: WorkspaceRequest, workspace: str) -> HttpResponse:
     return HttpResponsePermanentRedirect(
         f"{reverse('search', kwargs={'workspace': workspace})}?{query}"
     )
+
+
+def _insights_of(request: WorkspaceRequest, recording_id: int) -> tuple[Recording, Insights]:
+    recording = recording_get_for(request.membership, recording_id)
+    if not can_manage(request.membership, recording.brief):
+        raise PermissionDenied("Only the brief's author or an admin sees how it was watched.")
+    return recording, recording_insights_for(viewer=request.membership, recording=recording)
+
+
+@requires(Role.MEMBER)
+def insights(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
+    """For the brief's author (and admins): who watched how much, where people stopped, and
+    which moments drew comments or reactions."""
+    recording, found = _insights_of(request, recording_id)
+    chart = {
+        "step": found.step,
+        "viewers": len(found.viewers),
+        "points": [[second, percent] for second, _, percent in found.retention_rows],
+    }
+    context = {"recording": recording, "brief": recording.brief, "insights": found, "chart": chart}
+    return render(request, "recordings/insights.html", context)
+
+
+@requires(Role.MEMBER)
+def insights_csv(request: WorkspaceRequest, workspace: str, recording_id: int) -> HttpResponse:
+    """The retention chart's numbers: for each moment, how many viewers watched it."""
+    recording, found = _insights_of(request, recording_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["second", "viewers", "percent_of_viewers"])
+    writer.writerows(found.retention_rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="recording-{recording.pk}-retention.csv"'
+    )
+    return response

@@ -20,8 +20,16 @@ audience=None, context="", created_at=None)``
     took which side of an anonymous vote: a document carries no author, so leave names out
     of the title, body and context of anonymous content.
 
+``search_index_upsert_many(documents)``
+    The same for many ``meridian.search.registry.Document`` at once, in a few queries
+    whatever their number (a transcript's cues).
+
 ``search_index_delete(*, kind, object_id)``
     Take one object out of the index (nothing happens if it is not there).
+
+``search_audience_open(*, audience)``
+    Open every document restricted to one audience to the whole workspace (a draft brief
+    that was sent, with what was indexed under it).
 
 ``search_index_relabel(*, kind, parent_id, context)``
     Change the context shown with every document of a kind under one parent, e.g. after a
@@ -124,9 +132,52 @@ def search_index_upsert(
     return doc
 
 
+UPSERT_BATCH = 500
+
+
+def search_index_upsert_many(documents: Iterable[Document]) -> int:
+    """Index many objects, replacing what was indexed for them; returns how many.
+
+    Three queries per batch of 500 (read, delete, insert), against two per document with
+    ``search_index_upsert``. A document without ``created_at`` keeps the one it was first
+    indexed with, as with ``search_index_upsert``.
+    """
+    count = 0
+    pending = list(documents)
+    for offset in range(0, len(pending), UPSERT_BATCH):
+        chunk = {(d.kind, d.object_id): d for d in pending[offset : offset + UPSERT_BATCH]}
+        existing = [
+            row
+            for row in SearchDocument.objects.filter(
+                kind__in={kind for kind, _ in chunk},
+                object_id__in={object_id for _, object_id in chunk},
+            ).values_list("pk", "kind", "object_id", "created_at")
+            if (row[1], row[2]) in chunk
+        ]
+        first_indexed = {(kind, object_id): created for _, kind, object_id, created in existing}
+        rows = []
+        for key, document in chunk.items():
+            row = _as_row(document)
+            if document.created_at is None and key in first_indexed:
+                row.created_at = first_indexed[key]
+            rows.append(row)
+        if existing:
+            SearchDocument.objects.filter(pk__in=[row[0] for row in existing]).delete()
+        SearchDocument.objects.bulk_create(rows)
+        count += len(rows)
+    return count
+
+
 def search_index_delete(*, kind: str, object_id: int) -> None:
     """Take one object out of the index."""
     SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
+
+
+def search_audience_open(*, audience: str | None) -> int:
+    """Make every document of one audience visible to the whole workspace; returns how many."""
+    if not audience:
+        return 0
+    return SearchDocument.objects.filter(audience=audience).update(audience="")
 
 
 def search_index_relabel(*, kind: str, parent_id: int, context: str) -> int:

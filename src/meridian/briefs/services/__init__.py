@@ -30,9 +30,12 @@ from meridian.briefs.services.common import (
 )
 from meridian.briefs.services.lifecycle import (
     Meeting,
+    SendResult,
     brief_check_editable,
     brief_close,
     brief_create,
+    brief_send,
+    brief_send_when_ready,
     brief_update,
 )
 from meridian.briefs.services.links import decision_link_add, file_link_add, link_add, link_remove
@@ -58,12 +61,15 @@ __all__ = [
     "Deadline",
     "Invitee",
     "Meeting",
+    "SendResult",
     "asked_cause",
     "brief_check_editable",
     "brief_close",
     "brief_create",
     "brief_day_off_shifts",
     "brief_mark_seen",
+    "brief_send",
+    "brief_send_when_ready",
     "brief_update",
     "brief_url",
     "comment_add",

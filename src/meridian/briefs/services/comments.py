@@ -8,7 +8,14 @@ from django.utils import timezone
 from meridian.asks.mentions import mention_handles as _handles
 from meridian.asks.mentions import mentions_resolve as _resolve_mentions
 from meridian.briefs import events
-from meridian.briefs.models import Brief, BriefParticipant, Comment, CommentRevision, Mention
+from meridian.briefs.models import (
+    Brief,
+    BriefParticipant,
+    BriefStatus,
+    Comment,
+    CommentRevision,
+    Mention,
+)
 from meridian.briefs.search import comment_search_index
 from meridian.briefs.services.common import (
     MAX_COMMENT,
@@ -19,12 +26,19 @@ from meridian.briefs.services.common import (
     _participant,
     _require_can_take_part,
     _require_open,
+    _require_sent,
     asked_cause,
     brief_changed,
     brief_url,
 )
 from meridian.core import registry
-from meridian.core.errors import Conflict, FieldErrors, PermissionDenied, ValidationFailed
+from meridian.core.errors import (
+    Conflict,
+    FieldErrors,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from meridian.core.facts import facts_stale
 from meridian.core.markdown import render_markdown
 from meridian.core.services import audit_record
@@ -174,6 +188,7 @@ def comment_add(
     brief = _locked(brief)
     _require_open(brief, acting)
     _require_can_take_part(acting, brief)
+    _require_sent(brief)
     if answers_parent and (parent is None or not parent.is_question):
         raise ValidationFailed.field("answers_parent", "Only a reply to a question can answer it.")
     if urgent:
@@ -213,6 +228,8 @@ def respond(
     """A participant gives their response to the brief's ask; they count as having responded."""
     brief = _locked(brief)
     _require_open(brief, acting)
+    if brief.status == BriefStatus.DRAFT:
+        raise NotFound("No such brief in this workspace.")
     participant = _participant(brief, acting)
     if participant is None:
         raise PermissionDenied(

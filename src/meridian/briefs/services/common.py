@@ -55,7 +55,7 @@ def _require_open(brief: Brief, acting: Membership) -> None:
 def _locked(brief: Brief) -> Brief:
     """The brief as the database has it now, locked until the transaction ends."""
     return (
-        Brief.objects.select_for_update(of=("self",))
+        Brief.all_objects.select_for_update(of=("self",))
         .select_related("workspace", "author__profile")
         .get(pk=brief.pk)
     )
@@ -69,8 +69,16 @@ def _require_can_take_part(acting: Membership, brief: Brief) -> None:
     """Members take part in any brief of their workspace; guests only in those they are asked in."""
     if acting.workspace_id != brief.workspace_id:
         raise NotFound("No such brief in this workspace.")
+    if brief.status == BriefStatus.DRAFT and acting.pk != brief.author_id:
+        raise NotFound("No such brief in this workspace.")
     if not acting.has_role(Role.MEMBER) and _participant(brief, acting) is None:
         raise PermissionDenied("Guests can take part only in briefs they are asked in.")
+
+
+def _require_sent(brief: Brief) -> None:
+    """A draft has no discussion yet: nobody else can see it."""
+    if brief.status == BriefStatus.DRAFT:
+        raise Conflict("This brief is a draft: send it before starting its discussion.")
 
 
 def _clean_text(field: str, text: str, limit: int, problems: FieldErrors, what: str) -> str:

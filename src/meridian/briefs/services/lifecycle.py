@@ -11,7 +11,8 @@ from meridian.asks.deadlines import Deadline, deadline_problem
 from meridian.asks.people import Asked, Invitee, local_deadlines
 from meridian.briefs import events
 from meridian.briefs.models import AskKind, Brief, BriefParticipant, BriefStatus, Comment
-from meridian.briefs.search import brief_search_index
+from meridian.briefs.search import brief_search_index, draft_audience
+from meridian.briefs.selectors import recording_processing, recording_reindex
 from meridian.briefs.services.common import (
     MAX_BODY,
     MAX_MEETING_MINUTES,
@@ -37,11 +38,12 @@ from meridian.briefs.services.participants import (
     _tell_asked,
 )
 from meridian.core import registry
-from meridian.core.errors import FieldErrors
+from meridian.core.errors import Conflict, FieldErrors, ValidationFailed
 from meridian.core.markdown import render_markdown
 from meridian.core.moments import moment_text
 from meridian.core.services import audit_record
 from meridian.notifications.services import inbox_due_change, inbox_resolve, notification_send
+from meridian.search.services import search_audience_open
 from meridian.search.text import excerpt
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role
@@ -140,11 +142,16 @@ def brief_create(
     deadline: Deadline = Deadline(),
     meeting: Meeting = Meeting(),
     urgent: bool = False,
+    draft: bool = False,
 ) -> Brief:
     """Write a brief: the walkthrough, the ask, who is asked and by when; each is told.
 
     ``urgent`` tells them at once even outside their working hours, spending one of the
     author's weekly urgent notifications; over budget nothing is written (HTTP 429).
+
+    ``draft`` keeps it to its author: nobody is told and nobody else can see it until
+    :func:`brief_send` (so the author can record the walkthrough first); ``urgent`` is then
+    given to the send.
     """
     require_role(author, Role.MEMBER)
     now = timezone.now()
@@ -162,11 +169,12 @@ def brief_create(
     deadlines = local_deadlines(deadline, members.values()) if not problems.errors else {}
     _check_not_passed(deadline, deadlines, members, now, problems)
     problems.raise_any()
-    if urgent:
+    if urgent and not draft:
         # Before anything is written: over budget, the author gets a 429 and no brief.
         registry.urgent_check(author, now)
 
-    brief = Brief.objects.create(
+    brief = Brief.all_objects.create(
+        status=BriefStatus.DRAFT if draft else BriefStatus.OPEN,
         workspace_id=author.workspace_id,
         author=author,
         title=title,
@@ -196,12 +204,123 @@ def brief_create(
         actor=author,
         action="brief.create",
         obj=brief,
-        data={"participants": sorted(resolved), "deadline": deadline.kind},
+        data={"participants": sorted(resolved), "deadline": deadline.kind, "draft": draft},
     )
     brief_search_index(brief)
+    if not draft:
+        brief_changed(brief)
+        _tell_asked(brief, members.values(), deadlines, urgent=urgent)
+        events.brief_created(brief, author)
+    return brief
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What :func:`brief_send` did: sent now, or waiting for its recording to be ready."""
+
+    brief: Brief
+    waiting: bool
+
+
+def _recording_processing(brief: Brief) -> bool:
+    return recording_processing(brief.pk)
+
+
+def _deliver(brief: Brief, *, actor: Membership, urgent: bool = False) -> Brief:
+    """Open a locked draft and tell its participants, once: the brief counts from now."""
+    now = timezone.now()
+    rows = list(BriefParticipant.objects.select_related("membership__profile").filter(brief=brief))
+    members = {row.membership_id: row.membership for row in rows}
+    deadline = Deadline(brief.deadline_at, brief.deadline_date)
+    problems = FieldErrors()
+    if not rows:
+        problems.add("participants", "Ask at least one member or team (besides yourself).")
+    if deadline.at is not None and deadline.at <= now:
+        problems.add(
+            "deadline_at",
+            f"The deadline {moment_text(deadline.at, _zone(actor), 'stamp')} passed while this "
+            "was a draft; set a new one before sending.",
+        )
+    deadlines = local_deadlines(deadline, members.values()) if not problems.errors else {}
+    _check_not_passed(deadline, deadlines, members, now, problems)
+    problems.raise_any()
+    if urgent:
+        registry.urgent_check(actor, now)
+    for row in rows:
+        BriefParticipant.objects.filter(pk=row.pk).update(
+            local_deadline=deadlines[row.membership_id]
+        )
+    drafted = draft_audience(brief)
+    brief.status = BriefStatus.OPEN
+    brief.send_requested_at = None
+    # Deadlines, reminders, response times and lists count from the send, not the drafting.
+    brief.created_at = now
+    brief.respond_by = max((d for d in deadlines.values() if d is not None), default=None)
+    brief.save(
+        update_fields=["status", "send_requested_at", "created_at", "respond_by", "updated_at"]
+    )
+    audit_record(actor=actor, action="brief.send", obj=brief)
+    brief_search_index(brief)
+    search_audience_open(audience=drafted)  # its transcript, found by everyone now
     brief_changed(brief)
     _tell_asked(brief, members.values(), deadlines, urgent=urgent)
-    events.brief_created(brief, author)
+    events.brief_created(brief, brief.author)
+    return brief
+
+
+@transaction.atomic
+def brief_send(*, acting: Membership, brief: Brief, urgent: bool = False) -> SendResult:
+    """The author sends a draft: its participants are told once, with the recording ready.
+
+    While the brief's recording is still processing, the send is kept and happens when the
+    recording is ready (:func:`brief_send_when_ready`). Sending again changes nothing.
+    """
+    brief = _locked(brief)
+    _require_author(acting, brief, "send it")
+    if brief.status != BriefStatus.DRAFT:
+        return SendResult(brief, waiting=False)  # already sent: one send, one notification
+    if brief.send_requested_at is not None:
+        return SendResult(brief, waiting=True)
+    if _recording_processing(brief):
+        if urgent:
+            registry.urgent_check(acting, timezone.now())
+        brief.send_requested_at = timezone.now()
+        brief.save(update_fields=["send_requested_at", "updated_at"])
+        audit_record(actor=acting, action="brief.send_requested", obj=brief)
+        return SendResult(brief, waiting=True)
+    return SendResult(_deliver(brief, actor=acting, urgent=urgent), waiting=False)
+
+
+@transaction.atomic
+def brief_send_when_ready(*, brief_id: int, problem: str = "") -> Brief | None:
+    """A recording of the brief finished processing: a send its author asked for goes out now.
+
+    ``problem`` (the recording failed) keeps the brief a draft and tells its author why, so
+    nobody is asked to watch a recording that does not play. Called by the recordings area.
+    """
+    brief = Brief.all_objects.filter(pk=brief_id).first()
+    if brief is None:
+        return None
+    brief = _locked(brief)
+    if brief.status != BriefStatus.DRAFT or brief.send_requested_at is None:
+        return brief
+    if not problem and _recording_processing(brief):
+        return brief
+    reason = problem
+    if not reason:
+        try:
+            return _deliver(brief, actor=brief.author)
+        except ValidationFailed as exc:
+            reason = "; ".join(m for ms in exc.errors.values() for m in ms)
+    brief.send_requested_at = None
+    brief.save(update_fields=["send_requested_at", "updated_at"])
+    notification_send(
+        recipient=brief.author,
+        kind="brief.unsent",
+        subject=f"Not sent yet: {brief.title}",
+        url=brief_url(brief),
+        body=f"Your brief is still a draft: {reason}",
+    )
     return brief
 
 
@@ -224,6 +343,7 @@ def brief_update(
     """
     brief = _locked(brief)
     brief_check_editable(acting=acting, brief=brief)
+    title_before = brief.title
     now = timezone.now()
     problems = FieldErrors()
     changed: list[str] = []
@@ -335,8 +455,11 @@ def brief_update(
         },
     )
     brief_search_index(brief)
-    brief_changed(brief)
-    _tell_asked(brief, (r.member for r in added.values()), deadlines)
+    if title is not None and title_before != brief.title:
+        recording_reindex(brief.pk)  # each transcript hit shows the brief's title
+    if not brief.is_draft:
+        brief_changed(brief)
+        _tell_asked(brief, (r.member for r in added.values()), deadlines)
     return brief
 
 
@@ -346,6 +469,8 @@ def brief_close(*, acting: Membership, brief: Brief, summary: str) -> Brief:
     brief = _locked(brief)
     _require_author(acting, brief, "close it")
     _require_open(brief, acting)
+    if brief.is_draft:
+        raise Conflict("This brief is a draft: send it before closing it.")
     summary = summary.strip()
     problems = FieldErrors()
     if not summary:

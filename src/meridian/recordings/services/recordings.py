@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from meridian.briefs.models import Brief
+from meridian.briefs.services import brief_send_when_ready
 from meridian.core.errors import ValidationFailed
 from meridian.core.services import audit_record
 from meridian.recordings import media
@@ -80,7 +81,7 @@ def _recording_store(
         name = _store_copy(path, target)
     try:
         with transaction.atomic():
-            require_manage(acting, Brief.objects.get(pk=brief.pk))
+            require_manage(acting, Brief.all_objects.get(pk=brief.pk))
             recording = Recording.objects.create(
                 workspace_id=brief.workspace_id,
                 brief=brief,
@@ -261,6 +262,11 @@ def recording_processing_failed(*, recording_id: int, task_id: str, attempts: in
     )
 
 
+def _failed_problem(fields: dict[str, object]) -> str:
+    reason = str(fields.get("problem") or "processing failed")
+    return f"its recording could not be processed ({reason}). Record or upload it again, or send it without."
+
+
 def _processing_done(recording: Recording, *, status: str, fields: dict[str, object]) -> bool:
     with transaction.atomic():
         changed = Recording.objects.filter(
@@ -277,6 +283,10 @@ def _processing_done(recording: Recording, *, status: str, fields: dict[str, obj
             if status == RecordingStatus.READY:
                 # Every processed recording is transcribed next (or told why it cannot be).
                 transcript_queue(recording=recording)
+            # A draft its author sent while this was processing goes out now (or, when the
+            # recording failed, stays a draft and its author is told why).
+            problem = "" if status == RecordingStatus.READY else _failed_problem(fields)
+            brief_send_when_ready(brief_id=recording.brief_id, problem=problem)
     return bool(changed)
 
 

@@ -17,6 +17,14 @@ def timecode(seconds: float | None) -> str:
 
 
 @register.filter
+def timeline_pct(seconds: float | None, duration: float | None) -> str:
+    """Where a moment sits along the timeline, in % of its width; empty while the duration is
+    unknown."""
+    x = timeline_x(seconds, duration)
+    return f"{float(x) / 10:.2f}" if x else ""
+
+
+@register.filter
 def timeline_x(seconds: float | None, duration: float | None) -> str:
     """Where a moment sits on the 0–1000 wide timeline; empty while the duration is unknown."""
     if seconds is None or not duration:

@@ -116,7 +116,7 @@ function setup(player) {
     const total = duration();
     if (!marks || !Number.isFinite(total) || total <= 0) return;
     for (const mark of marks.querySelectorAll("[data-at]")) {
-      mark.setAttribute("x", String(Math.min(1, parseFloat(mark.dataset.at) / total) * TIMELINE_WIDTH));
+      mark.setAttribute("x", `${(Math.min(1, parseFloat(mark.dataset.at) / total) * 100).toFixed(2)}%`);
     }
   }
   media.addEventListener("loadedmetadata", placeReactions);
@@ -140,7 +140,7 @@ function setup(player) {
         if (marks && !marks.querySelector(`[data-id="${made.id}"]`)) {
           const mark = document.createElementNS("http://www.w3.org/2000/svg", "text");
           mark.setAttribute("class", "timeline-reaction");
-          mark.setAttribute("y", "9");
+          mark.setAttribute("y", "13");
           mark.dataset.at = String(made.seconds);
           mark.dataset.id = String(made.id);
           mark.textContent = made.emoji;
