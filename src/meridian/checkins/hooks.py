@@ -15,6 +15,7 @@ registry.nav(
 )
 
 registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.prompts_due))
+registry.register(registry.SCHEDULED_JOBS, Job(schedule.REMIND, schedule.reminders_due))
 
 registry.register(
     registry.SEARCH_DOCUMENTS,
@@ -23,6 +24,9 @@ registry.register(
 
 registry.notification_kind(
     NotificationKind("checkins.asked", "Your check-in, at your local time", "inbox")
+)
+registry.notification_kind(
+    NotificationKind("checkins.reminder", "A reminder of a check-in not answered yet", "inbox")
 )
 registry.notification_kind(
     NotificationKind("checkins.blocked", "Someone is blocked on you or your task", "now")
