@@ -76,6 +76,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "decision.ballots_erase",
         "roles.rota",
         "checkins.ask",
+        "checkins.remind",
         "webhook.attempt",
         "delivery.send",
         "delivery.digest",

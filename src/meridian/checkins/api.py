@@ -17,6 +17,7 @@ from meridian.checkins.schemas import (
     TeamDayOut,
 )
 from meridian.checkins.selectors import (
+    ANSWER_API_ROW,
     BlockerRow,
     blocker_rows,
     checkin_list_for,
@@ -178,6 +179,7 @@ def team_day(request: ApiRequest, checkin_id: int, day: date) -> dict[str, Any]:
         day=day,
         now=timezone.now(),
         slug=viewer.workspace.slug,
+        fields=ANSWER_API_ROW,
     )
     mood = None
     if checkin.ask_mood:

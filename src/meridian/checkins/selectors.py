@@ -18,6 +18,37 @@ from meridian.core import registry
 from meridian.workspaces.models import Membership
 
 HISTORY_PAGE = 30
+# What the team page reads of a blocker and of an answer (each field not read is one less to
+# convert per row: dates and JSON are parsed in Python).
+BLOCKER_ROW = (
+    "id",
+    "workspace_id",
+    "checkin_id",
+    "text",
+    "text_html",
+    "task_id",
+    "seen",
+    "opened_at",
+    "resolved_at",
+    *(f"raised_by__{f}" for f in ("id", "role", "profile__id", "profile__display_name")),
+    "raised_by__profile__time_zone",
+    "raised_by__profile__working_hours",
+    *(f"person__{f}" for f in ("id", "role", "profile__id", "profile__display_name")),
+)
+ANSWER_ROW = (
+    "id",
+    "workspace_id",
+    "checkin_id",
+    "membership_id",
+    "local_date",
+    "responded_at",
+    "answers_html",
+    "mood",
+    "mood_shared",
+    *(f"membership__{f}" for f in ("id", "role", "profile__id", "profile__display_name")),
+)
+# The API's answers carry what was written and when it was asked, too.
+ANSWER_API_ROW = (*ANSWER_ROW, "answers", "asked_at", "local_deadline")
 
 
 def checkin_list_for(*, viewer: Membership, archived: bool = False) -> QuerySet[Checkin]:
@@ -27,10 +58,16 @@ def checkin_list_for(*, viewer: Membership, archived: bool = False) -> QuerySet[
     ).select_related("team")
 
 
+# What pages show of a member: their name (not their hours, focus blocks or settings, which
+# are JSON to decode for each row).
+NAME_ONLY = ("id", "workspace_id", "role", "is_active", "profile__id", "profile__display_name")
+
+
 def team_members(checkin: Checkin) -> list[Membership]:
-    """The active members of the check-in's team, by name."""
+    """The active members of the check-in's team, by name (their names only)."""
     return list(
         Membership.objects.select_related("profile")
+        .only(*NAME_ONLY)
         .filter(team_memberships__team_id=checkin.team_id, is_active=True)
         .order_by("profile__display_name", "pk")
     )
@@ -97,9 +134,13 @@ def blocker_rows(blockers: Iterable[Blocker], now: datetime, slug: str) -> list[
 
 def open_blockers_for(*, viewer: Membership, checkin: Checkin) -> QuerySet[Blocker]:
     """The check-in's open blockers, oldest first."""
-    return Blocker.objects.filter(
-        workspace_id=viewer.workspace_id, checkin=checkin, resolved_at__isnull=True
-    ).select_related("raised_by__profile", "person__profile", "resolved_by__profile")
+    return (
+        Blocker.objects.filter(
+            workspace_id=viewer.workspace_id, checkin=checkin, resolved_at__isnull=True
+        )
+        .select_related("raised_by__profile", "person__profile")
+        .only(*BLOCKER_ROW)
+    )
 
 
 @dataclass
@@ -142,13 +183,22 @@ def _mood_view(viewer: Membership, checkin: Checkin, prompts: list[CheckinPrompt
 
 
 def team_day_for(
-    *, viewer: Membership, checkin: Checkin, day: date, now: datetime, slug: str
+    *,
+    viewer: Membership,
+    checkin: Checkin,
+    day: date,
+    now: datetime,
+    slug: str,
+    fields: tuple[str, ...] = ANSWER_ROW,
 ) -> TeamDay:
-    """The day's answers, the members not answered yet and open blockers: five queries."""
+    """The day's answers, the members not answered yet and open blockers: five queries.
+
+    The answers carry ``fields`` (what the team page shows; the API asks for more)."""
     members = team_members(checkin)
     prompts = list(
         CheckinPrompt.objects.filter(checkin=checkin, local_date=day)
         .select_related("membership__profile")
+        .only(*fields)
         .order_by("membership__profile__display_name", "pk")
     )
     for prompt in prompts:

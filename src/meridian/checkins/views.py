@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from meridian.checkins.access import blocker_get_for, checkin_get_for, prompt_get_for
+from meridian.checkins.cards import answer_cards
 from meridian.checkins.forms import AnswerForm, CheckinForm, checkin_initial
 from meridian.checkins.models import Checkin
 from meridian.checkins.selectors import (
@@ -198,6 +199,13 @@ def checkin_team(request: WorkspaceRequest, workspace: str, checkin_id: int) -> 
     context = {
         "checkin": checkin,
         "team_day": team_day,
+        "answer_cards": answer_cards(
+            team_day.answered,
+            checkin=checkin,
+            viewer_id=viewer.pk,
+            zone=viewer.profile.time_zone,
+            slug=workspace,
+        ),
         "day": day,
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1),
