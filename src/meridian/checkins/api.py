@@ -13,6 +13,7 @@ from meridian.checkins.schemas import (
     CheckinAnswerIn,
     CheckinIn,
     CheckinOut,
+    CheckinPatch,
     PromptOut,
     TeamDayOut,
 )
@@ -30,6 +31,7 @@ from meridian.checkins.services import (
     ask_time_shifts,
     blocker_resolve,
     checkin_create,
+    checkin_update,
     prompt_answer,
 )
 from meridian.core.moments import local_date
@@ -127,6 +129,37 @@ def checkin_new(request: ApiRequest, payload: CheckinIn) -> Status[dict[str, Any
         team=team, weekdays=checkin.weekdays, ask_time=checkin.ask_time, now=timezone.now()
     )
     return Status(201, _checkin(checkin, shifts))
+
+
+@router.patch(
+    "/checkins/{int:checkin_id}",  # int: "/checkins/prompts" is another resource
+    response={200: CheckinOut, 403: Problem, 404: Problem, 422: Problem},
+)
+@requires(MemberRole.MEMBER)
+def checkin_change(request: ApiRequest, checkin_id: int, payload: CheckinPatch) -> dict[str, Any]:
+    """Change a check-in: only the fields given, validated as the form does (422 naming each
+    field: no questions, no weekdays, no time); ``warnings`` as when defining it. Prompts
+    already asked keep their questions; ``archived`` stops asking, false asks again."""
+    viewer = request.membership
+    checkin = checkin_get_for(viewer, checkin_id)
+    given = payload.model_dump(exclude_unset=True)
+    values: dict[str, Any] = {
+        "name": checkin.name,
+        "questions": list(checkin.questions),
+        "weekdays": list(checkin.weekdays),
+        "ask_time": checkin.ask_time,
+        "ask_mood": checkin.ask_mood,
+        "archived": checkin.archived_at is not None,
+    }
+    for field, value in given.items():
+        if value is None and field in ("name", "questions", "weekdays"):
+            value = "" if field == "name" else []
+        values[field] = bool(value) if field in ("ask_mood", "archived") else value
+    checkin = checkin_update(acting=viewer, checkin=checkin, **values)
+    shifts = ask_time_shifts(
+        team=checkin.team, weekdays=checkin.weekdays, ask_time=checkin.ask_time, now=timezone.now()
+    )
+    return _checkin(checkin, shifts)
 
 
 @router.get("/checkins/prompts", response=list[PromptOut])
