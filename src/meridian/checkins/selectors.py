@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from meridian.checkins.metrics import open_working_hours
 from meridian.checkins.models import Blocker, Checkin, CheckinPrompt
 from meridian.core import registry
+from meridian.search.selectors import search_for
 from meridian.workspaces.models import Membership
 
 HISTORY_PAGE = 30
@@ -247,3 +248,29 @@ def person_history_for(
     for prompt in page:
         prompt.checkin = checkin
     return page
+
+
+RECENT_TASKS = 50
+TASK_MATCHES = 20
+
+
+def task_choices_for(
+    *, viewer: Membership, q: str = "", chosen: int | None = None
+) -> list[tuple[int, str]]:
+    """The tasks a blocker may name, for the answer form's picker: without ``q`` the workspace's
+    most recent, with it those whose title (or text) matches, through search (the viewer's
+    workspace only, and only what they may see). A ``chosen`` task stays among them."""
+    kind = registry.link_kinds().get("task")
+    if kind is None:
+        return []
+    q = " ".join(q.split())[:100]
+    if q:
+        hits = search_for(viewer=viewer, q=q, kinds=["task"], limit=TASK_MATCHES)
+        choices = [(hit.object_id, hit.title) for hit in hits]
+    else:
+        choices = kind.recent(viewer.workspace_id, RECENT_TASKS)
+    if chosen and chosen not in {pk for pk, _ in choices}:
+        title = kind.titles(viewer.workspace_id, [chosen]).get(chosen)
+        if title is not None:
+            choices.insert(0, (chosen, title))
+    return choices

@@ -4,7 +4,7 @@ person's history, a blocker and resolving it."""
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from meridian.checkins.selectors import (
     checkin_list_for,
     person_history_for,
     previous_answer,
+    task_choices_for,
     team_day_for,
     team_members,
     team_week_for,
@@ -32,7 +33,6 @@ from meridian.checkins.services import (
     may_resolve,
     prompt_answer,
 )
-from meridian.core import registry
 from meridian.core.errors import MeridianError, NotFound
 from meridian.core.forms import add_service_errors
 from meridian.core.moments import local_date
@@ -134,8 +134,11 @@ def checkin_edit(request: WorkspaceRequest, workspace: str, checkin_id: int) -> 
 
 def _answer_form(request: WorkspaceRequest, prompt: object, data: object = None) -> AnswerForm:
     checkin = prompt.checkin  # type: ignore[attr-defined]
-    kind = registry.link_kinds().get("task")
-    tasks = kind.recent(request.membership.workspace_id, 50) if kind else []
+    chosen = None
+    value = data.get("blocker_task") if isinstance(data, QueryDict) else None
+    if isinstance(value, str) and value.isdigit():
+        chosen = int(value)
+    tasks = task_choices_for(viewer=request.membership, chosen=chosen)
     people = [m for m in team_members(checkin) if m.pk != request.membership.pk]
     answers = prompt.answers or []  # type: ignore[attr-defined]
     initial: dict[str, object] = {f"answer_{n}": a for n, a in enumerate(answers)}
@@ -148,6 +151,15 @@ def _answer_form(request: WorkspaceRequest, prompt: object, data: object = None)
         tasks=tasks,
         people=people,
     )
+
+
+@requires(MemberRole.GUEST)
+def checkin_task_options(request: WorkspaceRequest, workspace: str, prompt_id: int) -> HttpResponse:
+    """The answer form's task picker (htmx): the <option>s of the tasks matching ``task_q``."""
+    prompt_get_for(request.membership, prompt_id)  # one's own prompt only (404 otherwise)
+    q = request.GET.get("task_q", "")
+    context = {"tasks": task_choices_for(viewer=request.membership, q=q), "q": q.strip()}
+    return render(request, "checkins/_task_options.html", context)
 
 
 @requires(MemberRole.GUEST)
