@@ -105,6 +105,7 @@ def test_the_demo_seeds_briefs_before_the_decisions_built_on_them():
         "decisions",
         "work",
         "roles",
+        "checkins",
         "handovers",
         "tracking",
         "metrics",

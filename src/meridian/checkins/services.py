@@ -239,7 +239,9 @@ def prompts_ask(
     checkin_ids = sorted({c for c, _ in asks})
     checkins = {
         c.pk: c
-        for c in Checkin.objects.select_for_update()
+        # Only the check-in rows, and NO KEY: batches take turns, while rows that merely
+        # point at a check-in or its workspace (answers, other areas' inserts) are not held up.
+        for c in Checkin.objects.select_for_update(no_key=True, of=("self",))
         .select_related("workspace")
         .filter(pk__in=checkin_ids, archived_at__isnull=True)
         .order_by("pk")
