@@ -96,3 +96,51 @@ def test_the_openapi_schema_lists_the_checkin_operations(client, admin):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/checkins" in paths
     assert "/api/v1/checkins/prompts/{prompt_id}/answer" in paths
+    assert "patch" in paths["/api/v1/checkins/{checkin_id}"]
+
+
+def test_patching_a_checkin_changes_only_what_is_given(client, admin, daily, clock):
+    path = f"/checkins/{daily.pk}"
+    response = send(client, "PATCH", path, {"name": "  Morning   check-in "}, bearer(admin))
+    assert response.status_code == 200, response.content
+    out = response.json()
+    assert out["name"] == "Morning check-in"
+    assert out["questions"] == ["What did you finish?", "What's next?"]
+    assert out["weekdays"] == [0, 1, 2, 3, 4] and out["ask_time"] == "09:30:00"
+    changed = send(
+        client, "PATCH", path, {"weekdays": [4, 0], "ask_time": "07:00", "archived": True},
+        bearer(admin),
+    )  # fmt: skip
+    out = changed.json()
+    assert out["weekdays"] == [0, 4] and out["archived"] is True
+    # 07:00 is before Ana's and Ben's working day: the warning names them, as on defining.
+    assert {w["message"].split(" does not")[0] for w in out["warnings"]} == {
+        "Ana Berlin",
+        "Ben London",
+    }
+    daily.refresh_from_db()
+    assert daily.archived_at is not None and daily.name == "Morning check-in"
+
+
+def test_patching_with_no_questions_or_days_is_422_naming_the_fields_and_changes_nothing(
+    client, admin, daily, clock
+):
+    path = f"/checkins/{daily.pk}"
+    response = send(
+        client, "PATCH", path, {"questions": ["  "], "weekdays": [], "name": "New"}, bearer(admin)
+    )
+    assert set(problem(response, 422)["errors"]) == {"questions", "weekdays"}
+    problem(send(client, "PATCH", path, {"ask_time": None}, bearer(admin)), 422)
+    daily.refresh_from_db()
+    assert daily.name == "Daily check-in" and daily.weekdays == [0, 1, 2, 3, 4]
+
+
+def test_patching_another_workspaces_checkin_is_404_and_a_non_member_of_the_team_403(
+    client, workspace, daily, other_workspace, clock
+):
+    stranger = factories.admin_of(other_workspace)
+    problem(send(client, "PATCH", f"/checkins/{daily.pk}", {"name": "X"}, bearer(stranger)), 404)
+    outsider = factories.member(workspace)
+    problem(send(client, "PATCH", f"/checkins/{daily.pk}", {"name": "X"}, bearer(outsider)), 403)
+    daily.refresh_from_db()
+    assert daily.name == "Daily check-in"

@@ -169,3 +169,33 @@ def test_only_the_blocked_the_unblocker_or_an_admin_resolve(workspace, daily, an
     with pytest.raises(PermissionDenied):
         blocker_resolve(acting=factories.member(workspace), blocker=Blocker.objects.get())
     assert Blocker.objects.get().resolved_at is None
+
+
+def test_asking_many_members_at_once_costs_the_same_queries_and_asks_each_once(
+    workspace, admin, clock
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meridian.checkins.services import prompts_ask
+    from tests.checkins.factories import checkin
+
+    few = [person(workspace, "Europe/Berlin") for _ in range(3)]
+    many = [person(workspace, "Europe/Berlin") for _ in range(30)]
+    small = checkin(admin, team(admin, *few, name="Few"))
+    big = checkin(admin, team(admin, *many, name="Many"))
+    counts = []
+    for c, members in ((small, few), (big, many)):
+        with CaptureQueriesContext(connection) as queries:
+            written = prompts_ask(asks=[(c.pk, m.pk) for m in members], local_date=DAY, now=MONDAY)
+        counts.append(len(queries))
+        assert len(written) == len(members)
+    assert counts[0] == counts[1]
+    # An overlapping batch (listed at another moment) asks only who was not asked yet.
+    late = person(workspace, "Europe/Berlin")
+    team_add = [(big.pk, m.pk) for m in many[:5]] + [(big.pk, late.pk)]
+    assert [p.membership_id for p in prompts_ask(asks=team_add, local_date=DAY, now=MONDAY)] == [
+        late.pk
+    ]
+    assert CheckinPrompt.objects.filter(checkin=big).count() == 31
+    assert InboxItem.objects.filter(cause__startswith="checkins.prompt:").count() == 34

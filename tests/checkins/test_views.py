@@ -230,3 +230,43 @@ def test_archiving_a_checkin_takes_it_off_the_list_and_stops_asking(
     jobs = [job for job in registered_jobs() if job.name == "checkins.ask"]
     assert tick(MONDAY, jobs=jobs).ran == []
     assert CheckinPrompt.objects.count() == 0
+
+
+def test_the_blocker_picker_finds_any_task_of_the_workspace_by_title(
+    client, workspace, admin, daily, ana, ben, other_workspace, clock
+):
+    work = project(admin)
+    budget = task(admin, work, title="Approve the staging budget", owner=admin)
+    for n in range(55):  # the picker's list shows the latest 50: the budget is not among them
+        task(admin, work, title=f"Chore {n}")
+    stranger = factories.admin_of(other_workspace)
+    task(stranger, project(stranger), title="Approve the foreign budget")
+    prompt = asked(daily, ana, DAY, MONDAY)
+    signed_in(client, ana)
+    page = client.get(url("checkin_answer", workspace, prompt_id=prompt.pk)).content.decode()
+    assert "Approve the staging budget" not in page
+    assert 'hx-get="' + url("checkin_task_options", workspace, prompt_id=prompt.pk) in page
+
+    options = url("checkin_task_options", workspace, prompt_id=prompt.pk)
+    found = client.get(options, {"task_q": "budget"}, headers={"HX-Request": "true"})
+    html = found.content.decode()
+    assert f'<option value="{budget.pk}">Approve the staging budget</option>' in html
+    assert "foreign" not in html  # another workspace's task is never offered
+    nothing = client.get(options, {"task_q": "zebra"}).content.decode()
+    assert "No task matches “zebra”" in nothing
+
+    # Chosen from the search, it is accepted and reaches the task's owner.
+    response = client.post(
+        url("checkin_answer", workspace, prompt_id=prompt.pk),
+        {
+            "answer_0": "Drafted it",
+            "answer_1": "",
+            "blocker": "Need the budget",
+            "blocker_task": budget.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Blocker.objects.get().task_id == budget.pk
+    # Someone else's prompt has no picker for them.
+    signed_in(client, ben)
+    assert client.get(options, {"task_q": "budget"}).status_code == 404

@@ -685,3 +685,53 @@ def test_a_digest_the_mail_server_refuses_mid_batch_waits_while_the_others_are_r
     assert refused.emailed_at is None
     assert "Try again later" in refused.last_error
     assert refused.lease_until == KATHMANDU_0800 + timedelta(minutes=1)  # retried after backoff
+
+
+def test_many_notices_at_once_reach_inboxes_and_channels_as_one_at_a_time(
+    workspace, berliner, time_machine
+):
+    from meridian.notifications.models import InboxItem, InboxState
+    from meridian.notifications.services import notification_send, notification_send_many
+
+    time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
+    emailed = factories.member(workspace, time_zone="Europe/Berlin", working_hours=WEEKDAYS_9_TO_5)
+    delivery_preferences_update(acting=emailed, channels={"test.mentioned": "now"})
+    gone = factories.member(workspace)
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    notification_send(
+        recipient=berliner, kind="test.mentioned", subject="Old", url="/a/", cause="test:1"
+    )
+
+    notification_send_many(
+        [
+            notice(berliner, kind="test.mentioned", subject="New", cause="test:1"),
+            notice(emailed, kind="test.mentioned", subject="For you", cause="test:2"),
+            notice(gone, kind="test.mentioned", subject="Nobody", cause="test:3"),
+        ]
+    )
+
+    items = InboxItem.objects.filter(state=InboxState.OPEN).order_by("cause")
+    # The open cause is updated (a reminder), not doubled; who left gets nothing.
+    assert [(i.recipient_id, i.cause, i.title) for i in items] == [
+        (berliner.pk, "test:1", "New"),
+        (emailed.pk, "test:2", "For you"),
+    ]
+    # Inbox-only stays in the inbox; "at once" is held for Monday 09:00 in Berlin.
+    [delivery] = Delivery.objects.all()
+    assert (delivery.recipient_id, delivery.subject) == (emailed.pk, "For you")
+    assert delivery.deliver_after == MONDAY_0900_BERLIN
+
+
+def test_many_notices_cost_the_same_queries_for_two_recipients_or_twenty(workspace):
+    from meridian.notifications.services import notification_send_many
+
+    people = [factories.member(workspace) for _ in range(22)]
+    counts = []
+    for group, tag in ((people[:2], "a"), (people[2:], "b")):
+        with CaptureQueriesContext(connection) as queries:
+            notification_send_many(
+                [notice(m, kind="test.mentioned", cause=f"test:{tag}{m.pk}") for m in group]
+            )
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

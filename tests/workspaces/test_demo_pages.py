@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from meridian.accounts.services import token_create
 from meridian.briefs.models import Brief
+from meridian.checkins.models import Checkin
 from meridian.decisions.models import DecisionRecord, Proposal
 from meridian.workspaces.demo import DEMO_EMAIL, demo_build
 from meridian.workspaces.models import Membership
@@ -45,6 +46,7 @@ PAGES = {
     "start here": 7,
     "audit log": 5,
     "API tokens": 3,
+    "check-in team page": 8,  # the task titles its blockers name
 }
 API = {
     "/api/v1/me": 1,
@@ -87,6 +89,7 @@ def _urls(admin: Membership) -> dict[str, str]:
     brief = Brief.objects.filter(workspace=ws).order_by("id")[0]
     proposal = Proposal.objects.filter(workspace=ws).order_by("id")[0]
     record = DecisionRecord.objects.filter(workspace=ws).order_by("id")[0]
+    checkin = Checkin.objects.get(workspace=ws, name="Platform daily")
     return {
         "members": f"{w}/members/",
         "teams": f"{w}/teams/",
@@ -101,6 +104,7 @@ def _urls(admin: Membership) -> dict[str, str]:
         "start here": f"{w}/decisions/teams/platform/",
         "audit log": f"{w}/audit/",
         "API tokens": f"{w}/tokens/",
+        "check-in team page": f"{w}/checkins/{checkin.pk}/",
     }
 
 

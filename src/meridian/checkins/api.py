@@ -13,10 +13,12 @@ from meridian.checkins.schemas import (
     CheckinAnswerIn,
     CheckinIn,
     CheckinOut,
+    CheckinPatch,
     PromptOut,
     TeamDayOut,
 )
 from meridian.checkins.selectors import (
+    ANSWER_API_ROW,
     BlockerRow,
     blocker_rows,
     checkin_list_for,
@@ -29,6 +31,7 @@ from meridian.checkins.services import (
     ask_time_shifts,
     blocker_resolve,
     checkin_create,
+    checkin_update,
     prompt_answer,
 )
 from meridian.core.moments import local_date
@@ -128,6 +131,37 @@ def checkin_new(request: ApiRequest, payload: CheckinIn) -> Status[dict[str, Any
     return Status(201, _checkin(checkin, shifts))
 
 
+@router.patch(
+    "/checkins/{int:checkin_id}",  # int: "/checkins/prompts" is another resource
+    response={200: CheckinOut, 403: Problem, 404: Problem, 422: Problem},
+)
+@requires(MemberRole.MEMBER)
+def checkin_change(request: ApiRequest, checkin_id: int, payload: CheckinPatch) -> dict[str, Any]:
+    """Change a check-in: only the fields given, validated as the form does (422 naming each
+    field: no questions, no weekdays, no time); ``warnings`` as when defining it. Prompts
+    already asked keep their questions; ``archived`` stops asking, false asks again."""
+    viewer = request.membership
+    checkin = checkin_get_for(viewer, checkin_id)
+    given = payload.model_dump(exclude_unset=True)
+    values: dict[str, Any] = {
+        "name": checkin.name,
+        "questions": list(checkin.questions),
+        "weekdays": list(checkin.weekdays),
+        "ask_time": checkin.ask_time,
+        "ask_mood": checkin.ask_mood,
+        "archived": checkin.archived_at is not None,
+    }
+    for field, value in given.items():
+        if value is None and field in ("name", "questions", "weekdays"):
+            value = "" if field == "name" else []
+        values[field] = bool(value) if field in ("ask_mood", "archived") else value
+    checkin = checkin_update(acting=viewer, checkin=checkin, **values)
+    shifts = ask_time_shifts(
+        team=checkin.team, weekdays=checkin.weekdays, ask_time=checkin.ask_time, now=timezone.now()
+    )
+    return _checkin(checkin, shifts)
+
+
 @router.get("/checkins/prompts", response=list[PromptOut])
 @requires(MemberRole.GUEST)
 def my_prompts(request: ApiRequest) -> list[dict[str, Any]]:
@@ -178,6 +212,7 @@ def team_day(request: ApiRequest, checkin_id: int, day: date) -> dict[str, Any]:
         day=day,
         now=timezone.now(),
         slug=viewer.workspace.slug,
+        fields=ANSWER_API_ROW,
     )
     mood = None
     if checkin.ask_mood:

@@ -2,6 +2,7 @@
 its notification kinds and inbox sources, answers for search, and its metrics."""
 
 from meridian.checkins import metrics, schedule, search
+from meridian.checkins.demo import demo_checkins
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.core.scheduler import Job
@@ -19,6 +20,8 @@ registry.nav(
 )
 
 registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.prompts_due))
+registry.demo_seeder(registry.DemoSeeder(name="checkins", order=50, seed=demo_checkins))
+registry.register(registry.SCHEDULED_JOBS, Job(schedule.REMIND, schedule.reminders_due))
 
 registry.register(
     registry.SEARCH_DOCUMENTS,
@@ -27,6 +30,9 @@ registry.register(
 
 registry.notification_kind(
     NotificationKind("checkins.asked", "Your check-in, at your local time", "inbox")
+)
+registry.notification_kind(
+    NotificationKind("checkins.reminder", "A reminder of a check-in not answered yet", "inbox")
 )
 registry.notification_kind(
     NotificationKind("checkins.blocked", "Someone is blocked on you or your task", "now")

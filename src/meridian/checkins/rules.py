@@ -21,10 +21,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from meridian.core.workingtime import WorkingWeek, wall_time_instant, working_intervals
+from meridian.core.workingtime import (
+    WorkingWeek,
+    add_working_time,
+    wall_time_instant,
+    working_intervals,
+)
 
 # How far ahead the next prompt is looked for; beyond it a prompt stays answerable without end.
 NEXT_HORIZON_DAYS = 21
+# A prompt still unanswered after this much of the member's working time is reminded, once,
+# if that comes before their next prompt (meridian.checkins.schedule.reminders_due).
+REMIND_AFTER = timedelta(hours=4)
 
 
 @dataclass(frozen=True)
@@ -93,3 +101,11 @@ def next_ask_moment(
 def local_day(week: WorkingWeek, instant: datetime) -> date:
     """The member's local date at ``instant``."""
     return instant.astimezone(week.zone).date()
+
+
+def remind_moment(week: WorkingWeek, asked_at: datetime) -> datetime:
+    """When an unanswered prompt asked at ``asked_at`` is reminded at the earliest: after
+    ``REMIND_AFTER`` of the member's working time (of plain time without working hours)."""
+    if not week.has_hours:
+        return asked_at + REMIND_AFTER
+    return add_working_time(week, asked_at, REMIND_AFTER)

@@ -16,6 +16,17 @@ class CheckinIn(Schema):
     ask_mood: bool = False
 
 
+class CheckinPatch(Schema):
+    """What to change of a check-in; fields left out keep their value."""
+
+    name: str | None = Field(None, max_length=NAME_MAX)
+    questions: list[str] | None = Field(None, description="At least one")
+    weekdays: list[int] | None = Field(None, description="0 = Monday … 6 = Sunday")
+    ask_time: time | None = Field(None, description="Local time in each member's zone")
+    ask_mood: bool | None = None
+    archived: bool | None = Field(None, description="Stop asking (true) or ask again (false)")
+
+
 class ShiftOut(Schema):
     member_id: int
     weekday: int

@@ -15,9 +15,41 @@ from django.db.models import QuerySet
 from meridian.checkins.metrics import open_working_hours
 from meridian.checkins.models import Blocker, Checkin, CheckinPrompt
 from meridian.core import registry
+from meridian.search.selectors import search_for
 from meridian.workspaces.models import Membership
 
 HISTORY_PAGE = 30
+# What the team page reads of a blocker and of an answer (each field not read is one less to
+# convert per row: dates and JSON are parsed in Python).
+BLOCKER_ROW = (
+    "id",
+    "workspace_id",
+    "checkin_id",
+    "text",
+    "text_html",
+    "task_id",
+    "seen",
+    "opened_at",
+    "resolved_at",
+    *(f"raised_by__{f}" for f in ("id", "role", "profile__id", "profile__display_name")),
+    "raised_by__profile__time_zone",
+    "raised_by__profile__working_hours",
+    *(f"person__{f}" for f in ("id", "role", "profile__id", "profile__display_name")),
+)
+ANSWER_ROW = (
+    "id",
+    "workspace_id",
+    "checkin_id",
+    "membership_id",
+    "local_date",
+    "responded_at",
+    "answers_html",
+    "mood",
+    "mood_shared",
+    *(f"membership__{f}" for f in ("id", "role", "profile__id", "profile__display_name")),
+)
+# The API's answers carry what was written and when it was asked, too.
+ANSWER_API_ROW = (*ANSWER_ROW, "answers", "asked_at", "local_deadline")
 
 
 def checkin_list_for(*, viewer: Membership, archived: bool = False) -> QuerySet[Checkin]:
@@ -27,10 +59,16 @@ def checkin_list_for(*, viewer: Membership, archived: bool = False) -> QuerySet[
     ).select_related("team")
 
 
+# What pages show of a member: their name (not their hours, focus blocks or settings, which
+# are JSON to decode for each row).
+NAME_ONLY = ("id", "workspace_id", "role", "is_active", "profile__id", "profile__display_name")
+
+
 def team_members(checkin: Checkin) -> list[Membership]:
-    """The active members of the check-in's team, by name."""
+    """The active members of the check-in's team, by name (their names only)."""
     return list(
         Membership.objects.select_related("profile")
+        .only(*NAME_ONLY)
         .filter(team_memberships__team_id=checkin.team_id, is_active=True)
         .order_by("profile__display_name", "pk")
     )
@@ -97,9 +135,13 @@ def blocker_rows(blockers: Iterable[Blocker], now: datetime, slug: str) -> list[
 
 def open_blockers_for(*, viewer: Membership, checkin: Checkin) -> QuerySet[Blocker]:
     """The check-in's open blockers, oldest first."""
-    return Blocker.objects.filter(
-        workspace_id=viewer.workspace_id, checkin=checkin, resolved_at__isnull=True
-    ).select_related("raised_by__profile", "person__profile", "resolved_by__profile")
+    return (
+        Blocker.objects.filter(
+            workspace_id=viewer.workspace_id, checkin=checkin, resolved_at__isnull=True
+        )
+        .select_related("raised_by__profile", "person__profile")
+        .only(*BLOCKER_ROW)
+    )
 
 
 @dataclass
@@ -142,13 +184,22 @@ def _mood_view(viewer: Membership, checkin: Checkin, prompts: list[CheckinPrompt
 
 
 def team_day_for(
-    *, viewer: Membership, checkin: Checkin, day: date, now: datetime, slug: str
+    *,
+    viewer: Membership,
+    checkin: Checkin,
+    day: date,
+    now: datetime,
+    slug: str,
+    fields: tuple[str, ...] = ANSWER_ROW,
 ) -> TeamDay:
-    """The day's answers, the members not answered yet and open blockers: five queries."""
+    """The day's answers, the members not answered yet and open blockers: five queries.
+
+    The answers carry ``fields`` (what the team page shows; the API asks for more)."""
     members = team_members(checkin)
     prompts = list(
         CheckinPrompt.objects.filter(checkin=checkin, local_date=day)
         .select_related("membership__profile")
+        .only(*fields)
         .order_by("membership__profile__display_name", "pk")
     )
     for prompt in prompts:
@@ -197,3 +248,29 @@ def person_history_for(
     for prompt in page:
         prompt.checkin = checkin
     return page
+
+
+RECENT_TASKS = 50
+TASK_MATCHES = 20
+
+
+def task_choices_for(
+    *, viewer: Membership, q: str = "", chosen: int | None = None
+) -> list[tuple[int, str]]:
+    """The tasks a blocker may name, for the answer form's picker: without ``q`` the workspace's
+    most recent, with it those whose title (or text) matches, through search (the viewer's
+    workspace only, and only what they may see). A ``chosen`` task stays among them."""
+    kind = registry.link_kinds().get("task")
+    if kind is None:
+        return []
+    q = " ".join(q.split())[:100]
+    if q:
+        hits = search_for(viewer=viewer, q=q, kinds=["task"], limit=TASK_MATCHES)
+        choices = [(hit.object_id, hit.title) for hit in hits]
+    else:
+        choices = kind.recent(viewer.workspace_id, RECENT_TASKS)
+    if chosen and chosen not in {pk for pk, _ in choices}:
+        title = kind.titles(viewer.workspace_id, [chosen]).get(chosen)
+        if title is not None:
+            choices.insert(0, (chosen, title))
+    return choices

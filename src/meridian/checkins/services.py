@@ -5,14 +5,16 @@ key names the check-in, the member and the day, and the prompt's unique (check-i
 day) holds even without it. Answering twice (a double submit) leaves one answer.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from meridian.asks.deadlines import week_of
+from meridian.asks.reminders import reminder_take
 from meridian.checkins.models import (
     ANSWER_MAX,
     BLOCKER_MAX,
@@ -32,7 +34,11 @@ from meridian.core.markdown import render_markdown
 from meridian.core.moments import moment_text
 from meridian.core.services import audit_record
 from meridian.handovers.kinds import handover_kinds
-from meridian.notifications.services import inbox_resolve, notification_send
+from meridian.notifications.services import (
+    inbox_resolve,
+    notification_send,
+    notification_send_many,
+)
 from meridian.workspaces.access import require_same_workspace
 from meridian.workspaces.models import Membership, Team, TeamMembership
 from meridian.workspaces.selectors import time_off_between
@@ -212,58 +218,147 @@ def checkin_update(
 
 
 def prompt_ask(*, checkin_id: int, membership_id: int, local_date: date, now: datetime) -> None:
-    """Ask one member one check-in for their local day: the prompt, and it in their inbox.
+    """Ask one member one check-in for their local day (see :func:`prompts_ask`)."""
+    prompts_ask(asks=[(checkin_id, membership_id)], local_date=local_date, now=now)
 
-    Runs inside the scheduler's transaction with its once-only key; the prompt's unique
-    (check-in, member, day) makes a second call a no-op even without the key. The member's
-    previous prompt, if unanswered, leaves their inbox: it can no longer be answered.
+
+@transaction.atomic
+def prompts_ask(
+    *, asks: Sequence[tuple[int, int]], local_date: date, now: datetime
+) -> list[CheckinPrompt]:
+    """Ask members check-ins for their local day, all in one go: (check-in, member) pairs.
+
+    The scheduler's effect for a batch of members whose day it is: the prompts, their inbox
+    items and the notices are written in a few statements, whatever the number of members.
+    The check-ins are locked first (in order), so two workers asking overlapping batches take
+    turns, and the second finds the prompts written and skips them; the prompt's unique
+    (check-in, member, day) holds besides. Members who left, archived check-ins and members
+    already asked are skipped. Each member's previous prompt, if unanswered, leaves their
+    inbox: it can no longer be answered. Returns the prompts written.
     """
-    checkin = Checkin.objects.select_related("workspace").get(pk=checkin_id)
-    member = Membership.objects.select_related("profile").get(pk=membership_id)
-    if not member.is_active or checkin.archived_at is not None:
-        return
-    profile = member.profile
-    week = week_of(profile.time_zone, profile.working_hours)
-    away = _away_days(member, local_date)
-    deadline = next_ask_moment(week, local_date, checkin.ask_time, checkin.weekdays, away)
-    try:
-        with transaction.atomic():
-            prompt = CheckinPrompt.objects.create(
+    checkin_ids = sorted({c for c, _ in asks})
+    checkins = {
+        c.pk: c
+        # Only the check-in rows, and NO KEY: batches take turns, while rows that merely
+        # point at a check-in or its workspace (answers, other areas' inserts) are not held up.
+        for c in Checkin.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("workspace")
+        .filter(pk__in=checkin_ids, archived_at__isnull=True)
+        .order_by("pk")
+    }
+    wanted = [(c, m) for c, m in dict.fromkeys(asks) if c in checkins]
+    asked = set(
+        CheckinPrompt.objects.filter(
+            checkin_id__in=list(checkins),
+            local_date=local_date,
+            membership_id__in={m for _, m in wanted},
+        ).values_list("checkin_id", "membership_id")
+    )
+    wanted = [pair for pair in wanted if pair not in asked]
+    members = {
+        m.pk: m
+        for m in Membership.objects.select_related("profile").filter(
+            pk__in={m for _, m in wanted}, is_active=True
+        )
+    }
+    wanted = [
+        (c, m)
+        for c, m in wanted
+        if m in members and members[m].workspace_id == checkins[c].workspace_id
+    ]
+    if not wanted:
+        return []
+    away = _away_days_of([members[m] for _, m in wanted], local_date)
+    prompts = []
+    for checkin_id, member_id in wanted:
+        checkin, profile = checkins[checkin_id], members[member_id].profile
+        week = week_of(profile.time_zone, profile.working_hours)
+        deadline = next_ask_moment(
+            week, local_date, checkin.ask_time, checkin.weekdays, away.get(member_id, set())
+        )
+        prompts.append(
+            CheckinPrompt(
                 workspace_id=checkin.workspace_id,
                 checkin=checkin,
-                membership=member,
+                membership_id=member_id,
                 via_team_id=checkin.team_id,
                 local_date=local_date,
                 asked_at=now,
                 local_deadline=deadline,
             )
-    except IntegrityError:
-        return  # asked already (another worker, or a key given back)
+        )
+    prompts = CheckinPrompt.objects.bulk_create(prompts, batch_size=500)
     earlier = CheckinPrompt.objects.filter(
-        checkin=checkin, membership=member, local_date__lt=local_date, responded_at__isnull=True
+        checkin_id__in={c for c, _ in wanted},
+        membership_id__in={m for _, m in wanted},
+        local_date__lt=local_date,
+        responded_at__isnull=True,
     ).values_list("pk", flat=True)
-    inbox_resolve(cause=[prompt_cause(pk) for pk in earlier], recipient=member)
+    inbox_resolve(cause=[prompt_cause(pk) for pk in earlier])
+    notification_send_many(
+        [
+            registry.Notice(
+                workspace_id=p.workspace_id,
+                recipient_id=p.membership_id,
+                kind="checkins.asked",
+                subject=f"Check-in: {p.checkin.name}",
+                body="; ".join(p.checkin.questions),
+                url=prompt_url(p, p.checkin.workspace.slug),
+                due_at=p.local_deadline,
+                cause=prompt_cause(p.pk),
+            )
+            for p in prompts
+        ]
+    )
+    for workspace_id in {p.workspace_id for p in prompts}:
+        facts_stale(
+            workspace_id=workspace_id,
+            source_kind="checkin_prompt",
+            ids=[p.pk for p in prompts if p.workspace_id == workspace_id],
+        )
+    return prompts
+
+
+def _away_days_of(members: Sequence[Membership], day: date) -> dict[int, set[date]]:
+    """Each member's days wholly off from ``day`` to the next prompt's horizon."""
+    last = date.fromordinal(day.toordinal() + 22)
+    away: dict[int, set[date]] = {}
+    for workspace_id in {m.workspace_id for m in members}:
+        ids = [m.pk for m in members if m.workspace_id == workspace_id]
+        for member_id, spans in time_off_between(workspace_id, ids, day, last).items():
+            days = away.setdefault(member_id, set())
+            for first, end in spans:
+                days.update(
+                    date.fromordinal(n) for n in range(first.toordinal(), end.toordinal() + 1)
+                )
+    return away
+
+
+def prompt_remind(*, prompt_id: int, now: datetime) -> None:
+    """Remind a member of their unanswered prompt (the scheduler's effect, once a prompt):
+    the item in their inbox says so, and a member who chose email for reminders gets one."""
+    rows = CheckinPrompt.objects.filter(
+        pk=prompt_id,
+        responded_at__isnull=True,
+        last_reminded_at__isnull=True,
+        membership__is_active=True,
+    ).select_related("membership__profile", "checkin__workspace")
+    taken = reminder_take(rows, now)
+    if taken is None:
+        return  # answered (or the member left) since it was listed
+    prompt = taken.participant
+    if prompt.local_deadline is not None and now >= prompt.local_deadline:
+        return
+    checkin = prompt.checkin
     notification_send(
-        recipient=member,
-        kind="checkins.asked",
-        subject=f"Check-in: {checkin.name}",
+        recipient=prompt.membership,
+        kind="checkins.reminder",
+        subject=f"Reminder: check-in {checkin.name}",
         body="; ".join(checkin.questions),
         url=prompt_url(prompt, checkin.workspace.slug),
-        due_at=deadline,
+        due_at=prompt.local_deadline,
         cause=prompt_cause(prompt.pk),
     )
-    facts_stale(workspace_id=checkin.workspace_id, source_kind="checkin_prompt", ids=[prompt.pk])
-
-
-def _away_days(member: Membership, day: date) -> set[date]:
-    last = date.fromordinal(day.toordinal() + 22)
-    away: set[date] = set()
-    for first, end in time_off_between(member.workspace_id, [member.pk], day, last).get(
-        member.pk, []
-    ):
-        for n in range(first.toordinal(), end.toordinal() + 1):
-            away.add(date.fromordinal(n))
-    return away
 
 
 # --- Answering ----------------------------------------------------------------------------------

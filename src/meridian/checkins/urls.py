@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:checkin_id>/week/", views.checkin_week, name="checkin_week"),
     path("<int:checkin_id>/people/<int:member_id>/", views.checkin_person, name="checkin_person"),
     path("answer/<int:prompt_id>/", views.checkin_answer, name="checkin_answer"),
+    path(
+        "answer/<int:prompt_id>/tasks/",
+        views.checkin_task_options,
+        name="checkin_task_options",
+    ),
     path("blockers/<int:blocker_id>/", views.checkin_blocker, name="checkin_blocker"),
     path(
         "blockers/<int:blocker_id>/resolve/",

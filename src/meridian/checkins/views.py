@@ -4,12 +4,13 @@ person's history, a blocker and resolving it."""
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from meridian.checkins.access import blocker_get_for, checkin_get_for, prompt_get_for
+from meridian.checkins.cards import answer_cards
 from meridian.checkins.forms import AnswerForm, CheckinForm, checkin_initial
 from meridian.checkins.models import Checkin
 from meridian.checkins.selectors import (
@@ -17,6 +18,7 @@ from meridian.checkins.selectors import (
     checkin_list_for,
     person_history_for,
     previous_answer,
+    task_choices_for,
     team_day_for,
     team_members,
     team_week_for,
@@ -31,7 +33,6 @@ from meridian.checkins.services import (
     may_resolve,
     prompt_answer,
 )
-from meridian.core import registry
 from meridian.core.errors import MeridianError, NotFound
 from meridian.core.forms import add_service_errors
 from meridian.core.moments import local_date
@@ -133,8 +134,11 @@ def checkin_edit(request: WorkspaceRequest, workspace: str, checkin_id: int) -> 
 
 def _answer_form(request: WorkspaceRequest, prompt: object, data: object = None) -> AnswerForm:
     checkin = prompt.checkin  # type: ignore[attr-defined]
-    kind = registry.link_kinds().get("task")
-    tasks = kind.recent(request.membership.workspace_id, 50) if kind else []
+    chosen = None
+    value = data.get("blocker_task") if isinstance(data, QueryDict) else None
+    if isinstance(value, str) and value.isdigit():
+        chosen = int(value)
+    tasks = task_choices_for(viewer=request.membership, chosen=chosen)
     people = [m for m in team_members(checkin) if m.pk != request.membership.pk]
     answers = prompt.answers or []  # type: ignore[attr-defined]
     initial: dict[str, object] = {f"answer_{n}": a for n, a in enumerate(answers)}
@@ -147,6 +151,15 @@ def _answer_form(request: WorkspaceRequest, prompt: object, data: object = None)
         tasks=tasks,
         people=people,
     )
+
+
+@requires(MemberRole.GUEST)
+def checkin_task_options(request: WorkspaceRequest, workspace: str, prompt_id: int) -> HttpResponse:
+    """The answer form's task picker (htmx): the <option>s of the tasks matching ``task_q``."""
+    prompt_get_for(request.membership, prompt_id)  # one's own prompt only (404 otherwise)
+    q = request.GET.get("task_q", "")
+    context = {"tasks": task_choices_for(viewer=request.membership, q=q), "q": q.strip()}
+    return render(request, "checkins/_task_options.html", context)
 
 
 @requires(MemberRole.GUEST)
@@ -198,6 +211,13 @@ def checkin_team(request: WorkspaceRequest, workspace: str, checkin_id: int) -> 
     context = {
         "checkin": checkin,
         "team_day": team_day,
+        "answer_cards": answer_cards(
+            team_day.answered,
+            checkin=checkin,
+            viewer_id=viewer.pk,
+            zone=viewer.profile.time_zone,
+            slug=workspace,
+        ),
         "day": day,
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1),

@@ -45,6 +45,14 @@ SCHEDULED_JOBS = "scheduled_jobs"
 CALENDAR_SOURCES = "calendar_sources"
 EVENT_LISTENERS = "event_listeners"
 NOTIFICATION_CHANNELS = "notification_channels"
+# ``(channel, accept_many)``: a channel registered at NOTIFICATION_CHANNELS that also takes many
+# notices at once (``accept_many(notices) -> None``, same decisions as one at a time, fewer
+# queries); ``notification_send_many`` hands it the batch instead of one notice per call.
+NOTIFICATION_CHANNEL_BATCHES = "notification_channel_batches"
+# ``busy(member_ids, now) -> set[int]``: the members who must not be nudged now (outside their
+# working hours, in a focus block or their quiet hours), for jobs that choose their own moment
+# (check-in reminders); delivery registers it.
+NOT_NOW = "not_now"
 # ``held(viewer, cause, now) -> {member_id: text}``: for the sender of the notices about
 # ``cause``, the recipients not yet told and when they will be ("email held until 09:00 ...").
 HELD_NOTES = "held_notes"
@@ -106,6 +114,15 @@ def held_notes(viewer: Any, cause: str, now: datetime) -> dict[int, str]:
     for held in items(HELD_NOTES):
         notes.update(held(viewer, cause, now))
     return notes
+
+
+def not_now(member_ids: Iterable[int], now: datetime) -> set[int]:
+    """Which of the members must not be nudged at ``now`` (none when nothing is registered)."""
+    ids = set(member_ids)
+    busy: set[int] = set()
+    for check in items(NOT_NOW):
+        busy |= check(ids, now)
+    return busy
 
 
 def urgent_check(sender: Any, now: datetime) -> None:

@@ -6,12 +6,18 @@ from datetime import datetime
 from meridian.core import registry
 from meridian.core.scheduler import Job
 from meridian.delivery import schedule
-from meridian.delivery.selectors import held_for_cause, urgent_budget_for
-from meridian.delivery.services import delivery_accept, delivery_stop_for, urgent_budget_check
+from meridian.delivery.selectors import held_for_cause, members_not_now, urgent_budget_for
+from meridian.delivery.services import (
+    delivery_accept,
+    delivery_accept_many,
+    delivery_stop_for,
+    urgent_budget_check,
+)
 from meridian.delivery.views import profile_panel
 from meridian.workspaces.models import Membership
 
 registry.register(registry.NOTIFICATION_CHANNELS, delivery_accept)
+registry.register(registry.NOTIFICATION_CHANNEL_BATCHES, (delivery_accept, delivery_accept_many))
 
 
 def _deactivated(member: Membership, now: datetime) -> None:
@@ -60,5 +66,7 @@ def _urgent_left(viewer: Membership, now: datetime) -> tuple[int, int]:
 # Read by the pages of asks (a brief's participants, a proposal's): who is not yet told, and
 # when; and by the forms that offer "urgent" to a sender.
 registry.register(registry.HELD_NOTES, _held)
+# Read by jobs that pick their own moment to nudge someone (check-in reminders).
+registry.register(registry.NOT_NOW, members_not_now)
 registry.register(registry.URGENT_CHECKS, _urgent_check)
 registry.register(registry.URGENT_BUDGETS, _urgent_left)

@@ -1,5 +1,6 @@
 """Reads of the delivery layer, each taking the viewer."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -8,8 +9,14 @@ from django.db.models import Exists, OuterRef
 from meridian.core import registry
 from meridian.core.moments import local_date, moment_text, reader_zone
 from meridian.delivery import rules as delivery_rules
-from meridian.delivery.holding import format_quiet_hours, hold_until, local_moment
-from meridian.delivery.models import Delivery, DeliveryPreference, UrgentUse
+from meridian.delivery.holding import (
+    format_quiet_hours,
+    hold_until,
+    is_allowed,
+    local_moment,
+    rules_for,
+)
+from meridian.delivery.models import Delivery, DeliveryPreference, DeliverySettings, UrgentUse
 from meridian.delivery.services import urgent_budget
 from meridian.notifications.models import InboxItem, InboxState
 from meridian.workspaces.models import Membership, Profile
@@ -168,3 +175,24 @@ def urgent_budget_for(*, viewer: Membership, now: datetime) -> UrgentBudget:
         text=f"{left} of {weekly} urgent notifications left this week; the budget refills on "
         f"{moment_text(refills, zone, 'datetime')}.",
     )
+
+
+def members_not_now(member_ids: Iterable[int], now: datetime) -> set[int]:
+    """The members whose rules forbid a non-urgent nudge at ``now``: outside their working
+    hours, in a focus block or in their quiet hours (two queries, whatever the number)."""
+    ids = list(member_ids)
+    if not ids:
+        return set()
+    quiet = dict(
+        DeliverySettings.objects.filter(membership_id__in=ids).values_list(
+            "membership_id", "quiet_hours"
+        )
+    )
+    busy = set()
+    for member_id, zone, hours, focus in Profile.objects.filter(membership_id__in=ids).values_list(
+        "membership_id", "time_zone", "working_hours", "focus_blocks"
+    ):
+        rules = rules_for(zone, hours, focus, quiet.get(member_id) or [])
+        if not is_allowed(rules, now):
+            busy.add(member_id)
+    return busy

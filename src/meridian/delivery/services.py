@@ -189,6 +189,30 @@ def delivery_accept(notice: registry.Notice) -> Delivery | None:
     )
 
 
+def delivery_accept_many(notices: Sequence[registry.Notice]) -> None:
+    """The delivery channel for many notices at once (``notification_send_many``): the
+    recipients' channel choices are read in one query; notices that stay in the inbox write
+    nothing, the others go through :func:`delivery_accept` one by one (held, digest, urgent)."""
+    if not notices:
+        return
+    chosen = {
+        (member_id, kind): channel
+        for member_id, kind, channel in DeliveryPreference.objects.filter(
+            membership_id__in={n.recipient_id for n in notices},
+            kind__in={n.kind for n in notices},
+        ).values_list("membership_id", "kind", "channel")
+    }
+    kinds = registry.notification_kinds()
+    for notice in notices:
+        declared = kinds.get(notice.kind)
+        channel = chosen.get(
+            (notice.recipient_id, notice.kind), declared.default_channel if declared else ""
+        )
+        if channel == Channel.INBOX and not notice.urgent:
+            continue
+        delivery_accept(notice)
+
+
 @transaction.atomic
 def delivery_preferences_update(
     *,

@@ -7,7 +7,7 @@ decides itself how and when to deliver it. Until a channel is registered, the no
 at once after commit, as Meridian always did.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
@@ -90,6 +90,104 @@ def notification_send(
                 membership_id=recipient_id, kind=kind, subject=subject, url=url, body=body
             )
         )
+
+
+def notification_send_many(notices: Sequence[registry.Notice]) -> None:
+    """Tell many members something at once, as ``notification_send`` would tell each of them.
+
+    For a job that tells hundreds of people in one transaction (a check-in asked of a whole
+    zone): the inbox items are written in one statement (a cause already open for its recipient
+    is updated, as a reminder), and each channel gets the whole batch when it registered a
+    batch form at ``NOTIFICATION_CHANNEL_BATCHES`` (delivery keeps its per-kind preferences,
+    held delivery and digests), else one notice at a time. Inactive recipients get nothing.
+    """
+    if not notices:
+        return
+    ids = {n.recipient_id for n in notices} | {n.actor_id for n in notices if n.actor_id}
+    people = {m.pk: m for m in Membership.objects.select_related("profile").filter(pk__in=ids)}
+    notices = [
+        n
+        for n in notices
+        if (recipient := people.get(n.recipient_id)) is not None
+        and recipient.is_active
+        and recipient.workspace_id == n.workspace_id
+    ]
+    _inbox_items_put_many(notices, people)
+    if is_muted():
+        return
+    channels = registry.items(registry.NOTIFICATION_CHANNELS)
+    batches = dict(registry.items(registry.NOTIFICATION_CHANNEL_BATCHES))
+    for channel in channels:
+        many = batches.get(channel)
+        if many is not None:
+            many(notices)
+        else:
+            for notice in notices:
+                channel(notice)
+    if not channels:
+        for notice in notices:
+            _email_after_commit(notice)
+
+
+def _email_after_commit(notice: registry.Notice) -> None:
+    transaction.on_commit(
+        lambda: notification_email_send.enqueue(
+            membership_id=notice.recipient_id,
+            kind=notice.kind,
+            subject=notice.subject,
+            url=notice.url,
+            body=notice.body,
+        )
+    )
+
+
+def _inbox_items_put_many(
+    notices: Sequence[registry.Notice], people: dict[int, Membership]
+) -> None:
+    wanted = [n for n in notices if n.cause]
+    if not wanted:
+        return
+    open_now = set(
+        InboxItem.objects.filter(
+            cause__in={n.cause[:120] for n in wanted},
+            recipient_id__in={n.recipient_id for n in wanted},
+            state=InboxState.OPEN,
+        ).values_list("recipient_id", "cause")
+    )
+    now = timezone.now()
+    new = []
+    for n in wanted:
+        actor = people.get(n.actor_id) if n.actor_id else None
+        recipient = people[n.recipient_id]
+        if (n.recipient_id, n.cause[:120]) in open_now:
+            inbox_item_put(
+                recipient=recipient,
+                kind=n.kind,
+                cause=n.cause,
+                title=n.subject,
+                url=n.url,
+                actor=actor,
+                due_at=n.due_at,
+            )
+            continue
+        new.append(
+            InboxItem(
+                workspace_id=n.workspace_id,
+                recipient_id=n.recipient_id,
+                kind=n.kind,
+                cause=n.cause[:120],
+                title=n.subject[:300],
+                reason=_reason(n.cause, actor)[:300],
+                url=n.url[:500],
+                actor=actor,
+                due_at=n.due_at,
+                created_at=now,
+                updated_at=now,
+                state=InboxState.OPEN,
+            )
+        )
+    # A cause opened by another transaction meanwhile keeps its item (one open item per cause).
+    InboxItem.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
 
 
 @task()
