@@ -63,6 +63,16 @@ def test_the_workspace_dashboard_draws_each_metric_with_a_linked_table(
     assert "Ship &lt;b&gt;pricing&lt;/b&gt;" in items
 
 
+def test_a_name_in_the_charts_data_cannot_end_its_script_element(client, ada):
+    team_create(acting=ada, name="</script><script>alert(1)</script> & co")
+    html = page(client, ada).content.decode()
+    data = html.split('<script id="dashboard-charts" type="application/json">')[1]
+    data = data.split("</script>")[0]
+    assert "<" not in data and ">" not in data and "&" not in data
+    table = next(c for c in json.loads(data) if c["slug"] == "teams")
+    assert table["rows"][0][0]["value"] == "</script><script>alert(1)</script> & co"
+
+
 def test_weeks_without_facts_are_no_data_and_a_mean_over_nothing_is_no_data(client, ada):
     nps = custom_metric_create(
         acting=ada, key="nps", label="NPS", definition="Score", aggregation="mean"
