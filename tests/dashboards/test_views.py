@@ -248,3 +248,33 @@ def test_a_dashboard_reads_a_constant_number_of_queries_however_much_data(
 def test_anonymous_visitors_are_sent_to_sign_in(client, ada):
     out = client.get(f"/w/{ada.workspace.slug}/dashboards/")
     assert out.status_code == 302 and "login" in out["Location"]
+
+
+def test_the_teams_table_sums_each_week_as_the_team_dashboard_does(
+    ada, bo, team, signups, django_capture_on_commit_callbacks
+):
+    from meridian.dashboards.selectors import dashboard_for
+
+    for days_ago, value in ((0, 4), (1, 2), (9, 7), (30, 1), (200, 5)):
+        value_push(
+            acting=ada,
+            metric=signups,
+            at=NOW - timedelta(days=days_ago),
+            value=value,
+            subject="team",
+            subject_id=team.pk,
+        )
+    complete(ada, ["One", "Two"], django_capture_on_commit_callbacks)
+    board = dashboard_for(ada, "workspace")
+    mine = dashboard_for(ada, "team", team.pk)
+    assert board.table is not None
+    columns = board.table.columns
+    [row] = [r for r in board.table.rows if r[0].value == team.name]
+    compared = 0
+    for chart in mine.charts:
+        if chart.kind != "series" or chart.title not in columns:
+            continue
+        cell = row[columns.index(chart.title)]
+        assert list(cell.spark) == [r[1].value for r in chart.rows], chart.slug
+        compared += 1
+    assert compared >= 3  # sign-ups (a sum), open and overdue tasks (levels) among them

@@ -239,7 +239,20 @@ def _rollups(
             rows[(key, sid)].append((day, count, total))
         else:
             by_series[(key, sub, sid)][day] = (count, total)
+    return rows, _levels_before(workspace_id, subject, subject_ids, metrics, first), by_series
+
+
+def _levels_before(
+    workspace_id: int,
+    subject: str,
+    subject_ids: Sequence[int],
+    metrics: Sequence[MetricInfo],
+    first: date,
+) -> dict[tuple[str, int], tuple[int, float]]:
+    """Each level metric's count and total before ``first``, by (metric, subject id); one
+    query (none without a level metric)."""
     levels = [m.key for m in metrics if m.aggregation == "level"]
+    before: dict[tuple[str, int], tuple[int, float]] = {}
     if levels and subject_ids:
         for row in (
             MetricRollup.objects.filter(
@@ -253,7 +266,48 @@ def _rollups(
             .annotate(c=Sum("count"), t=Sum("total"))
         ):
             before[(row["metric"], row["subject_id"])] = (int(row["c"]), row["t"])
-    return rows, before, by_series
+    return before
+
+
+def _week_sums(
+    workspace_id: int,
+    subject: str,
+    subject_ids: Sequence[int],
+    metrics: Sequence[MetricInfo],
+    weeks: Sequence[Week],
+) -> tuple[dict[tuple[str, int], list[tuple[date, int, float]]], dict[tuple[str, int], Any]]:
+    """As :func:`_rollups` for many subjects at once (the workspace's teams), the days summed
+    into their weeks by the database: a row per subject and metric rather than per day (one
+    row a week, dated the week's first day, is what :func:`charts.week_values` needs), and each
+    level's count and total before the first week; two queries."""
+    keys = [m.key for m in metrics if m.aggregation != "percentiles"]
+    rows: dict[tuple[str, int], list[tuple[date, int, float]]] = defaultdict(list)
+    if not keys or not subject_ids:
+        return rows, {}
+    sums: dict[str, Any] = {}
+    for i, week in enumerate(weeks):
+        in_week = Q(day__range=(week.first, week.last))
+        sums[f"c{i}"] = Sum("count", filter=in_week)
+        sums[f"t{i}"] = Sum("total", filter=in_week)
+    found: Any = (
+        MetricRollup.objects.filter(
+            workspace_id=workspace_id,
+            subject=subject,
+            subject_id__in=subject_ids,
+            metric__in=keys,
+            day__range=(weeks[0].first, weeks[-1].last),
+        )
+        .values("metric", "subject_id")
+        .annotate(**sums)
+        .order_by()
+    )
+    for row in found:
+        rows[(row["metric"], row["subject_id"])] = [
+            (week.first, int(row[f"c{i}"]), float(row[f"t{i}"]))
+            for i, week in enumerate(weeks)
+            if row[f"c{i}"] is not None
+        ]
+    return rows, _levels_before(workspace_id, subject, subject_ids, metrics, weeks[0].first)
 
 
 def _percentile_facts(
@@ -445,7 +499,7 @@ def _team_table(
     ]
     if not teams or not summed:
         return None, []
-    rows, before, _ = _rollups(viewer.workspace_id, "team", [pk for pk, _ in teams], summed, weeks)
+    rows, before = _week_sums(viewer.workspace_id, "team", [pk for pk, _ in teams], summed, weeks)
     last = weeks[-1]
     table_rows = []
     multiples = []
@@ -464,7 +518,7 @@ def _team_table(
                     values[-1],
                     link(metric.key, last.first, last.last, "team", pk),
                     tuple(values),
-                    f"{metric.label} of {name}: the items behind it",
+                    f"{metric.label} of {name}",
                 )
             )
             if metric is summed[0]:
