@@ -3,6 +3,7 @@
     .venv/bin/python bench/dashboards.py
     .venv/bin/python bench/dashboards.py --database-url postgres://postgres@127.0.0.1:5432/meridian_bench
     .venv/bin/python bench/dashboards.py --teams 50 --requests 200
+    .venv/bin/python bench/dashboards.py --profile team_api   # where the time goes (cProfile)
 
 It makes a fresh database (SQLite in ``var/bench-dashboards/`` or the PostgreSQL database
 given, whose name must contain "bench") with one workspace and a small, self-contained data
@@ -89,6 +90,38 @@ def dashboard(*, viewer: Any, team_id: int, requests: int = 100) -> dict[str, An
             flush=True,
         )
     return out
+
+
+def profile(*, viewer: Any, team_id: int, which: str, requests: int) -> None:
+    """cProfile ``requests`` warm runs of one of :func:`dashboard`'s requests; prints the
+    functions with the most time of their own, then by cumulative time."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    from meridian.accounts.services import token_create
+
+    slug = viewer.workspace.slug
+    _, raw = token_create(acting=viewer, name="bench dashboards")
+    page = Client()
+    page.force_login(viewer.user)
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    get, path = {
+        "team_page": (page.get, f"/w/{slug}/dashboards/team/{team_id}/"),
+        "team_api": (api.get, f"/api/v1/dashboards/team/{team_id}"),
+        "workspace_page": (page.get, f"/w/{slug}/dashboards/"),
+    }[which]
+    for _ in range(5):
+        get(path)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        get(path)
+    profiler.disable()
+    stats = pstats.Stats(profiler).strip_dirs()
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 def build(args: argparse.Namespace) -> tuple[Any, int]:
@@ -179,6 +212,11 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--tasks-per-day", type=int, default=20)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument(
+        "--profile",
+        choices=("team_page", "team_api", "workspace_page"),
+        help="instead of timing: profile that request (cProfile, top functions by own time)",
+    )
     args = parser.parse_args()
     where = fresh_database(data_dir=DATA_DIR, database_url=args.database_url)
     os.environ["MERIDIAN_STATIC_MANIFEST"] = "false"  # pages without collectstatic
@@ -187,6 +225,9 @@ def main() -> int:
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     viewer, team_id = build(args)
+    if args.profile:
+        profile(viewer=viewer, team_id=team_id, which=args.profile, requests=args.requests)
+        return 0
     result: dict[str, Any] = {
         "database": where.split(" ")[0],
         **dashboard(viewer=viewer, team_id=team_id, requests=args.requests),

@@ -137,6 +137,7 @@ def test_a_lead_sets_a_team_goal_and_follows_a_chart_point_to_the_tasks(
         page.screenshot(path=str(docs_images() / "dashboard-team.png"), full_page=True)
         page.set_viewport_size(PHONE)
         page.wait_for_timeout(200)
+        kr_figure.screenshot(path=str(docs_images() / "dashboard-key-result-phone.png"))
 
         chart.scroll_into_view_if_needed()
         x, y = chart.evaluate(LAST_POINT)
@@ -150,6 +151,24 @@ def test_a_lead_sets_a_team_goal_and_follows_a_chart_point_to_the_tasks(
         expect(page.get_by_role("link", name="Write the launch post")).to_be_visible()
         check(page)
         screenshot(page, "02-items-behind-the-point")
+
+        # The workspace's dashboard at phone width: every team's row with its sparklines, the
+        # small multiples drawn, the table view and the downloads of each chart; axe-clean.
+        page.goto(f"/w/{ws.slug}/dashboards/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Workspace dashboard")
+        teams = page.get_by_role("table").filter(has=page.get_by_role("rowheader", name="Design"))
+        expect(
+            teams.get_by_role("link", name=re.compile(r"^2 — Tasks completed of Design"))
+        ).to_be_visible()
+        multiple = page.locator(f"#chart-team{design.pk}-tasks_completed .chart-canvas")
+        expect(multiple).to_have_attribute("data-drawn", "true")
+        assert multiple.evaluate(PAINTED) > 200
+        for figure in page.locator("figure.chart").all():
+            expect(figure.locator("summary")).to_have_count(1)  # its table view
+            expect(figure.get_by_role("link", name=re.compile("^CSV$"))).to_have_count(1)
+            expect(figure.get_by_role("link", name=re.compile("^JSON$"))).to_have_count(1)
+        check(page)
+        page.screenshot(path=str(docs_images() / "dashboard-workspace-phone.png"), full_page=True)
         assert watcher.errors == []
     finally:
         context.close()

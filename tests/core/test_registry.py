@@ -80,6 +80,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "webhook.attempt",
         "delivery.send",
         "delivery.digest",
+        "delivery.weekly",
         "digest.send",
         "delivery.retry",
         "digest.retry",

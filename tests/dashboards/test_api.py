@@ -5,6 +5,7 @@ workspaces, and the operations in the OpenAPI document."""
 import pytest
 
 from meridian.dashboards.models import TeamDashboard
+from meridian.dashboards.schemas import DashboardOut
 from meridian.metrics.services import value_push
 from meridian.workspaces.services import team_create
 from tests.api.support import bearer, get, send
@@ -32,6 +33,21 @@ def test_a_team_dashboard_through_the_api_matches_the_page(client, ada, bo, team
     # A team smaller than the tracking policy's k does not show its members' time.
     assert data["custom_layout"] is False
     assert data["hidden"] == ["Hours tracked", "Hours tracked outside working hours"]
+
+
+def test_the_dashboard_json_is_exactly_what_its_schema_makes_of_it(client, ada, bo, team, signups):
+    # The API writes the dashboard's JSON straight from the selectors (no second validation):
+    # it must be what DashboardOut (the OpenAPI document's shape) makes of the same data —
+    # counts as numbers, every cell with its (maybe empty) spark line.
+    goal = a_goal(ada, "Grow", team_id=team.pk)
+    a_key_result(ada, goal, subject="team", subject_id=team.pk)
+    value_push(acting=bo, metric=signups, at=NOW, value=4, subject="team", subject_id=team.pk)
+    for path in (f"/dashboards/team/{team.pk}", "/dashboards/workspace"):
+        out = get(client, path, bearer(ada))
+        assert out.status_code == 200 and out["Content-Type"].startswith("application/json")
+        data = out.json()
+        assert DashboardOut.model_validate(data).model_dump(mode="json") == data
+        assert data["charts"] and data["key_results"] if "team" in path else data["table"]
 
 
 def test_the_workspace_dashboard_has_the_teams_table(client, ada, team):

@@ -93,6 +93,8 @@ def test_the_band_holds_the_forecast_and_meets_the_status_at_the_due_date(values
     assert all(p.low <= p.mid + 1e-9 and p.mid <= p.high + 1e-9 for p in band)
     official = forecast(series, start=start, due=due, baseline=0, target=1)
     assert abs(band[-1].mid - (official.forecast or 0)) < 1e-6 * max(1, abs(band[-1].mid))
+    # The dashboard draws the band from the status's own fit: the same band, one fit.
+    assert forecast_band(series, start=start, due=due, line=official.fit) == band
 
 
 def test_no_band_without_two_days_or_after_the_due_date():

@@ -16,6 +16,7 @@ from meridian.dashboards.models import TeamDashboard
 from meridian.metrics.services import custom_metric_create, value_push
 from meridian.work.services import task_update
 from meridian.workspaces.services import team_create
+from tests.api.support import bearer
 from tests.dashboards.conftest import NOW, a_goal, a_key_result, push_daily
 from tests.work.factories import project, task
 
@@ -60,6 +61,16 @@ def test_the_workspace_dashboard_draws_each_metric_with_a_linked_table(
     assert charts[0]["rows"][-1][1] == {"value": 2.0, "url": link.replace("&amp;", "&")}
     items = client.get(link.replace("&amp;", "&")).content.decode()
     assert "Ship &lt;b&gt;pricing&lt;/b&gt;" in items
+
+
+def test_a_name_in_the_charts_data_cannot_end_its_script_element(client, ada):
+    team_create(acting=ada, name="</script><script>alert(1)</script> & co")
+    html = page(client, ada).content.decode()
+    data = html.split('<script id="dashboard-charts" type="application/json">')[1]
+    data = data.split("</script>")[0]
+    assert "<" not in data and ">" not in data and "&" not in data
+    table = next(c for c in json.loads(data) if c["slug"] == "teams")
+    assert table["rows"][0][0]["value"] == "</script><script>alert(1)</script> & co"
 
 
 def test_weeks_without_facts_are_no_data_and_a_mean_over_nothing_is_no_data(client, ada):
@@ -203,9 +214,14 @@ def test_a_lead_chooses_the_team_dashboards_metrics_and_order(client, ada, bo, t
 
 
 def count_queries(client, member, path):
-    client.force_login(member.user)
+    headers = None
+    if path.startswith("/api/"):  # a fresh token each time: its first use is written down
+        url, headers = path, bearer(member)
+    else:
+        client.force_login(member.user)
+        url = f"/w/{member.workspace.slug}/dashboards/{path}"
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(f"/w/{member.workspace.slug}/dashboards/{path}").status_code == 200
+        assert client.get(url, headers=headers or {}).status_code == 200
     return len(queries)
 
 
@@ -215,18 +231,50 @@ def test_a_dashboard_reads_a_constant_number_of_queries_however_much_data(
     goal = a_goal(ada, team_id=team.pk)
     a_key_result(ada, goal, subject="team", subject_id=team.pk)
     push_daily(ada, signups, 3, days=1)  # the first fact fixes the workspace's metric zone
-    paths = ("", f"team/{team.pk}/")
-    few = {path: count_queries(client, ada, path) for path in paths}
+    # The workspace page, a team's page and the same team through the API: 1 team, 1 key
+    # result, 1 day of values.
+    expected = {"": 14, f"team/{team.pk}/": 12, f"/api/v1/dashboards/team/{team.pk}": 12}
+    assert {path: count_queries(client, ada, path) for path in expected} == expected
     for n in range(4):
         team_create(acting=ada, name=f"Team {n}")
         other = a_goal(ada, f"Goal {n}", team_id=team.pk)
         a_key_result(ada, other, subject="team", subject_id=team.pk, title=f"KR {n}")
     complete(ada, [f"Task {n}" for n in range(6)], django_capture_on_commit_callbacks)
     push_daily(ada, signups, 3, days=30)
-    for path, before in few.items():
-        assert count_queries(client, ada, path) == before
+    # 5 teams, 5 key results, 30 days of values and tasks completed: the same counts.
+    assert {path: count_queries(client, ada, path) for path in expected} == expected
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, ada):
     out = client.get(f"/w/{ada.workspace.slug}/dashboards/")
     assert out.status_code == 302 and "login" in out["Location"]
+
+
+def test_the_teams_table_sums_each_week_as_the_team_dashboard_does(
+    ada, bo, team, signups, django_capture_on_commit_callbacks
+):
+    from meridian.dashboards.selectors import dashboard_for
+
+    for days_ago, value in ((0, 4), (1, 2), (9, 7), (30, 1), (200, 5)):
+        value_push(
+            acting=ada,
+            metric=signups,
+            at=NOW - timedelta(days=days_ago),
+            value=value,
+            subject="team",
+            subject_id=team.pk,
+        )
+    complete(ada, ["One", "Two"], django_capture_on_commit_callbacks)
+    board = dashboard_for(ada, "workspace")
+    mine = dashboard_for(ada, "team", team.pk)
+    assert board.table is not None
+    columns = board.table.columns
+    [row] = [r for r in board.table.rows if r[0].value == team.name]
+    compared = 0
+    for chart in mine.charts:
+        if chart.kind != "series" or chart.title not in columns:
+            continue
+        cell = row[columns.index(chart.title)]
+        assert list(cell.spark) == [r[1].value for r in chart.rows], chart.slug
+        compared += 1
+    assert compared >= 3  # sign-ups (a sum), open and overdue tasks (levels) among them

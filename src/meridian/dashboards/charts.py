@@ -7,14 +7,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from statistics import median
 
-from meridian.goals.forecast import MAX_PAIRS_DAYS
+from meridian.goals.forecast import MAX_PAIRS_DAYS, Fit, fit
 from meridian.metrics.rollup import percentile, ratio
 
 # (day, count, total) of one metric for one subject
 DayRow = tuple[date, int, float]
-BAND_QUANTILES = (25, 75)
 
 
 @dataclass(frozen=True)
@@ -124,31 +122,30 @@ class BandPoint:
 
 
 def forecast_band(
-    series: Sequence[tuple[date, float]], *, start: date, due: date, step: int = 7
+    series: Sequence[tuple[date, float]],
+    *,
+    start: date,
+    due: date,
+    step: int = 7,
+    line: Fit | None = None,
 ) -> list[BandPoint]:
     """The forecast from the last day with a value to the due date, every ``step`` days and on
     the due date itself: the key result's own Theil–Sen line (so it meets the status sentence's
     number at the due date), widening from the last day of data by the quartile slopes. Empty
-    without two days of data or when the due date is past."""
+    without two days of data or when the due date is past. ``line``: the fit the key result's
+    status already made of this series (``Forecast.fit``), so it is not fitted twice."""
     series = sorted(series)[-MAX_PAIRS_DAYS:]
     if len(series) < 2 or series[-1][0] >= due:
         return []
-    points = [((d - start).days, v) for d, v in series]
-    slopes = sorted(
-        (y2 - y1) / (x2 - x1)
-        for i, (x1, y1) in enumerate(points)
-        for (x2, y2) in points[i + 1 :]
-        if x2 != x1
-    )
-    slope = median(slopes)
-    intercept = median(y - slope * x for x, y in points)
-    below = min(0.0, (percentile(slopes, BAND_QUANTILES[0]) or slope) - slope)
-    above = max(0.0, (percentile(slopes, BAND_QUANTILES[1]) or slope) - slope)
+    if line is None:
+        line = fit([((d - start).days, v) for d, v in series])
+    below = min(0.0, line.low_slope - line.slope)
+    above = max(0.0, line.high_slope - line.slope)
     last_day = series[-1][0]
     ahead = (due - last_day).days
     out = []
     for n in [*range(0, ahead, step), ahead]:
         x = (last_day - start).days + n
-        mid = intercept + slope * x
+        mid = line.intercept + line.slope * x
         out.append(BandPoint(last_day + timedelta(days=n), mid + below * n, mid, mid + above * n))
     return out

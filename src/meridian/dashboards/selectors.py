@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -184,36 +184,130 @@ def layout_for(viewer: Membership, kind: str, subject_id: int | None) -> tuple[l
     return [], False
 
 
+SeriesKey = tuple[str, str, int]  # (metric, subject, subject id) of a key result
+
+
 def _rollups(
     workspace_id: int,
     subject: str,
     subject_ids: Sequence[int],
     metrics: Sequence[MetricInfo],
     weeks: Sequence[Week],
-) -> tuple[dict[tuple[str, int], list[tuple[date, int, float]]], dict[tuple[str, int], Any]]:
-    """The daily rows of summed, averaged and level metrics over the weeks, and each level's
-    count and total before them; two queries."""
+    key_results: Sequence[KeyResult] = (),
+) -> tuple[
+    dict[tuple[str, int], list[tuple[date, int, float]]],
+    dict[tuple[str, int], Any],
+    dict[SeriesKey, dict[date, tuple[int, float]]],
+]:
+    """The daily rows of summed, averaged and level metrics over the weeks, each level's count
+    and total before them, and the daily (count, total) of each key result's series up to the
+    last week's end (from its start; a level's whole history); two queries."""
     keys = [m.key for m in metrics if m.aggregation != "percentiles"]
     rows: dict[tuple[str, int], list[tuple[date, int, float]]] = defaultdict(list)
     before: dict[tuple[str, int], Any] = {}
-    if not keys or not subject_ids:
-        return rows, before
-    base = MetricRollup.objects.filter(
-        workspace_id=workspace_id, subject=subject, subject_id__in=subject_ids
-    )
-    for key, sid, day, count, total in base.filter(
-        metric__in=keys, day__range=(weeks[0].first, weeks[-1].last)
-    ).values_list("metric", "subject_id", "day", "count", "total"):
-        rows[(key, sid)].append((day, count, total))
+    by_series: dict[SeriesKey, dict[date, tuple[int, float]]] = defaultdict(dict)
+    first, last = weeks[0].first, weeks[-1].last
+    fields = ("part", "metric", "subject", "subject_id", "day", "count", "total")
+    base = MetricRollup.objects.filter(workspace_id=workspace_id, day__lte=last)
+    # One read for the charts (part 0) and the key results (part 1), a UNION ALL of one SELECT
+    # each, so each uses the rollups' unique index (an OR of them makes SQLite scan the
+    # workspace's rows). A row may come in both parts: each part feeds only its own.
+    parts = []
+    if keys and subject_ids:
+        parts.append(
+            base.filter(
+                metric__in=keys, subject=subject, subject_id__in=subject_ids, day__gte=first
+            )
+            .annotate(part=Value(0))
+            .values_list(*fields)
+        )
+    series: set[tuple[str, str, int, date | None]] = set()
+    for kr in key_results:
+        # A level needs its history before the start; a sum or a mean only its own days.
+        since = None if kr.aggregation == Aggregation.LATEST else kr.start
+        series.add((kr.metric, kr.subject, kr.subject_id, since))
+    for key, sub, sid, since in sorted(series, key=str):
+        query = base.filter(metric=key, subject=sub, subject_id=sid)
+        if since is not None:
+            query = query.filter(day__gte=since)
+        parts.append(query.annotate(part=Value(1)).values_list(*fields))
+    if not parts:
+        return rows, before, by_series
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for part, key, sub, sid, day, count, total in union:
+        if part == 0:
+            rows[(key, sid)].append((day, count, total))
+        else:
+            by_series[(key, sub, sid)][day] = (count, total)
+    return rows, _levels_before(workspace_id, subject, subject_ids, metrics, first), by_series
+
+
+def _levels_before(
+    workspace_id: int,
+    subject: str,
+    subject_ids: Sequence[int],
+    metrics: Sequence[MetricInfo],
+    first: date,
+) -> dict[tuple[str, int], tuple[int, float]]:
+    """Each level metric's count and total before ``first``, by (metric, subject id); one
+    query (none without a level metric)."""
     levels = [m.key for m in metrics if m.aggregation == "level"]
-    if levels:
+    before: dict[tuple[str, int], tuple[int, float]] = {}
+    if levels and subject_ids:
         for row in (
-            base.filter(metric__in=levels, day__lt=weeks[0].first)
+            MetricRollup.objects.filter(
+                workspace_id=workspace_id,
+                subject=subject,
+                subject_id__in=subject_ids,
+                metric__in=levels,
+                day__lt=first,
+            )
             .values("metric", "subject_id")
             .annotate(c=Sum("count"), t=Sum("total"))
         ):
             before[(row["metric"], row["subject_id"])] = (int(row["c"]), row["t"])
-    return rows, before
+    return before
+
+
+def _week_sums(
+    workspace_id: int,
+    subject: str,
+    subject_ids: Sequence[int],
+    metrics: Sequence[MetricInfo],
+    weeks: Sequence[Week],
+) -> tuple[dict[tuple[str, int], list[tuple[date, int, float]]], dict[tuple[str, int], Any]]:
+    """As :func:`_rollups` for many subjects at once (the workspace's teams), the days summed
+    into their weeks by the database: a row per subject and metric rather than per day (one
+    row a week, dated the week's first day, is what :func:`charts.week_values` needs), and each
+    level's count and total before the first week; two queries."""
+    keys = [m.key for m in metrics if m.aggregation != "percentiles"]
+    rows: dict[tuple[str, int], list[tuple[date, int, float]]] = defaultdict(list)
+    if not keys or not subject_ids:
+        return rows, {}
+    sums: dict[str, Any] = {}
+    for i, week in enumerate(weeks):
+        in_week = Q(day__range=(week.first, week.last))
+        sums[f"c{i}"] = Sum("count", filter=in_week)
+        sums[f"t{i}"] = Sum("total", filter=in_week)
+    found: Any = (
+        MetricRollup.objects.filter(
+            workspace_id=workspace_id,
+            subject=subject,
+            subject_id__in=subject_ids,
+            metric__in=keys,
+            day__range=(weeks[0].first, weeks[-1].last),
+        )
+        .values("metric", "subject_id")
+        .annotate(**sums)
+        .order_by()
+    )
+    for row in found:
+        rows[(row["metric"], row["subject_id"])] = [
+            (week.first, int(row[f"c{i}"]), float(row[f"t{i}"]))
+            for i, week in enumerate(weeks)
+            if row[f"c{i}"] is not None
+        ]
+    return rows, _levels_before(workspace_id, subject, subject_ids, metrics, weeks[0].first)
 
 
 def _percentile_facts(
@@ -299,16 +393,15 @@ def _metric_charts(
     ]
 
 
-def _key_result_charts(
-    viewer: Membership, kind: str, subject: str, subject_id: int, today: date, link: Any
-) -> tuple[list[Chart], list[goals.Status]]:
+def _key_results_on(
+    viewer: Membership, kind: str, subject: str, subject_id: int, today: date
+) -> list[KeyResult]:
     """The key results measured on the subject — and on a team's dashboard those of the team's
-    goals, whatever they measure — due from four weeks ago on: per day the value, the target,
-    and the forecast band to the due date; two queries."""
+    goals, whatever they measure — due from four weeks ago on; one query."""
     on_subject = Q(subject=subject, subject_id=subject_id)
     if kind == "team":
         on_subject |= Q(goal__team_id=subject_id)
-    key_results = list(
+    return list(
         KeyResult.objects.filter(
             on_subject,
             goal__workspace_id=viewer.workspace_id,
@@ -317,25 +410,26 @@ def _key_result_charts(
         .select_related("goal")
         .order_by("due", "id")[:MAX_KEY_RESULTS]
     )
-    if not key_results:
-        return [], []
-    wanted = Q()
-    for kr in key_results:
-        # A level needs its history before the start; a sum or a mean only its own days.
-        since = Q() if kr.aggregation == Aggregation.LATEST else Q(day__gte=kr.start)
-        wanted |= Q(since, metric=kr.metric, subject=kr.subject, subject_id=kr.subject_id)
-    by_series: dict[tuple[str, str, int], dict[date, tuple[int, float]]] = defaultdict(dict)
-    for key, sub, sid, day, count, total in MetricRollup.objects.filter(
-        wanted, workspace_id=viewer.workspace_id, day__lte=today
-    ).values_list("metric", "subject", "subject_id", "day", "count", "total"):
-        by_series[(key, sub, sid)][day] = (count, total)
+
+
+def _key_result_charts(
+    key_results: list[KeyResult],
+    by_series: dict[SeriesKey, dict[date, tuple[int, float]]],
+    today: date,
+    link: Any,
+) -> tuple[list[Chart], list[goals.Status]]:
+    """Per key result, per day: the value, the target, and the forecast band to the due date
+    (from the fit its status made); no query."""
     charts, statuses = [], []
     for kr in key_results:
         series = goals.series_from(
             kr, by_series.get((kr.metric, kr.subject, kr.subject_id), {}), today
         )
         status = goals.status_of(kr, today, series)
-        band = {p.day: p for p in forecast_band(series, start=kr.start, due=kr.due)}
+        band = {
+            p.day: p
+            for p in forecast_band(series, start=kr.start, due=kr.due, line=status.forecast.fit)
+        }
         # A point a week from the start, and the latest day: a key result's line over months
         # stays a few dozen points (its table too); the forecast is weekly already.
         values = {
@@ -405,7 +499,7 @@ def _team_table(
     ]
     if not teams or not summed:
         return None, []
-    rows, before = _rollups(viewer.workspace_id, "team", [pk for pk, _ in teams], summed, weeks)
+    rows, before = _week_sums(viewer.workspace_id, "team", [pk for pk, _ in teams], summed, weeks)
     last = weeks[-1]
     table_rows = []
     multiples = []
@@ -424,7 +518,7 @@ def _team_table(
                     values[-1],
                     link(metric.key, last.first, last.last, "team", pk),
                     tuple(values),
-                    f"{metric.label} of {name}: the items behind it",
+                    f"{metric.label} of {name}",
                 )
             )
             if metric is summed[0]:
@@ -487,15 +581,22 @@ def dashboard_for(
     hidden: list[str] = []
     # Metrics about a person's own time say who may read them (the tracking policy: a person's
     # figures as it allows, a team's only with at least k members); the rest is hidden by name.
+    # Each policy is asked once per dashboard, however many metrics share it.
     definitions = registry.metrics()
     whose = subject_id if kind != "workspace" else None
+    answers: dict[Any, bool] = {}
     for m in metrics:
         visible = getattr(definitions.get(m.key), "visible", None)
-        if visible is not None and not visible(viewer, subject, whose):
+        if visible is None:
+            continue
+        if visible not in answers:
+            answers[visible] = bool(visible(viewer, subject, whose))
+        if not answers[visible]:
             hidden.append(m.label)
     metrics = [m for m in metrics if m.label not in hidden]
     link = _Links(viewer.workspace.slug)
-    rows, before = _rollups(workspace_id, subject, [sid], metrics, weeks)
+    key_results = _key_results_on(viewer, kind, subject, sid, today)
+    rows, before, by_series = _rollups(workspace_id, subject, [sid], metrics, weeks, key_results)
     facts = _percentile_facts(workspace_id, subject, sid, metrics, weeks)
     board = Dashboard(
         kind=kind,
@@ -520,7 +621,7 @@ def dashboard_for(
             sid,
             labels,
         )
-    board.key_results, board.statuses = _key_result_charts(viewer, kind, subject, sid, today, link)
+    board.key_results, board.statuses = _key_result_charts(key_results, by_series, today, link)
     if kind == "workspace":
         board.table, board.multiples = _team_table(viewer, metrics, weeks, labels, link)
         board.projects = _project_links(viewer)

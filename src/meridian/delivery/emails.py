@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from meridian.core import registry
 from meridian.core.moments import deadline_text
+from meridian.delivery import rules as delivery_rules
 from meridian.delivery.models import Delivery, Digest
 from meridian.workspaces.models import Membership, Profile
 
@@ -191,7 +192,8 @@ class Section:
 
 def weekly_sections(digests: Sequence[Digest]) -> dict[int, list[Section]]:
     """What the areas add to the first digest a member is sent in a week (Monday to Sunday of
-    their local days): the goals' weekly status; later digests that week carry none. By digest
+    their local days): the goals' weekly status; later digests that week carry none, nor any
+    digest of a member who turned the weekly summary off (rules.WEEKLY_KIND). By digest
     id, for a batch of digests in a constant number of queries."""
     if not digests:
         return {}
@@ -206,10 +208,12 @@ def weekly_sections(digests: Sequence[Digest]) -> dict[int, list[Section]]:
         .exclude(pk__in=[d.pk for d in digests])
         .values_list("recipient_id", "local_date")
     )
+    off = delivery_rules.weekly_off({d.recipient_id for d in digests})
     first = [
         d
         for d in digests
-        if not any(
+        if d.recipient_id not in off
+        and not any(
             rid == d.recipient_id and mondays[d.pk] <= day < d.local_date for rid, day in sent
         )
     ]
@@ -260,8 +264,9 @@ def digest_message(
         "preferences": preferences_link(recipient),
     }
     noun = "notification" if total == 1 else "notifications"
+    subject = f"Your digest: {total} {noun}" if total else "Your weekly summary"
     message = Email(
-        subject=one_line(f"[{recipient.workspace.name}] Your digest: {total} {noun}"),
+        subject=one_line(f"[{recipient.workspace.name}] {subject}"),
         body=render_to_string("delivery/email/digest.txt", context),
         to=[recipient.user.email],
         headers={"Message-ID": message_id("digest", digest.pk)},

@@ -6,6 +6,7 @@ from datetime import datetime
 from meridian.core import registry
 from meridian.core.scheduler import Job
 from meridian.delivery import schedule
+from meridian.delivery.rules import WEEKLY_KIND
 from meridian.delivery.selectors import held_for_cause, members_not_now, urgent_budget_for
 from meridian.delivery.services import (
     delivery_accept,
@@ -19,6 +20,19 @@ from meridian.workspaces.models import Membership
 registry.register(registry.NOTIFICATION_CHANNELS, delivery_accept)
 registry.register(registry.NOTIFICATION_CHANNEL_BATCHES, (delivery_accept, delivery_accept_many))
 
+# Not a notification anyone sends: the preferences page's switch for the weekly summary (what
+# areas add through registry.DIGEST_SECTIONS, e.g. the goals' status), "Inbox only" being off.
+registry.notification_kind(
+    registry.NotificationKind(
+        WEEKLY_KIND,
+        label="Weekly summary (goals' status)",
+        default_channel="digest",
+        webhook=False,
+        description="Once a week in your first digest, or on its own at your digest time on "
+        "the week's first working day. Inbox only: none.",
+    )
+)
+
 
 def _deactivated(member: Membership, now: datetime) -> None:
     delivery_stop_for(recipient=member, now=now)
@@ -30,6 +44,7 @@ registry.register(registry.MEMBER_DEACTIVATED, _deactivated)
 # In this order: a tick builds the digests that are due before it hands built ones to email.
 registry.register(registry.SCHEDULED_JOBS, Job("delivery.send", schedule.deliveries_due))
 registry.register(registry.SCHEDULED_JOBS, Job("delivery.digest", schedule.digests_due))
+registry.register(registry.SCHEDULED_JOBS, Job("delivery.weekly", schedule.weekly_digests_due))
 registry.register(registry.SCHEDULED_JOBS, Job("digest.send", schedule.digests_to_send))
 registry.register(registry.SCHEDULED_JOBS, Job("delivery.retry", schedule.deliveries_to_retry))
 registry.register(registry.SCHEDULED_JOBS, Job("digest.retry", schedule.digests_to_retry))

@@ -92,6 +92,9 @@ class Digest(models.Model):
     local_date = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
     item_count = models.PositiveIntegerField(default=0)
+    # Built for the weekly summary alone (the goals' status) for a member who had no digest in
+    # that week: sent without notifications.
+    weekly_only = models.BooleanField(default=False)
     emailed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -12,6 +12,9 @@ from meridian.workspaces.models import Membership, Profile
 
 # The digest goes out at this local time for a member who has not chosen one.
 DEFAULT_DIGEST_TIME = time(9, 0)
+# The weekly summary (what the areas add through registry.DIGEST_SECTIONS: the goals' status) is
+# a kind of its own on the preferences page: "Inbox only" turns it off.
+WEEKLY_KIND = "digest.weekly"
 
 
 def quiet_hours_of(membership_id: int) -> list[list[int]]:
@@ -54,3 +57,16 @@ def week_start(zone_name: str, now: datetime) -> date:
     """The Monday of the member's local week at ``now``."""
     today = now.astimezone(reader_zone(zone_name)).date()
     return today - timedelta(days=today.weekday())
+
+
+def weekly_off(member_ids: Iterable[int]) -> set[int]:
+    """The members (of ``member_ids``) who turned the weekly summary off; one query."""
+    return set(
+        DeliveryPreference.objects.filter(
+            membership_id__in=list(member_ids), kind=WEEKLY_KIND, channel=Channel.INBOX
+        ).values_list("membership_id", flat=True)
+    )
+
+
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())

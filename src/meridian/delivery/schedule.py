@@ -7,6 +7,11 @@ registered in ``delivery/hooks.py`` in this order, so a tick builds digests befo
 * ``delivery.digest``: each member's digest once per local day at their digest time
   (key ``digest:<membership>:<local date>``), when something waited for it, and never twice
   within one local day, even after a move west across the date line.
+* ``delivery.weekly``: a member who has had no digest in their local week (Monday to Sunday)
+  gets one with the weekly summary alone (the goals' status, registry.DIGEST_SECTIONS) at their
+  digest time on the week's first day their working hours, focus blocks and quiet hours allow
+  (key ``digest.weekly:<membership>:<Monday>``); none when no area has anything for them or
+  they turned the weekly summary off (its kind set to "Inbox only").
 * ``digest.send``: built digests are handed to email in batches of ``SEND_BATCH`` (one task
   and one SMTP connection per batch; each digest is leased and recorded on its own).
 * ``delivery.retry`` / ``digest.retry``: an email whose task failed or was lost is enqueued
@@ -19,15 +24,26 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import CharField, Exists, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
+from meridian.core import registry
+from meridian.core.models import ScheduledRun
 from meridian.core.moments import reader_zone
 from meridian.core.scheduler import Occurrence, run_key
 from meridian.delivery import rules as delivery_rules
-from meridian.delivery.holding import hold_until, local_moment, rules_for
-from meridian.delivery.models import MAX_ATTEMPTS, Channel, Delivery, DeliverySettings, Digest
+from meridian.delivery.holding import deliver_after, hold_until, local_moment, rules_for
+from meridian.delivery.models import (
+    MAX_ATTEMPTS,
+    Channel,
+    Delivery,
+    DeliveryPreference,
+    DeliverySettings,
+    Digest,
+)
 from meridian.delivery.tasks import delivery_email_send, digest_email_send
 from meridian.notifications.models import InboxItem, InboxState
+from meridian.workspaces.models import Membership
 
 # An inbox item's cause is this long at most (notifications.models.InboxItem.cause).
 CAUSE_LENGTH = 120
@@ -222,11 +238,111 @@ def digests_due(now: datetime) -> Iterator[Occurrence]:
         )
 
 
+WEEKLY_JOB = "digest.weekly"
+
+
+def weekly_moment(
+    zone_name: str, digest_time: time | None, rules: object, monday: date
+) -> datetime | None:
+    """When a member's weekly summary of the week starting ``monday`` is due: their digest time
+    on Monday, or the first moment after it their rules allow; None if that is not in the week."""
+    zone = reader_zone(zone_name)
+    moment = deliver_after(
+        rules,  # type: ignore[arg-type]
+        delivery_rules.digest_moment(zone_name, digest_time, monday),
+    )
+    if moment >= local_moment(zone, monday + timedelta(days=7), time(0)):
+        return None
+    return moment
+
+
+def weekly_digest_build(
+    *, recipient_id: int, workspace_id: int, day: date, now: datetime
+) -> Digest | None:
+    """The member's digest of local ``day`` holding only the weekly summary — unless a digest
+    of theirs already went into this week, they turned it off, or no area has anything for
+    them (then nothing, and the week's key is spent)."""
+    monday = delivery_rules.week_monday(day)
+    if Digest.objects.filter(recipient_id=recipient_id, local_date__gte=monday).exists():
+        return None
+    member = Membership.objects.select_related("workspace").get(pk=recipient_id)
+    if not member.is_active or delivery_rules.weekly_off([recipient_id]):
+        return None
+    sections = registry.digest_sections([(member, day)]).get(recipient_id, [])
+    if not any(section.lines for section in sections):
+        return None
+    return Digest.objects.create(
+        workspace_id=workspace_id,
+        recipient_id=recipient_id,
+        local_date=day,
+        created_at=now,
+        weekly_only=True,
+    )
+
+
+def weekly_digests_due(now: datetime) -> Iterator[Occurrence]:
+    """Members without a digest yet in their local week whose weekly moment has come."""
+    # The latest Monday any zone can be in: a member with a digest or a weekly key from it on
+    # is surely done for their week, and is left out in the query (most members, most ticks).
+    latest = delivery_rules.week_monday((now + timedelta(days=1)).date())
+    key = Concat(
+        Value(f"{WEEKLY_JOB}:"), Cast(OuterRef("pk"), output_field=CharField()), Value(f":{latest}")
+    )
+    turned_off = DeliveryPreference.objects.filter(
+        membership_id=OuterRef("pk"), kind=delivery_rules.WEEKLY_KIND, channel=Channel.INBOX
+    )
+    digests = Digest.objects.filter(recipient_id=OuterRef("pk"))
+    candidates = (
+        Membership.objects.filter(is_active=True)
+        .filter(
+            ~Exists(digests.filter(local_date__gte=latest)),
+            ~Exists(turned_off),
+            ~Exists(ScheduledRun.objects.filter(key=key)),
+        )
+        .annotate(last=Subquery(digests.order_by("-local_date").values("local_date")[:1]))
+        .values_list(
+            "pk",
+            "workspace_id",
+            "last",
+            "profile__time_zone",
+            "profile__digest_time",
+            "profile__working_hours",
+            "profile__focus_blocks",
+        )
+    )
+    rows = list(candidates)
+    quiet = _quiet_hours({row[0] for row in rows}) if rows else {}
+    moments: dict[tuple[object, ...], datetime | None] = {}
+    for pk, workspace_id, last, zone_name, digest_time, hours, focus in rows:
+        day = now.astimezone(reader_zone(zone_name)).date()
+        monday = delivery_rules.week_monday(day)
+        if last is not None and last >= monday:
+            continue
+        shape = (zone_name, digest_time, repr(hours), repr(focus), repr(quiet.get(pk, [])), monday)
+        if shape not in moments:
+            rules = rules_for(zone_name, hours, focus, quiet.get(pk, []))
+            moments[shape] = weekly_moment(zone_name, digest_time, rules, monday)
+        moment = moments[shape]
+        if moment is None or now < moment:
+            continue
+        yield Occurrence(
+            run_key(WEEKLY_JOB, f"{pk}:{monday.isoformat()}"),
+            partial(
+                weekly_digest_build, recipient_id=pk, workspace_id=workspace_id, day=day, now=now
+            ),
+        )
+
+
 def digests_to_send(now: datetime) -> Iterator[Occurrence]:
     """Digests built and not yet tried, handed to email in batches (one task, one SMTP
     connection per batch); a batch's key names its first and last digest."""
     fresh = list(
-        Digest.objects.filter(_free(now), emailed_at__isnull=True, item_count__gt=0, attempts=0)
+        Digest.objects.filter(
+            Q(item_count__gt=0) | Q(weekly_only=True),
+            _free(now),
+            emailed_at__isnull=True,
+            attempts=0,
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[: BATCH * 10]
     )
@@ -267,10 +383,10 @@ def deliveries_to_retry(now: datetime) -> Iterator[Occurrence]:
 def digests_to_retry(now: datetime) -> Iterator[Occurrence]:
     """Digests built a while ago that the mail server has not accepted: enqueue again."""
     stale = Digest.objects.filter(
+        Q(item_count__gt=0) | Q(weekly_only=True),
         _free(now),
         created_at__lte=now - _retry_after(),
         emailed_at__isnull=True,
-        item_count__gt=0,
         attempts__lt=MAX_ATTEMPTS,
         recipient__is_active=True,
     ).values_list("pk", "attempts")[:BATCH]

@@ -161,6 +161,7 @@ def digest_items(digest_ids: list[int]) -> dict[int, list[Delivery]]:
 DIGEST_EMAIL_FIELDS = (
     "pk",
     "local_date",
+    "weekly_only",
     "recipient__is_active",
     "recipient__user__email",
     "recipient__profile__time_zone",
@@ -189,10 +190,18 @@ def digest_email_send(*, digest_ids: list[int]) -> None:
         .order_by("pk")
     )
     items = digest_items([d.pk for d in digests])
-    sections = weekly_sections([d for d in digests if items[d.pk] and d.recipient.is_active])
+    sections = weekly_sections(
+        [d for d in digests if (items[d.pk] or d.weekly_only) and d.recipient.is_active]
+    )
     for digest in digests:
-        if not items[digest.pk] or not digest.recipient.is_active:
+        if not (items[digest.pk] or digest.weekly_only) or not digest.recipient.is_active:
             Digest.objects.filter(pk=digest.pk).update(lease_until=None)
+            continue
+        if not items[digest.pk] and not sections.get(digest.pk):
+            # A weekly summary with nothing left to say (its goals closed meanwhile): not sent.
+            Digest.objects.filter(pk=digest.pk).update(
+                lease_until=None, attempts=MAX_ATTEMPTS, last_error="Nothing left to say."
+            )
             continue
         try:
             message = digest_message(digest, items[digest.pk], sections.get(digest.pk, []))

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
+from meridian.metrics.rollup import percentile
+
 ON_TRACK = "on_track"
 AT_RISK = "at_risk"
 OFF_TRACK = "off_track"
@@ -24,6 +26,18 @@ NO_DATA = "no_data"
 AT_RISK_SHARE = 0.85
 EPSILON = 1e-9
 MAX_PAIRS_DAYS = 400  # pairs grow as n²; older days beyond this say little about the pace
+BAND_QUANTILES = (25, 75)  # of the pairwise slopes: how wide a forecast band opens
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A Theil–Sen line through (x, y) points — the median of the pairwise slopes and the median
+    intercept — with the lower and upper quartile of those slopes (a forecast band's edges)."""
+
+    slope: float
+    intercept: float
+    low_slope: float
+    high_slope: float
 
 
 @dataclass(frozen=True)
@@ -35,21 +49,32 @@ class Forecast:
     forecast: float | None = None
     share: float | None = None  # of the way from baseline to target, forecast at the due date
     progress: float | None = None  # of the way from baseline to target, today
+    # The line through the series (x: days since the start), when the due date is still ahead:
+    # a chart's forecast band reuses it rather than fitting the series again.
+    fit: Fit | None = None
 
 
-def theil_sen(points: list[tuple[int, float]]) -> tuple[float, float]:
-    """The slope and intercept of the Theil–Sen line through (x, y) points (x distinct)."""
-    if len(points) == 1:
-        return 0.0, points[0][1]
-    slopes = [
+def fit(points: list[tuple[int, float]]) -> Fit:
+    """The Theil–Sen :class:`Fit` through (x, y) points (x distinct): the pairwise slopes are
+    computed and sorted once for the median and both quartiles."""
+    slopes = sorted(
         (y2 - y1) / (x2 - x1)
         for i, (x1, y1) in enumerate(points)
         for (x2, y2) in points[i + 1 :]
         if x2 != x1
-    ]
-    slope = median(slopes) if slopes else 0.0
+    )
+    if not slopes:
+        return Fit(0.0, points[0][1] if points else 0.0, 0.0, 0.0)
+    slope = median(slopes)
     intercept = median(y - slope * x for x, y in points)
-    return slope, intercept
+    low, high = (percentile(slopes, q) for q in BAND_QUANTILES)
+    return Fit(slope, intercept, slope if low is None else low, slope if high is None else high)
+
+
+def theil_sen(points: list[tuple[int, float]]) -> tuple[float, float]:
+    """The slope and intercept of the Theil–Sen line through (x, y) points (x distinct)."""
+    line = fit(points)
+    return line.slope, line.intercept
 
 
 def share_of_way(value: float, baseline: float, target: float) -> float:
@@ -83,7 +108,7 @@ def forecast(
         final = at_due[-1] if at_due else series[0][1]
         share = share_of_way(final, baseline, target)
         return Forecast(status_of(share), current, final, share, progress)
-    slope, intercept = theil_sen([((d - start).days, v) for d, v in series])
-    predicted = intercept + slope * (due - start).days
+    line = fit([((d - start).days, v) for d, v in series])
+    predicted = line.intercept + line.slope * (due - start).days
     share = share_of_way(predicted, baseline, target)
-    return Forecast(status_of(share), current, predicted, share, progress)
+    return Forecast(status_of(share), current, predicted, share, progress, line)

@@ -1,6 +1,9 @@
 """The table under each chart, written in Python: a dashboard holds hundreds of cells, and a
 template loop per cell costs more than the rest of the page (every value escaped all the same)."""
 
+import json
+from typing import Any
+
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -29,4 +32,20 @@ def chart_table(chart: Chart) -> SafeString:
     return mark_safe(  # noqa: S308 - every piece above is escaped
         f'<table><caption class="visually-hidden">{escape(chart.title)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+@register.simple_tag
+def charts_data(charts: list[dict[str, Any]], element_id: str) -> SafeString:
+    """The charts' numbers for the page's script, as ``json_script`` writes them (``<``, ``>``
+    and ``&`` as \\u escapes, so nothing in a title or label can end the element), but with
+    three ``str.replace`` rather than a per-character ``str.translate`` of a large document."""
+    text = (
+        json.dumps(charts, separators=(",", ":"))
+        .replace("<", "\\u003C")
+        .replace(">", "\\u003E")
+        .replace("&", "\\u0026")
+    )
+    return mark_safe(  # noqa: S308 - the JSON cannot hold <, > or & any more
+        f'<script id="{escape(element_id)}" type="application/json">{text}</script>'
     )

@@ -117,13 +117,14 @@ function keyResult(chart) {
         },
       },
       { name: "Forecast", type: "line", symbol: "diamond", symbolSize: 7, lineStyle: { type: "dotted", width: 2 }, data: mid },
-      { name: "Band low", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, data: low, tooltip: { show: false } },
+      // The range's edges are thin dashed lines, so it reads without its tint too.
+      { name: "Band low", type: "line", stack: "band", symbol: "none", lineStyle: { type: [2, 4], width: 1, color: muted }, data: low, tooltip: { show: false } },
       {
         name: "Forecast range",
         type: "line",
         stack: "band",
         symbol: "none",
-        lineStyle: { opacity: 0 },
+        lineStyle: { type: [2, 4], width: 1, color: muted },
         itemStyle: { color: token("--accent") },
         areaStyle: { color: token("--accent"), opacity: 0.15 },
         data: width,
