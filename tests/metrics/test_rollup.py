@@ -14,12 +14,14 @@ from meridian.metrics.models import MetricFact, MetricHistogram, MetricRollup
 from meridian.metrics.rollup import (
     RELATIVE_ERROR,
     FactRow,
+    bucket_bins,
     bucket_of,
     bucket_percentile,
     change,
     histogram_change,
     histogram_recompute,
     percentile,
+    range_bucket_percentiles,
     ratio,
     recompute,
 )
@@ -139,6 +141,37 @@ def test_buckets_of_equal_values_give_the_exact_percentile(values):
     if all(len(vs) == 1 for vs in by_bucket.values()):
         assert math.isclose(bucket_percentile(merged, 50), percentile(values, 50))
     assert bucket_percentile([], 50) is None
+
+
+day_values = st.lists(
+    st.tuples(st.integers(0, 13).map(lambda n: DAY0 + timedelta(days=n)), magnitudes),
+    max_size=60,
+)
+
+
+def _day_rows(pairs):
+    return [(day, bucket_of(v), 1, v) for day, v in pairs]
+
+
+@given(day_values)
+def test_percentiles_per_week_from_day_rows_are_within_the_error_of_each_weeks_own(pairs):
+    weeks = [(DAY0, DAY0 + timedelta(days=6)), (DAY0 + timedelta(days=7), DAY0 + timedelta(13))]
+    got = range_bucket_percentiles(_day_rows(pairs), weeks)
+    for (first, last), (p50, p85) in zip(weeks, got, strict=True):
+        values = [v for day, v in pairs if first <= day <= last]
+        if not values:
+            assert (p50, p85) == (None, None)  # a week without values: no data
+            continue
+        for read, q in ((p50, 50), (p85, 85)):
+            exact = percentile(values, q)
+            assert abs(read - exact) <= RELATIVE_ERROR * exact + 1e-9
+
+
+@given(day_values)
+def test_bins_from_day_rows_count_every_value_once(pairs):
+    bins = bucket_bins(_day_rows(pairs))
+    assert sum(count for _, _, count in bins) == len(pairs)
+    assert all(low <= high for low, high, _ in bins)
 
 
 @given(

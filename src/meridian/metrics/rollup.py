@@ -160,6 +160,45 @@ def bucket_percentile(buckets: Iterable[tuple[int, int, float]], q: float) -> fl
     return low_value + (at(high) - low_value) * (rank - low)
 
 
+def range_bucket_percentiles(
+    rows: Iterable[tuple[date, int, int, float]], ranges: Sequence[tuple[date, date]]
+) -> list[tuple[float | None, float | None]]:
+    """(median, 85th percentile) of the ``(day, bucket, count, total)`` day rows falling in
+    each range of days (``first``, ``last``, both included); (None, None) for a range without
+    any: what a chart of percentiles per week draws."""
+    per_range: list[list[tuple[int, int, float]]] = [[] for _ in ranges]
+    for day, bucket, count, total in rows:
+        for i, (first, last) in enumerate(ranges):
+            if first <= day <= last:
+                per_range[i].append((bucket, count, total))
+                break
+    return [(bucket_percentile(b, 50), bucket_percentile(b, 85)) for b in per_range]
+
+
+def bucket_bins(
+    rows: Iterable[tuple[date, int, int, float]], bins: int = 8
+) -> list[tuple[float, float, int]]:
+    """``bins`` bins of equal width, (low, high, count), from the smallest to the largest
+    bucket mean of the rows, each bucket's values counted in the bin of its mean (a value is
+    within RELATIVE_ERROR of it); no rows, no bins."""
+    merged: dict[int, list[float]] = {}
+    for _day, bucket, count, total in rows:
+        entry = merged.setdefault(bucket, [0, 0.0])
+        entry[0] += count
+        entry[1] += total
+    points = [(t / c, int(c)) for c, t in merged.values() if c > 0]
+    if not points:
+        return []
+    low, high = min(p for p, _ in points), max(p for p, _ in points)
+    if high == low:
+        return [(low, high, sum(c for _, c in points))]
+    width = (high - low) / bins
+    counts = [0] * bins
+    for mean, count in points:
+        counts[min(bins - 1, math.floor((mean - low) / width))] += count
+    return [(low + i * width, low + (i + 1) * width, c) for i, c in enumerate(counts)]
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """The ``q``-th percentile (0-100) by linear interpolation between closest ranks; None if
     there are no values."""
