@@ -3,7 +3,6 @@ stream of fact writes (inserts, rewrites, deletes, days out of order) equal a fu
 from the facts, in the database the suite runs on (SQLite or PostgreSQL)."""
 
 import math
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -259,7 +258,7 @@ def test_rollups_kept_through_any_stream_of_writes_equal_a_full_recompute(worksp
     for key, fact in ops:
         # Fact number ``key`` belongs to one metric, whatever the drawn fact says.
         metric = "ab"[key % 2]
-        wanted = [] if fact is None else [_row(workspace.pk, key, replace(fact, metric=metric))]
+        wanted = [] if fact is None else [_row(workspace.pk, key, fact._replace(metric=metric))]
         facts_write(
             workspace_id=workspace.pk,
             metric=metric,

@@ -7,8 +7,8 @@ property tests check that applying deltas fact by fact equals recomputing from t
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 # (metric, subject, subject_id, day)
 RollupKey = tuple[str, str, int, date]
@@ -28,9 +28,9 @@ _LOG_GROWTH = math.log(GROWTH)
 LIMIT = 1500
 
 
-@dataclass(frozen=True)
-class FactRow:
-    """What of a fact the rollups depend on."""
+class FactRow(NamedTuple):
+    """What of a fact the rollups depend on (a named tuple: made once per fact written, it is
+    several times cheaper to build than a frozen dataclass)."""
 
     metric: str
     day: date
@@ -55,7 +55,15 @@ def keys_of(fact: FactRow) -> list[RollupKey]:
 def add(deltas: dict[RollupKey, list[float]], fact: FactRow, sign: int) -> None:
     """Add (``sign=1``) or take away (``sign=-1``) one fact's contribution to ``deltas``."""
     value = sign * fact.value
-    for key in keys_of(fact):
+    metric, day, _value, member_id, project_id, team_id = fact
+    for key in (
+        (metric, "workspace", 0, day),
+        (metric, "member", member_id, day) if member_id is not None else None,
+        (metric, "project", project_id, day) if project_id is not None else None,
+        (metric, "team", team_id, day) if team_id is not None else None,
+    ):
+        if key is None:
+            continue
         entry = deltas.get(key)
         if entry is None:
             deltas[key] = [sign, value]

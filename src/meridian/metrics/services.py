@@ -201,8 +201,8 @@ def _facts_insert(facts: list[MetricFact]) -> None:
     """Insert new facts in multi-row statements (the ORM's bulk_create spent most of a write
     preparing each value through each field)."""
     now = timezone.now()
-    moment = connection.ops.adapt_datetimefield_value
-    day = connection.ops.adapt_datefield_value
+    moment = _moment_adapter()
+    day = _day_adapter()
     stamp = moment(now)
     rows = [
         (
@@ -252,9 +252,41 @@ def _delete_empty(template: str, table: str, keys: list[tuple[Any, ...]]) -> Non
         cursor.close()
 
 
+def _day_adapter() -> Callable[[Any], Any]:
+    """The database's date adaptation, remembered per date (a batch has few distinct days and
+    many rows on each)."""
+    adapt = connection.ops.adapt_datefield_value
+    seen: dict[Any, Any] = {}
+
+    def one(day: Any) -> Any:
+        value = seen.get(day)
+        if value is None:
+            value = seen[day] = adapt(day)
+        return value
+
+    return one
+
+
+def _moment_adapter() -> Callable[[Any], Any]:
+    """The database's datetime adaptation, with a fast path on SQLite for moments at UTC
+    offset zero (Django's converts each through the connection's zone first): SQLite stores
+    the UTC wall time as text."""
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor != "sqlite" or connection.timezone_name != "UTC":
+        return adapt
+    zero = timedelta(0)
+
+    def one(value: Any) -> Any:
+        if isinstance(value, datetime) and value.utcoffset() == zero:
+            return str(value.replace(tzinfo=None))
+        return adapt(value)
+
+    return one
+
+
 def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> None:
     """Add the deltas to the workspace's rollup rows, then drop the rows left without facts."""
-    adapt = connection.ops.adapt_datefield_value
+    adapt = _day_adapter()
     rows = [
         (workspace_id, metric, subject, subject_id, adapt(day), int(count), total)
         for (metric, subject, subject_id, day), (count, total) in deltas.items()
@@ -275,7 +307,7 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
 
 def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]]) -> None:
     """Add the deltas to the workspace's histogram rows, then drop the rows left empty."""
-    adapt = connection.ops.adapt_datefield_value
+    adapt = _day_adapter()
     rows = [
         (workspace_id, metric, subject, subject_id, span, adapt(day), bucket, int(count), total)
         for (metric, subject, subject_id, span, day, bucket), (count, total) in deltas.items()
