@@ -166,6 +166,11 @@ def test_reading_another_persons_time_metrics_goes_to_their_access_log(ada, bo, 
     assert "Hours tracked" in logged.what
     value(ada, "time_tracked", "workspace")  # the workspace's: nobody's own figures
     assert TrackingAccess.objects.count() == 1
+    # Bo's dashboard, which shows his time charts to Ada now, is a read too.
+    from meridian.dashboards.selectors import dashboard_for
+
+    dashboard_for(ada, "person", bo.pk)
+    assert TrackingAccess.objects.filter(subject=bo, what__contains="person dashboard").exists()
 
 
 def test_synced_activity_gives_hours_active_and_in_focus_categories_once_some_are_set(ada, commits):

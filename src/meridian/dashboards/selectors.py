@@ -37,6 +37,7 @@ from meridian.metrics.selectors import (
     MetricInfo,
     day_buckets,
     metric_list_for,
+    reads_record,
     subject_label_for,
 )
 from meridian.metrics.services import zone_of
@@ -494,6 +495,8 @@ def dashboard_for(
         if visible is not None and not visible(viewer, subject, whose):
             hidden.append(m.label)
     metrics = [m for m in metrics if m.label not in hidden]
+    # Another person's time figures shown here go to their tracking access log.
+    reads_record(viewer, [m.key for m in metrics], subject, whose, f"{kind} dashboard")
     link = _Links(viewer.workspace.slug)
     rows, before = _rollups(workspace_id, subject, [sid], metrics, weeks)
     facts = _percentile_facts(workspace_id, subject, sid, metrics, weeks)
