@@ -35,12 +35,16 @@ def test_participation_blockers_and_time_to_unblock_are_facts_per_team(
             blocker=BlockerIn("Stuck", person_id=ben.pk),
             now=MONDAY,
         )
+    # Raised and not resolved: one open blocker.
+    assert _facts("checkin_open_blockers") == [(crew.pk, 1.0)]
     with django_capture_on_commit_callbacks(execute=True):
         # Ana works 9 to 5 in Berlin: from 11:00 her time Monday to 11:00 Tuesday is 8 hours.
         blocker_resolve(acting=ben, blocker=Blocker.objects.get(), now=MONDAY + timedelta(days=1))
     assert sorted(_facts("checkin_participation")) == [(crew.pk, 0.0), (crew.pk, 1.0)]
     assert _facts("checkin_blockers") == [(crew.pk, 1.0)]
     assert _facts("checkin_time_to_unblock") == [(crew.pk, 8.0)]
+    # Resolved: the level goes back down (+1 when raised, −1 when resolved).
+    assert sorted(_facts("checkin_open_blockers")) == [(crew.pk, -1.0), (crew.pk, 1.0)]
 
 
 def test_answers_are_found_by_search_and_moods_are_not_indexed(admin, crew, ana, clock):

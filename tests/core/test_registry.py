@@ -74,6 +74,7 @@ def test_every_area_job_and_search_kind_is_registered_once_under_its_name():
         "proposal.reminder",
         "decision.review",
         "decision.ballots_erase",
+        "handovers.readiness",
         "roles.rota",
         "checkins.ask",
         "checkins.remind",

@@ -32,7 +32,12 @@ def test_a_team_dashboard_through_the_api_matches_the_page(client, ada, bo, team
     assert [c["kind"] for c in data["key_results"]] == ["key_result"]
     # A team smaller than the tracking policy's k does not show its members' time.
     assert data["custom_layout"] is False
-    assert data["hidden"] == ["Hours tracked", "Hours tracked outside working hours"]
+    assert data["hidden"] == [
+        "Hours tracked",
+        "Hours tracked outside working hours",
+        "Hours active (synced activity)",
+        "Hours in focus categories",
+    ]
 
 
 def test_the_dashboard_json_is_exactly_what_its_schema_makes_of_it(client, ada, bo, team, signups):

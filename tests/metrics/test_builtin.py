@@ -14,7 +14,7 @@ from meridian.workspaces.services import team_add_member, team_create
 from tests.briefs.factories import brief, comment, person
 from tests.decisions.factories import decided, proposal, vote
 from tests.metrics.conftest import NOW
-from tests.tracking.factories import entry
+from tests.tracking.factories import entry, slots, sync
 from tests.work.factories import project, task
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +52,10 @@ def test_the_catalogue_lists_the_async_and_time_metrics_with_their_definitions(a
         "decision_participation",
         "time_tracked",
         "time_outside_hours",
+        "activity_hours",
+        "focus_hours",
+        "time_blocked",
+        "checkin_open_blockers",
     ):
         assert listed[key].definition and listed[key].formula and listed[key].unit
 
@@ -138,6 +142,70 @@ def test_a_persons_time_is_theirs_and_a_team_shows_only_with_k_members(ada, bo, 
         individual_visibility="everyone",
     )
     assert value(ada, "time_tracked", "member", bo.pk).number == 2.0
+
+
+def test_reading_another_persons_time_metrics_goes_to_their_access_log(ada, bo, commits):
+    from meridian.tracking.models import TrackingAccess
+
+    commits(entry, bo, NOW - timedelta(hours=2), minutes=60)
+    value(bo, "time_tracked", "member", bo.pk)  # one's own figures: not logged
+    value(ada, "time_tracked", "member", bo.pk)  # refused by the policy: nothing read
+    value(ada, "tasks_completed", "member", bo.pk)  # not a time metric
+    assert not TrackingAccess.objects.exists()
+    policy_update(
+        acting=ada,
+        allow_apps=False,
+        allow_titles=False,
+        retention_days=30,
+        min_group_size=2,
+        individual_visibility="everyone",
+    )
+    assert value(ada, "time_tracked", "member", bo.pk).number == 1.0
+    logged = TrackingAccess.objects.get()
+    assert (logged.subject_id, logged.viewer_id) == (bo.pk, ada.pk)
+    assert "Hours tracked" in logged.what
+    value(ada, "time_tracked", "workspace")  # the workspace's: nobody's own figures
+    assert TrackingAccess.objects.count() == 1
+    # Bo's dashboard, which shows his time charts to Ada now, is a read too.
+    from meridian.dashboards.selectors import dashboard_for
+
+    dashboard_for(ada, "person", bo.pk)
+    assert TrackingAccess.objects.filter(subject=bo, what__contains="person dashboard").exists()
+
+
+def test_synced_activity_gives_hours_active_and_in_focus_categories_once_some_are_set(ada, commits):
+    from meridian.tracking.services import focus_categories_set
+
+    start = NOW - timedelta(days=1, hours=6)  # Wednesday 9:00 UTC
+    commits(sync, ada, slots(start, 6, category="Coding", active=600))  # 1 hour
+    commits(sync, ada, slots(start + timedelta(hours=2), 3, category="Meetings", active=900))
+    assert sorted(
+        MetricFact.objects.filter(metric="activity_hours").values_list("note", "value")
+    ) == [
+        ("Coding", 1.0),
+        ("Meetings", 0.75),
+    ]
+    assert value(ada, "activity_hours", "member", ada.pk).number == 1.75
+    # No category is focus yet: no data, not 0.
+    assert value(ada, "focus_hours", "member", ada.pk).number is None
+    commits(focus_categories_set, acting=ada, names=["Coding", " ", "coding"])
+    assert value(ada, "focus_hours", "member", ada.pk).number == 1.0
+    # Meetings too: the facts of the days in the categories that changed are redone.
+    commits(focus_categories_set, acting=ada, names=["Meetings"])
+    assert value(ada, "focus_hours", "member", ada.pk).number == 0.75
+
+
+def test_only_admins_set_focus_categories_and_long_names_are_refused(ada, bo):
+    from meridian.core.errors import PermissionDenied, ValidationFailed
+    from meridian.tracking.models import FocusCategory
+    from meridian.tracking.services import focus_categories_set
+
+    with pytest.raises(PermissionDenied):
+        focus_categories_set(acting=bo, names=["Coding"])
+    with pytest.raises(ValidationFailed) as refused:
+        focus_categories_set(acting=ada, names=["x" * 101])
+    assert "100 characters" in str(refused.value.errors["names"])
+    assert not FocusCategory.objects.exists()
 
 
 def test_a_members_facts_count_for_their_first_team(ada, bo, commits):

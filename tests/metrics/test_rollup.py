@@ -3,15 +3,28 @@ stream of fact writes (inserts, rewrites, deletes, days out of order) equal a fu
 from the facts, in the database the suite runs on (SQLite or PostgreSQL)."""
 
 import math
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meridian.metrics.models import MetricFact, MetricRollup
-from meridian.metrics.rollup import FactRow, change, percentile, ratio, recompute
+from meridian.metrics.models import MetricFact, MetricHistogram, MetricRollup
+from meridian.metrics.rollup import (
+    RELATIVE_ERROR,
+    FactRow,
+    bucket_bins,
+    bucket_of,
+    bucket_percentile,
+    change,
+    histogram_change,
+    histogram_recompute,
+    percentile,
+    range_bucket_percentiles,
+    ratio,
+    recompute,
+)
+from meridian.metrics.selectors import _spans, period_buckets
 from meridian.metrics.services import facts_write, rollups_recompute
 
 DAY0 = date(2026, 11, 1)
@@ -54,6 +67,134 @@ def test_deltas_applied_one_write_at_a_time_equal_a_recompute(ops):
         else:
             current[key] = fact
     same({k: tuple(v) for k, v in kept.items()}, recompute(current.values()))
+
+
+@given(operations)
+def test_histogram_deltas_one_write_at_a_time_equal_a_recompute(ops):
+    current: dict[int, FactRow] = {}
+    kept: dict = {}
+    for key, fact in ops:
+        deltas: dict = {}
+        histogram_change(current.get(key), fact, deltas)
+        for histogram_key, (count, total) in deltas.items():
+            row = kept.setdefault(histogram_key, [0, 0.0])
+            row[0] += count
+            row[1] += total
+            if row[0] == 0:
+                del kept[histogram_key]
+        if fact is None:
+            current.pop(key, None)
+        else:
+            current[key] = fact
+    same({k: tuple(v) for k, v in kept.items()}, histogram_recompute(current.values()))
+
+
+def test_a_percentile_fact_feeds_its_day_and_month_in_its_bucket():
+    fact = FactRow("a", date(2026, 11, 17), 12.5, member_id=1)
+    bucket = bucket_of(12.5)
+    assert set(histogram_recompute([fact])) == {
+        ("a", "workspace", 0, "day", date(2026, 11, 17), bucket),
+        ("a", "workspace", 0, "month", date(2026, 11, 1), bucket),
+        ("a", "member", 1, "day", date(2026, 11, 17), bucket),
+        ("a", "member", 1, "month", date(2026, 11, 1), bucket),
+    }
+
+
+def test_buckets_sort_as_their_values_and_are_about_five_percent_wide():
+    values = [-1e6, -3.0, -2.9, -1e-9, 0.0, 1e-9, 1.0, 1.04, 1.06, 40.0, 1e40]
+    buckets = [bucket_of(v) for v in values]
+    assert buckets == sorted(buckets)
+    assert bucket_of(1.0) == bucket_of(1.04) != bucket_of(1.06)
+    assert bucket_of(0.0) == 0
+
+
+def _buckets(values):
+    return [(bucket_of(v), 1, v) for v in values]
+
+
+magnitudes = st.floats(1e-6, 1e9, allow_nan=False)
+
+
+@given(
+    st.one_of(
+        st.lists(st.one_of(st.just(0.0), magnitudes), min_size=1, max_size=80),
+        st.lists(magnitudes.map(lambda v: -v), min_size=1, max_size=80),
+    ),
+    st.sampled_from([50, 85, 0, 100, 33.3]),
+)
+def test_a_percentile_read_from_buckets_is_within_the_stated_error_of_the_exact_one(values, q):
+    exact = percentile(values, q)
+    assert exact is not None
+    got = bucket_percentile(_buckets(values), q)
+    assert got is not None
+    assert abs(got - exact) <= RELATIVE_ERROR * abs(exact) + 1e-12
+
+
+@given(st.lists(st.integers(1, 400).map(lambda n: n / 4), min_size=1, max_size=60))
+def test_buckets_of_equal_values_give_the_exact_percentile(values):
+    # When no bucket holds two different values, each bucket's mean is its value: exact.
+    merged = [(bucket_of(v), 1, v) for v in values]
+    by_bucket: dict = {}
+    for b, _c, v in merged:
+        by_bucket.setdefault(b, set()).add(v)
+    if all(len(vs) == 1 for vs in by_bucket.values()):
+        assert math.isclose(bucket_percentile(merged, 50), percentile(values, 50))
+    assert bucket_percentile([], 50) is None
+
+
+day_values = st.lists(
+    st.tuples(st.integers(0, 13).map(lambda n: DAY0 + timedelta(days=n)), magnitudes),
+    max_size=60,
+)
+
+
+def _day_rows(pairs):
+    return [(day, bucket_of(v), 1, v) for day, v in pairs]
+
+
+@given(day_values)
+def test_percentiles_per_week_from_day_rows_are_within_the_error_of_each_weeks_own(pairs):
+    weeks = [(DAY0, DAY0 + timedelta(days=6)), (DAY0 + timedelta(days=7), DAY0 + timedelta(13))]
+    got = range_bucket_percentiles(_day_rows(pairs), weeks)
+    for (first, last), (p50, p85) in zip(weeks, got, strict=True):
+        values = [v for day, v in pairs if first <= day <= last]
+        if not values:
+            assert (p50, p85) == (None, None)  # a week without values: no data
+            continue
+        for read, q in ((p50, 50), (p85, 85)):
+            exact = percentile(values, q)
+            assert abs(read - exact) <= RELATIVE_ERROR * exact + 1e-9
+
+
+@given(day_values)
+def test_bins_from_day_rows_count_every_value_once(pairs):
+    bins = bucket_bins(_day_rows(pairs))
+    assert sum(count for _, _, count in bins) == len(pairs)
+    assert all(low <= high for low, high, _ in bins)
+
+
+@given(
+    st.dates(date(2025, 1, 1), date(2027, 12, 31)),
+    st.integers(0, 800),
+)
+def test_a_period_is_its_whole_months_and_its_edge_days(first, length):
+    last = first + timedelta(days=length)
+    months, edges = _spans(first, last)
+    covered: list[date] = []
+    if months is not None:
+        month = months[0]
+        assert month.day == 1 and months[1].day == 1
+        while month <= months[1]:
+            day = month
+            while day.month == month.month:
+                covered.append(day)
+                day += timedelta(days=1)
+            month = day
+    # The days read one by one are at most two months' worth, however long the period.
+    assert sum((b - a).days + 1 for a, b in edges) <= 62
+    for a, b in edges:
+        covered += [a + timedelta(days=n) for n in range((b - a).days + 1)]
+    assert sorted(covered) == [first + timedelta(days=n) for n in range(length + 1)]
 
 
 def test_a_fact_feeds_its_workspace_member_project_and_team_rows():
@@ -117,7 +258,7 @@ def test_rollups_kept_through_any_stream_of_writes_equal_a_full_recompute(worksp
     for key, fact in ops:
         # Fact number ``key`` belongs to one metric, whatever the drawn fact says.
         metric = "ab"[key % 2]
-        wanted = [] if fact is None else [_row(workspace.pk, key, replace(fact, metric=metric))]
+        wanted = [] if fact is None else [_row(workspace.pk, key, fact._replace(metric=metric))]
         facts_write(
             workspace_id=workspace.pk,
             metric=metric,
@@ -134,3 +275,70 @@ def test_rollups_kept_through_any_stream_of_writes_equal_a_full_recompute(worksp
     same(incremental, from_facts)
     rollups_recompute(workspace.pk)
     same(_stored(workspace.pk), incremental)
+
+
+def _histograms(workspace_id: int) -> dict:
+    return {
+        (r.metric, r.subject, r.subject_id, r.span, r.day, r.bucket): (r.count, r.total)
+        for r in MetricHistogram.objects.filter(workspace_id=workspace_id)
+    }
+
+
+long_facts = st.builds(
+    FactRow,
+    metric=st.just("cycle_time"),
+    day=st.integers(0, 70).map(lambda n: DAY0 + timedelta(days=n)),
+    value=st.one_of(st.integers(0, 5).map(float), st.floats(0, 500, allow_nan=False)),
+    member_id=st.sampled_from([None, 1, 2]),
+    project_id=st.sampled_from([None, 7]),
+    team_id=st.sampled_from([None, 3]),
+)
+long_operations = st.lists(
+    st.tuples(st.integers(0, 8), st.one_of(st.none(), long_facts)), max_size=40
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=long_operations, first=st.integers(0, 70), length=st.integers(0, 70))
+def test_histograms_kept_through_any_stream_of_writes_equal_a_recompute_and_read_percentiles(
+    workspace, ops, first, length
+):
+    """Cycle time (a percentile metric): its histogram rows after any stream of inserts,
+    rewrites and deletes (days out of order, across months) equal a recompute from the facts,
+    and a period's percentiles read from them are within the stated error of the exact ones."""
+    MetricFact.objects.filter(workspace=workspace).delete()
+    MetricRollup.objects.filter(workspace=workspace).delete()
+    MetricHistogram.objects.filter(workspace=workspace).delete()
+    current: dict[int, FactRow] = {}
+    for key, fact in ops:
+        facts_write(
+            workspace_id=workspace.pk,
+            metric="cycle_time",
+            existing=MetricFact.objects.filter(
+                workspace=workspace, metric="cycle_time", fact_key=f"t:{key}"
+            ),
+            wanted=[] if fact is None else [_row(workspace.pk, key, fact)],
+        )
+        if fact is None:
+            current.pop(key, None)
+        else:
+            current[key] = fact
+    incremental = _histograms(workspace.pk)
+    same(incremental, histogram_recompute(current.values()))
+    rollups_recompute(workspace.pk)
+    same(_histograms(workspace.pk), incremental)
+
+    start = DAY0 + timedelta(days=first)
+    end = start + timedelta(days=length)
+    values = [f.value for f in current.values() if start <= f.day <= end and f.team_id == 3]
+    got = period_buckets(workspace.pk, ["cycle_time"], start, end, "team", 3)["cycle_time"]
+    assert sum(count for _, count, _ in got) == len(values)
+    for q in (50, 85):
+        exact = percentile(values, q)
+        read = bucket_percentile(got, q)
+        if exact is None:
+            assert read is None  # no data, never 0
+        else:
+            assert read is not None
+            assert abs(read - exact) <= RELATIVE_ERROR * exact + 1e-6

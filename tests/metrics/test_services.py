@@ -68,6 +68,37 @@ def test_a_task_done_gives_a_completion_and_its_cycle_time_in_the_owners_working
     assert now["open_tasks"].number == 0
 
 
+def _status(actor, item, status):
+    item.refresh_from_db()
+    return task_update(actor=actor, task=item, version=item.version, changes={"status": status})
+
+
+def test_time_blocked_counts_the_owners_working_hours_once_the_block_ends(ada, bo, clock, commits):
+    site = project(ada)
+    item = commits(task, ada, site, owner=bo)  # Thursday 20:45 in Kathmandu
+    clock.move_to(NOW + timedelta(hours=13, minutes=15))  # Friday 10:00 there
+    commits(_status, bo, item, "blocked")
+    assert facts("time_blocked") == []  # still blocked: counted when it ends
+    assert values(ada)["time_blocked"].number is None  # no data, not 0
+    clock.move_to(NOW + timedelta(hours=17, minutes=15))  # Friday 14:00
+    commits(_status, bo, item, "doing")
+    assert facts("time_blocked") == [(f"task:{item.pk}:blocked:{_blocked_event(item)}", 4.0, bo.pk)]
+    assert values(ada)["time_blocked"].number == 4.0
+    # Blocked again over the weekend and until Monday 10:00: Monday 9 to 10 is one more hour.
+    clock.move_to(NOW + timedelta(days=1, hours=10))  # Saturday
+    commits(_status, bo, item, "blocked")
+    clock.move_to(NOW + timedelta(days=3, hours=13, minutes=15))
+    commits(_status, bo, item, "todo")
+    assert sorted(v for _k, v, _m in facts("time_blocked")) == [1.0, 4.0]
+    assert values(ada)["time_blocked"].number == 5.0
+
+
+def _blocked_event(item):
+    from meridian.work.models import TaskEvent
+
+    return TaskEvent.objects.filter(task=item, field="status", new="Blocked").earliest("id").pk
+
+
 def test_reopening_a_task_takes_its_completion_back_out_of_the_rollups(ada, commits):
     item = commits(task, ada, project(ada), owner=ada)
     item = commits(done, ada, item)

@@ -94,6 +94,20 @@ for definition in (
         order=61,
     ),
     registry.MetricDefinition(
+        key="checkin_open_blockers",
+        label="Open blockers",
+        definition="How many blockers raised in check-ins are still open (not resolved) at the "
+        "end of the period.",
+        formula="Σ (+1 per blocker raised, −1 per blocker resolved) up to the end of the period",
+        unit="blockers",
+        sources=_BLOCKERS,
+        aggregation="level",
+        source_kind="checkin_blocker",
+        facts=metrics.open_blocker_facts,
+        area="Check-ins",
+        order=61,
+    ),
+    registry.MetricDefinition(
         key="checkin_time_to_unblock",
         label="Time to unblock",
         definition="How long blockers resolved in the period stayed open, counting only the "

@@ -5,6 +5,8 @@ Facts carry the check-in's team, and the member they are about:
 * ``checkin_participation`` (mean): per prompt, 1 if it was answered, 0 if not, at the moment
   it was asked — a team's share of prompts answered in the period;
 * ``checkin_blockers`` (sum): 1 per blocker, when it was raised;
+* ``checkin_open_blockers`` (level): +1 when a blocker was raised, -1 when it was resolved —
+  how many are open at the end of a period;
 * ``checkin_time_to_unblock`` (percentiles): once resolved, the hours it was open that fall in
   the blocked member's working hours (elapsed hours when they have none set).
 """
@@ -45,6 +47,16 @@ def blocker_facts(workspace_id: int, ids: list[int] | None) -> Iterator[FactIn]:
         yield FactIn(
             b.pk, b.opened_at, 1, member_id=b.raised_by_id, team_id=b.checkin.team_id, part="raised"
         )
+
+
+def open_blocker_facts(workspace_id: int, ids: list[int] | None) -> Iterator[FactIn]:
+    for b in _blockers(workspace_id, ids):
+        team = b.checkin.team_id
+        yield FactIn(b.pk, b.opened_at, 1, member_id=b.raised_by_id, team_id=team, part="opened")
+        if b.resolved_at is not None:
+            yield FactIn(
+                b.pk, b.resolved_at, -1, member_id=b.raised_by_id, team_id=team, part="resolved"
+            )
 
 
 def open_working_hours(blocker: Blocker, until: object) -> float:

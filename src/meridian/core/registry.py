@@ -387,6 +387,8 @@ class FactIn:
     project_id: int | None = None
     team_id: int | None = None
     part: str = ""
+    # Shown beside the fact in the drill-down (e.g. the category of a day's activity).
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -417,6 +419,12 @@ class MetricDefinition:
     # (tracking): whether the viewer may read that subject's value. When set, the drill-down
     # lists only the viewer's own items, whoever the subject. None: every member sees all.
     visible: Callable[[Any, str, int | None], bool] | None = field(
+        default=None, compare=False, hash=False
+    )
+    # ``read(viewer, subject, subject_id, what)``: called when a value or the items of such a
+    # metric are read for a subject, so the owning area can log who read a person's figures
+    # (tracking's access log). None: reads are not logged.
+    read: Callable[[Any, str, int | None, str], None] | None = field(
         default=None, compare=False, hash=False
     )
 

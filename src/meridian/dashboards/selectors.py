@@ -3,10 +3,10 @@ the link to the items behind it — from the metrics' daily rollups.
 
 A dashboard reads a constant number of queries whatever its size: the subject, the layout,
 the rollups of every chart's metric in one query (plus one for a level's history before the
-first week), the facts of percentile metrics over the weeks shown (one fact per completed
-item), the key results on the subject and their rollups, and on the workspace's dashboard the
-teams and their rollups. Never the raw facts of a summed metric, so its cost does not grow
-with the number of facts.
+first week), the daily histogram rows of percentile metrics over the weeks shown (metrics
+selectors), the key results on the subject and their rollups, and on the workspace's dashboard
+the teams and their rollups. Never the raw facts, so its cost does not grow with the number
+of facts.
 """
 
 from collections import defaultdict
@@ -25,16 +25,21 @@ from meridian.dashboards.access import may_customize
 from meridian.dashboards.charts import (
     Week,
     forecast_band,
-    histogram,
-    week_percentiles,
     week_values,
     weeks_ending,
 )
 from meridian.dashboards.models import TeamDashboard
 from meridian.goals import selectors as goals
 from meridian.goals.models import Aggregation, KeyResult
-from meridian.metrics.models import MetricFact, MetricRollup
-from meridian.metrics.selectors import MetricInfo, metric_list_for, subject_label_for
+from meridian.metrics.models import MetricRollup
+from meridian.metrics.rollup import bucket_bins, range_bucket_percentiles
+from meridian.metrics.selectors import (
+    MetricInfo,
+    day_buckets,
+    metric_list_for,
+    reads_record,
+    subject_label_for,
+)
 from meridian.metrics.services import zone_of
 from meridian.workspaces.models import Membership, Team
 
@@ -316,19 +321,15 @@ def _percentile_facts(
     subject_id: int,
     metrics: Sequence[MetricInfo],
     weeks: Sequence[Week],
-) -> dict[str, list[tuple[date, float]]]:
+) -> dict[str, list[tuple[date, int, int, float]]]:
+    """The day rows of the percentile metrics' histograms over the weeks (metrics selectors:
+    O(days × buckets), whatever the number of facts)."""
     keys = [m.key for m in metrics if m.aggregation == "percentiles"]
-    out: dict[str, list[tuple[date, float]]] = defaultdict(list)
     if not keys:
-        return out
-    facts = MetricFact.objects.filter(
-        workspace_id=workspace_id, metric__in=keys, day__range=(weeks[0].first, weeks[-1].last)
+        return {}
+    return day_buckets(
+        workspace_id, keys, weeks[0].first, weeks[-1].last, subject, subject_id or None
     )
-    if subject != "workspace":
-        facts = facts.filter(**{f"{subject}_id": subject_id})
-    for key, day, value in facts.values_list("metric", "day", "value"):
-        out[key].append((day, value))
-    return out
 
 
 def _metric_charts(
@@ -336,7 +337,7 @@ def _metric_charts(
     weeks: list[Week],
     rows: list[tuple[date, int, float]],
     before: tuple[int, float],
-    facts: list[tuple[date, float]],
+    facts: list[tuple[date, int, int, float]],
     link: Any,
     subject: str,
     subject_id: int,
@@ -346,7 +347,7 @@ def _metric_charts(
         return link(metric.key, week.first, week.last, subject, subject_id)
 
     if metric.aggregation == "percentiles":
-        per_week = week_percentiles(facts, weeks)
+        per_week = range_bucket_percentiles(facts, [(w.first, w.last) for w in weeks])
         series = Chart(
             slug=metric.key,
             title=metric.label,
@@ -370,8 +371,8 @@ def _metric_charts(
             description=f"How many items took how long, over the {len(weeks)} weeks shown.",
             columns=[f"{metric.unit or 'Value'} from – to", "Items"],
             rows=[
-                [Cell(f"{b.low:,.1f} – {b.high:,.1f}"), Cell(b.count, whole)]
-                for b in histogram([v for _, v in facts])
+                [Cell(f"{low:,.1f} – {high:,.1f}"), Cell(count, whole)]
+                for low, high, count in bucket_bins(facts)
             ],
         )
         return [series, spread]
@@ -594,6 +595,8 @@ def dashboard_for(
         if not answers[visible]:
             hidden.append(m.label)
     metrics = [m for m in metrics if m.label not in hidden]
+    # Another person's time figures shown here go to their tracking access log.
+    reads_record(viewer, [m.key for m in metrics], subject, whose, f"{kind} dashboard")
     link = _Links(viewer.workspace.slug)
     key_results = _key_results_on(viewer, kind, subject, sid, today)
     rows, before, by_series = _rollups(workspace_id, subject, [sid], metrics, weeks, key_results)

@@ -12,6 +12,9 @@ from django.utils.safestring import SafeString
 
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
+from meridian.core.scheduler import Job
+from meridian.handovers import metrics as handover_metrics
+from meridian.handovers import schedule
 from meridian.handovers.demo import demo_handovers
 from meridian.handovers.kinds import handover_kinds
 from meridian.handovers.selectors import pending_handovers, readiness_one
@@ -129,3 +132,50 @@ def _profile_panel(request: HttpRequest, member: Membership) -> SafeString:
 
 # Read by the profile page (meridian.workspaces.views.PROFILE_PANELS).
 registry.register("profile_panels", _profile_panel)
+
+
+# --- Metrics: readiness, from the daily snapshots (meridian.handovers.metrics) -----------------
+
+registry.register(registry.SCHEDULED_JOBS, Job(schedule.JOB, schedule.readiness_snapshots))
+
+_SNAPSHOTS = (
+    "Readiness snapshots: each open item's readiness score and contributors in 90 days, "
+    "taken once a day, with its holder and project"
+)
+for _definition in (
+    registry.MetricDefinition(
+        key="handover_readiness",
+        label="Handover readiness",
+        definition=(
+            "How ready open tasks, projects and roles are to be picked up by someone else: "
+            "the average readiness score (0–100, the readiness page's) of the open items, "
+            "over the days of the period (a snapshot a day)."
+        ),
+        formula="Σ readiness scores ÷ number of (item, day) snapshots in the period",
+        unit="score (0–100)",
+        sources=_SNAPSHOTS,
+        aggregation="mean",
+        source_kind="readiness_snapshot",
+        facts=handover_metrics.readiness_facts,
+        area="Work",
+        order=15,
+    ),
+    registry.MetricDefinition(
+        key="bus_factor_one_items",
+        label="Bus-factor-1 items",
+        definition=(
+            "How many open items had at most one contributor in the last 90 days, in the "
+            "latest daily snapshot by the end of the period: what would stall if that one "
+            "person were away."
+        ),
+        formula="count of open items with ≤ 1 contributor in 90 days, latest snapshot",
+        unit="items",
+        sources=_SNAPSHOTS,
+        aggregation="level",
+        source_kind="readiness_snapshot",
+        facts=handover_metrics.bus_factor_facts,
+        area="Work",
+        order=16,
+    ),
+):
+    registry.metric(_definition)

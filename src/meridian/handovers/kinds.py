@@ -111,6 +111,8 @@ class Readiness:
     # What it belongs to, for the per-project view ("" when nothing, e.g. a role).
     group: str = ""
     group_url: str = ""
+    # The project it is or belongs to, for the per-project metrics (None when none).
+    project_id: int | None = None
 
     @property
     def score(self) -> int:

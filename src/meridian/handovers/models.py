@@ -159,3 +159,33 @@ class HandoverComment(models.Model):
     @property
     def is_open_question(self) -> bool:
         return self.is_question and self.answered_at is None
+
+
+class ReadinessSnapshot(models.Model):
+    """One open item's readiness on one day, taken once a day (``handovers.readiness``): what
+    the "Handover readiness" and "Bus-factor-1 items" metrics read, since a readiness score
+    depends on the time it is read (recent activity, 90 days of contributors) and cannot be
+    recomputed for a past day."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()  # the UTC day it was taken on
+    taken_at = models.DateTimeField()
+    kind = models.CharField(max_length=30)
+    object_id = models.BigIntegerField()
+    title = models.CharField(max_length=300)
+    score = models.PositiveSmallIntegerField()
+    contributors_90d = models.PositiveIntegerField()
+    holder_id = models.BigIntegerField(null=True, blank=True)
+    project_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "day", "kind", "object_id"], name="readiness_snapshot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} on {self.day}: {self.score}"

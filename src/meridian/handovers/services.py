@@ -23,6 +23,7 @@ from meridian.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from meridian.core.facts import facts_stale
 from meridian.core.markdown import render_markdown
 from meridian.core.services import audit_record
 from meridian.handovers.kinds import HandoverKind, handover_kinds
@@ -32,7 +33,9 @@ from meridian.handovers.models import (
     HandoverBatch,
     HandoverComment,
     HandoverState,
+    ReadinessSnapshot,
 )
+from meridian.handovers.selectors import readiness_items
 from meridian.notifications.services import inbox_resolve, notification_send
 from meridian.search.text import excerpt
 from meridian.workspaces.models import Membership
@@ -713,3 +716,39 @@ def member_departed(*, member: Membership, now: datetime) -> None:
             obj=handover,
             workspace=handover.workspace,
         )
+
+
+@transaction.atomic
+def readiness_snapshot_take(*, workspace_id: int, now: datetime | None = None) -> int:
+    """Keep every open item's readiness for today (UTC): taken again the same day, the day's
+    snapshot is replaced. The metrics redo the facts of the rows written; the number of rows."""
+    now = now or timezone.now()
+    day = now.date()
+    old = list(
+        ReadinessSnapshot.objects.filter(workspace_id=workspace_id, day=day).values_list(
+            "pk", flat=True
+        )
+    )
+    ReadinessSnapshot.objects.filter(pk__in=old).delete()
+    rows = ReadinessSnapshot.objects.bulk_create(
+        [
+            ReadinessSnapshot(
+                workspace_id=workspace_id,
+                day=day,
+                taken_at=now,
+                kind=item.kind,
+                object_id=item.object_id,
+                title=item.title[:300],
+                score=item.score,
+                contributors_90d=item.contributors_90d,
+                holder_id=item.holder_ids[0] if item.holder_ids else None,
+                project_id=item.project_id,
+            )
+            for item in readiness_items(workspace_id)
+        ],
+        batch_size=1000,
+    )
+    # SQLite and PostgreSQL both give the new rows their ids (RETURNING).
+    ids = [row.pk for row in rows if row.pk is not None]
+    facts_stale(workspace_id=workspace_id, source_kind="readiness_snapshot", ids=[*old, *ids])
+    return len(rows)

@@ -138,3 +138,46 @@ class MetricRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} {self.subject}:{self.subject_id} {self.day}"
+
+
+class HistogramSpan(models.TextChoices):
+    """How long a histogram row's stretch is: one day, or the whole month ``day`` starts."""
+
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+
+
+class MetricHistogram(models.Model):
+    """How many of a percentile metric's facts (and their sum) fall in one value bucket, for one
+    subject on one day or in one month (kept incrementally, like :class:`MetricRollup`).
+
+    Buckets are 5 % wide on a log scale (``meridian.metrics.rollup.bucket_of``), so a period's
+    percentiles are read from O(days × buckets) rows, however many facts there are; a year is
+    read from its whole months' rows and the days at its edges. A row exists only while at
+    least one fact feeds it.
+    """
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    metric = models.CharField(max_length=60)
+    subject = models.CharField(max_length=10, choices=Subject.choices)
+    subject_id = models.BigIntegerField()  # 0 for the workspace itself
+    span = models.CharField(max_length=5, choices=HistogramSpan.choices)
+    day = models.DateField()  # the first of the month for a month's row
+    bucket = models.IntegerField()
+    count = models.BigIntegerField()
+    total = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "metric", "subject", "subject_id", "span", "day", "bucket"],
+                name="metric_histogram_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.metric} {self.subject}:{self.subject_id} {self.span} {self.day} #{self.bucket}"
+        )

@@ -1,4 +1,5 @@
-"""Pure rollup arithmetic: which rollup rows a fact feeds, merging deltas, period values.
+"""Pure rollup arithmetic: which rollup rows a fact feeds, merging deltas, period values, and
+the histogram rows percentile metrics keep (log buckets, see :func:`bucket_of`).
 
 No ORM here (CONVENTIONS 15): services turn rows into :class:`FactRow` and back, and the
 property tests check that applying deltas fact by fact equals recomputing from the facts.
@@ -6,16 +7,30 @@ property tests check that applying deltas fact by fact equals recomputing from t
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 # (metric, subject, subject_id, day)
 RollupKey = tuple[str, str, int, date]
+# (metric, subject, subject_id, span, day, bucket): span is "day" (``day`` is the fact's day) or
+# "month" (``day`` is the first of the fact's month).
+HistogramKey = tuple[str, str, int, str, date, int]
+
+# Histogram buckets are ``GROWTH`` times as wide as the one below: a bucket holds the values
+# in [GROWTH**k, GROWTH**(k+1)), so any value in it is within RELATIVE_ERROR of the bucket's
+# mean, and a percentile read from buckets within RELATIVE_ERROR of the exact one (module
+# docs of meridian.metrics.selectors and docs/architecture.md, "Aggregations").
+GROWTH = 1.05
+RELATIVE_ERROR = GROWTH - 1
+_LOG_GROWTH = math.log(GROWTH)
+# Magnitudes between GROWTH**-LIMIT (about 1e-32) and GROWTH**LIMIT (about 1e31) get their own
+# buckets; smaller and larger ones share the first and last (the bound holds inside the range).
+LIMIT = 1500
 
 
-@dataclass(frozen=True)
-class FactRow:
-    """What of a fact the rollups depend on."""
+class FactRow(NamedTuple):
+    """What of a fact the rollups depend on (a named tuple: made once per fact written, it is
+    several times cheaper to build than a frozen dataclass)."""
 
     metric: str
     day: date
@@ -40,7 +55,15 @@ def keys_of(fact: FactRow) -> list[RollupKey]:
 def add(deltas: dict[RollupKey, list[float]], fact: FactRow, sign: int) -> None:
     """Add (``sign=1``) or take away (``sign=-1``) one fact's contribution to ``deltas``."""
     value = sign * fact.value
-    for key in keys_of(fact):
+    metric, day, _value, member_id, project_id, team_id = fact
+    for key in (
+        (metric, "workspace", 0, day),
+        (metric, "member", member_id, day) if member_id is not None else None,
+        (metric, "project", project_id, day) if project_id is not None else None,
+        (metric, "team", team_id, day) if team_id is not None else None,
+    ):
+        if key is None:
+            continue
         entry = deltas.get(key)
         if entry is None:
             deltas[key] = [sign, value]
@@ -65,6 +88,123 @@ def recompute(facts: Iterable[FactRow]) -> dict[RollupKey, tuple[int, float]]:
     for fact in facts:
         add(deltas, fact, 1)
     return {key: (int(c), t) for key, (c, t) in deltas.items() if c}
+
+
+def bucket_of(value: float) -> int:
+    """The histogram bucket of a value: 0 for zero, ``k + LIMIT + 1`` for a positive value in
+    [GROWTH**k, GROWTH**(k+1)), the mirror image below zero for a negative one; buckets sort
+    as their values do."""
+    if value == 0:
+        return 0
+    k = math.floor(math.log(abs(value)) / _LOG_GROWTH)
+    k = max(-LIMIT, min(LIMIT, k)) + LIMIT + 1
+    return k if value > 0 else -k
+
+
+def histogram_keys_of(fact: FactRow) -> list[HistogramKey]:
+    """The histogram rows one fact of a percentile metric feeds: per subject of
+    :func:`keys_of`, its day's row and its month's row, in the value's bucket."""
+    bucket = bucket_of(fact.value)
+    month = fact.day.replace(day=1)
+    out: list[HistogramKey] = []
+    for metric, subject, subject_id, day in keys_of(fact):
+        out.append((metric, subject, subject_id, "day", day, bucket))
+        out.append((metric, subject, subject_id, "month", month, bucket))
+    return out
+
+
+def histogram_change(
+    before: FactRow | None, after: FactRow | None, deltas: dict[HistogramKey, list[float]]
+) -> None:
+    """The histogram delta of a fact written, rewritten or deleted (as :func:`change`)."""
+    for fact, sign in ((before, -1), (after, 1)):
+        if fact is None:
+            continue
+        value = sign * fact.value
+        for key in histogram_keys_of(fact):
+            entry = deltas.get(key)
+            if entry is None:
+                deltas[key] = [sign, value]
+            else:
+                entry[0] += sign
+                entry[1] += value
+
+
+def histogram_recompute(facts: Iterable[FactRow]) -> dict[HistogramKey, tuple[int, float]]:
+    """Every histogram row from scratch: (count, total) per key, empty rows left out."""
+    deltas: dict[HistogramKey, list[float]] = {}
+    for fact in facts:
+        histogram_change(None, fact, deltas)
+    return {key: (int(c), t) for key, (c, t) in deltas.items() if c}
+
+
+def bucket_percentile(buckets: Iterable[tuple[int, int, float]], q: float) -> float | None:
+    """The ``q``-th percentile (0-100) of the values behind ``(bucket, count, total)`` rows,
+    as :func:`percentile` computes it with each value replaced by its bucket's mean; None when
+    the rows hold no value. Within RELATIVE_ERROR of the exact percentile for values of one
+    sign (exact when each bucket holds equal values)."""
+    merged: dict[int, list[float]] = {}
+    for bucket, count, total in buckets:
+        entry = merged.setdefault(bucket, [0, 0.0])
+        entry[0] += count
+        entry[1] += total
+    rows = [(b, int(c), t) for b, (c, t) in sorted(merged.items()) if c > 0]
+    n = sum(c for _, c, _ in rows)
+    if not n:
+        return None
+    rank = (n - 1) * q / 100
+    low = math.floor(rank)
+    high = min(low + 1, n - 1)
+
+    def at(index: int) -> float:
+        seen = 0
+        for _, count, total in rows:
+            seen += count
+            if index < seen:
+                return total / count
+        return rows[-1][2] / rows[-1][1]
+
+    low_value = at(low)
+    return low_value + (at(high) - low_value) * (rank - low)
+
+
+def range_bucket_percentiles(
+    rows: Iterable[tuple[date, int, int, float]], ranges: Sequence[tuple[date, date]]
+) -> list[tuple[float | None, float | None]]:
+    """(median, 85th percentile) of the ``(day, bucket, count, total)`` day rows falling in
+    each range of days (``first``, ``last``, both included); (None, None) for a range without
+    any: what a chart of percentiles per week draws."""
+    per_range: list[list[tuple[int, int, float]]] = [[] for _ in ranges]
+    for day, bucket, count, total in rows:
+        for i, (first, last) in enumerate(ranges):
+            if first <= day <= last:
+                per_range[i].append((bucket, count, total))
+                break
+    return [(bucket_percentile(b, 50), bucket_percentile(b, 85)) for b in per_range]
+
+
+def bucket_bins(
+    rows: Iterable[tuple[date, int, int, float]], bins: int = 8
+) -> list[tuple[float, float, int]]:
+    """``bins`` bins of equal width, (low, high, count), from the smallest to the largest
+    bucket mean of the rows, each bucket's values counted in the bin of its mean (a value is
+    within RELATIVE_ERROR of it); no rows, no bins."""
+    merged: dict[int, list[float]] = {}
+    for _day, bucket, count, total in rows:
+        entry = merged.setdefault(bucket, [0, 0.0])
+        entry[0] += count
+        entry[1] += total
+    points = [(t / c, int(c)) for c, t in merged.values() if c > 0]
+    if not points:
+        return []
+    low, high = min(p for p, _ in points), max(p for p, _ in points)
+    if high == low:
+        return [(low, high, sum(c for _, c in points))]
+    width = (high - low) / bins
+    counts = [0] * bins
+    for mean, count in points:
+        counts[min(bins - 1, math.floor((mean - low) / width))] += count
+    return [(low + i * width, low + (i + 1) * width, c) for i, c in enumerate(counts)]
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -1,7 +1,11 @@
 """Every read of the metrics area: the catalogue, a metric's value over a period, the items
-behind a number. Values come from the daily rollups (O(days) rows per subject), except
-percentiles, which are computed over the period's facts (a percentile cannot be summed from
-daily parts; one fact per completed item keeps those lists short)."""
+behind a number. Values come from the daily rollups (O(days) rows per subject); percentiles,
+which cannot be summed from daily parts, come from the histogram rows (``MetricHistogram``):
+per subject, the count and sum of the facts in each 5 %-wide log bucket per day and per
+month. A period's percentile is read from its whole months' rows and the days at its edges
+(O((months + 62) × buckets) rows, whatever the number of facts) and is within
+``rollup.RELATIVE_ERROR`` (5 %) of the exact percentile of the facts' values (exact when the
+values in each bucket are equal, as a bucket of one value)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -13,8 +17,15 @@ from django.utils import timezone
 from meridian.core import registry
 from meridian.core.errors import NotFound
 from meridian.core.moments import local_date
-from meridian.metrics.models import CustomAggregation, CustomMetric, MetricFact, MetricRollup
-from meridian.metrics.rollup import percentile, ratio
+from meridian.metrics.models import (
+    CustomAggregation,
+    CustomMetric,
+    HistogramSpan,
+    MetricFact,
+    MetricHistogram,
+    MetricRollup,
+)
+from meridian.metrics.rollup import bucket_percentile, ratio
 from meridian.metrics.services import zone_of
 from meridian.workspaces.models import Membership, Profile
 
@@ -149,6 +160,26 @@ def may_read_by_all(viewer: Membership, key: str, subject: str, subject_id: int 
     return bool(definition.visible(viewer, subject, subject_id or None))
 
 
+def reads_record(
+    viewer: Membership,
+    keys: list[str],
+    subject: str,
+    subject_id: int | None,
+    what: str,
+) -> None:
+    """Tell the areas of these metrics that the viewer read them for this subject (tracking logs
+    a read of another person's time in their access log); once per area's listener. Every page
+    or API that shows such a metric's value for a subject calls it."""
+    definitions = registry.metrics()
+    listeners: dict[object, list[str]] = {}
+    for key in keys:
+        definition = definitions.get(key)
+        if definition is not None and definition.read is not None:
+            listeners.setdefault(definition.read, []).append(definition.label)
+    for listener, labels in listeners.items():
+        listener(viewer, subject, subject_id, f"metrics: {', '.join(labels)} ({what})")  # type: ignore[operator]
+
+
 def values_for(
     viewer: Membership,
     metrics: list[MetricInfo],
@@ -211,15 +242,101 @@ def values_for(
             out[key] = Value(
                 number=row["t"] if row and row["c"] else None, facts=row["c"] if row else 0
             )
+    readable = [key for keys in by_kind.values() for key in keys]
+    reads_record(
+        viewer, readable, subject, subject_id, f"{period.first:%Y-%m-%d} to {period.last:%Y-%m-%d}"
+    )
     if by_kind["percentiles"]:
-        values: dict[str, list[float]] = defaultdict(list)
-        for key, value in facts.filter(
-            metric__in=by_kind["percentiles"], day__range=(period.first, period.last)
-        ).values_list("metric", "value"):
-            values[key].append(value)
+        buckets = period_buckets(
+            workspace_id, by_kind["percentiles"], period.first, period.last, subject, subject_id
+        )
         for key in by_kind["percentiles"]:
-            got = values.get(key, [])
-            out[key] = Value(median=percentile(got, 50), p85=percentile(got, 85), facts=len(got))
+            got = buckets.get(key, [])
+            out[key] = Value(
+                median=bucket_percentile(got, 50),
+                p85=bucket_percentile(got, 85),
+                facts=sum(count for _, count, _ in got),
+            )
+    return out
+
+
+def _month_after(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _spans(first: date, last: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole months of the days ``first``..``last`` (the first of the first and of the last
+    of them), and the day ranges left at the edges."""
+    start = first if first.day == 1 else _month_after(first)
+    if _month_after(last) - timedelta(days=1) == last:  # ``last`` ends its month
+        end = last.replace(day=1)
+    else:
+        end = (last.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if start > end:
+        return None, [(first, last)]
+    edges = []
+    if first < start:
+        edges.append((first, start - timedelta(days=1)))
+    after = _month_after(end)
+    if after <= last:
+        edges.append((after, last))
+    return (start, end), edges
+
+
+def period_buckets(
+    workspace_id: int,
+    metrics: list[str],
+    first: date,
+    last: date,
+    subject: str = "workspace",
+    subject_id: int | None = None,
+) -> dict[str, list[tuple[int, int, float]]]:
+    """Each percentile metric's ``(bucket, count, total)`` over the days ``first``..``last``
+    for one subject, from the month rows of the whole months and the day rows of the rest (one
+    query); give them to :func:`rollup.bucket_percentile`."""
+    months, edges = _spans(first, last)
+    within = Q()
+    if months is not None:
+        within |= Q(span=HistogramSpan.MONTH, day__range=months)
+    for edge in edges:
+        within |= Q(span=HistogramSpan.DAY, day__range=edge)
+    out: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
+    for row in (
+        MetricHistogram.objects.filter(
+            within,
+            workspace_id=workspace_id,
+            metric__in=metrics,
+            subject=subject,
+            subject_id=subject_id or 0,
+        )
+        .values("metric", "bucket")
+        .annotate(c=Sum("count"), t=Sum("total"))
+        .order_by()
+    ):
+        out[row["metric"]].append((row["bucket"], int(row["c"]), row["t"]))
+    return out
+
+
+def day_buckets(
+    workspace_id: int,
+    metrics: list[str],
+    first: date,
+    last: date,
+    subject: str = "workspace",
+    subject_id: int | None = None,
+) -> dict[str, list[tuple[date, int, int, float]]]:
+    """Each percentile metric's ``(day, bucket, count, total)`` day rows over ``first``..``last``
+    for one subject: what a chart of percentiles per week groups (O(days × buckets) rows)."""
+    out: dict[str, list[tuple[date, int, int, float]]] = defaultdict(list)
+    for key, day, bucket, count, total in MetricHistogram.objects.filter(
+        workspace_id=workspace_id,
+        metric__in=metrics,
+        subject=subject,
+        subject_id=subject_id or 0,
+        span=HistogramSpan.DAY,
+        day__range=(first, last),
+    ).values_list("metric", "day", "bucket", "count", "total"):
+        out[key].append((day, bucket, count, total))
     return out
 
 

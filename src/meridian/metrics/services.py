@@ -5,7 +5,8 @@ computes, in Python, what it adds to and takes from every (metric, subject, day)
 (meridian.metrics.rollup) and applies those deltas with one ``INSERT ... ON CONFLICT DO
 UPDATE SET count = count + excluded.count`` per row, which SQLite and PostgreSQL both run
 atomically, so concurrent writers never lose each other's increments. A row whose count falls
-to zero is deleted: no row means no data.
+to zero is deleted: no row means no data. Facts of percentile metrics also move their
+histogram rows (``MetricHistogram``: per subject, day and month, and log bucket) the same way.
 """
 
 import logging
@@ -31,11 +32,12 @@ from meridian.metrics.models import (
     CustomAggregation,
     CustomMetric,
     MetricFact,
+    MetricHistogram,
     MetricRollup,
     MetricsSettings,
     Subject,
 )
-from meridian.metrics.rollup import FactRow, RollupKey
+from meridian.metrics.rollup import FactRow, HistogramKey, RollupKey
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Team, TeamMembership, Workspace
 from meridian.workspaces.services import validate_time_zone
@@ -54,6 +56,12 @@ _UPSERT = (
     "INSERT INTO {table} (workspace_id, metric, subject, subject_id, day, count, total) "
     "VALUES {values} "
     "ON CONFLICT (workspace_id, metric, subject, subject_id, day) DO UPDATE SET "
+    "count = {table}.count + excluded.count, total = {table}.total + excluded.total"
+)
+_HISTOGRAM_UPSERT = (
+    "INSERT INTO {table} (workspace_id, metric, subject, subject_id, span, day, bucket, count, "
+    "total) VALUES {values} "
+    "ON CONFLICT (workspace_id, metric, subject, subject_id, span, day, bucket) DO UPDATE SET "
     "count = {table}.count + excluded.count, total = {table}.total + excluded.total"
 )
 _INSERT = "INSERT INTO {table} ({columns}) VALUES {values}"
@@ -80,6 +88,11 @@ _UPDATE = "UPDATE {table} SET {sets} WHERE id = %s"
 _DELETE_EMPTY = (
     "DELETE FROM {table} WHERE workspace_id = {mark} AND metric = {mark} AND subject = {mark} "
     "AND subject_id = {mark} AND day = {mark} AND count <= 0"
+)
+_HISTOGRAM_DELETE_EMPTY = (
+    "DELETE FROM {table} WHERE workspace_id = {mark} AND metric = {mark} AND subject = {mark} "
+    "AND subject_id = {mark} AND span = {mark} AND day = {mark} AND bucket = {mark} "
+    "AND count <= 0"
 )
 _TRACKED = ("occurred_at", "day", "value", "member_id", "project_id", "team_id")
 
@@ -126,6 +139,7 @@ def _chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterable[list[T]]:
 # On PostgreSQL a batch goes as one array per column (``unnest``): a handful of parameters per
 # statement instead of thousands bound one by one, which was the client's main cost.
 _ROLLUP_TYPES = ("bigint", "text", "text", "bigint", "date", "bigint", "float8")
+_HISTOGRAM_TYPES = ("bigint", "text", "text", "bigint", "text", "date", "int", "bigint", "float8")
 _FACT_TYPES = (
     "bigint",
     "text",
@@ -187,8 +201,8 @@ def _facts_insert(facts: list[MetricFact]) -> None:
     """Insert new facts in multi-row statements (the ORM's bulk_create spent most of a write
     preparing each value through each field)."""
     now = timezone.now()
-    moment = connection.ops.adapt_datetimefield_value
-    day = connection.ops.adapt_datefield_value
+    moment = _moment_adapter()
+    day = _day_adapter()
     stamp = moment(now)
     rows = [
         (
@@ -223,9 +237,56 @@ def _facts_insert(facts: list[MetricFact]) -> None:
     )
 
 
+def _delete_empty(template: str, table: str, keys: list[tuple[Any, ...]]) -> None:
+    """Drop the rows of these keys whose count fell to zero, each found by its unique index (one
+    OR of many keys made the databases scan the table)."""
+    if not keys:
+        return
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    sql = template.format(table=table, mark=mark)
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, keys)
+    finally:
+        cursor.close()
+
+
+def _day_adapter() -> Callable[[Any], Any]:
+    """The database's date adaptation, remembered per date (a batch has few distinct days and
+    many rows on each)."""
+    adapt = connection.ops.adapt_datefield_value
+    seen: dict[Any, Any] = {}
+
+    def one(day: Any) -> Any:
+        value = seen.get(day)
+        if value is None:
+            value = seen[day] = adapt(day)
+        return value
+
+    return one
+
+
+def _moment_adapter() -> Callable[[Any], Any]:
+    """The database's datetime adaptation, with a fast path on SQLite for moments at UTC
+    offset zero (Django's converts each through the connection's zone first): SQLite stores
+    the UTC wall time as text."""
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor != "sqlite" or connection.timezone_name != "UTC":
+        return adapt
+    zero = timedelta(0)
+
+    def one(value: Any) -> Any:
+        if isinstance(value, datetime) and value.utcoffset() == zero:
+            return str(value.replace(tzinfo=None))
+        return adapt(value)
+
+    return one
+
+
 def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> None:
     """Add the deltas to the workspace's rollup rows, then drop the rows left without facts."""
-    adapt = connection.ops.adapt_datefield_value
+    adapt = _day_adapter()
     rows = [
         (workspace_id, metric, subject, subject_id, adapt(day), int(count), total)
         for (metric, subject, subject_id, day), (count, total) in deltas.items()
@@ -235,22 +296,40 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
         _run_unnest(_UPSERT, MetricRollup._meta.db_table, rows, _ROLLUP_TYPES)
     else:
         _run_rows(_UPSERT, MetricRollup._meta.db_table, rows, width=7)
-    # Only a row that lost facts can have fallen to zero; each is found by its unique index
-    # (one OR of many keys made the databases scan the table).
+    # Only a row that lost facts can have fallen to zero.
     shrunk = [
         (workspace_id, metric, subject, subject_id, adapt(day))
         for (metric, subject, subject_id, day), (count, _total) in deltas.items()
         if count < 0
     ]
-    if shrunk:
-        mark = "?" if connection.vendor == "sqlite" else "%s"
-        sql = _DELETE_EMPTY.format(table=MetricRollup._meta.db_table, mark=mark)
-        connection.ensure_connection()
-        cursor = connection.connection.cursor()
-        try:
-            cursor.executemany(sql, shrunk)
-        finally:
-            cursor.close()
+    _delete_empty(_DELETE_EMPTY, MetricRollup._meta.db_table, shrunk)
+
+
+def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]]) -> None:
+    """Add the deltas to the workspace's histogram rows, then drop the rows left empty."""
+    adapt = _day_adapter()
+    rows = [
+        (workspace_id, metric, subject, subject_id, span, adapt(day), bucket, int(count), total)
+        for (metric, subject, subject_id, span, day, bucket), (count, total) in deltas.items()
+        if count or total
+    ]
+    table = MetricHistogram._meta.db_table
+    if connection.vendor == "postgresql":
+        _run_unnest(_HISTOGRAM_UPSERT, table, rows, _HISTOGRAM_TYPES)
+    else:
+        _run_rows(_HISTOGRAM_UPSERT, table, rows, width=9)
+    shrunk = [
+        (workspace_id, metric, subject, subject_id, span, adapt(day), bucket)
+        for (metric, subject, subject_id, span, day, bucket), (count, _total) in deltas.items()
+        if count < 0
+    ]
+    _delete_empty(_HISTOGRAM_DELETE_EMPTY, table, shrunk)
+
+
+def is_percentile_metric(metric: str) -> bool:
+    """Whether a metric is read as percentiles (and so keeps histogram rows)."""
+    definition = registry.metrics().get(metric)
+    return definition is not None and definition.aggregation == "percentiles"
 
 
 def _facts_update(facts: list[MetricFact]) -> None:
@@ -283,12 +362,17 @@ def facts_write(
     existing: Iterable[MetricFact],
     wanted: Iterable[MetricFact],
     maintain: bool = True,
+    histogram: bool | None = None,
 ) -> tuple[int, int, int]:
     """Make ``existing`` (the facts a writer owns) into ``wanted``, matched by ``fact_key``:
-    new keys are inserted, changed facts updated, missing ones deleted, and the rollups follow.
-    Returns (inserted, updated, deleted)."""
+    new keys are inserted, changed facts updated, missing ones deleted, and the rollups follow
+    (with the histogram rows when the metric is a percentile one; ``histogram`` None: as the
+    registry says). Returns (inserted, updated, deleted)."""
+    if histogram is None:
+        histogram = is_percentile_metric(metric)
     before = {fact.fact_key: fact for fact in existing}
     deltas: dict[RollupKey, list[float]] = {}
+    spread: dict[HistogramKey, list[float]] = {}
     inserts: list[MetricFact] = []
     updates: list[MetricFact] = []
     for fact in wanted:
@@ -296,13 +380,19 @@ def facts_write(
         if old is None:
             inserts.append(fact)
             rollup.change(None, _row(fact), deltas)
+            if histogram:
+                rollup.histogram_change(None, _row(fact), spread)
         elif any(getattr(old, name) != getattr(fact, name) for name in (*_TRACKED, "note")):
             rollup.change(_row(old), _row(fact), deltas)
+            if histogram:
+                rollup.histogram_change(_row(old), _row(fact), spread)
             for name in (*_TRACKED, "note", "entered_by_id"):
                 setattr(old, name, getattr(fact, name))
             updates.append(old)
     for old in before.values():
         rollup.change(_row(old), None, deltas)
+        if histogram:
+            rollup.histogram_change(_row(old), None, spread)
     with transaction.atomic():
         _facts_insert(inserts)
         if updates:
@@ -312,6 +402,8 @@ def facts_write(
             MetricFact.objects.filter(pk__in=chunk).delete()
         if maintain:
             rollups_apply(workspace_id, deltas)
+            if spread:
+                histograms_apply(workspace_id, spread)
     return len(inserts), len(updates), len(gone)
 
 
@@ -350,6 +442,7 @@ def _fact(
         occurred_at=given.occurred_at,
         day=local_date(given.occurred_at, zone),
         value=float(given.value),
+        note=given.note,
     )
 
 
@@ -415,9 +508,51 @@ _SUBJECT_COLUMNS = (
 )
 
 
+_HISTOGRAM_COLUMNS = (
+    "workspace_id",
+    "metric",
+    "subject",
+    "subject_id",
+    "span",
+    "day",
+    "bucket",
+    "count",
+    "total",
+)
+
+
+def histograms_recompute(workspace_id: int, metric: str) -> int:
+    """Replace one percentile metric's histogram rows by a recompute from its facts, in
+    Python (the bucket of a value is :func:`rollup.bucket_of`'s, the same as the incremental
+    path's, to the last bit); the number of rows written."""
+    table = MetricHistogram._meta.db_table
+    MetricHistogram.objects.filter(workspace_id=workspace_id, metric=metric).delete()
+    facts = (
+        MetricFact.objects.filter(workspace_id=workspace_id, metric=metric)
+        .values_list("day", "value", "member_id", "project_id", "team_id")
+        .iterator(chunk_size=20_000)
+    )
+    rows = rollup.histogram_recompute(
+        FactRow(metric, day, value, member, project, team)
+        for day, value, member, project, team in facts
+    )
+    adapt = connection.ops.adapt_datefield_value
+    values = [
+        (workspace_id, metric, subject, subject_id, span, adapt(day), bucket, count, total)
+        for (metric, subject, subject_id, span, day, bucket), (count, total) in rows.items()
+    ]
+    columns = ", ".join(_HISTOGRAM_COLUMNS)
+    if connection.vendor == "postgresql":
+        _run_unnest(_INSERT, table, values, _HISTOGRAM_TYPES, columns=columns)
+    else:
+        _run_rows(_INSERT, table, values, width=len(_HISTOGRAM_COLUMNS), columns=columns)
+    return len(values)
+
+
 def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> int:
     """Replace the workspace's rollups by a full recompute from its facts: per metric, one
-    grouped ``INSERT … SELECT`` per kind of subject (``progress(facts done, facts)``)."""
+    grouped ``INSERT … SELECT`` per kind of subject, and for percentile metrics their histogram
+    rows (``progress(facts done, facts)``). The number of rollup rows."""
     counts = dict(
         MetricFact.objects.filter(workspace_id=workspace_id)
         .values("metric")
@@ -430,6 +565,7 @@ def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> in
     done = 0
     with transaction.atomic():
         MetricRollup.objects.filter(workspace_id=workspace_id).delete()
+        MetricHistogram.objects.filter(workspace_id=workspace_id).delete()
         connection.ensure_connection()
         cursor = connection.connection.cursor()
         try:
@@ -446,6 +582,8 @@ def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> in
                         only=only,
                     )
                     cursor.execute(sql, [str(subject), workspace_id, metric])
+                if is_percentile_metric(metric):
+                    histograms_recompute(workspace_id, metric)
                 done += facts
                 if progress:
                     progress(done, total)

@@ -25,6 +25,7 @@ from meridian.tracking.schemas import (
     CategoryRuleIn,
     CategoryRuleOut,
     CategoryRulePatch,
+    FocusCategories,
     PersonalReportOut,
     TeamReportOut,
     TimeEntryIn,
@@ -291,6 +292,30 @@ def policy_put(request: ApiRequest, payload: TrackingPolicyIn) -> dict[str, Any]
 def category_rule_list(request: ApiRequest) -> list[dict[str, Any]]:
     """In the order the agents try them, after each person's own relabels."""
     return [rule_out(r) for r in selectors.category_rules(request.membership.workspace_id)]
+
+
+@router.get(
+    "/activity/focus-categories",
+    response=FocusCategories,
+    summary="The categories counted as focus time",
+)
+@requires(Role.GUEST)
+def focus_category_list(request: ApiRequest) -> dict[str, Any]:
+    """What the "Hours in focus categories" metric counts."""
+    return {"names": selectors.focus_categories(request.membership.workspace_id)}
+
+
+@router.put(
+    "/activity/focus-categories",
+    response={200: FocusCategories, **ERRORS},
+    summary="Set the categories counted as focus time",
+)
+@requires(Role.ADMIN)
+def focus_category_set(request: ApiRequest, payload: FocusCategories) -> dict[str, Any]:
+    """Admins only; replaces the list. A name over 100 characters or more than 50 names is a
+    422 naming ``names``."""
+    names = services.focus_categories_set(acting=request.membership, names=payload.names)
+    return {"names": names}
 
 
 @router.post(

@@ -76,6 +76,21 @@ class PolicyForm(forms.Form):
     )
 
 
+class FocusCategoriesForm(forms.Form):
+    """Which categories of synced activity count as focus time: one per line."""
+
+    names = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Focus categories",
+        help_text="One category per line, as the rules or the agents name it (e.g. Coding). "
+        "Leave empty for none.",
+    )
+
+    def clean_names(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["names"].splitlines() if line.strip()]
+
+
 class CategoryRuleForm(forms.Form):
     """One workspace category rule: where to search, the pattern, and the category it gives."""
 

@@ -75,6 +75,7 @@ def time_spent_section(viewer: Any, kind: str, object_id: int) -> list[PacketSec
 
 # --- Metrics: time, from finished time entries (meridian.tracking.metrics) ---------------------
 
+_ACTIVITY = "Synced activity: each member's active seconds per category and day"
 _ENTRIES = "Time entries: start, end, the member's working hours, the project linked"
 for _definition in (
     registry.MetricDefinition(
@@ -93,6 +94,7 @@ for _definition in (
         area="Time",
         order=40,
         visible=tracking_metrics.visible,
+        read=tracking_metrics.read_logged,
     ),
     registry.MetricDefinition(
         key="time_outside_hours",
@@ -111,6 +113,45 @@ for _definition in (
         area="Time",
         order=41,
         visible=tracking_metrics.visible,
+        read=tracking_metrics.read_logged,
+    ),
+    registry.MetricDefinition(
+        key="activity_hours",
+        label="Hours active (synced activity)",
+        definition=(
+            "Active hours the desktop agents synced, per category of activity (the drill-down "
+            "names each day's category). A person's figures follow the workspace's tracking "
+            "policy."
+        ),
+        formula="Σ active seconds of each member's daily activity per category ÷ 3,600",
+        unit="hours",
+        sources=_ACTIVITY,
+        aggregation="sum",
+        source_kind="activity_day",
+        facts=tracking_metrics.activity_facts,
+        area="Time",
+        order=42,
+        visible=tracking_metrics.visible,
+        read=tracking_metrics.read_logged,
+    ),
+    registry.MetricDefinition(
+        key="focus_hours",
+        label="Hours in focus categories",
+        definition=(
+            "Of the hours active, those in the categories an admin marked as focus (the "
+            "tracking policy page); divided by Hours active it is the share of time in focus "
+            "categories. No focus categories set: no data. Follows the tracking policy."
+        ),
+        formula="Σ active hours in focus categories; share = this ÷ Hours active",
+        unit="hours",
+        sources=_ACTIVITY + "; the workspace's focus categories",
+        aggregation="sum",
+        source_kind="activity_day",
+        facts=tracking_metrics.focus_facts,
+        area="Time",
+        order=43,
+        visible=tracking_metrics.visible,
+        read=tracking_metrics.read_logged,
     ),
 ):
     registry.metric(_definition)

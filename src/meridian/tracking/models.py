@@ -289,3 +289,26 @@ class CategoryRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field} ~ {self.pattern} → {self.category}"
+
+
+class FocusCategory(models.Model):
+    """A category of synced activity the workspace counts as focus time (an admin's choice):
+    the "Hours in focus categories" metric and its share of the hours active read these."""
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="focus_category_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -103,6 +103,14 @@ class CategoryRuleOut(Schema):
     category: str
 
 
+class FocusCategories(Schema):
+    names: list[str] = Field(
+        ...,
+        description="The categories of synced activity counted as focus time (at most 50, "
+        "each 1 to 100 characters; an empty list: none).",
+    )
+
+
 class CategoryRuleIn(Schema):
     field: Literal["app", "title"] = Field(..., description="Searched in the app name or title.")
     pattern: str = Field(

@@ -31,6 +31,7 @@ from meridian.tracking.models import (
     ActivitySlot,
     ActivityWeekly,
     CategoryRule,
+    FocusCategory,
     TimeEntry,
     TimeEntryRevision,
     TrackingAccess,
@@ -47,6 +48,15 @@ def policy_for(workspace_id: int) -> TrackingPolicy:
     """The workspace's policy, or the defaults (unsaved) when no admin has set one."""
     found = TrackingPolicy.objects.filter(workspace_id=workspace_id).first()
     return found or TrackingPolicy(workspace_id=workspace_id)
+
+
+def focus_categories(workspace_id: int) -> list[str]:
+    """The categories of synced activity the workspace counts as focus, by name."""
+    return list(
+        FocusCategory.objects.filter(workspace_id=workspace_id)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
 
 
 def category_rules(workspace_id: int) -> list[CategoryRule]:

@@ -22,6 +22,7 @@ from meridian.tracking.models import (
     ActivitySlot,
     ActivityWeekly,
     CategoryRule,
+    FocusCategory,
     TimeEntry,
     TimeEntryRevision,
     TrackingAccess,
@@ -121,6 +122,11 @@ def _snapshot(entry: TimeEntry) -> dict[str, object]:
         "link_kind": entry.link_kind,
         "link_id": entry.link_id,
     }
+
+
+def _activity_changed(workspace_id: int, ids: Iterable[int]) -> None:
+    """After commit, the metrics redo these daily activity rows' facts (hours active, focus)."""
+    facts_stale(workspace_id=workspace_id, source_kind="activity_day", ids=ids)
 
 
 def _entries_changed(workspace_id: int, ids: Iterable[int]) -> None:
@@ -326,6 +332,56 @@ def policy_update(
 
 
 # --- Category rules ------------------------------------------------------------------------------
+
+
+MAX_FOCUS_CATEGORIES = 50
+
+
+@transaction.atomic
+def focus_categories_set(*, acting: Membership, names: Sequence[str]) -> list[str]:
+    """An admin says which categories of synced activity count as focus (replacing the list);
+    the focus metrics of the activity in the categories that changed are redone."""
+    require_role(acting, Role.ADMIN)
+    cleaned: list[str] = []
+    for name in names:
+        name = (name or "").strip()
+        if not name:
+            continue
+        if len(name) > 100:
+            raise ValidationFailed.field("names", "A category name is at most 100 characters.")
+        if name.casefold() not in {n.casefold() for n in cleaned}:
+            cleaned.append(name)
+    if len(cleaned) > MAX_FOCUS_CATEGORIES:
+        raise ValidationFailed.field(
+            "names", f"At most {MAX_FOCUS_CATEGORIES} categories can count as focus."
+        )
+    workspace_id = acting.workspace_id
+    before = set(
+        FocusCategory.objects.filter(workspace_id=workspace_id).values_list("name", flat=True)
+    )
+    FocusCategory.objects.filter(workspace_id=workspace_id).exclude(name__in=cleaned).delete()
+    FocusCategory.objects.bulk_create(
+        [
+            FocusCategory(workspace_id=workspace_id, name=name, updated_by=acting)
+            for name in cleaned
+            if name not in before
+        ]
+    )
+    moved = before.symmetric_difference(cleaned)
+    if moved:
+        _activity_changed(
+            workspace_id,
+            ActivityDaily.objects.filter(workspace_id=workspace_id, category__in=moved).values_list(
+                "pk", flat=True
+            ),
+        )
+    audit_record(
+        actor=acting,
+        action="tracking.focus_categories.set",
+        obj=acting.workspace,
+        data={"names": cleaned},
+    )
+    return sorted(cleaned)
 
 
 def _clean_rule(field: str, pattern: str, category: str) -> tuple[str, str, str]:
@@ -740,6 +796,12 @@ def _rollup_apply(member: Membership, deltas: dict[tuple[date, str], Figures]) -
         unique_fields=["member", "day", "category"],
         update_fields=["active_seconds", "afk_seconds"],
     )
+    _activity_changed(
+        member.workspace_id,
+        ActivityDaily.objects.filter(
+            member=member, day__in=days, category__in={c for _, c in deltas}
+        ).values_list("pk", flat=True),
+    )
     weeks = {w for w, _ in weekly}
     stored = {
         (w, c): (a, f)
@@ -803,6 +865,10 @@ def tracking_data_delete(*, acting: Membership, confirmation: str) -> dict[str, 
         )
     _entries_changed(
         acting.workspace_id, TimeEntry.objects.filter(member=acting).values_list("pk", flat=True)
+    )
+    _activity_changed(
+        acting.workspace_id,
+        ActivityDaily.objects.filter(member=acting).values_list("pk", flat=True),
     )
     counts = {
         "time_entries": TimeEntry.objects.filter(member=acting).delete()[0],

@@ -13,6 +13,7 @@ urlpatterns = [
     path("timesheet.csv", views.timesheet_csv, name="tracking_csv"),
     path("policy/", views.policy, name="tracking_policy"),
     path("policy/rules/", views.rule_new, name="tracking_rule_new"),
+    path("policy/focus/", views.focus_save, name="tracking_focus"),
     path("policy/rules/<int:rule_id>/", views.rule_edit, name="tracking_rule_edit"),
     path("policy/rules/<int:rule_id>/move/", views.rule_move, name="tracking_rule_move"),
     path("policy/rules/<int:rule_id>/delete/", views.rule_delete, name="tracking_rule_delete"),

@@ -19,7 +19,7 @@ from meridian.core.errors import MeridianError
 from meridian.core.forms import add_service_errors
 from meridian.core.moments import in_zone, local_date, moment_text
 from meridian.tracking import rules, selectors, services
-from meridian.tracking.forms import CategoryRuleForm, EntryForm, PolicyForm
+from meridian.tracking.forms import CategoryRuleForm, EntryForm, FocusCategoriesForm, PolicyForm
 from meridian.workspaces.access import WorkspaceRequest, requires
 from meridian.workspaces.models import Role
 
@@ -250,6 +250,7 @@ def _policy_page(
     form: PolicyForm | None = None,
     rule_form: CategoryRuleForm | None = None,
     failed: tuple[int, CategoryRuleForm] | None = None,
+    focus_form: FocusCategoriesForm | None = None,
 ) -> HttpResponse:
     """The policy page; a form that failed is shown with its errors, answering 422."""
     viewer = request.membership
@@ -284,6 +285,9 @@ def _policy_page(
         rows.append((rule, edit))
     if viewer.is_admin and rule_form is None:
         rule_form = CategoryRuleForm(prefix="new")
+    focus = selectors.focus_categories(viewer.workspace_id)
+    if viewer.is_admin and focus_form is None:
+        focus_form = FocusCategoriesForm(prefix="focus", initial={"names": "\n".join(focus)})
     return render(
         request,
         "tracking/policy.html",
@@ -294,6 +298,8 @@ def _policy_page(
             "rule_count": len(category_rules),
             "rule_form": rule_form,
             "rule_limit": rules.MAX_CATEGORY_RULES,
+            "focus": focus,
+            "focus_form": focus_form,
         },
         status=422 if request.method == "POST" else 200,
     )
@@ -322,6 +328,27 @@ def _policy_save(request: WorkspaceRequest, workspace: str) -> HttpResponse:
             messages.success(request, "Tracking policy saved.")
             return redirect("tracking_policy", workspace=workspace)
     return _policy_page(request, form=form)
+
+
+@require_POST
+@requires(Role.ADMIN)
+def focus_save(request: WorkspaceRequest, workspace: str) -> HttpResponse:
+    """An admin sets which categories count as focus time."""
+    form = FocusCategoriesForm(request.POST, prefix="focus")
+    if form.is_valid():
+        try:
+            names = services.focus_categories_set(
+                acting=request.membership, names=form.cleaned_data["names"]
+            )
+        except MeridianError as exc:
+            add_service_errors(form, exc)
+        else:
+            listed = ", ".join(names) if names else "none"
+            messages.success(request, f"Focus categories saved: {listed}.")
+            return redirect(
+                reverse("tracking_policy", kwargs={"workspace": workspace}) + "#focus-heading"
+            )
+    return _policy_page(request, focus_form=form)
 
 
 def _rules_url(workspace: str) -> str:

@@ -445,6 +445,7 @@ def task_readiness(workspace_id: int, ids: list[int] | None) -> list[Readiness]:
                 contributors_90d=len(people),
                 group=task.project.name,
                 group_url=project_url_for(slug, task.project_id),
+                project_id=task.project_id,
             )
         )
     return out
@@ -685,6 +686,7 @@ def project_readiness(workspace_id: int, ids: list[int] | None) -> list[Readines
                 contributors_90d=facts.contributors_90d,
                 group=project.name,
                 group_url=project_url_for(slug, project.pk),
+                project_id=project.pk,
             )
         )
     return out

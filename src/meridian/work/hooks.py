@@ -167,5 +167,22 @@ for definition in (
         area="Work",
         order=13,
     ),
+    registry.MetricDefinition(
+        key="time_blocked",
+        label="Time blocked",
+        definition=(
+            "How long tasks stayed in a blocked status, counting only their owner's working "
+            "hours (elapsed hours when the owner has none set); a blocked stretch counts in the "
+            "period it ends."
+        ),
+        formula="Σ (unblocked − blocked) in working hours, per stretch ended in the period",
+        unit="working hours",
+        sources="Tasks: their timeline's status changes, the project's blocked statuses, owner",
+        aggregation="sum",
+        source_kind="task",
+        facts=metrics.blocked_facts,
+        area="Work",
+        order=14,
+    ),
 ):
     registry.metric(definition)

@@ -8,7 +8,11 @@ Every fact is about the task's owner (its member) and its project. A task gives:
   the elapsed hours when the task has no owner or the owner has no working hours;
 * ``open_tasks`` (a level): +1 when created, -1 when done;
 * ``overdue_tasks`` (a level): +1 at its due moment (``due_by``) when it was not done by then,
-  -1 when it was done after it.
+  -1 when it was done after it;
+* ``time_blocked``: per stretch the task spent in a status of its project's "blocked" category
+  (from its timeline's status changes; a task created blocked from its creation), once the
+  stretch ends, the hours of it in the owner's working hours (elapsed hours without an owner
+  or working hours). A stretch still going on counts when it ends.
 """
 
 from collections.abc import Iterator
@@ -17,7 +21,7 @@ from typing import Any
 
 from meridian.core.registry import FactIn
 from meridian.core.workingtime import WorkingHoursError, working_time_between, working_week
-from meridian.work.models import Task
+from meridian.work.models import DEFAULT_WORKFLOW, StatusCategory, Task, TaskEvent
 
 HOUR = 3600.0
 _FIELDS = (
@@ -83,3 +87,54 @@ def overdue_facts(workspace_id: int, ids: list[int] | None) -> Iterator[FactIn]:
         yield FactIn(row[0], due, 1, member_id=row[1], project_id=row[2], part="late")
         if done is not None:
             yield FactIn(row[0], done, -1, member_id=row[1], project_id=row[2], part="done")
+
+
+def _blocked_names(workflow: Any) -> set[str]:
+    """The keys and labels of a workflow's statuses in the "blocked" category (the timeline
+    keeps labels; a status no longer in the workflow counts by its key)."""
+    names: set[str] = set()
+    for status in workflow or DEFAULT_WORKFLOW:
+        if status.get("category") == StatusCategory.BLOCKED:
+            names.update({status.get("key", ""), status.get("label", "")})
+    return names - {""}
+
+
+def blocked_facts(workspace_id: int, ids: list[int] | None) -> Iterator[FactIn]:
+    tasks = Task.objects.filter(workspace_id=workspace_id)
+    events = TaskEvent.objects.filter(workspace_id=workspace_id, field="status")
+    if ids is not None:
+        tasks = tasks.filter(pk__in=ids)
+        events = events.filter(task_id__in=ids)
+    changes: dict[int, list[tuple[int, str, str, datetime]]] = {}
+    for task_id, pk, old, new, at in events.order_by("task_id", "created_at", "pk").values_list(
+        "task_id", "pk", "old", "new", "created_at"
+    ):
+        changes.setdefault(task_id, []).append((pk, old, new, at))
+    if not changes:
+        return
+    rows = tasks.filter(pk__in=list(changes)).values_list(
+        "pk",
+        "owner_id",
+        "project_id",
+        "created_at",
+        "project__workflow",
+        "owner__profile__time_zone",
+        "owner__profile__working_hours",
+    )
+    for pk, owner, project, created, workflow, zone, hours in rows.iterator(chunk_size=2000):
+        blocked = _blocked_names(workflow)
+        steps = changes[pk]
+        since: tuple[str, datetime] | None = None
+        if steps[0][1] in blocked:  # created in a blocked status
+            since = ("created", created)
+        for event_id, _old, new, at in steps:
+            if new in blocked:
+                if since is None:
+                    since = (str(event_id), at)
+                continue
+            if since is not None:
+                value = _working_hours(zone, hours, since[1], at)
+                yield FactIn(
+                    pk, at, value, member_id=owner, project_id=project, part=f"blocked:{since[0]}"
+                )
+                since = None
