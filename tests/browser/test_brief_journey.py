@@ -23,7 +23,13 @@ from meridian.briefs.models import Brief, BriefStatus, Comment
 from meridian.recordings.models import Recording, RecordingStatus, RecordingView
 from tests import factories
 from tests.briefs.factories import person
-from tests.browser.support import Watcher, axe_violations, sign_in, structure_problems
+from tests.browser.support import (
+    Watcher,
+    axe_violations,
+    nav_menu,
+    sign_in,
+    structure_problems,
+)
 from tests.recordings.support import IMMEDIATE_TASKS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,8 +92,10 @@ def sign_in_with_form(page: Page, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    # Someone in one workspace lands on it; the header now offers to sign out.
+    # Someone in one workspace lands on it; the header's "You" menu now offers to sign out.
+    nav_menu(page, "You").click()
     expect(page.get_by_role("button", name=f"Sign out {email}")).to_be_visible()
+    page.keyboard.press("Escape")
 
 
 def sound(page: Page) -> list[str]:

@@ -1,10 +1,11 @@
 """Shapes of the check-ins API."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
 from meridian.checkins.models import BLOCKER_MAX, NAME_MAX
+from meridian.core.schemas import LocalTime
 
 
 class CheckinIn(Schema):
@@ -12,7 +13,7 @@ class CheckinIn(Schema):
     name: str = Field(..., max_length=NAME_MAX)
     questions: list[str] = Field(default_factory=list, description="At least one")
     weekdays: list[int] = Field(default_factory=list, description="0 = Monday … 6 = Sunday")
-    ask_time: time = Field(..., description="Local time in each member's zone, e.g. 09:30")
+    ask_time: LocalTime = Field(..., description="Local time in each member's zone, e.g. 09:30")
     ask_mood: bool = False
 
 
@@ -22,7 +23,7 @@ class CheckinPatch(Schema):
     name: str | None = Field(None, max_length=NAME_MAX)
     questions: list[str] | None = Field(None, description="At least one")
     weekdays: list[int] | None = Field(None, description="0 = Monday … 6 = Sunday")
-    ask_time: time | None = Field(None, description="Local time in each member's zone")
+    ask_time: LocalTime | None = Field(None, description="Local time in each member's zone")
     ask_mood: bool | None = None
     archived: bool | None = Field(None, description="Stop asking (true) or ask again (false)")
 
@@ -40,7 +41,7 @@ class CheckinOut(Schema):
     name: str
     questions: list[str]
     weekdays: list[int]
-    ask_time: time
+    ask_time: LocalTime
     ask_mood: bool
     archived: bool
     warnings: list[ShiftOut] = Field(

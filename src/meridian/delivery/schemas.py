@@ -1,8 +1,10 @@
 """Shapes of the delivery API."""
 
-from datetime import datetime, time
+from datetime import datetime
 
 from ninja import Schema
+
+from meridian.core.schemas import LocalTime
 
 
 class KindChannelOut(Schema):
@@ -17,7 +19,7 @@ class PreferencesOut(Schema):
     kinds: list[KindChannelOut]
     quiet_hours: list[list[int]]
     quiet_hours_text: str
-    digest_time: time | None
+    digest_time: LocalTime | None
     time_zone: str
 
 
@@ -27,7 +29,7 @@ class PreferencesIn(Schema):
 
     channels: dict[str, str] | None = None
     quiet_hours: str | None = None
-    digest_time: time | None = None
+    digest_time: LocalTime | None = None
 
 
 class HoldOut(Schema):

@@ -1,10 +1,11 @@
 """Shapes of the workspaces API."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from ninja import Field, Schema
 
+from meridian.core.schemas import LocalTime
 from meridian.workspaces.models import TEAM_DESCRIPTION_MAX, TIME_OFF_NOTE_MAX, Role
 
 
@@ -70,7 +71,7 @@ class ProfileOut(Schema):
     time_zone: str
     working_hours: dict[str, list[list[int]]]
     focus_blocks: dict[str, list[list[int]]]
-    digest_time: time | None
+    digest_time: LocalTime | None
     locale: str
 
 
@@ -84,7 +85,7 @@ class ProfileIn(Schema):
         None, description='Weekday (0 = Monday) → [start, end] minutes, e.g. {"0": [[540, 720]]}'
     )
     focus_blocks: Week | None = None
-    digest_time: time | None = None
+    digest_time: LocalTime | None = None
     locale: str | None = None
 
 
