@@ -15,8 +15,13 @@ from meridian.asks.people import Invitee, deadline_day_off_shifts, local_deadlin
 from meridian.asks.reminders import reminder_take, reminders_due
 from meridian.briefs.models import BriefParticipant
 from meridian.core.workingtime import is_working
+from meridian.decisions.models import ProposalParticipant
+from meridian.decisions.services import Deadline as ProposalDeadline
+from meridian.notifications.models import InboxItem
 from meridian.workspaces.models import TimeOff
+from meridian.workspaces.services import time_off_add, time_off_remove
 from tests.briefs.factories import NINE_TO_FIVE, brief, person
+from tests.decisions.factories import proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +118,80 @@ def test_nobody_is_reminded_while_away(workspace, asker):
 
     # Asked Monday (no reminder that day); away Tuesday to Thursday; reminded on Friday.
     assert reminded == [date(2026, 3, 13)]
+
+
+# Time off entered after someone was asked: their deadline moves past it, never earlier.
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_time_off_entered_after_a_brief_moves_the_deadline_and_the_inbox_due(workspace, asker):
+    tokyo = person(workspace, "Asia/Tokyo", display_name="Kenji")
+    sent = brief(asker, [tokyo], deadline=Deadline(day=THURSDAY))
+    row = BriefParticipant.objects.get(brief=sent, membership=tokyo)
+    assert row.local_deadline == datetime(2026, 3, 12, 8, 0, tzinfo=UTC)  # Thursday 17:00 Tokyo
+
+    time_off_add(acting=tokyo, member=tokyo, first_day=THURSDAY, last_day=date(2026, 3, 13))
+
+    row.refresh_from_db()
+    monday_back = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)  # Monday 17:00 Tokyo
+    assert row.local_deadline == monday_back
+    item = InboxItem.objects.get(recipient=tokyo, cause=f"briefs.asked:{sent.pk}")
+    assert item.due_at == monday_back
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_time_off_entered_after_a_proposal_opened_moves_the_deadline_and_the_close(
+    workspace, asker
+):
+    tokyo = person(workspace, "Asia/Tokyo", display_name="Kenji")
+    lima = person(workspace, "America/Lima", display_name="Rosa")
+    opened = proposal(
+        asker, [tokyo, lima], deadline=ProposalDeadline(kind="local_day", day=THURSDAY)
+    )
+    assert opened.close_at == datetime(2026, 3, 12, 22, 0, tzinfo=UTC)  # Lima's Thursday 17:00
+
+    time_off_add(acting=tokyo, member=tokyo, first_day=THURSDAY, last_day=date(2026, 3, 13))
+
+    opened.refresh_from_db()
+    kenji = ProposalParticipant.objects.get(proposal=opened, membership=tokyo)
+    assert kenji.local_deadline == datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
+    # The proposal now closes when Kenji's moved deadline has passed, not at Rosa's.
+    assert opened.close_at == datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
+    rosa = ProposalParticipant.objects.get(proposal=opened, membership=lima)
+    assert rosa.local_deadline == datetime(2026, 3, 12, 22, 0, tzinfo=UTC)
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_deadline_never_moves_earlier_nor_for_someone_who_responded_or_on_other_days(
+    workspace, asker
+):
+    tokyo = person(workspace, "Asia/Tokyo", display_name="Kenji")
+    done = person(workspace, "Asia/Tokyo", display_name="Aiko")
+    away(tokyo, THURSDAY, THURSDAY)  # entered before: already moved to Friday
+    sent = brief(asker, [tokyo, done], deadline=Deadline(day=THURSDAY))
+    BriefParticipant.objects.filter(brief=sent, membership=done).update(responded_at=MONDAY)
+
+    # Taking the time off back leaves Kenji's Friday (nobody is told an earlier deadline).
+    time_off_remove(acting=tokyo, entry=TimeOff.objects.get(membership=tokyo))
+    # Time off on other days leaves it too; Aiko has responded: hers stays.
+    time_off_add(
+        acting=tokyo, member=tokyo, first_day=date(2026, 3, 20), last_day=date(2026, 3, 20)
+    )
+    time_off_add(acting=done, member=done, first_day=THURSDAY, last_day=THURSDAY)
+
+    rows = {r.membership_id: r.local_deadline for r in BriefParticipant.objects.filter(brief=sent)}
+    assert rows[tokyo.pk] == datetime(2026, 3, 13, 8, 0, tzinfo=UTC)
+    assert rows[done.pk] == datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
+
+
+def test_a_deadline_already_passed_stays_where_it_was(workspace, asker):
+    tokyo = person(workspace, "Asia/Tokyo", display_name="Kenji")
+    with time_machine.travel(MONDAY, tick=False):
+        sent = brief(asker, [tokyo], deadline=Deadline(day=date(2026, 3, 10)))
+    with time_machine.travel(datetime(2026, 3, 11, 10, 0, tzinfo=UTC), tick=False):
+        time_off_add(
+            acting=tokyo, member=tokyo, first_day=date(2026, 3, 10), last_day=date(2026, 3, 12)
+        )
+
+    row = BriefParticipant.objects.get(brief=sent, membership=tokyo)
+    assert row.local_deadline == datetime(2026, 3, 10, 8, 0, tzinfo=UTC)  # overdue, as told

@@ -8,8 +8,9 @@ a day in each participant's zone; and "after everyone has had at least one full 
 (:func:`full_working_day_end`). Briefs use the first two, proposals all three.
 
 The rule for days off: when the day is not a working day for someone (a weekend in their
-week, or a day wholly on time off they had entered when asked), their deadline is the end of their *next* working day, not
-the midnight of their day off. Asks, reminders, pages and the API all read that one computed
+week, or a day wholly on time off), their deadline is the end of their *next* working day, not
+the midnight of their day off; time off entered after they were asked moves it later the same
+way, never earlier (meridian.asks.people.deadlines_moved_by_time_off). Asks, reminders, pages and the API all read that one computed
 deadline. The forms warn before sending, naming who is affected and their new deadline
 (:func:`day_off_shift`, meridian.asks.people.deadline_day_off_shifts).
 

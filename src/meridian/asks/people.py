@@ -5,7 +5,9 @@ handovers and check-ins) names them the same way, as :class:`Invitee` entries (a
 id, a team by slug, required or optional), and gets back the people of its workspace with the
 team each came through (:func:`people_resolve`), then each person's own deadline
 (:func:`local_deadlines`, in their working week minus their time off: :func:`member_weeks`) and
-who among them does not work on, or is away on, a deadline day (:func:`deadline_day_off_shifts`). Reads only: the area writes its own participant rows.
+who among them does not work on, or is away on, a deadline day (:func:`deadline_day_off_shifts`),
+and, when time off is entered later, whose deadlines already set move past it
+(:func:`deadlines_moved_by_time_off`). Reads only: the area writes its own participant rows.
 """
 
 from collections.abc import Collection, Iterable, Sequence
@@ -19,9 +21,11 @@ from meridian.asks.deadlines import (
     day_off_shift,
     deadline_problem,
     local_deadline,
+    participant_deadline,
     week_of,
     with_time_off,
 )
+from meridian.asks.models import Participation
 from meridian.core.errors import FieldErrors
 from meridian.core.moments import day_text, moment_text, zone_label
 from meridian.core.timebounds import in_zone
@@ -187,6 +191,41 @@ def local_deadlines(
         pk: local_deadline(week, deadline_at=deadline.at, deadline_date=deadline.day)
         for pk, week in weeks.items()
     }
+
+
+@dataclass(frozen=True)
+class AskTiming:
+    """How an ask's deadline falls for each person (meridian.asks.deadlines.participant_deadline)."""
+
+    kind: str  # "instant", "local_day" or "working_day"
+    opened_at: datetime
+    at: datetime | None
+    day: date | None
+
+
+def deadlines_moved_by_time_off[P: Participation](
+    member: Membership, rows: Iterable[tuple[P, AskTiming]], *, now: datetime
+) -> list[tuple[P, datetime]]:
+    """The member's open participations whose deadline now falls later, with the new deadline.
+
+    Called when time off has just been entered for ``member``: a deadline day they are now away
+    moves to the end of their first working day back, as it would have had the time off been
+    entered before they were asked (the rule in meridian.asks.deadlines). A deadline only ever
+    moves later, never earlier, and one already passed stays where it was (they have been told
+    they are overdue). An instant is the same for everyone and never moves.
+    """
+    week = member_weeks([member], now=now)[member.pk]
+    moved: list[tuple[P, datetime]] = []
+    for row, ask in rows:
+        current = row.local_deadline
+        if ask.kind == "instant" or current is None or current <= now:
+            continue
+        due = participant_deadline(
+            week, ask.kind, opened_at=ask.opened_at, deadline_at=ask.at, deadline_date=ask.day
+        )
+        if due > current:
+            moved.append((row, due))
+    return moved
 
 
 @dataclass(frozen=True)

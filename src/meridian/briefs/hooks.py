@@ -8,6 +8,7 @@ from meridian.briefs import schedule, search
 from meridian.briefs.calendar import brief_deadlines
 from meridian.briefs.demo import demo_briefs
 from meridian.briefs.models import Brief
+from meridian.briefs.services import participant_deadlines_after_time_off
 from meridian.core import registry
 from meridian.core.registry import NotificationKind
 from meridian.core.scheduler import Job
@@ -180,3 +181,6 @@ for _definition in (
     ),
 ):
     registry.metric(_definition)
+
+# Time off entered after someone was asked moves their deadline past it (never earlier).
+registry.register(registry.MEMBER_AWAY, participant_deadlines_after_time_off)

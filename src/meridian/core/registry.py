@@ -64,6 +64,10 @@ URGENT_BUDGETS = "urgent_budgets"
 # ``deactivated(member, now) -> None``: a member was removed from the workspace; called inside
 # the removal's transaction, so that what awaits them or is on its way to them ends with it.
 MEMBER_DEACTIVATED = "member_deactivated"
+# ``away(member, now) -> None``: time off was entered for a member; called inside its
+# transaction, so that deadlines already set for them that fall on those days move to their
+# first working day back (never earlier; meridian.asks.people.deadlines_moved_by_time_off).
+MEMBER_AWAY = "member_away"
 # ``MetricDefinition``: a metric an area computes from its own items (meridian.metrics reads them).
 METRICS = "metrics"
 # ``stale(workspace_id, source_kind, ids) -> None``: the items of ``source_kind`` with those ids

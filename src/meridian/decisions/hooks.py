@@ -15,6 +15,7 @@ from meridian.decisions.selectors import (
     record_link_titles,
     record_link_url,
 )
+from meridian.decisions.services import proposal_deadlines_after_time_off
 from meridian.notifications.sources import InboxSource, inbox_source
 from meridian.search.registry import Audience, Kind
 
@@ -161,3 +162,6 @@ for _definition in (
     ),
 ):
     registry.metric(_definition)
+
+# Time off entered after someone was asked moves their deadline past it (never earlier).
+registry.register(registry.MEMBER_AWAY, proposal_deadlines_after_time_off)

@@ -560,6 +560,10 @@ def time_off_add(
         note=note,
         created_by=acting,
     )
+    # Deadlines already set for them that fall on these days move past them (registry.MEMBER_AWAY).
+    now = timezone.now()
+    for away in registry.items(registry.MEMBER_AWAY):
+        away(member, now)
     audit_record(
         actor=acting,
         action="time_off.add",

@@ -42,6 +42,7 @@ from meridian.briefs.services.links import decision_link_add, file_link_add, lin
 from meridian.briefs.services.participants import (
     brief_day_off_shifts,
     brief_mark_seen,
+    participant_deadlines_after_time_off,
     participant_remind,
 )
 
@@ -78,6 +79,7 @@ __all__ = [
     "file_link_add",
     "link_add",
     "link_remove",
+    "participant_deadlines_after_time_off",
     "participant_remind",
     "question_answer",
     "respond",

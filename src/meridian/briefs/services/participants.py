@@ -9,9 +9,11 @@ from django.utils import timezone
 from meridian.asks.deadlines import Deadline
 from meridian.asks.people import (
     Asked,
+    AskTiming,
     DayOffShift,
     Invitee,
     deadline_day_off_shifts,
+    deadlines_moved_by_time_off,
     people_resolve,
 )
 from meridian.asks.reminders import reminder_take
@@ -20,7 +22,7 @@ from meridian.briefs.services.common import _name, _participant, _zone, asked_ca
 from meridian.core.errors import FieldErrors
 from meridian.core.moments import deadline_text, moment_text
 from meridian.core.services import audit_record
-from meridian.notifications.services import notification_send
+from meridian.notifications.services import inbox_due_change, notification_send
 from meridian.search.text import excerpt
 from meridian.workspaces.models import Membership
 
@@ -164,3 +166,27 @@ def participant_remind(*, participant_id: int, now: datetime, overdue: bool) -> 
         cause=asked_cause(brief),
         excerpt=excerpt(brief.body),
     )
+
+
+def participant_deadlines_after_time_off(member: Membership, now: datetime) -> None:
+    """Time off was just entered for ``member``: their deadlines on open briefs that now fall
+    on a day away move to the end of their first working day back (never earlier), on the
+    brief's page, in their inbox and in their reminders alike (registry.MEMBER_AWAY)."""
+    rows = BriefParticipant.objects.filter(
+        membership=member,
+        responded_at__isnull=True,
+        local_deadline__gt=now,
+        brief__status=BriefStatus.OPEN,
+        brief__deadline_kind="local_day",
+    ).select_related("brief")
+    moved = deadlines_moved_by_time_off(
+        member,
+        (
+            (row, AskTiming("local_day", row.brief.created_at, None, row.brief.deadline_date))
+            for row in rows
+        ),
+        now=now,
+    )
+    for row, due in moved:
+        BriefParticipant.objects.filter(pk=row.pk).update(local_deadline=due)
+        inbox_due_change(cause=asked_cause(row.brief), recipient=member, due_at=due)

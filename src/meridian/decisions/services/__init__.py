@@ -59,6 +59,7 @@ from meridian.decisions.services.proposals import (
     options_from_comments,
     proposal_create,
     proposal_day_off_shifts,
+    proposal_deadlines_after_time_off,
     proposal_open,
     proposal_update,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "proposal_comment_add",
     "proposal_create",
     "proposal_day_off_shifts",
+    "proposal_deadlines_after_time_off",
     "proposal_open",
     "proposal_update",
     "proposal_url",

@@ -12,9 +12,11 @@ from meridian.asks.deadlines import Deadline as AskDeadline
 from meridian.asks.deadlines import deadline_problem, participant_deadline
 from meridian.asks.people import (
     Asked,
+    AskTiming,
     DayOffShift,
     Invitee,
     deadline_day_off_shifts,
+    deadlines_moved_by_time_off,
     member_weeks,
     people_resolve,
 )
@@ -572,6 +574,39 @@ def _fix_deadlines(proposal: Proposal, now: datetime, problems: FieldErrors) -> 
         latest = due if latest is None else max(latest, due)
     ProposalParticipant.objects.bulk_update(rows, ["local_deadline"])
     proposal.close_at = latest
+
+
+def proposal_deadlines_after_time_off(member: Membership, now: datetime) -> None:
+    """Time off was just entered for ``member``: their deadlines on open proposals that now
+    fall on a day away move to the end of their first working day back (never earlier), and a
+    proposal closes no sooner than its last person's deadline (registry.MEMBER_AWAY)."""
+    rows = ProposalParticipant.objects.filter(
+        membership=member,
+        responded_at__isnull=True,
+        local_deadline__gt=now,
+        proposal__status=ProposalStatus.OPEN,
+        proposal__deadline_kind__in=[DeadlineKind.LOCAL_DAY, DeadlineKind.WORKING_DAY],
+    ).select_related("proposal")
+    moved = deadlines_moved_by_time_off(
+        member,
+        (
+            (
+                row,
+                AskTiming(
+                    row.proposal.deadline_kind,
+                    row.proposal.opened_at or now,
+                    None,
+                    row.proposal.deadline_date,
+                ),
+            )
+            for row in rows
+        ),
+        now=now,
+    )
+    for row, due in moved:
+        ProposalParticipant.objects.filter(pk=row.pk).update(local_deadline=due)
+        Proposal.objects.filter(pk=row.proposal_id, close_at__lt=due).update(close_at=due)
+        inbox_due_change(cause=asked_cause(row.proposal), recipient=member, due_at=due)
 
 
 @transaction.atomic
