@@ -156,6 +156,45 @@ def test_a_recipient_whose_hours_changed_is_held_again_at_send_time(
     assert Delivery.objects.get().deliver_after == MONDAY_0900_BERLIN + timedelta(hours=1)
 
 
+def test_held_email_goes_sooner_when_the_member_widens_their_hours(
+    berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(SATURDAY_NIGHT_BERLIN, tick=False)
+    delivery_accept(notice(berliner))
+    assert Delivery.objects.get().deliver_after == MONDAY_0900_BERLIN
+    # On Sunday morning they add Sunday 10:00-12:00 to their week: it need not wait for Monday.
+    sunday_0800 = datetime(2027, 3, 28, 6, 0, tzinfo=UTC)  # 08:00 CEST, after the change
+    time_machine.move_to(sunday_0800, tick=False)
+    factories.profile_update(
+        acting=berliner, member=berliner, working_hours={**WEEKDAYS_9_TO_5, "6": [[600, 720]]}
+    )
+
+    sunday_1000 = datetime(2027, 3, 28, 8, 0, tzinfo=UTC)
+    assert Delivery.objects.get().deliver_after == sunday_1000
+    run_tick(django_capture_on_commit_callbacks, sunday_1000)
+    assert len(smtp_inbox.received) == 1
+
+
+def test_held_email_follows_quiet_hours_taken_back_and_a_new_zone(workspace, time_machine):
+    member = factories.member(
+        workspace, time_zone="America/New_York", working_hours=WEEKDAYS_9_TO_5
+    )
+    delivery_preferences_update(acting=member, quiet_hours="12:00-13:00")
+    noon = datetime(2027, 3, 15, 16, 10, tzinfo=UTC)  # Monday 12:10 EDT
+    time_machine.move_to(noon, tick=False)
+    delivery_accept(notice(member))
+    assert Delivery.objects.get().deliver_after == datetime(2027, 3, 15, 17, tzinfo=UTC)
+
+    # No more quiet hours: it goes at the next tick, not at 13:00.
+    delivery_preferences_update(acting=member, quiet_hours="")
+    assert Delivery.objects.get().deliver_after == noon
+
+    # Moving to Tokyo (02:10 on Tuesday there) holds it to 09:00 Tokyo, later than before.
+    delivery_preferences_update(acting=member, quiet_hours="12:00-13:00")
+    factories.profile_update(acting=member, member=member, time_zone="Asia/Tokyo")
+    assert Delivery.objects.get().deliver_after == datetime(2027, 3, 16, 0, tzinfo=UTC)
+
+
 def test_a_member_quiet_all_day_still_gets_email_rather_than_never(
     berliner, time_machine, immediate_tasks, smtp_inbox, django_capture_on_commit_callbacks
 ):

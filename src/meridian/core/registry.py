@@ -68,6 +68,10 @@ MEMBER_DEACTIVATED = "member_deactivated"
 # transaction, so that deadlines already set for them that fall on those days move to their
 # first working day back (never earlier; meridian.asks.people.deadlines_moved_by_time_off).
 MEMBER_AWAY = "member_away"
+# ``changed(member, now) -> None``: a member's zone, working hours or focus blocks changed;
+# called inside the change's transaction, so that what waits for their next allowed moment
+# (held email) goes by the new hours: sooner if they widened, later if they narrowed.
+MEMBER_HOURS_CHANGED = "member_hours_changed"
 # ``MetricDefinition``: a metric an area computes from its own items (meridian.metrics reads them).
 METRICS = "metrics"
 # ``stale(workspace_id, source_kind, ids) -> None``: the items of ``source_kind`` with those ids

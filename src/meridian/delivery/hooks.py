@@ -12,6 +12,7 @@ from meridian.delivery.services import (
     delivery_accept,
     delivery_accept_many,
     delivery_stop_for,
+    held_rehold,
     urgent_budget_check,
 )
 from meridian.delivery.views import profile_panel
@@ -40,6 +41,14 @@ def _deactivated(member: Membership, now: datetime) -> None:
 
 # A removed member is emailed nothing more (held, digest, retried).
 registry.register(registry.MEMBER_DEACTIVATED, _deactivated)
+
+
+def _hours_changed(member: Membership, now: datetime) -> None:
+    held_rehold(member=member, now=now)
+
+
+# Email held for a member's next allowed moment follows their new hours (sooner or later).
+registry.register(registry.MEMBER_HOURS_CHANGED, _hours_changed)
 
 # In this order: a tick builds the digests that are due before it hands built ones to email.
 registry.register(registry.SCHEDULED_JOBS, Job("delivery.send", schedule.deliveries_due))

@@ -271,12 +271,36 @@ def delivery_preferences_update(
         )
     if digest_time is not None:
         profile_update(acting=acting, member=acting, digest_time=digest_time)
+    if quiet is not None:
+        held_rehold(member=acting, now=timezone.now())
     audit_record(
         actor=acting,
         action="delivery.preferences",
         obj=acting,
         data={"channels": chosen, "quiet_hours": quiet},
     )
+
+
+def held_rehold(*, member: Membership, now: datetime) -> int:
+    """The member's hours, focus blocks or quiet hours changed: each email held for them goes at
+    the next moment the new rules allow (sooner when they widened, later when they narrowed,
+    at the next tick when now is allowed). Urgent ones were never held. Returns how many moved."""
+    held = list(
+        Delivery.objects.filter(
+            recipient=member,
+            channel=Channel.NOW,
+            sent_at__isnull=True,
+            urgent=False,
+            deliver_after__isnull=False,
+        ).values_list("pk", "deliver_after")
+    )
+    if not held:
+        return 0
+    profile = Profile.objects.get(membership=member)
+    moment = deliver_after(delivery_rules.member_rules(profile), now)
+    moved = [pk for pk, after in held if after != moment]
+    Delivery.objects.filter(pk__in=moved, sent_at__isnull=True).update(deliver_after=moment)
+    return len(moved)
 
 
 @transaction.atomic

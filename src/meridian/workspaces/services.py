@@ -280,6 +280,11 @@ def profile_update(
     if changed:
         profile.save(update_fields=[*changed, "updated_at"])
         audit_record(actor=acting, action="profile.update", obj=profile, data={"fields": changed})
+    if {"time_zone", "working_hours", "focus_blocks"} & set(changed):
+        member.profile = profile
+        now = timezone.now()
+        for hours_changed in registry.items(registry.MEMBER_HOURS_CHANGED):
+            hours_changed(member, now)
     return profile
 
 
