@@ -183,9 +183,9 @@ def test_the_store_reads_a_window_as_the_sql_trimmed_rows_say(ops, periods):
         store = Store(Path(directory) / "a.sqlite3")
         store.create_bucket("b", type="t", client="c", hostname="h")
         apply(store, "b", ops)
-        for start, end in [*periods, (None, None)]:
-            rows = store.raw_events("b", start=start, end=end)
-            got = store.events("b", start=start, end=end)
+        for (start, end), limit in itertools.product([*periods, (None, None)], [-1, 0, 2]):
+            rows = store.raw_events("b", start=start, end=end, limit=limit)
+            got = store.events("b", start=start, end=end, limit=limit)
             assert plain(got) == [(ts, dur, json.loads(text), i) for ts, dur, text, i in rows]
         store.close()
 

@@ -460,8 +460,12 @@ class Store:
             self._require(bucket_id)
             self.flush()
             where, params = self._range(bucket_id, start, end)
-            sql = f"SELECT ts, dur, data, id FROM events WHERE {where} ORDER BY ts DESC, id DESC"  # noqa: S608
-            if limit is not None and limit >= 0:
+            # Without a limit, SQLite walks the index forwards (a fifth cheaper than
+            # backwards) and the list is reversed afterwards.
+            limited = limit is not None and limit >= 0
+            order = "ts DESC, id DESC" if limited else "ts, id"
+            sql = f"SELECT ts, dur, data, id FROM events WHERE {where} ORDER BY {order}"  # noqa: S608
+            if limited:
                 sql += " LIMIT ?"
                 params.append(limit)
             rows = self.db.execute(sql, params).fetchall()
@@ -472,9 +476,11 @@ class Store:
         tss, durs, texts, ids = zip(*rows, strict=True)
         datas = map(_Parsed().__getitem__, texts)
         result = list(map(Ev, tss, durs, datas, ids))
-        # Trim the events reaching over the window's edges, as raw_events does in SQL. Rows
-        # come newest first, so those starting before ``start`` are at the end.
-        if start is not None and tss[-1] < start:
+        if not limited:
+            result.reverse()
+        # Trim the events reaching over the window's edges, as raw_events does in SQL. The
+        # list is newest first, so those starting before ``start`` are at the end.
+        if start is not None and result[-1].ts < start:
             for event in reversed(result):
                 if event.ts >= start:
                     break
