@@ -111,11 +111,19 @@ class DictNode(Node):
 
 
 class Call(Node):
-    __slots__ = ("args", "name")
+    __slots__ = ("args", "name", "owned")
 
     def __init__(self, name: str, args: list[Node]) -> None:
         self.name = name
         self.args = args
+        # flood(query_bucket(…)): the events just read are held by nothing else, so flood
+        # may change them in place instead of copying them (the desktop query does this).
+        self.owned = (
+            name == "flood"
+            and bool(args)
+            and isinstance(args[0], Call)
+            and args[0].name == "query_bucket"
+        )
 
     def eval(self, ctx: Context) -> Any:
         spec = FUNCTIONS.get(self.name)
@@ -132,6 +140,8 @@ class Call(Node):
             )
         for value, kind in zip(args, types, strict=False):
             _check_type(value, kind.rstrip("?"))
+        if self.owned:
+            return t.flood(*args, owned=True)
         return function(ctx, *args)
 
 

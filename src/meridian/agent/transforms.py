@@ -8,10 +8,11 @@ source was read for the behaviour only.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Iterable
+from itertools import compress
+from operator import add, attrgetter, gt, ne
 from typing import Any
 from urllib.parse import urlparse
 
@@ -58,37 +59,37 @@ def heartbeat_reduce(events: list[Ev], pulsetime: float) -> list[Ev]:
 _TRIM = 100_000  # 0.1 s: negative gaps smaller than this are ordinary jitter
 
 
-def flood(events: list[Ev], pulsetime: float = 5) -> list[Ev]:
+def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> list[Ev]:
     """Fill gaps ≤ pulsetime: equal neighbours merge, differing ones meet at the midpoint;
-    overlaps are resolved with the later event taking precedence (aw_transform.flood)."""
-    evs = sorted((e.copy() for e in events), key=lambda e: (e.ts, e.dur))
+    overlaps are resolved with the later event taking precedence (aw_transform.flood).
+
+    ``owned``: the events are fresh objects nobody else holds (``flood(query_bucket(…))``),
+    so they are changed in place instead of copied first.
+    """
+    evs = sorted(events if owned else map(Ev.copy, events), key=_by_ts_dur)
+    n = len(evs)
+    if n < 2:
+        return [e for e in evs if e.dur > 0]
     pulse = _us(pulsetime)
-    for e1, e2 in itertools.pairwise(evs):
-        gap = e2.ts - (e1.ts + e1.dur)
-        if not gap:
+    starts = list(map(_get_ts, evs))
+    durs = list(map(_get_dur, evs))
+    ends = list(map(add, starts, durs))
+    # Only pairs with a gap (or an overlap) need work: found column-wise, in C. A pair whose
+    # second event was changed changes the next pair's gap, so that pair is looked at too.
+    done = -1
+    for first in compress(range(n - 1), map(ne, starts[1:], ends)):
+        if first <= done:
             continue
-        if gap < 0 and e1.data == e2.data:
-            start = min(e1.ts, e2.ts)
-            end = max(e1.ts + e1.dur, e2.ts + e2.dur)
-            e1.ts, e1.dur = start, end - start
-            e2.ts, e2.dur = _ms(end), 0
-        elif -_TRIM < gap <= pulse:
-            e2_end = e2.ts + e2.dur
-            if e1.data == e2.data:
-                if e1.dur >= e2.dur:
-                    e1.dur = e2_end - e1.ts
-                    e2.ts = _ms(e2_end)
-                    e2.dur = 0
-                else:
-                    e2.ts = e1.ts
-                    e2.dur = e2_end - e2.ts
-                    e1.dur = 0
-            else:
-                # timedelta / 2 rounds half to even, as round() does.
-                midpoint = e1.ts + e1.dur + round(gap / 2)
-                e1.dur = midpoint - e1.ts
-                e2.ts = _ms(midpoint)
-                e2.dur = e2_end - midpoint
+        i = first
+        while i < n - 1 and _flood_pair(evs[i], evs[i + 1], pulse):
+            i += 1
+        done = i
+    if done >= 0:
+        starts = list(map(_get_ts, evs))
+        durs = list(map(_get_dur, evs))
+        ends = list(map(add, starts, durs))
+    if min(durs) > 0 and not any(map(gt, ends, starts[1:])):
+        return evs  # nothing to drop and no overlap left: normalizing changes nothing
     normalized: list[Ev] = []
     for event in evs:
         if event.dur <= 0:
@@ -109,6 +110,43 @@ def flood(events: list[Ev], pulsetime: float = 5) -> list[Ev]:
     return normalized
 
 
+def _flood_pair(e1: Ev, e2: Ev, pulse: int) -> bool:
+    """One step of flood's left-to-right pass; True when it changed ``e2``."""
+    gap = e2.ts - (e1.ts + e1.dur)
+    if not gap:
+        return False
+    if gap < 0 and e1.data == e2.data:
+        start = min(e1.ts, e2.ts)
+        end = max(e1.ts + e1.dur, e2.ts + e2.dur)
+        e1.ts, e1.dur = start, end - start
+        e2.ts, e2.dur = _ms(end), 0
+        return True
+    if -_TRIM < gap <= pulse:
+        e2_end = e2.ts + e2.dur
+        if e1.data == e2.data:
+            if e1.dur >= e2.dur:
+                e1.dur = e2_end - e1.ts
+                e2.ts = _ms(e2_end)
+                e2.dur = 0
+            else:
+                e2.ts = e1.ts
+                e2.dur = e2_end - e2.ts
+                e1.dur = 0
+        else:
+            # timedelta / 2 rounds half to even, as round() does.
+            midpoint = e1.ts + e1.dur + round(gap / 2)
+            e1.dur = midpoint - e1.ts
+            e2.ts = _ms(midpoint)
+            e2.dur = e2_end - midpoint
+        return True
+    return False
+
+
+_get_ts = attrgetter("ts")
+_get_dur = attrgetter("dur")
+_by_ts_dur = attrgetter("ts", "dur")
+
+
 def _contains(a: Period, b: Period) -> bool:
     return a[0] <= b[0] and b[1] <= a[1]
 
@@ -119,7 +157,7 @@ def _overlaps(a: Period, b: Period) -> bool:
 
 def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev]:
     """The parts of ``events`` that lie within some filter event (a linear sweep)."""
-    key = _by_ts
+    key = _get_ts
     evs = sorted(events, key=key)
     filters = sorted(filterevents, key=key)
     result: list[Ev] = []
@@ -155,17 +193,13 @@ def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev
     return result
 
 
-def _by_ts(event: Ev) -> int:
-    return event.ts
-
-
 def period_union(events1: list[Ev], events2: list[Ev]) -> list[Ev]:
     """Cover the union of both lists' periods with non-overlapping events with empty data.
 
     Like aw-core, the input events that end up unmerged in the result are the same objects,
     so their data is emptied too.
     """
-    evs = sorted(events1 + events2, key=lambda e: e.ts)
+    evs = sorted(events1 + events2, key=_get_ts)
     merged: list[Ev] = []
     for event in evs:
         if merged:
@@ -279,11 +313,11 @@ def filter_keyvals_regex(events: list[Ev], key: str, regex: str) -> list[Ev]:
 
 
 def sort_by_timestamp(events: list[Ev]) -> list[Ev]:
-    return sorted(events, key=lambda e: e.ts)
+    return sorted(events, key=_get_ts)
 
 
 def sort_by_duration(events: list[Ev]) -> list[Ev]:
-    return sorted(events, key=lambda e: e.dur, reverse=True)
+    return sorted(events, key=_get_dur, reverse=True)
 
 
 def limit_events(events: list[Ev], count: int) -> list[Ev]:

@@ -1,0 +1,236 @@
+"""The desktop query's fast paths give what the plain paths give, for random event streams.
+
+The fast paths: the store reads a window column by column and trims its edges in Python
+(``Store.events``; the plain path is ``raw_events``, trimmed in SQL), flood skips the pairs
+without a gap and changes the events of ``flood(query_bucket(…))`` in place instead of
+copying them, and the encoder writes a list of events column by column (the plain path is
+``json.dumps`` of each event's ``to_json``). The streams mix in-order and out-of-order
+inserts, heartbeats that merge (held in memory until flushed), deletes and replacements.
+"""
+
+import itertools
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from meridian.agent import query2
+from meridian.agent import transforms as t
+from meridian.agent.events import US, Ev, _default, _Encoder, dumps
+from meridian.agent.store import Store
+
+BASE = 1_796_000_000 * US  # December 2026
+DATA = [
+    {"app": "Code", "title": "main.py — meridian"},
+    {"app": "Slack", "title": "general"},
+    {"app": "Code", "title": "x", "n": [1, 2.5, None]},
+    {},
+    {"status": "not-afk"},
+    {"status": "afk"},
+]
+
+offsets = st.integers(min_value=0, max_value=600_000)  # milliseconds into the period
+durations = st.integers(min_value=0, max_value=40_000_000)  # microseconds, any fraction
+datas = st.sampled_from(DATA)
+
+
+# The encoder -------------------------------------------------------------------------------
+
+stamps = st.one_of(
+    st.integers(min_value=-(10**15), max_value=10**17),  # before 1970 up to ~5138
+    st.integers(min_value=0, max_value=10**6).map(lambda us: BASE + us),  # a fraction
+    offsets.map(lambda ms: BASE + ms * 1000),
+)
+encoded_events = st.lists(
+    st.builds(
+        Ev,
+        stamps,
+        st.integers(min_value=0, max_value=10**12),
+        st.sampled_from([*DATA, {"title": 'üñí "quoted" \\ \n'}]),
+        st.one_of(st.none(), st.integers(min_value=0, max_value=2**62)),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def plain_json(events: list[Ev]) -> str:
+    return json.dumps([e.to_json() for e in events], default=_default)
+
+
+@given(encoded_events)
+def test_a_list_of_events_is_encoded_as_json_dumps_encodes_each_event(evs):
+    assert _Encoder().events(evs) == plain_json(evs)
+    assert json.loads(dumps({"events": evs})) == {"events": json.loads(plain_json(evs))}
+
+
+def test_events_holding_events_are_encoded_like_the_plain_path():
+    inner = Ev(BASE, 1_500_000, {"app": "Code"}, 7)
+    chunk = Ev(BASE, 1_500_000, {"app": "Code", "subevents": [inner]})
+
+    assert _Encoder().events([chunk, inner]) == plain_json([chunk, inner])
+
+
+# Flood -------------------------------------------------------------------------------------
+
+
+def plain_flood(events: list[Ev], pulsetime: float = 5) -> list[Ev]:
+    """flood as it was written before the fast path: every pair, then every event."""
+    evs = sorted((e.copy() for e in events), key=lambda e: (e.ts, e.dur))
+    pulse = round(pulsetime * US)
+    for e1, e2 in itertools.pairwise(evs):
+        t._flood_pair(e1, e2, pulse)
+    normalized: list[Ev] = []
+    for event in evs:
+        if event.dur <= 0:
+            continue
+        while normalized and normalized[-1].ts + normalized[-1].dur > event.ts:
+            previous = normalized[-1]
+            if previous.data == event.data:
+                previous.dur = max(previous.ts + previous.dur, event.ts + event.dur) - previous.ts
+                break
+            previous.dur = event.ts - previous.ts
+            if previous.dur <= 0:
+                normalized.pop()
+                continue
+            normalized.append(event)
+            break
+        else:
+            normalized.append(event)
+    return normalized
+
+
+# Mostly back to back (as watchers write), with some gaps, overlaps and zero durations.
+steps = st.lists(
+    st.tuples(
+        st.sampled_from([0, 0, 0, 1, 999, 2_500_000, 5_000_000, 9_000_000, -50_000, -3_000_000]),
+        durations,
+        datas,
+    ),
+    max_size=80,
+)
+
+
+def chain(steps_: list[tuple[int, int, dict]]) -> list[Ev]:
+    evs, cursor = [], BASE
+    for gap, dur, data in steps_:
+        start = max(BASE, cursor + gap)
+        start -= start % 1000
+        evs.append(Ev(start, dur, dict(data), len(evs) + 1))
+        cursor = start + dur
+    return evs
+
+
+def plain(evs: list[Ev]) -> list[tuple]:
+    return [(e.ts, e.dur, e.data, e.id) for e in evs]
+
+
+@given(steps, st.sampled_from([0, 1, 5, 10]), st.booleans())
+def test_flood_equals_the_plain_flood_copied_or_in_place(steps_, pulse_s, reverse):
+    evs = chain(steps_)
+    if reverse:
+        evs.reverse()  # the store reads newest first
+    expected = plain(plain_flood(evs, pulse_s))
+    before = plain(evs)
+
+    assert plain(t.flood(evs, pulse_s)) == expected
+    assert plain(evs) == before  # the copying path leaves its input alone
+    assert plain(t.flood(evs, pulse_s, owned=True)) == expected
+
+
+# The store and the whole desktop query ------------------------------------------------------
+
+operations = st.lists(
+    st.one_of(
+        # a batch of events, in order or not (watchers' bulk inserts and imports)
+        st.tuples(st.just("insert"), st.lists(st.tuples(offsets, durations, datas), max_size=12)),
+        st.tuples(st.just("heartbeat"), offsets, durations, datas, st.sampled_from([0, 5, 60])),
+        st.tuples(st.just("delete"), st.integers(min_value=1, max_value=60)),
+        st.tuples(st.just("replace"), st.integers(min_value=1, max_value=60), offsets, durations),
+    ),
+    max_size=25,
+)
+
+
+def apply(store: Store, bucket: str, ops: list[tuple]) -> None:
+    for op in ops:
+        if op[0] == "insert":
+            rows = [(None, BASE + ms * 1000, dur, dict(d)) for ms, dur, d in op[1]]
+            if rows:
+                store.insert(bucket, rows)
+        elif op[0] == "heartbeat":
+            _, ms, dur, data, pulse = op
+            store.heartbeat(bucket, BASE + ms * 1000, dur - dur % 1000, dict(data), pulse)
+        elif op[0] == "delete":
+            store.delete_event(bucket, op[1])
+        else:
+            _, event_id, ms, dur = op
+            if store.get_event(bucket, event_id) is not None:
+                store.insert(bucket, [(event_id, BASE + ms * 1000, dur, {"app": "Moved"})])
+
+
+windows = st.tuples(st.integers(min_value=-5_000, max_value=650_000), offsets).map(
+    lambda w: (BASE + min(w) * 1000, BASE + max(w) * 1000)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(operations, st.lists(windows, min_size=1, max_size=4))
+def test_the_store_reads_a_window_as_the_sql_trimmed_rows_say(ops, periods):
+    with tempfile.TemporaryDirectory() as directory:
+        store = Store(Path(directory) / "a.sqlite3")
+        store.create_bucket("b", type="t", client="c", hostname="h")
+        apply(store, "b", ops)
+        for (start, end), limit in itertools.product([*periods, (None, None)], [-1, 0, 2]):
+            rows = store.raw_events("b", start=start, end=end, limit=limit)
+            got = store.events("b", start=start, end=end, limit=limit)
+            assert plain(got) == [(ts, dur, json.loads(text), i) for ts, dur, text, i in rows]
+        store.close()
+
+
+DESKTOP = """
+events = flood({window});
+not_afk = flood({afk});
+not_afk = filter_keyvals(not_afk, "status", ["not-afk"]);
+events = filter_period_intersect(events, not_afk);
+events = categorize(events, [[["Work"], {{"type": "regex", "regex": "Code"}}]]);
+title_events = sort_by_duration(merge_events_by_keys(events, ["app", "title"]));
+app_events = sort_by_duration(merge_events_by_keys(title_events, ["app"]));
+cat_events = sort_by_duration(merge_events_by_keys(events, ["$category"]));
+duration = sum_durations(events);
+RETURN = {{"events": events, "window": {{"app_events": app_events, "title_events": title_events,
+  "cat_events": cat_events, "active_events": not_afk, "duration": duration}}}};
+"""
+FUSED = DESKTOP.format(window='query_bucket("w")', afk='query_bucket("a")')
+# Through variables, flood cannot know it holds the only reference: it copies.
+PLAIN = 'w = query_bucket("w"); a = query_bucket("a");' + DESKTOP.format(window="w", afk="a")
+
+
+@settings(max_examples=60, deadline=None)
+@given(operations, operations, windows)
+def test_the_desktop_query_answers_alike_through_the_fast_and_the_plain_paths(
+    window_ops, afk_ops, period
+):
+    with tempfile.TemporaryDirectory() as directory:
+        store = Store(Path(directory) / "a.sqlite3")
+        store.create_bucket("w", type="currentwindow", client="c", hostname="h")
+        store.create_bucket("a", type="afkstatus", client="c", hostname="h")
+        apply(store, "w", window_ops)
+        apply(store, "a", afk_ops)
+        start, end = period
+        fused = dumps(query2.run(store, FUSED, start, end))
+        plain_answer = query2.run(store, PLAIN, start, end)
+        store.close()
+
+    def to_plain(value):
+        if isinstance(value, list):
+            return [e.to_json() if isinstance(e, Ev) else to_plain(e) for e in value]
+        if isinstance(value, dict):
+            return {k: to_plain(v) for k, v in value.items()}
+        if isinstance(value, t.Duration):
+            return value.micros / US
+        return value
+
+    assert fused == json.dumps(to_plain(plain_answer), default=_default)
