@@ -14,6 +14,8 @@ from pathlib import Path
 COMMANDS = ("day", "exclude", "relabel", "delete", "rules", "login", "sync", "status")
 DEFAULT_PORT = 5600
 TESTING_PORT = 5666
+# How long a stopping agent waits for a sync in flight to finish (seconds).
+SYNC_STOP_GRACE = 30.0
 
 
 def default_dir() -> Path:
@@ -125,15 +127,22 @@ def run(argv: list[str]) -> int:
         f"your day: http://{args.host}:{server.server_address[1]}/",
         flush=True,
     )
+    syncing: threading.Thread | None = None
     if args.sync_every > 0:
         from .commands import periodic_sync
 
-        threading.Thread(
+        syncing = threading.Thread(
             target=periodic_sync, args=(store, args.sync_every * 60, stop, zone), daemon=True
-        ).start()
+        )
+        syncing.start()
     stop.wait()
     server.shutdown()
     server.server_close()
+    if syncing is not None:
+        # A sync in flight finishes and records what the server acknowledged before the store
+        # closes (a stop between syncs returns at once); a hung one is cut off after a while,
+        # and the next sync sends its slots again (idempotent).
+        syncing.join(SYNC_STOP_GRACE)
     store.close()
     return 0
 
