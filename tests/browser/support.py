@@ -145,5 +145,11 @@ def nav_to(page: Page, group: str, link: str) -> None:
     """Follow ``link`` in the ``group`` menu of the main navigation, as a person does: open the
     menu, then choose the entry."""
     nav = page.get_by_role("navigation", name="Main")
-    nav_menu(page, group).click()
+    toggle = nav.get_by_role("button", name=re.compile(r"^Menu\b"))
+    if toggle.is_visible():
+        # A phone: one "Menu" button opens every menu at once, stacked.
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+    else:
+        nav_menu(page, group).click()
     nav.get_by_role("link", name=link, exact=True).click()

@@ -93,8 +93,8 @@ def test_on_a_desktop_the_menus_sit_on_one_row_and_a_keyboard_works_them(
     assert watcher.errors == []
 
 
-def test_on_a_phone_the_bar_is_short_and_a_menu_opens_as_a_sheet_with_the_counts_shown(
-    live_server, browser: Browser, admin
+def test_on_a_phone_one_menu_button_opens_every_menu_stacked_with_the_counts_shown(
+    live_server, browser: Browser, admin, screenshot
 ):
     ws = admin.workspace
     many_items(admin, 1, actor=factories.member(ws))
@@ -103,27 +103,88 @@ def test_on_a_phone_the_bar_is_short_and_a_menu_opens_as_a_sheet_with_the_counts
     header = page.locator("body > header").bounding_box()
     assert header is not None and header["height"] < 0.15 * PHONE["height"]
     nav = page.get_by_role("navigation", name="Main")
-    # The inbox's count is on the bar, outside every menu.
+    menu = nav.get_by_role("button", name="Menu", exact=True)
+    # The inbox's count is on the bar beside the closed menu; nothing scrolls sideways.
     expect(page.locator("#inbox-count")).to_have_text("1 waiting")
     expect(page.locator("#inbox-count")).to_be_visible()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_have_attribute("aria-controls", "main-nav-list")
+    expect(nav_menu(page, "You")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    # The menu of the page being read is in view without a swipe.
-    here = nav.locator('summary[aria-current="true"]').bounding_box()
-    assert here is not None and here["x"] >= 0 and here["x"] + here["width"] <= PHONE["width"]
-
-    you = nav_menu(page, "You")
-    you.scroll_into_view_if_needed()
-    you.click()
+    # A keyboard reaches the button, sees its focus, and opens it.
+    menu.focus()
+    outline = page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return e.matches(':focus-visible') ? getComputedStyle(e).outlineStyle : ''; }"
+    )
+    assert outline == "solid"
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    # Every menu is open, stacked one under the other, inside the phone's width.
+    summaries = [nav_menu(page, group) for group in GROUPS]
+    boxes = [s.bounding_box() for s in summaries]
+    assert all(b is not None for b in boxes)
+    assert [round(b["y"]) for b in boxes] == sorted(round(b["y"]) for b in boxes)
+    assert len({round(b["x"]) for b in boxes}) == 1, "the menus are not stacked"
     sign_out = nav.get_by_role("button", name="Sign out")
+    teams = nav.get_by_role("link", name="Teams", exact=True)
     expect(sign_out).to_be_visible()
-    sheet = nav.locator("details[open] .nav-menu").bounding_box()
-    assert sheet is not None and sheet["x"] >= 0 and sheet["x"] + sheet["width"] <= PHONE["width"]
+    expect(teams).to_be_visible()
+    expect(nav.get_by_role("link", name="Briefs", exact=True)).to_be_visible()
+    for element in (sign_out, teams):
+        box = element.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.wait_for_load_state("networkidle")
     assert structure_problems(page) + axe_violations(page) == []
+    shot = screenshot(page, "menu-open")
     page.screenshot(path=str(docs_images() / "nav-phone.png"))
+    assert shot.exists()
+
+    # Escape closes it and gives the focus back to the button.
+    teams.focus()
     page.keyboard.press("Escape")
+    expect(menu).to_have_attribute("aria-expanded", "false")
     expect(sign_out).to_be_hidden()
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Menu"
+
+    # Reopened, a Workspace entry leads to its page.
+    menu.click()
+    teams.click()
+    expect(page).to_have_url(f"{live_server.url}/w/{ws.slug}/teams/")
+    expect(nav.get_by_role("button", name="Menu", exact=True)).to_have_attribute(
+        "aria-expanded", "false"
+    )
     assert watcher.errors == []
+
+
+def test_on_a_phone_sign_out_is_reached_through_the_menu(live_server, browser: Browser, admin):
+    _, page = open_page(browser, live_server, admin, PHONE)
+    page.goto(f"/w/{admin.workspace.slug}/members/")
+    nav = page.get_by_role("navigation", name="Main")
+
+    nav.get_by_role("button", name="Menu", exact=True).click()
+    nav.get_by_role("button", name="Sign out").click()
+
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")
+    ).to_be_visible()
+
+
+def test_on_a_phone_without_javascript_the_bar_wraps_and_shows_no_dead_button(
+    live_server, browser: Browser, admin
+):
+    _, page = open_page(browser, live_server, admin, PHONE, java_script_enabled=False)
+    page.goto(f"/w/{admin.workspace.slug}/members/")
+    nav = page.get_by_role("navigation", name="Main")
+
+    expect(nav.get_by_role("button", name="Menu", exact=True)).to_have_count(0)
+    for group in GROUPS:
+        box = nav_menu(page, group).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    nav_menu(page, "You").click()
+    expect(nav.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def test_without_javascript_the_menus_still_open_and_lead_to_their_pages(

@@ -328,3 +328,37 @@ def test_only_the_registry_imports_hooks_modules_so_items_keep_the_apps_order():
     ]
 
     assert importers == []
+
+
+# --- Webhook event kinds ---------------------------------------------------------------------------
+
+
+def test_every_event_an_area_emits_is_declared_for_webhooks_in_the_areas_order():
+    from meridian.core.checks import emitted_event_kinds
+
+    emitted = emitted_event_kinds()
+
+    assert set(emitted) == set(registry.webhook_events())
+    assert list(registry.webhook_events()) == [
+        "brief.created",
+        "brief.closed",
+        "comment.added",
+        "proposal.opened",
+        "proposal.closed",
+        "handover.started",
+        "handover.acknowledged",
+        "task.created",
+        "task.completed",
+        "task.reassigned",
+        "checkin.blocker_raised",
+    ]
+
+
+def test_the_system_check_names_an_event_emitted_but_not_declared():
+    declared = [e for e in registry.items(registry.WEBHOOK_EVENTS) if e.name != "task.completed"]
+
+    with registry.replaced(registry.WEBHOOK_EVENTS, declared):
+        problems = registry_is_consistent()
+
+    assert [p.id for p in problems] == ["meridian.E004"]
+    assert "'task.completed'" in problems[0].msg and "work/events.py" in problems[0].msg

@@ -81,16 +81,12 @@ for kind in (
     NotificationKind("brief.asked", "Asked for input in a brief", "now"),
     NotificationKind("brief.reminder", "Reminded of a brief awaiting your response", "now"),
     NotificationKind("brief.overdue", "A brief's response is overdue", "now"),
-    NotificationKind("brief.mention", "Mentioned in a brief's thread", "now", webhook=False),
-    NotificationKind(
-        "brief.answered", "Your question on a brief was answered", "now", webhook=False
-    ),
-    NotificationKind("brief.reply", "A reply to your comment on a brief", "digest", webhook=False),
-    NotificationKind("brief.comment", "A comment on your brief", "digest", webhook=False),
+    NotificationKind("brief.mention", "Mentioned in a brief's thread", "now"),
+    NotificationKind("brief.answered", "Your question on a brief was answered", "now"),
+    NotificationKind("brief.reply", "A reply to your comment on a brief", "digest"),
+    NotificationKind("brief.comment", "A comment on your brief", "digest"),
     NotificationKind("brief.closed", "A brief you were asked in closed with a summary", "digest"),
-    NotificationKind(
-        "brief.unsent", "A draft you sent could not go out (its recording)", "now", webhook=False
-    ),
+    NotificationKind("brief.unsent", "A draft you sent could not go out (its recording)", "now"),
 ):
     registry.notification_kind(kind)
 
@@ -184,3 +180,17 @@ for _definition in (
 
 # Time off entered after someone was asked moves their deadline past it (never earlier).
 registry.register(registry.MEMBER_AWAY, participant_deadlines_after_time_off)
+
+# The workspace events briefs emit (meridian.briefs.events), which webhooks may send.
+for _event in (
+    registry.WebhookEvent(
+        "brief.created", "A brief was written and its participants asked", ("brief", "actor")
+    ),
+    registry.WebhookEvent("brief.closed", "A brief was closed with a summary", ("brief", "actor")),
+    registry.WebhookEvent(
+        "comment.added",
+        "A comment, question or response was added to a brief or a proposal",
+        ("comment", "brief", "proposal", "actor"),
+    ),
+):
+    registry.webhook_event(_event)

@@ -123,3 +123,12 @@ for definition in (
     ),
 ):
     registry.metric(definition)
+
+# The workspace events check-ins emit (meridian.checkins.events), which webhooks may send.
+registry.webhook_event(
+    registry.WebhookEvent(
+        "checkin.blocker_raised",
+        "A member answering a check-in raised a new blocker",
+        ("blocker", "checkin", "actor"),
+    )
+)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from meridian.asks.deadlines import week_of
 from meridian.asks.reminders import reminder_take
+from meridian.checkins import events as checkin_events
 from meridian.checkins.models import (
     ANSWER_MAX,
     BLOCKER_MAX,
@@ -515,6 +516,7 @@ def _blocker_raise(
             cause=blocker_cause(blocker.pk),
         )
     facts_stale(workspace_id=blocker.workspace_id, source_kind="checkin_blocker", ids=[blocker.pk])
+    checkin_events.blocker_raised(blocker, prompt.checkin, slug, acting)
     return blocker
 
 

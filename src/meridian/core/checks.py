@@ -1,5 +1,7 @@
 """Meridian's own system checks: the registry holds together; with --deploy, production settings."""
 
+import ast
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -54,4 +56,39 @@ def registry_is_consistent(**_: Any) -> list[CheckMessage]:
         registered_jobs()
     except ValueError as error:
         problems.append(Error(str(error), id="meridian.E002"))
+    declared = registry.webhook_events()
+    for kind, where in sorted(emitted_event_kinds().items()):
+        if kind not in declared:
+            problems.append(
+                Error(
+                    f"{where} emits the event {kind!r}, which no area declares, so no webhook "
+                    "can subscribe to it.",
+                    hint="Declare it with registry.webhook_event() in the area's hooks.py.",
+                    id="meridian.E004",
+                )
+            )
     return problems
+
+
+def emitted_event_kinds(root: Path | None = None) -> dict[str, str]:
+    """Every kind named in an ``event_emit(kind="...")`` call under ``root`` (the package), with
+    the first file naming it. Only files that mention ``event_emit`` are parsed (a few ms)."""
+    import meridian
+
+    root = root or Path(meridian.__file__).parent
+    found: dict[str, str] = {}
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text()
+        if "event_emit(" not in text:
+            continue
+        for node in ast.walk(ast.parse(text, filename=str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            if (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) != "event_emit":
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "kind":
+                    for n in ast.walk(keyword.value):
+                        if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                            found.setdefault(n.value, str(path.relative_to(root.parent)))
+    return found

@@ -14,6 +14,9 @@ nothing else should import a ``hooks`` module)::
                                    current_prefixes=("brief_",)))
     registry.notification_kind(registry.NotificationKind(
         "brief.asked", label="Asked for input in a brief", default_channel="now"))
+    registry.webhook_event(registry.WebhookEvent(
+        "brief.created", label="A brief was written and its participants asked",
+        data=("brief", "actor")))
 
     @registry.hook("calendar_sources")
     def brief_deadlines(member): ...
@@ -92,6 +95,10 @@ MIN_GROUP_SIZE = "min_group_size"
 # notifications (goals: the week's goal status). Asked once per batch of digests, so an area
 # reads what it needs once, not per recipient.
 DIGEST_SECTIONS = "digest_sections"
+
+# ``WebhookEvent``: a kind of workspace event an area emits (meridian.core.events), which
+# workspace webhooks may subscribe to; ``meridian check`` names a kind emitted but not declared.
+WEBHOOK_EVENTS = "webhook_events"
 
 _points: dict[str, list[Any]] = {}
 _discovered = False
@@ -249,8 +256,6 @@ class NotificationKind:
     name: str
     label: str
     default_channel: Channel = "now"
-    # Events that workspace webhooks may subscribe to carry no person's private content.
-    webhook: bool = True
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -263,6 +268,34 @@ def notification_kind(kind: NotificationKind) -> NotificationKind:
 def notification_kinds() -> dict[str, NotificationKind]:
     """Every declared kind, by name."""
     return {kind.name: kind for kind in items(NOTIFICATION_KINDS)}
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A kind of workspace event an area emits, which a workspace's webhooks may subscribe to.
+
+    ``name`` is what the area passes to ``event_emit`` (and the ``Meridian-Event`` header);
+    ``label`` says when it happens, on the webhook settings page and in the API; ``data`` names
+    the keys of the payload's ``data`` object. A payload holds only what every member of the
+    workspace may see. Two areas emitting one kind (``comment.added``) declare it alike.
+    """
+
+    name: str
+    label: str
+    data: tuple[str, ...] = ()
+
+
+def webhook_event(event: WebhookEvent) -> WebhookEvent:
+    """Declare a kind of workspace event that webhooks may send."""
+    return register(WEBHOOK_EVENTS, event)
+
+
+def webhook_events() -> dict[str, WebhookEvent]:
+    """Every declared event kind, by name, in the order the areas declared them (first wins)."""
+    events: dict[str, WebhookEvent] = {}
+    for event in items(WEBHOOK_EVENTS):
+        events.setdefault(event.name, event)
+    return events
 
 
 @dataclass(frozen=True)

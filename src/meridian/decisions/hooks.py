@@ -90,7 +90,7 @@ for kind in (
     NotificationKind("decision.reminder", "Reminded of a proposal awaiting your stance", "now"),
     NotificationKind("decision.outcome_due", "Your proposal closed: write its outcome", "now"),
     NotificationKind("decision.review", "A decision you own is due for review", "now"),
-    NotificationKind("decision.comment", "A comment on your proposal", "digest", webhook=False),
+    NotificationKind("decision.comment", "A comment on your proposal", "digest"),
     NotificationKind("decision.closed", "A proposal you took part in closed", "digest"),
     NotificationKind("decision.recorded", "A proposal you took part in was decided", "digest"),
 ):
@@ -165,3 +165,22 @@ for _definition in (
 
 # Time off entered after someone was asked moves their deadline past it (never earlier).
 registry.register(registry.MEMBER_AWAY, proposal_deadlines_after_time_off)
+
+# The workspace events decisions emit (meridian.decisions.events), which webhooks may send;
+# ``comment.added`` is declared alike by briefs, whose comments emit it too.
+for _event in (
+    registry.WebhookEvent(
+        "comment.added",
+        "A comment, question or response was added to a brief or a proposal",
+        ("comment", "brief", "proposal", "actor"),
+    ),
+    registry.WebhookEvent(
+        "proposal.opened", "A proposal opened for stances", ("proposal", "actor")
+    ),
+    registry.WebhookEvent(
+        "proposal.closed",
+        "A proposal closed, with its outcome",
+        ("proposal", "outcome", "reason", "actor"),
+    ),
+):
+    registry.webhook_event(_event)

@@ -28,7 +28,6 @@ registry.notification_kind(
         WEEKLY_KIND,
         label="Weekly summary (goals' status)",
         default_channel="digest",
-        webhook=False,
         description="Once a week in your first digest, or on its own at your digest time on "
         "the week's first working day. Inbox only: none.",
     )

@@ -34,10 +34,8 @@ registry.nav(
 
 for notification in (
     NotificationKind("handovers.received", "Handed a task, project or role", "now"),
-    NotificationKind("handovers.question", "Asked a question on a handover", "now", webhook=False),
-    NotificationKind(
-        "handovers.answered", "Your question on a handover was answered", "now", webhook=False
-    ),
+    NotificationKind("handovers.question", "Asked a question on a handover", "now"),
+    NotificationKind("handovers.answered", "Your question on a handover was answered", "now"),
     NotificationKind("handovers.acknowledged", "Someone took over what you handed them", "digest"),
     NotificationKind("handovers.cancelled", "A handover to you was cancelled", "digest"),
     NotificationKind(
@@ -179,3 +177,18 @@ for _definition in (
     ),
 ):
     registry.metric(_definition)
+
+# The workspace events handovers emit (meridian.handovers.events), which webhooks may send.
+for _event in (
+    registry.WebhookEvent(
+        "handover.started",
+        "An item was handed to another member, who has yet to acknowledge it",
+        ("handover", "actor"),
+    ),
+    registry.WebhookEvent(
+        "handover.acknowledged",
+        "The receiver acknowledged a handover and took the item over",
+        ("handover", "actor"),
+    ),
+):
+    registry.webhook_event(_event)

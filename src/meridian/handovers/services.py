@@ -26,6 +26,7 @@ from meridian.core.errors import (
 from meridian.core.facts import facts_stale
 from meridian.core.markdown import render_markdown
 from meridian.core.services import audit_record
+from meridian.handovers import events as handover_events
 from meridian.handovers.kinds import HandoverKind, handover_kinds
 from meridian.handovers.models import (
     BatchState,
@@ -228,6 +229,7 @@ def handover_start(
         receiver__is_active=False,
     ).values_list("pk", flat=True)
     inbox_resolve(cause=[returned_cause(pk) for pk in returned], recipient=giving)
+    handover_events.handover_started(handover, slug, actor)
     audit_record(
         actor=actor,
         action="handover.start",
@@ -293,6 +295,7 @@ def handover_acknowledge(*, actor: Membership, handover: Handover) -> Handover:
         url=handover_url(handover, handover.workspace.slug),
         actor=actor,
     )
+    handover_events.handover_acknowledged(handover, handover.workspace.slug, actor)
     audit_record(actor=actor, action="handover.acknowledge", obj=handover)
     return handover
 
@@ -324,6 +327,8 @@ def handover_acknowledge_batch(*, actor: Membership, batch: HandoverBatch) -> in
         handover.state = HandoverState.ACKNOWLEDGED
         handover.acknowledged_at = now
     Handover.objects.bulk_update(waiting, ["state", "acknowledged_at"])
+    for handover in waiting:
+        handover_events.handover_acknowledged(handover, handover.workspace.slug, actor)
     inbox_resolve(
         cause=[received_cause(h) for h in waiting] + [batch_cause(batch)], recipient=actor
     )

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from meridian.core import registry
 from meridian.core.idempotency import answer_holds_secret
 from meridian.core.pagination import CursorPagination
 from meridian.core.schemas import Problem
@@ -17,6 +18,7 @@ from meridian.webhooks.schemas import (
     EndpointIn,
     EndpointOut,
     EndpointPatch,
+    EventKindOut,
 )
 from meridian.webhooks.selectors import (
     allowed_host_list_for,
@@ -35,6 +37,16 @@ from meridian.workspaces.access import ApiRequest, requires
 from meridian.workspaces.models import Role
 
 router = Router(tags=["webhooks"])
+
+
+@router.get("/webhook-events", response={200: list[EventKindOut], 403: Problem})
+@requires(Role.ADMIN)
+def event_kinds(request: ApiRequest) -> list[EventKindOut]:
+    """The kinds of event an endpoint may subscribe to, as the areas declare them."""
+    return [
+        EventKindOut(event=e.name, label=e.label, data=list(e.data))
+        for e in registry.webhook_events().values()
+    ]
 
 
 @router.get("/webhooks", response={200: list[EndpointOut], 403: Problem})

@@ -1,6 +1,6 @@
 from django import forms
 
-from meridian.webhooks.kinds import EVENT_KINDS
+from meridian.webhooks.kinds import event_kinds
 
 
 class EndpointForm(forms.Form):
@@ -11,7 +11,8 @@ class EndpointForm(forms.Form):
         widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     events = forms.MultipleChoiceField(
-        choices=list(EVENT_KINDS.items()),
+        # Read when a form is made, so every area has declared its kinds by then.
+        choices=lambda: list(event_kinds().items()),
         widget=forms.CheckboxSelectMultiple,
         label="Events to send",
     )

@@ -1,13 +1,14 @@
-"""The workspace events an endpoint can subscribe to, as areas emit them (meridian.core.events).
+"""The workspace events an endpoint can subscribe to: what the areas declare in their hooks.py
+(``registry.webhook_event``) and emit from their services (meridian.core.events).
 
 Each payload carries ids, titles, absolute URLs and the acting member's name; never a blind
-stance before its proposal closes, nor who voted in an anonymous proposal.
+stance before its proposal closes, nor who voted in an anonymous proposal, nor the text of a
+comment or a blocker.
 """
 
-EVENT_KINDS: dict[str, str] = {
-    "brief.created": "A brief was written and its participants asked",
-    "brief.closed": "A brief was closed with a summary",
-    "comment.added": "A comment, question or response was added to a brief or a proposal",
-    "proposal.opened": "A proposal opened for stances",
-    "proposal.closed": "A proposal closed, with its outcome",
-}
+from meridian.core import registry
+
+
+def event_kinds() -> dict[str, str]:
+    """Every event kind an endpoint may subscribe to, with what it means, in the areas' order."""
+    return {name: event.label for name, event in registry.webhook_events().items()}

@@ -18,7 +18,7 @@ class WebhookEndpoint(models.Model):
     )
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)
-    # The event kinds posted to this address (meridian.webhooks.kinds.EVENT_KINDS).
+    # The event kinds posted to this address (meridian.webhooks.kinds.event_kinds).
     events = models.JSONField(default=list)
     active = models.BooleanField(default=True)
     secret_nonce = models.CharField(max_length=32)

@@ -1,18 +1,38 @@
 """Shapes of the webhooks API."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
-from meridian.webhooks.kinds import EVENT_KINDS
+from meridian.webhooks.kinds import event_kinds
 from meridian.webhooks.models import WebhookDelivery, WebhookEndpoint
 
-EventKind = Literal[
-    "brief.created", "brief.closed", "comment.added", "proposal.opened", "proposal.closed"
-]
-assert set(EventKind.__args__) == set(EVENT_KINDS)  # type: ignore[attr-defined]
+
+def _known(kind: str) -> str:
+    kinds = event_kinds()
+    if kind not in kinds:
+        raise ValueError(f"Unknown event kind {kind!r}; the kinds are: {', '.join(kinds)}.")
+    return kind
+
+
+def _enum(schema: dict[str, Any]) -> None:
+    # The registry is read when the OpenAPI document is built, once every area has declared.
+    schema["enum"] = list(event_kinds())
+
+
+# One of the event kinds the areas declare (registry.webhook_event), listed as an enum.
+EventKind = Annotated[str, AfterValidator(_known), Field(json_schema_extra=_enum)]
+
+
+class EventKindOut(Schema):
+    """A kind of event an endpoint may subscribe to."""
+
+    event: str = Field(..., description="The Meridian-Event header's value, e.g. task.completed.")
+    label: str = Field(..., description="When it is sent.")
+    data: list[str] = Field(..., description="The keys of the body's data object.")
 
 
 class EndpointIn(Schema):

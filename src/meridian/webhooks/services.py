@@ -19,7 +19,7 @@ from meridian.core.events import Event
 from meridian.core.secrets import keyed_secret, new_nonce
 from meridian.core.services import audit_record
 from meridian.webhooks import addresses, sending
-from meridian.webhooks.kinds import EVENT_KINDS
+from meridian.webhooks.kinds import event_kinds
 from meridian.webhooks.models import AllowedHost, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from meridian.workspaces.access import require_role, require_same_workspace
 from meridian.workspaces.models import Membership, Role, Workspace
@@ -62,10 +62,11 @@ def _clean(
             addresses.check(url, allowed_hosts=allowed_hosts(workspace_id))
         except ValidationFailed as exc:
             problems.add("url", exc.detail)
-    unknown = [e for e in events if e not in EVENT_KINDS]
+    kinds = event_kinds()
+    unknown = [e for e in events if e not in kinds]
     if unknown:
         problems.add("events", f"Unknown event kind: {', '.join(unknown)}.")
-    chosen = [k for k in EVENT_KINDS if k in set(events)]
+    chosen = [k for k in kinds if k in set(events)]
     if not chosen and not unknown:
         problems.add("events", "Choose at least one event to send.")
     if len(description) > MAX_DESCRIPTION:

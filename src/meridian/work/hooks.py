@@ -70,12 +70,10 @@ registry.demo_seeder(registry.DemoSeeder(name="work", order=40, seed=demo_work))
 # the thread's other comments wait for the digest.
 for kind in (
     NotificationKind("work.assigned", "Given a task", "now"),
-    NotificationKind("work.question", "A question on a task you own", "now", webhook=False),
-    NotificationKind("work.mention", "Mentioned in a task's thread", "now", webhook=False),
-    NotificationKind("work.answered", "Your question on a task was answered", "now", webhook=False),
-    NotificationKind(
-        "work.comment", "A comment on a task you own or follow", "digest", webhook=False
-    ),
+    NotificationKind("work.question", "A question on a task you own", "now"),
+    NotificationKind("work.mention", "Mentioned in a task's thread", "now"),
+    NotificationKind("work.answered", "Your question on a task was answered", "now"),
+    NotificationKind("work.comment", "A comment on a task you own or follow", "digest"),
 ):
     registry.notification_kind(kind)
 
@@ -186,3 +184,15 @@ for definition in (
     ),
 ):
     registry.metric(definition)
+
+# The workspace events tasks emit (meridian.work.events), which webhooks may send.
+for _event in (
+    registry.WebhookEvent("task.created", "A task was written in a project", ("task", "actor")),
+    registry.WebhookEvent("task.completed", "A task moved into a done status", ("task", "actor")),
+    registry.WebhookEvent(
+        "task.reassigned",
+        "A task got another owner (an edit or an acknowledged handover)",
+        ("task", "previous_owner", "actor"),
+    ),
+):
+    registry.webhook_event(_event)

@@ -132,6 +132,25 @@ def main_nav(context: template.Context) -> SafeString:
     return mark_safe("\n".join(parts))  # noqa: S308 — every value above is escaped
 
 
+# The id of the bar's list, which the phone's "Menu" button shows and hides.
+NAV_LIST_ID = "main-nav-list"
+
+
+@register.simple_tag
+def main_nav_toggle() -> SafeString:
+    """The "Menu" button a phone shows instead of the bar's menus: a disclosure for the whole
+    list (``aria-controls``), every menu opened in it, stacked.
+
+    It starts ``hidden``: app.js shows it (and wires ``aria-expanded``), and CSS shows it only
+    at phone width. Without JavaScript there is no dead button, and the bar wraps onto a few
+    rows there instead of scrolling sideways, each menu a disclosure as on a desktop.
+    """
+    return mark_safe(  # noqa: S308 — a constant
+        f'<button type="button" class="nav-toggle" aria-expanded="false" '
+        f'aria-controls="{NAV_LIST_ID}" hidden>Menu</button>'
+    )
+
+
 @receiver(setting_changed)
 def _forget_urls(*, setting: str, **kwargs: Any) -> None:
     """A test that swaps the URLconf gets addresses from the new one."""

@@ -94,10 +94,50 @@ for (const type of ["click", "focusin"]) {
     }
   });
 }
-// On a phone the bar scrolls sideways: bring the current page's menu into view (sideways only).
-const currentMenu = document.querySelector('nav summary[aria-current="true"]');
-const bar = currentMenu?.closest("nav > ul");
-if (bar && bar.scrollWidth > bar.clientWidth) {
-  const past = currentMenu.getBoundingClientRect().right - bar.getBoundingClientRect().right;
-  if (past > 0) bar.scrollLeft += past + 16;
+// On a phone the bar's menus wait behind one "Menu" button (core/templatetags/nav.py; CSS shows
+// it at phone width only), a disclosure of the whole list: opened, every menu in it is open and
+// stacked, so one tap shows everything. The menus leave their one-at-a-time group (name) while
+// stacked. Escape, a click or focus outside the nav, or a wider window closes it.
+const navToggle = document.querySelector(".nav-toggle[aria-controls]");
+const navList = navToggle && document.getElementById(navToggle.getAttribute("aria-controls"));
+if (navToggle && navList) {
+  const nav = navToggle.closest("nav");
+  const isOpen = () => navToggle.getAttribute("aria-expanded") === "true";
+  const setOpen = (open) => {
+    navToggle.setAttribute("aria-expanded", String(open));
+    for (const menu of navList.querySelectorAll(".nav-group details")) {
+      if (open) menu.removeAttribute("name");
+      menu.open = open;
+      if (!open) menu.setAttribute("name", "main-nav");
+    }
+  };
+  // A closed menu's count (the running timer's dot on "Measure") shows on the button, as it does
+  // on a closed menu's summary on a desktop; kept in step as htmx reloads the counts.
+  const counts = document.createElement("span");
+  counts.className = "nav-toggle-counts";
+  navToggle.append(counts);
+  const badges = () => [...navList.querySelectorAll(".nav-group summary .nav-badge")];
+  const copyCounts = () => {
+    const shown = badges().filter((badge) => badge.textContent.trim());
+    counts.replaceChildren(...shown.map((badge) => badge.firstElementChild?.cloneNode(true) ?? ""));
+  };
+  copyCounts();
+  const watch = new MutationObserver(copyCounts);
+  for (const badge of badges()) watch.observe(badge, { childList: true, subtree: true, characterData: true });
+  navToggle.hidden = false;
+  navToggle.addEventListener("click", () => setOpen(!isOpen()));
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !isOpen()) return;
+    const inside = nav.contains(document.activeElement);
+    setOpen(false);
+    if (inside) navToggle.focus();
+  });
+  for (const type of ["click", "focusin"]) {
+    document.addEventListener(type, (event) => {
+      if (isOpen() && !nav.contains(event.target)) setOpen(false);
+    });
+  }
+  window.matchMedia("(max-width: 40rem)").addEventListener("change", () => {
+    if (isOpen()) setOpen(false);
+  });
 }

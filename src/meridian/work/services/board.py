@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from meridian.core.errors import ValidationFailed
 from meridian.core.services import audit_record
+from meridian.work import events as task_events
 from meridian.work.history import task_changed, version_bump
 from meridian.work.models import StatusCategory, Task
 from meridian.work.services.common import require_writer, status_check
@@ -120,6 +121,8 @@ def task_move(
         task_changed(task, actor, "position", "", f"{new['label']}: {where}")
     if done_changed:
         owner_inbox(task, actor, assigned=not done)
+    if done_changed and done:
+        task_events.task_completed(task, actor)
     audit_record(
         actor=actor,
         action="work.task_move",

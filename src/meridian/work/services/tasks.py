@@ -20,6 +20,7 @@ from meridian.notifications.services import (
     inbox_resolve,
     notification_send,
 )
+from meridian.work import events as task_events
 from meridian.work.graph import cycle_text, parent_cycle
 from meridian.work.history import task_changed, version_bump
 from meridian.work.models import (
@@ -276,6 +277,7 @@ def task_create(
         _followers_set(task, followers)
     task = _fresh(task.pk)
     task_changed(task, actor, "created", "", title)
+    task_events.task_created(task, actor)
     owner_inbox(task, actor, assigned=True)
     _tell_assigned_without_due(task, actor)
     task_search_index(task)
@@ -473,7 +475,10 @@ def task_update(*, actor: Membership, task: Task, version: int, changes: dict[st
         _tags_set(task, tag_names)
     for field, old, new in events:
         task_changed(task, actor, field, old, new)
+    if "is_done" in fields and task.is_done:
+        task_events.task_completed(task, actor)
     if "owner" in fields:
+        task_events.task_reassigned(task, old_owner, actor)
         if old_owner is not None:
             inbox_resolve(cause=task_cause(task), recipient=old_owner)
         owner_inbox(task, actor, assigned=True)
@@ -502,6 +507,7 @@ def task_owner_set(
     task.due_by = due_by_for(task, owner, now())
     task.save(update_fields=["owner", "due_by", "version", "updated_at"])
     task_changed(task, actor, field, name(old), name(owner))
+    task_events.task_reassigned(task, old, actor)
     if old is not None:
         inbox_resolve(cause=task_cause(task), recipient=old)
     owner_inbox(task, actor, assigned=True)
