@@ -12,6 +12,8 @@ from meridian.core.workingtime import working_week
 from meridian.tracking.rules import (
     PATTERN_MAX,
     Figures,
+    Slot,
+    _slots_kept_general,  # the reference
     category_problem,
     day_start,
     group_refusal,
@@ -21,6 +23,7 @@ from meridian.tracking.rules import (
     rollup_deltas,
     rollup_deltas_from_sums,
     seconds_per_day,
+    slots_kept,
     split_weeks,
     week_days,
 )
@@ -76,6 +79,35 @@ def test_deltas_from_the_databases_sums_equal_deltas_from_each_stored_slot(batch
         a, k = sums.get((day, key[1]), (0, 0))
         sums[(day, key[1])] = Figures(a + f.active, k + f.afk)
     assert rollup_deltas_from_sums(new, sums) == rollup_deltas(old, new)
+
+
+sent_slots = st.lists(
+    st.builds(
+        lambda start, category, f, app, title: Slot(start, category, f.active, f.afk, app, title),
+        st.integers(0, 12).map(lambda n: BASE + timedelta(minutes=15 * n)),
+        st.sampled_from(["Coding", "Writing"]),
+        figures,
+        st.sampled_from([None, "", "editor", "browser"]),
+        st.sampled_from([None, "", "notes.md"]),
+    ),
+    max_size=40,
+)
+
+
+@given(sent_slots, st.integers(-2, 14), st.booleans(), st.booleans())
+def test_the_one_pass_of_a_plain_sync_keeps_what_the_general_pass_keeps(
+    slots, cut, allow_apps, allow_titles
+):
+    """A sync whose details the policy shares takes one pass: the same slots, in the same
+    order, the same days, later figures winning, and the same counts as the general pass
+    (which drops details and adds up the slots that became one)."""
+    cutoff = BASE + timedelta(minutes=15 * cut)
+    got = slots_kept(slots, cutoff, BERLIN, allow_apps=allow_apps, allow_titles=allow_titles)
+    want = _slots_kept_general(
+        slots, cutoff, BERLIN, allow_apps=allow_apps, allow_titles=allow_titles
+    )
+    assert got == want
+    assert list(got[0]) == list(want[0])  # the order the rows go to the database
 
 
 @given(batches)

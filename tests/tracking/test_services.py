@@ -2,10 +2,11 @@
 
 import uuid
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
@@ -286,12 +287,18 @@ class TestSyncIsIdempotent(HypothesisTestCase):
             ),
             min_size=1,
             max_size=4,
-        )
+        ),
+        # On PostgreSQL, whether a sync that meets a stored slot takes a re-send's path (the
+        # database sums the stored figures; normally past 200 stored slots) or compares them.
+        st.sampled_from([0, 200]),
     )
-    def test_rollups_equal_the_last_figures_sent(self, batches):
+    def test_rollups_equal_the_last_figures_sent(self, batches, few_stored):
         from meridian.tracking.services import SlotIn
 
-        with __import__("time_machine").travel(NOW, tick=False):
+        with (
+            __import__("time_machine").travel(NOW, tick=False),
+            patch("meridian.tracking.ingest.FEW_STORED", few_stored),
+        ):
             ws = factories.workspace()
             member = factories.member(ws)
             last: dict = {}
@@ -325,6 +332,38 @@ class TestSyncIsIdempotent(HypothesisTestCase):
                 "week", "category", "active_seconds"
             )
             assert {(w, c): a for w, c, a in weeks if a} == {k: a for k, a in by_week.items() if a}
+
+
+@pytest.mark.parametrize("stored", [3, 260])
+def test_a_sync_of_new_and_stored_slots_counts_each_once(ada, stored):
+    """A catching-up agent's sync: a few stored quarter hours (one grew) and many new ones;
+    or, past 200 stored, the re-send's path. Nothing is counted twice either way."""
+    start = at("2026-11-03T00:00:00+00:00")
+    sync(ada, slots(start, stored, active=100))
+    sent = [
+        *slots(start, stored - 1, active=100),
+        *slots(start + timedelta(minutes=15 * (stored - 1)), 301, active=200),
+    ]
+    result = sync(ada, sent)
+    assert (result.accepted, result.replaced) == (300, stored)
+    assert ActivitySlot.objects.filter(member=ada).count() == stored + 300
+    total = sum(ActivityDaily.objects.filter(member=ada).values_list("active_seconds", flat=True))
+    assert total == (stored - 1) * 100 + 301 * 200
+    weekly = sum(ActivityWeekly.objects.filter(member=ada).values_list("active_seconds", flat=True))
+    assert weekly == total
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's COPY of new slots")
+def test_a_slot_stored_behind_the_syncs_back_is_replaced_not_copied_twice(ada):
+    """Were a slot stored after the sync looked (a writer that does not hold the member's
+    lock), the COPY meets its key: it is undone to its savepoint and the sync upserts."""
+    start = at("2026-11-03T09:00:00+00:00")
+    sync(ada, slots(start, 2, active=600))
+    with patch("meridian.tracking.ingest._stored_figures", return_value={}):
+        result = sync(ada, slots(start, 3, active=300))
+    assert (result.accepted, result.replaced) == (1, 2)
+    assert sorted(ActivitySlot.objects.values_list("active_seconds", flat=True)) == [300] * 3
+    assert ActivityDaily.objects.get(member=ada).active_seconds == 900
 
 
 def test_a_timer_forgotten_for_weeks_ends_after_seven_days(ada, clock):

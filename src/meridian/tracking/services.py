@@ -1,22 +1,23 @@
-"""Writes of the tracking area: timers, time entries, the policy and its category rules, sync
-ingest, retention,
-the access log, and a person's export and deletion of their own tracking data."""
+"""Writes of the tracking area: timers, time entries, the policy and its category rules,
+retention, the access log, and a person's export and deletion of their own tracking data.
 
-import uuid
+Sync ingest lives in ``tracking.ingest``; its entry points are re-exported here."""
+
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from meridian.core import registry
 from meridian.core.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from meridian.core.facts import facts_stale
-from meridian.core.moments import moment_text, reader_zone
+from meridian.core.moments import moment_text
 from meridian.core.services import audit_record
 from meridian.tracking import rules
+from meridian.tracking.ingest import SlotIn as SlotIn
+from meridian.tracking.ingest import SyncResult as SyncResult
+from meridian.tracking.ingest import activity_sync as activity_sync
 from meridian.tracking.models import (
     ActivityDaily,
     ActivitySlot,
@@ -29,7 +30,6 @@ from meridian.tracking.models import (
     TrackingPolicy,
     Visibility,
 )
-from meridian.tracking.rules import Figures, SlotKey, rollup_deltas
 from meridian.tracking.selectors import MAX_ENTRY, category_rule_get, policy_for
 from meridian.workspaces.access import require_role, require_same_workspace
 from meridian.workspaces.models import Membership, Role
@@ -505,327 +505,7 @@ def category_rule_delete(*, acting: Membership, rule_id: int) -> None:
     _renumber(acting.workspace_id, _locked_rules(acting.workspace_id))
 
 
-# --- Sync ingest --------------------------------------------------------------------------------
-
-
-SlotIn = rules.Slot
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What one sync did: new slots, slots whose figures were replaced, details dropped."""
-
-    accepted: int
-    replaced: int
-    dropped_detail: int
-    expired: int
-
-
-@transaction.atomic
-def activity_sync(
-    *, acting: Membership, agent_id: uuid.UUID, slots: Sequence[SlotIn]
-) -> SyncResult:
-    """Store the member's synced slots: a slot sent again replaces its figures, never adds.
-
-    Details the policy does not allow are dropped (and counted); slots older than the
-    retention period are ignored, since their day is already final in the rollups. The
-    rollups of the touched days move by the difference between new and stored figures.
-    """
-    now = timezone.now()
-    policy = policy_for(acting.workspace_id)
-    Membership.objects.select_for_update().filter(pk=acting.pk).first()  # one sync at a time
-    zone = reader_zone(acting.profile.time_zone)
-    cutoff = now - timedelta(days=policy.retention_days)
-    dropped = expired = 0
-    # The same slot twice in one request: the later one wins, as a later request would.
-    sent: dict[tuple[datetime, str, str, str], SlotIn] = {}
-    for slot in slots:
-        if slot.start < cutoff:
-            expired += 1
-            continue
-        sent[(slot.start, slot.category, slot.app or "", slot.title or "")] = slot
-    new: dict[SlotKey, tuple[date, Figures]] = {}
-    days: dict[datetime, date] = {}  # the categories of one slot share its start
-    for (start, category, app, title), slot in sent.items():
-        if app and not policy.allow_apps:
-            app, title = "", ""
-            dropped += 1
-        elif title and not policy.allow_titles:
-            title = ""
-            dropped += 1
-        key = (start, category, app, title)
-        day = days.get(start)
-        if day is None:
-            day = days[start] = start.astimezone(zone).date()
-        if key in new:  # details dropped made several slots one: their figures add up
-            before = new[key][1]
-            active = min(rules.SLOT_SECONDS, before.active + slot.active_seconds)
-            afk = min(rules.SLOT_SECONDS - active, before.afk + slot.afk_seconds)
-            new[key] = (day, Figures(active, afk))
-        else:
-            new[key] = (day, Figures(slot.active_seconds, slot.afk_seconds))
-    if not new:
-        return SyncResult(0, 0, dropped, expired)
-    if connection.vendor == "postgresql":
-        replaced, old_sums = _slots_upsert_pg(acting, agent_id, now, new)
-        _rollup_apply(acting, rules.rollup_deltas_from_sums(new, old_sums))
-        return SyncResult(len(new) - replaced, replaced, dropped, expired)
-    old = _stored_figures(acting, agent_id, new)
-    _slots_upsert(acting, agent_id, now, new)
-    _rollup_apply(acting, rollup_deltas(old, new))
-    return SyncResult(len(new) - len(old), len(old), dropped, expired)
-
-
-def _stored_figures(
-    member: Membership, agent_id: uuid.UUID, new: dict[SlotKey, tuple[date, Figures]]
-) -> dict[SlotKey, tuple[date, Figures]]:
-    """The stored day and figures of those of the new slots the server has already from
-    this agent (another computer's slots of the same quarter hour are its own).
-
-    Read with a plain cursor: the ORM's per-row converters cost more than the query here.
-    """
-    as_db = _db_instants({k[0] for k in new})
-    # The new keys as the database gives them back (SQLite: text), so that rows need no parsing.
-    lookup: dict[tuple[Any, str, str, str], SlotKey] = {
-        (as_db[k[0]], k[1], k[2], k[3]): k for k in new
-    }
-    old: dict[SlotKey, tuple[date, Figures]] = {}
-    agent = ActivitySlot._meta.get_field("agent_id").get_db_prep_value(agent_id, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT start, category, app, title, day, active_seconds, afk_seconds "
-            "FROM tracking_activityslot WHERE member_id = %s AND agent_id = %s "
-            "AND start >= %s AND start <= %s",
-            [member.pk, agent, min(as_db.values()), max(as_db.values())],
-        )
-        for start, category, app, title, day, active, afk in cursor.fetchall():
-            key = lookup.get((start, category, app, title))
-            if key is None:  # written in another form, or not one of the new slots
-                key = (_instant(start), category, app, title)
-                if key not in new:
-                    continue
-            stored = day if isinstance(day, date) else date.fromisoformat(day)
-            old[key] = (stored, Figures(active, afk))
-    return old
-
-
-def _db_instants(starts: set[datetime]) -> dict[datetime, Any]:
-    """Each start as the database stores and returns it (SQLite: naive UTC text).
-
-    On SQLite in UTC this is what Django's ``adapt_datetimefield_value`` gives, without its
-    per-value checks (a sync has up to 5,000 slots).
-    """
-    if connection.vendor == "sqlite" and connection.timezone_name == "UTC":
-        return {s: str(s.astimezone(UTC).replace(tzinfo=None)) for s in starts}
-    if connection.vendor == "postgresql":
-        return {s: s for s in starts}
-    adapt = connection.ops.adapt_datetimefield_value
-    return {s: adapt(s) for s in starts}
-
-
-def _instant(value: datetime | str) -> datetime:
-    """A start as the database gave it (SQLite: text or naive UTC), as an aware instant."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _slots_upsert(
-    member: Membership,
-    agent_id: uuid.UUID,
-    now: datetime,
-    new: dict[SlotKey, tuple[date, Figures]],
-) -> None:
-    """Insert the slots, replacing the figures of those already there, in one statement.
-
-    Written in SQL (``INSERT ... ON CONFLICT ... DO UPDATE``, which SQLite and PostgreSQL both
-    speak) because building 5,000 model instances and their SQL in the ORM took ten times
-    longer than the database needed to store them.
-    """
-    agent = ActivitySlot._meta.get_field("agent_id").get_db_prep_value(agent_id, connection)
-    ops = connection.ops
-    received = ops.adapt_datetimefield_value(now)
-    as_db = _db_instants({k[0] for k in new})
-    day_text = {day: ops.adapt_datefield_value(day) for day, _ in new.values()}
-    workspace_id, member_id = member.workspace_id, member.pk
-    rows = [
-        (
-            workspace_id,
-            member_id,
-            as_db[start],
-            category,
-            app,
-            title,
-            active,
-            afk,
-            day_text[day],
-            agent,
-            received,
-        )
-        for (start, category, app, title), (day, (active, afk)) in new.items()
-    ]
-    if connection.vendor == "sqlite":
-        # 500 rows per statement (a third less time than executemany of one row's statement,
-        # which binds and steps row by row), sent to the driver's own cursor: Django's SQLite
-        # cursor rewrites each %s of a long statement with a regular expression.
-        connection.ensure_connection()
-        cursor = connection.connection.cursor()
-        row = UPSERT_ROW.replace("%s", "?")
-        try:
-            for first in range(0, len(rows), UPSERT_BATCH):
-                batch = rows[first : first + UPSERT_BATCH]
-                values = ",".join([row] * len(batch))
-                cursor.execute(UPSERT_HEAD + values + UPSERT_TAIL, [v for r in batch for v in r])
-        finally:
-            cursor.close()
-        return
-    with connection.cursor() as cursor:
-        cursor.executemany(UPSERT_HEAD + UPSERT_ROW + UPSERT_TAIL, rows)
-
-
-def _slots_upsert_pg(
-    member: Membership,
-    agent_id: uuid.UUID,
-    now: datetime,
-    new: dict[SlotKey, tuple[date, Figures]],
-) -> tuple[int, dict[tuple[date, str], Figures]]:
-    """PostgreSQL: store the slots, and return how many were there already and their stored
-    figures summed per (stored day, category) — what the rollups move by.
-
-    COPY (binary) into a temporary table; the database itself then sums the stored figures of
-    the keys sent (a few rows per day and category come back instead of each slot), and one
-    INSERT ... SELECT ... ON CONFLICT stores them: nothing is bound parameter by parameter and
-    the rows travel in PostgreSQL's own format.
-    """
-    agent = ActivitySlot._meta.get_field("agent_id").get_db_prep_value(agent_id, connection)
-    starts = [k[0] for k in new]
-    with connection.cursor() as cursor:
-        cursor.execute(SLOTS_IN_PG)
-        with cursor.cursor.copy(COPY_SLOTS_IN_PG) as copy:
-            copy.set_types(["timestamptz", "text", "text", "text", "int4", "int4", "date"])
-            write = copy.write_row
-            for (start, category, app, title), (day, (active, afk)) in new.items():
-                write((start, category, app, title, active, afk, day))
-        cursor.execute(OLD_SUMS_PG, [member.pk, agent, min(starts), max(starts)])
-        replaced = 0
-        old_sums: dict[tuple[date, str], Figures] = {}
-        for day, category, active, afk, count in cursor.fetchall():
-            old_sums[(day, category)] = Figures(int(active), int(afk))
-            replaced += count
-        cursor.execute(UPSERT_HEAD_PG + UPSERT_TAIL, [member.workspace_id, member.pk, agent, now])
-        # Emptied now, not at commit: a transaction may hold several syncs (the demo's).
-        cursor.execute("TRUNCATE tracking_slots_in")
-    return replaced, old_sums
-
-
-# Many rows per statement: SQLite compiles each statement once, so fewer, longer ones win.
-UPSERT_BATCH = 500
-UPSERT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-UPSERT_HEAD = (
-    "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
-    "active_seconds, afk_seconds, day, agent_id, received_at) VALUES "
-)
-# The session's own table for the rows of one sync: created once per connection.
-SLOTS_IN_PG = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS tracking_slots_in (s timestamptz, c text, a text, "
-    "t text, ac integer, af integer, d date)"
-)
-COPY_SLOTS_IN_PG = "COPY tracking_slots_in (s, c, a, t, ac, af, d) FROM STDIN (FORMAT BINARY)"
-# The stored figures of the keys in tracking_slots_in, summed per stored day and category.
-OLD_SUMS_PG = (
-    "SELECT o.day, o.category, sum(o.active_seconds), sum(o.afk_seconds), count(*) "
-    "FROM tracking_activityslot o JOIN tracking_slots_in i ON o.start = i.s "
-    "AND o.category = i.c AND o.app = i.a AND o.title = i.t "
-    "WHERE o.member_id = %s AND o.agent_id = %s AND o.start >= %s AND o.start <= %s "
-    "GROUP BY o.day, o.category"
-)
-UPSERT_HEAD_PG = (
-    "INSERT INTO tracking_activityslot (workspace_id, member_id, start, category, app, title, "
-    "active_seconds, afk_seconds, day, agent_id, received_at) "
-    "SELECT %s, %s, s, c, a, t, ac, af, d, %s, %s FROM tracking_slots_in"
-)
-# A slot sent again with the same figures (an agent re-sending after a lost answer) is left
-# as it is: no new row version, and ``received_at`` stays when its figures arrived.
-UPSERT_TAIL = (
-    " ON CONFLICT (member_id, agent_id, start, category, app, title) DO UPDATE SET "
-    "active_seconds = EXCLUDED.active_seconds, afk_seconds = EXCLUDED.afk_seconds, "
-    "day = EXCLUDED.day, received_at = EXCLUDED.received_at "
-    "WHERE tracking_activityslot.active_seconds <> EXCLUDED.active_seconds "
-    "OR tracking_activityslot.afk_seconds <> EXCLUDED.afk_seconds "
-    "OR tracking_activityslot.day <> EXCLUDED.day"
-)
-
-
-def _rollup_apply(member: Membership, deltas: dict[tuple[date, str], Figures]) -> None:
-    """Move each touched (day, category) rollup by its delta, and its week's row by what the
-    day's row moved: a read and an upsert each.
-
-    The caller holds the member's row lock, so no other sync of theirs writes in between.
-    """
-    if not deltas:
-        return
-    days = {d for d, _ in deltas}
-    current = {
-        (d, c): (a, f)
-        for d, c, a, f in ActivityDaily.objects.filter(member=member, day__in=days).values_list(
-            "day", "category", "active_seconds", "afk_seconds"
-        )
-    }
-    rows = []
-    weekly: dict[tuple[date, str], list[int]] = {}
-    for (day, category), figures in deltas.items():
-        active, afk = current.get((day, category), (0, 0))
-        new_active, new_afk = max(0, active + figures.active), max(0, afk + figures.afk)
-        rows.append(
-            ActivityDaily(
-                workspace_id=member.workspace_id,
-                member_id=member.pk,
-                day=day,
-                category=category,
-                active_seconds=new_active,
-                afk_seconds=new_afk,
-            )
-        )
-        week = weekly.setdefault((rules.week_of(day), category), [0, 0])
-        week[0] += new_active - active
-        week[1] += new_afk - afk
-    ActivityDaily.objects.bulk_create(
-        rows,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["member", "day", "category"],
-        update_fields=["active_seconds", "afk_seconds"],
-    )
-    _activity_changed(
-        member.workspace_id,
-        ActivityDaily.objects.filter(
-            member=member, day__in=days, category__in={c for _, c in deltas}
-        ).values_list("pk", flat=True),
-    )
-    weeks = {w for w, _ in weekly}
-    stored = {
-        (w, c): (a, f)
-        for w, c, a, f in ActivityWeekly.objects.filter(member=member, week__in=weeks).values_list(
-            "week", "category", "active_seconds", "afk_seconds"
-        )
-    }
-    ActivityWeekly.objects.bulk_create(
-        [
-            ActivityWeekly(
-                workspace_id=member.workspace_id,
-                member_id=member.pk,
-                week=week,
-                category=category,
-                active_seconds=stored.get((week, category), (0, 0))[0] + active,
-                afk_seconds=stored.get((week, category), (0, 0))[1] + afk,
-            )
-            for (week, category), (active, afk) in weekly.items()
-        ],
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["member", "week", "category"],
-        update_fields=["active_seconds", "afk_seconds"],
-    )
+# --- Sync ingest (in ``tracking.ingest``) and retention ------------------------------------
 
 
 def slots_expire(*, workspace_id: int, now: datetime) -> int:
