@@ -2,10 +2,10 @@
 the link to the items behind it — from the metrics' daily rollups.
 
 A dashboard reads a constant number of queries whatever its size: the subject, the layout,
-the rollups of every chart's metric in one query (plus one for a level's history before the
-first week), the daily histogram rows of percentile metrics over the weeks shown (metrics
-selectors), the key results on the subject and their rollups, and on the workspace's dashboard
-the teams and their rollups. Never the raw facts, so its cost does not grow with the number
+the key results on the subject, then in one statement the rollups of every chart's metric, a
+level's history before the first week, the daily histogram rows of percentile metrics over
+the weeks shown (metrics selectors) and the key results' rollups, and on the workspace's
+dashboard the teams and their rollups. Never the raw facts, so its cost does not grow with the number
 of facts.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from django.db.models import Q, Sum, Value
+from django.db.models import DateField, Q, Sum, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,7 +35,7 @@ from meridian.metrics.models import MetricRollup
 from meridian.metrics.rollup import bucket_bins, range_bucket_percentiles
 from meridian.metrics.selectors import (
     MetricInfo,
-    day_buckets,
+    day_buckets_query,
     metric_list_for,
     reads_record,
     subject_label_for,
@@ -195,36 +195,70 @@ SeriesKey = tuple[str, str, int]  # (metric, subject, subject id) of a key resul
 def _rollups(
     workspace_id: int,
     subject: str,
-    subject_ids: Sequence[int],
+    subject_id: int,
     metrics: Sequence[MetricInfo],
     weeks: Sequence[Week],
     key_results: Sequence[KeyResult] = (),
 ) -> tuple[
-    dict[tuple[str, int], list[tuple[date, int, float]]],
-    dict[tuple[str, int], Any],
+    dict[str, list[tuple[date, int, float]]],
+    dict[str, tuple[int, float]],
     dict[SeriesKey, dict[date, tuple[int, float]]],
+    dict[str, list[tuple[date, int, int, float]]],
 ]:
-    """The daily rows of summed, averaged and level metrics over the weeks, each level's count
-    and total before them, and the daily (count, total) of each key result's series up to the
-    last week's end (from its start; a level's whole history); two queries."""
+    """Everything a subject's dashboard reads of the metrics, by metric key: the daily rows of
+    summed, averaged and level metrics over the weeks, each level's count and total before
+    them, the daily (count, total) of each key result's series up to the last week's end (from
+    its start; a level's whole history), and the percentile metrics' day histogram rows over
+    the weeks (metrics selectors: O(days × buckets), whatever the number of facts); one query.
+
+    One statement, a ``UNION ALL`` of one SELECT per part and series, each on its table's
+    unique index (an ``OR`` of them makes SQLite scan the workspace's rows): on PostgreSQL
+    each statement is a round trip, which was a third of the API's time. A row may come in
+    two parts: each part feeds only its own."""
     keys = [m.key for m in metrics if m.aggregation != "percentiles"]
-    rows: dict[tuple[str, int], list[tuple[date, int, float]]] = defaultdict(list)
-    before: dict[tuple[str, int], Any] = {}
+    levels = [m.key for m in metrics if m.aggregation == "level"]
+    percentiles = [m.key for m in metrics if m.aggregation == "percentiles"]
+    rows: dict[str, list[tuple[date, int, float]]] = defaultdict(list)
+    before: dict[str, tuple[int, float]] = {}
     by_series: dict[SeriesKey, dict[date, tuple[int, float]]] = defaultdict(dict)
+    facts: dict[str, list[tuple[date, int, int, float]]] = defaultdict(list)
     first, last = weeks[0].first, weeks[-1].last
+    # Every part's columns: part, metric, subject, subject id (a histogram's bucket), day,
+    # count, total.
     fields = ("part", "metric", "subject", "subject_id", "day", "count", "total")
     base = MetricRollup.objects.filter(workspace_id=workspace_id, day__lte=last)
-    # One read for the charts (part 0) and the key results (part 1), a UNION ALL of one SELECT
-    # each, so each uses the rollups' unique index (an OR of them makes SQLite scan the
-    # workspace's rows). A row may come in both parts: each part feeds only its own.
-    parts = []
-    if keys and subject_ids:
+    parts: list[Any] = []
+    if keys:
         parts.append(
-            base.filter(
-                metric__in=keys, subject=subject, subject_id__in=subject_ids, day__gte=first
-            )
-            .annotate(part=Value(0))
+            base.filter(metric__in=keys, subject=subject, subject_id=subject_id, day__gte=first)
+            .annotate(part=Value(_CHART))
             .values_list(*fields)
+        )
+    if levels:
+        parts.append(
+            MetricRollup.objects.filter(
+                workspace_id=workspace_id,
+                subject=subject,
+                subject_id=subject_id,
+                metric__in=levels,
+                day__lt=first,
+            )
+            .values("metric", "subject", "subject_id")
+            .annotate(
+                part=Value(_BEFORE),
+                first_day=Value(None, output_field=DateField()),
+                c=Sum("count"),
+                t=Sum("total"),
+            )
+            .values_list("part", "metric", "subject", "subject_id", "first_day", "c", "t")
+            .order_by()
+        )
+    if percentiles:
+        parts.append(
+            day_buckets_query(workspace_id, percentiles, first, last, subject, subject_id)
+            .annotate(part=Value(_HISTOGRAM))
+            .values_list("part", "metric", "subject", "bucket", "day", "count", "total")
+            .order_by()
         )
     series: set[tuple[str, str, int, date | None]] = set()
     for kr in key_results:
@@ -235,16 +269,23 @@ def _rollups(
         query = base.filter(metric=key, subject=sub, subject_id=sid)
         if since is not None:
             query = query.filter(day__gte=since)
-        parts.append(query.annotate(part=Value(1)).values_list(*fields))
+        parts.append(query.annotate(part=Value(_SERIES)).values_list(*fields))
     if not parts:
-        return rows, before, by_series
+        return rows, before, by_series, facts
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     for part, key, sub, sid, day, count, total in union:
-        if part == 0:
-            rows[(key, sid)].append((day, count, total))
-        else:
+        if part == _CHART:
+            rows[key].append((day, count, total))
+        elif part == _SERIES:
             by_series[(key, sub, sid)][day] = (count, total)
-    return rows, _levels_before(workspace_id, subject, subject_ids, metrics, first), by_series
+        elif part == _HISTOGRAM:
+            facts[key].append((day, sid, count, total))
+        else:
+            before[key] = (int(count), total)
+    return rows, before, by_series, facts
+
+
+_CHART, _SERIES, _BEFORE, _HISTOGRAM = 0, 1, 2, 3  # the parts of :func:`_rollups`' statement
 
 
 def _levels_before(
@@ -313,23 +354,6 @@ def _week_sums(
             if row[f"c{i}"] is not None
         ]
     return rows, _levels_before(workspace_id, subject, subject_ids, metrics, weeks[0].first)
-
-
-def _percentile_facts(
-    workspace_id: int,
-    subject: str,
-    subject_id: int,
-    metrics: Sequence[MetricInfo],
-    weeks: Sequence[Week],
-) -> dict[str, list[tuple[date, int, int, float]]]:
-    """The day rows of the percentile metrics' histograms over the weeks (metrics selectors:
-    O(days × buckets), whatever the number of facts)."""
-    keys = [m.key for m in metrics if m.aggregation == "percentiles"]
-    if not keys:
-        return {}
-    return day_buckets(
-        workspace_id, keys, weeks[0].first, weeks[-1].last, subject, subject_id or None
-    )
 
 
 def _metric_charts(
@@ -599,8 +623,9 @@ def dashboard_for(
     reads_record(viewer, [m.key for m in metrics], subject, whose, f"{kind} dashboard")
     link = _Links(viewer.workspace.slug)
     key_results = _key_results_on(viewer, kind, subject, sid, today)
-    rows, before, by_series = _rollups(workspace_id, subject, [sid], metrics, weeks, key_results)
-    facts = _percentile_facts(workspace_id, subject, sid, metrics, weeks)
+    rows, before, by_series, facts = _rollups(
+        workspace_id, subject, sid, metrics, weeks, key_results
+    )
     board = Dashboard(
         kind=kind,
         subject=subject,
@@ -616,8 +641,8 @@ def dashboard_for(
         board.charts += _metric_charts(
             metric,
             weeks,
-            rows.get((metric.key, sid), []),
-            before.get((metric.key, sid), (0, 0.0)),
+            rows.get(metric.key, []),
+            before.get(metric.key, (0, 0.0)),
             facts.get(metric.key, []),
             link,
             subject,
