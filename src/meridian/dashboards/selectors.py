@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from django.db.models import DateField, Q, Sum, Value
+from django.db import connection
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,11 +32,10 @@ from meridian.dashboards.charts import (
 from meridian.dashboards.models import TeamDashboard
 from meridian.goals import selectors as goals
 from meridian.goals.models import Aggregation, KeyResult
-from meridian.metrics.models import MetricRollup
+from meridian.metrics.models import HistogramSpan, MetricHistogram, MetricRollup
 from meridian.metrics.rollup import bucket_bins, range_bucket_percentiles
 from meridian.metrics.selectors import (
     MetricInfo,
-    day_buckets_query,
     metric_list_for,
     reads_record,
     subject_label_for,
@@ -223,57 +223,41 @@ def _rollups(
     by_series: dict[SeriesKey, dict[date, tuple[int, float]]] = defaultdict(dict)
     facts: dict[str, list[tuple[date, int, int, float]]] = defaultdict(list)
     first, last = weeks[0].first, weeks[-1].last
-    # Every part's columns: part, metric, subject, subject id (a histogram's bucket), day,
-    # count, total.
-    fields = ("part", "metric", "subject", "subject_id", "day", "count", "total")
-    base = MetricRollup.objects.filter(workspace_id=workspace_id, day__lte=last)
-    parts: list[Any] = []
+    rollup, histogram = _statement_tables()
+    parts: list[str] = []
+    params: list[Any] = []
     if keys:
-        parts.append(
-            base.filter(metric__in=keys, subject=subject, subject_id=subject_id, day__gte=first)
-            .annotate(part=Value(_CHART))
-            .values_list(*fields)
-        )
-    if levels:
-        parts.append(
-            MetricRollup.objects.filter(
-                workspace_id=workspace_id,
-                subject=subject,
-                subject_id=subject_id,
-                metric__in=levels,
-                day__lt=first,
-            )
-            .values("metric", "subject", "subject_id")
-            .annotate(
-                part=Value(_BEFORE),
-                first_day=Value(None, output_field=DateField()),
-                c=Sum("count"),
-                t=Sum("total"),
-            )
-            .values_list("part", "metric", "subject", "subject_id", "first_day", "c", "t")
-            .order_by()
-        )
+        parts.append(_part(_CHART, rollup, _COLUMNS, len(keys), '"day" BETWEEN %s AND %s'))
+        params += [workspace_id, subject, subject_id, *keys, first, last]
     if percentiles:
-        parts.append(
-            day_buckets_query(workspace_id, percentiles, first, last, subject, subject_id)
-            .annotate(part=Value(_HISTOGRAM))
-            .values_list("part", "metric", "subject", "bucket", "day", "count", "total")
-            .order_by()
-        )
+        condition = '"span" = %s AND "day" BETWEEN %s AND %s'
+        parts.append(_part(_HISTOGRAM, histogram, _BUCKETS, len(percentiles), condition))
+        params += [workspace_id, subject, subject_id, *percentiles, HistogramSpan.DAY]
+        params += [first, last]
     series: set[tuple[str, str, int, date | None]] = set()
     for kr in key_results:
         # A level needs its history before the start; a sum or a mean only its own days.
         since = None if kr.aggregation == Aggregation.LATEST else kr.start
         series.add((kr.metric, kr.subject, kr.subject_id, since))
     for key, sub, sid, since in sorted(series, key=str):
-        query = base.filter(metric=key, subject=sub, subject_id=sid)
-        if since is not None:
-            query = query.filter(day__gte=since)
-        parts.append(query.annotate(part=Value(_SERIES)).values_list(*fields))
+        if since is None:
+            parts.append(_part(_SERIES, rollup, _COLUMNS, 1, '"day" <= %s'))
+            params += [workspace_id, sub, sid, key, last]
+        else:
+            parts.append(_part(_SERIES, rollup, _COLUMNS, 1, '"day" BETWEEN %s AND %s'))
+            params += [workspace_id, sub, sid, key, since, last]
+    if levels:
+        # Last: a compound statement's columns take their types from its first SELECT, and
+        # this one's day is NULL.
+        condition = '"day" < %s GROUP BY "metric", "subject", "subject_id"'
+        parts.append(_part(_BEFORE, rollup, _SUMS, len(levels), condition))
+        params += [workspace_id, subject, subject_id, *levels, first]
     if not parts:
         return rows, before, by_series, facts
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    for part, key, sub, sid, day, count, total in union:
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        found = cursor.fetchall()
+    for part, key, sub, sid, day, count, total in found:
         if part == _CHART:
             rows[key].append((day, count, total))
         elif part == _SERIES:
@@ -281,11 +265,44 @@ def _rollups(
         elif part == _HISTOGRAM:
             facts[key].append((day, sid, count, total))
         else:
-            before[key] = (int(count), total)
+            before[key] = (int(count), float(total))
     return rows, before, by_series, facts
 
 
+def _statement_tables() -> tuple[str, str]:
+    return (
+        connection.ops.quote_name(MetricRollup._meta.db_table),
+        connection.ops.quote_name(MetricHistogram._meta.db_table),
+    )
+
+
+def _part(number: int, table: str, columns: str, metrics: int, condition: str) -> str:
+    """One SELECT of :func:`_rollups`' statement: one subject's rows of some metrics (as many
+    placeholders as ``metrics``) on ``condition``; parameters: workspace, subject, subject id,
+    the metrics, then the condition's."""
+    keys = ", ".join(["%s"] * metrics)
+    return " ".join(
+        (
+            "SELECT",
+            f"{number},",
+            columns,
+            "FROM",
+            table,
+            "WHERE",
+            _WHERE,
+            f'AND "metric" IN ({keys})',
+            "AND",
+            condition,
+        )
+    )
+
+
 _CHART, _SERIES, _BEFORE, _HISTOGRAM = 0, 1, 2, 3  # the parts of :func:`_rollups`' statement
+_WHERE = '"workspace_id" = %s AND "subject" = %s AND "subject_id" = %s'
+_COLUMNS = '"metric", "subject", "subject_id", "day", "count", "total"'
+_BUCKETS = '"metric", "subject", "bucket", "day", "count", "total"'  # a bucket in the id's place
+# A sum of bigints is a numeric on PostgreSQL, which would make every count of the union one.
+_SUMS = '"metric", "subject", "subject_id", NULL, CAST(SUM("count") AS bigint), SUM("total")'
 
 
 def _levels_before(

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from meridian.core import registry
@@ -328,31 +328,16 @@ def day_buckets(
     """Each percentile metric's ``(day, bucket, count, total)`` day rows over ``first``..``last``
     for one subject: what a chart of percentiles per week groups (O(days × buckets) rows)."""
     out: dict[str, list[tuple[date, int, int, float]]] = defaultdict(list)
-    for key, day, bucket, count, total in day_buckets_query(
-        workspace_id, metrics, first, last, subject, subject_id
-    ).values_list("metric", "day", "bucket", "count", "total"):
-        out[key].append((day, bucket, count, total))
-    return out
-
-
-def day_buckets_query(
-    workspace_id: int,
-    metrics: list[str],
-    first: date,
-    last: date,
-    subject: str = "workspace",
-    subject_id: int | None = None,
-) -> QuerySet[MetricHistogram]:
-    """The histogram day rows :func:`day_buckets` reads, as a query (a dashboard reads them in
-    the same statement as its rollups)."""
-    return MetricHistogram.objects.filter(
+    for key, day, bucket, count, total in MetricHistogram.objects.filter(
         workspace_id=workspace_id,
         metric__in=metrics,
         subject=subject,
         subject_id=subject_id or 0,
         span=HistogramSpan.DAY,
         day__range=(first, last),
-    )
+    ).values_list("metric", "day", "bucket", "count", "total"):
+        out[key].append((day, bucket, count, total))
+    return out
 
 
 @dataclass(frozen=True)
