@@ -131,7 +131,7 @@ def build(args: argparse.Namespace) -> tuple[Any, int]:
 
     from meridian.goals.services import GoalFields, KeyResultFields, goal_create, key_result_add
     from meridian.metrics.models import MetricFact, MetricRollup
-    from meridian.metrics.services import custom_metric_create
+    from meridian.metrics.services import custom_metric_create, zone_fixed
     from meridian.workspaces.models import Membership, Team
     from meridian.workspaces.services import team_create, workspace_create
 
@@ -143,6 +143,8 @@ def build(args: argparse.Namespace) -> tuple[Any, int]:
         team_create(acting=admin, name=f"Team {n:03d}")
     teams = list(Team.objects.filter(workspace=ws).order_by("pk").values_list("pk", flat=True))
     custom_metric_create(acting=admin, key="signups", label="Sign-ups", definition="Accounts")
+    # The first fact a workspace writes fixes its metric zone (the rows below skip that path).
+    zone_fixed(ws.pk)
     rng = random.Random(12)
     today = date.today()
     days = [today - timedelta(days=n) for n in range(args.days)]

@@ -233,7 +233,7 @@ def test_a_dashboard_reads_a_constant_number_of_queries_however_much_data(
     push_daily(ada, signups, 3, days=1)  # the first fact fixes the workspace's metric zone
     # The workspace page, a team's page and the same team through the API: 1 team, 1 key
     # result, 1 day of values.
-    expected = {"": 14, f"team/{team.pk}/": 12, f"/api/v1/dashboards/team/{team.pk}": 12}
+    expected = {"": 12, f"team/{team.pk}/": 10, f"/api/v1/dashboards/team/{team.pk}": 10}
     assert {path: count_queries(client, ada, path) for path in expected} == expected
     for n in range(4):
         team_create(acting=ada, name=f"Team {n}")
@@ -278,3 +278,38 @@ def test_the_teams_table_sums_each_week_as_the_team_dashboard_does(
         assert list(cell.spark) == [r[1].value for r in chart.rows], chart.slug
         compared += 1
     assert compared >= 3  # sign-ups (a sum), open and overdue tasks (levels) among them
+
+
+def test_a_team_dashboard_carries_a_level_from_before_its_weeks_and_shows_a_new_value_next(
+    client, ada, team
+):
+    headcount = custom_metric_create(
+        acting=ada, key="headcount", label="Headcount", definition="People", aggregation="level"
+    )
+    for days_ago, change in ((200, 5), (3, 2)):
+        value_push(
+            acting=ada,
+            metric=headcount,
+            at=NOW - timedelta(days=days_ago),
+            value=change,
+            subject="team",
+            subject_id=team.pk,
+        )
+    url = f"/api/v1/dashboards/team/{team.pk}"
+    [chart] = [
+        c for c in client.get(url, headers=bearer(ada)).json()["charts"] if c["slug"] == "headcount"
+    ]
+    weeks = [row[1]["value"] for row in chart["rows"]]
+    assert weeks[0] == 5.0 and weeks[-1] == 7.0  # 5 from 200 days ago, then 2 more
+    value_push(
+        acting=ada,
+        metric=headcount,
+        at=NOW - timedelta(hours=1),
+        value=-4,
+        subject="team",
+        subject_id=team.pk,
+    )
+    [chart] = [
+        c for c in client.get(url, headers=bearer(ada)).json()["charts"] if c["slug"] == "headcount"
+    ]
+    assert [row[1]["value"] for row in chart["rows"]][-1] == 3.0

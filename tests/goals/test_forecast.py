@@ -1,11 +1,13 @@
 """The key-result forecast: Theil–Sen over daily values, statuses by share of the way."""
 
 from datetime import date, timedelta
+from statistics import median
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from meridian.goals import forecast as fc
+from meridian.metrics.rollup import percentile
 
 START = date(2027, 1, 1)
 
@@ -66,3 +68,26 @@ def test_half_the_pace_is_off_track(share):
     series = [(START + timedelta(days=i), share * i) for i in range(5)]
     out = fc.forecast(series, start=START, due=START + timedelta(days=10), baseline=0, target=10)
     assert out.status == fc.OFF_TRACK
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 400), st.floats(-1e6, 1e6, allow_nan=False)),
+        min_size=2,
+        max_size=40,
+        unique_by=lambda p: p[0],
+    )
+)
+def test_a_fit_is_the_median_and_quartiles_of_the_pairwise_slopes_however_often_asked(points):
+    slopes = [
+        (y2 - y1) / (x2 - x1) for i, (x1, y1) in enumerate(points) for x2, y2 in points[i + 1 :]
+    ]
+    expected = fc.Fit(
+        median(slopes),
+        median(y - median(slopes) * x for x, y in points),
+        percentile(slopes, 25),
+        percentile(slopes, 75),
+    )
+    # The second answer comes from the fits remembered: the same as the first.
+    assert fc.fit(points) == expected
+    assert fc.fit(list(points)) == expected
