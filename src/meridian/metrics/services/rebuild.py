@@ -1,0 +1,180 @@
+"""The full rebuild (``meridian metrics rebuild``): every built-in fact rewritten from the
+areas' items, then every rollup and histogram row recomputed from the facts by grouped
+``INSERT … SELECT`` statements, no fact through Python; and the metrics zone, whose change
+recomputes every fact's day.
+"""
+
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django.db.models import Count
+
+from meridian.core import registry
+from meridian.core.moments import local_date
+from meridian.core.services import audit_record
+from meridian.metrics import rollup
+from meridian.metrics.models import (
+    MetricFact,
+    MetricHistogram,
+    MetricRollup,
+    MetricsSettings,
+    Subject,
+)
+from meridian.metrics.rollup import FactRow
+from meridian.metrics.services.facts import facts_refresh
+from meridian.metrics.services.rollups import is_percentile_metric
+from meridian.metrics.services.statements import (
+    CHUNK,
+    HISTOGRAM_TYPES,
+    INSERT,
+    run_rows,
+    run_unnest,
+)
+from meridian.workspaces.access import require_role
+from meridian.workspaces.models import Membership, Role, Workspace
+from meridian.workspaces.services import validate_time_zone
+
+Progress = Callable[[int, int], object]
+
+
+# One statement per (metric, subject kind): the database groups the facts itself, a scan of the
+# metric's facts by the (workspace, metric, day) index, no row through Python.
+_RECOMPUTE = (
+    "INSERT INTO {rollups} (workspace_id, metric, subject, subject_id, day, count, total) "
+    "SELECT workspace_id, metric, {mark}, {column}, day, COUNT(*), SUM(value) FROM {facts} "
+    "WHERE workspace_id = {mark} AND metric = {mark}{only} "
+    "GROUP BY workspace_id, metric, {group}day"
+)
+_SUBJECT_COLUMNS = (
+    (Subject.WORKSPACE, "0", ""),
+    (Subject.MEMBER, "member_id", " AND member_id IS NOT NULL"),
+    (Subject.PROJECT, "project_id", " AND project_id IS NOT NULL"),
+    (Subject.TEAM, "team_id", " AND team_id IS NOT NULL"),
+)
+
+
+_HISTOGRAM_COLUMNS = (
+    "workspace_id",
+    "metric",
+    "subject",
+    "subject_id",
+    "span",
+    "day",
+    "bucket",
+    "count",
+    "total",
+)
+
+
+def histograms_recompute(workspace_id: int, metric: str) -> int:
+    """Replace one percentile metric's histogram rows by a recompute from its facts, in
+    Python (the bucket of a value is :func:`rollup.bucket_of`'s, the same as the incremental
+    path's, to the last bit); the number of rows written."""
+    table = MetricHistogram._meta.db_table
+    MetricHistogram.objects.filter(workspace_id=workspace_id, metric=metric).delete()
+    facts = (
+        MetricFact.objects.filter(workspace_id=workspace_id, metric=metric)
+        .values_list("day", "value", "member_id", "project_id", "team_id")
+        .iterator(chunk_size=20_000)
+    )
+    rows = rollup.histogram_recompute(
+        FactRow(metric, day, value, member, project, team)
+        for day, value, member, project, team in facts
+    )
+    adapt = connection.ops.adapt_datefield_value
+    values = [
+        (workspace_id, metric, subject, subject_id, span, adapt(day), bucket, count, total)
+        for (metric, subject, subject_id, span, day, bucket), (count, total) in rows.items()
+    ]
+    columns = ", ".join(_HISTOGRAM_COLUMNS)
+    if connection.vendor == "postgresql":
+        run_unnest(INSERT, table, values, HISTOGRAM_TYPES, columns=columns)
+    else:
+        run_rows(INSERT, table, values, width=len(_HISTOGRAM_COLUMNS), columns=columns)
+    return len(values)
+
+
+def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> int:
+    """Replace the workspace's rollups by a full recompute from its facts: per metric, one
+    grouped ``INSERT … SELECT`` per kind of subject, and for percentile metrics their histogram
+    rows (``progress(facts done, facts)``). The number of rollup rows."""
+    counts = dict(
+        MetricFact.objects.filter(workspace_id=workspace_id)
+        .values("metric")
+        .annotate(n=Count("id"))
+        .values_list("metric", "n")
+        .order_by("metric")
+    )
+    total = sum(counts.values())
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    done = 0
+    with transaction.atomic():
+        MetricRollup.objects.filter(workspace_id=workspace_id).delete()
+        MetricHistogram.objects.filter(workspace_id=workspace_id).delete()
+        connection.ensure_connection()
+        cursor = connection.connection.cursor()
+        try:
+            if progress:
+                progress(0, total)
+            for metric, facts in counts.items():
+                for subject, column, only in _SUBJECT_COLUMNS:
+                    sql = _RECOMPUTE.format(
+                        rollups=MetricRollup._meta.db_table,
+                        facts=MetricFact._meta.db_table,
+                        mark=mark,
+                        column=column,
+                        group="" if column == "0" else f"{column}, ",
+                        only=only,
+                    )
+                    cursor.execute(sql, [str(subject), workspace_id, metric])
+                if is_percentile_metric(metric):
+                    histograms_recompute(workspace_id, metric)
+                done += facts
+                if progress:
+                    progress(done, total)
+        finally:
+            cursor.close()
+    return MetricRollup.objects.filter(workspace_id=workspace_id).count()
+
+
+def metrics_rebuild(
+    *,
+    workspace_ids: list[int] | None = None,
+    progress: Callable[[str, int, int], object] | None = None,
+) -> dict[str, int]:
+    """Backfill every built-in metric's facts from the areas' items, then recompute every
+    rollup from the facts (``meridian metrics rebuild``)."""
+    workspaces = Workspace.objects.order_by("pk")
+    if workspace_ids is not None:
+        workspaces = workspaces.filter(pk__in=workspace_ids)
+    kinds = sorted({d.source_kind for d in registry.metrics().values()})
+    facts = rows = 0
+    for workspace in workspaces:
+        for kind in kinds:
+            with transaction.atomic():
+                facts += facts_refresh(workspace.pk, kind, None, maintain=False)
+
+        def step(done: int, total: int, slug: str = workspace.slug) -> None:
+            if progress:
+                progress(slug, done, total)
+
+        rows += rollups_recompute(workspace.pk, step)
+    return {"facts_changed": facts, "rollup_rows": rows}
+
+
+@transaction.atomic
+def metrics_zone_set(*, acting: Membership, time_zone: str) -> MetricsSettings:
+    """Set the zone whose midnights split the workspace's metric days (admins); every fact's
+    day and every rollup are recomputed in it."""
+    require_role(acting, Role.ADMIN)
+    zone = validate_time_zone(time_zone)
+    settings, _ = MetricsSettings.objects.update_or_create(
+        workspace_id=acting.workspace_id, defaults={"time_zone": zone}
+    )
+    facts = list(MetricFact.objects.filter(workspace_id=acting.workspace_id))
+    for fact in facts:
+        fact.day = local_date(fact.occurred_at, zone)
+    MetricFact.objects.bulk_update(facts, ["day"], batch_size=CHUNK)
+    rollups_recompute(acting.workspace_id)
+    audit_record(actor=acting, action="metrics.zone_set", obj=settings, data={"zone": zone})
+    return settings
