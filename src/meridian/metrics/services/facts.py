@@ -18,7 +18,7 @@ from meridian.core.moments import local_date
 from meridian.core.registry import FactIn, MetricDefinition
 from meridian.metrics import rollup
 from meridian.metrics.models import MetricFact, MetricsSettings
-from meridian.metrics.rollup import FactRow, HistogramKey, RollupKey
+from meridian.metrics.rollup import FactRow, HistogramKey, RollupKey, bucket_of
 from meridian.metrics.services.rollups import (
     histograms_apply,
     is_percentile_metric,
@@ -48,9 +48,28 @@ _FACT_COLUMNS = (
     "occurred_at",
     "day",
     "value",
+    "bucket",
     "note",
     "entered_by_id",
     "updated_at",
+)
+# On PostgreSQL, the type of each column's array (``statements.run_unnest``).
+_FACT_TYPES = (
+    "bigint",
+    "text",
+    "text",
+    "text",
+    "bigint",
+    "bigint",
+    "bigint",
+    "bigint",
+    "timestamptz",
+    "date",
+    "float8",
+    "int",
+    "text",
+    "bigint",
+    "timestamptz",
 )
 _UPDATE = "UPDATE {table} SET {sets} WHERE id = %s"
 
@@ -90,24 +109,6 @@ def _row(fact: MetricFact) -> FactRow:
     return FactRow(fact.metric, fact.day, fact.value, fact.member_id, fact.project_id, fact.team_id)
 
 
-_FACT_TYPES = (
-    "bigint",
-    "text",
-    "text",
-    "text",
-    "bigint",
-    "bigint",
-    "bigint",
-    "bigint",
-    "timestamptz",
-    "date",
-    "float8",
-    "text",
-    "bigint",
-    "timestamptz",
-)
-
-
 def _facts_insert(facts: list[MetricFact]) -> None:
     """Insert new facts in multi-row statements (the ORM's bulk_create spent most of a write
     preparing each value through each field)."""
@@ -128,6 +129,7 @@ def _facts_insert(facts: list[MetricFact]) -> None:
             moment(f.occurred_at),
             day(f.day),
             float(f.value),
+            bucket_of(float(f.value)),
             f.note,
             f.entered_by_id,
             stamp,
@@ -152,7 +154,7 @@ def _facts_update(facts: list[MetricFact]) -> None:
     """Save the rewritten facts, one prepared UPDATE run for all (``bulk_update``'s CASE per
     column grows quadratically with the batch)."""
     now = timezone.now()
-    columns = [*_TRACKED, "note", "entered_by_id", "updated_at"]
+    columns = [*_TRACKED, "bucket", "note", "entered_by_id", "updated_at"]
     by_attname = {field.attname: field for field in MetricFact._meta.concrete_fields}
     fields = [by_attname[name] for name in columns]
     sql = _UPDATE.format(
@@ -162,6 +164,7 @@ def _facts_update(facts: list[MetricFact]) -> None:
     rows = []
     for fact in facts:
         fact.updated_at = now
+        fact.bucket = bucket_of(float(fact.value))
         values = [
             field.get_db_prep_save(getattr(fact, field.attname), connection) for field in fields
         ]
@@ -195,20 +198,23 @@ def facts_write(
         old = before.pop(fact.fact_key, None)
         if old is None:
             inserts.append(fact)
-            rollup.change(None, _row(fact), deltas)
+            row = _row(fact)
+            rollup.add(deltas, row, 1)
             if histogram:
-                rollup.histogram_change(None, _row(fact), spread)
+                rollup.histogram_change(None, row, spread)
         elif any(getattr(old, name) != getattr(fact, name) for name in (*_TRACKED, "note")):
-            rollup.change(_row(old), _row(fact), deltas)
+            was, row = _row(old), _row(fact)
+            rollup.change(was, row, deltas)
             if histogram:
-                rollup.histogram_change(_row(old), _row(fact), spread)
+                rollup.histogram_change(was, row, spread)
             for name in (*_TRACKED, "note", "entered_by_id"):
                 setattr(old, name, getattr(fact, name))
             updates.append(old)
     for old in before.values():
-        rollup.change(_row(old), None, deltas)
+        was = _row(old)
+        rollup.add(deltas, was, -1)
         if histogram:
-            rollup.histogram_change(_row(old), None, spread)
+            rollup.histogram_change(was, None, spread)
     with transaction.atomic():
         _facts_insert(inserts)
         if updates:

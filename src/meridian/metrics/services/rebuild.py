@@ -12,24 +12,17 @@ from django.db.models import Count
 from meridian.core import registry
 from meridian.core.moments import local_date
 from meridian.core.services import audit_record
-from meridian.metrics import rollup
 from meridian.metrics.models import (
+    HistogramSpan,
     MetricFact,
     MetricHistogram,
     MetricRollup,
     MetricsSettings,
     Subject,
 )
-from meridian.metrics.rollup import FactRow
 from meridian.metrics.services.facts import facts_refresh
 from meridian.metrics.services.rollups import is_percentile_metric
-from meridian.metrics.services.statements import (
-    CHUNK,
-    HISTOGRAM_TYPES,
-    INSERT,
-    run_rows,
-    run_unnest,
-)
+from meridian.metrics.services.statements import CHUNK
 from meridian.workspaces.access import require_role
 from meridian.workspaces.models import Membership, Role, Workspace
 from meridian.workspaces.services import validate_time_zone
@@ -53,45 +46,60 @@ _SUBJECT_COLUMNS = (
 )
 
 
-_HISTOGRAM_COLUMNS = (
-    "workspace_id",
-    "metric",
-    "subject",
-    "subject_id",
-    "span",
-    "day",
-    "bucket",
-    "count",
-    "total",
+# A percentile metric's day rows, one statement per subject kind, grouped by the bucket each
+# fact was given when written (``MetricFact.bucket``: ``rollup.bucket_of`` in Python, the
+# incremental path's own bucket, so no SQL logarithm has to agree with Python's to the bit).
+_HISTOGRAM_DAYS = (
+    "INSERT INTO {histograms} (workspace_id, metric, subject, subject_id, span, day, bucket, "
+    "count, total) "
+    "SELECT workspace_id, metric, {mark}, {column}, {mark}, day, bucket, COUNT(*), SUM(value) "
+    "FROM {facts} WHERE workspace_id = {mark} AND metric = {mark}{only} "
+    "GROUP BY workspace_id, metric, {group}day, bucket"
+)
+# Its month rows, summed from its day rows (far fewer rows than facts).
+_HISTOGRAM_MONTHS = (
+    "INSERT INTO {histograms} (workspace_id, metric, subject, subject_id, span, day, bucket, "
+    "count, total) "
+    "SELECT workspace_id, metric, subject, subject_id, {mark}, {month}, bucket, SUM(count), "
+    "SUM(total) FROM {histograms} WHERE workspace_id = {mark} AND metric = {mark} "
+    "AND span = {mark} GROUP BY workspace_id, metric, subject, subject_id, {month}, bucket"
 )
 
 
+def _first_of_month() -> str:
+    """The SQL of ``day``'s month's first day, on this database."""
+    if connection.vendor == "postgresql":
+        return "CAST(date_trunc('month', day) AS date)"
+    return "date(day, 'start of month')"
+
+
 def histograms_recompute(workspace_id: int, metric: str) -> int:
-    """Replace one percentile metric's histogram rows by a recompute from its facts, in
-    Python (the bucket of a value is :func:`rollup.bucket_of`'s, the same as the incremental
-    path's, to the last bit); the number of rows written."""
+    """Replace one percentile metric's histogram rows by a recompute from its facts: grouped
+    ``INSERT … SELECT`` statements (the day rows per subject kind from the facts, the month
+    rows from the day rows), no fact through Python; the number of rows written."""
     table = MetricHistogram._meta.db_table
     MetricHistogram.objects.filter(workspace_id=workspace_id, metric=metric).delete()
-    facts = (
-        MetricFact.objects.filter(workspace_id=workspace_id, metric=metric)
-        .values_list("day", "value", "member_id", "project_id", "team_id")
-        .iterator(chunk_size=20_000)
-    )
-    rows = rollup.histogram_recompute(
-        FactRow(metric, day, value, member, project, team)
-        for day, value, member, project, team in facts
-    )
-    adapt = connection.ops.adapt_datefield_value
-    values = [
-        (workspace_id, metric, subject, subject_id, span, adapt(day), bucket, count, total)
-        for (metric, subject, subject_id, span, day, bucket), (count, total) in rows.items()
-    ]
-    columns = ", ".join(_HISTOGRAM_COLUMNS)
-    if connection.vendor == "postgresql":
-        run_unnest(INSERT, table, values, HISTOGRAM_TYPES, columns=columns)
-    else:
-        run_rows(INSERT, table, values, width=len(_HISTOGRAM_COLUMNS), columns=columns)
-    return len(values)
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        for subject, column, only in _SUBJECT_COLUMNS:
+            sql = _HISTOGRAM_DAYS.format(
+                histograms=table,
+                facts=MetricFact._meta.db_table,
+                mark=mark,
+                column=column,
+                group="" if column == "0" else f"{column}, ",
+                only=only,
+            )
+            cursor.execute(sql, [str(subject), str(HistogramSpan.DAY), workspace_id, metric])
+        sql = _HISTOGRAM_MONTHS.format(histograms=table, mark=mark, month=_first_of_month())
+        cursor.execute(
+            sql, [str(HistogramSpan.MONTH), workspace_id, metric, str(HistogramSpan.DAY)]
+        )
+    finally:
+        cursor.close()
+    return MetricHistogram.objects.filter(workspace_id=workspace_id, metric=metric).count()
 
 
 def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> int:

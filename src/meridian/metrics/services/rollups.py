@@ -29,8 +29,9 @@ from meridian.metrics.services.statements import (
 def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> None:
     """Add the deltas to the workspace's rollup rows, then drop the rows left without facts."""
     adapt = day_adapter()
+    days = {day: adapt(day) for day in {key[3] for key in deltas}}
     rows = [
-        (workspace_id, metric, subject, subject_id, adapt(day), int(count), total)
+        (workspace_id, metric, subject, subject_id, days[day], int(count), total)
         for (metric, subject, subject_id, day), (count, total) in deltas.items()
         if count or total
     ]
@@ -40,7 +41,7 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
         run_rows(UPSERT, MetricRollup._meta.db_table, rows, width=7)
     # Only a row that lost facts can have fallen to zero.
     shrunk = [
-        (workspace_id, metric, subject, subject_id, adapt(day))
+        (workspace_id, metric, subject, subject_id, days[day])
         for (metric, subject, subject_id, day), (count, _total) in deltas.items()
         if count < 0
     ]
@@ -50,8 +51,9 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
 def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]]) -> None:
     """Add the deltas to the workspace's histogram rows, then drop the rows left empty."""
     adapt = day_adapter()
+    days = {day: adapt(day) for day in {key[4] for key in deltas}}
     rows = [
-        (workspace_id, metric, subject, subject_id, span, adapt(day), bucket, int(count), total)
+        (workspace_id, metric, subject, subject_id, span, days[day], bucket, int(count), total)
         for (metric, subject, subject_id, span, day, bucket), (count, total) in deltas.items()
         if count or total
     ]
@@ -61,7 +63,7 @@ def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]])
     else:
         run_rows(HISTOGRAM_UPSERT, table, rows, width=9)
     shrunk = [
-        (workspace_id, metric, subject, subject_id, span, adapt(day), bucket)
+        (workspace_id, metric, subject, subject_id, span, days[day], bucket)
         for (metric, subject, subject_id, span, day, bucket), (count, _total) in deltas.items()
         if count < 0
     ]
