@@ -131,6 +131,7 @@ def build(args: argparse.Namespace) -> tuple[Any, int]:
 
     from meridian.goals.services import GoalFields, KeyResultFields, goal_create, key_result_add
     from meridian.metrics.models import MetricFact, MetricRollup
+    from meridian.metrics.rollup import bucket_of
     from meridian.metrics.services import custom_metric_create, zone_fixed
     from meridian.workspaces.models import Membership, Team
     from meridian.workspaces.services import team_create, workspace_create
@@ -178,7 +179,8 @@ def build(args: argparse.Namespace) -> tuple[Any, int]:
             team_id=rng.choice(teams),
             occurred_at=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12),
             day=day,
-            value=round(rng.uniform(1, 80), 1),
+            value=(value := round(rng.uniform(1, 80), 1)),
+            bucket=bucket_of(value),
         )
         for day in days
         for n in range(args.tasks_per_day)

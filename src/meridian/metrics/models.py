@@ -89,6 +89,9 @@ class MetricFact(models.Model):
     occurred_at = models.DateTimeField()
     day = models.DateField()
     value = models.FloatField()
+    # ``rollup.bucket_of(value)``, written with the value by the metrics services (never by
+    # hand): a rebuild groups facts by it in SQL and so finds the incremental path's buckets.
+    bucket = models.IntegerField(default=0)
     note = models.TextField(blank=True)
     entered_by = models.ForeignKey(
         "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

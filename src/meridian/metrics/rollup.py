@@ -116,18 +116,33 @@ def histogram_keys_of(fact: FactRow) -> list[HistogramKey]:
 def histogram_change(
     before: FactRow | None, after: FactRow | None, deltas: dict[HistogramKey, list[float]]
 ) -> None:
-    """The histogram delta of a fact written, rewritten or deleted (as :func:`change`)."""
+    """The histogram delta of a fact written, rewritten or deleted (as :func:`change`): the
+    rows of :func:`histogram_keys_of`, built inline (this runs once per fact written)."""
     for fact, sign in ((before, -1), (after, 1)):
         if fact is None:
             continue
-        value = sign * fact.value
-        for key in histogram_keys_of(fact):
-            entry = deltas.get(key)
-            if entry is None:
-                deltas[key] = [sign, value]
-            else:
-                entry[0] += sign
-                entry[1] += value
+        metric, day, value, member_id, project_id, team_id = fact
+        bucket = bucket_of(value)
+        month = day.replace(day=1)
+        signed = sign * value
+        for subject, subject_id in (
+            ("workspace", 0),
+            ("member", member_id),
+            ("project", project_id),
+            ("team", team_id),
+        ):
+            if subject_id is None:
+                continue
+            for key in (
+                (metric, subject, subject_id, "day", day, bucket),
+                (metric, subject, subject_id, "month", month, bucket),
+            ):
+                entry = deltas.get(key)
+                if entry is None:
+                    deltas[key] = [sign, signed]
+                else:
+                    entry[0] += sign
+                    entry[1] += signed
 
 
 def histogram_recompute(facts: Iterable[FactRow]) -> dict[HistogramKey, tuple[int, float]]:

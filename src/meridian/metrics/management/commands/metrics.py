@@ -1,5 +1,7 @@
 """``meridian metrics rebuild``: backfill the built-in facts and recompute every rollup."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -7,6 +9,28 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from meridian.metrics.services import metrics_rebuild
 from meridian.workspaces.models import Workspace
+
+
+@contextmanager
+def rebuild_bar() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar per workspace, facts done of its facts: ``step(slug, done, total)``
+    (the rebuild's ``progress``; bench/metrics.py shows the same one)."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=None,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def step(slug: str, done: int, total: int) -> None:
+            if slug not in tasks:
+                tasks[slug] = bar.add_task(f"Rollups of {slug}", total=total)
+            bar.update(tasks[slug], completed=done, total=total)
+
+        yield step
 
 
 class Command(BaseCommand):
@@ -24,21 +48,7 @@ class Command(BaseCommand):
             )
             if not ids:
                 raise CommandError(f"No workspace “{options['workspace']}”.")
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=None,
-            transient=False,
-        ) as bar:
-            tasks: dict[str, Any] = {}
-
-            def step(slug: str, done: int, total: int) -> None:
-                if slug not in tasks:
-                    tasks[slug] = bar.add_task(f"Rollups of {slug}", total=total)
-                bar.update(tasks[slug], completed=done, total=total)
-
+        with rebuild_bar() as step:
             result = metrics_rebuild(workspace_ids=ids, progress=step)
         self.stdout.write(
             f"Rebuilt: {result['facts_changed']} facts written or removed, "

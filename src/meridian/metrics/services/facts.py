@@ -1,0 +1,311 @@
+"""Facts: written once per event by :func:`facts_write`, with the rollups following in the same
+transaction; an area's items turned into facts (:func:`facts_refresh`); the zone whose
+midnights split a workspace's metric days.
+
+Each fact also carries its value's histogram bucket (``rollup.bucket_of``, computed here once,
+in Python), so a rebuild groups the facts by bucket in SQL and finds the bucket the incremental
+path used, to the bit.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from meridian.core import registry
+from meridian.core.moments import local_date
+from meridian.core.registry import FactIn, MetricDefinition
+from meridian.metrics import rollup
+from meridian.metrics.models import MetricFact, MetricsSettings
+from meridian.metrics.rollup import FactRow, HistogramKey, RollupKey, bucket_of
+from meridian.metrics.services.rollups import (
+    histograms_apply,
+    is_percentile_metric,
+    rollups_apply,
+)
+from meridian.metrics.services.statements import (
+    INSERT,
+    chunks,
+    day_adapter,
+    moment_adapter,
+    run_rows,
+    run_unnest,
+)
+from meridian.workspaces.models import Membership, Role, TeamMembership
+
+logger = logging.getLogger(__name__)
+
+_FACT_COLUMNS = (
+    "workspace_id",
+    "metric",
+    "fact_key",
+    "source_kind",
+    "source_id",
+    "member_id",
+    "project_id",
+    "team_id",
+    "occurred_at",
+    "day",
+    "value",
+    "bucket",
+    "note",
+    "entered_by_id",
+    "updated_at",
+)
+# On PostgreSQL, the type of each column's array (``statements.run_unnest``).
+_FACT_TYPES = (
+    "bigint",
+    "text",
+    "text",
+    "text",
+    "bigint",
+    "bigint",
+    "bigint",
+    "bigint",
+    "timestamptz",
+    "date",
+    "float8",
+    "int",
+    "text",
+    "bigint",
+    "timestamptz",
+)
+_UPDATE = "UPDATE {table} SET {sets} WHERE id = %s"
+
+_TRACKED = ("occurred_at", "day", "value", "member_id", "project_id", "team_id")
+
+
+def _default_zone(workspace_id: int) -> str:
+    """Until an admin chooses one: the zone of the workspace's first admin, who set it up."""
+    zone = (
+        Membership.objects.filter(workspace_id=workspace_id, role=Role.ADMIN, is_active=True)
+        .order_by("joined_at", "pk")
+        .values_list("profile__time_zone", flat=True)
+        .first()
+    )
+    return zone or "UTC"
+
+
+def zone_of(workspace_id: int) -> str:
+    """The time zone whose midnights split the workspace's metric days: the one an admin set,
+    else the first admin's own zone."""
+    zone = MetricsSettings.objects.filter(workspace_id=workspace_id).values_list(
+        "time_zone", flat=True
+    )
+    return next(iter(zone), None) or _default_zone(workspace_id)
+
+
+def zone_fixed(workspace_id: int) -> str:
+    """:func:`zone_of`, recorded when the first fact is written: the first admin moving house
+    later never moves the days of the facts already written (only an admin's choice does)."""
+    settings, _ = MetricsSettings.objects.get_or_create(
+        workspace_id=workspace_id, defaults={"time_zone": _default_zone(workspace_id)}
+    )
+    return settings.time_zone
+
+
+def _row(fact: MetricFact) -> FactRow:
+    return FactRow(fact.metric, fact.day, fact.value, fact.member_id, fact.project_id, fact.team_id)
+
+
+def _facts_insert(facts: list[MetricFact]) -> None:
+    """Insert new facts in multi-row statements (the ORM's bulk_create spent most of a write
+    preparing each value through each field)."""
+    now = timezone.now()
+    moment = moment_adapter()
+    day = day_adapter()
+    stamp = moment(now)
+    rows = [
+        (
+            f.workspace_id,
+            f.metric,
+            f.fact_key,
+            f.source_kind,
+            f.source_id,
+            f.member_id,
+            f.project_id,
+            f.team_id,
+            moment(f.occurred_at),
+            day(f.day),
+            float(f.value),
+            bucket_of(float(f.value)),
+            f.note,
+            f.entered_by_id,
+            stamp,
+        )
+        for f in facts
+    ]
+    if connection.vendor == "postgresql":
+        run_unnest(
+            INSERT, MetricFact._meta.db_table, rows, _FACT_TYPES, columns=", ".join(_FACT_COLUMNS)
+        )
+        return
+    run_rows(
+        INSERT,
+        MetricFact._meta.db_table,
+        rows,
+        width=len(_FACT_COLUMNS),
+        columns=", ".join(_FACT_COLUMNS),
+    )
+
+
+def _facts_update(facts: list[MetricFact]) -> None:
+    """Save the rewritten facts, one prepared UPDATE run for all (``bulk_update``'s CASE per
+    column grows quadratically with the batch)."""
+    now = timezone.now()
+    columns = [*_TRACKED, "bucket", "note", "entered_by_id", "updated_at"]
+    by_attname = {field.attname: field for field in MetricFact._meta.concrete_fields}
+    fields = [by_attname[name] for name in columns]
+    sql = _UPDATE.format(
+        table=MetricFact._meta.db_table,
+        sets=", ".join(f"{field.column} = %s" for field in fields),
+    )
+    rows = []
+    for fact in facts:
+        fact.updated_at = now
+        fact.bucket = bucket_of(float(fact.value))
+        values = [
+            field.get_db_prep_save(getattr(fact, field.attname), connection) for field in fields
+        ]
+        rows.append((*values, fact.pk))
+    with connection.cursor() as cursor:
+        for chunk in chunks(rows):
+            cursor.executemany(sql, chunk)
+
+
+def facts_write(
+    *,
+    workspace_id: int,
+    metric: str,
+    existing: Iterable[MetricFact],
+    wanted: Iterable[MetricFact],
+    maintain: bool = True,
+    histogram: bool | None = None,
+) -> tuple[int, int, int]:
+    """Make ``existing`` (the facts a writer owns) into ``wanted``, matched by ``fact_key``:
+    new keys are inserted, changed facts updated, missing ones deleted, and the rollups follow
+    (with the histogram rows when the metric is a percentile one; ``histogram`` None: as the
+    registry says). Returns (inserted, updated, deleted)."""
+    if histogram is None:
+        histogram = is_percentile_metric(metric)
+    before = {fact.fact_key: fact for fact in existing}
+    deltas: dict[RollupKey, list[float]] = {}
+    spread: dict[HistogramKey, list[float]] = {}
+    inserts: list[MetricFact] = []
+    updates: list[MetricFact] = []
+    for fact in wanted:
+        old = before.pop(fact.fact_key, None)
+        if old is None:
+            inserts.append(fact)
+            row = _row(fact)
+            rollup.add(deltas, row, 1)
+            if histogram:
+                rollup.histogram_change(None, row, spread)
+        elif any(getattr(old, name) != getattr(fact, name) for name in (*_TRACKED, "note")):
+            was, row = _row(old), _row(fact)
+            rollup.change(was, row, deltas)
+            if histogram:
+                rollup.histogram_change(was, row, spread)
+            for name in (*_TRACKED, "note", "entered_by_id"):
+                setattr(old, name, getattr(fact, name))
+            updates.append(old)
+    for old in before.values():
+        was = _row(old)
+        rollup.add(deltas, was, -1)
+        if histogram:
+            rollup.histogram_change(was, None, spread)
+    with transaction.atomic():
+        _facts_insert(inserts)
+        if updates:
+            _facts_update(updates)
+        gone = [fact.pk for fact in before.values()]
+        for chunk in chunks(gone):
+            MetricFact.objects.filter(pk__in=chunk).delete()
+        if maintain:
+            rollups_apply(workspace_id, deltas)
+            if spread:
+                histograms_apply(workspace_id, spread)
+    return len(inserts), len(updates), len(gone)
+
+
+def teams_of(workspace_id: int) -> dict[int, int]:
+    """Each member's team for their facts: the first team they joined (a member of several
+    teams counts for one, so a workspace's teams add up to at most the workspace)."""
+    out: dict[int, int] = {}
+    for member_id, team_id in (
+        TeamMembership.objects.filter(workspace_id=workspace_id)
+        .order_by("-added_at", "-pk")
+        .values_list("membership_id", "team_id")
+    ):
+        out[member_id] = team_id  # the earliest comes last and wins
+    return out
+
+
+def _fact(
+    workspace_id: int,
+    zone: str,
+    definition: MetricDefinition,
+    given: FactIn,
+    teams: dict[int, int] | None = None,
+) -> MetricFact:
+    team_id = given.team_id
+    if team_id is None and given.member_id is not None and teams:
+        team_id = teams.get(given.member_id)
+    return MetricFact(
+        workspace_id=workspace_id,
+        metric=definition.key,
+        fact_key=f"{definition.source_kind}:{given.source_id}:{given.part}",
+        source_kind=definition.source_kind,
+        source_id=given.source_id,
+        member_id=given.member_id,
+        project_id=given.project_id,
+        team_id=team_id,
+        occurred_at=given.occurred_at,
+        day=local_date(given.occurred_at, zone),
+        value=float(given.value),
+        note=given.note,
+    )
+
+
+def facts_refresh(
+    workspace_id: int, source_kind: str, ids: list[int] | None, *, maintain: bool = True
+) -> int:
+    """Rewrite the built-in facts of these items (every item when ``ids`` is None) from what
+    their areas now say, with the rollups; the number of facts written or removed."""
+    zone = zone_fixed(workspace_id)
+    teams = teams_of(workspace_id)
+    touched = 0
+    for definition in registry.metrics().values():
+        if definition.source_kind != source_kind:
+            continue
+        wanted = [
+            _fact(workspace_id, zone, definition, f, teams)
+            for f in definition.facts(workspace_id, ids)
+        ]
+        existing = MetricFact.objects.filter(
+            workspace_id=workspace_id, metric=definition.key, source_kind=source_kind
+        )
+        if ids is not None:
+            existing = existing.filter(source_id__in=ids)
+        counts = facts_write(
+            workspace_id=workspace_id,
+            metric=definition.key,
+            existing=existing,
+            wanted=wanted,
+            maintain=maintain,
+        )
+        touched += sum(counts)
+    return touched
+
+
+def facts_stale(workspace_id: int, source_kind: str, ids: list[int]) -> None:
+    """The FACTS_STALE listener: an area's items changed, so their facts are rewritten.
+
+    It runs after the area's write has committed: a failure here must not fail that write,
+    so it is logged, and ``meridian metrics rebuild`` brings the facts back in line."""
+    try:
+        with transaction.atomic():
+            facts_refresh(workspace_id, source_kind, ids)
+    except Exception:
+        logger.exception("Could not rewrite the metric facts of %s %s", source_kind, ids[:20])

@@ -1,0 +1,76 @@
+"""Rollup and histogram maintenance: the deltas a batch of fact writes computed (in
+meridian.metrics.rollup) added to their rows with one upsert per row, rows left without facts
+dropped.
+
+``INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count`` runs atomically on
+SQLite and PostgreSQL, so concurrent writers never lose each other's increments; a row whose
+count falls to zero is deleted: no row means no data.
+"""
+
+from django.db import connection
+
+from meridian.core import registry
+from meridian.metrics.models import MetricHistogram, MetricRollup
+from meridian.metrics.rollup import HistogramKey, RollupKey
+from meridian.metrics.services.statements import (
+    DELETE_EMPTY,
+    HISTOGRAM_DELETE_EMPTY,
+    HISTOGRAM_TYPES,
+    HISTOGRAM_UPSERT,
+    ROLLUP_TYPES,
+    UPSERT,
+    day_adapter,
+    delete_empty,
+    run_rows,
+    run_unnest,
+)
+
+
+def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> None:
+    """Add the deltas to the workspace's rollup rows, then drop the rows left without facts."""
+    adapt = day_adapter()
+    days = {day: adapt(day) for day in {key[3] for key in deltas}}
+    rows = [
+        (workspace_id, metric, subject, subject_id, days[day], int(count), total)
+        for (metric, subject, subject_id, day), (count, total) in deltas.items()
+        if count or total
+    ]
+    if connection.vendor == "postgresql":
+        run_unnest(UPSERT, MetricRollup._meta.db_table, rows, ROLLUP_TYPES)
+    else:
+        run_rows(UPSERT, MetricRollup._meta.db_table, rows, width=7)
+    # Only a row that lost facts can have fallen to zero.
+    shrunk = [
+        (workspace_id, metric, subject, subject_id, days[day])
+        for (metric, subject, subject_id, day), (count, _total) in deltas.items()
+        if count < 0
+    ]
+    delete_empty(DELETE_EMPTY, MetricRollup._meta.db_table, shrunk)
+
+
+def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]]) -> None:
+    """Add the deltas to the workspace's histogram rows, then drop the rows left empty."""
+    adapt = day_adapter()
+    days = {day: adapt(day) for day in {key[4] for key in deltas}}
+    rows = [
+        (workspace_id, metric, subject, subject_id, span, days[day], bucket, int(count), total)
+        for (metric, subject, subject_id, span, day, bucket), (count, total) in deltas.items()
+        if count or total
+    ]
+    table = MetricHistogram._meta.db_table
+    if connection.vendor == "postgresql":
+        run_unnest(HISTOGRAM_UPSERT, table, rows, HISTOGRAM_TYPES)
+    else:
+        run_rows(HISTOGRAM_UPSERT, table, rows, width=9)
+    shrunk = [
+        (workspace_id, metric, subject, subject_id, span, days[day], bucket)
+        for (metric, subject, subject_id, span, day, bucket), (count, _total) in deltas.items()
+        if count < 0
+    ]
+    delete_empty(HISTOGRAM_DELETE_EMPTY, table, shrunk)
+
+
+def is_percentile_metric(metric: str) -> bool:
+    """Whether a metric is read as percentiles (and so keeps histogram rows)."""
+    definition = registry.metrics().get(metric)
+    return definition is not None and definition.aggregation == "percentiles"

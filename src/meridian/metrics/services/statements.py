@@ -1,0 +1,139 @@
+"""The SQL the metrics writes share: multi-row statements on SQLite, ``unnest`` arrays on
+PostgreSQL, each through the driver's own cursor of the current transaction.
+
+Used by :mod:`.facts`, :mod:`.rollups` and :mod:`.rebuild`; nothing here knows a metric.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from django.db import connection
+
+CHUNK = 2000
+# Adds a delta to its row, creating the row at the delta (the table name is the model's own).
+UPSERT = (
+    "INSERT INTO {table} (workspace_id, metric, subject, subject_id, day, count, total) "
+    "VALUES {values} "
+    "ON CONFLICT (workspace_id, metric, subject, subject_id, day) DO UPDATE SET "
+    "count = {table}.count + excluded.count, total = {table}.total + excluded.total"
+)
+HISTOGRAM_UPSERT = (
+    "INSERT INTO {table} (workspace_id, metric, subject, subject_id, span, day, bucket, count, "
+    "total) VALUES {values} "
+    "ON CONFLICT (workspace_id, metric, subject, subject_id, span, day, bucket) DO UPDATE SET "
+    "count = {table}.count + excluded.count, total = {table}.total + excluded.total"
+)
+INSERT = "INSERT INTO {table} ({columns}) VALUES {values}"
+# Rows per statement: several hundred rows in one INSERT cost far less than as many statements
+# (and stay under SQLite's and PostgreSQL's limits on bound parameters).
+ROWS_PER_STATEMENT = 400
+
+DELETE_EMPTY = (
+    "DELETE FROM {table} WHERE workspace_id = {mark} AND metric = {mark} AND subject = {mark} "
+    "AND subject_id = {mark} AND day = {mark} AND count <= 0"
+)
+HISTOGRAM_DELETE_EMPTY = (
+    "DELETE FROM {table} WHERE workspace_id = {mark} AND metric = {mark} AND subject = {mark} "
+    "AND subject_id = {mark} AND span = {mark} AND day = {mark} AND bucket = {mark} "
+    "AND count <= 0"
+)
+
+
+def chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterable[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# On PostgreSQL a batch goes as one array per column (``unnest``): a handful of parameters per
+# statement instead of thousands bound one by one, which was the client's main cost.
+ROLLUP_TYPES = ("bigint", "text", "text", "bigint", "date", "bigint", "float8")
+HISTOGRAM_TYPES = ("bigint", "text", "text", "bigint", "text", "date", "int", "bigint", "float8")
+UNNEST_ROWS = 10_000
+
+
+def run_unnest(
+    template: str, table: str, rows: list[tuple[Any, ...]], types: tuple[str, ...], **parts: str
+) -> None:
+    """PostgreSQL: ``template`` with ``{values}`` as ``SELECT * FROM unnest(%s::type[], …)``."""
+    # The types are this module's constants, never input.
+    select = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"  # noqa: S608
+    sql = template.replace("VALUES {values}", select).format(table=table, **parts)
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        for chunk in chunks(rows, UNNEST_ROWS):
+            cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+    finally:
+        cursor.close()
+
+
+def run_rows(
+    template: str, table: str, rows: list[tuple[Any, ...]], *, width: int, **parts: str
+) -> None:
+    """Run ``template`` with its ``{values}`` filled by up to ROWS_PER_STATEMENT rows at a time.
+
+    The statements go to the database driver's own cursor, in its own placeholder style:
+    Django's SQLite wrapper rewrites every ``%s`` of a statement with a regular expression,
+    which cost more than SQLite's work on these long statements. Values are adapted by the
+    callers (``connection.ops``), and the connection is the one of the current transaction.
+    """
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    one = "(" + ", ".join([mark] * width) + ")"
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        for chunk in chunks(rows, ROWS_PER_STATEMENT):
+            sql = template.format(table=table, values=", ".join([one] * len(chunk)), **parts)
+            cursor.execute(sql, [value for row in chunk for value in row])
+    finally:
+        cursor.close()
+
+
+def delete_empty(template: str, table: str, keys: list[tuple[Any, ...]]) -> None:
+    """Drop the rows of these keys whose count fell to zero, each found by its unique index (one
+    OR of many keys made the databases scan the table)."""
+    if not keys:
+        return
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    sql = template.format(table=table, mark=mark)
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, keys)
+    finally:
+        cursor.close()
+
+
+def day_adapter() -> Callable[[Any], Any]:
+    """The database's date adaptation, remembered per date (a batch has few distinct days and
+    many rows on each)."""
+    adapt = connection.ops.adapt_datefield_value
+    seen: dict[Any, Any] = {}
+
+    def one(day: Any) -> Any:
+        value = seen.get(day)
+        if value is None:
+            value = seen[day] = adapt(day)
+        return value
+
+    return one
+
+
+def moment_adapter() -> Callable[[Any], Any]:
+    """The database's datetime adaptation, with a fast path on SQLite for moments at UTC
+    offset zero (Django's converts each through the connection's zone first): SQLite stores
+    the UTC wall time as text."""
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor != "sqlite" or connection.timezone_name != "UTC":
+        return adapt
+    zero = timedelta(0)
+
+    def one(value: Any) -> Any:
+        if isinstance(value, datetime) and value.utcoffset() == zero:
+            return str(value.replace(tzinfo=None))
+        return adapt(value)
+
+    return one
