@@ -395,15 +395,12 @@ def _rollup_apply(member: Membership, deltas: dict[tuple[date, str], Figures]) -
         unique_fields=["member", "day", "category"],
         update_fields=["active_seconds", "afk_seconds"],
     )
-    # The upsert gave back each row's id (PostgreSQL, SQLite ≥ 3.35): exactly the rows moved.
-    ids: list[int] = [row.pk for row in rows if row.pk is not None]
-    if len(ids) < len(rows):
-        ids = list(
-            ActivityDaily.objects.filter(
-                member=member, day__in=days, category__in={c for _, c in deltas}
-            ).values_list("pk", flat=True)
-        )
-    _activity_changed(member.workspace_id, ids)
+    _activity_changed(
+        member.workspace_id,
+        ActivityDaily.objects.filter(
+            member=member, day__in=days, category__in={c for _, c in deltas}
+        ).values_list("pk", flat=True),
+    )
     weeks = {w for w, _ in weekly}
     stored = {
         (w, c): (a, f)

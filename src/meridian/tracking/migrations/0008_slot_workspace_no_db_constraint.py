@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracking', '0007_focus_categories'),
-        ('workspaces', '0002_time_off'),
+        ("tracking", "0007_focus_categories"),
+        ("workspaces", "0002_time_off"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activityslot',
-            name='workspace',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workspaces.workspace'),
+            model_name="activityslot",
+            name="workspace",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="workspaces.workspace",
+            ),
         ),
     ]
