@@ -307,7 +307,7 @@ def test_a_file_that_is_not_webvtt_is_refused_with_the_reason(client, author, br
     assert "WEBVTT" in problem(answer, 422)["errors"]["file"][0]
 
 
-def test_the_player_reports_progress_and_everyone_sees_each_members_share(
+def test_the_player_reports_progress_and_the_author_sees_each_members_share(
     client, author, teammate, brief, clips
 ):
     me = bearer(author)

@@ -46,3 +46,12 @@ def link_get_for(viewer: Membership, brief: Brief, link_id: int) -> BriefLink:
     if link is None:
         raise NotFound("No such link on this brief.")
     return link
+
+
+def sees_who_watched(viewer: Membership, brief: Brief) -> bool:
+    """Who watched a brief's recording, and how much, is for its author and the workspace's
+    admins; everyone else sees only their own progress (the participants list, the API's
+    views, the viewer insights)."""
+    return viewer.workspace_id == brief.workspace_id and (
+        viewer.pk == brief.author_id or viewer.is_admin
+    )

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from meridian.asks.deadlines import deadline_label, week_of
 from meridian.briefs import links as link_kinds
+from meridian.briefs.access import sees_who_watched
 from meridian.briefs.models import (
     Brief,
     BriefLink,
@@ -348,7 +349,12 @@ def brief_detail_for(
         ),
     )
     recording = recording_for(brief)
-    watched = _watched(recording, [p.membership_id for p in participants])
+    # Who watched how much is the author's and admins' to see; others see only their own.
+    sees_all = sees_who_watched(viewer, brief)
+    watched = _watched(
+        recording,
+        [p.membership_id for p in participants if sees_all or p.membership_id == viewer.pk],
+    )
 
     # The author sees who is not yet told, and until when (the delivery layer knows): one query.
     held: dict[int, str] = {}
@@ -366,7 +372,9 @@ def brief_detail_for(
             ParticipantRow(
                 participant=p,
                 state=state,
-                watched=watched.get(p.membership_id, 0.0) if recording is not None else None,
+                watched=watched.get(p.membership_id, 0.0)
+                if recording is not None and (sees_all or p.membership_id == viewer.pk)
+                else None,
                 overdue=p.is_overdue(now),
                 local_deadline=in_zone(p.local_deadline, zone) if p.local_deadline else None,
                 held=held.get(p.membership_id, ""),

@@ -21,6 +21,7 @@ from ninja import File, Form, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from meridian.briefs.access import sees_who_watched
 from meridian.core.errors import NotFound, PermissionDenied
 from meridian.core.inputs import Id
 from meridian.core.pagination import CursorPagination
@@ -28,7 +29,6 @@ from meridian.core.schemas import Problem
 from meridian.recordings import transcription
 from meridian.recordings.access import (
     brief_for_recording,
-    can_manage,
     caption_get_for,
     recording_get_for,
     upload_get_for,
@@ -339,7 +339,8 @@ def progress_report(request: ApiRequest, recording_id: int, payload: ProgressIn)
 @router.get("/recordings/{recording_id}/views", response={200: list[ViewOut], 404: Problem})
 @requires(Role.GUEST)
 def views(request: ApiRequest, recording_id: int) -> QuerySet[RecordingView]:
-    """Every member's progress on the recording (what a brief's participants panel shows)."""
+    """Each member's progress on the recording, for the brief's author and admins; anyone else
+    gets only their own (an empty list before they watch)."""
     target = recording_get_for(request.membership, recording_id)
     return recording_views_for(viewer=request.membership, recording=target)
 
@@ -352,7 +353,7 @@ def insights(request: ApiRequest, recording_id: int) -> Insights:
     """Who watched how much, the retention per moment and the moments that drew comments or
     reactions; for the brief's author and the workspace's admins only (403 for others)."""
     target = recording_get_for(request.membership, recording_id)
-    if not can_manage(request.membership, target.brief):
+    if not sees_who_watched(request.membership, target.brief):
         raise PermissionDenied("Only the brief's author or an admin sees how it was watched.")
     return recording_insights_for(viewer=request.membership, recording=target)
 

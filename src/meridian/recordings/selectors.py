@@ -7,6 +7,7 @@ from datetime import datetime
 from django.core.files.storage import default_storage
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from meridian.briefs.access import sees_who_watched
 from meridian.briefs.models import Brief, BriefStatus, Comment
 from meridian.recordings import transcription
 from meridian.recordings.access import visible_recordings
@@ -165,22 +166,24 @@ def recording_view_for(*, viewer: Membership, recording: Recording) -> Recording
 
 
 def recording_views_for(*, viewer: Membership, recording: Recording) -> QuerySet[RecordingView]:
-    """Every member's progress on a recording of the viewer's workspace."""
-    return (
-        RecordingView.objects.filter(workspace_id=viewer.workspace_id, recording=recording)
-        .select_related("membership__profile")
-        .order_by("membership__profile__display_name", "id")
+    """Each member's progress on a recording of the viewer's workspace: everyone's for the
+    brief's author and admins, the viewer's own for anyone else (``sees_who_watched``)."""
+    views = RecordingView.objects.filter(workspace_id=viewer.workspace_id, recording=recording)
+    if not sees_who_watched(viewer, recording.brief):
+        views = views.filter(membership=viewer)
+    return views.select_related("membership__profile").order_by(
+        "membership__profile__display_name", "id"
     )
 
 
 def watch_fractions_for(*, viewer: Membership, recording: Recording | None) -> dict[int, float]:
-    """Membership id → share of the recording watched (0..1), for a brief's participants panel."""
+    """Membership id → share of the recording watched (0..1), as far as the viewer may see it
+    (everyone's for the brief's author and admins, else only their own)."""
     if recording is None:
         return {}
-    rows = RecordingView.objects.filter(
-        workspace_id=viewer.workspace_id, recording=recording
-    ).values_list("membership_id", "fraction")
-    return dict(rows)
+    return {
+        v.membership_id: v.fraction for v in recording_views_for(viewer=viewer, recording=recording)
+    }
 
 
 def recording_media_stored(*, recording: Recording) -> bool:

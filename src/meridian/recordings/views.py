@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from meridian.briefs.access import brief_get_for
+from meridian.briefs.access import brief_get_for, sees_who_watched
 from meridian.core.errors import (
     MeridianError,
     NotFound,
@@ -368,7 +368,7 @@ def search(request: WorkspaceRequest, workspace: str) -> HttpResponse:
 
 def _insights_of(request: WorkspaceRequest, recording_id: int) -> tuple[Recording, Insights]:
     recording = recording_get_for(request.membership, recording_id)
-    if not can_manage(request.membership, recording.brief):
+    if not sees_who_watched(request.membership, recording.brief):
         raise PermissionDenied("Only the brief's author or an admin sees how it was watched.")
     return recording, recording_insights_for(viewer=request.membership, recording=recording)
 
