@@ -340,7 +340,7 @@ def _load_sql(workspace_id: int, first: int, last: int, members: int, metrics: l
             "WITH RECURSIVE seq(n) AS (SELECT %s UNION ALL SELECT n + 1 FROM seq WHERE n < %s) "
         )
         source = "seq"
-        day = "date('2025-12-01', '+' || ((n * 104729) % 365) || ' days')"
+        day = "date('2025-12-01', '+' || ((n * 104729) %% 365) || ' days')"
         moment = f"{day} || ' 12:00:00'"
         key = "'scale:' || substr('0000000000' || n, -10, 10)"
         stamp = "'2026-12-01 00:00:00'"
@@ -348,23 +348,24 @@ def _load_sql(workspace_id: int, first: int, last: int, members: int, metrics: l
     else:
         counter = ""
         source = "generate_series(%s::bigint, %s::bigint) AS seq(n)"
-        day = "(DATE '2025-12-01' + ((n * 104729) % 365)::int)"
+        day = "(DATE '2025-12-01' + ((n * 104729) %% 365)::int)"
         moment = f"(({day} + TIME '12:00') AT TIME ZONE 'UTC')"
         key = "'scale:' || lpad(n::text, 10, '0')"
         stamp = "TIMESTAMPTZ '2026-12-01 00:00:00+00'"
         double = "double precision"
     value = (
-        f"CASE WHEN m.column4 = 1 THEN (CASE WHEN n % 3 = 0 THEN -1.0 ELSE 1.0 END) "
-        f"ELSE CAST(n % 97 AS {double}) / 4 END"
+        f"CASE WHEN m.column4 = 1 THEN (CASE WHEN n %% 3 = 0 THEN -1.0 ELSE 1.0 END) "
+        f"ELSE CAST(n %% 97 AS {double}) / 4 END"
     )
     sql = (
         f"{counter}INSERT INTO metrics_metricfact ({_COLUMNS}) "
-        f"SELECT {workspace_id}, m.column2, {key}, m.column3, n, (n * 7919) % {members} + 1, "
-        f"n % 50 + 1, ((n * 7919) % {members} + 1) % {SCALE_TEAMS} + 1, {moment}, {day}, "
+        f"SELECT {workspace_id}, m.column2, {key}, m.column3, n, (n * 7919) %% {members} + 1, "
+        f"n %% 50 + 1, ((n * 7919) %% {members} + 1) %% {SCALE_TEAMS} + 1, {moment}, {day}, "
         f"b.column1, b.column2, '', {stamp} "
-        f"FROM {source} JOIN (VALUES {kinds}) AS m ON m.column1 = n % {len(metrics)} "
+        f"FROM {source} JOIN (VALUES {kinds}) AS m ON m.column1 = n %% {len(metrics)} "
         f"JOIN (VALUES {buckets}) AS b ON b.column1 = {value}"
     )
+    # ``%%``: the modulo operator through Django's cursor, on either database.
     indexes = list(MetricFact._meta.indexes)
     with connection.schema_editor() as editor:
         for index in indexes:
