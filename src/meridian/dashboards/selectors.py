@@ -166,11 +166,18 @@ class _Links:
 
     def __init__(self, slug: str) -> None:
         self.base = reverse("metrics_items", kwargs={"workspace": slug, "key": "KEY"})
+        self.paths: dict[str, str] = {}
+        self.days: dict[date, str] = {}
 
     def __call__(self, key: str, first: date, last: date, subject: str, subject_id: int) -> str:
-        # Built by hand (hundreds per page): dates, a subject word and an id need no quoting,
-        # and a metric key is a slug.
-        url = f"{self.base.replace('KEY', key)}?first={first.isoformat()}&last={last.isoformat()}"
+        # Built by hand (hundreds per page, on a few dozen days and metrics, so each path and
+        # day is written once): dates, a subject word and an id need no quoting, and a metric
+        # key is a slug.
+        path = self.paths.get(key) or self.paths.setdefault(key, self.base.replace("KEY", key))
+        days = self.days
+        since = days.get(first) or days.setdefault(first, first.isoformat())
+        until = days.get(last) or days.setdefault(last, last.isoformat())
+        url = f"{path}?first={since}&last={until}"
         if subject != "workspace":
             url += f"&subject={subject}&subject_id={int(subject_id)}"
         return url
