@@ -15,6 +15,7 @@ from meridian.metrics.services import (
     metrics_rebuild,
     metrics_zone_set,
     value_push,
+    zone_of,
 )
 from meridian.work.services import task_update
 from meridian.work.services.common import Due
@@ -234,3 +235,16 @@ def test_a_failing_metric_does_not_fail_the_write_that_changed_the_item(ada, com
     with registry.replaced(registry.METRICS, [bad]):
         item = commits(task, ada, project(ada), owner=ada)
     assert item.pk and "Could not rewrite the metric facts of task" in caplog.text
+
+
+def test_the_metrics_and_their_zone_read_together_equal_each_read_alone(ada):
+    # Before an admin chooses a zone and with no custom metric: the built-ins and Ada's zone.
+    alone = (selectors.metric_list_for(ada), zone_of(ada.workspace_id))
+    assert selectors.metric_list_and_zone_for(ada) == alone
+    assert alone[1] == "Europe/Berlin"
+    custom_metric_create(acting=ada, key="zeta", label="Zeta", definition="Last by label")
+    custom_metric_create(acting=ada, key="alpha", label="Alpha", definition="First", unit="h")
+    metrics_zone_set(acting=ada, time_zone="America/New_York")
+    together = selectors.metric_list_and_zone_for(ada)
+    assert together == (selectors.metric_list_for(ada), "America/New_York")
+    assert [m.label for m in together[0] if m.custom] == ["Alpha", "Zeta"]

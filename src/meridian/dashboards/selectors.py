@@ -16,11 +16,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from meridian.core import registry
+from meridian.core.errors import NotFound
 from meridian.core.moments import local_date
 from meridian.dashboards.access import may_customize
 from meridian.dashboards.charts import (
@@ -36,11 +37,10 @@ from meridian.metrics.models import HistogramSpan, MetricHistogram, MetricRollup
 from meridian.metrics.rollup import bucket_bins, range_bucket_percentiles
 from meridian.metrics.selectors import (
     MetricInfo,
-    metric_list_for,
+    metric_list_and_zone_for,
     reads_record,
     subject_label_for,
 )
-from meridian.metrics.services import zone_of
 from meridian.workspaces.models import Membership, Team
 
 Kind = Literal["workspace", "team", "project", "person"]
@@ -166,11 +166,18 @@ class _Links:
 
     def __init__(self, slug: str) -> None:
         self.base = reverse("metrics_items", kwargs={"workspace": slug, "key": "KEY"})
+        self.paths: dict[str, str] = {}
+        self.days: dict[date, str] = {}
 
     def __call__(self, key: str, first: date, last: date, subject: str, subject_id: int) -> str:
-        # Built by hand (hundreds per page): dates, a subject word and an id need no quoting,
-        # and a metric key is a slug.
-        url = f"{self.base.replace('KEY', key)}?first={first.isoformat()}&last={last.isoformat()}"
+        # Built by hand (hundreds per page, on a few dozen days and metrics, so each path and
+        # day is written once): dates, a subject word and an id need no quoting, and a metric
+        # key is a slug.
+        path = self.paths.get(key) or self.paths.setdefault(key, self.base.replace("KEY", key))
+        days = self.days
+        since = days.get(first) or days.setdefault(first, first.isoformat())
+        until = days.get(last) or days.setdefault(last, last.isoformat())
+        url = f"{path}?first={since}&last={until}"
         if subject != "workspace":
             url += f"&subject={subject}&subject_id={int(subject_id)}"
         return url
@@ -187,6 +194,28 @@ def layout_for(viewer: Membership, kind: str, subject_id: int | None) -> tuple[l
         if saved:
             return list(saved), True
     return [], False
+
+
+def _title_and_layout(
+    viewer: Membership, kind: str, subject_id: int | None
+) -> tuple[str, list[str], bool]:
+    """The dashboard's title (:func:`subject_label_for`) and :func:`layout_for`'s answer; for
+    a team both in one query (its name with its saved layout beside it), another workspace's
+    team a 404 alike."""
+    if kind != "team" or subject_id is None:
+        title = subject_label_for(viewer, SUBJECT_OF[kind], subject_id)
+        return title, *layout_for(viewer, kind, subject_id)
+    saved = TeamDashboard.objects.filter(workspace_id=viewer.workspace_id, team_id=OuterRef("pk"))
+    found = (
+        Team.objects.filter(workspace_id=viewer.workspace_id, pk=subject_id)
+        .annotate(layout=Subquery(saved.values("metrics")[:1]))
+        .values_list("name", "layout")
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such team in this workspace.")
+    name, layout = found
+    return f"Team {name}", list(layout or []), bool(layout)
 
 
 SeriesKey = tuple[str, str, int]  # (metric, subject, subject id) of a key result
@@ -612,13 +641,14 @@ def dashboard_for(
     workspace_id = viewer.workspace_id
     subject = SUBJECT_OF[kind]
     sid = subject_id or 0
-    title = subject_label_for(viewer, subject, subject_id if kind != "workspace" else None)
-    zone = zone_of(workspace_id)
+    title, chosen, custom = _title_and_layout(
+        viewer, kind, subject_id if kind != "workspace" else None
+    )
+    every_metric, zone = metric_list_and_zone_for(viewer)
     today = local_date(now, zone)
     weeks = weeks_ending(today, WEEKS)
     labels = [_week_label(w) for w in weeks]
-    every = {m.key: m for m in metric_list_for(viewer)}
-    chosen, custom = layout_for(viewer, kind, subject_id)
+    every = {m.key: m for m in every_metric}
     metrics = [every[k] for k in chosen if k in every] if custom else list(every.values())
     hidden: list[str] = []
     # Metrics about a person's own time say who may read them (the tracking policy: a person's

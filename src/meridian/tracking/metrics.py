@@ -27,9 +27,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from typing import Any
 
+from django.db.models import Count, Subquery
+
 from meridian.core.registry import FactIn
 from meridian.core.workingtime import member_week, working_hours_or_elapsed
-from meridian.tracking.models import ActivityDaily, FocusCategory, TimeEntry
+from meridian.tracking.models import ActivityDaily, FocusCategory, TimeEntry, TrackingPolicy
 from meridian.tracking.selectors import may_view, policy_for
 from meridian.tracking.services import access_record
 from meridian.workspaces.models import Membership, TeamMembership
@@ -106,9 +108,11 @@ def focus_facts(workspace_id: int, ids: list[int] | None) -> Iterator[FactIn]:
 
 def visible(viewer: Membership, subject: str, subject_id: int | None) -> bool:
     """Whether the viewer may read a time metric's value for this subject (see the module)."""
-    policy = policy_for(viewer.workspace_id)
     if subject in ("member", "team") and subject_id is None:
         return False
+    if subject == "team":
+        return _team_large_enough(viewer.workspace_id, subject_id or 0)
+    policy = policy_for(viewer.workspace_id)
     if subject == "member":
         if subject_id == viewer.pk:
             return True
@@ -116,11 +120,6 @@ def visible(viewer: Membership, subject: str, subject_id: int | None) -> bool:
             workspace_id=viewer.workspace_id, pk=subject_id or 0
         ).first()
         return other is not None and may_view(viewer=viewer, subject=other, policy=policy)
-    if subject == "team":
-        size = TeamMembership.objects.filter(
-            workspace_id=viewer.workspace_id, team_id=subject_id or 0, membership__is_active=True
-        ).count()
-        return size >= policy.min_group_size
     people = (
         TimeEntry.objects.filter(workspace_id=viewer.workspace_id)
         .values("member_id")
@@ -128,6 +127,26 @@ def visible(viewer: Membership, subject: str, subject_id: int | None) -> bool:
         .count()
     )
     return people >= policy.min_group_size
+
+
+def _team_large_enough(workspace_id: int, team_id: int) -> bool:
+    """Whether the team has at least the policy's group size of active members: the count and
+    the policy's size in one query (a dashboard asks it on every team's page). A team without
+    members is below any policy's size (at least 2), so no row means no."""
+    size = TrackingPolicy.objects.filter(workspace_id=workspace_id).values("min_group_size")[:1]
+    found = list(
+        TeamMembership.objects.filter(
+            workspace_id=workspace_id, team_id=team_id, membership__is_active=True
+        )
+        .order_by()
+        .values("team_id")
+        .annotate(members=Count("pk"), size=Subquery(size))
+        .values_list("members", "size")[:1]
+    )
+    if not found:
+        return False
+    members, chosen = found[0]
+    return bool(members >= (chosen or TrackingPolicy(workspace_id=workspace_id).min_group_size))
 
 
 def read_logged(viewer: Membership, subject: str, subject_id: int | None, what: str) -> None:

@@ -31,6 +31,7 @@ from meridian.metrics.services.facts import (
     teams_of,
     zone_fixed,
     zone_of,
+    zone_or_default,
 )
 from meridian.metrics.services.rebuild import (
     Progress,
@@ -71,4 +72,5 @@ __all__ = [
     "value_push",
     "zone_fixed",
     "zone_of",
+    "zone_or_default",
 ]

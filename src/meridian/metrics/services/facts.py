@@ -93,7 +93,13 @@ def zone_of(workspace_id: int) -> str:
     zone = MetricsSettings.objects.filter(workspace_id=workspace_id).values_list(
         "time_zone", flat=True
     )
-    return next(iter(zone), None) or _default_zone(workspace_id)
+    return zone_or_default(workspace_id, next(iter(zone), None))
+
+
+def zone_or_default(workspace_id: int, stored: str | None) -> str:
+    """The zone an admin set (``stored``, read by the caller), else :func:`zone_of`'s
+    fallback."""
+    return stored or _default_zone(workspace_id)
 
 
 def zone_fixed(workspace_id: int) -> str:
