@@ -13,7 +13,13 @@ from django.conf import settings
 from meridian.checkins.models import Blocker
 from meridian.checkins.services import BlockerIn, prompt_answer
 from meridian.core import registry
-from meridian.handovers.services import handover_acknowledge, handover_start
+from meridian.handovers.models import Handover
+from meridian.handovers.services import (
+    Assignment,
+    handover_acknowledge,
+    handover_bulk_start,
+    handover_start,
+)
 from meridian.webhooks.models import WebhookDelivery
 from meridian.webhooks.services import allowed_host_add
 from meridian.work.services import task_update
@@ -206,3 +212,56 @@ def test_the_webhooks_guide_lists_every_declared_kind():
     guide = DOCS.read_text()
 
     assert [k for k in registry.webhook_events() if f"`{k}`" not in guide] == []
+
+
+def test_a_hand_over_everything_batch_announces_each_item_it_starts(
+    admin, workspace, loopback_allowed, django_capture_on_commit_callbacks
+):
+    endpoint(admin, "http://127.0.0.1:9/hook", events=["handover.started"])
+    ana = factories.member(workspace, display_name="Ana Giver")
+    ben = factories.member(workspace, display_name="Ben Receiver")
+    cy = factories.member(workspace, display_name="Cy Receiver")
+    site = project(admin)
+    made = [task(ana, site, title=f"Item {n}", owner=ana) for n in range(3)]
+    plan = [
+        Assignment("task", made[0].pk, ben.pk),
+        Assignment("task", made[1].pk, cy.pk),
+        Assignment("task", made[2].pk, ben.pk),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = handover_bulk_start(actor=admin, member=ana, assignments=plan, note="SECRET-NOTE")
+
+    batch.refresh_from_db()
+    assert (batch.done, batch.skipped) == (3, 0)
+    sent = [b["data"] for b in _bodies(kind="handover.started")]
+    by_item = {d["handover"]["item"]["id"]: d for d in sent}
+    assert sorted(by_item) == sorted(t.pk for t in made)
+    assert {i: d["handover"]["receiver"]["name"] for i, d in by_item.items()} == {
+        made[0].pk: "Ben Receiver",
+        made[1].pk: "Cy Receiver",
+        made[2].pk: "Ben Receiver",
+    }
+    handed = Handover.objects.filter(batch=batch)
+    assert {d["handover"]["id"] for d in sent} == set(handed.values_list("pk", flat=True))
+    assert all(d["handover"]["giver"]["name"] == "Ana Giver" for d in sent)
+    assert all(d["handover"]["state"] == "pending" for d in sent)
+    assert all(d["actor"]["id"] == admin.pk for d in sent)
+    assert "SECRET-NOTE" not in "\n".join(d.body for d in WebhookDelivery.objects.all())
+
+
+def test_a_task_written_straight_into_done_is_created_and_completed(
+    admin, workspace, loopback_allowed, django_capture_on_commit_callbacks
+):
+    endpoint(admin, "http://127.0.0.1:9/hook", events=["task.created", "task.completed"])
+    with django_capture_on_commit_callbacks(execute=True):
+        made = task(admin, project(admin), title="Already shipped", status="done")
+        task(admin, project(admin), title="Still to do")
+
+    sent = _bodies()
+    assert [(b["event"], b["data"]["task"]["title"]) for b in sent] == [
+        ("task.created", "Already shipped"),
+        ("task.completed", "Already shipped"),
+        ("task.created", "Still to do"),
+    ]
+    assert sent[1]["data"]["task"]["id"] == made.pk
+    assert sent[1]["data"]["task"]["done"] is True

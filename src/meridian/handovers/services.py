@@ -617,6 +617,28 @@ def _batch_work(batch: HandoverBatch, actor: Membership, chunk: list[Assignment]
     HandoverBatch.objects.filter(pk=batch.pk).update(
         done=F("done") + len(created), skipped=F("skipped") + skipped
     )
+    _batch_announce(batch, actor, created)
+
+
+def _batch_announce(batch: HandoverBatch, actor: Membership, created: list[Handover]) -> None:
+    """``handover.started`` for each item of a chunk, as a single handover sends it.
+
+    The chunk's people are read once (not once per item), so a large batch stays a constant
+    number of queries per chunk; the events go out when the chunk's transaction commits.
+    """
+    if not created:
+        return
+    people = {
+        m.pk: m
+        for m in Membership.objects.select_related("profile", "workspace").filter(
+            pk__in={batch.giver_id, actor.pk, *(h.receiver_id for h in created)}
+        )
+    }
+    slug = people[batch.giver_id].workspace.slug
+    for handover in created:
+        handover.giver = people[batch.giver_id]
+        handover.receiver = people[handover.receiver_id]
+        handover_events.handover_started(handover, slug, people[actor.pk])
 
 
 def _batch_finish(batch: HandoverBatch) -> None:

@@ -278,6 +278,8 @@ def task_create(
     task = _fresh(task.pk)
     task_changed(task, actor, "created", "", title)
     task_events.task_created(task, actor)
+    if task.is_done:
+        task_events.task_completed(task, actor)
     owner_inbox(task, actor, assigned=True)
     _tell_assigned_without_due(task, actor)
     task_search_index(task)
