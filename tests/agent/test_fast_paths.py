@@ -12,6 +12,7 @@ import itertools
 import json
 import sqlite3
 import tempfile
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from unittest import mock
 
@@ -21,7 +22,16 @@ from hypothesis import strategies as st
 from meridian.agent import query2
 from meridian.agent import store as store_module
 from meridian.agent import transforms as t
-from meridian.agent.events import US, Ev, _default, _Encoder, dumps
+from meridian.agent.events import (
+    US,
+    Ev,
+    EventError,
+    _default,
+    _Encoder,
+    dumps,
+    event_from_json,
+    events_from_json,
+)
 from meridian.agent.store import Store
 
 BASE = 1_796_000_000 * US  # December 2026
@@ -348,6 +358,24 @@ def test_the_idle_rebuild_copies_a_bucket_opened_from_its_file(tmp_path: Path):
     store.close()
 
 
+def test_a_bucket_with_too_many_distinct_data_is_read_from_sqlite_and_not_rebuilt(
+    tmp_path: Path,
+):
+    first = Store(tmp_path / "a.sqlite3")
+    first.create_bucket("b", type="t", client="c", hostname="h")
+    first.insert("b", [(None, BASE + i * US, US, {"n": i}) for i in range(5)])
+    first.close()
+    store = Store(tmp_path / "a.sqlite3")
+
+    with mock.patch.object(store_module, "COLUMN_DATAS", 2):
+        store.build_columns()
+
+    assert "b" not in store._cols
+    assert store._uncopied == {"b"}
+    assert plain(store.events("b")) == sql_read(store, "b", None, None, -1)
+    store.close()
+
+
 OTHER_PROGRAMS = [
     'RETURN = sort_by_timestamp(query_bucket("w"));',
     'RETURN = limit_events(merge_events_by_keys(flood(query_bucket("w")), ["app"]), 3);',
@@ -380,3 +408,68 @@ def test_query2_programs_answer_alike_from_the_copy_and_from_sqlite(
         store.close()
 
     assert from_copy == from_sqlite
+
+
+# Validating a batch of events column by column ----------------------------------------------
+
+MISSING = object()
+event_fields = st.fixed_dictionaries(
+    {
+        "timestamp": st.one_of(
+            st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5))])).map(
+                datetime.isoformat
+            ),
+            st.datetimes().map(datetime.isoformat),  # without an offset: read as UTC
+            st.sampled_from(["2026-12-05", "yesterday", "", 5, None, MISSING]),
+        ),
+        "duration": st.one_of(
+            st.floats(min_value=0, max_value=1e6),
+            st.integers(min_value=0, max_value=10**6),
+            st.sampled_from([-1, -0.5, 1e12, 10**12, float("nan"), float("inf"), True, "1"]),
+            st.sampled_from([None, MISSING]),
+        ),
+        "data": st.one_of(st.sampled_from(DATA), st.sampled_from([None, [], "x", MISSING])),
+        "id": st.one_of(st.just(MISSING), st.just(None), st.integers(0, 99), st.just("7")),
+    }
+).map(lambda fields: {k: v for k, v in fields.items() if v is not MISSING})
+# Mostly batches the fast path takes (the usual shape), some with one odd event.
+usual = st.builds(
+    lambda ts, dur, data: {"timestamp": ts.isoformat(), "duration": dur, "data": dict(data)},
+    st.datetimes(timezones=st.just(UTC)),
+    st.floats(min_value=0, max_value=1e6),
+    datas,
+)
+batches = st.one_of(
+    st.lists(usual, min_size=1, max_size=8),
+    st.lists(st.one_of(usual, event_fields, st.sampled_from([[], "x", None])), max_size=8),
+)
+
+
+def one_by_one(items: list) -> list | None:
+    try:
+        return [event_from_json(item) for item in items]
+    except EventError:
+        return None
+
+
+@settings(max_examples=300)
+@given(batches)
+def test_a_batch_validated_column_by_column_is_what_one_by_one_gives(items):
+    fast = events_from_json(items)
+
+    # None leaves the batch to the careful path (which names a bad event's field).
+    assert fast is None or fast == one_by_one(items)
+
+
+@given(st.lists(usual, min_size=1, max_size=8))
+def test_the_usual_batches_take_the_column_path(items):
+    assert events_from_json(items) == one_by_one(items) != None  # noqa: E711
+
+
+def test_the_usual_batch_takes_the_column_path():
+    items = [
+        {"timestamp": "2026-12-05T09:00:00.123456+00:00", "duration": 1.5, "data": {"app": "a"}},
+        {"timestamp": "2026-12-05T10:00:00+01:00", "duration": 0.0, "data": {}},
+    ]
+
+    assert events_from_json(items) == [event_from_json(item) for item in items]

@@ -276,6 +276,7 @@ class Store:
         # SQLite until the flusher builds it. Another process's write (the CLI's curation)
         # changes PRAGMA data_version, and then every copy is dropped.
         self._cols: dict[str, Columns] = {}
+        self._uncopied: set[str] = set()  # buckets whose copy could not be built
         self._data_version = self.db.execute("PRAGMA data_version").fetchone()[0]
 
     def flush(self) -> None:
@@ -331,7 +332,7 @@ class Store:
         outside the lock (a copy whose bucket was written meanwhile is thrown away)."""
         for bucket_id in self.bucket_ids():
             with self.lock:
-                if bucket_id in self._cols or bucket_id not in self._max_dur:
+                if bucket_id in self._cols or bucket_id in self._uncopied:
                     continue
                 self.flush()
                 self._columns(bucket_id)
@@ -356,6 +357,9 @@ class Store:
             if rows:
                 tss, durs, ids, texts = map(list, zip(*rows, strict=True))
                 if not columns.add(tss, durs, ids, texts):
+                    # Too many distinct data objects or a negative duration: read from SQLite
+                    # rather than build it again after every write.
+                    self._uncopied.add(bucket_id)
                     continue
             with self.lock:
                 self._columns(bucket_id)  # notices another process's writes meanwhile
@@ -466,6 +470,7 @@ class Store:
             self.db.execute("DELETE FROM buckets WHERE id = ?", (bucket_id,))
             self.db.execute("COMMIT")
             del self._max_dur[bucket_id]
+            self._uncopied.discard(bucket_id)
             self._last.pop(bucket_id, None)
             self._cols.pop(bucket_id, None)
             self._changed(None)
