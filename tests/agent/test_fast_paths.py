@@ -10,15 +10,28 @@ inserts, heartbeats that merge (held in memory until flushed), deletes and repla
 
 import itertools
 import json
+import sqlite3
 import tempfile
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from meridian.agent import query2
+from meridian.agent import store as store_module
 from meridian.agent import transforms as t
-from meridian.agent.events import US, Ev, _default, _Encoder, dumps
+from meridian.agent.events import (
+    US,
+    Ev,
+    EventError,
+    _default,
+    _Encoder,
+    dumps,
+    event_from_json,
+    events_from_json,
+)
 from meridian.agent.store import Store
 
 BASE = 1_796_000_000 * US  # December 2026
@@ -234,3 +247,229 @@ def test_the_desktop_query_answers_alike_through_the_fast_and_the_plain_paths(
         return value
 
     assert fused == json.dumps(to_plain(plain_answer), default=_default)
+
+
+# The copy of each bucket's events in memory (store.Columns) --------------------------------
+
+column_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("insert"), st.lists(st.tuples(offsets, durations, datas), max_size=12)),
+        st.tuples(st.just("heartbeat"), offsets, durations, datas, st.sampled_from([0, 5, 60])),
+        st.tuples(st.just("delete"), st.integers(min_value=1, max_value=80)),
+        st.tuples(st.just("replace"), st.integers(min_value=1, max_value=80), offsets, durations),
+        # an import: a batch larger than what is put in place one by one, in any order
+        st.tuples(
+            st.just("import"),
+            st.lists(st.tuples(offsets, durations, datas), min_size=6, max_size=40),
+        ),
+        # the flusher's idle rebuild, and a write by another process (the CLI)
+        st.tuples(st.just("build")),
+        st.tuples(st.just("other process deletes"), st.integers(min_value=1, max_value=80)),
+    ),
+    max_size=25,
+)
+
+
+def apply_one(store: Store, bucket: str, op: tuple) -> None:
+    if op[0] == "import":
+        store.insert(bucket, [(None, BASE + ms * 1000, dur, dict(d)) for ms, dur, d in op[1]])
+    elif op[0] == "build":
+        store.build_columns()
+    elif op[0] == "other process deletes":
+        other = sqlite3.connect(store.path, isolation_level=None)
+        other.execute("DELETE FROM events WHERE id = ?", (op[1],))
+        other.close()
+    else:
+        apply(store, bucket, [op])
+
+
+def sql_read(store: Store, bucket: str, start, end, limit) -> list[tuple]:
+    rows = store.raw_events(bucket, start=start, end=end, limit=limit)
+    return [(ts, dur, json.loads(text), i) for ts, dur, text, i in rows]
+
+
+@settings(max_examples=80, deadline=None)
+@given(column_operations, st.lists(windows, min_size=1, max_size=3), st.booleans())
+def test_reads_from_the_copy_in_memory_equal_sqlites_after_every_write(ops, periods, small):
+    # Small limits make the copies trim their oldest events, and drop rather than place.
+    limits = {"COLUMN_EVENTS": 12, "COLUMN_KEEP": 6, "COLUMN_PLACE": 3}
+    if not small:
+        limits = {name: getattr(store_module, name) for name in limits}
+    with tempfile.TemporaryDirectory() as directory, mock.patch.multiple(store_module, **limits):
+        store = Store(Path(directory) / "a.sqlite3")
+        store.create_bucket("b", type="t", client="c", hostname="h")
+        for op in ops:
+            apply_one(store, "b", op)
+            for (start, end), limit in itertools.product([*periods, (None, None)], [-1, 0, 2]):
+                got = store.events("b", start=start, end=end, limit=limit)
+                assert plain(got) == sql_read(store, "b", start, end, limit)
+        store.close()
+
+
+def test_a_bulk_insert_and_heartbeats_at_the_end_are_read_from_the_copy(tmp_path: Path):
+    store = Store(tmp_path / "a.sqlite3")
+    store.create_bucket("b", type="t", client="c", hostname="h")
+    store.insert("b", [(None, BASE + i * US, US, {"app": "Code"}) for i in range(1000)])
+    store.heartbeat("b", BASE + 1000 * US, 0, {"app": "Slack"}, 5)  # a new event
+    store.heartbeat("b", BASE + 1002 * US, 0, {"app": "Slack"}, 5)  # merged into it
+    store.flush()
+    store.db.execute("DELETE FROM events")  # behind the store's back: the copy still answers
+
+    events = store.events("b", start=BASE + 998_500_000, end=BASE + 2000 * US)
+
+    assert [(e.ts - BASE, e.dur, e.data["app"]) for e in events] == [
+        (1000 * US, 2 * US, "Slack"),
+        (999 * US, US, "Code"),
+        (998_500_000, 500_000, "Code"),
+    ]
+    store.close()
+
+
+def test_a_write_by_another_process_drops_the_copy(tmp_path: Path):
+    store = Store(tmp_path / "a.sqlite3")
+    store.create_bucket("b", type="t", client="c", hostname="h")
+    store.insert("b", [(None, BASE + i * US, US, {"app": "Code"}) for i in range(10)])
+    other = sqlite3.connect(tmp_path / "a.sqlite3", isolation_level=None)
+    other.execute("DELETE FROM events WHERE ts < ?", (BASE + 8 * US,))
+    other.close()
+
+    assert [e.ts - BASE for e in store.events("b", start=BASE, end=BASE + 20 * US)] == [
+        9 * US,
+        8 * US,
+    ]
+    store.close()
+
+
+def test_the_idle_rebuild_copies_a_bucket_opened_from_its_file(tmp_path: Path):
+    first = Store(tmp_path / "a.sqlite3")
+    first.create_bucket("b", type="t", client="c", hostname="h")
+    first.insert("b", [(None, BASE + i * US, US, {"n": i % 3}) for i in range(50)])
+    first.close()
+    store = Store(tmp_path / "a.sqlite3")
+    assert store.events("b", start=BASE, end=BASE + 5 * US)  # read from SQLite: no copy yet
+
+    store.build_columns()
+
+    assert "b" in store._cols
+    for start, end in [(BASE, BASE + 5 * US), (BASE + 10 * US, BASE + 60 * US), (None, None)]:
+        assert plain(store.events("b", start=start, end=end)) == sql_read(
+            store, "b", start, end, -1
+        )
+    store.close()
+
+
+def test_a_bucket_with_too_many_distinct_data_is_read_from_sqlite_and_not_rebuilt(
+    tmp_path: Path,
+):
+    first = Store(tmp_path / "a.sqlite3")
+    first.create_bucket("b", type="t", client="c", hostname="h")
+    first.insert("b", [(None, BASE + i * US, US, {"n": i}) for i in range(5)])
+    first.close()
+    store = Store(tmp_path / "a.sqlite3")
+
+    with mock.patch.object(store_module, "COLUMN_DATAS", 2):
+        store.build_columns()
+
+    assert "b" not in store._cols
+    assert store._uncopied == {"b"}
+    assert plain(store.events("b")) == sql_read(store, "b", None, None, -1)
+    store.close()
+
+
+OTHER_PROGRAMS = [
+    'RETURN = sort_by_timestamp(query_bucket("w"));',
+    'RETURN = limit_events(merge_events_by_keys(flood(query_bucket("w")), ["app"]), 3);',
+    'w = query_bucket("w"); RETURN = concat(flood(w), w);',
+    'RETURN = period_union(query_bucket("w"), query_bucket("a"));',
+    'RETURN = chunk_events_by_key(query_bucket("w"), "app");',
+    'RETURN = sum_durations(filter_keyvals(query_bucket("a"), "status", ["afk"]));',
+    FUSED,
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(column_operations, column_operations, windows, st.sampled_from(OTHER_PROGRAMS))
+def test_query2_programs_answer_alike_from_the_copy_and_from_sqlite(
+    window_ops, afk_ops, period, program
+):
+    with tempfile.TemporaryDirectory() as directory:
+        store = Store(Path(directory) / "a.sqlite3")
+        store.create_bucket("w", type="currentwindow", client="c", hostname="h")
+        store.create_bucket("a", type="afkstatus", client="c", hostname="h")
+        for op in window_ops:
+            apply_one(store, "w", op)
+        for op in afk_ops:
+            apply_one(store, "a", op)
+        store.build_columns()
+        start, end = period
+        from_copy = dumps(query2.run(store, program, start, end))
+        store._cols.clear()  # nothing rebuilds them without the flusher: SQLite answers
+        from_sqlite = dumps(query2.run(store, program, start, end))
+        store.close()
+
+    assert from_copy == from_sqlite
+
+
+# Validating a batch of events column by column ----------------------------------------------
+
+MISSING = object()
+event_fields = st.fixed_dictionaries(
+    {
+        "timestamp": st.one_of(
+            st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5))])).map(
+                datetime.isoformat
+            ),
+            st.datetimes().map(datetime.isoformat),  # without an offset: read as UTC
+            st.sampled_from(["2026-12-05", "yesterday", "", 5, None, MISSING]),
+        ),
+        "duration": st.one_of(
+            st.floats(min_value=0, max_value=1e6),
+            st.integers(min_value=0, max_value=10**6),
+            st.sampled_from([-1, -0.5, 1e12, 10**12, float("nan"), float("inf"), True, "1"]),
+            st.sampled_from([None, MISSING]),
+        ),
+        "data": st.one_of(st.sampled_from(DATA), st.sampled_from([None, [], "x", MISSING])),
+        "id": st.one_of(st.just(MISSING), st.just(None), st.integers(0, 99), st.just("7")),
+    }
+).map(lambda fields: {k: v for k, v in fields.items() if v is not MISSING})
+# Mostly batches the fast path takes (the usual shape), some with one odd event.
+usual = st.builds(
+    lambda ts, dur, data: {"timestamp": ts.isoformat(), "duration": dur, "data": dict(data)},
+    st.datetimes(timezones=st.just(UTC)),
+    st.floats(min_value=0, max_value=1e6),
+    datas,
+)
+batches = st.one_of(
+    st.lists(usual, min_size=1, max_size=8),
+    st.lists(st.one_of(usual, event_fields, st.sampled_from([[], "x", None])), max_size=8),
+)
+
+
+def one_by_one(items: list) -> list | None:
+    try:
+        return [event_from_json(item) for item in items]
+    except EventError:
+        return None
+
+
+@settings(max_examples=300)
+@given(batches)
+def test_a_batch_validated_column_by_column_is_what_one_by_one_gives(items):
+    fast = events_from_json(items)
+
+    # None leaves the batch to the careful path (which names a bad event's field).
+    assert fast is None or fast == one_by_one(items)
+
+
+@given(st.lists(usual, min_size=1, max_size=8))
+def test_the_usual_batches_take_the_column_path(items):
+    assert events_from_json(items) == one_by_one(items) != None  # noqa: E711
+
+
+def test_the_usual_batch_takes_the_column_path():
+    items = [
+        {"timestamp": "2026-12-05T09:00:00.123456+00:00", "duration": 1.5, "data": {"app": "a"}},
+        {"timestamp": "2026-12-05T10:00:00+01:00", "duration": 0.0, "data": {}},
+    ]
+
+    assert events_from_json(items) == [event_from_json(item) for item in items]

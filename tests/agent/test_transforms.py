@@ -226,6 +226,22 @@ def test_merge_events_by_keys_matches_aw_core(evs, keys):
     )
 
 
+# Events sharing data objects, as the store's and categorize's do, two of them equal in content.
+SHARED = [{"app": "Code"}, {"app": "Slack"}, {"app": "Code", "title": "x"}, {}, {"app": "Code"}]
+shared_events = st.lists(
+    st.builds(lambda ts, dur, i: Ev(ts, dur, SHARED[i]), millis, durations, st.integers(0, 4)),
+    max_size=25,
+)
+
+
+@given(shared_events, st.sampled_from([["app"], ["app", "title"], ["title"]]))
+def test_merge_events_by_keys_over_shared_data_matches_aw_core(evs, keys):
+    mine = t.merge_events_by_keys(evs, keys)
+    theirs = aw_transform.merge_events_by_keys([to_aw(e) for e in evs], keys)
+
+    assert plain(mine) == [from_aw(e) for e in theirs]
+
+
 CLASSES = [
     (["Work"], {"type": "regex", "regex": "Code"}),
     (["Work", "Programming"], {"type": "regex", "regex": "^x$"}),

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from . import VERSION, query2
-from .events import Ev, EventError, dumps, event_from_json, fmt_ts, parse_ts
+from .events import Ev, EventError, dumps, event_from_json, events_from_json, fmt_ts, parse_ts
 from .store import NoSuchBucket, Store
 
 if TYPE_CHECKING:
@@ -150,6 +150,9 @@ class Agent:
                     f"the limit is {MAX_EVENTS} events per request"
                 },
             )
+        fast = events_from_json(items)
+        if fast is not None:
+            return fast
         parsed = []
         for index, item in enumerate(items):
             try:

@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import islice, repeat
+from operator import add, le
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +57,6 @@ class BucketExists(ValueError):
 _data_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 # Pages the write-ahead log may hold before a writer checkpoints it (4 KiB each): 64 MiB.
 WAL_PAGES = 16_384
-# Value types whose equal values always encode alike (not float: -0.0 == 0.0).
-_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 class _Parsed(dict[str, dict[str, Any]]):
@@ -66,30 +68,176 @@ class _Parsed(dict[str, dict[str, Any]]):
         return data
 
 
-def _data_texts(datas: Iterable[dict[str, Any]]) -> list[str]:
-    """The stored JSON text of each event's data, encoding each distinct flat object once.
+# Data texts by the ``repr`` of their objects, across batches (cleared when it grows past
+# _TEXTS_KEPT): watchers send the same few data objects over and over.
+_TEXTS: dict[str, str] = {}
+_TEXTS_KEPT = 4096
 
-    Watchers send the same few data objects over and over (an app and a window title), so a
-    batch is mostly repeats: the key is the object's keys, values and value types (1 and True
-    are equal in Python but not in JSON), used only when every value is a string, an integer,
-    a boolean or null.
+
+def _data_texts(datas: Iterable[dict[str, Any]]) -> list[str]:
+    """The stored JSON text of each event's data, encoding each distinct object once.
+
+    The key is the object's ``repr``, written in C: for what JSON decodes to (dicts with string
+    keys, lists, strings, integers, floats, booleans, null) equal reprs mean the same types and
+    values in the same order, hence the same JSON (1, 1.0 and True, or 0.0 and -0.0, are equal
+    in Python but have different reprs, as they have different JSON).
     """
-    seen: dict[tuple[Any, ...], str] = {}
-    texts: list[str] = []
-    append = texts.append
-    plain = _PLAIN
-    for data in datas:
-        values = tuple(data.values())
-        types = tuple(map(type, values))
-        if plain.issuperset(types):
-            key = (tuple(data), values, types)
-            text = seen.get(key)
+    datas = list(datas)
+    keys = list(map(repr, datas))
+    texts: list[Any] = list(map(_TEXTS.get, keys))
+    if None in texts:
+        if len(_TEXTS) > _TEXTS_KEPT:
+            _TEXTS.clear()
+        for position, text in enumerate(texts):
             if text is None:
-                text = seen[key] = _data_text(data)
-        else:
-            text = _data_text(data)
-        append(text)
+                key = keys[position]
+                text = _TEXTS.get(key)
+                if text is None:
+                    text = _TEXTS[key] = _data_text(datas[position])
+                texts[position] = text
     return texts
+
+
+# Events kept in memory per bucket, column by column: a day's read is then a slice instead of
+# ~7,000 rows out of SQLite. A bucket's copy keeps at most COLUMN_EVENTS events (its newest;
+# older windows are read from SQLite) and COLUMN_DATAS distinct data objects.
+COLUMN_EVENTS = 300_000
+COLUMN_KEEP = 200_000  # what a copy keeps of its newest events when it outgrows COLUMN_EVENTS
+COLUMN_DATAS = 50_000
+# A batch of events out of order with the copy is put in place one by one up to this size;
+# a larger one drops the copy (rebuilt from SQLite while the agent is idle).
+COLUMN_PLACE = 32
+_EVER = -(2**63)
+
+
+class Columns:
+    """A bucket's events with ``ts >= cover`` in memory, sorted by (ts, id) as SQLite's index
+    walks them: starts, durations and ids in arrays, data as an index into distinct objects.
+
+    Kept up to date by every write of the store: appends (bulk inserts and heartbeats at the
+    end) extend it, a few events out of order are put in place, a merged heartbeat changes the
+    last event, a deleted event is taken out; anything else (replacements by id, a large batch
+    in the middle, negative durations) drops it, and the flusher rebuilds it while idle.
+    """
+
+    __slots__ = ("cover", "datas", "didx", "durs", "ids", "index", "tss")
+
+    def __init__(self, cover: int = _EVER) -> None:
+        self.cover = cover
+        self.tss = array("q")
+        self.durs = array("q")
+        self.ids = array("q")
+        self.didx = array("l")
+        self.datas: list[dict[str, Any]] = []
+        self.index: dict[str, int] = {}
+
+    def _data_indexes(self, texts: Sequence[str]) -> list[int]:
+        """The index of each data text's object, decoding each new text once."""
+        indexes: list[Any] = list(map(self.index.get, texts))
+        if None in indexes:
+            index, datas = self.index, self.datas
+            for position, found in enumerate(indexes):
+                if found is None:
+                    text = texts[position]
+                    found = index.get(text)
+                    if found is None:
+                        found = index[text] = len(datas)
+                        datas.append(json.loads(text))
+                    indexes[position] = found
+        return indexes
+
+    def add(
+        self, tss: Sequence[int], durs: Sequence[int], ids: Sequence[int], texts: Sequence[str]
+    ) -> bool:
+        """Take in new events (ids above every id held); False when the copy must be dropped."""
+        if not tss:
+            return True
+        if min(durs) < 0:
+            return False  # SQLite's range test would drop them: read those buckets there
+        if min(tss) < self.cover:
+            kept = [i for i, ts in enumerate(tss) if ts >= self.cover]
+            tss, durs = [tss[i] for i in kept], [durs[i] for i in kept]
+            ids, texts = [ids[i] for i in kept], [texts[i] for i in kept]
+            if not tss:
+                return True
+        if not all(map(le, tss, islice(tss, 1, None))):
+            # Sorted by start; equal starts keep their order, which is their ids' order.
+            order = sorted(range(len(tss)), key=tss.__getitem__)
+            tss, durs = [tss[i] for i in order], [durs[i] for i in order]
+            ids, texts = [ids[i] for i in order], [texts[i] for i in order]
+        indexes = self._data_indexes(texts)
+        if len(self.datas) > COLUMN_DATAS:
+            return False
+        if not self.tss or tss[0] >= self.tss[-1]:
+            self.tss.extend(tss)
+            self.durs.extend(durs)
+            self.ids.extend(ids)
+            self.didx.extend(indexes)
+        elif len(tss) <= COLUMN_PLACE:
+            for ts, dur, event_id, index in zip(tss, durs, ids, indexes, strict=True):
+                # After every event with the same start: the new id is the largest.
+                position = bisect_right(self.tss, ts)
+                self.tss.insert(position, ts)
+                self.durs.insert(position, dur)
+                self.ids.insert(position, event_id)
+                self.didx.insert(position, index)
+        else:
+            return False
+        if len(self.tss) > COLUMN_EVENTS:
+            cut = len(self.tss) - COLUMN_KEEP
+            cover = self.tss[cut]
+            if self.tss[cut - 1] == cover:
+                cover += 1  # some events starting then are gone: the copy holds those after
+            for column in (self.tss, self.durs, self.ids, self.didx):
+                del column[:cut]
+            self.cover = cover
+        return True
+
+    def extend_last(self, event_id: int, ts: int, dur: int) -> bool:
+        """A heartbeat merged into the newest event; False when that is not the copy's last."""
+        if not self.ids or self.ids[-1] != event_id or dur < 0:
+            return False
+        if len(self.tss) > 1 and ts < self.tss[-2]:
+            return False
+        self.tss[-1] = ts
+        self.durs[-1] = dur
+        return True
+
+    def remove(self, event_id: int) -> None:
+        try:
+            position = self.ids.index(event_id)
+        except ValueError:
+            return
+        for column in (self.tss, self.durs, self.ids, self.didx):
+            del column[position]
+
+    def window(
+        self, start: int | None, end: int | None, longest: int
+    ) -> tuple[list[int], list[int], list[int], list[int]] | None:
+        """(starts, durations, ids, data indexes) of the events ``Store._range`` selects,
+        ascending by (ts, id); None when the copy does not reach back far enough."""
+        tss, durs = self.tss, self.durs
+        high = len(tss) if end is None else bisect_right(tss, end)
+        head: list[int] = []
+        if start is None:
+            if self.cover != _EVER:
+                return None
+            middle = 0
+        else:
+            if start - longest < self.cover:
+                return None
+            low = bisect_left(tss, start - longest, 0, high)
+            middle = bisect_left(tss, start, low, high)
+            # Those starting before ``start`` are kept only when they reach it (durations
+            # are never negative here, so all the others do).
+            head = [i for i in range(low, middle) if tss[i] + durs[i] >= start]
+        ids, didx = self.ids, self.didx
+        return (
+            [tss[i] for i in head] + tss[middle:high].tolist(),
+            [durs[i] for i in head] + durs[middle:high].tolist(),
+            [ids[i] for i in head] + ids[middle:high].tolist(),
+            [didx[i] for i in head] + didx[middle:high].tolist(),
+        )
 
 
 class Store:
@@ -100,7 +248,10 @@ class Store:
         self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
+        # No foreign-key checks: each inserted row would look its bucket up (a tenth of a bulk
+        # insert's SQLite time), and every write already checks the bucket under the lock
+        # (_require) and delete_bucket deletes the bucket's events itself.
+        self.db.execute("PRAGMA foreign_keys=OFF")
         # Writers do not copy the write-ahead log back into the database themselves until it
         # holds WAL_PAGES pages: the flusher thread does that while the agent is idle, on a
         # connection of its own (see checkpoint). A bulk insert then only appends.
@@ -121,6 +272,12 @@ class Store:
         self._flusher: threading.Thread | None = None
         self._closing = threading.Event()
         self._checkpointer: sqlite3.Connection | None = None
+        # Each bucket's recent events in memory (Columns); a bucket without one is read from
+        # SQLite until the flusher builds it. Another process's write (the CLI's curation)
+        # changes PRAGMA data_version, and then every copy is dropped.
+        self._cols: dict[str, Columns] = {}
+        self._uncopied: set[str] = set()  # buckets whose copy could not be built
+        self._data_version = self.db.execute("PRAGMA data_version").fetchone()[0]
 
     def flush(self) -> None:
         """Write the heartbeat merges held in memory."""
@@ -145,26 +302,87 @@ class Store:
 
         def loop() -> None:
             seen = checkpointed = self.seq
+            built = False
             while not self._closing.wait(seconds):
                 self.flush()
                 if self.seq == seen != checkpointed:
                     # A second without writes since some were made: copy the log back now.
                     self.checkpoint()
                     checkpointed = seen
+                    built = False
+                if not built and self.seq == seen:
+                    self.build_columns()
+                    built = True
                 seen = self.seq
 
         self._flusher = threading.Thread(target=loop, name="agent-flush", daemon=True)
         self._flusher.start()
 
-    def checkpoint(self) -> None:
-        """Copy what the write-ahead log holds back into the database file, without waiting
-        for (or holding up) the request threads: a passive checkpoint on a second connection,
-        which SQLite runs outside Python's global lock."""
+    def _columns(self, bucket_id: str) -> Columns | None:
+        """The bucket's copy in memory, if it has one that nothing outside this store changed."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._data_version = version
+            self._cols.clear()
+            self._last.clear()
+        return self._cols.get(bucket_id)
+
+    def build_columns(self) -> None:
+        """Build the copy in memory of each bucket that has none, reading on a second connection
+        outside the lock (a copy whose bucket was written meanwhile is thrown away)."""
+        for bucket_id in self.bucket_ids():
+            with self.lock:
+                if bucket_id in self._cols or bucket_id in self._uncopied:
+                    continue
+                self.flush()
+                self._columns(bucket_id)
+                seq, version = self.seq, self._data_version
+            reader = self._second()
+            cover = _EVER
+            row = reader.execute(
+                "SELECT ts FROM events WHERE bucket = ? ORDER BY ts DESC LIMIT 1 OFFSET ?",
+                (bucket_id, COLUMN_EVENTS),
+            ).fetchone()
+            if row is not None:
+                # More than COLUMN_EVENTS: keep the newest COLUMN_KEEP or so (those from a start).
+                cover = reader.execute(
+                    "SELECT ts FROM events WHERE bucket = ? ORDER BY ts DESC LIMIT 1 OFFSET ?",
+                    (bucket_id, COLUMN_KEEP),
+                ).fetchone()[0]
+            rows = reader.execute(
+                "SELECT ts, dur, id, data FROM events WHERE bucket = ? AND ts >= ? ORDER BY ts, id",
+                (bucket_id, cover),
+            ).fetchall()
+            columns = Columns(cover)
+            if rows:
+                tss, durs, ids, texts = map(list, zip(*rows, strict=True))
+                if not columns.add(tss, durs, ids, texts):
+                    # Too many distinct data objects or a negative duration: read from SQLite
+                    # rather than build it again after every write.
+                    self._uncopied.add(bucket_id)
+                    continue
+            with self.lock:
+                self._columns(bucket_id)  # notices another process's writes meanwhile
+                if (
+                    self.seq == seq
+                    and self._data_version == version
+                    and bucket_id in self._max_dur
+                    and bucket_id not in self._cols
+                ):
+                    self._cols[bucket_id] = columns
+
+    def _second(self) -> sqlite3.Connection:
         if self._checkpointer is None:
             self._checkpointer = sqlite3.connect(
                 self.path, check_same_thread=False, isolation_level=None
             )
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return self._checkpointer
+
+    def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds back into the database file, without waiting
+        for (or holding up) the request threads: a passive checkpoint on a second connection,
+        which SQLite runs outside Python's global lock."""
+        self._second().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _changed(self, bucket_id: str | None, low: int = -(2**62), high: int = 2**62) -> None:
         self.seq += 1
@@ -238,6 +456,8 @@ class Store:
             )
             self._max_dur[bucket_id] = 0
             self._last[bucket_id] = None
+            self._columns(bucket_id)
+            self._cols[bucket_id] = Columns()
             self._changed(None)
             return True
 
@@ -250,7 +470,9 @@ class Store:
             self.db.execute("DELETE FROM buckets WHERE id = ?", (bucket_id,))
             self.db.execute("COMMIT")
             del self._max_dur[bucket_id]
+            self._uncopied.discard(bucket_id)
             self._last.pop(bucket_id, None)
+            self._cols.pop(bucket_id, None)
             self._changed(None)
 
     def bucket_metadata(self, bucket_id: str) -> dict[str, Any]:
@@ -311,26 +533,31 @@ class Store:
         Returns the event with its new id when exactly one was given (aw-core's Bucket.insert
         does the same); an event that carries the id of an existing event replaces it.
         """
-        rows = []
-        updates = []
-        longest = 0
-        low, high = 2**62, -(2**62)
         events = list(events)
-        texts = _data_texts([event[3] for event in events])
-        for (event_id, ts, dur, _), text in zip(events, texts, strict=True):
-            if dur > longest:
-                longest = dur
-            if ts < low:
-                low = ts
-            if ts + dur > high:
-                high = ts + dur
-            if event_id is None:
-                rows.append((bucket_id, ts, dur, text))
-            else:
-                updates.append((event_id, bucket_id, ts, dur, text))
+        if not events:
+            with self.lock:
+                self._require(bucket_id)
+            return None
+        # Column by column (C-level maps): a bulk insert is a thousand events per request.
+        event_ids, tss, durs, datas = zip(*events, strict=True)
+        texts = _data_texts(datas)
+        longest = max(0, *durs)
+        low = min(tss)
+        high = max(map(add, tss, durs))
+        updates = []
+        if event_ids.count(None) == len(event_ids):
+            rows = list(zip(repeat(bucket_id), tss, durs, texts))
+        else:
+            rows = []
+            for event_id, ts, dur, text in zip(event_ids, tss, durs, texts, strict=True):
+                if event_id is None:
+                    rows.append((bucket_id, ts, dur, text))
+                else:
+                    updates.append((event_id, bucket_id, ts, dur, text))
         with self.lock:
             self._require(bucket_id)
             self.flush()
+            columns = self._columns(bucket_id)
             self.db.execute("BEGIN")
             try:
                 self._grow_max(bucket_id, longest)
@@ -351,6 +578,8 @@ class Store:
                     cursor.executemany(
                         "INSERT INTO events (bucket, ts, dur, data) VALUES (?, ?, ?, ?)", rows
                     )
+                    if rows and columns is not None and not updates:
+                        new_last = self.db.execute("SELECT last_insert_rowid()").fetchone()[0]
                     cursor.executemany(
                         "INSERT INTO events (id, bucket, ts, dur, data) VALUES (?, ?, ?, ?, ?)"
                         " ON CONFLICT(id) DO UPDATE SET bucket = excluded.bucket,"
@@ -362,6 +591,15 @@ class Store:
                 self.db.execute("ROLLBACK")
                 raise
             self._last.pop(bucket_id, None)
+            if columns is not None and updates:
+                del self._cols[bucket_id]
+            elif columns is not None:
+                # Without an id, each row got the table's largest id plus one: the batch's
+                # ids run up to the last one, in order.
+                last_id = new_id if new_id is not None else new_last
+                new_ids = range(last_id - len(rows) + 1, last_id + 1)
+                if last_id >= 2**62 or not columns.add(tss, durs, new_ids, texts):
+                    del self._cols[bucket_id]
             if updates:
                 self._changed(bucket_id)  # an update may have moved an event from anywhere
             else:
@@ -384,6 +622,12 @@ class Store:
                     self._grow_max(bucket_id, merged.dur)
                     self._pending[bucket_id] = merged.copy()
                     self._last[bucket_id] = merged.copy()
+                    columns = self._columns(bucket_id)
+                    if columns is not None and (
+                        merged.id is None
+                        or not columns.extend_last(merged.id, merged.ts, merged.dur)
+                    ):
+                        del self._cols[bucket_id]
                     self._changed(bucket_id, merged.ts, merged.ts + merged.dur)
                     return merged
             inserted = self.insert(bucket_id, [(None, ts, dur, data)])
@@ -409,6 +653,9 @@ class Store:
                 "DELETE FROM events WHERE bucket = ? AND id = ?", (bucket_id, event_id)
             ).rowcount
             self._last.pop(bucket_id, None)
+            columns = self._columns(bucket_id)
+            if deleted and columns is not None:
+                columns.remove(event_id)
             self._changed(bucket_id)
         return deleted > 0
 
@@ -456,28 +703,45 @@ class Store:
 
         Events with the same stored data share one data object (never changed in place).
         """
+        limited = limit is not None and limit >= 0
         with self.lock:
             self._require(bucket_id)
             self.flush()
-            where, params = self._range(bucket_id, start, end)
-            # Without a limit, SQLite walks the index forwards (a fifth cheaper than
-            # backwards) and the list is reversed afterwards.
-            limited = limit is not None and limit >= 0
-            order = "ts DESC, id DESC" if limited else "ts, id"
-            sql = f"SELECT ts, dur, data, id FROM events WHERE {where} ORDER BY {order}"  # noqa: S608
-            if limited:
-                sql += " LIMIT ?"
-                params.append(limit)
-            rows = self.db.execute(sql, params).fetchall()
             longest = self._max_dur[bucket_id]
-        if not rows:
-            return []
-        # Column by column, without a Python loop per row: a day is thousands of rows.
-        tss, durs, texts, ids = zip(*rows, strict=True)
-        datas = map(_Parsed().__getitem__, texts)
-        result = list(map(Ev, tss, durs, datas, ids))
-        if not limited:
+            columns = self._columns(bucket_id)
+            window = columns.window(start, end, longest) if columns is not None else None
+            if window is not None:
+                assert columns is not None
+                tss, durs, ids, indexes = window
+                if limited:
+                    cut = max(len(tss) - limit, 0)
+                    tss, durs, ids, indexes = tss[cut:], durs[cut:], ids[cut:], indexes[cut:]
+                datas = list(map(columns.datas.__getitem__, indexes))
+            else:
+                where, params = self._range(bucket_id, start, end)
+                # Without a limit, SQLite walks the index forwards (a fifth cheaper than
+                # backwards) and the list is reversed afterwards.
+                order = "ts DESC, id DESC" if limited else "ts, id"
+                sql = f"SELECT ts, dur, data, id FROM events WHERE {where} ORDER BY {order}"  # noqa: S608
+                if limited:
+                    sql += " LIMIT ?"
+                    params.append(limit)
+                rows = self.db.execute(sql, params).fetchall()
+        if window is not None:
+            if not tss:
+                return []
+            # The copy's lists ascend: the events are built in that order, then reversed.
+            result = list(map(Ev, tss, durs, datas, ids))
             result.reverse()
+        else:
+            if not rows:
+                return []
+            # Column by column, without a Python loop per row: a day is thousands of rows.
+            row_tss, row_durs, texts, row_ids = zip(*rows, strict=True)
+            parsed = map(_Parsed().__getitem__, texts)
+            result = list(map(Ev, row_tss, row_durs, parsed, row_ids))
+            if not limited:
+                result.reverse()
         # Trim the events reaching over the window's edges, as raw_events does in SQL. The
         # list is newest first, so those starting before ``start`` are at the end.
         if start is not None and result[-1].ts < start:
