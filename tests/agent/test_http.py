@@ -5,6 +5,8 @@ payload validation answers {"message": "Input payload validation failed", "error
 (flask-restx's @api.expect(validate=True) on HeartbeatResource in aw_server/rest.py).
 """
 
+import time
+
 import pytest
 
 BUCKET = {"client": "raw", "type": "currentwindow", "hostname": "raw-host"}
@@ -211,6 +213,38 @@ def test_a_repeated_query_sees_new_events_in_its_window(agent):
         [{**EVENT, "timestamp": "2026-12-05T23:00:00+00:00"}],
     )
     assert agent.request("POST", "/api/0/query/", query)[2] == [2]
+
+
+def test_a_repeated_query_sees_what_another_process_changed_in_the_file(agent):
+    # The CLI curates the same file from another process (`meridian agent exclude` …): the
+    # agent's cached answers and the events it keeps in memory must not hide that change.
+    import sqlite3
+
+    agent.request("POST", "/api/0/buckets/raw-other", BUCKET)
+    events = [
+        {**EVENT, "timestamp": f"2026-12-05T09:0{n}:00+00:00", "data": {"n": n}} for n in range(3)
+    ]
+    agent.request("POST", "/api/0/buckets/raw-other/events", events)
+    query = {
+        "timeperiods": ["2026-12-05T00:00:00+00:00/2026-12-06T00:00:00+00:00"],
+        "query": ['RETURN = query_bucket("raw-other");'],
+    }
+    assert sorted(e["data"]["n"] for e in agent.request("POST", "/api/0/query/", query)[2][0]) == [
+        0,
+        1,
+        2,
+    ]
+    time.sleep(1.5)  # the agent's idle second: it builds its copies in memory
+
+    other = sqlite3.connect(agent.directory / "agent-testing.sqlite3", timeout=10)
+    with other:
+        other.execute("DELETE FROM events WHERE json_extract(data, '$.n') = 1")
+    other.close()
+
+    answer = agent.request("POST", "/api/0/query/", query)[2][0]
+    assert sorted(e["data"]["n"] for e in answer) == [0, 2]
+    read = agent.request("GET", "/api/0/buckets/raw-other/events?limit=10")[2]
+    assert sorted(e["data"]["n"] for e in read) == [0, 2]
 
 
 def test_deleting_a_bucket_outside_testing_needs_force(tmp_path):

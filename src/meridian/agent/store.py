@@ -320,12 +320,19 @@ class Store:
 
     def _columns(self, bucket_id: str) -> Columns | None:
         """The bucket's copy in memory, if it has one that nothing outside this store changed."""
+        self._outside_writes()
+        return self._cols.get(bucket_id)
+
+    def _outside_writes(self) -> None:
+        """When another process wrote the file (the CLI's curation), forget what was kept from
+        it: the copies in memory, the last events, and every answer cached before (a change of
+        every bucket in the log). Called under the lock."""
         version = self.db.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._data_version = version
             self._cols.clear()
             self._last.clear()
-        return self._cols.get(bucket_id)
+            self._changed(None)
 
     def build_columns(self) -> None:
         """Build the copy in memory of each bucket that has none, reading on a second connection
@@ -391,6 +398,7 @@ class Store:
     def unchanged_since(self, seq: int, reads: list[tuple[str, int, int]]) -> bool:
         """True when no write after ``seq`` touched any (bucket, start, end) in ``reads``."""
         with self.lock:
+            self._outside_writes()
             if seq == self.seq:
                 return True
             if not self.changes or self.changes[0][0] > seq + 1:
