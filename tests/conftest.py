@@ -148,11 +148,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if connection.vendor == "sqlite":
             with django_db_blocker.unblock():
                 connection.ensure_connection()
-                copy = sqlite3.connect(template)
+                part = f"{template}.part"
+                copy = sqlite3.connect(part)
                 try:
                     connection.connection.backup(copy)
                 finally:
                     copy.close()
+                os.replace(part, template)  # whole or not at all for whoever copies it
     return django_db_setup
 
 
