@@ -46,9 +46,11 @@ postgres_days=(2026-12-31T23:30:00+00:00)
 # The suite must pass whatever today is. Each run moves the clock (it keeps ticking) to a
 # Saturday night in UTC (already Sunday in Asia), the night Europe's clocks go forward, or
 # New Year's Eve; tests that depend on the date must freeze or inject their own clock.
-# Left out: the demo builds (slow), which freeze their own clocks (the roles' demo and the
-# demo pages' query counts run entirely under a clock of their own); the property tests and
-# tallies, which do not read the clock (they draw their instants).
+# Every test module outside tests/browser that reads the clock (timezone.now(), date.today(),
+# datetime.now(), localdate(), next_week()) is here, but for the worker-kill runs. Left out:
+# the demo builds (slow), which freeze their own clocks (the roles' demo and the demo pages'
+# query counts run entirely under a clock of their own); the property tests and tallies, which
+# do not read the clock (they draw their instants).
 another_day() {
   local at=$1 day="$MERIDIAN_DATA_DIR/test-day.sqlite3" reuse=()
   echo "== Another day: the date-sensitive tests with the clock at $at (SQLite)"
@@ -64,6 +66,8 @@ another_day() {
     tests/core/test_submission.py tests/core/test_views.py tests/recordings/test_services.py \
     tests/api/test_idempotency.py tests/api/test_auth.py tests/api/test_inputs.py tests/delivery \
     tests/work tests/roles tests/handovers tests/tracking tests/dashboards tests/checkins \
+    tests/notifications/test_api.py tests/notifications/test_selectors.py \
+    tests/notifications/test_services.py tests/test_tenancy.py tests/webhooks/test_delivery.py \
     --ignore=tests/decisions/test_tally.py --ignore=tests/decisions/test_fairness.py \
     --ignore=tests/briefs/test_deadline_properties.py \
     --ignore=tests/decisions/test_deadline_properties.py \
