@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import sqlite3
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,33 @@ def pytest_configure(config):
 
 BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
 
+# A test that asks for none of these (and has no django_db mark) cannot reach the database:
+# pytest-django refuses it any query. Its answer is then the same on SQLite and PostgreSQL.
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_setup",
+        "live_server",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+    }
+)
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_itemcollected(item):
+    """Mark the tests that never touch the database `no_database`, so that scripts/test.sh
+    runs them in the SQLite phase only: on PostgreSQL they would repeat the very same work
+    (pure logic and its properties, the agent, settings, Markdown, template filters)."""
+    if not _uses_database(item):
+        item.add_marker(pytest.mark.no_database)
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
@@ -103,6 +131,31 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         # transactional tests' flushes) commits thousands of times and never survives a crash.
         options = database.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Keep a copy of the freshly migrated SQLite test database at
+    MERIDIAN_TEST_DATABASE_TEMPLATE (when set and not there yet), before any test writes.
+
+    Migrating a new SQLite test database costs about 25 s of CPU; scripts/test.sh makes one in
+    the whole SQLite run and starts each "another day" run from a copy of it (--reuse-db).
+    """
+    template = os.environ.get("MERIDIAN_TEST_DATABASE_TEMPLATE")
+    if template and not Path(template).exists():
+        from django.db import connection
+
+        if connection.vendor == "sqlite":
+            with django_db_blocker.unblock():
+                connection.ensure_connection()
+                part = f"{template}.part"
+                copy = sqlite3.connect(part)
+                try:
+                    connection.connection.backup(copy)
+                finally:
+                    copy.close()
+                os.replace(part, template)  # whole or not at all for whoever copies it
+    return django_db_setup
 
 
 DELIVERY_TESTS = Path(__file__).resolve().parent / "delivery"

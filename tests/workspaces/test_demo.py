@@ -12,34 +12,36 @@ from meridian.workspaces.models import Membership, Profile, Role, Team
 pytestmark = pytest.mark.django_db
 
 
-def test_printed_demo_sign_in_works(client, capsys):
-    # A database without the demo: the command builds it and says so.
-    call_command("demo")
-    out = capsys.readouterr().out
-    assert out.startswith("Built the demo workspace")
-    assert DEMO_EMAIL in out and DEMO_PASSWORD in out
-    assert client.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
-    assert client.get("/w/demo/members/").status_code == 200
-
-
 @pytest.fixture(scope="class")
 def built(django_db_setup, django_db_blocker):
-    """The demo, built once for a class of tests (seconds to build, more on PostgreSQL): in a
-    transaction of the class's own, rolled back after its last test. Each test's own
-    transaction is a savepoint within it, so nothing one test writes is seen by the next."""
+    """The demo, built once for a class of tests by `meridian demo` on a database without it
+    (seconds to build, more on PostgreSQL): in a transaction of the class's own, rolled back
+    after its last test. Each test's own transaction is a savepoint within it, so nothing one
+    test writes is seen by the next."""
     fast_hasher = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=fast_hasher),
         transaction.atomic(),
     ):
-        yield demo_build()
+        out = io.StringIO()
+        call_command("demo", stdout=out)
+        workspace = Membership.objects.get(user__email=DEMO_EMAIL).workspace
+        yield workspace, out.getvalue().startswith("Built the demo workspace"), out.getvalue()
         transaction.set_rollback(True)
 
 
 class TestTheBuiltDemo:
+    def test_printed_demo_sign_in_works(self, built, client):
+        # A database without the demo: the command builds it and says so.
+        _, _, out = built
+        assert out.startswith("Built the demo workspace")
+        assert DEMO_EMAIL in out and DEMO_PASSWORD in out
+        assert client.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
+        assert client.get("/w/demo/members/").status_code == 200
+
     def test_demo_workspace_spans_many_zones_teams_and_working_patterns(self, built):
-        workspace, created = built
+        workspace, created, _ = built
         profiles = Profile.objects.filter(workspace=workspace)
         assert created
         assert Membership.objects.filter(workspace=workspace, is_active=True).count() >= 25
