@@ -34,6 +34,7 @@ from meridian.tracking.services import (
     entry_create,
     entry_update,
     policy_update,
+    slots_expire,
     timer_start,
     timer_stop,
 )
@@ -273,6 +274,31 @@ def test_retention_job_deletes_old_raw_slots_and_keeps_the_daily_totals(ada, clo
     assert not ActivitySlot.objects.exists()
     assert ActivityDaily.objects.get(member=ada).active_seconds == 2400
     assert tick(later, jobs=[job]).ran == []
+
+
+def test_retention_deletes_only_the_workspaces_own_old_slots(ada, bo, clock):
+    """Retention reaches a workspace's slots through its members (the slot table's only
+    index begins with the member): another workspace's old slots and the young ones stay."""
+    other = factories.member(factories.workspace())
+    old, young = at("2026-10-01T09:00:00+00:00"), at("2026-11-03T09:00:00+00:00")
+    for member in (ada, bo, other):
+        ActivitySlot.objects.bulk_create(
+            ActivitySlot(
+                workspace_id=member.workspace_id,
+                member=member,
+                start=start,
+                category="Coding",
+                active_seconds=60,
+                afk_seconds=0,
+                day=start.date(),
+                agent_id=uuid.uuid4(),
+                received_at=NOW,
+            )
+            for start in (old, young)
+        )
+    assert slots_expire(workspace_id=ada.workspace_id, now=NOW) == 2
+    left = set(ActivitySlot.objects.values_list("member_id", "start"))
+    assert left == {(ada.pk, young), (bo.pk, young), (other.pk, old), (other.pk, young)}
 
 
 class TestSyncIsIdempotent(HypothesisTestCase):
