@@ -12,7 +12,6 @@ the same keys in between; a COPY that still meets a stored key (a writer outside
 is undone to its savepoint and the sync takes the general path.
 """
 
-import struct
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -243,83 +242,29 @@ def _slots_copy_pg(
     stored: dict[SlotKey, tuple[date, Figures]],
 ) -> None:
     """COPY (binary) the new slots not in ``stored`` straight into the slot table."""
-    # The four columns every row shares, encoded once (see _copy_rows).
-    same = b"".join(
-        [
-            b"\x00\x0b",  # eleven columns
-            _pg_int8(member.workspace_id),
-            _pg_int8(member.pk),
-            b"\x00\x00\x00\x10" + agent_id.bytes,
-            _pg_instant(now),
-        ]
-    )
-    fresh = new if not stored else {k: v for k, v in new.items() if k not in stored}
+    workspace_id, member_id = member.workspace_id, member.pk
     with connection.cursor() as cursor, cursor.cursor.copy(COPY_SLOTS_PG) as copy:
-        copy.write(_copy_rows(same, fresh))
-
-
-def _copy_rows(same: bytes, rows: dict[SlotKey, tuple[date, Figures]]) -> bytes:
-    """PostgreSQL's binary COPY stream of these slots: per row ``same`` (the field count and
-    the fields every row shares), then start, category, app, title, active and AFK seconds
-    and day, each as a length and PostgreSQL's binary form.
-
-    Written here rather than by psycopg's ``write_row``, which adapts each of a row's values
-    one by one (a Python call per UUID): a sync's rows share their first fields, and their
-    starts, days and texts repeat (one start per quarter hour, a few categories), so each is
-    encoded once. Tested to store what ``write_row`` stores.
-    """
-    starts: dict[datetime, bytes] = {}
-    days: dict[date, bytes] = {}
-    texts: dict[str, bytes] = {}
-    figures = struct.Struct(">iiii").pack
-    out = [COPY_SIGNATURE]
-    append = out.append
-    for (start, category, app, title), (day, (active, afk)) in rows.items():
-        start_b = starts.get(start)
-        if start_b is None:
-            start_b = starts[start] = _pg_instant(start)
-        day_b = days.get(day)
-        if day_b is None:
-            day_b = days[day] = _pg_date(day)
-        category_b = texts.get(category)
-        if category_b is None:
-            category_b = texts[category] = _pg_text(category)
-        app_b = texts.get(app)
-        if app_b is None:
-            app_b = texts[app] = _pg_text(app)
-        title_b = texts.get(title)
-        if title_b is None:
-            title_b = texts[title] = _pg_text(title)
-        append(same)
-        append(start_b)
-        append(category_b)
-        append(app_b)
-        append(title_b)
-        append(figures(4, active, 4, afk))
-        append(day_b)
-    append(COPY_TRAILER)
-    return b"".join(out)
-
-
-def _pg_int8(value: int) -> bytes:
-    return b"\x00\x00\x00\x08" + value.to_bytes(8, "big", signed=True)
-
-
-def _pg_instant(value: datetime) -> bytes:
-    """A timestamptz: microseconds since 2000-01-01 UTC."""
-    delta = value - PG_EPOCH
-    micro = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return b"\x00\x00\x00\x08" + micro.to_bytes(8, "big", signed=True)
-
-
-def _pg_date(value: date) -> bytes:
-    """A date: days since 2000-01-01."""
-    return b"\x00\x00\x00\x04" + (value.toordinal() - PG_EPOCH_DAY).to_bytes(4, "big", signed=True)
-
-
-def _pg_text(value: str) -> bytes:
-    data = value.encode()  # the connection's encoding (Django sets UTF-8)
-    return len(data).to_bytes(4, "big") + data
+        copy.set_types(COPY_SLOTS_PG_TYPES)
+        write = copy.write_row
+        for key, (day, (active, afk)) in new.items():
+            if key in stored:
+                continue
+            start, category, app, title = key
+            write(
+                (
+                    workspace_id,
+                    member_id,
+                    agent_id,
+                    now,
+                    start,
+                    category,
+                    app,
+                    title,
+                    active,
+                    afk,
+                    day,
+                )
+            )
 
 
 def _slots_upsert_pg(
@@ -341,7 +286,10 @@ def _slots_upsert_pg(
     with connection.cursor() as cursor:
         cursor.execute(SLOTS_IN_PG)
         with cursor.cursor.copy(COPY_SLOTS_IN_PG) as copy:
-            copy.write(_copy_rows(b"\x00\x07", new))  # seven columns, none shared
+            copy.set_types(["timestamptz", "text", "text", "text", "int4", "int4", "date"])
+            write = copy.write_row
+            for (start, category, app, title), (day, (active, afk)) in new.items():
+                write((start, category, app, title, active, afk, day))
         cursor.execute(OLD_SUMS_PG, [member.pk, agent, min(starts), max(starts)])
         replaced = 0
         old_sums: dict[tuple[date, str], Figures] = {}
@@ -361,11 +309,19 @@ COPY_SLOTS_PG = (
     "COPY tracking_activityslot (workspace_id, member_id, agent_id, received_at, start, "
     "category, app, title, active_seconds, afk_seconds, day) FROM STDIN (FORMAT BINARY)"
 )
-# PostgreSQL's binary COPY: its signature, no flags, no header extension; -1 ends the rows.
-COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
-COPY_TRAILER = b"\xff\xff"
-PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-PG_EPOCH_DAY = date(2000, 1, 1).toordinal()
+COPY_SLOTS_PG_TYPES = [
+    "int8",
+    "int8",
+    "uuid",
+    "timestamptz",
+    "timestamptz",
+    "text",
+    "text",
+    "text",
+    "int4",
+    "int4",
+    "date",
+]
 # Many rows per statement: SQLite compiles each statement once, so fewer, longer ones win.
 UPSERT_BATCH = 500
 UPSERT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
