@@ -11,7 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from meridian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from meridian.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
 from meridian.core.scheduler import Job, tick
 from meridian.tracking import rules
 from meridian.tracking.models import (
@@ -28,9 +34,11 @@ from meridian.tracking.services import (
     entry_create,
     entry_update,
     policy_update,
+    slots_expire,
     timer_start,
     timer_stop,
 )
+from meridian.workspaces.models import Membership
 from tests import factories
 from tests.tracking.conftest import NOW
 from tests.tracking.factories import at, entry, slots, sync
@@ -268,6 +276,31 @@ def test_retention_job_deletes_old_raw_slots_and_keeps_the_daily_totals(ada, clo
     assert tick(later, jobs=[job]).ran == []
 
 
+def test_retention_deletes_only_the_workspaces_own_old_slots(ada, bo, clock):
+    """Retention reaches a workspace's slots through its members (the slot table's only
+    index begins with the member): another workspace's old slots and the young ones stay."""
+    other = factories.member(factories.workspace())
+    old, young = at("2026-10-01T09:00:00+00:00"), at("2026-11-03T09:00:00+00:00")
+    for member in (ada, bo, other):
+        ActivitySlot.objects.bulk_create(
+            ActivitySlot(
+                workspace_id=member.workspace_id,
+                member=member,
+                start=start,
+                category="Coding",
+                active_seconds=60,
+                afk_seconds=0,
+                day=start.date(),
+                agent_id=uuid.uuid4(),
+                received_at=NOW,
+            )
+            for start in (old, young)
+        )
+    assert slots_expire(workspace_id=ada.workspace_id, now=NOW) == 2
+    left = set(ActivitySlot.objects.values_list("member_id", "start"))
+    assert left == {(ada.pk, young), (bo.pk, young), (other.pk, old), (other.pk, young)}
+
+
 class TestSyncIsIdempotent(HypothesisTestCase):
     """Whatever is re-sent and in whatever order, the rollups equal the last figures."""
 
@@ -364,6 +397,35 @@ def test_a_slot_stored_behind_the_syncs_back_is_replaced_not_copied_twice(ada):
     assert (result.accepted, result.replaced) == (1, 2)
     assert sorted(ActivitySlot.objects.values_list("active_seconds", flat=True)) == [300] * 3
     assert ActivityDaily.objects.get(member=ada).active_seconds == 900
+
+
+def test_deleting_a_member_deletes_their_synced_slots_and_no_one_elses(ada, bo):
+    """The slot table keeps no foreign key constraint on its member (a sync would pay for
+    5,000 checks at commit): Django's cascade is what removes a deleted member's slots."""
+    sync(ada, slots(at("2026-11-03T09:00:00+00:00"), 3))
+    sync(bo, slots(at("2026-11-03T09:00:00+00:00"), 2))
+    ada.user.delete()  # an account deleted: its memberships, and with them their slots
+    assert list(ActivitySlot.objects.values_list("member_id", flat=True)) == [bo.pk] * 2
+    assert not ActivityDaily.objects.filter(member_id=ada.pk).exists()
+
+
+def test_deleting_a_workspace_deletes_every_synced_slot_of_it(ada, bo):
+    other = factories.member(factories.workspace())
+    for member in (ada, bo, other):
+        sync(member, slots(at("2026-11-03T09:00:00+00:00"), 2))
+    ada.workspace.delete()
+    assert list(ActivitySlot.objects.values_list("member_id", flat=True)) == [other.pk] * 2
+
+
+def test_a_sync_for_a_membership_deleted_meanwhile_is_refused_and_stores_nothing(ada):
+    """The member's locked row is the slots' only member check: a membership gone between
+    the request's authentication and its sync stores no orphaned slot."""
+    gone = Membership.objects.get(pk=ada.pk)
+    Membership.objects.filter(pk=ada.pk).delete()
+    with pytest.raises(Unauthenticated):
+        sync(gone, slots(at("2026-11-03T09:00:00+00:00"), 3))
+    assert not ActivitySlot.objects.exists()
+    assert not ActivityDaily.objects.exists()
 
 
 def test_a_timer_forgotten_for_weeks_ends_after_seven_days(ada, clock):

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from meridian.core.errors import Unauthenticated
 from meridian.core.facts import facts_stale
 from meridian.core.moments import reader_zone
 from meridian.tracking import rules
@@ -61,7 +62,11 @@ def activity_sync(
     """
     now = timezone.now()
     policy = policy_for(acting.workspace_id)
-    Membership.objects.select_for_update().filter(pk=acting.pk).first()  # one sync at a time
+    # One sync of a member at a time. The locked row is also the slots' member check (their
+    # table has no foreign key constraint, see the model): it exists, and stays until commit.
+    locked = Membership.objects.select_for_update().filter(pk=acting.pk).values_list("pk")
+    if not locked.first():
+        raise Unauthenticated("This membership no longer exists: sign in again.")
     zone = reader_zone(acting.profile.time_zone)
     cutoff = now - timedelta(days=policy.retention_days)
     new, dropped, expired = rules.slots_kept(

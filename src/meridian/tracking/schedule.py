@@ -18,7 +18,8 @@ JOB = "tracking.retention"
 def slots_retention(now: datetime) -> Iterator[Occurrence]:
     """Each workspace holding raw slots, once per UTC day."""
     holding = Workspace.objects.filter(
-        Exists(ActivitySlot.objects.filter(workspace_id=OuterRef("pk")))
+        # Through its members: the slot table's only index begins with the member.
+        Exists(ActivitySlot.objects.filter(member__workspace_id=OuterRef("pk")))
     ).values_list("pk", flat=True)
     for workspace_id in holding:
         yield Occurrence(

@@ -512,7 +512,11 @@ def slots_expire(*, workspace_id: int, now: datetime) -> int:
     """Delete a workspace's raw slots older than its retention; the daily rollups remain."""
     policy = policy_for(workspace_id)
     cutoff = now - timedelta(days=policy.retention_days)
-    deleted, _ = ActivitySlot.objects.filter(workspace_id=workspace_id, start__lt=cutoff).delete()
+    # Through the workspace's members: the slot's key (member, start, ...) is its only index.
+    members = Membership.objects.filter(workspace_id=workspace_id).values("pk")
+    deleted, _ = ActivitySlot.objects.filter(
+        workspace_id=workspace_id, member_id__in=members, start__lt=cutoff
+    ).delete()
     return deleted
 
 
