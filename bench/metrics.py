@@ -286,6 +286,7 @@ def _load(workspace_id: int, first: int, last: int, members: int, metrics: list)
         cursor = raw.cursor()
         # Setup only (the measured queries run with the settings' cache): a bigger page cache
         # while the indexes take millions of rows.
+        usual = cursor.execute("PRAGMA cache_size").fetchone()[0]
         cursor.execute("PRAGMA cache_size = -1000000")
         cursor.execute("BEGIN")  # Django's SQLite connection autocommits: one per row else
         batch: list = []
@@ -300,7 +301,7 @@ def _load(workspace_id: int, first: int, last: int, members: int, metrics: list)
                 print(f"  loaded {row[4] + 1:,}", end="\r", flush=True)
         cursor.executemany(sql, batch)
         cursor.execute("COMMIT")
-        cursor.execute("PRAGMA cache_size = -2000")
+        cursor.execute(f"PRAGMA cache_size = {int(usual)}")
     else:
         rows = _scale_rows(workspace_id, first, last, members, metrics)
         with (

@@ -173,11 +173,14 @@ else:
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while one writer commits; IMMEDIATE avoids lock upgrades failing.
     # secure_delete overwrites deleted rows with zeros, so that a replaced anonymous ballot
-    # cannot be read back from the file (meridian.decisions.erasure).
+    # cannot be read back from the file (meridian.decisions.erasure). A page cache of up to
+    # 32 MiB per connection (SQLite's default is 2 MiB, filled only as pages are read): the
+    # metrics upserts walk the rollup and histogram B-trees at scattered keys, about a fifth
+    # faster with their pages kept (docs/benchmarks.md, maint17).
     _db["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            " PRAGMA busy_timeout=5000; PRAGMA secure_delete=ON;"
+            " PRAGMA busy_timeout=5000; PRAGMA secure_delete=ON; PRAGMA cache_size=-32768;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

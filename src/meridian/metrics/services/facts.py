@@ -9,8 +9,11 @@ path used, to the bit.
 
 import logging
 from collections.abc import Iterable
+from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from meridian.core import registry
@@ -74,6 +77,8 @@ _FACT_TYPES = (
 _UPDATE = "UPDATE {table} SET {sets} WHERE id = %s"
 
 _TRACKED = ("occurred_at", "day", "value", "member_id", "project_id", "team_id")
+# The columns a rewrite sets, in the order of ``_facts_update``'s rows.
+_UPDATED = (*_TRACKED, "bucket", "note", "entered_by_id", "updated_at")
 
 
 def _default_zone(workspace_id: int) -> str:
@@ -109,10 +114,6 @@ def zone_fixed(workspace_id: int) -> str:
         workspace_id=workspace_id, defaults={"time_zone": _default_zone(workspace_id)}
     )
     return settings.time_zone
-
-
-def _row(fact: MetricFact) -> FactRow:
-    return FactRow(fact.metric, fact.day, fact.value, fact.member_id, fact.project_id, fact.team_id)
 
 
 def _facts_insert(facts: list[MetricFact]) -> None:
@@ -156,25 +157,63 @@ def _facts_insert(facts: list[MetricFact]) -> None:
     )
 
 
-def _facts_update(facts: list[MetricFact]) -> None:
+class _Stored(NamedTuple):
+    """What :func:`facts_write` needs of a fact already written (read as plain rows: building a
+    model instance per fact cost more than the rest of a rewrite)."""
+
+    pk: int
+    fact_key: str
+    metric: str
+    occurred_at: datetime
+    day: date
+    value: float
+    member_id: int | None
+    project_id: int | None
+    team_id: int | None
+    note: str
+
+
+_STORED = tuple(_Stored._fields)
+
+
+def _stored(existing: Iterable[MetricFact]) -> list[_Stored]:
+    """The facts a writer owns as rows: a queryset is read for these columns only."""
+    if isinstance(existing, QuerySet):
+        return [_Stored(*row) for row in existing.values_list(*_STORED)]
+    return [_Stored(*(getattr(fact, name) for name in _STORED)) for fact in existing]
+
+
+def _row(fact: MetricFact | _Stored) -> FactRow:
+    return FactRow(fact.metric, fact.day, fact.value, fact.member_id, fact.project_id, fact.team_id)
+
+
+def _facts_update(changed: list[tuple[_Stored, MetricFact]]) -> None:
     """Save the rewritten facts, one prepared UPDATE run for all (``bulk_update``'s CASE per
-    column grows quadratically with the batch)."""
-    now = timezone.now()
-    columns = [*_TRACKED, "bucket", "note", "entered_by_id", "updated_at"]
-    by_attname = {field.attname: field for field in MetricFact._meta.concrete_fields}
-    fields = [by_attname[name] for name in columns]
+    column grows quadratically with the batch), each value adapted as :func:`_facts_insert`
+    does (the fields' own preparation cost more than the UPDATE)."""
+    moment = moment_adapter()
+    day = day_adapter()
+    stamp = moment(timezone.now())
     sql = _UPDATE.format(
         table=MetricFact._meta.db_table,
-        sets=", ".join(f"{field.column} = %s" for field in fields),
+        sets=", ".join(f"{column} = %s" for column in _UPDATED),
     )
-    rows = []
-    for fact in facts:
-        fact.updated_at = now
-        fact.bucket = bucket_of(float(fact.value))
-        values = [
-            field.get_db_prep_save(getattr(fact, field.attname), connection) for field in fields
-        ]
-        rows.append((*values, fact.pk))
+    rows = [
+        (
+            moment(fact.occurred_at),
+            day(fact.day),
+            float(fact.value),
+            fact.member_id,
+            fact.project_id,
+            fact.team_id,
+            bucket_of(float(fact.value)),
+            fact.note,
+            fact.entered_by_id,
+            stamp,
+            old.pk,
+        )
+        for old, fact in changed
+    ]
     with connection.cursor() as cursor:
         for chunk in chunks(rows):
             cursor.executemany(sql, chunk)
@@ -195,11 +234,11 @@ def facts_write(
     registry says). Returns (inserted, updated, deleted)."""
     if histogram is None:
         histogram = is_percentile_metric(metric)
-    before = {fact.fact_key: fact for fact in existing}
+    before = {fact.fact_key: fact for fact in _stored(existing)}
     deltas: dict[RollupKey, list[float]] = {}
     spread: dict[HistogramKey, list[float]] = {}
     inserts: list[MetricFact] = []
-    updates: list[MetricFact] = []
+    updates: list[tuple[_Stored, MetricFact]] = []
     for fact in wanted:
         old = before.pop(fact.fact_key, None)
         if old is None:
@@ -208,14 +247,20 @@ def facts_write(
             rollup.add(deltas, row, 1)
             if histogram:
                 rollup.histogram_change(None, row, spread)
-        elif any(getattr(old, name) != getattr(fact, name) for name in (*_TRACKED, "note")):
+        elif (
+            old.occurred_at != fact.occurred_at
+            or old.day != fact.day
+            or old.value != fact.value
+            or old.member_id != fact.member_id
+            or old.project_id != fact.project_id
+            or old.team_id != fact.team_id
+            or old.note != fact.note
+        ):
             was, row = _row(old), _row(fact)
             rollup.change(was, row, deltas)
             if histogram:
                 rollup.histogram_change(was, row, spread)
-            for name in (*_TRACKED, "note", "entered_by_id"):
-                setattr(old, name, getattr(fact, name))
-            updates.append(old)
+            updates.append((old, fact))
     for old in before.values():
         was = _row(old)
         rollup.add(deltas, was, -1)

@@ -13,14 +13,13 @@ from meridian.core import registry
 from meridian.metrics.models import MetricHistogram, MetricRollup
 from meridian.metrics.rollup import HistogramKey, RollupKey
 from meridian.metrics.services.statements import (
-    DELETE_EMPTY,
-    HISTOGRAM_DELETE_EMPTY,
     HISTOGRAM_TYPES,
     HISTOGRAM_UPSERT,
+    RETURNING_EMPTIED,
     ROLLUP_TYPES,
     UPSERT,
     day_adapter,
-    delete_empty,
+    delete_emptied,
     run_rows,
     run_unnest,
 )
@@ -35,17 +34,14 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
         for (metric, subject, subject_id, day), (count, total) in deltas.items()
         if count or total
     ]
+    # Only a row that lost facts can have fallen to zero: then the upsert returns the counts.
+    returning = RETURNING_EMPTIED if any(row[5] < 0 for row in rows) else ""
+    table = MetricRollup._meta.db_table
     if connection.vendor == "postgresql":
-        run_unnest(UPSERT, MetricRollup._meta.db_table, rows, ROLLUP_TYPES)
+        returned = run_unnest(UPSERT, table, rows, ROLLUP_TYPES, returning=returning)
     else:
-        run_rows(UPSERT, MetricRollup._meta.db_table, rows, width=7)
-    # Only a row that lost facts can have fallen to zero.
-    shrunk = [
-        (workspace_id, metric, subject, subject_id, days[day])
-        for (metric, subject, subject_id, day), (count, _total) in deltas.items()
-        if count < 0
-    ]
-    delete_empty(DELETE_EMPTY, MetricRollup._meta.db_table, shrunk)
+        returned = run_rows(UPSERT, table, rows, width=7, returning=returning)
+    delete_emptied(table, returned)
 
 
 def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]]) -> None:
@@ -57,17 +53,13 @@ def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]])
         for (metric, subject, subject_id, span, day, bucket), (count, total) in deltas.items()
         if count or total
     ]
+    returning = RETURNING_EMPTIED if any(row[7] < 0 for row in rows) else ""
     table = MetricHistogram._meta.db_table
     if connection.vendor == "postgresql":
-        run_unnest(HISTOGRAM_UPSERT, table, rows, HISTOGRAM_TYPES)
+        returned = run_unnest(HISTOGRAM_UPSERT, table, rows, HISTOGRAM_TYPES, returning=returning)
     else:
-        run_rows(HISTOGRAM_UPSERT, table, rows, width=9)
-    shrunk = [
-        (workspace_id, metric, subject, subject_id, span, days[day], bucket)
-        for (metric, subject, subject_id, span, day, bucket), (count, _total) in deltas.items()
-        if count < 0
-    ]
-    delete_empty(HISTOGRAM_DELETE_EMPTY, table, shrunk)
+        returned = run_rows(HISTOGRAM_UPSERT, table, rows, width=9, returning=returning)
+    delete_emptied(table, returned)
 
 
 def is_percentile_metric(metric: str) -> bool:

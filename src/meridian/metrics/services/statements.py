@@ -30,15 +30,10 @@ INSERT = "INSERT INTO {table} ({columns}) VALUES {values}"
 # (and stay under SQLite's and PostgreSQL's limits on bound parameters).
 ROWS_PER_STATEMENT = 400
 
-DELETE_EMPTY = (
-    "DELETE FROM {table} WHERE workspace_id = {mark} AND metric = {mark} AND subject = {mark} "
-    "AND subject_id = {mark} AND day = {mark} AND count <= 0"
-)
-HISTOGRAM_DELETE_EMPTY = (
-    "DELETE FROM {table} WHERE workspace_id = {mark} AND metric = {mark} AND subject = {mark} "
-    "AND subject_id = {mark} AND span = {mark} AND day = {mark} AND bucket = {mark} "
-    "AND count <= 0"
-)
+# Appended to an upsert whose deltas take facts away: the rows it left at zero (or below, which
+# only a bug could cause) come back by id, and only those are deleted.
+RETURNING_EMPTIED = " RETURNING id, count"
+DELETE_EMPTIED = "DELETE FROM {table} WHERE id IN ({marks}) AND count <= 0"
 
 
 def chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterable[list[T]]:
@@ -55,25 +50,43 @@ UNNEST_ROWS = 10_000
 
 
 def run_unnest(
-    template: str, table: str, rows: list[tuple[Any, ...]], types: tuple[str, ...], **parts: str
-) -> None:
-    """PostgreSQL: ``template`` with ``{values}`` as ``SELECT * FROM unnest(%s::type[], …)``."""
+    template: str,
+    table: str,
+    rows: list[tuple[Any, ...]],
+    types: tuple[str, ...],
+    *,
+    returning: str = "",
+    **parts: str,
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: ``template`` with ``{values}`` as ``SELECT * FROM unnest(%s::type[], …)``;
+    the rows of its ``returning`` clause, if any."""
     # The types are this module's constants, never input.
     select = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"  # noqa: S608
-    sql = template.replace("VALUES {values}", select).format(table=table, **parts)
+    sql = template.replace("VALUES {values}", select).format(table=table, **parts) + returning
+    out: list[tuple[Any, ...]] = []
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
         for chunk in chunks(rows, UNNEST_ROWS):
             cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+            if returning:
+                out.extend(cursor.fetchall())
     finally:
         cursor.close()
+    return out
 
 
 def run_rows(
-    template: str, table: str, rows: list[tuple[Any, ...]], *, width: int, **parts: str
-) -> None:
-    """Run ``template`` with its ``{values}`` filled by up to ROWS_PER_STATEMENT rows at a time.
+    template: str,
+    table: str,
+    rows: list[tuple[Any, ...]],
+    *,
+    width: int,
+    returning: str = "",
+    **parts: str,
+) -> list[tuple[Any, ...]]:
+    """Run ``template`` with its ``{values}`` filled by up to ROWS_PER_STATEMENT rows at a time;
+    the rows of its ``returning`` clause, if any.
 
     The statements go to the database driver's own cursor, in its own placeholder style:
     Django's SQLite wrapper rewrites every ``%s`` of a statement with a regular expression,
@@ -82,27 +95,35 @@ def run_rows(
     """
     mark = "?" if connection.vendor == "sqlite" else "%s"
     one = "(" + ", ".join([mark] * width) + ")"
+    out: list[tuple[Any, ...]] = []
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
         for chunk in chunks(rows, ROWS_PER_STATEMENT):
-            sql = template.format(table=table, values=", ".join([one] * len(chunk)), **parts)
+            values = ", ".join([one] * len(chunk))
+            sql = template.format(table=table, values=values, **parts) + returning
             cursor.execute(sql, [value for row in chunk for value in row])
+            if returning:
+                out.extend(cursor.fetchall())
     finally:
         cursor.close()
+    return out
 
 
-def delete_empty(template: str, table: str, keys: list[tuple[Any, ...]]) -> None:
-    """Drop the rows of these keys whose count fell to zero, each found by its unique index (one
-    OR of many keys made the databases scan the table)."""
-    if not keys:
+def delete_emptied(table: str, returned: list[tuple[Any, ...]]) -> None:
+    """Drop the rows an upsert with :data:`RETURNING_EMPTIED` left without facts, by id (most
+    rows a write takes from keep other facts: one statement per shrunk row cost more than the
+    upserts)."""
+    ids = [row_id for row_id, count in returned if count <= 0]
+    if not ids:
         return
     mark = "?" if connection.vendor == "sqlite" else "%s"
-    sql = template.format(table=table, mark=mark)
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(sql, keys)
+        for chunk in chunks(ids, ROWS_PER_STATEMENT):
+            marks = ", ".join([mark] * len(chunk))
+            cursor.execute(DELETE_EMPTIED.format(table=table, marks=marks), chunk)
     finally:
         cursor.close()
 
