@@ -203,6 +203,11 @@ TASK_QUEUES = ["default", "media"]
 # task run a second time beside it, so the lease is far longer than one blocked beat.
 WORKER_LEASE_SECONDS = _env_int("MERIDIAN_WORKER_LEASE_SECONDS", 60, minimum=30)
 
+# Each web process keeps the latest dashboards' answers (API JSON, the page's dashboard body) in
+# memory, up to this many MB (0: none), checked against the workspace's dashboard version on
+# every request (meridian.dashboards.answers).
+DASHBOARD_CACHE_BYTES = _env_int("MERIDIAN_DASHBOARD_CACHE_MB", 32) * 1024 * 1024
+
 # Notification email (meridian.delivery): how long a sending task holds an email before another
 # may take it over, and how long after hand-over an email not yet accepted by the mail server is
 # enqueued again (a worker killed mid-send, a lost task). Tests that kill workers shorten both.

@@ -22,3 +22,16 @@ class TeamDashboard(models.Model):
 
     def __str__(self) -> str:
         return f"Dashboard of team {self.team_id}"
+
+
+class DashboardVersion(models.Model):
+    """A workspace's dashboard version: bumped, in the writing transaction, by every write that
+    can change one of its dashboards, so a cached answer is fresh exactly while it holds."""
+
+    workspace = models.OneToOneField(
+        "workspaces.Workspace", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"Dashboards of workspace {self.workspace_id} at {self.version}"

@@ -142,6 +142,8 @@ class Dashboard:
     zone: str = "UTC"
     # The workspace dashboard's ways on: (label, URL) of the projects' dashboards.
     projects: list[tuple[str, str]] = field(default_factory=list)
+    # The keys of the metrics shown, whose reads were logged (``reads_record``).
+    shown: list[str] = field(default_factory=list)
 
     def all_charts(self) -> list[Chart]:
         return [
@@ -667,7 +669,8 @@ def dashboard_for(
             hidden.append(m.label)
     metrics = [m for m in metrics if m.label not in hidden]
     # Another person's time figures shown here go to their tracking access log.
-    reads_record(viewer, [m.key for m in metrics], subject, whose, f"{kind} dashboard")
+    shown = [m.key for m in metrics]
+    reads_record(viewer, shown, subject, whose, f"{kind} dashboard")
     link = _Links(viewer.workspace.slug)
     key_results = _key_results_on(viewer, kind, subject, sid, today)
     rows, before, by_series, facts = _rollups(
@@ -683,6 +686,7 @@ def dashboard_for(
         hidden=hidden,
         custom_layout=custom,
         zone=zone,
+        shown=shown,
     )
     for metric in metrics:
         board.charts += _metric_charts(

@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from meridian.core.errors import MeridianError, NotFound
 from meridian.core.forms import add_service_errors
-from meridian.dashboards import access, selectors, services
+from meridian.dashboards import access, answers, selectors, services
 from meridian.dashboards.forms import LayoutForm
 from meridian.metrics.selectors import metric_list_for
 from meridian.workspaces.access import WorkspaceRequest, requires
@@ -31,10 +33,8 @@ def _board(request: WorkspaceRequest, kind: str, subject_id: int | None) -> sele
         raise Http404 from None
 
 
-def _page(request: WorkspaceRequest, kind: str, subject_id: int | None) -> HttpResponse:
-    board = _board(request, kind, subject_id)
-    slug = request.membership.workspace.slug
-    export_base = (
+def _export_base(slug: str, kind: str, subject_id: int | None) -> str:
+    return (
         reverse("dashboard_export", kwargs={"workspace": slug, "chart": "C", "fmt": "F"})
         if subject_id is None
         else reverse(
@@ -48,14 +48,51 @@ def _page(request: WorkspaceRequest, kind: str, subject_id: int | None) -> HttpR
             },
         )
     ).removesuffix("C.F")
+
+
+def _parts(board: selectors.Dashboard, export_base: str) -> tuple[str, SafeString, SafeString]:
+    """The dashboard's title and its page's head and body, as every reader sees them."""
+    context = {
+        "board": board,
+        "key_results": list(zip(board.key_results, board.statuses, strict=True)),
+        "export_base": export_base,
+        "charts_json": [c.as_json() for c in board.all_charts()],
+    }
+    head = render_to_string("dashboards/_board.html#head", context)
+    body = render_to_string("dashboards/_board.html#body", context)
+    return board.title, mark_safe(head), mark_safe(body)  # noqa: S308 - rendered by the template
+
+
+def _page(request: WorkspaceRequest, kind: str, subject_id: int | None) -> HttpResponse:
+    """The page around the dashboard's stored head and body (answers): the reader's own
+    links and whether they may choose the team's metrics are rendered on each request."""
+    if kind not in selectors.KINDS or (kind == "workspace") != (subject_id is None):
+        raise Http404
+    viewer = request.membership
+    version = answers.current(viewer)
+    export_base = _export_base(viewer.workspace.slug, kind, subject_id)
+    try:
+        title, head, body = answers.dashboard_answer(
+            viewer,
+            version=version,
+            fmt="page",
+            kind=kind,
+            subject_id=subject_id,
+            query=request.GET.urlencode(),
+            make=lambda board: _parts(board, export_base),
+        )
+    except NotFound:
+        raise Http404 from None
+    may = kind == "team" and answers.may_customize_cached(viewer, subject_id or 0, version)
     return render(
         request,
         "dashboards/dashboard.html",
         {
-            "board": board,
-            "key_results": list(zip(board.key_results, board.statuses, strict=True)),
-            "export_base": export_base,
-            "charts_json": [c.as_json() for c in board.all_charts()],
+            "title": title,
+            "board_head": head,
+            "board_body": body,
+            "may_customize": may,
+            "subject_id": subject_id,
         },
     )
 

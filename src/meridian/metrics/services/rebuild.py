@@ -13,6 +13,7 @@ from django.db.models import Count
 from meridian.core import registry
 from meridian.core.moments import local_date
 from meridian.core.services import audit_record
+from meridian.dashboards.freshness import bump
 from meridian.metrics.models import (
     HistogramSpan,
     MetricFact,
@@ -79,6 +80,7 @@ def histograms_recompute(workspace_id: int, metric: str) -> int:
     ``INSERT … SELECT`` statements (the day rows per subject kind from the facts, the month
     rows from the day rows), no fact through Python; the number of rows written."""
     table = MetricHistogram._meta.db_table
+    bump(workspace_id)
     MetricHistogram.objects.filter(workspace_id=workspace_id, metric=metric).delete()
     mark = "?" if connection.vendor == "sqlite" else "%s"
     connection.ensure_connection()
@@ -140,6 +142,7 @@ def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> in
     mark = "?" if connection.vendor == "sqlite" else "%s"
     done = 0
     with transaction.atomic(), _rebuild_cache():
+        bump(workspace_id)
         MetricRollup.objects.filter(workspace_id=workspace_id).delete()
         MetricHistogram.objects.filter(workspace_id=workspace_id).delete()
         connection.ensure_connection()

@@ -10,6 +10,7 @@ count falls to zero is deleted: no row means no data.
 from django.db import connection
 
 from meridian.core import registry
+from meridian.dashboards.freshness import bump
 from meridian.metrics.models import MetricHistogram, MetricRollup
 from meridian.metrics.rollup import HistogramKey, RollupKey
 from meridian.metrics.services.statements import (
@@ -26,7 +27,9 @@ from meridian.metrics.services.statements import (
 
 
 def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> None:
-    """Add the deltas to the workspace's rollup rows, then drop the rows left without facts."""
+    """Add the deltas to the workspace's rollup rows, then drop the rows left without facts;
+    its dashboards' version is bumped in the same transaction."""
+    bump(workspace_id)
     adapt = day_adapter()
     days = {day: adapt(day) for day in {key[3] for key in deltas}}
     rows = [
@@ -45,7 +48,9 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
 
 
 def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]]) -> None:
-    """Add the deltas to the workspace's histogram rows, then drop the rows left empty."""
+    """Add the deltas to the workspace's histogram rows, then drop the rows left empty (its
+    dashboards' version bumped)."""
+    bump(workspace_id)
     adapt = day_adapter()
     days = {day: adapt(day) for day in {key[4] for key in deltas}}
     rows = [
