@@ -30,8 +30,11 @@ if TYPE_CHECKING:
 
 # A POST of more events than this is refused with 413 (split it into batches).
 MAX_EVENTS = 10_000
-# Query answers kept for repeated queries (the oldest is dropped first).
+# Query answers kept for repeated queries (the oldest is dropped first), at most this many
+# and this many bytes together: a day's desktop summary is ~1.6 MB, and 64 of them would
+# hold ~100 MB of an otherwise idle agent.
 QUERY_CACHE_SIZE = 64
+QUERY_CACHE_BYTES = 8 * 1024 * 1024
 # A request body larger than this is refused with 413 (imports of big exports fit).
 MAX_BODY = 256 * 1024 * 1024
 
@@ -69,6 +72,8 @@ class Agent:
         self.port = port
         self.hostname = socket.gethostname()
         self.cache: dict[tuple[str, tuple[str, ...], str], tuple[bytes, int, list[Any]]] = {}
+        self.cache_bytes = 0  # the answers' bytes the cache holds
+        self.handled = 0  # requests so far: the main thread gives memory back after a burst
         self.cache_lock = threading.Lock()
         self.device_id = store.device_id()
         self.cors_origins = {
@@ -251,9 +256,17 @@ class Agent:
             gc.enable()
         encoded = dumps(results).encode()
         with self.cache_lock:
-            if len(self.cache) >= QUERY_CACHE_SIZE:
-                self.cache.pop(next(iter(self.cache)))
-            self.cache[key] = (encoded, seq, reads)
+            replaced = self.cache.pop(key, None)
+            if replaced is not None:
+                self.cache_bytes -= len(replaced[0])
+            while self.cache and (
+                len(self.cache) >= QUERY_CACHE_SIZE
+                or self.cache_bytes + len(encoded) > QUERY_CACHE_BYTES
+            ):
+                self.cache_bytes -= len(self.cache.pop(next(iter(self.cache)))[0])
+            if len(encoded) <= QUERY_CACHE_BYTES:
+                self.cache[key] = (encoded, seq, reads)
+                self.cache_bytes += len(encoded)
         return encoded
 
 
@@ -349,6 +362,7 @@ class Handler(BaseHTTPRequestHandler):
             ) from None
 
     def _dispatch(self, method: str) -> None:
+        self.agent.handled += 1  # (an update lost between threads only delays a trim)
         parts = urlsplit(self.path)
         path = parts.path
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
