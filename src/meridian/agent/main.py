@@ -16,8 +16,8 @@ DEFAULT_PORT = 5600
 TESTING_PORT = 5666
 # How long a stopping agent waits for a sync in flight to finish (seconds).
 SYNC_STOP_GRACE = 30.0
-# Seconds without a request after which the serving agent gives freed memory back.
-IDLE_SECONDS = 2.0
+# Seconds without a big request after which the serving agent gives freed memory back.
+IDLE_SECONDS = 1.0
 
 
 def default_dir() -> Path:
@@ -138,16 +138,16 @@ def run(argv: list[str]) -> int:
         )
         syncing.start()
     agent = server.RequestHandlerClass.agent  # type: ignore[attr-defined]
-    handled = trimmed = agent.handled
+    big = trimmed = agent.big
     while not stop.wait(IDLE_SECONDS):
-        # A query answer is megabytes and a bulk insert's body as much, built by request
-        # threads whose C heaps keep the freed pages: after a burst of requests, once the
-        # agent has been idle for a while, they go back to the system.
-        now = agent.handled
-        if now == handled != trimmed:
+        # A query's answer is megabytes and a bulk insert's body as much, built by request
+        # threads whose C heaps keep the freed pages: once such requests stop for a second
+        # (heartbeats may go on), those pages go back to the system.
+        now = agent.big
+        if now == big != trimmed:
             release_memory()
             trimmed = now
-        handled = now
+        big = now
     server.shutdown()
     server.server_close()
     if syncing is not None:

@@ -35,6 +35,8 @@ MAX_EVENTS = 10_000
 # hold ~100 MB of an otherwise idle agent.
 QUERY_CACHE_SIZE = 64
 QUERY_CACHE_BYTES = 8 * 1024 * 1024
+# A request or answer larger than this counts as big work, after which memory is given back.
+BIG = 64 * 1024
 # A request body larger than this is refused with 413 (imports of big exports fit).
 MAX_BODY = 256 * 1024 * 1024
 
@@ -73,7 +75,9 @@ class Agent:
         self.hostname = socket.gethostname()
         self.cache: dict[tuple[str, tuple[str, ...], str], tuple[bytes, int, list[Any]]] = {}
         self.cache_bytes = 0  # the answers' bytes the cache holds
-        self.handled = 0  # requests so far: the main thread gives memory back after a burst
+        # Requests that sent or received more than BIG bytes (answers, bulk inserts, imports):
+        # the main thread gives freed memory back to the system once they stop (main.py).
+        self.big = 0
         self.cache_lock = threading.Lock()
         self.device_id = store.device_id()
         self.cors_origins = {
@@ -339,6 +343,8 @@ class Handler(BaseHTTPRequestHandler):
             headers.update(extra)
         lines += [f"{k}: {v}" for k, v in headers.items()]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if body is not None and len(body) > BIG:
+            self.agent.big += 1  # (an update lost between threads only delays a trim)
         self.wfile.write(head + (body or b""))
 
     def _json(self, status: int, value: Any, extra: dict[str, str] | None = None) -> None:
@@ -352,6 +358,8 @@ class Handler(BaseHTTPRequestHandler):
                 413, {"message": f"Request body too large; the limit is {MAX_BODY} bytes"}
             )
         raw = self.rfile.read(length) if length else b""
+        if length > BIG:
+            self.agent.big += 1
         if not raw:
             raise HttpError(400, {"message": "The request body must be JSON"})
         try:
@@ -362,7 +370,6 @@ class Handler(BaseHTTPRequestHandler):
             ) from None
 
     def _dispatch(self, method: str) -> None:
-        self.agent.handled += 1  # (an update lost between threads only delays a trim)
         parts = urlsplit(self.path)
         path = parts.path
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
