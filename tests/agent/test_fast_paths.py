@@ -24,6 +24,7 @@ from meridian.agent import store as store_module
 from meridian.agent import transforms as t
 from meridian.agent.events import (
     US,
+    Duration,
     Ev,
     EventError,
     _default,
@@ -77,6 +78,38 @@ def plain_json(events: list[Ev]) -> str:
 def test_a_list_of_events_is_encoded_as_json_dumps_encodes_each_event(evs):
     assert _Encoder().events(evs) == plain_json(evs)
     assert json.loads(dumps({"events": evs})) == {"events": json.loads(plain_json(evs))}
+
+
+# A day's summary: every event starts on one UTC day (the date goes into the format string).
+same_day_events = st.lists(
+    st.builds(
+        Ev,
+        st.integers(min_value=0, max_value=86_400 * US - 1).map(lambda us: 1_796_515_200 * US + us),
+        st.integers(min_value=0, max_value=10**12),
+        st.sampled_from(DATA),
+        st.one_of(st.none(), st.integers(min_value=0, max_value=2**62)),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@given(same_day_events)
+def test_a_days_events_are_encoded_as_json_dumps_encodes_each_event(evs):
+    assert _Encoder().events(evs) == plain_json(evs)
+
+
+@given(encoded_events, same_day_events)
+def test_an_answer_nesting_lists_of_events_is_encoded_byte_for_byte_as_json_dumps(evs, day):
+    answer = [{"events": evs, "window": {"day": day, "none": [], "n": 3, "d": Duration(1_500)}}]
+    plain = json.dumps(
+        [{"events": evs, "window": {"day": day, "none": [], "n": 3, "d": 0.0015}}],
+        default=_default,
+    )
+
+    assert dumps(answer) == plain
+    assert dumps([]) == "[]"
+    assert _Encoder().events([]) == "[]"
 
 
 def test_events_holding_events_are_encoded_like_the_plain_path():
@@ -140,11 +173,13 @@ def plain(evs: list[Ev]) -> list[tuple]:
     return [(e.ts, e.dur, e.data, e.id) for e in evs]
 
 
-@given(steps, st.sampled_from([0, 1, 5, 10]), st.booleans())
-def test_flood_equals_the_plain_flood_copied_or_in_place(steps_, pulse_s, reverse):
+@given(steps, st.sampled_from([0, 1, 5, 10]), st.sampled_from(["oldest", "newest", "shuffled"]))
+def test_flood_equals_the_plain_flood_copied_or_in_place(steps_, pulse_s, order):
     evs = chain(steps_)
-    if reverse:
+    if order == "newest":
         evs.reverse()  # the store reads newest first
+    elif order == "shuffled":
+        evs = evs[1::2] + evs[::2]  # out of order, with equal starts now and then
     expected = plain(plain_flood(evs, pulse_s))
     before = plain(evs)
 

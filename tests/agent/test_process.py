@@ -50,3 +50,32 @@ def test_merged_heartbeats_are_written_within_seconds_and_survive_a_restart(tmp_
         assert beat(again, 16)[2]["duration"] == 16.0
     finally:
         again.stop()
+
+
+def test_memory_used_by_big_answers_goes_back_to_the_system_once_they_stop(tmp_path):
+    agent = AgentProcess(tmp_path)
+    try:
+        agent.request("POST", "/api/0/buckets/big", BUCKET)
+        for batch in range(20):
+            events = [
+                {
+                    "timestamp": f"2026-12-0{1 + batch // 5}T{batch % 5 * 4 + i // 600:02d}:"
+                    f"{i // 10 % 60:02d}:{i % 10 * 6:02d}+00:00",
+                    "duration": 6.0,
+                    "data": {"app": "Code", "title": f"file {i % 50}.py"},
+                }
+                for i in range(1000)
+            ]
+            assert agent.request("POST", "/api/0/buckets/big/events", events)[0] == 200
+        for day in range(1, 5):
+            period = f"2026-12-0{day}T00:00:00+00:00/2026-12-0{day + 1}T00:00:00+00:00"
+            query = {"timeperiods": [period], "query": ['RETURN = query_bucket("big");']}
+            assert agent.request("POST", "/api/0/query/", query)[0] == 200
+        busy = agent.rss_mb()
+        deadline = time.monotonic() + 10
+        while agent.rss_mb() > busy - 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+        assert agent.rss_mb() <= busy - 1
+    finally:
+        agent.stop()

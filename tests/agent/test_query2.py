@@ -145,3 +145,23 @@ def test_errors_name_their_kind(store, text, kind, message):
 
     assert type(caught.value).__name__ == kind
     assert message in str(caught.value)
+
+
+def test_the_answer_cache_holds_at_most_its_bytes_and_keeps_answering_alike(store, monkeypatch):
+    from meridian.agent import server
+
+    monkeypatch.setattr(server, "QUERY_CACHE_BYTES", 600)
+    agent = server.Agent(store, testing=True, port=5666)
+    days = [f"2026-12-0{day}T00:00:00+00:00/2026-12-0{day + 1}T00:00:00+00:00" for day in (4, 5)]
+    bodies = [
+        {"timeperiods": [period], "query": [f'RETURN = query_bucket("{bucket}");']}
+        for period in days
+        for bucket in ("aw-watcher-window_host", "aw-watcher-web-firefox")
+    ]
+
+    first = [agent.query(body, "") for body in bodies * 2]
+    again = [agent.query(body, "") for body in bodies]
+
+    assert again == first[:4] == first[4:]
+    assert agent.cache_bytes == sum(len(entry[0]) for entry in agent.cache.values()) <= 600
+    assert 0 < len(agent.cache) < len(bodies)

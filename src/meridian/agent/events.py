@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import chain, repeat
-from operator import attrgetter, floordiv, gt, le, mod, mul, sub
+from operator import attrgetter, floordiv, gt, is_, le, mod, mul, sub
 from typing import Any
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -213,7 +214,9 @@ class _Durations(dict[int, str]):
 _DATE_OF = _Dates()
 _FRACTION = _Fractions()
 _DURATION = _Durations()
-_EVENT = '{"id": %s, "timestamp": "%s%s%s+00:00", "duration": %s, "data": %s}, '
+_EVENT = '{"id": %s, "timestamp": "%s%s%s+00:00", "duration": %s, "data": %s}'
+# The same with the date written in (the events of a list that all start on one UTC day).
+_EVENT_ON = '{"id": %s, "timestamp": "DATE%s%s+00:00", "duration": %s, "data": %s}'
 _get_ts = attrgetter("ts")
 _get_dur = attrgetter("dur")
 _get_id = attrgetter("id")
@@ -234,21 +237,35 @@ class _Encoder:
         self.data: dict[int, tuple[Any, str]] = {}
 
     def encode(self, value: Any) -> str:
+        # The pieces are joined once at the end: an answer is megabytes, and joining at every
+        # level of nesting would copy it once per level.
+        parts: list[str] = []
+        self._write(value, parts.append)
+        return "".join(parts)
+
+    def _write(self, value: Any, out: Callable[[str], None]) -> None:
         if isinstance(value, list):
-            if value and all(type(item) is Ev for item in value):
-                return self.events(value)
-            return "[" + ", ".join(self.encode(item) for item in value) + "]"
-        if isinstance(value, dict):
-            return (
-                "{"
-                + ", ".join(f"{json.dumps(str(k))}: {self.encode(v)}" for k, v in value.items())
-                + "}"
-            )
-        if type(value) is Ev:
-            return self.event(value)
-        if isinstance(value, Duration):
-            return repr(value.micros / US)
-        return json.dumps(value, default=_default)
+            if value and all(map(is_, map(type, value), repeat(Ev))):  # in C: thousands
+                out(self.events(value))
+                return
+            out("[")
+            for position, item in enumerate(value):
+                if position:
+                    out(", ")
+                self._write(item, out)
+            out("]")
+        elif isinstance(value, dict):
+            out("{")
+            for position, (key, item) in enumerate(value.items()):
+                out(f"{', ' if position else ''}{json.dumps(str(key))}: ")
+                self._write(item, out)
+            out("}")
+        elif type(value) is Ev:
+            out(self.event(value))
+        elif isinstance(value, Duration):
+            out(repr(value.micros / US))
+        else:
+            out(json.dumps(value, default=_default))
 
     def events(self, events: list[Ev]) -> str:
         """A list of events, formatted column by column with C-level ``map``s and one ``%``.
@@ -256,8 +273,12 @@ class _Encoder:
         A day's answer holds thousands of events, so there is no Python loop per event: the
         ids, timestamps, durations and data texts are gathered with ``attrgetter``/``map``,
         each distinct data object (and date, and sub-second fraction) is encoded once, and a
-        single format string writes every event.
+        single format string writes the whole list, brackets and commas included. When every
+        event starts on the same UTC day (a day's summary), the date is written into that
+        format string instead of once per event.
         """
+        if not events:
+            return "[]"
         tss = list(map(_get_ts, events))
         datas = list(map(_get_data, events))
         cache = self.data
@@ -272,17 +293,20 @@ class _Encoder:
         if None in ids:
             ids = ["null" if event_id is None else event_id for event_id in ids]
         seconds = list(map(floordiv, tss, repeat(US)))
-        columns = zip(
-            ids,
-            map(_DATE_OF.__getitem__, map(floordiv, seconds, repeat(86400))),
-            map(_CLOCK.__getitem__, map(mod, seconds, repeat(86400))),
-            map(_FRACTION.__getitem__, map(mod, tss, repeat(US))),
-            map(_DURATION.__getitem__, map(_get_dur, events)),
-            map(texts.__getitem__, map(id, datas)),
-            strict=True,
-        )
-        body = _EVENT * len(events) % tuple(chain.from_iterable(columns))
-        return "[" + body[:-2] + "]"
+        day = min(seconds) // 86400
+        clocks = map(_CLOCK.__getitem__, map(mod, seconds, repeat(86400)))
+        fractions = map(_FRACTION.__getitem__, map(mod, tss, repeat(US)))
+        durations = map(_DURATION.__getitem__, map(_get_dur, events))
+        data_texts = map(texts.__getitem__, map(id, datas))
+        if max(seconds) // 86400 == day:
+            each = _EVENT_ON.replace("DATE", _DATE_OF[day], 1)
+            columns = zip(ids, clocks, fractions, durations, data_texts, strict=True)
+        else:
+            each = _EVENT
+            dates = map(_DATE_OF.__getitem__, map(floordiv, seconds, repeat(86400)))
+            columns = zip(ids, dates, clocks, fractions, durations, data_texts, strict=True)
+        template = "".join(("[", (each + ", ") * (len(events) - 1), each, "]"))
+        return template % tuple(chain.from_iterable(columns))
 
     def event(self, event: Ev) -> str:
         data = event.data

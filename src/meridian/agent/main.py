@@ -16,6 +16,8 @@ DEFAULT_PORT = 5600
 TESTING_PORT = 5666
 # How long a stopping agent waits for a sync in flight to finish (seconds).
 SYNC_STOP_GRACE = 30.0
+# Seconds without a big request after which the serving agent gives freed memory back.
+IDLE_SECONDS = 1.0
 
 
 def default_dir() -> Path:
@@ -135,7 +137,17 @@ def run(argv: list[str]) -> int:
             target=periodic_sync, args=(store, args.sync_every * 60, stop, zone), daemon=True
         )
         syncing.start()
-    stop.wait()
+    agent = server.RequestHandlerClass.agent  # type: ignore[attr-defined]
+    big = trimmed = agent.big
+    while not stop.wait(IDLE_SECONDS):
+        # A query's answer is megabytes and a bulk insert's body as much, built by request
+        # threads whose C heaps keep the freed pages: once such requests stop for a second
+        # (heartbeats may go on), those pages go back to the system.
+        now = agent.big
+        if now == big != trimmed:
+            release_memory()
+            trimmed = now
+        big = now
     server.shutdown()
     server.server_close()
     if syncing is not None:
@@ -145,6 +157,18 @@ def run(argv: list[str]) -> int:
         syncing.join(SYNC_STOP_GRACE)
     store.close()
     return 0
+
+
+def release_memory() -> None:
+    """Give the free pages of the C heaps back to the system (glibc's ``malloc_trim``;
+    elsewhere nothing happens)."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def run_mirror(args: argparse.Namespace, directory: Path) -> int:

@@ -30,8 +30,13 @@ if TYPE_CHECKING:
 
 # A POST of more events than this is refused with 413 (split it into batches).
 MAX_EVENTS = 10_000
-# Query answers kept for repeated queries (the oldest is dropped first).
+# Query answers kept for repeated queries (the oldest is dropped first), at most this many
+# and this many bytes together: a day's desktop summary is ~1.6 MB, and 64 of them would
+# hold ~100 MB of an otherwise idle agent.
 QUERY_CACHE_SIZE = 64
+QUERY_CACHE_BYTES = 8 * 1024 * 1024
+# A request or answer larger than this counts as big work, after which memory is given back.
+BIG = 64 * 1024
 # A request body larger than this is refused with 413 (imports of big exports fit).
 MAX_BODY = 256 * 1024 * 1024
 
@@ -69,6 +74,10 @@ class Agent:
         self.port = port
         self.hostname = socket.gethostname()
         self.cache: dict[tuple[str, tuple[str, ...], str], tuple[bytes, int, list[Any]]] = {}
+        self.cache_bytes = 0  # the answers' bytes the cache holds
+        # Requests that sent or received more than BIG bytes (answers, bulk inserts, imports):
+        # the main thread gives freed memory back to the system once they stop (main.py).
+        self.big = 0
         self.cache_lock = threading.Lock()
         self.device_id = store.device_id()
         self.cors_origins = {
@@ -251,9 +260,17 @@ class Agent:
             gc.enable()
         encoded = dumps(results).encode()
         with self.cache_lock:
-            if len(self.cache) >= QUERY_CACHE_SIZE:
-                self.cache.pop(next(iter(self.cache)))
-            self.cache[key] = (encoded, seq, reads)
+            replaced = self.cache.pop(key, None)
+            if replaced is not None:
+                self.cache_bytes -= len(replaced[0])
+            while self.cache and (
+                len(self.cache) >= QUERY_CACHE_SIZE
+                or self.cache_bytes + len(encoded) > QUERY_CACHE_BYTES
+            ):
+                self.cache_bytes -= len(self.cache.pop(next(iter(self.cache)))[0])
+            if len(encoded) <= QUERY_CACHE_BYTES:
+                self.cache[key] = (encoded, seq, reads)
+                self.cache_bytes += len(encoded)
         return encoded
 
 
@@ -326,6 +343,8 @@ class Handler(BaseHTTPRequestHandler):
             headers.update(extra)
         lines += [f"{k}: {v}" for k, v in headers.items()]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if body is not None and len(body) > BIG:
+            self.agent.big += 1  # (an update lost between threads only delays a trim)
         self.wfile.write(head + (body or b""))
 
     def _json(self, status: int, value: Any, extra: dict[str, str] | None = None) -> None:
@@ -339,6 +358,8 @@ class Handler(BaseHTTPRequestHandler):
                 413, {"message": f"Request body too large; the limit is {MAX_BODY} bytes"}
             )
         raw = self.rfile.read(length) if length else b""
+        if length > BIG:
+            self.agent.big += 1
         if not raw:
             raise HttpError(400, {"message": "The request body must be JSON"})
         try:

@@ -264,6 +264,7 @@ class Store:
         # A log of recent writes (sequence, bucket or None for "anything", low, high), so that
         # a cached query result can tell whether anything it read has changed since.
         self.seq = 0
+        self.reads = 0  # windows read (queries): the flusher waits for a second without any
         self.changes: deque[tuple[int, str | None, int, int]] = deque(maxlen=20_000)
         # Heartbeats that only extended a bucket's newest event are written behind: at most
         # FLUSH_SECONDS later, or before anything else reads or writes the database.
@@ -302,18 +303,23 @@ class Store:
 
         def loop() -> None:
             seen = checkpointed = self.seq
+            read = self.reads
             built = False
             while not self._closing.wait(seconds):
                 self.flush()
-                if self.seq == seen != checkpointed:
+                # Idle: nothing written or read for a second. A query that follows a bulk
+                # insert (the web UI's day after an import) is not made to share the machine
+                # with the checkpoint or a rebuild.
+                idle = self.reads == read
+                if self.seq == seen != checkpointed and idle:
                     # A second without writes since some were made: copy the log back now.
                     self.checkpoint()
                     checkpointed = seen
                     built = False
-                if not built and self.seq == seen:
+                if not built and self.seq == seen and idle:
                     self.build_columns()
                     built = True
-                seen = self.seq
+                seen, read = self.seq, self.reads
 
         self._flusher = threading.Thread(target=loop, name="agent-flush", daemon=True)
         self._flusher.start()
@@ -715,6 +721,7 @@ class Store:
         with self.lock:
             self._require(bucket_id)
             self.flush()
+            self.reads += 1
             longest = self._max_dur[bucket_id]
             columns = self._columns(bucket_id)
             window = columns.window(start, end, longest) if columns is not None else None

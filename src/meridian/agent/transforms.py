@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from itertools import compress
-from operator import add, attrgetter, gt, ne
+from itertools import compress, islice
+from operator import add, attrgetter, gt, lt, ne
 from typing import Any
 from urllib.parse import urlparse
 
@@ -66,12 +66,21 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
     ``owned``: the events are fresh objects nobody else holds (``flood(query_bucket(…))``),
     so they are changed in place instead of copied first.
     """
-    evs = sorted(events if owned else map(Ev.copy, events), key=_by_ts_dur)
+    evs = list(events) if owned else list(map(Ev.copy, events))
     n = len(evs)
+    starts = list(map(_get_ts, evs))
+    # Sorted by (start, duration). Events read from a bucket come newest first with distinct
+    # starts: reversing them is that order, without building a key per event.
+    if not all(map(lt, starts, islice(starts, 1, None))):
+        if all(map(gt, starts, islice(starts, 1, None))):
+            evs.reverse()
+            starts.reverse()
+        else:
+            evs.sort(key=_by_ts_dur)
+            starts = list(map(_get_ts, evs))
     if n < 2:
         return [e for e in evs if e.dur > 0]
     pulse = _us(pulsetime)
-    starts = list(map(_get_ts, evs))
     durs = list(map(_get_dur, evs))
     ends = list(map(add, starts, durs))
     # Only pairs with a gap (or an overlap) need work: found column-wise, in C. A pair whose
