@@ -74,8 +74,9 @@ class MetricFact(models.Model):
     and ``source_id`` point at the item behind the number, for the drill-down.
     """
 
+    # No index of its own: the unique key and both indexes start with the workspace.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     metric = models.CharField(max_length=60)
     fact_key = models.CharField(max_length=200)
@@ -93,8 +94,15 @@ class MetricFact(models.Model):
     # hand): a rebuild groups facts by it in SQL and so finds the incremental path's buckets.
     bucket = models.IntegerField(default=0)
     note = models.TextField(blank=True)
+    # Indexed only where set (``metric_fact_entered_idx``): most facts come from the work, not
+    # from someone's hand, and an index entry per fact was a write's cost for nothing.
     entered_by = models.ForeignKey(
-        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "workspaces.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,6 +117,12 @@ class MetricFact(models.Model):
             models.Index(
                 fields=["workspace", "source_kind", "source_id"], name="metric_fact_source_idx"
             ),
+            # A member's removal sets their entered facts' ``entered_by`` to NULL through it.
+            models.Index(
+                fields=["entered_by"],
+                condition=models.Q(entered_by__isnull=False),
+                name="metric_fact_entered_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,8 +135,9 @@ class MetricRollup(models.Model):
     A row exists only while at least one fact feeds it, so "no row" means "no data".
     """
 
+    # No index of its own: the unique key starts with the workspace (one B-tree fewer per upsert).
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     metric = models.CharField(max_length=60)
     subject = models.CharField(max_length=10, choices=Subject.choices)
@@ -160,8 +175,9 @@ class MetricHistogram(models.Model):
     least one fact feeds it.
     """
 
+    # No index of its own: the unique key starts with the workspace (one B-tree fewer per upsert).
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     metric = models.CharField(max_length=60)
     subject = models.CharField(max_length=10, choices=Subject.choices)
