@@ -135,7 +135,10 @@ class MetricRollup(models.Model):
     A row exists only while at least one fact feeds it, so "no row" means "no data".
     """
 
-    # No index of its own: the unique key starts with the workspace (one B-tree fewer per upsert).
+    # The row's key is its primary key: on SQLite the table is ``WITHOUT ROWID`` (migration
+    # 0005), so an upsert walks one B-tree, not a table and its unique index.
+    pk = models.CompositePrimaryKey("workspace", "metric", "subject", "subject_id", "day")
+    # No index of its own: the key starts with the workspace.
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -145,14 +148,6 @@ class MetricRollup(models.Model):
     day = models.DateField()
     count = models.BigIntegerField()
     total = models.FloatField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "metric", "subject", "subject_id", "day"],
-                name="metric_rollup_unique",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.metric} {self.subject}:{self.subject_id} {self.day}"
@@ -175,7 +170,11 @@ class MetricHistogram(models.Model):
     least one fact feeds it.
     """
 
-    # No index of its own: the unique key starts with the workspace (one B-tree fewer per upsert).
+    # As :class:`MetricRollup`'s: the key is the primary key (``WITHOUT ROWID`` on SQLite).
+    pk = models.CompositePrimaryKey(
+        "workspace", "metric", "subject", "subject_id", "span", "day", "bucket"
+    )
+    # No index of its own: the key starts with the workspace.
     workspace = models.ForeignKey(
         "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -187,14 +186,6 @@ class MetricHistogram(models.Model):
     bucket = models.IntegerField()
     count = models.BigIntegerField()
     total = models.FloatField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "metric", "subject", "subject_id", "span", "day", "bucket"],
-                name="metric_histogram_unique",
-            )
-        ]
 
     def __str__(self) -> str:
         return (
