@@ -46,7 +46,7 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
         returned = run_unnest(UPSERT, table, rows, ROLLUP_TYPES, returning=returning)
     else:
         returned = run_rows(UPSERT, table, rows, width=7, returning=returning)
-    delete_emptied(table, ROLLUP_KEY, workspace_id, returned)
+    delete_emptied(table, ROLLUP_KEY, ROLLUP_TYPES, workspace_id, returned)
 
 
 def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]]) -> None:
@@ -66,7 +66,7 @@ def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]])
         returned = run_unnest(HISTOGRAM_UPSERT, table, rows, HISTOGRAM_TYPES, returning=returning)
     else:
         returned = run_rows(HISTOGRAM_UPSERT, table, rows, width=9, returning=returning)
-    delete_emptied(table, HISTOGRAM_KEY, workspace_id, returned)
+    delete_emptied(table, HISTOGRAM_KEY, HISTOGRAM_TYPES, workspace_id, returned)
 
 
 def is_percentile_metric(metric: str) -> bool:

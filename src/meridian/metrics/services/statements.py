@@ -117,20 +117,38 @@ def run_rows(
 
 
 def delete_emptied(
-    table: str, key: tuple[str, ...], workspace_id: int, returned: list[tuple[Any, ...]]
+    table: str,
+    key: tuple[str, ...],
+    types: tuple[str, ...],
+    workspace_id: int,
+    returned: list[tuple[Any, ...]],
 ) -> None:
-    """Drop the rows an upsert with :func:`returning_emptied` left without facts, by key, one
-    prepared statement run for all (most rows a write takes from keep other facts: one
-    statement per shrunk row cost more than the upserts)."""
-    rows = [(workspace_id, *row[:-1]) for row in returned if row[-1] <= 0]
+    """Drop the rows an upsert with :func:`returning_emptied` left without facts, by key (most
+    rows a write takes from keep other facts: one statement per shrunk row cost more than the
+    upserts); still guarded by ``count <= 0``. SQLite runs one prepared statement for all;
+    PostgreSQL one statement joining the keys as arrays (``types``: the key's, as the upsert's
+    ``unnest``), where a statement per row cost a round trip each."""
+    rows = [row[:-1] for row in returned if row[-1] <= 0]
     if not rows:
         return
-    mark = "?" if connection.vendor == "sqlite" else "%s"
-    where = " AND ".join(f"{column} = {mark}" for column in key)
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(f"DELETE FROM {table} WHERE {where} AND count <= 0", rows)  # noqa: S608
+        if connection.vendor == "postgresql":
+            names = key[1:]
+            arrays = ", ".join(f"%s::{t}[]" for t in types[1 : len(key)])
+            match = " AND ".join(f"t.{name} = k.{name}" for name in names)
+            cursor.execute(
+                f"DELETE FROM {table} AS t USING unnest({arrays}) AS k({', '.join(names)}) "  # noqa: S608
+                f"WHERE t.workspace_id = %s AND {match} AND t.count <= 0",
+                [*(list(column) for column in zip(*rows, strict=True)), workspace_id],
+            )
+        else:
+            where = " AND ".join(f"{column} = ?" for column in key)
+            cursor.executemany(
+                f"DELETE FROM {table} WHERE {where} AND count <= 0",  # noqa: S608
+                [(workspace_id, *row) for row in rows],
+            )
     finally:
         cursor.close()
 
