@@ -102,3 +102,32 @@ def test_a_rewrite_from_instances_equals_one_from_a_queryset(workspace):
     # Rows left without facts by the rewrite are gone: every row kept counts at least one fact.
     assert all(row[4] >= 1 for row in from_queryset[1])
     assert all(row[5] >= 1 for row in from_queryset[2])
+
+
+def test_a_delete_drops_the_rows_it_emptied_and_keeps_the_others_counts(workspace):
+    # Rows are addressed by their key (no id): two facts share the workspace's day, member 1's
+    # and team 7's rows; the second fact alone feeds member 2's rows.
+    first, second = _facts(workspace.pk)[:2]
+    second.member_id, second.day, second.occurred_at = 2, first.day, first.occurred_at
+    facts_write(workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=[first, second])
+    facts_write(
+        workspace_id=workspace.pk,
+        metric="cycle_time",
+        existing=MetricFact.objects.filter(workspace_id=workspace.pk),
+        wanted=[first],
+    )
+    _facts_left, rollups, histograms = _state(workspace.pk)
+    day = first.day
+    assert rollups == {
+        ("cycle_time", "workspace", 0, day, 1, first.value),
+        ("cycle_time", "member", 1, day, 1, first.value),
+        ("cycle_time", "project", 5, day, 1, first.value),
+        ("cycle_time", "team", 7, day, 1, first.value),
+    }
+    month = day.replace(day=1)
+    bucket = bucket_of(first.value)
+    assert histograms == {
+        (subject, subject_id, span, when, bucket, 1, first.value)
+        for subject, subject_id in (("workspace", 0), ("member", 1), ("project", 5), ("team", 7))
+        for span, when in (("day", day), ("month", month))
+    }

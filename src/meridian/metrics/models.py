@@ -74,8 +74,9 @@ class MetricFact(models.Model):
     and ``source_id`` point at the item behind the number, for the drill-down.
     """
 
+    # No index of its own: the unique key and both indexes start with the workspace.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     metric = models.CharField(max_length=60)
     fact_key = models.CharField(max_length=200)
@@ -93,8 +94,15 @@ class MetricFact(models.Model):
     # hand): a rebuild groups facts by it in SQL and so finds the incremental path's buckets.
     bucket = models.IntegerField(default=0)
     note = models.TextField(blank=True)
+    # Indexed only where set (``metric_fact_entered_idx``): most facts come from the work, not
+    # from someone's hand, and an index entry per fact was a write's cost for nothing.
     entered_by = models.ForeignKey(
-        "workspaces.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "workspaces.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,6 +117,12 @@ class MetricFact(models.Model):
             models.Index(
                 fields=["workspace", "source_kind", "source_id"], name="metric_fact_source_idx"
             ),
+            # A member's removal sets their entered facts' ``entered_by`` to NULL through it.
+            models.Index(
+                fields=["entered_by"],
+                condition=models.Q(entered_by__isnull=False),
+                name="metric_fact_entered_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,8 +135,12 @@ class MetricRollup(models.Model):
     A row exists only while at least one fact feeds it, so "no row" means "no data".
     """
 
+    # The row's key is its primary key: on SQLite the table is ``WITHOUT ROWID`` (migration
+    # 0005), so an upsert walks one B-tree, not a table and its unique index.
+    pk = models.CompositePrimaryKey("workspace", "metric", "subject", "subject_id", "day")
+    # No index of its own: the key starts with the workspace.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     metric = models.CharField(max_length=60)
     subject = models.CharField(max_length=10, choices=Subject.choices)
@@ -130,14 +148,6 @@ class MetricRollup(models.Model):
     day = models.DateField()
     count = models.BigIntegerField()
     total = models.FloatField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "metric", "subject", "subject_id", "day"],
-                name="metric_rollup_unique",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.metric} {self.subject}:{self.subject_id} {self.day}"
@@ -160,8 +170,13 @@ class MetricHistogram(models.Model):
     least one fact feeds it.
     """
 
+    # As :class:`MetricRollup`'s: the key is the primary key (``WITHOUT ROWID`` on SQLite).
+    pk = models.CompositePrimaryKey(
+        "workspace", "metric", "subject", "subject_id", "span", "day", "bucket"
+    )
+    # No index of its own: the key starts with the workspace.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     metric = models.CharField(max_length=60)
     subject = models.CharField(max_length=10, choices=Subject.choices)
@@ -171,14 +186,6 @@ class MetricHistogram(models.Model):
     bucket = models.IntegerField()
     count = models.BigIntegerField()
     total = models.FloatField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "metric", "subject", "subject_id", "span", "day", "bucket"],
-                name="metric_histogram_unique",
-            )
-        ]
 
     def __str__(self) -> str:
         return (

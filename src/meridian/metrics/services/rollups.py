@@ -14,13 +14,15 @@ from meridian.dashboards.freshness import bump
 from meridian.metrics.models import MetricHistogram, MetricRollup
 from meridian.metrics.rollup import HistogramKey, RollupKey
 from meridian.metrics.services.statements import (
+    HISTOGRAM_KEY,
     HISTOGRAM_TYPES,
     HISTOGRAM_UPSERT,
-    RETURNING_EMPTIED,
+    ROLLUP_KEY,
     ROLLUP_TYPES,
     UPSERT,
     day_adapter,
     delete_emptied,
+    returning_emptied,
     run_rows,
     run_unnest,
 )
@@ -38,13 +40,13 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
         if count or total
     ]
     # Only a row that lost facts can have fallen to zero: then the upsert returns the counts.
-    returning = RETURNING_EMPTIED if any(row[5] < 0 for row in rows) else ""
+    returning = returning_emptied(ROLLUP_KEY) if any(row[5] < 0 for row in rows) else ""
     table = MetricRollup._meta.db_table
     if connection.vendor == "postgresql":
         returned = run_unnest(UPSERT, table, rows, ROLLUP_TYPES, returning=returning)
     else:
         returned = run_rows(UPSERT, table, rows, width=7, returning=returning)
-    delete_emptied(table, returned)
+    delete_emptied(table, ROLLUP_KEY, ROLLUP_TYPES, workspace_id, returned)
 
 
 def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]]) -> None:
@@ -58,13 +60,13 @@ def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]])
         for (metric, subject, subject_id, span, day, bucket), (count, total) in deltas.items()
         if count or total
     ]
-    returning = RETURNING_EMPTIED if any(row[7] < 0 for row in rows) else ""
+    returning = returning_emptied(HISTOGRAM_KEY) if any(row[7] < 0 for row in rows) else ""
     table = MetricHistogram._meta.db_table
     if connection.vendor == "postgresql":
         returned = run_unnest(HISTOGRAM_UPSERT, table, rows, HISTOGRAM_TYPES, returning=returning)
     else:
         returned = run_rows(HISTOGRAM_UPSERT, table, rows, width=9, returning=returning)
-    delete_emptied(table, returned)
+    delete_emptied(table, HISTOGRAM_KEY, HISTOGRAM_TYPES, workspace_id, returned)
 
 
 def is_percentile_metric(metric: str) -> bool:

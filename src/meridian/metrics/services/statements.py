@@ -30,10 +30,16 @@ INSERT = "INSERT INTO {table} ({columns}) VALUES {values}"
 # (and stay under SQLite's and PostgreSQL's limits on bound parameters).
 ROWS_PER_STATEMENT = 400
 
-# Appended to an upsert whose deltas take facts away: the rows it left at zero (or below, which
-# only a bug could cause) come back by id, and only those are deleted.
-RETURNING_EMPTIED = " RETURNING id, count"
-DELETE_EMPTIED = "DELETE FROM {table} WHERE id IN ({marks}) AND count <= 0"
+# The rollup and histogram rows' keys, which are their primary keys (migration 0005).
+ROLLUP_KEY = ("workspace_id", "metric", "subject", "subject_id", "day")
+HISTOGRAM_KEY = ("workspace_id", "metric", "subject", "subject_id", "span", "day", "bucket")
+
+
+def returning_emptied(key: tuple[str, ...]) -> str:
+    """Appended to an upsert whose deltas take facts away: each row's key (the workspace's
+    left out) and count, so only the rows left at zero (or below, which only a bug could
+    cause) are deleted."""
+    return " RETURNING " + ", ".join(key[1:]) + ", count"
 
 
 def chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterable[list[T]]:
@@ -110,20 +116,39 @@ def run_rows(
     return out
 
 
-def delete_emptied(table: str, returned: list[tuple[Any, ...]]) -> None:
-    """Drop the rows an upsert with :data:`RETURNING_EMPTIED` left without facts, by id (most
+def delete_emptied(
+    table: str,
+    key: tuple[str, ...],
+    types: tuple[str, ...],
+    workspace_id: int,
+    returned: list[tuple[Any, ...]],
+) -> None:
+    """Drop the rows an upsert with :func:`returning_emptied` left without facts, by key (most
     rows a write takes from keep other facts: one statement per shrunk row cost more than the
-    upserts)."""
-    ids = [row_id for row_id, count in returned if count <= 0]
-    if not ids:
+    upserts); still guarded by ``count <= 0``. SQLite runs one prepared statement for all;
+    PostgreSQL one statement joining the keys as arrays (``types``: the key's, as the upsert's
+    ``unnest``), where a statement per row cost a round trip each."""
+    rows = [row[:-1] for row in returned if row[-1] <= 0]
+    if not rows:
         return
-    mark = "?" if connection.vendor == "sqlite" else "%s"
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
-        for chunk in chunks(ids, ROWS_PER_STATEMENT):
-            marks = ", ".join([mark] * len(chunk))
-            cursor.execute(DELETE_EMPTIED.format(table=table, marks=marks), chunk)
+        if connection.vendor == "postgresql":
+            names = key[1:]
+            arrays = ", ".join(f"%s::{t}[]" for t in types[1 : len(key)])
+            match = " AND ".join(f"t.{name} = k.{name}" for name in names)
+            cursor.execute(
+                f"DELETE FROM {table} AS t USING unnest({arrays}) AS k({', '.join(names)}) "  # noqa: S608
+                f"WHERE t.workspace_id = %s AND {match} AND t.count <= 0",
+                [*(list(column) for column in zip(*rows, strict=True)), workspace_id],
+            )
+        else:
+            where = " AND ".join(f"{column} = ?" for column in key)
+            cursor.executemany(
+                f"DELETE FROM {table} WHERE {where} AND count <= 0",  # noqa: S608
+                [(workspace_id, *row) for row in rows],
+            )
     finally:
         cursor.close()
 
