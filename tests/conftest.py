@@ -1,11 +1,15 @@
 """Shared fixtures: real services (PostgreSQL, Redis, SMTP, Chromium) or, in CI, a failure."""
 
+import contextlib
+import io
 import os
 import shutil
 import sqlite3
 import subprocess
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -86,14 +90,20 @@ def pytest_itemcollected(item):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """The browser tests run after all the others (keeping every other order).
+    """The browser tests run after all the others, and just before them the tests of the shared
+    demo (`shared_demo`: one build for all of them), together (keeping every other order).
 
     Playwright's sync API leaves an event loop running in the main thread from its first use
     to the end of the session, and Django refuses ORM calls there unless
     DJANGO_ALLOW_ASYNC_UNSAFE is set (tests/browser/conftest.py sets it). Run last, the
     browser tests are the only ones that ever run with that switch on.
     """
-    items.sort(key=lambda item: Path(item.path).is_relative_to(BROWSER_TESTS))
+    items.sort(
+        key=lambda item: (
+            Path(item.path).is_relative_to(BROWSER_TESTS),
+            SHARED_DEMO in getattr(item, "fixturenames", ()),
+        )
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -156,6 +166,119 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     copy.close()
                 os.replace(part, template)  # whole or not at all for whoever copies it
     return django_db_setup
+
+
+# --- The shared demo ----------------------------------------------------------------------
+
+SHARED_DEMO = "shared_demo"
+
+
+@dataclass(frozen=True)
+class SharedDemo:
+    """The demo workspace as `meridian demo` built it, with what the command printed and what
+    was mailed while it built (on-commit work run at once, tasks run at once)."""
+
+    workspace: Any
+    created: bool
+    printed: str
+    mailed: list[Any]
+
+
+_shared_demo_open: list[contextlib.ExitStack] = []
+_shared_demo_closed: list[bool] = []
+
+
+@pytest.fixture(scope="session")
+def shared_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, built once per session by `meridian demo` for every test that reads it.
+
+    A build costs 15–40 s of CPU, and most demo tests only read it. It lives in a transaction
+    of its own, rolled back as soon as the last test asking for it has run
+    (pytest_runtest_teardown below; pytest_collection_modifyitems runs those tests one after
+    the other): each test's own transaction is a savepoint within it, so nothing one test
+    writes is seen by the next, and no other test ever sees the demo. Built as the command
+    builds it, with every task and on-commit callback run at once, so that `mailed` shows
+    whether the demo emails anyone.
+    """
+    from meridian.workspaces.demo import DEMO_EMAIL
+    from meridian.workspaces.models import Membership
+
+    stack = contextlib.ExitStack()
+    _shared_demo_open.append(stack)
+    try:
+        printed, mailed = _shared_demo_build(stack, django_db_blocker, tmp_path_factory)
+    except BaseException:
+        _shared_demo_open.remove(stack)
+        stack.close()
+        raise
+    workspace = Membership.objects.get(user__email=DEMO_EMAIL).workspace
+    yield SharedDemo(workspace, printed.startswith("Built the demo workspace"), printed, mailed)
+    _shared_demo_close()
+
+
+def _shared_demo_build(stack, django_db_blocker, tmp_path_factory) -> tuple[str, list[Any]]:
+    from django.core import mail
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import TestCase, override_settings
+
+    from tests.support import IMMEDIATE_TASKS
+
+    stack.enter_context(django_db_blocker.unblock())
+    stack.enter_context(
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"),
+        )
+    )
+    stack.enter_context(transaction.atomic())
+    stack.callback(transaction.set_rollback, True)  # runs first on close: nothing is kept
+    out = io.StringIO()
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        override_settings(TASKS=IMMEDIATE_TASKS),
+    ):
+        email_at_once(monkeypatch)  # as outside tests/delivery: no delivery channel
+        mail.outbox = []
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("demo", stdout=out)
+        mailed = list(mail.outbox)
+    return out.getvalue(), mailed
+
+
+def _shared_demo_close() -> None:
+    while _shared_demo_open:
+        _shared_demo_open.pop().close()
+        _shared_demo_closed.append(True)
+
+
+def pytest_runtest_setup(item):
+    if SHARED_DEMO not in getattr(item, "fixturenames", ()):
+        return
+    if _shared_demo_closed:
+        raise pytest.UsageError(
+            f"{item.nodeid} asks for the shared demo after it was rolled back: the tests "
+            "that read it must run one after the other (tests/conftest.py sorts them so)."
+        )
+    if {"transactional_db", "live_server"} & set(item.fixturenames) or (
+        (marker := item.get_closest_marker("django_db")) and marker.kwargs.get("transaction")
+    ):
+        raise pytest.UsageError(
+            f"{item.nodeid}: a transactional test would empty the shared demo's database"
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Roll the shared demo back after the last test that reads it (once the test's own
+    fixtures are torn down), before any other test runs."""
+    try:
+        return (yield)
+    finally:
+        if _shared_demo_open and (
+            nextitem is None or SHARED_DEMO not in getattr(nextitem, "fixturenames", ())
+        ):
+            _shared_demo_close()
 
 
 DELIVERY_TESTS = Path(__file__).resolve().parent / "delivery"
