@@ -1,11 +1,15 @@
 """Shared fixtures: real services (PostgreSQL, Redis, SMTP, Chromium) or, in CI, a failure."""
 
+import contextlib
+import io
 import os
 import shutil
 import sqlite3
 import subprocess
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -86,14 +90,20 @@ def pytest_itemcollected(item):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """The browser tests run after all the others (keeping every other order).
+    """The browser tests run after all the others, and just before them the tests of each shared
+    demo (SHARED_DEMOS: one build for all of them), together (keeping every other order).
 
     Playwright's sync API leaves an event loop running in the main thread from its first use
     to the end of the session, and Django refuses ORM calls there unless
     DJANGO_ALLOW_ASYNC_UNSAFE is set (tests/browser/conftest.py sets it). Run last, the
     browser tests are the only ones that ever run with that switch on.
     """
-    items.sort(key=lambda item: Path(item.path).is_relative_to(BROWSER_TESTS))
+    items.sort(
+        key=lambda item: (
+            Path(item.path).is_relative_to(BROWSER_TESTS),
+            SHARED_DEMOS.index(name) + 1 if (name := _shared_demo_of(item)) else 0,
+        )
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -156,6 +166,153 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     copy.close()
                 os.replace(part, template)  # whole or not at all for whoever copies it
     return django_db_setup
+
+
+# --- The shared demos ---------------------------------------------------------------------
+
+# A demo build costs 15–40 s of CPU and most demo tests only read it, so the tests that read
+# the same demo share one build per session: the fixtures below, in the order their tests run.
+SHARED_DEMOS = ("shared_demo", "shared_demo_on_a_tuesday")
+
+# The moment `shared_demo_on_a_tuesday` is built at, and its clock stays at while its tests run.
+TUESDAY_MORNING = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class SharedDemo:
+    """The demo workspace as `meridian demo` built it, with what the command printed and what
+    was mailed while it built (on-commit work run at once, tasks run at once)."""
+
+    workspace: Any
+    created: bool
+    printed: str
+    mailed: list[Any]
+
+
+_shared_demo_open: dict[str, contextlib.ExitStack] = {}
+_shared_demo_closed: set[str] = set()
+
+
+def _shared_demo_of(item: pytest.Item) -> str | None:
+    names = set(getattr(item, "fixturenames", ()))
+    return next((name for name in SHARED_DEMOS if name in names), None)
+
+
+@contextlib.contextmanager
+def _shared_demo_transaction(name, django_db_blocker, tmp_path_factory, **overrides):
+    """A transaction (with these settings) that lives until the last test asking for the shared
+    demo ``name`` has run, then is rolled back (pytest_runtest_teardown below).
+
+    Each test's own transaction is a savepoint within it, so nothing one test writes is seen
+    by the next, and no other test ever sees the demo: pytest_collection_modifyitems runs the
+    tests of one shared demo one after the other, just before the browser tests.
+    """
+    from django.db import transaction
+    from django.test import override_settings
+
+    stack = contextlib.ExitStack()
+    _shared_demo_open[name] = stack
+    try:
+        stack.enter_context(django_db_blocker.unblock())
+        stack.enter_context(
+            override_settings(
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"),
+                **overrides,
+            )
+        )
+        stack.enter_context(transaction.atomic())
+        stack.callback(transaction.set_rollback, True)  # runs first on close: nothing is kept
+        yield stack
+    except BaseException:
+        _shared_demo_open.pop(name, None)
+        stack.close()
+        raise
+
+
+@pytest.fixture(scope="session")
+def shared_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, built once per session by `meridian demo` as the clock finds it, for every
+    test that reads it. Built with every task and on-commit callback run at once, so that
+    `mailed` shows whether the demo emails anyone."""
+    from django.core import mail
+    from django.core.management import call_command
+    from django.test import TestCase, override_settings
+
+    from meridian.workspaces.demo import DEMO_EMAIL
+    from meridian.workspaces.models import Membership
+    from tests.support import IMMEDIATE_TASKS
+
+    with _shared_demo_transaction("shared_demo", django_db_blocker, tmp_path_factory):
+        out = io.StringIO()
+        with (
+            pytest.MonkeyPatch.context() as monkeypatch,
+            override_settings(TASKS=IMMEDIATE_TASKS),
+        ):
+            email_at_once(monkeypatch)  # as outside tests/delivery: no delivery channel
+            mail.outbox = []
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                call_command("demo", stdout=out)
+            mailed = list(mail.outbox)
+        workspace = Membership.objects.get(user__email=DEMO_EMAIL).workspace
+        printed = out.getvalue()
+    yield SharedDemo(workspace, printed.startswith("Built the demo workspace"), printed, mailed)
+    _shared_demo_close("shared_demo")
+
+
+@pytest.fixture(scope="session")
+def shared_demo_on_a_tuesday(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo admin's membership, in the demo built at TUESDAY_MORNING (a Tuesday morning in
+    Europe) with the clock stopped there until its last test has run, so its deadlines, overdue
+    briefs and rota turns are fixed; queued tasks are dropped."""
+    from meridian.workspaces.demo import DEMO_EMAIL, demo_build
+    from meridian.workspaces.models import Membership
+
+    dropped = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    name = "shared_demo_on_a_tuesday"
+    with _shared_demo_transaction(name, django_db_blocker, tmp_path_factory, TASKS=dropped) as s:
+        s.enter_context(time_machine.travel(TUESDAY_MORNING, tick=False))
+        workspace, _ = demo_build()
+        admin = Membership.objects.select_related("workspace", "user").get(
+            workspace=workspace, user__email=DEMO_EMAIL
+        )
+    yield admin
+    _shared_demo_close(name)
+
+
+def _shared_demo_close(name: str) -> None:
+    stack = _shared_demo_open.pop(name, None)
+    if stack is not None:
+        stack.close()
+        _shared_demo_closed.add(name)
+
+
+def pytest_runtest_setup(item):
+    name = _shared_demo_of(item)
+    if name is None:
+        return
+    if name in _shared_demo_closed:
+        raise pytest.UsageError(
+            f"{item.nodeid} asks for {name} after it was rolled back: the tests that read it "
+            "must run one after the other (tests/conftest.py sorts them so)."
+        )
+    if {"transactional_db", "live_server"} & set(item.fixturenames) or (
+        (marker := item.get_closest_marker("django_db")) and marker.kwargs.get("transaction")
+    ):
+        raise pytest.UsageError(f"{item.nodeid}: a transactional test would empty {name}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Roll a shared demo back after the last test that reads it (once the test's own
+    fixtures are torn down), before any other test runs."""
+    try:
+        return (yield)
+    finally:
+        following = None if nextitem is None else _shared_demo_of(nextitem)
+        for name in list(_shared_demo_open):
+            if name != following:
+                _shared_demo_close(name)
 
 
 DELIVERY_TESTS = Path(__file__).resolve().parent / "delivery"

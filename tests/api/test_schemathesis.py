@@ -21,7 +21,6 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.transport.serialization import serialize_binary
 
 from meridian.accounts.services import token_create
-from meridian.workspaces.demo import demo_build
 from meridian.workspaces.models import Membership, Role
 
 pytestmark = pytest.mark.django_db
@@ -58,9 +57,9 @@ def keep_connection():
 
 
 @pytest.fixture
-def admin(settings, tmp_path) -> Membership:
+def admin(settings, tmp_path, shared_demo) -> Membership:
     settings.MEDIA_ROOT = tmp_path / "media"
-    workspace, _ = demo_build()
+    workspace = shared_demo.workspace
     return Membership.objects.filter(workspace=workspace, role=Role.ADMIN).order_by("pk").first()
 
 

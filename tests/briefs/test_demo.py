@@ -13,24 +13,18 @@ from meridian.decisions.models import ProposalParticipant
 from meridian.workspaces.demo import demo_build
 from meridian.workspaces.models import Membership
 from tests.conftest import need
-from tests.support import IMMEDIATE_TASKS
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """The demo's recording is stored in a folder of the test's own."""
+    """The demo's recording (in the builds of this module's own) is stored in the test's folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def test_demo_briefs_cover_open_overdue_and_closed(
-    settings, mailoutbox, django_capture_on_commit_callbacks
-):
-    # Whatever is queued when the demo commits runs at once, so a notification would be mailed.
-    settings.TASKS = IMMEDIATE_TASKS
-    with django_capture_on_commit_callbacks(execute=True):
-        workspace, _ = demo_build()
+def test_demo_briefs_cover_open_overdue_and_closed(shared_demo):
+    workspace = shared_demo.workspace
     viewer = Membership.objects.filter(workspace=workspace).first()
 
     def count(status: str) -> int:
@@ -45,15 +39,16 @@ def test_demo_briefs_cover_open_overdue_and_closed(
     assert BriefParticipant.objects.filter(
         workspace=workspace, first_seen_at__isnull=False
     ).exists()
-    # Notifications are muted while the demo writes: nothing is sent.
-    assert mailoutbox == []
+    # Notifications are muted while the demo writes: nothing is sent (the shared build runs
+    # whatever is queued when the demo commits at once, so a notification would be mailed).
+    assert shared_demo.mailed == []
 
 
-def test_demo_gives_a_brief_a_real_recording_with_captions_and_pinned_comments():
+def test_demo_gives_a_brief_a_real_recording_with_captions_and_pinned_comments(shared_demo):
     need(shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None, "ffmpeg")
     from meridian.recordings.models import Recording, RecordingStatus
 
-    workspace, _ = demo_build()
+    workspace = shared_demo.workspace
 
     recording = Recording.objects.get(workspace=workspace)
     assert recording.status == RecordingStatus.READY and recording.duration == pytest.approx(

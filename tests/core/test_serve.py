@@ -12,7 +12,9 @@ import urllib.request
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# No database mark: `meridian serve` runs on a SQLite database in the test's own data directory
+# (the environment loses every MERIDIAN_ variable), never on the test database, so these tests
+# are the same on SQLite and PostgreSQL and run in scripts/test.sh's SQLite phase only.
 
 
 def _free_port() -> int:

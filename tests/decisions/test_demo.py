@@ -4,23 +4,12 @@ superseded record; and it mails nobody."""
 import pytest
 
 from meridian.decisions.models import AnonymousBallot, DecisionRecord, Proposal, Stance
-from meridian.workspaces.demo import demo_build
-from tests.support import IMMEDIATE_TASKS
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def test_demo_decisions_cover_every_mode_and_the_log(
-    settings, mailoutbox, django_capture_on_commit_callbacks
-):
-    settings.TASKS = IMMEDIATE_TASKS
-    with django_capture_on_commit_callbacks(execute=True):
-        workspace, _ = demo_build()
+def test_demo_decisions_cover_every_mode_and_the_log(shared_demo):
+    workspace = shared_demo.workspace
 
     proposals = Proposal.objects.filter(workspace=workspace)
     consent = proposals.get(kind="consent", status="open")
@@ -42,4 +31,4 @@ def test_demo_decisions_cover_every_mode_and_the_log(
         "Fully remote, meeting in person twice a year",
     ]
     assert records[2].supersedes == records[1]
-    assert mailoutbox == []
+    assert shared_demo.mailed == []  # every task and on-commit callback of the build was run

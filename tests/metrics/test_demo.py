@@ -2,9 +2,7 @@
 built-in facts that follow the aged items, goals whose key results have data on first run."""
 
 import pytest
-from django.db import transaction
 from django.db.models import Max, Min
-from django.test import override_settings
 
 from meridian.goals import forecast as fc
 from meridian.goals.models import KeyResult
@@ -12,21 +10,13 @@ from meridian.goals.selectors import STATUS_LABELS, status_of
 from meridian.metrics.models import MetricFact, MetricRollup
 from meridian.metrics.rollup import FactRow, recompute
 from meridian.work.models import Task
-from meridian.workspaces.demo import demo_build
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="class")
-def built(django_db_setup, django_db_blocker):
-    fast_hasher = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=fast_hasher),
-        transaction.atomic(),
-    ):
-        yield demo_build()[0]
-        transaction.set_rollback(True)
+@pytest.fixture
+def built(shared_demo):
+    return shared_demo.workspace
 
 
 class TestTheDemoHistory:

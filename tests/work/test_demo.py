@@ -6,13 +6,12 @@ from django.db.models import F
 
 from meridian.handovers.kinds import handover_kinds
 from meridian.work.models import Dependency, Project, Task, TaskComment, TaskEvent, TaskLink
-from meridian.workspaces.demo import demo_build
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_has_work_to_pick_up_and_some_that_would_stall():
-    workspace, _ = demo_build()
+def test_demo_has_work_to_pick_up_and_some_that_would_stall(shared_demo):
+    workspace = shared_demo.workspace
     tasks = Task.objects.filter(workspace=workspace)
     assert Project.objects.filter(workspace=workspace).count() == 4
     assert 250 <= tasks.count() <= 400

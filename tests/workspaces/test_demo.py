@@ -3,8 +3,6 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from meridian.workspaces.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_build
 from meridian.workspaces.models import Membership, Profile, Role, Team
@@ -12,53 +10,36 @@ from meridian.workspaces.models import Membership, Profile, Role, Team
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="class")
-def built(django_db_setup, django_db_blocker):
-    """The demo, built once for a class of tests by `meridian demo` on a database without it
-    (seconds to build, more on PostgreSQL): in a transaction of the class's own, rolled back
-    after its last test. Each test's own transaction is a savepoint within it, so nothing one
-    test writes is seen by the next."""
-    fast_hasher = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=fast_hasher),
-        transaction.atomic(),
-    ):
-        out = io.StringIO()
-        call_command("demo", stdout=out)
-        workspace = Membership.objects.get(user__email=DEMO_EMAIL).workspace
-        yield workspace, out.getvalue().startswith("Built the demo workspace"), out.getvalue()
-        transaction.set_rollback(True)
-
-
 class TestTheBuiltDemo:
-    def test_printed_demo_sign_in_works(self, built, client):
+    def test_printed_demo_sign_in_works(self, shared_demo, client):
         # A database without the demo: the command builds it and says so.
-        _, _, out = built
+        out = shared_demo.printed
         assert out.startswith("Built the demo workspace")
         assert DEMO_EMAIL in out and DEMO_PASSWORD in out
         assert client.login(email=DEMO_EMAIL, password=DEMO_PASSWORD)
         assert client.get("/w/demo/members/").status_code == 200
 
-    def test_demo_workspace_spans_many_zones_teams_and_working_patterns(self, built):
-        workspace, created, _ = built
+    def test_demo_workspace_spans_many_zones_teams_and_working_patterns(self, shared_demo):
+        workspace = shared_demo.workspace
         profiles = Profile.objects.filter(workspace=workspace)
-        assert created
+        assert shared_demo.created
         assert Membership.objects.filter(workspace=workspace, is_active=True).count() >= 25
         assert profiles.values("time_zone").distinct().count() >= 8
         assert Team.objects.filter(workspace=workspace).count() == 4
         assert Membership.objects.filter(workspace=workspace, role=Role.ADMIN).count() >= 2
         assert len({str(p.working_hours) for p in profiles}) >= 4
 
-    def test_demo_runs_twice_without_duplicating_anything(self, built):
+    def test_demo_runs_twice_without_duplicating_anything(self, shared_demo):
         members = Membership.objects.count()
-        assert demo_build() == (built[0], False)
+        assert demo_build() == (shared_demo.workspace, False)
         out = io.StringIO()
         call_command("demo", stdout=out)
         assert out.getvalue().startswith("Found the demo workspace")
         assert Membership.objects.count() == members
 
-    def test_demo_prints_sign_ins_for_other_members_and_they_work(self, built, client, capsys):
+    def test_demo_prints_sign_ins_for_other_members_and_they_work(
+        self, shared_demo, client, capsys
+    ):
         call_command("demo")
         out = capsys.readouterr().out
         emails = re.findall(r"^  (\S+@demo\.meridian\.test) ", out, flags=re.MULTILINE)

@@ -4,10 +4,7 @@ bench/pages.py measures these pages (docs/benchmarks.md); a query more per reque
 them fails here, with the page named, before it shows up as a slower page.
 """
 
-from datetime import UTC, datetime
-
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,13 +13,9 @@ from meridian.accounts.services import token_create
 from meridian.briefs.models import Brief
 from meridian.checkins.models import Checkin
 from meridian.decisions.models import DecisionRecord, Proposal
-from meridian.workspaces.demo import DEMO_EMAIL, demo_build
 from meridian.workspaces.models import Membership
 
 pytestmark = pytest.mark.django_db
-
-# A Tuesday morning in Europe: the demo's deadlines, and so its overdue briefs, are fixed.
-CLOCK = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 # SQL statements per request once warm (the second request: the first fills caches such as a
 # proposal's tally). Inside a test the page's transactions are savepoints, which count too.
@@ -65,14 +58,10 @@ SEARCH_API = {"sqlite": 7, "postgresql": 11}
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    with time_machine.travel(CLOCK, tick=False):
-        workspace, _ = demo_build()
-        yield Membership.objects.select_related("workspace", "user").get(
-            workspace=workspace, user__email=DEMO_EMAIL
-        )
+def demo(shared_demo_on_a_tuesday: Membership) -> Membership:
+    """The demo's admin, in the demo built on a Tuesday morning in Europe with the clock stopped
+    there: its deadlines, and so its overdue briefs, are fixed."""
+    return shared_demo_on_a_tuesday
 
 
 def _queries(get, path: str) -> int:
@@ -111,7 +100,6 @@ def _urls(admin: Membership) -> dict[str, str]:
 def test_every_demo_page_and_api_list_makes_its_known_number_of_queries(
     client: Client, demo: Membership
 ):
-    # One test for both, so the demo (seconds to build) is built once.
     client.force_login(demo.user)
     _, token = token_create(acting=demo, name="queries")
     api = Client(headers={"Authorization": f"Bearer {token}"})
