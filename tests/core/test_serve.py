@@ -43,10 +43,13 @@ def test_serve_answers_pages_and_static_files_then_stops_cleanly_on_ctrl_c(tmp_p
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own group: what is left after a failure is killed below
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        # A first start migrates a fresh database and hashes the static files: on a loaded
+        # 2-core box that has taken over 90 s.
+        deadline = time.monotonic() + 180
         status = 0
         while time.monotonic() < deadline and server.poll() is None:
             try:
@@ -62,7 +65,12 @@ def test_serve_answers_pages_and_static_files_then_stops_cleanly_on_ctrl_c(tmp_p
         assert _get(f"{base}/w/nowhere/members/")[0] == 200  # redirected to sign-in
     finally:
         server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=60)
+        try:
+            output, _ = server.communicate(timeout=60)
+        finally:
+            if server.poll() is None:  # never leave a server (and its workers) running
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
     assert server.returncode == 0, output
     assert "Meridian is serving" in output
 
