@@ -14,6 +14,7 @@ from meridian.workspaces.services import team_add_member, team_create
 from tests.briefs.factories import brief, comment, person
 from tests.decisions.factories import decided, proposal, vote
 from tests.metrics.conftest import NOW
+from tests.support import IMMEDIATE_TASKS
 from tests.tracking.factories import entry, slots, sync
 from tests.work.factories import project, task
 
@@ -173,8 +174,12 @@ def test_reading_another_persons_time_metrics_goes_to_their_access_log(ada, bo, 
     assert TrackingAccess.objects.filter(subject=bo, what__contains="person dashboard").exists()
 
 
-def test_synced_activity_gives_hours_active_and_in_focus_categories_once_some_are_set(ada, commits):
+def test_synced_activity_gives_hours_active_and_in_focus_categories_once_some_are_set(
+    ada, commits, settings
+):
     from meridian.tracking.services import focus_categories_set
+
+    settings.TASKS = IMMEDIATE_TASKS  # a sync's facts are redone by a background task
 
     start = NOW - timedelta(days=1, hours=6)  # Wednesday 9:00 UTC
     commits(sync, ada, slots(start, 6, category="Coding", active=600))  # 1 hour

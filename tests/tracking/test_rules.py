@@ -19,6 +19,7 @@ from meridian.tracking.rules import (
     group_refusal,
     outside_working_seconds,
     parse_slot,
+    parse_slots,
     pattern_problem,
     rollup_deltas,
     rollup_deltas_from_sums,
@@ -234,6 +235,41 @@ def test_any_slot_parses_with_its_start_read_before_as_it_parses_alone(raw, chan
     odd = {**raw, **changes}
     starts = {raw["start"]: parse_slot(raw)[0].start}
     assert parse_slot(odd, starts) == parse_slot(odd)
+
+
+def _one_by_one(raws):
+    starts: dict[str, datetime] = {}
+    slots = []
+    for index, raw in enumerate(raws):
+        slot, field, message = parse_slot(raw, starts)
+        if slot is None:
+            return [], index, field, message
+        slots.append(slot)
+    return slots, -1, "", ""
+
+
+@given(
+    st.lists(
+        st.one_of(
+            slot_json,
+            st.tuples(
+                slot_json,
+                st.dictionaries(
+                    st.sampled_from(["start", "category", "active_seconds", "app", "title", "x"]),
+                    odd_values,
+                    max_size=2,
+                ),
+            ).map(lambda pair: {**pair[0], **pair[1]}),
+            odd_values,
+        ),
+        max_size=12,
+    )
+)
+def test_a_sync_parsed_in_one_loop_answers_what_its_slots_parsed_one_by_one_answer(raws):
+    """The same slots (as named tuples), or the same first wrong slot, field and message."""
+    parsed = parse_slots(raws)
+    assert parsed == _one_by_one(raws)
+    assert all(type(slot) is Slot for slot in parsed[0])
 
 
 @given(slot_json, st.integers(1, 899))

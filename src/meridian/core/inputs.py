@@ -91,6 +91,26 @@ def _fine(value: Any) -> bool:
     return True
 
 
+# Every digit read as "0" and "E" as "e": a run of 19 zeros is a number that may be out of
+# range, "0e" a number with an exponent (either may also lie inside a string: then the decoded
+# value is checked, which is only slower).
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789E", b"0000000000e")
+_LONG_NUMBER = b"0" * 19
+
+
+def _plainly_fine(body: bytes) -> bool:
+    """True when a JSON body's bytes show it cannot hold a NUL or an out-of-range number, so
+    the decoded value needs no walk (for an agent's 5,000 slots the walk costs as much as
+    decoding them; this scan of the bytes about a tenth of it). A NUL in a JSON string is written ``\\u0000`` (a raw one is invalid
+    JSON); a number beyond 64 bits has at least 19 digits or an exponent. A body with any
+    zero byte (UTF-16 or UTF-32 JSON, which ``json.loads`` also reads) is never plainly fine.
+    """
+    if b"\x00" in body or b"\\u0000" in body:
+        return False
+    digits = body.translate(_DIGITS_AS_ZERO)
+    return _LONG_NUMBER not in digits and b"0e" not in digits
+
+
 def _raise_any(problems: Iterator[tuple[str, str]]) -> None:
     errors: dict[str, list[str]] = {}
     for field, message in problems:
@@ -114,7 +134,7 @@ class ApiParser(Parser):
             # Ninja's schemas read attributes of whatever they are given: a bare string would
             # have its str methods (such as .title) taken for fields.
             raise ValidationFailed(NOT_AN_OBJECT, {"body": [NOT_AN_OBJECT]})
-        if not _fine(data):
+        if not _plainly_fine(request.body) and not _fine(data):
             _raise_any(_walk(data, "body"))
         return cast(DictStrAny, data)
 

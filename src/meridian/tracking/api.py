@@ -405,14 +405,10 @@ def activity_sync(request: ApiRequest, payload: ActivitySyncRawIn) -> dict[str, 
             f"{len(payload.slots)}. Send them in several requests.",
             {"slots": [f"At most {rules.MAX_SLOTS} slots per request."]},
         )
-    slots = []
-    starts: dict[str, datetime] = {}
-    for index, raw in enumerate(payload.slots):
-        slot, field, message = rules.parse_slot(raw, starts)
-        if slot is None:
-            where = f"slots.{index}.{field}" if field else f"slots.{index}"
-            raise ValidationFailed(f"{where}: {message}", {where: [message]})
-        slots.append(slot)
+    slots, index, field, message = rules.parse_slots(payload.slots)
+    if index >= 0:
+        where = f"slots.{index}.{field}" if field else f"slots.{index}"
+        raise ValidationFailed(f"{where}: {message}", {where: [message]})
     result = services.activity_sync(
         acting=request.membership, agent_id=payload.agent_id, slots=slots
     )

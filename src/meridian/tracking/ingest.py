@@ -22,10 +22,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from meridian.core.errors import Unauthenticated
-from meridian.core.facts import facts_stale
 from meridian.core.moments import reader_zone
 from meridian.tracking import rules
-from meridian.tracking.models import ActivityDaily, ActivitySlot, ActivityWeekly
+from meridian.tracking.models import ActivitySlot
 from meridian.tracking.rules import Figures, SlotKey, rollup_deltas
 from meridian.tracking.selectors import policy_for
 from meridian.workspaces.models import Membership
@@ -35,9 +34,20 @@ __all__ = ["SlotIn", "SyncResult", "activity_sync"]
 SlotIn = rules.Slot
 
 
-def _activity_changed(workspace_id: int, ids: Iterable[int]) -> None:
-    """After commit, the metrics redo these daily activity rows' facts (hours active, focus)."""
-    facts_stale(workspace_id=workspace_id, source_kind="activity_day", ids=ids)
+def _activity_changed(workspace_id: int, ids: list[int]) -> None:
+    """After commit, a background task has the metrics redo these daily activity rows' facts
+    (hours active, focus): the sync's answer does not wait for them (a third of a new
+    5,000-slot sync's time). The slots and rollups are committed before the task is asked
+    for, and a failure to ask is logged, never the sync's error: what the agent was told is
+    stored stays stored, and ``meridian metrics rebuild`` redoes facts a lost task left."""
+    if not ids:
+        return
+    from meridian.tracking.tasks import activity_facts_refresh
+
+    def enqueue() -> None:
+        activity_facts_refresh.enqueue(workspace_id=workspace_id, ids=ids)
+
+    transaction.on_commit(enqueue, robust=True)
 
 
 @dataclass(frozen=True)
@@ -365,68 +375,92 @@ def _rollup_apply(member: Membership, deltas: dict[tuple[date, str], Figures]) -
     day's row moved: a read and an upsert each.
 
     The caller holds the member's row lock, so no other sync of theirs writes in between.
+    Written in SQL (``INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING``, spoken alike by
+    SQLite and PostgreSQL): the ORM's ``bulk_create`` of a sync's ~50 rows, and the query
+    for their ids, cost more than the database took to store them.
     """
     if not deltas:
         return
-    days = {d for d, _ in deltas}
-    current = {
-        (d, c): (a, f)
-        for d, c, a, f in ActivityDaily.objects.filter(member=member, day__in=days).values_list(
-            "day", "category", "active_seconds", "afk_seconds"
-        )
-    }
-    rows = []
-    weekly: dict[tuple[date, str], list[int]] = {}
-    for (day, category), figures in deltas.items():
-        active, afk = current.get((day, category), (0, 0))
-        new_active, new_afk = max(0, active + figures.active), max(0, afk + figures.afk)
-        rows.append(
-            ActivityDaily(
-                workspace_id=member.workspace_id,
-                member_id=member.pk,
-                day=day,
-                category=category,
-                active_seconds=new_active,
-                afk_seconds=new_afk,
+    workspace_id, member_id = member.workspace_id, member.pk
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        current = _rollups_read(cursor, DAILY_READ, member_id, deltas)
+        rows: list[tuple[Any, ...]] = []
+        weekly: dict[tuple[date, str], list[int]] = {}
+        for (day, category), figures in deltas.items():
+            active, afk = current.get((day, category), (0, 0))
+            new_active, new_afk = max(0, active + figures.active), max(0, afk + figures.afk)
+            rows.append((workspace_id, member_id, adapt(day), category, new_active, new_afk))
+            moved = weekly.setdefault((rules.week_of(day), category), [0, 0])
+            moved[0] += new_active - active
+            moved[1] += new_afk - afk
+        ids = _rollups_write(cursor, DAILY_UPSERT + " RETURNING id", rows)
+        stored = _rollups_read(cursor, WEEKLY_READ, member_id, weekly)
+        rows = []
+        for (week, category), (active, afk) in weekly.items():
+            was_active, was_afk = stored.get((week, category), (0, 0))
+            rows.append(
+                (workspace_id, member_id, adapt(week), category, was_active + active, was_afk + afk)
             )
+        _rollups_write(cursor, WEEKLY_UPSERT, rows)
+    _activity_changed(workspace_id, sorted(ids))
+
+
+def _rollups_read(
+    cursor: Any, statement: str, member_id: int, keys: Iterable[tuple[date, str]]
+) -> dict[tuple[date, str], tuple[int, int]]:
+    """The member's stored figures in a rollup table on the keys' days (or weeks)."""
+    adapt = connection.ops.adapt_datefield_value
+    found: dict[tuple[date, str], tuple[int, int]] = {}
+    periods = sorted({d for d, _ in keys})
+    for first in range(0, len(periods), ROLLUP_BATCH):
+        batch = periods[first : first + ROLLUP_BATCH]
+        cursor.execute(
+            statement.format(periods=", ".join(["%s"] * len(batch))),
+            [member_id, *(adapt(d) for d in batch)],
         )
-        week = weekly.setdefault((rules.week_of(day), category), [0, 0])
-        week[0] += new_active - active
-        week[1] += new_afk - afk
-    ActivityDaily.objects.bulk_create(
-        rows,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["member", "day", "category"],
-        update_fields=["active_seconds", "afk_seconds"],
-    )
-    _activity_changed(
-        member.workspace_id,
-        ActivityDaily.objects.filter(
-            member=member, day__in=days, category__in={c for _, c in deltas}
-        ).values_list("pk", flat=True),
-    )
-    weeks = {w for w, _ in weekly}
-    stored = {
-        (w, c): (a, f)
-        for w, c, a, f in ActivityWeekly.objects.filter(member=member, week__in=weeks).values_list(
-            "week", "category", "active_seconds", "afk_seconds"
+        found.update({(_day(d), c): (a, f) for d, c, a, f in cursor.fetchall()})
+    return found
+
+
+def _rollups_write(cursor: Any, statement: str, rows: list[tuple[Any, ...]]) -> list[int]:
+    """Upsert the rollup rows, ``ROLLUP_BATCH`` per statement; the ids it returns, if any."""
+    ids: list[int] = []
+    for first in range(0, len(rows), ROLLUP_BATCH):
+        batch = rows[first : first + ROLLUP_BATCH]
+        cursor.execute(
+            statement.format(values=", ".join([ROLLUP_ROW] * len(batch))),
+            [v for row in batch for v in row],
         )
-    }
-    ActivityWeekly.objects.bulk_create(
-        [
-            ActivityWeekly(
-                workspace_id=member.workspace_id,
-                member_id=member.pk,
-                week=week,
-                category=category,
-                active_seconds=stored.get((week, category), (0, 0))[0] + active,
-                afk_seconds=stored.get((week, category), (0, 0))[1] + afk,
-            )
-            for (week, category), (active, afk) in weekly.items()
-        ],
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["member", "week", "category"],
-        update_fields=["active_seconds", "afk_seconds"],
-    )
+        if "RETURNING" in statement:
+            ids += [pk for (pk,) in cursor.fetchall()]
+    return ids
+
+
+def _day(value: date | str) -> date:
+    """A date as the database gave it (SQLite: ISO text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+# Six values a row: 1,000 rows keep a statement under SQLite's 32,766 parameters.
+ROLLUP_BATCH = 1000
+ROLLUP_ROW = "(%s, %s, %s, %s, %s, %s)"
+DAILY_READ = (
+    "SELECT day, category, active_seconds, afk_seconds FROM tracking_activitydaily "
+    "WHERE member_id = %s AND day IN ({periods})"
+)
+WEEKLY_READ = (
+    "SELECT week, category, active_seconds, afk_seconds FROM tracking_activityweekly "
+    "WHERE member_id = %s AND week IN ({periods})"
+)
+# Every figure is computed here from the stored one read under the member's lock.
+DAILY_UPSERT = (
+    "INSERT INTO tracking_activitydaily (workspace_id, member_id, day, category, "
+    "active_seconds, afk_seconds) VALUES {values} ON CONFLICT (member_id, day, category) "
+    "DO UPDATE SET active_seconds = EXCLUDED.active_seconds, afk_seconds = EXCLUDED.afk_seconds"
+)
+WEEKLY_UPSERT = (
+    "INSERT INTO tracking_activityweekly (workspace_id, member_id, week, category, "
+    "active_seconds, afk_seconds) VALUES {values} ON CONFLICT (member_id, week, category) "
+    "DO UPDATE SET active_seconds = EXCLUDED.active_seconds, afk_seconds = EXCLUDED.afk_seconds"
+)

@@ -354,6 +354,59 @@ def parse_slot(
     return Slot(start, category, active, afk, app or None, title or None), "", ""
 
 
+def parse_slots(raws: Sequence[object]) -> tuple[list[Slot], int, str, str]:
+    """A sync's slots from their JSON, or the index, field and message of the first one that
+    is wrong (with an empty list): what :func:`parse_slot` answers slot by slot, in one loop.
+
+    The common slot — its start already read in this request, plain values within every
+    limit — is taken here without a call per slot (a fifth of the parse of 5,000 slots);
+    any other goes through :func:`parse_slot`. Property-tested equal to it slot by slot.
+    """
+    slots: list[Slot] = []
+    append = slots.append
+    starts: dict[str, datetime] = {}
+    get_start = starts.get
+    fields = SLOT_FIELDS
+    category_max = TEXT_LIMITS["category"]
+    make = tuple.__new__  # Slot(...) without the named tuple's own __new__ in Python
+    for index, raw in enumerate(raws):
+        if type(raw) is dict:
+            text = raw.get("start")
+            start = get_start(text) if type(text) is str else None
+            if start is not None:
+                category = raw.get("category")
+                active = raw.get("active_seconds")
+                afk = raw.get("afk_seconds")
+                app = raw.get("app")
+                title = raw.get("title")
+                if (
+                    type(category) is str
+                    and type(active) is int
+                    and type(afk) is int
+                    and active >= 0
+                    and afk >= 0
+                    and active + afk <= SLOT_SECONDS
+                    and len(category) <= category_max
+                    and "\x00" not in category
+                    and category.strip()
+                    and (
+                        app is None or (type(app) is str and len(app) <= 200 and "\x00" not in app)
+                    )
+                    and (
+                        title is None
+                        or (type(title) is str and len(title) <= 500 and "\x00" not in title)
+                    )
+                    and raw.keys() <= fields
+                ):
+                    append(make(Slot, (start, category, active, afk, app or None, title or None)))
+                    continue
+        slot, field, message = parse_slot(raw, starts)
+        if slot is None:
+            return [], index, field, message
+        append(slot)
+    return slots, -1, "", ""
+
+
 # --- Category rules ------------------------------------------------------------------------------
 
 RULE_FIELDS = ("app", "title")
