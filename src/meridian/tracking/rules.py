@@ -291,38 +291,9 @@ def parse_slot(
 
     Written by hand rather than through a schema: a sync carries up to 5,000 slots, and this
     is what the ingest's throughput is made of. ``starts`` remembers the starts already read
-    in one request (each quarter hour comes once per category), so each is parsed once.
+    in one request (each quarter hour comes once per category), so each is parsed once. The
+    common slot of a sync never gets here: :func:`parse_slots` takes it in its own loop.
     """
-    if type(raw) is dict and starts is not None:
-        # The common case in one expression: a start already read in this request and plain
-        # values well within every limit. Anything else takes the checks below, which name
-        # the problem (property-tested to give what they give for every input).
-        text = raw.get("start")
-        start = starts.get(text) if type(text) is str else None
-        if start is not None:
-            category = raw.get("category")
-            active = raw.get("active_seconds")
-            afk = raw.get("afk_seconds")
-            app = raw.get("app")
-            title = raw.get("title")
-            if (
-                type(category) is str
-                and type(active) is int
-                and type(afk) is int
-                and active >= 0
-                and afk >= 0
-                and active + afk <= SLOT_SECONDS
-                and len(category) <= TEXT_LIMITS["category"]
-                and "\x00" not in category
-                and category.strip()
-                and (app is None or (type(app) is str and len(app) <= 200 and "\x00" not in app))
-                and (
-                    title is None
-                    or (type(title) is str and len(title) <= 500 and "\x00" not in title)
-                )
-                and raw.keys() <= SLOT_FIELDS
-            ):
-                return Slot(start, category, active, afk, app or None, title or None), "", ""
     if not isinstance(raw, dict):
         return None, "", "must be an object"
     unknown = raw.keys() - SLOT_FIELDS
