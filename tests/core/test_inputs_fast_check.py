@@ -28,6 +28,8 @@ def test_the_quick_check_passes_exactly_the_bodies_the_walk_finds_nothing_in(bod
 # Any text and any number, as an agent or a client could send them.
 any_scalars = st.one_of(
     st.text(),
+    st.text(alphabet="0123456789eE.-+:,[ "),
+    st.uuids().map(str),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=False, allow_infinity=False),
     st.booleans(),
@@ -46,11 +48,12 @@ any_values = st.recursive(
     st.dictionaries(st.one_of(texts, st.text()), any_values, max_size=4),
     st.booleans(),
     st.sampled_from(["utf-8", "utf-16", "utf-32"]),
+    st.sampled_from([None, 0, "\t"]),
 )
 def test_a_body_whose_bytes_look_plainly_fine_holds_nothing_the_walk_would_refuse(
-    body, ascii_only, encoding
+    body, ascii_only, encoding, indent
 ):
-    raw = json.dumps(body, ensure_ascii=ascii_only).encode(encoding, "surrogatepass")
+    raw = json.dumps(body, ensure_ascii=ascii_only, indent=indent).encode(encoding, "surrogatepass")
     assert json.loads(raw) == body  # what the gate decodes
     if _plainly_fine(raw):
         assert not list(_walk(body, "body"))
@@ -62,3 +65,15 @@ def test_a_sync_body_of_plain_slots_needs_no_walk():
     assert not _plainly_fine(b'{"a": "\\u0000"}')
     assert not _plainly_fine(b'{"a": 12345678901234567890}')
     assert not _plainly_fine(b'{"a": 1.5e300}')
+
+
+def test_an_agent_id_with_a_digit_before_an_e_needs_no_walk():
+    # Most random UUIDs hold a digit before an "e"; a sync body always holds its agent's.
+    slot = {"start": "2026-11-04T09:15:00Z", "category": "Coding", "active_seconds": 600}
+    body = {"agent_id": "5e0c1e2a-93e1-4b7e-8f3e-2e5e9e1e0e7e", "slots": [slot] * 3}
+    assert _plainly_fine(json.dumps(body).encode())
+
+
+def test_a_number_with_an_exponent_in_any_value_place_is_walked():
+    for raw in (b'{"a": [1, 2e5]}', b'{"a":-2.5E+400}', b'{"a":\n\t 1e400}', b'{"a": [0e0]}'):
+        assert not _plainly_fine(raw)

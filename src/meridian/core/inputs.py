@@ -92,23 +92,49 @@ def _fine(value: Any) -> bool:
 
 
 # Every digit read as "0" and "E" as "e": a run of 19 zeros is a number that may be out of
-# range, "0e" a number with an exponent (either may also lie inside a string: then the decoded
-# value is checked, which is only slower).
+# range, "0e" a digit before an "e", which is a number with an exponent when what leads to it
+# is a number in a value's place (either may also lie inside a string: then the decoded value
+# is checked, which is only slower).
 _DIGITS_AS_ZERO = bytes.maketrans(b"0123456789E", b"0000000000e")
 _LONG_NUMBER = b"0" * 19
+_NUMBER_BODY = frozenset(b"0.")
+_JSON_SPACE = frozenset(b" \t\n\r")
+_VALUE_OPENERS = frozenset(b":,[")
+
+
+def _exponent_at(digits: bytes, at: int) -> bool:
+    """Whether the digit at ``at`` (before an "e") may end the mantissa of a JSON number: the
+    digits and points before it follow a "-" or nothing, then JSON whitespace, then a ":",
+    "," or "[" (where a value starts). A "0e" inside a word or an agent's UUID (the
+    "3e" of "…-43e1-…") is not: most UUIDs hold one, and a sync body holds its agent's."""
+    while at >= 0 and digits[at] in _NUMBER_BODY:
+        at -= 1
+    if at >= 0 and digits[at] == 0x2D:  # "-"
+        at -= 1
+    while at >= 0 and digits[at] in _JSON_SPACE:
+        at -= 1
+    return at < 0 or digits[at] in _VALUE_OPENERS
 
 
 def _plainly_fine(body: bytes) -> bool:
     """True when a JSON body's bytes show it cannot hold a NUL or an out-of-range number, so
     the decoded value needs no walk (for an agent's 5,000 slots the walk costs as much as
-    decoding them; this scan of the bytes about a tenth of it). A NUL in a JSON string is written ``\\u0000`` (a raw one is invalid
-    JSON); a number beyond 64 bits has at least 19 digits or an exponent. A body with any
-    zero byte (UTF-16 or UTF-32 JSON, which ``json.loads`` also reads) is never plainly fine.
+    decoding them; this scan of the bytes about a tenth of it). A NUL in a JSON string is
+    written ``\\u0000`` (a raw one is invalid JSON); a number beyond 64 bits has at least 19
+    digits or an exponent. A body with any zero byte (UTF-16 or UTF-32 JSON, which
+    ``json.loads`` also reads) is never plainly fine.
     """
     if b"\x00" in body or b"\\u0000" in body:
         return False
     digits = body.translate(_DIGITS_AS_ZERO)
-    return _LONG_NUMBER not in digits and b"0e" not in digits
+    if _LONG_NUMBER in digits:
+        return False
+    at = digits.find(b"0e")
+    while at >= 0:
+        if _exponent_at(digits, at):
+            return False
+        at = digits.find(b"0e", at + 2)
+    return True
 
 
 def _raise_any(problems: Iterator[tuple[str, str]]) -> None:
