@@ -109,6 +109,7 @@ def test_the_one_pass_of_a_plain_sync_keeps_what_the_general_pass_keeps(
     )
     assert got == want
     assert list(got[0]) == list(want[0])  # the order the rows go to the database
+    assert all(type(figures) is Figures for _, figures in got[0].values())
 
 
 @given(batches)
@@ -210,6 +211,10 @@ def test_a_request_reading_its_starts_once_parses_each_slot_as_alone(raws):
     assert [parse_slot(raw, starts) for raw in raws] == [parse_slot(raw) for raw in raws]
 
 
+details = {
+    "app": st.one_of(st.none(), st.sampled_from(["", "editor", "é" * 200])),
+    "title": st.one_of(st.none(), st.sampled_from(["", "notes.md", "😀" * 500])),
+}
 odd_values = st.one_of(
     st.none(),
     st.booleans(),
@@ -217,7 +222,12 @@ odd_values = st.one_of(
     st.floats(allow_nan=False, max_value=1000),
     st.text(max_size=3),
     st.sampled_from(["Coding", " ", "a\x00b", "x" * 101, "y" * 201, "z" * 501]),
+    st.sampled_from(["\u2003", "é" * 100, "é" * 101, "😀" * 200, "😀" * 201, "\ud800" * 500]),
+    st.sampled_from(["2026-10-20T09:15:00Z", "2026-10-20T09:15:00", "2026-10-20T09:16:00Z"]),
+    st.sampled_from(["2026-10-20T10:15:00+01:00", "20261020T0915Z", "2026-10-20 09:15Z"]),
+    st.integers(2**63, 2**65),
     st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
 )
 
 
@@ -255,7 +265,9 @@ def _one_by_one(raws):
             st.tuples(
                 slot_json,
                 st.dictionaries(
-                    st.sampled_from(["start", "category", "active_seconds", "app", "title", "x"]),
+                    st.sampled_from(
+                        ["start", "category", "active_seconds", "afk_seconds", "app", "title", "x"]
+                    ),
                     odd_values,
                     max_size=2,
                 ),
@@ -270,6 +282,25 @@ def test_a_sync_parsed_in_one_loop_answers_what_its_slots_parsed_one_by_one_answ
     parsed = parse_slots(raws)
     assert parsed == _one_by_one(raws)
     assert all(type(slot) is Slot for slot in parsed[0])
+
+
+@given(st.lists(slot_json, min_size=1, max_size=40), st.data())
+def test_a_sync_of_valid_slots_parses_to_their_values_in_order(raws, data):
+    """Valid slots, sharing starts as a real sync's do, with or without app and title."""
+    for raw in raws:
+        raw["start"] = data.draw(st.sampled_from([raws[0]["start"], raw["start"]]))
+        raw.update(data.draw(st.fixed_dictionaries({}, optional=details)))
+    parsed = parse_slots(raws)
+    assert parsed == _one_by_one(raws)
+    assert [(s.category, s.app, s.title) for s in parsed[0]] == [
+        (r["category"], r.get("app") or None, r.get("title") or None) for r in raws
+    ]
+
+
+def test_a_wrong_slot_is_named_before_a_later_start_python_cannot_read():
+    good = {"start": "2026-12-05T09:15:00Z", "category": "Coding", "active_seconds": 1}
+    raws = [{**good, "category": " "}, {**good, "start": "0001-01-01T00:00:00+01:00"}]
+    assert parse_slots(raws) == ([], 0, "category", "category must be a non-empty string")
 
 
 @given(slot_json, st.integers(1, 899))

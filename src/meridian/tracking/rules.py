@@ -10,8 +10,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from itertools import repeat
+from operator import itemgetter
+from typing import Annotated, Any, NamedTuple
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from meridian.core.workingtime import WorkingWeek, working_time_between
 
@@ -186,25 +190,35 @@ def slots_kept(
 
     The same key twice in one request: the later one wins, as a later request would. Details
     dropped can make several slots one: their figures add up (within the quarter hour).
-    A sync whose slots carry no detail the policy drops (the common case) takes one pass;
+    A sync whose slots carry no detail the policy drops (the common case) is built column by
+    column in C (``zip``, ``map``, ``dict``: no Python per slot, a tenth of a loop's time);
     property-tested equal to :func:`_slots_kept_general`, which handles every sync.
     """
-    new: dict[SlotKey, tuple[date, Figures]] = {}
-    days: dict[datetime, date] = {}  # the categories of one slot share its start
-    expired = 0
-    for start, category, active, afk, app, title in slots:
-        if start < cutoff:
-            expired += 1
-            continue
-        if (app and not allow_apps) or (title and not allow_titles):
-            return _slots_kept_general(
-                slots, cutoff, zone, allow_apps=allow_apps, allow_titles=allow_titles
-            )
-        day = days.get(start)
-        if day is None:
-            day = days[start] = start.astimezone(zone).date()
-        new[(start, category, app or "", title or "")] = (day, Figures(active, afk))
-    return new, 0, expired
+    if not slots:
+        return {}, 0, 0
+    days = {start: start.astimezone(zone).date() for start in set(map(_first, slots))}
+    old = {start for start in days if start < cutoff}
+    kept = [slot for slot in slots if slot[0] not in old] if old else slots
+    if not kept:
+        return {}, 0, len(slots)
+    starts, categories, actives, afks, apps, titles = zip(*kept, strict=True)
+    if (not allow_apps and any(apps)) or (not allow_titles and any(titles)):
+        return _slots_kept_general(
+            slots, cutoff, zone, allow_apps=allow_apps, allow_titles=allow_titles
+        )
+    keys = zip(starts, categories, _blank_for_none(apps), _blank_for_none(titles), strict=False)
+    # Figures(active, afk) made by tuple.__new__ (C), not the named tuple's __new__ (Python).
+    figures = map(tuple.__new__, repeat(Figures), zip(actives, afks, strict=True))
+    values = zip(map(days.__getitem__, starts), figures, strict=False)
+    return dict(zip(keys, values, strict=False)), 0, len(slots) - len(kept)
+
+
+_first = itemgetter(0)
+
+
+def _blank_for_none(texts: tuple[str | None, ...]) -> Iterable[str]:
+    """Each text, "" for None (a slot's key holds "" where no detail was sent)."""
+    return [text or "" for text in texts] if any(texts) else repeat("", len(texts))
 
 
 def _slots_kept_general(
@@ -292,7 +306,8 @@ def parse_slot(
     Written by hand rather than through a schema: a sync carries up to 5,000 slots, and this
     is what the ingest's throughput is made of. ``starts`` remembers the starts already read
     in one request (each quarter hour comes once per category), so each is parsed once. The
-    common slot of a sync never gets here: :func:`parse_slots` takes it in its own loop.
+    common slot of a sync never gets here: :func:`parse_slots` takes it with msgspec, and
+    its own loop when a slot is wrong.
     """
     if not isinstance(raw, dict):
         return None, "", "must be an object"
@@ -325,9 +340,76 @@ def parse_slot(
     return Slot(start, category, active, afk, app or None, title or None), "", ""
 
 
+class _SlotJson(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A slot's JSON as msgspec checks it, in C: the fields, their types and limits. What it
+    cannot say (the start's instant, a category of only spaces, a NUL, the figures' sum)
+    :func:`parse_slots` checks once per distinct value."""
+
+    start: str
+    category: Annotated[str, msgspec.Meta(max_length=TEXT_LIMITS["category"])]
+    active_seconds: Annotated[int, msgspec.Meta(ge=0, le=SLOT_SECONDS)]
+    afk_seconds: Annotated[int, msgspec.Meta(ge=0, le=SLOT_SECONDS)]
+    app: Annotated[str, msgspec.Meta(max_length=TEXT_LIMITS["app"])] | None = None
+    title: Annotated[str, msgspec.Meta(max_length=TEXT_LIMITS["title"])] | None = None
+
+
+_SLOTS_JSON = list[_SlotJson]
+
+
 def parse_slots(raws: Sequence[object]) -> tuple[list[Slot], int, str, str]:
     """A sync's slots from their JSON, or the index, field and message of the first one that
-    is wrong (with an empty list): what :func:`parse_slot` answers slot by slot, in one loop.
+    is wrong (with an empty list): what :func:`parse_slot` answers slot by slot.
+
+    msgspec checks every slot's fields, types and limits in one call (``msgspec.convert``);
+    the rest is checked per distinct start, category, app and title (a sync of 5,000 slots
+    has some 1,000 starts and five categories), and the sum per slot. Any slot that is wrong
+    sends the whole sync through :func:`_parse_slots_loop`, which names it. Property-tested
+    equal to :func:`parse_slot` slot by slot.
+    """
+    if type(raws) is not list:
+        return _parse_slots_loop(raws)
+    try:
+        sent = msgspec.convert(raws, _SLOTS_JSON)
+    except (msgspec.ValidationError, ValueError):  # ValueError: text with a lone surrogate
+        return _parse_slots_loop(raws)
+    starts: dict[str, datetime] = {}
+    try:
+        for text in {slot.start for slot in sent}:
+            starts[text] = _start(text)
+    except (ValueError, OverflowError):  # the loop names the slot (or fails) as it always has
+        return _parse_slots_loop(raws)
+    texts = {slot.app for slot in sent} | {slot.title for slot in sent}
+    texts.discard(None)
+    if (
+        any(not c.strip() or "\x00" in c for c in {slot.category for slot in sent})
+        or any("\x00" in t for t in texts)  # type: ignore[operator]  # None discarded
+        or any(slot.active_seconds + slot.afk_seconds > SLOT_SECONDS for slot in sent)
+    ):
+        return _parse_slots_loop(raws)
+    make = tuple.__new__  # Slot(...) without the named tuple's own __new__ in Python
+    return (
+        [
+            make(
+                Slot,
+                (
+                    starts[slot.start],
+                    slot.category,
+                    slot.active_seconds,
+                    slot.afk_seconds,
+                    slot.app or None,
+                    slot.title or None,
+                ),
+            )
+            for slot in sent
+        ],
+        -1,
+        "",
+        "",
+    )
+
+
+def _parse_slots_loop(raws: Sequence[object]) -> tuple[list[Slot], int, str, str]:
+    """:func:`parse_slots` in one loop of Python, naming the first slot that is wrong.
 
     The common slot — its start already read in this request, plain values within every
     limit — is taken here without a call per slot (a fifth of the parse of 5,000 slots);
