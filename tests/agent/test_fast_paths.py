@@ -23,6 +23,7 @@ from meridian.agent import query2
 from meridian.agent import store as store_module
 from meridian.agent import transforms as t
 from meridian.agent.events import (
+    EPOCH,
     US,
     Duration,
     Ev,
@@ -32,6 +33,7 @@ from meridian.agent.events import (
     dumps,
     event_from_json,
     events_from_json,
+    fmt_ts,
 )
 from meridian.agent.store import Store
 
@@ -68,6 +70,11 @@ encoded_events = st.lists(
     min_size=1,
     max_size=40,
 )
+
+
+@given(stamps)
+def test_a_timestamp_is_written_as_datetime_isoformat_writes_it_in_utc(micros):
+    assert fmt_ts(micros) == (EPOCH + timedelta(microseconds=micros)).isoformat()
 
 
 def plain_json(events: list[Ev]) -> str:
