@@ -9,6 +9,8 @@ from itertools import chain, repeat
 from operator import attrgetter, floordiv, gt, is_, le, mod, mul, sub
 from typing import Any
 
+import msgspec
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = 1_000_000
 
@@ -21,16 +23,21 @@ class EventError(ValueError):
         self.field = field
 
 
-class Ev:
-    """One event: start ``ts`` and ``dur`` in microseconds, ``data`` a JSON object."""
+class Ev(msgspec.Struct, eq=False, gc=False):
+    """One event: start ``ts`` and ``dur`` in microseconds, ``data`` a JSON object.
 
-    __slots__ = ("data", "dur", "id", "ts")
+    A msgspec ``Struct``: ``Ev(ts, dur, data, id)`` is built in C, about four times as fast
+    as a class with ``__slots__`` and an ``__init__`` (a day's answer builds ~20,000 events).
+    ``eq=False`` keeps equality and hashing by identity. ``gc=False``: the cyclic collector
+    does not track events, which is sound because they never form a cycle (an event's data
+    is a tree decoded from JSON or built by a transform, holding at most older events, as
+    ``chunk_events_by_key``'s ``subevents``).
+    """
 
-    def __init__(self, ts: int, dur: int, data: dict[str, Any], id: int | None = None) -> None:
-        self.id = id
-        self.ts = ts
-        self.dur = dur
-        self.data = data
+    ts: int
+    dur: int
+    data: dict[str, Any]
+    id: int | None = None
 
     @property
     def end(self) -> int:
@@ -277,8 +284,9 @@ class _Encoder:
             return "[]"
         tss = list(map(_get_ts, events))
         datas = list(map(_get_data, events))
+        keys = list(map(id, datas))
         cache = self.data
-        distinct = dict(zip(map(id, datas), datas, strict=True))
+        distinct = dict(zip(keys, datas, strict=True))
         texts: dict[int, str] = {}
         for key, data in distinct.items():
             cached = cache.get(key)
@@ -295,7 +303,7 @@ class _Encoder:
         secs = map(_SECOND.__getitem__, map(mod, of_day, repeat(60)))
         fractions = map(_FRACTION.__getitem__, map(mod, tss, repeat(US)))
         durations = map(_DURATION.__getitem__, map(_get_dur, events))
-        data_texts = map(texts.__getitem__, map(id, datas))
+        data_texts = map(texts.__getitem__, keys)
         if max(seconds) // 86400 == day:
             each = _EVENT_ON.replace("DATE", _DATE_OF[day], 1)
             columns = zip(ids, hours, secs, fractions, durations, data_texts, strict=True)
