@@ -195,6 +195,22 @@ def test_flood_equals_the_plain_flood_copied_or_in_place(steps_, pulse_s, order)
     assert plain(t.flood(evs, pulse_s, owned=True)) == expected
 
 
+@given(steps, st.sampled_from([0, 1, 5]), st.integers(min_value=1, max_value=3))
+def test_flood_of_a_window_whose_first_events_were_trimmed_to_its_start(steps_, pulse_s, ties):
+    # As the store reads a day: newest first, and the events that ended exactly at the
+    # window's start trimmed to start there with no duration (equal starts at the end).
+    evs = chain(steps_)
+    if not evs:
+        return
+    first = evs[0]
+    evs = [*(Ev(first.ts, 0, {"app": f"edge {k}"}, 1000 + k) for k in range(ties)), *evs]
+    evs.reverse()
+    expected = plain(plain_flood(evs, pulse_s))
+
+    assert plain(t.flood(evs, pulse_s)) == expected
+    assert plain(t.flood(evs, pulse_s, owned=True)) == expected
+
+
 # The store and the whole desktop query ------------------------------------------------------
 
 operations = st.lists(

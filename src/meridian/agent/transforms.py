@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from itertools import compress, islice
-from operator import add, attrgetter, gt, lt, ne
+from operator import add, attrgetter, eq, ge, gt, lt, ne
 from typing import Any
 from urllib.parse import urlparse
 
@@ -75,6 +75,13 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
         if all(map(gt, starts, islice(starts, 1, None))):
             evs.reverse()
             starts.reverse()
+        elif all(map(ge, starts, islice(starts, 1, None))):
+            # Newest first with a few shared starts (an event that ended at the window's
+            # start is trimmed to start there, with no duration): reversed, and only each
+            # group of equal starts sorted as the full sort would order it.
+            evs.reverse()
+            starts.reverse()
+            _order_ties(evs, starts)
         else:
             evs.sort(key=_by_ts_dur)
             starts = list(map(_get_ts, evs))
@@ -97,8 +104,10 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
         starts = list(map(_get_ts, evs))
         durs = list(map(_get_dur, evs))
         ends = list(map(add, starts, durs))
-    if min(durs) > 0 and not any(map(gt, ends, starts[1:])):
-        return evs  # nothing to drop and no overlap left: normalizing changes nothing
+    if not any(map(gt, ends, starts[1:])):
+        # No overlap left: normalizing only drops the events without a duration (starts
+        # ascend, so no event reaches past a later one's start).
+        return evs if min(durs) > 0 else [e for e in evs if e.dur > 0]
     normalized: list[Ev] = []
     for event in evs:
         if event.dur <= 0:
@@ -117,6 +126,24 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
         else:
             normalized.append(event)
     return normalized
+
+
+def _order_ties(evs: list[Ev], starts: list[int]) -> None:
+    """Order ``evs`` (ascending by start, each group of equal starts in the reverse of its
+    original order) as ``sort(key=(ts, dur))`` orders the original, which is stable: each
+    group back in its original order, then by duration."""
+    done = -1
+    for first in compress(range(len(starts) - 1), map(eq, starts, islice(starts, 1, None))):
+        if first <= done:
+            continue
+        last = first + 1
+        while last + 1 < len(starts) and starts[last + 1] == starts[first]:
+            last += 1
+        group = evs[first : last + 1]
+        group.reverse()
+        group.sort(key=_get_dur)
+        evs[first : last + 1] = group
+        done = last
 
 
 def _flood_pair(e1: Ev, e2: Ev, pulse: int) -> bool:
