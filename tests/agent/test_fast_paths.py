@@ -23,6 +23,7 @@ from meridian.agent import query2
 from meridian.agent import store as store_module
 from meridian.agent import transforms as t
 from meridian.agent.events import (
+    EPOCH,
     US,
     Duration,
     Ev,
@@ -32,6 +33,7 @@ from meridian.agent.events import (
     dumps,
     event_from_json,
     events_from_json,
+    fmt_ts,
 )
 from meridian.agent.store import Store
 
@@ -68,6 +70,11 @@ encoded_events = st.lists(
     min_size=1,
     max_size=40,
 )
+
+
+@given(stamps)
+def test_a_timestamp_is_written_as_datetime_isoformat_writes_it_in_utc(micros):
+    assert fmt_ts(micros) == (EPOCH + timedelta(microseconds=micros)).isoformat()
 
 
 def plain_json(events: list[Ev]) -> str:
@@ -185,6 +192,22 @@ def test_flood_equals_the_plain_flood_copied_or_in_place(steps_, pulse_s, order)
 
     assert plain(t.flood(evs, pulse_s)) == expected
     assert plain(evs) == before  # the copying path leaves its input alone
+    assert plain(t.flood(evs, pulse_s, owned=True)) == expected
+
+
+@given(steps, st.sampled_from([0, 1, 5]), st.integers(min_value=1, max_value=3))
+def test_flood_of_a_window_whose_first_events_were_trimmed_to_its_start(steps_, pulse_s, ties):
+    # As the store reads a day: newest first, and the events that ended exactly at the
+    # window's start trimmed to start there with no duration (equal starts at the end).
+    evs = chain(steps_)
+    if not evs:
+        return
+    first = evs[0]
+    evs = [*(Ev(first.ts, 0, {"app": f"edge {k}"}, 1000 + k) for k in range(ties)), *evs]
+    evs.reverse()
+    expected = plain(plain_flood(evs, pulse_s))
+
+    assert plain(t.flood(evs, pulse_s)) == expected
     assert plain(t.flood(evs, pulse_s, owned=True)) == expected
 
 

@@ -1,8 +1,9 @@
 """`meridian agent` options: ports and database files as ActivityWatch's servers choose them."""
 
+import platform
 from pathlib import Path
 
-from meridian.agent.main import database_path, default_dir, parse_args
+from meridian.agent.main import database_path, default_dir, one_heap, parse_args
 
 
 def test_testing_mode_uses_port_5666_and_its_own_database():
@@ -31,3 +32,8 @@ def test_the_agent_answers_on_the_port_it_was_given(agent):
     assert info["testing"] is True
     assert (agent.directory / "agent-testing.sqlite3").exists()
     assert not (agent.directory / "agent.sqlite3").exists()
+
+
+def test_the_agent_asks_for_one_c_heap_where_the_c_library_is_glibc():
+    # glibc (Linux): every request thread then reuses the pages the previous answers freed.
+    assert one_heap() is (platform.libc_ver()[0] == "glibc")

@@ -143,6 +143,35 @@ def test_filter_period_intersect_matches_aw_core(evs, filters):
     assert plain(mine) == [from_aw(e) for e in theirs]
 
 
+# Events that last (duration > 0), overlapping or not: filter_period_intersect's path for them.
+lasting = st.lists(
+    st.builds(
+        Ev,
+        millis,
+        st.integers(min_value=1, max_value=30_000_000),
+        datas,
+        st.one_of(st.none(), st.integers(min_value=1, max_value=10**6)),
+    ),
+    max_size=25,
+)
+
+
+@given(lasting, lasting)
+def test_filter_period_intersect_of_lasting_events_is_the_sweeps_and_aw_cores(evs, filters):
+    mine = t.filter_period_intersect(evs, filters)
+    by_start = lambda e: e.ts  # noqa: E731
+    swept = t._intersect_sweep(sorted(evs, key=by_start), sorted(filters, key=by_start))
+    theirs = aw_transform.filter_period_intersect(
+        [to_aw(e) for e in evs], [to_aw(f) for f in filters]
+    )
+
+    assert [(e.ts, e.dur, e.data, e.id) for e in mine] == [
+        (e.ts, e.dur, e.data, e.id) for e in swept
+    ]
+    assert all(a.data is b.data for a, b in zip(mine, swept, strict=True))
+    assert plain(mine) == [from_aw(e) for e in theirs]
+
+
 def covered(evs: list[Ev]) -> set[int]:
     """The covered instants, at 1 ms resolution (whole milliseconds inside an event)."""
     return {ms for e in evs for ms in range(-(-e.ts // 1000), (e.ts + e.dur) // 1000)}

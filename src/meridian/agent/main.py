@@ -101,6 +101,8 @@ def run(argv: list[str]) -> int:
     if args.from_activitywatch:
         return run_mirror(args, directory)
     path = database_path(directory, testing=args.testing)
+    # Before any thread of the agent's starts (the flusher, the request threads).
+    one_heap()
     store = Store(path)
     store.start_flusher()
     try:
@@ -157,6 +159,28 @@ def run(argv: list[str]) -> int:
         syncing.join(SYNC_STOP_GRACE)
     store.close()
     return 0
+
+
+# glibc's mallopt parameter for the number of C heaps ("arenas") threads may use.
+M_ARENA_MAX = -8
+
+
+def one_heap() -> bool:
+    """Have every thread allocate from one C heap (glibc; elsewhere nothing happens).
+
+    glibc gives threads heaps of their own; the agent's requests run on a pool of threads,
+    so each new query's megabytes came from another heap, whose pages the previous query had
+    not touched: page faults on every answer, and the freed pages of up to eight heaps kept
+    (~13 MB more resident memory idle after a dozen answers). Python's global lock lets one
+    thread run at a time anyway, so one heap costs no waiting. True when it was set.
+    """
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_ARENA_MAX, 1))
 
 
 def release_memory() -> None:

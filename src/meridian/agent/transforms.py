@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from itertools import compress, islice
-from operator import add, attrgetter, gt, lt, ne
+from operator import add, attrgetter, eq, ge, gt, lt, ne
 from typing import Any
 from urllib.parse import urlparse
 
@@ -75,6 +75,13 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
         if all(map(gt, starts, islice(starts, 1, None))):
             evs.reverse()
             starts.reverse()
+        elif all(map(ge, starts, islice(starts, 1, None))):
+            # Newest first with a few shared starts (an event that ended at the window's
+            # start is trimmed to start there, with no duration): reversed, and only each
+            # group of equal starts sorted as the full sort would order it.
+            evs.reverse()
+            starts.reverse()
+            _order_ties(evs, starts)
         else:
             evs.sort(key=_by_ts_dur)
             starts = list(map(_get_ts, evs))
@@ -97,8 +104,10 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
         starts = list(map(_get_ts, evs))
         durs = list(map(_get_dur, evs))
         ends = list(map(add, starts, durs))
-    if min(durs) > 0 and not any(map(gt, ends, starts[1:])):
-        return evs  # nothing to drop and no overlap left: normalizing changes nothing
+    if not any(map(gt, ends, starts[1:])):
+        # No overlap left: normalizing only drops the events without a duration (starts
+        # ascend, so no event reaches past a later one's start).
+        return evs if min(durs) > 0 else [e for e in evs if e.dur > 0]
     normalized: list[Ev] = []
     for event in evs:
         if event.dur <= 0:
@@ -117,6 +126,24 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
         else:
             normalized.append(event)
     return normalized
+
+
+def _order_ties(evs: list[Ev], starts: list[int]) -> None:
+    """Order ``evs`` (ascending by start, each group of equal starts in the reverse of its
+    original order) as ``sort(key=(ts, dur))`` orders the original, which is stable: each
+    group back in its original order, then by duration."""
+    done = -1
+    for first in compress(range(len(starts) - 1), map(eq, starts, islice(starts, 1, None))):
+        if first <= done:
+            continue
+        last = first + 1
+        while last + 1 < len(starts) and starts[last + 1] == starts[first]:
+            last += 1
+        group = evs[first : last + 1]
+        group.reverse()
+        group.sort(key=_get_dur)
+        evs[first : last + 1] = group
+        done = last
 
 
 def _flood_pair(e1: Ev, e2: Ev, pulse: int) -> bool:
@@ -169,6 +196,16 @@ def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev
     key = _get_ts
     evs = sorted(events, key=key)
     filters = sorted(filterevents, key=key)
+    if evs and filters:
+        durs1 = list(map(_get_dur, evs))
+        durs2 = list(map(_get_dur, filters))
+        if min(durs1) > 0 and min(durs2) > 0:
+            return _intersect_lasting(evs, durs1, filters, durs2)
+    return _intersect_sweep(evs, filters)
+
+
+def _intersect_sweep(evs: list[Ev], filters: list[Ev]) -> list[Ev]:
+    """filter_period_intersect over events sorted by start: a linear sweep."""
     result: list[Ev] = []
     append = result.append
     i = j = 0
@@ -198,6 +235,43 @@ def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev
         if t1 <= t2:
             i += 1
         else:
+            j += 1
+    return result
+
+
+def _intersect_lasting(
+    evs: list[Ev], durs1: list[int], filters: list[Ev], durs2: list[int]
+) -> list[Ev]:
+    """filter_period_intersect's sweep when every event lasts (duration > 0), as flood leaves
+    them: then the sweep's four intersection cases are "the periods overlap", the piece is
+    [later start, earlier end], and its third way of stepping (both) is never taken. The
+    same steps with fewer tests, over start and end columns gathered in C."""
+    starts1 = list(map(_get_ts, evs))
+    ends1 = list(map(add, starts1, durs1))
+    starts2 = list(map(_get_ts, filters))
+    ends2 = list(map(add, starts2, durs2))
+    result: list[Ev] = []
+    append = result.append
+    i = j = 0
+    n1, n2 = len(evs), len(filters)
+    while i < n1 and j < n2:
+        t1 = ends1[i]
+        s2 = starts2[j]
+        if t1 <= s2:
+            i += 1
+            continue
+        s1 = starts1[i]
+        t2 = ends2[j]
+        if t2 <= s1:
+            j += 1
+            continue
+        start = s1 if s1 > s2 else s2
+        e1 = evs[i]
+        if t1 <= t2:
+            append(Ev(start, t1 - start, e1.data, e1.id))
+            i += 1
+        else:
+            append(Ev(start, t2 - start, e1.data, e1.id))
             j += 1
     return result
 
@@ -286,9 +360,17 @@ def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
     if not keys:
         return events
     merged: dict[Any, Ev] = {}
+    # Events share data objects (a bucket's read decodes each distinct data once, categorize
+    # labels each once): the merged event of each data object, by its id (every one of them
+    # is held by ``events`` meanwhile), spares computing its key again.
+    by_object: dict[int, Ev] = {}
     single = keys[0] if len(keys) == 1 else None
     for event in events:
         data = event.data
+        found = by_object.get(id(data))
+        if found is not None:
+            found.dur += event.dur
+            continue
         try:
             if single is not None:
                 value = data[single]
@@ -300,9 +382,10 @@ def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
             key = tuple([_hashable(data[k]) for k in keys if k in data])
             found = merged.get(key)
         if found is None:
-            merged[key] = Ev(event.ts, event.dur, {k: data[k] for k in keys if k in data})
+            found = merged[key] = Ev(event.ts, event.dur, {k: data[k] for k in keys if k in data})
         else:
             found.dur += event.dur
+        by_object[id(data)] = found
     return list(merged.values())
 
 
