@@ -166,15 +166,13 @@ def _facts_insert(
         if not maintain:
             run_unnest(INSERT, table, rows, _FACT_TYPES, columns=columns)
             return True
-        # One statement per chunk: the insert, then the upserts reading what it returned.
-        tail = ") " + rollups_of_new(MetricRollup._meta.db_table, "%s")
-        after = [workspace_id]
+        # One statement per chunk: the insert, then the upserts reading what it returned
+        # (grouped: one statement may not touch a row twice).
+        rollups = rollups_of_new(MetricRollup._meta.db_table, "%s", grouped=True)
+        tail, after = f") {rollups}", [workspace_id]
         if histogram:
-            tail = (
-                f"), rolled AS ({rollups_of_new(MetricRollup._meta.db_table, '%s')}) "
-                + histograms_of_new(MetricHistogram._meta.db_table, "%s")
-            )
-            after.append(workspace_id)
+            histograms = histograms_of_new(MetricHistogram._meta.db_table, "%s", grouped=True)
+            tail, after = f"), rolled AS ({rollups}) {histograms}", [workspace_id, workspace_id]
         run_unnest(
             INSERT,
             table,

@@ -70,12 +70,12 @@ def rollups_add_inserted(
     cursor = connection.connection.cursor()
     try:
         cursor.execute(
-            new + rollups_of_new(MetricRollup._meta.db_table, "?"),
+            new + rollups_of_new(MetricRollup._meta.db_table, "?", grouped=False),
             [first_id, last_id, workspace_id],
         )
         if histogram:
             cursor.execute(
-                new + histograms_of_new(MetricHistogram._meta.db_table, "?"),
+                new + histograms_of_new(MetricHistogram._meta.db_table, "?", grouped=False),
                 [first_id, last_id, workspace_id],
             )
     finally:

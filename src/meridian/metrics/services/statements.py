@@ -148,21 +148,34 @@ def first_of_month(column: str = "day") -> str:
     return f"date({column}, 'start of month')"
 
 
-def rollups_of_new(table: str, mark: str) -> str:
+def _sums(grouped: bool) -> tuple[str, str]:
+    """The count and total each selected row adds, and the clause after the rows: grouped
+    per row key (PostgreSQL: one upsert may not touch a row twice), else one row per
+    (fact, subject) pair, each added to its row in turn (SQLite does so in the order of the
+    facts' ids, as a recompute sums them; grouping first cost more than the upserts saved).
+    ``WHERE true`` keeps SQLite from reading ``ON CONFLICT`` as a join's ``ON``."""
+    if grouped:
+        return "COUNT(*), SUM(value)", "GROUP BY {key}"
+    return "1, value", "WHERE true"
+
+
+def rollups_of_new(table: str, mark: str, *, grouped: bool) -> str:
     """An upsert adding the rollup rows of the facts of ``new`` (its workspace a parameter)."""
+    sums, tail = _sums(grouped)
     return (
         f"INSERT INTO {table} (workspace_id, metric, subject, subject_id, day, count, total) "  # noqa: S608
-        f"SELECT {mark}, metric, subject, subject_id, day, COUNT(*), SUM(value) "
+        f"SELECT {mark}, metric, subject, subject_id, day, {sums} "
         f"FROM ({_rows_of_new('day, value')}) AS s "
-        "GROUP BY metric, subject, subject_id, day "
-        "ON CONFLICT (workspace_id, metric, subject, subject_id, day) DO UPDATE SET "
+        + tail.format(key="metric, subject, subject_id, day")
+        + " ON CONFLICT (workspace_id, metric, subject, subject_id, day) DO UPDATE SET "
         f"count = {table}.count + excluded.count, total = {table}.total + excluded.total"
     )
 
 
-def histograms_of_new(table: str, mark: str) -> str:
+def histograms_of_new(table: str, mark: str, *, grouped: bool) -> str:
     """An upsert adding the histogram rows (each subject's day and month rows) of the facts of
     ``new`` (its workspace a parameter)."""
+    sums, tail = _sums(grouped)
     rows = (
         _rows_of_new("'day' AS span, day, bucket, value")
         + " UNION ALL "
@@ -170,11 +183,11 @@ def histograms_of_new(table: str, mark: str) -> str:
     )
     return (
         f"INSERT INTO {table} (workspace_id, metric, subject, subject_id, span, day, bucket, "  # noqa: S608
-        f"count, total) SELECT {mark}, metric, subject, subject_id, span, day, bucket, COUNT(*), "
-        f"SUM(value) FROM ({rows}) AS s "
-        "GROUP BY metric, subject, subject_id, span, day, bucket "
-        "ON CONFLICT (workspace_id, metric, subject, subject_id, span, day, bucket) DO UPDATE SET "
-        f"count = {table}.count + excluded.count, total = {table}.total + excluded.total"
+        f"count, total) SELECT {mark}, metric, subject, subject_id, span, day, bucket, {sums} "
+        f"FROM ({rows}) AS s "
+        + tail.format(key="metric, subject, subject_id, span, day, bucket")
+        + " ON CONFLICT (workspace_id, metric, subject, subject_id, span, day, bucket) DO UPDATE "
+        f"SET count = {table}.count + excluded.count, total = {table}.total + excluded.total"
     )
 
 
