@@ -1,6 +1,7 @@
-"""Rollup and histogram maintenance: the deltas a batch of fact writes computed (in
-meridian.metrics.rollup) added to their rows with one upsert per row, rows left without facts
-dropped.
+"""Rollup and histogram maintenance: the deltas a batch of fact rewrites and deletes computed
+(in meridian.metrics.rollup) added to their rows with one upsert per row, rows left without
+facts dropped; on SQLite, a write's new facts added by the database from their rows
+(:func:`rollups_add_inserted`; on PostgreSQL the insert's own statement does it).
 
 ``INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count`` runs atomically on
 SQLite and PostgreSQL, so concurrent writers never lose each other's increments; a row whose
