@@ -92,12 +92,13 @@ def _write(workspace_id: int, wanted: list, *, delete: bool = False) -> None:
 
 
 def _write_metrics(workspace_id: int, by_metric: dict, *, delete: bool) -> None:
-    from meridian.metrics.services import facts_by_key, facts_write
+    from meridian.metrics.models import MetricFact
+    from meridian.metrics.services import facts_write
 
     for metric, facts in by_metric.items():
-        # The facts of these keys, as a writer that knows its keys reads them (before maint19:
-        # the ORM's ``fact_key__in``).
-        existing = facts_by_key(workspace_id, metric, [f.fact_key for f in facts])
+        existing = MetricFact.objects.filter(
+            workspace_id=workspace_id, metric=metric, fact_key__in=[f.fact_key for f in facts]
+        )
         facts_write(
             workspace_id=workspace_id,
             metric=metric,

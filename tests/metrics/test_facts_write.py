@@ -131,34 +131,3 @@ def test_a_delete_drops_the_rows_it_emptied_and_keeps_the_others_counts(workspac
         for subject, subject_id in (("workspace", 0), ("member", 1), ("project", 5), ("team", 7))
         for span, when in (("day", day), ("month", month))
     }
-
-
-def test_facts_by_key_reads_the_rows_the_orm_reads_and_rewrites_alike(workspace):
-    from meridian.metrics.services import facts_by_key
-
-    facts_write(
-        workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=_facts(workspace.pk)
-    )
-    keys = [*(f.fact_key for f in _facts(workspace.pk)[1:]), "t:missing"]
-    orm = MetricFact.objects.filter(
-        workspace_id=workspace.pk, metric="cycle_time", fact_key__in=keys
-    )
-    read = facts_by_key(workspace.pk, "cycle_time", keys)
-    columns = ("pk", "fact_key", "metric", "occurred_at", "day", "value")
-    columns += ("member_id", "project_id", "team_id", "note")
-    assert sorted(read) == sorted(orm.values_list(*columns))
-    assert facts_by_key(workspace.pk, "open_tasks", keys) == []
-    from_queryset = _rewrite(workspace.pk, as_instances=False)
-    MetricFact.objects.filter(workspace_id=workspace.pk).delete()
-    MetricRollup.objects.filter(workspace_id=workspace.pk).delete()
-    MetricHistogram.objects.filter(workspace_id=workspace.pk).delete()
-    facts_write(
-        workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=_facts(workspace.pk)
-    )
-    facts_write(
-        workspace_id=workspace.pk,
-        metric="cycle_time",
-        existing=facts_by_key(workspace.pk, "cycle_time", [f.fact_key for f in _facts(0)]),
-        wanted=_facts(workspace.pk, shift=1)[:-1],
-    )
-    assert _state(workspace.pk) == from_queryset

@@ -26,7 +26,6 @@ from meridian.metrics.services.custom import (
     value_push,
 )
 from meridian.metrics.services.facts import (
-    facts_by_key,
     facts_refresh,
     facts_stale,
     facts_write,
@@ -60,7 +59,6 @@ __all__ = [
     "Pushed",
     "custom_metric_create",
     "custom_metric_for",
-    "facts_by_key",
     "facts_refresh",
     "facts_stale",
     "facts_write",

@@ -10,7 +10,7 @@ path used, to the bit.
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -210,55 +210,13 @@ class _Stored(NamedTuple):
 
 
 _STORED = tuple(_Stored._fields)
-_STORED_COLUMNS = ("id", *_STORED[1:])
 
 
-def facts_by_key(workspace_id: int, metric: str, fact_keys: Iterable[str]) -> list[_Stored]:
-    """The facts of ``metric`` with these keys, as :func:`facts_write` takes them for
-    ``existing`` (what a writer that knows its facts' keys owns): read by one plain statement
-    per 2,000 keys, not the ORM's ``fact_key__in``, whose preparation of each key cost as much
-    as the rest of a new fact's write. Values as the ORM gives them (aware datetimes, dates)."""
-    table = MetricFact._meta.db_table
-    sqlite = connection.vendor == "sqlite"
-    mark = "?" if sqlite else "%s"
-    head = (
-        f"SELECT {', '.join(_STORED_COLUMNS)} FROM {table} "  # noqa: S608
-        f"WHERE workspace_id = {mark} AND metric = {mark} AND fact_key IN "
-    )
-    out: list[_Stored] = []
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    try:
-        for chunk in chunks(dict.fromkeys(fact_keys)):
-            cursor.execute(
-                head + "(" + ", ".join([mark] * len(chunk)) + ")", [workspace_id, metric, *chunk]
-            )
-            out.extend(_Stored(*row) for row in cursor.fetchall())
-    finally:
-        cursor.close()
-    if sqlite and out:
-        # SQLite hands back text: converted as Django's SQLite backend does for the ORM.
-        ops: Any = connection.ops  # the SQLite backend's, whose converters these are
-        moment, day = ops.convert_datetimefield_value, ops.convert_datefield_value
-        out = [
-            row._replace(
-                occurred_at=moment(row.occurred_at, None, connection),
-                day=day(row.day, None, connection),
-            )
-            for row in out
-        ]
-    return out
-
-
-def _stored(existing: Iterable[MetricFact] | Iterable[_Stored]) -> list[_Stored]:
-    """The facts a writer owns as rows: a queryset is read for these columns only; the rows of
-    :func:`facts_by_key` are taken as they are."""
+def _stored(existing: Iterable[MetricFact]) -> list[_Stored]:
+    """The facts a writer owns as rows: a queryset is read for these columns only."""
     if isinstance(existing, QuerySet):
         return [_Stored(*row) for row in existing.values_list(*_STORED)]
-    return [
-        fact if isinstance(fact, _Stored) else _Stored(*(getattr(fact, n) for n in _STORED))
-        for fact in existing
-    ]
+    return [_Stored(*(getattr(fact, name) for name in _STORED)) for fact in existing]
 
 
 def _row(fact: MetricFact | _Stored) -> FactRow:
@@ -301,7 +259,7 @@ def facts_write(
     *,
     workspace_id: int,
     metric: str,
-    existing: Iterable[MetricFact] | Iterable[_Stored],
+    existing: Iterable[MetricFact],
     wanted: Iterable[MetricFact],
     maintain: bool = True,
     histogram: bool | None = None,
