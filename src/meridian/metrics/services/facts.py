@@ -130,7 +130,7 @@ def _facts_insert(
 ) -> bool:
     """Insert new facts in multi-row statements (the ORM's bulk_create spent most of a write
     preparing each value through each field); with ``maintain``, add them to their rollup rows
-    (and histogram rows with ``histogram``) in SQL, grouped by the database: on PostgreSQL in
+    (and histogram rows with ``histogram``) in SQL, from the rows written: on PostgreSQL in
     the insert's own statement (a CTE of the rows it returns), on SQLite by the inserted ids.
     False when that could not be done (SQLite ids not in one run): the caller then adds the
     facts' deltas itself."""

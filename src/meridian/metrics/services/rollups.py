@@ -65,7 +65,8 @@ def rollups_add_inserted(
 ) -> None:
     """SQLite: add the facts with ids ``first_id``..``last_id`` (all just inserted by one write,
     of this workspace) to their rollup rows, and with ``histogram`` to their histogram rows: one
-    grouped upsert each, no fact through Python. New facts only add, so no row empties."""
+    upsert each, adding fact by fact in id order, no fact through Python. New facts only add,
+    so no row empties."""
     new = _NEW_BY_IDS.format(facts=MetricFact._meta.db_table)
     connection.ensure_connection()
     cursor = connection.connection.cursor()
