@@ -4,6 +4,7 @@ from the facts, in the database the suite runs on (SQLite or PostgreSQL)."""
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,7 +26,8 @@ from meridian.metrics.rollup import (
     recompute,
 )
 from meridian.metrics.selectors import _spans, period_buckets
-from meridian.metrics.services import facts_write, rollups_recompute
+from meridian.metrics.services import facts as facts_module
+from meridian.metrics.services import facts_write, rollups_recompute, statements
 
 DAY0 = date(2026, 11, 1)
 
@@ -342,3 +344,56 @@ def test_histograms_kept_through_any_stream_of_writes_equal_a_recompute_and_read
         else:
             assert read is not None
             assert abs(read - exact) <= RELATIVE_ERROR * exact + 1e-6
+
+
+batch = st.lists(
+    st.builds(
+        FactRow,
+        metric=st.sampled_from(["a", "cycle_time"]),
+        day=st.integers(0, 40).map(lambda n: DAY0 + timedelta(days=n)),
+        value=st.one_of(st.integers(-3, 5).map(float), st.floats(-100, 100, allow_nan=False)),
+        member_id=st.sampled_from([None, 1, 2]),
+        project_id=st.sampled_from([None, 7]),
+        team_id=st.sampled_from([None, 3]),
+    ),
+    max_size=30,
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=batch, second=batch, by_ids=st.booleans())
+def test_new_facts_written_in_batches_feed_the_rows_a_recompute_gives(
+    workspace, first, second, by_ids
+):
+    """New facts reach their rollup and histogram rows in SQL (several facts on one row within
+    a batch, and on rows an earlier batch made); ``by_ids`` False: SQLite's fallback when the
+    inserted ids are not one run (the deltas computed in Python) gives the same rows."""
+    MetricFact.objects.filter(workspace=workspace).delete()
+    MetricRollup.objects.filter(workspace=workspace).delete()
+    MetricHistogram.objects.filter(workspace=workspace).delete()
+    real = statements.insert_rows_ids
+
+    def ids_not_in_one_run(*args, **kwargs):
+        real(*args, **kwargs)
+        return None
+
+    written: list[FactRow] = []
+    for n, facts_in in enumerate((first, second)):
+        for metric in ("a", "cycle_time"):
+            mine = [f for f in facts_in if f.metric == metric]
+            with patch.object(
+                facts_module, "insert_rows_ids", real if by_ids else ids_not_in_one_run
+            ):
+                facts_write(
+                    workspace_id=workspace.pk,
+                    metric=metric,
+                    existing=[],
+                    wanted=[_row(workspace.pk, n * 100 + i, f) for i, f in enumerate(mine)],
+                )
+            written.extend(mine)
+    same(_stored(workspace.pk), recompute(written))
+    same(
+        _histograms(workspace.pk),
+        histogram_recompute(f for f in written if f.metric == "cycle_time"),
+    )

@@ -2,9 +2,10 @@
 pushed values.
 
 Facts are written once per event and rollups follow them in the same transaction: each write
-computes, in Python, what it adds to and takes from every (metric, subject, day) row
-(meridian.metrics.rollup) and applies those deltas with one ``INSERT ... ON CONFLICT DO
-UPDATE SET count = count + excluded.count`` per row, which SQLite and PostgreSQL both run
+computes, in Python, what its rewrites and deletes add to and take from every (metric,
+subject, day) row (meridian.metrics.rollup), and the database what its new facts add (an
+``INSERT ... SELECT`` from the rows just inserted), and applies those deltas with ``INSERT ...
+ON CONFLICT DO UPDATE SET count = count + excluded.count``, which SQLite and PostgreSQL both run
 atomically, so concurrent writers never lose each other's increments. A row whose count falls
 to zero is deleted: no row means no data. Facts of percentile metrics also move their
 histogram rows (``MetricHistogram``: per subject, day and month, and log bucket) the same way.

@@ -20,18 +20,22 @@ from meridian.core import registry
 from meridian.core.moments import local_date
 from meridian.core.registry import FactIn, MetricDefinition
 from meridian.metrics import rollup
-from meridian.metrics.models import MetricFact, MetricsSettings
+from meridian.metrics.models import MetricFact, MetricHistogram, MetricRollup, MetricsSettings
 from meridian.metrics.rollup import FactRow, HistogramKey, RollupKey, bucket_of
 from meridian.metrics.services.rollups import (
     histograms_apply,
     is_percentile_metric,
+    rollups_add_inserted,
     rollups_apply,
 )
 from meridian.metrics.services.statements import (
     INSERT,
     chunks,
     day_adapter,
+    histograms_of_new,
+    insert_rows_ids,
     moment_adapter,
+    rollups_of_new,
     run_rows,
     run_unnest,
 )
@@ -116,9 +120,22 @@ def zone_fixed(workspace_id: int) -> str:
     return settings.time_zone
 
 
-def _facts_insert(facts: list[MetricFact]) -> None:
+# On PostgreSQL, what the insert gives the rollup upserts of the same statement (the CTE
+# ``new`` of ``statements.rollups_of_new``).
+_RETURNING_NEW = " RETURNING metric, day, value, member_id, project_id, team_id, bucket"
+
+
+def _facts_insert(
+    facts: list[MetricFact], *, workspace_id: int, maintain: bool, histogram: bool
+) -> bool:
     """Insert new facts in multi-row statements (the ORM's bulk_create spent most of a write
-    preparing each value through each field)."""
+    preparing each value through each field); with ``maintain``, add them to their rollup rows
+    (and histogram rows with ``histogram``) in SQL, from the rows written: on PostgreSQL in
+    the insert's own statement (a CTE of the rows it returns), on SQLite by the inserted ids.
+    False when that could not be done (SQLite ids not in one run): the caller then adds the
+    facts' deltas itself."""
+    if not facts:
+        return True
     now = timezone.now()
     moment = moment_adapter()
     day = day_adapter()
@@ -143,18 +160,37 @@ def _facts_insert(facts: list[MetricFact]) -> None:
         )
         for f in facts
     ]
+    table = MetricFact._meta.db_table
+    columns = ", ".join(_FACT_COLUMNS)
     if connection.vendor == "postgresql":
+        if not maintain:
+            run_unnest(INSERT, table, rows, _FACT_TYPES, columns=columns)
+            return True
+        # One statement per chunk: the insert, then the upserts reading what it returned
+        # (grouped: one statement may not touch a row twice).
+        rollups = rollups_of_new(MetricRollup._meta.db_table, "%s", grouped=True)
+        tail, after = f") {rollups}", [workspace_id]
+        if histogram:
+            histograms = histograms_of_new(MetricHistogram._meta.db_table, "%s", grouped=True)
+            tail, after = f"), rolled AS ({rollups}) {histograms}", [workspace_id, workspace_id]
         run_unnest(
-            INSERT, MetricFact._meta.db_table, rows, _FACT_TYPES, columns=", ".join(_FACT_COLUMNS)
+            INSERT,
+            table,
+            rows,
+            _FACT_TYPES,
+            around=("WITH new AS (", _RETURNING_NEW + tail),
+            after=after,
+            columns=columns,
         )
-        return
-    run_rows(
-        INSERT,
-        MetricFact._meta.db_table,
-        rows,
-        width=len(_FACT_COLUMNS),
-        columns=", ".join(_FACT_COLUMNS),
-    )
+        return True
+    if not maintain:
+        run_rows(INSERT, table, rows, width=len(_FACT_COLUMNS), columns=columns)
+        return True
+    ids = insert_rows_ids(INSERT, table, rows, width=len(_FACT_COLUMNS), columns=columns)
+    if ids is None:
+        return False
+    rollups_add_inserted(workspace_id, *ids, histogram=histogram)
+    return True
 
 
 class _Stored(NamedTuple):
@@ -242,11 +278,8 @@ def facts_write(
     for fact in wanted:
         old = before.pop(fact.fact_key, None)
         if old is None:
+            # Its rollup rows are added in SQL with the insert (``_facts_insert``).
             inserts.append(fact)
-            row = _row(fact)
-            rollup.add(deltas, row, 1)
-            if histogram:
-                rollup.histogram_change(None, row, spread)
         elif (
             old.occurred_at != fact.occurred_at
             or old.day != fact.day
@@ -267,7 +300,14 @@ def facts_write(
         if histogram:
             rollup.histogram_change(was, None, spread)
     with transaction.atomic():
-        _facts_insert(inserts)
+        if not _facts_insert(
+            inserts, workspace_id=workspace_id, maintain=maintain, histogram=histogram
+        ):
+            for fact in inserts:
+                row = _row(fact)
+                rollup.add(deltas, row, 1)
+                if histogram:
+                    rollup.histogram_change(None, row, spread)
         if updates:
             _facts_update(updates)
         gone = [fact.pk for fact in before.values()]

@@ -1,6 +1,7 @@
-"""Rollup and histogram maintenance: the deltas a batch of fact writes computed (in
-meridian.metrics.rollup) added to their rows with one upsert per row, rows left without facts
-dropped.
+"""Rollup and histogram maintenance: the deltas a batch of fact rewrites and deletes computed
+(in meridian.metrics.rollup) added to their rows with one upsert per row, rows left without
+facts dropped; on SQLite, a write's new facts added by the database from their rows
+(:func:`rollups_add_inserted`; on PostgreSQL the insert's own statement does it).
 
 ``INSERT ... ON CONFLICT DO UPDATE SET count = count + excluded.count`` runs atomically on
 SQLite and PostgreSQL, so concurrent writers never lose each other's increments; a row whose
@@ -11,7 +12,7 @@ from django.db import connection
 
 from meridian.core import registry
 from meridian.dashboards.freshness import bump
-from meridian.metrics.models import MetricHistogram, MetricRollup
+from meridian.metrics.models import MetricFact, MetricHistogram, MetricRollup
 from meridian.metrics.rollup import HistogramKey, RollupKey
 from meridian.metrics.services.statements import (
     HISTOGRAM_KEY,
@@ -22,7 +23,9 @@ from meridian.metrics.services.statements import (
     UPSERT,
     day_adapter,
     delete_emptied,
+    histograms_of_new,
     returning_emptied,
+    rollups_of_new,
     run_rows,
     run_unnest,
 )
@@ -47,6 +50,38 @@ def rollups_apply(workspace_id: int, deltas: dict[RollupKey, list[float]]) -> No
     else:
         returned = run_rows(UPSERT, table, rows, width=7, returning=returning)
     delete_emptied(table, ROLLUP_KEY, ROLLUP_TYPES, workspace_id, returned)
+
+
+# The facts of one write's inserts, by their ids (SQLite: one unbroken run, see
+# ``statements.insert_rows_ids``), as the CTE ``new`` of ``statements.rollups_of_new``.
+_NEW_BY_IDS = (
+    "WITH new AS (SELECT metric, day, value, member_id, project_id, team_id, bucket "
+    "FROM {facts} WHERE id BETWEEN ? AND ?) "
+)
+
+
+def rollups_add_inserted(
+    workspace_id: int, first_id: int, last_id: int, *, histogram: bool
+) -> None:
+    """SQLite: add the facts with ids ``first_id``..``last_id`` (all just inserted by one write,
+    of this workspace) to their rollup rows, and with ``histogram`` to their histogram rows: one
+    upsert each, adding fact by fact in id order, no fact through Python. New facts only add,
+    so no row empties."""
+    new = _NEW_BY_IDS.format(facts=MetricFact._meta.db_table)
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            new + rollups_of_new(MetricRollup._meta.db_table, "?", grouped=False),
+            [first_id, last_id, workspace_id],
+        )
+        if histogram:
+            cursor.execute(
+                new + histograms_of_new(MetricHistogram._meta.db_table, "?", grouped=False),
+                [first_id, last_id, workspace_id],
+            )
+    finally:
+        cursor.close()
 
 
 def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]]) -> None:

@@ -4,7 +4,7 @@ PostgreSQL, each through the driver's own cursor of the current transaction.
 Used by :mod:`.facts`, :mod:`.rollups` and :mod:`.rebuild`; nothing here knows a metric.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -62,19 +62,23 @@ def run_unnest(
     types: tuple[str, ...],
     *,
     returning: str = "",
+    around: tuple[str, str] = ("", ""),
+    after: Sequence[Any] = (),
     **parts: str,
 ) -> list[tuple[Any, ...]]:
     """PostgreSQL: ``template`` with ``{values}`` as ``SELECT * FROM unnest(%s::type[], …)``;
-    the rows of its ``returning`` clause, if any."""
+    the rows of its ``returning`` clause, if any. ``around``: SQL before and after the
+    statement (a CTE holding it), ``after`` the parameters of the SQL after it."""
     # The types are this module's constants, never input.
     select = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"  # noqa: S608
     sql = template.replace("VALUES {values}", select).format(table=table, **parts) + returning
+    sql = around[0] + sql + around[1]
     out: list[tuple[Any, ...]] = []
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
         for chunk in chunks(rows, UNNEST_ROWS):
-            cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+            cursor.execute(sql, [*(list(column) for column in zip(*chunk, strict=True)), *after])
             if returning:
                 out.extend(cursor.fetchall())
     finally:
@@ -114,6 +118,112 @@ def run_rows(
     finally:
         cursor.close()
     return out
+
+
+# The rollup and histogram rows of a batch of new facts, grouped by the database itself (the
+# rebuild's statements, narrowed to the batch): ``new`` is a CTE of the batch's facts (metric,
+# day, value, member_id, project_id, team_id, bucket), each fact feeding its workspace's row and
+# the rows of the subjects it names. The subject kinds are constants, never input.
+_SUBJECTS = (
+    ("workspace", "0", ""),
+    ("member", "member_id", " WHERE member_id IS NOT NULL"),
+    ("project", "project_id", " WHERE project_id IS NOT NULL"),
+    ("team", "team_id", " WHERE team_id IS NOT NULL"),
+)
+
+
+def _rows_of_new(columns: str) -> str:
+    """Each (fact, subject) pair of ``new`` once: ``columns`` are the rest of the row."""
+    return " UNION ALL ".join(
+        f"SELECT metric, '{subject}' AS subject, {column} AS subject_id, {columns} "  # noqa: S608
+        f"FROM new{where}"
+        for subject, column, where in _SUBJECTS
+    )
+
+
+def first_of_month(column: str = "day") -> str:
+    """The SQL of the first day of ``column``'s month, on this database (a date on either)."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _sums(grouped: bool) -> tuple[str, str]:
+    """The count and total each selected row adds, and the clause after the rows: grouped
+    per row key (PostgreSQL: one upsert may not touch a row twice), else one row per
+    (fact, subject) pair, each added to its row in turn (SQLite does so in the order of the
+    facts' ids, as a recompute sums them; grouping first cost more than the upserts saved).
+    ``WHERE true`` keeps SQLite from reading ``ON CONFLICT`` as a join's ``ON``."""
+    if grouped:
+        return "COUNT(*), SUM(value)", "GROUP BY {key}"
+    return "1, value", "WHERE true"
+
+
+def rollups_of_new(table: str, mark: str, *, grouped: bool) -> str:
+    """An upsert adding the rollup rows of the facts of ``new`` (its workspace a parameter)."""
+    sums, tail = _sums(grouped)
+    return (
+        f"INSERT INTO {table} (workspace_id, metric, subject, subject_id, day, count, total) "  # noqa: S608
+        f"SELECT {mark}, metric, subject, subject_id, day, {sums} "
+        f"FROM ({_rows_of_new('day, value')}) AS s "
+        + tail.format(key="metric, subject, subject_id, day")
+        + " ON CONFLICT (workspace_id, metric, subject, subject_id, day) DO UPDATE SET "
+        f"count = {table}.count + excluded.count, total = {table}.total + excluded.total"
+    )
+
+
+def histograms_of_new(table: str, mark: str, *, grouped: bool) -> str:
+    """An upsert adding the histogram rows (each subject's day and month rows) of the facts of
+    ``new`` (its workspace a parameter)."""
+    sums, tail = _sums(grouped)
+    rows = (
+        _rows_of_new("'day' AS span, day, bucket, value")
+        + " UNION ALL "
+        + _rows_of_new(f"'month' AS span, {first_of_month()} AS day, bucket, value")
+    )
+    return (
+        f"INSERT INTO {table} (workspace_id, metric, subject, subject_id, span, day, bucket, "  # noqa: S608
+        f"count, total) SELECT {mark}, metric, subject, subject_id, span, day, bucket, {sums} "
+        f"FROM ({rows}) AS s "
+        + tail.format(key="metric, subject, subject_id, span, day, bucket")
+        + " ON CONFLICT (workspace_id, metric, subject, subject_id, span, day, bucket) DO UPDATE "
+        f"SET count = {table}.count + excluded.count, total = {table}.total + excluded.total"
+    )
+
+
+def insert_rows_ids(
+    template: str, table: str, rows: list[tuple[Any, ...]], *, width: int, **parts: str
+) -> tuple[int, int] | None:
+    """SQLite: :func:`run_rows` for an ``INSERT`` into a table with an ``AUTOINCREMENT`` id;
+    the first and last ids of the rows inserted when they are one unbroken run (None if not,
+    which no writer but this transaction could cause: it holds the database's write lock).
+    Each statement's rows take consecutive ids, its last one ``lastrowid``."""
+    one = "(" + ", ".join(["?"] * width) + ")"
+    first = last = None
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    contiguous = True
+    try:
+        for chunk in chunks(rows, ROWS_PER_STATEMENT):
+            values = ", ".join([one] * len(chunk))
+            cursor.execute(
+                template.format(table=table, values=values, **parts),
+                [value for row in chunk for value in row],
+            )
+            end = cursor.lastrowid
+            if end is None:
+                contiguous = False
+                continue
+            if first is None:
+                first = end - len(chunk) + 1
+            elif end != last + len(chunk):  # type: ignore[operator]
+                contiguous = False
+            last = end
+    finally:
+        cursor.close()
+    if not contiguous or first is None or last is None:
+        return None
+    return first, last
 
 
 def delete_emptied(
