@@ -23,10 +23,12 @@ mkdir -p "$logs"
 
 elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
-# pytest in the current phase; records the first failure in $phase_rc and carries on.
+# pytest in the current phase; records the first failure in $phase_rc and carries on. Each run
+# ends with its 25 slowest tests (setup, call and teardown apart), so every log shows where a
+# phase's time went.
 run_pytest() {
   local rc=0 started=$SECONDS
-  .venv/bin/python -m pytest --basetemp="$MERIDIAN_DATA_DIR/tmp" "$@" || rc=$?
+  .venv/bin/python -m pytest --basetemp="$MERIDIAN_DATA_DIR/tmp" --durations=25 "$@" || rc=$?
   echo "-- took $(elapsed $((SECONDS - started)))"
   # 5 = no tests collected: that is a broken suite, not a pass (unless the caller chose only
   # database-free tests, which the PostgreSQL phase deselects: empty_ok=1).

@@ -110,7 +110,8 @@ def test_deployment_checklist_flags_an_http_base_url_under_https(tmp_path):
     assert "MERIDIAN_BASE_URL" in result.stderr + result.stdout
 
 
-# Builds an invitation in a fresh database and prints the email the worker would send.
+# Builds an invitation in a new (migrated, empty) database and prints the email the worker
+# would send.
 INVITE_SCRIPT = """
 from meridian.accounts.services import user_create
 from meridian.workspaces.services import invitation_create, workspace_create
@@ -131,16 +132,16 @@ def _invitation_email(tmp_path, **env: str) -> str:
     return result.stdout
 
 
-def test_invitation_email_links_to_the_port_the_server_runs_on(tmp_path):
+def test_invitation_email_links_to_the_port_the_server_runs_on(migrated_data_dir):
     # `meridian serve --port 8101` hands its processes this environment.
     env = serve_env({}, host="127.0.0.1", port=8101)
     del env["DJANGO_SETTINGS_MODULE"]
-    mail = _invitation_email(tmp_path, **env)
+    mail = _invitation_email(migrated_data_dir, **env)
     assert "Accept the invitation: http://127.0.0.1:8101/invitations/" in mail
 
 
-def test_an_explicit_base_url_wins_over_the_port(tmp_path):
+def test_an_explicit_base_url_wins_over_the_port(migrated_data_dir):
     mail = _invitation_email(
-        tmp_path, MERIDIAN_PORT="8101", MERIDIAN_BASE_URL="https://meridian.example.com/"
+        migrated_data_dir, MERIDIAN_PORT="8101", MERIDIAN_BASE_URL="https://meridian.example.com/"
     )
     assert "Accept the invitation: https://meridian.example.com/invitations/" in mail

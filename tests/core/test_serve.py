@@ -122,8 +122,12 @@ def _wait_until_healthy(server: subprocess.Popen, base: str, seconds: float) -> 
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to find leftover processes")
-def test_serve_stops_within_bounded_time_on_every_signal_to_its_process_group(tmp_path):
-    """Eight starts and stops, by SIGTERM and by Ctrl-C to the whole group, some mid-request."""
+def test_serve_stops_within_bounded_time_on_every_signal_to_its_process_group(
+    migrated_data_dir,
+):
+    """Eight starts and stops, by SIGTERM and by Ctrl-C to the whole group, some mid-request
+    (on a migrated database: the Ctrl-C test above starts on a new one)."""
+    tmp_path = migrated_data_dir
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MERIDIAN_", "DJANGO_"))} | {
         "MERIDIAN_DATA_DIR": str(tmp_path),
         "MERIDIAN_WEB_WORKERS": "2",

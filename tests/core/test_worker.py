@@ -107,7 +107,8 @@ def wait_for_text(path: Path, text: str, seconds: float) -> str:
     return content
 
 
-def test_the_worker_and_its_scheduler_stop_cleanly_on_sigterm(tmp_path):
+def test_the_worker_and_its_scheduler_stop_cleanly_on_sigterm(migrated_data_dir):
+    tmp_path = migrated_data_dir
     env = {
         **os.environ,
         "MERIDIAN_DATA_DIR": str(tmp_path),

@@ -45,7 +45,11 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # serve_forever notices shutdown() once per poll interval (0.5 s by default): at every
+        # test's end, so look often.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     def url(self, host: str = "127.0.0.1", path: str = "/hook") -> str:

@@ -9,7 +9,8 @@ then that is a visible schema change, not a quiet UPDATE.
 PostgreSQL also has TRUNCATE, which fires no row triggers. It needs the table owner's
 privilege and empties every table it names, so it is an operator's tool, not something the
 application or its users can reach; blocking it would also stop Django's test runner, which
-empties tables with TRUNCATE between tests.
+empties tables with TRUNCATE between tests. (Meridian's suite empties them with DELETE instead,
+in a transaction with triggers off: session_replication_role, which only a superuser may set.)
 
 SQLite empties tables with DELETE, which these triggers refuse; the test suite's teardown
 therefore calls :func:`purge_for_tests`, the only code that removes records (and it says so).
