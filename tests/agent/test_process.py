@@ -1,7 +1,12 @@
 """The agent as a process: heartbeat merges reach the file, and a restart keeps everything."""
 
+import http.client
+import signal
 import sqlite3
+import subprocess
 import time
+
+import pytest
 
 from .conftest import AgentProcess
 
@@ -50,6 +55,35 @@ def test_merged_heartbeats_are_written_within_seconds_and_survive_a_restart(tmp_
         assert beat(again, 16)[2]["duration"] == 16.0
     finally:
         again.stop()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_the_agent_stops_at_once_while_a_client_keeps_its_connection_open(tmp_path, sig):
+    # A browser tab on the day page or a watcher's session keeps its connection alive between
+    # requests: the agent used to wait for the client (up to its 60 s timeout) before exiting.
+    agent = AgentProcess(tmp_path)
+    idle = http.client.HTTPConnection("127.0.0.1", agent.port, timeout=30)
+    try:
+        idle.request("GET", "/api/0/info")
+        assert idle.getresponse().read()
+        agent.request("POST", "/api/0/buckets/proc", BUCKET)
+        assert beat(agent, 0)[0] == 200
+        sent = time.monotonic()
+        agent.process.send_signal(sig)
+        try:
+            code = agent.process.wait(5)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the agent was still running 5 s after the signal")
+        assert code == 0
+        assert time.monotonic() - sent < 5
+        # What it held was written on the way out, and the idle client reads the end.
+        assert durations_on_disk(tmp_path) == [0]
+        idle.request("GET", "/api/0/info")
+        with pytest.raises((ConnectionError, http.client.HTTPException)):
+            idle.getresponse()
+    finally:
+        idle.close()
+        agent.stop()
 
 
 def test_memory_used_by_big_answers_goes_back_to_the_system_once_they_stop(tmp_path):

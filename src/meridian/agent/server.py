@@ -7,6 +7,7 @@ validation failed", "errors": {field: problem}}`` (what aw-server's schema valid
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import re
@@ -631,13 +632,33 @@ class Server(ThreadingHTTPServer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="agent-http")
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
         self.pool.submit(self.process_request_thread, request, client_address)
 
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
     def server_close(self) -> None:
+        """Stop listening, end the open connections once their requests are answered, and
+        wait for the threads that served them. A client holding a keep-alive connection (a
+        browser tab on the day page, a watcher's session) kept its thread waiting up to the
+        handler's timeout for a next request, and the process could not exit before: Ctrl-C
+        or SIGTERM then took up to a minute. Only the reading side is shut: a request being
+        answered still gets its answer, then its connection reads the end."""
         super().server_close()
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        with self.connections_lock:
+            open_now = list(self.connections)
+        for connection in open_now:
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RD)
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def make_server(
