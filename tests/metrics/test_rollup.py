@@ -31,15 +31,22 @@ from meridian.metrics.services import facts_write, rollups_recompute, statements
 
 DAY0 = date(2026, 11, 1)
 
-facts = st.builds(
-    FactRow,
-    metric=st.sampled_from(["a", "b"]),
-    day=st.integers(0, 4).map(lambda n: DAY0 + timedelta(days=n)),
-    value=st.one_of(st.integers(-3, 5).map(float), st.floats(-100, 100, allow_nan=False)),
-    member_id=st.sampled_from([None, 1, 2]),
-    project_id=st.sampled_from([None, 7]),
-    team_id=st.sampled_from([None, 3]),
-)
+
+def fact_rows(metric, *, days: int, whole: tuple[int, int], floats: tuple[float, float]):
+    """Facts of ``metric`` (a strategy) on the ``days`` days from DAY0, valued by a whole
+    number in ``whole`` or any float in ``floats``, for a few subjects."""
+    return st.builds(
+        FactRow,
+        metric=metric,
+        day=st.integers(0, days).map(lambda n: DAY0 + timedelta(days=n)),
+        value=st.one_of(st.integers(*whole).map(float), st.floats(*floats, allow_nan=False)),
+        member_id=st.sampled_from([None, 1, 2]),
+        project_id=st.sampled_from([None, 7]),
+        team_id=st.sampled_from([None, 3]),
+    )
+
+
+facts = fact_rows(st.sampled_from(["a", "b"]), days=4, whole=(-3, 5), floats=(-100, 100))
 # One operation: write fact number ``key`` (None: delete it).
 operations = st.lists(st.tuples(st.integers(0, 5), st.one_of(st.none(), facts)), max_size=40)
 
@@ -286,15 +293,7 @@ def _histograms(workspace_id: int) -> dict:
     }
 
 
-long_facts = st.builds(
-    FactRow,
-    metric=st.just("cycle_time"),
-    day=st.integers(0, 70).map(lambda n: DAY0 + timedelta(days=n)),
-    value=st.one_of(st.integers(0, 5).map(float), st.floats(0, 500, allow_nan=False)),
-    member_id=st.sampled_from([None, 1, 2]),
-    project_id=st.sampled_from([None, 7]),
-    team_id=st.sampled_from([None, 3]),
-)
+long_facts = fact_rows(st.just("cycle_time"), days=70, whole=(0, 5), floats=(0, 500))
 long_operations = st.lists(
     st.tuples(st.integers(0, 8), st.one_of(st.none(), long_facts)), max_size=40
 )
@@ -347,15 +346,7 @@ def test_histograms_kept_through_any_stream_of_writes_equal_a_recompute_and_read
 
 
 batch = st.lists(
-    st.builds(
-        FactRow,
-        metric=st.sampled_from(["a", "cycle_time"]),
-        day=st.integers(0, 40).map(lambda n: DAY0 + timedelta(days=n)),
-        value=st.one_of(st.integers(-3, 5).map(float), st.floats(-100, 100, allow_nan=False)),
-        member_id=st.sampled_from([None, 1, 2]),
-        project_id=st.sampled_from([None, 7]),
-        team_id=st.sampled_from([None, 3]),
-    ),
+    fact_rows(st.sampled_from(["a", "cycle_time"]), days=40, whole=(-3, 5), floats=(-100, 100)),
     max_size=30,
 )
 
