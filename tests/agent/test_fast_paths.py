@@ -211,6 +211,28 @@ def test_flood_of_a_window_whose_first_events_were_trimmed_to_its_start(steps_, 
     assert plain(t.flood(evs, pulse_s, owned=True)) == expected
 
 
+# End to end (every event starts where the previous one ends, as a watcher's contiguous
+# events do), sometimes with zero durations, read newest first with the window's edge trimmed.
+contiguous = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=40_000).map(lambda ms: ms * 1000), datas),
+    max_size=60,
+)
+
+
+@given(contiguous, st.sampled_from([0, 1, 5]), st.integers(min_value=0, max_value=3))
+def test_flood_of_events_end_to_end_is_the_plain_flood(parts, pulse_s, ties):
+    evs, cursor = [], BASE
+    for dur, data in parts:
+        evs.append(Ev(cursor, dur, dict(data), len(evs) + 1))
+        cursor += dur
+    evs = [*(Ev(BASE, 0, {"app": f"edge {k}"}, 1000 + k) for k in range(ties)), *evs]
+    evs.reverse()
+    expected = plain(plain_flood(evs, pulse_s))
+
+    assert plain(t.flood(evs, pulse_s)) == expected
+    assert plain(t.flood(evs, pulse_s, owned=True)) == expected
+
+
 # The store and the whole desktop query ------------------------------------------------------
 
 operations = st.lists(

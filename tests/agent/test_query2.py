@@ -165,3 +165,20 @@ def test_the_answer_cache_holds_at_most_its_bytes_and_keeps_answering_alike(stor
     assert again == first[:4] == first[4:]
     assert agent.cache_bytes == sum(len(entry[0]) for entry in agent.cache.values()) <= 600
     assert 0 < len(agent.cache) < len(bodies)
+
+
+def test_a_query_asked_again_is_parsed_once_and_answers_with_fresh_values(store, monkeypatch):
+    calls = []
+    parse = query2.parse
+    monkeypatch.setattr(query2, "parse", lambda text: calls.append(text) or parse(text))
+    text = """x = [1, "parsed once"]; d = {"k": x, "events": query_bucket("aw-watcher-window_host")};
+    RETURN = d;"""
+
+    first = query2.run(store, text, DAY_START, DAY_END)
+    first["k"].append("changed by the caller")
+    first["events"].clear()
+    second = query2.run(store, text, DAY_START, DAY_END)
+
+    assert len(calls) == 1
+    assert second["k"] == [1, "parsed once"]
+    assert len(second["events"]) == 3

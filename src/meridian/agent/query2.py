@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from . import transforms as t
@@ -304,6 +305,13 @@ def parse(query: str) -> list[tuple[str, Node]]:
     return [Parser(s).statement() for s in split_statements(query) if s.strip()]
 
 
+@lru_cache(maxsize=32)
+def _parsed(query: str) -> tuple[tuple[str, Node], ...]:
+    """:func:`parse`, kept for the last texts asked: the web UI and aw-client send the same
+    query for each day (nodes are never changed by evaluation, so they may be shared)."""
+    return tuple(parse(query))
+
+
 # Evaluation -------------------------------------------------------------------------------
 
 
@@ -332,7 +340,7 @@ def run_context(
     store: Store, query: str, start: int, end: int, name: str = ""
 ) -> tuple[Any, Context]:
     """Like :func:`run`, also returning the context (which records what was read)."""
-    statements = parse(query)
+    statements = _parsed(query)
     ctx = Context(store, start, end, name)
     from .events import fmt_ts
 

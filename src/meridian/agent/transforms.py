@@ -72,9 +72,22 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
     # Sorted by (start, duration). Events read from a bucket come newest first with distinct
     # starts: reversing them is that order, without building a key per event.
     if not all(map(lt, starts, islice(starts, 1, None))):
-        if all(map(gt, starts, islice(starts, 1, None))):
+        # Newest first, perhaps ending with events that share the oldest start (those that
+        # ended at the window's start, trimmed to start there with no duration).
+        last = n - 1
+        while last > 0 and starts[last - 1] == starts[last]:
+            last -= 1
+        if all(map(gt, islice(starts, last), islice(starts, 1, last + 1))):
             evs.reverse()
             starts.reverse()
+            if last < n - 1:
+                # The shared start's group, now first: in its original order, then by
+                # duration, as the full (stable) sort would order it.
+                tied = n - last
+                group = evs[:tied]
+                group.reverse()
+                group.sort(key=_get_dur)
+                evs[:tied] = group
         elif all(map(ge, starts, islice(starts, 1, None))):
             # Newest first with a few shared starts (an event that ended at the window's
             # start is trimmed to start there, with no duration): reversed, and only each
@@ -90,6 +103,9 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
     pulse = _us(pulsetime)
     durs = list(map(_get_dur, evs))
     ends = list(map(add, starts, durs))
+    if starts[1:] == ends[:-1]:
+        # End to end (one comparison of two lists, in C): no pair to fill or resolve.
+        return _lasting(evs, durs)
     # Only pairs with a gap (or an overlap) need work: found column-wise, in C. A pair whose
     # second event was changed changes the next pair's gap, so that pair is looked at too.
     done = -1
@@ -107,7 +123,7 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
     if not any(map(gt, ends, starts[1:])):
         # No overlap left: normalizing only drops the events without a duration (starts
         # ascend, so no event reaches past a later one's start).
-        return evs if min(durs) > 0 else [e for e in evs if e.dur > 0]
+        return _lasting(evs, durs)
     normalized: list[Ev] = []
     for event in evs:
         if event.dur <= 0:
@@ -126,6 +142,17 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
         else:
             normalized.append(event)
     return normalized
+
+
+def _lasting(evs: list[Ev], durs: list[int]) -> list[Ev]:
+    """The events with a duration (``durs`` holds theirs). Those without one are usually only
+    the first few (trimmed to the window's start): a slice then, without a test per event."""
+    head = 0
+    while head < len(durs) and durs[head] <= 0:
+        head += 1
+    if head == len(durs) or min(islice(durs, head, None)) > 0:
+        return evs[head:] if head else evs
+    return [e for e in evs if e.dur > 0]
 
 
 def _order_ties(evs: list[Ev], starts: list[int]) -> None:
