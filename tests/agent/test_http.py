@@ -5,9 +5,15 @@ payload validation answers {"message": "Input payload validation failed", "error
 (flask-restx's @api.expect(validate=True) on HeartbeatResource in aw_server/rest.py).
 """
 
+import http.client
+import json
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meridian.agent.server import send_parts
 
 BUCKET = {"client": "raw", "type": "currentwindow", "hostname": "raw-host"}
 EVENT = {"timestamp": "2026-12-05T09:00:00+00:00", "duration": 5, "data": {"app": "Code"}}
@@ -263,3 +269,60 @@ def test_deleting_a_bucket_outside_testing_needs_force(tmp_path):
     assert refused.value.status == 401
     assert store.bucket_ids() == []
     store.close()
+
+
+def test_a_large_answer_arrives_whole_and_the_connection_goes_on(agent):
+    # Answers larger than BIG leave in parts (head, then the body's bytes as they are).
+    agent.request("POST", "/api/0/buckets/raw-large", BUCKET)
+    events = [
+        {
+            "timestamp": f"2026-12-05T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}+00:00",
+            "duration": 1.5,
+            "data": {"app": "Code", "title": f"file {i} — ünïcode"},
+        }
+        for i in range(0, 86_400, 20)
+    ]
+    agent.request("POST", "/api/0/buckets/raw-large/events", events)
+    query = {
+        "timeperiods": ["2026-12-05T00:00:00+00:00/2026-12-06T00:00:00+00:00"],
+        "query": ['RETURN = sort_by_timestamp(query_bucket("raw-large"));'],
+    }
+    conn = http.client.HTTPConnection("127.0.0.1", agent.port, timeout=30)
+    try:
+        answers = []
+        for _ in range(2):  # the second on the same connection, answered from the cache
+            conn.request("POST", "/api/0/query/", body=json.dumps(query).encode())
+            response = conn.getresponse()
+            raw = response.read()
+            assert response.status == 200
+            assert int(response.getheader("Content-Length")) == len(raw) > 64 * 1024
+            answers.append(json.loads(raw))
+    finally:
+        conn.close()
+
+    assert answers[0] == answers[1]
+    assert [(e["timestamp"], e["duration"], e["data"]) for e in answers[0][0]] == [
+        (e["timestamp"], e["duration"], e["data"]) for e in events
+    ]
+
+
+class TrickleSocket:
+    """A socket that takes at most ``step`` bytes per sendmsg, as a full buffer does."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+        self.received = bytearray()
+
+    def sendmsg(self, buffers) -> int:
+        taken = bytes(b"".join(bytes(b) for b in buffers)[: self.step])
+        self.received += taken
+        return len(taken)
+
+
+@given(st.lists(st.binary(max_size=300), max_size=4), st.integers(min_value=1, max_value=500))
+def test_parts_sent_a_little_at_a_time_arrive_whole_and_in_order(chunks, step):
+    sock = TrickleSocket(step)
+
+    send_parts(sock, *chunks)
+
+    assert bytes(sock.received) == b"".join(chunks)

@@ -311,7 +311,9 @@ class _Encoder:
             each = _EVENT
             dates = map(_DATE_OF.__getitem__, map(floordiv, seconds, repeat(86400)))
             columns = zip(ids, dates, hours, secs, fractions, durations, data_texts, strict=True)
-        template = "".join(("[", (each + ", ") * (len(events) - 1), each, "]"))
+        # Joined once from an iterator: ``(each + ", ") * (n - 1)`` first would build the
+        # repeated middle as a string of its own, as large as the template (fresh pages).
+        template = "".join(chain(("[",), repeat(each + ", ", len(events) - 1), (each, "]")))
         return template % tuple(chain.from_iterable(columns))
 
     def event(self, event: Ev) -> str:
