@@ -329,6 +329,37 @@ def test_the_desktop_query_answers_alike_through_the_fast_and_the_plain_paths(
     assert fused == json.dumps(to_plain(plain_answer), default=_default)
 
 
+# Events ending exactly at a window's start (trimmed to it, without a duration) or starting there.
+edge_events = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=4), st.sampled_from([0, 1000, 2000]), datas),
+    max_size=6,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(operations, windows, st.sampled_from([0, 1, 5]), edge_events)
+def test_the_flood_of_a_read_oldest_first_is_the_flood_of_the_read(ops, period, pulse_s, edges):
+    start, end = period
+    with tempfile.TemporaryDirectory() as directory:
+        store = Store(Path(directory) / "a.sqlite3")
+        store.create_bucket("w", type="currentwindow", client="c", hostname="h")
+        apply(store, "w", ops)
+        # Some end exactly at the window's start, some start there (shared starts once trimmed).
+        rows = [
+            (None, start - back * 1000, back * 1000 + extra, dict(d)) for back, extra, d in edges
+        ]
+        if rows:
+            store.insert("w", rows)
+        newest_first = store.events("w", start=start, end=end)
+        evs, starts, durs = store.events_oldest_first("w", start=start, end=end)
+        store.close()
+
+    assert plain(evs) == plain(reversed(newest_first))
+    assert (starts, durs) == ([e.ts for e in evs], [e.dur for e in evs])
+    expected = plain(t.flood(newest_first, pulse_s))
+    assert plain(t.flood_read(evs, starts, durs, pulse_s)) == expected
+
+
 # The copy of each bucket's events in memory (store.Columns) --------------------------------
 
 column_operations = st.lists(

@@ -133,6 +133,18 @@ class Call(Node):
                 f"Tried to call function '{self.name}' which doesn't exist"
             )
         function, types = spec
+        if self.owned and len(self.args) <= 2:
+            # flood(query_bucket(name)): the read oldest first with its columns (flood_read);
+            # anything unusual (a wrong type, a missing bucket) goes the general way below.
+            inner = self.args[0]
+            assert isinstance(inner, Call)
+            names = [arg.eval(ctx) for arg in inner.args]
+            if len(names) == 1 and isinstance(names[0], str) and ctx.store.has_bucket(names[0]):
+                pulse = [arg.eval(ctx) for arg in self.args[1:]]
+                for value in pulse:
+                    _check_type(value, "float")
+                evs, starts, durs = _query_bucket_oldest_first(ctx, names[0])
+                return t.flood_read(evs, starts, durs, *pulse)
         args = [arg.eval(ctx) for arg in self.args]
         required = [kind for kind in types if not kind.endswith("?")]
         if not len(required) <= len(args) <= len(types):
@@ -392,6 +404,14 @@ def _query_bucket(ctx: Context, bucket_id: str) -> list[Ev]:
     end = _window_end(ctx)
     ctx.reads.append((_bucket(ctx, bucket_id), ctx.start, end))
     return ctx.store.events(bucket_id, start=ctx.start, end=end)
+
+
+def _query_bucket_oldest_first(
+    ctx: Context, bucket_id: str
+) -> tuple[list[Ev], list[int], list[int]]:
+    end = _window_end(ctx)
+    ctx.reads.append((bucket_id, ctx.start, end))
+    return ctx.store.events_oldest_first(bucket_id, start=ctx.start, end=end)
 
 
 def _query_bucket_eventcount(ctx: Context, bucket_id: str) -> int:

@@ -100,8 +100,40 @@ def flood(events: list[Ev], pulsetime: float = 5, *, owned: bool = False) -> lis
             starts = list(map(_get_ts, evs))
     if n < 2:
         return [e for e in evs if e.dur > 0]
-    pulse = _us(pulsetime)
-    durs = list(map(_get_dur, evs))
+    return _flood_ordered(evs, starts, list(map(_get_dur, evs)), _us(pulsetime))
+
+
+def flood_read(evs: list[Ev], starts: list[int], durs: list[int], pulsetime: float = 5) -> list[Ev]:
+    """:func:`flood` of a bucket's read (``flood(query_bucket(…))``), given as the store keeps
+    it: oldest first (by start, then id), with its starts and durations as lists. The events
+    are fresh (changed in place) and the lists are the flood's own.
+
+    flood orders the newest-first read by (start, duration), a stable sort: starts ascending,
+    each group of equal starts by duration, newest first within equal durations. Here that is
+    the read as given, except a first group of equal starts (events that ended at the window's
+    start, trimmed to start there); anything else goes the way of :func:`flood`.
+    """
+    n = len(evs)
+    tied = 1
+    while tied < n and starts[tied] == starts[0]:
+        tied += 1
+    if not all(map(lt, islice(starts, tied - 1, None), islice(starts, tied, None))):
+        evs.reverse()  # newest first, as flood takes a read
+        return flood(evs, pulsetime, owned=True)
+    if tied > 1:
+        group = evs[:tied]
+        group.reverse()
+        group.sort(key=_get_dur)
+        evs[:tied] = group
+        durs[:tied] = map(_get_dur, group)
+    if n < 2:
+        return [e for e in evs if e.dur > 0]
+    return _flood_ordered(evs, starts, durs, _us(pulsetime))
+
+
+def _flood_ordered(evs: list[Ev], starts: list[int], durs: list[int], pulse: int) -> list[Ev]:
+    """flood's work once ``evs`` are in its order (``starts`` and ``durs`` theirs)."""
+    n = len(evs)
     ends = list(map(add, starts, durs))
     if starts[1:] == ends[:-1]:
         # End to end (one comparison of two lists, in C): no pair to fill or resolve.
