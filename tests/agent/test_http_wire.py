@@ -160,6 +160,16 @@ def test_what_cannot_be_read_is_answered_with_a_status_and_a_message_then_closed
         assert got[0][1]["Connection"] == "close"
 
 
+def test_a_body_shorter_than_its_content_length_is_a_400(agent):
+    bucket = make_bucket(agent, "wire-short")
+    request = heartbeat_request(bucket)
+
+    got = answers(exchange(agent, request[:-10]))
+
+    assert [status for status, _, _ in got] == [400]
+    assert "ended before its Content-Length" in json.loads(got[0][2])["message"]
+
+
 # The parser alone: the head taken at once from the reader's buffer and the head read line by
 # line (a small buffer, as when a client sends it in pieces) must read the same fields.
 

@@ -14,6 +14,8 @@ import json
 import re
 import secrets
 import socket
+import struct
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -374,6 +376,8 @@ def _head(rfile: Any) -> tuple[str, str] | None:
     it in one segment): it is then taken at once. Otherwise it is read line by line.
     """
     buffered = rfile.peek()
+    if not buffered:
+        return None  # the end of the connection (or of its idle time)
     end = buffered.find(b"\r\n\r\n")
     # (A line ending in a lone LF would end the head earlier: such heads are read by line.)
     if (
@@ -481,10 +485,17 @@ def _time_arg(query: dict[str, str], name: str) -> int | None:
         raise HttpError(400, {"message": str(exc)}) from None
 
 
+# An idle keep-alive connection gives its thread back after this many seconds.
+IDLE_TIMEOUT = 60
+# The same as the kernel's socket option (a struct timeval), where it is one.
+KERNEL_TIMEOUT = (
+    struct.pack("@ll", IDLE_TIMEOUT, 0) if sys.platform.startswith(("linux", "darwin")) else None
+)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # An idle keep-alive connection gives its thread back after this many seconds.
-    timeout = 60
+    timeout = IDLE_TIMEOUT
     server_version = "meridian-agent"
     sys_version = ""
     disable_nagle_algorithm = True
@@ -492,6 +503,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        self.connection = connection = self.request
+        if KERNEL_TIMEOUT is not None:
+            # A blocking socket that the kernel stops waiting on after ``timeout`` seconds:
+            # Python's own socket timeout polls before every read and write.
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, KERNEL_TIMEOUT)
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, KERNEL_TIMEOUT)
+        else:  # pragma: no cover - other systems
+            connection.settimeout(self.timeout)
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+        # (A read that timed out reads as the end of the connection.)
+        self.rfile = connection.makefile("rb")
+
+    def finish(self) -> None:
+        self.rfile.close()
 
     def handle_one_request(self) -> None:
         """Read one request and answer it (``handle`` calls this while the connection is
@@ -534,7 +561,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send_raw(self, data: bytes) -> bool:
         try:
-            self.wfile.write(data)
+            self.connection.sendall(data)
         except OSError:
             self.close_connection = True
             return False
@@ -574,6 +601,10 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         if length > BIG:
             self.agent.big += 1
+        if len(raw or b"") < length:
+            # The client stopped sending (and the wait ran out) or left before the end.
+            self.close_connection = True
+            raise HttpError(400, {"message": "The request body ended before its Content-Length"})
         if not raw:
             raise HttpError(400, {"message": "The request body must be JSON"})
         try:
