@@ -8,11 +8,15 @@ and what cannot be read is answered with a status and a JSON message, not a hang
 import io
 import json
 import socket
+import struct
+import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from meridian.agent import server
 from meridian.agent.server import MAX_HEADERS, MAX_LINE, BadRequest, read_head
+from meridian.agent.store import Store
 
 BEAT = json.dumps(
     {"timestamp": "2026-12-05T09:00:00+00:00", "duration": 0, "data": {"app": "wire"}}
@@ -168,6 +172,31 @@ def test_a_body_shorter_than_its_content_length_is_a_400(agent):
 
     assert [status for status, _, _ in got] == [400]
     assert "ended before its Content-Length" in json.loads(got[0][2])["message"]
+
+
+def test_an_idle_or_stalled_connection_is_ended_after_the_idle_timeout(tmp_path, monkeypatch):
+    # The idle timeout is the kernel's (a blocking socket): shortened to 1 s here.
+    monkeypatch.setattr(server, "KERNEL_TIMEOUT", struct.pack("@ll", 1, 0))
+    store = Store(tmp_path / "agent.db")
+    running = server.make_server(store, host="127.0.0.1", port=0, testing=True)
+    thread = server.serve_in_thread(running)
+    try:
+        with socket.create_connection(running.server_address, timeout=10) as idle:
+            idle.sendall(b"GET /api/0/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert idle.recv(65536).startswith(b"HTTP/1.1 200 OK")
+            began = time.monotonic()
+            assert idle.recv(100) == b""  # closed by the agent
+            assert 0.5 < time.monotonic() - began < 5
+        with socket.create_connection(running.server_address, timeout=10) as stalled:
+            stalled.sendall(b"POST /api/0/import HTTP/1.1\r\nContent-Length: 50\r\n\r\n{")
+            ((status, _, body),) = answers(stalled.recv(65536) + stalled.recv(65536))
+            assert status == 400
+            assert "ended before its Content-Length" in json.loads(body)["message"]
+    finally:
+        running.shutdown()
+        running.server_close()
+        thread.join(5)
+        store.close()
 
 
 # The parser alone: the head taken at once from the reader's buffer and the head read line by

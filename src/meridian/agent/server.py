@@ -491,6 +491,17 @@ IDLE_TIMEOUT = 60
 KERNEL_TIMEOUT = (
     struct.pack("@ll", IDLE_TIMEOUT, 0) if sys.platform.startswith(("linux", "darwin")) else None
 )
+# Linux gives accepted connections the listening socket's options: they are set once there.
+INHERITED_OPTIONS = sys.platform.startswith("linux")
+
+
+def set_options(sock: socket.socket) -> None:
+    """Blocking reads and writes that the kernel stops waiting on after IDLE_TIMEOUT seconds
+    (Python's own socket timeout polls before every read and write), and no Nagle delay."""
+    assert KERNEL_TIMEOUT is not None
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, KERNEL_TIMEOUT)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, KERNEL_TIMEOUT)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -506,19 +517,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         self.connection = connection = self.request
-        if KERNEL_TIMEOUT is not None:
-            # A blocking socket that the kernel stops waiting on after ``timeout`` seconds:
-            # Python's own socket timeout polls before every read and write.
-            connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, KERNEL_TIMEOUT)
-            connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, KERNEL_TIMEOUT)
-        else:  # pragma: no cover - other systems
-            connection.settimeout(self.timeout)
-        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+        self.client_ended = False
+        if not INHERITED_OPTIONS:  # pragma: no cover - other systems
+            if KERNEL_TIMEOUT is not None:
+                set_options(connection)
+            else:
+                connection.settimeout(self.timeout)
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
         # (A read that timed out reads as the end of the connection.)
         self.rfile = connection.makefile("rb")
 
     def finish(self) -> None:
         self.rfile.close()
+        if self.client_ended:
+            # Nothing is left to read or say: close now, without shutdown_request's
+            # shutdown(SHUT_WR) (a system call the client's own end made needless).
+            self.connection.close()
 
     def handle_one_request(self) -> None:
         """Read one request and answer it (``handle`` calls this while the connection is
@@ -534,6 +548,7 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:  # the client reset the connection, or an idle one timed out
             return
         if head is None:
+            self.client_ended = True
             return
         self.command, target, version, headers = head
         self.headers = headers  # type: ignore[assignment]
@@ -877,6 +892,11 @@ class Server(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
 
+    def server_bind(self) -> None:
+        super().server_bind()
+        if INHERITED_OPTIONS:
+            set_options(self.socket)
+
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.connections_lock:
             self.connections.add(request)
@@ -885,7 +905,8 @@ class Server(ThreadingHTTPServer):
     def shutdown_request(self, request: Any) -> None:
         with self.connections_lock:
             self.connections.discard(request)
-        super().shutdown_request(request)
+        if request.fileno() != -1:  # (not closed by its handler already)
+            super().shutdown_request(request)
 
     def server_close(self) -> None:
         """Stop listening, end the open connections once their requests are answered, and
