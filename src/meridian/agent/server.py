@@ -1,5 +1,9 @@
 """ActivityWatch's REST API (/api/0/) over HTTP/1.1 with keep-alive, one thread per connection.
 
+Requests are read by the agent's own parser (``read_head``), not http.server's: watchers such
+as aw-client open a connection per heartbeat, and http.server's header parsing
+(``email.parser``) cost more CPU than the rest of the heartbeat.
+
 Status codes and JSON shapes follow aw-server (aw_server/rest.py and api.py): errors are
 ``{"message": ...}``; a malformed event or bucket is 400 with ``{"message": "Input payload
 validation failed", "errors": {field: problem}}`` (what aw-server's schema validation answers).
@@ -839,7 +843,7 @@ class Handler(BaseHTTPRequestHandler):
         if length > 64 * 1024:
             self.close_connection = True
             raise HttpError(413, {"message": "A form is at most 64 KiB."})
-        raw = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        raw = (self.rfile.read(length) or b"").decode("utf-8", "replace") if length else ""
         form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
         origin = self.headers.get("Origin")
         if not secrets.compare_digest(form.get("token", ""), self.agent.page_token) or (
