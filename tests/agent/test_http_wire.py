@@ -11,6 +11,7 @@ import socket
 import struct
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -197,6 +198,35 @@ def test_an_idle_or_stalled_connection_is_ended_after_the_idle_timeout(tmp_path,
         running.server_close()
         thread.join(5)
         store.close()
+
+
+def test_connections_beyond_the_workers_wait_for_one_and_are_then_answered(tmp_path, monkeypatch):
+    monkeypatch.setattr(server.Server, "MAX_THREADS", 2)
+    store = Store(tmp_path / "agent.db")
+    running = server.make_server(store, host="127.0.0.1", port=0, testing=True)
+    thread = server.serve_in_thread(running)
+    info = b"GET /api/0/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    try:
+        held = [socket.create_connection(running.server_address, timeout=10) for _ in range(2)]
+        for connection in held:  # each keeps a worker waiting for its next request
+            connection.sendall(info)
+            assert connection.recv(65536).startswith(b"HTTP/1.1 200 OK")
+        with socket.create_connection(running.server_address, timeout=10) as third:
+            third.sendall(info)
+            third.settimeout(0.5)
+            with pytest.raises(TimeoutError):
+                third.recv(65536)  # no worker is free
+            held.pop().close()
+            third.settimeout(10)
+            assert third.recv(65536).startswith(b"HTTP/1.1 200 OK")
+        held.pop().close()
+        assert len(running.workers) == 2
+    finally:
+        running.shutdown()
+        running.server_close()  # (also ends the workers)
+        thread.join(5)
+        store.close()
+    assert not any(worker.is_alive() for worker in running.workers)
 
 
 # The parser alone: the head taken at once from the reader's buffer and the head read line by
