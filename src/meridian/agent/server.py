@@ -1,5 +1,9 @@
 """ActivityWatch's REST API (/api/0/) over HTTP/1.1 with keep-alive, one thread per connection.
 
+Requests are read by the agent's own parser (``read_head``), not http.server's: watchers such
+as aw-client open a connection per heartbeat, and http.server's header parsing
+(``email.parser``) cost more CPU than the rest of the heartbeat.
+
 Status codes and JSON shapes follow aw-server (aw_server/rest.py and api.py): errors are
 ``{"message": ...}``; a malformed event or bucket is 400 with ``{"message": "Input payload
 validation failed", "errors": {field: problem}}`` (what aw-server's schema validation answers).
@@ -8,13 +12,16 @@ validation failed", "errors": {field: problem}}`` (what aw-server's schema valid
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
+import queue
 import re
 import secrets
 import socket
+import struct
+import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -40,6 +47,11 @@ QUERY_CACHE_BYTES = 8 * 1024 * 1024
 BIG = 64 * 1024
 # A request body larger than this is refused with 413 (imports of big exports fit).
 MAX_BODY = 256 * 1024 * 1024
+# A request line longer than this is refused with 414, a header line with 431 (the limits of
+# Python's http.server, which the agent used before it read requests itself).
+MAX_LINE = 65536
+# A request with more header fields than this is refused with 431.
+MAX_HEADERS = 100
 
 
 class HttpError(Exception):
@@ -306,6 +318,168 @@ PAGE_HEADERS = {
 }
 
 
+@functools.lru_cache(maxsize=512)
+def _route(path: str) -> tuple[str, dict[str, str]] | None:
+    """The route a path names and its decoded arguments (watchers repeat the same few paths)."""
+    for pattern, name in ROUTES:
+        match = pattern.fullmatch(path)
+        if match:
+            return name, {k: unquote(v) for k, v in match.groupdict().items()}
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def _split_target(target: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A request target's path and its query arguments (the last of repeated names)."""
+    parts = urlsplit(target)
+    query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    return parts.path, tuple(query.items())
+
+
+class Headers(dict[str, str]):
+    """A request's header fields by lower-case name; ``get`` takes any case. A repeated
+    field keeps its first value (as ``email.message.Message.get`` answers)."""
+
+    __slots__ = ()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return dict.get(self, name.lower(), default)
+
+
+# A header field's name (RFC 9110 5.1): no whitespace, no separators.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# One well-formed header line: its name and its value without the surrounding whitespace.
+_FIELD = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\r\n]*?)[ \t]*\r$", re.MULTILINE)
+
+
+class BadRequest(Exception):
+    """A request the agent cannot read: answered with ``status`` and the connection closed."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _http_version(text: str) -> tuple[int, int]:
+    """``HTTP/1.1`` → (1, 1); anything else is a 400 (as http.server answers)."""
+    if text == "HTTP/1.1":
+        return 1, 1
+    if not text.startswith("HTTP/"):
+        raise BadRequest(400, f"Bad request version ({text!r})")
+    numbers = text[5:].split(".")
+    if len(numbers) != 2 or not all(n.isdigit() and n.isascii() and len(n) <= 10 for n in numbers):
+        raise BadRequest(400, f"Bad request version ({text!r})")
+    return int(numbers[0]), int(numbers[1])
+
+
+def _head(rfile: Any) -> tuple[str, str] | None:
+    """The request's line and its header lines (each ending in CRLF, without the empty line
+    that ends the head), or None when the connection ended before a request.
+
+    The whole head is usually in the reader's buffer after its first read (a client sends
+    it in one segment): it is then taken at once. Otherwise it is read line by line.
+    """
+    buffered = rfile.peek()
+    if not buffered:
+        return None  # the end of the connection (or of its idle time)
+    end = buffered.find(b"\r\n\r\n")
+    # (A line ending in a lone LF would end the head earlier: such heads are read by line.)
+    if (
+        end > 0
+        and buffered.count(b"\n", 0, end) == buffered.count(b"\r\n", 0, end)
+        and not buffered.startswith(b"\r\n")
+    ):
+        head = rfile.read(end + 4).decode("iso-8859-1")
+        first = head.find("\r\n")
+        return head[:first], head[first + 2 : -2]
+    line = rfile.readline(MAX_LINE + 1)
+    if len(line) > MAX_LINE:
+        raise BadRequest(414, "The request line is too long")
+    if not line.strip():
+        return None
+    fields: list[str] = []
+    for _ in range(MAX_HEADERS + 1):
+        raw = rfile.readline(MAX_LINE + 1)
+        if len(raw) > MAX_LINE:
+            raise BadRequest(431, "A header line is too long")
+        if raw in (b"\r\n", b"\n"):
+            return line.decode("iso-8859-1"), "".join(fields)
+        if not raw:
+            return None  # the client left in the middle of its request
+        fields.append(raw.decode("iso-8859-1").rstrip("\r\n") + "\r\n")
+    raise BadRequest(431, "Too many headers")
+
+
+def _fields(block: str) -> Headers:
+    """A head's header lines (each ending in CRLF) as Headers."""
+    count = block.count("\n")
+    if count > MAX_HEADERS:
+        raise BadRequest(431, "Too many headers")
+    pairs = _FIELD.findall(block)
+    if len(pairs) == count:  # every line is a well-formed field: read them all at once
+        headers = Headers((name.lower(), value) for name, value in reversed(pairs))
+        if len(headers) == count:
+            return headers
+    # Folded or malformed lines, or repeated fields: line by line.
+    headers = Headers()
+    name = ""
+    for text in block.split("\r\n")[:-1]:
+        if text[:1] in (" ", "\t"):
+            # An obsolete line folding continues the previous field (RFC 9112 5.2).
+            if not name:
+                raise BadRequest(400, "A header field starts with whitespace")
+            headers[name] = f"{headers[name]} {text.strip()}".strip()
+            continue
+        field, colon, value = text.partition(":")
+        if not colon or not _TOKEN.fullmatch(field):
+            raise BadRequest(400, f"Malformed header line ({text[:200]!r})")
+        name = field.lower()
+        value = value.strip(" \t")
+        if name not in headers:
+            headers[name] = value
+        elif name == "content-length" and headers[name] != value:
+            raise BadRequest(400, "Conflicting Content-Length fields")
+    return headers
+
+
+def read_head(rfile: Any) -> tuple[str, str, tuple[int, int], Headers] | None:
+    """Read one request's line and header fields from a buffered socket reader.
+
+    Answers (method, target, version, headers), or None when the connection ended (or
+    only sent an empty line) before a request. Raises BadRequest for what cannot be read:
+    414 for a request line over MAX_LINE bytes, 431 for a header line over MAX_LINE bytes or
+    more than MAX_HEADERS fields, 400 for a malformed request line, version or field, 505
+    for HTTP/2 and later, 411 for a body without a length (chunked). This replaces
+    http.server's parsing, whose header parsing alone (``email.parser``) cost more CPU than
+    the rest of a heartbeat.
+    """
+    head = _head(rfile)
+    if head is None:
+        return None
+    line, block = head
+    words = line.split()
+    if not words:
+        return None
+    if len(words) == 3:
+        method, target, version_text = words
+        version = _http_version(version_text)
+        if version >= (2, 0):
+            raise BadRequest(505, f"Invalid HTTP version ({version_text})")
+    elif len(words) == 2 and words[0] == "GET":  # HTTP/0.9
+        method, target, version = words[0], words[1], (0, 9)
+    else:
+        raise BadRequest(400, f"Bad request syntax ({line[:200].rstrip()!r})")
+    headers = _fields(block)
+    length = dict.get(headers, "content-length")
+    if length is not None and not (length.isdigit() and length.isascii()):
+        raise BadRequest(400, f"Bad Content-Length ({length[:40]!r})")
+    coding = dict.get(headers, "transfer-encoding")
+    if coding is not None and coding.lower() != "identity":
+        # No client of the API sends chunked bodies; its bytes would be read as requests.
+        raise BadRequest(411, "A request body needs a Content-Length")
+    return method, target, version, headers
+
+
 def _time_arg(query: dict[str, str], name: str) -> int | None:
     if name not in query:
         return None
@@ -329,10 +503,28 @@ def send_parts(sock: socket.socket, *chunks: bytes) -> None:
             parts[0] = parts[0][sent:]
 
 
+# An idle keep-alive connection gives its thread back after this many seconds.
+IDLE_TIMEOUT = 60
+# The same as the kernel's socket option (a struct timeval), where it is one.
+KERNEL_TIMEOUT = (
+    struct.pack("@ll", IDLE_TIMEOUT, 0) if sys.platform.startswith(("linux", "darwin")) else None
+)
+# Linux gives accepted connections the listening socket's options: they are set once there.
+INHERITED_OPTIONS = sys.platform.startswith("linux")
+
+
+def set_options(sock: socket.socket) -> None:
+    """Blocking reads and writes that the kernel stops waiting on after IDLE_TIMEOUT seconds
+    (Python's own socket timeout polls before every read and write), and no Nagle delay."""
+    assert KERNEL_TIMEOUT is not None
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, KERNEL_TIMEOUT)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, KERNEL_TIMEOUT)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # An idle keep-alive connection gives its thread back after this many seconds.
-    timeout = 60
+    timeout = IDLE_TIMEOUT
     server_version = "meridian-agent"
     sys_version = ""
     disable_nagle_algorithm = True
@@ -340,6 +532,73 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        self.connection = connection = self.request
+        self.client_ended = False
+        if not INHERITED_OPTIONS:  # pragma: no cover - other systems
+            if KERNEL_TIMEOUT is not None:
+                set_options(connection)
+            else:
+                connection.settimeout(self.timeout)
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+        # (A read that timed out reads as the end of the connection.)
+        self.rfile = connection.makefile("rb")
+
+    def finish(self) -> None:
+        self.rfile.close()
+        if self.client_ended:
+            # Nothing is left to read or say: close now, without shutdown_request's
+            # shutdown(SHUT_WR) (a system call the client's own end made needless).
+            self.connection.close()
+
+    def handle_one_request(self) -> None:
+        """Read one request and answer it (``handle`` calls this while the connection is
+        kept alive). Keep-alive, ``Expect: 100-continue`` and the errors follow http.server;
+        the errors are JSON ``{"message": ...}`` like the API's."""
+        self.close_connection = True
+        self.headers = Headers()  # type: ignore[assignment]
+        try:
+            head = read_head(self.rfile)
+        except BadRequest as exc:
+            self._json(exc.status, {"message": str(exc)}, {"Connection": "close"})
+            return
+        except OSError:  # the client reset the connection, or an idle one timed out
+            return
+        if head is None:
+            self.client_ended = True
+            return
+        self.command, target, version, headers = head
+        self.headers = headers  # type: ignore[assignment]
+        self.request_version = f"HTTP/{version[0]}.{version[1]}"
+        self.path = "/" + target.lstrip("/") if target.startswith("//") else target
+        connection = dict.get(headers, "connection", "").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif version >= (1, 1) or connection == "keep-alive":
+            self.close_connection = False
+        if (
+            version >= (1, 1)
+            and dict.get(headers, "expect", "").lower() == "100-continue"
+            and not self._send_raw(b"HTTP/1.1 100 Continue\r\n\r\n")
+        ):
+            return
+        method = getattr(self, f"do_{self.command}", None)
+        if method is None:
+            self.close_connection = True
+            self._json(
+                501, {"message": f"Unsupported method ({self.command!r})"}, {"Connection": "close"}
+            )
+            return
+        method()
+
+    def _send_raw(self, data: bytes) -> bool:
+        try:
+            self.connection.sendall(data)
+        except OSError:
+            self.close_connection = True
+            return False
+        return True
 
     # Plumbing ---------------------------------------------------------------------------
 
@@ -362,15 +621,19 @@ class Handler(BaseHTTPRequestHandler):
             self.agent.big += 1  # (an update lost between threads only delays a trim)
             self._send_parts(head, body)
         else:
-            self.wfile.write(head + (body or b""))
+            self._send_raw(head + (body or b""))
 
-    def _send_parts(self, head: bytes, body: bytes) -> None:
+    def _send_parts(self, head: bytes, body: bytes) -> bool:
         """Head and a large body in one system call, without copying them into one bytes
         object first (a day's answer is megabytes: that copy was fresh pages each time)."""
-        if hasattr(self.connection, "sendmsg"):
+        if not hasattr(self.connection, "sendmsg"):  # Windows
+            return self._send_raw(head + body)
+        try:
             send_parts(self.connection, head, body)
-        else:  # Windows
-            self.wfile.write(head + body)
+        except OSError:
+            self.close_connection = True
+            return False
+        return True
 
     def _json(self, status: int, value: Any, extra: dict[str, str] | None = None) -> None:
         self._send(status, dumps(value).encode(), extra)
@@ -385,6 +648,10 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         if length > BIG:
             self.agent.big += 1
+        if len(raw or b"") < length:
+            # The client stopped sending (and the wait ran out) or left before the end.
+            self.close_connection = True
+            raise HttpError(400, {"message": "The request body ended before its Content-Length"})
         if not raw:
             raise HttpError(400, {"message": "The request body must be JSON"})
         try:
@@ -395,22 +662,20 @@ class Handler(BaseHTTPRequestHandler):
             ) from None
 
     def _dispatch(self, method: str) -> None:
-        parts = urlsplit(self.path)
-        path = parts.path
-        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        path, arguments = _split_target(self.path)
+        query = dict(arguments)
         try:
-            for pattern, name in ROUTES:
-                match = pattern.fullmatch(path)
-                if match:
-                    args = {k: unquote(v) for k, v in match.groupdict().items()}
-                    handler = getattr(self, f"{method}_{name}", None)
-                    if handler is None:
-                        self._discard_body()
-                        raise HttpError(
-                            405, {"message": "The method is not allowed for the requested URL."}
-                        )
-                    handler(query=query, **args)
-                    return
+            route = _route(path)
+            if route is not None:
+                name, args = route
+                handler = getattr(self, f"{method}_{name}", None)
+                if handler is None:
+                    self._discard_body()
+                    raise HttpError(
+                        405, {"message": "The method is not allowed for the requested URL."}
+                    )
+                handler(query=query, **args)
+                return
             self._discard_body()
             raise HttpError(404, {"message": "The requested URL was not found on the server."})
         except HttpError as exc:
@@ -606,7 +871,7 @@ class Handler(BaseHTTPRequestHandler):
         if length > 64 * 1024:
             self.close_connection = True
             raise HttpError(413, {"message": "A form is at most 64 KiB."})
-        raw = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        raw = (self.rfile.read(length) or b"").decode("utf-8", "replace") if length else ""
         form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
         origin = self.headers.get("Origin")
         if not secrets.compare_digest(form.get("token", ""), self.agent.page_token) or (
@@ -647,27 +912,64 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     """Connections are served by a pool of threads instead of a new thread each: watchers
-    that open a connection per heartbeat (aw-client does) then cost no thread start."""
+    that open a connection per heartbeat (aw-client does) then cost no thread start.
+
+    The accepting thread hands each connection over through a ``queue.SimpleQueue`` (in C) to
+    a waiting worker; a worker is started when none waits, up to MAX_THREADS. (A
+    ThreadPoolExecutor's future, work item and semaphore per connection cost ~10 % of the
+    agent's CPU per aw-client heartbeat.)
+    """
 
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+    MAX_THREADS = 64
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="agent-http")
+        # Accepted connections for the workers; None tells a worker to stop.
+        self.waiting: queue.SimpleQueue[tuple[socket.socket, Any] | None] = queue.SimpleQueue()
+        self.workers: list[threading.Thread] = []
+        # Workers waiting for a connection less connections waiting for a worker.
+        self.idle = 0
+        self.workers_lock = threading.Lock()
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+
+    def server_bind(self) -> None:
+        super().server_bind()
+        if INHERITED_OPTIONS:
+            set_options(self.socket)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.connections_lock:
             self.connections.add(request)
-        self.pool.submit(self.process_request_thread, request, client_address)
+        with self.workers_lock:
+            self.idle -= 1
+            worker = None
+            if self.idle < 0 and len(self.workers) < self.MAX_THREADS:
+                self.idle += 1  # the new worker waits for this connection
+                worker = threading.Thread(
+                    target=self._serve_connections,
+                    name=f"agent-http-{len(self.workers)}",
+                    daemon=True,
+                )
+                self.workers.append(worker)
+        self.waiting.put((request, client_address))
+        if worker is not None:
+            worker.start()
+
+    def _serve_connections(self) -> None:
+        while (item := self.waiting.get()) is not None:
+            self.process_request_thread(*item)
+            with self.workers_lock:
+                self.idle += 1
 
     def shutdown_request(self, request: Any) -> None:
         with self.connections_lock:
             self.connections.discard(request)
-        super().shutdown_request(request)
+        if request.fileno() != -1:  # (not closed by its handler already)
+            super().shutdown_request(request)
 
     def server_close(self) -> None:
         """Stop listening, end the open connections once their requests are answered, and
@@ -682,7 +984,13 @@ class Server(ThreadingHTTPServer):
         for connection in open_now:
             with contextlib.suppress(OSError):  # already closed by the client
                 connection.shutdown(socket.SHUT_RD)
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        # Connections still waiting for a worker are served first (they read the end at once).
+        with self.workers_lock:
+            workers = list(self.workers)
+        for _ in workers:
+            self.waiting.put(None)
+        for worker in workers:
+            worker.join()
 
 
 def make_server(
