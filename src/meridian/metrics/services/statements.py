@@ -74,7 +74,9 @@ def _arrays(rows: list[tuple[Any, ...]], types: tuple[str, ...]) -> list[list[An
 def _binary_cursor() -> Any:
     """A cursor of the current transaction's connection that binds its parameters on the server
     (Django's own quotes each value into the SQL text, which for arrays of thousands of values
-    was most of the client's work), so ``%b`` sends an array in binary."""
+    was most of the client's work), so ``%b`` sends an array in binary. Its statements run with
+    ``prepare=False``: never prepared on the server, as Django's are not (a transaction-mode
+    connection pooler would lose them)."""
     import psycopg
 
     connection.ensure_connection()
@@ -102,7 +104,7 @@ def run_unnest(
     out: list[tuple[Any, ...]] = []
     with _binary_cursor() as cursor:
         for chunk in chunks(rows, UNNEST_ROWS):
-            cursor.execute(sql, [*_arrays(chunk, types), *after])
+            cursor.execute(sql, [*_arrays(chunk, types), *after], prepare=False)
             if returning:
                 out.extend(cursor.fetchall())
     return out
@@ -272,6 +274,7 @@ def delete_emptied(
                 f"DELETE FROM {table} AS t USING unnest({arrays}) AS k({', '.join(names)}) "  # noqa: S608
                 f"WHERE t.workspace_id = %s AND {match} AND t.count <= 0",
                 [*_arrays(rows, types[1 : len(key)]), workspace_id],
+                prepare=False,
             )
         return
     where = " AND ".join(f"{column} = ?" for column in key)
