@@ -131,3 +131,18 @@ def test_a_delete_drops_the_rows_it_emptied_and_keeps_the_others_counts(workspac
         for subject, subject_id in (("workspace", 0), ("member", 1), ("project", 5), ("team", 7))
         for span, when in (("day", day), ("month", month))
     }
+
+
+def test_deleting_a_workspace_deletes_its_facts_and_rows_and_no_one_elses(workspace):
+    """The rollup and histogram rows' workspace is not a database constraint (migration 0006):
+    Django's cascade still deletes them with their workspace, on either database."""
+    from tests import factories
+
+    other = factories.workspace(name="Other")
+    for ws in (workspace, other):
+        facts_write(workspace_id=ws.pk, metric="cycle_time", existing=[], wanted=_facts(ws.pk))
+    kept = _state(other.pk)
+    assert all(kept)  # facts, rollup rows and histogram rows
+    workspace.delete()
+    assert _state(workspace.pk) == (set(), set(), set())
+    assert _state(other.pk) == kept

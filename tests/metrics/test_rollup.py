@@ -34,12 +34,18 @@ DAY0 = date(2026, 11, 1)
 
 def fact_rows(metric, *, days: int, whole: tuple[int, int], floats: tuple[float, float]):
     """Facts of ``metric`` (a strategy) on the ``days`` days from DAY0, valued by a whole
-    number in ``whole`` or any float in ``floats``, for a few subjects."""
+    number in ``whole`` (a Python int, as a pushed value may be, or the same number as a float)
+    or any float in ``floats``, for a few subjects: on PostgreSQL a batch mixing ints and
+    floats must still reach the database (its values go as binary arrays of one type)."""
     return st.builds(
         FactRow,
         metric=metric,
         day=st.integers(0, days).map(lambda n: DAY0 + timedelta(days=n)),
-        value=st.one_of(st.integers(*whole).map(float), st.floats(*floats, allow_nan=False)),
+        value=st.one_of(
+            st.integers(*whole),
+            st.integers(*whole).map(float),
+            st.floats(*floats, allow_nan=False),
+        ),
         member_id=st.sampled_from([None, 1, 2]),
         project_id=st.sampled_from([None, 7]),
         team_id=st.sampled_from([None, 3]),

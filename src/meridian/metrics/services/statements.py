@@ -53,6 +53,34 @@ def chunks[T](items: Iterable[T], size: int = CHUNK) -> Iterable[list[T]]:
 ROLLUP_TYPES = ("bigint", "text", "text", "bigint", "date", "bigint", "float8")
 HISTOGRAM_TYPES = ("bigint", "text", "text", "bigint", "text", "date", "int", "bigint", "float8")
 UNNEST_ROWS = 10_000
+# How a column's values are made one Python type each: psycopg dumps a list in binary by the
+# type of its values, and refuses a list mixing them (a fact's value may be an int or a float).
+_INTEGERS = frozenset({"bigint", "int"})
+
+
+def _column(values: tuple[Any, ...], kind: str) -> list[Any]:
+    """One column of a batch as the list psycopg dumps: numbers made the column's type."""
+    if kind == "float8":
+        return [None if v is None else float(v) for v in values]
+    if kind in _INTEGERS:
+        return [None if v is None else int(v) for v in values]
+    return list(values)
+
+
+def _arrays(rows: list[tuple[Any, ...]], types: tuple[str, ...]) -> list[list[Any]]:
+    return [_column(c, t) for c, t in zip(zip(*rows, strict=True), types, strict=True)]
+
+
+def _binary_cursor() -> Any:
+    """A cursor of the current transaction's connection that binds its parameters on the server
+    (Django's own quotes each value into the SQL text, which for arrays of thousands of values
+    was most of the client's work), so ``%b`` sends an array in binary. Its statements run with
+    ``prepare=False``: never prepared on the server, as Django's are not (a transaction-mode
+    connection pooler would lose them)."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
 
 
 def run_unnest(
@@ -66,23 +94,19 @@ def run_unnest(
     after: Sequence[Any] = (),
     **parts: str,
 ) -> list[tuple[Any, ...]]:
-    """PostgreSQL: ``template`` with ``{values}`` as ``SELECT * FROM unnest(%s::type[], …)``;
+    """PostgreSQL: ``template`` with ``{values}`` as ``SELECT * FROM unnest(%b::type[], …)``;
     the rows of its ``returning`` clause, if any. ``around``: SQL before and after the
-    statement (a CTE holding it), ``after`` the parameters of the SQL after it."""
+    statement (a CTE holding it), ``after`` the parameters of the SQL after it (``%s``)."""
     # The types are this module's constants, never input.
-    select = "SELECT * FROM unnest(" + ", ".join(f"%s::{t}[]" for t in types) + ")"  # noqa: S608
+    select = "SELECT * FROM unnest(" + ", ".join(f"%b::{t}[]" for t in types) + ")"  # noqa: S608
     sql = template.replace("VALUES {values}", select).format(table=table, **parts) + returning
     sql = around[0] + sql + around[1]
     out: list[tuple[Any, ...]] = []
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    try:
+    with _binary_cursor() as cursor:
         for chunk in chunks(rows, UNNEST_ROWS):
-            cursor.execute(sql, [*(list(column) for column in zip(*chunk, strict=True)), *after])
+            cursor.execute(sql, [*_arrays(chunk, types), *after], prepare=False)
             if returning:
                 out.extend(cursor.fetchall())
-    finally:
-        cursor.close()
     return out
 
 
@@ -241,24 +265,26 @@ def delete_emptied(
     rows = [row[:-1] for row in returned if row[-1] <= 0]
     if not rows:
         return
+    if connection.vendor == "postgresql":
+        names = key[1:]
+        arrays = ", ".join(f"%b::{t}[]" for t in types[1 : len(key)])
+        match = " AND ".join(f"t.{name} = k.{name}" for name in names)
+        with _binary_cursor() as binary:
+            binary.execute(
+                f"DELETE FROM {table} AS t USING unnest({arrays}) AS k({', '.join(names)}) "  # noqa: S608
+                f"WHERE t.workspace_id = %s AND {match} AND t.count <= 0",
+                [*_arrays(rows, types[1 : len(key)]), workspace_id],
+                prepare=False,
+            )
+        return
+    where = " AND ".join(f"{column} = ?" for column in key)
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
-        if connection.vendor == "postgresql":
-            names = key[1:]
-            arrays = ", ".join(f"%s::{t}[]" for t in types[1 : len(key)])
-            match = " AND ".join(f"t.{name} = k.{name}" for name in names)
-            cursor.execute(
-                f"DELETE FROM {table} AS t USING unnest({arrays}) AS k({', '.join(names)}) "  # noqa: S608
-                f"WHERE t.workspace_id = %s AND {match} AND t.count <= 0",
-                [*(list(column) for column in zip(*rows, strict=True)), workspace_id],
-            )
-        else:
-            where = " AND ".join(f"{column} = ?" for column in key)
-            cursor.executemany(
-                f"DELETE FROM {table} WHERE {where} AND count <= 0",  # noqa: S608
-                [(workspace_id, *row) for row in rows],
-            )
+        cursor.executemany(
+            f"DELETE FROM {table} WHERE {where} AND count <= 0",  # noqa: S608
+            [(workspace_id, *row) for row in rows],
+        )
     finally:
         cursor.close()
 
