@@ -1,0 +1,420 @@
+/* The agent's answer encoder for a list of events, in C (see events.py, _Encoder.events).
+ *
+ * events(events, ev_type, cache, encode) -> str | None
+ *
+ * Writes a list of ``ev_type`` instances (events.Ev: ts and dur in microseconds as ints, id an
+ * int or None, data a JSON object) exactly as the pure-Python encoder does:
+ *
+ *   [{"id": 1, "timestamp": "2026-12-05T09:00:00.250000+00:00", "duration": 1.5, "data": {...}}, ...]
+ *
+ * ``cache`` maps id(data) to (data, text) and ``encode(data)`` gives a text on a miss (the data
+ * texts stay json.dumps's, ASCII). Anything this code does not write itself (an item of another
+ * type, a non-int field, a year outside 1..9999, an id beyond 64 bits, a non-ASCII text) makes it
+ * return None, and the caller writes the list in Python (which raises where Python would).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <string.h>
+
+#define US 1000000LL
+#define DAY_S 86400LL
+
+/* Where ev_type keeps each field (member descriptors of its slots), found on each call: a
+ * getattr per type and field is nothing next to thousands of events. */
+typedef struct {
+    Py_ssize_t ts, dur, data, id;
+} Offsets;
+
+static int
+member_offset(PyObject *type, const char *name, Py_ssize_t *offset)
+{
+    PyObject *descr = PyObject_GetAttrString(type, name);
+    if (descr == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int ok = 0;
+    if (Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+        PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+        if ((member->type == T_OBJECT_EX || member->type == T_OBJECT) &&
+            !(member->flags & PY_AUDIT_READ)) {
+            *offset = member->offset;
+            ok = 1;
+        }
+    }
+    Py_DECREF(descr);
+    return ok;
+}
+
+/* The output: an ASCII str written in place, grown by PyUnicode_Resize (a fresh str with one
+ * reference) and cut to its length at the end, so the answer is not copied once more. */
+typedef struct {
+    PyObject *str;
+    char *buf;
+    Py_ssize_t len, cap;
+} Out;
+
+static int
+out_reserve(Out *out, Py_ssize_t extra)
+{
+    if (out->len + extra <= out->cap) {
+        return 0;
+    }
+    Py_ssize_t cap = out->cap * 2;
+    if (cap < out->len + extra) {
+        cap = out->len + extra;
+    }
+    if (out->str == NULL) {
+        out->str = PyUnicode_New(cap, 127);
+    }
+    else if (PyUnicode_Resize(&out->str, cap) < 0) {
+        out->str = NULL; /* PyUnicode_Resize released it */
+    }
+    if (out->str == NULL) {
+        return -1;
+    }
+    out->buf = (char *)PyUnicode_1BYTE_DATA(out->str);
+    out->cap = cap;
+    return 0;
+}
+
+static inline void
+put(Out *out, const char *text, Py_ssize_t n)
+{
+    memcpy(out->buf + out->len, text, (size_t)n);
+    out->len += n;
+}
+
+/* Decimal digits of an unsigned value, right-aligned into end[-k..-1]; returns k. */
+static inline int
+udigits(unsigned long long value, char *end)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    return (int)(end - p);
+}
+
+static inline void
+two(char *p, int value)
+{
+    p[0] = (char)('0' + value / 10);
+    p[1] = (char)('0' + value % 10);
+}
+
+/* Days since 1970-01-01 → proleptic Gregorian year, month, day (H. Hinnant's civil_from_days). */
+static void
+civil(long long days, long long *year, int *month, int *day)
+{
+    days += 719468;
+    long long era = (days >= 0 ? days : days - 146096) / 146097;
+    long long doe = days - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    *day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *year = yoe + era * 400 + (*month <= 2);
+}
+
+/* repr(micros / 1_000_000) into p (at least 32 bytes); the length, or -1 to leave the list
+ * to Python. For 100 <= micros < 10**15 the quotient is the double nearest a decimal of at
+ * most 15 significant digits, so its shortest repr is that decimal (trailing zeros dropped,
+ * ".0" when whole) and repr writes it without an exponent (0.0001 <= x < 1e16). */
+static int
+duration(long long micros, char *p)
+{
+    if (micros >= 100 && micros < 1000000000000000LL) {
+        char tmp[24];
+        int n = udigits((unsigned long long)(micros / US), tmp + sizeof tmp);
+        memcpy(p, tmp + sizeof tmp - n, (size_t)n);
+        p[n++] = '.';
+        long long fraction = micros % US;
+        if (fraction == 0) {
+            p[n++] = '0';
+            return n;
+        }
+        char frac[6];
+        for (int i = 5; i >= 0; i--) {
+            frac[i] = (char)('0' + fraction % 10);
+            fraction /= 10;
+        }
+        int keep = 6;
+        while (frac[keep - 1] == '0') {
+            keep--;
+        }
+        memcpy(p + n, frac, (size_t)keep);
+        return n + keep;
+    }
+    if (micros == 0) {
+        memcpy(p, "0.0", 3);
+        return 3;
+    }
+    /* int / int in Python is the correctly rounded quotient; so is this when both are exact
+     * doubles (|micros| <= 2**53). */
+    if (micros > 9007199254740992LL || micros < -9007199254740992LL) {
+        return -1;
+    }
+    char *text = PyOS_double_to_string((double)micros / 1e6, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (text == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    size_t n = strlen(text);
+    if (n > 31) {
+        PyMem_Free(text);
+        return -1;
+    }
+    memcpy(p, text, n);
+    PyMem_Free(text);
+    return (int)n;
+}
+
+/* The cached text of one data object (a borrowed reference into ``cache``), or NULL with an
+ * exception set. */
+static PyObject *
+data_text(PyObject *data, PyObject *cache, PyObject *encode)
+{
+    PyObject *key = PyLong_FromVoidPtr(data);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *cached = PyDict_GetItemWithError(cache, key);
+    if (cached != NULL && PyTuple_CheckExact(cached) && PyTuple_GET_SIZE(cached) == 2 &&
+        PyTuple_GET_ITEM(cached, 0) == data) {
+        Py_DECREF(key);
+        return PyTuple_GET_ITEM(cached, 1);
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    PyObject *text = PyObject_CallOneArg(encode, data);
+    if (text == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    PyObject *entry = PyTuple_Pack(2, data, text);
+    Py_DECREF(text);
+    if (entry == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    int failed = PyDict_SetItem(cache, key, entry);
+    Py_DECREF(key);
+    Py_DECREF(entry);
+    if (failed) {
+        return NULL;
+    }
+    /* The cache holds the entry, and so the text, until the encoder is dropped. */
+    return text;
+}
+
+static PyObject *
+events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "events(events, ev_type, cache, encode)");
+        return NULL;
+    }
+    PyObject *list = args[0], *ev_type = args[1], *cache = args[2], *encode = args[3];
+    if (!PyList_CheckExact(list) || !PyType_Check(ev_type) || !PyDict_CheckExact(cache)) {
+        PyErr_SetString(PyExc_TypeError, "events(list, type, dict, callable)");
+        return NULL;
+    }
+    Offsets at;
+    if (!member_offset(ev_type, "ts", &at.ts) || !member_offset(ev_type, "dur", &at.dur) ||
+        !member_offset(ev_type, "data", &at.data) || !member_offset(ev_type, "id", &at.id)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(list);
+    if (count == 0) {
+        return PyUnicode_FromString("[]");
+    }
+    Out out = {NULL, NULL, 0, 0};
+    if (out_reserve(&out, count * 160 + 2) < 0) {
+        return NULL;
+    }
+    long long last_day = LLONG_MIN;
+    char date[16]; /* "YYYY-MM-DDT" */
+    put(&out, "[", 1);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        /* The list cannot change under us except through ``encode`` (Python code): re-read
+         * its size and item each time. */
+        if (i >= PyList_GET_SIZE(list)) {
+            goto fallback;
+        }
+        PyObject *event = PyList_GET_ITEM(list, i);
+        if (!Py_IS_TYPE(event, (PyTypeObject *)ev_type)) {
+            goto fallback;
+        }
+        char *base = (char *)event;
+        PyObject *ts_obj = *(PyObject **)(base + at.ts);
+        PyObject *dur_obj = *(PyObject **)(base + at.dur);
+        PyObject *data = *(PyObject **)(base + at.data);
+        PyObject *id_obj = *(PyObject **)(base + at.id);
+        if (ts_obj == NULL || dur_obj == NULL || data == NULL || id_obj == NULL ||
+            !PyLong_CheckExact(ts_obj) || !PyLong_CheckExact(dur_obj)) {
+            goto fallback;
+        }
+        int overflow = 0;
+        long long ts = PyLong_AsLongLongAndOverflow(ts_obj, &overflow);
+        if (overflow) {
+            goto fallback;
+        }
+        long long dur = PyLong_AsLongLongAndOverflow(dur_obj, &overflow);
+        if (overflow) {
+            goto fallback;
+        }
+        long long event_id = 0;
+        int has_id = id_obj != Py_None;
+        if (has_id) {
+            if (!PyLong_CheckExact(id_obj)) {
+                goto fallback;
+            }
+            event_id = PyLong_AsLongLongAndOverflow(id_obj, &overflow);
+            if (overflow) {
+                goto fallback;
+            }
+        }
+        Py_INCREF(event); /* ``encode`` may run Python code */
+        PyObject *text = data_text(data, cache, encode);
+        Py_DECREF(event);
+        if (text == NULL) {
+            goto error;
+        }
+        if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text)) {
+            goto fallback;
+        }
+        Py_ssize_t text_len = PyUnicode_GET_LENGTH(text);
+
+        long long seconds = ts / US, fraction = ts % US;
+        if (fraction < 0) {
+            fraction += US;
+            seconds -= 1;
+        }
+        long long day = seconds / DAY_S, of_day = seconds % DAY_S;
+        if (of_day < 0) {
+            of_day += DAY_S;
+            day -= 1;
+        }
+        if (day != last_day) {
+            long long year;
+            int month, mday;
+            civil(day, &year, &month, &mday);
+            if (year < 1 || year > 9999) {
+                goto fallback;
+            }
+            date[0] = (char)('0' + year / 1000);
+            date[1] = (char)('0' + year / 100 % 10);
+            date[2] = (char)('0' + year / 10 % 10);
+            date[3] = (char)('0' + year % 10);
+            date[4] = '-';
+            two(date + 5, month);
+            date[7] = '-';
+            two(date + 8, mday);
+            date[10] = 'T';
+            last_day = day;
+        }
+
+        char head[128];
+        int n = 0;
+        if (i) {
+            head[n++] = ',';
+            head[n++] = ' ';
+        }
+        memcpy(head + n, "{\"id\": ", 7);
+        n += 7;
+        if (has_id) {
+            char tmp[24];
+            unsigned long long magnitude =
+                event_id < 0 ? 0ULL - (unsigned long long)event_id : (unsigned long long)event_id;
+            int k = udigits(magnitude, tmp + sizeof tmp);
+            if (event_id < 0) {
+                head[n++] = '-';
+            }
+            memcpy(head + n, tmp + sizeof tmp - k, (size_t)k);
+            n += k;
+        }
+        else {
+            memcpy(head + n, "null", 4);
+            n += 4;
+        }
+        memcpy(head + n, ", \"timestamp\": \"", 16);
+        n += 16;
+        memcpy(head + n, date, 11);
+        n += 11;
+        int hour = (int)(of_day / 3600), minute = (int)(of_day / 60 % 60),
+            second = (int)(of_day % 60);
+        two(head + n, hour);
+        head[n + 2] = ':';
+        two(head + n + 3, minute);
+        head[n + 5] = ':';
+        two(head + n + 6, second);
+        n += 8;
+        if (fraction) {
+            head[n++] = '.';
+            for (int d = 5; d >= 0; d--) {
+                head[n + d] = (char)('0' + fraction % 10);
+                fraction /= 10;
+            }
+            n += 6;
+        }
+        memcpy(head + n, "+00:00\", \"duration\": ", 21);
+        n += 21;
+        int k = duration(dur, head + n);
+        if (k < 0) {
+            goto fallback;
+        }
+        n += k;
+        memcpy(head + n, ", \"data\": ", 10);
+        n += 10;
+        if (out_reserve(&out, n + text_len + 2) < 0) {
+            goto error;
+        }
+        put(&out, head, n);
+        put(&out, (const char *)PyUnicode_1BYTE_DATA(text), text_len);
+        put(&out, "}", 1);
+    }
+    if (out_reserve(&out, 1) < 0) {
+        goto error;
+    }
+    put(&out, "]", 1);
+    if (out.len < out.cap && PyUnicode_Resize(&out.str, out.len) < 0) {
+        return NULL;
+    }
+    return out.str;
+
+fallback:
+    Py_XDECREF(out.str);
+    Py_RETURN_NONE;
+error:
+    Py_XDECREF(out.str);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"events", (PyCFunction)(void (*)(void))events, METH_FASTCALL,
+     "events(events, ev_type, cache, encode) -> str | None: a list of events as JSON text."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyModuleDef_Slot slots[] = {
+#ifdef Py_mod_multiple_interpreters
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_encode", "The agent's event-list encoder in C.", 0, methods, slots,
+};
+
+PyMODINIT_FUNC
+PyInit__encode(void)
+{
+    return PyModuleDef_Init(&module);
+}
