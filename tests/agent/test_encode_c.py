@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from meridian.agent import events as events_module
+from meridian.agent import transforms as t
 from meridian.agent.events import EPOCH, US, Ev, _encode_data, _Encoder, dumps
 
 try:
@@ -128,3 +129,37 @@ def test_the_pure_python_encoder_can_be_forced(monkeypatch):
 def test_the_agent_writes_event_lists_with_the_c_encoder():
     assert events_module._c_events is _encode.events
     assert events_module.use_c_encoder
+
+
+# filter_period_intersect's sweep in C ------------------------------------------------------
+
+periods = st.lists(
+    st.tuples(
+        st.integers(min_value=-(10**7), max_value=10**7),
+        st.one_of(st.integers(min_value=1, max_value=3 * 10**6), st.integers(-5, 5)),
+        st.sampled_from([{"app": "Code"}, {"status": "not-afk"}, {}]),
+        st.one_of(st.none(), st.integers(min_value=0, max_value=2**62)),
+    ),
+    max_size=25,
+)
+
+
+def pieces(evs):
+    return [(e.ts, e.dur, e.data, e.id) for e in evs]
+
+
+@given(periods, periods)
+def test_the_c_intersection_gives_the_python_sweeps_pieces(first, second):
+    evs = [Ev(*fields) for fields in first]
+    filters = [Ev(*fields) for fields in second]
+    by_start = sorted(evs, key=lambda e: e.ts), sorted(filters, key=lambda e: e.ts)
+    lasting = all(e.dur > 0 for e in evs + filters)
+
+    written = _encode.intersect_lasting(*by_start, Ev)
+
+    if lasting:
+        assert written is not None
+        assert pieces(written) == pieces(t._intersect_sweep(*by_start))
+    else:
+        assert written is None
+    assert pieces(t.filter_period_intersect(evs, filters)) == pieces(t._intersect_sweep(*by_start))

@@ -396,9 +396,152 @@ error:
     return NULL;
 }
 
+/* Start and duration of every event of ``list`` (all of type ``ev_type``, at offsets ``at``),
+ * into a fresh array of 2 * n: 0 if some item is not such an event, a field is not an int
+ * within 64 bits, a duration is not positive or an end overflows; -1 on an error. */
+static int
+columns(PyObject *list, PyObject *ev_type, const Offsets *at, long long **out)
+{
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    long long *col = PyMem_Malloc(sizeof(long long) * 2 * (size_t)(n ? n : 1));
+    if (col == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *event = PyList_GET_ITEM(list, i);
+        if (!Py_IS_TYPE(event, (PyTypeObject *)ev_type)) {
+            goto no;
+        }
+        PyObject *ts_obj = *(PyObject **)((char *)event + at->ts);
+        PyObject *dur_obj = *(PyObject **)((char *)event + at->dur);
+        if (ts_obj == NULL || dur_obj == NULL || !PyLong_CheckExact(ts_obj) ||
+            !PyLong_CheckExact(dur_obj)) {
+            goto no;
+        }
+        int overflow = 0;
+        long long ts = PyLong_AsLongLongAndOverflow(ts_obj, &overflow);
+        if (overflow) {
+            goto no;
+        }
+        long long dur = PyLong_AsLongLongAndOverflow(dur_obj, &overflow);
+        long long end;
+        if (overflow || dur <= 0 || __builtin_add_overflow(ts, dur, &end)) {
+            goto no;
+        }
+        col[2 * i] = ts;
+        col[2 * i + 1] = end;
+    }
+    *out = col;
+    return 1;
+no:
+    PyMem_Free(col);
+    return 0;
+}
+
+/* intersect_lasting(events, filters, ev_type) -> list | None: transforms._intersect_lasting
+ * (filter_period_intersect when every event of both lists lasts) over two lists sorted by
+ * start: the pieces of ``events`` within some filter event, as new ``ev_type(start, duration,
+ * data, id)``. None when some event does not last, or a field is not a 64-bit int: the caller
+ * then runs the Python sweep. */
+static PyObject *
+intersect_lasting(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_CheckExact(args[0]) || !PyList_CheckExact(args[1]) ||
+        !PyType_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "intersect_lasting(list, list, type)");
+        return NULL;
+    }
+    PyObject *evs = args[0], *filters = args[1], *ev_type = args[2];
+    Offsets at;
+    if (!member_offset(ev_type, "ts", &at.ts) || !member_offset(ev_type, "dur", &at.dur) ||
+        !member_offset(ev_type, "data", &at.data) || !member_offset(ev_type, "id", &at.id)) {
+        Py_RETURN_NONE;
+    }
+    long long *one = NULL, *two_ = NULL;
+    int got = columns(evs, ev_type, &at, &one);
+    if (got <= 0) {
+        return got < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    got = columns(filters, ev_type, &at, &two_);
+    if (got <= 0) {
+        PyMem_Free(one);
+        return got < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    /* The events are held by the lists, which only Python code could change: none runs
+     * below except ev_type's constructor (msgspec's, in C). Hold the lists anyway. */
+    PyObject *result = PyList_New(0);
+    if (result == NULL) {
+        goto error;
+    }
+    Py_ssize_t n1 = PyList_GET_SIZE(evs), n2 = PyList_GET_SIZE(filters), i = 0, j = 0;
+    while (i < n1 && j < n2) {
+        long long t1 = one[2 * i + 1], s2 = two_[2 * j];
+        if (t1 <= s2) {
+            i++;
+            continue;
+        }
+        long long s1 = one[2 * i], t2 = two_[2 * j + 1];
+        if (t2 <= s1) {
+            j++;
+            continue;
+        }
+        long long start = s1 > s2 ? s1 : s2;
+        long long end = t1 <= t2 ? t1 : t2;
+        if (i >= PyList_GET_SIZE(evs)) {
+            break;
+        }
+        PyObject *event = PyList_GET_ITEM(evs, i);
+        PyObject *fields[4];
+        fields[0] = PyLong_FromLongLong(start);
+        fields[1] = PyLong_FromLongLong(end - start);
+        fields[2] = *(PyObject **)((char *)event + at.data);
+        fields[3] = *(PyObject **)((char *)event + at.id);
+        if (fields[0] == NULL || fields[1] == NULL || fields[2] == NULL || fields[3] == NULL) {
+            Py_XDECREF(fields[0]);
+            Py_XDECREF(fields[1]);
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_AttributeError, "an event without data or id");
+            }
+            goto error;
+        }
+        Py_INCREF(fields[2]);
+        Py_INCREF(fields[3]);
+        PyObject *piece = PyObject_Vectorcall(ev_type, fields, 4, NULL);
+        for (int k = 0; k < 4; k++) {
+            Py_DECREF(fields[k]);
+        }
+        if (piece == NULL) {
+            goto error;
+        }
+        int failed = PyList_Append(result, piece);
+        Py_DECREF(piece);
+        if (failed) {
+            goto error;
+        }
+        if (t1 <= t2) {
+            i++;
+        }
+        else {
+            j++;
+        }
+    }
+    PyMem_Free(one);
+    PyMem_Free(two_);
+    return result;
+error:
+    Py_XDECREF(result);
+    PyMem_Free(one);
+    PyMem_Free(two_);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"events", (PyCFunction)(void (*)(void))events, METH_FASTCALL,
      "events(events, ev_type, cache, encode) -> str | None: a list of events as JSON text."},
+    {"intersect_lasting", (PyCFunction)(void (*)(void))intersect_lasting, METH_FASTCALL,
+     "intersect_lasting(events, filters, ev_type) -> list | None: filter_period_intersect's "
+     "sweep over lasting events sorted by start."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -410,7 +553,7 @@ static PyModuleDef_Slot slots[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_encode", "The agent's event-list encoder in C.", 0, methods, slots,
+    PyModuleDef_HEAD_INIT, "_encode", "The agent's event-list encoder and intersection in C.", 0, methods, slots,
 };
 
 PyMODINIT_FUNC

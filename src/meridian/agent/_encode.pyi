@@ -8,3 +8,6 @@ def events(
     encode: Callable[[Any], str],
     /,
 ) -> str | None: ...
+def intersect_lasting(
+    events: list[Any], filters: list[Any], ev_type: type, /
+) -> list[Any] | None: ...

@@ -9,14 +9,23 @@ source was read for the behaviour only.
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import compress, islice
 from operator import add, attrgetter, eq, ge, gt, lt, ne
 from typing import Any
 from urllib.parse import urlparse
 
 from .events import US, Duration, Ev
+
+_c_intersect: Callable[[list[Ev], list[Ev], type], list[Ev] | None]
+try:  # built with the C encoder (setup.py) when a compiler is there
+    from ._encode import intersect_lasting as _c_intersect
+except ImportError:  # pragma: no cover - an install without the extension
+    _c_intersect = None  # type: ignore[assignment]  # tested for before each use
+# False (``MERIDIAN_AGENT_PURE_ENCODER=1``, or set by a test): the Python sweep only.
+use_c_intersect = _c_intersect is not None and not os.environ.get("MERIDIAN_AGENT_PURE_ENCODER")
 
 Period = tuple[int, int]
 
@@ -256,6 +265,12 @@ def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev
     evs = sorted(events, key=key)
     filters = sorted(filterevents, key=key)
     if evs and filters:
+        if use_c_intersect and _c_intersect is not None:
+            # The same sweep in C (``_encode.c``); None when some event does not last or a
+            # field is beyond 64 bits.
+            pieces: list[Ev] | None = _c_intersect(evs, filters, Ev)
+            if pieces is not None:
+                return pieces
         durs1 = list(map(_get_dur, evs))
         durs2 = list(map(_get_dur, filters))
         if min(durs1) > 0 and min(durs2) > 0:
