@@ -163,3 +163,45 @@ def test_the_c_intersection_gives_the_python_sweeps_pieces(first, second):
     else:
         assert written is None
     assert pieces(t.filter_period_intersect(evs, filters)) == pieces(t._intersect_sweep(*by_start))
+
+
+# merge_events_by_keys's loop in C ---------------------------------------------------------
+
+merge_datas = [
+    {"app": "Code", "title": "a"},
+    {"app": "Code", "title": "b"},
+    {"app": "Slack"},
+    {"title": "b"},
+    {"app": ["x", "y"], "title": {"nested": 1}},
+    {},
+]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**9),
+            st.integers(min_value=0, max_value=10**7),
+            st.integers(min_value=0, max_value=len(merge_datas) - 1),
+            st.booleans(),  # a copy of the data object: equal content, another object
+        ),
+        max_size=40,
+    ),
+    st.sampled_from([["app"], ["app", "title"], ["title"], ["missing"]]),
+)
+def test_the_c_merge_gives_what_the_python_merge_gives(rows, keys):
+    def events():
+        shared = [dict(d) for d in merge_datas]
+        return [Ev(ts, dur, dict(shared[i]) if copy else shared[i]) for ts, dur, i, copy in rows]
+
+    def merged(evs):
+        return [(e.ts, e.dur, e.data, e.id) for e in t.merge_events_by_keys(evs, keys)]
+
+    with_c = merged(events())
+    t.use_c_intersect = False
+    try:
+        python = merged(events())
+    finally:
+        t.use_c_intersect = True
+
+    assert with_c == python

@@ -536,12 +536,137 @@ error:
     return NULL;
 }
 
+/* merge_by_data(events, ev_type, miss) -> True | None: the loop of
+ * transforms.merge_events_by_keys. Each event whose data object was seen before adds its
+ * duration to that object's merged event; for the first event of each data object
+ * ``miss(event)`` (Python: the composite key, the merged dict) returns the merged event it
+ * went to. None, before changing anything, when an item is not an ``ev_type``. */
+static PyObject *
+merge_by_data(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_CheckExact(args[0]) || !PyType_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "merge_by_data(list, type, callable)");
+        return NULL;
+    }
+    PyObject *list = args[0], *ev_type = args[1], *miss = args[2];
+    Offsets at;
+    if (!member_offset(ev_type, "ts", &at.ts) || !member_offset(ev_type, "dur", &at.dur) ||
+        !member_offset(ev_type, "data", &at.data) || !member_offset(ev_type, "id", &at.id)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!Py_IS_TYPE(PyList_GET_ITEM(list, i), (PyTypeObject *)ev_type)) {
+            Py_RETURN_NONE;
+        }
+    }
+    /* data object -> merged event, open addressing; both held (a reference each) until the
+     * end, so no address is reused meanwhile. */
+    size_t cap = 256, used = 0;
+    PyObject **keys = PyMem_Calloc(cap, sizeof(PyObject *));
+    PyObject **values = PyMem_Calloc(cap, sizeof(PyObject *));
+    PyObject *list_ref = Py_NewRef(list);
+    PyObject *result = NULL;
+    if (keys == NULL || values == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *event = PyList_GET_ITEM(list, i);
+        if (!Py_IS_TYPE(event, (PyTypeObject *)ev_type)) {
+            PyErr_SetString(PyExc_TypeError, "the list changed while it was merged");
+            goto done;
+        }
+        PyObject *data = *(PyObject **)((char *)event + at.data);
+        PyObject *dur = *(PyObject **)((char *)event + at.dur);
+        if (data == NULL || dur == NULL) {
+            PyErr_SetString(PyExc_AttributeError, "an event without data or duration");
+            goto done;
+        }
+        size_t mask = cap - 1;
+        size_t h = ((size_t)data >> 4) * 0x9E3779B97F4A7C15ULL;
+        size_t slot = (h >> 17) & mask;
+        while (keys[slot] != NULL && keys[slot] != data) {
+            slot = (slot + 1) & mask;
+        }
+        if (keys[slot] == data) {
+            PyObject *merged = values[slot];
+            PyObject **field = (PyObject **)((char *)merged + at.dur);
+            if (*field == NULL) {
+                PyErr_SetString(PyExc_AttributeError, "a merged event without duration");
+                goto done;
+            }
+            PyObject *sum = PyNumber_Add(*field, dur);
+            if (sum == NULL) {
+                goto done;
+            }
+            Py_SETREF(*field, sum);
+            continue;
+        }
+        Py_INCREF(event);
+        PyObject *merged = PyObject_CallOneArg(miss, event);
+        Py_DECREF(event);
+        if (merged == NULL) {
+            goto done;
+        }
+        if (!Py_IS_TYPE(merged, (PyTypeObject *)ev_type)) {
+            Py_DECREF(merged);
+            PyErr_SetString(PyExc_TypeError, "miss must return an event");
+            goto done;
+        }
+        keys[slot] = Py_NewRef(data);
+        values[slot] = merged;
+        if (++used * 2 > cap) {
+            size_t bigger = cap * 4;
+            PyObject **k2 = PyMem_Calloc(bigger, sizeof(PyObject *));
+            PyObject **v2 = PyMem_Calloc(bigger, sizeof(PyObject *));
+            if (k2 == NULL || v2 == NULL) {
+                PyMem_Free(k2);
+                PyMem_Free(v2);
+                PyErr_NoMemory();
+                goto done;
+            }
+            for (size_t k = 0; k < cap; k++) {
+                if (keys[k] != NULL) {
+                    size_t s2 = ((((size_t)keys[k] >> 4) * 0x9E3779B97F4A7C15ULL) >> 17) &
+                                (bigger - 1);
+                    while (k2[s2] != NULL) {
+                        s2 = (s2 + 1) & (bigger - 1);
+                    }
+                    k2[s2] = keys[k];
+                    v2[s2] = values[k];
+                }
+            }
+            PyMem_Free(keys);
+            PyMem_Free(values);
+            keys = k2;
+            values = v2;
+            cap = bigger;
+        }
+    }
+    result = Py_NewRef(Py_True);
+done:
+    if (keys != NULL && values != NULL) {
+        for (size_t k = 0; k < cap; k++) {
+            Py_XDECREF(keys[k]);
+            Py_XDECREF(values[k]);
+        }
+    }
+    PyMem_Free(keys);
+    PyMem_Free(values);
+    Py_DECREF(list_ref);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"events", (PyCFunction)(void (*)(void))events, METH_FASTCALL,
      "events(events, ev_type, cache, encode) -> str | None: a list of events as JSON text."},
     {"intersect_lasting", (PyCFunction)(void (*)(void))intersect_lasting, METH_FASTCALL,
      "intersect_lasting(events, filters, ev_type) -> list | None: filter_period_intersect's "
      "sweep over lasting events sorted by start."},
+    {"merge_by_data", (PyCFunction)(void (*)(void))merge_by_data, METH_FASTCALL,
+     "merge_by_data(events, ev_type, miss) -> True | None: merge_events_by_keys's loop, "
+     "one miss(event) per distinct data object."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -11,3 +11,6 @@ def events(
 def intersect_lasting(
     events: list[Any], filters: list[Any], ev_type: type, /
 ) -> list[Any] | None: ...
+def merge_by_data(
+    events: list[Any], ev_type: type, miss: Callable[[Any], Any], /
+) -> bool | None: ...

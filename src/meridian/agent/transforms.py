@@ -20,11 +20,14 @@ from urllib.parse import urlparse
 from .events import US, Duration, Ev
 
 _c_intersect: Callable[[list[Ev], list[Ev], type], list[Ev] | None]
+_c_merge: Callable[[list[Ev], type, Callable[[Ev], Ev]], bool | None]
 try:  # built with the C encoder (setup.py) when a compiler is there
     from ._encode import intersect_lasting as _c_intersect
+    from ._encode import merge_by_data as _c_merge
 except ImportError:  # pragma: no cover - an install without the extension
     _c_intersect = None  # type: ignore[assignment]  # tested for before each use
-# False (``MERIDIAN_AGENT_PURE_ENCODER=1``, or set by a test): the Python sweep only.
+    _c_merge = None  # type: ignore[assignment]
+# False (``MERIDIAN_AGENT_PURE_ENCODER=1``, or set by a test): the Python sweep and merge only.
 use_c_intersect = _c_intersect is not None and not os.environ.get("MERIDIAN_AGENT_PURE_ENCODER")
 
 Period = tuple[int, int]
@@ -434,17 +437,11 @@ def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
     if not keys:
         return events
     merged: dict[Any, Ev] = {}
-    # Events share data objects (a bucket's read decodes each distinct data once, categorize
-    # labels each once): the merged event of each data object, by its id (every one of them
-    # is held by ``events`` meanwhile), spares computing its key again.
-    by_object: dict[int, Ev] = {}
     single = keys[0] if len(keys) == 1 else None
-    for event in events:
+
+    def merge(event: Ev) -> Ev:
+        """The merged event of the first event of a data object, its duration added."""
         data = event.data
-        found = by_object.get(id(data))
-        if found is not None:
-            found.dur += event.dur
-            continue
         try:
             if single is not None:
                 value = data[single]
@@ -459,7 +456,21 @@ def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
             found = merged[key] = Ev(event.ts, event.dur, {k: data[k] for k in keys if k in data})
         else:
             found.dur += event.dur
-        by_object[id(data)] = found
+        return found
+
+    # Events share data objects (a bucket's read decodes each distinct data once, categorize
+    # labels each once): the merged event of each data object, by its id (every one of them
+    # is held by ``events`` meanwhile), spares computing its key again. In C when built.
+    if use_c_intersect and _c_merge is not None and _c_merge(events, Ev, merge) is not None:
+        return list(merged.values())
+    by_object: dict[int, Ev] = {}
+    for event in events:
+        data = event.data
+        found = by_object.get(id(data))
+        if found is not None:
+            found.dur += event.dur
+            continue
+        by_object[id(data)] = merge(event)
     return list(merged.values())
 
 
