@@ -205,3 +205,38 @@ def test_the_c_merge_gives_what_the_python_merge_gives(rows, keys):
         t.use_c_intersect = True
 
     assert with_c == python
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=len(merge_datas) - 1),
+            st.booleans(),  # a copy of the data object: equal content, another object
+        ),
+        max_size=40,
+    )
+)
+def test_the_c_labels_are_the_python_labels(rows):
+    rules = [
+        (["Work"], t.Rule({"type": "regex", "regex": "Code"})),
+        (["Chat"], t.Rule({"type": "regex", "regex": "b"})),
+    ]
+
+    def events():
+        shared = [dict(d) for d in merge_datas]
+        return [Ev(i, 1, dict(shared[i]) if copy else shared[i]) for i, copy in rows]
+
+    def labelled(evs):
+        out = t.categorize(evs, rules)
+        # Events that shared a data object still share one.
+        sharing = [(a.data is b.data) for a in out for b in out]
+        return [(e.ts, e.data) for e in out], sharing
+
+    with_c = labelled(events())
+    t.use_c_intersect = False
+    try:
+        python = labelled(events())
+    finally:
+        t.use_c_intersect = True
+
+    assert with_c == python

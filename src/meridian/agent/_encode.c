@@ -536,6 +536,110 @@ error:
     return NULL;
 }
 
+/* Object -> object by address, open addressing; it holds a reference to each key and value
+ * until freed, so no key's address is reused meanwhile. */
+typedef struct {
+    PyObject **keys, **values;
+    size_t cap, used;
+} Table;
+
+static int
+table_init(Table *table)
+{
+    table->cap = 256;
+    table->used = 0;
+    table->keys = PyMem_Calloc(table->cap, sizeof(PyObject *));
+    table->values = PyMem_Calloc(table->cap, sizeof(PyObject *));
+    if (table->keys == NULL || table->values == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static inline size_t
+table_slot(PyObject **keys, size_t cap, PyObject *key)
+{
+    size_t mask = cap - 1;
+    size_t slot = ((((size_t)key >> 4) * 0x9E3779B97F4A7C15ULL) >> 17) & mask;
+    while (keys[slot] != NULL && keys[slot] != key) {
+        slot = (slot + 1) & mask;
+    }
+    return slot;
+}
+
+/* The value of ``key`` (borrowed), or NULL. */
+static inline PyObject *
+table_get(Table *table, PyObject *key)
+{
+    size_t slot = table_slot(table->keys, table->cap, key);
+    return table->keys[slot] == key ? table->values[slot] : NULL;
+}
+
+/* Adds key -> value (a new key), taking over the reference to ``value``. */
+static int
+table_put(Table *table, PyObject *key, PyObject *value)
+{
+    size_t slot = table_slot(table->keys, table->cap, key);
+    table->keys[slot] = Py_NewRef(key);
+    table->values[slot] = value;
+    if (++table->used * 2 <= table->cap) {
+        return 0;
+    }
+    size_t bigger = table->cap * 4;
+    PyObject **keys = PyMem_Calloc(bigger, sizeof(PyObject *));
+    PyObject **values = PyMem_Calloc(bigger, sizeof(PyObject *));
+    if (keys == NULL || values == NULL) {
+        PyMem_Free(keys);
+        PyMem_Free(values);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t k = 0; k < table->cap; k++) {
+        if (table->keys[k] != NULL) {
+            size_t to = table_slot(keys, bigger, table->keys[k]);
+            keys[to] = table->keys[k];
+            values[to] = table->values[k];
+        }
+    }
+    PyMem_Free(table->keys);
+    PyMem_Free(table->values);
+    table->keys = keys;
+    table->values = values;
+    table->cap = bigger;
+    return 0;
+}
+
+static void
+table_free(Table *table)
+{
+    if (table->keys != NULL && table->values != NULL) {
+        for (size_t k = 0; k < table->cap; k++) {
+            Py_XDECREF(table->keys[k]);
+            Py_XDECREF(table->values[k]);
+        }
+    }
+    PyMem_Free(table->keys);
+    PyMem_Free(table->values);
+}
+
+/* The offsets of ev_type's fields and whether every item of ``list`` is an ev_type: 1 yes,
+ * 0 no. */
+static int
+all_events(PyObject *list, PyObject *ev_type, Offsets *at)
+{
+    if (!member_offset(ev_type, "ts", &at->ts) || !member_offset(ev_type, "dur", &at->dur) ||
+        !member_offset(ev_type, "data", &at->data) || !member_offset(ev_type, "id", &at->id)) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        if (!Py_IS_TYPE(PyList_GET_ITEM(list, i), (PyTypeObject *)ev_type)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* merge_by_data(events, ev_type, miss) -> True | None: the loop of
  * transforms.merge_events_by_keys. Each event whose data object was seen before adds its
  * duration to that object's merged event; for the first event of each data object
@@ -550,25 +654,13 @@ merge_by_data(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *list = args[0], *ev_type = args[1], *miss = args[2];
     Offsets at;
-    if (!member_offset(ev_type, "ts", &at.ts) || !member_offset(ev_type, "dur", &at.dur) ||
-        !member_offset(ev_type, "data", &at.data) || !member_offset(ev_type, "id", &at.id)) {
+    if (!all_events(list, ev_type, &at)) {
         Py_RETURN_NONE;
     }
-    Py_ssize_t n = PyList_GET_SIZE(list);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (!Py_IS_TYPE(PyList_GET_ITEM(list, i), (PyTypeObject *)ev_type)) {
-            Py_RETURN_NONE;
-        }
-    }
-    /* data object -> merged event, open addressing; both held (a reference each) until the
-     * end, so no address is reused meanwhile. */
-    size_t cap = 256, used = 0;
-    PyObject **keys = PyMem_Calloc(cap, sizeof(PyObject *));
-    PyObject **values = PyMem_Calloc(cap, sizeof(PyObject *));
+    Table table;
     PyObject *list_ref = Py_NewRef(list);
     PyObject *result = NULL;
-    if (keys == NULL || values == NULL) {
-        PyErr_NoMemory();
+    if (table_init(&table) < 0) {
         goto done;
     }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
@@ -583,14 +675,8 @@ merge_by_data(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_AttributeError, "an event without data or duration");
             goto done;
         }
-        size_t mask = cap - 1;
-        size_t h = ((size_t)data >> 4) * 0x9E3779B97F4A7C15ULL;
-        size_t slot = (h >> 17) & mask;
-        while (keys[slot] != NULL && keys[slot] != data) {
-            slot = (slot + 1) & mask;
-        }
-        if (keys[slot] == data) {
-            PyObject *merged = values[slot];
+        PyObject *merged = table_get(&table, data);
+        if (merged != NULL) {
             PyObject **field = (PyObject **)((char *)merged + at.dur);
             if (*field == NULL) {
                 PyErr_SetString(PyExc_AttributeError, "a merged event without duration");
@@ -604,7 +690,7 @@ merge_by_data(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             continue;
         }
         Py_INCREF(event);
-        PyObject *merged = PyObject_CallOneArg(miss, event);
+        merged = PyObject_CallOneArg(miss, event);
         Py_DECREF(event);
         if (merged == NULL) {
             goto done;
@@ -614,46 +700,75 @@ merge_by_data(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_TypeError, "miss must return an event");
             goto done;
         }
-        keys[slot] = Py_NewRef(data);
-        values[slot] = merged;
-        if (++used * 2 > cap) {
-            size_t bigger = cap * 4;
-            PyObject **k2 = PyMem_Calloc(bigger, sizeof(PyObject *));
-            PyObject **v2 = PyMem_Calloc(bigger, sizeof(PyObject *));
-            if (k2 == NULL || v2 == NULL) {
-                PyMem_Free(k2);
-                PyMem_Free(v2);
-                PyErr_NoMemory();
-                goto done;
-            }
-            for (size_t k = 0; k < cap; k++) {
-                if (keys[k] != NULL) {
-                    size_t s2 = ((((size_t)keys[k] >> 4) * 0x9E3779B97F4A7C15ULL) >> 17) &
-                                (bigger - 1);
-                    while (k2[s2] != NULL) {
-                        s2 = (s2 + 1) & (bigger - 1);
-                    }
-                    k2[s2] = keys[k];
-                    v2[s2] = values[k];
-                }
-            }
-            PyMem_Free(keys);
-            PyMem_Free(values);
-            keys = k2;
-            values = v2;
-            cap = bigger;
+        if (table_put(&table, data, merged) < 0) {
+            goto done;
         }
     }
     result = Py_NewRef(Py_True);
 done:
-    if (keys != NULL && values != NULL) {
-        for (size_t k = 0; k < cap; k++) {
-            Py_XDECREF(keys[k]);
-            Py_XDECREF(values[k]);
-        }
+    table_free(&table);
+    Py_DECREF(list_ref);
+    return result;
+}
+
+/* relabel(events, ev_type, miss) -> True | None: the loop of transforms._label. Each
+ * event's data becomes ``miss(data)``, computed once per data object. None, before
+ * changing anything, when an item is not an ``ev_type``. */
+static PyObject *
+relabel(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_CheckExact(args[0]) || !PyType_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "relabel(list, type, callable)");
+        return NULL;
     }
-    PyMem_Free(keys);
-    PyMem_Free(values);
+    PyObject *list = args[0], *ev_type = args[1], *miss = args[2];
+    Offsets at;
+    if (!all_events(list, ev_type, &at)) {
+        Py_RETURN_NONE;
+    }
+    Table table;
+    PyObject *list_ref = Py_NewRef(list);
+    PyObject *result = NULL;
+    if (table_init(&table) < 0) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *event = PyList_GET_ITEM(list, i);
+        if (!Py_IS_TYPE(event, (PyTypeObject *)ev_type)) {
+            PyErr_SetString(PyExc_TypeError, "the list changed while it was labelled");
+            goto done;
+        }
+        PyObject **field = (PyObject **)((char *)event + at.data);
+        PyObject *data = *field;
+        if (data == NULL) {
+            PyErr_SetString(PyExc_AttributeError, "an event without data");
+            goto done;
+        }
+        PyObject *labelled = table_get(&table, data);
+        if (labelled == NULL) {
+            labelled = PyObject_CallOneArg(miss, data);
+            if (labelled == NULL) {
+                goto done;
+            }
+            if (table_put(&table, data, labelled) < 0) {
+                goto done;
+            }
+            /* The table holds the old data (its key) and the new; the event may change. */
+            if (i >= PyList_GET_SIZE(list) || PyList_GET_ITEM(list, i) != event) {
+                PyErr_SetString(PyExc_RuntimeError, "the list changed while it was labelled");
+                goto done;
+            }
+            field = (PyObject **)((char *)event + at.data);
+            if (*field != data) {
+                PyErr_SetString(PyExc_RuntimeError, "the list changed while it was labelled");
+                goto done;
+            }
+        }
+        Py_SETREF(*field, Py_NewRef(labelled));
+    }
+    result = Py_NewRef(Py_True);
+done:
+    table_free(&table);
     Py_DECREF(list_ref);
     return result;
 }
@@ -667,6 +782,9 @@ static PyMethodDef methods[] = {
     {"merge_by_data", (PyCFunction)(void (*)(void))merge_by_data, METH_FASTCALL,
      "merge_by_data(events, ev_type, miss) -> True | None: merge_events_by_keys's loop, "
      "one miss(event) per distinct data object."},
+    {"relabel", (PyCFunction)(void (*)(void))relabel, METH_FASTCALL,
+     "relabel(events, ev_type, miss) -> True | None: _label's loop, each event's data "
+     "replaced by miss(data), computed once per data object."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -21,13 +21,16 @@ from .events import US, Duration, Ev
 
 _c_intersect: Callable[[list[Ev], list[Ev], type], list[Ev] | None]
 _c_merge: Callable[[list[Ev], type, Callable[[Ev], Ev]], bool | None]
+_c_relabel: Callable[[list[Ev], type, Callable[[dict[str, Any]], dict[str, Any]]], bool | None]
 try:  # built with the C encoder (setup.py) when a compiler is there
     from ._encode import intersect_lasting as _c_intersect
     from ._encode import merge_by_data as _c_merge
+    from ._encode import relabel as _c_relabel
 except ImportError:  # pragma: no cover - an install without the extension
     _c_intersect = None  # type: ignore[assignment]  # tested for before each use
     _c_merge = None  # type: ignore[assignment]
-# False (``MERIDIAN_AGENT_PURE_ENCODER=1``, or set by a test): the Python sweep and merge only.
+    _c_relabel = None  # type: ignore[assignment]
+# False (``MERIDIAN_AGENT_PURE_ENCODER=1``, or set by a test): the Python sweep, merge and labels only.
 use_c_intersect = _c_intersect is not None and not os.environ.get("MERIDIAN_AGENT_PURE_ENCODER")
 
 Period = tuple[int, int]
@@ -576,21 +579,28 @@ def _label(events: list[Ev], field: str, compute: Any) -> list[Ev]:
     Events that shared a data object share the new one; content-equal data objects get
     equal answers from a second cache (only string values can match a rule).
     """
-    by_object: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     by_content: dict[Any, Any] = {}
+
+    def labelled(data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            content: Any = tuple(data.items())
+            hash(content)
+        except TypeError:
+            content = json.dumps(data, sort_keys=True, default=str)
+        value = by_content.get(content)
+        if value is None:
+            value = by_content[content] = compute(data)
+        return {**data, field: list(value)}
+
+    # In C when built: the same loop over a table keyed by the data object.
+    if use_c_intersect and _c_relabel is not None and _c_relabel(events, Ev, labelled):
+        return events
+    by_object: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for event in events:
         data = event.data
         hit = by_object.get(id(data))
         if hit is None or hit[0] is not data:
-            try:
-                content: Any = tuple(data.items())
-                hash(content)
-            except TypeError:
-                content = json.dumps(data, sort_keys=True, default=str)
-            value = by_content.get(content)
-            if value is None:
-                value = by_content[content] = compute(data)
-            hit = by_object[id(data)] = (data, {**data, field: list(value)})
+            hit = by_object[id(data)] = (data, labelled(data))
         event.data = hit[1]
     return events
 
