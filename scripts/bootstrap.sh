@@ -105,7 +105,7 @@ locks=(requirements/base.txt)
 if [ "${MERIDIAN_TRANSCRIBE_EXTRA:-1}" != 0 ] || [ "${CI:-}" = "true" ]; then
   locks+=(requirements/transcribe.txt)
 fi
-stamp="$venv/.installed-$(cat "${locks[@]}" pyproject.toml | sha256sum | cut -c1-16)-${mode/bench/test}"
+stamp="$venv/.installed-$(cat "${locks[@]}" pyproject.toml setup.py src/meridian/agent/_encode.c | sha256sum | cut -c1-16)-${mode/bench/test}"
 if [ ! -f "$stamp" ]; then
   say "Installing Python packages from ${locks[*]}"
   args=()
@@ -117,6 +117,12 @@ if [ ! -f "$stamp" ]; then
   "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
   rm -f "$venv"/.installed-*
   touch "$stamp"
+fi
+# The agent's C encoder (setup.py, optional: without a compiler the agent writes its answers in
+# Python): the editable install builds it into src/; again here when it is gone (git clean).
+if ! compgen -G "src/meridian/agent/_encode.*.so" >/dev/null && command -v "${CC:-cc}" >/dev/null 2>&1; then
+  say "Building the agent's C encoder"
+  "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
 fi
 
 # 3. Front-end packages from package-lock.json.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import chain, repeat
@@ -10,6 +11,12 @@ from operator import attrgetter, floordiv, gt, is_, le, mod, mul, sub
 from typing import Any
 
 import msgspec
+
+_c_events: Callable[[list[Any], type, dict[int, tuple[Any, str]], Callable[[Any], str]], str | None]
+try:  # the C encoder of event lists (setup.py builds it when a compiler is there)
+    from meridian.agent._encode import events as _c_events
+except ImportError:  # pragma: no cover - an install without the extension
+    _c_events = None  # type: ignore[assignment]  # tested for before each use
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = 1_000_000
@@ -235,6 +242,15 @@ def dumps(value: Any) -> str:
     return _Encoder().encode(value)
 
 
+# False (``MERIDIAN_AGENT_PURE_ENCODER=1`` in the environment, or set by a test) writes event
+# lists in Python even where the C encoder is built.
+use_c_encoder = _c_events is not None and not os.environ.get("MERIDIAN_AGENT_PURE_ENCODER")
+
+
+def _encode_data(data: Any) -> str:
+    return json.dumps(data, default=_default)
+
+
 class _Encoder:
     def __init__(self) -> None:
         self.data: dict[int, tuple[Any, str]] = {}
@@ -271,6 +287,19 @@ class _Encoder:
             out(json.dumps(value, default=_default))
 
     def events(self, events: list[Ev]) -> str:
+        """A list of events as JSON: by the C encoder (``_encode.c``) when it is built, in one
+        pass; else, and for what it leaves to Python, by :meth:`events_python`."""
+        if not events:
+            return "[]"
+        if use_c_encoder and _c_events is not None:
+            # None for what it leaves to Python (a year outside 1..9999, a duration beyond
+            # 2**53 microseconds, an id beyond 64 bits, a field of another type).
+            text: str | None = _c_events(events, Ev, self.data, _encode_data)
+            if text is not None:
+                return text
+        return self.events_python(events)
+
+    def events_python(self, events: list[Ev]) -> str:
         """A list of events, formatted column by column with C-level ``map``s and one ``%``.
 
         A day's answer holds thousands of events, so there is no Python loop per event: the

@@ -9,14 +9,29 @@ source was read for the behaviour only.
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import compress, islice
 from operator import add, attrgetter, eq, ge, gt, lt, ne
 from typing import Any
 from urllib.parse import urlparse
 
 from .events import US, Duration, Ev
+
+_c_intersect: Callable[[list[Ev], list[Ev], type], list[Ev] | None]
+_c_merge: Callable[[list[Ev], type, Callable[[Ev], Ev]], bool | None]
+_c_relabel: Callable[[list[Ev], type, Callable[[dict[str, Any]], dict[str, Any]]], bool | None]
+try:  # built with the C encoder (setup.py) when a compiler is there
+    from ._encode import intersect_lasting as _c_intersect
+    from ._encode import merge_by_data as _c_merge
+    from ._encode import relabel as _c_relabel
+except ImportError:  # pragma: no cover - an install without the extension
+    _c_intersect = None  # type: ignore[assignment]  # tested for before each use
+    _c_merge = None  # type: ignore[assignment]
+    _c_relabel = None  # type: ignore[assignment]
+# False (``MERIDIAN_AGENT_PURE_ENCODER=1``, or set by a test): the Python sweep, merge and labels only.
+use_c_intersect = _c_intersect is not None and not os.environ.get("MERIDIAN_AGENT_PURE_ENCODER")
 
 Period = tuple[int, int]
 
@@ -256,6 +271,12 @@ def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev
     evs = sorted(events, key=key)
     filters = sorted(filterevents, key=key)
     if evs and filters:
+        if use_c_intersect and _c_intersect is not None:
+            # The same sweep in C (``_encode.c``); None when some event does not last or a
+            # field is beyond 64 bits.
+            pieces: list[Ev] | None = _c_intersect(evs, filters, Ev)
+            if pieces is not None:
+                return pieces
         durs1 = list(map(_get_dur, evs))
         durs2 = list(map(_get_dur, filters))
         if min(durs1) > 0 and min(durs2) > 0:
@@ -419,17 +440,11 @@ def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
     if not keys:
         return events
     merged: dict[Any, Ev] = {}
-    # Events share data objects (a bucket's read decodes each distinct data once, categorize
-    # labels each once): the merged event of each data object, by its id (every one of them
-    # is held by ``events`` meanwhile), spares computing its key again.
-    by_object: dict[int, Ev] = {}
     single = keys[0] if len(keys) == 1 else None
-    for event in events:
+
+    def merge(event: Ev) -> Ev:
+        """The merged event of the first event of a data object, its duration added."""
         data = event.data
-        found = by_object.get(id(data))
-        if found is not None:
-            found.dur += event.dur
-            continue
         try:
             if single is not None:
                 value = data[single]
@@ -444,7 +459,21 @@ def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
             found = merged[key] = Ev(event.ts, event.dur, {k: data[k] for k in keys if k in data})
         else:
             found.dur += event.dur
-        by_object[id(data)] = found
+        return found
+
+    # Events share data objects (a bucket's read decodes each distinct data once, categorize
+    # labels each once): the merged event of each data object, by its id (every one of them
+    # is held by ``events`` meanwhile), spares computing its key again. In C when built.
+    if use_c_intersect and _c_merge is not None and _c_merge(events, Ev, merge) is not None:
+        return list(merged.values())
+    by_object: dict[int, Ev] = {}
+    for event in events:
+        data = event.data
+        found = by_object.get(id(data))
+        if found is not None:
+            found.dur += event.dur
+            continue
+        by_object[id(data)] = merge(event)
     return list(merged.values())
 
 
@@ -550,21 +579,28 @@ def _label(events: list[Ev], field: str, compute: Any) -> list[Ev]:
     Events that shared a data object share the new one; content-equal data objects get
     equal answers from a second cache (only string values can match a rule).
     """
-    by_object: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     by_content: dict[Any, Any] = {}
+
+    def labelled(data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            content: Any = tuple(data.items())
+            hash(content)
+        except TypeError:
+            content = json.dumps(data, sort_keys=True, default=str)
+        value = by_content.get(content)
+        if value is None:
+            value = by_content[content] = compute(data)
+        return {**data, field: list(value)}
+
+    # In C when built: the same loop over a table keyed by the data object.
+    if use_c_intersect and _c_relabel is not None and _c_relabel(events, Ev, labelled):
+        return events
+    by_object: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for event in events:
         data = event.data
         hit = by_object.get(id(data))
         if hit is None or hit[0] is not data:
-            try:
-                content: Any = tuple(data.items())
-                hash(content)
-            except TypeError:
-                content = json.dumps(data, sort_keys=True, default=str)
-            value = by_content.get(content)
-            if value is None:
-                value = by_content[content] = compute(data)
-            hit = by_object[id(data)] = (data, {**data, field: list(value)})
+            hit = by_object[id(data)] = (data, labelled(data))
         event.data = hit[1]
     return events
 

@@ -1,0 +1,17 @@
+from collections.abc import Callable
+from typing import Any
+
+def events(
+    events: list[Any],
+    ev_type: type,
+    cache: dict[int, tuple[Any, str]],
+    encode: Callable[[Any], str],
+    /,
+) -> str | None: ...
+def intersect_lasting(
+    events: list[Any], filters: list[Any], ev_type: type, /
+) -> list[Any] | None: ...
+def merge_by_data(
+    events: list[Any], ev_type: type, miss: Callable[[Any], Any], /
+) -> bool | None: ...
+def relabel(events: list[Any], ev_type: type, miss: Callable[[Any], Any], /) -> bool | None: ...

@@ -1,0 +1,242 @@
+"""The C encoder of event lists (``meridian.agent._encode``) writes exactly what the Python
+encoder writes, and the build that CI runs has it."""
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meridian.agent import events as events_module
+from meridian.agent import transforms as t
+from meridian.agent.events import EPOCH, US, Ev, _encode_data, _Encoder, dumps
+
+try:
+    from meridian.agent import _encode
+except ImportError:  # pragma: no cover - a checkout built without a C compiler
+    if os.environ.get("CI") == "true":
+        raise  # CI builds the extension: the fast path must not vanish silently
+    pytest.skip("the C encoder is not built here (no C compiler)", allow_module_level=True)
+
+
+def c_module():
+    return _encode
+
+
+def micros_at(*args: int) -> int:
+    return (datetime(*args, tzinfo=UTC) - EPOCH) // (datetime.resolution)
+
+
+# Instants the C arithmetic must agree on: years 1 to 9999, leap days, midnight, sub-second.
+YEAR_1 = micros_at(1, 1, 1)
+YEAR_9999_END = micros_at(9999, 12, 31, 23, 59, 59, 999999)
+special_stamps = st.sampled_from(
+    [
+        0,
+        -1,
+        YEAR_1,
+        YEAR_9999_END,
+        micros_at(2024, 2, 29),
+        micros_at(2000, 2, 29, 23, 59, 59, 999999),
+        micros_at(1900, 3, 1),
+        micros_at(1969, 12, 31, 23, 59, 59, 1),
+        micros_at(2026, 12, 7, 0, 0, 0, 0),
+    ]
+)
+stamps = st.one_of(
+    special_stamps,
+    st.integers(min_value=YEAR_1, max_value=YEAR_9999_END),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.integers(min_value=0, max_value=10**6).map(lambda us: micros_at(2026, 12, 7) + us),
+)
+durations = st.one_of(
+    st.sampled_from([0, 1, 9, 10, 99, 100, 999_999, 10**6, 10**15 - 1, 10**15, 2**53]),
+    st.integers(min_value=0, max_value=10**7),
+    st.integers(min_value=0, max_value=2**53),
+    st.integers(min_value=-(2**53), max_value=-1),  # transforms never make them, but still
+)
+ids = st.one_of(st.none(), st.integers(min_value=-(2**63), max_value=2**63 - 1))
+texts = st.text(max_size=12)
+datas = st.one_of(
+    st.dictionaries(texts, st.one_of(texts, st.integers(), st.floats(), st.none()), max_size=3),
+    st.sampled_from([{"app": "Code", "title": "main.py — meridian"}, {}, {"status": "afk"}]),
+)
+events = st.lists(st.builds(Ev, stamps, durations, datas, ids), min_size=1, max_size=30)
+
+
+@given(events)
+def test_the_c_encoder_writes_what_the_python_encoder_writes(evs):
+    # Some events share a data object, as the transforms' outputs do.
+    evs = [*evs, *(Ev(e.ts, e.dur, e.data, None) for e in evs[:3])]
+    written = c_module().events(evs, Ev, {}, _encode_data)
+
+    assert written is not None
+    assert written == _Encoder().events_python(evs)
+
+
+beyond = st.one_of(
+    st.builds(Ev, st.integers(min_value=YEAR_9999_END + 1, max_value=2**70), durations, datas),
+    st.builds(Ev, st.integers(min_value=-(2**70), max_value=YEAR_1 - 1), durations, datas),
+    st.builds(Ev, stamps, st.integers(min_value=2**53 + 1, max_value=2**80), datas),
+    st.builds(Ev, stamps, durations, datas, st.integers(min_value=2**63, max_value=2**80)),
+)
+
+
+@given(events, beyond)
+def test_what_the_c_encoder_cannot_write_is_written_by_python_or_raises_as_it_does(evs, odd):
+    evs = [*evs, odd]
+
+    assert c_module().events(evs, Ev, {}, _encode_data) is None
+    try:
+        expected = _Encoder().events_python(evs)
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            _Encoder().events(evs)
+    else:
+        assert _Encoder().events(evs) == expected
+
+
+def test_an_encoder_keeps_one_text_per_data_object_across_lists():
+    data = {"app": "Code"}
+    encoder = _Encoder()
+    first = encoder.events([Ev(0, US, data, 1)])
+    data_key = id(data)
+
+    assert encoder.data[data_key] == (data, '{"app": "Code"}')
+    assert encoder.events([Ev(0, US, data, 1)]) == first
+    assert first == (
+        '[{"id": 1, "timestamp": "1970-01-01T00:00:00+00:00", "duration": 1.0, '
+        '"data": {"app": "Code"}}]'
+    )
+
+
+def test_the_pure_python_encoder_can_be_forced(monkeypatch):
+    evs = [Ev(micros_at(2026, 12, 7, 9, 30, 0, 250000), 1_500_000, {"app": "Code"}, 7)]
+    monkeypatch.setattr(events_module, "use_c_encoder", False)
+    with monkeypatch.context() as patch:
+        patch.setattr(events_module, "_c_events", None)
+        python = dumps(evs)
+    monkeypatch.setattr(events_module, "use_c_encoder", True)
+
+    assert python == dumps(evs)
+    assert python == (
+        '[{"id": 7, "timestamp": "2026-12-07T09:30:00.250000+00:00", "duration": 1.5, '
+        '"data": {"app": "Code"}}]'
+    )
+
+
+def test_the_agent_writes_event_lists_with_the_c_encoder():
+    assert events_module._c_events is _encode.events
+    assert events_module.use_c_encoder
+
+
+# filter_period_intersect's sweep in C ------------------------------------------------------
+
+periods = st.lists(
+    st.tuples(
+        st.integers(min_value=-(10**7), max_value=10**7),
+        st.one_of(st.integers(min_value=1, max_value=3 * 10**6), st.integers(-5, 5)),
+        st.sampled_from([{"app": "Code"}, {"status": "not-afk"}, {}]),
+        st.one_of(st.none(), st.integers(min_value=0, max_value=2**62)),
+    ),
+    max_size=25,
+)
+
+
+def pieces(evs):
+    return [(e.ts, e.dur, e.data, e.id) for e in evs]
+
+
+@given(periods, periods)
+def test_the_c_intersection_gives_the_python_sweeps_pieces(first, second):
+    evs = [Ev(*fields) for fields in first]
+    filters = [Ev(*fields) for fields in second]
+    by_start = sorted(evs, key=lambda e: e.ts), sorted(filters, key=lambda e: e.ts)
+    lasting = all(e.dur > 0 for e in evs + filters)
+
+    written = _encode.intersect_lasting(*by_start, Ev)
+
+    if lasting:
+        assert written is not None
+        assert pieces(written) == pieces(t._intersect_sweep(*by_start))
+    else:
+        assert written is None
+    assert pieces(t.filter_period_intersect(evs, filters)) == pieces(t._intersect_sweep(*by_start))
+
+
+# merge_events_by_keys's loop in C ---------------------------------------------------------
+
+merge_datas = [
+    {"app": "Code", "title": "a"},
+    {"app": "Code", "title": "b"},
+    {"app": "Slack"},
+    {"title": "b"},
+    {"app": ["x", "y"], "title": {"nested": 1}},
+    {},
+]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**9),
+            st.integers(min_value=0, max_value=10**7),
+            st.integers(min_value=0, max_value=len(merge_datas) - 1),
+            st.booleans(),  # a copy of the data object: equal content, another object
+        ),
+        max_size=40,
+    ),
+    st.sampled_from([["app"], ["app", "title"], ["title"], ["missing"]]),
+)
+def test_the_c_merge_gives_what_the_python_merge_gives(rows, keys):
+    def events():
+        shared = [dict(d) for d in merge_datas]
+        return [Ev(ts, dur, dict(shared[i]) if copy else shared[i]) for ts, dur, i, copy in rows]
+
+    def merged(evs):
+        return [(e.ts, e.dur, e.data, e.id) for e in t.merge_events_by_keys(evs, keys)]
+
+    with_c = merged(events())
+    t.use_c_intersect = False
+    try:
+        python = merged(events())
+    finally:
+        t.use_c_intersect = True
+
+    assert with_c == python
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=len(merge_datas) - 1),
+            st.booleans(),  # a copy of the data object: equal content, another object
+        ),
+        max_size=40,
+    )
+)
+def test_the_c_labels_are_the_python_labels(rows):
+    rules = [
+        (["Work"], t.Rule({"type": "regex", "regex": "Code"})),
+        (["Chat"], t.Rule({"type": "regex", "regex": "b"})),
+    ]
+
+    def events():
+        shared = [dict(d) for d in merge_datas]
+        return [Ev(i, 1, dict(shared[i]) if copy else shared[i]) for i, copy in rows]
+
+    def labelled(evs):
+        out = t.categorize(evs, rules)
+        # Events that shared a data object still share one.
+        sharing = [(a.data is b.data) for a in out for b in out]
+        return [(e.ts, e.data) for e in out], sharing
+
+    with_c = labelled(events())
+    t.use_c_intersect = False
+    try:
+        python = labelled(events())
+    finally:
+        t.use_c_intersect = True
+
+    assert with_c == python
