@@ -37,8 +37,13 @@ member_offset(PyObject *type, const char *name, Py_ssize_t *offset)
     int ok = 0;
     if (Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
         PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+        /* A slot of this type's own layout (not another class's descriptor set on it), within
+         * its instances, and writable (merge_by_data and relabel write it). */
+        PyTypeObject *owner = ((PyDescrObject *)descr)->d_type;
         if ((member->type == T_OBJECT_EX || member->type == T_OBJECT) &&
-            !(member->flags & PY_AUDIT_READ)) {
+            !(member->flags & (PY_AUDIT_READ | READONLY)) && PyType_Check(type) &&
+            PyType_IsSubtype((PyTypeObject *)type, owner) && member->offset > 0 &&
+            member->offset + (Py_ssize_t)sizeof(PyObject *) <= owner->tp_basicsize) {
             *offset = member->offset;
             ok = 1;
         }
@@ -69,7 +74,8 @@ out_reserve(Out *out, Py_ssize_t extra)
         out->str = PyUnicode_New(cap, 127);
     }
     else if (PyUnicode_Resize(&out->str, cap) < 0) {
-        out->str = NULL; /* PyUnicode_Resize released it */
+        /* On failure the str is unchanged and still ours. */
+        Py_CLEAR(out->str);
     }
     if (out->str == NULL) {
         return -1;
@@ -280,8 +286,11 @@ events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 goto fallback;
             }
         }
-        Py_INCREF(event); /* ``encode`` may run Python code */
+        /* ``encode`` runs Python code: the event and its data (a borrowed slot) are held. */
+        Py_INCREF(event);
+        Py_INCREF(data);
         PyObject *text = data_text(data, cache, encode);
+        Py_DECREF(data);
         Py_DECREF(event);
         if (text == NULL) {
             goto error;
@@ -320,7 +329,7 @@ events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             last_day = day;
         }
 
-        char head[128];
+        char head[160]; /* at most ~121 bytes: id, date, time, duration (<= 31) */
         int n = 0;
         if (i) {
             head[n++] = ',';
@@ -384,6 +393,7 @@ events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     put(&out, "]", 1);
     if (out.len < out.cap && PyUnicode_Resize(&out.str, out.len) < 0) {
+        Py_CLEAR(out.str); /* unchanged on failure, and still ours */
         return NULL;
     }
     return out.str;
@@ -468,8 +478,9 @@ intersect_lasting(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyMem_Free(one);
         return got < 0 ? NULL : Py_NewRef(Py_None);
     }
-    /* The events are held by the lists, which only Python code could change: none runs
-     * below except ev_type's constructor (msgspec's, in C). Hold the lists anyway. */
+    /* The events are held by the lists (arguments of this call), which only Python code could
+     * change: none runs below except ev_type's constructor (msgspec's, in C). Each item is
+     * checked again before its fields are read anyway. */
     PyObject *result = PyList_New(0);
     if (result == NULL) {
         goto error;
@@ -492,6 +503,10 @@ intersect_lasting(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             break;
         }
         PyObject *event = PyList_GET_ITEM(evs, i);
+        if (!Py_IS_TYPE(event, (PyTypeObject *)ev_type)) {
+            PyErr_SetString(PyExc_RuntimeError, "the list changed while it was intersected");
+            goto error;
+        }
         PyObject *fields[4];
         fields[0] = PyLong_FromLongLong(start);
         fields[1] = PyLong_FromLongLong(end - start);
@@ -689,18 +704,24 @@ merge_by_data(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_SETREF(*field, sum);
             continue;
         }
+        /* ``miss`` runs Python code: the event and its data (a borrowed slot) are held. */
         Py_INCREF(event);
+        Py_INCREF(data);
         merged = PyObject_CallOneArg(miss, event);
         Py_DECREF(event);
         if (merged == NULL) {
+            Py_DECREF(data);
             goto done;
         }
         if (!Py_IS_TYPE(merged, (PyTypeObject *)ev_type)) {
             Py_DECREF(merged);
+            Py_DECREF(data);
             PyErr_SetString(PyExc_TypeError, "miss must return an event");
             goto done;
         }
-        if (table_put(&table, data, merged) < 0) {
+        int put_failed = table_put(&table, data, merged) < 0;
+        Py_DECREF(data);
+        if (put_failed) {
             goto done;
         }
     }
@@ -746,11 +767,17 @@ relabel(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         PyObject *labelled = table_get(&table, data);
         if (labelled == NULL) {
+            /* ``miss`` runs Python code: the data (a borrowed slot) is held until the table
+             * holds it as its key. */
+            Py_INCREF(data);
             labelled = PyObject_CallOneArg(miss, data);
             if (labelled == NULL) {
+                Py_DECREF(data);
                 goto done;
             }
-            if (table_put(&table, data, labelled) < 0) {
+            int put_failed = table_put(&table, data, labelled) < 0;
+            Py_DECREF(data);
+            if (put_failed) {
                 goto done;
             }
             /* The table holds the old data (its key) and the new; the event may change. */
