@@ -11,7 +11,8 @@ fresh directory and measures, through its HTTP API:
   as aw-client does) and with one keep-alive ``http.client`` connection; each heartbeat
   continues the previous one, so the agent merges it (the common case for watchers); and the
   server's CPU time per heartbeat (``/proc/<pid>/stat``), steadier than the rates on a shared
-  machine (``--heartbeats-only`` measures these alone);
+  machine (``--heartbeats-only`` measures these alone), and aw-client's own CPU time per
+  heartbeat (this process);
 * bulk insert: ``--events`` events in POSTs of 1,000 over one keep-alive connection;
 * the day's summary: ``aw_client.queries.fullDesktopQuery`` (window + AFK buckets,
   categories) for one day, over a database holding ``--events`` window events and as many
@@ -26,7 +27,11 @@ With a reference Python (``--reference PYTHON``; by default ``.venv-aw-reference
 ``scripts/bootstrap.sh bench`` creates from ``requirements/aw-reference.txt``: ``aw-server``,
 ``peewee<4`` and ``flask==2.2.5``, every file pinned by hash)
 it runs the same measurements against ActivityWatch's own server, started with that Python in
-testing mode, side by side (``--no-reference`` skips it).
+testing mode, side by side (``--no-reference`` skips it). Right after the reference it measures
+aw-client's own ceiling: its heartbeats per second against a server that does nothing (it reads
+each request and answers a canned 200). No server can be faster than that through aw-client, so
+``heartbeat_ratio_aw_client_ceiling`` (ceiling ÷ aw-server) is the most any server could reach
+against the reference in that run; it is printed, not a target.
 
 Targets: heartbeats ≥ 5× the reference (when given); bulk insert ≥ 100,000 events/s; desktop
 query ≤ 20 ms; idle RSS ≤ 60 MB. Exit code 0 when every target is met, 1 when one is not.
@@ -127,17 +132,17 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def measure_heartbeats(
-    port: int, count: int, *, pid: int, testing_client: bool = True
-) -> dict[str, float]:
-    """Heartbeats per second and the server's CPU time (/proc) per heartbeat, each way."""
+def aw_client_heartbeats(port: int, count: int, *, pid: int) -> dict[str, float]:
+    """``count`` heartbeats sent with aw-client: per second, and the CPU time per heartbeat
+    of the server (/proc) and of aw-client itself (this process)."""
     from aw_client import ActivityWatchClient
     from aw_core.models import Event
 
-    client = ActivityWatchClient("bench", testing=testing_client, port=port)
+    client = ActivityWatchClient("bench", testing=True, port=port)
     client.create_bucket("bench-heartbeats-client", "currentwindow")
     start = DAY + timedelta(days=40)
     cpu = cpu_s(pid)
+    own = time.process_time()
     began = time.perf_counter()
     for i in range(count):
         client.heartbeat(
@@ -145,8 +150,18 @@ def measure_heartbeats(
             Event(timestamp=start + timedelta(seconds=i), data={"app": "Code", "title": "x"}),
             pulsetime=2,
         )
-    via_client = count / (time.perf_counter() - began)
-    cpu_client = (cpu_s(pid) - cpu) * 1000 / count
+    elapsed = time.perf_counter() - began
+    return {
+        "per_s": count / elapsed,
+        "own_cpu_ms": (time.process_time() - own) * 1000 / count,
+        "server_cpu_ms": (cpu_s(pid) - cpu) * 1000 / count,
+    }
+
+
+def measure_heartbeats(port: int, count: int, *, pid: int) -> dict[str, float]:
+    """Heartbeats per second and the server's CPU time (/proc) per heartbeat, each way."""
+    via = aw_client_heartbeats(port, count, pid=pid)
+    start = DAY + timedelta(days=40)
     keep = Keepalive(port)
     bucket = {"client": "bench", "type": "currentwindow", "hostname": "bench"}
     keep.call("POST", "/api/0/buckets/bench-heartbeats-http", bucket)
@@ -164,11 +179,67 @@ def measure_heartbeats(
         )
     via_http = count / (time.perf_counter() - began)
     return {
-        "heartbeats_per_s_aw_client": via_client,
+        "heartbeats_per_s_aw_client": via["per_s"],
         "heartbeats_per_s_keepalive": via_http,
-        "heartbeat_server_cpu_ms_aw_client": cpu_client,
+        "heartbeat_server_cpu_ms_aw_client": via["server_cpu_ms"],
+        "heartbeat_aw_client_own_cpu_ms": via["own_cpu_ms"],
         "heartbeat_server_cpu_ms_keepalive": (cpu_s(pid) - cpu) * 1000 / count,
     }
+
+
+# A server that does nothing: it reads each request (head and body) and answers a canned
+# 200 on a connection of its own, one at a time. aw-client against it gives the most
+# heartbeats per second that aw-client itself can send on this machine at this moment: no
+# real server can be faster through aw-client, so "ceiling / aw-server" bounds the ratio any
+# server could reach in the same run.
+CANNED_SERVER = r"""
+import socket, sys
+ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+          b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+while True:
+    conn, _ = server.accept()
+    try:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(body) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        if data:
+            conn.sendall(ANSWER)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+"""
+
+
+def measure_client_ceiling(count: int) -> dict[str, float]:
+    """aw-client's heartbeats per second against the canned server (its own ceiling)."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", CANNED_SERVER, str(port)])
+    try:
+        wait_port(port)
+        via = aw_client_heartbeats(port, count, pid=server.pid)
+        return {
+            "aw_client_ceiling_per_s": via["per_s"],
+            "aw_client_ceiling_own_cpu_ms": via["own_cpu_ms"],
+            "aw_client_ceiling_canned_server_cpu_ms": via["server_cpu_ms"],
+        }
+    finally:
+        stop(server)
 
 
 def day_events(
@@ -327,6 +398,9 @@ def measure(
                 figures["reference_heartbeat_server_cpu_ms_keepalive"] = hb[
                     "heartbeat_server_cpu_ms_keepalive"
                 ]
+                figures["reference_heartbeat_aw_client_own_cpu_ms"] = hb[
+                    "heartbeat_aw_client_own_cpu_ms"
+                ]
                 if not heartbeats_only:
                     figures["reference_bulk_insert_events_per_s"] = fill(port, events, days)[
                         "bulk_insert_events_per_s"
@@ -339,6 +413,8 @@ def measure(
                     figures["reference_idle_rss_mb"] = rss_mb(ref.pid)
             finally:
                 stop(ref)
+            # Right after the reference: what aw-client itself allows at this moment.
+            figures.update(measure_client_ceiling(max(500, heartbeats // 3)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return figures
@@ -368,6 +444,10 @@ def verdicts(figures: dict[str, Any]) -> list[tuple[str, bool]]:
             )
             figures[f"heartbeat_ratio_{way}"] = ratio
             checks.append((f"heartbeats via {way} ≥ 5× aw-server", ratio >= 5))
+        # Not a target: the most any server could reach through aw-client in this run.
+        figures["heartbeat_ratio_aw_client_ceiling"] = (
+            figures["aw_client_ceiling_per_s"] / figures["reference_heartbeats_per_s_aw_client"]
+        )
     return checks
 
 
