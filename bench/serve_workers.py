@@ -13,76 +13,25 @@ p90, p99 and the worst latency, and how many requests failed or took longer than
 from __future__ import annotations
 
 import argparse
-import http.client
-import queue
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import free_port, server_env, start_server, stop_server, wait_until_up  # noqa: E402
+from bench.run import (  # noqa: E402
+    free_port,
+    offered_load,
+    percentile,
+    server_env,
+    start_server,
+    stop_server,
+    wait_until_up,
+)
 
 PATH = "/accounts/login/"
-CLIENT_THREADS = 64
-
-
-def offered_load(
-    port: int,
-    rate: float,
-    seconds: float,
-    path: str = PATH,
-    headers: dict[str, str] | None = None,
-) -> tuple[list[float], int]:
-    """Latencies (s) of ``rate × seconds`` GETs of ``path`` sent on schedule, and the failures
-    (any answer but 200)."""
-    due: queue.Queue[float | None] = queue.Queue()
-    latencies: list[float] = []
-    failures = [0]
-    lock = threading.Lock()
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while (when := due.get()) is not None:
-            pause = when - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            try:
-                conn.request("GET", path, headers=headers or {})
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            took = time.monotonic() - when
-            with lock:
-                if ok:
-                    latencies.append(took)
-                else:
-                    failures[0] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(CLIENT_THREADS)]
-    for thread in threads:
-        thread.start()
-    start = time.monotonic() + 0.5
-    for i in range(int(rate * seconds)):
-        due.put(start + i / rate)
-    for _ in threads:
-        due.put(None)
-    for thread in threads:
-        thread.join(timeout=seconds + 60)
-    return latencies, failures[0]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
 def measure(workers: int, rate: float, seconds: float, threads: int | None) -> str:
@@ -93,9 +42,9 @@ def measure(workers: int, rate: float, seconds: float, threads: int | None) -> s
         server = start_server(port, server_env(data, ""), log, workers, threads)
         try:
             wait_until_up(f"http://127.0.0.1:{port}", server, log, timeout=300)
-            offered_load(port, rate, 3)  # warm-up: imports, template caches, connections
+            offered_load(port, rate, 3, PATH)  # warm-up: imports, template caches, connections
             started = time.monotonic()
-            latencies, failed = offered_load(port, rate, seconds)
+            latencies, failed = offered_load(port, rate, seconds, PATH)
             wall = time.monotonic() - started
         finally:
             stop_server(server)
