@@ -1,6 +1,7 @@
 """The C encoder of event lists (``meridian.agent._encode``) writes exactly what the Python
 encoder writes, and the build that CI runs has it."""
 
+import contextlib
 import os
 from datetime import UTC, datetime
 
@@ -240,3 +241,123 @@ def test_the_c_labels_are_the_python_labels(rows):
         t.use_c_intersect = True
 
     assert with_c == python
+
+
+# Whole answers as bytes in C ----------------------------------------------------------------
+
+shared_datas = [{"app": "Code", "title": "main.py — meridian"}, {"status": "not-afk"}, {}]
+answer_events = st.builds(
+    Ev, stamps, durations, st.one_of(datas, st.sampled_from(shared_datas)), ids
+)
+answer_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    answer_events,
+    st.builds(events_module.Duration, st.integers(min_value=-(2**53), max_value=2**53)),
+)
+answer_keys = st.one_of(
+    st.sampled_from(["events", "duration", 'quo"te', "back\\slash", "tab\t", "é", "\x7f"]),
+    st.text(max_size=6),
+)
+answers = st.recursive(
+    answer_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(answer_events, min_size=1, max_size=8),
+        st.dictionaries(answer_keys, inner, max_size=4),
+    ),
+    max_leaves=25,
+)
+
+
+def python_bytes(value):
+    events_module.use_c_encoder = False
+    try:
+        return dumps(value).encode()
+    finally:
+        events_module.use_c_encoder = True
+
+
+@given(answers)
+def test_the_c_answer_is_the_python_answers_bytes(value):
+    written = c_module().answer(value, Ev, events_module.Duration, _encode_data)
+
+    assert written is not None
+    assert written == python_bytes(value)
+    assert events_module.dumps_bytes(value) == written
+
+
+@given(answers, st.sampled_from(["beyond", "long", "int key", "subclass", "deep"]))
+def test_what_the_c_answer_leaves_to_python_is_written_by_python(value, odd):
+    if odd == "beyond":
+        value = [value, [Ev(2**70, 1, {}, None)]]
+    elif odd == "long":
+        value = {"a": value, "duration": events_module.Duration(2**60)}
+    elif odd == "int key":
+        value = {"a": value, 1: [Ev(0, 1, {}, 2)]}
+    elif odd == "subclass":
+        value = [value, type("Items", (list,), {})([1, 2])]
+    else:
+        for _ in range(120):
+            value = [value]
+
+    assert c_module().answer(value, Ev, events_module.Duration, _encode_data) is None
+    try:
+        expected = python_bytes(value)
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            events_module.dumps_bytes(value)
+    else:
+        assert events_module.dumps_bytes(value) == expected
+
+
+def test_a_desktop_answer_in_c_is_the_python_answer():
+    data = {"app": "Code", "title": "main.py — meridian"}
+    day = micros_at(2026, 12, 7)
+    evs = [Ev(day + i * 12_096_000, 12_096_000, data, i) for i in range(300)]
+    value = [
+        {
+            "events": evs,
+            "window": {"app_events": evs[:2], "duration": events_module.Duration(5)},
+            "browser": {"domains": [], "duration": 0},
+        }
+    ]
+
+    written = events_module.dumps_bytes(value)
+
+    assert written == python_bytes(value)
+    assert written.startswith(b'[{"events": [{"id": 0, "timestamp": "2026-12-07T00:00:00+00:00"')
+
+
+def test_the_c_answer_raises_what_python_raises_and_keeps_no_memory():
+    import tracemalloc
+
+    value = {"events": [Ev(0, 1, {"app": "Code"}, 1)], "odd": object()}
+    with pytest.raises(TypeError, match="cannot encode object"):
+        events_module.dumps_bytes(value)
+    with pytest.raises(TypeError, match="cannot encode object"):
+        python_bytes(value)
+    answers_ = [
+        {"events": [Ev(i, 1_000_000, {"app": "Code"}, i) for i in range(50)], "é": [1.5]},
+        [[Ev(2**70, 1, {}, None)]],
+        value,
+    ]
+
+    def run():
+        for each in answers_:
+            with contextlib.suppress(TypeError, OverflowError):
+                events_module.dumps_bytes(each)
+
+    run()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(300):
+            run()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 20_000

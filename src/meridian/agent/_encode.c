@@ -52,12 +52,14 @@ member_offset(PyObject *type, const char *name, Py_ssize_t *offset)
     return ok;
 }
 
-/* The output: an ASCII str written in place, grown by PyUnicode_Resize (a fresh str with one
- * reference) and cut to its length at the end, so the answer is not copied once more. */
+/* The output: an ASCII str or a bytes object written in place, grown by PyUnicode_Resize or
+ * _PyBytes_Resize (a fresh object with one reference) and cut to its length at the end, so the
+ * answer is not copied once more. */
 typedef struct {
-    PyObject *str;
+    PyObject *obj;
     char *buf;
     Py_ssize_t len, cap;
+    int bytes; /* 1: a bytes object, 0: an ASCII str */
 } Out;
 
 static int
@@ -70,19 +72,40 @@ out_reserve(Out *out, Py_ssize_t extra)
     if (cap < out->len + extra) {
         cap = out->len + extra;
     }
-    if (out->str == NULL) {
-        out->str = PyUnicode_New(cap, 127);
+    if (out->obj == NULL) {
+        out->obj = out->bytes ? PyBytes_FromStringAndSize(NULL, cap) : PyUnicode_New(cap, 127);
     }
-    else if (PyUnicode_Resize(&out->str, cap) < 0) {
+    else if (out->bytes) {
+        /* On failure the bytes object is freed and obj set to NULL. */
+        (void)_PyBytes_Resize(&out->obj, cap);
+    }
+    else if (PyUnicode_Resize(&out->obj, cap) < 0) {
         /* On failure the str is unchanged and still ours. */
-        Py_CLEAR(out->str);
+        Py_CLEAR(out->obj);
     }
-    if (out->str == NULL) {
+    if (out->obj == NULL) {
         return -1;
     }
-    out->buf = (char *)PyUnicode_1BYTE_DATA(out->str);
+    out->buf = out->bytes ? PyBytes_AS_STRING(out->obj) : (char *)PyUnicode_1BYTE_DATA(out->obj);
     out->cap = cap;
     return 0;
+}
+
+/* The object written, cut to its length (the reference passes to the caller), or NULL. */
+static PyObject *
+out_finish(Out *out)
+{
+    if (out->len < out->cap) {
+        if (out->bytes) {
+            (void)_PyBytes_Resize(&out->obj, out->len); /* NULL (and freed) on failure */
+        }
+        else if (PyUnicode_Resize(&out->obj, out->len) < 0) {
+            Py_CLEAR(out->obj); /* unchanged on failure, and still ours */
+        }
+    }
+    PyObject *obj = out->obj;
+    out->obj = NULL;
+    return obj;
 }
 
 static inline void
@@ -219,6 +242,128 @@ data_text(PyObject *data, PyObject *cache, PyObject *encode)
     return text;
 }
 
+/* The most an event's text takes besides its data text: ", " + {"id": <20>, "timestamp":
+ * "<11 + 8 + 7>+00:00", "duration": <31>, "data": + "}" (see event_head). */
+#define EVENT_MAX 136
+
+/* Writes into head (EVENT_MAX bytes) everything of ``event``'s text before its data text:
+ * {"id": 1, "timestamp": "2026-12-05T09:00:00.250000+00:00", "duration": 1.5, "data":
+ * (after ", " when ``comma``). Its length, or -1 when Python must write it: a field that is not
+ * an int (or None for the id) within 64 bits, a year outside 1..9999, a duration repr cannot
+ * be written here. ``date`` and ``last_day`` keep the last day's "YYYY-MM-DDT" between calls. */
+static int
+event_head(PyObject *event, const Offsets *at, int comma, char *head, char *date,
+           long long *last_day)
+{
+    char *base = (char *)event;
+    PyObject *ts_obj = *(PyObject **)(base + at->ts);
+    PyObject *dur_obj = *(PyObject **)(base + at->dur);
+    PyObject *id_obj = *(PyObject **)(base + at->id);
+    if (ts_obj == NULL || dur_obj == NULL || id_obj == NULL || !PyLong_CheckExact(ts_obj) ||
+        !PyLong_CheckExact(dur_obj)) {
+        return -1;
+    }
+    int overflow = 0;
+    long long ts = PyLong_AsLongLongAndOverflow(ts_obj, &overflow);
+    if (overflow) {
+        return -1;
+    }
+    long long dur = PyLong_AsLongLongAndOverflow(dur_obj, &overflow);
+    if (overflow) {
+        return -1;
+    }
+    long long event_id = 0;
+    int has_id = id_obj != Py_None;
+    if (has_id) {
+        if (!PyLong_CheckExact(id_obj)) {
+            return -1;
+        }
+        event_id = PyLong_AsLongLongAndOverflow(id_obj, &overflow);
+        if (overflow) {
+            return -1;
+        }
+    }
+    long long seconds = ts / US, fraction = ts % US;
+    if (fraction < 0) {
+        fraction += US;
+        seconds -= 1;
+    }
+    long long day = seconds / DAY_S, of_day = seconds % DAY_S;
+    if (of_day < 0) {
+        of_day += DAY_S;
+        day -= 1;
+    }
+    if (day != *last_day) {
+        long long year;
+        int month, mday;
+        civil(day, &year, &month, &mday);
+        if (year < 1 || year > 9999) {
+            return -1;
+        }
+        date[0] = (char)('0' + year / 1000);
+        date[1] = (char)('0' + year / 100 % 10);
+        date[2] = (char)('0' + year / 10 % 10);
+        date[3] = (char)('0' + year % 10);
+        date[4] = '-';
+        two(date + 5, month);
+        date[7] = '-';
+        two(date + 8, mday);
+        date[10] = 'T';
+        *last_day = day;
+    }
+    int n = 0;
+    if (comma) {
+        head[n++] = ',';
+        head[n++] = ' ';
+    }
+    memcpy(head + n, "{\"id\": ", 7);
+    n += 7;
+    if (has_id) {
+        char tmp[24];
+        unsigned long long magnitude =
+            event_id < 0 ? 0ULL - (unsigned long long)event_id : (unsigned long long)event_id;
+        int k = udigits(magnitude, tmp + sizeof tmp);
+        if (event_id < 0) {
+            head[n++] = '-';
+        }
+        memcpy(head + n, tmp + sizeof tmp - k, (size_t)k);
+        n += k;
+    }
+    else {
+        memcpy(head + n, "null", 4);
+        n += 4;
+    }
+    memcpy(head + n, ", \"timestamp\": \"", 16);
+    n += 16;
+    memcpy(head + n, date, 11);
+    n += 11;
+    int hour = (int)(of_day / 3600), minute = (int)(of_day / 60 % 60), second = (int)(of_day % 60);
+    two(head + n, hour);
+    head[n + 2] = ':';
+    two(head + n + 3, minute);
+    head[n + 5] = ':';
+    two(head + n + 6, second);
+    n += 8;
+    if (fraction) {
+        head[n++] = '.';
+        for (int d = 5; d >= 0; d--) {
+            head[n + d] = (char)('0' + fraction % 10);
+            fraction /= 10;
+        }
+        n += 6;
+    }
+    memcpy(head + n, "+00:00\", \"duration\": ", 21);
+    n += 21;
+    int k = duration(dur, head + n);
+    if (k < 0) {
+        return -1;
+    }
+    n += k;
+    memcpy(head + n, ", \"data\": ", 10);
+    n += 10;
+    return n;
+}
+
 static PyObject *
 events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -240,7 +385,7 @@ events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (count == 0) {
         return PyUnicode_FromString("[]");
     }
-    Out out = {NULL, NULL, 0, 0};
+    Out out = {NULL, NULL, 0, 0, 0};
     if (out_reserve(&out, count * 160 + 2) < 0) {
         return NULL;
     }
@@ -257,130 +402,30 @@ events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (!Py_IS_TYPE(event, (PyTypeObject *)ev_type)) {
             goto fallback;
         }
-        char *base = (char *)event;
-        PyObject *ts_obj = *(PyObject **)(base + at.ts);
-        PyObject *dur_obj = *(PyObject **)(base + at.dur);
-        PyObject *data = *(PyObject **)(base + at.data);
-        PyObject *id_obj = *(PyObject **)(base + at.id);
-        if (ts_obj == NULL || dur_obj == NULL || data == NULL || id_obj == NULL ||
-            !PyLong_CheckExact(ts_obj) || !PyLong_CheckExact(dur_obj)) {
+        PyObject *data = *(PyObject **)((char *)event + at.data);
+        if (data == NULL) {
             goto fallback;
-        }
-        int overflow = 0;
-        long long ts = PyLong_AsLongLongAndOverflow(ts_obj, &overflow);
-        if (overflow) {
-            goto fallback;
-        }
-        long long dur = PyLong_AsLongLongAndOverflow(dur_obj, &overflow);
-        if (overflow) {
-            goto fallback;
-        }
-        long long event_id = 0;
-        int has_id = id_obj != Py_None;
-        if (has_id) {
-            if (!PyLong_CheckExact(id_obj)) {
-                goto fallback;
-            }
-            event_id = PyLong_AsLongLongAndOverflow(id_obj, &overflow);
-            if (overflow) {
-                goto fallback;
-            }
         }
         /* ``encode`` runs Python code: the event and its data (a borrowed slot) are held. */
         Py_INCREF(event);
         Py_INCREF(data);
         PyObject *text = data_text(data, cache, encode);
         Py_DECREF(data);
-        Py_DECREF(event);
         if (text == NULL) {
+            Py_DECREF(event);
             goto error;
         }
         if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text)) {
+            Py_DECREF(event);
             goto fallback;
         }
         Py_ssize_t text_len = PyUnicode_GET_LENGTH(text);
-
-        long long seconds = ts / US, fraction = ts % US;
-        if (fraction < 0) {
-            fraction += US;
-            seconds -= 1;
-        }
-        long long day = seconds / DAY_S, of_day = seconds % DAY_S;
-        if (of_day < 0) {
-            of_day += DAY_S;
-            day -= 1;
-        }
-        if (day != last_day) {
-            long long year;
-            int month, mday;
-            civil(day, &year, &month, &mday);
-            if (year < 1 || year > 9999) {
-                goto fallback;
-            }
-            date[0] = (char)('0' + year / 1000);
-            date[1] = (char)('0' + year / 100 % 10);
-            date[2] = (char)('0' + year / 10 % 10);
-            date[3] = (char)('0' + year % 10);
-            date[4] = '-';
-            two(date + 5, month);
-            date[7] = '-';
-            two(date + 8, mday);
-            date[10] = 'T';
-            last_day = day;
-        }
-
-        char head[160]; /* at most ~121 bytes: id, date, time, duration (<= 31) */
-        int n = 0;
-        if (i) {
-            head[n++] = ',';
-            head[n++] = ' ';
-        }
-        memcpy(head + n, "{\"id\": ", 7);
-        n += 7;
-        if (has_id) {
-            char tmp[24];
-            unsigned long long magnitude =
-                event_id < 0 ? 0ULL - (unsigned long long)event_id : (unsigned long long)event_id;
-            int k = udigits(magnitude, tmp + sizeof tmp);
-            if (event_id < 0) {
-                head[n++] = '-';
-            }
-            memcpy(head + n, tmp + sizeof tmp - k, (size_t)k);
-            n += k;
-        }
-        else {
-            memcpy(head + n, "null", 4);
-            n += 4;
-        }
-        memcpy(head + n, ", \"timestamp\": \"", 16);
-        n += 16;
-        memcpy(head + n, date, 11);
-        n += 11;
-        int hour = (int)(of_day / 3600), minute = (int)(of_day / 60 % 60),
-            second = (int)(of_day % 60);
-        two(head + n, hour);
-        head[n + 2] = ':';
-        two(head + n + 3, minute);
-        head[n + 5] = ':';
-        two(head + n + 6, second);
-        n += 8;
-        if (fraction) {
-            head[n++] = '.';
-            for (int d = 5; d >= 0; d--) {
-                head[n + d] = (char)('0' + fraction % 10);
-                fraction /= 10;
-            }
-            n += 6;
-        }
-        memcpy(head + n, "+00:00\", \"duration\": ", 21);
-        n += 21;
-        int k = duration(dur, head + n);
-        if (k < 0) {
+        char head[EVENT_MAX];
+        int n = event_head(event, &at, i > 0, head, date, &last_day);
+        Py_DECREF(event);
+        if (n < 0) {
             goto fallback;
         }
-        n += k;
-        memcpy(head + n, ", \"data\": ", 10);
-        n += 10;
         if (out_reserve(&out, n + text_len + 2) < 0) {
             goto error;
         }
@@ -392,17 +437,13 @@ events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto error;
     }
     put(&out, "]", 1);
-    if (out.len < out.cap && PyUnicode_Resize(&out.str, out.len) < 0) {
-        Py_CLEAR(out.str); /* unchanged on failure, and still ours */
-        return NULL;
-    }
-    return out.str;
+    return out_finish(&out);
 
 fallback:
-    Py_XDECREF(out.str);
+    Py_XDECREF(out.obj);
     Py_RETURN_NONE;
 error:
-    Py_XDECREF(out.str);
+    Py_XDECREF(out.obj);
     return NULL;
 }
 
@@ -800,7 +841,386 @@ done:
     return result;
 }
 
+/* answer(value, ev_type, duration_type, leaf) -> bytes | None: events._Encoder().encode(value)
+ * as bytes (its text is ASCII), written in one buffer instead of a str per event list, their
+ * join and its encoding (three copies of an answer of megabytes, and fresh pages for each).
+ *
+ * It walks the value as _Encoder._write does: exact lists ("[a, b]"; a non-empty list of
+ * ev_type only is an event list, written as ``events`` writes it), exact dicts with str keys
+ * ({"key": value, ...}), an ev_type alone, a duration_type (repr of its seconds), and anything
+ * else by ``leaf(value)`` (json.dumps with the encoder's default; it also gives each data
+ * object's text and each key's that needs escapes). Two passes: the first calls ``leaf`` for
+ * every text the answer needs and adds up an upper bound of its length; the second writes
+ * into a bytes object of that size, running no Python code (so nothing can change between
+ * the bytes). None for what Python must write (a subclass of list or dict, a key that is not a
+ * str, a field event_head leaves to Python, nesting deeper than MAX_DEPTH). */
+
+#define MAX_DEPTH 100
+
+typedef struct {
+    PyObject *ev_type, *duration_type, *leaf;
+    Offsets at;
+    Py_ssize_t micros; /* where duration_type keeps its microseconds */
+    Table texts;       /* data object -> its text */
+    PyObject *stash;   /* [(value, text)] of the leaves and escaped keys, in walk order */
+    Py_ssize_t next;   /* the second pass's place in ``stash`` */
+    Py_ssize_t size;   /* the first pass's upper bound */
+    int depth;
+    Out out;
+    long long last_day;
+    char date[16];
+} Walk;
+
+/* The text ``leaf`` gives for ``value`` (an ASCII str: a new reference), or NULL: *fallback
+ * set when it is not such a str, else an exception. */
+static PyObject *
+leaf_text(Walk *w, PyObject *value, int *fallback)
+{
+    PyObject *text = PyObject_CallOneArg(w->leaf, value);
+    if (text != NULL && !(PyUnicode_CheckExact(text) && PyUnicode_IS_ASCII(text))) {
+        Py_DECREF(text);
+        *fallback = 1;
+        return NULL;
+    }
+    return text;
+}
+
+/* First pass over an event's data: its text into the table (once per data object). 1, 0 to
+ * leave the answer to Python, -1 on an error. */
+static int
+measure_event(Walk *w, PyObject *event)
+{
+    PyObject *data = *(PyObject **)((char *)event + w->at.data);
+    if (data == NULL) {
+        return 0;
+    }
+    PyObject *text = table_get(&w->texts, data);
+    if (text == NULL) {
+        int fallback = 0;
+        Py_INCREF(data); /* a borrowed slot, and ``leaf`` runs Python code */
+        text = leaf_text(w, data, &fallback);
+        if (text == NULL) {
+            Py_DECREF(data);
+            return fallback ? 0 : -1;
+        }
+        int failed = table_put(&w->texts, data, text) < 0; /* takes over ``text`` */
+        Py_DECREF(data);
+        if (failed) {
+            return -1;
+        }
+    }
+    w->size += EVENT_MAX + PyUnicode_GET_LENGTH(text);
+    return 1;
+}
+
+/* A key written without escapes: ASCII from ' ' to '~' except '"' and '\' (json.dumps's). */
+static int
+plain_key(PyObject *key)
+{
+    if (!PyUnicode_IS_ASCII(key)) {
+        return 0;
+    }
+    const unsigned char *p = PyUnicode_1BYTE_DATA(key);
+    for (Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(key); i < n; i++) {
+        if (p[i] < ' ' || p[i] > '~' || p[i] == '"' || p[i] == '\\') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+all_of_type(PyObject *list, PyObject *type)
+{
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!Py_IS_TYPE(PyList_GET_ITEM(list, i), (PyTypeObject *)type)) {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+/* A leaf's (or key's) text into the stash, its length into the bound. */
+static int
+stash(Walk *w, PyObject *value)
+{
+    int fallback = 0;
+    PyObject *text = leaf_text(w, value, &fallback);
+    if (text == NULL) {
+        return fallback ? 0 : -1;
+    }
+    w->size += PyUnicode_GET_LENGTH(text);
+    PyObject *entry = PyTuple_Pack(2, value, text);
+    Py_DECREF(text);
+    if (entry == NULL) {
+        return -1;
+    }
+    int failed = PyList_Append(w->stash, entry);
+    Py_DECREF(entry);
+    return failed ? -1 : 1;
+}
+
+static int measure(Walk *w, PyObject *value);
+
+/* measure() of a container's item (or a dict's value), held meanwhile: Python code runs. */
+static int
+measure_held(Walk *w, PyObject *value)
+{
+    Py_INCREF(value);
+    int got = measure(w, value);
+    Py_DECREF(value);
+    return got;
+}
+
+/* The first pass: 1, 0 to leave the answer to Python, -1 on an error. */
+static int
+measure(Walk *w, PyObject *value)
+{
+    if (w->depth >= MAX_DEPTH) {
+        return 0;
+    }
+    int got = 1;
+    w->depth++;
+    if (PyList_CheckExact(value)) {
+        if (all_of_type(value, w->ev_type)) {
+            w->size += 2;
+            /* ``leaf`` may change the list: its size and items are read again each time. */
+            for (Py_ssize_t i = 0; got > 0 && i < PyList_GET_SIZE(value); i++) {
+                PyObject *event = PyList_GET_ITEM(value, i);
+                if (!Py_IS_TYPE(event, (PyTypeObject *)w->ev_type)) {
+                    got = 0;
+                    break;
+                }
+                Py_INCREF(event);
+                got = measure_event(w, event);
+                Py_DECREF(event);
+            }
+        }
+        else {
+            w->size += 2 + 2 * PyList_GET_SIZE(value);
+            for (Py_ssize_t i = 0; got > 0 && i < PyList_GET_SIZE(value); i++) {
+                got = measure_held(w, PyList_GET_ITEM(value, i));
+            }
+        }
+    }
+    else if (PyDict_CheckExact(value)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *item;
+        w->size += 2 + 4 * PyDict_GET_SIZE(value); /* braces, ", " and ": " */
+        while (got > 0 && PyDict_Next(value, &pos, &key, &item)) {
+            if (!PyUnicode_CheckExact(key)) {
+                got = 0;
+                break;
+            }
+            Py_INCREF(key);
+            Py_INCREF(item);
+            if (plain_key(key)) {
+                w->size += PyUnicode_GET_LENGTH(key) + 2;
+            }
+            else {
+                got = stash(w, key);
+            }
+            if (got > 0) {
+                got = measure(w, item);
+            }
+            Py_DECREF(key);
+            Py_DECREF(item);
+        }
+    }
+    else if (PyList_Check(value) || PyDict_Check(value)) {
+        got = 0; /* a subclass: Python walks it (json.dumps would write some keys otherwise) */
+    }
+    else if (Py_IS_TYPE(value, (PyTypeObject *)w->ev_type)) {
+        got = measure_event(w, value);
+    }
+    else if (Py_IS_TYPE(value, (PyTypeObject *)w->duration_type)) {
+        w->size += 32;
+    }
+    else {
+        got = stash(w, value);
+    }
+    w->depth--;
+    return got;
+}
+
+static inline int
+put_text(Walk *w, PyObject *text)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (out_reserve(&w->out, n) < 0) {
+        return -1;
+    }
+    put(&w->out, (const char *)PyUnicode_1BYTE_DATA(text), n);
+    return 1;
+}
+
+/* The next stashed text, if it is ``value``'s (else the value changed: 0). */
+static int
+put_stashed(Walk *w, PyObject *value)
+{
+    if (w->next >= PyList_GET_SIZE(w->stash)) {
+        return 0;
+    }
+    PyObject *entry = PyList_GET_ITEM(w->stash, w->next);
+    w->next++;
+    if (PyTuple_GET_ITEM(entry, 0) != value) {
+        return 0;
+    }
+    return put_text(w, PyTuple_GET_ITEM(entry, 1));
+}
+
+static int
+write_event(Walk *w, PyObject *event, int comma)
+{
+    PyObject *data = *(PyObject **)((char *)event + w->at.data);
+    PyObject *text = data == NULL ? NULL : table_get(&w->texts, data);
+    if (text == NULL) {
+        return 0;
+    }
+    char head[EVENT_MAX];
+    int n = event_head(event, &w->at, comma, head, w->date, &w->last_day);
+    if (n < 0) {
+        return 0;
+    }
+    Py_ssize_t text_len = PyUnicode_GET_LENGTH(text);
+    if (out_reserve(&w->out, n + text_len + 1) < 0) {
+        return -1;
+    }
+    put(&w->out, head, n);
+    put(&w->out, (const char *)PyUnicode_1BYTE_DATA(text), text_len);
+    put(&w->out, "}", 1);
+    return 1;
+}
+
+/* The second pass (the same walk, no Python code): 1, 0 to leave it to Python, -1 on an error. */
+static int
+write_value(Walk *w, PyObject *value)
+{
+    int got = 1;
+    if (out_reserve(&w->out, 2) < 0) {
+        return -1;
+    }
+    if (PyList_CheckExact(value)) {
+        Py_ssize_t n = PyList_GET_SIZE(value);
+        int of_events = all_of_type(value, w->ev_type);
+        put(&w->out, "[", 1);
+        for (Py_ssize_t i = 0; got > 0 && i < n; i++) {
+            PyObject *item = PyList_GET_ITEM(value, i);
+            if (of_events) {
+                got = write_event(w, item, i > 0);
+                continue;
+            }
+            if (i) {
+                if (out_reserve(&w->out, 2) < 0) {
+                    return -1;
+                }
+                put(&w->out, ", ", 2);
+            }
+            got = write_value(w, item);
+        }
+    }
+    else if (PyDict_CheckExact(value)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *item;
+        put(&w->out, "{", 1);
+        for (int first = 1; got > 0 && PyDict_Next(value, &pos, &key, &item); first = 0) {
+            if (!PyUnicode_CheckExact(key)) {
+                return 0;
+            }
+            Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+            if (out_reserve(&w->out, n + 6) < 0) {
+                return -1;
+            }
+            if (!first) {
+                put(&w->out, ", ", 2);
+            }
+            if (plain_key(key)) {
+                put(&w->out, "\"", 1);
+                put(&w->out, (const char *)PyUnicode_1BYTE_DATA(key), n);
+                put(&w->out, "\"", 1);
+            }
+            else if ((got = put_stashed(w, key)) <= 0 || out_reserve(&w->out, 2) < 0) {
+                return got <= 0 ? got : -1;
+            }
+            put(&w->out, ": ", 2);
+            got = write_value(w, item);
+        }
+    }
+    else if (Py_IS_TYPE(value, (PyTypeObject *)w->ev_type)) {
+        return write_event(w, value, 0);
+    }
+    else if (Py_IS_TYPE(value, (PyTypeObject *)w->duration_type)) {
+        PyObject *micros = *(PyObject **)((char *)value + w->micros);
+        if (micros == NULL || !PyLong_CheckExact(micros)) {
+            return 0;
+        }
+        int overflow = 0;
+        long long us = PyLong_AsLongLongAndOverflow(micros, &overflow);
+        char text[32];
+        int n = overflow ? -1 : duration(us, text);
+        if (n < 0 || out_reserve(&w->out, n) < 0) {
+            return n < 0 ? 0 : -1;
+        }
+        put(&w->out, text, n);
+        return 1;
+    }
+    else {
+        return put_stashed(w, value);
+    }
+    if (got <= 0) {
+        return got;
+    }
+    if (out_reserve(&w->out, 1) < 0) {
+        return -1;
+    }
+    put(&w->out, PyList_CheckExact(value) ? "]" : "}", 1);
+    return 1;
+}
+
+static PyObject *
+answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyType_Check(args[1]) || !PyType_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "answer(value, ev_type, duration_type, leaf)");
+        return NULL;
+    }
+    Walk w = {.ev_type = args[1], .duration_type = args[2], .leaf = args[3], .next = 0,
+              .size = 0, .depth = 0, .out = {NULL, NULL, 0, 0, 1}, .last_day = LLONG_MIN};
+    if (!member_offset(w.ev_type, "ts", &w.at.ts) || !member_offset(w.ev_type, "dur", &w.at.dur) ||
+        !member_offset(w.ev_type, "data", &w.at.data) || !member_offset(w.ev_type, "id", &w.at.id) ||
+        !member_offset(w.duration_type, "micros", &w.micros)) {
+        Py_RETURN_NONE;
+    }
+    PyObject *value = Py_NewRef(args[0]), *result = NULL;
+    w.stash = PyList_New(0);
+    if (w.stash == NULL || table_init(&w.texts) < 0) {
+        goto done;
+    }
+    int got = measure(&w, value);
+    if (got > 0 && out_reserve(&w.out, w.size) == 0) {
+        got = write_value(&w, value);
+        if (got > 0) {
+            result = out_finish(&w.out);
+        }
+    }
+    else if (got > 0) {
+        got = -1; /* no memory for the answer */
+    }
+    if (got == 0) {
+        result = Py_NewRef(Py_None);
+    }
+done:
+    Py_XDECREF(w.out.obj);
+    Py_XDECREF(w.stash);
+    table_free(&w.texts);
+    Py_DECREF(value);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"answer", (PyCFunction)(void (*)(void))answer, METH_FASTCALL,
+     "answer(value, ev_type, duration_type, leaf) -> bytes | None: an answer as JSON bytes."},
     {"events", (PyCFunction)(void (*)(void))events, METH_FASTCALL,
      "events(events, ev_type, cache, encode) -> str | None: a list of events as JSON text."},
     {"intersect_lasting", (PyCFunction)(void (*)(void))intersect_lasting, METH_FASTCALL,

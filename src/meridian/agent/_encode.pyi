@@ -1,6 +1,9 @@
 from collections.abc import Callable
 from typing import Any
 
+def answer(
+    value: Any, ev_type: type, duration_type: type, leaf: Callable[[Any], str], /
+) -> bytes | None: ...
 def events(
     events: list[Any],
     ev_type: type,

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from . import VERSION, query2
-from .events import Ev, EventError, dumps, event_from_json, events_from_json, fmt_ts, parse_ts
+from .events import Ev, EventError, dumps_bytes, event_from_json, events_from_json, fmt_ts, parse_ts
 from .store import NoSuchBucket, Store
 
 if TYPE_CHECKING:
@@ -271,7 +271,7 @@ class Agent:
             ) from None
         finally:
             gc.enable()
-        encoded = dumps(results).encode()
+        encoded = dumps_bytes(results)
         with self.cache_lock:
             replaced = self.cache.pop(key, None)
             if replaced is not None:
@@ -636,7 +636,7 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     def _json(self, status: int, value: Any, extra: dict[str, str] | None = None) -> None:
-        self._send(status, dumps(value).encode(), extra)
+        self._send(status, dumps_bytes(value), extra)
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
