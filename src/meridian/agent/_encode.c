@@ -447,9 +447,10 @@ error:
     return NULL;
 }
 
-/* Start and duration of every event of ``list`` (all of type ``ev_type``, at offsets ``at``),
- * into a fresh array of 2 * n: 0 if some item is not such an event, a field is not an int
- * within 64 bits, a duration is not positive or an end overflows; -1 on an error. */
+/* Start and end of every event of ``list`` (all of type ``ev_type``, at offsets ``at``), into
+ * a fresh array of 2 * n: 0 if some item is not such an event, a field is not an int within
+ * 64 bits, a duration is not positive, an end overflows or the starts are not in order (so the
+ * list is what sorted(key=ts) would give); -1 on an error. */
 static int
 columns(PyObject *list, PyObject *ev_type, const Offsets *at, long long **out)
 {
@@ -477,7 +478,8 @@ columns(PyObject *list, PyObject *ev_type, const Offsets *at, long long **out)
         }
         long long dur = PyLong_AsLongLongAndOverflow(dur_obj, &overflow);
         long long end;
-        if (overflow || dur <= 0 || __builtin_add_overflow(ts, dur, &end)) {
+        if (overflow || dur <= 0 || __builtin_add_overflow(ts, dur, &end) ||
+            (i && ts < col[2 * i - 2])) {
             goto no;
         }
         col[2 * i] = ts;
@@ -493,15 +495,17 @@ no:
 /* intersect_lasting(events, filters, ev_type) -> list | None: transforms._intersect_lasting
  * (filter_period_intersect when every event of both lists lasts) over two lists sorted by
  * start: the pieces of ``events`` within some filter event, as new ``ev_type(start, duration,
- * data, id)``. None when some event does not last, or a field is not a 64-bit int: the caller
- * then runs the Python sweep. */
+ * data, id)``. None when some event does not last, a field is not a 64-bit int, or a list is
+ * not by start: the caller then sorts them or runs the Python sweep. */
 static PyObject *
 intersect_lasting(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyList_CheckExact(args[0]) || !PyList_CheckExact(args[1]) ||
-        !PyType_Check(args[2])) {
+    if (nargs != 3 || !PyType_Check(args[2])) {
         PyErr_SetString(PyExc_TypeError, "intersect_lasting(list, list, type)");
         return NULL;
+    }
+    if (!PyList_CheckExact(args[0]) || !PyList_CheckExact(args[1])) {
+        Py_RETURN_NONE;
     }
     PyObject *evs = args[0], *filters = args[1], *ev_type = args[2];
     Offsets at;
@@ -839,6 +843,283 @@ done:
     table_free(&table);
     Py_DECREF(list_ref);
     return result;
+}
+
+/* filter_keyvals(events, ev_type, key, values, exclude) -> list | None: transforms.filter_keyvals
+ * (the events whose data has ``key`` with a value in ``values``, or, with ``exclude``, the
+ * others), deciding once per data object. None for what Python must do (an item of another
+ * type, data that is not an exact dict, a key that is not an exact str, values not a list). */
+static PyObject *
+filter_keyvals(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyType_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "filter_keyvals(list, type, str, list, bool)");
+        return NULL;
+    }
+    PyObject *list = args[0], *ev_type = args[1], *key = args[2], *values = args[3];
+    int exclude = PyObject_IsTrue(args[4]);
+    Offsets at;
+    if (exclude < 0) {
+        return NULL;
+    }
+    if (!PyList_CheckExact(list) || !PyUnicode_CheckExact(key) || !PyList_CheckExact(values) ||
+        !all_events(list, ev_type, &at)) {
+        Py_RETURN_NONE;
+    }
+    Table seen = {NULL, NULL, 0, 0}; /* data object -> True (kept) or False */
+    PyObject *list_ref = Py_NewRef(list), *values_ref = Py_NewRef(values);
+    PyObject *kept = PyList_New(0), *result = NULL;
+    if (kept == NULL || table_init(&seen) < 0) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *event = PyList_GET_ITEM(list, i);
+        if (!Py_IS_TYPE(event, (PyTypeObject *)ev_type)) {
+            result = Py_NewRef(Py_None); /* changed by a comparison's Python code */
+            goto done;
+        }
+        PyObject *data = *(PyObject **)((char *)event + at.data);
+        if (data == NULL || !PyDict_CheckExact(data)) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        PyObject *keep = table_get(&seen, data);
+        if (keep == NULL) {
+            Py_INCREF(event); /* held: comparing values could run Python code */
+            Py_INCREF(data);
+            PyObject *value = PyDict_GetItemWithError(data, key);
+            int found = 0;
+            if (value != NULL) {
+                Py_INCREF(value);
+                found = PySequence_Contains(values, value);
+                Py_DECREF(value);
+            }
+            else if (PyErr_Occurred()) {
+                found = -1;
+            }
+            keep = (found > 0) != exclude ? Py_True : Py_False;
+            int failed = found < 0 || table_put(&seen, data, Py_NewRef(keep)) < 0;
+            Py_DECREF(data);
+            Py_DECREF(event);
+            if (failed) {
+                goto done;
+            }
+        }
+        if (keep == Py_True && PyList_Append(kept, event) < 0) {
+            goto done;
+        }
+    }
+    result = Py_NewRef(kept);
+done:
+    table_free(&seen);
+    Py_XDECREF(kept);
+    Py_DECREF(values_ref);
+    Py_DECREF(list_ref);
+    return result;
+}
+
+/* flood_pass(events, ev_type, pulse, ascending) -> list | False | None: transforms._flood_ordered
+ * up to its normalizing loop, over events in flood's order (by start, then duration), whose
+ * starts strictly ascend from index ``ascending`` on (checked here). Each pair with
+ * a gap or an overlap is changed in place as _flood_pair changes it (new int objects in the
+ * events' ts and dur slots). Then: the events that last, as a new list, when no overlap is
+ * left; False when one is (the caller normalizes the changed events); None, before changing
+ * anything, for what Python must do (an item of another type, a field not an int within
+ * +-2**61, a negative duration, a pulse beyond 2**52, data that is not an exact dict, starts
+ * out of that order). */
+
+#define FLOOD_TRIM 100000LL /* transforms._TRIM */
+#define FLOOD_LIMIT (1LL << 61)
+
+static inline long long
+floor_mod(long long a, long long b)
+{
+    long long m = a % b;
+    return m < 0 ? m + b : m;
+}
+
+/* round(gap / 2) as Python rounds it (half to even), for |gap| <= 2**52. */
+static inline long long
+half_even(long long gap)
+{
+    long long k = gap >= 0 ? gap / 2 : -((-gap + 1) / 2); /* floor(gap / 2) */
+    if (gap - 2 * k == 0) {
+        return k;
+    }
+    return (k & 1) ? k + 1 : k; /* gap / 2 is k + 0.5 */
+}
+
+static int
+set_int(PyObject *event, Py_ssize_t offset, long long value)
+{
+    PyObject *number = PyLong_FromLongLong(value);
+    if (number == NULL) {
+        return -1;
+    }
+    Py_SETREF(*(PyObject **)((char *)event + offset), number);
+    return 0;
+}
+
+static PyObject *
+flood_pass(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyType_Check(args[1]) || !PyLong_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "flood_pass(list, type, int, int)");
+        return NULL;
+    }
+    PyObject *list = args[0], *ev_type = args[1];
+    Py_ssize_t ascending = PyLong_AsSsize_t(args[3]);
+    if (ascending == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    int overflow = 0;
+    long long pulse = PyLong_Check(args[2]) ? PyLong_AsLongLongAndOverflow(args[2], &overflow) : 0;
+    if (!PyLong_Check(args[2]) || overflow || pulse > (1LL << 52) || pulse < -(1LL << 52)) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    Offsets at;
+    if (!PyList_CheckExact(list) || !all_events(list, ev_type, &at)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    /* Starts and durations (then the original ends) of every event, checked before any change. */
+    long long *ts = PyMem_Malloc(sizeof(long long) * 2 * (size_t)(n ? n : 1));
+    if (ts == NULL) {
+        return PyErr_NoMemory();
+    }
+    long long *dur = ts + n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char *base = (char *)PyList_GET_ITEM(list, i);
+        PyObject *t = *(PyObject **)(base + at.ts), *d = *(PyObject **)(base + at.dur);
+        PyObject *data = *(PyObject **)(base + at.data);
+        if (t == NULL || d == NULL || data == NULL || !PyLong_CheckExact(t) ||
+            !PyLong_CheckExact(d) || !PyDict_CheckExact(data)) {
+            goto python;
+        }
+        ts[i] = PyLong_AsLongLongAndOverflow(t, &overflow);
+        if (overflow || ts[i] >= FLOOD_LIMIT || ts[i] <= -FLOOD_LIMIT) {
+            goto python;
+        }
+        dur[i] = PyLong_AsLongLongAndOverflow(d, &overflow);
+        if (overflow || dur[i] < 0 || dur[i] >= FLOOD_LIMIT) {
+            goto python;
+        }
+        if (i > ascending && ts[i] <= ts[i - 1]) {
+            goto python; /* not in the order the caller expects */
+        }
+    }
+    /* No Python code runs below (dict comparisons of JSON data run none): the list and its
+     * events stay as they are, but for what this loop writes. */
+    Py_ssize_t done = -1;
+    for (Py_ssize_t first = 0; first + 1 < n; first++) {
+        /* The pairs whose original start and end differ, as _flood_ordered finds them. */
+        if (ts[first + 1] == ts[first] + dur[first] || first <= done) {
+            continue;
+        }
+        Py_ssize_t i = first;
+        for (; i + 1 < n; i++) {
+            /* _flood_pair(evs[i], evs[i + 1], pulse) on the events' present fields */
+            PyObject *e1 = PyList_GET_ITEM(list, i), *e2 = PyList_GET_ITEM(list, i + 1);
+            long long s1 = PyLong_AsLongLong(*(PyObject **)((char *)e1 + at.ts));
+            long long d1 = PyLong_AsLongLong(*(PyObject **)((char *)e1 + at.dur));
+            long long s2 = PyLong_AsLongLong(*(PyObject **)((char *)e2 + at.ts));
+            long long d2 = PyLong_AsLongLong(*(PyObject **)((char *)e2 + at.dur));
+            if (PyErr_Occurred()) {
+                goto error;
+            }
+            long long gap = s2 - (s1 + d1);
+            if (gap == 0) {
+                break;
+            }
+            int same = -1;
+            if (gap < 0 || (-FLOOD_TRIM < gap && gap <= pulse)) {
+                /* Held: a comparison of odd data (not JSON's) could run Python code. */
+                PyObject *a = Py_NewRef(*(PyObject **)((char *)e1 + at.data));
+                PyObject *b = Py_NewRef(*(PyObject **)((char *)e2 + at.data));
+                same = PyObject_RichCompareBool(a, b, Py_EQ);
+                Py_DECREF(a);
+                Py_DECREF(b);
+                if (same >= 0 && (PyList_GET_SIZE(list) != n || PyList_GET_ITEM(list, i) != e1 ||
+                                  PyList_GET_ITEM(list, i + 1) != e2)) {
+                    PyErr_SetString(PyExc_RuntimeError, "the list changed while it was flooded");
+                    same = -1;
+                }
+                if (same < 0) {
+                    goto error;
+                }
+            }
+            if (gap < 0 && same) {
+                long long start = s1 < s2 ? s1 : s2;
+                long long end = s1 + d1 > s2 + d2 ? s1 + d1 : s2 + d2;
+                if (set_int(e1, at.ts, start) < 0 || set_int(e1, at.dur, end - start) < 0 ||
+                    set_int(e2, at.ts, end - floor_mod(end, 1000)) < 0 ||
+                    set_int(e2, at.dur, 0) < 0) {
+                    goto error;
+                }
+            }
+            else if (-FLOOD_TRIM < gap && gap <= pulse) {
+                long long e2_end = s2 + d2;
+                int failed;
+                if (same && d1 >= d2) {
+                    failed = set_int(e1, at.dur, e2_end - s1) < 0 ||
+                             set_int(e2, at.ts, e2_end - floor_mod(e2_end, 1000)) < 0 ||
+                             set_int(e2, at.dur, 0) < 0;
+                }
+                else if (same) {
+                    failed = set_int(e2, at.ts, s1) < 0 || set_int(e2, at.dur, e2_end - s1) < 0 ||
+                             set_int(e1, at.dur, 0) < 0;
+                }
+                else {
+                    long long midpoint = s1 + d1 + half_even(gap);
+                    failed = set_int(e1, at.dur, midpoint - s1) < 0 ||
+                             set_int(e2, at.ts, midpoint - floor_mod(midpoint, 1000)) < 0 ||
+                             set_int(e2, at.dur, e2_end - midpoint) < 0;
+                }
+                if (failed) {
+                    goto error;
+                }
+            }
+            else {
+                break;
+            }
+        }
+        done = i;
+    }
+    /* The present fields: an overlap left means flood's normalizing loop (in Python). */
+    Py_ssize_t lasting = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char *base = (char *)PyList_GET_ITEM(list, i);
+        ts[i] = PyLong_AsLongLong(*(PyObject **)(base + at.ts));
+        dur[i] = PyLong_AsLongLong(*(PyObject **)(base + at.dur));
+        if (PyErr_Occurred()) {
+            goto error;
+        }
+        lasting += dur[i] > 0;
+        if (i && ts[i - 1] + dur[i - 1] > ts[i]) {
+            PyMem_Free(ts);
+            Py_RETURN_FALSE;
+        }
+    }
+    PyObject *result = PyList_New(lasting);
+    if (result == NULL) {
+        goto error;
+    }
+    for (Py_ssize_t i = 0, k = 0; i < n; i++) {
+        if (dur[i] > 0) {
+            PyList_SET_ITEM(result, k++, Py_NewRef(PyList_GET_ITEM(list, i)));
+        }
+    }
+    PyMem_Free(ts);
+    return result;
+python:
+    PyMem_Free(ts);
+    Py_RETURN_NONE;
+error:
+    PyMem_Free(ts);
+    return NULL;
 }
 
 /* answer(value, ev_type, duration_type, leaf) -> bytes | None: events._Encoder().encode(value)
@@ -1221,6 +1502,10 @@ done:
 static PyMethodDef methods[] = {
     {"answer", (PyCFunction)(void (*)(void))answer, METH_FASTCALL,
      "answer(value, ev_type, duration_type, leaf) -> bytes | None: an answer as JSON bytes."},
+    {"filter_keyvals", (PyCFunction)(void (*)(void))filter_keyvals, METH_FASTCALL,
+     "filter_keyvals(events, ev_type, key, values, exclude) -> list | None."},
+    {"flood_pass", (PyCFunction)(void (*)(void))flood_pass, METH_FASTCALL,
+     "flood_pass(events, ev_type, pulse, ascending) -> list | False | None: flood's pass."},
     {"events", (PyCFunction)(void (*)(void))events, METH_FASTCALL,
      "events(events, ev_type, cache, encode) -> str | None: a list of events as JSON text."},
     {"intersect_lasting", (PyCFunction)(void (*)(void))intersect_lasting, METH_FASTCALL,
