@@ -443,3 +443,56 @@ def test_the_c_filter_keeps_what_the_python_filter_keeps(rows, key, values, excl
 
     assert with_c == python
     assert _encode.filter_keyvals([Ev(0, 1, [])], Ev, key, values, exclude) is None  # type: ignore[arg-type]
+
+
+# A read of a bucket's copy in memory in C -----------------------------------------------------
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=100 * US),
+            st.integers(min_value=0, max_value=30 * US),
+            st.integers(min_value=0, max_value=len(merge_datas) - 1),
+        ),
+        max_size=30,
+    ),
+    st.integers(min_value=0, max_value=100 * US),
+    st.integers(min_value=0, max_value=60 * US),
+)
+def test_the_c_read_of_a_copy_is_the_python_read(tmp_path_factory, rows, start, length):
+    from meridian.agent.store import Store
+
+    store = Store(tmp_path_factory.mktemp("read") / "agent.sqlite3")
+    try:
+        store.create_bucket("b", type="currentwindow", client="t", hostname="h")
+        store.insert("b", [(None, ts, dur, merge_datas[i]) for ts, dur, i in rows])
+        assert store._columns("b") is not None  # the copy in memory serves the read
+
+        def read():
+            evs, starts, durs = store.events_oldest_first("b", start=start, end=start + length)
+            assert starts == [e.ts for e in evs]
+            assert durs == [e.dur for e in evs]
+            return pieces(evs)
+
+        with_c = read()
+        t.use_c_intersect = False
+        try:
+            python = read()
+        finally:
+            t.use_c_intersect = True
+    finally:
+        store.close()
+
+    assert with_c == python
+    assert with_c == [
+        (max(ts, start), min(ts + dur, start + length) - max(ts, start), data, event_id)
+        for ts, dur, data, event_id in sorted(
+            ((e.ts, e.dur, e.data, e.id) for e in store_rows(rows)), key=lambda r: (r[0], r[3])
+        )
+        if ts + dur >= start and ts <= start + length
+    ]
+
+
+def store_rows(rows):
+    return [Ev(ts, dur, merge_datas[i], k + 1) for k, (ts, dur, i) in enumerate(rows)]

@@ -845,6 +845,152 @@ done:
     return result;
 }
 
+/* read_columns(ev_type, tss, durs, ids, didx, datas, head, middle, high, start, end, longest)
+ * -> (events, starts, durations) | None: store.Store.events_oldest_first's read of a bucket's
+ * copy in memory (store.Columns), without the columns as lists first: the events at ``head``
+ * (a list of indexes) and at middle..high-1, as new ``ev_type(ts, dur, datas[didx], id)``,
+ * trimmed to [start, end] (``longest``: the bucket's longest duration), with lists of their
+ * starts and durations (the same int objects). None for what Python must do (columns whose
+ * items are not 8 bytes, an index out of range, an end beyond 64 bits). */
+static int
+int64_column(PyObject *array, Py_buffer *view)
+{
+    if (PyObject_GetBuffer(array, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+        return -1;
+    }
+    if (view->itemsize != 8 || view->format == NULL || strlen(view->format) != 1 ||
+        (view->format[0] != 'q' && view->format[0] != 'l')) {
+        PyBuffer_Release(view);
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *
+read_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 12 || !PyType_Check(args[0]) || !PyList_CheckExact(args[5]) ||
+        !PyList_CheckExact(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "read_columns(type, array x4, list, list, int x5)");
+        return NULL;
+    }
+    PyObject *ev_type = args[0], *datas = args[5], *head = args[6];
+    long long bounds[5]; /* middle, high, start, end, longest */
+    for (int k = 0; k < 5; k++) {
+        int overflow = 0;
+        bounds[k] = PyLong_AsLongLongAndOverflow(args[7 + k], &overflow);
+        if (bounds[k] == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (overflow) {
+            Py_RETURN_NONE;
+        }
+    }
+    long long middle = bounds[0], high = bounds[1], start = bounds[2], end = bounds[3];
+    long long reach;
+    if (__builtin_sub_overflow(end, bounds[4], &reach)) {
+        Py_RETURN_NONE;
+    }
+    Py_buffer views[4];
+    int got = 0, k = 0;
+    for (; k < 4; k++) {
+        got = int64_column(args[1 + k], &views[k]);
+        if (got <= 0) {
+            break;
+        }
+    }
+    PyObject *result = NULL, *evs = NULL, *starts = NULL, *durations = NULL;
+    if (got <= 0) {
+        goto release; /* views[0..k-1] are held */
+    }
+    const long long *tss = views[0].buf, *durs = views[1].buf, *ids = views[2].buf,
+                    *didx = views[3].buf;
+    Py_ssize_t rows = views[0].len / 8, n_head = PyList_GET_SIZE(head);
+    if (middle < 0 || high < middle || high > rows || views[1].len / 8 < rows ||
+        views[2].len / 8 < rows || views[3].len / 8 < rows) {
+        got = 0;
+        goto release;
+    }
+    Py_ssize_t n = n_head + (Py_ssize_t)(high - middle);
+    evs = PyList_New(n);
+    starts = PyList_New(n);
+    durations = PyList_New(n);
+    if (evs == NULL || starts == NULL || durations == NULL) {
+        got = -1;
+        goto release;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t row;
+        if (i < n_head) {
+            row = PyLong_AsSsize_t(PyList_GET_ITEM(head, i));
+            if (row == -1 && PyErr_Occurred()) {
+                got = -1;
+                goto release;
+            }
+        }
+        else {
+            row = (Py_ssize_t)middle + (i - n_head);
+        }
+        if (row < 0 || row >= rows || didx[row] < 0 || didx[row] >= PyList_GET_SIZE(datas)) {
+            got = 0;
+            goto release;
+        }
+        long long ts = tss[row], dur = durs[row], stop;
+        /* Trimmed as events_oldest_first trims (those before ``start`` come first, sorted). */
+        if (ts < start) {
+            if (__builtin_add_overflow(ts, dur, &stop)) {
+                got = 0;
+                goto release;
+            }
+            dur = stop - start;
+            ts = start;
+        }
+        if (ts >= reach) {
+            if (__builtin_add_overflow(ts, dur, &stop)) {
+                got = 0;
+                goto release;
+            }
+            if (stop > end) {
+                dur = end - ts;
+            }
+        }
+        PyObject *fields[4];
+        fields[0] = PyLong_FromLongLong(ts);
+        fields[1] = PyLong_FromLongLong(dur);
+        fields[2] = PyList_GET_ITEM(datas, didx[row]);
+        fields[3] = PyLong_FromLongLong(ids[row]);
+        PyObject *event = NULL;
+        Py_INCREF(fields[2]); /* (held while the constructor runs) */
+        if (fields[0] != NULL && fields[1] != NULL && fields[3] != NULL) {
+            event = PyObject_Vectorcall(ev_type, fields, 4, NULL);
+        }
+        Py_DECREF(fields[2]);
+        Py_XDECREF(fields[3]);
+        if (event == NULL) {
+            Py_XDECREF(fields[0]);
+            Py_XDECREF(fields[1]);
+            got = -1;
+            goto release;
+        }
+        PyList_SET_ITEM(evs, i, event);
+        PyList_SET_ITEM(starts, i, fields[0]); /* the lists take these references */
+        PyList_SET_ITEM(durations, i, fields[1]);
+    }
+    result = PyTuple_Pack(3, evs, starts, durations);
+    got = result == NULL ? -1 : 1;
+release:
+    for (int j = 0; j < k; j++) {
+        PyBuffer_Release(&views[j]);
+    }
+    Py_XDECREF(evs);
+    Py_XDECREF(starts);
+    Py_XDECREF(durations);
+    if (got == 0) {
+        return Py_NewRef(Py_None);
+    }
+    return got < 0 ? NULL : result;
+}
+
 /* filter_keyvals(events, ev_type, key, values, exclude) -> list | None: transforms.filter_keyvals
  * (the events whose data has ``key`` with a value in ``values``, or, with ``exclude``, the
  * others), deciding once per data object. None for what Python must do (an item of another
@@ -1502,6 +1648,9 @@ done:
 static PyMethodDef methods[] = {
     {"answer", (PyCFunction)(void (*)(void))answer, METH_FASTCALL,
      "answer(value, ev_type, duration_type, leaf) -> bytes | None: an answer as JSON bytes."},
+    {"read_columns", (PyCFunction)(void (*)(void))read_columns, METH_FASTCALL,
+     "read_columns(ev_type, tss, durs, ids, didx, datas, head, middle, high, start, end, "
+     "longest) -> (events, starts, durations) | None: a read of a bucket's copy in memory."},
     {"filter_keyvals", (PyCFunction)(void (*)(void))filter_keyvals, METH_FASTCALL,
      "filter_keyvals(events, ev_type, key, values, exclude) -> list | None."},
     {"flood_pass", (PyCFunction)(void (*)(void))flood_pass, METH_FASTCALL,

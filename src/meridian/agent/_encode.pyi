@@ -24,3 +24,18 @@ def flood_pass(
 def filter_keyvals(
     events: list[Any], ev_type: type, key: str, values: list[Any], exclude: bool, /
 ) -> list[Any] | None: ...
+def read_columns(
+    ev_type: type,
+    tss: Any,
+    durs: Any,
+    ids: Any,
+    didx: Any,
+    datas: list[Any],
+    head: list[int],
+    middle: int,
+    high: int,
+    start: int,
+    end: int,
+    longest: int,
+    /,
+) -> tuple[list[Any], list[int], list[int]] | None: ...

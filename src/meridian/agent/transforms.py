@@ -22,7 +22,7 @@ from .events import US, Duration, Ev
 _c_intersect: Callable[[list[Ev], list[Ev], type], list[Ev] | None]
 _c_merge: Callable[[list[Ev], type, Callable[[Ev], Ev]], bool | None]
 _c_relabel: Callable[[list[Ev], type, Callable[[dict[str, Any]], dict[str, Any]]], bool | None]
-_c_flood: Callable[[list[Ev], type, int], list[Ev] | bool | None]
+_c_flood: Callable[[list[Ev], type, int, int], list[Ev] | bool | None]
 _c_filter: Callable[[list[Ev], type, str, list[Any], bool], list[Ev] | None]
 try:  # built with the C encoder (setup.py) when a compiler is there
     from ._encode import filter_keyvals as _c_filter
