@@ -553,8 +553,16 @@ intersect_lasting(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         }
         PyObject *fields[4];
-        fields[0] = PyLong_FromLongLong(start);
-        fields[1] = PyLong_FromLongLong(end - start);
+        /* A piece that is the whole event (the usual case: a window event within a not-afk
+         * period) shares the event's int objects: fewer objects to make, free and fault in. */
+        PyObject *ts_obj = *(PyObject **)((char *)event + at.ts);
+        PyObject *dur_obj = *(PyObject **)((char *)event + at.dur);
+        fields[0] = start == one[2 * i] && ts_obj != NULL && PyLong_CheckExact(ts_obj)
+                        ? Py_NewRef(ts_obj)
+                        : PyLong_FromLongLong(start);
+        fields[1] = start == one[2 * i] && end == t1 && dur_obj != NULL && PyLong_CheckExact(dur_obj)
+                        ? Py_NewRef(dur_obj)
+                        : PyLong_FromLongLong(end - start);
         fields[2] = *(PyObject **)((char *)event + at.data);
         fields[3] = *(PyObject **)((char *)event + at.id);
         if (fields[0] == NULL || fields[1] == NULL || fields[2] == NULL || fields[3] == NULL) {

@@ -232,11 +232,13 @@ class Agent:
             if parsed:
                 self.store.insert(bucket_id, parsed)
 
-    def query(self, body: Any, name: str) -> bytes:
+    def query(self, body: Any, name: str, keep: list[Any] | None = None) -> bytes:
         """The answer to a query, as JSON bytes, from the cache when nothing it read changed.
 
         A day that is over does not change, so the web UI's repeated summaries of past days
-        (and of today between two heartbeats of other buckets) cost a lookup.
+        (and of today between two heartbeats of other buckets) cost a lookup. ``keep``: a list
+        that takes the evaluation's objects (a day's answer is tens of thousands), so that the
+        caller frees them after sending the answer rather than before.
         """
         if not isinstance(body, dict):
             raise bad_input("query", "the body must be a JSON object")
@@ -263,6 +265,8 @@ class Agent:
                 result, ctx = query2.run_context(self.store, text, start, end, name)
                 results.append(result)
                 reads += ctx.reads
+                if keep is not None:
+                    keep.append(ctx)
         except query2.QueryException as exc:
             raise HttpError(400, {"type": type(exc).__name__, "message": str(exc)}) from None
         except re.error as exc:
@@ -272,6 +276,8 @@ class Agent:
         finally:
             gc.enable()
         encoded = dumps_bytes(results)
+        if keep is not None:
+            keep.append(results)
         with self.cache_lock:
             replaced = self.cache.pop(key, None)
             if replaced is not None:
@@ -833,7 +839,11 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, b"null")
 
     def post_query(self, query: dict[str, str]) -> None:
-        self._send(200, self.agent.query(self._body(), query.get("name", "")))
+        # The evaluation's objects are freed once the answer is sent (~0.4 ms for a day's
+        # answer on the benchmark machine): the client reads meanwhile.
+        keep: list[Any] = []
+        self._send(200, self.agent.query(self._body(), query.get("name", ""), keep))
+        keep.clear()
 
     # The person's page ----------------------------------------------------------------------
 
