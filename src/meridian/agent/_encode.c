@@ -1533,6 +1533,9 @@ static int
 write_value(Walk *w, PyObject *value)
 {
     int got = 1;
+    if (w->depth >= MAX_DEPTH) {
+        return 0; /* (deeper than the first pass saw: changed by a ``leaf`` call) */
+    }
     if (out_reserve(&w->out, 2) < 0) {
         return -1;
     }
@@ -1552,7 +1555,9 @@ write_value(Walk *w, PyObject *value)
                 }
                 put(&w->out, ", ", 2);
             }
+            w->depth++;
             got = write_value(w, item);
+            w->depth--;
         }
     }
     else if (PyDict_CheckExact(value)) {
@@ -1579,7 +1584,9 @@ write_value(Walk *w, PyObject *value)
                 return got <= 0 ? got : -1;
             }
             put(&w->out, ": ", 2);
+            w->depth++;
             got = write_value(w, item);
+            w->depth--;
         }
     }
     else if (Py_IS_TYPE(value, (PyTypeObject *)w->ev_type)) {
