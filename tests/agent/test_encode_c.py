@@ -1,6 +1,7 @@
 """The C encoder of event lists (``meridian.agent._encode``) writes exactly what the Python
 encoder writes, and the build that CI runs has it."""
 
+import contextlib
 import os
 from datetime import UTC, datetime
 
@@ -22,6 +23,18 @@ except ImportError:  # pragma: no cover - a checkout built without a C compiler
 
 def c_module():
     return _encode
+
+
+@contextlib.contextmanager
+def python_only():
+    """The pure-Python paths meanwhile (the C ones are the default unless the environment
+    forces Python: MERIDIAN_AGENT_PURE_ENCODER=1)."""
+    saved = t.use_c_intersect, events_module.use_c_encoder
+    t.use_c_intersect = events_module.use_c_encoder = False
+    try:
+        yield
+    finally:
+        t.use_c_intersect, events_module.use_c_encoder = saved
 
 
 def micros_at(*args: int) -> int:
@@ -128,7 +141,11 @@ def test_the_pure_python_encoder_can_be_forced(monkeypatch):
 
 def test_the_agent_writes_event_lists_with_the_c_encoder():
     assert events_module._c_events is _encode.events
-    assert events_module.use_c_encoder
+    assert events_module._c_answer is _encode.answer
+    # (unless the environment forces Python, as one of CI's runs does)
+    forced = bool(os.environ.get("MERIDIAN_AGENT_PURE_ENCODER"))
+    assert events_module.use_c_encoder is not forced
+    assert t.use_c_intersect is not forced
 
 
 # filter_period_intersect's sweep in C ------------------------------------------------------
@@ -198,11 +215,8 @@ def test_the_c_merge_gives_what_the_python_merge_gives(rows, keys):
         return [(e.ts, e.dur, e.data, e.id) for e in t.merge_events_by_keys(evs, keys)]
 
     with_c = merged(events())
-    t.use_c_intersect = False
-    try:
+    with python_only():
         python = merged(events())
-    finally:
-        t.use_c_intersect = True
 
     assert with_c == python
 
@@ -233,10 +247,250 @@ def test_the_c_labels_are_the_python_labels(rows):
         return [(e.ts, e.data) for e in out], sharing
 
     with_c = labelled(events())
-    t.use_c_intersect = False
-    try:
+    with python_only():
         python = labelled(events())
-    finally:
-        t.use_c_intersect = True
 
     assert with_c == python
+
+
+# Whole answers as bytes in C ----------------------------------------------------------------
+
+shared_datas = [{"app": "Code", "title": "main.py — meridian"}, {"status": "not-afk"}, {}]
+answer_events = st.builds(
+    Ev, stamps, durations, st.one_of(datas, st.sampled_from(shared_datas)), ids
+)
+answer_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    answer_events,
+    st.builds(events_module.Duration, st.integers(min_value=-(2**53), max_value=2**53)),
+)
+answer_keys = st.one_of(
+    st.sampled_from(["events", "duration", 'quo"te', "back\\slash", "tab\t", "é", "\x7f"]),
+    st.text(max_size=6),
+)
+answers = st.recursive(
+    answer_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(answer_events, min_size=1, max_size=8),
+        st.dictionaries(answer_keys, inner, max_size=4),
+    ),
+    max_leaves=25,
+)
+
+
+def python_bytes(value):
+    with python_only():
+        return dumps(value).encode()
+
+
+@given(answers)
+def test_the_c_answer_is_the_python_answers_bytes(value):
+    written = c_module().answer(value, Ev, events_module.Duration, _encode_data)
+
+    assert written is not None
+    assert written == python_bytes(value)
+    assert events_module.dumps_bytes(value) == written
+
+
+@given(answers, st.sampled_from(["beyond", "long", "int key", "subclass", "deep"]))
+def test_what_the_c_answer_leaves_to_python_is_written_by_python(value, odd):
+    if odd == "beyond":
+        value = [value, [Ev(2**70, 1, {}, None)]]
+    elif odd == "long":
+        value = {"a": value, "duration": events_module.Duration(2**60)}
+    elif odd == "int key":
+        value = {"a": value, 1: [Ev(0, 1, {}, 2)]}
+    elif odd == "subclass":
+        value = [value, type("Items", (list,), {})([1, 2])]
+    else:
+        for _ in range(120):
+            value = [value]
+
+    assert c_module().answer(value, Ev, events_module.Duration, _encode_data) is None
+    try:
+        expected = python_bytes(value)
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            events_module.dumps_bytes(value)
+    else:
+        assert events_module.dumps_bytes(value) == expected
+
+
+def test_a_desktop_answer_in_c_is_the_python_answer():
+    data = {"app": "Code", "title": "main.py — meridian"}
+    day = micros_at(2026, 12, 7)
+    evs = [Ev(day + i * 12_096_000, 12_096_000, data, i) for i in range(300)]
+    value = [
+        {
+            "events": evs,
+            "window": {"app_events": evs[:2], "duration": events_module.Duration(5)},
+            "browser": {"domains": [], "duration": 0},
+        }
+    ]
+
+    written = events_module.dumps_bytes(value)
+
+    assert written == python_bytes(value)
+    assert written.startswith(b'[{"events": [{"id": 0, "timestamp": "2026-12-07T00:00:00+00:00"')
+
+
+def test_the_c_answer_raises_what_python_raises_and_keeps_no_memory():
+    import tracemalloc
+
+    value = {"events": [Ev(0, 1, {"app": "Code"}, 1)], "odd": object()}
+    with pytest.raises(TypeError, match="cannot encode object"):
+        events_module.dumps_bytes(value)
+    with pytest.raises(TypeError, match="cannot encode object"):
+        python_bytes(value)
+    answers_ = [
+        {"events": [Ev(i, 1_000_000, {"app": "Code"}, i) for i in range(50)], "é": [1.5]},
+        [[Ev(2**70, 1, {}, None)]],
+        value,
+    ]
+
+    def run():
+        for each in answers_:
+            with contextlib.suppress(TypeError):
+                c_module().answer(each, Ev, events_module.Duration, _encode_data)
+
+    run()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(300):
+            run()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 20_000
+
+
+# flood's pass over pairs in C ----------------------------------------------------------------
+
+flood_rows = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=60 * US),
+        st.one_of(st.integers(min_value=0, max_value=20 * US), st.sampled_from([0, 1, 999, 1000])),
+        st.sampled_from([0, 1, 2]),  # one of three data objects
+        st.booleans(),  # a copy of it: equal content, another object
+    ),
+    max_size=30,
+)
+
+
+@given(flood_rows, st.sampled_from([0, 5, 0.5, 30, -1]), st.booleans())
+def test_the_c_flood_gives_what_the_python_flood_gives(rows, pulsetime, read_order):
+    shared = [{"app": "Code"}, {"app": "Slack"}, {"status": "afk"}]
+
+    def flooded():
+        evs = [
+            Ev(ts, dur, dict(shared[i]) if copy else shared[i], k)
+            for k, (ts, dur, i, copy) in enumerate(rows)
+        ]
+        if read_order:  # as a bucket's read comes: oldest first, by start
+            evs.sort(key=lambda e: e.ts)
+            return t.flood_read(evs, [e.ts for e in evs], [e.dur for e in evs], pulsetime)
+        return t.flood(evs, pulsetime)
+
+    with_c = pieces(flooded())
+    with python_only():
+        python = pieces(flooded())
+
+    assert with_c == python
+
+
+def test_the_c_flood_leaves_odd_events_to_python():
+    assert _encode.flood_pass([Ev(0, -1, {}), Ev(5, 1, {})], Ev, 5, 2) is None
+    assert _encode.flood_pass([Ev(0, 1, {}), Ev(2**62, 1, {})], Ev, 5, 2) is None
+    assert _encode.flood_pass([Ev(0, 1, {}), Ev(5, 1, {})], Ev, 2**60, 2) is None
+    assert _encode.flood_pass([Ev(0, 1, []), Ev(5, 1, {})], Ev, 5, 2) is None  # type: ignore[arg-type]
+    assert _encode.flood_pass([Ev(0, 10, {"a": 1}), Ev(5, 10, {"a": 2})], Ev, 5, 2) is not None
+    # Starts that do not ascend from the index given: Python's way, nothing changed.
+    assert _encode.flood_pass([Ev(5, 1, {}), Ev(5, 1, {}), Ev(9, 1, {})], Ev, 5, 0) is None
+    assert _encode.flood_pass([Ev(5, 1, {}), Ev(5, 1, {}), Ev(9, 1, {})], Ev, 5, 1) is not None
+    overlap = [Ev(0, 10 * US, {"a": 1}), Ev(5 * US, 10 * US, {"a": 2})]
+    # The later event wins the overlap: pairs alone leave it, so Python normalizes.
+    assert _encode.flood_pass(overlap, Ev, 0, 2) is False
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=len(merge_datas) + 1),
+            st.booleans(),  # a copy of the data object: equal content, another object
+        ),
+        max_size=40,
+    ),
+    st.sampled_from(["app", "title", "status", "missing"]),
+    st.sampled_from([["Code"], ["b", "Slack"], [["x", "y"]], [], ["not-afk"], [{"nested": 1}]]),
+    st.booleans(),
+)
+def test_the_c_filter_keeps_what_the_python_filter_keeps(rows, key, values, exclude):
+    datas_ = [*merge_datas, {"status": "not-afk"}, {"status": "afk"}]
+
+    def kept():
+        shared = [dict(d) for d in datas_]
+        evs = [Ev(i, 1, dict(shared[i]) if copy else shared[i], i) for i, copy in rows]
+        return pieces(t.filter_keyvals(evs, key, values, exclude))
+
+    with_c = kept()
+    with python_only():
+        python = kept()
+
+    assert with_c == python
+    assert _encode.filter_keyvals([Ev(0, 1, [])], Ev, key, values, exclude) is None  # type: ignore[arg-type]
+
+
+# A read of a bucket's copy in memory in C -----------------------------------------------------
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=100 * US),
+            st.integers(min_value=0, max_value=30 * US),
+            st.integers(min_value=0, max_value=len(merge_datas) - 1),
+        ),
+        max_size=30,
+    ),
+    st.integers(min_value=0, max_value=100 * US),
+    st.integers(min_value=0, max_value=60 * US),
+)
+def test_the_c_read_of_a_copy_is_the_python_read(tmp_path_factory, rows, start, length):
+    from meridian.agent.store import Store
+
+    store = Store(tmp_path_factory.mktemp("read") / "agent.sqlite3")
+    try:
+        store.create_bucket("b", type="currentwindow", client="t", hostname="h")
+        store.insert("b", [(None, ts, dur, merge_datas[i]) for ts, dur, i in rows])
+        assert store._columns("b") is not None  # the copy in memory serves the read
+
+        def read():
+            evs, starts, durs = store.events_oldest_first("b", start=start, end=start + length)
+            assert starts == [e.ts for e in evs]
+            assert durs == [e.dur for e in evs]
+            return pieces(evs)
+
+        with_c = read()
+        with python_only():
+            python = read()
+    finally:
+        store.close()
+
+    assert with_c == python
+    assert with_c == [
+        (max(ts, start), min(ts + dur, start + length) - max(ts, start), data, event_id)
+        for ts, dur, data, event_id in sorted(
+            ((e.ts, e.dur, e.data, e.id) for e in store_rows(rows)), key=lambda r: (r[0], r[3])
+        )
+        if ts + dur >= start and ts <= start + length
+    ]
+
+
+def store_rows(rows):
+    return [Ev(ts, dur, merge_datas[i], k + 1) for k, (ts, dur, i) in enumerate(rows)]

@@ -52,12 +52,14 @@ member_offset(PyObject *type, const char *name, Py_ssize_t *offset)
     return ok;
 }
 
-/* The output: an ASCII str written in place, grown by PyUnicode_Resize (a fresh str with one
- * reference) and cut to its length at the end, so the answer is not copied once more. */
+/* The output: an ASCII str or a bytes object written in place, grown by PyUnicode_Resize or
+ * _PyBytes_Resize (a fresh object with one reference) and cut to its length at the end, so the
+ * answer is not copied once more. */
 typedef struct {
-    PyObject *str;
+    PyObject *obj;
     char *buf;
     Py_ssize_t len, cap;
+    int bytes; /* 1: a bytes object, 0: an ASCII str */
 } Out;
 
 static int
@@ -70,19 +72,40 @@ out_reserve(Out *out, Py_ssize_t extra)
     if (cap < out->len + extra) {
         cap = out->len + extra;
     }
-    if (out->str == NULL) {
-        out->str = PyUnicode_New(cap, 127);
+    if (out->obj == NULL) {
+        out->obj = out->bytes ? PyBytes_FromStringAndSize(NULL, cap) : PyUnicode_New(cap, 127);
     }
-    else if (PyUnicode_Resize(&out->str, cap) < 0) {
+    else if (out->bytes) {
+        /* On failure the bytes object is freed and obj set to NULL. */
+        (void)_PyBytes_Resize(&out->obj, cap);
+    }
+    else if (PyUnicode_Resize(&out->obj, cap) < 0) {
         /* On failure the str is unchanged and still ours. */
-        Py_CLEAR(out->str);
+        Py_CLEAR(out->obj);
     }
-    if (out->str == NULL) {
+    if (out->obj == NULL) {
         return -1;
     }
-    out->buf = (char *)PyUnicode_1BYTE_DATA(out->str);
+    out->buf = out->bytes ? PyBytes_AS_STRING(out->obj) : (char *)PyUnicode_1BYTE_DATA(out->obj);
     out->cap = cap;
     return 0;
+}
+
+/* The object written, cut to its length (the reference passes to the caller), or NULL. */
+static PyObject *
+out_finish(Out *out)
+{
+    if (out->len < out->cap) {
+        if (out->bytes) {
+            (void)_PyBytes_Resize(&out->obj, out->len); /* NULL (and freed) on failure */
+        }
+        else if (PyUnicode_Resize(&out->obj, out->len) < 0) {
+            Py_CLEAR(out->obj); /* unchanged on failure, and still ours */
+        }
+    }
+    PyObject *obj = out->obj;
+    out->obj = NULL;
+    return obj;
 }
 
 static inline void
@@ -219,6 +242,128 @@ data_text(PyObject *data, PyObject *cache, PyObject *encode)
     return text;
 }
 
+/* The most an event's text takes besides its data text: ", " + {"id": <20>, "timestamp":
+ * "<11 + 8 + 7>+00:00", "duration": <31>, "data": + "}" (see event_head). */
+#define EVENT_MAX 136
+
+/* Writes into head (EVENT_MAX bytes) everything of ``event``'s text before its data text:
+ * {"id": 1, "timestamp": "2026-12-05T09:00:00.250000+00:00", "duration": 1.5, "data":
+ * (after ", " when ``comma``). Its length, or -1 when Python must write it: a field that is not
+ * an int (or None for the id) within 64 bits, a year outside 1..9999, a duration repr cannot
+ * be written here. ``date`` and ``last_day`` keep the last day's "YYYY-MM-DDT" between calls. */
+static int
+event_head(PyObject *event, const Offsets *at, int comma, char *head, char *date,
+           long long *last_day)
+{
+    char *base = (char *)event;
+    PyObject *ts_obj = *(PyObject **)(base + at->ts);
+    PyObject *dur_obj = *(PyObject **)(base + at->dur);
+    PyObject *id_obj = *(PyObject **)(base + at->id);
+    if (ts_obj == NULL || dur_obj == NULL || id_obj == NULL || !PyLong_CheckExact(ts_obj) ||
+        !PyLong_CheckExact(dur_obj)) {
+        return -1;
+    }
+    int overflow = 0;
+    long long ts = PyLong_AsLongLongAndOverflow(ts_obj, &overflow);
+    if (overflow) {
+        return -1;
+    }
+    long long dur = PyLong_AsLongLongAndOverflow(dur_obj, &overflow);
+    if (overflow) {
+        return -1;
+    }
+    long long event_id = 0;
+    int has_id = id_obj != Py_None;
+    if (has_id) {
+        if (!PyLong_CheckExact(id_obj)) {
+            return -1;
+        }
+        event_id = PyLong_AsLongLongAndOverflow(id_obj, &overflow);
+        if (overflow) {
+            return -1;
+        }
+    }
+    long long seconds = ts / US, fraction = ts % US;
+    if (fraction < 0) {
+        fraction += US;
+        seconds -= 1;
+    }
+    long long day = seconds / DAY_S, of_day = seconds % DAY_S;
+    if (of_day < 0) {
+        of_day += DAY_S;
+        day -= 1;
+    }
+    if (day != *last_day) {
+        long long year;
+        int month, mday;
+        civil(day, &year, &month, &mday);
+        if (year < 1 || year > 9999) {
+            return -1;
+        }
+        date[0] = (char)('0' + year / 1000);
+        date[1] = (char)('0' + year / 100 % 10);
+        date[2] = (char)('0' + year / 10 % 10);
+        date[3] = (char)('0' + year % 10);
+        date[4] = '-';
+        two(date + 5, month);
+        date[7] = '-';
+        two(date + 8, mday);
+        date[10] = 'T';
+        *last_day = day;
+    }
+    int n = 0;
+    if (comma) {
+        head[n++] = ',';
+        head[n++] = ' ';
+    }
+    memcpy(head + n, "{\"id\": ", 7);
+    n += 7;
+    if (has_id) {
+        char tmp[24];
+        unsigned long long magnitude =
+            event_id < 0 ? 0ULL - (unsigned long long)event_id : (unsigned long long)event_id;
+        int k = udigits(magnitude, tmp + sizeof tmp);
+        if (event_id < 0) {
+            head[n++] = '-';
+        }
+        memcpy(head + n, tmp + sizeof tmp - k, (size_t)k);
+        n += k;
+    }
+    else {
+        memcpy(head + n, "null", 4);
+        n += 4;
+    }
+    memcpy(head + n, ", \"timestamp\": \"", 16);
+    n += 16;
+    memcpy(head + n, date, 11);
+    n += 11;
+    int hour = (int)(of_day / 3600), minute = (int)(of_day / 60 % 60), second = (int)(of_day % 60);
+    two(head + n, hour);
+    head[n + 2] = ':';
+    two(head + n + 3, minute);
+    head[n + 5] = ':';
+    two(head + n + 6, second);
+    n += 8;
+    if (fraction) {
+        head[n++] = '.';
+        for (int d = 5; d >= 0; d--) {
+            head[n + d] = (char)('0' + fraction % 10);
+            fraction /= 10;
+        }
+        n += 6;
+    }
+    memcpy(head + n, "+00:00\", \"duration\": ", 21);
+    n += 21;
+    int k = duration(dur, head + n);
+    if (k < 0) {
+        return -1;
+    }
+    n += k;
+    memcpy(head + n, ", \"data\": ", 10);
+    n += 10;
+    return n;
+}
+
 static PyObject *
 events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -240,7 +385,7 @@ events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (count == 0) {
         return PyUnicode_FromString("[]");
     }
-    Out out = {NULL, NULL, 0, 0};
+    Out out = {NULL, NULL, 0, 0, 0};
     if (out_reserve(&out, count * 160 + 2) < 0) {
         return NULL;
     }
@@ -257,130 +402,30 @@ events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (!Py_IS_TYPE(event, (PyTypeObject *)ev_type)) {
             goto fallback;
         }
-        char *base = (char *)event;
-        PyObject *ts_obj = *(PyObject **)(base + at.ts);
-        PyObject *dur_obj = *(PyObject **)(base + at.dur);
-        PyObject *data = *(PyObject **)(base + at.data);
-        PyObject *id_obj = *(PyObject **)(base + at.id);
-        if (ts_obj == NULL || dur_obj == NULL || data == NULL || id_obj == NULL ||
-            !PyLong_CheckExact(ts_obj) || !PyLong_CheckExact(dur_obj)) {
+        PyObject *data = *(PyObject **)((char *)event + at.data);
+        if (data == NULL) {
             goto fallback;
-        }
-        int overflow = 0;
-        long long ts = PyLong_AsLongLongAndOverflow(ts_obj, &overflow);
-        if (overflow) {
-            goto fallback;
-        }
-        long long dur = PyLong_AsLongLongAndOverflow(dur_obj, &overflow);
-        if (overflow) {
-            goto fallback;
-        }
-        long long event_id = 0;
-        int has_id = id_obj != Py_None;
-        if (has_id) {
-            if (!PyLong_CheckExact(id_obj)) {
-                goto fallback;
-            }
-            event_id = PyLong_AsLongLongAndOverflow(id_obj, &overflow);
-            if (overflow) {
-                goto fallback;
-            }
         }
         /* ``encode`` runs Python code: the event and its data (a borrowed slot) are held. */
         Py_INCREF(event);
         Py_INCREF(data);
         PyObject *text = data_text(data, cache, encode);
         Py_DECREF(data);
-        Py_DECREF(event);
         if (text == NULL) {
+            Py_DECREF(event);
             goto error;
         }
         if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text)) {
+            Py_DECREF(event);
             goto fallback;
         }
         Py_ssize_t text_len = PyUnicode_GET_LENGTH(text);
-
-        long long seconds = ts / US, fraction = ts % US;
-        if (fraction < 0) {
-            fraction += US;
-            seconds -= 1;
-        }
-        long long day = seconds / DAY_S, of_day = seconds % DAY_S;
-        if (of_day < 0) {
-            of_day += DAY_S;
-            day -= 1;
-        }
-        if (day != last_day) {
-            long long year;
-            int month, mday;
-            civil(day, &year, &month, &mday);
-            if (year < 1 || year > 9999) {
-                goto fallback;
-            }
-            date[0] = (char)('0' + year / 1000);
-            date[1] = (char)('0' + year / 100 % 10);
-            date[2] = (char)('0' + year / 10 % 10);
-            date[3] = (char)('0' + year % 10);
-            date[4] = '-';
-            two(date + 5, month);
-            date[7] = '-';
-            two(date + 8, mday);
-            date[10] = 'T';
-            last_day = day;
-        }
-
-        char head[160]; /* at most ~121 bytes: id, date, time, duration (<= 31) */
-        int n = 0;
-        if (i) {
-            head[n++] = ',';
-            head[n++] = ' ';
-        }
-        memcpy(head + n, "{\"id\": ", 7);
-        n += 7;
-        if (has_id) {
-            char tmp[24];
-            unsigned long long magnitude =
-                event_id < 0 ? 0ULL - (unsigned long long)event_id : (unsigned long long)event_id;
-            int k = udigits(magnitude, tmp + sizeof tmp);
-            if (event_id < 0) {
-                head[n++] = '-';
-            }
-            memcpy(head + n, tmp + sizeof tmp - k, (size_t)k);
-            n += k;
-        }
-        else {
-            memcpy(head + n, "null", 4);
-            n += 4;
-        }
-        memcpy(head + n, ", \"timestamp\": \"", 16);
-        n += 16;
-        memcpy(head + n, date, 11);
-        n += 11;
-        int hour = (int)(of_day / 3600), minute = (int)(of_day / 60 % 60),
-            second = (int)(of_day % 60);
-        two(head + n, hour);
-        head[n + 2] = ':';
-        two(head + n + 3, minute);
-        head[n + 5] = ':';
-        two(head + n + 6, second);
-        n += 8;
-        if (fraction) {
-            head[n++] = '.';
-            for (int d = 5; d >= 0; d--) {
-                head[n + d] = (char)('0' + fraction % 10);
-                fraction /= 10;
-            }
-            n += 6;
-        }
-        memcpy(head + n, "+00:00\", \"duration\": ", 21);
-        n += 21;
-        int k = duration(dur, head + n);
-        if (k < 0) {
+        char head[EVENT_MAX];
+        int n = event_head(event, &at, i > 0, head, date, &last_day);
+        Py_DECREF(event);
+        if (n < 0) {
             goto fallback;
         }
-        n += k;
-        memcpy(head + n, ", \"data\": ", 10);
-        n += 10;
         if (out_reserve(&out, n + text_len + 2) < 0) {
             goto error;
         }
@@ -392,23 +437,20 @@ events(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto error;
     }
     put(&out, "]", 1);
-    if (out.len < out.cap && PyUnicode_Resize(&out.str, out.len) < 0) {
-        Py_CLEAR(out.str); /* unchanged on failure, and still ours */
-        return NULL;
-    }
-    return out.str;
+    return out_finish(&out);
 
 fallback:
-    Py_XDECREF(out.str);
+    Py_XDECREF(out.obj);
     Py_RETURN_NONE;
 error:
-    Py_XDECREF(out.str);
+    Py_XDECREF(out.obj);
     return NULL;
 }
 
-/* Start and duration of every event of ``list`` (all of type ``ev_type``, at offsets ``at``),
- * into a fresh array of 2 * n: 0 if some item is not such an event, a field is not an int
- * within 64 bits, a duration is not positive or an end overflows; -1 on an error. */
+/* Start and end of every event of ``list`` (all of type ``ev_type``, at offsets ``at``), into
+ * a fresh array of 2 * n: 0 if some item is not such an event, a field is not an int within
+ * 64 bits, a duration is not positive, an end overflows or the starts are not in order (so the
+ * list is what sorted(key=ts) would give); -1 on an error. */
 static int
 columns(PyObject *list, PyObject *ev_type, const Offsets *at, long long **out)
 {
@@ -436,7 +478,8 @@ columns(PyObject *list, PyObject *ev_type, const Offsets *at, long long **out)
         }
         long long dur = PyLong_AsLongLongAndOverflow(dur_obj, &overflow);
         long long end;
-        if (overflow || dur <= 0 || __builtin_add_overflow(ts, dur, &end)) {
+        if (overflow || dur <= 0 || __builtin_add_overflow(ts, dur, &end) ||
+            (i && ts < col[2 * i - 2])) {
             goto no;
         }
         col[2 * i] = ts;
@@ -452,15 +495,17 @@ no:
 /* intersect_lasting(events, filters, ev_type) -> list | None: transforms._intersect_lasting
  * (filter_period_intersect when every event of both lists lasts) over two lists sorted by
  * start: the pieces of ``events`` within some filter event, as new ``ev_type(start, duration,
- * data, id)``. None when some event does not last, or a field is not a 64-bit int: the caller
- * then runs the Python sweep. */
+ * data, id)``. None when some event does not last, a field is not a 64-bit int, or a list is
+ * not by start: the caller then sorts them or runs the Python sweep. */
 static PyObject *
 intersect_lasting(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyList_CheckExact(args[0]) || !PyList_CheckExact(args[1]) ||
-        !PyType_Check(args[2])) {
+    if (nargs != 3 || !PyType_Check(args[2])) {
         PyErr_SetString(PyExc_TypeError, "intersect_lasting(list, list, type)");
         return NULL;
+    }
+    if (!PyList_CheckExact(args[0]) || !PyList_CheckExact(args[1])) {
+        Py_RETURN_NONE;
     }
     PyObject *evs = args[0], *filters = args[1], *ev_type = args[2];
     Offsets at;
@@ -508,8 +553,16 @@ intersect_lasting(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         }
         PyObject *fields[4];
-        fields[0] = PyLong_FromLongLong(start);
-        fields[1] = PyLong_FromLongLong(end - start);
+        /* A piece that is the whole event (the usual case: a window event within a not-afk
+         * period) shares the event's int objects: fewer objects to make, free and fault in. */
+        PyObject *ts_obj = *(PyObject **)((char *)event + at.ts);
+        PyObject *dur_obj = *(PyObject **)((char *)event + at.dur);
+        fields[0] = start == one[2 * i] && ts_obj != NULL && PyLong_CheckExact(ts_obj)
+                        ? Py_NewRef(ts_obj)
+                        : PyLong_FromLongLong(start);
+        fields[1] = start == one[2 * i] && end == t1 && dur_obj != NULL && PyLong_CheckExact(dur_obj)
+                        ? Py_NewRef(dur_obj)
+                        : PyLong_FromLongLong(end - start);
         fields[2] = *(PyObject **)((char *)event + at.data);
         fields[3] = *(PyObject **)((char *)event + at.id);
         if (fields[0] == NULL || fields[1] == NULL || fields[2] == NULL || fields[3] == NULL) {
@@ -800,7 +853,823 @@ done:
     return result;
 }
 
+/* read_columns(ev_type, tss, durs, ids, didx, datas, head, middle, high, start, end, longest)
+ * -> (events, starts, durations) | None: store.Store.events_oldest_first's read of a bucket's
+ * copy in memory (store.Columns), without the columns as lists first: the events at ``head``
+ * (a list of indexes) and at middle..high-1, as new ``ev_type(ts, dur, datas[didx], id)``,
+ * trimmed to [start, end] (``longest``: the bucket's longest duration), with lists of their
+ * starts and durations (the same int objects). None for what Python must do (columns whose
+ * items are not 8 bytes, an index out of range, an end beyond 64 bits). */
+static int
+int64_column(PyObject *array, Py_buffer *view)
+{
+    if (PyObject_GetBuffer(array, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+        return -1;
+    }
+    if (view->itemsize != 8 || view->format == NULL || strlen(view->format) != 1 ||
+        (view->format[0] != 'q' && view->format[0] != 'l')) {
+        PyBuffer_Release(view);
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *
+read_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 12 || !PyType_Check(args[0]) || !PyList_CheckExact(args[5]) ||
+        !PyList_CheckExact(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "read_columns(type, array x4, list, list, int x5)");
+        return NULL;
+    }
+    PyObject *ev_type = args[0], *datas = args[5], *head = args[6];
+    long long bounds[5]; /* middle, high, start, end, longest */
+    for (int k = 0; k < 5; k++) {
+        int overflow = 0;
+        bounds[k] = PyLong_AsLongLongAndOverflow(args[7 + k], &overflow);
+        if (bounds[k] == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (overflow) {
+            Py_RETURN_NONE;
+        }
+    }
+    long long middle = bounds[0], high = bounds[1], start = bounds[2], end = bounds[3];
+    long long reach;
+    if (__builtin_sub_overflow(end, bounds[4], &reach)) {
+        Py_RETURN_NONE;
+    }
+    Py_buffer views[4];
+    int got = 0, k = 0;
+    for (; k < 4; k++) {
+        got = int64_column(args[1 + k], &views[k]);
+        if (got <= 0) {
+            break;
+        }
+    }
+    PyObject *result = NULL, *evs = NULL, *starts = NULL, *durations = NULL;
+    if (got <= 0) {
+        goto release; /* views[0..k-1] are held */
+    }
+    const long long *tss = views[0].buf, *durs = views[1].buf, *ids = views[2].buf,
+                    *didx = views[3].buf;
+    Py_ssize_t rows = views[0].len / 8, n_head = PyList_GET_SIZE(head);
+    if (middle < 0 || high < middle || high > rows || views[1].len / 8 < rows ||
+        views[2].len / 8 < rows || views[3].len / 8 < rows) {
+        got = 0;
+        goto release;
+    }
+    Py_ssize_t n = n_head + (Py_ssize_t)(high - middle);
+    evs = PyList_New(n);
+    starts = PyList_New(n);
+    durations = PyList_New(n);
+    if (evs == NULL || starts == NULL || durations == NULL) {
+        got = -1;
+        goto release;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t row;
+        if (i < n_head) {
+            row = PyLong_AsSsize_t(PyList_GET_ITEM(head, i));
+            if (row == -1 && PyErr_Occurred()) {
+                got = -1;
+                goto release;
+            }
+        }
+        else {
+            row = (Py_ssize_t)middle + (i - n_head);
+        }
+        if (row < 0 || row >= rows || didx[row] < 0 || didx[row] >= PyList_GET_SIZE(datas)) {
+            got = 0;
+            goto release;
+        }
+        long long ts = tss[row], dur = durs[row], stop;
+        /* Trimmed as events_oldest_first trims (those before ``start`` come first, sorted). */
+        if (ts < start) {
+            if (__builtin_add_overflow(ts, dur, &stop)) {
+                got = 0;
+                goto release;
+            }
+            dur = stop - start;
+            ts = start;
+        }
+        if (ts >= reach) {
+            if (__builtin_add_overflow(ts, dur, &stop)) {
+                got = 0;
+                goto release;
+            }
+            if (stop > end) {
+                dur = end - ts;
+            }
+        }
+        PyObject *fields[4];
+        fields[0] = PyLong_FromLongLong(ts);
+        fields[1] = PyLong_FromLongLong(dur);
+        fields[2] = PyList_GET_ITEM(datas, didx[row]);
+        fields[3] = PyLong_FromLongLong(ids[row]);
+        PyObject *event = NULL;
+        Py_INCREF(fields[2]); /* (held while the constructor runs) */
+        if (fields[0] != NULL && fields[1] != NULL && fields[3] != NULL) {
+            event = PyObject_Vectorcall(ev_type, fields, 4, NULL);
+        }
+        Py_DECREF(fields[2]);
+        Py_XDECREF(fields[3]);
+        if (event == NULL) {
+            Py_XDECREF(fields[0]);
+            Py_XDECREF(fields[1]);
+            got = -1;
+            goto release;
+        }
+        PyList_SET_ITEM(evs, i, event);
+        PyList_SET_ITEM(starts, i, fields[0]); /* the lists take these references */
+        PyList_SET_ITEM(durations, i, fields[1]);
+    }
+    result = PyTuple_Pack(3, evs, starts, durations);
+    got = result == NULL ? -1 : 1;
+release:
+    for (int j = 0; j < k; j++) {
+        PyBuffer_Release(&views[j]);
+    }
+    Py_XDECREF(evs);
+    Py_XDECREF(starts);
+    Py_XDECREF(durations);
+    if (got == 0) {
+        return Py_NewRef(Py_None);
+    }
+    return got < 0 ? NULL : result;
+}
+
+/* filter_keyvals(events, ev_type, key, values, exclude) -> list | None: transforms.filter_keyvals
+ * (the events whose data has ``key`` with a value in ``values``, or, with ``exclude``, the
+ * others), deciding once per data object. None for what Python must do (an item of another
+ * type, data that is not an exact dict, a key that is not an exact str, values not a list). */
+static PyObject *
+filter_keyvals(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyType_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "filter_keyvals(list, type, str, list, bool)");
+        return NULL;
+    }
+    PyObject *list = args[0], *ev_type = args[1], *key = args[2], *values = args[3];
+    int exclude = PyObject_IsTrue(args[4]);
+    Offsets at;
+    if (exclude < 0) {
+        return NULL;
+    }
+    if (!PyList_CheckExact(list) || !PyUnicode_CheckExact(key) || !PyList_CheckExact(values) ||
+        !all_events(list, ev_type, &at)) {
+        Py_RETURN_NONE;
+    }
+    Table seen = {NULL, NULL, 0, 0}; /* data object -> True (kept) or False */
+    PyObject *list_ref = Py_NewRef(list), *values_ref = Py_NewRef(values);
+    PyObject *kept = PyList_New(0), *result = NULL;
+    if (kept == NULL || table_init(&seen) < 0) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *event = PyList_GET_ITEM(list, i);
+        if (!Py_IS_TYPE(event, (PyTypeObject *)ev_type)) {
+            result = Py_NewRef(Py_None); /* changed by a comparison's Python code */
+            goto done;
+        }
+        PyObject *data = *(PyObject **)((char *)event + at.data);
+        if (data == NULL || !PyDict_CheckExact(data)) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        PyObject *keep = table_get(&seen, data);
+        if (keep == NULL) {
+            Py_INCREF(event); /* held: comparing values could run Python code */
+            Py_INCREF(data);
+            PyObject *value = PyDict_GetItemWithError(data, key);
+            int found = 0;
+            if (value != NULL) {
+                Py_INCREF(value);
+                found = PySequence_Contains(values, value);
+                Py_DECREF(value);
+            }
+            else if (PyErr_Occurred()) {
+                found = -1;
+            }
+            keep = (found > 0) != exclude ? Py_True : Py_False;
+            int failed = found < 0 || table_put(&seen, data, Py_NewRef(keep)) < 0;
+            Py_DECREF(data);
+            Py_DECREF(event);
+            if (failed) {
+                goto done;
+            }
+        }
+        if (keep == Py_True && PyList_Append(kept, event) < 0) {
+            goto done;
+        }
+    }
+    result = Py_NewRef(kept);
+done:
+    table_free(&seen);
+    Py_XDECREF(kept);
+    Py_DECREF(values_ref);
+    Py_DECREF(list_ref);
+    return result;
+}
+
+/* flood_pass(events, ev_type, pulse, ascending) -> list | False | None: transforms._flood_ordered
+ * up to its normalizing loop, over events in flood's order (by start, then duration), whose
+ * starts strictly ascend from index ``ascending`` on (checked here). Each pair with
+ * a gap or an overlap is changed in place as _flood_pair changes it (new int objects in the
+ * events' ts and dur slots). Then: the events that last, as a new list, when no overlap is
+ * left; False when one is (the caller normalizes the changed events); None, before changing
+ * anything, for what Python must do (an item of another type, a field not an int within
+ * +-2**61, a negative duration, a pulse beyond 2**52, data that is not an exact dict, starts
+ * out of that order). */
+
+#define FLOOD_TRIM 100000LL /* transforms._TRIM */
+#define FLOOD_LIMIT (1LL << 61)
+
+static inline long long
+floor_mod(long long a, long long b)
+{
+    long long m = a % b;
+    return m < 0 ? m + b : m;
+}
+
+/* round(gap / 2) as Python rounds it (half to even), for |gap| <= 2**52. */
+static inline long long
+half_even(long long gap)
+{
+    long long k = gap >= 0 ? gap / 2 : -((-gap + 1) / 2); /* floor(gap / 2) */
+    if (gap - 2 * k == 0) {
+        return k;
+    }
+    return (k & 1) ? k + 1 : k; /* gap / 2 is k + 0.5 */
+}
+
+static int
+set_int(PyObject *event, Py_ssize_t offset, long long value)
+{
+    PyObject *number = PyLong_FromLongLong(value);
+    if (number == NULL) {
+        return -1;
+    }
+    Py_SETREF(*(PyObject **)((char *)event + offset), number);
+    return 0;
+}
+
+static PyObject *
+flood_pass(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyType_Check(args[1]) || !PyLong_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "flood_pass(list, type, int, int)");
+        return NULL;
+    }
+    PyObject *list = args[0], *ev_type = args[1];
+    Py_ssize_t ascending = PyLong_AsSsize_t(args[3]);
+    if (ascending == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    int overflow = 0;
+    long long pulse = PyLong_Check(args[2]) ? PyLong_AsLongLongAndOverflow(args[2], &overflow) : 0;
+    if (!PyLong_Check(args[2]) || overflow || pulse > (1LL << 52) || pulse < -(1LL << 52)) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    Offsets at;
+    if (!PyList_CheckExact(list) || !all_events(list, ev_type, &at)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    /* Starts and durations (then the original ends) of every event, checked before any change. */
+    long long *ts = PyMem_Malloc(sizeof(long long) * 2 * (size_t)(n ? n : 1));
+    if (ts == NULL) {
+        return PyErr_NoMemory();
+    }
+    long long *dur = ts + n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char *base = (char *)PyList_GET_ITEM(list, i);
+        PyObject *t = *(PyObject **)(base + at.ts), *d = *(PyObject **)(base + at.dur);
+        PyObject *data = *(PyObject **)(base + at.data);
+        if (t == NULL || d == NULL || data == NULL || !PyLong_CheckExact(t) ||
+            !PyLong_CheckExact(d) || !PyDict_CheckExact(data)) {
+            goto python;
+        }
+        ts[i] = PyLong_AsLongLongAndOverflow(t, &overflow);
+        if (overflow || ts[i] >= FLOOD_LIMIT || ts[i] <= -FLOOD_LIMIT) {
+            goto python;
+        }
+        dur[i] = PyLong_AsLongLongAndOverflow(d, &overflow);
+        if (overflow || dur[i] < 0 || dur[i] >= FLOOD_LIMIT) {
+            goto python;
+        }
+        if (i > ascending && ts[i] <= ts[i - 1]) {
+            goto python; /* not in the order the caller expects */
+        }
+    }
+    /* No Python code runs below (dict comparisons of JSON data run none): the list and its
+     * events stay as they are, but for what this loop writes. */
+    Py_ssize_t done = -1;
+    for (Py_ssize_t first = 0; first + 1 < n; first++) {
+        /* The pairs whose original start and end differ, as _flood_ordered finds them. */
+        if (ts[first + 1] == ts[first] + dur[first] || first <= done) {
+            continue;
+        }
+        Py_ssize_t i = first;
+        for (; i + 1 < n; i++) {
+            /* _flood_pair(evs[i], evs[i + 1], pulse) on the events' present fields */
+            PyObject *e1 = PyList_GET_ITEM(list, i), *e2 = PyList_GET_ITEM(list, i + 1);
+            long long s1 = PyLong_AsLongLong(*(PyObject **)((char *)e1 + at.ts));
+            long long d1 = PyLong_AsLongLong(*(PyObject **)((char *)e1 + at.dur));
+            long long s2 = PyLong_AsLongLong(*(PyObject **)((char *)e2 + at.ts));
+            long long d2 = PyLong_AsLongLong(*(PyObject **)((char *)e2 + at.dur));
+            if (PyErr_Occurred()) {
+                goto error;
+            }
+            long long gap = s2 - (s1 + d1);
+            if (gap == 0) {
+                break;
+            }
+            int same = -1;
+            if (gap < 0 || (-FLOOD_TRIM < gap && gap <= pulse)) {
+                /* Held: a comparison of odd data (not JSON's) could run Python code. */
+                PyObject *a = Py_NewRef(*(PyObject **)((char *)e1 + at.data));
+                PyObject *b = Py_NewRef(*(PyObject **)((char *)e2 + at.data));
+                same = PyObject_RichCompareBool(a, b, Py_EQ);
+                Py_DECREF(a);
+                Py_DECREF(b);
+                if (same >= 0 && (PyList_GET_SIZE(list) != n || PyList_GET_ITEM(list, i) != e1 ||
+                                  PyList_GET_ITEM(list, i + 1) != e2)) {
+                    PyErr_SetString(PyExc_RuntimeError, "the list changed while it was flooded");
+                    same = -1;
+                }
+                if (same < 0) {
+                    goto error;
+                }
+            }
+            if (gap < 0 && same) {
+                long long start = s1 < s2 ? s1 : s2;
+                long long end = s1 + d1 > s2 + d2 ? s1 + d1 : s2 + d2;
+                if (set_int(e1, at.ts, start) < 0 || set_int(e1, at.dur, end - start) < 0 ||
+                    set_int(e2, at.ts, end - floor_mod(end, 1000)) < 0 ||
+                    set_int(e2, at.dur, 0) < 0) {
+                    goto error;
+                }
+            }
+            else if (-FLOOD_TRIM < gap && gap <= pulse) {
+                long long e2_end = s2 + d2;
+                int failed;
+                if (same && d1 >= d2) {
+                    failed = set_int(e1, at.dur, e2_end - s1) < 0 ||
+                             set_int(e2, at.ts, e2_end - floor_mod(e2_end, 1000)) < 0 ||
+                             set_int(e2, at.dur, 0) < 0;
+                }
+                else if (same) {
+                    failed = set_int(e2, at.ts, s1) < 0 || set_int(e2, at.dur, e2_end - s1) < 0 ||
+                             set_int(e1, at.dur, 0) < 0;
+                }
+                else {
+                    long long midpoint = s1 + d1 + half_even(gap);
+                    failed = set_int(e1, at.dur, midpoint - s1) < 0 ||
+                             set_int(e2, at.ts, midpoint - floor_mod(midpoint, 1000)) < 0 ||
+                             set_int(e2, at.dur, e2_end - midpoint) < 0;
+                }
+                if (failed) {
+                    goto error;
+                }
+            }
+            else {
+                break;
+            }
+        }
+        done = i;
+    }
+    /* The present fields: an overlap left means flood's normalizing loop (in Python). */
+    Py_ssize_t lasting = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char *base = (char *)PyList_GET_ITEM(list, i);
+        ts[i] = PyLong_AsLongLong(*(PyObject **)(base + at.ts));
+        dur[i] = PyLong_AsLongLong(*(PyObject **)(base + at.dur));
+        if (PyErr_Occurred()) {
+            goto error;
+        }
+        lasting += dur[i] > 0;
+        if (i && ts[i - 1] + dur[i - 1] > ts[i]) {
+            PyMem_Free(ts);
+            Py_RETURN_FALSE;
+        }
+    }
+    PyObject *result = PyList_New(lasting);
+    if (result == NULL) {
+        goto error;
+    }
+    for (Py_ssize_t i = 0, k = 0; i < n; i++) {
+        if (dur[i] > 0) {
+            PyList_SET_ITEM(result, k++, Py_NewRef(PyList_GET_ITEM(list, i)));
+        }
+    }
+    PyMem_Free(ts);
+    return result;
+python:
+    PyMem_Free(ts);
+    Py_RETURN_NONE;
+error:
+    PyMem_Free(ts);
+    return NULL;
+}
+
+/* answer(value, ev_type, duration_type, leaf) -> bytes | None: events._Encoder().encode(value)
+ * as bytes (its text is ASCII), written in one buffer instead of a str per event list, their
+ * join and its encoding (three copies of an answer of megabytes, and fresh pages for each).
+ *
+ * It walks the value as _Encoder._write does: exact lists ("[a, b]"; a non-empty list of
+ * ev_type only is an event list, written as ``events`` writes it), exact dicts with str keys
+ * ({"key": value, ...}), an ev_type alone, a duration_type (repr of its seconds), and anything
+ * else by ``leaf(value)`` (json.dumps with the encoder's default; it also gives each data
+ * object's text and each key's that needs escapes). Two passes: the first calls ``leaf`` for
+ * every text the answer needs and adds up an upper bound of its length; the second writes
+ * into a bytes object of that size, running no Python code (so nothing can change between
+ * the bytes). None for what Python must write (a subclass of list or dict, a key that is not a
+ * str, a field event_head leaves to Python, nesting deeper than MAX_DEPTH). */
+
+#define MAX_DEPTH 100
+
+typedef struct {
+    PyObject *ev_type, *duration_type, *leaf;
+    Offsets at;
+    Py_ssize_t micros; /* where duration_type keeps its microseconds */
+    Table texts;       /* data object -> its text */
+    PyObject *stash;   /* [(value, text)] of the leaves and escaped keys, in walk order */
+    Py_ssize_t next;   /* the second pass's place in ``stash`` */
+    Py_ssize_t size;   /* the first pass's upper bound */
+    int depth;
+    Out out;
+    long long last_day;
+    char date[16];
+} Walk;
+
+/* The text ``leaf`` gives for ``value`` (an ASCII str: a new reference), or NULL: *fallback
+ * set when it is not such a str, else an exception. */
+static PyObject *
+leaf_text(Walk *w, PyObject *value, int *fallback)
+{
+    PyObject *text = PyObject_CallOneArg(w->leaf, value);
+    if (text != NULL && !(PyUnicode_CheckExact(text) && PyUnicode_IS_ASCII(text))) {
+        Py_DECREF(text);
+        *fallback = 1;
+        return NULL;
+    }
+    return text;
+}
+
+/* First pass over an event's data: its text into the table (once per data object). 1, 0 to
+ * leave the answer to Python, -1 on an error. */
+static int
+measure_event(Walk *w, PyObject *event)
+{
+    PyObject *data = *(PyObject **)((char *)event + w->at.data);
+    if (data == NULL) {
+        return 0;
+    }
+    PyObject *text = table_get(&w->texts, data);
+    if (text == NULL) {
+        int fallback = 0;
+        Py_INCREF(data); /* a borrowed slot, and ``leaf`` runs Python code */
+        text = leaf_text(w, data, &fallback);
+        if (text == NULL) {
+            Py_DECREF(data);
+            return fallback ? 0 : -1;
+        }
+        int failed = table_put(&w->texts, data, text) < 0; /* takes over ``text`` */
+        Py_DECREF(data);
+        if (failed) {
+            return -1;
+        }
+    }
+    w->size += EVENT_MAX + PyUnicode_GET_LENGTH(text);
+    return 1;
+}
+
+/* A key written without escapes: ASCII from ' ' to '~' except '"' and '\' (json.dumps's). */
+static int
+plain_key(PyObject *key)
+{
+    if (!PyUnicode_IS_ASCII(key)) {
+        return 0;
+    }
+    const unsigned char *p = PyUnicode_1BYTE_DATA(key);
+    for (Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(key); i < n; i++) {
+        if (p[i] < ' ' || p[i] > '~' || p[i] == '"' || p[i] == '\\') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+all_of_type(PyObject *list, PyObject *type)
+{
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!Py_IS_TYPE(PyList_GET_ITEM(list, i), (PyTypeObject *)type)) {
+            return 0;
+        }
+    }
+    return n > 0;
+}
+
+/* A leaf's (or key's) text into the stash, its length into the bound. */
+static int
+stash(Walk *w, PyObject *value)
+{
+    int fallback = 0;
+    PyObject *text = leaf_text(w, value, &fallback);
+    if (text == NULL) {
+        return fallback ? 0 : -1;
+    }
+    w->size += PyUnicode_GET_LENGTH(text);
+    PyObject *entry = PyTuple_Pack(2, value, text);
+    Py_DECREF(text);
+    if (entry == NULL) {
+        return -1;
+    }
+    int failed = PyList_Append(w->stash, entry);
+    Py_DECREF(entry);
+    return failed ? -1 : 1;
+}
+
+static int measure(Walk *w, PyObject *value);
+
+/* measure() of a container's item (or a dict's value), held meanwhile: Python code runs. */
+static int
+measure_held(Walk *w, PyObject *value)
+{
+    Py_INCREF(value);
+    int got = measure(w, value);
+    Py_DECREF(value);
+    return got;
+}
+
+/* The first pass: 1, 0 to leave the answer to Python, -1 on an error. */
+static int
+measure(Walk *w, PyObject *value)
+{
+    if (w->depth >= MAX_DEPTH) {
+        return 0;
+    }
+    int got = 1;
+    w->depth++;
+    if (PyList_CheckExact(value)) {
+        if (all_of_type(value, w->ev_type)) {
+            w->size += 2;
+            /* ``leaf`` may change the list: its size and items are read again each time. */
+            for (Py_ssize_t i = 0; got > 0 && i < PyList_GET_SIZE(value); i++) {
+                PyObject *event = PyList_GET_ITEM(value, i);
+                if (!Py_IS_TYPE(event, (PyTypeObject *)w->ev_type)) {
+                    got = 0;
+                    break;
+                }
+                Py_INCREF(event);
+                got = measure_event(w, event);
+                Py_DECREF(event);
+            }
+        }
+        else {
+            w->size += 2 + 2 * PyList_GET_SIZE(value);
+            for (Py_ssize_t i = 0; got > 0 && i < PyList_GET_SIZE(value); i++) {
+                got = measure_held(w, PyList_GET_ITEM(value, i));
+            }
+        }
+    }
+    else if (PyDict_CheckExact(value)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *item;
+        w->size += 2 + 4 * PyDict_GET_SIZE(value); /* braces, ", " and ": " */
+        while (got > 0 && PyDict_Next(value, &pos, &key, &item)) {
+            if (!PyUnicode_CheckExact(key)) {
+                got = 0;
+                break;
+            }
+            Py_INCREF(key);
+            Py_INCREF(item);
+            if (plain_key(key)) {
+                w->size += PyUnicode_GET_LENGTH(key) + 2;
+            }
+            else {
+                got = stash(w, key);
+            }
+            if (got > 0) {
+                got = measure(w, item);
+            }
+            Py_DECREF(key);
+            Py_DECREF(item);
+        }
+    }
+    else if (PyList_Check(value) || PyDict_Check(value)) {
+        got = 0; /* a subclass: Python walks it (json.dumps would write some keys otherwise) */
+    }
+    else if (Py_IS_TYPE(value, (PyTypeObject *)w->ev_type)) {
+        got = measure_event(w, value);
+    }
+    else if (Py_IS_TYPE(value, (PyTypeObject *)w->duration_type)) {
+        w->size += 32;
+    }
+    else {
+        got = stash(w, value);
+    }
+    w->depth--;
+    return got;
+}
+
+static inline int
+put_text(Walk *w, PyObject *text)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (out_reserve(&w->out, n) < 0) {
+        return -1;
+    }
+    put(&w->out, (const char *)PyUnicode_1BYTE_DATA(text), n);
+    return 1;
+}
+
+/* The next stashed text, if it is ``value``'s (else the value changed: 0). */
+static int
+put_stashed(Walk *w, PyObject *value)
+{
+    if (w->next >= PyList_GET_SIZE(w->stash)) {
+        return 0;
+    }
+    PyObject *entry = PyList_GET_ITEM(w->stash, w->next);
+    w->next++;
+    if (PyTuple_GET_ITEM(entry, 0) != value) {
+        return 0;
+    }
+    return put_text(w, PyTuple_GET_ITEM(entry, 1));
+}
+
+static int
+write_event(Walk *w, PyObject *event, int comma)
+{
+    PyObject *data = *(PyObject **)((char *)event + w->at.data);
+    PyObject *text = data == NULL ? NULL : table_get(&w->texts, data);
+    if (text == NULL) {
+        return 0;
+    }
+    char head[EVENT_MAX];
+    int n = event_head(event, &w->at, comma, head, w->date, &w->last_day);
+    if (n < 0) {
+        return 0;
+    }
+    Py_ssize_t text_len = PyUnicode_GET_LENGTH(text);
+    if (out_reserve(&w->out, n + text_len + 1) < 0) {
+        return -1;
+    }
+    put(&w->out, head, n);
+    put(&w->out, (const char *)PyUnicode_1BYTE_DATA(text), text_len);
+    put(&w->out, "}", 1);
+    return 1;
+}
+
+/* The second pass (the same walk, no Python code): 1, 0 to leave it to Python, -1 on an error. */
+static int
+write_value(Walk *w, PyObject *value)
+{
+    int got = 1;
+    if (w->depth >= MAX_DEPTH) {
+        return 0; /* (deeper than the first pass saw: changed by a ``leaf`` call) */
+    }
+    if (out_reserve(&w->out, 2) < 0) {
+        return -1;
+    }
+    if (PyList_CheckExact(value)) {
+        Py_ssize_t n = PyList_GET_SIZE(value);
+        int of_events = all_of_type(value, w->ev_type);
+        put(&w->out, "[", 1);
+        for (Py_ssize_t i = 0; got > 0 && i < n; i++) {
+            PyObject *item = PyList_GET_ITEM(value, i);
+            if (of_events) {
+                got = write_event(w, item, i > 0);
+                continue;
+            }
+            if (i) {
+                if (out_reserve(&w->out, 2) < 0) {
+                    return -1;
+                }
+                put(&w->out, ", ", 2);
+            }
+            w->depth++;
+            got = write_value(w, item);
+            w->depth--;
+        }
+    }
+    else if (PyDict_CheckExact(value)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *item;
+        put(&w->out, "{", 1);
+        for (int first = 1; got > 0 && PyDict_Next(value, &pos, &key, &item); first = 0) {
+            if (!PyUnicode_CheckExact(key)) {
+                return 0;
+            }
+            Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+            if (out_reserve(&w->out, n + 6) < 0) {
+                return -1;
+            }
+            if (!first) {
+                put(&w->out, ", ", 2);
+            }
+            if (plain_key(key)) {
+                put(&w->out, "\"", 1);
+                put(&w->out, (const char *)PyUnicode_1BYTE_DATA(key), n);
+                put(&w->out, "\"", 1);
+            }
+            else if ((got = put_stashed(w, key)) <= 0 || out_reserve(&w->out, 2) < 0) {
+                return got <= 0 ? got : -1;
+            }
+            put(&w->out, ": ", 2);
+            w->depth++;
+            got = write_value(w, item);
+            w->depth--;
+        }
+    }
+    else if (Py_IS_TYPE(value, (PyTypeObject *)w->ev_type)) {
+        return write_event(w, value, 0);
+    }
+    else if (Py_IS_TYPE(value, (PyTypeObject *)w->duration_type)) {
+        PyObject *micros = *(PyObject **)((char *)value + w->micros);
+        if (micros == NULL || !PyLong_CheckExact(micros)) {
+            return 0;
+        }
+        int overflow = 0;
+        long long us = PyLong_AsLongLongAndOverflow(micros, &overflow);
+        char text[32];
+        int n = overflow ? -1 : duration(us, text);
+        if (n < 0 || out_reserve(&w->out, n) < 0) {
+            return n < 0 ? 0 : -1;
+        }
+        put(&w->out, text, n);
+        return 1;
+    }
+    else {
+        return put_stashed(w, value);
+    }
+    if (got <= 0) {
+        return got;
+    }
+    if (out_reserve(&w->out, 1) < 0) {
+        return -1;
+    }
+    put(&w->out, PyList_CheckExact(value) ? "]" : "}", 1);
+    return 1;
+}
+
+static PyObject *
+answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyType_Check(args[1]) || !PyType_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "answer(value, ev_type, duration_type, leaf)");
+        return NULL;
+    }
+    Walk w = {.ev_type = args[1], .duration_type = args[2], .leaf = args[3], .next = 0,
+              .size = 0, .depth = 0, .out = {NULL, NULL, 0, 0, 1}, .last_day = LLONG_MIN};
+    if (!member_offset(w.ev_type, "ts", &w.at.ts) || !member_offset(w.ev_type, "dur", &w.at.dur) ||
+        !member_offset(w.ev_type, "data", &w.at.data) || !member_offset(w.ev_type, "id", &w.at.id) ||
+        !member_offset(w.duration_type, "micros", &w.micros)) {
+        Py_RETURN_NONE;
+    }
+    PyObject *value = Py_NewRef(args[0]), *result = NULL;
+    w.stash = PyList_New(0);
+    if (w.stash == NULL || table_init(&w.texts) < 0) {
+        goto done;
+    }
+    int got = measure(&w, value);
+    if (got > 0 && out_reserve(&w.out, w.size) == 0) {
+        got = write_value(&w, value);
+        if (got > 0) {
+            result = out_finish(&w.out);
+        }
+    }
+    else if (got > 0) {
+        got = -1; /* no memory for the answer */
+    }
+    if (got == 0) {
+        result = Py_NewRef(Py_None);
+    }
+done:
+    Py_XDECREF(w.out.obj);
+    Py_XDECREF(w.stash);
+    table_free(&w.texts);
+    Py_DECREF(value);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"answer", (PyCFunction)(void (*)(void))answer, METH_FASTCALL,
+     "answer(value, ev_type, duration_type, leaf) -> bytes | None: an answer as JSON bytes."},
+    {"read_columns", (PyCFunction)(void (*)(void))read_columns, METH_FASTCALL,
+     "read_columns(ev_type, tss, durs, ids, didx, datas, head, middle, high, start, end, "
+     "longest) -> (events, starts, durations) | None: a read of a bucket's copy in memory."},
+    {"filter_keyvals", (PyCFunction)(void (*)(void))filter_keyvals, METH_FASTCALL,
+     "filter_keyvals(events, ev_type, key, values, exclude) -> list | None."},
+    {"flood_pass", (PyCFunction)(void (*)(void))flood_pass, METH_FASTCALL,
+     "flood_pass(events, ev_type, pulse, ascending) -> list | False | None: flood's pass."},
     {"events", (PyCFunction)(void (*)(void))events, METH_FASTCALL,
      "events(events, ev_type, cache, encode) -> str | None: a list of events as JSON text."},
     {"intersect_lasting", (PyCFunction)(void (*)(void))intersect_lasting, METH_FASTCALL,

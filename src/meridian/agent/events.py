@@ -13,10 +13,13 @@ from typing import Any
 import msgspec
 
 _c_events: Callable[[list[Any], type, dict[int, tuple[Any, str]], Callable[[Any], str]], str | None]
-try:  # the C encoder of event lists (setup.py builds it when a compiler is there)
+_c_answer: Callable[[Any, type, type, Callable[[Any], str]], bytes | None]
+try:  # the C encoder of event lists and answers (setup.py builds it when a compiler is there)
+    from meridian.agent._encode import answer as _c_answer
     from meridian.agent._encode import events as _c_events
 except ImportError:  # pragma: no cover - an install without the extension
     _c_events = None  # type: ignore[assignment]  # tested for before each use
+    _c_answer = None  # type: ignore[assignment]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = 1_000_000
@@ -245,6 +248,20 @@ def dumps(value: Any) -> str:
 # False (``MERIDIAN_AGENT_PURE_ENCODER=1`` in the environment, or set by a test) writes event
 # lists in Python even where the C encoder is built.
 use_c_encoder = _c_events is not None and not os.environ.get("MERIDIAN_AGENT_PURE_ENCODER")
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """``dumps(value).encode()``: the answer's bytes (its text is ASCII).
+
+    The C encoder (``_encode.answer``) writes them in one buffer sized beforehand, instead of
+    a str per event list, their join and its encoding: three copies of megabytes, each in
+    fresh pages on a first answer. None from it (what it leaves to Python) means this.
+    """
+    if use_c_encoder and _c_answer is not None:
+        encoded: bytes | None = _c_answer(value, Ev, Duration, _encode_data)
+        if encoded is not None:
+            return encoded
+    return dumps(value).encode()
 
 
 def _encode_data(data: Any) -> str:

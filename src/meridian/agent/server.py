@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from . import VERSION, query2
-from .events import Ev, EventError, dumps, event_from_json, events_from_json, fmt_ts, parse_ts
+from .events import Ev, EventError, dumps_bytes, event_from_json, events_from_json, fmt_ts, parse_ts
 from .store import NoSuchBucket, Store
 
 if TYPE_CHECKING:
@@ -232,11 +232,13 @@ class Agent:
             if parsed:
                 self.store.insert(bucket_id, parsed)
 
-    def query(self, body: Any, name: str) -> bytes:
+    def query(self, body: Any, name: str, keep: list[Any] | None = None) -> bytes:
         """The answer to a query, as JSON bytes, from the cache when nothing it read changed.
 
         A day that is over does not change, so the web UI's repeated summaries of past days
-        (and of today between two heartbeats of other buckets) cost a lookup.
+        (and of today between two heartbeats of other buckets) cost a lookup. ``keep``: a list
+        that takes the evaluation's objects (a day's answer is tens of thousands), so that the
+        caller frees them after sending the answer rather than before.
         """
         if not isinstance(body, dict):
             raise bad_input("query", "the body must be a JSON object")
@@ -263,6 +265,8 @@ class Agent:
                 result, ctx = query2.run_context(self.store, text, start, end, name)
                 results.append(result)
                 reads += ctx.reads
+                if keep is not None:
+                    keep.append(ctx)
         except query2.QueryException as exc:
             raise HttpError(400, {"type": type(exc).__name__, "message": str(exc)}) from None
         except re.error as exc:
@@ -271,7 +275,9 @@ class Agent:
             ) from None
         finally:
             gc.enable()
-        encoded = dumps(results).encode()
+        encoded = dumps_bytes(results)
+        if keep is not None:
+            keep.append(results)
         with self.cache_lock:
             replaced = self.cache.pop(key, None)
             if replaced is not None:
@@ -636,7 +642,7 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     def _json(self, status: int, value: Any, extra: dict[str, str] | None = None) -> None:
-        self._send(status, dumps(value).encode(), extra)
+        self._send(status, dumps_bytes(value), extra)
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
@@ -833,7 +839,11 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, b"null")
 
     def post_query(self, query: dict[str, str]) -> None:
-        self._send(200, self.agent.query(self._body(), query.get("name", "")))
+        # The evaluation's objects are freed once the answer is sent (~0.4 ms for a day's
+        # answer on the benchmark machine): the client reads meanwhile.
+        keep: list[Any] = []
+        self._send(200, self.agent.query(self._body(), query.get("name", ""), keep))
+        keep.clear()
 
     # The person's page ----------------------------------------------------------------------
 

@@ -12,15 +12,23 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import islice, repeat
 from operator import add, le
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from . import transforms
 from .events import US, Ev, fmt_ts
 from .transforms import heartbeat_merge
+
+_c_read: Callable[..., tuple[list[Ev], list[int], list[int]] | None]
+try:  # built with the C encoder (setup.py) when a compiler is there
+    from ._encode import read_columns as _c_read
+except ImportError:  # pragma: no cover - an install without the extension
+    _c_read = None  # type: ignore[assignment]  # tested for before each use
+_T = TypeVar("_T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -211,11 +219,12 @@ class Columns:
         for column in (self.tss, self.durs, self.ids, self.didx):
             del column[position]
 
-    def window(
+    def span(
         self, start: int | None, end: int | None, longest: int
-    ) -> tuple[list[int], list[int], list[int], list[int]] | None:
-        """(starts, durations, ids, data indexes) of the events ``Store._range`` selects,
-        ascending by (ts, id); None when the copy does not reach back far enough."""
+    ) -> tuple[list[int], int, int] | None:
+        """Where the events ``Store._range`` selects are: (the indexes of those starting before
+        ``start``, the first and the end of the rest), ascending by (ts, id); None when the
+        copy does not reach back far enough."""
         tss, durs = self.tss, self.durs
         high = len(tss) if end is None else bisect_right(tss, end)
         head: list[int] = []
@@ -231,13 +240,55 @@ class Columns:
             # Those starting before ``start`` are kept only when they reach it (durations
             # are never negative here, so all the others do).
             head = [i for i in range(low, middle) if tss[i] + durs[i] >= start]
-        ids, didx = self.ids, self.didx
+        return head, middle, high
+
+    def window(
+        self, start: int | None, end: int | None, longest: int
+    ) -> tuple[list[int], list[int], list[int], list[int]] | None:
+        """(starts, durations, ids, data indexes) of the events ``Store._range`` selects,
+        ascending by (ts, id); None when the copy does not reach back far enough."""
+        span = self.span(start, end, longest)
+        return None if span is None else self.window_of(span)
+
+    def window_of(
+        self, span: tuple[list[int], int, int]
+    ) -> tuple[list[int], list[int], list[int], list[int]]:
+        """:meth:`window`'s lists for a :meth:`span`."""
+        head, middle, high = span
+        tss, durs, ids, didx = self.tss, self.durs, self.ids, self.didx
         return (
             [tss[i] for i in head] + tss[middle:high].tolist(),
             [durs[i] for i in head] + durs[middle:high].tolist(),
             [ids[i] for i in head] + ids[middle:high].tolist(),
             [didx[i] for i in head] + didx[middle:high].tolist(),
         )
+
+
+def _trimmed_events(
+    tss: list[int],
+    durs: list[int],
+    ids: list[int],
+    datas: list[dict[str, Any]],
+    start: int,
+    end: int,
+    longest: int,
+) -> tuple[list[Ev], list[int], list[int]]:
+    """The events of a read oldest first (Store.events_oldest_first), trimmed to [start, end]
+    as raw_events trims in SQL, with their starts and durations: those starting before
+    ``start`` come first; those ending after ``end`` started at most ``longest`` before it."""
+    n = len(tss)
+    first = 0
+    while first < n and tss[first] < start:
+        durs[first] = tss[first] + durs[first] - start
+        tss[first] = start
+        first += 1
+    reach = end - longest
+    last = n - 1
+    while last >= 0 and tss[last] >= reach:
+        if tss[last] + durs[last] > end:
+            durs[last] = end - tss[last]
+        last -= 1
+    return list(map(Ev, tss, durs, datas, ids)), tss, durs
 
 
 class Store:
@@ -710,6 +761,37 @@ class Store:
                 params.append(limit)
             return self.db.execute(sql, params).fetchall()
 
+    def _read(
+        self,
+        bucket_id: str,
+        start: int | None,
+        end: int | None,
+        limit: int,
+        take: Callable[[Columns, tuple[list[int], int, int], int], _T],
+    ) -> tuple[int, _T | None, list[Any]]:
+        """What :meth:`events` and :meth:`events_oldest_first` read under the lock: (the
+        bucket's longest duration, ``take(copy, span, longest)`` when the bucket's copy in
+        memory holds the window (see Columns.span), else SQLite's rows (ts, dur, data, id):
+        oldest first, or the newest ``limit`` newest first when ``limit`` >= 0)."""
+        with self.lock:
+            self._require(bucket_id)
+            self.flush()
+            self.reads += 1
+            longest = self._max_dur[bucket_id]
+            columns = self._columns(bucket_id)
+            span = columns.span(start, end, longest) if columns is not None else None
+            if columns is not None and span is not None:
+                return longest, take(columns, span, longest), []
+            where, params = self._range(bucket_id, start, end)
+            # Without a limit, SQLite walks the index forwards (a fifth cheaper than
+            # backwards); events() reverses the list afterwards.
+            order = "ts DESC, id DESC" if limit >= 0 else "ts, id"
+            sql = f"SELECT ts, dur, data, id FROM events WHERE {where} ORDER BY {order}"  # noqa: S608
+            if limit >= 0:
+                sql += " LIMIT ?"
+                params.append(limit)
+            return longest, None, self.db.execute(sql, params).fetchall()
+
     def events(
         self, bucket_id: str, *, start: int | None = None, end: int | None = None, limit: int = -1
     ) -> list[Ev]:
@@ -718,31 +800,19 @@ class Store:
         Events with the same stored data share one data object (never changed in place).
         """
         limited = limit is not None and limit >= 0
-        with self.lock:
-            self._require(bucket_id)
-            self.flush()
-            self.reads += 1
-            longest = self._max_dur[bucket_id]
-            columns = self._columns(bucket_id)
-            window = columns.window(start, end, longest) if columns is not None else None
-            if window is not None:
-                assert columns is not None
-                tss, durs, ids, indexes = window
-                if limited:
-                    cut = max(len(tss) - limit, 0)
-                    tss, durs, ids, indexes = tss[cut:], durs[cut:], ids[cut:], indexes[cut:]
-                datas = list(map(columns.datas.__getitem__, indexes))
-            else:
-                where, params = self._range(bucket_id, start, end)
-                # Without a limit, SQLite walks the index forwards (a fifth cheaper than
-                # backwards) and the list is reversed afterwards.
-                order = "ts DESC, id DESC" if limited else "ts, id"
-                sql = f"SELECT ts, dur, data, id FROM events WHERE {where} ORDER BY {order}"  # noqa: S608
-                if limited:
-                    sql += " LIMIT ?"
-                    params.append(limit)
-                rows = self.db.execute(sql, params).fetchall()
+
+        def take(
+            columns: Columns, span: tuple[list[int], int, int], longest: int
+        ) -> tuple[list[int], list[int], list[int], list[dict[str, Any]]]:
+            tss, durs, ids, indexes = columns.window_of(span)
+            if limited:
+                cut = max(len(tss) - limit, 0)
+                tss, durs, ids, indexes = tss[cut:], durs[cut:], ids[cut:], indexes[cut:]
+            return tss, durs, ids, list(map(columns.datas.__getitem__, indexes))
+
+        longest, window, rows = self._read(bucket_id, start, end, limit if limited else -1, take)
         if window is not None:
+            tss, durs, ids, datas = window
             if not tss:
                 return []
             # The copy's lists ascend: the events are built in that order, then reversed.
@@ -781,42 +851,29 @@ class Store:
         """The events :meth:`events` reads, oldest first (by start, then id, as the copy in
         memory and SQLite's index hold them), with their starts and durations as lists (a
         flood of the read takes those instead of gathering them again)."""
-        with self.lock:
-            self._require(bucket_id)
-            self.flush()
-            self.reads += 1
-            longest = self._max_dur[bucket_id]
-            columns = self._columns(bucket_id)
-            window = columns.window(start, end, longest) if columns is not None else None
-            if window is not None:
-                assert columns is not None
-                tss, durs, ids, indexes = window
-                datas = list(map(columns.datas.__getitem__, indexes))
-            else:
-                where, params = self._range(bucket_id, start, end)
-                sql = f"SELECT ts, dur, data, id FROM events WHERE {where} ORDER BY ts, id"  # noqa: S608
-                rows = self.db.execute(sql, params).fetchall()
-        if window is None:
-            if not rows:
-                return [], [], []
-            row_tss, row_durs, texts, row_ids = zip(*rows, strict=True)
-            tss, durs, ids = list(row_tss), list(row_durs), list(row_ids)
-            datas = list(map(_Parsed().__getitem__, texts))
-        # Trimmed to [start, end] as raw_events trims in SQL: those starting before ``start``
-        # come first; those ending after ``end`` started at most the longest duration before.
-        n = len(tss)
-        first = 0
-        while first < n and tss[first] < start:
-            durs[first] = tss[first] + durs[first] - start
-            tss[first] = start
-            first += 1
-        reach = end - longest
-        last = n - 1
-        while last >= 0 and tss[last] >= reach:
-            if tss[last] + durs[last] > end:
-                durs[last] = end - tss[last]
-            last -= 1
-        return list(map(Ev, tss, durs, datas, ids)), tss, durs
+
+        def take(
+            columns: Columns, span: tuple[list[int], int, int], longest: int
+        ) -> tuple[list[Ev], list[int], list[int]]:
+            if transforms.use_c_intersect and _c_read is not None:
+                # In C (``_encode.c``): the events, trimmed, without the columns as lists
+                # first; None for what Python must do.
+                columns_ = columns.tss, columns.durs, columns.ids, columns.didx, columns.datas
+                built = _c_read(Ev, *columns_, *span, start, end, longest)
+                if built is not None:
+                    return built
+            tss, durs, ids, indexes = columns.window_of(span)
+            datas = list(map(columns.datas.__getitem__, indexes))
+            return _trimmed_events(tss, durs, ids, datas, start, end, longest)
+
+        longest, read, rows = self._read(bucket_id, start, end, -1, take)
+        if read is not None:
+            return read
+        if not rows:
+            return [], [], []
+        tss, durs, texts, ids = map(list, zip(*rows, strict=True))
+        datas = list(map(_Parsed().__getitem__, texts))
+        return _trimmed_events(tss, durs, ids, datas, start, end, longest)
 
     def count(self, bucket_id: str, *, start: int | None = None, end: int | None = None) -> int:
         with self.lock:

@@ -22,7 +22,11 @@ from .events import US, Duration, Ev
 _c_intersect: Callable[[list[Ev], list[Ev], type], list[Ev] | None]
 _c_merge: Callable[[list[Ev], type, Callable[[Ev], Ev]], bool | None]
 _c_relabel: Callable[[list[Ev], type, Callable[[dict[str, Any]], dict[str, Any]]], bool | None]
+_c_flood: Callable[[list[Ev], type, int, int], list[Ev] | bool | None]
+_c_filter: Callable[[list[Ev], type, str, list[Any], bool], list[Ev] | None]
 try:  # built with the C encoder (setup.py) when a compiler is there
+    from ._encode import filter_keyvals as _c_filter
+    from ._encode import flood_pass as _c_flood
     from ._encode import intersect_lasting as _c_intersect
     from ._encode import merge_by_data as _c_merge
     from ._encode import relabel as _c_relabel
@@ -30,6 +34,8 @@ except ImportError:  # pragma: no cover - an install without the extension
     _c_intersect = None  # type: ignore[assignment]  # tested for before each use
     _c_merge = None  # type: ignore[assignment]
     _c_relabel = None  # type: ignore[assignment]
+    _c_flood = None  # type: ignore[assignment]
+    _c_filter = None  # type: ignore[assignment]
 # False (``MERIDIAN_AGENT_PURE_ENCODER=1``, or set by a test): the Python sweep, merge and labels only.
 use_c_intersect = _c_intersect is not None and not os.environ.get("MERIDIAN_AGENT_PURE_ENCODER")
 
@@ -132,22 +138,44 @@ def flood_read(evs: list[Ev], starts: list[int], durs: list[int], pulsetime: flo
     tied = 1
     while tied < n and starts[tied] == starts[0]:
         tied += 1
+    if use_c_intersect and _c_flood is not None and n >= 2:
+        # In C: the order checked (starts ascending after the first group) and flood's pass
+        # over pairs in one go; None, nothing changed but the group's order, for Python's way.
+        read_order = evs[:tied] if tied > 1 else None
+        if read_order is not None:
+            evs[:tied] = _tie_order(read_order)
+        flooded = _c_flood(evs, Ev, _us(pulsetime), tied - 1)
+        if flooded is not None:
+            return _normalize(evs) if flooded is False else flooded  # type: ignore[return-value]
+        if read_order is not None:
+            evs[:tied] = read_order
     if not all(map(lt, islice(starts, tied - 1, None), islice(starts, tied, None))):
         evs.reverse()  # newest first, as flood takes a read
         return flood(evs, pulsetime, owned=True)
     if tied > 1:
-        group = evs[:tied]
-        group.reverse()
-        group.sort(key=_get_dur)
-        evs[:tied] = group
+        group = evs[:tied] = _tie_order(evs[:tied])
         durs[:tied] = map(_get_dur, group)
     if n < 2:
         return [e for e in evs if e.dur > 0]
     return _flood_ordered(evs, starts, durs, _us(pulsetime))
 
 
+def _tie_order(group: list[Ev]) -> list[Ev]:
+    """A read's group of equal starts (oldest first) in flood's order: newest first, then by
+    duration (a stable sort)."""
+    group = group[::-1]
+    group.sort(key=_get_dur)
+    return group
+
+
 def _flood_ordered(evs: list[Ev], starts: list[int], durs: list[int], pulse: int) -> list[Ev]:
     """flood's work once ``evs`` are in its order (``starts`` and ``durs`` theirs)."""
+    if use_c_intersect and _c_flood is not None:
+        # The pass over pairs in C (``_encode.c``): the lasting events, or False when an
+        # overlap is left to normalize; None (nothing changed) for what Python must do.
+        flooded = _c_flood(evs, Ev, pulse, len(evs))
+        if flooded is not None:
+            return _normalize(evs) if flooded is False else flooded  # type: ignore[return-value]
     n = len(evs)
     ends = list(map(add, starts, durs))
     if starts[1:] == ends[:-1]:
@@ -171,6 +199,12 @@ def _flood_ordered(evs: list[Ev], starts: list[int], durs: list[int], pulse: int
         # No overlap left: normalizing only drops the events without a duration (starts
         # ascend, so no event reaches past a later one's start).
         return _lasting(evs, durs)
+    return _normalize(evs)
+
+
+def _normalize(evs: list[Ev]) -> list[Ev]:
+    """flood's last step: overlaps resolved (the later event wins, equal data merge) and the
+    events without a duration dropped."""
     normalized: list[Ev] = []
     for event in evs:
         if event.dur <= 0:
@@ -267,6 +301,12 @@ def _overlaps(a: Period, b: Period) -> bool:
 
 def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev]:
     """The parts of ``events`` that lie within some filter event (a linear sweep)."""
+    if use_c_intersect and _c_intersect is not None and events and filterevents:
+        # Lists already by start (as flood leaves them) need no sort (sorted() is stable):
+        # the C sweep says None when one is not, or when some event does not last.
+        pieces: list[Ev] | None = _c_intersect(events, filterevents, Ev)
+        if pieces is not None:
+            return pieces
     key = _get_ts
     evs = sorted(events, key=key)
     filters = sorted(filterevents, key=key)
@@ -274,7 +314,7 @@ def filter_period_intersect(events: list[Ev], filterevents: list[Ev]) -> list[Ev
         if use_c_intersect and _c_intersect is not None:
             # The same sweep in C (``_encode.c``); None when some event does not last or a
             # field is beyond 64 bits.
-            pieces: list[Ev] | None = _c_intersect(evs, filters, Ev)
+            pieces = _c_intersect(evs, filters, Ev)
             if pieces is not None:
                 return pieces
         durs1 = list(map(_get_dur, evs))
@@ -478,6 +518,11 @@ def merge_events_by_keys(events: list[Ev], keys: list[str]) -> list[Ev]:
 
 
 def filter_keyvals(events: list[Ev], key: str, vals: list[Any], exclude: bool = False) -> list[Ev]:
+    if use_c_intersect and _c_filter is not None:
+        # In C (``_encode.c``), decided once per data object; None for what Python must do.
+        kept = _c_filter(events, Ev, key, vals, exclude)
+        if kept is not None:
+            return kept
     if exclude:
         return [e for e in events if not (key in e.data and e.data[key] in vals)]
     return [e for e in events if key in e.data and e.data[key] in vals]
@@ -505,7 +550,7 @@ def limit_events(events: list[Ev], count: int) -> list[Ev]:
 
 
 def sum_durations(events: list[Ev]) -> Duration:
-    return Duration(sum(e.dur for e in events))
+    return Duration(sum(map(_get_dur, events)))
 
 
 def concat(events1: list[Ev], events2: list[Ev]) -> list[Ev]:
