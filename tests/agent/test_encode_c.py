@@ -494,3 +494,58 @@ def test_the_c_read_of_a_copy_is_the_python_read(tmp_path_factory, rows, start, 
 
 def store_rows(rows):
     return [Ev(ts, dur, merge_datas[i], k + 1) for k, (ts, dur, i) in enumerate(rows)]
+
+
+# --- Python code run from inside a C loop (a comparison of data that is not JSON's) -----------
+# JSON data never runs Python code when compared; these objects do, and the C loops must stay
+# memory-safe and either agree with Python or refuse (a review's findings).
+
+
+def test_filter_keeps_an_event_that_a_comparison_removed_from_its_list():
+    events: list[Ev] = []
+
+    class Empties:
+        def __eq__(self, other: object) -> bool:
+            events.clear()  # frees the event unless the C loop holds it
+            return True
+
+        __hash__ = object.__hash__
+
+    marker = object()
+    events.append(Ev(0, 1, {"k": marker}, 1))
+    kept = c_module().filter_keyvals(events, Ev, "k", [Empties()], False)
+    [Ev(9, 9, {"z": i}, i) for i in range(100)]  # would reuse freed memory
+    assert len(kept) == 1
+    assert isinstance(kept[0], Ev)
+    assert kept[0].data == {"k": marker}
+
+
+def test_flood_refuses_a_list_whose_later_item_a_comparison_replaced():
+    events: list[object] = []
+
+    class Replaces:
+        def __eq__(self, other: object) -> bool:
+            events[2] = "not an event"  # read as an event next, unless checked again
+            return False
+
+        __hash__ = object.__hash__
+
+    events[:] = [
+        Ev(0, 1000, {"k": Replaces()}, 1),
+        Ev(1500, 1000, {"k": Replaces()}, 2),
+        Ev(3000, 1000, {"k": 1}, 3),
+        Ev(5000, 10, {"k": 2}, 4),
+    ]
+    with pytest.raises(RuntimeError, match="changed while it was flooded"):
+        c_module().flood_pass(events, Ev, 5_000_000, 4)
+
+
+def test_a_duration_subclass_is_written_as_python_writes_it():
+    class Seconds(events_module.Duration):
+        pass
+
+    for value in (Seconds(float("inf")), Seconds(float("nan")), Seconds(1_500_000)):
+        with python_only():
+            expected = dumps(value).encode()
+        assert c_module().answer(value, Ev, events_module.Duration, _encode_data) is None
+        assert events_module.dumps_bytes(value) == expected

@@ -1038,8 +1038,9 @@ filter_keyvals(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto done;
         }
         PyObject *keep = table_get(&seen, data);
+        /* Held until appended: comparing values could run Python code that empties the list. */
+        Py_INCREF(event);
         if (keep == NULL) {
-            Py_INCREF(event); /* held: comparing values could run Python code */
             Py_INCREF(data);
             PyObject *value = PyDict_GetItemWithError(data, key);
             int found = 0;
@@ -1054,12 +1055,14 @@ filter_keyvals(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             keep = (found > 0) != exclude ? Py_True : Py_False;
             int failed = found < 0 || table_put(&seen, data, Py_NewRef(keep)) < 0;
             Py_DECREF(data);
-            Py_DECREF(event);
             if (failed) {
+                Py_DECREF(event);
                 goto done;
             }
         }
-        if (keep == Py_True && PyList_Append(kept, event) < 0) {
+        int appended = keep == Py_True ? PyList_Append(kept, event) : 0;
+        Py_DECREF(event);
+        if (appended < 0) {
             goto done;
         }
     }
@@ -1114,6 +1117,29 @@ set_int(PyObject *event, Py_ssize_t offset, long long value)
     return 0;
 }
 
+/* The int in an event's ts or dur slot, once Python code may have run (a comparison of odd
+ * data): the event must still be of ev_type and the slot an exact int within +-2**61, or the
+ * list was changed under the loop (RuntimeError). 0, or -1 with an exception set. */
+static int
+slot_value(PyObject *event, PyObject *ev_type, Py_ssize_t offset, long long *out)
+{
+    PyObject *value = Py_IS_TYPE(event, (PyTypeObject *)ev_type)
+                          ? *(PyObject **)((char *)event + offset)
+                          : NULL;
+    int overflow = 0;
+    if (value != NULL && PyLong_CheckExact(value)) {
+        *out = PyLong_AsLongLongAndOverflow(value, &overflow);
+        if (*out == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (!overflow && *out < FLOOD_LIMIT && *out > -FLOOD_LIMIT) {
+            return 0;
+        }
+    }
+    PyErr_SetString(PyExc_RuntimeError, "the list changed while it was flooded");
+    return -1;
+}
+
 static PyObject *
 flood_pass(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1165,8 +1191,9 @@ flood_pass(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto python; /* not in the order the caller expects */
         }
     }
-    /* No Python code runs below (dict comparisons of JSON data run none): the list and its
-     * events stay as they are, but for what this loop writes. */
+    /* Python code runs below only in a comparison of odd data (JSON's dicts run none): after
+     * one, the list's size and the pair are checked, and every field is read again through
+     * slot_value, which refuses an event or a field that such code replaced. */
     Py_ssize_t done = -1;
     for (Py_ssize_t first = 0; first + 1 < n; first++) {
         /* The pairs whose original start and end differ, as _flood_ordered finds them. */
@@ -1177,11 +1204,11 @@ flood_pass(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         for (; i + 1 < n; i++) {
             /* _flood_pair(evs[i], evs[i + 1], pulse) on the events' present fields */
             PyObject *e1 = PyList_GET_ITEM(list, i), *e2 = PyList_GET_ITEM(list, i + 1);
-            long long s1 = PyLong_AsLongLong(*(PyObject **)((char *)e1 + at.ts));
-            long long d1 = PyLong_AsLongLong(*(PyObject **)((char *)e1 + at.dur));
-            long long s2 = PyLong_AsLongLong(*(PyObject **)((char *)e2 + at.ts));
-            long long d2 = PyLong_AsLongLong(*(PyObject **)((char *)e2 + at.dur));
-            if (PyErr_Occurred()) {
+            long long s1, d1, s2, d2;
+            if (slot_value(e1, ev_type, at.ts, &s1) < 0 ||
+                slot_value(e1, ev_type, at.dur, &d1) < 0 ||
+                slot_value(e2, ev_type, at.ts, &s2) < 0 ||
+                slot_value(e2, ev_type, at.dur, &d2) < 0) {
                 goto error;
             }
             long long gap = s2 - (s1 + d1);
@@ -1245,10 +1272,9 @@ flood_pass(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     /* The present fields: an overlap left means flood's normalizing loop (in Python). */
     Py_ssize_t lasting = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        char *base = (char *)PyList_GET_ITEM(list, i);
-        ts[i] = PyLong_AsLongLong(*(PyObject **)(base + at.ts));
-        dur[i] = PyLong_AsLongLong(*(PyObject **)(base + at.dur));
-        if (PyErr_Occurred()) {
+        PyObject *event = PyList_GET_ITEM(list, i);
+        if (slot_value(event, ev_type, at.ts, &ts[i]) < 0 ||
+            slot_value(event, ev_type, at.dur, &dur[i]) < 0) {
             goto error;
         }
         lasting += dur[i] > 0;
@@ -1471,6 +1497,9 @@ measure(Walk *w, PyObject *value)
     }
     else if (Py_IS_TYPE(value, (PyTypeObject *)w->duration_type)) {
         w->size += 32;
+    }
+    else if (PyObject_TypeCheck(value, (PyTypeObject *)w->duration_type)) {
+        got = 0; /* a subclass: Python writes it (its repr), as events._write does */
     }
     else {
         got = stash(w, value);
