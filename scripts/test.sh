@@ -3,13 +3,18 @@
 # date-sensitive tests again at three awkward moments. In CI (CI=true) a missing PostgreSQL,
 # Redis or Chromium is a failure, never a skip.
 #
-# Two phases run side by side (each pytest is mostly one process, and CI has two cores):
-#   sqlite    the whole suite on SQLite, then one of the three "another day" runs (SQLite)
-#   postgres  the whole suite on PostgreSQL (less the tests that never touch a database,
-#             which the SQLite phase runs), then the other two "another day" runs (SQLite)
-# Each phase has its own data directory, pytest temporary directory, Redis database and log
-# (test-artifacts/test-<phase>.log); its lines are shown as they come, prefixed with its name.
-# Both phases always run to the end; the script fails if either does, and then shows the
+# Three phases run side by side. Each pytest is mostly one process that spends much of its
+# time waiting (on PostgreSQL, Chromium, subprocesses), so on CI's two cores a third process
+# fills the idle time:
+#   sqlite    the suite on SQLite but the browser tests, then one of the three "another day"
+#             runs (SQLite)
+#   postgres  the suite on PostgreSQL but the browser tests (and the tests that never touch a
+#             database, which the SQLite phase runs), then the other two "another day" runs
+#   browser   the browser tests (tests/browser, marked browser) on PostgreSQL, then on SQLite
+# Each phase has its own data directory, pytest temporary directory, test databases, Redis
+# database and log (test-artifacts/test-<phase>.log); its lines are shown as they come,
+# prefixed with its name. (The browser tests use no Redis: that phase shares the others'.)
+# All phases always run to the end; the script fails if any does, and then shows the
 # failures of each failed phase again, unprefixed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,9 +47,11 @@ run_pytest() {
 # The whole SQLite run keeps its freshly migrated test database here (tests/conftest.py); the
 # another-day runs start from a copy of it instead of migrating again.
 template="$data/sqlite/test-template.sqlite3"
-# The another-day runs (below) done by each phase, balancing the two phases' lengths.
+# The another-day runs (below) done by each phase, balancing the phases' lengths; without
+# PostgreSQL, the browser phase does the postgres phase's.
 sqlite_days=(2026-12-05T23:30:00+00:00)
 postgres_days=(2027-03-28T00:40:00+00:00 2026-12-31T23:30:00+00:00)
+browser_days=()
 
 # "Another day": the date-sensitive tests again, on SQLite, with the clock at "$1".
 # The suite must pass whatever today is. Each run moves the clock (it keeps ticking) to a
@@ -84,17 +91,21 @@ another_day() {
     --ignore=tests/checkins/test_rules_properties.py
 }
 
+# Given test paths or options, a phase may find none of its tests among them: no failure then.
+args_given=0
+
 phase_sqlite() {
   phase_rc=0
   export MERIDIAN_DATA_DIR="$data/sqlite" MERIDIAN_TEST_REDIS_URL="$sqlite_redis"
   export MERIDIAN_DATABASE_URL=""
   mkdir -p "$MERIDIAN_DATA_DIR/static"
-  echo "== SQLite"
-  # A file, not an in-memory database: the browser tests' live server answers from several
-  # threads at once, which cannot share one in-memory SQLite connection.
+  echo "== SQLite (but the browser tests)"
+  # A file, not an in-memory database: threaded tests (and the browser tests' live server)
+  # use it from several threads at once, which cannot share one in-memory SQLite connection.
   rm -f "$MERIDIAN_DATA_DIR/test.sqlite3" "$template"
   MERIDIAN_TEST_DATABASE_NAME="$MERIDIAN_DATA_DIR/test.sqlite3" \
-    MERIDIAN_TEST_DATABASE_TEMPLATE="$template" run_pytest "$@"
+    MERIDIAN_TEST_DATABASE_TEMPLATE="$template" empty_ok=$args_given \
+    run_pytest -m "not browser" "$@"
   local at
   for at in "${sqlite_days[@]}"; do another_day "$at"; done
   return "$phase_rc"
@@ -105,13 +116,42 @@ phase_postgres() {
   export MERIDIAN_DATA_DIR="$data/postgres" MERIDIAN_TEST_REDIS_URL="$postgres_redis"
   export MERIDIAN_DATABASE_URL="$pg_url"
   mkdir -p "$MERIDIAN_DATA_DIR/static"
-  echo "== PostgreSQL"
+  echo "== PostgreSQL (but the browser tests)"
   # Tests that never touch the database (marked no_database by tests/conftest.py: pure logic,
   # the agent, settings) would only repeat the SQLite phase's work here.
-  empty_ok=$(($# > 0)) run_pytest -m "not no_database" "$@"
+  empty_ok=$args_given run_pytest -m "not no_database and not browser" "$@"
   # By now the SQLite phase has long made its template (else this run migrates its own).
   local at
   for at in "${postgres_days[@]}"; do another_day "$at"; done
+  return "$phase_rc"
+}
+
+# The browser tests, on PostgreSQL (when it answers) and then on SQLite, each in a test database
+# of this phase's own (the other phases' sessions hold theirs meanwhile). By the time the
+# SQLite run starts, the sqlite phase has made its template: a copy spares the migrations.
+phase_browser() {
+  phase_rc=0
+  # Its Redis database is for the another-day runs it does without PostgreSQL (the browser
+  # tests use none): the postgres phase's, which is not running then.
+  export MERIDIAN_DATA_DIR="$data/browser" MERIDIAN_TEST_REDIS_URL="$postgres_redis"
+  mkdir -p "$MERIDIAN_DATA_DIR/static"
+  if [ "$with_postgres" = 1 ]; then
+    echo "== Browser tests on PostgreSQL"
+    MERIDIAN_DATABASE_URL="$pg_url" MERIDIAN_TEST_DATABASE_NAME="$pg_browser_database" empty_ok=$args_given \
+      run_pytest -m "browser and not no_database" "$@"
+  fi
+  echo "== Browser tests on SQLite"
+  local db="$MERIDIAN_DATA_DIR/test.sqlite3" reuse=()
+  rm -f "$db" "$db-wal" "$db-shm"
+  if [ -f "$template" ]; then
+    cp "$template" "$db"
+    reuse=(--reuse-db)
+  fi
+  MERIDIAN_DATABASE_URL="" MERIDIAN_TEST_REDIS_URL="$sqlite_redis" \
+    MERIDIAN_TEST_DATABASE_NAME="$db" empty_ok=$args_given \
+    run_pytest -m browser "${reuse[@]}" "$@"
+  local at
+  for at in "${browser_days[@]}"; do another_day "$at"; done
   return "$phase_rc"
 }
 
@@ -167,8 +207,18 @@ phases=()
 trap stop_phases INT TERM
 failed=0
 started=$SECONDS
+args_given=$(($# > 0))
+with_postgres=0
+# The PostgreSQL test database of the browser phase: pytest-django's own name for the
+# postgres phase's (test_ and the URL's database) with _browser after it.
+pg_database="${pg_url##*/}"
+pg_browser_database="${MERIDIAN_TEST_POSTGRES_BROWSER_DATABASE:-test_${pg_database%%\?*}_browser}"
+# No phase may start from an earlier run's template (made by older code, maybe): the sqlite
+# phase makes a new one, and the others copy it only once it is there.
+rm -f "$template"
 
 if postgres_answers; then
+  with_postgres=1
   start_phase postgres "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "CI needs PostgreSQL for the second run of the suite." >&2
@@ -176,9 +226,10 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "PostgreSQL is not running here: the PostgreSQL run was not done (CI always does it)." >&2
 fi
-# Without a PostgreSQL phase, the SQLite phase does every another-day run.
-[ "${#phases[@]}" -gt 0 ] || sqlite_days+=("${postgres_days[@]}")
+# Without a PostgreSQL phase, the browser phase does its another-day runs.
+[ "$with_postgres" = 1 ] || browser_days=("${postgres_days[@]}")
 start_phase sqlite "$@"
+start_phase browser "$@"
 wait "${pids[@]}"
 
 for name in "${phases[@]}"; do
