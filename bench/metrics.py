@@ -93,19 +93,17 @@ def _write(workspace_id: int, wanted: list, *, delete: bool = False) -> None:
 
 
 def _write_metrics(workspace_id: int, by_metric: dict, *, delete: bool) -> None:
-    from meridian.metrics.models import MetricFact
-    from meridian.metrics.services import facts_write
+    """Each metric's facts through ``facts_write_many``: the facts the batch owns are those of
+    its keys (read by the service in one statement), on PostgreSQL written in pipeline mode."""
+    from meridian.metrics.services import FactsWrite, facts_write_many
 
-    for metric, facts in by_metric.items():
-        existing = MetricFact.objects.filter(
-            workspace_id=workspace_id, metric=metric, fact_key__in=[f.fact_key for f in facts]
-        )
-        facts_write(
-            workspace_id=workspace_id,
-            metric=metric,
-            existing=existing,
-            wanted=[] if delete else facts,
-        )
+    facts_write_many(
+        workspace_id=workspace_id,
+        writes=[
+            FactsWrite(metric, [f.fact_key for f in facts], [] if delete else facts)
+            for metric, facts in by_metric.items()
+        ],
+    )
 
 
 def _backend_cpu() -> float | None:

@@ -71,7 +71,7 @@ def _arrays(rows: list[tuple[Any, ...]], types: tuple[str, ...]) -> list[list[An
     return [_column(c, t) for c, t in zip(zip(*rows, strict=True), types, strict=True)]
 
 
-def _binary_cursor() -> Any:
+def binary_cursor() -> Any:
     """A cursor of the current transaction's connection that binds its parameters on the server
     (Django's own quotes each value into the SQL text, which for arrays of thousands of values
     was most of the client's work), so ``%b`` sends an array in binary. Its statements run with
@@ -102,7 +102,7 @@ def run_unnest(
     sql = template.replace("VALUES {values}", select).format(table=table, **parts) + returning
     sql = around[0] + sql + around[1]
     out: list[tuple[Any, ...]] = []
-    with _binary_cursor() as cursor:
+    with binary_cursor() as cursor:
         for chunk in chunks(rows, UNNEST_ROWS):
             cursor.execute(sql, [*_arrays(chunk, types), *after], prepare=False)
             if returning:
@@ -269,7 +269,7 @@ def delete_emptied(
         names = key[1:]
         arrays = ", ".join(f"%b::{t}[]" for t in types[1 : len(key)])
         match = " AND ".join(f"t.{name} = k.{name}" for name in names)
-        with _binary_cursor() as binary:
+        with binary_cursor() as binary:
             binary.execute(
                 f"DELETE FROM {table} AS t USING unnest({arrays}) AS k({', '.join(names)}) "  # noqa: S608
                 f"WHERE t.workspace_id = %s AND {match} AND t.count <= 0",
