@@ -414,25 +414,32 @@ def facts_write_many(
 ) -> list[tuple[int, int, int]]:
     """:func:`facts_write` for several metrics at once, in one transaction, each write's
     existing facts being the stored ones of its keys: they are read in one statement, then the
-    writes run in order. On PostgreSQL they run in **pipeline mode**: a write's statements are
-    sent without waiting for the previous write's (the server adds one metric's facts to its
-    rows while this process builds the next metric's), so a batch costs about the larger of the
-    two sides' time instead of their sum; a statement whose answer is needed (a rewrite's
-    emptied rows) waits for it as before, and an error fails the whole call. Returns each
+    writes run in order (:func:`_write_all`: on PostgreSQL in pipeline mode). Returns each
     write's (inserted, updated, deleted)."""
     writes = list(writes)
     with transaction.atomic():
         stored = _stored_by_keys(workspace_id, writes)
+        return _write_all(
+            workspace_id, [(w.metric, stored[w.metric], w.wanted) for w in writes], maintain
+        )
+
+
+def _write_all(
+    workspace_id: int,
+    writes: list[tuple[str, list[_Stored], list[MetricFact]]],
+    maintain: bool,
+) -> list[tuple[int, int, int]]:
+    """Each (metric, its writer's stored facts, the wanted facts) written by :func:`_write`, in
+    order, in one transaction. On PostgreSQL in **pipeline mode**: a write's statements are sent
+    without waiting for the previous write's (the server adds one metric's facts to their rows
+    while this process builds the next metric's), so a batch costs about the larger of the two
+    sides' time instead of their sum; a statement whose answer is needed (a rewrite's emptied
+    rows) waits for it as before, and an error fails the whole call."""
+    with transaction.atomic():
         if connection.vendor != "postgresql" or len(writes) < 2:
-            return [_write_stored(workspace_id, write, stored, maintain) for write in writes]
+            return [_write(workspace_id, *write, maintain, None) for write in writes]
         with connection.connection.pipeline():
-            return [_write_stored(workspace_id, write, stored, maintain) for write in writes]
-
-
-def _write_stored(
-    workspace_id: int, write: FactsWrite, stored: dict[str, list[_Stored]], maintain: bool
-) -> tuple[int, int, int]:
-    return _write(workspace_id, write.metric, stored[write.metric], write.wanted, maintain, None)
+            return [_write(workspace_id, *write, maintain, None) for write in writes]
 
 
 def teams_of(workspace_id: int) -> dict[int, int]:
@@ -481,6 +488,10 @@ def facts_refresh(
     their areas now say, with the rollups; the number of facts written or removed."""
     zone = zone_fixed(workspace_id)
     teams = teams_of(workspace_id)
+    # Some items: every metric's wanted and stored facts read first, then written together (in
+    # pipeline mode on PostgreSQL: ``_write_all``). Every item (a rebuild): metric by metric,
+    # so only one metric's facts are held at a time.
+    writes: list[tuple[str, list[_Stored], list[MetricFact]]] = []
     touched = 0
     for definition in registry.metrics().values():
         if definition.source_kind != source_kind:
@@ -494,15 +505,11 @@ def facts_refresh(
         )
         if ids is not None:
             existing = existing.filter(source_id__in=ids)
-        counts = facts_write(
-            workspace_id=workspace_id,
-            metric=definition.key,
-            existing=existing,
-            wanted=wanted,
-            maintain=maintain,
-        )
-        touched += sum(counts)
-    return touched
+        writes.append((definition.key, _stored(existing), wanted))
+        if ids is None:
+            touched += sum(sum(c) for c in _write_all(workspace_id, writes, maintain))
+            writes = []
+    return touched + sum(sum(c) for c in _write_all(workspace_id, writes, maintain))
 
 
 def facts_stale(workspace_id: int, source_kind: str, ids: list[int]) -> None:
