@@ -8,9 +8,11 @@ It makes a fresh database (SQLite in ``var/bench-metrics/`` or the PostgreSQL da
 whose name must contain "bench") with one workspace, then through ``metrics.services``:
 
 * **Maintenance**: ``--facts`` new facts (a year of days, ``--members`` members, 50 projects,
-  one in ten with a team) written in batches of ``--batch`` with ``facts_write``, each batch
-  first reading which of its keys exist, then inserting the facts and applying the rollup
-  deltas (workspace, member, project, team rows) with the upsert; then every fact rewritten
+  one in ten with a team) written in batches of ``--batch`` with ``facts_write_many`` (one
+  call per batch, its three metrics together: the stored facts of the batch's keys read in
+  one statement, then each metric's facts inserted and added to their rollup rows —
+  workspace, member, project, team — by the upsert; on PostgreSQL in pipeline mode, so the
+  server works on one metric while this process builds the next); then every fact rewritten
   with a new value and day (rollups moved), then a tenth deleted. Figure: facts per second of
   each pass, the facts' own writes included. Target ≥ 20,000 facts/s for the insert pass.
 * **Rebuild**: ``rollups_recompute`` of the workspace from its facts. Figure: facts/s.
