@@ -370,31 +370,31 @@ class FactsWrite(NamedTuple):
     wanted: list[MetricFact]
 
 
-# PostgreSQL: the stored facts of (metric, key) pairs given as two arrays, in one statement.
+# PostgreSQL: the stored facts of one metric's keys, given as a binary array: a scan of the
+# unique key (workspace, metric, fact_key) for the array's keys, as the ORM's ``IN`` list
+# (a join with ``unnest`` of (metric, key) pairs let the planner hash a workspace's facts).
 _STORED_BY_KEYS = (
-    "SELECT f.id, f.fact_key, f.metric, f.occurred_at, f.day, f.value, f.member_id, "
-    "f.project_id, f.team_id, f.note FROM {table} AS f "
-    "JOIN unnest(%b::text[], %b::text[]) AS k(metric, fact_key) "
-    "ON f.metric = k.metric AND f.fact_key = k.fact_key WHERE f.workspace_id = %s"
+    "SELECT id, fact_key, metric, occurred_at, day, value, member_id, project_id, team_id, "
+    "note FROM {table} WHERE workspace_id = %s AND metric = %s AND fact_key = ANY(%b::text[])"
 )
 
 
 def _stored_by_keys(workspace_id: int, writes: list[FactsWrite]) -> dict[str, list[_Stored]]:
-    """The stored facts of each write's keys, by metric: on PostgreSQL one statement with the
-    keys as binary arrays (the ORM's ``fact_key__in`` compiled and quoted every key in
-    Python, half a batch's client time), on SQLite the ORM's read, a chunk of keys at a time."""
+    """The stored facts of each write's keys, by metric: on PostgreSQL one statement (a
+    ``UNION ALL`` of one SELECT per metric) with the keys as binary arrays (the ORM's
+    ``fact_key__in`` compiled and quoted every key in Python, half a batch's client time), on
+    SQLite the ORM's read, a chunk of keys at a time."""
     out: dict[str, list[_Stored]] = {write.metric: [] for write in writes}
     if connection.vendor == "postgresql":
-        metrics = [write.metric for write in writes for _key in write.keys]
-        keys = [key for write in writes for key in write.keys]
-        if not keys:
+        asked = [write for write in writes if write.keys]
+        if not asked:
             return out
+        one = _STORED_BY_KEYS.format(table=MetricFact._meta.db_table)
+        params: list[object] = []
+        for write in asked:
+            params += [workspace_id, write.metric, list(write.keys)]
         with binary_cursor() as cursor:
-            cursor.execute(
-                _STORED_BY_KEYS.format(table=MetricFact._meta.db_table),
-                [metrics, keys, workspace_id],
-                prepare=False,
-            )
+            cursor.execute(" UNION ALL ".join([one] * len(asked)), params, prepare=False)
             for row in cursor.fetchall():
                 out[row[2]].append(_Stored(*row))
         return out
