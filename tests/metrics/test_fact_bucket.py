@@ -79,3 +79,35 @@ def test_a_rebuild_in_sql_gives_the_histogram_rows_kept_fact_by_fact(workspace):
     # Months: one row per subject and bucket for October, one for November.
     months = {key[3] for key in kept if key[2] == "month"}
     assert months == {date(2026, 10, 1), date(2026, 11, 1)}
+
+
+def test_the_month_rows_migration_goes_both_ways(workspace):
+    """0007: members' and projects' month rows are deleted; backwards writes them again as the
+    sums of their day rows (what the services kept before), and forwards again leaves what the
+    services keep now."""
+    wanted = _facts(workspace.pk)
+    for n, fact in enumerate(wanted):
+        fact.project_id = n % 2 + 4
+    facts_write(workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=wanted)
+    kept = _histograms(workspace.pk)
+    assert not [key for key in kept if key[2] == "month" and key[0] in ("member", "project")]
+    migration = importlib.import_module(
+        "meridian.metrics.migrations.0007_no_member_project_month_histograms"
+    )
+    editor = SimpleNamespace(connection=connection)
+    migration.backwards(apps, editor)
+    restored = _histograms(workspace.pk)
+    expected = dict(kept)
+    for (subject, subject_id, span, day, bucket), count in kept.items():
+        if span == "day" and subject in ("member", "project"):
+            month = (subject, subject_id, "month", day.replace(day=1), bucket)
+            expected[month] = expected.get(month, 0) + count
+    assert restored == expected
+    assert {key[0] for key in restored if key[2] == "month"} == {
+        "workspace",
+        "team",
+        "member",
+        "project",
+    }
+    migration.forwards(apps, editor)
+    assert _histograms(workspace.pk) == kept

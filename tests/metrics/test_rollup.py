@@ -19,6 +19,7 @@ from meridian.metrics.rollup import (
     bucket_percentile,
     change,
     histogram_change,
+    histogram_keys_of,
     histogram_recompute,
     percentile,
     range_bucket_percentiles,
@@ -105,14 +106,20 @@ def test_histogram_deltas_one_write_at_a_time_equal_a_recompute(ops):
 
 
 def test_a_percentile_fact_feeds_its_day_and_month_in_its_bucket():
-    fact = FactRow("a", date(2026, 11, 17), 12.5, member_id=1)
+    """Every subject gets a day row; only the workspace and a team a month row (a member's
+    and a project's percentiles over a period are read from their day rows)."""
+    fact = FactRow("a", date(2026, 11, 17), 12.5, member_id=1, project_id=4, team_id=2)
     bucket = bucket_of(12.5)
-    assert set(histogram_recompute([fact])) == {
+    expected = {
         ("a", "workspace", 0, "day", date(2026, 11, 17), bucket),
         ("a", "workspace", 0, "month", date(2026, 11, 1), bucket),
         ("a", "member", 1, "day", date(2026, 11, 17), bucket),
-        ("a", "member", 1, "month", date(2026, 11, 1), bucket),
+        ("a", "project", 4, "day", date(2026, 11, 17), bucket),
+        ("a", "team", 2, "day", date(2026, 11, 17), bucket),
+        ("a", "team", 2, "month", date(2026, 11, 1), bucket),
     }
+    assert set(histogram_recompute([fact])) == expected
+    assert set(histogram_keys_of(fact)) == expected
 
 
 def test_buckets_sort_as_their_values_and_are_about_five_percent_wide():
@@ -338,17 +345,28 @@ def test_histograms_kept_through_any_stream_of_writes_equal_a_recompute_and_read
 
     start = DAY0 + timedelta(days=first)
     end = start + timedelta(days=length)
-    values = [f.value for f in current.values() if start <= f.day <= end and f.team_id == 3]
-    got = period_buckets(workspace.pk, ["cycle_time"], start, end, "team", 3)["cycle_time"]
-    assert sum(count for _, count, _ in got) == len(values)
-    for q in (50, 85):
-        exact = percentile(values, q)
-        read = bucket_percentile(got, q)
-        if exact is None:
-            assert read is None  # no data, never 0
-        else:
-            assert read is not None
-            assert abs(read - exact) <= RELATIVE_ERROR * exact + 1e-6
+    # A team reads month rows and edge days; a member and a project (no month rows) day rows.
+    for subject, subject_id, field in (
+        ("team", 3, "team_id"),
+        ("member", 1, "member_id"),
+        ("project", 7, "project_id"),
+    ):
+        values = [
+            f.value
+            for f in current.values()
+            if start <= f.day <= end and getattr(f, field) == subject_id
+        ]
+        got = period_buckets(workspace.pk, ["cycle_time"], start, end, subject, subject_id)
+        got = got["cycle_time"]
+        assert sum(count for _, count, _ in got) == len(values)
+        for q in (50, 85):
+            exact = percentile(values, q)
+            read = bucket_percentile(got, q)
+            if exact is None:
+                assert read is None  # no data, never 0
+            else:
+                assert read is not None
+                assert abs(read - exact) <= RELATIVE_ERROR * exact + 1e-6
 
 
 batch = st.lists(

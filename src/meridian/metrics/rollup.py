@@ -16,6 +16,11 @@ RollupKey = tuple[str, str, int, date]
 # (metric, subject, subject_id, span, day, bucket): span is "day" (``day`` is the fact's day) or
 # "month" (``day`` is the first of the fact's month).
 HistogramKey = tuple[str, str, int, str, date, int]
+# The subjects whose histograms also keep month rows. A member's or a project's percentiles
+# over a period are read from its day rows (no more of them than its facts in the period;
+# ``metrics.selectors.period_buckets``): their month rows, nearly one per fact, were a third
+# of a percentile fact's histogram upserts and saved a read little.
+MONTH_SUBJECTS = ("workspace", "team")
 
 # Histogram buckets are ``GROWTH`` times as wide as the one below: a bucket holds the values
 # in [GROWTH**k, GROWTH**(k+1)), so any value in it is within RELATIVE_ERROR of the bucket's
@@ -106,13 +111,15 @@ def bucket_of(value: float) -> int:
 
 def histogram_keys_of(fact: FactRow) -> list[HistogramKey]:
     """The histogram rows one fact of a percentile metric feeds: per subject of
-    :func:`keys_of`, its day's row and its month's row, in the value's bucket."""
+    :func:`keys_of`, its day's row and (for :data:`MONTH_SUBJECTS`) its month's row, in the
+    value's bucket."""
     bucket = bucket_of(fact.value)
     month = fact.day.replace(day=1)
     out: list[HistogramKey] = []
     for metric, subject, subject_id, day in keys_of(fact):
         out.append((metric, subject, subject_id, "day", day, bucket))
-        out.append((metric, subject, subject_id, "month", month, bucket))
+        if subject in MONTH_SUBJECTS:
+            out.append((metric, subject, subject_id, "month", month, bucket))
     return out
 
 
@@ -120,7 +127,8 @@ def histogram_change(
     before: FactRow | None, after: FactRow | None, deltas: dict[HistogramKey, list[float]]
 ) -> None:
     """The histogram delta of a fact written, rewritten or deleted (as :func:`change`): the
-    rows of :func:`histogram_keys_of`, built inline (this runs once per fact written)."""
+    rows of :func:`histogram_keys_of`, built inline (this runs once per fact written; the
+    ``monthly`` flags are :data:`MONTH_SUBJECTS`)."""
     for fact, sign in ((before, -1), (after, 1)):
         if fact is None:
             continue
@@ -128,17 +136,19 @@ def histogram_change(
         bucket = bucket_of(value)
         month = day.replace(day=1)
         signed = sign * value
-        for subject, subject_id in (
-            ("workspace", 0),
-            ("member", member_id),
-            ("project", project_id),
-            ("team", team_id),
+        for subject, subject_id, monthly in (
+            ("workspace", 0, True),
+            ("member", member_id, False),
+            ("project", project_id, False),
+            ("team", team_id, True),
         ):
             if subject_id is None:
                 continue
+            day_key = (metric, subject, subject_id, "day", day, bucket)
             for key in (
-                (metric, subject, subject_id, "day", day, bucket),
-                (metric, subject, subject_id, "month", month, bucket),
+                (day_key, (metric, subject, subject_id, "month", month, bucket))
+                if monthly
+                else (day_key,)
             ):
                 entry = deltas.get(key)
                 if entry is None:

@@ -27,7 +27,7 @@ from meridian.metrics.models import (
     MetricRollup,
     MetricsSettings,
 )
-from meridian.metrics.rollup import bucket_percentile, ratio
+from meridian.metrics.rollup import MONTH_SUBJECTS, bucket_percentile, ratio
 from meridian.metrics.services import zone_of, zone_or_default
 from meridian.workspaces.models import Membership, Profile
 
@@ -323,8 +323,13 @@ def period_buckets(
 ) -> dict[str, list[tuple[int, int, float]]]:
     """Each percentile metric's ``(bucket, count, total)`` over the days ``first``..``last``
     for one subject, from the month rows of the whole months and the day rows of the rest (one
-    query); give them to :func:`rollup.bucket_percentile`."""
-    months, edges = _spans(first, last)
+    query); a member or a project has no month rows (``rollup.MONTH_SUBJECTS``), so all its
+    days are read from day rows, no more than its facts in the period. Give them to
+    :func:`rollup.bucket_percentile`."""
+    if subject in MONTH_SUBJECTS:
+        months, edges = _spans(first, last)
+    else:
+        months, edges = None, [(first, last)]
     within = Q()
     if months is not None:
         within |= Q(span=HistogramSpan.MONTH, day__range=months)

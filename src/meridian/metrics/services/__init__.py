@@ -26,9 +26,11 @@ from meridian.metrics.services.custom import (
     value_push,
 )
 from meridian.metrics.services.facts import (
+    FactsWrite,
     facts_refresh,
     facts_stale,
     facts_write,
+    facts_write_many,
     teams_of,
     zone_fixed,
     zone_of,
@@ -55,6 +57,7 @@ __all__ = [
     "RESERVED_KEYS",
     "ROWS_PER_STATEMENT",
     "UNNEST_ROWS",
+    "FactsWrite",
     "Progress",
     "Pushed",
     "custom_metric_create",
@@ -62,6 +65,7 @@ __all__ = [
     "facts_refresh",
     "facts_stale",
     "facts_write",
+    "facts_write_many",
     "histograms_apply",
     "histograms_recompute",
     "is_percentile_metric",

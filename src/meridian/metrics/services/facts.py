@@ -30,6 +30,7 @@ from meridian.metrics.services.rollups import (
 )
 from meridian.metrics.services.statements import (
     INSERT,
+    binary_cursor,
     chunks,
     day_adapter,
     histograms_of_new,
@@ -296,9 +297,21 @@ def facts_write(
     new keys are inserted, changed facts updated, missing ones deleted, and the rollups follow
     (with the histogram rows when the metric is a percentile one; ``histogram`` None: as the
     registry says). Returns (inserted, updated, deleted)."""
+    return _write(workspace_id, metric, _stored(existing), wanted, maintain, histogram)
+
+
+def _write(
+    workspace_id: int,
+    metric: str,
+    existing: list[_Stored],
+    wanted: Iterable[MetricFact],
+    maintain: bool,
+    histogram: bool | None,
+) -> tuple[int, int, int]:
+    """:func:`facts_write` with the writer's facts read already."""
     if histogram is None:
         histogram = is_percentile_metric(metric)
-    before = {fact.fact_key: fact for fact in _stored(existing)}
+    before = {fact.fact_key: fact for fact in existing}
     deltas: dict[RollupKey, list[float]] = {}
     spread: dict[HistogramKey, list[float]] = {}
     inserts: list[MetricFact] = []
@@ -348,6 +361,87 @@ def facts_write(
     return len(inserts), len(updates), len(gone)
 
 
+class FactsWrite(NamedTuple):
+    """One metric's part of :func:`facts_write_many`: the keys of the facts the writer owns
+    (those stored are its ``existing``) and the facts it wants under that metric."""
+
+    metric: str
+    keys: list[str]
+    wanted: list[MetricFact]
+
+
+# PostgreSQL: the stored facts of one metric's keys, given as a binary array: a scan of the
+# unique key (workspace, metric, fact_key) for the array's keys, as the ORM's ``IN`` list
+# (a join with ``unnest`` of (metric, key) pairs let the planner hash a workspace's facts).
+_STORED_BY_KEYS = (
+    "SELECT id, fact_key, metric, occurred_at, day, value, member_id, project_id, team_id, "
+    "note FROM {table} WHERE workspace_id = %s AND metric = %s AND fact_key = ANY(%b::text[])"
+)
+
+
+def _stored_by_keys(workspace_id: int, writes: list[FactsWrite]) -> dict[str, list[_Stored]]:
+    """The stored facts of each write's keys, by metric: on PostgreSQL one statement (a
+    ``UNION ALL`` of one SELECT per metric) with the keys as binary arrays (the ORM's
+    ``fact_key__in`` compiled and quoted every key in Python, half a batch's client time), on
+    SQLite the ORM's read, a chunk of keys at a time."""
+    out: dict[str, list[_Stored]] = {write.metric: [] for write in writes}
+    if connection.vendor == "postgresql":
+        asked = [write for write in writes if write.keys]
+        if not asked:
+            return out
+        one = _STORED_BY_KEYS.format(table=MetricFact._meta.db_table)
+        params: list[object] = []
+        for write in asked:
+            params += [workspace_id, write.metric, list(write.keys)]
+        with binary_cursor() as cursor:
+            cursor.execute(" UNION ALL ".join([one] * len(asked)), params, prepare=False)
+            for row in cursor.fetchall():
+                out[row[2]].append(_Stored(*row))
+        return out
+    for write in writes:
+        for chunk in chunks(write.keys):
+            out[write.metric].extend(
+                _Stored(*row)
+                for row in MetricFact.objects.filter(
+                    workspace_id=workspace_id, metric=write.metric, fact_key__in=chunk
+                ).values_list(*_STORED)
+            )
+    return out
+
+
+def facts_write_many(
+    *, workspace_id: int, writes: Iterable[FactsWrite], maintain: bool = True
+) -> list[tuple[int, int, int]]:
+    """:func:`facts_write` for several metrics at once, in one transaction, each write's
+    existing facts being the stored ones of its keys: they are read in one statement, then the
+    writes run in order (:func:`_write_all`: on PostgreSQL in pipeline mode). Returns each
+    write's (inserted, updated, deleted)."""
+    writes = list(writes)
+    with transaction.atomic():
+        stored = _stored_by_keys(workspace_id, writes)
+        return _write_all(
+            workspace_id, [(w.metric, stored[w.metric], w.wanted) for w in writes], maintain
+        )
+
+
+def _write_all(
+    workspace_id: int,
+    writes: list[tuple[str, list[_Stored], list[MetricFact]]],
+    maintain: bool,
+) -> list[tuple[int, int, int]]:
+    """Each (metric, its writer's stored facts, the wanted facts) written by :func:`_write`, in
+    order, in one transaction. On PostgreSQL in **pipeline mode**: a write's statements are sent
+    without waiting for the previous write's (the server adds one metric's facts to their rows
+    while this process builds the next metric's), so a batch costs about the larger of the two
+    sides' time instead of their sum; a statement whose answer is needed (a rewrite's emptied
+    rows) waits for it as before, and an error fails the whole call."""
+    with transaction.atomic():
+        if connection.vendor != "postgresql" or len(writes) < 2:
+            return [_write(workspace_id, *write, maintain, None) for write in writes]
+        with connection.connection.pipeline():
+            return [_write(workspace_id, *write, maintain, None) for write in writes]
+
+
 def teams_of(workspace_id: int) -> dict[int, int]:
     """Each member's team for their facts: the first team they joined (a member of several
     teams counts for one, so a workspace's teams add up to at most the workspace)."""
@@ -394,6 +488,10 @@ def facts_refresh(
     their areas now say, with the rollups; the number of facts written or removed."""
     zone = zone_fixed(workspace_id)
     teams = teams_of(workspace_id)
+    # Some items: every metric's wanted and stored facts read first, then written together (in
+    # pipeline mode on PostgreSQL: ``_write_all``). Every item (a rebuild): metric by metric,
+    # so only one metric's facts are held at a time.
+    writes: list[tuple[str, list[_Stored], list[MetricFact]]] = []
     touched = 0
     for definition in registry.metrics().values():
         if definition.source_kind != source_kind:
@@ -407,15 +505,11 @@ def facts_refresh(
         )
         if ids is not None:
             existing = existing.filter(source_id__in=ids)
-        counts = facts_write(
-            workspace_id=workspace_id,
-            metric=definition.key,
-            existing=existing,
-            wanted=wanted,
-            maintain=maintain,
-        )
-        touched += sum(counts)
-    return touched
+        writes.append((definition.key, _stored(existing), wanted))
+        if ids is None:
+            touched += sum(sum(c) for c in _write_all(workspace_id, writes, maintain))
+            writes = []
+    return touched + sum(sum(c) for c in _write_all(workspace_id, writes, maintain))
 
 
 def facts_stale(workspace_id: int, source_kind: str, ids: list[int]) -> None:

@@ -22,6 +22,7 @@ from meridian.metrics.models import (
     MetricsSettings,
     Subject,
 )
+from meridian.metrics.rollup import MONTH_SUBJECTS
 from meridian.metrics.services.facts import facts_refresh
 from meridian.metrics.services.rollups import is_percentile_metric
 from meridian.metrics.services.statements import CHUNK
@@ -58,13 +59,15 @@ _HISTOGRAM_DAYS = (
     "FROM {facts} WHERE workspace_id = {mark} AND metric = {mark}{only} "
     "GROUP BY workspace_id, metric, {group}day, bucket"
 )
-# Its month rows, summed from its day rows (far fewer rows than facts).
+# Its month rows (of ``rollup.MONTH_SUBJECTS`` only), summed from its day rows (far fewer
+# rows than facts).
 _HISTOGRAM_MONTHS = (
     "INSERT INTO {histograms} (workspace_id, metric, subject, subject_id, span, day, bucket, "
     "count, total) "
     "SELECT workspace_id, metric, subject, subject_id, {mark}, {month}, bucket, SUM(count), "
     "SUM(total) FROM {histograms} WHERE workspace_id = {mark} AND metric = {mark} "
-    "AND span = {mark} GROUP BY workspace_id, metric, subject, subject_id, {month}, bucket"
+    "AND span = {mark} AND subject IN ({subjects}) "
+    "GROUP BY workspace_id, metric, subject, subject_id, {month}, bucket"
 )
 
 
@@ -78,7 +81,7 @@ def _first_of_month() -> str:
 def histograms_recompute(workspace_id: int, metric: str) -> int:
     """Replace one percentile metric's histogram rows by a recompute from its facts: grouped
     ``INSERT … SELECT`` statements (the day rows per subject kind from the facts, the month
-    rows from the day rows), no fact through Python; the number of rows written."""
+    rows of ``rollup.MONTH_SUBJECTS`` from the day rows), no fact through Python; the number of rows written."""
     table = MetricHistogram._meta.db_table
     bump(workspace_id)
     MetricHistogram.objects.filter(workspace_id=workspace_id, metric=metric).delete()
@@ -96,7 +99,12 @@ def histograms_recompute(workspace_id: int, metric: str) -> int:
                 only=only,
             )
             cursor.execute(sql, [str(subject), str(HistogramSpan.DAY), workspace_id, metric])
-        sql = _HISTOGRAM_MONTHS.format(histograms=table, mark=mark, month=_first_of_month())
+        sql = _HISTOGRAM_MONTHS.format(
+            histograms=table,
+            mark=mark,
+            month=_first_of_month(),
+            subjects=", ".join(f"'{subject}'" for subject in MONTH_SUBJECTS),
+        )
         cursor.execute(
             sql, [str(HistogramSpan.MONTH), workspace_id, metric, str(HistogramSpan.DAY)]
         )

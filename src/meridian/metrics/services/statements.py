@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import connection
 
+from meridian.metrics.rollup import MONTH_SUBJECTS
+
 CHUNK = 2000
 # Adds a delta to its row, creating the row at the delta (the table name is the model's own).
 UPSERT = (
@@ -71,7 +73,7 @@ def _arrays(rows: list[tuple[Any, ...]], types: tuple[str, ...]) -> list[list[An
     return [_column(c, t) for c, t in zip(zip(*rows, strict=True), types, strict=True)]
 
 
-def _binary_cursor() -> Any:
+def binary_cursor() -> Any:
     """A cursor of the current transaction's connection that binds its parameters on the server
     (Django's own quotes each value into the SQL text, which for arrays of thousands of values
     was most of the client's work), so ``%b`` sends an array in binary. Its statements run with
@@ -102,7 +104,7 @@ def run_unnest(
     sql = template.replace("VALUES {values}", select).format(table=table, **parts) + returning
     sql = around[0] + sql + around[1]
     out: list[tuple[Any, ...]] = []
-    with _binary_cursor() as cursor:
+    with binary_cursor() as cursor:
         for chunk in chunks(rows, UNNEST_ROWS):
             cursor.execute(sql, [*_arrays(chunk, types), *after], prepare=False)
             if returning:
@@ -156,12 +158,14 @@ _SUBJECTS = (
 )
 
 
-def _rows_of_new(columns: str) -> str:
-    """Each (fact, subject) pair of ``new`` once: ``columns`` are the rest of the row."""
+def _rows_of_new(columns: str, subjects: tuple[str, ...] | None = None) -> str:
+    """Each (fact, subject) pair of ``new`` once (of the ``subjects`` kinds only, if given):
+    ``columns`` are the rest of the row."""
     return " UNION ALL ".join(
         f"SELECT metric, '{subject}' AS subject, {column} AS subject_id, {columns} "  # noqa: S608
         f"FROM new{where}"
         for subject, column, where in _SUBJECTS
+        if subjects is None or subject in subjects
     )
 
 
@@ -197,13 +201,14 @@ def rollups_of_new(table: str, mark: str, *, grouped: bool) -> str:
 
 
 def histograms_of_new(table: str, mark: str, *, grouped: bool) -> str:
-    """An upsert adding the histogram rows (each subject's day and month rows) of the facts of
-    ``new`` (its workspace a parameter)."""
+    """An upsert adding the histogram rows (each subject's day row, and the workspace's and
+    team's month rows: ``rollup.MONTH_SUBJECTS``) of the facts of ``new`` (its workspace a
+    parameter)."""
     sums, tail = _sums(grouped)
     rows = (
         _rows_of_new("'day' AS span, day, bucket, value")
         + " UNION ALL "
-        + _rows_of_new(f"'month' AS span, {first_of_month()} AS day, bucket, value")
+        + _rows_of_new(f"'month' AS span, {first_of_month()} AS day, bucket, value", MONTH_SUBJECTS)
     )
     return (
         f"INSERT INTO {table} (workspace_id, metric, subject, subject_id, span, day, bucket, "  # noqa: S608
@@ -269,7 +274,7 @@ def delete_emptied(
         names = key[1:]
         arrays = ", ".join(f"%b::{t}[]" for t in types[1 : len(key)])
         match = " AND ".join(f"t.{name} = k.{name}" for name in names)
-        with _binary_cursor() as binary:
+        with binary_cursor() as binary:
             binary.execute(
                 f"DELETE FROM {table} AS t USING unnest({arrays}) AS k({', '.join(names)}) "  # noqa: S608
                 f"WHERE t.workspace_id = %s AND {match} AND t.count <= 0",
