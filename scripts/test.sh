@@ -119,7 +119,10 @@ phase_postgres() {
   echo "== PostgreSQL (but the browser tests)"
   # Tests that never touch the database (marked no_database by tests/conftest.py: pure logic,
   # the agent, settings) would only repeat the SQLite phase's work here.
-  empty_ok=$args_given run_pytest -m "not no_database and not browser" "$@"
+  # The tests that need the server to themselves (marked server_alone, run last) wait for the
+  # browser phase to be done with PostgreSQL: its writes would be open across theirs.
+  MERIDIAN_TEST_POSTGRES_ALONE_AFTER="$alone_after" \
+    empty_ok=$args_given run_pytest -m "not no_database and not browser" "$@"
   # By now the SQLite phase has long made its template (else this run migrates its own).
   local at
   for at in "${postgres_days[@]}"; do another_day "$at"; done
@@ -140,6 +143,7 @@ phase_browser() {
     MERIDIAN_DATABASE_URL="$pg_url" MERIDIAN_TEST_DATABASE_NAME="$pg_browser_database" empty_ok=$args_given \
       run_pytest -m "browser and not no_database" "$@"
   fi
+  touch "$alone_after" # done with PostgreSQL (passed or not)
   echo "== Browser tests on SQLite"
   local db="$MERIDIAN_DATA_DIR/test.sqlite3" reuse=()
   rm -f "$db" "$db-wal" "$db-shm"
@@ -216,6 +220,10 @@ pg_browser_database="${MERIDIAN_TEST_POSTGRES_BROWSER_DATABASE:-test_${pg_databa
 # No phase may start from an earlier run's template (made by older code, maybe): the sqlite
 # phase makes a new one, and the others copy it only once it is there.
 rm -f "$template"
+# Made by the browser phase once it no longer uses PostgreSQL (see phase_postgres).
+alone_after="$data/browser-done-with-postgres"
+mkdir -p "$data"
+rm -f "$alone_after"
 
 if postgres_answers; then
   with_postgres=1

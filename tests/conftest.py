@@ -102,9 +102,31 @@ def pytest_collection_modifyitems(config, items):
     items.sort(
         key=lambda item: (
             Path(item.path).is_relative_to(BROWSER_TESTS),
+            # Last but for the browser tests: the tests that need the PostgreSQL server to
+            # themselves (scripts/test.sh's browser phase uses it meanwhile; see wait_alone).
+            item.get_closest_marker("server_alone") is not None,
             SHARED_DEMOS.index(name) + 1 if (name := _shared_demo_of(item)) else 0,
         )
     )
+
+
+# scripts/test.sh runs the browser tests on PostgreSQL beside the postgres phase, and creates
+# this file when they are done with the server.
+ALONE_AFTER = os.environ.get("MERIDIAN_TEST_POSTGRES_ALONE_AFTER", "")
+
+
+def wait_alone(timeout: float = 1800.0) -> None:
+    """For a test marked server_alone: wait until the other phases no longer use the PostgreSQL
+    server (scripts/test.sh names the file that says so; run alone, nothing to wait for)."""
+    if not ALONE_AFTER:
+        return
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(ALONE_AFTER):
+        if time.monotonic() > deadline:
+            need(False, f"the PostgreSQL server to itself ({ALONE_AFTER} never appeared)")
+        time.sleep(1.0)
 
 
 @pytest.fixture(autouse=True, scope="session")

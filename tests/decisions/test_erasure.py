@@ -22,7 +22,7 @@ from meridian.core.scheduler import Job, tick
 from meridian.decisions import schedule
 from meridian.decisions.erasure import superseded_ballots_erase
 from meridian.decisions.models import AnonymousBallot, ProposalParticipant
-from tests.conftest import need
+from tests.conftest import need, wait_alone
 from tests.decisions.factories import ids, proposal, vote
 
 TABLE = AnonymousBallot._meta.db_table
@@ -106,6 +106,7 @@ def pageinspect(transactional_db):
     every snapshot), so PostgreSQL keeps them (docs/architecture.md); the erasure then happens
     at a later vote or scheduler run, which the first test here does not wait for.
     """
+    wait_alone()
     with connection.cursor() as cursor:
         try:
             cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
@@ -122,6 +123,7 @@ def pageinspect(transactional_db):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pages; SQLite above")
+@pytest.mark.server_alone
 @pytest.mark.django_db(transaction=True)
 def test_postgresql_pages_hold_no_dead_ballot_and_no_telling_xmin_after_every_vote(
     pageinspect, owner, ana, bikram, carmen
@@ -177,6 +179,7 @@ def test_sqlite_ballots_a_reader_held_back_are_erased_by_the_next_scheduler_run(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pages; SQLite above")
+@pytest.mark.server_alone
 @pytest.mark.django_db(transaction=True)
 def test_postgresql_ballots_an_open_transaction_held_back_are_erased_by_the_next_scheduler_run(
     pageinspect, owner, ana, bikram
