@@ -1,6 +1,8 @@
 """Every read of the metrics area: the catalogue, a metric's value over a period, the items
 behind a number. Values come from the daily rollups (O(days) rows per subject); percentiles,
-which cannot be summed from daily parts, come from the histogram rows (``MetricHistogram``):
+which cannot be summed from daily parts, come from the histogram rows (``MetricHistogram``,
+which a percentile metric keeps in place of rollup rows: its daily count and total are the
+sums of its day rows, :func:`day_sums`):
 per subject, the count and sum of the facts in each 5 %-wide log bucket per day and per
 month. A period's percentile is read from its whole months' rows and the days at its edges
 (O((months + 62) × buckets) rows, whatever the number of facts) and is within
@@ -28,7 +30,7 @@ from meridian.metrics.models import (
     MetricsSettings,
 )
 from meridian.metrics.rollup import MONTH_SUBJECTS, bucket_percentile, ratio
-from meridian.metrics.services import zone_of, zone_or_default
+from meridian.metrics.services import is_percentile_metric, zone_of, zone_or_default
 from meridian.workspaces.models import Membership, Profile
 
 CUSTOM_FORMULAS = {
@@ -350,6 +352,50 @@ def period_buckets(
     ):
         out[row["metric"]].append((row["bucket"], int(row["c"]), row["t"]))
     return out
+
+
+def day_sums(
+    workspace_id: int,
+    metric: str,
+    subject: str,
+    subject_id: int,
+    first: date | None,
+    last: date,
+) -> dict[date, tuple[int, float]]:
+    """The (count, total) of one metric's facts per day from ``first`` (None: its whole
+    history) to ``last`` for one subject: its rollup rows, or for a percentile metric, which
+    keeps none, its day histogram rows summed over the buckets (``rollup.rollups_of_histograms``
+    in SQL: O(days × buckets) rows read); one query. Days without facts are left out."""
+    if is_percentile_metric(metric):
+        rows = MetricHistogram.objects.filter(
+            workspace_id=workspace_id,
+            metric=metric,
+            subject=subject,
+            subject_id=subject_id,
+            span=HistogramSpan.DAY,
+            day__lte=last,
+        )
+        if first is not None:
+            rows = rows.filter(day__gte=first)
+        return {
+            day: (int(count), total)
+            for day, count, total in rows.values("day")
+            .annotate(c=Sum("count"), t=Sum("total"))
+            .values_list("day", "c", "t")
+            .order_by()
+        }
+    rollups = MetricRollup.objects.filter(
+        workspace_id=workspace_id,
+        metric=metric,
+        subject=subject,
+        subject_id=subject_id,
+        day__lte=last,
+    )
+    if first is not None:
+        rollups = rollups.filter(day__gte=first)
+    return {
+        day: (count, total) for day, count, total in rollups.values_list("day", "count", "total")
+    }
 
 
 def day_buckets(
