@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models import Value as Constant
 from django.utils import timezone
@@ -354,6 +355,16 @@ def period_buckets(
     return out
 
 
+# A percentile metric's count and total per day, from its day histogram rows (on their primary
+# key). A sum of bigints is a numeric on PostgreSQL.
+_DAY_SUMS = (
+    'SELECT "day", CAST(SUM("count") AS bigint), SUM("total") '  # noqa: S608 (the model's table)
+    f'FROM "{MetricHistogram._meta.db_table}" '
+    'WHERE "workspace_id" = %s AND "metric" = %s AND "subject" = %s AND "subject_id" = %s '
+    'AND "span" = %s AND "day" <= %s{since} GROUP BY "day"'
+)
+
+
 def day_sums(
     workspace_id: int,
     metric: str,
@@ -367,23 +378,15 @@ def day_sums(
     keeps none, its day histogram rows summed over the buckets (``rollup.rollups_of_histograms``
     in SQL: O(days × buckets) rows read); one query. Days without facts are left out."""
     if is_percentile_metric(metric):
-        rows = MetricHistogram.objects.filter(
-            workspace_id=workspace_id,
-            metric=metric,
-            subject=subject,
-            subject_id=subject_id,
-            span=HistogramSpan.DAY,
-            day__lte=last,
-        )
+        params: list[object] = [workspace_id, metric, subject, subject_id, HistogramSpan.DAY, last]
+        since = ""
         if first is not None:
-            rows = rows.filter(day__gte=first)
-        return {
-            day: (int(count), total)
-            for day, count, total in rows.values("day")
-            .annotate(c=Sum("count"), t=Sum("total"))
-            .values_list("day", "c", "t")
-            .order_by()
-        }
+            since = ' AND "day" >= %s'
+            params.append(first)
+        # Written as SQL: compiling the grouped queryset cost more than running it.
+        with connection.cursor() as cursor:
+            cursor.execute(_DAY_SUMS.format(since=since), params)
+            return {day: (int(count), total) for day, count, total in cursor.fetchall()}
     rollups = MetricRollup.objects.filter(
         workspace_id=workspace_id,
         metric=metric,

@@ -360,7 +360,10 @@ def _write(
         for chunk in chunks(gone):
             MetricFact.objects.filter(pk__in=chunk).delete()
         if maintain:
-            rollups_apply(workspace_id, deltas)
+            # A percentile metric's deltas are all histogram rows: one bump of the dashboards'
+            # version (``histograms_apply``'s) is enough.
+            if deltas or not spread:
+                rollups_apply(workspace_id, deltas)
             if spread:
                 histograms_apply(workspace_id, spread)
     return len(inserts), len(updates), len(gone)
