@@ -12,6 +12,7 @@ values in each bucket are equal, as a bucket of one value)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, Sum
@@ -378,7 +379,7 @@ def day_sums(
     keeps none, its day histogram rows summed over the buckets (``rollup.rollups_of_histograms``
     in SQL: O(days × buckets) rows read); one query. Days without facts are left out."""
     if is_percentile_metric(metric):
-        params: list[object] = [workspace_id, metric, subject, subject_id, HistogramSpan.DAY, last]
+        params: list[Any] = [workspace_id, metric, subject, subject_id, HistogramSpan.DAY, last]
         since = ""
         if first is not None:
             since = ' AND "day" >= %s'
