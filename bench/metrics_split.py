@@ -7,8 +7,10 @@ run again and again on emptied tables, each time stopping at a deeper layer:
 
 * ``select``: only each batch's read of which keys exist (the caller's part);
 * ``facts``: that and the facts' insert (``maintain=False``: no rollup rows);
-* ``rollups``: that and the rollup rows (``histogram=False``);
-* ``full``: that and the percentile metric's histogram rows (what the bench times).
+* ``rollups``: that and the rollup rows (``histogram=False``: the percentile metric's facts
+  too kept as rollup rows);
+* ``full``: what the bench times (the percentile metric's facts kept as histogram rows, in
+  place of rollup rows).
 
 Each line: wall seconds, this process's CPU and, when the server runs on this machine, the
 server process's CPU (``/proc/<pg_backend_pid()>/stat``). The differences between layers are

@@ -13,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from meridian.core import registry
 from meridian.dashboards.models import TeamDashboard
-from meridian.metrics.services import custom_metric_create, value_push
+from meridian.goals import selectors as goals
+from meridian.metrics.models import MetricFact
+from meridian.metrics.services import custom_metric_create, facts_write, value_push
 from meridian.work.services import task_update
 from meridian.workspaces.services import team_create
 from tests.api.support import bearer
@@ -321,3 +323,48 @@ def test_a_team_dashboard_carries_a_level_from_before_its_weeks_and_shows_a_new_
         c for c in client.get(url, headers=bearer(ada)).json()["charts"] if c["slug"] == "headcount"
     ]
     assert [row[1]["value"] for row in chart["rows"]][-1] == 3.0
+
+
+def test_a_key_result_on_a_percentile_metric_follows_the_mean_of_its_facts(client, ada, team):
+    """Cycle time keeps no rollup rows: a key result on it (a mean) reads each day's count and
+    total from its day histogram rows, alike on the team's dashboard and on its goal."""
+    goal = a_goal(ada, team_id=team.pk)
+    kr = a_key_result(
+        ada,
+        goal,
+        title="Cycle time",
+        metric="cycle_time",
+        subject="team",
+        subject_id=team.pk,
+        baseline=20.0,
+        target=5.0,
+    )
+    # (days before 5 November, value): several on one day, in different buckets.
+    written = [(4, 3.0), (4, 41.5), (4, 3.0), (2, 7.25), (0, 12.0)]
+    facts_write(
+        workspace_id=ada.workspace_id,
+        metric="cycle_time",
+        existing=[],
+        wanted=[
+            MetricFact(
+                workspace_id=ada.workspace_id,
+                metric="cycle_time",
+                fact_key=f"t:{n}",
+                member_id=ada.pk,
+                team_id=team.pk,
+                occurred_at=NOW - timedelta(days=back),
+                day=NOW.date() - timedelta(days=back),
+                value=value,
+            )
+            for n, (back, value) in enumerate(written)
+        ],
+    )
+    series = goals.series_of(kr, NOW.date())
+    assert [day.day for day, _ in series] == [1, 2, 3, 4, 5]
+    assert series[-1][1] == pytest.approx(sum(v for _, v in written) / len(written))
+    assert series[2][1] == pytest.approx((3.0 + 41.5 + 3.0 + 7.25) / 4)
+    html = page(client, ada, f"team/{team.pk}/").content.decode()
+    charts = json.loads(html.split('type="application/json">')[1].split("</script>")[0])
+    chart = next(c for c in charts if c["kind"] == "key_result")
+    drawn = {row[0]["value"]: row[1]["value"] for row in chart["rows"] if row[1]["value"]}
+    assert drawn == {day.isoformat(): value for day, value in series if day.day in (1, 5)}

@@ -7,8 +7,8 @@ from django.db.models import Max, Min
 from meridian.goals import forecast as fc
 from meridian.goals.models import KeyResult
 from meridian.goals.selectors import STATUS_LABELS, status_of
-from meridian.metrics.models import MetricFact, MetricRollup
-from meridian.metrics.rollup import FactRow, recompute
+from meridian.metrics.models import MetricFact, MetricHistogram, MetricRollup
+from meridian.metrics.rollup import FactRow, recompute, rollups_of_histograms
 from meridian.work.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -47,10 +47,21 @@ class TestTheDemoHistory:
             assert status.label in STATUS_LABELS.values()
 
     def test_the_rollups_equal_a_recompute_from_the_facts(self, built):
+        """The rollup rows, with a percentile metric's (which keeps none) summed from its day
+        histogram rows."""
         kept = {
             (r.metric, r.subject, r.subject_id, r.day): r.count
             for r in MetricRollup.objects.filter(workspace=built)
         }
+        derived = rollups_of_histograms(
+            {
+                (r.metric, r.subject, r.subject_id, r.span, r.day, r.bucket): (r.count, r.total)
+                for r in MetricHistogram.objects.filter(workspace=built)
+            }
+        )
+        assert derived
+        assert not kept.keys() & derived.keys()
+        kept |= {key: count for key, (count, _) in derived.items()}
         facts = MetricFact.objects.filter(workspace=built).values_list(
             "metric", "day", "value", "member_id", "project_id", "team_id"
         )

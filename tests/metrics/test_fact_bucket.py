@@ -3,6 +3,7 @@ migration for facts written before it, and what the rebuild groups by, so a rebu
 is the one kept fact by fact (the property test in test_rollup covers any stream of writes)."""
 
 import importlib
+import math
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -10,8 +11,8 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from meridian.metrics.models import MetricFact, MetricHistogram
-from meridian.metrics.rollup import bucket_of
+from meridian.metrics.models import MetricFact, MetricHistogram, MetricRollup
+from meridian.metrics.rollup import FactRow, bucket_of, recompute
 from meridian.metrics.services import facts_write, rollups_recompute
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,37 @@ def test_the_month_rows_migration_goes_both_ways(workspace):
     }
     migration.forwards(apps, editor)
     assert _histograms(workspace.pk) == kept
+
+
+def test_the_percentile_rollups_migration_goes_both_ways(workspace):
+    """0008: a percentile metric's rollup rows (what the services kept before) are deleted, a
+    summed metric's kept; backwards writes them again as the sums of the day histogram rows."""
+    facts_write(
+        workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=_facts(workspace.pk)
+    )
+    done = _facts(workspace.pk)
+    for fact in done:
+        fact.metric = "tasks_completed"
+    facts_write(workspace_id=workspace.pk, metric="tasks_completed", existing=[], wanted=done)
+    kept = _rollups(workspace.pk)
+    assert {key[0] for key in kept} == {"tasks_completed"}
+    migration = importlib.import_module("meridian.metrics.migrations.0008_no_percentile_rollups")
+    editor = SimpleNamespace(connection=connection)
+    migration.backwards(apps, editor)
+    restored = _rollups(workspace.pk)
+    expected = recompute(
+        FactRow(f.metric, f.day, f.value, f.member_id, f.project_id, f.team_id)
+        for f in MetricFact.objects.filter(workspace=workspace)
+    )
+    assert restored.keys() == expected.keys()
+    for key, (count, total) in restored.items():
+        assert count == expected[key][0] and math.isclose(total, expected[key][1]), key
+    migration.forwards(apps, editor)
+    assert _rollups(workspace.pk) == kept
+
+
+def _rollups(workspace_id: int) -> dict:
+    return {
+        (r.metric, r.subject, r.subject_id, r.day): (r.count, r.total)
+        for r in MetricRollup.objects.filter(workspace_id=workspace_id)
+    }

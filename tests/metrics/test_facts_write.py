@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from meridian.metrics.models import MetricFact, MetricHistogram, MetricRollup
-from meridian.metrics.rollup import bucket_of
+from meridian.metrics.rollup import bucket_of, rollups_of_histograms
 from meridian.metrics.services import FactsWrite, facts_write, facts_write_many
 
 pytestmark = pytest.mark.django_db
@@ -119,11 +119,18 @@ def test_a_delete_drops_the_rows_it_emptied_and_keeps_the_others_counts(workspac
     )
     _facts_left, rollups, histograms = _state(workspace.pk)
     day = first.day
-    assert rollups == {
-        ("cycle_time", "workspace", 0, day, 1, first.value),
-        ("cycle_time", "member", 1, day, 1, first.value),
-        ("cycle_time", "project", 5, day, 1, first.value),
-        ("cycle_time", "team", 7, day, 1, first.value),
+    # A percentile metric keeps no rollup rows: its daily count and total are its day rows'.
+    assert rollups == set()
+    assert rollups_of_histograms(
+        {
+            ("cycle_time", subject, subject_id, span, when, bucket): (count, total)
+            for subject, subject_id, span, when, bucket, count, total in histograms
+        }
+    ) == {
+        ("cycle_time", "workspace", 0, day): (1, first.value),
+        ("cycle_time", "member", 1, day): (1, first.value),
+        ("cycle_time", "project", 5, day): (1, first.value),
+        ("cycle_time", "team", 7, day): (1, first.value),
     }
     month = day.replace(day=1)
     bucket = bucket_of(first.value)
@@ -143,7 +150,9 @@ def test_deleting_a_workspace_deletes_its_facts_and_rows_and_no_one_elses(worksp
 
     other = factories.workspace(name="Other")
     for ws in (workspace, other):
-        facts_write(workspace_id=ws.pk, metric="cycle_time", existing=[], wanted=_facts(ws.pk))
+        for metric_facts in _many(ws.pk, 0)[:2]:  # cycle time's and tasks completed's
+            metric = metric_facts[0].metric
+            facts_write(workspace_id=ws.pk, metric=metric, existing=[], wanted=metric_facts)
     kept = _state(other.pk)
     assert all(kept)  # facts, rollup rows and histogram rows
     workspace.delete()

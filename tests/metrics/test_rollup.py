@@ -25,8 +25,9 @@ from meridian.metrics.rollup import (
     range_bucket_percentiles,
     ratio,
     recompute,
+    rollups_of_histograms,
 )
-from meridian.metrics.selectors import _spans, period_buckets
+from meridian.metrics.selectors import _spans, day_sums, period_buckets
 from meridian.metrics.services import facts as facts_module
 from meridian.metrics.services import facts_write, rollups_recompute, statements
 
@@ -103,6 +104,13 @@ def test_histogram_deltas_one_write_at_a_time_equal_a_recompute(ops):
         else:
             current[key] = fact
     same({k: tuple(v) for k, v in kept.items()}, histogram_recompute(current.values()))
+
+
+@given(st.lists(facts, max_size=40))
+def test_histogram_day_rows_summed_over_buckets_are_the_rollup_rows_of_the_same_facts(rows):
+    """What a percentile metric keeps in place of rollup rows holds them: its day rows'
+    count and total summed over the buckets (the month rows left out)."""
+    same(rollups_of_histograms(histogram_recompute(rows)), recompute(rows))
 
 
 def test_a_percentile_fact_feeds_its_day_and_month_in_its_bucket():
@@ -257,6 +265,14 @@ def _stored(workspace_id: int) -> dict:
     }
 
 
+def _as_read(workspace_id: int) -> dict:
+    """The rollup rows readers see: those stored, and a percentile metric's (which keeps none)
+    summed from its day histogram rows."""
+    stored = _stored(workspace_id)
+    assert not [key for key in stored if key[0] == "cycle_time"]
+    return stored | rollups_of_histograms(_histograms(workspace_id))
+
+
 def _row(workspace_id: int, key: int, fact: FactRow) -> MetricFact:
     return MetricFact(
         workspace_id=workspace_id,
@@ -275,11 +291,15 @@ def _row(workspace_id: int, key: int, fact: FactRow) -> MetricFact:
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=operations)
 def test_rollups_kept_through_any_stream_of_writes_equal_a_full_recompute(workspace, ops):
+    """Of a summed metric and of a percentile one (cycle time: no rollup rows, its daily count
+    and total read from its histogram rows), the rollups readers see after any stream of
+    inserts, rewrites and deletes equal a recompute, and a rebuild keeps them."""
     MetricFact.objects.filter(workspace=workspace).delete()
     MetricRollup.objects.filter(workspace=workspace).delete()
+    MetricHistogram.objects.filter(workspace=workspace).delete()
     for key, fact in ops:
         # Fact number ``key`` belongs to one metric, whatever the drawn fact says.
-        metric = "ab"[key % 2]
+        metric = ("a", "cycle_time")[key % 2]
         wanted = [] if fact is None else [_row(workspace.pk, key, fact._replace(metric=metric))]
         facts_write(
             workspace_id=workspace.pk,
@@ -289,14 +309,14 @@ def test_rollups_kept_through_any_stream_of_writes_equal_a_full_recompute(worksp
             ),
             wanted=wanted,
         )
-    incremental = _stored(workspace.pk)
+    incremental = _as_read(workspace.pk)
     from_facts = recompute(
         FactRow(f.metric, f.day, f.value, f.member_id, f.project_id, f.team_id)
         for f in MetricFact.objects.filter(workspace=workspace)
     )
     same(incremental, from_facts)
     rollups_recompute(workspace.pk)
-    same(_stored(workspace.pk), incremental)
+    same(_as_read(workspace.pk), incremental)
 
 
 def _histograms(workspace_id: int) -> dict:
@@ -342,6 +362,7 @@ def test_histograms_kept_through_any_stream_of_writes_equal_a_recompute_and_read
     same(incremental, histogram_recompute(current.values()))
     rollups_recompute(workspace.pk)
     same(_histograms(workspace.pk), incremental)
+    same(_as_read(workspace.pk), recompute(current.values()))
 
     start = DAY0 + timedelta(days=first)
     end = start + timedelta(days=length)
@@ -359,6 +380,16 @@ def test_histograms_kept_through_any_stream_of_writes_equal_a_recompute_and_read
         got = period_buckets(workspace.pk, ["cycle_time"], start, end, subject, subject_id)
         got = got["cycle_time"]
         assert sum(count for _, count, _ in got) == len(values)
+        # A key result's daily count and total (``day_sums``), from the day rows.
+        sums = day_sums(workspace.pk, "cycle_time", subject, subject_id, start, end)
+        same(
+            sums,
+            {
+                key[3]: row
+                for key, row in recompute(current.values()).items()
+                if key[1:3] == (subject, subject_id) and start <= key[3] <= end
+            },
+        )
         for q in (50, 85):
             exact = percentile(values, q)
             read = bucket_percentile(got, q)
@@ -407,8 +438,9 @@ def test_new_facts_written_in_batches_feed_the_rows_a_recompute_gives(
                     wanted=[_row(workspace.pk, n * 100 + i, f) for i, f in enumerate(mine)],
                 )
             written.extend(mine)
-    same(_stored(workspace.pk), recompute(written))
+    same(_stored(workspace.pk), recompute(f for f in written if f.metric != "cycle_time"))
     same(
         _histograms(workspace.pk),
         histogram_recompute(f for f in written if f.metric == "cycle_time"),
     )
+    same(_as_read(workspace.pk), recompute(written))

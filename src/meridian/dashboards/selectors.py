@@ -41,6 +41,7 @@ from meridian.metrics.selectors import (
     reads_record,
     subject_label_for,
 )
+from meridian.metrics.services import is_percentile_metric
 from meridian.workspaces.models import Membership, Team
 
 Kind = Literal["workspace", "team", "project", "person"]
@@ -239,8 +240,10 @@ def _rollups(
     """Everything a subject's dashboard reads of the metrics, by metric key: the daily rows of
     summed, averaged and level metrics over the weeks, each level's count and total before
     them, the daily (count, total) of each key result's series up to the last week's end (from
-    its start; a level's whole history), and the percentile metrics' day histogram rows over
-    the weeks (metrics selectors: O(days × buckets), whatever the number of facts); one query.
+    its start; a level's whole history; a percentile metric's summed from its day histogram
+    rows, as ``metrics.selectors.day_sums``), and the percentile metrics' day histogram rows
+    over the weeks (metrics selectors: O(days × buckets), whatever the number of facts); one
+    query.
 
     One statement, a ``UNION ALL`` of one SELECT per part and series, each on its table's
     unique index (an ``OR`` of them makes SQLite scan the workspace's rows): on PostgreSQL
@@ -271,12 +274,16 @@ def _rollups(
         since = None if kr.aggregation == Aggregation.LATEST else kr.start
         series.add((kr.metric, kr.subject, kr.subject_id, since))
     for key, sub, sid, since in sorted(series, key=str):
-        if since is None:
-            parts.append(_part(_SERIES, rollup, _COLUMNS, 1, '"day" <= %s'))
-            params += [workspace_id, sub, sid, key, last]
+        days = '"day" <= %s' if since is None else '"day" BETWEEN %s AND %s'
+        params += [workspace_id, sub, sid, key]
+        if is_percentile_metric(key):
+            # No rollup rows: each day's count and total summed from its histogram rows.
+            condition = f'"span" = %s AND {days} GROUP BY "metric", "subject", "subject_id", "day"'
+            parts.append(_part(_SERIES, histogram, _DAY_SUMS, 1, condition))
+            params.append(HistogramSpan.DAY)
         else:
-            parts.append(_part(_SERIES, rollup, _COLUMNS, 1, '"day" BETWEEN %s AND %s'))
-            params += [workspace_id, sub, sid, key, since, last]
+            parts.append(_part(_SERIES, rollup, _COLUMNS, 1, days))
+        params += [last] if since is None else [since, last]
     if levels:
         # Last: a compound statement's columns take their types from its first SELECT, and
         # this one's day is NULL.
@@ -334,6 +341,7 @@ _COLUMNS = '"metric", "subject", "subject_id", "day", "count", "total"'
 _BUCKETS = '"metric", "subject", "bucket", "day", "count", "total"'  # a bucket in the id's place
 # A sum of bigints is a numeric on PostgreSQL, which would make every count of the union one.
 _SUMS = '"metric", "subject", "subject_id", NULL, CAST(SUM("count") AS bigint), SUM("total")'
+_DAY_SUMS = '"metric", "subject", "subject_id", "day", CAST(SUM("count") AS bigint), SUM("total")'
 
 
 def _levels_before(

@@ -11,7 +11,7 @@ from meridian.core.errors import NotFound
 from meridian.core.moments import local_date
 from meridian.goals import forecast as fc
 from meridian.goals.models import Aggregation, Goal, KeyResult
-from meridian.metrics.models import MetricRollup
+from meridian.metrics.selectors import day_sums
 from meridian.metrics.services import zone_of
 from meridian.workspaces.models import Membership, TeamMembership
 
@@ -68,19 +68,15 @@ def key_result_get_for(viewer: Membership, goal: Goal, key_result_id: int) -> Ke
 def series_of(key_result: KeyResult, today: date) -> list[tuple[date, float]]:
     """The key result's value at the end of each day from its start to today (or its due
     date); empty while no fact feeds it."""
-    last = min(today, key_result.due)
-    rows = MetricRollup.objects.filter(
-        workspace_id=key_result.goal.workspace_id,
-        metric=key_result.metric,
-        subject=key_result.subject,
-        subject_id=key_result.subject_id,
-        day__lte=last,
+    by_day = day_sums(
+        key_result.goal.workspace_id,
+        key_result.metric,
+        key_result.subject,
+        key_result.subject_id,
+        # A level needs its history before the start; a sum or a mean only its own days.
+        None if key_result.aggregation == Aggregation.LATEST else key_result.start,
+        min(today, key_result.due),
     )
-    if key_result.aggregation != Aggregation.LATEST:
-        rows = rows.filter(day__gte=key_result.start)
-    by_day = {
-        day: (count, total) for day, count, total in rows.values_list("day", "count", "total")
-    }
     return series_from(key_result, by_day, today)
 
 

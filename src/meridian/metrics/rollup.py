@@ -7,7 +7,7 @@ property tests check that applying deltas fact by fact equals recomputing from t
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
@@ -47,7 +47,11 @@ class FactRow(NamedTuple):
 
 
 def keys_of(fact: FactRow) -> list[RollupKey]:
-    """The rollup rows one fact feeds: its workspace's, and its member's, project's, team's."""
+    """The rollup rows one fact feeds: its workspace's, and its member's, project's, team's.
+
+    A fact of a percentile metric keeps no rollup rows of its own: their count and total are
+    its histogram's day rows summed over the buckets (:func:`rollups_of_histograms`), so the
+    services feed only the histogram rows of such a fact (:func:`histogram_change`)."""
     keys: list[RollupKey] = [(fact.metric, "workspace", 0, fact.day)]
     if fact.member_id is not None:
         keys.append((fact.metric, "member", fact.member_id, fact.day))
@@ -89,11 +93,29 @@ def change(
 
 
 def recompute(facts: Iterable[FactRow]) -> dict[RollupKey, tuple[int, float]]:
-    """Every rollup row from scratch: (count, total) per key, rows without facts left out."""
+    """Every rollup row from scratch: (count, total) per key, rows without facts left out (what
+    a reader sees: stored rows, and for a percentile metric :func:`rollups_of_histograms`)."""
     deltas: dict[RollupKey, list[float]] = {}
     for fact in facts:
         add(deltas, fact, 1)
     return {key: (int(c), t) for key, (c, t) in deltas.items() if c}
+
+
+def rollups_of_histograms(
+    histograms: Mapping[HistogramKey, tuple[int, float]],
+) -> dict[RollupKey, tuple[int, float]]:
+    """The rollup rows a percentile metric's histogram rows stand for: per (metric, subject,
+    subject id, day), the count and total of its day rows summed over the buckets (its month
+    rows left out); a day without rows has none. What the readers of a percentile metric's
+    daily count and total (a key result's mean) sum in SQL instead of reading rollup rows."""
+    sums: dict[RollupKey, list[float]] = {}
+    for (metric, subject, subject_id, span, day, _bucket), (count, total) in histograms.items():
+        if span != "day" or not count:
+            continue
+        entry = sums.setdefault((metric, subject, subject_id, day), [0, 0.0])
+        entry[0] += count
+        entry[1] += total
+    return {key: (int(c), t) for key, (c, t) in sums.items() if c}
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -7,8 +7,9 @@ subject, day) row (meridian.metrics.rollup), and the database what its new facts
 ``INSERT ... SELECT`` from the rows just inserted), and applies those deltas with ``INSERT ...
 ON CONFLICT DO UPDATE SET count = count + excluded.count``, which SQLite and PostgreSQL both run
 atomically, so concurrent writers never lose each other's increments. A row whose count falls
-to zero is deleted: no row means no data. Facts of percentile metrics also move their
-histogram rows (``MetricHistogram``: per subject, day and month, and log bucket) the same way.
+to zero is deleted: no row means no data. Facts of percentile metrics move their histogram
+rows (``MetricHistogram``: per subject, day and month, and log bucket) the same way, and no
+rollup rows: their daily count and total are the day rows' sums over the buckets.
 
 One module per concept, re-exported here (callers import from ``meridian.metrics.services``):
 ``facts`` (writing facts, the metrics zone), ``rollups`` (rollup and histogram maintenance),

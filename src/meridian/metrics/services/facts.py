@@ -150,8 +150,9 @@ def _facts_insert(
 ) -> bool:
     """Insert new facts in multi-row statements (the ORM's bulk_create spent most of a write
     preparing each value through each field); with ``maintain``, add them to their rollup rows
-    (and histogram rows with ``histogram``) in SQL, from the rows written: on PostgreSQL in
-    the insert's own statement (a CTE of the rows it returns), on SQLite by the inserted ids.
+    (with ``histogram``, a percentile metric's, to their histogram rows instead) in SQL, from
+    the rows written: on PostgreSQL in the insert's own statement (a CTE of the rows it
+    returns), on SQLite by the inserted ids.
     False when that could not be done (SQLite ids not in one run): the caller then adds the
     facts' deltas itself."""
     if not facts:
@@ -186,13 +187,13 @@ def _facts_insert(
         if not maintain:
             run_unnest(INSERT, table, rows, _FACT_TYPES, columns=columns)
             return True
-        # One statement per chunk: the insert, then the upserts reading what it returned
+        # One statement per chunk: the insert, then the upsert reading what it returned
         # (grouped: one statement may not touch a row twice).
-        rollups = rollups_of_new(MetricRollup._meta.db_table, "%s", grouped=True)
-        tail, after = f") {rollups}", [workspace_id]
         if histogram:
-            histograms = histograms_of_new(MetricHistogram._meta.db_table, "%s", grouped=True)
-            tail, after = f"), rolled AS ({rollups}) {histograms}", [workspace_id, workspace_id]
+            rows_of_new = histograms_of_new(MetricHistogram._meta.db_table, "%s", grouped=True)
+        else:
+            rows_of_new = rollups_of_new(MetricRollup._meta.db_table, "%s", grouped=True)
+        tail, after = f") {rows_of_new}", [workspace_id]
         run_unnest(
             INSERT,
             table,
@@ -295,7 +296,8 @@ def facts_write(
 ) -> tuple[int, int, int]:
     """Make ``existing`` (the facts a writer owns) into ``wanted``, matched by ``fact_key``:
     new keys are inserted, changed facts updated, missing ones deleted, and the rollups follow
-    (with the histogram rows when the metric is a percentile one; ``histogram`` None: as the
+    (the histogram rows, in their place, when the metric is a percentile one: its daily count
+    and total are read from them, ``rollup.rollups_of_histograms``; ``histogram`` None: as the
     registry says). Returns (inserted, updated, deleted)."""
     return _write(workspace_id, metric, _stored(existing), wanted, maintain, histogram)
 
@@ -331,31 +333,37 @@ def _write(
             or old.note != fact.note
         ):
             was, row = _row(old), _row(fact)
-            rollup.change(was, row, deltas)
             if histogram:
                 rollup.histogram_change(was, row, spread)
+            else:
+                rollup.change(was, row, deltas)
             updates.append((old, fact))
     for old in before.values():
         was = _row(old)
-        rollup.add(deltas, was, -1)
         if histogram:
             rollup.histogram_change(was, None, spread)
+        else:
+            rollup.add(deltas, was, -1)
     with transaction.atomic():
         if not _facts_insert(
             inserts, workspace_id=workspace_id, maintain=maintain, histogram=histogram
         ):
             for fact in inserts:
                 row = _row(fact)
-                rollup.add(deltas, row, 1)
                 if histogram:
                     rollup.histogram_change(None, row, spread)
+                else:
+                    rollup.add(deltas, row, 1)
         if updates:
             _facts_update(updates)
         gone = [fact.pk for fact in before.values()]
         for chunk in chunks(gone):
             MetricFact.objects.filter(pk__in=chunk).delete()
         if maintain:
-            rollups_apply(workspace_id, deltas)
+            # A percentile metric's deltas are all histogram rows: one bump of the dashboards'
+            # version (``histograms_apply``'s) is enough.
+            if deltas or not spread:
+                rollups_apply(workspace_id, deltas)
             if spread:
                 histograms_apply(workspace_id, spread)
     return len(inserts), len(updates), len(gone)

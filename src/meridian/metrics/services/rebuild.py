@@ -1,7 +1,7 @@
 """The full rebuild (``meridian metrics rebuild``): every built-in fact rewritten from the
 areas' items, then every rollup and histogram row recomputed from the facts by grouped
-``INSERT … SELECT`` statements, no fact through Python; and the metrics zone, whose change
-recomputes every fact's day.
+``INSERT … SELECT`` statements, no fact through Python (a percentile metric's histogram rows
+only, as its writes keep them); and the metrics zone, whose change recomputes every fact's day.
 """
 
 from collections.abc import Callable, Iterator
@@ -137,8 +137,8 @@ def _rebuild_cache() -> Iterator[None]:
 
 def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> int:
     """Replace the workspace's rollups by a full recompute from its facts: per metric, one
-    grouped ``INSERT … SELECT`` per kind of subject, and for percentile metrics their histogram
-    rows (``progress(facts done, facts)``). The number of rollup rows."""
+    grouped ``INSERT … SELECT`` per kind of subject, or for a percentile metric its histogram
+    rows instead (``progress(facts done, facts)``). The number of rollup rows."""
     counts = dict(
         MetricFact.objects.filter(workspace_id=workspace_id)
         .values("metric")
@@ -159,7 +159,11 @@ def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> in
             if progress:
                 progress(0, total)
             for metric, facts in counts.items():
-                for subject, column, only in _SUBJECT_COLUMNS:
+                # A percentile metric keeps histogram rows in place of rollup rows.
+                percentiles = is_percentile_metric(metric)
+                if percentiles:
+                    histograms_recompute(workspace_id, metric)
+                for subject, column, only in () if percentiles else _SUBJECT_COLUMNS:
                     sql = _RECOMPUTE.format(
                         rollups=MetricRollup._meta.db_table,
                         facts=MetricFact._meta.db_table,
@@ -169,8 +173,6 @@ def rollups_recompute(workspace_id: int, progress: Progress | None = None) -> in
                         only=only,
                     )
                     cursor.execute(sql, [str(subject), workspace_id, metric])
-                if is_percentile_metric(metric):
-                    histograms_recompute(workspace_id, metric)
                 done += facts
                 if progress:
                     progress(done, total)

@@ -64,22 +64,18 @@ def rollups_add_inserted(
     workspace_id: int, first_id: int, last_id: int, *, histogram: bool
 ) -> None:
     """SQLite: add the facts with ids ``first_id``..``last_id`` (all just inserted by one write,
-    of this workspace) to their rollup rows, and with ``histogram`` to their histogram rows: one
-    upsert each, adding fact by fact in id order, no fact through Python. New facts only add,
-    so no row empties."""
+    of this workspace) to their rollup rows, or with ``histogram`` (a percentile metric) to
+    their histogram rows instead: one upsert, adding fact by fact in id order, no fact through
+    Python. New facts only add, so no row empties."""
     new = _NEW_BY_IDS.format(facts=MetricFact._meta.db_table)
+    if histogram:
+        upsert = histograms_of_new(MetricHistogram._meta.db_table, "?", grouped=False)
+    else:
+        upsert = rollups_of_new(MetricRollup._meta.db_table, "?", grouped=False)
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(
-            new + rollups_of_new(MetricRollup._meta.db_table, "?", grouped=False),
-            [first_id, last_id, workspace_id],
-        )
-        if histogram:
-            cursor.execute(
-                new + histograms_of_new(MetricHistogram._meta.db_table, "?", grouped=False),
-                [first_id, last_id, workspace_id],
-            )
+        cursor.execute(new + upsert, [first_id, last_id, workspace_id])
     finally:
         cursor.close()
 
@@ -105,6 +101,7 @@ def histograms_apply(workspace_id: int, deltas: dict[HistogramKey, list[float]])
 
 
 def is_percentile_metric(metric: str) -> bool:
-    """Whether a metric is read as percentiles (and so keeps histogram rows)."""
+    """Whether a metric is read as percentiles (and so keeps histogram rows, and no rollup
+    rows: its daily count and total are its day rows' sums, ``rollup.rollups_of_histograms``)."""
     definition = registry.metrics().get(metric)
     return definition is not None and definition.aggregation == "percentiles"
