@@ -265,7 +265,8 @@ def dumps_bytes(value: Any) -> bytes:
 
 
 def _encode_data(data: Any) -> str:
-    return json.dumps(data, default=_default)
+    # json.dumps(data, default=_default), whose default= builds a new encoder on each call.
+    return _data_encoder(data)
 
 
 class _Encoder:
@@ -380,6 +381,9 @@ def _default(value: Any) -> Any:
     if isinstance(value, Duration):
         return value.micros / US
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+_data_encoder = json.JSONEncoder(default=_default).encode
 
 
 class Duration:
