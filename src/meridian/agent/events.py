@@ -264,6 +264,27 @@ def dumps_bytes(value: Any) -> bytes:
     return dumps(value).encode()
 
 
+# The last data object event_bytes wrote, and its text.
+_last_data: tuple[Any, str] = (None, "")
+
+
+def event_bytes(event: Ev) -> bytes:
+    """``dumps_bytes(event)`` for one event (a heartbeat's answer), written as
+    ``_Encoder.event`` writes it. The text of the last data object written is kept: a
+    watcher's heartbeats extend one event, whose data object stays the same (data objects are
+    never changed in place, see Ev.copy)."""
+    global _last_data
+    data = event.data
+    cached = _last_data
+    if cached[0] is not data:
+        cached = _last_data = (data, _encode_data(data))
+    event_id = "null" if event.id is None else str(event.id)
+    return (
+        f'{{"id": {event_id}, "timestamp": "{fmt_ts(event.ts)}", '
+        f'"duration": {event.dur / US!r}, "data": {cached[1]}}}'
+    ).encode()
+
+
 def _encode_data(data: Any) -> str:
     # json.dumps(data, default=_default), whose default= builds a new encoder on each call.
     return _data_encoder(data)

@@ -26,6 +26,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,7 +35,16 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from . import VERSION, query2
-from .events import Ev, EventError, dumps_bytes, event_from_json, events_from_json, fmt_ts, parse_ts
+from .events import (
+    Ev,
+    EventError,
+    dumps_bytes,
+    event_bytes,
+    event_from_json,
+    events_from_json,
+    fmt_ts,
+    parse_ts,
+)
 from .store import NoSuchBucket, Store
 
 try:
@@ -344,11 +354,33 @@ def _route(path: str) -> tuple[str, dict[str, str]] | None:
 
 
 @functools.lru_cache(maxsize=512)
-def _route_name(target: str) -> str | None:
-    """The name of the route a request target names (None: none does)."""
+def _target_route(target: str) -> tuple[str, dict[str, str], dict[str, str]] | None:
+    """The route a request target names: its name, its arguments and the target's query
+    arguments (shared between requests: not to be changed), or None."""
     path = "/" + target.lstrip("/") if target.startswith("//") else target
-    route = _route(_split_target(path)[0])
-    return route[0] if route is not None else None
+    path, arguments = _split_target(path)
+    route = _route(path)
+    return None if route is None else (route[0], route[1], dict(arguments))
+
+
+# json.loads's scanner (in C), without the module's Python around it.
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    """``json.loads(raw)`` when that is an object sent without whitespace around it (as
+    clients send one), with less of the json module's Python code; None for anything else
+    (json.loads then reads it, with its errors)."""
+    if not raw.startswith(b'{"'):  # (json.loads reads such bytes as UTF-8)
+        return None
+    try:
+        text = raw.decode("utf-8", "surrogatepass")
+        value, end = _scan_json(text, 0)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    if end != len(text) or type(value) is not dict:
+        return None
+    return value
 
 
 @functools.lru_cache(maxsize=512)
@@ -536,6 +568,15 @@ def plain_head(data: bytes, end: int) -> tuple[str, str, tuple[int, int], Header
         return None
 
 
+def _closes(version: tuple[int, int], headers: Headers) -> bool:
+    """Whether the connection closes after answering a request (HTTP/1.1 keeps it open
+    unless asked, 1.0 closes it unless asked), as http.server decides."""
+    connection = dict.get(headers, "connection", "").lower()
+    if connection == "close":
+        return True
+    return not (version >= (1, 1) or connection == "keep-alive")
+
+
 def _time_arg(query: dict[str, str], name: str) -> int | None:
     if name not in query:
         return None
@@ -617,7 +658,14 @@ class _Watch:
         self.address = address
         self.since = since
         self.taken = b""
-        self.head: tuple[tuple[str, str, tuple[int, int], Headers], int] | None = None
+        self.head: (
+            tuple[
+                tuple[str, str, tuple[int, int], Headers],
+                int,
+                tuple[str, dict[str, str], dict[str, str]],
+            ]
+            | None
+        ) = None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -639,19 +687,88 @@ class Handler(BaseHTTPRequestHandler):
         server: Server,
         connection: socket.socket,
         request: tuple[str, str, tuple[int, int], Headers],
+        route: tuple[str, dict[str, str], dict[str, str]],
         body: bytes,
     ) -> tuple[bytes, bool]:
-        """The answer to a request read whole by the server's loop, and whether the
-        connection closes after it: what ``handle_one_request`` sends for it."""
+        """The answer to a request read whole by the server's loop (``route``: what
+        _target_route reads of its target), and whether the connection closes after it: what
+        ``handle_one_request`` sends for it."""
+        if route[0] == "heartbeat" and request[0] == "POST":
+            try:
+                quick = cls._quick_heartbeat(request, route[1]["bucket"], route[2], body)
+            except Exception as exc:  # pragma: no cover - a bug: answered as _dispatch does
+                handler = cls._whole(server, connection, request[3], body)
+                handler._json(500, {"message": f"Internal error: {type(exc).__name__}: {exc}"})
+                return b"".join(handler.out or ()), _closes(request[2], request[3])
+            if quick is not None:
+                return quick, _closes(request[2], request[3])
+        handler = cls._whole(server, connection, request[3], body)
+        handler._answer(*request)
+        return b"".join(handler.out or ()), handler.close_connection
+
+    @classmethod
+    def _whole(
+        cls, server: Server, connection: socket.socket, headers: Headers, body: bytes
+    ) -> Handler:
+        """A handler for a request read whole, that keeps its answer (``out``)."""
         handler = cls.__new__(cls)
         handler.server = server
         handler.request = handler.connection = connection
         handler.client_address = ("", 0)
         handler.out = []
         handler.rfile = io.BytesIO(body)
+        handler.headers = headers  # type: ignore[assignment]
         handler.close_connection = True
-        handler._answer(*request)
-        return b"".join(handler.out), handler.close_connection
+        return handler
+
+    @classmethod
+    def _quick_heartbeat(
+        cls,
+        request: tuple[str, str, tuple[int, int], Headers],
+        bucket: str,
+        query: dict[str, str],
+        body: bytes,
+    ) -> bytes | None:
+        """The answer ``post_heartbeat`` gives to a heartbeat that reads and merges without
+        an error and asks for no CORS fields, with a fraction of the Handler's code (a watcher
+        sends one every few seconds, each through a new connection with aw-client); None for
+        any other heartbeat, before anything is written (answer_whole then answers it)."""
+        headers = request[3]
+        if "origin" in headers or "pulsetime" not in query:
+            return None
+        try:
+            pulsetime = float(query["pulsetime"])
+        except ValueError:
+            return None
+        event = _json_object(body)
+        if event is None:
+            return None
+        try:
+            _, ts, dur, data = event_from_json(event)
+        except EventError:
+            return None
+        store = cls.agent.store
+        if not store.has_bucket(bucket):
+            return None
+        try:
+            merged = store.heartbeat(bucket, ts, dur, data, pulsetime)
+        except NoSuchBucket:  # deleted meanwhile (raised before anything is written)
+            return None
+        text = event_bytes(merged)
+        return b"%b%d\r\n\r\n%b" % (cls._prefix(200, True), len(text), text)
+
+    @classmethod
+    def _prefix(cls, status: int, has_body: bool) -> bytes:
+        """The head of an answer without CORS or extra fields, up to its length (its last
+        field), as _head writes it: made once per status."""
+        key = (status, has_body)
+        prefix = cls._prefixes.get(key)
+        if prefix is None:
+            blank = cls.__new__(cls)
+            blank.headers = Headers()  # type: ignore[assignment]
+            head = blank._head(status, b"" if has_body else None, None)
+            prefix = cls._prefixes[key] = head[: head.rindex(b"Content-Length: ") + 16]
+        return prefix
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -705,11 +822,7 @@ class Handler(BaseHTTPRequestHandler):
         self.headers = headers  # type: ignore[assignment]
         self.request_version = f"HTTP/{version[0]}.{version[1]}"
         self.path = "/" + target.lstrip("/") if target.startswith("//") else target
-        connection = dict.get(headers, "connection", "").lower()
-        if connection == "close":
-            self.close_connection = True
-        elif version >= (1, 1) or connection == "keep-alive":
-            self.close_connection = False
+        self.close_connection = _closes(version, headers)
         if (
             version >= (1, 1)
             and dict.get(headers, "expect", "").lower() == "100-continue"
@@ -741,13 +854,7 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes | None, extra: dict[str, str] | None = None) -> None:
         length = len(body) if body is not None else 0
         if extra is None and length <= BIG and "origin" not in self.headers:
-            # The usual answer: its head up to the length (the last field) made once per
-            # status, by _head.
-            key = (status, body is not None)
-            prefix = self._prefixes.get(key)
-            if prefix is None:
-                head = self._head(status, body, None)
-                prefix = self._prefixes[key] = head[: head.rindex(b"Content-Length: ") + 16]
+            prefix = self._prefix(status, body is not None)
             self._send_raw(b"%b%d\r\n\r\n%b" % (prefix, length, body or b""))
             return
         head = self._head(status, body, extra)
@@ -1241,7 +1348,7 @@ class Server(ThreadingHTTPServer):
         close = hand = False
         while data:
             if known is not None:  # (read when its body had not all come)
-                request, end = known
+                request, end, route = known
                 known = None
             else:
                 end = data.find(b"\r\n\r\n")
@@ -1254,25 +1361,27 @@ class Server(ThreadingHTTPServer):
                     )
                     break
                 parsed = plain_head(data, end)
+                found = None if parsed is None else _target_route(parsed[1])
                 if (
                     parsed is None
+                    or found is None
                     or parsed[2] < (1, 0)
                     or "expect" in parsed[3]
-                    or (parsed[0], _route_name(parsed[1])) not in LOOP_ROUTES
+                    or (parsed[0], found[0]) not in LOOP_ROUTES
                 ):
                     hand = True
                     break
-                request = parsed
+                request, route = parsed, found
             length = dict.get(request[3], "content-length")
             size = end + 4 + (int(length) if length else 0)
             if size > len(data):
                 hand = size > READ_AHEAD
                 if not hand:
-                    watch.head = (request, end)
+                    watch.head = (request, end, route)
                 break
             try:
                 answer, close = self.RequestHandlerClass.answer_whole(  # type: ignore[attr-defined]
-                    self, connection, request, data[end + 4 : size]
+                    self, connection, request, route, data[end + 4 : size]
                 )
             except Exception:  # pragma: no cover - a bug; as socketserver does for a worker
                 self._unwatch(watch)
