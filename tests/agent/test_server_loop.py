@@ -123,9 +123,10 @@ def test_a_client_that_leaves_without_reading_leaves_the_loop_serving(running):
     assert status == 200
     assert json.loads(body)["testing"] is True
     deadline = time.monotonic() + 5
-    while running.connections and time.monotonic() < deadline:
+    while (running.connections or running.watched) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not running.connections  # every connection was closed
+    assert not running.watched
 
 
 def test_a_heartbeat_that_stalls_in_its_body_is_answered_400_after_the_idle_timeout(running):
@@ -311,3 +312,32 @@ def test_the_quick_json_reader_reads_the_bodies_clients_send():
     assert _json_object(json.dumps(body).encode()) == body
     assert _json_object(json.dumps(body, separators=(",", ":")).encode()) == body
     assert _json_object(b'{"a": 1} ') is None  # (json.loads reads trailing whitespace)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"POST /api/0/buckets/b/heartbeat?pulsetime=5 HTTP/1.1\r\nContent-Length: 9\r\n",
+                b"GET /api/0/info HTTP/1.1\r\nHost: x\r\n",
+                b"GET /api/0/info HTTP/1.1\r\nHost: x\r\nHost: y\r\n",
+                b"GET /nowhere HTTP/1.1\r\n",
+                b"GET /api/0/info HTTP/3.0\r\n",
+                b"GET /api/0/info HTTP/1.1\r\nX: a\n",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_a_head_read_again_reads_as_it_did(heads):
+    kept = server.HEADS_KEPT
+    server.HEADS_KEPT = 3
+    try:
+        for head in heads:
+            parsed = server.plain_head(head + b"\r\n", len(head) - 2)
+            route = None if parsed is None else _target_route(parsed[1])
+
+            assert server._loop_head(head) == (parsed, route)
+            assert len(server._HEADS) <= 3
+    finally:
+        server.HEADS_KEPT = kept

@@ -568,6 +568,38 @@ def plain_head(data: bytes, end: int) -> tuple[str, str, tuple[int, int], Header
         return None
 
 
+# The heads the loop read (their bytes up to the last CRLF, if at most 2 kB): a watcher sends
+# the same head again and again. Emptied when full.
+_HEADS: dict[
+    bytes,
+    tuple[
+        tuple[str, str, tuple[int, int], Headers] | None,
+        tuple[str, dict[str, str], dict[str, str]] | None,
+    ],
+] = {}
+HEADS_KEPT = 256
+
+
+def _loop_head(
+    head: bytes,
+) -> tuple[
+    tuple[str, str, tuple[int, int], Headers] | None,
+    tuple[str, dict[str, str], dict[str, str]] | None,
+]:
+    """``plain_head`` of a head (its bytes up to the CRLF of its last line) and the route its
+    target names, kept for the next request with the same head (their Headers are shared:
+    not to be changed)."""
+    known = _HEADS.get(head)
+    if known is None:
+        parsed = plain_head(head + b"\r\n", len(head) - 2)
+        known = (parsed, None if parsed is None else _target_route(parsed[1]))
+        if len(head) <= 2048:
+            if len(_HEADS) >= HEADS_KEPT:
+                _HEADS.clear()
+            _HEADS[head] = known
+    return known
+
+
 def _closes(version: tuple[int, int], headers: Headers) -> bool:
     """Whether the connection closes after answering a request (HTTP/1.1 keeps it open
     unless asked, 1.0 closes it unless asked), as http.server decides."""
@@ -1250,6 +1282,8 @@ class Server(ThreadingHTTPServer):
 
     def server_bind(self) -> None:
         super().server_bind()
+        # The family, type and protocol of accepted connections, as plain numbers.
+        self._kind = (int(self.socket.family), int(self.socket.type), self.socket.proto)
         if INHERITED_OPTIONS:
             set_options(self.socket)
         if DEFER_ACCEPT:
@@ -1300,11 +1334,15 @@ class Server(ThreadingHTTPServer):
 
     def _accept(self) -> None:
         try:
-            connection, address = self.socket.accept()
+            if LOOP_ANSWERS:
+                # socket.accept() without its Python around: it reads the listening socket's
+                # family and type as enums (Python code) for each connection.
+                fd, address = self.socket._accept()  # type: ignore[attr-defined]
+                connection = socket.socket(*self._kind, fileno=fd)
+            else:  # pragma: no cover - other systems
+                connection, address = self.socket.accept()
         except OSError:  # the client gave up already, or the server is closing
             return
-        with self.connections_lock:
-            self.connections.add(connection)
         if not LOOP_ANSWERS:  # pragma: no cover - other systems
             self._hand_over(connection, address)
             return
@@ -1330,15 +1368,14 @@ class Server(ThreadingHTTPServer):
         except BlockingIOError:
             return
         except OSError:  # reset by the client
-            self._unwatch(watch)
-            self._close(connection)
+            self._end(watch)
             return
         if not data:  # the client ended the connection
-            self._unwatch(watch)
             if watch.taken:  # in the middle of a request: a worker answers what came
+                self._unwatch(watch)
                 self._hand_over(connection, watch.address, taken=watch.taken)
             else:
-                self._close(connection)
+                self._end(watch)
             return
         watch.since = self._now
         if watch.taken:
@@ -1360,8 +1397,7 @@ class Server(ThreadingHTTPServer):
                         or data.startswith(b"\r\n")
                     )
                     break
-                parsed = plain_head(data, end)
-                found = None if parsed is None else _target_route(parsed[1])
+                parsed, found = _loop_head(data[: end + 2])
                 if (
                     parsed is None
                     or found is None
@@ -1399,8 +1435,7 @@ class Server(ThreadingHTTPServer):
             except BlockingIOError:
                 sent = 0
             except OSError:  # the client left
-                self._unwatch(watch)
-                self._close(connection)
+                self._end(watch)
                 return
             if sent < len(out):
                 # The client does not read: a worker sends the rest (waiting as long as it may).
@@ -1424,19 +1459,18 @@ class Server(ThreadingHTTPServer):
         what came as before."""
         for watch in list(self.watched.values()):
             if watch.since < before:
-                connection = watch.connection
-                self._unwatch(watch)
                 if watch.taken:
-                    self._hand_over(connection, watch.address, taken=watch.taken)
+                    self._unwatch(watch)
+                    self._hand_over(watch.connection, watch.address, taken=watch.taken)
                 else:
-                    self._close(connection)
+                    self._end(watch)
 
-    def _close(self, connection: socket.socket) -> None:
-        """Close a connection whose client ended it, reset it or let it idle (nothing to say
-        to it: no shutdown first)."""
-        with self.connections_lock:
-            self.connections.discard(connection)
-        connection.close()
+    def _end(self, watch: _Watch) -> None:
+        """Close a watched connection whose client ended it, reset it or let it idle
+        (nothing to say to it: no shutdown first). Closing its descriptor takes it out of
+        the poller too."""
+        del self.watched[watch.fd]
+        watch.connection.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self._hand_over(request, client_address)
@@ -1451,6 +1485,8 @@ class Server(ThreadingHTTPServer):
     ) -> None:
         """Give a connection to a worker: with the rest of an answer to send first and
         whether to close after it, and what the loop took of its next request."""
+        with self.connections_lock:
+            self.connections.add(connection)
         with self.workers_lock:
             self.idle -= 1
             worker = None
@@ -1500,8 +1536,7 @@ class Server(ThreadingHTTPServer):
         loop watched (``shutdown`` stopped it) are between requests: they are closed."""
         super().server_close()
         for watch in list(self.watched.values()):
-            self._close(watch.connection)
-        self.watched.clear()
+            self._end(watch)
         with self.connections_lock:
             open_now = list(self.connections)
         for connection in open_now:
