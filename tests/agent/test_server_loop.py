@@ -11,6 +11,7 @@ import socket
 import struct
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -341,3 +342,22 @@ def test_a_head_read_again_reads_as_it_did(heads):
             assert len(server._HEADS) <= 3
     finally:
         server.HEADS_KEPT = kept
+
+
+@given(
+    st.sampled_from([*sorted(Handler.responses), 299, 599]),
+    st.one_of(st.none(), st.binary(max_size=40), st.integers(0, 70_000).map(bytes)),
+)
+def test_an_answers_head_made_from_its_kept_start_is_the_head_made_in_full(status, body):
+    agent = SimpleNamespace(allowed_origin=lambda origin: False, big=0)  # (no Origin here)
+    cls = type("H", (Handler,), {"agent": agent, "_prefixes": {}})
+    blank = cls.__new__(cls)
+    blank.headers = Headers()
+    blank.out = []
+    blank.connection = None
+
+    blank._send(status, body)
+
+    if body is not None and len(body) > server.BIG:
+        return  # (sent in parts, without the kept start)
+    assert blank.out == [blank._head(status, body, None) + (body or b"")]

@@ -678,9 +678,9 @@ class _Resumed(io.RawIOBase):
 
 
 class _Watch:
-    """A connection the server's loop watches: its socket and file descriptor, its client's address, since when
-    (time.monotonic()) it is idle, the start of a request it took, and that request's head
-    when that is all there (its body is not)."""
+    """A connection the server's loop watches: its socket and descriptor, its client's
+    address, since when (time.monotonic()) it is idle, the start of a request it took, and
+    that request's head when that is all there (its body is not)."""
 
     __slots__ = ("address", "connection", "fd", "head", "since", "taken")
 
