@@ -361,3 +361,15 @@ def test_an_answers_head_made_from_its_kept_start_is_the_head_made_in_full(statu
     if body is not None and len(body) > server.BIG:
         return  # (sent in parts, without the kept start)
     assert blank.out == [blank._head(status, body, None) + (body or b"")]
+
+
+def test_the_loop_goes_on_serving_after_an_error_with_one_connection(running, monkeypatch):
+    def no_thread(*args, **kwargs):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(running, "_hand_over", no_thread)
+    monkeypatch.setattr(running, "handle_error", lambda request, address: None)  # (quiet)
+
+    assert exchange(running, b"GET /api/0/export HTTP/1.1\r\n\r\n") == b""  # (ended)
+    ((status, _, _),) = answers(exchange(running, INFO))
+    assert status == 200

@@ -1316,16 +1316,30 @@ class Server(ThreadingHTTPServer):
             try:
                 while not self._stopping:
                     for fd, _ in poller.poll(poll_interval):
-                        if fd == listening:
-                            self._accept()
-                        elif (watch := watched.get(fd)) is not None:
-                            self._readable(watch)
+                        try:
+                            if fd == listening:
+                                self._accept()
+                            elif (watch := watched.get(fd)) is not None:
+                                self._readable(watch)
+                        except Exception:  # (a bug, or no thread to start)
+                            self._failed(fd)
                     self._now = time.monotonic()
                     if self._now - swept >= 1.0:
                         swept = self._now
                         self._close_idle(self._now - IDLE_TIMEOUT)
             finally:
                 self._poller = None
+
+    def _failed(self, fd: int) -> None:
+        """Report what went wrong with an event as socketserver does (``handle_error``), and
+        end the connection concerned: the loop goes on serving the others."""
+        watch = self.watched.pop(fd, None)
+        if watch is None:  # (accepting)
+            self.handle_error(self.socket, None)
+        else:
+            self.handle_error(watch.connection, watch.address)
+            with contextlib.suppress(OSError):
+                watch.connection.close()
 
     def shutdown(self) -> None:
         """Stop the loop of ``serve_forever`` (called from another thread) and wait for it."""
