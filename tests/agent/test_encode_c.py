@@ -549,3 +549,65 @@ def test_a_duration_subclass_is_written_as_python_writes_it():
             expected = dumps(value).encode()
         assert c_module().answer(value, Ev, events_module.Duration, _encode_data) is None
         assert events_module.dumps_bytes(value) == expected
+
+
+# The request head's header lines (server._fields) -------------------------------------------
+
+FIELD_NAME = st.text(alphabet="aZ0-_!#~.Content-LengthHost", min_size=1, max_size=8)
+# Every kind of byte a header line can hold, the separators and line ends among them.
+ANY_TEXT = st.text(
+    alphabet=st.sampled_from(list(" \t\r\n:;aB\x00\x7f\xe9\xff,"))
+    | st.characters(max_codepoint=255),
+    max_size=12,
+)
+FIELD_LINE = st.one_of(
+    st.builds(
+        lambda name, before, value, after: f"{name}:{before}{value}{after}\r\n",
+        FIELD_NAME,
+        st.sampled_from(["", " ", "\t", " \t "]),
+        st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=10),
+        st.sampled_from(["", " ", "\t\t"]),
+    ),
+    st.builds(lambda text: text + "\r\n", ANY_TEXT),  # anything, folded lines among it
+    ANY_TEXT,  # a line without its CRLF
+)
+
+
+@given(st.lists(FIELD_LINE, max_size=8))
+def test_the_c_header_reader_reads_what_the_python_reader_reads(lines):
+    from meridian.agent.server import MAX_HEADERS, BadRequest, Headers, _py_fields
+
+    block = "".join(lines)
+    got = _encode.head_fields(block, Headers, MAX_HEADERS)
+    if got is None:
+        return  # (read in Python)
+    assert type(got) is Headers
+    try:
+        expected = _py_fields(block)
+    except BadRequest:
+        raise AssertionError("C read a block that Python refuses") from None
+    assert list(got.items()) == list(expected.items())
+
+
+@given(st.lists(st.tuples(FIELD_NAME, st.sampled_from(["", "x", " a\tb ", "é"])), max_size=8))
+def test_the_c_header_reader_reads_every_plain_head_without_repeated_names(fields):
+    from meridian.agent.server import MAX_HEADERS, Headers, _py_fields
+
+    block = "".join(f"{name}: {value}\r\n" for name, value in fields)
+    got = _encode.head_fields(block, Headers, MAX_HEADERS)
+    if len({name.lower() for name, _ in fields}) < len(fields):
+        assert got is None  # Python keeps the first of repeated names (or refuses them)
+    else:
+        assert got is not None
+        assert list(got.items()) == list(_py_fields(block).items())
+
+
+def test_the_c_header_reader_leaves_more_fields_than_the_limit_to_python():
+    from meridian.agent.server import Headers
+
+    block = "".join(f"X-{n}: a\r\n" for n in range(5))
+    assert _encode.head_fields(block, Headers, 5) == {f"x-{n}": "a" for n in range(5)}
+    assert _encode.head_fields(block, Headers, 4) is None
+    assert _encode.head_fields("X: \u0100\r\n", Headers, 5) is None  # not latin-1 text
+    with pytest.raises(TypeError):
+        _encode.head_fields(b"X: a\r\n", Headers, 5)

@@ -176,18 +176,22 @@ def test_a_body_shorter_than_its_content_length_is_a_400(agent):
 
 
 def test_an_idle_or_stalled_connection_is_ended_after_the_idle_timeout(tmp_path, monkeypatch):
-    # The idle timeout is the kernel's (a blocking socket): shortened to 1 s here.
+    # The idle timeout is the kernel's for a worker (a blocking socket) and the server loop's
+    # for a connection it watches: shortened to 1 s here.
     monkeypatch.setattr(server, "KERNEL_TIMEOUT", struct.pack("@ll", 1, 0))
+    monkeypatch.setattr(server, "IDLE_TIMEOUT", 1)
     store = Store(tmp_path / "agent.db")
     running = server.make_server(store, host="127.0.0.1", port=0, testing=True)
     thread = server.serve_in_thread(running)
     try:
-        with socket.create_connection(running.server_address, timeout=10) as idle:
-            idle.sendall(b"GET /api/0/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            assert idle.recv(65536).startswith(b"HTTP/1.1 200 OK")
-            began = time.monotonic()
-            assert idle.recv(100) == b""  # closed by the agent
-            assert 0.5 < time.monotonic() - began < 5
+        # Answered by the loop, then by a worker (the export is not a loop route).
+        for path in (b"/api/0/info", b"/api/0/export"):
+            with socket.create_connection(running.server_address, timeout=10) as idle:
+                idle.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                assert idle.recv(65536).startswith(b"HTTP/1.1 200 OK")
+                began = time.monotonic()
+                assert idle.recv(100) == b""  # closed by the agent
+                assert 0.5 < time.monotonic() - began < 5
         with socket.create_connection(running.server_address, timeout=10) as stalled:
             stalled.sendall(b"POST /api/0/import HTTP/1.1\r\nContent-Length: 50\r\n\r\n{")
             ((status, _, body),) = answers(stalled.recv(65536) + stalled.recv(65536))
@@ -205,7 +209,8 @@ def test_connections_beyond_the_workers_wait_for_one_and_are_then_answered(tmp_p
     store = Store(tmp_path / "agent.db")
     running = server.make_server(store, host="127.0.0.1", port=0, testing=True)
     thread = server.serve_in_thread(running)
-    info = b"GET /api/0/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    # (An export is answered by a worker, which then waits for the connection's next request.)
+    info = b"GET /api/0/export HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     try:
         held = [socket.create_connection(running.server_address, timeout=10) for _ in range(2)]
         for connection in held:  # each keeps a worker waiting for its next request

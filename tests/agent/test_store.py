@@ -3,6 +3,7 @@
 import sqlite3
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -54,4 +55,29 @@ def test_checkpoint_copies_the_log_into_the_database_file(tmp_path: Path):
     copy.write_bytes(path.read_bytes())  # the main file only, without the log
     assert sqlite3.connect(copy).execute("SELECT count(*) FROM events").fetchone()[0] == 5000
     assert store.count("b") == 5000
+    store.close()
+
+
+@pytest.mark.parametrize("wal_index", [True, False])
+def test_commits_by_another_connection_are_noticed_with_or_without_the_wal_index(
+    tmp_path: Path, wal_index: bool
+):
+    # _outside_writes skips PRAGMA data_version while the WAL index's header is unchanged:
+    # each commit elsewhere (the CLI's curation), even right after a checkpoint, must show.
+    store = Store(tmp_path / "agent.sqlite3")
+    if not wal_index:
+        store._wal_index = None
+    store.create_bucket("b", type="t", client="c", hostname="h")
+    store.insert("b", [(None, i * 1_000_000, 1_000_000, {"n": i}) for i in range(6)])
+    store.build_columns()
+    other = sqlite3.connect(tmp_path / "agent.sqlite3", isolation_level=None)
+    for n in range(3):
+        assert store.count("b") == 6 - n
+        assert len(store.events("b")) == 6 - n  # (read from the copy in memory)
+        other.execute("DELETE FROM events WHERE id = (SELECT min(id) FROM events)")
+        if n == 1:
+            other.execute("PRAGMA wal_checkpoint(RESTART)")
+        assert len(store.events("b")) == 5 - n
+        store.build_columns()
+    other.close()
     store.close()

@@ -1689,7 +1689,130 @@ done:
     return result;
 }
 
+/* head_fields(block, headers_type, limit) -> headers | None: server._fields's reading of a
+ * request head's header lines (a str of latin-1 text, each line ending in CRLF), for heads
+ * whose every line is a plain field: a token, ':', the value (optional spaces and tabs around
+ * it, no CR or LF in it), CRLF. The answer is headers_type() (a dict) of lower-case name ->
+ * value, filled in reverse line order as _fields does. None when a line is anything else,
+ * a name repeats, or there are more than ``limit`` lines: _fields then reads the block in
+ * Python (folded lines, repeated fields and the errors). */
+
+#define MAX_FIELDS 128
+
+static inline int
+token_char(unsigned char c)
+{
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        return 1;
+    }
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static PyObject *
+head_fields(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyUnicode_Check(args[0]) || !PyType_Check(args[1]) ||
+        !PyLong_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "head_fields(block, headers_type, limit)");
+        return NULL;
+    }
+    PyObject *block = args[0];
+    Py_ssize_t limit = PyLong_AsSsize_t(args[2]);
+    if (limit == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (PyUnicode_KIND(block) != PyUnicode_1BYTE_KIND || limit > MAX_FIELDS) {
+        Py_RETURN_NONE;
+    }
+    const Py_UCS1 *p = PyUnicode_1BYTE_DATA(block);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(block), i = 0;
+    Py_ssize_t name_at[MAX_FIELDS], name_len[MAX_FIELDS], value_at[MAX_FIELDS],
+        value_len[MAX_FIELDS];
+    Py_ssize_t count = 0;
+    while (i < n) {
+        if (count >= limit) {
+            Py_RETURN_NONE;
+        }
+        Py_ssize_t start = i;
+        while (i < n && token_char(p[i])) {
+            i++;
+        }
+        if (i == start || i >= n || p[i] != ':') {
+            Py_RETURN_NONE;
+        }
+        name_at[count] = start;
+        name_len[count] = i - start;
+        i++;
+        while (i < n && (p[i] == ' ' || p[i] == '\t')) {
+            i++;
+        }
+        Py_ssize_t value_start = i;
+        while (i < n && p[i] != '\r' && p[i] != '\n') {
+            i++;
+        }
+        if (i + 1 >= n || p[i] != '\r' || p[i + 1] != '\n') {
+            Py_RETURN_NONE;
+        }
+        Py_ssize_t value_end = i;
+        while (value_end > value_start && (p[value_end - 1] == ' ' || p[value_end - 1] == '\t')) {
+            value_end--;
+        }
+        value_at[count] = value_start;
+        value_len[count] = value_end - value_start;
+        count++;
+        i += 2;
+    }
+    PyObject *headers = PyObject_CallNoArgs(args[1]);
+    if (headers == NULL) {
+        return NULL;
+    }
+    if (!PyDict_Check(headers)) {
+        Py_DECREF(headers);
+        Py_RETURN_NONE;
+    }
+    for (Py_ssize_t k = count - 1; k >= 0; k--) {
+        PyObject *name = PyUnicode_New(name_len[k], 127);
+        if (name == NULL) {
+            Py_DECREF(headers);
+            return NULL;
+        }
+        Py_UCS1 *lower = PyUnicode_1BYTE_DATA(name);
+        for (Py_ssize_t j = 0; j < name_len[k]; j++) {
+            Py_UCS1 c = p[name_at[k] + j];
+            lower[j] = (c >= 'A' && c <= 'Z') ? (Py_UCS1)(c + ('a' - 'A')) : c;
+        }
+        PyObject *value = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, p + value_at[k],
+                                                    value_len[k]);
+        if (value == NULL) {
+            Py_DECREF(name);
+            Py_DECREF(headers);
+            return NULL;
+        }
+        int failed = PyDict_SetItem(headers, name, value);
+        Py_DECREF(name);
+        Py_DECREF(value);
+        if (failed) {
+            Py_DECREF(headers);
+            return NULL;
+        }
+    }
+    if (PyDict_GET_SIZE(headers) != count) { /* a repeated name: Python keeps the first */
+        Py_DECREF(headers);
+        Py_RETURN_NONE;
+    }
+    return headers;
+}
+
 static PyMethodDef methods[] = {
+    {"head_fields", (PyCFunction)(void (*)(void))head_fields, METH_FASTCALL,
+     "head_fields(block, headers_type, limit) -> headers | None: a request head's plain "
+     "header lines as a dict of lower-case names."},
     {"answer", (PyCFunction)(void (*)(void))answer, METH_FASTCALL,
      "answer(value, ev_type, duration_type, leaf) -> bytes | None: an answer as JSON bytes."},
     {"read_columns", (PyCFunction)(void (*)(void))read_columns, METH_FASTCALL,

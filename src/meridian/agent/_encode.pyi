@@ -39,3 +39,6 @@ def read_columns(
     longest: int,
     /,
 ) -> tuple[list[Any], list[int], list[int]] | None: ...
+def head_fields[D: dict[str, str]](
+    block: str, headers_type: type[D], limit: int, /
+) -> D | None: ...

@@ -264,8 +264,30 @@ def dumps_bytes(value: Any) -> bytes:
     return dumps(value).encode()
 
 
+# The last data object event_bytes wrote, and its text.
+_last_data: tuple[Any, str] = (None, "")
+
+
+def event_bytes(event: Ev) -> bytes:
+    """``dumps_bytes(event)`` for one event (a heartbeat's answer), written as
+    ``_Encoder.event`` writes it. The text of the last data object written is kept: a
+    watcher's heartbeats extend one event, whose data object stays the same (data objects are
+    never changed in place, see Ev.copy)."""
+    global _last_data
+    data = event.data
+    cached = _last_data
+    if cached[0] is not data:
+        cached = _last_data = (data, _encode_data(data))
+    event_id = "null" if event.id is None else str(event.id)
+    return (
+        f'{{"id": {event_id}, "timestamp": "{fmt_ts(event.ts)}", '
+        f'"duration": {event.dur / US!r}, "data": {cached[1]}}}'
+    ).encode()
+
+
 def _encode_data(data: Any) -> str:
-    return json.dumps(data, default=_default)
+    # json.dumps(data, default=_default), whose default= builds a new encoder on each call.
+    return _data_encoder(data)
 
 
 class _Encoder:
@@ -380,6 +402,9 @@ def _default(value: Any) -> Any:
     if isinstance(value, Duration):
         return value.micros / US
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+_data_encoder = json.JSONEncoder(default=_default).encode
 
 
 class Duration:

@@ -14,14 +14,19 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import io
 import json
 import queue
 import re
 import secrets
+import select
+import selectors
 import socket
 import struct
 import sys
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,8 +35,22 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from . import VERSION, query2
-from .events import Ev, EventError, dumps_bytes, event_from_json, events_from_json, fmt_ts, parse_ts
+from .events import (
+    Ev,
+    EventError,
+    dumps_bytes,
+    event_bytes,
+    event_from_json,
+    events_from_json,
+    fmt_ts,
+    parse_ts,
+)
 from .store import NoSuchBucket, Store
+
+try:
+    from ._encode import head_fields as _c_fields
+except ImportError:  # pragma: no cover - built without a C compiler
+    _c_fields = None  # type: ignore[assignment]  # tested for before each use
 
 if TYPE_CHECKING:
     from .curation import Local
@@ -335,6 +354,36 @@ def _route(path: str) -> tuple[str, dict[str, str]] | None:
 
 
 @functools.lru_cache(maxsize=512)
+def _target_route(target: str) -> tuple[str, dict[str, str], dict[str, str]] | None:
+    """The route a request target names: its name, its arguments and the target's query
+    arguments (shared between requests: not to be changed), or None."""
+    path = "/" + target.lstrip("/") if target.startswith("//") else target
+    path, arguments = _split_target(path)
+    route = _route(path)
+    return None if route is None else (route[0], route[1], dict(arguments))
+
+
+# json.loads's scanner (in C), without the module's Python around it.
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    """``json.loads(raw)`` when that is an object sent without whitespace around it (as
+    clients send one), with less of the json module's Python code; None for anything else
+    (json.loads then reads it, with its errors)."""
+    if not raw.startswith(b'{"'):  # (json.loads reads such bytes as UTF-8)
+        return None
+    try:
+        text = raw.decode("utf-8", "surrogatepass")
+        value, end = _scan_json(text, 0)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    if end != len(text) or type(value) is not dict:
+        return None
+    return value
+
+
+@functools.lru_cache(maxsize=512)
 def _split_target(target: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """A request target's path and its query arguments (the last of repeated names)."""
     parts = urlsplit(target)
@@ -418,6 +467,15 @@ def _head(rfile: Any) -> tuple[str, str] | None:
 
 def _fields(block: str) -> Headers:
     """A head's header lines (each ending in CRLF) as Headers."""
+    if _c_fields is not None:
+        headers = _c_fields(block, Headers, MAX_HEADERS)
+        if headers is not None:
+            return headers
+    return _py_fields(block)
+
+
+def _py_fields(block: str) -> Headers:
+    """_fields in Python: what the C reader leaves (repeated or folded fields, errors)."""
     count = block.count("\n")
     if count > MAX_HEADERS:
         raise BadRequest(431, "Too many headers")
@@ -462,7 +520,12 @@ def read_head(rfile: Any) -> tuple[str, str, tuple[int, int], Headers] | None:
     head = _head(rfile)
     if head is None:
         return None
-    line, block = head
+    return _request(*head)
+
+
+def _request(line: str, block: str) -> tuple[str, str, tuple[int, int], Headers] | None:
+    """A request's line and header lines (as ``_head`` answers them) read as ``read_head``
+    answers."""
     words = line.split()
     if not words:
         return None
@@ -484,6 +547,66 @@ def read_head(rfile: Any) -> tuple[str, str, tuple[int, int], Headers] | None:
         # No client of the API sends chunked bodies; its bytes would be read as requests.
         raise BadRequest(411, "A request body needs a Content-Length")
     return method, target, version, headers
+
+
+def plain_head(data: bytes, end: int) -> tuple[str, str, tuple[int, int], Headers] | None:
+    """What ``read_head`` answers for the head at the start of ``data`` that ``end`` ends
+    (the position of its ``\\r\\n\\r\\n``), when that head is plain: CRLF lines that read
+    without an error. None otherwise: a worker then reads it with ``read_head``, which
+    answers what cannot be read."""
+    if (
+        end <= 0
+        or data.count(b"\n", 0, end) != data.count(b"\r\n", 0, end)
+        or data.startswith(b"\r\n")
+    ):
+        return None
+    head = data[: end + 2].decode("iso-8859-1")
+    first = head.find("\r\n")
+    try:
+        return _request(head[:first], head[first + 2 :])
+    except BadRequest:
+        return None
+
+
+# The heads the loop read (their bytes up to the last CRLF, if at most 2 kB): a watcher sends
+# the same head again and again. Emptied when full.
+_HEADS: dict[
+    bytes,
+    tuple[
+        tuple[str, str, tuple[int, int], Headers] | None,
+        tuple[str, dict[str, str], dict[str, str]] | None,
+    ],
+] = {}
+HEADS_KEPT = 256
+
+
+def _loop_head(
+    head: bytes,
+) -> tuple[
+    tuple[str, str, tuple[int, int], Headers] | None,
+    tuple[str, dict[str, str], dict[str, str]] | None,
+]:
+    """``plain_head`` of a head (its bytes up to the CRLF of its last line) and the route its
+    target names, kept for the next request with the same head (their Headers are shared:
+    not to be changed)."""
+    known = _HEADS.get(head)
+    if known is None:
+        parsed = plain_head(head + b"\r\n", len(head) - 2)
+        known = (parsed, None if parsed is None else _target_route(parsed[1]))
+        if len(head) <= 2048:
+            if len(_HEADS) >= HEADS_KEPT:
+                _HEADS.clear()
+            _HEADS[head] = known
+    return known
+
+
+def _closes(version: tuple[int, int], headers: Headers) -> bool:
+    """Whether the connection closes after answering a request (HTTP/1.1 keeps it open
+    unless asked, 1.0 closes it unless asked), as http.server decides."""
+    connection = dict.get(headers, "connection", "").lower()
+    if connection == "close":
+        return True
+    return not (version >= (1, 1) or connection == "keep-alive")
 
 
 def _time_arg(query: dict[str, str], name: str) -> int | None:
@@ -528,6 +651,55 @@ def set_options(sock: socket.socket) -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
 
 
+class _Resumed(io.RawIOBase):
+    """A connection's bytes for a worker: those the server's loop took first, then the
+    socket's."""
+
+    def __init__(self, taken: bytes, raw: Any) -> None:
+        super().__init__()
+        self.rest = memoryview(taken)
+        self.raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        if self.rest:
+            count = min(len(buffer), len(self.rest))
+            buffer[:count] = self.rest[:count]
+            self.rest = self.rest[count:]
+            return count
+        return self.raw.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.raw.close()
+        super().close()
+
+
+class _Watch:
+    """A connection the server's loop watches: its socket and descriptor, its client's
+    address, since when (time.monotonic()) it is idle, the start of a request it took, and
+    that request's head when that is all there (its body is not)."""
+
+    __slots__ = ("address", "connection", "fd", "head", "since", "taken")
+
+    def __init__(self, connection: socket.socket, address: Any, since: float) -> None:
+        self.connection = connection
+        self.fd = connection.fileno()
+        self.address = address
+        self.since = since
+        self.taken = b""
+        self.head: (
+            tuple[
+                tuple[str, str, tuple[int, int], Headers],
+                int,
+                tuple[str, dict[str, str], dict[str, str]],
+            ]
+            | None
+        ) = None
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = IDLE_TIMEOUT
@@ -535,6 +707,100 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     disable_nagle_algorithm = True
     agent: Agent  # set on the subclass the server builds
+    # The answer's bytes when the server's loop sends them (``answer_whole``); None: they are
+    # sent on the connection as they are made.
+    out: list[bytes] | None = None
+    # (status, whether there is a body) → the head of such an answer up to its length.
+    _prefixes: dict[tuple[int, bool], bytes] = {}
+
+    @classmethod
+    def answer_whole(
+        cls,
+        server: Server,
+        connection: socket.socket,
+        request: tuple[str, str, tuple[int, int], Headers],
+        route: tuple[str, dict[str, str], dict[str, str]],
+        body: bytes,
+    ) -> tuple[bytes, bool]:
+        """The answer to a request read whole by the server's loop (``route``: what
+        _target_route reads of its target), and whether the connection closes after it: what
+        ``handle_one_request`` sends for it."""
+        if route[0] == "heartbeat" and request[0] == "POST":
+            try:
+                quick = cls._quick_heartbeat(request, route[1]["bucket"], route[2], body)
+            except Exception as exc:  # pragma: no cover - a bug: answered as _dispatch does
+                handler = cls._whole(server, connection, request[3], body)
+                handler._json(500, {"message": f"Internal error: {type(exc).__name__}: {exc}"})
+                return b"".join(handler.out or ()), _closes(request[2], request[3])
+            if quick is not None:
+                return quick, _closes(request[2], request[3])
+        handler = cls._whole(server, connection, request[3], body)
+        handler._answer(*request)
+        return b"".join(handler.out or ()), handler.close_connection
+
+    @classmethod
+    def _whole(
+        cls, server: Server, connection: socket.socket, headers: Headers, body: bytes
+    ) -> Handler:
+        """A handler for a request read whole, that keeps its answer (``out``)."""
+        handler = cls.__new__(cls)
+        handler.server = server
+        handler.request = handler.connection = connection
+        handler.client_address = ("", 0)
+        handler.out = []
+        handler.rfile = io.BytesIO(body)
+        handler.headers = headers  # type: ignore[assignment]
+        handler.close_connection = True
+        return handler
+
+    @classmethod
+    def _quick_heartbeat(
+        cls,
+        request: tuple[str, str, tuple[int, int], Headers],
+        bucket: str,
+        query: dict[str, str],
+        body: bytes,
+    ) -> bytes | None:
+        """The answer ``post_heartbeat`` gives to a heartbeat that reads and merges without
+        an error and asks for no CORS fields, with a fraction of the Handler's code (a watcher
+        sends one every few seconds, each through a new connection with aw-client); None for
+        any other heartbeat, before anything is written (answer_whole then answers it)."""
+        headers = request[3]
+        if "origin" in headers or "pulsetime" not in query:
+            return None
+        try:
+            pulsetime = float(query["pulsetime"])
+        except ValueError:
+            return None
+        event = _json_object(body)
+        if event is None:
+            return None
+        try:
+            _, ts, dur, data = event_from_json(event)
+        except EventError:
+            return None
+        store = cls.agent.store
+        if not store.has_bucket(bucket):
+            return None
+        try:
+            merged = store.heartbeat(bucket, ts, dur, data, pulsetime)
+        except NoSuchBucket:  # deleted meanwhile (raised before anything is written)
+            return None
+        text = event_bytes(merged)
+        return b"%b%d\r\n\r\n%b" % (cls._prefix(200, True), len(text), text)
+
+    @classmethod
+    def _prefix(cls, status: int, has_body: bool) -> bytes:
+        """The head of an answer without CORS or extra fields, up to its length (its last
+        field), as _head writes it: made once per status."""
+        key = (status, has_body)
+        prefix = cls._prefixes.get(key)
+        if prefix is None:
+            blank = cls.__new__(cls)
+            blank.headers = Headers()  # type: ignore[assignment]
+            head = blank._head(status, b"" if has_body else None, None)
+            prefix = cls._prefixes[key] = head[: head.rindex(b"Content-Length: ") + 16]
+        return prefix
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -549,7 +815,11 @@ class Handler(BaseHTTPRequestHandler):
                 connection.settimeout(self.timeout)
                 connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
         # (A read that timed out reads as the end of the connection.)
-        self.rfile = connection.makefile("rb")
+        taken = self.server.taken.pop(connection, None)  # type: ignore[attr-defined]
+        if taken:
+            self.rfile = io.BufferedReader(_Resumed(taken, connection.makefile("rb", 0)))
+        else:
+            self.rfile = connection.makefile("rb")
 
     def finish(self) -> None:
         self.rfile.close()
@@ -574,15 +844,17 @@ class Handler(BaseHTTPRequestHandler):
         if head is None:
             self.client_ended = True
             return
-        self.command, target, version, headers = head
+        self._answer(*head)
+
+    def _answer(
+        self, command: str, target: str, version: tuple[int, int], headers: Headers
+    ) -> None:
+        """Answer a request whose head is read (its body, if any, is next in ``rfile``)."""
+        self.command = command
         self.headers = headers  # type: ignore[assignment]
         self.request_version = f"HTTP/{version[0]}.{version[1]}"
         self.path = "/" + target.lstrip("/") if target.startswith("//") else target
-        connection = dict.get(headers, "connection", "").lower()
-        if connection == "close":
-            self.close_connection = True
-        elif version >= (1, 1) or connection == "keep-alive":
-            self.close_connection = False
+        self.close_connection = _closes(version, headers)
         if (
             version >= (1, 1)
             and dict.get(headers, "expect", "").lower() == "100-continue"
@@ -599,6 +871,9 @@ class Handler(BaseHTTPRequestHandler):
         method()
 
     def _send_raw(self, data: bytes) -> bool:
+        if self.out is not None:
+            self.out.append(data)
+            return True
         try:
             self.connection.sendall(data)
         except OSError:
@@ -609,6 +884,19 @@ class Handler(BaseHTTPRequestHandler):
     # Plumbing ---------------------------------------------------------------------------
 
     def _send(self, status: int, body: bytes | None, extra: dict[str, str] | None = None) -> None:
+        length = len(body) if body is not None else 0
+        if extra is None and length <= BIG and "origin" not in self.headers:
+            prefix = self._prefix(status, body is not None)
+            self._send_raw(b"%b%d\r\n\r\n%b" % (prefix, length, body or b""))
+            return
+        head = self._head(status, body, extra)
+        if body is not None and len(body) > BIG:
+            self.agent.big += 1  # (an update lost between threads only delays a trim)
+            self._send_parts(head, body)
+        else:
+            self._send_raw(head + (body or b""))
+
+    def _head(self, status: int, body: bytes | None, extra: dict[str, str] | None) -> bytes:
         reason = self.responses.get(status, ("",))[0]
         lines = [f"HTTP/1.1 {status} {reason}"]
         headers = {"Server": self.server_version}
@@ -622,17 +910,12 @@ class Handler(BaseHTTPRequestHandler):
         if extra:
             headers.update(extra)
         lines += [f"{k}: {v}" for k, v in headers.items()]
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        if body is not None and len(body) > BIG:
-            self.agent.big += 1  # (an update lost between threads only delays a trim)
-            self._send_parts(head, body)
-        else:
-            self._send_raw(head + (body or b""))
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
     def _send_parts(self, head: bytes, body: bytes) -> bool:
         """Head and a large body in one system call, without copying them into one bytes
         object first (a day's answer is megabytes: that copy was fresh pages each time)."""
-        if not hasattr(self.connection, "sendmsg"):  # Windows
+        if self.out is not None or not hasattr(self.connection, "sendmsg"):  # (Windows)
             return self._send_raw(head + body)
         try:
             send_parts(self.connection, head, body)
@@ -920,14 +1203,53 @@ class Handler(BaseHTTPRequestHandler):
         self._json(200, {})
 
 
-class Server(ThreadingHTTPServer):
-    """Connections are served by a pool of threads instead of a new thread each: watchers
-    that open a connection per heartbeat (aw-client does) then cost no thread start.
+# Requests (method, route) that the server's loop answers itself when they arrived whole:
+# short work on the data in memory, with a short answer. Anything else (queries, exports,
+# imports, event lists, the page) is answered by a worker thread.
+LOOP_ROUTES = frozenset(
+    {
+        ("POST", "heartbeat"),
+        ("GET", "info"),
+        ("GET", "buckets"),
+        ("GET", "bucket"),
+        ("POST", "bucket"),
+        ("PUT", "bucket"),
+        ("POST", "events"),
+        ("GET", "settings"),
+        ("GET", "setting"),
+        ("POST", "setting"),
+    }
+)
+# What the loop looks at of a connection at once: a longer request goes to a worker.
+READ_AHEAD = 32 * 1024
+# The loop answers requests itself where accepted connections have the listening socket's
+# options (Linux) and a read can look without waiting or taking (MSG_PEEK | MSG_DONTWAIT);
+# elsewhere every connection goes to a worker, as before.
+LOOP_ANSWERS = INHERITED_OPTIONS and hasattr(socket, "MSG_DONTWAIT")
+DEFER_ACCEPT = LOOP_ANSWERS and hasattr(socket, "TCP_DEFER_ACCEPT")
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_PEEK = socket.MSG_PEEK | _DONTWAIT
 
-    The accepting thread hands each connection over through a ``queue.SimpleQueue`` (in C) to
-    a waiting worker; a worker is started when none waits, up to MAX_THREADS. (A
-    ThreadPoolExecutor's future, work item and semaphore per connection cost ~10 % of the
-    agent's CPU per aw-client heartbeat.)
+
+class Server(ThreadingHTTPServer):
+    """One thread's loop accepts connections and answers their short requests itself; the
+    other requests are answered by a pool of worker threads.
+
+    A watcher's heartbeat through aw-client is a new connection, one request and the
+    client's close. Handing each connection to a worker thread cost more CPU than answering
+    it: thread wake-ups and the global lock changing hands (~0.2 ms per heartbeat on the
+    benchmark machine). So the loop watches each new connection (a selector), looks at what
+    arrived without taking it (MSG_PEEK), and when that is a whole request of LOOP_ROUTES
+    with a plain head, takes it, answers it through the same Handler code and sends the
+    answer without waiting; the connection then stays watched for its next request or its
+    end. Anything else (a request in pieces, a long one, a head that needs the careful
+    reader, other routes, an answer the socket would not take at once) hands the connection
+    to a worker at that point, untouched where the request was only looked at: from there
+    on it is served as before, by ``Handler.handle``.
+
+    Workers take connections from a ``queue.SimpleQueue`` (in C); a worker is started when
+    none waits, up to MAX_THREADS. (A ThreadPoolExecutor's future, work item and semaphore
+    per connection cost ~10 % of the agent's CPU per aw-client heartbeat.)
     """
 
     daemon_threads = True
@@ -937,23 +1259,248 @@ class Server(ThreadingHTTPServer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Accepted connections for the workers; None tells a worker to stop.
-        self.waiting: queue.SimpleQueue[tuple[socket.socket, Any] | None] = queue.SimpleQueue()
+        # Connections for the workers (see _hand_over); None tells a worker to stop.
+        self.waiting: queue.SimpleQueue[tuple[socket.socket, Any, bytes, bool, bytes] | None] = (
+            queue.SimpleQueue()
+        )
         self.workers: list[threading.Thread] = []
         # Workers waiting for a connection less connections waiting for a worker.
         self.idle = 0
         self.workers_lock = threading.Lock()
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        # Connections the loop watches between requests.
+        self.watched: dict[int, _Watch] = {}  # by file descriptor
+        # What the loop took of a connection before handing it to a worker, until the
+        # worker's handler takes it (setup).
+        self.taken: dict[socket.socket, bytes] = {}
+        self._poller: select.epoll | None = None
+        self._now = time.monotonic()
+        self._stopping = False
+        self._stopped = threading.Event()
+        self._stopped.set()
 
     def server_bind(self) -> None:
         super().server_bind()
+        # The family, type and protocol of accepted connections, as plain numbers.
+        self._kind = (int(self.socket.family), int(self.socket.type), self.socket.proto)
         if INHERITED_OPTIONS:
             set_options(self.socket)
+        if DEFER_ACCEPT:
+            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 1)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Accept and answer until ``shutdown``; idle watched connections are closed after
+        IDLE_TIMEOUT seconds (as a worker's blocking read gives up after them)."""
+        self._stopped.clear()
+        try:
+            if LOOP_ANSWERS:
+                self._loop(poll_interval)
+            else:  # pragma: no cover - other systems: the workers answer every request
+                with selectors.DefaultSelector() as selector:
+                    selector.register(self.socket, selectors.EVENT_READ)
+                    while not self._stopping:
+                        if selector.select(poll_interval):
+                            self._accept()
+        finally:
+            self._stopping = False
+            self._stopped.set()
+
+    def _loop(self, poll_interval: float) -> None:
+        listening = self.socket.fileno()
+        watched = self.watched
+        with select.epoll() as poller:
+            self._poller = poller
+            poller.register(listening, select.EPOLLIN)
+            swept = self._now = time.monotonic()
+            try:
+                while not self._stopping:
+                    for fd, _ in poller.poll(poll_interval):
+                        try:
+                            if fd == listening:
+                                self._accept()
+                            elif (watch := watched.get(fd)) is not None:
+                                self._readable(watch)
+                        except Exception:  # (a bug, or no thread to start)
+                            self._failed(fd)
+                    self._now = time.monotonic()
+                    if self._now - swept >= 1.0:
+                        swept = self._now
+                        self._close_idle(self._now - IDLE_TIMEOUT)
+            finally:
+                self._poller = None
+
+    def _failed(self, fd: int) -> None:
+        """Report what went wrong with an event as socketserver does (``handle_error``), and
+        end the connection concerned: the loop goes on serving the others."""
+        watch = self.watched.pop(fd, None)
+        if watch is None:  # (accepting)
+            self.handle_error(self.socket, None)
+        else:
+            self.handle_error(watch.connection, watch.address)
+            with contextlib.suppress(OSError):
+                watch.connection.close()
+
+    def shutdown(self) -> None:
+        """Stop the loop of ``serve_forever`` (called from another thread) and wait for it."""
+        self._stopping = True
+        self._stopped.wait()
+
+    def _accept(self) -> None:
+        try:
+            if LOOP_ANSWERS:
+                # socket.accept() without its Python around: it reads the listening socket's
+                # family and type as enums (Python code) for each connection.
+                fd, address = self.socket._accept()  # type: ignore[attr-defined]
+                connection = socket.socket(*self._kind, fileno=fd)
+            else:  # pragma: no cover - other systems
+                connection, address = self.socket.accept()
+        except OSError:  # the client gave up already, or the server is closing
+            return
+        if not LOOP_ANSWERS:  # pragma: no cover - other systems
+            self._hand_over(connection, address)
+            return
+        assert self._poller is not None
+        watch = _Watch(connection, address, self._now)
+        self._poller.register(watch.fd, select.EPOLLIN)
+        self.watched[watch.fd] = watch
+        if DEFER_ACCEPT:  # the request (or its start) is there
+            self._readable(watch)
+
+    def _unwatch(self, watch: _Watch) -> None:
+        assert self._poller is not None
+        self._poller.unregister(watch.fd)
+        del self.watched[watch.fd]
+
+    def _readable(self, watch: _Watch) -> None:
+        """Take what arrived on a watched connection: answer the whole requests of LOOP_ROUTES
+        in it, keep the start of one for the rest to come, close the connection when the
+        client ended it, or hand it to a worker with what was taken."""
+        connection = watch.connection
+        try:
+            data = connection.recv(READ_AHEAD, _DONTWAIT)
+        except BlockingIOError:
+            return
+        except OSError:  # reset by the client
+            self._end(watch)
+            return
+        if not data:  # the client ended the connection
+            if watch.taken:  # in the middle of a request: a worker answers what came
+                self._unwatch(watch)
+                self._hand_over(connection, watch.address, taken=watch.taken)
+            else:
+                self._end(watch)
+            return
+        watch.since = self._now
+        if watch.taken:
+            data = watch.taken + data
+        known, watch.head = watch.head, None
+        answers = []
+        close = hand = False
+        while data:
+            if known is not None:  # (read when its body had not all come)
+                request, end, route = known
+                known = None
+            else:
+                end = data.find(b"\r\n\r\n")
+                if end < 0:
+                    # Wait for the rest of a head that reads as plain so far.
+                    hand = (
+                        len(data) >= READ_AHEAD
+                        or data.count(b"\n") != data.count(b"\r\n")
+                        or data.startswith(b"\r\n")
+                    )
+                    break
+                parsed, found = _loop_head(data[: end + 2])
+                if (
+                    parsed is None
+                    or found is None
+                    or parsed[2] < (1, 0)
+                    or "expect" in parsed[3]
+                    or (parsed[0], found[0]) not in LOOP_ROUTES
+                ):
+                    hand = True
+                    break
+                request, route = parsed, found
+            length = dict.get(request[3], "content-length")
+            size = end + 4 + (int(length) if length else 0)
+            if size > len(data):
+                hand = size > READ_AHEAD
+                if not hand:
+                    watch.head = (request, end, route)
+                break
+            try:
+                answer, close = self.RequestHandlerClass.answer_whole(  # type: ignore[attr-defined]
+                    self, connection, request, route, data[end + 4 : size]
+                )
+            except Exception:  # pragma: no cover - a bug; as socketserver does for a worker
+                self._unwatch(watch)
+                self.handle_error(connection, watch.address)
+                self.shutdown_request(connection)
+                return
+            answers.append(answer)
+            data = data[size:]
+            if close:
+                break
+        if answers:
+            out = answers[0] if len(answers) == 1 else b"".join(answers)
+            try:
+                sent = connection.send(out, _DONTWAIT)
+            except BlockingIOError:
+                sent = 0
+            except OSError:  # the client left
+                self._end(watch)
+                return
+            if sent < len(out):
+                # The client does not read: a worker sends the rest (waiting as long as it may).
+                self._unwatch(watch)
+                self._hand_over(
+                    connection, watch.address, out[sent:], close, b"" if close else data
+                )
+                return
+        if close:
+            self._unwatch(watch)
+            self.shutdown_request(connection)
+        elif hand:
+            self._unwatch(watch)
+            self._hand_over(connection, watch.address, taken=data)
+        else:
+            watch.taken = data
+
+    def _close_idle(self, before: float) -> None:
+        """Close the watched connections idle since before ``before``; one with the start of
+        a request goes to a worker, which waits for the rest as long again, then answers
+        what came as before."""
+        for watch in list(self.watched.values()):
+            if watch.since < before:
+                if watch.taken:
+                    self._unwatch(watch)
+                    self._hand_over(watch.connection, watch.address, taken=watch.taken)
+                else:
+                    self._end(watch)
+
+    def _end(self, watch: _Watch) -> None:
+        """Close a watched connection whose client ended it, reset it or let it idle
+        (nothing to say to it: no shutdown first). Closing its descriptor takes it out of
+        the poller too."""
+        del self.watched[watch.fd]
+        watch.connection.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        self._hand_over(request, client_address)
+
+    def _hand_over(
+        self,
+        connection: socket.socket,
+        address: Any,
+        unsent: bytes = b"",
+        close: bool = False,
+        taken: bytes = b"",
+    ) -> None:
+        """Give a connection to a worker: with the rest of an answer to send first and
+        whether to close after it, and what the loop took of its next request."""
         with self.connections_lock:
-            self.connections.add(request)
+            self.connections.add(connection)
         with self.workers_lock:
             self.idle -= 1
             worker = None
@@ -965,13 +1512,25 @@ class Server(ThreadingHTTPServer):
                     daemon=True,
                 )
                 self.workers.append(worker)
-        self.waiting.put((request, client_address))
+        self.waiting.put((connection, address, unsent, close, taken))
         if worker is not None:
             worker.start()
 
     def _serve_connections(self) -> None:
         while (item := self.waiting.get()) is not None:
-            self.process_request_thread(*item)
+            connection, address, unsent, close, taken = item
+            if taken:
+                self.taken[connection] = taken
+            if unsent:
+                try:
+                    connection.sendall(unsent)
+                except OSError:
+                    close = True
+            if close:
+                self.taken.pop(connection, None)
+                self.shutdown_request(connection)
+            else:
+                self.process_request_thread(connection, address)
             with self.workers_lock:
                 self.idle += 1
 
@@ -987,8 +1546,11 @@ class Server(ThreadingHTTPServer):
         browser tab on the day page, a watcher's session) kept its thread waiting up to the
         handler's timeout for a next request, and the process could not exit before: Ctrl-C
         or SIGTERM then took up to a minute. Only the reading side is shut: a request being
-        answered still gets its answer, then its connection reads the end."""
+        answered still gets its answer, then its connection reads the end. Connections the
+        loop watched (``shutdown`` stopped it) are between requests: they are closed."""
         super().server_close()
+        for watch in list(self.watched.values()):
+            self._end(watch)
         with self.connections_lock:
             open_now = list(self.connections)
         for connection in open_now:
