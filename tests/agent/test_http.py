@@ -57,6 +57,8 @@ def test_a_bucket_without_its_type_is_a_400_naming_the_field(agent):
         ({"timestamp": "yesterday", "data": {}}, "timestamp"),
         ({"timestamp": EVENT["timestamp"], "duration": -1, "data": {}}, "duration"),
         ({"timestamp": EVENT["timestamp"], "duration": "long", "data": {}}, "duration"),
+        # Its microseconds would not fit in 64 bits (this once stopped the background writer).
+        ({"timestamp": EVENT["timestamp"], "duration": 1e13, "data": {}}, "duration"),
         ({"timestamp": EVENT["timestamp"], "data": ["not", "an", "object"]}, "data"),
         ({"timestamp": EVENT["timestamp"], "data": "text"}, "data"),
     ],

@@ -373,3 +373,47 @@ def test_the_loop_goes_on_serving_after_an_error_with_one_connection(running, mo
     assert exchange(running, b"GET /api/0/export HTTP/1.1\r\n\r\n") == b""  # (ended)
     ((status, _, _),) = answers(exchange(running, INFO))
     assert status == 200
+
+
+def test_a_target_or_length_the_loop_cannot_read_is_answered_and_the_loop_serves_on(running):
+    # urlsplit refuses this target, and int() a length of 5,000 digits: each once stopped the
+    # loop (and every later connection with it).
+    bad_target = b"GET http://[x/api/0/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    huge = (
+        b"POST /api/0/buckets/b/heartbeat?pulsetime=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n"
+    )
+    for request in (bad_target, huge):
+        got = answers(exchange(running, request))
+        assert got and got[0][0] >= 400
+    ((status, _, _),) = answers(exchange(running, INFO))
+    assert status == 200
+
+
+def test_the_loop_serves_on_while_a_worker_holds_the_store(running):
+    store = running.RequestHandlerClass.agent.store
+    with store.lock:  # (an import or an export in a worker)
+        with socket.create_connection(("127.0.0.1", running.port), timeout=3) as sock:
+            sock.sendall(INFO)
+            ((status, _, _),) = answers(sock.recv(65536))
+        assert status == 200  # answered by a worker that does not need the store
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+            sock.sendall(beat(7))
+            time.sleep(0.2)
+            sock.settimeout(0.2)
+            with pytest.raises(TimeoutError):  # the heartbeat waits for the store...
+                sock.recv(65536)
+            store.lock.release()
+            try:
+                sock.settimeout(10)
+                ((status, _, body),) = answers(sock.recv(65536))
+            finally:
+                store.lock.acquire()
+    assert status == 200  # ...and is answered once it is free
+    assert json.loads(body)["timestamp"] == "2026-12-05T09:00:07+00:00"
+
+
+def test_a_get_with_a_body_is_answered_once_and_the_next_request_follows(running):
+    stream = b"GET /api/0/export HTTP/1.1\r\nContent-Length: 5\r\n\r\nxxxxx" + INFO
+    got = answers(exchange(running, stream))
+    assert [status for status, _, _ in got] == [200, 200]

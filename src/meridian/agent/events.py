@@ -119,6 +119,11 @@ def fmt_ts(micros: int) -> str:
     return date + clock + "+00:00"
 
 
+# The longest duration an event may have (~31,700 years): the fast paths below take shorter
+# ones without this check.
+MAX_DURATION_S = 10**12
+
+
 def parse_duration(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise EventError("duration", "'duration' must be a number of seconds")
@@ -126,6 +131,10 @@ def parse_duration(value: Any) -> int:
         raise EventError("duration", f"'duration' must not be negative (got {value})")
     if value != value or value == float("inf"):
         raise EventError("duration", "'duration' must be a finite number")
+    if value >= MAX_DURATION_S:  # (its microseconds past a timestamp must fit in 64 bits)
+        raise EventError(
+            "duration", f"'duration' must be under {MAX_DURATION_S:.0e} seconds (got {value})"
+        )
     # timedelta(seconds=x) rounds to the nearest microsecond (half to even).
     return round(value * US)
 

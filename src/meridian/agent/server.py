@@ -592,7 +592,11 @@ def _loop_head(
     known = _HEADS.get(head)
     if known is None:
         parsed = plain_head(head + b"\r\n", len(head) - 2)
-        known = (parsed, None if parsed is None else _target_route(parsed[1]))
+        try:
+            route = None if parsed is None else _target_route(parsed[1])
+        except ValueError:  # a target urlsplit refuses ("http://[x/"): a worker answers it
+            route = None
+        known = (parsed, route)
         if len(head) <= 2048:
             if len(_HEADS) >= HEADS_KEPT:
                 _HEADS.clear()
@@ -951,9 +955,15 @@ class Handler(BaseHTTPRequestHandler):
             ) from None
 
     def _dispatch(self, method: str) -> None:
-        path, arguments = _split_target(self.path)
-        query = dict(arguments)
         try:
+            try:
+                path, arguments = _split_target(self.path)
+            except ValueError as exc:  # ("http://[x/": urlsplit's "Invalid IPv6 URL")
+                self._discard_body()
+                raise HttpError(
+                    400, {"message": f"The request target is not valid: {exc}"}
+                ) from None
+            query = dict(arguments)
             route = _route(path)
             if route is not None:
                 name, args = route
@@ -963,6 +973,8 @@ class Handler(BaseHTTPRequestHandler):
                     raise HttpError(
                         405, {"message": "The method is not allowed for the requested URL."}
                     )
+                if method == "get":  # (no GET reads a body: the next request follows it)
+                    self._discard_body()
                 handler(query=query, **args)
                 return
             self._discard_body()
@@ -1395,6 +1407,7 @@ class Server(ThreadingHTTPServer):
         if watch.taken:
             data = watch.taken + data
         known, watch.head = watch.head, None
+        store_lock = self.RequestHandlerClass.agent.store.lock  # type: ignore[attr-defined]
         answers = []
         close = hand = False
         while data:
@@ -1423,11 +1436,19 @@ class Server(ThreadingHTTPServer):
                     break
                 request, route = parsed, found
             length = dict.get(request[3], "content-length")
+            if length and len(length) > 9:  # more than the loop reads: a worker answers 413
+                hand = True
+                break
             size = end + 4 + (int(length) if length else 0)
             if size > len(data):
                 hand = size > READ_AHEAD
                 if not hand:
                     watch.head = (request, end, route)
+                break
+            # The loop never waits for the store: while a worker holds it (an import, an
+            # export, a long query), this request goes to a worker and the loop serves on.
+            if not store_lock.acquire(blocking=False):
+                hand = True
                 break
             try:
                 answer, close = self.RequestHandlerClass.answer_whole(  # type: ignore[attr-defined]
@@ -1438,6 +1459,8 @@ class Server(ThreadingHTTPServer):
                 self.handle_error(connection, watch.address)
                 self.shutdown_request(connection)
                 return
+            finally:
+                store_lock.release()
             answers.append(answer)
             data = data[size:]
             if close:
