@@ -151,6 +151,25 @@ def test_deleting_a_workspace_deletes_its_facts_and_rows_and_no_one_elses(worksp
     assert _state(other.pk) == kept
 
 
+def test_deleting_a_member_keeps_the_facts_they_entered_without_their_name(workspace):
+    """A fact's ``entered_by`` is not a database constraint (migration 0008): Django's SET_NULL
+    still empties it when the member goes, on either database, and keeps the fact and its
+    rows."""
+    from tests import factories
+
+    member = factories.member(workspace)
+    wanted = _facts(workspace.pk)
+    for fact in wanted:
+        fact.entered_by_id = member.pk
+    facts_write(workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=wanted)
+    before = _state(workspace.pk)
+    member.delete()
+    assert _state(workspace.pk) == before
+    assert set(
+        MetricFact.objects.filter(workspace_id=workspace.pk).values_list("entered_by_id", flat=True)
+    ) == {None}
+
+
 def _many(workspace_id: int, shift: int) -> list:
     """The facts of ``_facts`` under three metrics (two without histograms), keys distinct."""
     out = []
@@ -225,3 +244,30 @@ def test_facts_write_many_fails_whole_when_a_write_fails(workspace):
         )
     assert not MetricFact.objects.filter(workspace_id=workspace.pk).exists()
     assert not MetricRollup.objects.filter(workspace_id=workspace.pk).exists()
+
+
+def test_postgresql_keys_take_the_subject_id_second_and_facts_have_no_foreign_keys():
+    """Migration 0008's storage on PostgreSQL (SQLite keeps its tables): the rollup and
+    histogram keys' index starts (workspace, subject id), and the facts table has no foreign
+    key to check at commit."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's storage only")
+    with connection.cursor() as cursor:
+        keys = {
+            table: [
+                info["columns"]
+                for info in connection.introspection.get_constraints(cursor, table).values()
+                if info["primary_key"]
+            ]
+            for table in (MetricRollup._meta.db_table, MetricHistogram._meta.db_table)
+        }
+        facts = connection.introspection.get_constraints(cursor, MetricFact._meta.db_table)
+    assert keys == {
+        "metrics_metricrollup": [["workspace_id", "subject_id", "metric", "subject", "day"]],
+        "metrics_metrichistogram": [
+            ["workspace_id", "subject_id", "metric", "subject", "span", "day", "bucket"]
+        ],
+    }
+    assert not [name for name, info in facts.items() if info["foreign_key"]]
