@@ -246,14 +246,8 @@ def test_facts_write_many_fails_whole_when_a_write_fails(workspace):
     assert not MetricRollup.objects.filter(workspace_id=workspace.pk).exists()
 
 
-def test_postgresql_keys_take_the_subject_id_second_and_facts_have_no_foreign_keys():
-    """Migration 0008's storage on PostgreSQL (SQLite keeps its tables): the rollup and
-    histogram keys' index starts (workspace, subject id), and the facts table has no foreign
-    key to check at commit."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's storage only")
+def _storage(connection) -> tuple[dict[str, list[list[str]]], list[str]]:
+    """The rollup and histogram primary keys' columns, and the facts' foreign keys."""
     with connection.cursor() as cursor:
         keys = {
             table: [
@@ -264,10 +258,49 @@ def test_postgresql_keys_take_the_subject_id_second_and_facts_have_no_foreign_ke
             for table in (MetricRollup._meta.db_table, MetricHistogram._meta.db_table)
         }
         facts = connection.introspection.get_constraints(cursor, MetricFact._meta.db_table)
-    assert keys == {
+    return keys, sorted(info["foreign_key"][0] for info in facts.values() if info["foreign_key"])
+
+
+def test_postgresql_keys_take_the_subject_id_second_and_facts_have_no_foreign_keys(workspace):
+    """Migration 0008's storage on PostgreSQL (SQLite keeps its tables): the rollup and
+    histogram keys' index starts (workspace, subject id), and the facts table has no foreign
+    key to check at commit; backwards restores both, and the rows and upserts work either way."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's storage only")
+    new = {
         "metrics_metricrollup": [["workspace_id", "subject_id", "metric", "subject", "day"]],
         "metrics_metrichistogram": [
             ["workspace_id", "subject_id", "metric", "subject", "span", "day", "bucket"]
         ],
     }
-    assert not [name for name, info in facts.items() if info["foreign_key"]]
+    assert _storage(connection) == (new, [])
+    facts_write(
+        workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=_facts(workspace.pk)
+    )
+    kept = _state(workspace.pk)
+    migration = importlib.import_module("meridian.metrics.migrations.0008_cheaper_keys")
+    editor = SimpleNamespace(connection=connection)
+    with connection.cursor() as cursor:
+        # The fixtures' deferred checks would forbid altering their tables in this transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    migration.backwards(apps, editor)
+    assert _storage(connection) == (
+        {
+            "metrics_metricrollup": [["workspace_id", "metric", "subject", "subject_id", "day"]],
+            "metrics_metrichistogram": [
+                ["workspace_id", "metric", "subject", "subject_id", "span", "day", "bucket"]
+            ],
+        },
+        ["workspaces_membership", "workspaces_workspace"],
+    )
+    migration.forwards(apps, editor)
+    assert _storage(connection) == (new, [])
+    assert _state(workspace.pk) == kept
+    _facts_now, rollups, histograms = _rewrite(workspace.pk, as_instances=False)
+    assert rollups and histograms  # upserts and emptied rows' deletes on the rebuilt keys
