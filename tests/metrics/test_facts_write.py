@@ -160,6 +160,25 @@ def test_deleting_a_workspace_deletes_its_facts_and_rows_and_no_one_elses(worksp
     assert _state(other.pk) == kept
 
 
+def test_deleting_a_member_keeps_the_facts_they_entered_without_their_name(workspace):
+    """A fact's ``entered_by`` is not a database constraint (migration 0008): Django's SET_NULL
+    still empties it when the member goes, on either database, and keeps the fact and its
+    rows."""
+    from tests import factories
+
+    member = factories.member(workspace)
+    wanted = _facts(workspace.pk)
+    for fact in wanted:
+        fact.entered_by_id = member.pk
+    facts_write(workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=wanted)
+    before = _state(workspace.pk)
+    member.delete()
+    assert _state(workspace.pk) == before
+    assert set(
+        MetricFact.objects.filter(workspace_id=workspace.pk).values_list("entered_by_id", flat=True)
+    ) == {None}
+
+
 def _many(workspace_id: int, shift: int) -> list:
     """The facts of ``_facts`` under three metrics (two without histograms), keys distinct."""
     out = []
@@ -234,3 +253,78 @@ def test_facts_write_many_fails_whole_when_a_write_fails(workspace):
         )
     assert not MetricFact.objects.filter(workspace_id=workspace.pk).exists()
     assert not MetricRollup.objects.filter(workspace_id=workspace.pk).exists()
+
+
+def _storage(connection) -> tuple[dict[str, list[list[str]]], list[str]]:
+    """The rollup and histogram primary keys' columns, and the facts' foreign keys."""
+    with connection.cursor() as cursor:
+        keys = {
+            table: [
+                info["columns"]
+                for info in connection.introspection.get_constraints(cursor, table).values()
+                if info["primary_key"]
+            ]
+            for table in (MetricRollup._meta.db_table, MetricHistogram._meta.db_table)
+        }
+        facts = connection.introspection.get_constraints(cursor, MetricFact._meta.db_table)
+    return keys, sorted(info["foreign_key"][0] for info in facts.values() if info["foreign_key"])
+
+
+def test_postgresql_keys_take_the_subject_id_second_and_facts_have_no_foreign_keys(workspace):
+    """Migration 0008's storage on PostgreSQL (SQLite keeps its tables): the rollup and
+    histogram keys' index starts (workspace, subject id), and the facts table has no foreign
+    key to check at commit; backwards restores both, and the rows and upserts work either way."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's storage only")
+    new = {
+        "metrics_metricrollup": [["workspace_id", "subject_id", "metric", "subject", "day"]],
+        "metrics_metrichistogram": [
+            ["workspace_id", "subject_id", "metric", "subject", "span", "day", "bucket"]
+        ],
+    }
+    assert _storage(connection) == (new, [])
+    facts_write(
+        workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=_facts(workspace.pk)
+    )
+    kept = _state(workspace.pk)
+    migration = importlib.import_module("meridian.metrics.migrations.0009_cheaper_keys")
+    editor = SimpleNamespace(connection=connection)
+    with connection.cursor() as cursor:
+        # The fixtures' deferred checks would forbid altering their tables in this transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    migration.backwards(apps, editor)
+    assert _storage(connection) == (
+        {
+            "metrics_metricrollup": [["workspace_id", "metric", "subject", "subject_id", "day"]],
+            "metrics_metrichistogram": [
+                ["workspace_id", "metric", "subject", "subject_id", "span", "day", "bucket"]
+            ],
+        },
+        ["workspaces_membership", "workspaces_workspace"],
+    )
+    migration.forwards(apps, editor)
+    assert _storage(connection) == (new, [])
+    assert _state(workspace.pk) == kept
+    _facts_now, _rollups, histograms = _rewrite(workspace.pk, as_instances=False)
+    assert histograms  # upserts and emptied rows' deletes on the rebuilt keys
+    # A summed metric's rollup rows (a percentile metric has none) upsert on theirs.
+    summed = _facts(workspace.pk)
+    for fact in summed:
+        fact.metric, fact.fact_key = "tasks_completed", "s" + fact.fact_key
+    for _ in range(2):  # (the second time, every row is an update)
+        facts_write(
+            workspace_id=workspace.pk,
+            metric="tasks_completed",
+            existing=MetricFact.objects.filter(workspace_id=workspace.pk, metric="tasks_completed"),
+            wanted=summed,
+        )
+    rows = MetricRollup.objects.filter(workspace_id=workspace.pk, metric="tasks_completed")
+    workspace_rows = rows.filter(subject="workspace")
+    assert sum(row.count for row in workspace_rows) == len(summed)
+    assert sum(row.total for row in workspace_rows) == pytest.approx(sum(VALUES))

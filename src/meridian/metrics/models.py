@@ -74,9 +74,17 @@ class MetricFact(models.Model):
     and ``source_id`` point at the item behind the number, for the drill-down.
     """
 
-    # No index of its own: the unique key and both indexes start with the workspace.
+    # No index of its own: the unique key and both indexes start with the workspace. Not a
+    # database constraint (migration 0008), nor is ``entered_by``: PostgreSQL checked each row
+    # by row at commit, a tenth of an insert's server time; facts are written only by
+    # ``metrics.services`` for the write's workspace, and deleting a workspace or a member still
+    # deletes their facts or empties ``entered_by`` (Django's cascade and SET_NULL).
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     metric = models.CharField(max_length=60)
     fact_key = models.CharField(max_length=200)
@@ -103,6 +111,7 @@ class MetricFact(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -136,7 +145,9 @@ class MetricRollup(models.Model):
     """
 
     # The row's key is its primary key: on SQLite the table is ``WITHOUT ROWID`` (migration
-    # 0005), so an upsert walks one B-tree, not a table and its unique index.
+    # 0005), so an upsert walks one B-tree, not a table and its unique index. On PostgreSQL its
+    # index takes the subject id second (migration 0008: comparisons end on a bigint rather
+    # than going through the texts); every reader gives all of its columns but the day.
     pk = models.CompositePrimaryKey("workspace", "metric", "subject", "subject_id", "day")
     # No index of its own: the key starts with the workspace. Not a database constraint
     # (migration 0006): PostgreSQL checked it row by row at commit, a fifth of a write's server
@@ -177,7 +188,8 @@ class MetricHistogram(models.Model):
     least one fact feeds it.
     """
 
-    # As :class:`MetricRollup`'s: the key is the primary key (``WITHOUT ROWID`` on SQLite).
+    # As :class:`MetricRollup`'s: the key is the primary key (``WITHOUT ROWID`` on SQLite; the
+    # subject id second in PostgreSQL's index).
     pk = models.CompositePrimaryKey(
         "workspace", "metric", "subject", "subject_id", "span", "day", "bucket"
     )
