@@ -383,9 +383,14 @@ def test_a_target_or_length_the_loop_cannot_read_is_answered_and_the_loop_serves
         b"POST /api/0/buckets/b/heartbeat?pulsetime=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n"
     )
-    for request in (bad_target, huge):
-        got = answers(exchange(running, request))
-        assert got and got[0][0] >= 400
+    ((status, _, _), (after, _, _)) = answers(exchange(running, bad_target + INFO))
+    assert (status, after) == (400, 200)
+    for digits in (12, 5000):  # (int() refuses a text of over 4,300 digits)
+        long = huge.replace(b"9" * 5000, b"9" * digits)
+        # 413, and the connection ends: what follows is the body, not a request.
+        ((status, _, body),) = answers(exchange(running, long + INFO))
+        assert status == 413
+        assert b"too large" in body
     ((status, _, _),) = answers(exchange(running, INFO))
     assert status == 200
 
@@ -417,3 +422,32 @@ def test_a_get_with_a_body_is_answered_once_and_the_next_request_follows(running
     stream = b"GET /api/0/export HTTP/1.1\r\nContent-Length: 5\r\n\r\nxxxxx" + INFO
     got = answers(exchange(running, stream))
     assert [status for status, _, _ in got] == [200, 200]
+
+
+def test_a_worker_that_cannot_start_ends_that_connection_only(running, monkeypatch):
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    errors = []
+    monkeypatch.setattr(running, "handle_error", lambda request, address: errors.append(address))
+    monkeypatch.setattr(server.threading.Thread, "start", no_thread)
+    assert exchange(running, b"GET /api/0/export HTTP/1.1\r\n\r\n") == b""  # (ended)
+    ((status, _, _),) = answers(exchange(running, INFO))  # (the loop answers this one)
+    monkeypatch.undo()
+
+    assert status == 200
+    assert len(errors) == 1 and errors[0] is not None  # reported with its client's address
+    assert running.workers == []  # (so server_close does not wait for a thread never started)
+    ((status, _, _),) = answers(exchange(running, b"GET /api/0/export HTTP/1.1\r\n\r\n"))
+    assert status == 200
+
+
+def test_a_refused_forms_body_is_not_read_as_the_next_request(running):
+    inner = b"GET /api/0/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    form = (
+        b"POST /curation HTTP/1.1\r\nHost: evil.example\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n%b" % (len(inner), inner)
+    )
+    ((status, _, _),) = answers(exchange(running, form))  # one answer, not two
+    assert status == 403

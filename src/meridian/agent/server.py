@@ -542,6 +542,8 @@ def _request(line: str, block: str) -> tuple[str, str, tuple[int, int], Headers]
     length = dict.get(headers, "content-length")
     if length is not None and not (length.isdigit() and length.isascii()):
         raise BadRequest(400, f"Bad Content-Length ({length[:40]!r})")
+    if length is not None and len(length) > 18:  # (int() refuses over 4,300 digits)
+        raise BadRequest(413, f"Request body too large; the limit is {MAX_BODY} bytes")
     coding = dict.get(headers, "transfer-encoding")
     if coding is not None and coding.lower() != "identity":
         # No client of the API sends chunked bodies; its bytes would be read as requests.
@@ -1171,12 +1173,13 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, STYLESHEET, {"Content-Type": "text/css", "Cache-Control": "no-cache"})
 
     def post_curation(self, query: dict[str, str]) -> None:
-        self._own_page()
         length = int(self.headers.get("Content-Length") or 0)
         if length > 64 * 1024:
             self.close_connection = True
             raise HttpError(413, {"message": "A form is at most 64 KiB."})
+        # Read before the host check: a refused form's body is not the next request.
         raw = (self.rfile.read(length) or b"").decode("utf-8", "replace") if length else ""
+        self._own_page()
         form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
         origin = self.headers.get("Origin")
         if not secrets.compare_digest(form.get("token", ""), self.agent.page_token) or (
@@ -1377,7 +1380,10 @@ class Server(ThreadingHTTPServer):
         self._poller.register(watch.fd, select.EPOLLIN)
         self.watched[watch.fd] = watch
         if DEFER_ACCEPT:  # the request (or its start) is there
-            self._readable(watch)
+            try:
+                self._readable(watch)
+            except Exception:  # (a bug): this connection ends, not the listening socket
+                self._failed(watch.fd)
 
     def _unwatch(self, watch: _Watch) -> None:
         assert self._poller is not None
@@ -1496,11 +1502,14 @@ class Server(ThreadingHTTPServer):
         what came as before."""
         for watch in list(self.watched.values()):
             if watch.since < before:
-                if watch.taken:
-                    self._unwatch(watch)
-                    self._hand_over(watch.connection, watch.address, taken=watch.taken)
-                else:
-                    self._end(watch)
+                try:
+                    if watch.taken:
+                        self._unwatch(watch)
+                        self._hand_over(watch.connection, watch.address, taken=watch.taken)
+                    else:
+                        self._end(watch)
+                except Exception:  # (a bug): that connection ends, the loop goes on
+                    self._failed(watch.fd)
 
     def _end(self, watch: _Watch) -> None:
         """Close a watched connection whose client ended it, reset it or let it idle
@@ -1535,9 +1544,16 @@ class Server(ThreadingHTTPServer):
                     daemon=True,
                 )
                 self.workers.append(worker)
-        self.waiting.put((connection, address, unsent, close, taken))
         if worker is not None:
-            worker.start()
+            try:
+                worker.start()
+            except RuntimeError:  # ("can't start new thread"): this connection ends, unanswered
+                with self.workers_lock:
+                    self.workers.remove(worker)
+                self.handle_error(connection, address)
+                self.shutdown_request(connection)
+                return
+        self.waiting.put((connection, address, unsent, close, taken))
 
     def _serve_connections(self) -> None:
         while (item := self.waiting.get()) is not None:
