@@ -270,36 +270,18 @@ def _storage(connection) -> tuple[dict[str, list[list[str]]], list[str]]:
     return keys, sorted(info["foreign_key"][0] for info in facts.values() if info["foreign_key"])
 
 
-def test_postgresql_keys_take_the_subject_id_second_and_facts_have_no_foreign_keys(workspace):
-    """Migration 0008's storage on PostgreSQL (SQLite keeps its tables): the rollup and
-    histogram keys' index starts (workspace, subject id), and the facts table has no foreign
-    key to check at commit; backwards restores both, and the rows and upserts work either way."""
+def test_migration_0009_orders_postgresqls_keys_and_drops_the_facts_foreign_keys(workspace):
+    """Migration 0009's storage: on PostgreSQL the rollup and histogram keys' index starts
+    (workspace, subject id) and the facts table has no foreign key to check at commit,
+    backwards restores both; SQLite keeps its tables as declared both ways. The rows and
+    upserts work either way."""
     import importlib
     from types import SimpleNamespace
 
     from django.apps import apps
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's storage only")
-    new = {
-        "metrics_metricrollup": [["workspace_id", "subject_id", "metric", "subject", "day"]],
-        "metrics_metrichistogram": [
-            ["workspace_id", "subject_id", "metric", "subject", "span", "day", "bucket"]
-        ],
-    }
-    assert _storage(connection) == (new, [])
-    facts_write(
-        workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=_facts(workspace.pk)
-    )
-    kept = _state(workspace.pk)
-    migration = importlib.import_module("meridian.metrics.migrations.0009_cheaper_keys")
-    editor = SimpleNamespace(connection=connection)
-    with connection.cursor() as cursor:
-        # The fixtures' deferred checks would forbid altering their tables in this transaction.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    migration.backwards(apps, editor)
-    assert _storage(connection) == (
+    declared = (
         {
             "metrics_metricrollup": [["workspace_id", "metric", "subject", "subject_id", "day"]],
             "metrics_metrichistogram": [
@@ -308,8 +290,38 @@ def test_postgresql_keys_take_the_subject_id_second_and_facts_have_no_foreign_ke
         },
         ["workspaces_membership", "workspaces_workspace"],
     )
+    postgresql = connection.vendor == "postgresql"
+    new = (
+        (
+            {
+                "metrics_metricrollup": [
+                    ["workspace_id", "subject_id", "metric", "subject", "day"]
+                ],
+                "metrics_metrichistogram": [
+                    ["workspace_id", "subject_id", "metric", "subject", "span", "day", "bucket"]
+                ],
+            },
+            [],
+        )
+        if postgresql
+        else declared
+    )
+    assert _storage(connection) == new
+    facts_write(
+        workspace_id=workspace.pk, metric="cycle_time", existing=[], wanted=_facts(workspace.pk)
+    )
+    kept = _state(workspace.pk)
+    migration = importlib.import_module("meridian.metrics.migrations.0009_cheaper_keys")
+    editor = SimpleNamespace(connection=connection)
+    if postgresql:
+        with connection.cursor() as cursor:
+            # The fixtures' deferred checks would forbid altering their tables in this
+            # transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    migration.backwards(apps, editor)
+    assert _storage(connection) == declared
     migration.forwards(apps, editor)
-    assert _storage(connection) == (new, [])
+    assert _storage(connection) == new
     assert _state(workspace.pk) == kept
     _facts_now, _rollups, histograms = _rewrite(workspace.pk, as_instances=False)
     assert histograms  # upserts and emptied rows' deletes on the rebuilt keys
